@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian packages seatmux needs to build, test and boot its
+# QEMU image. Idempotent: packages already present are not fetched again.
+set -eu
+
+pkgs="
+	gcc meson ninja-build pkg-config
+	libudev-dev libdrm-dev libevdev-dev libinput-dev libxkbcommon-dev
+	libwayland-dev wayland-protocols libpixman-1-dev libinih-dev
+	python3 qemu-system-x86 qemu-utils zstd cpio kmod
+	systemd udev busybox-static
+	cage libseat1 weston xkb-data
+"
+
+missing=
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
