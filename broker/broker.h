@@ -1,0 +1,25 @@
+/* The broker's state, passed explicitly to every part that needs it. */
+#ifndef SEATMUX_BROKER_H
+#define SEATMUX_BROKER_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "console.h"
+#include "devices.h"
+#include "list.h"
+#include "loop.h"
+#include "platform.h"
+
+struct broker {
+	struct config cfg;
+	struct loop *loop;
+	struct devices devices;
+	enum platform_kind platform;
+	struct console console;
+	struct list seats;
+	int signal_fd;
+	bool running;
+};
+
+#endif

@@ -1,0 +1,386 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "drm_master.h"
+#include "evdev_revoke.h"
+#include "log.h"
+#include "protocol.h"
+#include "seats.h"
+
+static void client_event(void *data, uint32_t events);
+
+static bool peer_allowed(struct seat *seat, int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
+		return false;
+	return cred->uid == 0 || cred->uid == seat->user;
+}
+
+struct client *client_create(struct seat *seat, int fd)
+{
+	struct client *c, *tmp;
+	struct ucred cred;
+	int n = 0;
+
+	list_for_each(c, tmp, &seat->clients, link)
+		n++;
+	if (!peer_allowed(seat, fd, &cred)) {
+		log_warn("%s: refused connection from uid %d pid %d: not the seat's user",
+			 seat->name, (int)cred.uid, (int)cred.pid);
+		close(fd);
+		return NULL;
+	}
+	if (n >= SEAT_MAX_CLIENTS) {
+		log_warn("%s: refused connection from pid %d: too many clients",
+			 seat->name, (int)cred.pid);
+		close(fd);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	c->seat = seat;
+	c->pid = cred.pid;
+	c->uid = cred.uid;
+	c->next_id = 1;
+	list_init(&c->devices);
+	connection_init(&c->conn, fd);
+	c->src = loop_add_fd(seat->broker->loop, fd, EPOLLIN, client_event, c);
+	if (!c->src) {
+		connection_finish(&c->conn);
+		free(c);
+		return NULL;
+	}
+	list_insert(&seat->clients, &c->link);
+	log_debug("%s: client pid %d uid %d connected", seat->name, (int)c->pid,
+		  (int)c->uid);
+	return c;
+}
+
+/* Cut the session off: the fds it was handed die with ours. */
+static void device_revoke(struct client *c, struct client_device *d)
+{
+	int rc = 0;
+
+	if (d->kind == DEVICE_EVDEV)
+		rc = evdev_revoke(d->fd);
+	else if (d->kind == DEVICE_DRM_CARD)
+		rc = drm_master_drop(d->fd);
+	if (rc < 0)
+		log_warn("%s: revoking %s: %s", c->seat->name, d->path, strerror(-rc));
+	close(d->fd);
+	list_remove(&d->link);
+	c->ndevices--;
+	free(d);
+}
+
+static void close_all_devices(struct client *c)
+{
+	struct client_device *d, *tmp;
+
+	list_for_each(d, tmp, &c->devices, link)
+		device_revoke(c, d);
+}
+
+void client_destroy(struct client *c)
+{
+	close_all_devices(c);
+	if (c->seat->active == c)
+		c->seat->active = NULL;
+	loop_remove(c->src);
+	connection_finish(&c->conn);
+	list_remove(&c->link);
+	log_debug("%s: client pid %d gone", c->seat->name, (int)c->pid);
+	free(c);
+}
+
+void client_device_gone(struct client *c, dev_t devnum)
+{
+	struct client_device *d, *tmp;
+
+	list_for_each(d, tmp, &c->devices, link) {
+		if (d->devnum != devnum)
+			continue;
+		log_info("%s: %s vanished, revoked from pid %d", c->seat->name,
+			 d->path, (int)c->pid);
+		device_revoke(c, d);
+	}
+}
+
+static int send_msg(struct client *c, const uint8_t *msg, size_t len, int fd)
+{
+	if (len == 0 || connection_queue(&c->conn, msg, len, fd) < 0)
+		return -1;
+	return 0;
+}
+
+static int send_empty(struct client *c, uint16_t opcode)
+{
+	uint8_t msg[16];
+
+	return send_msg(c, msg, protocol_encode_empty(msg, sizeof(msg), opcode), -1);
+}
+
+static int send_error(struct client *c, int err)
+{
+	uint8_t msg[16];
+
+	return send_msg(c, msg, protocol_encode_error(msg, sizeof(msg), err), -1);
+}
+
+static int handle_open_seat(struct client *c)
+{
+	uint8_t msg[128];
+
+	if (c->opened)
+		return send_error(c, EALREADY);
+	if (c->seat->active) {
+		log_warn("%s: pid %d asked for the seat, held by pid %d", c->seat->name,
+			 (int)c->pid, (int)c->seat->active->pid);
+		return send_error(c, EBUSY);
+	}
+	c->opened = true;
+	c->seat->active = c;
+	log_info("%s: opened by pid %d", c->seat->name, (int)c->pid);
+	/* There are no session switches on a station: enabled at once. */
+	if (send_msg(c, msg, protocol_encode_seat_opened(msg, sizeof(msg), c->seat->name), -1))
+		return -1;
+	return send_empty(c, SEAT_PROTO_EV_ENABLE_SEAT);
+}
+
+static int handle_close_seat(struct client *c)
+{
+	if (!c->opened)
+		return send_error(c, EPROTO);
+	close_all_devices(c);
+	c->opened = false;
+	c->seat->active = NULL;
+	log_info("%s: closed by pid %d", c->seat->name, (int)c->pid);
+	return send_empty(c, SEAT_PROTO_SEAT_CLOSED);
+}
+
+static struct client_device *find_device(struct client *c, dev_t devnum, int id)
+{
+	struct client_device *d, *tmp;
+
+	list_for_each(d, tmp, &c->devices, link)
+		if ((id && d->id == id) || (!id && d->devnum == devnum))
+			return d;
+	return NULL;
+}
+
+/*
+ * Decide whether path names a device of this client's seat. The path is
+ * the client's: resolve it, accept only device node kinds a seat hands
+ * out, and check the node against the registry, not the name.
+ */
+static int check_path(struct client *c, const char *path, char *real,
+		      struct stat *st, enum device_kind *kind)
+{
+	struct broker *b = c->seat->broker;
+	struct device *dev;
+	const char *seat;
+	int k;
+
+	if (!realpath(path, real))
+		return -errno;
+	k = seat_rules_path_kind(real);
+	if (k < 0 || stat(real, st) < 0 || !S_ISCHR(st->st_mode))
+		return -EPERM;
+	dev = devices_find(&b->devices, st->st_rdev);
+	if (!dev || (int)dev->kind != k)
+		return -ENODEV;
+	seat = devices_seat_of(&b->devices, dev);
+	if (!seat || strcmp(seat, c->seat->name)) {
+		log_warn("%s: pid %d asked for %s of %s: refused", c->seat->name,
+			 (int)c->pid, real, seat ? seat : "no seat");
+		return -EPERM;
+	}
+	*kind = (enum device_kind)k;
+	return 0;
+}
+
+static int open_node(const char *real, dev_t devnum, enum device_kind kind)
+{
+	struct stat st;
+	int fd = open(real, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	/* The node may have been swapped since check_path looked. */
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != devnum) {
+		close(fd);
+		return -ENODEV;
+	}
+	if (kind == DEVICE_DRM_CARD) {
+		rc = drm_master_set(fd);
+		if (rc < 0) {
+			close(fd);
+			return rc;
+		}
+	}
+	return fd;
+}
+
+static int reply_device(struct client *c, struct client_device *d)
+{
+	uint8_t msg[16];
+	int fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return send_error(c, errno);
+	return send_msg(c, msg, protocol_encode_device_opened(msg, sizeof(msg), d->id), fd);
+}
+
+static int handle_open_device(struct client *c, const char *path)
+{
+	char real[PATH_MAX];
+	struct client_device *d;
+	enum device_kind kind = DEVICE_EVDEV;
+	struct stat st;
+	int rc;
+
+	if (!c->opened)
+		return send_error(c, EPROTO);
+	rc = check_path(c, path, real, &st, &kind);
+	if (rc < 0)
+		return send_error(c, -rc);
+	d = find_device(c, st.st_rdev, 0);
+	if (d) {
+		d->refs++;
+		return reply_device(c, d);
+	}
+	if (c->ndevices >= SEAT_PROTO_MAX_DEVICES)
+		return send_error(c, EMFILE);
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return send_error(c, ENOMEM);
+	d->fd = open_node(real, st.st_rdev, kind);
+	if (d->fd < 0) {
+		rc = -d->fd;
+		free(d);
+		log_warn("%s: opening %s for pid %d: %s", c->seat->name, real,
+			 (int)c->pid, strerror(rc));
+		return send_error(c, rc);
+	}
+	d->id = c->next_id++;
+	d->refs = 1;
+	d->kind = kind;
+	d->devnum = st.st_rdev;
+	snprintf(d->path, sizeof(d->path), "%.63s", real);
+	list_insert(&c->devices, &d->link);
+	c->ndevices++;
+	log_info("%s: %s handed to pid %d as device %d", c->seat->name, real,
+		 (int)c->pid, d->id);
+	return reply_device(c, d);
+}
+
+static int handle_close_device(struct client *c, int id)
+{
+	struct client_device *d = id > 0 ? find_device(c, 0, id) : NULL;
+
+	if (!c->opened)
+		return send_error(c, EPROTO);
+	if (!d)
+		return send_error(c, EBADF);
+	if (--d->refs == 0) {
+		log_info("%s: %s closed by pid %d", c->seat->name, d->path, (int)c->pid);
+		device_revoke(c, d);
+	}
+	return send_empty(c, SEAT_PROTO_DEVICE_CLOSED);
+}
+
+static int handle_request(struct client *c, const struct protocol_request *req)
+{
+	switch (req->opcode) {
+	case SEAT_PROTO_OPEN_SEAT:
+		return handle_open_seat(c);
+	case SEAT_PROTO_CLOSE_SEAT:
+		return handle_close_seat(c);
+	case SEAT_PROTO_OPEN_DEVICE:
+		return handle_open_device(c, req->path);
+	case SEAT_PROTO_CLOSE_DEVICE:
+		return handle_close_device(c, req->device_id);
+	case SEAT_PROTO_PING:
+		return send_empty(c, SEAT_PROTO_PONG);
+	case SEAT_PROTO_DISABLE_SEAT:
+	case SEAT_PROTO_SWITCH_SESSION:
+		/*
+		 * libseat reads no reply to these: an error would be taken
+		 * as the answer to its next request. A station has one
+		 * session and never asks to be disabled: ignore them.
+		 */
+		log_debug("%s: pid %d sent %s: ignored", c->seat->name, (int)c->pid,
+			  protocol_opcode_name(req->opcode));
+		return 0;
+	default:
+		return send_error(c, EOPNOTSUPP);
+	}
+}
+
+/* Returns -1 when the client is to be dropped. */
+static int client_process(struct client *c)
+{
+	struct protocol_request req;
+	const char *why;
+
+	for (;;) {
+		enum protocol_status st = protocol_decode(c->conn.in, c->conn.in_len,
+							  &req, &why);
+
+		if (st == PROTOCOL_INCOMPLETE)
+			return 0;
+		if (st == PROTOCOL_MALFORMED) {
+			log_warn("%s: dropping pid %d: protocol error: %s",
+				 c->seat->name, (int)c->pid, why);
+			return -1;
+		}
+		if (st == PROTOCOL_UNKNOWN) {
+			log_warn("%s: pid %d sent unknown opcode %u", c->seat->name,
+				 (int)c->pid, req.opcode);
+			req.opcode = 0;
+		}
+		connection_consume(&c->conn, req.length);
+		if (handle_request(c, &req) < 0) {
+			log_warn("%s: dropping pid %d: cannot queue reply", c->seat->name,
+				 (int)c->pid);
+			return -1;
+		}
+	}
+}
+
+static void client_event(void *data, uint32_t events)
+{
+	struct client *c = data;
+	int rc;
+
+	if (events & EPOLLIN) {
+		ssize_t n = connection_read(&c->conn);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN) || client_process(c) < 0)
+			goto drop;
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		goto drop;
+	}
+	rc = connection_flush(&c->conn);
+	if (rc < 0)
+		goto drop;
+	loop_update_fd(c->src, rc ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	return;
+
+drop:
+	client_destroy(c);
+}

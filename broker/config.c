@@ -1,0 +1,259 @@
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_config.h"
+#include "config.h"
+
+#define SEAT_SECTION "seat."
+
+struct config_parse {
+	struct config *cfg;
+	char what[256];		/* the first error, without its line */
+};
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->platform = strdup("auto");
+	cfg->log_level = LOG_LVL_INFO;
+	cfg->console = true;
+	cfg->socket_dir = strdup(SEATMUX_RUNDIR);
+	list_init(&cfg->seats);
+}
+
+static void seat_config_free(struct seat_config *sc)
+{
+	list_remove(&sc->link);
+	free(sc->user);
+	free(sc->command);
+	free(sc->log_path);
+	for (int i = 0; i < sc->nenv; i++)
+		free(sc->env[i]);
+	free(sc);
+}
+
+void config_finish(struct config *cfg)
+{
+	struct seat_config *sc, *tmp;
+
+	list_for_each(sc, tmp, &cfg->seats, link)
+		seat_config_free(sc);
+	free(cfg->platform);
+	free(cfg->socket_dir);
+	cfg->platform = cfg->socket_dir = NULL;
+}
+
+/* logind's rule: "seat" followed by letters, digits, '-' and '_'. */
+bool config_valid_seat_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len < 4 || len >= SEAT_PROTO_MAX_SEAT || strncmp(name, "seat", 4))
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len;
+}
+
+const struct seat_config *config_seat(const struct config *cfg,
+				      const char *name)
+{
+	struct seat_config *sc, *tmp;
+
+	list_for_each(sc, tmp, &cfg->seats, link)
+		if (strcmp(sc->name, name) == 0)
+			return sc;
+	return NULL;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int parse_fail(struct config_parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->what[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(p->what, sizeof(p->what), fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+static int set_string(char **slot, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (!copy)
+		return -1;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+static int parse_bool(const char *value, bool *out)
+{
+	if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1"))
+		*out = true;
+	else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int handle_broker(struct config_parse *p, const char *key,
+			 const char *value)
+{
+	struct config *cfg = p->cfg;
+
+	if (!strcmp(key, "platform"))
+		return set_string(&cfg->platform, value) ? 0 : 1;
+	if (!strcmp(key, "socket-dir")) {
+		if (value[0] != '/')
+			return parse_fail(p, "socket-dir must be absolute: %s", value);
+		return set_string(&cfg->socket_dir, value) ? 0 : 1;
+	}
+	if (!strcmp(key, "log-level")) {
+		if (log_parse_level(value, &cfg->log_level))
+			return parse_fail(p, "unknown log-level '%s'", value);
+		return 1;
+	}
+	if (!strcmp(key, "console")) {
+		if (parse_bool(value, &cfg->console))
+			return parse_fail(p, "console takes yes or no, not '%s'", value);
+		return 1;
+	}
+	return parse_fail(p, "unknown key '%s' in [broker]", key);
+}
+
+static struct seat_config *seat_get(struct config_parse *p, const char *name)
+{
+	struct seat_config *sc = (struct seat_config *)config_seat(p->cfg, name);
+
+	if (sc)
+		return sc;
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return NULL;
+	snprintf(sc->name, sizeof(sc->name), "%s", name);
+	sc->restart_max_s = 30;
+	list_insert(&p->cfg->seats, &sc->link);
+	return sc;
+}
+
+static int handle_seat_env(struct config_parse *p, struct seat_config *sc,
+			   const char *value)
+{
+	const char *eq = strchr(value, '=');
+
+	if (!eq || eq == value)
+		return parse_fail(p, "env wants NAME=value, got '%s'", value);
+	if (sc->nenv == CONFIG_MAX_ENV)
+		return parse_fail(p, "too many env lines for seat %s", sc->name);
+	sc->env[sc->nenv] = strdup(value);
+	if (!sc->env[sc->nenv])
+		return 0;
+	sc->nenv++;
+	return 1;
+}
+
+static int handle_seat(struct config_parse *p, const char *name,
+		       const char *key, const char *value)
+{
+	struct seat_config *sc;
+	char *end;
+	long n;
+
+	if (!config_valid_seat_name(name))
+		return parse_fail(p, "invalid seat name '%s'", name);
+	sc = seat_get(p, name);
+	if (!sc)
+		return 0;
+	if (!strcmp(key, "user"))
+		return set_string(&sc->user, value) ? 0 : 1;
+	if (!strcmp(key, "command"))
+		return set_string(&sc->command, value) ? 0 : 1;
+	if (!strcmp(key, "env"))
+		return handle_seat_env(p, sc, value);
+	if (!strcmp(key, "log")) {
+		if (value[0] != '/')
+			return parse_fail(p, "log must be an absolute path: %s", value);
+		return set_string(&sc->log_path, value) ? 0 : 1;
+	}
+	if (!strcmp(key, "restart-max-delay")) {
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno || *end || n < 1 || n > 3600)
+			return parse_fail(p, "restart-max-delay wants 1..3600 seconds, got '%s'", value);
+		sc->restart_max_s = (int)n;
+		return 1;
+	}
+	return parse_fail(p, "unknown key '%s' in a seat section", key);
+}
+
+static int handle(void *data, const char *section, const char *key,
+		  const char *value)
+{
+	struct config_parse *p = data;
+
+	if (p->what[0])
+		return 0;	/* report the first error only */
+	if (!strcmp(section, "broker"))
+		return handle_broker(p, key, value);
+	if (!strncmp(section, SEAT_SECTION, strlen(SEAT_SECTION)))
+		return handle_seat(p, section + strlen(SEAT_SECTION), key, value);
+	return parse_fail(p, "unknown section [%s]", section);
+}
+
+static int finish_parse(struct config_parse *p, int rc, const char *name)
+{
+	struct config *cfg = p->cfg;
+	struct seat_config *sc, *tmp;
+
+	if (rc < 0) {
+		snprintf(cfg->error, sizeof(cfg->error), "%s: %s", name,
+			 rc == -1 ? strerror(errno) : "out of memory");
+		return -1;
+	}
+	if (rc > 0) {
+		snprintf(cfg->error, sizeof(cfg->error), "%s:%d: %s", name, rc,
+			 p->what[0] ? p->what : "syntax error");
+		return -1;
+	}
+	list_for_each(sc, tmp, &cfg->seats, link) {
+		if (sc->command && !sc->user) {
+			snprintf(cfg->error, sizeof(cfg->error),
+				 "%s: seat %s has a command but no user", name,
+				 sc->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int config_load(struct config *cfg, const char *path)
+{
+	struct config_parse p = { .cfg = cfg };
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(cfg->error, sizeof(cfg->error), "%s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	int rc = ini_parse_file(f, handle, &p);
+	fclose(f);
+	return finish_parse(&p, rc, path);
+}
+
+int config_load_string(struct config *cfg, const char *text, const char *name)
+{
+	struct config_parse p = { .cfg = cfg };
+
+	return finish_parse(&p, ini_parse_string(text, handle, &p), name);
+}

@@ -1,0 +1,42 @@
+/* /etc/seatmux/seatmux.conf: an ini file parsed with inih. */
+#ifndef SEATMUX_CONFIG_H
+#define SEATMUX_CONFIG_H
+
+#include <stdbool.h>
+
+#include "list.h"
+#include "log.h"
+#include "seat_proto.h"
+
+#define CONFIG_MAX_ENV 16
+
+struct seat_config {
+	struct list link;
+	char name[SEAT_PROTO_MAX_SEAT];
+	char *user;		/* whom the session runs as */
+	char *command;		/* run with /bin/sh -c */
+	char *log_path;		/* session stdout and stderr */
+	char *env[CONFIG_MAX_ENV + 1];
+	int nenv;
+	int restart_max_s;	/* cap of the restart backoff */
+};
+
+struct config {
+	char *platform;		/* "auto" or a platform_name() */
+	enum log_level log_level;
+	bool console;		/* keep the VT off seat0's head and keyboard */
+	char *socket_dir;
+	struct list seats;
+	char error[512];	/* "file:line: what" after a failed load */
+};
+
+void config_init(struct config *cfg);
+void config_finish(struct config *cfg);
+/* Returns 0, or -1 with cfg->error set. A missing file is not an error. */
+int config_load(struct config *cfg, const char *path);
+int config_load_string(struct config *cfg, const char *text, const char *name);
+const struct seat_config *config_seat(const struct config *cfg,
+				      const char *name);
+bool config_valid_seat_name(const char *name);
+
+#endif

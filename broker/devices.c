@@ -1,0 +1,274 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices.h"
+#include "log.h"
+
+int devices_init(struct devices *devs, const struct devices_listener *l,
+		 void *data)
+{
+	memset(devs, 0, sizeof(*devs));
+	list_init(&devs->list);
+	devs->listener = l;
+	devs->data = data;
+	devs->udev = udev_new();
+	if (!devs->udev)
+		return -1;
+	devs->monitor = udev_monitor_new_from_netlink(devs->udev, "udev");
+	if (!devs->monitor)
+		goto err_udev;
+	if (udev_monitor_filter_add_match_subsystem_devtype(devs->monitor, "drm", NULL) ||
+	    udev_monitor_filter_add_match_subsystem_devtype(devs->monitor, "input", NULL) ||
+	    udev_monitor_enable_receiving(devs->monitor))
+		goto err_monitor;
+	return 0;
+
+err_monitor:
+	udev_monitor_unref(devs->monitor);
+err_udev:
+	udev_unref(devs->udev);
+	return -1;
+}
+
+static void device_free(struct devices *devs, struct device *dev)
+{
+	if (devs->listener)
+		devs->listener->removed(devs->data, dev);
+	list_remove(&dev->link);
+	free(dev);
+}
+
+void devices_finish(struct devices *devs)
+{
+	struct device *dev, *tmp;
+
+	list_for_each(dev, tmp, &devs->list, link) {
+		list_remove(&dev->link);
+		free(dev);
+	}
+	udev_monitor_unref(devs->monitor);
+	udev_unref(devs->udev);
+}
+
+/* "N connectors: Virtual-1 (connected), ..." for the logs and seatmuxctl. */
+static void describe_card(struct devices *devs, struct udev_device *card,
+			  struct device *dev)
+{
+	struct udev_enumerate *en = udev_enumerate_new(devs->udev);
+	struct udev_list_entry *e;
+	size_t len = 0, prefix = strlen(dev->sysname);
+	int count = 0;
+	char names[128] = "";
+
+	if (!en)
+		return;
+	udev_enumerate_add_match_parent(en, card);
+	udev_enumerate_add_match_subsystem(en, "drm");
+	udev_enumerate_scan_devices(en);
+	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
+		struct udev_device *c = udev_device_new_from_syspath(
+			devs->udev, udev_list_entry_get_name(e));
+		const char *name = c ? udev_device_get_sysname(c) : NULL;
+		const char *status;
+
+		if (name && !strncmp(name, dev->sysname, prefix) && name[prefix] == '-') {
+			status = udev_device_get_sysattr_value(c, "status");
+			len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0,
+						"%s%s(%s)", count ? " " : "", name + prefix + 1,
+						status ? status : "?");
+			count++;
+		}
+		if (c)
+			udev_device_unref(c);
+		if (len >= sizeof(names))
+			len = sizeof(names) - 1;
+	}
+	udev_enumerate_unref(en);
+	snprintf(dev->description, sizeof(dev->description), "%d connectors: %s",
+		 count, names);
+}
+
+static void describe_input(struct udev_device *ud, struct device *dev)
+{
+	struct udev_device *parent = udev_device_get_parent(ud);
+	const char *name = parent ? udev_device_get_sysattr_value(parent, "name") : NULL;
+	const char *what = udev_device_get_property_value(ud, "ID_INPUT_KEYBOARD") ? "keyboard" :
+			   udev_device_get_property_value(ud, "ID_INPUT_MOUSE") ? "mouse" :
+			   udev_device_get_property_value(ud, "ID_INPUT_TABLET") ? "tablet" :
+			   "input";
+
+	snprintf(dev->description, sizeof(dev->description), "%s \"%s\"", what,
+		 name ? name : "?");
+}
+
+static struct device *device_from_udev(struct devices *devs,
+				       struct udev_device *ud)
+{
+	struct seat_rules_input in = {
+		.subsystem = udev_device_get_subsystem(ud),
+		.sysname = udev_device_get_sysname(ud),
+		.id_seat = udev_device_get_property_value(ud, "ID_SEAT"),
+		.tag_master = udev_device_has_tag(ud, "master-of-seat"),
+	};
+	struct seat_rules_result res;
+	struct udev_device *parent;
+	struct device *dev;
+	const char *node = udev_device_get_devnode(ud);
+	int rc = seat_rules_classify(&in, &res);
+
+	if (rc == -EINVAL)
+		log_warn("%s: ignored: invalid ID_SEAT \"%s\"", in.sysname, in.id_seat);
+	if (rc || !node || strlen(node) >= sizeof(dev->devnode))
+		return NULL;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return NULL;
+	dev->kind = res.kind;
+	dev->master = res.master;
+	dev->devnum = udev_device_get_devnum(ud);
+	snprintf(dev->seat, sizeof(dev->seat), "%s", res.seat);
+	snprintf(dev->sysname, sizeof(dev->sysname), "%s", in.sysname);
+	snprintf(dev->devnode, sizeof(dev->devnode), "%s", node);
+	snprintf(dev->syspath, sizeof(dev->syspath), "%s", udev_device_get_syspath(ud));
+	parent = udev_device_get_parent(ud);
+	if (parent)
+		snprintf(dev->parent, sizeof(dev->parent), "%s",
+			 udev_device_get_syspath(parent));
+	if (dev->kind == DEVICE_DRM_CARD)
+		describe_card(devs, ud, dev);
+	else if (dev->kind == DEVICE_EVDEV)
+		describe_input(ud, dev);
+	return dev;
+}
+
+static struct device *find_syspath(struct devices *devs, const char *syspath)
+{
+	struct device *dev, *tmp;
+
+	list_for_each(dev, tmp, &devs->list, link)
+		if (!strcmp(dev->syspath, syspath))
+			return dev;
+	return NULL;
+}
+
+static void device_add(struct devices *devs, struct udev_device *ud)
+{
+	struct device *dev = device_from_udev(devs, ud);
+
+	if (!dev)
+		return;
+	list_insert(&devs->list, &dev->link);
+	log_info("%s: %s %s on %s%s: %s", dev->devnode,
+		 seat_rules_kind_name(dev->kind), dev->sysname, dev->seat,
+		 dev->master ? " (master-of-seat)" : "", dev->description);
+	if (devs->listener)
+		devs->listener->added(devs->data, dev);
+}
+
+static void device_remove(struct devices *devs, const char *syspath)
+{
+	struct device *dev = find_syspath(devs, syspath);
+
+	if (!dev)
+		return;
+	log_info("%s: removed from %s", dev->devnode, dev->seat);
+	device_free(devs, dev);
+}
+
+/* A change may move a device to another seat: handle it as remove + add. */
+static void device_change(struct devices *devs, struct udev_device *ud)
+{
+	struct device *old = find_syspath(devs, udev_device_get_syspath(ud));
+	struct device *now = device_from_udev(devs, ud);
+
+	if (old && now && !strcmp(old->seat, now->seat) &&
+	    old->master == now->master) {
+		if (strcmp(old->description, now->description))
+			log_info("%s: %s", old->devnode, now->description);
+		memcpy(old->description, now->description, sizeof(old->description));
+		free(now);
+		return;
+	}
+	free(now);
+	if (old)
+		device_remove(devs, old->syspath);
+	device_add(devs, ud);
+}
+
+int devices_enumerate(struct devices *devs)
+{
+	struct udev_enumerate *en = udev_enumerate_new(devs->udev);
+	struct udev_list_entry *e;
+
+	if (!en)
+		return -1;
+	udev_enumerate_add_match_subsystem(en, "drm");
+	udev_enumerate_add_match_subsystem(en, "input");
+	if (udev_enumerate_scan_devices(en) < 0) {
+		udev_enumerate_unref(en);
+		return -1;
+	}
+	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
+		struct udev_device *ud = udev_device_new_from_syspath(
+			devs->udev, udev_list_entry_get_name(e));
+
+		if (!ud)
+			continue;
+		if (!find_syspath(devs, udev_device_get_syspath(ud)))
+			device_add(devs, ud);
+		udev_device_unref(ud);
+	}
+	udev_enumerate_unref(en);
+	return 0;
+}
+
+int devices_monitor_fd(const struct devices *devs)
+{
+	return udev_monitor_get_fd(devs->monitor);
+}
+
+void devices_dispatch(struct devices *devs)
+{
+	struct udev_device *ud;
+
+	while ((ud = udev_monitor_receive_device(devs->monitor))) {
+		const char *action = udev_device_get_action(ud);
+
+		if (!action) {
+			;
+		} else if (!strcmp(action, "add")) {
+			if (!find_syspath(devs, udev_device_get_syspath(ud)))
+				device_add(devs, ud);
+		} else if (!strcmp(action, "remove")) {
+			device_remove(devs, udev_device_get_syspath(ud));
+		} else if (!strcmp(action, "change")) {
+			device_change(devs, ud);
+		}
+		udev_device_unref(ud);
+	}
+}
+
+struct device *devices_find(const struct devices *devs, dev_t devnum)
+{
+	struct device *dev, *tmp;
+
+	list_for_each(dev, tmp, &devs->list, link)
+		if (dev->devnum == devnum)
+			return dev;
+	return NULL;
+}
+
+const char *devices_seat_of(const struct devices *devs,
+			    const struct device *dev)
+{
+	struct device *card, *tmp;
+
+	if (dev->kind != DEVICE_DRM_RENDER)
+		return dev->seat;
+	list_for_each(card, tmp, &devs->list, link)
+		if (card->kind == DEVICE_DRM_CARD && !strcmp(card->parent, dev->parent))
+			return card->seat;
+	return NULL;
+}

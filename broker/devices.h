@@ -1,0 +1,54 @@
+/*
+ * The registry of seat devices: DRM cards (with their connectors) and
+ * render nodes, and evdev nodes, kept current from udev.
+ */
+#ifndef SEATMUX_DEVICES_H
+#define SEATMUX_DEVICES_H
+
+#include <libudev.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "list.h"
+#include "seat_rules.h"
+
+struct device {
+	struct list link;
+	enum device_kind kind;
+	dev_t devnum;
+	bool master;
+	char seat[SEAT_PROTO_MAX_SEAT];
+	char sysname[32];
+	char devnode[64];
+	char syspath[256];
+	char parent[256];	/* matches a render node to its card */
+	char description[160];	/* input name, or a card's connectors */
+};
+
+struct devices_listener {
+	void (*added)(void *data, struct device *dev);
+	/* Called before dev is freed. */
+	void (*removed)(void *data, struct device *dev);
+};
+
+struct devices {
+	struct udev *udev;
+	struct udev_monitor *monitor;
+	struct list list;
+	const struct devices_listener *listener;
+	void *data;
+};
+
+int devices_init(struct devices *devs, const struct devices_listener *l,
+		 void *data);
+void devices_finish(struct devices *devs);
+/* Announces every present device through listener->added. */
+int devices_enumerate(struct devices *devs);
+int devices_monitor_fd(const struct devices *devs);
+void devices_dispatch(struct devices *devs);
+struct device *devices_find(const struct devices *devs, dev_t devnum);
+/* The seat a device is handed out on: render nodes follow their card. */
+const char *devices_seat_of(const struct devices *devs,
+			    const struct device *dev);
+
+#endif

@@ -1,0 +1,167 @@
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "list.h"
+#include "loop.h"
+
+struct loop_source {
+	struct loop *loop;
+	struct list link;
+	int fd;
+	bool owns_fd;
+	bool removed;
+	loop_fn fn;
+	void *data;
+};
+
+struct loop {
+	int epfd;
+	struct list sources;
+	struct list dead;	/* removed while dispatching; freed after */
+};
+
+struct loop *loop_create(void)
+{
+	struct loop *loop = calloc(1, sizeof(*loop));
+
+	if (!loop)
+		return NULL;
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd < 0) {
+		free(loop);
+		return NULL;
+	}
+	list_init(&loop->sources);
+	list_init(&loop->dead);
+	return loop;
+}
+
+static void source_free(struct loop_source *src)
+{
+	list_remove(&src->link);
+	if (src->owns_fd)
+		close(src->fd);
+	free(src);
+}
+
+static void free_dead(struct loop *loop)
+{
+	struct loop_source *src, *tmp;
+
+	list_for_each(src, tmp, &loop->dead, link)
+		source_free(src);
+}
+
+void loop_destroy(struct loop *loop)
+{
+	struct loop_source *src, *tmp;
+
+	if (!loop)
+		return;
+	free_dead(loop);
+	list_for_each(src, tmp, &loop->sources, link)
+		source_free(src);
+	close(loop->epfd);
+	free(loop);
+}
+
+static struct loop_source *source_add(struct loop *loop, int fd, bool owns_fd,
+				      uint32_t events, loop_fn fn, void *data)
+{
+	struct loop_source *src = calloc(1, sizeof(*src));
+	struct epoll_event ev = { .events = events };
+
+	if (!src)
+		return NULL;
+	src->loop = loop;
+	src->fd = fd;
+	src->owns_fd = owns_fd;
+	src->fn = fn;
+	src->data = data;
+	ev.data.ptr = src;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(src);
+		return NULL;
+	}
+	list_insert(&loop->sources, &src->link);
+	return src;
+}
+
+struct loop_source *loop_add_fd(struct loop *loop, int fd, uint32_t events,
+				loop_fn fn, void *data)
+{
+	return source_add(loop, fd, false, events, fn, data);
+}
+
+int loop_update_fd(struct loop_source *src, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = src };
+
+	return epoll_ctl(src->loop->epfd, EPOLL_CTL_MOD, src->fd, &ev);
+}
+
+struct loop_source *loop_add_timer(struct loop *loop, loop_fn fn, void *data)
+{
+	struct loop_source *src;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd < 0)
+		return NULL;
+	src = source_add(loop, fd, true, EPOLLIN, fn, data);
+	if (!src)
+		close(fd);
+	return src;
+}
+
+int loop_timer_arm(struct loop_source *src, int ms)
+{
+	struct itimerspec its = {
+		.it_value = {
+			.tv_sec = ms / 1000,
+			.tv_nsec = (long)(ms % 1000) * 1000000L,
+		},
+	};
+
+	return timerfd_settime(src->fd, 0, &its, NULL);
+}
+
+void loop_remove(struct loop_source *src)
+{
+	if (!src || src->removed)
+		return;
+	src->removed = true;
+	epoll_ctl(src->loop->epfd, EPOLL_CTL_DEL, src->fd, NULL);
+	list_remove(&src->link);
+	list_insert(&src->loop->dead, &src->link);
+}
+
+static void timer_drain(struct loop_source *src)
+{
+	uint64_t expirations;
+
+	if (read(src->fd, &expirations, sizeof(expirations)) < 0)
+		return;
+}
+
+int loop_dispatch(struct loop *loop, int timeout_ms)
+{
+	struct epoll_event events[32];
+	int n = epoll_wait(loop->epfd, events, 32, timeout_ms);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	for (int i = 0; i < n; i++) {
+		struct loop_source *src = events[i].data.ptr;
+
+		if (src->removed)
+			continue;
+		if (src->owns_fd)
+			timer_drain(src);
+		src->fn(src->data, events[i].events);
+	}
+	free_dead(loop);
+	return n;
+}

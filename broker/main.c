@@ -1,0 +1,261 @@
+/*
+ * seatmuxd: the multiseat broker. Owns the seat devices, groups them into
+ * seats from udev, serves each seat's libseat socket and runs its session.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "build_config.h"
+#include "log.h"
+#include "seats.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: seatmuxd [options]\n"
+		"  -c, --config FILE      configuration (default %s)\n"
+		"  -l, --log-level LEVEL  error, warning, info or debug\n"
+		"      --check-config     parse the configuration and exit\n"
+		"      --restore-console  put the active VT back in text mode and exit\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          the version\n",
+		SEATMUX_CONFIG_PATH);
+}
+
+/* Tell systemd (Type=notify) that every seat socket is listening. */
+static void notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof(addr.sun_path))
+		return;
+	memcpy(addr.sun_path, path, strlen(path));
+	if (addr.sun_path[0] == '@')
+		addr.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&addr, len) < 0)
+		log_warn("sd_notify: %m");
+	close(fd);
+}
+
+static void on_signal(void *data, uint32_t events)
+{
+	struct broker *b = data;
+	struct signalfd_siginfo si;
+	int status;
+	pid_t pid;
+
+	if (read(b->signal_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	switch (si.ssi_signo) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("signal %d: shutting down", (int)si.ssi_signo);
+		b->running = false;
+		break;
+	case SIGCHLD:
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			seats_reap(b, pid, status);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_udev(void *data, uint32_t events)
+{
+	struct broker *b = data;
+
+	devices_dispatch(&b->devices);
+}
+
+static void on_device_added(void *data, struct device *dev)
+{
+	seats_device_added(data, dev);
+}
+
+static void on_device_removed(void *data, struct device *dev)
+{
+	seats_device_removed(data, dev);
+}
+
+static const struct devices_listener device_listener = {
+	.added = on_device_added,
+	.removed = on_device_removed,
+};
+
+static int detect_platform(struct broker *b)
+{
+	struct platform_facts facts;
+	enum platform_kind detected;
+
+	platform_probe(&facts, "/sys");
+	detected = platform_classify(&facts);
+	log_info("platform: %s (cpuid \"%s\", dmi \"%s\" / \"%s\"%s)",
+		 platform_name(detected), facts.cpuid_vendor, facts.sys_vendor,
+		 facts.product_name, facts.has_vmbus ? ", vmbus" : "");
+	b->platform = detected;
+	if (!strcmp(b->cfg.platform, "auto"))
+		return 0;
+	if (platform_from_name(b->cfg.platform, &b->platform) < 0) {
+		log_error("unknown platform '%s' in the configuration", b->cfg.platform);
+		return -1;
+	}
+	log_info("platform: %s, as configured", platform_name(b->platform));
+	return 0;
+}
+
+static int signals_setup(struct broker *b)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	b->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (b->signal_fd < 0)
+		return -1;
+	return loop_add_fd(b->loop, b->signal_fd, EPOLLIN, on_signal, b) ? 0 : -1;
+}
+
+static int broker_run(struct broker *b)
+{
+	int rc = 1;
+
+	b->loop = loop_create();
+	if (!b->loop || signals_setup(b) < 0) {
+		log_error("cannot set up the main loop: %m");
+		goto out;
+	}
+	if (detect_platform(b) < 0)
+		goto out;
+	if (b->cfg.console) {
+		int err = console_take(&b->console);
+
+		if (err < 0)
+			log_warn("console: left alone: %s", strerror(-err));
+	}
+	if (devices_init(&b->devices, &device_listener, b) < 0) {
+		log_error("udev: cannot start: %m");
+		goto out_console;
+	}
+	if (!loop_add_fd(b->loop, devices_monitor_fd(&b->devices), EPOLLIN,
+			 on_udev, b) || devices_enumerate(&b->devices) < 0) {
+		log_error("udev: cannot enumerate devices: %m");
+		goto out_devices;
+	}
+	notify_ready();
+	b->running = true;
+	while (b->running) {
+		if (loop_dispatch(b->loop, -1) < 0) {
+			log_error("main loop: %m");
+			goto out_seats;
+		}
+	}
+	rc = 0;
+
+out_seats:
+	seats_destroy_all(b);
+out_devices:
+	devices_finish(&b->devices);
+out_console:
+	console_restore(&b->console);
+out:
+	loop_destroy(b->loop);
+	if (b->signal_fd >= 0)
+		close(b->signal_fd);
+	return rc;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "restore-console", no_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	struct broker b = { .signal_fd = -1 };
+	const char *path = SEATMUX_CONFIG_PATH, *level = NULL;
+	bool check_only = false;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "c:l:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'l':
+			level = optarg;
+			break;
+		case 'C':
+			check_only = true;
+			break;
+		case 'R':
+			rc = console_reset();
+			if (rc < 0)
+				fprintf(stderr, "seatmuxd: console: %s\n", strerror(-rc));
+			return rc < 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("seatmuxd %s\n", SEATMUX_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	config_init(&b.cfg);
+	if (config_load(&b.cfg, path) < 0) {
+		fprintf(stderr, "seatmuxd: %s\n", b.cfg.error);
+		config_finish(&b.cfg);
+		return 1;
+	}
+	if (check_only) {
+		config_finish(&b.cfg);
+		return 0;
+	}
+	log_set_level(b.cfg.log_level);
+	if (level) {
+		enum log_level l;
+
+		if (log_parse_level(level, &l) < 0) {
+			fprintf(stderr, "seatmuxd: unknown log level '%s'\n", level);
+			return 2;
+		}
+		log_set_level(l);
+	}
+	list_init(&b.seats);
+	console_init(&b.console);
+	log_info("seatmuxd %s starting, configuration %s", SEATMUX_VERSION, path);
+	rc = broker_run(&b);
+	config_finish(&b.cfg);
+	return rc;
+}

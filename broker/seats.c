@@ -1,0 +1,188 @@
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "log.h"
+#include "seats.h"
+
+struct seat *seats_find(struct broker *b, const char *name)
+{
+	struct seat *seat, *tmp;
+
+	list_for_each(seat, tmp, &b->seats, link)
+		if (!strcmp(seat->name, name))
+			return seat;
+	return NULL;
+}
+
+static void seat_accept(void *data, uint32_t events)
+{
+	struct seat *seat = data;
+	int fd = accept4(seat->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("%s: accept: %m", seat->name);
+		return;
+	}
+	client_create(seat, fd);
+}
+
+/*
+ * The socket is world-connectable on purpose: who may use it is decided
+ * per connection from SO_PEERCRED, which a path's permissions cannot fake.
+ */
+static int seat_listen(struct seat *seat, const char *dir)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if ((size_t)snprintf(seat->socket_path, sizeof(seat->socket_path),
+			     "%s/%s.sock", dir, seat->name) >= sizeof(seat->socket_path) ||
+	    (size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s",
+			     seat->socket_path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	unlink(seat->socket_path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    chmod(seat->socket_path, 0666) < 0 || listen(fd, 16) < 0) {
+		close(fd);
+		return -1;
+	}
+	seat->listen_fd = fd;
+	seat->listen_src = loop_add_fd(seat->broker->loop, fd, EPOLLIN,
+				       seat_accept, seat);
+	if (!seat->listen_src) {
+		close(fd);
+		unlink(seat->socket_path);
+		return -1;
+	}
+	return 0;
+}
+
+static uid_t seat_user(const struct seat_config *cfg)
+{
+	struct passwd *pw = cfg && cfg->user ? getpwnam(cfg->user) : NULL;
+
+	return pw ? pw->pw_uid : (uid_t)-1;
+}
+
+static struct seat *seat_create(struct broker *b, const char *name)
+{
+	struct seat *seat = calloc(1, sizeof(*seat));
+
+	if (!seat)
+		return NULL;
+	seat->broker = b;
+	snprintf(seat->name, sizeof(seat->name), "%s", name);
+	seat->cfg = config_seat(&b->cfg, name);
+	seat->user = seat_user(seat->cfg);
+	seat->listen_fd = -1;
+	list_init(&seat->clients);
+	if (seat_listen(seat, b->cfg.socket_dir) < 0) {
+		log_error("%s: cannot listen on %s: %m", name, seat->socket_path);
+		free(seat);
+		return NULL;
+	}
+	if (session_init(&seat->session, b->loop, seat->cfg, name,
+			 seat->socket_path) < 0) {
+		loop_remove(seat->listen_src);
+		close(seat->listen_fd);
+		unlink(seat->socket_path);
+		free(seat);
+		return NULL;
+	}
+	list_insert(&b->seats, &seat->link);
+	log_info("%s: seat up, socket %s%s", name, seat->socket_path,
+		 seat->cfg && seat->cfg->command ? "" : ", no session configured");
+	return seat;
+}
+
+static void seat_destroy(struct seat *seat)
+{
+	struct client *c, *tmp;
+
+	/* Revoke first, so nothing of the session keeps a device alive. */
+	list_for_each(c, tmp, &seat->clients, link)
+		client_destroy(c);
+	session_finish(&seat->session);
+	loop_remove(seat->listen_src);
+	close(seat->listen_fd);
+	unlink(seat->socket_path);
+	list_remove(&seat->link);
+	log_info("%s: seat down", seat->name);
+	free(seat);
+}
+
+void seats_device_added(struct broker *b, struct device *dev)
+{
+	struct seat *seat;
+
+	if (!dev->master)
+		return;
+	seat = seats_find(b, dev->seat);
+	if (!seat) {
+		seat = seat_create(b, dev->seat);
+		if (!seat)
+			return;
+		seat->masters = 1;
+		session_start(&seat->session);
+		return;
+	}
+	seat->masters++;
+}
+
+void seats_device_removed(struct broker *b, struct device *dev)
+{
+	struct seat *seat, *tmp;
+	struct client *c, *ctmp;
+
+	/* A vanished device is revoked wherever a session holds it. */
+	list_for_each(seat, tmp, &b->seats, link)
+		list_for_each(c, ctmp, &seat->clients, link)
+			client_device_gone(c, dev->devnum);
+	if (!dev->master)
+		return;
+	seat = seats_find(b, dev->seat);
+	if (!seat || --seat->masters > 0)
+		return;
+	log_info("%s: lost its last head (%s)", seat->name, dev->devnode);
+	seat_destroy(seat);
+}
+
+void seats_destroy_all(struct broker *b)
+{
+	struct seat *seat, *tmp;
+
+	list_for_each(seat, tmp, &b->seats, link)
+		seat_destroy(seat);
+}
+
+void seats_reap(struct broker *b, pid_t pid, int status)
+{
+	struct seat *seat, *tmp;
+	struct client *c, *ctmp;
+
+	list_for_each(seat, tmp, &b->seats, link) {
+		if (!session_reap(&seat->session, pid, status))
+			continue;
+		/* The session is gone: so are its rights to the devices. */
+		list_for_each(c, ctmp, &seat->clients, link)
+			if (c->uid != 0)
+				client_destroy(c);
+		return;
+	}
+}

@@ -1,0 +1,38 @@
+/*
+ * Seats: made from the device registry (a seat exists while it has a
+ * master-of-seat card), each with its own libseat socket and session.
+ */
+#ifndef SEATMUX_SEATS_H
+#define SEATMUX_SEATS_H
+
+#include <sys/types.h>
+
+#include "broker.h"
+#include "session.h"
+
+#define SEAT_MAX_CLIENTS 8
+
+struct seat {
+	struct list link;
+	struct broker *broker;
+	char name[SEAT_PROTO_MAX_SEAT];
+	const struct seat_config *cfg;
+	uid_t user;		/* may connect besides root; (uid_t)-1: nobody */
+	int masters;
+	int listen_fd;
+	struct loop_source *listen_src;
+	char socket_path[108];
+	struct list clients;
+	struct client *active;	/* the client that holds the seat open */
+	struct session session;
+};
+
+void seats_device_added(struct broker *b, struct device *dev);
+void seats_device_removed(struct broker *b, struct device *dev);
+struct seat *seats_find(struct broker *b, const char *name);
+/* Revokes everything and stops every session: shutdown. */
+void seats_destroy_all(struct broker *b);
+/* SIGCHLD: hand the exit to the session it belongs to. */
+void seats_reap(struct broker *b, pid_t pid, int status);
+
+#endif

@@ -1,0 +1,8 @@
+/* Cutting a session off an evdev device it was handed. */
+#ifndef SEATMUX_EVDEV_REVOKE_H
+#define SEATMUX_EVDEV_REVOKE_H
+
+/* 0 or negative errno. Irreversible: the session must reopen. */
+int evdev_revoke(int fd);
+
+#endif
