@@ -101,7 +101,9 @@ int32_t pattern_bar_x(uint32_t frame, int32_t width)
 struct pattern_rect pattern_bar_rect(int32_t bar_x, int32_t width,
 				     int32_t height)
 {
-	struct pattern_rect rect = { bar_x, 0, pattern_bar_width(width), height };
+	struct pattern_rect rect = {
+		.x = bar_x, .w = pattern_bar_width(width), .h = height,
+	};
 
 	if (rect.x < 0 || rect.x >= width) {
 		rect.w = 0;
@@ -135,7 +137,8 @@ void pattern_update(void *data, int32_t width, int32_t height, int32_t stride,
 		pattern_fill_rect(data, stride, all, color);
 	else if (old_x != new_x)
 		pattern_fill_rect(data, stride,
-				  pattern_bar_rect(old_x, width, height), color);
+				  pattern_bar_rect(old_x, width, height),
+				  color);
 	pattern_fill_rect(data, stride, pattern_bar_rect(new_x, width, height),
 			  0xff000000u | SEAT_BAR_COLOR);
 }
