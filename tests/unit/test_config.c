@@ -1,0 +1,128 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "test.h"
+
+/* Parses text; returns the error text ("" when it loaded). */
+static const char *load(struct config *cfg, const char *text)
+{
+	config_finish(cfg);
+	config_init(cfg);
+	if (config_load_string(cfg, text, "test.conf") == 0)
+		return "";
+	return cfg->error;
+}
+
+static void test_valid(struct test_state *t)
+{
+	struct config cfg;
+	const struct seat_config *sc;
+
+	config_init(&cfg);
+	CHECK(t, !strcmp(load(&cfg,
+		"[broker]\n"
+		"platform = hyperv\n"
+		"log-level = debug\n"
+		"console = no\n"
+		"; a comment\n"
+		"[seat.seat1]\n"
+		"user = station1\n"
+		"command = cage -- foot\n"
+		"env = WLR_RENDERER=pixman\n"
+		"env = XKB_DEFAULT_LAYOUT=de\n"
+		"log = /var/log/seatmux/seat1.log\n"
+		"restart-max-delay = 5\n"), ""));
+	CHECK(t, !strcmp(cfg.platform, "hyperv"));
+	CHECK(t, cfg.log_level == LOG_LVL_DEBUG && !cfg.console);
+	sc = config_seat(&cfg, "seat1");
+	CHECK(t, sc && !strcmp(sc->user, "station1"));
+	CHECK(t, sc && !strcmp(sc->command, "cage -- foot"));
+	CHECK(t, sc && sc->nenv == 2 && !strcmp(sc->env[1], "XKB_DEFAULT_LAYOUT=de"));
+	CHECK(t, sc && sc->restart_max_s == 5);
+	CHECK(t, config_seat(&cfg, "seat0") == NULL);
+	config_finish(&cfg);
+}
+
+static void test_defaults(struct test_state *t)
+{
+	struct config cfg;
+
+	config_init(&cfg);
+	CHECK(t, !strcmp(load(&cfg, ""), ""));
+	CHECK(t, !strcmp(cfg.platform, "auto") && cfg.console);
+	CHECK(t, cfg.log_level == LOG_LVL_INFO);
+	CHECK(t, list_empty(&cfg.seats));
+	config_finish(&cfg);
+}
+
+/* Every error names the file and the line it is on. */
+static void test_errors(struct test_state *t)
+{
+	static const struct {
+		const char *text;
+		const char *error;
+	} cases[] = {
+		{ "[broker]\nfrobnicate = 1\n", "test.conf:2: unknown key 'frobnicate' in [broker]" },
+		{ "[printer]\nx = 1\n", "test.conf:2: unknown section [printer]" },
+		{ "\n\n[seat.station1]\nuser = a\n", "test.conf:4: invalid seat name 'station1'" },
+		{ "[broker]\nlog-level = loud\n", "test.conf:2: unknown log-level 'loud'" },
+		{ "[broker]\nconsole = maybe\n", "test.conf:2: console takes yes or no, not 'maybe'" },
+		{ "[broker]\nsocket-dir = run/x\n", "test.conf:2: socket-dir must be absolute: run/x" },
+		{ "[seat.seat1]\nlog = seat1.log\n", "test.conf:2: log must be an absolute path: seat1.log" },
+		{ "[seat.seat1]\nenv = NOVALUE\n", "test.conf:2: env wants NAME=value, got 'NOVALUE'" },
+		{ "[seat.seat1]\nrestart-max-delay = 0\n", "test.conf:2: restart-max-delay wants 1..3600 seconds, got '0'" },
+		{ "[seat.seat1]\nrestart-max-delay = 5s\n", "test.conf:2: restart-max-delay wants 1..3600 seconds, got '5s'" },
+		{ "[seat.seat1]\nuser = a\nbogus\n", "test.conf:3: syntax error" },
+		{ "[seat.seat1]\ncommand = cage\n", "test.conf: seat seat1 has a command but no user" },
+		/* The first error is the one reported. */
+		{ "[broker]\na = 1\nb = 2\n", "test.conf:2: unknown key 'a' in [broker]" },
+	};
+	struct config cfg;
+
+	config_init(&cfg);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *err = load(&cfg, cases[i].text);
+
+		if (strcmp(err, cases[i].error)) {
+			fprintf(stderr, "  case %zu: got \"%s\"\n", i, err);
+			CHECK(t, !"error text as expected");
+		}
+	}
+	config_finish(&cfg);
+}
+
+static void test_files(struct test_state *t)
+{
+	char path[] = "/tmp/seatmux-conf-XXXXXX";
+	struct config cfg;
+	int fd = mkstemp(path);
+	char expect[128];
+
+	CHECK(t, fd >= 0);
+	CHECK(t, write(fd, "[broker]\nplatform = kvm\n[oops\n", 30) == 30);
+	close(fd);
+	config_init(&cfg);
+	snprintf(expect, sizeof(expect), "%s:3: syntax error", path);
+	CHECK(t, config_load(&cfg, path) < 0);
+	CHECK(t, !strcmp(cfg.error, expect));
+	unlink(path);
+	config_finish(&cfg);
+	/* No file at all means the built-in defaults. */
+	config_init(&cfg);
+	CHECK(t, config_load(&cfg, path) == 0);
+	config_finish(&cfg);
+}
+
+int main(void)
+{
+	struct test_state t = { 0 };
+
+	RUN(&t, test_valid);
+	RUN(&t, test_defaults);
+	RUN(&t, test_errors);
+	RUN(&t, test_files);
+	return TEST_SUMMARY(&t);
+}
