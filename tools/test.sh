@@ -1,0 +1,64 @@
+#!/bin/sh
+# Runs every seatmux test from a clean build: unit tests (with
+# AddressSanitizer and UBSan), the kernel config checker's tests, and the
+# whole-system scenarios booted under QEMU. Ends with "N passed, M failed".
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+out=${SEATMUX_BUILD:-$top/build}
+passed=0
+failed=0
+
+"$top/tools/install-deps.sh" || exit 2
+
+# Adds the counts of a stage's closing "N passed, M failed" line.
+tally() {
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "test.sh: $2 printed no summary: counted as one failure" >&2
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+	failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== unit tests (ASan + UBSan)"
+rm -rf "$out/asan"
+if meson setup "$out/asan" -Dwerror=true -Db_sanitize=address,undefined \
+	-Db_lundef=false >"$log" 2>&1 && ninja -C "$out/asan" >>"$log" 2>&1; then
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+		meson test -C "$out/asan" --print-errorlogs >"$log" 2>&1
+	grep -E '^ *[0-9]+/[0-9]+ ' "$log"
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log")
+	bad=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log")
+	[ "${bad:-1}" = 0 ] || grep -E 'FAIL|failed:|ERROR' "$log"
+	echo "${ok:-0} passed, ${bad:-1} failed" >"$log"
+	tally "$log" unit
+else
+	cat "$log"
+	failed=$((failed + 1))
+fi
+
+echo "== kernel config checker"
+sh "$top/tests/kconfig/run.sh" 2>&1 | tee "$log"
+tally "$log" kconfig
+
+echo "== QEMU scenarios"
+rm -rf "$out/image"
+if meson setup "$out/image" -Dwerror=true --prefix=/usr --sysconfdir=/etc \
+	-Dbuildtype=debugoptimized >"$log" 2>&1 && ninja -C "$out/image" >>"$log" 2>&1; then
+	python3 "$top/tests/qemu/run.py" --build "$out/image" --out "$out/image-out" \
+		${SEATMUX_SCENARIOS:-} 2>&1 | tee "$log"
+	tally "$log" qemu
+else
+	cat "$log"
+	failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
