@@ -1,0 +1,446 @@
+#!/bin/bash
+# Builds the seatmux test OS image: OUT/vmlinuz and OUT/initramfs.img.
+#
+#   build-image.sh [--build BUILD_DIR] --out OUT_DIR [--overlay DIR]...
+#
+# The image is one initramfs that systemd 252 runs as PID 1 (no root switch):
+# Debian's systemd/udev, busybox for the shell and small tools, the kernel
+# modules seat tests need, cage/libseat/weston clients with their libraries,
+# test users station0..3 and a test control agent on /dev/ttyS1.
+#
+# It is assembled in two parts so that rebuilding after a code change takes
+# seconds:
+#   base   everything taken from the host's Debian packages and the kernel;
+#          cached under $SEATMUX_CACHE/image/base-<key>, where the key covers
+#          every installed package version, the kernel and this builder's
+#          own files, so an apt upgrade or an edit here rebuilds it.
+#   layer  what `meson install` puts in a staging folder (plus the shared
+#          libraries it needs that the base lacks), then each --overlay.
+# The final root is a hard-linked copy of the base with the layer copied on
+# top using --remove-destination, which replaces files instead of writing
+# through the hard links, so the cache is never modified.
+#
+# Environment: SEATMUX_CACHE (default /var/cache/seatmux),
+# SEATMUX_ZSTD_LEVEL (default 3; the kernel cannot use --long/--ultra).
+set -euo pipefail
+umask 022
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${SEATMUX_CACHE:-/var/cache/seatmux}
+zlevel=${SEATMUX_ZSTD_LEVEL:-3}
+
+die() { echo "build-image: $*" >&2; exit 1; }
+note() { echo "build-image: $*" >&2; }
+
+usage() {
+	echo "usage: $0 [--build BUILD_DIR] --out OUT_DIR [--overlay DIR]..."
+}
+
+build= out=
+overlays=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=${2:?}; shift 2 ;;
+	--build=*) build=${1#*=}; shift ;;
+	--out) out=${2:?}; shift 2 ;;
+	--out=*) out=${1#*=}; shift ;;
+	--overlay) overlays+=("${2:?}"); shift 2 ;;
+	--overlay=*) overlays+=("${1#*=}"); shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+[ -n "$out" ] || { usage >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || die "must run as root (the image needs root-owned files and device-free chown)"
+for o in "${overlays[@]}"; do [ -d "$o" ] || die "overlay $o is not a folder"; done
+if [ -n "$build" ]; then
+	[ -f "$build/build.ninja" ] || die "$build is not a meson build folder"
+fi
+
+t0=$(date +%s.%N)
+
+# --- inputs of the base -----------------------------------------------------
+
+kdir=$(sh "$repo/tools/fetch-kernel.sh")
+kver=$(ls "$kdir/lib/modules")
+[ -n "$kver" ] || die "no kernel modules in $kdir"
+
+# Packages copied whole (minus documentation and the like). Libraries they
+# link are found by ldd, so only packages whose files are data, dlopen'd or
+# executables need naming here.
+pkgs=(
+	systemd libsystemd-shared udev kmod
+	cage libseat1 libwlroots10 weston
+	xkb-data libinput-bin libwacom-common
+	libpam-modules libpam-modules-bin
+	fontconfig-config fonts-dejavu-core
+)
+missing=
+for p in "${pkgs[@]}" busybox-static base-files; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] || die "missing host packages:$missing (run tools/install-deps.sh)"
+
+# Kernel modules the image carries; dependencies (modules.dep, softdeps)
+# are added below. Module names may use - or _.
+modules=(
+	virtio_pci virtio_gpu virtio_input virtio_console
+	bochs udl hyperv_drm
+	evdev uinput
+	usbhid hid_generic xhci_pci xhci_hcd ehci_pci ehci_hcd uhci_hcd ohci_pci
+	vhci_hcd usbip_host
+	hyperv_keyboard hid_hyperv
+)
+# Loaded at boot whether or not hardware asks for them: devices that have
+# no modalias (uinput, vhci) and the virtio drivers, so that the first
+# devices exist as early as possible. Everything else (bochs, udl, usb,
+# hyperv) is loaded by udev from the device's modalias.
+modules_load=(evdev uinput vhci_hcd virtio_pci virtio_gpu virtio_input)
+
+key=$(
+	{
+		echo "kernel $kdir"
+		dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort
+		cd "$here" && find build-image.sh image -type f -print0 | LC_ALL=C sort -z |
+			xargs -0 sha256sum
+		find "$here/image" -type f -perm -u+x -printf '%P x\n' | LC_ALL=C sort
+	} | sha256sum | cut -c1-16
+)
+basedir=$cache/image/base-$key
+
+# --- helpers ----------------------------------------------------------------
+
+# Debian 12 has merged /usr: /bin, /sbin, /lib, /lib64 are symlinks into
+# /usr. The image has the same symlinks, so every path put into it must use
+# the /usr spelling: a directory called lib/ in an archive would replace
+# the lib -> usr/lib symlink when the kernel unpacks it.
+canon_sed=
+for d in bin sbin lib lib32 lib64 libx32; do
+	if [ -L "/$d" ]; then
+		t=$(readlink "/$d")
+		t=/${t#/}
+		canon_sed="$canon_sed;s|^/$d/|$t/|"
+	fi
+done
+canon() { sed -e "${canon_sed#;}"; }
+
+# Folds a staged tree's top-level bin/ sbin/ lib*/ into usr/ (see canon).
+merge_usr() {
+	local r=$1 d t
+	for d in bin sbin lib lib32 lib64 libx32; do
+		[ -d "$r/$d" ] && [ ! -L "$r/$d" ] || continue
+		[ -L "/$d" ] || continue
+		t=$(readlink "/$d"); t=${t#/}
+		mkdir -p "$r/$t"
+		cp -a "$r/$d/." "$r/$t/"
+		rm -rf "${r:?}/$d"
+	done
+}
+
+# Prints the shared libraries (host paths, /usr spelling) that the ELF
+# files under folder $1 need, including the dynamic loader. The loader's
+# --list gives the whole transitive closure, resolved the way the host
+# resolves it (the image copies the host's libraries, so that is right).
+# It is run directly rather than through ldd, which costs ten times more
+# per file; static executables and scripts just fail and are ignored.
+# Run that way it does not list itself, hence the explicit loader path.
+needed_libs() {
+	local r=$1 loader=/lib64/ld-linux-x86-64.so.2
+	{ echo "	$loader (0x0)"; cd "$r" && find . -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' \) -print0 |
+		xargs -0 -r -n 1 -P 4 "$loader" --list 2>/dev/null || true; } |
+		sed -n -e 's|.*=> \(/[^ ]*\) (0x.*|\1|p' -e 's|^[[:space:]]*\(/[^ ]*\) (0x.*|\1|p' |
+		canon | LC_ALL=C sort -u
+}
+
+# Copies into root $2 the libraries that the files under $1 need and $2
+# lacks, from the host.
+add_libs() {
+	local scan=$1 r=$2 lib
+	while read -r lib; do
+		[ -e "$r$lib" ] || [ -L "$r$lib" ] && continue
+		mkdir -p "$r$(dirname "$lib")"
+		cp -L "$lib" "$r$lib"
+	done < <(needed_libs "$scan")
+}
+
+# --- base -------------------------------------------------------------------
+
+build_base() {
+	local root=$1 f p g
+
+	mkdir -p "$root"
+	# Merged-/usr symlinks and the usual top-level folders.
+	for d in bin sbin lib lib32 lib64 libx32; do
+		if [ -L "/$d" ]; then
+			mkdir -p "$root/$(readlink "/$d")"
+			ln -s "$(readlink "/$d")" "$root/$d"
+		fi
+	done
+	mkdir -p "$root"/{dev,proc,sys,run,mnt,root,home,etc,tmp,var/{lib,log,cache,spool,tmp}}
+	chmod 1777 "$root/tmp" "$root/var/tmp"
+	chmod 0700 "$root/root"
+	ln -s ../run "$root/var/run"
+	ln -s ../run/lock "$root/var/lock"
+
+	# Package files. Generators are left out except the debug one (it
+	# honours systemd.mask=/systemd.wants= on the kernel command line): the
+	# getty generator would start a login on the serial console and the
+	# others look for disks this image does not have. hwdb sources are left
+	# out too: without a compiled hwdb.bin udev simply skips hwdb lookups,
+	# and nothing seat-related depends on them.
+	dpkg -L "${pkgs[@]}" | canon | LC_ALL=C sort -u |
+		grep -Ev '^/usr/share/(doc|doc-base|man|info|locale|lintian|bash-completion|zsh|fish|bug|menu|gtk-doc|polkit-1|apport)/' |
+		grep -Ev '^/usr/include/|^/usr/lib/systemd/(user|user-generators|user-environment-generators|catalog|network|portable|ntp-units.d|repart)/' |
+		grep -v '^/[^/]*$' |
+		grep -Ev '^/usr/lib/tmpfiles.d/systemd-network.conf|^/usr/lib/udev/hwdb.d/|^/etc/(init.d|rc[0-6S].d|kernel)/|^/usr/lib/kernel/' |
+		while read -r f; do
+			# Folders come along with the files in them.
+			[ -d "$f" ] && [ ! -L "$f" ] && continue
+			[ -e "$f" ] || [ -L "$f" ] || continue
+			printf '%s\n' "$f"
+		done >"$root.files"
+	grep -v '^/usr/lib/systemd/system-generators/' "$root.files" >"$root.files2" || true
+	grep -x '/usr/lib/systemd/system-generators/systemd-debug-generator' "$root.files" >>"$root.files2" || true
+	cpio -pdm --quiet "$root" <"$root.files2"
+	rm -f "$root.files" "$root.files2"
+	cp -a /usr/lib/os-release "$root/usr/lib/os-release"
+	ln -sf ../usr/lib/os-release "$root/etc/os-release"
+
+	# busybox provides the shell and coreutils-style commands, without
+	# shadowing a real binary copied above.
+	cp /bin/busybox "$root/usr/bin/busybox"
+	for f in $(/bin/busybox --list-full | sed 's|^|/|' | canon); do
+		[ -e "$root$f" ] || [ -L "$root$f" ] && continue
+		[ -e "$root/usr/bin/${f##*/}" ] || [ -e "$root/usr/sbin/${f##*/}" ] && continue
+		mkdir -p "$root$(dirname "$f")"
+		ln -s /usr/bin/busybox "$root$f"
+	done
+	# PID 1 and the power commands (systemd-sysv is not copied: it would
+	# bring nothing else).
+	ln -sf usr/lib/systemd/systemd "$root/init"
+	ln -sf ../lib/systemd/systemd "$root/usr/sbin/init"
+	for f in poweroff reboot halt shutdown; do
+		ln -sf ../bin/systemctl "$root/usr/sbin/$f"
+	done
+
+	add_libs "$root" "$root"
+
+	# Kernel modules with their dependencies, then a fresh modules.dep.
+	local mdir=$kdir/lib/modules/$kver want
+	mkdir -p "$root/usr/lib/modules/$kver"
+	want=$(printf '%s\n' "${modules[@]}" | tr - _)
+	awk -v want="$want" '
+		BEGIN { n = split(want, w, "\n"); for (i = 1; i <= n; i++) wanted[w[i]] = 1 }
+		FNR == NR {            # modules.softdep: "softdep mod pre: a b post: c"
+			if ($1 == "softdep") { sm = $2; gsub("-", "_", sm)
+				for (i = 3; i <= NF; i++) if ($i !~ /:$/) soft[sm] = soft[sm] " " $i }
+			next }
+		{                      # modules.dep: "path: dep dep"
+			p = $1; sub(":$", "", p); m = p; sub(".*/", "", m); sub("\\.ko.*", "", m)
+			gsub("-", "_", m); path[m] = p; deps[m] = ""
+			for (i = 2; i <= NF; i++) deps[m] = deps[m] " " $i
+		}
+		END {
+			# Softdeps name modules, which may have their own deps: iterate.
+			do { changed = 0
+				for (m in wanted) { k = split(soft[m], s, " ")
+					for (i = 1; i <= k; i++) { t = s[i]; gsub("-", "_", t)
+						if ((t in path) && !(t in wanted)) { wanted[t] = 1; changed = 1 } } }
+			} while (changed)
+			for (m in wanted) {
+				if (!(m in path)) { print "MISSING " m; continue }
+				print path[m]; k = split(deps[m], d, " ")
+				for (i = 1; i <= k; i++) print d[i]
+			}
+		}' "$mdir/modules.softdep" "$mdir/modules.dep" | LC_ALL=C sort -u >"$root.mods"
+	if grep '^MISSING' "$root.mods" >&2; then
+		note "kernel modules above are neither in modules.dep nor builtin-checked"
+		grep -v '^MISSING' "$root.mods" >"$root.mods2"; mv "$root.mods2" "$root.mods"
+	fi
+	(cd "$mdir" && cpio -pdm --quiet "$root/usr/lib/modules/$kver" <"$root.mods")
+	rm -f "$root.mods"
+	cp "$mdir"/modules.{order,builtin,builtin.modinfo} "$root/usr/lib/modules/$kver/"
+	depmod -b "$root" "$kver"
+	mkdir -p "$root/etc/modules-load.d"
+	printf '%s\n' "# seatmux test image: see tests/qemu/build-image.sh" "${modules_load[@]}" \
+		>"$root/etc/modules-load.d/seatmux.conf"
+
+	# Users: root and four station users with their own group and home.
+	# Station passwords equal their names (for tests that log in, e.g.
+	# over RDP); root has none.
+	{
+		echo "root:x:0:0:root:/root:/bin/sh"
+		for i in 0 1 2 3; do
+			echo "station$i:x:$((1000 + i)):$((1000 + i)):station $i:/home/station$i:/bin/sh"
+		done
+		echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"
+	} >"$root/etc/passwd"
+	{
+		echo "root:x:0:"
+		# Groups udev rules and systemd refer to, with the host's numbers.
+		for g in adm tty disk lp kmem dialout cdrom floppy tape audio video input render kvm sgx plugdev utmp users systemd-journal; do
+			grep "^$g:" /etc/group | cut -d: -f1-3 | sed 's/$/:/'
+		done
+		for i in 0 1 2 3; do echo "station$i:x:$((1000 + i)):"; done
+		echo "nogroup:x:65534:"
+	} >"$root/etc/group"
+	{
+		echo "root::19000:0:99999:7:::"
+		for i in 0 1 2 3; do
+			h=$(python3 -W ignore -c 'import crypt,sys; print(crypt.crypt(sys.argv[1], "$6$seatmux$"))' "station$i")
+			echo "station$i:$h:19000:0:99999:7:::"
+		done
+		echo "nobody:*:19000:0:99999:7:::"
+	} >"$root/etc/shadow"
+	chmod 0600 "$root/etc/shadow"
+	for i in 0 1 2 3; do
+		install -d -m 0700 -o $((1000 + i)) -g $((1000 + i)) "$root/home/station$i"
+	done
+	cat >"$root/etc/nsswitch.conf" <<-'EOF'
+	passwd: files
+	group: files
+	shadow: files
+	hosts: files
+	networks: files
+	protocols: files
+	services: files
+	EOF
+	mkdir -p "$root/etc/pam.d"
+	# Permissive on purpose for a test image, but passwords are still
+	# checked (pam_unix) so that authentication tests mean something.
+	cat >"$root/etc/pam.d/other" <<-'EOF'
+	auth     required pam_unix.so nullok
+	account  required pam_permit.so
+	password required pam_deny.so
+	session  required pam_permit.so
+	EOF
+	echo seatmux-test >"$root/etc/hostname"
+	printf '127.0.0.1 localhost\n::1 localhost\n127.0.1.1 seatmux-test\n' >"$root/etc/hosts"
+	: >"$root/etc/machine-id"  # systemd fills in a transient one at boot
+	: >"$root/etc/fstab"
+	cat >"$root/etc/profile" <<-'EOF'
+	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	EOF
+
+	# systemd: boot to multi-user.target as a normal system (no
+	# /etc/initrd-release), keep the journal in memory and bounded.
+	local sd=$root/etc/systemd/system
+	mkdir -p "$sd" "$root/etc/systemd/journald.conf.d"
+	ln -sf /usr/lib/systemd/system/multi-user.target "$sd/default.target"
+	printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\nForwardToConsole=no\n' \
+		>"$root/etc/systemd/journald.conf.d/seatmux.conf"
+	mkdir -p "$sd/sysinit.target.wants" "$sd/sockets.target.wants" "$sd/multi-user.target.wants"
+	for u in systemd-journald.service systemd-udevd.service systemd-udev-trigger.service \
+		systemd-modules-load.service systemd-tmpfiles-setup.service \
+		systemd-tmpfiles-setup-dev.service kmod-static-nodes.service; do
+		ln -sf "/usr/lib/systemd/system/$u" "$sd/sysinit.target.wants/$u"
+	done
+	for u in systemd-journald.socket systemd-journald-dev-log.socket \
+		systemd-udevd-control.socket systemd-udevd-kernel.socket; do
+		ln -sf "/usr/lib/systemd/system/$u" "$sd/sockets.target.wants/$u"
+	done
+	# Masked: need dbus, disks, a persistent /etc or /var, or filesystems
+	# the kernel would have to load modules for; each costs boot time under
+	# TCG and some would fail.
+	for u in systemd-logind.service user@.service user-runtime-dir@.service \
+		modprobe@.service getty.target getty-static.service \
+		systemd-ask-password-wall.path systemd-ask-password-console.path \
+		systemd-user-sessions.service systemd-update-utmp.service \
+		systemd-update-utmp-runlevel.service systemd-remount-fs.service \
+		systemd-firstboot.service systemd-hwdb-update.service \
+		systemd-journal-catalog-update.service ldconfig.service \
+		systemd-sysusers.service systemd-machine-id-commit.service \
+		systemd-random-seed.service systemd-binfmt.service \
+		systemd-pstore.service systemd-repart.service \
+		systemd-pcrphase.service systemd-pcrphase-sysinit.service \
+		systemd-boot-update.service systemd-journald-audit.socket \
+		systemd-initctl.socket systemd-tmpfiles-clean.timer \
+		dev-hugepages.mount dev-mqueue.mount sys-kernel-debug.mount \
+		sys-kernel-tracing.mount sys-fs-fuse-connections.mount \
+		sys-kernel-config.mount proc-sys-fs-binfmt_misc.automount \
+		cryptsetup.target integritysetup.target veritysetup.target \
+		remote-cryptsetup.target remote-veritysetup.target \
+		dbus.service dbus.socket; do
+		ln -sf /dev/null "$sd/$u"
+	done
+	# seatmuxd, when the build provides it, starts after udev has settled
+	# so that its first enumeration sees every coldplugged device.
+	mkdir -p "$sd/seatmuxd.service.d"
+	printf '[Unit]\nWants=systemd-udev-settle.service\nAfter=systemd-udev-settle.service\n' \
+		>"$sd/seatmuxd.service.d/10-seatmux-image.conf"
+
+	# The builder's own files: the test control agent and its unit.
+	cp -a "$here/image/rootfs/." "$root/"
+	ln -sf /usr/lib/systemd/system/seatmux-test-agent.service \
+		"$sd/multi-user.target.wants/seatmux-test-agent.service"
+	add_libs "$here/image/rootfs" "$root"
+
+	chown -R 0:0 "$root/etc" "$root/usr"
+}
+
+mkdir -p "$cache/image"
+exec 9>"$cache/image/.lock"
+flock 9
+if [ ! -f "$basedir/.complete" ]; then
+	note "building base image $key (cached for later builds)"
+	rm -rf "$basedir"
+	tmpbase=$(mktemp -d "$cache/image/.base.XXXXXX")
+	trap 'rm -rf "$tmpbase"' EXIT
+	build_base "$tmpbase/root"
+	mv "$tmpbase" "$basedir"
+	trap - EXIT
+	touch "$basedir/.complete"
+	# Older bases only take disk space.
+	find "$cache/image" -mindepth 1 -maxdepth 1 -name 'base-*' ! -path "$basedir" -exec rm -rf {} +
+fi
+flock -u 9
+
+# --- layer and final image --------------------------------------------------
+
+work=$(mktemp -d "$cache/image/.work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+layer=$work/layer
+mkdir -p "$layer"
+
+if [ -n "$build" ]; then
+	prefix=$(meson introspect --buildoptions "$build" 2>/dev/null |
+		python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"))' 2>/dev/null || true)
+	[ "$prefix" = /usr ] || note "warning: $build has prefix '$prefix', not /usr: udev will not find its rules"
+	meson install -C "$build" --destdir "$layer" --quiet >"$work/meson-install.log" 2>&1 ||
+		{ cat "$work/meson-install.log" >&2; die "meson install failed"; }
+	merge_usr "$layer"
+fi
+for o in "${overlays[@]}"; do
+	cp -a "$o/." "$layer/"
+	merge_usr "$layer"
+done
+chown -R 0:0 "$layer"
+
+root=$work/root
+cp -al "$basedir/root" "$root"
+cp -a --remove-destination "$layer/." "$root/"
+add_libs "$layer" "$root"
+for u in "$root"/usr/lib/systemd/system/seatmuxd.service "$root"/etc/systemd/system/seatmuxd.service; do
+	if [ -e "$u" ]; then
+		ln -sf /usr/lib/systemd/system/seatmuxd.service \
+			"$root/etc/systemd/system/multi-user.target.wants/seatmuxd.service"
+		# A unit installed under /etc wins over /usr/lib anyway.
+		break
+	fi
+done
+
+mkdir -p "$out"
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc --quiet --reproducible |
+	zstd -q -T0 -"$zlevel" -c) >"$out/.initramfs.img.tmp"
+mv "$out/.initramfs.img.tmp" "$out/initramfs.img"
+cp "$kdir"/boot/vmlinuz-"$kver" "$out/.vmlinuz.tmp"
+mv "$out/.vmlinuz.tmp" "$out/vmlinuz"
+(cd "$root" && find . -mindepth 1 -printf '%M %u:%g %s %P %l\n' | LC_ALL=C sort -k4) >"$out/image-manifest.txt"
+echo "$kver" >"$out/kernel-version"
+
+t1=$(date +%s.%N)
+note "$(printf '%s: %s, %s in %.1f s' "$out/initramfs.img" \
+	"$(du -h "$out/initramfs.img" | cut -f1)" "base $key" "$(awk "BEGIN{print $t1 - $t0}")")"
