@@ -151,7 +151,10 @@ needed_libs() {
 	{ echo "	$loader (0x0)"; cd "$r" && find . -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' \) -print0 |
 		xargs -0 -r -n 1 -P 4 "$loader" --list 2>/dev/null || true; } |
 		sed -n -e 's|.*=> \(/[^ ]*\) (0x.*|\1|p' -e 's|^[[:space:]]*\(/[^ ]*\) (0x.*|\1|p' |
-		canon | LC_ALL=C sort -u
+		canon | LC_ALL=C sort -u |
+		# A library found through a RUNPATH of $ORIGIN (weston's) resolves
+		# inside the scanned tree itself: it is already there.
+		awk -v tree="$(cd "$r" && pwd -P)/" 'index($0, tree) != 1'
 }
 
 # Copies into root $2 the libraries that the files under $1 need and $2
@@ -194,7 +197,7 @@ build_base() {
 		grep -Ev '^/usr/share/(doc|doc-base|man|info|locale|lintian|bash-completion|zsh|fish|bug|menu|gtk-doc|polkit-1|apport)/' |
 		grep -Ev '^/usr/include/|^/usr/lib/systemd/(user|user-generators|user-environment-generators|catalog|network|portable|ntp-units.d|repart)/' |
 		grep -v '^/[^/]*$' |
-		grep -Ev '^/usr/lib/tmpfiles.d/systemd-network.conf|^/usr/lib/udev/hwdb.d/|^/etc/(init.d|rc[0-6S].d|kernel)/|^/usr/lib/kernel/' |
+		grep -Ev '^/usr/lib/tmpfiles.d/systemd-(network|nologin).conf|^/usr/lib/udev/hwdb.d/|^/etc/(init.d|rc[0-6S].d|kernel)/|^/usr/lib/kernel/' |
 		while read -r f; do
 			# Folders come along with the files in them.
 			[ -d "$f" ] && [ ! -L "$f" ] && continue

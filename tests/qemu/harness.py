@@ -303,7 +303,7 @@ class Machine:
     def _watchdog(self):
         if not self._watchdog_stop.wait(self.timeout):
             self.watchdog_fired = True
-            self._note("watchdog: machine exceeded %ss, killing QEMU" % self.timeout)
+            self._note("watchdog: machine exceeded %.0fs, killing QEMU" % self.timeout)
             self.kill()
 
     def _check_alive(self):

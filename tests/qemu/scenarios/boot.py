@@ -62,7 +62,7 @@ def read_events(m, path):
 def run(t):
     with t.machine(devices=DEVICES) as m:
         ready = m.wait_agent(timeout=90)
-        print("# boot: agent ready %.1fs after QEMU started" % ready, flush=True)
+        print("# %s: agent ready %.1fs after QEMU started" % (t.name, ready), flush=True)
 
         rc, out = m.run("readlink /proc/1/exe")
         t.check("PID 1 is systemd", out.strip() in ("/usr/lib/systemd/systemd", "/lib/systemd/systemd"),
@@ -130,4 +130,4 @@ def run(t):
         t.check("device_del of mouse1 removes its event node (%s)" % node, rc == 0, out)
         rc, out = m.run("[ -c %s ]" % EVENT["mouse0"])
         t.check("mouse0's event node is still there", rc == 0, "gone")
-        print("# boot: unplug took %.1fs" % (time.monotonic() - t0), flush=True)
+        print("# %s: unplug took %.1fs" % (t.name, time.monotonic() - t0), flush=True)

@@ -1,0 +1,191 @@
+"""Two physical stations on one machine, served by seatmuxd.
+
+Two virtio GPUs, two keyboards and two mice; udev rules (two-stations-overlay)
+give head1, kbd1 and mouse1 to seat1. seatmuxd runs Debian's cage with
+seatmux-testclient on each seat, through Debian's libseat talking to our
+sockets. Checks what a station user would notice: each head shows its own
+seat's client, input goes only to its own seat, a session that dies comes
+back, an unplugged keyboard and garbage on a socket hurt nobody.
+"""
+
+import re
+import time
+
+from harness import dev
+
+TIMEOUT = 420
+
+DEVICES = [
+    dev("virtio-gpu-pci", id="head0", addr=0x08, xres=800, yres=600),
+    dev("virtio-gpu-pci", id="head1", addr=0x09, xres=800, yres=600),
+    dev("virtio-keyboard-pci", id="kbd0", addr=0x0a, display="head0"),
+    dev("virtio-keyboard-pci", id="kbd1", addr=0x0b, display="head1"),
+    dev("virtio-mouse-pci", id="mouse0", addr=0x0c, display="head0"),
+    dev("virtio-mouse-pci", id="mouse1", addr=0x0d, display="head1"),
+]
+EVENT = {"kbd0": "/dev/input/by-path/pci-0000:00:0a.0-event-kbd",
+         "kbd1": "/dev/input/by-path/pci-0000:00:0b.0-event-kbd",
+         "mouse0": "/dev/input/by-path/pci-0000:00:0c.0-event-mouse",
+         "mouse1": "/dev/input/by-path/pci-0000:00:0d.0-event-mouse"}
+
+# tests/clients/seat-colors.h
+COLOR = {"seat0": (0xff, 0x20, 0x20), "seat1": (0x20, 0xff, 0x20)}
+LOG = {"seat0": "/home/station0/events.log", "seat1": "/home/station1/events.log"}
+SOCK = {"seat0": "/run/seatmux/seat0.sock", "seat1": "/run/seatmux/seat1.sock"}
+SEATCLIENT = "/usr/libexec/seatmux/seatclient"
+KEY_A = 30
+# busybox has no pgrep: processes of a user by command name.
+PIDS = "ps -o pid,user,comm | awk '$2 == \"%s\" && $3 == \"%s\" { print $1 }'"
+
+
+def ready_pids(m, seat):
+    """pids of every 'ready' line the seat's client logged, oldest first."""
+    rc, out = m.run("cat %s 2>/dev/null" % LOG[seat])
+    return [int(p) for p in re.findall(r"^ready pid=(\d+)", out, re.M)]
+
+
+def log_lines(m, seat, word):
+    rc, out = m.run("grep '^%s' %s 2>/dev/null" % (word, LOG[seat]))
+    return out.splitlines()
+
+
+def frames(m, seat):
+    rc, out = m.run("grep '^frame n=' %s | tail -n 1" % LOG[seat])
+    found = re.search(r"n=(\d+)", out)
+    return int(found.group(1)) if found else 0
+
+
+def wait_ready(m, seat, count=1, timeout=120):
+    m.wait_until("[ $(grep -c '^ready pid=' %s 2>/dev/null || echo 0) -ge %d ]"
+                 % (LOG[seat], count), timeout, interval=1)
+
+
+def shows(t, shot, seat, what):
+    """The head shows `seat`'s colour over most of it, the other's nowhere."""
+    other = "seat1" if seat == "seat0" else "seat0"
+    own = shot.fraction_near(COLOR[seat], tolerance=24)
+    foreign = shot.fraction_near(COLOR[other], tolerance=24)
+    return t.check(what, own > 0.6 and foreign < 0.01,
+                   "%.0f%% %s colour, %.1f%% %s colour" % (own * 100, seat, foreign * 100, other))
+
+
+def animating(t, m, head, what):
+    a = m.screendump(head, 0)
+    time.sleep(1.5)
+    b = m.screendump(head, 0)
+    t.check(what, a.pixels != b.pixels, "two screendumps 1.5 s apart are identical")
+
+
+def run(t):
+    with t.machine(devices=DEVICES) as m:
+        m.wait_agent(timeout=90)
+        rc, out = m.run("systemctl is-active seatmuxd.service")
+        t.check("seatmuxd.service is active", out.strip() == "active",
+                out.strip() + m.run("journalctl -b -u seatmuxd --no-pager | tail -n 20")[1])
+        rc, out = m.run("ls %s %s" % (SOCK["seat0"], SOCK["seat1"]))
+        t.check("one socket per seat", rc == 0, out)
+
+        try:
+            wait_ready(m, "seat0")
+            wait_ready(m, "seat1")
+        except Exception as e:
+            t.fail("both seats' clients start under cage", e)
+            return
+        t.check("both seats' clients start under cage", True)
+        pid0 = ready_pids(m, "seat0")[-1]
+        pid1 = ready_pids(m, "seat1")[-1]
+        time.sleep(2)   # a few frames after the first
+
+        shows(t, m.screendump("head0", 0), "seat0", "head0 shows seat0's client")
+        shows(t, m.screendump("head1", 0), "seat1", "head1 shows seat1's client")
+        animating(t, m, "head1", "seat1's head animates")
+
+        rc, out = m.run("%s kdmode /dev/tty1" % SEATCLIENT)
+        t.check("the VT stays off seat0 (graphics mode, keyboard off)",
+                out.strip() == "display=graphics keyboard=off", out)
+
+        # Input isolation: a key on kbd1 reaches only seat1's client.
+        m.send_key("kbd1", "a")
+        try:
+            m.wait_until("grep -q '^key key=%d state=pressed' %s" % (KEY_A, LOG["seat1"]), 20)
+            got = True
+        except Exception:
+            got = False
+        t.check("a key sent to kbd1 reaches seat1's client", got, log_lines(m, "seat1", "key")[-3:])
+        t.check("seat0's client got no key", not log_lines(m, "seat0", "key"),
+                log_lines(m, "seat0", "key")[-3:])
+
+        # Pointer motion on mouse0 reaches only seat0's client.
+        motion1_before = len(log_lines(m, "seat1", "motion"))
+        for _ in range(3):
+            m.move_rel("mouse0", 40, 25)
+            time.sleep(0.2)
+        try:
+            m.wait_until("grep -q '^motion' %s" % LOG["seat0"], 20)
+            got = True
+        except Exception:
+            got = False
+        t.check("pointer motion on mouse0 reaches seat0's client", got)
+        t.check("seat1's client saw no motion from mouse0",
+                len(log_lines(m, "seat1", "motion")) == motion1_before,
+                log_lines(m, "seat1", "motion")[-3:])
+
+        # The broker's own checks, through the raw protocol as the seat's user.
+        rc, out = m.run("%s -u station0 open %s %s %s /etc/shadow /dev/dri/../input/../dri/card1"
+                        % (SEATCLIENT, SOCK["seat0"], EVENT["kbd0"], EVENT["kbd1"]))
+        t.check("seat0's user may open seat0's keyboard",
+                re.search(r"event-kbd ok id=\d+", out) is not None, out)
+        t.check("seat0's user asking for seat1's keyboard gets EPERM",
+                "%s error errno=1 " % EVENT["kbd1"] in out, out)
+        t.check("a path that is no seat device gets EPERM",
+                "/etc/shadow error errno=1 " in out, out)
+        t.check("seat1's card reached through a twisted path gets EPERM",
+                "card1 error errno=1 " in out, out)
+        rc, out = m.run("%s -u station1 ping %s" % (SEATCLIENT, SOCK["seat0"]))
+        t.check("seat1's user cannot use seat0's socket", out.strip() == "ping closed", out)
+
+        # Garbage on a socket costs that connection only.
+        rc, out = m.run("%s -u station0 garbage %s 4096 7; %s -u station0 raw %s 3 ffff2f6465762f6e756c6c00"
+                        % (SEATCLIENT, SOCK["seat0"], SEATCLIENT, SOCK["seat0"]))
+        t.check("garbage and a lying length are refused with a closed connection",
+                out.split() == ["garbage", "closed", "raw", "closed"], out)
+        rc, out = m.run("%s -u station0 raw %s 99" % (SEATCLIENT, SOCK["seat0"]))
+        t.check("an unknown opcode gets an error reply", "error errno=95" in out, out)
+        rc, out = m.run("%s -u station0 ping %s" % (SEATCLIENT, SOCK["seat0"]))
+        t.check("the broker keeps serving after garbage", out.strip() == "pong", out)
+        f0 = frames(m, "seat0")
+        animating(t, m, "head0", "seat0 keeps drawing after garbage on its socket")
+
+        # Kill seat1's session: it comes back, seat0 does not notice.
+        rc, cage1 = m.run(PIDS % ("station1", "cage"))
+        t.check("seat1's cage runs as station1", cage1.split(), cage1)
+        m.run("kill -KILL %s; true" % " ".join(cage1.split()))
+        try:
+            wait_ready(m, "seat1", count=2, timeout=90)
+            restarted = ready_pids(m, "seat1")[-1] != pid1
+        except Exception as e:
+            restarted = False
+        t.check("seat1's killed session is restarted", restarted, ready_pids(m, "seat1"))
+        t.check("seat0's client kept running meanwhile",
+                ready_pids(m, "seat0") == [pid0] and frames(m, "seat0") > f0,
+                "pids %s frames %d -> %d" % (ready_pids(m, "seat0"), f0, frames(m, "seat0")))
+        time.sleep(2)
+        shows(t, m.screendump("head1", 0), "seat1", "head1 shows seat1's restarted client")
+
+        # Unplug seat1's keyboard: survived, seat1 keeps drawing.
+        m.device_del("kbd1", timeout=30)
+        time.sleep(2)
+        rc, out = m.run("systemctl is-active seatmuxd.service")
+        t.check("seatmuxd survives kbd1's removal", out.strip() == "active", out)
+        animating(t, m, "head1", "seat1 keeps drawing without its keyboard")
+        shows(t, m.screendump("head1", 0), "seat1", "head1 still shows seat1 after the unplug")
+
+        # Clean shutdown: sessions stopped, devices revoked, VT restored.
+        m.run("systemctl stop seatmuxd.service", timeout=30)
+        rc, out = m.run("ps -o pid,comm | grep -E ' (cage|seatmux-testcli)$'; true")
+        t.check("stopping seatmuxd ends every session", not out.strip(), out)
+        rc, out = m.run("%s kdmode /dev/tty1" % SEATCLIENT)
+        t.check("stopping seatmuxd gives the VT back", out.strip().startswith("display=text")
+                and "keyboard=off" not in out, out)
+        rc, out = m.run("ls /run/seatmux/ 2>/dev/null")
+        t.check("stopping seatmuxd removes the seat sockets", ".sock" not in out, out)
