@@ -86,7 +86,7 @@ done
 # Kernel modules the image carries; dependencies (modules.dep, softdeps)
 # are added below. Module names may use - or _.
 modules=(
-	virtio_pci virtio_gpu virtio_input virtio_console
+	virtio_pci virtio_gpu virtio_input virtio_console virtio_net
 	bochs udl hyperv_drm
 	evdev uinput
 	usbhid hid_generic xhci_pci xhci_hcd ehci_pci ehci_hcd uhci_hcd ohci_pci
@@ -398,7 +398,9 @@ if [ ! -f "$basedir/.complete" ]; then
 	# Older bases only take disk space.
 	find "$cache/image" -mindepth 1 -maxdepth 1 -name 'base-*' ! -path "$basedir" -exec rm -rf {} +
 fi
-flock -u 9
+# Readers hold the lock shared while they hard-link the base, so a builder
+# of a newer base cannot prune it from under them.
+flock -s 9
 
 # --- layer and final image --------------------------------------------------
 
@@ -423,6 +425,7 @@ chown -R 0:0 "$layer"
 
 root=$work/root
 cp -al "$basedir/root" "$root"
+flock -u 9
 cp -a --remove-destination "$layer/." "$root/"
 add_libs "$layer" "$root"
 for u in "$root"/usr/lib/systemd/system/seatmuxd.service "$root"/etc/systemd/system/seatmuxd.service; do
