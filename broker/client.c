@@ -97,8 +97,6 @@ static void close_all_devices(struct client *c)
 void client_destroy(struct client *c)
 {
 	close_all_devices(c);
-	if (c->seat->active == c)
-		c->seat->active = NULL;
 	loop_remove(c->src);
 	connection_finish(&c->conn);
 	list_remove(&c->link);
@@ -146,13 +144,11 @@ static int handle_open_seat(struct client *c)
 
 	if (c->opened)
 		return send_error(c, EALREADY);
-	if (c->seat->active) {
-		log_warn("%s: pid %d asked for the seat, held by pid %d", c->seat->name,
-			 (int)c->pid, (int)c->seat->active->pid);
-		return send_error(c, EBUSY);
-	}
+	/*
+	 * Every process of the seat's session may open the seat: they are
+	 * one session, and DRM master still goes to one of them only.
+	 */
 	c->opened = true;
-	c->seat->active = c;
 	log_info("%s: opened by pid %d", c->seat->name, (int)c->pid);
 	/* There are no session switches on a station: enabled at once. */
 	if (send_msg(c, msg, protocol_encode_seat_opened(msg, sizeof(msg), c->seat->name), -1))
@@ -166,7 +162,6 @@ static int handle_close_seat(struct client *c)
 		return send_error(c, EPROTO);
 	close_all_devices(c);
 	c->opened = false;
-	c->seat->active = NULL;
 	log_info("%s: closed by pid %d", c->seat->name, (int)c->pid);
 	return send_empty(c, SEAT_PROTO_SEAT_CLOSED);
 }

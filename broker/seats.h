@@ -23,7 +23,6 @@ struct seat {
 	struct loop_source *listen_src;
 	char socket_path[108];
 	struct list clients;
-	struct client *active;	/* the client that holds the seat open */
 	struct session session;
 };
 
