@@ -1,0 +1,82 @@
+#!/bin/sh
+# Boots the seatmux OS image under QEMU with seatmuxd as the seat manager
+# and two stations (data/demo/): each a virtio GPU head, a keyboard and a
+# mouse, running a terminal under cage as its own user.
+#
+#   tools/run.sh [--headless] [--out DIR] [--memory MB] [--timeout SECONDS]
+#
+# With a display (DISPLAY or WAYLAND_DISPLAY set) QEMU opens a window; each
+# station's input devices are bound to its own head's console, so typing in
+# head1's view types on seat1. Headless, the QMP socket and serial log are
+# printed together with the command that screendumps a station.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/run
+headless=
+memory=1024
+timeout=0
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--headless) headless=1; shift ;;
+	--out) out=${2:?}; shift 2 ;;
+	--memory) memory=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	-h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
+if [ -z "$headless" ] && [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+	headless=1
+fi
+
+"$top/tools/install-deps.sh"
+if [ -z "$headless" ] && ! dpkg-query -W qemu-system-gui >/dev/null 2>&1; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-gui
+fi
+
+mkdir -p "$out"
+if [ ! -f "$out/build/build.ninja" ]; then
+	meson setup "$out/build" --prefix=/usr --sysconfdir=/etc >/dev/null
+fi
+ninja -C "$out/build" >/dev/null
+"$top/tests/qemu/build-image.sh" --build "$out/build" --out "$out/image" \
+	--overlay "$top/data/demo" >"$out/build-image.log" 2>&1 ||
+	{ tail -n 20 "$out/build-image.log" >&2; exit 1; }
+
+qmp=$out/qmp.sock
+serial=$out/serial.log
+rm -f "$qmp"
+if [ -n "$headless" ]; then
+	display="-display none"
+else
+	display="-display gtk"
+fi
+
+cat <<MSG
+seatmux: booting two stations under QEMU (TCG: allow ~30 s for both to show).
+  serial log:  $serial
+  QMP socket:  $qmp
+  see a station:  $top/tools/qmp.py $qmp screendump head0 seat0.png
+                  $top/tools/qmp.py $qmp screendump head1 seat1.png
+  type on seat1:  $top/tools/qmp.py $qmp type head1 'echo hello from seat1\n'
+  users:          station0 and station1 (password: the user name)
+  stop:           Ctrl-C here (or close the QEMU window)
+MSG
+
+set -- qemu-system-x86_64 -accel tcg -m "$memory" -smp 2 -nodefaults -no-user-config \
+	-vga none $display -no-reboot \
+	-kernel "$out/image/vmlinuz" -initrd "$out/image/initramfs.img" \
+	-append "console=ttyS0 quiet loglevel=3 systemd.show_status=error panic=-1" \
+	-qmp "unix:$qmp,server=on,wait=off" -serial "file:$serial" \
+	-device virtio-gpu-pci,id=head0,addr=0x08,xres=1024,yres=768 \
+	-device virtio-gpu-pci,id=head1,addr=0x09,xres=1024,yres=768 \
+	-device virtio-keyboard-pci,id=kbd0,addr=0x0a,display=head0 \
+	-device virtio-keyboard-pci,id=kbd1,addr=0x0b,display=head1 \
+	-device virtio-tablet-pci,id=mouse0,addr=0x0c,display=head0 \
+	-device virtio-tablet-pci,id=mouse1,addr=0x0d,display=head1
+if [ "$timeout" -gt 0 ]; then
+	exec timeout --foreground -s TERM "$timeout" "$@"
+fi
+exec "$@"
