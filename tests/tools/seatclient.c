@@ -330,6 +330,8 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int fd, rc;
 
+	/* Tests read our output from files while we still run. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 2 && !strcmp(argv[1], "-u")) {
 		if (drop_to(argv[2]) < 0)
 			return 2;
