@@ -214,6 +214,7 @@ class Machine:
         self._shots = 0
         self.started_at = None
         self.failing = lambda: False   # set by Scenario.machine()
+        self.on_exit = None            # likewise: the sanitizer check
 
     # -- lifecycle --
 
@@ -365,6 +366,8 @@ class Machine:
         return self.start() if self.proc is None else self
 
     def __exit__(self, exc_type, exc, tb):
+        if exc_type is None and self.on_exit is not None:
+            self.on_exit(self)
         if exc_type is not None or self.failing():
             self.collect_diagnostics()
         self.close()
@@ -667,6 +670,15 @@ class Machine:
 
 # --- scenarios --------------------------------------------------------------
 
+SANITIZER_CHECK = r"""
+grep -q libasan.so /usr/bin/seatmuxd || { echo unsanitized; exit 0; }
+systemctl stop seatmuxd.service
+found=$( (journalctl -b --no-pager -u seatmuxd; cat /run/*.session.log 2>/dev/null) |
+	grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:|status=23' | head -n 40)
+[ -z "$found" ] || { echo "$found"; exit 1; }
+"""
+
+
 class Scenario:
     """What run.py hands a scenario's run(t): checks, machines, artifacts.
 
@@ -714,4 +726,19 @@ class Scenario:
         # A failed check (not only an exception) makes the machine save the
         # guest's journal before it is stopped.
         m.failing = lambda: self.failed > 0
+        m.on_exit = self.check_sanitizers
         return m
+
+    def check_sanitizers(self, m):
+        """When the image's seatmuxd was built with ASan/UBSan: stop it (so
+        LeakSanitizer runs at its exit) and fail on any sanitizer report
+        from it or from the sessions' logs. Nothing is checked otherwise."""
+        if m.proc is None or m.proc.poll() is not None:
+            return
+        try:
+            rc, out = m.run(SANITIZER_CHECK, timeout=min(40, max(5, m.remaining() - 2)))
+        except MachineError as e:
+            self.fail("no sanitizer reports", e)
+            return
+        if out.strip() != "unsanitized":
+            self.check("no sanitizer reports (seatmuxd stopped cleanly)", rc == 0, out[-600:])
