@@ -19,6 +19,8 @@ int devices_init(struct devices *devs, const struct devices_listener *l,
 	devs->monitor = udev_monitor_new_from_netlink(devs->udev, "udev");
 	if (!devs->monitor)
 		goto err_udev;
+	/* A burst of hotplug events must not overflow the netlink socket. */
+	udev_monitor_set_receive_buffer_size(devs->monitor, 4 * 1024 * 1024);
 	if (udev_monitor_filter_add_match_subsystem_devtype(devs->monitor, "drm", NULL) ||
 	    udev_monitor_filter_add_match_subsystem_devtype(devs->monitor, "input", NULL) ||
 	    udev_monitor_enable_receiving(devs->monitor))

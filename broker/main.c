@@ -27,6 +27,7 @@ static void usage(FILE *f)
 		"  -l, --log-level LEVEL  error, warning, info or debug\n"
 		"      --check-config     parse the configuration and exit\n"
 		"      --restore-console  put the active VT back in text mode and exit\n"
+		"      --detect-platform  print where seatmuxd runs (bare metal or which VM)\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          the version\n",
 		SEATMUX_CONFIG_PATH);
@@ -101,16 +102,26 @@ static const struct devices_listener device_listener = {
 	.removed = on_device_removed,
 };
 
-static int detect_platform(struct broker *b)
+static enum platform_kind describe_platform(char *text, size_t size)
 {
 	struct platform_facts facts;
-	enum platform_kind detected;
+	enum platform_kind kind;
 
 	platform_probe(&facts, "/sys");
-	detected = platform_classify(&facts);
-	log_info("platform: %s (cpuid \"%s\", dmi \"%s\" / \"%s\"%s)",
-		 platform_name(detected), facts.cpuid_vendor, facts.sys_vendor,
+	kind = platform_classify(&facts);
+	snprintf(text, size, "%s (cpuid \"%s\", dmi \"%s\" / \"%s\"%s)",
+		 platform_name(kind), facts.cpuid_vendor, facts.sys_vendor,
 		 facts.product_name, facts.has_vmbus ? ", vmbus" : "");
+	return kind;
+}
+
+static int detect_platform(struct broker *b)
+{
+	enum platform_kind detected;
+	char text[512];
+
+	detected = describe_platform(text, sizeof(text));
+	log_info("platform: %s", text);
 	b->platform = detected;
 	if (!strcmp(b->cfg.platform, "auto"))
 		return 0;
@@ -196,6 +207,7 @@ int main(int argc, char *argv[])
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "restore-console", no_argument, NULL, 'R' },
+		{ "detect-platform", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -221,6 +233,13 @@ int main(int argc, char *argv[])
 			if (rc < 0)
 				fprintf(stderr, "seatmuxd: console: %s\n", strerror(-rc));
 			return rc < 0;
+		case 'P': {
+			char text[512];
+
+			describe_platform(text, sizeof(text));
+			printf("%s\n", text);
+			return 0;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -105,11 +105,38 @@ static void env_build(struct env *env, const struct session *s,
 	env->vars[env->n] = NULL;
 }
 
+/*
+ * Opened by root, written by the session: refuse anything but a plain file
+ * of root's or the session user's with a single link, so a user cannot aim
+ * the broker's write at a file of someone else's through a link.
+ */
+static int open_log(const struct session *s, const struct passwd *pw)
+{
+	const char *path = s->cfg->log_path;
+	struct stat st;
+	int fd;
+
+	if (!path)
+		return open("/dev/null", O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		log_error("%s: session log %s: %m", s->seat, path);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != 0 && st.st_uid != pw->pw_uid)) {
+		log_error("%s: session log %s: not a plain file of root's or %s's",
+			  s->seat, path, pw->pw_name);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* In the child: never returns. Only async-signal-safe work after fork. */
 static void child_exec(const struct session *s, const struct passwd *pw,
-		       char *const envp[])
+		       int log_fd, char *const envp[])
 {
-	const char *log_path = s->cfg->log_path ? s->cfg->log_path : "/dev/null";
 	sigset_t none;
 	int fd;
 
@@ -119,11 +146,8 @@ static void child_exec(const struct session *s, const struct passwd *pw,
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		dup2(fd, STDIN_FILENO);
-	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd >= 0) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-	}
+	dup2(log_fd, STDOUT_FILENO);
+	dup2(log_fd, STDERR_FILENO);
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0)
 		_exit(126);
@@ -138,6 +162,7 @@ int session_start(struct session *s)
 	struct passwd *pw;
 	struct env env;
 	char xdg_runtime[64];
+	int log_fd;
 	pid_t pid;
 
 	if (!s->cfg || !s->cfg->command)
@@ -155,10 +180,14 @@ int session_start(struct session *s)
 		log_error("%s: cannot prepare %s: %m", s->seat, xdg_runtime);
 		return -1;
 	}
+	log_fd = open_log(s, pw);
+	if (log_fd < 0)
+		return -1;
 	env_build(&env, s, pw, xdg_runtime);
 	pid = fork();
 	if (pid == 0)
-		child_exec(s, pw, env.vars);
+		child_exec(s, pw, log_fd, env.vars);
+	close(log_fd);
 	for (int i = 0; i < env.n; i++)
 		free(env.vars[i]);
 	if (pid < 0) {

@@ -1,0 +1,50 @@
+"""seatmuxd knows where it runs, and says so; configuration mistakes are
+reported with file and line and stop nothing else.
+
+The guest carries Hyper-V's DMI identity, as QEMU can present it
+(-smbios type=1); seatmuxd must detect Hyper-V. Then the platform is
+overridden in the configuration, and a broken configuration is refused.
+"""
+
+from harness import dev
+
+TIMEOUT = 180
+HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
+DEVICES = [dev("virtio-gpu-pci", id="head0", addr=0x08)]
+CONF = "/etc/seatmux/seatmux.conf"
+
+
+def journal_has(m, text):
+    rc, out = m.run("journalctl -b -u seatmuxd --no-pager | grep -F -- '%s'" % text)
+    return rc == 0
+
+
+def active(m):
+    rc, out = m.run("for i in $(seq 40); do systemctl is-active -q seatmuxd && exit 0; "
+                    "systemctl is-failed -q seatmuxd && exit 1; sleep 0.5; done; exit 1", timeout=30)
+    return rc == 0
+
+
+def run(t):
+    with t.machine(devices=DEVICES, smbios=HYPERV) as m:
+        m.wait_agent(timeout=90)
+        rc, out = m.run("seatmuxd --detect-platform")
+        t.check("seatmuxd --detect-platform says hyperv", out.strip().startswith("hyperv ("), out)
+        t.check("seatmuxd comes up", active(m))
+        t.check("seatmuxd logs the detected platform at start",
+                journal_has(m, "platform: hyperv (cpuid"), m.run("journalctl -u seatmuxd | head")[1])
+
+        m.run("mkdir -p /etc/seatmux && printf '[broker]\\nplatform = bare-metal\\n' > %s && "
+              "systemctl restart seatmuxd" % CONF, check=True)
+        t.check("the configuration overrides the platform",
+                active(m) and journal_has(m, "platform: bare-metal, as configured"))
+
+        m.run("printf '[broker]\\nplatform = bare-metal\\n\\n[seat.seat0]\\nusr = station0\\n' > %s" % CONF)
+        rc, out = m.run("seatmuxd --check-config")
+        t.check("--check-config names file and line of a mistake",
+                rc == 1 and "%s:5: unknown key 'usr' in a seat section" % CONF in out, out)
+        m.run("systemctl restart seatmuxd; true", timeout=30)
+        t.check("seatmuxd refuses to start with a broken configuration", not active(m))
+        t.check("the journal tells why", journal_has(m, "%s:5: unknown key" % CONF))
+        m.run("rm %s && systemctl reset-failed seatmuxd; systemctl start seatmuxd; true" % CONF, timeout=30)
+        t.check("fixed, it starts again", active(m))
