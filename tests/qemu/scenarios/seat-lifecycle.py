@@ -7,10 +7,11 @@ seat1's only GPU ends the seat and its session while seat0 draws on, and
 that plugging a GPU back brings seat1 back with a new session.
 """
 
-import re
 import time
 
 from harness import dev
+from stations import (COLOR, PIDS, SEATCLIENT, attempt, event_log, frame_lines,
+                      ready_pids, wait_ready)
 
 TIMEOUT = 420
 OVERLAYS = ["two-stations-overlay", "seat-lifecycle-overlay"]
@@ -22,35 +23,17 @@ DEVICES = [
     dev("virtio-keyboard-pci", id="kbd1", addr=0x0b, display="head1"),
 ]
 KBD1 = "/dev/input/by-path/pci-0000:00:0b.0-event-kbd"
-LOG = {"seat0": "/home/station0/events.log", "seat1": "/home/station1/events.log"}
 SOCK1 = "/run/seatmux/seat1.sock"
-SEATCLIENT = "/usr/libexec/seatmux/seatclient"
-COLOR1 = (0x20, 0xff, 0x20)
-PIDS = "ps -o pid,user,comm | awk '$2 == \"%s\" && $3 == \"%s\" { print $1 }'"
 
 
 def ready_count(m, seat):
-    rc, out = m.run("grep -c '^ready pid=' %s 2>/dev/null || true" % LOG[seat])
-    return int(out.strip() or 0)
-
-
-def wait_ready(m, seat, count, timeout=120):
-    m.wait_until("[ $(grep -c '^ready pid=' %s 2>/dev/null || echo 0) -ge %d ]"
-                 % (LOG[seat], count), timeout, interval=1)
-
-
-def attempt(fn):
-    try:
-        fn()
-        return True
-    except Exception:
-        return False
+    return len(ready_pids(m, seat))
 
 
 def run(t):
     with t.machine(devices=DEVICES) as m:
         m.wait_agent(timeout=90)
-        ok = attempt(lambda: (wait_ready(m, "seat0", 1), wait_ready(m, "seat1", 1)))
+        ok = attempt(lambda: (wait_ready(m, "seat0"), wait_ready(m, "seat1")))
         if not t.check("both stations come up", ok, m.run("journalctl -u seatmuxd | tail -5")[1]):
             return
 
@@ -77,16 +60,16 @@ def run(t):
         time.sleep(3)   # libinput in cage opens it through the broker
         m.device_del("kbd1", timeout=30)
         m.send_key("kbd2", "b")
-        ok = attempt(lambda: m.wait_until("grep -q '^key key=48 state=pressed' %s" % LOG["seat1"], 20))
+        ok = attempt(lambda: m.wait_until("grep -q '^key key=48 state=pressed' %s" % event_log("seat1"), 20))
         t.check("the hot-plugged keyboard types into seat1's client", ok,
-                m.run("grep '^key' %s | tail -n 3" % LOG["seat1"])[1])
-        rc, out = m.run("grep -c '^key key=48' %s || true" % LOG["seat0"])
+                m.run("grep '^key' %s | tail -n 3" % event_log("seat1"))[1])
+        rc, out = m.run("grep -c '^key key=48' %s || true" % event_log("seat0"))
         t.check("seat0's client got nothing of it", out.strip() == "0", out)
 
         # Losing its only head ends seat1 and its session; seat0 goes on.
         # QEMU cannot hot-unplug a virtio GPU, so the head leaves the seat
         # the way an administrator moves it: a udev rule and a change event.
-        frames0 = m.run("grep -c '^frame' %s" % LOG["seat0"])[1].strip()
+        frames0 = frame_lines(m, "seat0")
         m.run("mkdir -p /run/udev/rules.d && echo 'TAG==\"seat\", ENV{ID_FOR_SEAT}==\"drm-pci-0000_00_09_0\", "
               "ENV{ID_SEAT}=\"seat2\"' > /run/udev/rules.d/72-seatmux-move.rules && "
               "udevadm control --reload && udevadm trigger --action=change --settle "
@@ -102,8 +85,8 @@ def run(t):
         t.check("the GPU makes a seat2 (a socket, no session configured)", ok,
                 m.run("ls /run/seatmux")[1])
         time.sleep(2)
-        t.check("seat0 keeps drawing", int(m.run("grep -c '^frame' %s" % LOG["seat0"])[1].strip())
-                > int(frames0), "frame lines stayed at %s" % frames0)
+        t.check("seat0 keeps drawing", frame_lines(m, "seat0") > frames0,
+                "frame lines stayed at %d" % frames0)
 
         # Given back, the GPU brings seat1 back with a new session.
         before = ready_count(m, "seat1")
@@ -117,5 +100,5 @@ def run(t):
         if ok:
             time.sleep(2)
             shot = m.screendump("head1", 0)
-            own = shot.fraction_near(COLOR1, tolerance=24)
+            own = shot.fraction_near(COLOR["seat1"], tolerance=24)
             t.check("head1 shows seat1's client again", own > 0.6, "%.0f%% seat1 colour" % (own * 100))

@@ -12,6 +12,8 @@ import re
 import time
 
 from harness import dev
+from stations import (PIDS, SEATCLIENT, animating, attempt, event_log, frame_lines,
+                      log_lines, ready_pids, shows, wait_ready)
 
 TIMEOUT = 420
 
@@ -28,52 +30,8 @@ EVENT = {"kbd0": "/dev/input/by-path/pci-0000:00:0a.0-event-kbd",
          "mouse0": "/dev/input/by-path/pci-0000:00:0c.0-event-mouse",
          "mouse1": "/dev/input/by-path/pci-0000:00:0d.0-event-mouse"}
 
-# tests/clients/seat-colors.h
-COLOR = {"seat0": (0xff, 0x20, 0x20), "seat1": (0x20, 0xff, 0x20)}
-LOG = {"seat0": "/home/station0/events.log", "seat1": "/home/station1/events.log"}
 SOCK = {"seat0": "/run/seatmux/seat0.sock", "seat1": "/run/seatmux/seat1.sock"}
-SEATCLIENT = "/usr/libexec/seatmux/seatclient"
 KEY_A = 30
-# busybox has no pgrep: processes of a user by command name.
-PIDS = "ps -o pid,user,comm | awk '$2 == \"%s\" && $3 == \"%s\" { print $1 }'"
-
-
-def ready_pids(m, seat):
-    """pids of every 'ready' line the seat's client logged, oldest first."""
-    rc, out = m.run("cat %s 2>/dev/null" % LOG[seat])
-    return [int(p) for p in re.findall(r"^ready pid=(\d+)", out, re.M)]
-
-
-def log_lines(m, seat, word):
-    rc, out = m.run("grep '^%s' %s 2>/dev/null" % (word, LOG[seat]))
-    return out.splitlines()
-
-
-def frames(m, seat):
-    rc, out = m.run("grep '^frame n=' %s | tail -n 1" % LOG[seat])
-    found = re.search(r"n=(\d+)", out)
-    return int(found.group(1)) if found else 0
-
-
-def wait_ready(m, seat, count=1, timeout=120):
-    m.wait_until("[ $(grep -c '^ready pid=' %s 2>/dev/null || echo 0) -ge %d ]"
-                 % (LOG[seat], count), timeout, interval=1)
-
-
-def shows(t, shot, seat, what):
-    """The head shows `seat`'s colour over most of it, the other's nowhere."""
-    other = "seat1" if seat == "seat0" else "seat0"
-    own = shot.fraction_near(COLOR[seat], tolerance=24)
-    foreign = shot.fraction_near(COLOR[other], tolerance=24)
-    return t.check(what, own > 0.6 and foreign < 0.01,
-                   "%.0f%% %s colour, %.1f%% %s colour" % (own * 100, seat, foreign * 100, other))
-
-
-def animating(t, m, head, what):
-    a = m.screendump(head, 0)
-    time.sleep(1.5)
-    b = m.screendump(head, 0)
-    t.check(what, a.pixels != b.pixels, "two screendumps 1.5 s apart are identical")
 
 
 def run(t):
@@ -87,13 +45,10 @@ def run(t):
         rc, out = m.run("ls %s %s" % (SOCK["seat0"], SOCK["seat1"]))
         t.check("one socket per seat", rc == 0, out)
 
-        try:
-            wait_ready(m, "seat0")
-            wait_ready(m, "seat1")
-        except Exception as e:
-            t.fail("both seats' clients start under cage", e)
+        ok = attempt(lambda: (wait_ready(m, "seat0"), wait_ready(m, "seat1")))
+        if not t.check("both seats' clients start under cage", ok,
+                       m.run("journalctl -u seatmuxd | tail -n 5")[1]):
             return
-        t.check("both seats' clients start under cage", True)
         pid0 = ready_pids(m, "seat0")[-1]
         pid1 = ready_pids(m, "seat1")[-1]
         time.sleep(2)   # a few frames after the first
@@ -108,11 +63,8 @@ def run(t):
 
         # Input isolation: a key on kbd1 reaches only seat1's client.
         m.send_key("kbd1", "a")
-        try:
-            m.wait_until("grep -q '^key key=%d state=pressed' %s" % (KEY_A, LOG["seat1"]), 20)
-            got = True
-        except Exception:
-            got = False
+        got = attempt(lambda: m.wait_until("grep -q '^key key=%d state=pressed' %s"
+                                           % (KEY_A, event_log("seat1")), 20))
         t.check("a key sent to kbd1 reaches seat1's client", got, log_lines(m, "seat1", "key key=")[-3:])
         t.check("seat0's client got no key", not log_lines(m, "seat0", "key key="),
                 log_lines(m, "seat0", "key key=")[-3:])
@@ -122,11 +74,7 @@ def run(t):
         for _ in range(3):
             m.move_rel("mouse0", 40, 25)
             time.sleep(0.2)
-        try:
-            m.wait_until("grep -q '^motion' %s" % LOG["seat0"], 20)
-            got = True
-        except Exception:
-            got = False
+        got = attempt(lambda: m.wait_until("grep -q '^motion' %s" % event_log("seat0"), 20))
         t.check("pointer motion on mouse0 reaches seat0's client", got)
         t.check("seat1's client saw no motion from mouse0",
                 len(log_lines(m, "seat1", "motion")) == motion1_before,
@@ -155,22 +103,19 @@ def run(t):
         t.check("an unknown opcode gets an error reply", "error errno=95" in out, out)
         rc, out = m.run("%s -u station0 ping %s" % (SEATCLIENT, SOCK["seat0"]))
         t.check("the broker keeps serving after garbage", out.strip() == "pong", out)
-        f0 = frames(m, "seat0")
+        f0 = frame_lines(m, "seat0")
         animating(t, m, "head0", "seat0 keeps drawing after garbage on its socket")
 
         # Kill seat1's session: it comes back, seat0 does not notice.
         rc, cage1 = m.run(PIDS % ("station1", "cage"))
         t.check("seat1's cage runs as station1", cage1.split(), cage1)
         m.run("kill -KILL %s; true" % " ".join(cage1.split()))
-        try:
-            wait_ready(m, "seat1", count=2, timeout=90)
-            restarted = ready_pids(m, "seat1")[-1] != pid1
-        except Exception as e:
-            restarted = False
+        restarted = (attempt(lambda: wait_ready(m, "seat1", count=2, timeout=90))
+                     and ready_pids(m, "seat1")[-1] != pid1)
         t.check("seat1's killed session is restarted", restarted, ready_pids(m, "seat1"))
         t.check("seat0's client kept running meanwhile",
-                ready_pids(m, "seat0") == [pid0] and frames(m, "seat0") > f0,
-                "pids %s frames %d -> %d" % (ready_pids(m, "seat0"), f0, frames(m, "seat0")))
+                ready_pids(m, "seat0") == [pid0] and frame_lines(m, "seat0") > f0,
+                "pids %s frames %d -> %d" % (ready_pids(m, "seat0"), f0, frame_lines(m, "seat0")))
         time.sleep(2)
         shows(t, m.screendump("head1", 0), "seat1", "head1 shows seat1's restarted client")
 

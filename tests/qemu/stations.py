@@ -1,0 +1,77 @@
+"""What station scenarios share: the seat colours seatmux-testclient paints
+(read from tests/clients/seat-colors.h, the one source of truth), its event
+logs, and small polling helpers. Scenarios import it like harness."""
+
+import os
+import re
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEATCLIENT = "/usr/libexec/seatmux/seatclient"
+TESTCLIENT = "/usr/libexec/seatmux/seatmux-testclient"
+
+# busybox has no pgrep: pids of a user's processes by command name.
+PIDS = "ps -o pid,user,comm | awk '$2 == \"%s\" && $3 == \"%s\" { print $1 }'"
+
+
+def _seat_colors():
+    path = os.path.join(HERE, "..", "clients", "seat-colors.h")
+    with open(path) as f:
+        found = re.findall(r'X\("(seat\d+)", 0x([0-9a-fA-F]{6})\)', f.read())
+    return {seat: tuple(int(hexrgb[i:i + 2], 16) for i in (0, 2, 4)) for seat, hexrgb in found}
+
+
+COLOR = _seat_colors()
+
+
+def event_log(seat):
+    """Where the overlays' session commands make the client log (the
+    seat's user's home: seatN runs as stationN)."""
+    return "/home/station%s/events.log" % seat[len("seat"):]
+
+
+def attempt(fn):
+    """True if fn() returns without raising (a wait that may time out)."""
+    try:
+        fn()
+        return True
+    except Exception:
+        return False
+
+
+def ready_pids(m, seat):
+    """pids of every 'ready' line the seat's client logged, oldest first."""
+    rc, out = m.run("cat %s 2>/dev/null" % event_log(seat))
+    return [int(p) for p in re.findall(r"^ready pid=(\d+)", out, re.M)]
+
+
+def wait_ready(m, seat, count=1, timeout=120):
+    m.wait_until("[ $(grep -c '^ready pid=' %s 2>/dev/null || echo 0) -ge %d ]"
+                 % (event_log(seat), count), timeout, interval=1)
+
+
+def log_lines(m, seat, prefix):
+    rc, out = m.run("grep '^%s' %s 2>/dev/null" % (prefix, event_log(seat)))
+    return out.splitlines()
+
+
+def frame_lines(m, seat):
+    rc, out = m.run("grep -c '^frame' %s 2>/dev/null || true" % event_log(seat))
+    return int(out.strip() or 0)
+
+
+def shows(t, shot, seat, what, others=("seat0", "seat1")):
+    """Checks that the head shows `seat`'s colour over most of it and no
+    other seat's colour anywhere."""
+    own = shot.fraction_near(COLOR[seat], tolerance=24)
+    foreign = {o: shot.fraction_near(COLOR[o], tolerance=24) for o in others if o != seat}
+    return t.check(what, own > 0.6 and all(f < 0.01 for f in foreign.values()),
+                   "%.0f%% %s colour, others %s" % (own * 100, seat,
+                                                    {o: "%.1f%%" % (f * 100) for o, f in foreign.items()}))
+
+
+def animating(t, m, head, what, gap=1.5):
+    a = m.screendump(head, 0)
+    time.sleep(gap)
+    b = m.screendump(head, 0)
+    return t.check(what, a.pixels != b.pixels, "two screendumps %.1f s apart are identical" % gap)
