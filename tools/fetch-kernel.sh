@@ -6,8 +6,16 @@
 set -eu
 
 cache=${SEATMUX_CACHE:-/var/cache/seatmux}
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
+resolve() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1
+}
+pkg=$(resolve)
+if [ -z "$pkg" ] && [ "$(id -u)" -eq 0 ]; then
+	# A machine whose package lists were never fetched (or were cleaned).
+	apt-get update -qq >&2 || true
+	pkg=$(resolve)
+fi
 if [ -z "$pkg" ]; then
 	echo "fetch-kernel: cannot resolve linux-image-amd64 (run apt-get update?)" >&2
 	exit 1
