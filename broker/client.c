@@ -194,9 +194,12 @@ static int check_path(struct client *c, const char *path, char *real,
 	k = seat_rules_path_kind(real);
 	if (k < 0 || stat(real, st) < 0 || !S_ISCHR(st->st_mode))
 		return -EPERM;
-	dev = devices_find(&b->devices, st->st_rdev);
-	if (!dev || (int)dev->kind != k)
+	dev = devices_lookup(&b->devices, st->st_rdev);
+	if (!dev || (int)dev->kind != k) {
+		log_warn("%s: pid %d asked for %s, which is no seat device udev knows",
+			 c->seat->name, (int)c->pid, real);
 		return -ENODEV;
+	}
 	seat = devices_seat_of(&b->devices, dev);
 	if (!seat || strcmp(seat, c->seat->name)) {
 		log_warn("%s: pid %d asked for %s of %s: refused", c->seat->name,

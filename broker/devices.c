@@ -262,6 +262,31 @@ struct device *devices_find(const struct devices *devs, dev_t devnum)
 	return NULL;
 }
 
+/*
+ * A session learns of a new device from its own udev monitor and may ask
+ * for it before our monitor has told us: udev's database is the truth
+ * both read, so consult it directly rather than refuse the device.
+ */
+struct device *devices_lookup(struct devices *devs, dev_t devnum)
+{
+	struct device *dev = devices_find(devs, devnum);
+	struct udev_device *ud;
+
+	if (dev)
+		return dev;
+	ud = udev_device_new_from_devnum(devs->udev, 'c', devnum);
+	if (!ud)
+		return NULL;
+	if (udev_device_get_is_initialized(ud) &&
+	    !find_syspath(devs, udev_device_get_syspath(ud))) {
+		log_debug("%s: known to udev before its event reached us",
+			  udev_device_get_sysname(ud));
+		device_add(devs, ud);
+	}
+	udev_device_unref(ud);
+	return devices_find(devs, devnum);
+}
+
 const char *devices_seat_of(const struct devices *devs,
 			    const struct device *dev)
 {

@@ -47,6 +47,9 @@ int devices_enumerate(struct devices *devs);
 int devices_monitor_fd(const struct devices *devs);
 void devices_dispatch(struct devices *devs);
 struct device *devices_find(const struct devices *devs, dev_t devnum);
+/* devices_find, falling back to udev's database for a device so new that
+ * its event has not reached us yet. */
+struct device *devices_lookup(struct devices *devs, dev_t devnum);
 /* The seat a device is handed out on: render nodes follow their card. */
 const char *devices_seat_of(const struct devices *devs,
 			    const struct device *dev);

@@ -355,7 +355,10 @@ class Machine:
         try:
             if self.proc and self.proc.poll() is None and self._agent is not None:
                 rc, out = self.run("journalctl -b --no-pager -o short-monotonic; "
-                                   "echo; systemctl --no-pager list-units --all",
+                                   "echo; systemctl --no-pager list-units --all; "
+                                   "for f in /run/*.session.log; do [ -f $f ] || continue; "
+                                   "echo; echo \"== $f (last 60 distinct lines)\"; "
+                                   "tail -n 2000 $f | uniq | tail -n 60; done",
                                    timeout=min(30, max(5, self.remaining() - 2)))
                 with open(os.path.join(self.artifacts, "%s-journal.txt" % self.name), "w") as f:
                     f.write(out)

@@ -57,7 +57,11 @@ def run(t):
             " && [ -e /dev/input/by-path/pci-0000:00:0e.0-event-kbd ]", 30))
         t.check("a hot-plugged keyboard is registered on seat1", ok,
                 m.run("journalctl -u seatmuxd | tail -n 5")[1])
-        time.sleep(3)   # libinput in cage opens it through the broker
+        node = m.run("readlink -f /dev/input/by-path/pci-0000:00:0e.0-event-kbd")[1].strip()
+        ok = attempt(lambda: m.wait_until(
+            "journalctl -u seatmuxd | grep -q 'seat1: %s handed to pid'" % node, 30))
+        t.check("seat1's cage opens the new keyboard through the broker", ok,
+                m.run("journalctl -u seatmuxd | tail -n 5; tail -n 400 /run/seat1.session.log | uniq | tail")[1])
         m.device_del("kbd1", timeout=30)
         m.send_key("kbd2", "b")
         ok = attempt(lambda: m.wait_until("grep -q '^key key=48 state=pressed' %s" % event_log("seat1"), 20))
