@@ -19,6 +19,8 @@
 #include "log.h"
 #include "seats.h"
 
+#define EXIT_CONFIG 78	/* sysexits.h EX_CONFIG */
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -255,7 +257,8 @@ int main(int argc, char *argv[])
 	if (config_load(&b.cfg, path) < 0) {
 		fprintf(stderr, "seatmuxd: %s\n", b.cfg.error);
 		config_finish(&b.cfg);
-		return 1;
+		/* EX_CONFIG tells systemd a restart cannot help. */
+		return check_only ? 1 : EXIT_CONFIG;
 	}
 	if (check_only) {
 		config_finish(&b.cfg);

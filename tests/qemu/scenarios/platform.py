@@ -45,6 +45,9 @@ def run(t):
                 rc == 1 and "%s:5: unknown key 'usr' in a seat section" % CONF in out, out)
         m.run("systemctl restart seatmuxd; true", timeout=30)
         t.check("seatmuxd refuses to start with a broken configuration", not active(m))
+        rc, out = m.run("sleep 3; systemctl show -p Result -p NRestarts seatmuxd")
+        t.check("and is not restarted in a loop (EX_CONFIG)",
+                "Result=exit-code" in out and "NRestarts=0" in out, out)
         t.check("the journal tells why", journal_has(m, "%s:5: unknown key" % CONF))
         m.run("rm %s && systemctl reset-failed seatmuxd; systemctl start seatmuxd; true" % CONF, timeout=30)
         t.check("fixed, it starts again", active(m))
