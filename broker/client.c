@@ -189,8 +189,13 @@ static int check_path(struct client *c, const char *path, char *real,
 	const char *seat;
 	int k;
 
+	/*
+	 * realpath runs as root: its errno would tell a seat user whether
+	 * any path exists. Only a name that looks like a seat device may
+	 * learn that it is gone.
+	 */
 	if (!realpath(path, real))
-		return -errno;
+		return errno == ENOENT && seat_rules_path_kind(path) >= 0 ? -ENOENT : -EPERM;
 	k = seat_rules_path_kind(real);
 	if (k < 0 || stat(real, st) < 0 || !S_ISCHR(st->st_mode))
 		return -EPERM;

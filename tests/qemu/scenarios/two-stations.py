@@ -81,7 +81,8 @@ def run(t):
                 log_lines(m, "seat1", "motion")[-3:])
 
         # The broker's own checks, through the raw protocol as the seat's user.
-        rc, out = m.run("%s -u station0 open %s %s %s /etc/shadow /dev/dri/../input/../dri/card1"
+        rc, out = m.run("%s -u station0 open %s %s %s /etc/shadow /dev/dri/../input/../dri/card1 "
+                        "/root/.nothing-here /dev/input/event99"
                         % (SEATCLIENT, SOCK["seat0"], EVENT["kbd0"], EVENT["kbd1"]))
         t.check("seat0's user may open seat0's keyboard",
                 re.search(r"event-kbd ok id=\d+", out) is not None, out)
@@ -91,6 +92,10 @@ def run(t):
                 "/etc/shadow error errno=1 " in out, out)
         t.check("seat1's card reached through a twisted path gets EPERM",
                 "card1 error errno=1 " in out, out)
+        t.check("a missing path outside /dev tells nothing (EPERM, not ENOENT)",
+                "/root/.nothing-here error errno=1 " in out, out)
+        t.check("a vanished device node gets ENOENT",
+                "/dev/input/event99 error errno=2 " in out, out)
         rc, out = m.run("%s -u station1 ping %s" % (SEATCLIENT, SOCK["seat0"]))
         t.check("seat1's user cannot use seat0's socket", out.strip() == "ping closed", out)
 
