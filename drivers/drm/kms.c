@@ -1,0 +1,391 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+
+#include "kms.h"
+
+int kms_connected(int fd, uint32_t *ids, int max)
+{
+	drmModeRes *res = drmModeGetResources(fd);
+	int n = 0;
+
+	if (!res)
+		return -errno;
+	for (int i = 0; i < res->count_connectors && n < max; i++) {
+		drmModeConnector *c = drmModeGetConnector(fd, res->connectors[i]);
+
+		if (c && c->connection == DRM_MODE_CONNECTED && c->count_modes > 0)
+			ids[n++] = c->connector_id;
+		drmModeFreeConnector(c);
+	}
+	drmModeFreeResources(res);
+	return n;
+}
+
+static void pick_mode(struct kms_head *head, drmModeConnector *conn,
+		      int width, int height)
+{
+	head->mode = conn->modes[0];
+	for (int i = 0; i < conn->count_modes; i++) {
+		drmModeModeInfo *m = &conn->modes[i];
+
+		if (width && height) {
+			if (m->hdisplay == width && m->vdisplay == height) {
+				head->mode = *m;
+				return;
+			}
+		} else if (m->type & DRM_MODE_TYPE_PREFERRED) {
+			head->mode = *m;
+			return;
+		}
+	}
+}
+
+/* A CRTC the connector's encoders can drive; the fd may expose few. */
+static int pick_crtc(int fd, drmModeRes *res, drmModeConnector *conn,
+		     uint32_t *crtc_id, int *crtc_index)
+{
+	for (int e = 0; e < conn->count_encoders; e++) {
+		drmModeEncoder *enc = drmModeGetEncoder(fd, conn->encoders[e]);
+
+		if (!enc)
+			continue;
+		for (int i = 0; i < res->count_crtcs; i++) {
+			if (enc->possible_crtcs & (1u << i)) {
+				*crtc_id = res->crtcs[i];
+				*crtc_index = i;
+				drmModeFreeEncoder(enc);
+				return 0;
+			}
+		}
+		drmModeFreeEncoder(enc);
+	}
+	return -ENODEV;
+}
+
+static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name,
+			uint64_t *value)
+{
+	drmModeObjectProperties *props = drmModeObjectGetProperties(fd, obj, type);
+	uint32_t id = 0;
+
+	if (!props)
+		return 0;
+	for (uint32_t i = 0; i < props->count_props && !id; i++) {
+		drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
+
+		if (p && !strcmp(p->name, name)) {
+			id = p->prop_id;
+			if (value)
+				*value = props->prop_values[i];
+		}
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	return id;
+}
+
+static uint32_t primary_plane(int fd, int crtc_index)
+{
+	drmModePlaneRes *planes = drmModeGetPlaneResources(fd);
+	uint32_t found = 0;
+
+	if (!planes)
+		return 0;
+	for (uint32_t i = 0; i < planes->count_planes && !found; i++) {
+		drmModePlane *p = drmModeGetPlane(fd, planes->planes[i]);
+		uint64_t type = 0;
+
+		if (p && (p->possible_crtcs & (1u << crtc_index)) &&
+		    prop_id(fd, p->plane_id, DRM_MODE_OBJECT_PLANE, "type", &type) &&
+		    type == DRM_PLANE_TYPE_PRIMARY)
+			found = p->plane_id;
+		drmModeFreePlane(p);
+	}
+	drmModeFreePlaneResources(planes);
+	return found;
+}
+
+/* Atomic needs every property below; any missing one means legacy. */
+static bool atomic_props(struct kms_head *h)
+{
+	struct kms_props *p = &h->props;
+	int fd = h->fd;
+	uint32_t pl = DRM_MODE_OBJECT_PLANE;
+
+	p->fb_id = prop_id(fd, h->plane_id, pl, "FB_ID", NULL);
+	p->crtc_id = prop_id(fd, h->plane_id, pl, "CRTC_ID", NULL);
+	p->src_x = prop_id(fd, h->plane_id, pl, "SRC_X", NULL);
+	p->src_y = prop_id(fd, h->plane_id, pl, "SRC_Y", NULL);
+	p->src_w = prop_id(fd, h->plane_id, pl, "SRC_W", NULL);
+	p->src_h = prop_id(fd, h->plane_id, pl, "SRC_H", NULL);
+	p->crtc_x = prop_id(fd, h->plane_id, pl, "CRTC_X", NULL);
+	p->crtc_y = prop_id(fd, h->plane_id, pl, "CRTC_Y", NULL);
+	p->crtc_w = prop_id(fd, h->plane_id, pl, "CRTC_W", NULL);
+	p->crtc_h = prop_id(fd, h->plane_id, pl, "CRTC_H", NULL);
+	p->fb_damage_clips = prop_id(fd, h->plane_id, pl, "FB_DAMAGE_CLIPS", NULL);
+	p->mode_id = prop_id(fd, h->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
+	p->active = prop_id(fd, h->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
+	p->conn_crtc_id = prop_id(fd, h->connector_id, DRM_MODE_OBJECT_CONNECTOR,
+				  "CRTC_ID", NULL);
+	return p->fb_id && p->crtc_id && p->src_x && p->src_y && p->src_w &&
+	       p->src_h && p->crtc_x && p->crtc_y && p->crtc_w && p->crtc_h &&
+	       p->mode_id && p->active && p->conn_crtc_id;
+}
+
+static int buffer_create(int fd, struct kms_buffer *b, uint32_t w, uint32_t h)
+{
+	struct drm_mode_create_dumb create = { .width = w, .height = h, .bpp = 32 };
+	struct drm_mode_map_dumb map = { 0 };
+	struct drm_mode_destroy_dumb destroy = { 0 };
+	uint32_t handles[4] = { 0 }, strides[4] = { 0 }, offsets[4] = { 0 };
+	int err;
+
+	if (drmIoctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) < 0)
+		return -errno;
+	b->handle = create.handle;
+	b->stride = create.pitch;
+	b->size = create.size;
+	handles[0] = b->handle;
+	strides[0] = b->stride;
+	if (drmModeAddFB2(fd, w, h, DRM_FORMAT_XRGB8888, handles, strides,
+			  offsets, &b->fb_id, 0) < 0)
+		goto err_dumb;
+	map.handle = b->handle;
+	if (drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map) < 0)
+		goto err_fb;
+	b->map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      (off_t)map.offset);
+	if (b->map == MAP_FAILED)
+		goto err_fb;
+	memset(b->map, 0, b->size);
+	return 0;
+
+err_fb:
+	err = -errno;
+	drmModeRmFB(fd, b->fb_id);
+	goto out;
+err_dumb:
+	err = -errno;
+out:
+	destroy.handle = b->handle;
+	drmIoctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+	memset(b, 0, sizeof(*b));
+	return err;
+}
+
+static void buffer_destroy(int fd, struct kms_buffer *b)
+{
+	struct drm_mode_destroy_dumb destroy = { .handle = b->handle };
+
+	if (!b->handle)
+		return;
+	if (b->map && b->map != MAP_FAILED)
+		munmap(b->map, b->size);
+	if (b->fb_id)
+		drmModeRmFB(fd, b->fb_id);
+	drmIoctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
+	memset(b, 0, sizeof(*b));
+}
+
+static int head_resources(struct kms_head *h, uint32_t connector_id,
+			  int width, int height, unsigned flags)
+{
+	drmModeRes *res = drmModeGetResources(h->fd);
+	drmModeConnector *conn = NULL;
+	int crtc_index = 0, err = -ENODEV;
+
+	if (!res)
+		return -errno;
+	conn = drmModeGetConnector(h->fd, connector_id);
+	if (!conn || conn->connection != DRM_MODE_CONNECTED || !conn->count_modes)
+		goto out;
+	snprintf(h->name, sizeof(h->name), "%s-%u",
+		 drmModeGetConnectorTypeName(conn->connector_type) ?
+		 drmModeGetConnectorTypeName(conn->connector_type) : "Unknown",
+		 conn->connector_type_id);
+	pick_mode(h, conn, width, height);
+	err = pick_crtc(h->fd, res, conn, &h->crtc_id, &crtc_index);
+	if (err < 0)
+		goto out;
+	h->connector_id = connector_id;
+	if (!(flags & KMS_FORCE_LEGACY) &&
+	    drmSetClientCap(h->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
+	    drmSetClientCap(h->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0) {
+		h->plane_id = primary_plane(h->fd, crtc_index);
+		h->atomic = h->plane_id && atomic_props(h);
+	}
+	if (!h->atomic)
+		h->plane_id = 0;
+out:
+	drmModeFreeConnector(conn);
+	drmModeFreeResources(res);
+	return err;
+}
+
+int kms_head_init(struct kms_head *h, int fd, uint32_t connector_id,
+		  int width, int height, unsigned flags, kms_flip_fn on_flip,
+		  void *data)
+{
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->fd = fd;
+	h->on_flip = on_flip;
+	h->data = data;
+	err = head_resources(h, connector_id, width, height, flags);
+	if (err < 0)
+		return err;
+	for (int i = 0; i < 2; i++) {
+		err = buffer_create(fd, &h->buffers[i], h->mode.hdisplay,
+				    h->mode.vdisplay);
+		if (err < 0) {
+			kms_head_finish(h);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void kms_head_finish(struct kms_head *h)
+{
+	for (int i = 0; i < 2; i++)
+		buffer_destroy(h->fd, &h->buffers[i]);
+}
+
+struct kms_buffer *kms_head_back(struct kms_head *h)
+{
+	return &h->buffers[h->back];
+}
+
+const char *kms_head_path(const struct kms_head *h)
+{
+	return h->atomic ? "atomic" : "legacy";
+}
+
+static int add(drmModeAtomicReq *req, uint32_t obj, uint32_t prop, uint64_t v)
+{
+	return drmModeAtomicAddProperty(req, obj, prop, v) < 0 ? -1 : 0;
+}
+
+static int present_atomic(struct kms_head *h, struct kms_buffer *b,
+			  const struct kms_rect *damage, int n)
+{
+	uint32_t flags = DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK;
+	drmModeAtomicReq *req = drmModeAtomicAlloc();
+	uint32_t mode_blob = 0, clips_blob = 0;
+	struct kms_props *p = &h->props;
+	uint32_t w = h->mode.hdisplay, hh = h->mode.vdisplay;
+	int err = -ENOMEM;
+
+	if (!req)
+		return err;
+	if (!h->modeset_done) {
+		flags |= DRM_MODE_ATOMIC_ALLOW_MODESET;
+		if (drmModeCreatePropertyBlob(h->fd, &h->mode, sizeof(h->mode), &mode_blob) < 0)
+			goto out_errno;
+		if (add(req, h->crtc_id, p->mode_id, mode_blob) ||
+		    add(req, h->crtc_id, p->active, 1) ||
+		    add(req, h->connector_id, p->conn_crtc_id, h->crtc_id))
+			goto out_errno;
+	}
+	if (n > 0 && p->fb_damage_clips &&
+	    drmModeCreatePropertyBlob(h->fd, damage, sizeof(*damage) * (size_t)n, &clips_blob) == 0 &&
+	    add(req, h->plane_id, p->fb_damage_clips, clips_blob))
+		goto out_errno;
+	if (add(req, h->plane_id, p->fb_id, b->fb_id) ||
+	    add(req, h->plane_id, p->crtc_id, h->crtc_id) ||
+	    add(req, h->plane_id, p->src_x, 0) || add(req, h->plane_id, p->src_y, 0) ||
+	    add(req, h->plane_id, p->src_w, (uint64_t)w << 16) ||
+	    add(req, h->plane_id, p->src_h, (uint64_t)hh << 16) ||
+	    add(req, h->plane_id, p->crtc_x, 0) || add(req, h->plane_id, p->crtc_y, 0) ||
+	    add(req, h->plane_id, p->crtc_w, w) || add(req, h->plane_id, p->crtc_h, hh))
+		goto out_errno;
+	err = drmModeAtomicCommit(h->fd, req, flags, h) < 0 ? -errno : 0;
+	goto out;
+
+out_errno:
+	err = -errno;
+out:
+	if (clips_blob)
+		drmModeDestroyPropertyBlob(h->fd, clips_blob);
+	if (mode_blob)
+		drmModeDestroyPropertyBlob(h->fd, mode_blob);
+	drmModeAtomicFree(req);
+	return err;
+}
+
+/* Legacy drivers learn what changed from DirtyFB, before the flip. */
+static int present_legacy(struct kms_head *h, struct kms_buffer *b,
+			  const struct kms_rect *damage, int n)
+{
+	drmModeClip clips[KMS_MAX_DAMAGE];
+	uint32_t conn = h->connector_id;
+	int i;
+
+	for (i = 0; i < n && i < KMS_MAX_DAMAGE; i++) {
+		clips[i].x1 = (uint16_t)damage[i].x1;
+		clips[i].y1 = (uint16_t)damage[i].y1;
+		clips[i].x2 = (uint16_t)damage[i].x2;
+		clips[i].y2 = (uint16_t)damage[i].y2;
+	}
+	/* ENOSYS: the driver scans out directly and needs no dirty rects. */
+	if (drmModeDirtyFB(h->fd, b->fb_id, i ? clips : NULL, (uint32_t)i) < 0 &&
+	    errno != ENOSYS)
+		return -errno;
+	if (!h->modeset_done) {
+		if (drmModeSetCrtc(h->fd, h->crtc_id, b->fb_id, 0, 0, &conn, 1, &h->mode) < 0)
+			return -errno;
+		/* No event comes for SetCrtc: the flip is done at once. */
+		return 1;
+	}
+	return drmModePageFlip(h->fd, h->crtc_id, b->fb_id, DRM_MODE_PAGE_FLIP_EVENT, h) < 0 ?
+	       -errno : 0;
+}
+
+int kms_head_present(struct kms_head *h, const struct kms_rect *damage, int n)
+{
+	struct kms_buffer *b = &h->buffers[h->back];
+	int rc;
+
+	if (h->flip_pending)
+		return -EBUSY;
+	if (n > KMS_MAX_DAMAGE)
+		n = 0;		/* too fragmented: say "everything" */
+	rc = h->atomic ? present_atomic(h, b, damage, n) : present_legacy(h, b, damage, n);
+	if (rc < 0)
+		return rc;
+	h->modeset_done = true;
+	h->back ^= 1;
+	if (rc == 1) {
+		if (h->on_flip)
+			h->on_flip(h, 0, h->data);
+		return 0;
+	}
+	h->flip_pending = true;
+	return 0;
+}
+
+static void flip_done(int fd, unsigned int seq, unsigned int sec,
+		      unsigned int usec, unsigned int crtc, void *data)
+{
+	struct kms_head *h = data;
+
+	h->flip_pending = false;
+	if (h->on_flip)
+		h->on_flip(h, (uint64_t)sec * 1000000u + usec, h->data);
+}
+
+int kms_dispatch(int fd)
+{
+	drmEventContext ctx = {
+		.version = 3,
+		.page_flip_handler2 = flip_done,
+	};
+
+	return drmHandleEvent(fd, &ctx) < 0 ? -errno : 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * KMS output for simple display devices: one connector driven with two
+ * dumb buffers, presented with damage rectangles so that virtual and USB
+ * heads (evdi, udl) send only what changed. Atomic KMS where the driver
+ * offers it, legacy SetCrtc/PageFlip/DirtyFB otherwise. The fd may be a
+ * DRM lease: only the resources the fd exposes are used.
+ */
+#ifndef SEATMUX_KMS_H
+#define SEATMUX_KMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <xf86drmMode.h>
+
+#define KMS_MAX_DAMAGE 16
+
+struct kms_rect {
+	int32_t x1, y1, x2, y2;	/* x2, y2 exclusive */
+};
+
+struct kms_buffer {
+	uint32_t handle;
+	uint32_t fb_id;
+	uint32_t stride;
+	uint64_t size;
+	void *map;
+};
+
+struct kms_head;
+
+/* Called when a presented frame reached the screen; usec is the flip time. */
+typedef void (*kms_flip_fn)(struct kms_head *head, uint64_t usec, void *data);
+
+struct kms_props {
+	uint32_t fb_id, crtc_id, src_x, src_y, src_w, src_h;
+	uint32_t crtc_x, crtc_y, crtc_w, crtc_h, fb_damage_clips;
+	uint32_t mode_id, active, conn_crtc_id;
+};
+
+struct kms_head {
+	int fd;
+	bool atomic;
+	uint32_t connector_id;
+	uint32_t crtc_id;
+	uint32_t plane_id;	/* 0 on the legacy path */
+	char name[32];		/* connector name, e.g. "Virtual-1" */
+	drmModeModeInfo mode;
+	struct kms_props props;
+	struct kms_buffer buffers[2];
+	int back;		/* index of the buffer to draw next */
+	bool modeset_done;
+	bool flip_pending;
+	kms_flip_fn on_flip;
+	void *data;
+};
+
+/* The connected connectors of fd: up to max ids, returns the count or -errno. */
+int kms_connected(int fd, uint32_t *ids, int max);
+enum kms_flags {
+	/* Use SetCrtc/PageFlip/DirtyFB even where atomic is offered. */
+	KMS_FORCE_LEGACY = 1 << 0,
+};
+
+/* Sets up head for connector_id with its preferred mode (or w x h when
+ * both are non-zero). 0 or -errno. */
+int kms_head_init(struct kms_head *head, int fd, uint32_t connector_id,
+		  int width, int height, unsigned flags, kms_flip_fn on_flip,
+		  void *data);
+void kms_head_finish(struct kms_head *head);
+/* The buffer to draw the next frame into. */
+struct kms_buffer *kms_head_back(struct kms_head *head);
+/* Shows the back buffer; damage in buffer coordinates (n == 0: all). */
+int kms_head_present(struct kms_head *head, const struct kms_rect *damage,
+		     int n);
+/* Reads pending events of fd and calls the heads' flip callbacks. */
+int kms_dispatch(int fd);
+const char *kms_head_path(const struct kms_head *head);
+
+#endif
