@@ -18,6 +18,7 @@ struct broker {
 	enum platform_kind platform;
 	struct console console;
 	struct list seats;
+	struct list lease_cards;	/* struct lease_card: split cards */
 	int signal_fd;
 	bool running;
 };

@@ -11,6 +11,7 @@
 #include "client.h"
 #include "drm_master.h"
 #include "evdev_revoke.h"
+#include "leases.h"
 #include "log.h"
 #include "protocol.h"
 #include "seats.h"
@@ -74,7 +75,9 @@ static void device_revoke(struct client *c, struct client_device *d)
 {
 	int rc = 0;
 
-	if (d->kind == DEVICE_EVDEV)
+	if (d->lessee_id)
+		leases_revoke(c->seat->broker, d->devnum, d->lessee_id);
+	else if (d->kind == DEVICE_EVDEV)
 		rc = evdev_revoke(d->fd);
 	else if (d->kind == DEVICE_DRM_CARD)
 		rc = drm_master_drop(d->fd);
@@ -206,6 +209,8 @@ static int check_path(struct client *c, const char *path, char *real,
 		return -ENODEV;
 	}
 	seat = devices_seat_of(&b->devices, dev);
+	if (dev->kind == DEVICE_DRM_CARD && leases_seat_uses(b, dev, c->seat->name))
+		seat = c->seat->name;	/* one of its connectors is ours */
 	if (!seat || strcmp(seat, c->seat->name)) {
 		log_warn("%s: pid %d asked for %s of %s: refused", c->seat->name,
 			 (int)c->pid, real, seat ? seat : "no seat");
@@ -236,6 +241,18 @@ static int open_node(const char *real, dev_t devnum, enum device_kind kind)
 		}
 	}
 	return fd;
+}
+
+/* A split card is never handed out: the seat gets a lease of its part. */
+static int open_for_seat(struct client *c, const char *real, dev_t devnum,
+			 enum device_kind kind, uint32_t *lessee_id)
+{
+	struct broker *b = c->seat->broker;
+	struct device *card = devices_find(&b->devices, devnum);
+
+	if (kind == DEVICE_DRM_CARD && card && leases_card_split(b, card))
+		return leases_grant(b, card, c->seat->name, lessee_id);
+	return open_node(real, devnum, kind);
 }
 
 static int reply_device(struct client *c, struct client_device *d)
@@ -271,7 +288,7 @@ static int handle_open_device(struct client *c, const char *path)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return send_error(c, ENOMEM);
-	d->fd = open_node(real, st.st_rdev, kind);
+	d->fd = open_for_seat(c, real, st.st_rdev, kind, &d->lessee_id);
 	if (d->fd < 0) {
 		rc = -d->fd;
 		free(d);
@@ -286,8 +303,8 @@ static int handle_open_device(struct client *c, const char *path)
 	snprintf(d->path, sizeof(d->path), "%.63s", real);
 	list_insert(&c->devices, &d->link);
 	c->ndevices++;
-	log_info("%s: %s handed to pid %d as device %d", c->seat->name, real,
-		 (int)c->pid, d->id);
+	log_info("%s: %s handed to pid %d as device %d%s", c->seat->name, real,
+		 (int)c->pid, d->id, d->lessee_id ? " (a lease of its connectors)" : "");
 	return reply_device(c, d);
 }
 

@@ -3,6 +3,7 @@
 #define SEATMUX_CLIENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "connection.h"
@@ -18,6 +19,7 @@ struct client_device {
 	int refs;
 	enum device_kind kind;
 	dev_t devnum;
+	uint32_t lessee_id;	/* non-zero: fd is a DRM lease of a split card */
 	char path[64];
 };
 

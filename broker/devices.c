@@ -122,7 +122,12 @@ static struct device *device_from_udev(struct devices *devs,
 
 	if (rc == -EINVAL)
 		log_warn("%s: ignored: invalid ID_SEAT \"%s\"", in.sysname, in.id_seat);
-	if (rc || !node || strlen(node) >= sizeof(dev->devnode))
+	if (rc)
+		return NULL;
+	/* Connectors have no node; everything else must have one. */
+	if (res.kind == DEVICE_DRM_CONNECTOR)
+		node = "";
+	else if (!node || strlen(node) >= sizeof(dev->devnode))
 		return NULL;
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
@@ -138,7 +143,14 @@ static struct device *device_from_udev(struct devices *devs,
 	if (parent)
 		snprintf(dev->parent, sizeof(dev->parent), "%s",
 			 udev_device_get_syspath(parent));
-	if (dev->kind == DEVICE_DRM_CARD)
+	if (dev->kind == DEVICE_DRM_CONNECTOR) {
+		const char *status = udev_device_get_sysattr_value(ud, "status");
+
+		snprintf(dev->connector, sizeof(dev->connector), "%s",
+			 seat_rules_connector_name(in.sysname));
+		snprintf(dev->description, sizeof(dev->description), "connector %s (%s)",
+			 dev->connector, status ? status : "?");
+	} else if (dev->kind == DEVICE_DRM_CARD)
 		describe_card(devs, ud, dev);
 	else if (dev->kind == DEVICE_EVDEV)
 		describe_input(ud, dev);
@@ -162,9 +174,11 @@ static void device_add(struct devices *devs, struct udev_device *ud)
 	if (!dev)
 		return;
 	list_insert(&devs->list, &dev->link);
-	log_info("%s: %s %s on %s%s: %s", dev->devnode,
-		 seat_rules_kind_name(dev->kind), dev->sysname, dev->seat,
-		 dev->master ? " (master-of-seat)" : "", dev->description);
+	if (dev->kind != DEVICE_DRM_CONNECTOR || dev->seat[0])
+		log_info("%s: %s %s on %s%s: %s", dev->devnode[0] ? dev->devnode : dev->sysname,
+			 seat_rules_kind_name(dev->kind), dev->sysname,
+			 dev->seat[0] ? dev->seat : "its card's seat",
+			 dev->master ? " (master-of-seat)" : "", dev->description);
 	if (devs->listener)
 		devs->listener->added(devs->data, dev);
 }
@@ -175,7 +189,8 @@ static void device_remove(struct devices *devs, const char *syspath)
 
 	if (!dev)
 		return;
-	log_info("%s: removed from %s", dev->devnode, dev->seat);
+	log_info("%s: removed from %s", dev->devnode[0] ? dev->devnode : dev->sysname,
+		 dev->seat[0] ? dev->seat : "its card's seat");
 	device_free(devs, dev);
 }
 
@@ -257,7 +272,7 @@ struct device *devices_find(const struct devices *devs, dev_t devnum)
 	struct device *dev, *tmp;
 
 	list_for_each(dev, tmp, &devs->list, link)
-		if (dev->devnum == devnum)
+		if (dev->devnum == devnum && dev->kind != DEVICE_DRM_CONNECTOR)
 			return dev;
 	return NULL;
 }

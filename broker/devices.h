@@ -22,6 +22,7 @@ struct device {
 	char devnode[64];
 	char syspath[256];
 	char parent[256];	/* matches a render node to its card */
+	char connector[32];	/* a connector's name, e.g. "Virtual-2" */
 	char description[160];	/* input name, or a card's connectors */
 };
 

@@ -17,6 +17,7 @@
 #include "broker.h"
 #include "build_config.h"
 #include "log.h"
+#include "leases.h"
 #include "seats.h"
 
 #define EXIT_CONFIG 78	/* sysexits.h EX_CONFIG */
@@ -191,6 +192,7 @@ static int broker_run(struct broker *b)
 
 out_seats:
 	seats_destroy_all(b);
+	leases_finish(b);
 out_devices:
 	devices_finish(&b->devices);
 out_console:
@@ -275,6 +277,7 @@ int main(int argc, char *argv[])
 		log_set_level(l);
 	}
 	list_init(&b.seats);
+	list_init(&b.lease_cards);
 	console_init(&b.console);
 	log_info("seatmuxd %s starting, configuration %s", SEATMUX_VERSION, path);
 	rc = broker_run(&b);

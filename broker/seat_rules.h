@@ -15,6 +15,8 @@ enum device_kind {
 	DEVICE_DRM_CARD,
 	DEVICE_DRM_RENDER,
 	DEVICE_EVDEV,
+	/* card0-Virtual-2: no node of its own; a seat gets it by lease. */
+	DEVICE_DRM_CONNECTOR,
 };
 
 struct seat_rules_input {
@@ -27,7 +29,7 @@ struct seat_rules_input {
 struct seat_rules_result {
 	enum device_kind kind;
 	bool master;
-	char seat[SEAT_PROTO_MAX_SEAT];
+	char seat[SEAT_PROTO_MAX_SEAT];	/* "" for a connector that follows its card */
 };
 
 /* 0, -ENODEV for devices no seat hands out, -EINVAL for a bad ID_SEAT. */
@@ -36,5 +38,7 @@ int seat_rules_classify(const struct seat_rules_input *in,
 /* The kind of device a canonical /dev path names, or -1. */
 int seat_rules_path_kind(const char *path);
 const char *seat_rules_kind_name(enum device_kind kind);
+/* "HDMI-A-1" of "card0-HDMI-A-1", or NULL when sysname is no connector. */
+const char *seat_rules_connector_name(const char *sysname);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "leases.h"
 #include "log.h"
 #include "seats.h"
 
@@ -127,11 +128,20 @@ static void seat_destroy(struct seat *seat)
 	free(seat);
 }
 
+/*
+ * What makes a seat exist: a master-of-seat card, or a connector of a card
+ * that udev gave to the seat on its own (served by lease).
+ */
+static bool is_head(const struct device *dev)
+{
+	return dev->master || (dev->kind == DEVICE_DRM_CONNECTOR && dev->seat[0]);
+}
+
 void seats_device_added(struct broker *b, struct device *dev)
 {
 	struct seat *seat;
 
-	if (!dev->master)
+	if (!is_head(dev))
 		return;
 	seat = seats_find(b, dev->seat);
 	if (!seat) {
@@ -139,6 +149,8 @@ void seats_device_added(struct broker *b, struct device *dev)
 		if (!seat)
 			return;
 		seat->masters = 1;
+		leases_seat_cards(b, seat->name, seat->session.drm_devices,
+				  sizeof(seat->session.drm_devices));
 		session_start(&seat->session);
 		return;
 	}
@@ -151,10 +163,13 @@ void seats_device_removed(struct broker *b, struct device *dev)
 	struct client *c, *ctmp;
 
 	/* A vanished device is revoked wherever a session holds it. */
-	list_for_each(seat, tmp, &b->seats, link)
-		list_for_each(c, ctmp, &seat->clients, link)
-			client_device_gone(c, dev->devnum);
-	if (!dev->master)
+	if (dev->kind != DEVICE_DRM_CONNECTOR)
+		list_for_each(seat, tmp, &b->seats, link)
+			list_for_each(c, ctmp, &seat->clients, link)
+				client_device_gone(c, dev->devnum);
+	if (dev->kind == DEVICE_DRM_CARD)
+		leases_card_gone(b, dev->devnum);
+	if (!is_head(dev))
 		return;
 	seat = seats_find(b, dev->seat);
 	if (!seat || --seat->masters > 0)

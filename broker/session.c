@@ -100,6 +100,12 @@ static void env_build(struct env *env, const struct session *s,
 	env_add(env, "XDG_SESSION_TYPE", "wayland");
 	env_add(env, "SEATD_SOCK", s->socket_path);
 	env_add(env, "LIBSEAT_BACKEND", "seatd");
+	/*
+	 * wlroots skips cards whose ID_SEAT is another seat's, which a card
+	 * lent to this seat by connector is: name it so it is opened anyway.
+	 */
+	if (s->drm_devices[0])
+		env_add(env, "WLR_DRM_DEVICES", s->drm_devices);
 	for (int i = 0; i < s->cfg->nenv && env->n < SESSION_ENV_MAX; i++)
 		env->vars[env->n++] = strdup(s->cfg->env[i]);
 	env->vars[env->n] = NULL;

@@ -18,6 +18,7 @@ struct session {
 	struct loop *loop;
 	char seat[SEAT_PROTO_MAX_SEAT];
 	char socket_path[108];
+	char drm_devices[256];	/* WLR_DRM_DEVICES for lease-only seats */
 	pid_t pid;
 	int failures;		/* quick exits in a row: drives the backoff */
 	struct timespec started;

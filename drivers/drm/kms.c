@@ -8,7 +8,7 @@
 
 #include "kms.h"
 
-int kms_connected(int fd, uint32_t *ids, int max)
+int kms_connectors(int fd, uint32_t *ids, int max, bool all)
 {
 	drmModeRes *res = drmModeGetResources(fd);
 	int n = 0;
@@ -18,7 +18,7 @@ int kms_connected(int fd, uint32_t *ids, int max)
 	for (int i = 0; i < res->count_connectors && n < max; i++) {
 		drmModeConnector *c = drmModeGetConnector(fd, res->connectors[i]);
 
-		if (c && c->connection == DRM_MODE_CONNECTED && c->count_modes > 0)
+		if (c && (all || (c->connection == DRM_MODE_CONNECTED && c->count_modes > 0)))
 			ids[n++] = c->connector_id;
 		drmModeFreeConnector(c);
 	}
@@ -26,9 +26,24 @@ int kms_connected(int fd, uint32_t *ids, int max)
 	return n;
 }
 
+/* VESA DMT 1024x768@60 */
+static const drmModeModeInfo fallback_mode = {
+	.clock = 65000,
+	.hdisplay = 1024, .hsync_start = 1048, .hsync_end = 1184, .htotal = 1344,
+	.vdisplay = 768, .vsync_start = 771, .vsync_end = 777, .vtotal = 806,
+	.vrefresh = 60,
+	.flags = DRM_MODE_FLAG_NHSYNC | DRM_MODE_FLAG_NVSYNC,
+	.type = DRM_MODE_TYPE_DRIVER,
+	.name = "1024x768",
+};
+
 static void pick_mode(struct kms_head *head, drmModeConnector *conn,
 		      int width, int height)
 {
+	if (conn->count_modes == 0) {
+		head->mode = fallback_mode;
+		return;
+	}
 	head->mode = conn->modes[0];
 	for (int i = 0; i < conn->count_modes; i++) {
 		drmModeModeInfo *m = &conn->modes[i];
@@ -202,7 +217,8 @@ static int head_resources(struct kms_head *h, uint32_t connector_id,
 	if (!res)
 		return -errno;
 	conn = drmModeGetConnector(h->fd, connector_id);
-	if (!conn || conn->connection != DRM_MODE_CONNECTED || !conn->count_modes)
+	if (!conn || (!(flags & KMS_FORCE_CONNECTED) &&
+		      (conn->connection != DRM_MODE_CONNECTED || !conn->count_modes)))
 		goto out;
 	snprintf(h->name, sizeof(h->name), "%s-%u",
 		 drmModeGetConnectorTypeName(conn->connector_type) ?

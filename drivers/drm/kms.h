@@ -54,11 +54,18 @@ struct kms_head {
 	void *data;
 };
 
-/* The connected connectors of fd: up to max ids, returns the count or -errno. */
-int kms_connected(int fd, uint32_t *ids, int max);
+/* The connected connectors of fd (all of them with `all`): up to max ids,
+ * returns the count or -errno. */
+int kms_connectors(int fd, uint32_t *ids, int max, bool all);
 enum kms_flags {
 	/* Use SetCrtc/PageFlip/DirtyFB even where atomic is offered. */
 	KMS_FORCE_LEGACY = 1 << 0,
+	/*
+	 * Light a connector that reports no monitor with VESA's 1024x768@60,
+	 * as for a head whose monitor does not announce itself (QEMU's
+	 * secondary virtio-gpu outputs without a UI, some KVM switches).
+	 */
+	KMS_FORCE_CONNECTED = 1 << 1,
 };
 
 /* Sets up head for connector_id with its preferred mode (or w x h when

@@ -6,7 +6,9 @@
  * black square, presenting only the damaged rectangles, paced by page
  * flips.
  *
- *   kms-paint [--seat NAME | --color RRGGBB] [--legacy] [--log FILE]
+ *   kms-paint [--seat NAME | --color RRGGBB] [--legacy] [--force] [--log FILE]
+ *
+ * --force lights connectors that report no monitor, at 1024x768.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../clients/seat-colors.h"
@@ -29,6 +32,11 @@
 #define MAX_HEADS 8
 #define SQUARE 48
 #define STEP 8
+/*
+ * Virtual heads (virtio-gpu) complete flips at once: pace to about 60 Hz
+ * so a test tool does not spin the guest's CPUs.
+ */
+#define FRAME_MS 16
 
 struct card {
 	int fd;
@@ -47,6 +55,8 @@ struct paint {
 	int square_x[MAX_HEADS][2];	/* square position in each buffer */
 	int x[MAX_HEADS];
 	unsigned long flips[MAX_HEADS];
+	bool due[MAX_HEADS];		/* flipped; next frame waits for its slot */
+	uint64_t presented[MAX_HEADS];	/* ms */
 	int nheads;
 	bool failed;
 };
@@ -131,19 +141,48 @@ static int draw_and_present(struct paint *p, int i)
 				damage[0].x1 < 0 ? 0 : 2);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void flipped(struct kms_head *h, uint64_t usec, void *data)
 {
 	struct paint *p = data;
 	int i = (int)(h - p->heads);
-	int rc;
 
 	if (++p->flips[i] % 60 == 0)
 		say(p, "flip head=%s n=%lu", h->name, p->flips[i]);
-	rc = draw_and_present(p, i);
-	if (rc < 0) {
-		say(p, "error head=%s present: %s", h->name, strerror(-rc));
-		p->failed = true;
+	p->due[i] = true;
+}
+
+/* Presents the heads whose slot came; returns ms to the next slot or -1. */
+static int present_due(struct paint *p)
+{
+	uint64_t now = now_ms();
+	int wait = -1, rc;
+
+	for (int i = 0; i < p->nheads; i++) {
+		if (!p->due[i])
+			continue;
+		if (now - p->presented[i] < FRAME_MS) {
+			int left = (int)(FRAME_MS - (now - p->presented[i]));
+
+			wait = wait < 0 || left < wait ? left : wait;
+			continue;
+		}
+		p->due[i] = false;
+		p->presented[i] = now;
+		rc = draw_and_present(p, i);
+		if (rc < 0) {
+			say(p, "error head=%s present: %s", p->heads[i].name, strerror(-rc));
+			p->failed = true;
+		}
 	}
+	return wait;
 }
 
 static int open_card(struct paint *p, const char *path)
@@ -158,7 +197,7 @@ static int open_card(struct paint *p, const char *path)
 		return -1;
 	}
 	p->ncards++;
-	n = kms_connected(c->fd, ids, MAX_HEADS);
+	n = kms_connectors(c->fd, ids, MAX_HEADS, p->kms_flags & KMS_FORCE_CONNECTED);
 	for (int k = 0; k < n && p->nheads < MAX_HEADS; k++) {
 		struct kms_head *h = &p->heads[p->nheads];
 		int rc = kms_head_init(h, c->fd, ids[k], 0, 0, p->kms_flags, flipped, p);
@@ -175,14 +214,28 @@ static int open_card(struct paint *p, const char *path)
 	return 0;
 }
 
+/* Cards named by the broker (seats that hold a card's connector by lease). */
+static void open_listed(struct paint *p, const char *list)
+{
+	char copy[256], *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *path = strtok_r(copy, ":", &save); path && p->ncards < MAX_CARDS;
+	     path = strtok_r(NULL, ":", &save))
+		open_card(p, path);
+}
+
 /* The seat's cards, as udev (and so libinput and wlroots) sees them. */
 static int open_cards(struct paint *p)
 {
 	const char *seat = libseat_seat_name(p->seat);
+	const char *listed = getenv("WLR_DRM_DEVICES");
 	struct udev *udev = udev_new();
 	struct udev_enumerate *en = udev ? udev_enumerate_new(udev) : NULL;
 	struct udev_list_entry *e;
 
+	if (listed && listed[0])
+		open_listed(p, listed);
 	if (!en)
 		return -1;
 	udev_enumerate_add_match_subsystem(en, "drm");
@@ -215,7 +268,7 @@ static int run(struct paint *p, int sigfd)
 		if (draw_and_present(p, i) < 0)
 			say(p, "error head=%s first present failed", p->heads[i].name);
 	while (!p->failed) {
-		if (poll(fds, (nfds_t)n, -1) < 0 && errno != EINTR)
+		if (poll(fds, (nfds_t)n, present_due(p)) < 0 && errno != EINTR)
 			return -1;
 		if (fds[0].revents) {
 			say(p, "exit signal");
@@ -246,6 +299,8 @@ int main(int argc, char **argv)
 			color = argv[++i];
 		else if (!strcmp(argv[i], "--legacy"))
 			p.kms_flags |= KMS_FORCE_LEGACY;
+		else if (!strcmp(argv[i], "--force"))
+			p.kms_flags |= KMS_FORCE_CONNECTED;
 		else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
 			p.log = fopen(argv[++i], "ae");
 			if (!p.log) {
@@ -253,7 +308,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		} else {
-			fprintf(stderr, "usage: kms-paint [--seat NAME | --color RRGGBB] [--legacy] [--log FILE]\n");
+			fprintf(stderr, "usage: kms-paint [--seat NAME | --color RRGGBB] [--legacy] [--force] [--log FILE]\n");
 			return 2;
 		}
 	}

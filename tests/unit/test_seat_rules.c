@@ -57,13 +57,30 @@ static void test_not_seat_devices(struct test_state *t)
 {
 	struct seat_rules_result r;
 
-	CHECK(t, classify("drm", "card0-Virtual-1", NULL, false, &r) == -ENODEV);
 	CHECK(t, classify("drm", "card", NULL, false, &r) == -ENODEV);
 	CHECK(t, classify("input", "input3", NULL, false, &r) == -ENODEV);
 	CHECK(t, classify("input", "mouse0", NULL, false, &r) == -ENODEV);
 	CHECK(t, classify("input", "mice", NULL, false, &r) == -ENODEV);
 	CHECK(t, classify("sound", "card0", NULL, false, &r) == -ENODEV);
 	CHECK(t, classify("block", "event1", NULL, false, &r) == -ENODEV);
+}
+
+static void test_connectors(struct test_state *t)
+{
+	struct seat_rules_result r;
+
+	/* Unassigned, a connector follows its card: no seat of its own. */
+	CHECK(t, classify("drm", "card0-Virtual-1", NULL, false, &r) == 0);
+	CHECK(t, r.kind == DEVICE_DRM_CONNECTOR && !r.master && r.seat[0] == '\0');
+	CHECK(t, classify("drm", "card1-HDMI-A-2", "seat3", true, &r) == 0);
+	CHECK(t, r.kind == DEVICE_DRM_CONNECTOR && !r.master && !strcmp(r.seat, "seat3"));
+	CHECK(t, classify("drm", "card0-Virtual-1", "nope", false, &r) == -EINVAL);
+	CHECK(t, classify("drm", "cardX-Virtual-1", NULL, false, &r) == -ENODEV);
+	CHECK(t, classify("drm", "card0-", NULL, false, &r) == -ENODEV);
+	CHECK(t, !strcmp(seat_rules_connector_name("card12-DP-3"), "DP-3"));
+	CHECK(t, seat_rules_connector_name("renderD128") == NULL);
+	/* Connectors have no node: a path naming one is nothing we hand out. */
+	CHECK(t, seat_rules_path_kind("/dev/dri/card0-Virtual-1") == -1);
 }
 
 static void test_path_kind(struct test_state *t)
@@ -88,6 +105,7 @@ int main(void)
 	RUN(&t, test_id_seat);
 	RUN(&t, test_master_only_cards);
 	RUN(&t, test_not_seat_devices);
+	RUN(&t, test_connectors);
 	RUN(&t, test_path_kind);
 	return TEST_SUMMARY(&t);
 }

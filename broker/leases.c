@@ -1,0 +1,218 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "drm_master.h"
+#include "leases.h"
+#include "log.h"
+
+/* The connectors of card: devices whose parent is the card. */
+#define for_each_connector(dev, tmp, b, card) \
+	list_for_each(dev, tmp, &(b)->devices.list, link) \
+		if (dev->kind == DEVICE_DRM_CONNECTOR && !strcmp(dev->parent, (card)->syspath))
+
+bool leases_card_split(struct broker *b, const struct device *card)
+{
+	struct device *dev, *tmp;
+
+	for_each_connector(dev, tmp, b, card)
+		if (dev->seat[0] && strcmp(dev->seat, card->seat))
+			return true;
+	return false;
+}
+
+static bool connector_of_seat(const struct device *conn,
+			      const struct device *card, const char *seat)
+{
+	const char *owner = conn->seat[0] ? conn->seat : card->seat;
+
+	return !strcmp(owner, seat);
+}
+
+bool leases_seat_uses(struct broker *b, const struct device *card,
+		      const char *seat)
+{
+	struct device *dev, *tmp;
+
+	if (!strcmp(card->seat, seat))
+		return true;
+	for_each_connector(dev, tmp, b, card)
+		if (dev->seat[0] && !strcmp(dev->seat, seat))
+			return true;
+	return false;
+}
+
+static struct lease_card *card_find(struct broker *b, dev_t devnum)
+{
+	struct lease_card *lc, *tmp;
+
+	list_for_each(lc, tmp, &b->lease_cards, link)
+		if (lc->devnum == devnum)
+			return lc;
+	return NULL;
+}
+
+/* The broker's own master fd on the card, opened on first need. */
+static struct lease_card *card_get(struct broker *b, const struct device *card)
+{
+	struct lease_card *lc = card_find(b, card->devnum);
+	struct stat st;
+	int err;
+
+	if (lc)
+		return lc;
+	lc = calloc(1, sizeof(*lc));
+	if (!lc)
+		return NULL;
+	lc->devnum = card->devnum;
+	lc->master_fd = open(card->devnode, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (lc->master_fd < 0 || fstat(lc->master_fd, &st) < 0 ||
+	    st.st_rdev != card->devnum) {
+		log_error("%s: cannot open for leasing: %m", card->devnode);
+		goto err;
+	}
+	err = drm_master_set(lc->master_fd);
+	if (err < 0) {
+		log_error("%s: cannot become DRM master to lease it: %s",
+			  card->devnode, strerror(-err));
+		goto err;
+	}
+	list_insert(&b->lease_cards, &lc->link);
+	log_info("%s: split between seats, the broker holds DRM master", card->devnode);
+	return lc;
+
+err:
+	if (lc->master_fd >= 0)
+		close(lc->master_fd);
+	free(lc);
+	return NULL;
+}
+
+static void busy_objects(const struct lease_card *lc, struct drm_lease_objects *busy)
+{
+	busy->count = 0;
+	for (int i = 0; i < lc->nleases; i++)
+		for (int k = 0; k < lc->leases[i].objects.count &&
+				busy->count < DRM_LEASE_MAX_OBJECTS; k++)
+			busy->ids[busy->count++] = lc->leases[i].objects.ids[k];
+}
+
+static int seat_connectors(struct broker *b, struct lease_card *lc,
+			   const struct device *card, const char *seat,
+			   uint32_t *ids, int max)
+{
+	struct device *dev, *tmp;
+	int n = 0;
+
+	for_each_connector(dev, tmp, b, card) {
+		uint32_t id;
+
+		if (!connector_of_seat(dev, card, seat) || n == max)
+			continue;
+		id = drm_lease_find_connector(lc->master_fd, dev->connector);
+		if (id)
+			ids[n++] = id;
+		else
+			log_warn("%s: connector %s not found by KMS", card->devnode, dev->connector);
+	}
+	return n;
+}
+
+int leases_grant(struct broker *b, const struct device *card, const char *seat,
+		 uint32_t *lessee_id)
+{
+	struct lease_card *lc = card_get(b, card);
+	struct drm_lease_objects busy, leased;
+	uint32_t ids[DRM_LEASE_MAX_OBJECTS / 3];
+	int n, fd;
+
+	if (!lc)
+		return -EIO;
+	if (lc->nleases == LEASES_PER_CARD)
+		return -EBUSY;
+	n = seat_connectors(b, lc, card, seat, ids, (int)(sizeof(ids) / sizeof(ids[0])));
+	if (n == 0)
+		return -ENODEV;
+	busy_objects(lc, &busy);
+	fd = drm_lease_create(lc->master_fd, ids, n, &busy, lessee_id, &leased);
+	if (fd < 0) {
+		log_warn("%s: lease for %s failed: %s", card->devnode, seat, strerror(-fd));
+		return fd;
+	}
+	lc->leases[lc->nleases].lessee_id = *lessee_id;
+	lc->leases[lc->nleases].objects = leased;
+	lc->nleases++;
+	log_info("%s: lease %u to %s: %d connector(s), %d objects", card->devnode,
+		 *lessee_id, seat, n, leased.count);
+	return fd;
+}
+
+void leases_revoke(struct broker *b, dev_t card, uint32_t lessee_id)
+{
+	struct lease_card *lc = card_find(b, card);
+	int err;
+
+	if (!lc)
+		return;
+	for (int i = 0; i < lc->nleases; i++) {
+		if (lc->leases[i].lessee_id != lessee_id)
+			continue;
+		err = drm_lease_revoke(lc->master_fd, lessee_id);
+		if (err < 0 && err != -ENOENT)
+			log_warn("lease %u: revoke: %s", lessee_id, strerror(-err));
+		else
+			log_info("lease %u revoked", lessee_id);
+		lc->leases[i] = lc->leases[--lc->nleases];
+		return;
+	}
+}
+
+static void card_free(struct lease_card *lc)
+{
+	for (int i = 0; i < lc->nleases; i++)
+		drm_lease_revoke(lc->master_fd, lc->leases[i].lessee_id);
+	drm_master_drop(lc->master_fd);
+	close(lc->master_fd);
+	list_remove(&lc->link);
+	free(lc);
+}
+
+void leases_card_gone(struct broker *b, dev_t card)
+{
+	struct lease_card *lc = card_find(b, card);
+
+	if (lc)
+		card_free(lc);
+}
+
+void leases_finish(struct broker *b)
+{
+	struct lease_card *lc, *tmp;
+
+	list_for_each(lc, tmp, &b->lease_cards, link)
+		card_free(lc);
+}
+
+void leases_seat_cards(struct broker *b, const char *seat, char *out, size_t size)
+{
+	struct device *card, *tmp;
+	size_t len = 0;
+
+	out[0] = '\0';
+	list_for_each(card, tmp, &b->devices.list, link) {
+		if (card->kind != DEVICE_DRM_CARD || !strcmp(card->seat, seat) ||
+		    !leases_seat_uses(b, card, seat))
+			continue;
+		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s",
+					len ? ":" : "", card->devnode);
+		if (len >= size) {
+			out[0] = '\0';	/* truncated lists help nobody */
+			return;
+		}
+	}
+}

@@ -1,0 +1,50 @@
+/*
+ * One graphics card, several seats: when udev gives some of a card's
+ * connectors to other seats (ID_SEAT on the connector device), seatmuxd
+ * keeps DRM master on the card itself and answers every seat's request
+ * for the card with a DRM lease of that seat's connectors.
+ */
+#ifndef SEATMUX_LEASES_H
+#define SEATMUX_LEASES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "drm_lease.h"
+#include "list.h"
+
+struct broker;
+struct device;
+
+#define LEASES_PER_CARD 8
+
+struct lease_card {
+	struct list link;
+	dev_t devnum;
+	int master_fd;
+	int nleases;
+	struct {
+		uint32_t lessee_id;
+		struct drm_lease_objects objects;
+	} leases[LEASES_PER_CARD];
+};
+
+/* Some connector of card belongs to a seat other than the card's. */
+bool leases_card_split(struct broker *b, const struct device *card);
+/* seat has a head on card: the card is its own, or a connector is. */
+bool leases_seat_uses(struct broker *b, const struct device *card,
+		      const char *seat);
+/* A lessee fd with seat's connectors of card, or -errno. */
+int leases_grant(struct broker *b, const struct device *card,
+		 const char *seat, uint32_t *lessee_id);
+void leases_revoke(struct broker *b, dev_t card, uint32_t lessee_id);
+/* The card left: drop master and forget its leases. */
+void leases_card_gone(struct broker *b, dev_t card);
+void leases_finish(struct broker *b);
+/* Colon-separated nodes of split cards giving seat a head though the card
+ * is another seat's: what wlroots needs in WLR_DRM_DEVICES to find them. */
+void leases_seat_cards(struct broker *b, const char *seat, char *out,
+		       size_t size);
+
+#endif

@@ -1,0 +1,145 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "drm_lease.h"
+
+static bool contains(const struct drm_lease_objects *set, uint32_t id)
+{
+	for (int i = 0; set && i < set->count; i++)
+		if (set->ids[i] == id)
+			return true;
+	return false;
+}
+
+static int push(struct drm_lease_objects *set, uint32_t id)
+{
+	if (set->count == DRM_LEASE_MAX_OBJECTS)
+		return -E2BIG;
+	set->ids[set->count++] = id;
+	return 0;
+}
+
+uint32_t drm_lease_find_connector(int fd, const char *name)
+{
+	drmModeRes *res = drmModeGetResources(fd);
+	uint32_t found = 0;
+
+	if (!res)
+		return 0;
+	for (int i = 0; i < res->count_connectors && !found; i++) {
+		drmModeConnector *c = drmModeGetConnector(fd, res->connectors[i]);
+		const char *type = c ? drmModeGetConnectorTypeName(c->connector_type) : NULL;
+		char full[64];
+
+		if (c && type) {
+			snprintf(full, sizeof(full), "%s-%u", type, c->connector_type_id);
+			if (!strcmp(full, name))
+				found = c->connector_id;
+		}
+		drmModeFreeConnector(c);
+	}
+	drmModeFreeResources(res);
+	return found;
+}
+
+static bool is_primary(int fd, uint32_t plane_id)
+{
+	drmModeObjectProperties *props =
+		drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
+	bool primary = false;
+
+	for (uint32_t i = 0; props && i < props->count_props; i++) {
+		drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
+
+		if (p && !strcmp(p->name, "type"))
+			primary = props->prop_values[i] == DRM_PLANE_TYPE_PRIMARY;
+		drmModeFreeProperty(p);
+	}
+	drmModeFreeObjectProperties(props);
+	return primary;
+}
+
+static uint32_t primary_plane(int fd, int crtc_index)
+{
+	drmModePlaneRes *planes = drmModeGetPlaneResources(fd);
+	uint32_t found = 0;
+
+	for (uint32_t i = 0; planes && i < planes->count_planes && !found; i++) {
+		drmModePlane *p = drmModeGetPlane(fd, planes->planes[i]);
+
+		if (p && (p->possible_crtcs & (1u << crtc_index)) &&
+		    is_primary(fd, p->plane_id))
+			found = p->plane_id;
+		drmModeFreePlane(p);
+	}
+	drmModeFreePlaneResources(planes);
+	return found;
+}
+
+/* A free CRTC (and its primary plane) the connector can be driven by. */
+static int pick_crtc(int fd, drmModeRes *res, uint32_t connector,
+		     const struct drm_lease_objects *busy,
+		     struct drm_lease_objects *out)
+{
+	drmModeConnector *c = drmModeGetConnector(fd, connector);
+	uint32_t possible = 0;
+
+	if (!c)
+		return -ENOENT;
+	for (int e = 0; e < c->count_encoders; e++) {
+		drmModeEncoder *enc = drmModeGetEncoder(fd, c->encoders[e]);
+
+		if (enc)
+			possible |= enc->possible_crtcs;
+		drmModeFreeEncoder(enc);
+	}
+	drmModeFreeConnector(c);
+	for (int i = 0; i < res->count_crtcs; i++) {
+		uint32_t crtc = res->crtcs[i], plane;
+
+		if (!(possible & (1u << i)) || contains(busy, crtc) || contains(out, crtc))
+			continue;
+		plane = primary_plane(fd, i);
+		if (!plane || contains(busy, plane) || contains(out, plane))
+			continue;
+		if (push(out, crtc) < 0 || push(out, plane) < 0)
+			return -E2BIG;
+		return 0;
+	}
+	return -EBUSY;
+}
+
+int drm_lease_create(int fd, const uint32_t *connectors, int n,
+		     const struct drm_lease_objects *busy, uint32_t *lessee_id,
+		     struct drm_lease_objects *leased)
+{
+	drmModeRes *res;
+	int lessee, err = 0;
+
+	memset(leased, 0, sizeof(*leased));
+	if (drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) < 0)
+		return -errno;
+	res = drmModeGetResources(fd);
+	if (!res)
+		return -errno;
+	for (int i = 0; i < n && !err; i++) {
+		err = push(leased, connectors[i]);
+		if (!err)
+			err = pick_crtc(fd, res, connectors[i], busy, leased);
+	}
+	drmModeFreeResources(res);
+	if (err)
+		return err;
+	lessee = drmModeCreateLease(fd, leased->ids, leased->count, O_CLOEXEC, lessee_id);
+	return lessee < 0 ? (errno ? -errno : lessee) : lessee;
+}
+
+int drm_lease_revoke(int fd, uint32_t lessee_id)
+{
+	return drmModeRevokeLease(fd, lessee_id) < 0 ? -errno : 0;
+}
