@@ -7,6 +7,7 @@
 #include <xf86drmMode.h>
 
 #include "drm_lease.h"
+#include "drm_props.h"
 
 static bool contains(const struct drm_lease_objects *set, uint32_t id)
 {
@@ -47,40 +48,6 @@ uint32_t drm_lease_find_connector(int fd, const char *name)
 	return found;
 }
 
-static bool is_primary(int fd, uint32_t plane_id)
-{
-	drmModeObjectProperties *props =
-		drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
-	bool primary = false;
-
-	for (uint32_t i = 0; props && i < props->count_props; i++) {
-		drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
-
-		if (p && !strcmp(p->name, "type"))
-			primary = props->prop_values[i] == DRM_PLANE_TYPE_PRIMARY;
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	return primary;
-}
-
-static uint32_t primary_plane(int fd, int crtc_index)
-{
-	drmModePlaneRes *planes = drmModeGetPlaneResources(fd);
-	uint32_t found = 0;
-
-	for (uint32_t i = 0; planes && i < planes->count_planes && !found; i++) {
-		drmModePlane *p = drmModeGetPlane(fd, planes->planes[i]);
-
-		if (p && (p->possible_crtcs & (1u << crtc_index)) &&
-		    is_primary(fd, p->plane_id))
-			found = p->plane_id;
-		drmModeFreePlane(p);
-	}
-	drmModeFreePlaneResources(planes);
-	return found;
-}
-
 /* A free CRTC (and its primary plane) the connector can be driven by. */
 static int pick_crtc(int fd, drmModeRes *res, uint32_t connector,
 		     const struct drm_lease_objects *busy,
@@ -104,7 +71,7 @@ static int pick_crtc(int fd, drmModeRes *res, uint32_t connector,
 
 		if (!(possible & (1u << i)) || contains(busy, crtc) || contains(out, crtc))
 			continue;
-		plane = primary_plane(fd, i);
+		plane = drm_primary_plane(fd, i);
 		if (!plane || contains(busy, plane) || contains(out, plane))
 			continue;
 		if (push(out, crtc) < 0 || push(out, plane) < 0)

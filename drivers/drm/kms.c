@@ -6,6 +6,7 @@
 #include <drm_fourcc.h>
 #include <xf86drm.h>
 
+#include "drm_props.h"
 #include "kms.h"
 
 int kms_connectors(int fd, uint32_t *ids, int max, bool all)
@@ -82,49 +83,6 @@ static int pick_crtc(int fd, drmModeRes *res, drmModeConnector *conn,
 	return -ENODEV;
 }
 
-static uint32_t prop_id(int fd, uint32_t obj, uint32_t type, const char *name,
-			uint64_t *value)
-{
-	drmModeObjectProperties *props = drmModeObjectGetProperties(fd, obj, type);
-	uint32_t id = 0;
-
-	if (!props)
-		return 0;
-	for (uint32_t i = 0; i < props->count_props && !id; i++) {
-		drmModePropertyRes *p = drmModeGetProperty(fd, props->props[i]);
-
-		if (p && !strcmp(p->name, name)) {
-			id = p->prop_id;
-			if (value)
-				*value = props->prop_values[i];
-		}
-		drmModeFreeProperty(p);
-	}
-	drmModeFreeObjectProperties(props);
-	return id;
-}
-
-static uint32_t primary_plane(int fd, int crtc_index)
-{
-	drmModePlaneRes *planes = drmModeGetPlaneResources(fd);
-	uint32_t found = 0;
-
-	if (!planes)
-		return 0;
-	for (uint32_t i = 0; i < planes->count_planes && !found; i++) {
-		drmModePlane *p = drmModeGetPlane(fd, planes->planes[i]);
-		uint64_t type = 0;
-
-		if (p && (p->possible_crtcs & (1u << crtc_index)) &&
-		    prop_id(fd, p->plane_id, DRM_MODE_OBJECT_PLANE, "type", &type) &&
-		    type == DRM_PLANE_TYPE_PRIMARY)
-			found = p->plane_id;
-		drmModeFreePlane(p);
-	}
-	drmModeFreePlaneResources(planes);
-	return found;
-}
-
 /* Atomic needs every property below; any missing one means legacy. */
 static bool atomic_props(struct kms_head *h)
 {
@@ -132,20 +90,20 @@ static bool atomic_props(struct kms_head *h)
 	int fd = h->fd;
 	uint32_t pl = DRM_MODE_OBJECT_PLANE;
 
-	p->fb_id = prop_id(fd, h->plane_id, pl, "FB_ID", NULL);
-	p->crtc_id = prop_id(fd, h->plane_id, pl, "CRTC_ID", NULL);
-	p->src_x = prop_id(fd, h->plane_id, pl, "SRC_X", NULL);
-	p->src_y = prop_id(fd, h->plane_id, pl, "SRC_Y", NULL);
-	p->src_w = prop_id(fd, h->plane_id, pl, "SRC_W", NULL);
-	p->src_h = prop_id(fd, h->plane_id, pl, "SRC_H", NULL);
-	p->crtc_x = prop_id(fd, h->plane_id, pl, "CRTC_X", NULL);
-	p->crtc_y = prop_id(fd, h->plane_id, pl, "CRTC_Y", NULL);
-	p->crtc_w = prop_id(fd, h->plane_id, pl, "CRTC_W", NULL);
-	p->crtc_h = prop_id(fd, h->plane_id, pl, "CRTC_H", NULL);
-	p->fb_damage_clips = prop_id(fd, h->plane_id, pl, "FB_DAMAGE_CLIPS", NULL);
-	p->mode_id = prop_id(fd, h->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
-	p->active = prop_id(fd, h->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
-	p->conn_crtc_id = prop_id(fd, h->connector_id, DRM_MODE_OBJECT_CONNECTOR,
+	p->fb_id = drm_prop_id(fd, h->plane_id, pl, "FB_ID", NULL);
+	p->crtc_id = drm_prop_id(fd, h->plane_id, pl, "CRTC_ID", NULL);
+	p->src_x = drm_prop_id(fd, h->plane_id, pl, "SRC_X", NULL);
+	p->src_y = drm_prop_id(fd, h->plane_id, pl, "SRC_Y", NULL);
+	p->src_w = drm_prop_id(fd, h->plane_id, pl, "SRC_W", NULL);
+	p->src_h = drm_prop_id(fd, h->plane_id, pl, "SRC_H", NULL);
+	p->crtc_x = drm_prop_id(fd, h->plane_id, pl, "CRTC_X", NULL);
+	p->crtc_y = drm_prop_id(fd, h->plane_id, pl, "CRTC_Y", NULL);
+	p->crtc_w = drm_prop_id(fd, h->plane_id, pl, "CRTC_W", NULL);
+	p->crtc_h = drm_prop_id(fd, h->plane_id, pl, "CRTC_H", NULL);
+	p->fb_damage_clips = drm_prop_id(fd, h->plane_id, pl, "FB_DAMAGE_CLIPS", NULL);
+	p->mode_id = drm_prop_id(fd, h->crtc_id, DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
+	p->active = drm_prop_id(fd, h->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
+	p->conn_crtc_id = drm_prop_id(fd, h->connector_id, DRM_MODE_OBJECT_CONNECTOR,
 				  "CRTC_ID", NULL);
 	return p->fb_id && p->crtc_id && p->src_x && p->src_y && p->src_w &&
 	       p->src_h && p->crtc_x && p->crtc_y && p->crtc_w && p->crtc_h &&
@@ -232,7 +190,7 @@ static int head_resources(struct kms_head *h, uint32_t connector_id,
 	if (!(flags & KMS_FORCE_LEGACY) &&
 	    drmSetClientCap(h->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
 	    drmSetClientCap(h->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0) {
-		h->plane_id = primary_plane(h->fd, crtc_index);
+		h->plane_id = drm_primary_plane(h->fd, crtc_index);
 		h->atomic = h->plane_id && atomic_props(h);
 	}
 	if (!h->atomic)
