@@ -33,6 +33,8 @@ static void seat_config_free(struct seat_config *sc)
 	free(sc->log_path);
 	for (int i = 0; i < sc->nenv; i++)
 		free(sc->env[i]);
+	for (int i = 0; i < sc->nconnectors; i++)
+		free(sc->connectors[i]);
 	free(sc);
 }
 
@@ -160,6 +162,61 @@ static int handle_seat_env(struct config_parse *p, struct seat_config *sc,
 	return 1;
 }
 
+/* "DDDD:BB:DD.F/NAME", NAME as KMS names connectors ("HDMI-A-1"). */
+static bool valid_connector(const char *value)
+{
+	const char *slash = strchr(value, '/');
+	unsigned dom, bus, dev, fn;
+	char tail;
+
+	if (!slash || slash - value != 12 || !slash[1] ||
+	    sscanf(value, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) != 5 ||
+	    tail != '/')
+		return false;
+	return strspn(slash + 1, "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == strlen(slash + 1);
+}
+
+static int handle_seat_connector(struct config_parse *p, struct seat_config *sc,
+				 const char *value)
+{
+	const char *owner;
+
+	if (!valid_connector(value))
+		return parse_fail(p, "connector wants PCI-SLOT/NAME (e.g. 0000:01:00.0/HDMI-A-2), got '%s'", value);
+	owner = NULL;
+	for (struct list *l = p->cfg->seats.next; l != &p->cfg->seats; l = l->next) {
+		struct seat_config *other = list_entry(l, struct seat_config, link);
+
+		for (int i = 0; i < other->nconnectors; i++)
+			if (!strcmp(other->connectors[i], value))
+				owner = other->name;
+	}
+	if (owner)
+		return parse_fail(p, "connector %s is given to %s already", value, owner);
+	if (sc->nconnectors == CONFIG_MAX_CONNECTORS)
+		return parse_fail(p, "too many connectors for seat %s", sc->name);
+	sc->connectors[sc->nconnectors] = strdup(value);
+	if (!sc->connectors[sc->nconnectors])
+		return 0;
+	sc->nconnectors++;
+	return 1;
+}
+
+const char *config_connector_seat(const struct config *cfg, const char *pci,
+				  const char *name)
+{
+	struct seat_config *sc, *tmp;
+	char key[128];
+
+	snprintf(key, sizeof(key), "%s/%s", pci, name);
+	list_for_each(sc, tmp, &cfg->seats, link)
+		for (int i = 0; i < sc->nconnectors; i++)
+			if (!strcmp(sc->connectors[i], key))
+				return sc->name;
+	return NULL;
+}
+
 static int handle_seat(struct config_parse *p, const char *name,
 		       const char *key, const char *value)
 {
@@ -178,6 +235,8 @@ static int handle_seat(struct config_parse *p, const char *name,
 		return set_string(&sc->command, value) ? 0 : 1;
 	if (!strcmp(key, "env"))
 		return handle_seat_env(p, sc, value);
+	if (!strcmp(key, "connector"))
+		return handle_seat_connector(p, sc, value);
 	if (!strcmp(key, "log")) {
 		if (value[0] != '/')
 			return parse_fail(p, "log must be an absolute path: %s", value);

@@ -9,6 +9,7 @@
 #include "seat_proto.h"
 
 #define CONFIG_MAX_ENV 16
+#define CONFIG_MAX_CONNECTORS 8
 
 struct seat_config {
 	struct list link;
@@ -19,6 +20,9 @@ struct seat_config {
 	char *env[CONFIG_MAX_ENV + 1];
 	int nenv;
 	int restart_max_s;	/* cap of the restart backoff */
+	/* "0000:00:08.0/Virtual-2": connectors of a card given to this seat */
+	char *connectors[CONFIG_MAX_CONNECTORS];
+	int nconnectors;
 };
 
 struct config {
@@ -38,5 +42,9 @@ int config_load_string(struct config *cfg, const char *text, const char *name);
 const struct seat_config *config_seat(const struct config *cfg,
 				      const char *name);
 bool config_valid_seat_name(const char *name);
+/* The seat the configuration gives connector `name` of the card in PCI
+ * slot `pci` to, or NULL. */
+const char *config_connector_seat(const struct config *cfg, const char *pci,
+				  const char *name);
 
 #endif

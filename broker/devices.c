@@ -105,6 +105,19 @@ static void describe_input(struct udev_device *ud, struct device *dev)
 		 name ? name : "?");
 }
 
+/* The seat the configuration gives this connector: by its card's PCI slot. */
+static const char *configured_seat(struct devices *devs, struct udev_device *ud,
+				   const char *sysname)
+{
+	/* virtio and USB displays sit below their PCI device, not on it. */
+	struct udev_device *pci = udev_device_get_parent_with_subsystem_devtype(ud, "pci", NULL);
+	const char *slot = pci ? udev_device_get_sysname(pci) : NULL;
+
+	if (!devs->cfg || !slot)
+		return NULL;
+	return config_connector_seat(devs->cfg, slot, seat_rules_connector_name(sysname));
+}
+
 static struct device *device_from_udev(struct devices *devs,
 				       struct udev_device *ud)
 {
@@ -145,11 +158,15 @@ static struct device *device_from_udev(struct devices *devs,
 			 udev_device_get_syspath(parent));
 	if (dev->kind == DEVICE_DRM_CONNECTOR) {
 		const char *status = udev_device_get_sysattr_value(ud, "status");
+		const char *configured = configured_seat(devs, ud, in.sysname);
 
 		snprintf(dev->connector, sizeof(dev->connector), "%s",
 			 seat_rules_connector_name(in.sysname));
 		snprintf(dev->description, sizeof(dev->description), "connector %s (%s)",
 			 dev->connector, status ? status : "?");
+		/* udev's ID_SEAT wins, as it does for every other device. */
+		if (!dev->seat[0] && configured)
+			snprintf(dev->seat, sizeof(dev->seat), "%s", configured);
 	} else if (dev->kind == DEVICE_DRM_CARD)
 		describe_card(devs, ud, dev);
 	else if (dev->kind == DEVICE_EVDEV)

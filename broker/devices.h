@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "list.h"
 #include "seat_rules.h"
 
@@ -38,6 +39,8 @@ struct devices {
 	struct list list;
 	const struct devices_listener *listener;
 	void *data;
+	/* Connectors the configuration gives to seats (may be NULL). */
+	const struct config *cfg;
 };
 
 int devices_init(struct devices *devs, const struct devices_listener *l,

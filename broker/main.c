@@ -175,6 +175,7 @@ static int broker_run(struct broker *b)
 		log_error("udev: cannot start: %m");
 		goto out_console;
 	}
+	b->devices.cfg = &b->cfg;
 	if (!loop_add_fd(b->loop, devices_monitor_fd(&b->devices), EPOLLIN,
 			 on_udev, b) || devices_enumerate(&b->devices) < 0) {
 		log_error("udev: cannot enumerate devices: %m");

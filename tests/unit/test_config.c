@@ -77,6 +77,11 @@ static void test_errors(struct test_state *t)
 		{ "[seat.seat1]\nrestart-max-delay = 5s\n", "test.conf:2: restart-max-delay wants 1..3600 seconds, got '5s'" },
 		{ "[seat.seat1]\nuser = a\nbogus\n", "test.conf:3: syntax error" },
 		{ "[seat.seat1]\ncommand = cage\n", "test.conf: seat seat1 has a command but no user" },
+		{ "[seat.seat1]\nconnector = card0-HDMI-A-1\n", "test.conf:2: connector wants PCI-SLOT/NAME (e.g. 0000:01:00.0/HDMI-A-2), got 'card0-HDMI-A-1'" },
+		{ "[seat.seat1]\nconnector = 0000:00:08.0/\n", "test.conf:2: connector wants PCI-SLOT/NAME (e.g. 0000:01:00.0/HDMI-A-2), got '0000:00:08.0/'" },
+		{ "[seat.seat1]\nconnector = 0000:00:08.0/a b\n", "test.conf:2: connector wants PCI-SLOT/NAME (e.g. 0000:01:00.0/HDMI-A-2), got '0000:00:08.0/a b'" },
+		{ "[seat.seat1]\nconnector = 0000:00:08.0/DP-1\n[seat.seat2]\nconnector = 0000:00:08.0/DP-1\n",
+		  "test.conf:4: connector 0000:00:08.0/DP-1 is given to seat1 already" },
 		/* The first error is the one reported. */
 		{ "[broker]\na = 1\nb = 2\n", "test.conf:2: unknown key 'a' in [broker]" },
 	};
@@ -91,6 +96,25 @@ static void test_errors(struct test_state *t)
 			CHECK(t, !"error text as expected");
 		}
 	}
+	config_finish(&cfg);
+}
+
+static void test_connectors(struct test_state *t)
+{
+	struct config cfg;
+
+	config_init(&cfg);
+	CHECK(t, !strcmp(load(&cfg,
+		"[seat.seat1]\n"
+		"connector = 0000:00:08.0/Virtual-2\n"
+		"connector = 0000:01:00.0/HDMI-A-1\n"
+		"[seat.seat2]\n"
+		"connector = 0000:01:00.0/HDMI-A-2\n"), ""));
+	CHECK(t, !strcmp(config_connector_seat(&cfg, "0000:00:08.0", "Virtual-2") ?: "", "seat1"));
+	CHECK(t, !strcmp(config_connector_seat(&cfg, "0000:01:00.0", "HDMI-A-1") ?: "", "seat1"));
+	CHECK(t, !strcmp(config_connector_seat(&cfg, "0000:01:00.0", "HDMI-A-2") ?: "", "seat2"));
+	CHECK(t, config_connector_seat(&cfg, "0000:00:08.0", "Virtual-1") == NULL);
+	CHECK(t, config_connector_seat(&cfg, "0000:00:09.0", "Virtual-2") == NULL);
 	config_finish(&cfg);
 }
 
@@ -123,6 +147,7 @@ int main(void)
 	RUN(&t, test_valid);
 	RUN(&t, test_defaults);
 	RUN(&t, test_errors);
+	RUN(&t, test_connectors);
 	RUN(&t, test_files);
 	return TEST_SUMMARY(&t);
 }

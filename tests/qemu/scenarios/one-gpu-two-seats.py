@@ -5,7 +5,9 @@ One virtio GPU with two outputs; a udev rule gives its second connector
 and answers each seat's request for it with a lease holding only that
 seat's connector, a CRTC and its primary plane. kms-paint (our KMS layer)
 draws each seat's colour on its lease; ending seat1's session revokes its
-lease while seat0 draws on, and the next session gets a new lease.
+lease while seat0 draws on, and the next session gets a new lease. Last,
+the udev rule is replaced by the configuration's `connector =` key, with
+the same outcome.
 """
 
 import re
@@ -82,3 +84,22 @@ def run(t):
                 m.run("journalctl -u seatmuxd | grep lease | tail -n 4")[1])
         time.sleep(2)
         shows(t, m.screendump("head0", 1), "seat1", "head 1 shows seat1 again")
+
+        # The same split from the configuration instead of udev.
+        heads_before = len(heads(m, "seat1"))
+        m.run("systemctl stop seatmuxd && sed -i '/Virtual-2/d' /etc/udev/rules.d/72-seat1.rules && "
+              "udevadm control --reload && udevadm trigger --action=change --settle "
+              "/sys/class/drm/card0-Virtual-2", check=True, timeout=40)
+        rc, out = m.run("udevadm info -q property /sys/class/drm/card0-Virtual-2 | grep ID_SEAT")
+        t.check("without the rule, udev no longer gives the connector to seat1", rc != 0, out)
+        m.run("printf '\\n[seat.seat1]\\nconnector = 0000:00:08.0/Virtual-2\\n' >> "
+              "/etc/seatmux/seatmux.conf && systemctl start seatmuxd", check=True, timeout=40)
+        ok = attempt(lambda: m.wait_until("[ $(grep -c '^head ' %s) -gt %d ]"
+                                          % (kms_log("seat1"), heads_before), 60))
+        t.check("with connector = in seatmux.conf, seat1 gets its lease again", ok,
+                m.run("journalctl -u seatmuxd | tail -n 8")[1])
+        h1 = heads(m, "seat1")
+        t.check("and again only connector Virtual-2", h1 and "connector=Virtual-2" in h1[-1], h1[-1:])
+        time.sleep(2)
+        shows(t, m.screendump("head0", 1), "seat1", "head 1 shows seat1 (configured split)")
+        shows(t, m.screendump("head0", 0), "seat0", "head 0 shows seat0 (configured split)")
