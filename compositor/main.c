@@ -1,0 +1,171 @@
+/*
+ * seatmux-compositor: a station's compositor for simple KMS devices.
+ *
+ *   seatmux-compositor --headless WxH[@Hz] [--socket NAME]
+ *                      [--dump-on-signal FILE] [-- APP ARGS...]
+ *
+ * --dump-on-signal is for tests: SIGUSR1 writes the head as a PPM.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "output.h"
+#include "output_global.h"
+#include "render.h"
+#include "server.h"
+#include "surface.h"
+#include "xdg_shell.h"
+
+void server_damage(struct server *server, const pixman_region32_t *region)
+{
+	if (region)
+		pixman_region32_union(&server->damage, &server->damage,
+				      (pixman_region32_t *)region);
+	render_schedule(server);
+}
+
+bool server_keep_source(struct server *server, struct wl_event_source *source)
+{
+	if (!source || server->nsources == (int)(sizeof(server->sources) / sizeof(server->sources[0])))
+		return false;
+	server->sources[server->nsources++] = source;
+	return true;
+}
+
+static int on_terminate(int signo, void *data)
+{
+	wl_display_terminate(data);
+	return 0;
+}
+
+static int on_dump(int signo, void *data)
+{
+	struct server *server = data;
+
+	if (output_dump_ppm(server->output, server->dump_path) < 0)
+		fprintf(stderr, "seatmux-compositor: dump to %s: %m\n", server->dump_path);
+	return 0;
+}
+
+struct options {
+	int width, height, refresh_mhz;
+	const char *socket;
+	const char *dump;
+	char **app;
+};
+
+static int parse_size(const char *arg, struct options *o)
+{
+	int hz = 60;
+	char tail;
+
+	if (sscanf(arg, "%dx%d@%d%c", &o->width, &o->height, &hz, &tail) < 2 ||
+	    o->width < 1 || o->height < 1 || o->width > 16384 || o->height > 16384 ||
+	    hz < 1 || hz > 1000)
+		return -1;
+	o->refresh_mhz = hz * 1000;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			o->app = argv + i + 1;
+			return 0;
+		} else if (!strcmp(argv[i], "--headless") && i + 1 < argc) {
+			if (parse_size(argv[++i], o) < 0)
+				return -1;
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			o->socket = argv[++i];
+		} else if (!strcmp(argv[i], "--dump-on-signal") && i + 1 < argc) {
+			o->dump = argv[++i];
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int setup(struct server *server, const struct options *o)
+{
+	const char *name;
+
+	server->output = output_headless_create(server->loop, o->width, o->height,
+						o->refresh_mhz);
+	if (!server->output)
+		return -1;
+	server->output->frame_done = render_frame_done;
+	server->output->data = server;
+	if (wl_display_init_shm(server->display) < 0 ||
+	    surface_compositor_create(server) < 0 || xdg_shell_create(server) < 0 ||
+	    output_global_create(server) < 0)
+		return -1;
+	/* Before the socket: whoever sees it may signal us. */
+	if (!server_keep_source(server, wl_event_loop_add_signal(server->loop, SIGTERM,
+								   on_terminate, server->display)) ||
+	    !server_keep_source(server, wl_event_loop_add_signal(server->loop, SIGINT,
+								   on_terminate, server->display)))
+		return -1;
+	if (o->dump && !server_keep_source(server, wl_event_loop_add_signal(server->loop, SIGUSR1,
+									      on_dump, server)))
+		return -1;
+	if (o->socket) {
+		if (wl_display_add_socket(server->display, o->socket) < 0)
+			return -1;
+		name = o->socket;
+	} else {
+		name = wl_display_add_socket_auto(server->display);
+		if (!name)
+			return -1;
+	}
+	setenv("WAYLAND_DISPLAY", name, 1);
+	fprintf(stderr, "seatmux-compositor: %dx%d@%d on %s\n", o->width, o->height,
+		o->refresh_mhz / 1000, name);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .width = 0 };
+	struct server server = { .background = 0x202020 };
+	int rc = 1;
+
+	if (parse_args(argc, argv, &o) < 0 || !o.width) {
+		fprintf(stderr, "usage: seatmux-compositor --headless WxH[@Hz] [--socket NAME] "
+				"[--dump-on-signal FILE] [-- APP ARGS...]\n");
+		return 2;
+	}
+	server.display = wl_display_create();
+	if (!server.display)
+		return 1;
+	server.loop = wl_display_get_event_loop(server.display);
+	server.dump_path = o.dump;
+	server.app_argv = o.app;
+	wl_list_init(&server.surfaces);
+	pixman_region32_init(&server.damage);
+	if (setup(&server, &o) < 0) {
+		fprintf(stderr, "seatmux-compositor: cannot start: %m\n");
+		goto out;
+	}
+	pixman_region32_union_rect(&server.damage, &server.damage, 0, 0,
+				   (unsigned)o.width, (unsigned)o.height);
+	render_schedule(&server);
+	if (app_start(&server) < 0)
+		goto out;
+	wl_display_run(server.display);
+	rc = 0;
+	app_stop(&server);
+out:
+	wl_display_destroy_clients(server.display);
+	for (int i = 0; i < server.nsources; i++)
+		wl_event_source_remove(server.sources[i]);
+	if (server.output)
+		server.output->impl->destroy(server.output);
+	pixman_region32_fini(&server.damage);
+	wl_display_destroy(server.display);
+	return rc;
+}

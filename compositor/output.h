@@ -1,0 +1,39 @@
+/*
+ * A head the compositor draws on. The compositor composites into the
+ * output's pixman image and commits it with the damaged region; the output
+ * calls back when the frame is on screen (a page flip, or the headless
+ * output's stand-in for one), which paces frame callbacks.
+ */
+#ifndef SEATMUX_COMPOSITOR_OUTPUT_H
+#define SEATMUX_COMPOSITOR_OUTPUT_H
+
+#include <pixman.h>
+#include <stdint.h>
+
+struct output;
+
+struct output_impl {
+	/* The image to draw the next frame into (contents: the last frame). */
+	pixman_image_t *(*begin)(struct output *output);
+	/* Shows it; damage says what changed. Frame-done follows later. */
+	int (*commit)(struct output *output, const pixman_region32_t *damage);
+	void (*destroy)(struct output *output);
+};
+
+struct output {
+	const struct output_impl *impl;
+	int width, height;
+	int refresh_mhz;
+	/* Set by the compositor: a committed frame reached the screen. */
+	void (*frame_done)(struct output *output, uint64_t usec, void *data);
+	void *data;
+};
+
+struct wl_event_loop;
+
+struct output *output_headless_create(struct wl_event_loop *loop, int width,
+				      int height, int refresh_mhz);
+/* Writes what the output shows as a binary PPM (tests read it). */
+int output_dump_ppm(struct output *output, const char *path);
+
+#endif

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""seatmux-compositor on its headless output, with real clients: our
+seatmux-testclient and Debian's weston-simple-shm. Pixels are read back
+through the compositor's test-only --dump-on-signal (SIGUSR1 -> PPM).
+
+    test_headless.py COMPOSITOR TESTCLIENT
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+from harness import Image  # noqa: E402  (the PPM reader)
+
+W, H, HZ = 320, 240, 60
+SEAT2 = (0x20, 0x20, 0xff)      # tests/clients/seat-colors.h
+passed = failed = 0
+
+
+def check(what, ok, reason=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("PASS compositor: %s" % what, flush=True)
+    else:
+        failed += 1
+        print("FAIL compositor: %s (%s)" % (what, " ".join(str(reason).split())[:300]), flush=True)
+    return ok
+
+
+def wait_for(cond, timeout=15):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+class Compositor:
+    def __init__(self, binary, app, tmp):
+        self.dump = os.path.join(tmp, "head.ppm")
+        env = dict(os.environ, XDG_RUNTIME_DIR=tmp)
+        self.log = open(os.path.join(tmp, "compositor.log"), "w")
+        self.proc = subprocess.Popen(
+            [binary, "--headless", "%dx%d@%d" % (W, H, HZ), "--socket", "wl-test",
+             "--dump-on-signal", self.dump, "--"] + app,
+            env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # Its signal handlers exist once it listens (SIGUSR1 kills before).
+        if not wait_for(lambda: os.path.exists(os.path.join(tmp, "wl-test")), 10):
+            raise RuntimeError("the compositor made no socket")
+
+    def shot(self):
+        if os.path.exists(self.dump):
+            os.unlink(self.dump)
+        self.proc.send_signal(signal.SIGUSR1)
+        if not wait_for(lambda: os.path.exists(self.dump), 5):
+            raise RuntimeError("no dump")
+        return Image.read_ppm(self.dump)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return None
+        return self.proc.returncode
+
+
+def events(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def frames(path):
+    found = re.findall(r"^frame n=(\d+)", events(path), re.M)
+    return int(found[-1]) if found else 0
+
+
+def test_testclient(binary, client, tmp):
+    log = os.path.join(tmp, "events.log")
+    comp = Compositor(binary, [client, "--seat", "seat2", "--log", log], tmp)
+    try:
+        ok = wait_for(lambda: "ready pid=" in events(log))
+        if not check("a client's xdg toplevel is configured and maps", ok, events(log)):
+            return
+        sizes = re.findall(r"(?:ready pid=\d+ seat=\S+|resize) width=(\d+) height=(\d+)", events(log))
+        check("the toplevel is configured to the head's size", sizes and sizes[-1] == (str(W), str(H)),
+              sizes)
+        time.sleep(0.5)
+        a = comp.shot()
+        check("the head shows the client's shm pixels", (a.width, a.height) == (W, H) and
+              a.fraction_near(SEAT2, 8) > 0.85, "%.2f" % a.fraction_near(SEAT2, 8))
+        f0 = frames(log)
+        time.sleep(2)
+        f1 = frames(log)
+        check("frame callbacks arrive", f1 > f0, (f0, f1))
+        check("frame callbacks follow the head's rate, not a free-running loop",
+              f1 - f0 <= 2 * HZ * 1.3 + 60, "%d frames in 2 s at %d Hz" % (f1 - f0, HZ))
+        b = comp.shot()
+        changed = sum(1 for i in range(0, len(a.pixels), 3) if a.pixels[i:i + 3] != b.pixels[i:i + 3])
+        check("damage of a small region changes only that region",
+              0 < changed < 0.2 * W * H, "%d of %d pixels changed" % (changed, W * H))
+
+        pid = int(re.findall(r"^ready pid=(\d+)", events(log), re.M)[-1])
+        os.kill(pid, signal.SIGKILL)
+        ok = wait_for(lambda: len(re.findall(r"^ready pid=", events(log), re.M)) >= 2)
+        check("a client killed mid-frame leaves the compositor running",
+              comp.proc.poll() is None, "compositor exited")
+        check("and the station's application is started again", ok, events(log)[-300:])
+        time.sleep(0.5)
+        c = comp.shot()
+        check("the restarted client is on screen", c.fraction_near(SEAT2, 8) > 0.85,
+              "%.2f" % c.fraction_near(SEAT2, 8))
+    finally:
+        rc = comp.stop()
+    check("SIGTERM ends the compositor cleanly", rc == 0, "exit status %r" % rc)
+
+
+def test_weston_simple_shm(binary, tmp):
+    exe = shutil.which("weston-simple-shm")
+    if not check("weston-simple-shm is installed", exe is not None, "missing"):
+        return
+    comp = Compositor(binary, [exe], tmp)
+    try:
+        def colours():
+            s = comp.shot()
+            return len({s.pixel(x, y) for y in range(0, H, 7) for x in range(0, W, 7)})
+        ok = wait_for(lambda: colours() >= 8, 20)
+        check("Debian's weston-simple-shm renders", ok, "%d colours" % colours())
+        a = comp.shot()
+        time.sleep(1)
+        b = comp.shot()
+        check("and animates", a.pixels != b.pixels, "identical")
+    finally:
+        comp.stop()
+
+
+def main():
+    binary, client = sys.argv[1], sys.argv[2]
+    for test in (lambda tmp: test_testclient(binary, client, tmp),
+                 lambda tmp: test_weston_simple_shm(binary, tmp)):
+        tmp = tempfile.mkdtemp(prefix="smc-")
+        os.chmod(tmp, 0o700)
+        try:
+            test(tmp)
+        except Exception as e:
+            check("test ran", False, e)
+            with open(os.path.join(tmp, "compositor.log")) as f:
+                print(f.read()[-2000:])
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
