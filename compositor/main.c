@@ -1,8 +1,12 @@
 /*
  * seatmux-compositor: a station's compositor for simple KMS devices.
  *
- *   seatmux-compositor --headless WxH[@Hz] [--socket NAME]
- *                      [--dump-on-signal FILE] [-- APP ARGS...]
+ *   seatmux-compositor [--headless WxH[@Hz] | --kms [--legacy] [--force]]
+ *                      [--socket NAME] [--dump-on-signal FILE] [-- APP ARGS...]
+ *
+ * --kms drives the seat's head, opened through libseat (seatmuxd);
+ * --legacy and --force are drivers/drm/kms's KMS_FORCE_LEGACY and
+ * KMS_FORCE_CONNECTED.
  *
  * --dump-on-signal is for tests: SIGUSR1 writes the head as a PPM.
  */
@@ -12,6 +16,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "kms.h"
 #include "output.h"
 #include "output_global.h"
 #include "render.h"
@@ -52,6 +57,8 @@ static int on_dump(int signo, void *data)
 
 struct options {
 	int width, height, refresh_mhz;
+	bool kms;
+	unsigned kms_flags;
 	const char *socket;
 	const char *dump;
 	char **app;
@@ -79,6 +86,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		} else if (!strcmp(argv[i], "--headless") && i + 1 < argc) {
 			if (parse_size(argv[++i], o) < 0)
 				return -1;
+		} else if (!strcmp(argv[i], "--kms")) {
+			o->kms = true;
+		} else if (!strcmp(argv[i], "--legacy")) {
+			o->kms_flags |= KMS_FORCE_LEGACY;
+		} else if (!strcmp(argv[i], "--force")) {
+			o->kms_flags |= KMS_FORCE_CONNECTED;
 		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
 			o->socket = argv[++i];
 		} else if (!strcmp(argv[i], "--dump-on-signal") && i + 1 < argc) {
@@ -94,7 +107,8 @@ static int setup(struct server *server, const struct options *o)
 {
 	const char *name;
 
-	server->output = output_headless_create(server->loop, o->width, o->height,
+	server->output = o->kms ? output_kms_create(server->loop, o->kms_flags) :
+			 output_headless_create(server->loop, o->width, o->height,
 						o->refresh_mhz);
 	if (!server->output)
 		return -1;
@@ -123,8 +137,8 @@ static int setup(struct server *server, const struct options *o)
 			return -1;
 	}
 	setenv("WAYLAND_DISPLAY", name, 1);
-	fprintf(stderr, "seatmux-compositor: %dx%d@%d on %s\n", o->width, o->height,
-		o->refresh_mhz / 1000, name);
+	fprintf(stderr, "seatmux-compositor: %dx%d@%d on %s\n", server->output->width,
+		server->output->height, server->output->refresh_mhz / 1000, name);
 	return 0;
 }
 
@@ -134,9 +148,9 @@ int main(int argc, char **argv)
 	struct server server = { .background = 0x202020 };
 	int rc = 1;
 
-	if (parse_args(argc, argv, &o) < 0 || !o.width) {
-		fprintf(stderr, "usage: seatmux-compositor --headless WxH[@Hz] [--socket NAME] "
-				"[--dump-on-signal FILE] [-- APP ARGS...]\n");
+	if (parse_args(argc, argv, &o) < 0 || (!o.width && !o.kms)) {
+		fprintf(stderr, "usage: seatmux-compositor [--headless WxH[@Hz] | --kms [--legacy] "
+				"[--force]] [--socket NAME] [--dump-on-signal FILE] [-- APP ARGS...]\n");
 		return 2;
 	}
 	server.display = wl_display_create();
@@ -152,7 +166,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	pixman_region32_union_rect(&server.damage, &server.damage, 0, 0,
-				   (unsigned)o.width, (unsigned)o.height);
+				   (unsigned)server.output->width, (unsigned)server.output->height);
 	render_schedule(&server);
 	if (app_start(&server) < 0)
 		goto out;

@@ -33,6 +33,8 @@ struct wl_event_loop;
 
 struct output *output_headless_create(struct wl_event_loop *loop, int width,
 				      int height, int refresh_mhz);
+/* The seat's head, opened through libseat; flags as drivers/drm/kms.h. */
+struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags);
 /* Writes what the output shows as a binary PPM (tests read it). */
 int output_dump_ppm(struct output *output, const char *path);
 

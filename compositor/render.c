@@ -42,15 +42,26 @@ static void render_frame(struct server *server)
 
 void render_schedule(struct server *server)
 {
+	pixman_region32_t frame;
+
 	if (server->frame_pending)
 		return;		/* the frame-done of the one on its way will */
 	if (!pixman_region32_not_empty(&server->damage) && !surface_frames_pending(server))
 		return;
 	render_frame(server);
-	if (server->output->impl->commit(server->output, &server->damage) < 0)
-		return;
+	/*
+	 * Settle our state before committing: an output may report the frame
+	 * done from commit itself, and that starts the next frame.
+	 */
+	pixman_region32_init(&frame);
+	pixman_region32_copy(&frame, &server->damage);
 	pixman_region32_clear(&server->damage);
 	server->frame_pending = true;
+	if (server->output->impl->commit(server->output, &frame) < 0) {
+		server->frame_pending = false;
+		pixman_region32_union(&server->damage, &server->damage, &frame);
+	}
+	pixman_region32_fini(&frame);
 }
 
 void render_frame_done(struct output *output, uint64_t usec, void *data)

@@ -1,0 +1,243 @@
+/*
+ * A head on a KMS device, through drivers/drm/kms. The card comes from
+ * libseat, so from seatmuxd: a whole card, or a lease of some connectors.
+ * The compositor draws into a shadow image; each commit copies what
+ * changed since the back buffer was last shown (this frame's damage and
+ * the previous one's: two buffers) and presents only this frame's damage,
+ * which the kernel passes on as FB_DAMAGE_CLIPS or dirty rectangles.
+ */
+#include <errno.h>
+#include <libseat.h>
+#include <libudev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wayland-server-core.h>
+
+#include "kms.h"
+#include "output.h"
+
+struct kms_output {
+	struct output base;
+	struct libseat *seat;
+	bool enabled;
+	int card_fd;
+	int device_id;
+	struct kms_head head;
+	pixman_image_t *shadow;
+	pixman_region32_t previous;	/* the damage of the last frame */
+	struct wl_event_source *seat_src;
+	struct wl_event_source *drm_src;
+};
+
+static void seat_enable(struct libseat *seat, void *data)
+{
+	struct kms_output *k = data;
+
+	k->enabled = true;
+}
+
+static void seat_disable(struct libseat *seat, void *data)
+{
+	struct kms_output *k = data;
+
+	k->enabled = false;
+	libseat_disable_seat(seat);
+}
+
+static struct libseat_seat_listener seat_listener = {
+	.enable_seat = seat_enable,
+	.disable_seat = seat_disable,
+};
+
+static pixman_image_t *kms_begin(struct output *output)
+{
+	return ((struct kms_output *)output)->shadow;
+}
+
+static int kms_commit(struct output *output, const pixman_region32_t *damage)
+{
+	struct kms_output *k = (struct kms_output *)output;
+	struct kms_buffer *b = kms_head_back(&k->head);
+	struct kms_rect rects[KMS_MAX_DAMAGE];
+	pixman_image_t *dst;
+	pixman_region32_t copy;
+	pixman_box32_t *box;
+	int n, nrects = 0;
+
+	dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, output->width, output->height,
+				       b->map, (int)b->stride);
+	if (!dst)
+		return -ENOMEM;
+	pixman_region32_init(&copy);
+	pixman_region32_union(&copy, (pixman_region32_t *)damage, &k->previous);
+	pixman_image_set_clip_region32(dst, &copy);
+	pixman_image_composite32(PIXMAN_OP_SRC, k->shadow, NULL, dst, 0, 0, 0, 0, 0, 0,
+				 output->width, output->height);
+	pixman_image_unref(dst);
+	pixman_region32_fini(&copy);
+	pixman_region32_copy(&k->previous, (pixman_region32_t *)damage);
+
+	box = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
+	for (int i = 0; i < n && n <= KMS_MAX_DAMAGE; i++, nrects++)
+		rects[i] = (struct kms_rect){ box[i].x1, box[i].y1, box[i].x2, box[i].y2 };
+	return kms_head_present(&k->head, rects, nrects);
+}
+
+static void kms_flipped(struct kms_head *head, uint64_t usec, void *data)
+{
+	struct kms_output *k = data;
+
+	if (k->base.frame_done)
+		k->base.frame_done(&k->base, usec, k->base.data);
+}
+
+static int on_drm(int fd, uint32_t mask, void *data)
+{
+	kms_dispatch(fd);
+	return 0;
+}
+
+static int on_seat(int fd, uint32_t mask, void *data)
+{
+	struct kms_output *k = data;
+
+	if (libseat_dispatch(k->seat, 0) < 0)
+		fprintf(stderr, "seatmux-compositor: lost the seat: %m\n");
+	return 0;
+}
+
+static void kms_destroy(struct output *output)
+{
+	struct kms_output *k = (struct kms_output *)output;
+
+	if (k->drm_src)
+		wl_event_source_remove(k->drm_src);
+	if (k->seat_src)
+		wl_event_source_remove(k->seat_src);
+	kms_head_finish(&k->head);
+	if (k->shadow)
+		pixman_image_unref(k->shadow);
+	pixman_region32_fini(&k->previous);
+	if (k->device_id >= 0)
+		libseat_close_device(k->seat, k->device_id);
+	libseat_close_seat(k->seat);
+	free(k);
+}
+
+static const struct output_impl kms_impl = {
+	.begin = kms_begin,
+	.commit = kms_commit,
+	.destroy = kms_destroy,
+};
+
+/*
+ * The seat's card: named by seatmuxd in WLR_DRM_DEVICES when it is a lease
+ * of another seat's card, otherwise the first card udev gives the seat.
+ */
+static int find_card(const char *seat, char *path, size_t size)
+{
+	const char *listed = getenv("WLR_DRM_DEVICES");
+	struct udev *udev;
+	struct udev_enumerate *en;
+	struct udev_list_entry *e;
+	int rc = -ENODEV;
+
+	if (listed && listed[0]) {
+		snprintf(path, size, "%.*s", (int)strcspn(listed, ":"), listed);
+		return 0;
+	}
+	udev = udev_new();
+	en = udev ? udev_enumerate_new(udev) : NULL;
+	if (!en)
+		goto out;
+	udev_enumerate_add_match_subsystem(en, "drm");
+	udev_enumerate_add_match_sysname(en, "card[0-9]*");
+	udev_enumerate_scan_devices(en);
+	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
+		struct udev_device *d = udev_device_new_from_syspath(udev, udev_list_entry_get_name(e));
+		const char *id = d ? udev_device_get_property_value(d, "ID_SEAT") : NULL;
+		const char *node = d ? udev_device_get_devnode(d) : NULL;
+
+		if (rc && node && !strcmp(id ? id : "seat0", seat)) {
+			snprintf(path, size, "%s", node);
+			rc = 0;
+		}
+		udev_device_unref(d);
+	}
+	udev_enumerate_unref(en);
+out:
+	udev_unref(udev);
+	return rc;
+}
+
+static int open_head(struct kms_output *k, unsigned flags)
+{
+	uint32_t ids[8];
+	char path[256];
+	int n, rc;
+
+	rc = find_card(libseat_seat_name(k->seat), path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	k->device_id = libseat_open_device(k->seat, path, &k->card_fd);
+	if (k->device_id < 0)
+		return -errno;
+	n = kms_connectors(k->card_fd, ids, 8, flags & KMS_FORCE_CONNECTED);
+	for (int i = 0; i < n; i++) {
+		rc = kms_head_init(&k->head, k->card_fd, ids[i], 0, 0, flags, kms_flipped, k);
+		if (rc == 0) {
+			fprintf(stderr, "seatmux-compositor: %s %s %dx%d@%d (%s)\n", path,
+				k->head.name, k->head.mode.hdisplay, k->head.mode.vdisplay,
+				k->head.mode.vrefresh, kms_head_path(&k->head));
+			return 0;
+		}
+	}
+	return n < 0 ? n : -ENODEV;
+}
+
+struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags)
+{
+	struct kms_output *k = calloc(1, sizeof(*k));
+	int rc;
+
+	if (!k)
+		return NULL;
+	k->device_id = -1;
+	pixman_region32_init(&k->previous);
+	k->base.impl = &kms_impl;
+	k->seat = libseat_open_seat(&seat_listener, k);
+	if (!k->seat)
+		goto err_free;
+	while (!k->enabled)
+		if (libseat_dispatch(k->seat, -1) < 0)
+			goto err;
+	rc = open_head(k, flags);
+	if (rc < 0) {
+		fprintf(stderr, "seatmux-compositor: no head on %s: %s\n",
+			libseat_seat_name(k->seat), strerror(-rc));
+		goto err;
+	}
+	k->base.width = k->head.mode.hdisplay;
+	k->base.height = k->head.mode.vdisplay;
+	k->base.refresh_mhz = k->head.mode.vrefresh ? (int)k->head.mode.vrefresh * 1000 : 60000;
+	k->shadow = pixman_image_create_bits(PIXMAN_x8r8g8b8, k->base.width, k->base.height,
+					     NULL, 0);
+	k->seat_src = wl_event_loop_add_fd(loop, libseat_get_fd(k->seat), WL_EVENT_READABLE,
+					   on_seat, k);
+	k->drm_src = wl_event_loop_add_fd(loop, k->card_fd, WL_EVENT_READABLE, on_drm, k);
+	if (!k->shadow || !k->seat_src || !k->drm_src)
+		goto err;
+	/* The first frame paints everything: both buffers start black. */
+	pixman_region32_union_rect(&k->previous, &k->previous, 0, 0,
+				   (unsigned)k->base.width, (unsigned)k->base.height);
+	return &k->base;
+
+err:
+	kms_destroy(&k->base);
+	return NULL;
+err_free:
+	pixman_region32_fini(&k->previous);
+	free(k);
+	return NULL;
+}

@@ -1,0 +1,56 @@
+"""seatmux-compositor on simple KMS heads, where Debian's cage cannot go.
+
+Two bochs-display heads (no PRIME import: wlroots 0.15 refuses them; one
+driven atomically, one through the legacy API) and a virtio-gpu head, each
+its own seat (simple-heads' udev rules). seatmuxd runs seatmux-compositor
+with the test client on each: every head shows its own seat's client,
+animating, and a killed client is brought back by the compositor.
+"""
+
+import time
+
+from harness import dev
+from stations import COLOR, PIDS, attempt, animating, event_log, ready_pids, wait_ready
+
+TIMEOUT = 300
+OVERLAYS = ["simple-heads-overlay", "compositor-heads-overlay"]
+
+DEVICES = [
+    dev("bochs-display", id="head0", addr=0x08),
+    dev("bochs-display", id="head1", addr=0x09),
+    dev("virtio-gpu-pci", id="head2", addr=0x0a, xres=800, yres=600),
+]
+SEATS = {"seat0": "head0", "seat1": "head1", "seat2": "head2"}
+
+
+def run(t):
+    with t.machine(devices=DEVICES) as m:
+        m.wait_agent(timeout=90)
+        for seat in SEATS:
+            ok = attempt(lambda: wait_ready(m, seat, timeout=90))
+            t.check("%s: the client runs in seatmux-compositor" % seat, ok,
+                    m.run("tail -n 5 /run/%s.session.log" % seat)[1])
+        rc, out = m.run("grep -h '(atomic)\\|(legacy)' /run/seat*.session.log")
+        print("# %s: %s" % (t.name, " | ".join(out.split("\n"))), flush=True)
+        t.check("seat1's compositor took the legacy path", "(legacy)" in m.run(
+            "cat /run/seat1.session.log")[1], out)
+        time.sleep(2)
+        for seat, head in SEATS.items():
+            shot = m.screendump(head, 0)
+            own = shot.fraction_near(COLOR[seat], tolerance=24)
+            others = max(shot.fraction_near(COLOR[s], tolerance=24) for s in SEATS if s != seat)
+            t.check("%s shows %s's client over the whole head" % (head, seat),
+                    own > 0.85 and others < 0.01,
+                    "%.0f%% own, %.1f%% other (%dx%d)" % (own * 100, others * 100,
+                                                          shot.width, shot.height))
+            animating(t, m, head, "%s animates (frames paced by page flips)" % head)
+
+        pid = ready_pids(m, "seat0")[-1]
+        m.run("kill -KILL %d" % pid)
+        ok = attempt(lambda: wait_ready(m, "seat0", count=2, timeout=60))
+        rc, comp = m.run(PIDS % ("station0", "seatmux-composi"))
+        t.check("a killed client is restarted by the compositor, which stays",
+                ok and comp.strip(), m.run("tail -n 5 /run/seat0.session.log")[1])
+        time.sleep(2)
+        own = m.screendump("head0", 0).fraction_near(COLOR["seat0"], tolerance=24)
+        t.check("head0 shows seat0's client again", own > 0.85, "%.0f%%" % (own * 100))
