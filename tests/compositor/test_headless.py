@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
 from harness import Image  # noqa: E402  (the PPM reader)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wlraw import RawClient, read_string, string  # noqa: E402
 
 W, H, HZ = 320, 240, 60
 SEAT2 = (0x20, 0x20, 0xff)      # tests/clients/seat-colors.h
@@ -114,6 +117,13 @@ def test_testclient(binary, client, tmp):
         check("damage of a small region changes only that region",
               0 < changed < 0.2 * W * H, "%d of %d pixels changed" % (changed, W * H))
 
+        ok, why = protocol_error(tmp)
+        check("a client acking a configure never sent gets xdg_surface.invalid_serial", ok, why)
+        f2 = frames(log)
+        time.sleep(1)
+        check("the other client is unaffected", comp.proc.poll() is None and frames(log) > f2,
+              "frames %d -> %d" % (f2, frames(log)))
+
         pid = int(re.findall(r"^ready pid=(\d+)", events(log), re.M)[-1])
         os.kill(pid, signal.SIGKILL)
         ok = wait_for(lambda: len(re.findall(r"^ready pid=", events(log), re.M)) >= 2)
@@ -127,6 +137,40 @@ def test_testclient(binary, client, tmp):
     finally:
         rc = comp.stop()
     check("SIGTERM ends the compositor cleanly", rc == 0, "exit status %r" % rc)
+
+
+def protocol_error(tmp):
+    """ack_configure of a serial never sent: xdg_surface.error
+    invalid_serial (4) on that object, then the connection closes."""
+    c = RawClient(tmp, "wl-test")
+    registry = c.new_id()
+    c.send(1, 1, struct.pack("<I", registry))           # wl_display.get_registry
+    c.send(1, 0, struct.pack("<I", c.new_id()))         # wl_display.sync
+    globals_ = {}
+    for obj, opcode, payload in c.events():
+        if obj == registry and opcode == 0:
+            name, = struct.unpack_from("<I", payload)
+            iface, _ = read_string(payload, 4)
+            globals_[iface] = name
+        elif obj != registry:
+            break                                      # the sync callback
+    comp, wm = c.new_id(), c.new_id()
+    c.send(registry, 0, struct.pack("<I", globals_["wl_compositor"]) + string("wl_compositor") +
+           struct.pack("<II", 4, comp))
+    c.send(registry, 0, struct.pack("<I", globals_["xdg_wm_base"]) + string("xdg_wm_base") +
+           struct.pack("<II", 1, wm))
+    surf, xs, tl = c.new_id(), c.new_id(), c.new_id()
+    c.send(comp, 0, struct.pack("<I", surf))           # create_surface
+    c.send(wm, 2, struct.pack("<II", xs, surf))        # get_xdg_surface
+    c.send(xs, 1, struct.pack("<I", tl))               # get_toplevel
+    c.send(surf, 6)                                    # commit
+    c.send(xs, 4, struct.pack("<I", 0x7fffffff))       # ack_configure(bogus)
+    for obj, opcode, payload in c.events():
+        if obj == 1 and opcode == 0:                   # wl_display.error
+            eobj, code = struct.unpack_from("<II", payload)
+            msg, _ = read_string(payload, 8)
+            return eobj == xs and code == 4, "object %d code %d: %s" % (eobj, code, msg)
+    return False, "no error event"
 
 
 def test_weston_simple_shm(binary, tmp):
