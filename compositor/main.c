@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "input.h"
 #include "kms.h"
 #include "output.h"
 #include "output_global.h"
@@ -113,6 +114,8 @@ static int setup(struct server *server, const struct options *o)
 	if (!server->output)
 		return -1;
 	server->output->frame_done = render_frame_done;
+	if (input_seat_create(server) < 0 || input_start(server, server->output->seat) < 0)
+		return -1;
 	server->output->data = server;
 	if (wl_display_init_shm(server->display) < 0 ||
 	    surface_compositor_create(server) < 0 || xdg_shell_create(server) < 0 ||
@@ -175,6 +178,7 @@ int main(int argc, char **argv)
 	app_stop(&server);
 out:
 	wl_display_destroy_clients(server.display);
+	input_stop(&server);
 	for (int i = 0; i < server.nsources; i++)
 		wl_event_source_remove(server.sources[i]);
 	if (server.output)

@@ -10,6 +10,7 @@
 #include <pixman.h>
 #include <stdint.h>
 
+struct libseat;
 struct output;
 
 struct output_impl {
@@ -24,6 +25,7 @@ struct output {
 	const struct output_impl *impl;
 	int width, height;
 	int refresh_mhz;
+	struct libseat *seat;		/* the seat the head came from, or NULL */
 	/* Set by the compositor: a committed frame reached the screen. */
 	void (*frame_done)(struct output *output, uint64_t usec, void *data);
 	void *data;

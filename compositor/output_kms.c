@@ -218,6 +218,7 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags)
 			libseat_seat_name(k->seat), strerror(-rc));
 		goto err;
 	}
+	k->base.seat = k->seat;
 	k->base.width = k->head.mode.hdisplay;
 	k->base.height = k->head.mode.vdisplay;
 	k->base.refresh_mhz = k->head.mode.vrefresh ? (int)k->head.mode.vrefresh * 1000 : 60000;

@@ -11,12 +11,14 @@
 #include <sys/types.h>
 #include <wayland-server-core.h>
 
+struct input;
 struct output;
 
 struct server {
 	struct wl_display *display;
 	struct wl_event_loop *loop;
 	struct output *output;
+	struct input *input;		/* wl_seat and libinput */
 	struct wl_list surfaces;	/* struct surface::link, bottom to top */
 	pixman_region32_t damage;	/* output coordinates, not yet repainted */
 	bool frame_pending;		/* committed, not yet on screen */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <wayland-server-protocol.h>
 
+#include "input.h"
 #include "server.h"
 #include "surface.h"
 
@@ -39,6 +40,7 @@ void surface_map(struct surface *s, bool mapped)
 		return;
 	s->mapped = mapped;
 	surface_damage_rect(s);
+	input_update_focus(s->server);
 }
 
 void surface_raise(struct surface *s)
@@ -247,9 +249,11 @@ static void free_callbacks(struct wl_list *list)
 static void surface_destroy(struct wl_resource *resource)
 {
 	struct surface *s = surface_from_resource(resource);
+	struct server *server = s->server;
 
 	if (s->role && s->role->destroy)
 		s->role->destroy(s);
+	input_surface_gone(s->server, s);
 	if (s->mapped)
 		surface_damage_rect(s);
 	free_callbacks(&s->frames);
@@ -259,6 +263,7 @@ static void surface_destroy(struct wl_resource *resource)
 		pixman_image_unref(s->image);
 	wl_list_remove(&s->link);
 	free(s);
+	input_update_focus(server);
 }
 
 int surface_set_role(struct surface *s, const struct surface_role *role,

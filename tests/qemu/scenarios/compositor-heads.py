@@ -4,7 +4,8 @@ Two bochs-display heads (no PRIME import: wlroots 0.15 refuses them; one
 driven atomically, one through the legacy API) and a virtio-gpu head, each
 its own seat (simple-heads' udev rules). seatmuxd runs seatmux-compositor
 with the test client on each: every head shows its own seat's client,
-animating, and a killed client is brought back by the compositor.
+animating, keys and pointer motion reach only their own seat's client,
+and a killed client is brought back by the compositor.
 """
 
 import time
@@ -19,6 +20,9 @@ DEVICES = [
     dev("bochs-display", id="head0", addr=0x08),
     dev("bochs-display", id="head1", addr=0x09),
     dev("virtio-gpu-pci", id="head2", addr=0x0a, xres=800, yres=600),
+    dev("virtio-keyboard-pci", id="kbd0", addr=0x0b, display="head0"),
+    dev("virtio-keyboard-pci", id="kbd1", addr=0x0c, display="head1"),
+    dev("virtio-mouse-pci", id="mouse2", addr=0x0d, display="head2"),
 ]
 SEATS = {"seat0": "head0", "seat1": "head1", "seat2": "head2"}
 
@@ -44,6 +48,25 @@ def run(t):
                     "%.0f%% own, %.1f%% other (%dx%d)" % (own * 100, others * 100,
                                                           shot.width, shot.height))
             animating(t, m, head, "%s animates (frames paced by page flips)" % head)
+
+        # Input through libinput, devices opened through libseat/seatmuxd.
+        m.send_key("kbd1", "a")
+        ok = attempt(lambda: m.wait_until("grep -q '^key key=30 state=pressed' %s"
+                                          % event_log("seat1"), 20))
+        t.check("a key on seat1's keyboard reaches seat1's client", ok,
+                m.run("grep -v '^frame' %s | tail -n 5" % event_log("seat1"))[1])
+        rc, out = m.run("grep -c '^key key=' %s %s || true" % (event_log("seat0"), event_log("seat2")))
+        t.check("and no other seat's client", all(l.endswith(":0") for l in out.split()), out)
+        m.send_key("kbd0", "shift")
+        m.send_keys("kbd0", ["b"])
+        ok = attempt(lambda: m.wait_until("grep -q '^key key=48 state=pressed' %s"
+                                          % event_log("seat0"), 20))
+        t.check("seat0's keyboard types into seat0's client", ok)
+        for _ in range(3):
+            m.move_rel("mouse2", 30, 20)
+        ok = attempt(lambda: m.wait_until("grep -q '^motion' %s" % event_log("seat2"), 20))
+        t.check("seat2's mouse moves the pointer over seat2's client", ok,
+                m.run("grep -v '^frame' %s | tail -n 5" % event_log("seat2"))[1])
 
         pid = ready_pids(m, "seat0")[-1]
         m.run("kill -KILL %d" % pid)
