@@ -30,6 +30,7 @@ static void seat_config_free(struct seat_config *sc)
 	list_remove(&sc->link);
 	free(sc->user);
 	free(sc->command);
+	free(sc->application);
 	free(sc->log_path);
 	for (int i = 0; i < sc->nenv; i++)
 		free(sc->env[i]);
@@ -233,6 +234,8 @@ static int handle_seat(struct config_parse *p, const char *name,
 		return set_string(&sc->user, value) ? 0 : 1;
 	if (!strcmp(key, "command"))
 		return set_string(&sc->command, value) ? 0 : 1;
+	if (!strcmp(key, "application"))
+		return set_string(&sc->application, value) ? 0 : 1;
 	if (!strcmp(key, "env"))
 		return handle_seat_env(p, sc, value);
 	if (!strcmp(key, "connector"))
@@ -283,9 +286,15 @@ static int finish_parse(struct config_parse *p, int rc, const char *name)
 		return -1;
 	}
 	list_for_each(sc, tmp, &cfg->seats, link) {
-		if (sc->command && !sc->user) {
+		if (sc->command && sc->application) {
 			snprintf(cfg->error, sizeof(cfg->error),
-				 "%s: seat %s has a command but no user", name,
+				 "%s: seat %s has both a command and an application", name,
+				 sc->name);
+			return -1;
+		}
+		if ((sc->command || sc->application) && !sc->user) {
+			snprintf(cfg->error, sizeof(cfg->error),
+				 "%s: seat %s has a session but no user", name,
 				 sc->name);
 			return -1;
 		}

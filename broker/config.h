@@ -16,6 +16,7 @@ struct seat_config {
 	char name[SEAT_PROTO_MAX_SEAT];
 	char *user;		/* whom the session runs as */
 	char *command;		/* run with /bin/sh -c */
+	char *application;	/* run inside seatmux-compositor instead */
 	char *log_path;		/* session stdout and stderr */
 	char *env[CONFIG_MAX_ENV + 1];
 	int nenv;

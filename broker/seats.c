@@ -108,7 +108,8 @@ static struct seat *seat_create(struct broker *b, const char *name)
 	}
 	list_insert(&b->seats, &seat->link);
 	log_info("%s: seat up, socket %s%s", name, seat->socket_path,
-		 seat->cfg && seat->cfg->command ? "" : ", no session configured");
+		 seat->cfg && (seat->cfg->command || seat->cfg->application) ? "" :
+		 ", no session configured");
 	return seat;
 }
 

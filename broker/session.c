@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "build_config.h"
 #include "log.h"
 #include "session.h"
 
@@ -159,7 +160,11 @@ static void child_exec(const struct session *s, const struct passwd *pw,
 		_exit(126);
 	if (chdir(pw->pw_dir) < 0 && chdir("/") < 0)
 		_exit(126);
-	execle("/bin/sh", "sh", "-c", s->cfg->command, (char *)NULL, envp);
+	if (s->cfg->application)
+		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--", "/bin/sh", "-c",
+		       s->cfg->application, (char *)NULL, envp);
+	else
+		execle("/bin/sh", "sh", "-c", s->cfg->command, (char *)NULL, envp);
 	_exit(127);
 }
 
@@ -171,7 +176,7 @@ int session_start(struct session *s)
 	int log_fd;
 	pid_t pid;
 
-	if (!s->cfg || !s->cfg->command)
+	if (!s->cfg || (!s->cfg->command && !s->cfg->application))
 		return 0;
 	pw = getpwnam(s->cfg->user);
 	if (!pw) {
@@ -203,8 +208,9 @@ int session_start(struct session *s)
 	s->pid = pid;
 	s->stopped = false;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
-	log_info("%s: session started as %s, pid %d: %s", s->seat, pw->pw_name,
-		 (int)pid, s->cfg->command);
+	log_info("%s: session started as %s, pid %d: %s%s", s->seat, pw->pw_name, (int)pid,
+		 s->cfg->application ? "seatmux-compositor with " : "",
+		 s->cfg->application ? s->cfg->application : s->cfg->command);
 	return 0;
 }
 

@@ -28,6 +28,9 @@ static void test_valid(struct test_state *t)
 		"log-level = debug\n"
 		"console = no\n"
 		"; a comment\n"
+		"[seat.seat2]\n"
+		"user = station2\n"
+		"application = weston-terminal\n"
 		"[seat.seat1]\n"
 		"user = station1\n"
 		"command = cage -- foot\n"
@@ -43,6 +46,9 @@ static void test_valid(struct test_state *t)
 	CHECK(t, sc && sc->nenv == 2 && !strcmp(sc->env[1], "XKB_DEFAULT_LAYOUT=de"));
 	CHECK(t, sc && sc->restart_max_s == 5);
 	CHECK(t, config_seat(&cfg, "seat0") == NULL);
+	sc = config_seat(&cfg, "seat2");
+	CHECK(t, sc && !sc->command && sc->application &&
+		 !strcmp(sc->application, "weston-terminal"));
 	config_finish(&cfg);
 }
 
@@ -76,7 +82,10 @@ static void test_errors(struct test_state *t)
 		{ "[seat.seat1]\nrestart-max-delay = 0\n", "test.conf:2: restart-max-delay wants 1..3600 seconds, got '0'" },
 		{ "[seat.seat1]\nrestart-max-delay = 5s\n", "test.conf:2: restart-max-delay wants 1..3600 seconds, got '5s'" },
 		{ "[seat.seat1]\nuser = a\nbogus\n", "test.conf:3: syntax error" },
-		{ "[seat.seat1]\ncommand = cage\n", "test.conf: seat seat1 has a command but no user" },
+		{ "[seat.seat1]\ncommand = cage\n", "test.conf: seat seat1 has a session but no user" },
+		{ "[seat.seat1]\napplication = foot\n", "test.conf: seat seat1 has a session but no user" },
+		{ "[seat.seat1]\nuser = a\ncommand = cage\napplication = foot\n",
+		  "test.conf: seat seat1 has both a command and an application" },
 		{ "[seat.seat1]\nconnector = card0-HDMI-A-1\n", "test.conf:2: connector wants PCI-SLOT/NAME (e.g. 0000:01:00.0/HDMI-A-2), got 'card0-HDMI-A-1'" },
 		{ "[seat.seat1]\nconnector = 0000:00:08.0/\n", "test.conf:2: connector wants PCI-SLOT/NAME (e.g. 0000:01:00.0/HDMI-A-2), got '0000:00:08.0/'" },
 		{ "[seat.seat1]\nconnector = 0000:00:08.0/a b\n", "test.conf:2: connector wants PCI-SLOT/NAME (e.g. 0000:01:00.0/HDMI-A-2), got '0000:00:08.0/a b'" },
