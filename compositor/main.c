@@ -1,14 +1,16 @@
 /*
  * seatmux-compositor: a station's compositor for simple KMS devices.
  *
- *   seatmux-compositor [--headless WxH[@Hz] | --kms [--legacy] [--force]]
- *                      [--socket NAME] [--dump-on-signal FILE] [-- APP ARGS...]
+ *   seatmux-compositor [--headless WxH[@Hz] | --kms [--legacy] [--force] [--mode WxH]]
+ *                      [--socket NAME] [--dump-on-signal FILE] [--test-control FIFO]
+ *                      [-- APP ARGS...]
  *
- * --kms drives the seat's head, opened through libseat (seatmuxd);
- * --legacy and --force are drivers/drm/kms's KMS_FORCE_LEGACY and
- * KMS_FORCE_CONNECTED.
+ * --kms drives the seat's head, opened through libseat (seatmuxd), in its
+ * preferred mode or the --mode given; --legacy and --force are
+ * drivers/drm/kms's KMS_FORCE_LEGACY and KMS_FORCE_CONNECTED.
  *
- * --dump-on-signal is for tests: SIGUSR1 writes the head as a PPM.
+ * For tests: --dump-on-signal makes SIGUSR1 write the head as a PPM, and
+ * --test-control reads input and head changes from a FIFO (test_control.c).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -16,13 +18,19 @@
 #include <string.h>
 
 #include "app.h"
+#include "data_device.h"
 #include "input.h"
 #include "kms.h"
 #include "output.h"
 #include "output_global.h"
+#include "presentation.h"
 #include "render.h"
+#include "seat.h"
 #include "server.h"
+#include "subsurface.h"
 #include "surface.h"
+#include "test_control.h"
+#include "viewporter.h"
 #include "xdg_shell.h"
 
 void server_damage(struct server *server, const pixman_region32_t *region)
@@ -62,6 +70,7 @@ struct options {
 	unsigned kms_flags;
 	const char *socket;
 	const char *dump;
+	const char *control;
 	char **app;
 };
 
@@ -91,6 +100,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->kms = true;
 		} else if (!strcmp(argv[i], "--legacy")) {
 			o->kms_flags |= KMS_FORCE_LEGACY;
+		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+			if (parse_size(argv[++i], o) < 0)
+				return -1;
+		} else if (!strcmp(argv[i], "--test-control") && i + 1 < argc) {
+			o->control = argv[++i];
 		} else if (!strcmp(argv[i], "--force")) {
 			o->kms_flags |= KMS_FORCE_CONNECTED;
 		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
@@ -104,22 +118,47 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* A new mode: everything is redrawn and clients fill the new size. */
+static void on_output_changed(struct output *output, void *data)
+{
+	struct server *server = data;
+
+	fprintf(stderr, "seatmux-compositor: head is now %dx%d\n", output->width, output->height);
+	output_global_changed(server);
+	xdg_shell_reconfigure(server);
+	server->frame_pending = false;
+	pixman_region32_union_rect(&server->damage, &server->damage, 0, 0,
+				   (unsigned)output->width, (unsigned)output->height);
+	render_schedule(server);
+}
+
+static int setup_globals(struct server *server)
+{
+	if (wl_display_init_shm(server->display) < 0 ||
+	    surface_compositor_create(server) < 0 || subsurface_create(server) < 0 ||
+	    xdg_shell_create(server) < 0 || output_global_create(server) < 0 ||
+	    seat_create(server) < 0 || data_device_create(server) < 0 ||
+	    viewporter_create(server) < 0 || presentation_create(server) < 0)
+		return -1;
+	return 0;
+}
+
 static int setup(struct server *server, const struct options *o)
 {
 	const char *name;
 
-	server->output = o->kms ? output_kms_create(server->loop, o->kms_flags) :
+	server->output = o->kms ? output_kms_create(server->loop, o->kms_flags, o->width,
+						    o->height) :
 			 output_headless_create(server->loop, o->width, o->height,
 						o->refresh_mhz);
 	if (!server->output)
 		return -1;
 	server->output->frame_done = render_frame_done;
-	if (input_seat_create(server) < 0 || input_start(server, server->output->seat) < 0)
-		return -1;
+	server->output->changed = on_output_changed;
 	server->output->data = server;
-	if (wl_display_init_shm(server->display) < 0 ||
-	    surface_compositor_create(server) < 0 || xdg_shell_create(server) < 0 ||
-	    output_global_create(server) < 0)
+	if (setup_globals(server) < 0 || input_start(server, server->output->seat) < 0)
+		return -1;
+	if (o->control && test_control_start(server, o->control) < 0)
 		return -1;
 	/* Before the socket: whoever sees it may signal us. */
 	if (!server_keep_source(server, wl_event_loop_add_signal(server->loop, SIGTERM,
@@ -153,7 +192,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) < 0 || (!o.width && !o.kms)) {
 		fprintf(stderr, "usage: seatmux-compositor [--headless WxH[@Hz] | --kms [--legacy] "
-				"[--force]] [--socket NAME] [--dump-on-signal FILE] [-- APP ARGS...]\n");
+				"[--force] [--mode WxH]] [--socket NAME] [--dump-on-signal FILE] "
+				"[--test-control FIFO] [-- APP ARGS...]\n");
 		return 2;
 	}
 	server.display = wl_display_create();
@@ -163,6 +203,9 @@ int main(int argc, char **argv)
 	server.dump_path = o.dump;
 	server.app_argv = o.app;
 	wl_list_init(&server.surfaces);
+	wl_list_init(&server.all_surfaces);
+	wl_list_init(&server.presenting);
+	wl_list_init(&server.output_resources);
 	pixman_region32_init(&server.damage);
 	if (setup(&server, &o) < 0) {
 		fprintf(stderr, "seatmux-compositor: cannot start: %m\n");
@@ -181,6 +224,9 @@ out:
 	input_stop(&server);
 	for (int i = 0; i < server.nsources; i++)
 		wl_event_source_remove(server.sources[i]);
+	test_control_stop(&server);
+	data_device_destroy(&server);
+	seat_destroy(&server);
 	if (server.output)
 		server.output->impl->destroy(server.output);
 	pixman_region32_fini(&server.damage);

@@ -26,8 +26,13 @@ struct output {
 	int width, height;
 	int refresh_mhz;
 	struct libseat *seat;		/* the seat the head came from, or NULL */
-	/* Set by the compositor: a committed frame reached the screen. */
-	void (*frame_done)(struct output *output, uint64_t usec, void *data);
+	/*
+	 * Set by the compositor: a committed frame reached the screen at usec
+	 * (CLOCK_MONOTONIC), the head's seq-th refresh.
+	 */
+	void (*frame_done)(struct output *output, uint64_t usec, uint64_t seq, void *data);
+	/* Set by the compositor: the head changed mode (width and height). */
+	void (*changed)(struct output *output, void *data);
 	void *data;
 };
 
@@ -35,8 +40,14 @@ struct wl_event_loop;
 
 struct output *output_headless_create(struct wl_event_loop *loop, int width,
 				      int height, int refresh_mhz);
-/* The seat's head, opened through libseat; flags as drivers/drm/kms.h. */
-struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags);
+/* Test control: the headless head takes a new size. 0 or -1. */
+int output_headless_resize(struct output *output, int width, int height);
+/*
+ * The seat's head, opened through libseat; flags as drivers/drm/kms.h;
+ * width and height choose a mode other than the preferred one.
+ */
+struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
+				 int width, int height);
 /* Writes what the output shows as a binary PPM (tests read it). */
 int output_dump_ppm(struct output *output, const char *path);
 

@@ -14,6 +14,7 @@ struct headless {
 	struct output base;
 	pixman_image_t *image;
 	struct wl_event_source *vblank;
+	uint64_t seq;
 };
 
 static pixman_image_t *headless_begin(struct output *output)
@@ -39,7 +40,7 @@ static int headless_vblank(void *data)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (h->base.frame_done)
 		h->base.frame_done(&h->base, (uint64_t)now.tv_sec * 1000000u +
-				   (uint64_t)now.tv_nsec / 1000u, h->base.data);
+				   (uint64_t)now.tv_nsec / 1000u, ++h->seq, h->base.data);
 	return 0;
 }
 
@@ -106,4 +107,24 @@ int output_dump_ppm(struct output *output, const char *path)
 		return -1;
 	/* Readers never see half a picture. */
 	return rename(tmp, path);
+}
+
+int output_headless_resize(struct output *output, int width, int height)
+{
+	struct headless *h = (struct headless *)output;
+	pixman_image_t *image;
+
+	if (output->impl != &headless_impl || width < 1 || height < 1 ||
+	    width > 16384 || height > 16384)
+		return -1;
+	image = pixman_image_create_bits(PIXMAN_x8r8g8b8, width, height, NULL, 0);
+	if (!image)
+		return -1;
+	pixman_image_unref(h->image);
+	h->image = image;
+	output->width = width;
+	output->height = height;
+	if (output->changed)
+		output->changed(output, output->data);
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wayland-server-core.h>
 
 #include "kms.h"
@@ -28,6 +29,8 @@ struct kms_output {
 	pixman_region32_t previous;	/* the damage of the last frame */
 	struct wl_event_source *seat_src;
 	struct wl_event_source *drm_src;
+	unsigned flags;			/* drivers/drm/kms.h */
+	int want_w, want_h;		/* a configured mode, or 0 */
 };
 
 static void seat_enable(struct libseat *seat, void *data)
@@ -84,12 +87,18 @@ static int kms_commit(struct output *output, const pixman_region32_t *damage)
 	return kms_head_present(&k->head, rects, nrects);
 }
 
-static void kms_flipped(struct kms_head *head, uint64_t usec, void *data)
+static void kms_flipped(struct kms_head *head, uint64_t usec, uint64_t seq, void *data)
 {
 	struct kms_output *k = data;
+	struct timespec now;
 
+	/* No flip event (a plain mode set): the frame is up now. */
+	if (!usec) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		usec = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+	}
 	if (k->base.frame_done)
-		k->base.frame_done(&k->base, usec, k->base.data);
+		k->base.frame_done(&k->base, usec, seq, k->base.data);
 }
 
 static int on_drm(int fd, uint32_t mask, void *data)
@@ -171,7 +180,7 @@ out:
 	return rc;
 }
 
-static int open_head(struct kms_output *k, unsigned flags)
+static int open_head(struct kms_output *k)
 {
 	uint32_t ids[8];
 	char path[256];
@@ -183,9 +192,10 @@ static int open_head(struct kms_output *k, unsigned flags)
 	k->device_id = libseat_open_device(k->seat, path, &k->card_fd);
 	if (k->device_id < 0)
 		return -errno;
-	n = kms_connectors(k->card_fd, ids, 8, flags & KMS_FORCE_CONNECTED);
+	n = kms_connectors(k->card_fd, ids, 8, k->flags & KMS_FORCE_CONNECTED);
 	for (int i = 0; i < n; i++) {
-		rc = kms_head_init(&k->head, k->card_fd, ids[i], 0, 0, flags, kms_flipped, k);
+		rc = kms_head_init(&k->head, k->card_fd, ids[i], k->want_w, k->want_h, k->flags,
+				   kms_flipped, k);
 		if (rc == 0) {
 			fprintf(stderr, "seatmux-compositor: %s %s %dx%d@%d (%s)\n", path,
 				k->head.name, k->head.mode.hdisplay, k->head.mode.vdisplay,
@@ -196,13 +206,17 @@ static int open_head(struct kms_output *k, unsigned flags)
 	return n < 0 ? n : -ENODEV;
 }
 
-struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags)
+struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
+				 int width, int height)
 {
 	struct kms_output *k = calloc(1, sizeof(*k));
 	int rc;
 
 	if (!k)
 		return NULL;
+	k->flags = flags;
+	k->want_w = width;
+	k->want_h = height;
 	k->device_id = -1;
 	pixman_region32_init(&k->previous);
 	k->base.impl = &kms_impl;
@@ -212,7 +226,7 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags)
 	while (!k->enabled)
 		if (libseat_dispatch(k->seat, -1) < 0)
 			goto err;
-	rc = open_head(k, flags);
+	rc = open_head(k);
 	if (rc < 0) {
 		fprintf(stderr, "seatmux-compositor: no head on %s: %s\n",
 			libseat_seat_name(k->seat), strerror(-rc));

@@ -8,9 +8,76 @@
 #include <time.h>
 
 #include "output.h"
+#include "presentation.h"
 #include "render.h"
+#include "seat.h"
 #include "server.h"
 #include "surface.h"
+
+/* Scales the viewport's source rectangle of the buffer to the surface. */
+static void set_viewport_transform(struct surface *s)
+{
+	const struct viewport_state *v = &s->viewport;
+	double sx = 0, sy = 0, sw = pixman_image_get_width(s->image);
+	double sh = pixman_image_get_height(s->image);
+	struct pixman_f_transform f;
+	struct pixman_transform t;
+
+	if (v->src_w >= 0) {
+		sx = v->src_x;
+		sy = v->src_y;
+		sw = v->src_w;
+		sh = v->src_h;
+	}
+	pixman_f_transform_init_identity(&f);
+	f.m[0][0] = sw / surface_width(s);
+	f.m[1][1] = sh / surface_height(s);
+	f.m[0][2] = sx;
+	f.m[1][2] = sy;
+	pixman_transform_from_pixman_f_transform(&t, &f);
+	pixman_image_set_transform(s->image, &t);
+	pixman_image_set_filter(s->image, PIXMAN_FILTER_BILINEAR, NULL, 0);
+}
+
+static void draw_list(struct wl_list *list, pixman_image_t *fb);
+
+static void draw_tree(struct surface *s, pixman_image_t *fb)
+{
+	bool scaled;
+
+	if (!s->mapped || !s->image)
+		return;
+	draw_list(&s->below, fb);
+	scaled = s->viewport.dst_w > 0 || s->viewport.src_w >= 0;
+	if (scaled)
+		set_viewport_transform(s);
+	pixman_image_composite32(PIXMAN_OP_OVER, s->image, NULL, fb, 0, 0, 0, 0,
+				 s->x, s->y, surface_width(s), surface_height(s));
+	if (scaled) {
+		pixman_image_set_transform(s->image, NULL);
+		pixman_image_set_filter(s->image, PIXMAN_FILTER_NEAREST, NULL, 0);
+	}
+	draw_list(&s->above, fb);
+}
+
+static void draw_list(struct wl_list *list, pixman_image_t *fb)
+{
+	struct surface *s;
+
+	wl_list_for_each(s, list, link)
+		draw_tree(s, fb);
+}
+
+static void draw_cursor(struct server *server, pixman_image_t *fb)
+{
+	int x, y;
+	pixman_image_t *cursor = seat_cursor(server, &x, &y);
+
+	if (cursor)
+		pixman_image_composite32(PIXMAN_OP_OVER, cursor, NULL, fb, 0, 0, 0, 0, x, y,
+					 pixman_image_get_width(cursor),
+					 pixman_image_get_height(cursor));
+}
 
 static void render_frame(struct server *server)
 {
@@ -23,7 +90,6 @@ static void render_frame(struct server *server)
 		.alpha = 0xffff,
 	};
 	pixman_image_t *fill = pixman_image_create_solid_fill(&bg);
-	struct surface *s;
 
 	pixman_region32_intersect_rect(&server->damage, &server->damage, 0, 0,
 				       (unsigned)output->width, (unsigned)output->height);
@@ -31,13 +97,10 @@ static void render_frame(struct server *server)
 	pixman_image_composite32(PIXMAN_OP_SRC, fill, NULL, fb, 0, 0, 0, 0, 0, 0,
 				 output->width, output->height);
 	pixman_image_unref(fill);
-	wl_list_for_each(s, &server->surfaces, link) {
-		if (!s->mapped || !s->image)
-			continue;
-		pixman_image_composite32(PIXMAN_OP_OVER, s->image, NULL, fb, 0, 0, 0, 0,
-					 s->x, s->y, surface_width(s), surface_height(s));
-	}
+	draw_list(&server->surfaces, fb);
+	draw_cursor(server, fb);
 	pixman_image_set_clip_region32(fb, NULL);
+	presentation_frame_drawn(server);
 }
 
 void render_schedule(struct server *server)
@@ -64,11 +127,12 @@ void render_schedule(struct server *server)
 	pixman_region32_fini(&frame);
 }
 
-void render_frame_done(struct output *output, uint64_t usec, void *data)
+void render_frame_done(struct output *output, uint64_t usec, uint64_t seq, void *data)
 {
 	struct server *server = data;
 
 	server->frame_pending = false;
+	presentation_frame_shown(server, usec, seq);
 	surface_send_frames(server, (uint32_t)(usec / 1000));
 	wl_display_flush_clients(server->display);
 	/* Clients answer their callbacks later; their commits reschedule. */

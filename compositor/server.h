@@ -11,15 +11,23 @@
 #include <sys/types.h>
 #include <wayland-server-core.h>
 
+struct data_device;
 struct input;
 struct output;
+struct seat;
+struct test_control;
 
 struct server {
 	struct wl_display *display;
 	struct wl_event_loop *loop;
 	struct output *output;
-	struct input *input;		/* wl_seat and libinput */
-	struct wl_list surfaces;	/* struct surface::link, bottom to top */
+	struct seat *seat;		/* wl_seat: focus, keyboard, pointer */
+	struct input *input;		/* libinput, when there is a seat */
+	struct data_device *data;	/* the selection */
+	struct wl_list surfaces;	/* roots: struct surface::link, bottom to top */
+	struct wl_list all_surfaces;	/* struct surface::all_link */
+	struct wl_list presenting;	/* feedbacks waiting for the frame on its way */
+	struct wl_list output_resources;	/* wl_output resources */
 	pixman_region32_t damage;	/* output coordinates, not yet repainted */
 	bool frame_pending;		/* committed, not yet on screen */
 	uint32_t background;		/* XRGB8888 behind every surface */
@@ -28,6 +36,7 @@ struct server {
 	pid_t app_pid;
 	int app_restarts;
 	struct wl_event_source *app_timer;
+	struct test_control *test_control;	/* test-only, or NULL */
 	const char *dump_path;		/* test-only: SIGUSR1 writes a PPM here */
 	struct wl_event_source *sources[8];	/* removed at exit */
 	int nsources;

@@ -3,156 +3,432 @@
  * the buffer back at once: clients may reuse it immediately, and the
  * compositor never reads client memory while painting (a client that dies
  * or truncates its pool cannot crash the station).
+ *
+ * State flows pending -> current on commit, or pending -> cached for a
+ * synchronized subsurface, whose cache becomes current when its parent
+ * commits (so a parent and its children change in one frame).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <wayland-server-protocol.h>
 
-#include "input.h"
+#include "presentation.h"
+#include "seat.h"
 #include "server.h"
 #include "surface.h"
+#include "viewporter.h"
 
-static void surface_damage_rect(struct surface *s)
+static void state_init(struct surface_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	pixman_region32_init(&st->damage);
+	pixman_region32_init(&st->buffer_damage);
+	wl_list_init(&st->frames);
+	wl_list_init(&st->feedbacks);
+}
+
+static void free_callbacks(struct wl_list *list)
+{
+	struct wl_resource *cb, *tmp;
+
+	wl_resource_for_each_safe(cb, tmp, list)
+		wl_resource_destroy(cb);
+}
+
+static void state_fini(struct surface_state *st)
+{
+	free_callbacks(&st->frames);
+	presentation_discard(&st->feedbacks);
+	pixman_region32_fini(&st->damage);
+	pixman_region32_fini(&st->buffer_damage);
+	if (st->image)
+		pixman_image_unref(st->image);
+}
+
+static int buffer_width(const struct surface *s)
+{
+	return s->image ? pixman_image_get_width(s->image) : 0;
+}
+
+static int buffer_height(const struct surface *s)
+{
+	return s->image ? pixman_image_get_height(s->image) : 0;
+}
+
+int surface_width(const struct surface *s)
+{
+	if (!s->image)
+		return 0;
+	if (s->viewport.dst_w > 0)
+		return s->viewport.dst_w;
+	if (s->viewport.src_w >= 0)
+		return (int)s->viewport.src_w;
+	return buffer_width(s);
+}
+
+int surface_height(const struct surface *s)
+{
+	if (!s->image)
+		return 0;
+	if (s->viewport.dst_w > 0)
+		return s->viewport.dst_h;
+	if (s->viewport.src_w >= 0)
+		return (int)s->viewport.src_h;
+	return buffer_height(s);
+}
+
+bool surface_visible(const struct surface *s)
+{
+	for (; s; s = s->parent)
+		if (!s->mapped || !s->image)
+			return false;
+	return true;
+}
+
+struct surface *surface_root(struct surface *s)
+{
+	while (s->parent)
+		s = s->parent;
+	return s;
+}
+
+static void damage_list(struct wl_list *list)
+{
+	struct surface *c;
+
+	wl_list_for_each(c, list, link)
+		surface_damage_tree(c);
+}
+
+void surface_damage_tree(struct surface *s)
 {
 	pixman_region32_t r;
 
-	if (!s->image)
+	if (!surface_visible(s))
 		return;
 	pixman_region32_init_rect(&r, s->x, s->y, (unsigned)surface_width(s),
 				  (unsigned)surface_height(s));
 	server_damage(s->server, &r);
 	pixman_region32_fini(&r);
-}
-
-int surface_width(const struct surface *s)
-{
-	return s->image ? pixman_image_get_width(s->image) : 0;
-}
-
-int surface_height(const struct surface *s)
-{
-	return s->image ? pixman_image_get_height(s->image) : 0;
+	damage_list(&s->below);
+	damage_list(&s->above);
 }
 
 void surface_map(struct surface *s, bool mapped)
 {
 	if (s->mapped == mapped)
 		return;
+	if (!mapped)
+		surface_damage_tree(s);
 	s->mapped = mapped;
-	surface_damage_rect(s);
-	input_update_focus(s->server);
+	if (mapped)
+		surface_damage_tree(s);
+	seat_update_focus(s->server);
 }
 
 void surface_raise(struct surface *s)
 {
+	if (s->parent)
+		return;
 	wl_list_remove(&s->link);
 	wl_list_insert(s->server->surfaces.prev, &s->link);
-	if (s->mapped)
-		surface_damage_rect(s);
+	surface_damage_tree(s);
+}
+
+static void update_children(struct wl_list *list)
+{
+	struct surface *c;
+
+	wl_list_for_each(c, list, link)
+		surface_update_position(c);
+}
+
+/* Subsurfaces follow their parent. */
+void surface_update_position(struct surface *s)
+{
+	if (s->parent) {
+		s->x = s->parent->x + s->sx;
+		s->y = s->parent->y + s->sy;
+	}
+	update_children(&s->below);
+	update_children(&s->above);
 }
 
 void surface_move(struct surface *s, int x, int y)
 {
-	if (s->mapped)
-		surface_damage_rect(s);
+	surface_damage_tree(s);
 	s->x = x;
 	s->y = y;
-	if (s->mapped)
-		surface_damage_rect(s);
+	update_children(&s->below);
+	update_children(&s->above);
+	surface_damage_tree(s);
 }
 
-/* Copies the buffer; returns false when it is no shm buffer we can read. */
-static bool surface_take_buffer(struct surface *s, struct wl_resource *buffer)
+static struct surface *at_list(struct wl_list *list, double x, double y);
+
+static struct surface *at_tree(struct surface *s, double x, double y)
+{
+	struct surface *hit;
+
+	if (!surface_visible(s))
+		return NULL;
+	if ((hit = at_list(&s->above, x, y)))
+		return hit;
+	if (x >= s->x && y >= s->y && x < s->x + surface_width(s) &&
+	    y < s->y + surface_height(s))
+		return s;
+	return at_list(&s->below, x, y);
+}
+
+/* Top to bottom: the list runs bottom to top. */
+static struct surface *at_list(struct wl_list *list, double x, double y)
+{
+	struct surface *s, *hit;
+
+	wl_list_for_each_reverse(s, list, link)
+		if ((hit = at_tree(s, x, y)))
+			return hit;
+	return NULL;
+}
+
+struct surface *surface_at(struct server *server, double x, double y)
+{
+	return at_list(&server->surfaces, x, y);
+}
+
+static pixman_format_code_t shm_format(struct wl_shm_buffer *shm)
+{
+	switch (wl_shm_buffer_get_format(shm)) {
+	case WL_SHM_FORMAT_ARGB8888:
+		return PIXMAN_a8r8g8b8;
+	case WL_SHM_FORMAT_XRGB8888:
+		return PIXMAN_x8r8g8b8;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Copies the damaged part of an shm buffer into *image, replacing *image
+ * (and copying all of it) when the size or format changed. False when the
+ * buffer is no shm buffer we can read.
+ */
+static bool copy_buffer(pixman_image_t **image, struct wl_resource *buffer,
+			pixman_region32_t *damage)
 {
 	struct wl_shm_buffer *shm = wl_shm_buffer_get(buffer);
-	pixman_format_code_t format;
+	pixman_format_code_t format = shm ? shm_format(shm) : 0;
 	pixman_image_t *src;
 	int w, h;
 
-	if (!shm)
+	if (!format)
 		return false;
-	switch (wl_shm_buffer_get_format(shm)) {
-	case WL_SHM_FORMAT_ARGB8888:
-		format = PIXMAN_a8r8g8b8;
-		break;
-	case WL_SHM_FORMAT_XRGB8888:
-		format = PIXMAN_x8r8g8b8;
-		break;
-	default:
-		return false;
-	}
 	w = wl_shm_buffer_get_width(shm);
 	h = wl_shm_buffer_get_height(shm);
-	if (!s->image || surface_width(s) != w || surface_height(s) != h ||
-	    pixman_image_get_format(s->image) != format) {
-		surface_damage_rect(s);
-		if (s->image)
-			pixman_image_unref(s->image);
-		s->image = pixman_image_create_bits(format, w, h, NULL, 0);
-		if (!s->image)
+	if (!*image || pixman_image_get_width(*image) != w ||
+	    pixman_image_get_height(*image) != h ||
+	    pixman_image_get_format(*image) != format) {
+		if (*image)
+			pixman_image_unref(*image);
+		*image = pixman_image_create_bits(format, w, h, NULL, 0);
+		if (!*image)
 			return false;
-		pixman_region32_union_rect(&s->pending.damage, &s->pending.damage, 0, 0,
-					   (unsigned)w, (unsigned)h);
+		pixman_region32_union_rect(damage, damage, 0, 0, (unsigned)w, (unsigned)h);
 	}
 	wl_shm_buffer_begin_access(shm);
 	src = pixman_image_create_bits(format, w, h, wl_shm_buffer_get_data(shm),
 				       wl_shm_buffer_get_stride(shm));
 	if (src) {
 		/* Only what the client said changed needs copying. */
-		pixman_image_set_clip_region32(s->image, &s->pending.damage);
-		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, s->image,
+		pixman_image_set_clip_region32(*image, damage);
+		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, *image,
 					 0, 0, 0, 0, 0, 0, w, h);
-		pixman_image_set_clip_region32(s->image, NULL);
+		pixman_image_set_clip_region32(*image, NULL);
 		pixman_image_unref(src);
 	}
 	wl_shm_buffer_end_access(shm);
 	return true;
 }
 
-static void surface_commit_buffer(struct surface *s)
+/*
+ * Buffer and surface damage in the two coordinate spaces. Without a
+ * viewport they are the same; with one, scaling makes exact mapping
+ * pointless for a pixman compositor, so the whole surface counts.
+ */
+static bool viewport_active(const struct viewport_state *v)
+{
+	return v->dst_w > 0 || v->src_w >= 0;
+}
+
+static void take_pending_buffer(struct surface *s, pixman_image_t **image)
 {
 	struct wl_resource *buffer = s->pending.buffer;
+	pixman_region32_t copy;
 
-	s->pending.attached = false;
 	s->pending.buffer = NULL;
 	if (!buffer) {
-		surface_damage_rect(s);
-		if (s->image)
-			pixman_image_unref(s->image);
-		s->image = NULL;
+		if (*image)
+			pixman_image_unref(*image);
+		*image = NULL;
 		return;
 	}
-	if (!surface_take_buffer(s, buffer))
+	pixman_region32_init(&copy);
+	pixman_region32_union(&copy, &s->pending.damage, &s->pending.buffer_damage);
+	if (viewport_active(&s->viewport) || viewport_active(&s->pending.viewport))
+		pixman_region32_union_rect(&copy, &copy, 0, 0, 1u << 15, 1u << 15);
+	if (!copy_buffer(image, buffer, &copy))
 		wl_resource_post_error(s->resource, WL_SURFACE_ERROR_INVALID_SIZE,
 				       "only wl_shm ARGB8888 and XRGB8888 buffers are supported");
+	pixman_region32_fini(&copy);
 	wl_buffer_send_release(buffer);
+}
+
+/* Moves everything of src into dst (both pending-like states). */
+static void state_merge(struct surface_state *dst, struct surface_state *src)
+{
+	pixman_region32_union(&dst->damage, &dst->damage, &src->damage);
+	pixman_region32_union(&dst->buffer_damage, &dst->buffer_damage, &src->buffer_damage);
+	pixman_region32_clear(&src->damage);
+	pixman_region32_clear(&src->buffer_damage);
+	wl_list_insert_list(dst->frames.prev, &src->frames);
+	wl_list_init(&src->frames);
+	if (!wl_list_empty(&src->feedbacks)) {
+		presentation_discard(&dst->feedbacks);
+		wl_list_insert_list(&dst->feedbacks, &src->feedbacks);
+		wl_list_init(&src->feedbacks);
+	}
+	if (src->viewport.changed)
+		dst->viewport = src->viewport;
+	src->viewport.changed = false;
+	if (src->moved) {
+		dst->moved = true;
+		dst->sx = src->sx;
+		dst->sy = src->sy;
+		src->moved = false;
+	}
+}
+
+static void apply_children(struct wl_list *list);
+
+/* Makes st (pending or cached) the surface's current state. */
+static void surface_apply(struct surface *s, struct surface_state *st)
+{
+	bool was_visible = surface_visible(s);
+	int old_w = surface_width(s), old_h = surface_height(s);
+
+	if (st->viewport.changed)
+		s->viewport = st->viewport;
+	st->viewport.changed = false;
+	if (st->attached) {
+		if (st == &s->pending) {
+			take_pending_buffer(s, &s->image);
+		} else {
+			if (s->image)
+				pixman_image_unref(s->image);
+			s->image = st->image;
+			st->image = NULL;
+		}
+		st->attached = false;
+	}
+	if (s->image && !viewporter_validate(s))
+		return;
+	if (was_visible && (old_w != surface_width(s) || old_h != surface_height(s) || !s->image)) {
+		pixman_region32_t r;
+
+		pixman_region32_init_rect(&r, s->x, s->y, (unsigned)old_w, (unsigned)old_h);
+		server_damage(s->server, &r);
+		pixman_region32_fini(&r);
+		pixman_region32_union_rect(&st->damage, &st->damage, 0, 0, 1u << 15, 1u << 15);
+	}
+	if (viewport_active(&s->viewport) && pixman_region32_not_empty(&st->buffer_damage))
+		pixman_region32_union_rect(&st->damage, &st->damage, 0, 0, 1u << 15, 1u << 15);
+	else
+		pixman_region32_union(&st->damage, &st->damage, &st->buffer_damage);
+	if (surface_visible(s)) {
+		pixman_region32_intersect_rect(&st->damage, &st->damage, 0, 0,
+					       (unsigned)surface_width(s),
+					       (unsigned)surface_height(s));
+		pixman_region32_translate(&st->damage, s->x, s->y);
+		server_damage(s->server, &st->damage);
+	}
+	pixman_region32_clear(&st->damage);
+	pixman_region32_clear(&st->buffer_damage);
+	wl_list_insert_list(s->frames.prev, &st->frames);
+	wl_list_init(&st->frames);
+	if (!wl_list_empty(&st->feedbacks)) {
+		/* Committed again before it was drawn: the old content never shows. */
+		presentation_discard(&s->feedbacks);
+		wl_list_insert_list(&s->feedbacks, &st->feedbacks);
+		wl_list_init(&st->feedbacks);
+	}
+	if (s->role && s->role->commit)
+		s->role->commit(s);
+	apply_children(&s->below);
+	apply_children(&s->above);
+	/* A frame callback or feedback needs a frame even without damage. */
+	if (!wl_list_empty(&s->frames) || !wl_list_empty(&s->feedbacks))
+		server_damage(s->server, NULL);
+}
+
+/* The parent committed: synchronized children's caches and positions. */
+static void apply_children(struct wl_list *list)
+{
+	struct surface *c, *tmp;
+
+	wl_list_for_each_safe(c, tmp, list, link) {
+		if (c->pending.moved) {
+			surface_damage_tree(c);
+			c->sx = c->pending.sx;
+			c->sy = c->pending.sy;
+			c->pending.moved = false;
+			surface_update_position(c);
+			surface_damage_tree(c);
+		}
+		if (c->has_cache) {
+			c->has_cache = false;
+			surface_apply(c, &c->cached);
+		}
+	}
+}
+
+static bool surface_synchronized(const struct surface *s)
+{
+	for (; s->parent; s = s->parent)
+		if (s->sync)
+			return true;
+	return false;
+}
+
+static void surface_cache(struct surface *s)
+{
+	if (s->pending.attached) {
+		take_pending_buffer(s, &s->cached.image);
+		s->cached.attached = true;
+		s->pending.attached = false;
+	}
+	state_merge(&s->cached, &s->pending);
+	s->has_cache = true;
+}
+
+void surface_flush_cache(struct surface *s)
+{
+	if (s->has_cache && !surface_synchronized(s)) {
+		s->has_cache = false;
+		surface_apply(s, &s->cached);
+	}
 }
 
 static void handle_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct surface *s = surface_from_resource(resource);
 
-	if (s->pending.attached)
-		surface_commit_buffer(s);
-	if (s->mapped && s->image) {
-		pixman_region32_t r;
-
-		pixman_region32_init(&r);
-		pixman_region32_intersect_rect(&r, &s->pending.damage, 0, 0,
-					       (unsigned)surface_width(s),
-					       (unsigned)surface_height(s));
-		pixman_region32_translate(&r, s->x, s->y);
-		server_damage(s->server, &r);
-		pixman_region32_fini(&r);
+	if (surface_synchronized(s)) {
+		surface_cache(s);
+		return;
 	}
-	pixman_region32_clear(&s->pending.damage);
-	wl_list_insert_list(s->frames.prev, &s->pending.frames);
-	wl_list_init(&s->pending.frames);
-	if (s->role && s->role->commit)
-		s->role->commit(s);
-	/* A frame callback needs a frame even when nothing was damaged. */
-	if (!wl_list_empty(&s->frames))
-		server_damage(s->server, NULL);
+	/* A child switched to desync keeps what it cached until now. */
+	surface_flush_cache(s);
+	surface_apply(s, &s->pending);
 }
 
 static void handle_attach(struct wl_client *client, struct wl_resource *resource,
@@ -160,6 +436,11 @@ static void handle_attach(struct wl_client *client, struct wl_resource *resource
 {
 	struct surface *s = surface_from_resource(resource);
 
+	if ((x || y) && wl_resource_get_version(resource) >= 5) {
+		wl_resource_post_error(resource, WL_SURFACE_ERROR_INVALID_OFFSET,
+				       "attach offsets are wl_surface.offset since version 5");
+		return;
+	}
 	s->pending.attached = true;
 	s->pending.buffer = buffer;
 }
@@ -169,9 +450,18 @@ static void handle_damage(struct wl_client *client, struct wl_resource *resource
 {
 	struct surface *s = surface_from_resource(resource);
 
-	/* Scale 1 and no transform: surface and buffer coordinates agree. */
 	if (w > 0 && h > 0)
 		pixman_region32_union_rect(&s->pending.damage, &s->pending.damage,
+					   x, y, (unsigned)w, (unsigned)h);
+}
+
+static void handle_damage_buffer(struct wl_client *client, struct wl_resource *resource,
+				 int32_t x, int32_t y, int32_t w, int32_t h)
+{
+	struct surface *s = surface_from_resource(resource);
+
+	if (w > 0 && h > 0)
+		pixman_region32_union_rect(&s->pending.buffer_damage, &s->pending.buffer_damage,
 					   x, y, (unsigned)w, (unsigned)h);
 }
 
@@ -230,7 +520,7 @@ static const struct wl_surface_interface surface_impl = {
 	.commit = handle_commit,
 	.set_buffer_transform = handle_set_transform,
 	.set_buffer_scale = handle_set_scale,
-	.damage_buffer = handle_damage,
+	.damage_buffer = handle_damage_buffer,
 };
 
 struct surface *surface_from_resource(struct wl_resource *resource)
@@ -238,12 +528,30 @@ struct surface *surface_from_resource(struct wl_resource *resource)
 	return wl_resource_get_user_data(resource);
 }
 
-static void free_callbacks(struct wl_list *list)
+void surface_attach_child(struct surface *child, struct surface *parent)
 {
-	struct wl_resource *cb, *tmp;
+	wl_list_remove(&child->link);
+	wl_list_insert(parent->above.prev, &child->link);
+	child->parent = parent;
+	surface_update_position(child);
+}
 
-	wl_resource_for_each_safe(cb, tmp, list)
-		wl_resource_destroy(cb);
+/* The child becomes an unmapped root: what is left of a subsurface. */
+void surface_detach_child(struct surface *child)
+{
+	surface_damage_tree(child);
+	child->parent = NULL;
+	child->mapped = false;
+	wl_list_remove(&child->link);
+	wl_list_insert(child->server->surfaces.prev, &child->link);
+}
+
+static void orphan_children(struct wl_list *list)
+{
+	struct surface *c, *tmp;
+
+	wl_list_for_each_safe(c, tmp, list, link)
+		surface_detach_child(c);
 }
 
 static void surface_destroy(struct wl_resource *resource)
@@ -251,19 +559,23 @@ static void surface_destroy(struct wl_resource *resource)
 	struct surface *s = surface_from_resource(resource);
 	struct server *server = s->server;
 
+	surface_damage_tree(s);
 	if (s->role && s->role->destroy)
 		s->role->destroy(s);
-	input_surface_gone(s->server, s);
-	if (s->mapped)
-		surface_damage_rect(s);
+	seat_surface_gone(server, s);
+	orphan_children(&s->below);
+	orphan_children(&s->above);
+	viewporter_surface_gone(s);
 	free_callbacks(&s->frames);
-	free_callbacks(&s->pending.frames);
-	pixman_region32_fini(&s->pending.damage);
+	presentation_discard(&s->feedbacks);
+	state_fini(&s->pending);
+	state_fini(&s->cached);
 	if (s->image)
 		pixman_image_unref(s->image);
 	wl_list_remove(&s->link);
+	wl_list_remove(&s->all_link);
 	free(s);
-	input_update_focus(server);
+	seat_update_focus(server);
 }
 
 int surface_set_role(struct surface *s, const struct surface_role *role,
@@ -297,10 +609,16 @@ static void create_surface(struct wl_client *client, struct wl_resource *resourc
 		return;
 	}
 	s->server = server;
-	pixman_region32_init(&s->pending.damage);
-	wl_list_init(&s->pending.frames);
+	state_init(&s->pending);
+	state_init(&s->cached);
+	s->viewport.src_w = -1;
+	s->viewport.dst_w = -1;
 	wl_list_init(&s->frames);
+	wl_list_init(&s->feedbacks);
+	wl_list_init(&s->below);
+	wl_list_init(&s->above);
 	wl_list_insert(server->surfaces.prev, &s->link);
+	wl_list_insert(&server->all_surfaces, &s->all_link);
 	wl_resource_set_implementation(s->resource, &surface_impl, s, surface_destroy);
 }
 
@@ -383,7 +701,7 @@ void surface_send_frames(struct server *server, uint32_t msec)
 {
 	struct surface *s;
 
-	wl_list_for_each(s, &server->surfaces, link) {
+	wl_list_for_each(s, &server->all_surfaces, all_link) {
 		struct wl_resource *cb, *tmp;
 
 		wl_resource_for_each_safe(cb, tmp, &s->frames) {
@@ -397,8 +715,8 @@ bool surface_frames_pending(struct server *server)
 {
 	struct surface *s;
 
-	wl_list_for_each(s, &server->surfaces, link)
-		if (!wl_list_empty(&s->frames))
+	wl_list_for_each(s, &server->all_surfaces, all_link)
+		if (!wl_list_empty(&s->frames) || !wl_list_empty(&s->feedbacks))
 			return true;
 	return false;
 }

@@ -481,3 +481,15 @@ int xdg_shell_create(struct server *server)
 	return wl_global_create(server->display, &xdg_wm_base_interface, 3, server,
 				bind_wm) ? 0 : -1;
 }
+
+void xdg_shell_reconfigure(struct server *server)
+{
+	struct surface *s;
+	struct xdg_surface *x;
+
+	wl_list_for_each(s, &server->surfaces, link) {
+		x = xdg_from_surface(s);
+		if (x && x->role_resource && !x->popup && x->configured_once)
+			send_configure(x);
+	}
+}

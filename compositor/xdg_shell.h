@@ -5,5 +5,7 @@
 struct server;
 
 int xdg_shell_create(struct server *server);
+/* The head changed size: toplevels are configured to the new one. */
+void xdg_shell_reconfigure(struct server *server);
 
 #endif

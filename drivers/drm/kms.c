@@ -337,7 +337,7 @@ int kms_head_present(struct kms_head *h, const struct kms_rect *damage, int n)
 	h->back ^= 1;
 	if (rc == 1) {
 		if (h->on_flip)
-			h->on_flip(h, 0, h->data);
+			h->on_flip(h, 0, 0, h->data);
 		return 0;
 	}
 	h->flip_pending = true;
@@ -351,7 +351,7 @@ static void flip_done(int fd, unsigned int seq, unsigned int sec,
 
 	h->flip_pending = false;
 	if (h->on_flip)
-		h->on_flip(h, (uint64_t)sec * 1000000u + usec, h->data);
+		h->on_flip(h, (uint64_t)sec * 1000000u + usec, seq, h->data);
 }
 
 int kms_dispatch(int fd)

@@ -28,8 +28,12 @@ struct kms_buffer {
 
 struct kms_head;
 
-/* Called when a presented frame reached the screen; usec is the flip time. */
-typedef void (*kms_flip_fn)(struct kms_head *head, uint64_t usec, void *data);
+/*
+ * Called when a presented frame reached the screen: usec is the flip time
+ * (CLOCK_MONOTONIC) and seq the vblank counter, both 0 when the driver
+ * gave no event (a legacy mode set without page flip).
+ */
+typedef void (*kms_flip_fn)(struct kms_head *head, uint64_t usec, uint64_t seq, void *data);
 
 struct kms_props {
 	uint32_t fb_id, crtc_id, src_x, src_y, src_w, src_h;

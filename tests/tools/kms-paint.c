@@ -149,7 +149,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void flipped(struct kms_head *h, uint64_t usec, void *data)
+static void flipped(struct kms_head *h, uint64_t usec, uint64_t seq, void *data)
 {
 	struct paint *p = data;
 	int i = (int)(h - p->heads);
