@@ -5,6 +5,11 @@
  * changed since the back buffer was last shown (this frame's damage and
  * the previous one's: two buffers) and presents only this frame's damage,
  * which the kernel passes on as FB_DAMAGE_CLIPS or dirty rectangles.
+ *
+ * udev's hotplug events for the card make the head look again: a monitor
+ * unplugged stops the frames, one plugged in (or a new preferred mode)
+ * brings the head back in the mode due, and the compositor hears of a
+ * new size through output->changed.
  */
 #include <errno.h>
 #include <libseat.h>
@@ -12,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <wayland-server-core.h>
 
@@ -31,6 +37,11 @@ struct kms_output {
 	struct wl_event_source *drm_src;
 	unsigned flags;			/* drivers/drm/kms.h */
 	int want_w, want_h;		/* a configured mode, or 0 */
+	bool live;			/* the head has a mode and buffers */
+	dev_t card;
+	struct udev *udev;
+	struct udev_monitor *monitor;
+	struct wl_event_source *udev_src;
 };
 
 static void seat_enable(struct libseat *seat, void *data)
@@ -68,6 +79,8 @@ static int kms_commit(struct output *output, const pixman_region32_t *damage)
 	pixman_box32_t *box;
 	int n, nrects = 0;
 
+	if (!k->live)
+		return -ENODEV;		/* the damage waits for a monitor */
 	dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, output->width, output->height,
 				       b->map, (int)b->stride);
 	if (!dst)
@@ -116,15 +129,114 @@ static int on_seat(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+/* Buffers and the shadow image for the head's current mode. */
+static int kms_relight(struct kms_output *k)
+{
+	uint32_t connector = k->head.connector_id;
+	pixman_image_t *shadow;
+	int rc;
+
+	if (k->live)
+		kms_head_finish(&k->head);
+	k->live = false;
+	rc = kms_head_init(&k->head, k->card_fd, connector, k->want_w, k->want_h,
+			   k->flags, kms_flipped, k);
+	if (rc < 0) {
+		/* Keep what the next hotplug event needs to look again. */
+		k->head.fd = k->card_fd;
+		k->head.connector_id = connector;
+		return rc;
+	}
+	shadow = pixman_image_create_bits(PIXMAN_x8r8g8b8, k->head.mode.hdisplay,
+					  k->head.mode.vdisplay, NULL, 0);
+	if (!shadow) {
+		kms_head_finish(&k->head);
+		return -ENOMEM;
+	}
+	if (k->shadow)
+		pixman_image_unref(k->shadow);
+	k->shadow = shadow;
+	k->live = true;
+	k->base.width = k->head.mode.hdisplay;
+	k->base.height = k->head.mode.vdisplay;
+	k->base.refresh_mhz = k->head.mode.vrefresh ? (int)k->head.mode.vrefresh * 1000 : 60000;
+	/* Both new buffers start black: the first frames paint everything. */
+	pixman_region32_fini(&k->previous);
+	pixman_region32_init_rect(&k->previous, 0, 0, (unsigned)k->base.width,
+				  (unsigned)k->base.height);
+	return 0;
+}
+
+static void kms_hotplug(struct kms_output *k)
+{
+	int rc = kms_head_probe(&k->head, k->want_w, k->want_h, k->flags);
+
+	if (rc == KMS_PROBE_GONE && k->live) {
+		fprintf(stderr, "seatmux-compositor: %s disconnected\n", k->head.name);
+		kms_head_finish(&k->head);
+		k->live = false;
+	} else if (rc == KMS_PROBE_NEW_MODE || (rc == KMS_PROBE_SAME && !k->live)) {
+		rc = kms_relight(k);
+		if (rc < 0) {
+			fprintf(stderr, "seatmux-compositor: %s: %s\n", k->head.name, strerror(-rc));
+			return;
+		}
+		fprintf(stderr, "seatmux-compositor: %s connected, %dx%d@%d\n", k->head.name,
+			k->base.width, k->base.height, k->base.refresh_mhz / 1000);
+		if (k->base.changed)
+			k->base.changed(&k->base, k->base.data);
+	}
+}
+
+static int on_udev(int fd, uint32_t mask, void *data)
+{
+	struct kms_output *k = data;
+	struct udev_device *d = udev_monitor_receive_device(k->monitor);
+	const char *hotplug;
+
+	if (!d)
+		return 0;
+	hotplug = udev_device_get_property_value(d, "HOTPLUG");
+	if (udev_device_get_devnum(d) == k->card && hotplug && !strcmp(hotplug, "1"))
+		kms_hotplug(k);
+	udev_device_unref(d);
+	return 0;
+}
+
+static int watch_hotplug(struct kms_output *k, struct wl_event_loop *loop)
+{
+	struct stat st;
+
+	if (fstat(k->card_fd, &st) < 0)
+		return -1;
+	k->card = st.st_rdev;
+	k->udev = udev_new();
+	k->monitor = k->udev ? udev_monitor_new_from_netlink(k->udev, "udev") : NULL;
+	if (!k->monitor ||
+	    udev_monitor_filter_add_match_subsystem_devtype(k->monitor, "drm", "drm_minor") < 0 ||
+	    udev_monitor_enable_receiving(k->monitor) < 0)
+		return -1;
+	k->udev_src = wl_event_loop_add_fd(loop, udev_monitor_get_fd(k->monitor),
+					   WL_EVENT_READABLE, on_udev, k);
+	return k->udev_src ? 0 : -1;
+}
+
 static void kms_destroy(struct output *output)
 {
 	struct kms_output *k = (struct kms_output *)output;
 
+	if (k->udev_src)
+		wl_event_source_remove(k->udev_src);
+	if (k->monitor)
+		udev_monitor_unref(k->monitor);
+	if (k->udev)
+		udev_unref(k->udev);
 	if (k->drm_src)
 		wl_event_source_remove(k->drm_src);
 	if (k->seat_src)
 		wl_event_source_remove(k->seat_src);
-	kms_head_finish(&k->head);
+	if (k->live)
+		kms_head_finish(&k->head);
 	if (k->shadow)
 		pixman_image_unref(k->shadow);
 	pixman_region32_fini(&k->previous);
@@ -233,19 +345,20 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 		goto err;
 	}
 	k->base.seat = k->seat;
-	k->base.width = k->head.mode.hdisplay;
-	k->base.height = k->head.mode.vdisplay;
-	k->base.refresh_mhz = k->head.mode.vrefresh ? (int)k->head.mode.vrefresh * 1000 : 60000;
-	k->shadow = pixman_image_create_bits(PIXMAN_x8r8g8b8, k->base.width, k->base.height,
-					     NULL, 0);
+	kms_head_finish(&k->head);	/* open_head found it; relight sizes it all */
+	rc = kms_relight(k);
+	if (rc < 0) {
+		fprintf(stderr, "seatmux-compositor: %s: %s\n", k->head.name, strerror(-rc));
+		goto err;
+	}
+	if (k->want_w && (k->base.width != k->want_w || k->base.height != k->want_h))
+		fprintf(stderr, "seatmux-compositor: %s has no %dx%d mode, using %dx%d\n",
+			k->head.name, k->want_w, k->want_h, k->base.width, k->base.height);
 	k->seat_src = wl_event_loop_add_fd(loop, libseat_get_fd(k->seat), WL_EVENT_READABLE,
 					   on_seat, k);
 	k->drm_src = wl_event_loop_add_fd(loop, k->card_fd, WL_EVENT_READABLE, on_drm, k);
-	if (!k->shadow || !k->seat_src || !k->drm_src)
+	if (!k->seat_src || !k->drm_src || watch_hotplug(k, loop) < 0)
 		goto err;
-	/* The first frame paints everything: both buffers start black. */
-	pixman_region32_union_rect(&k->previous, &k->previous, 0, 0,
-				   (unsigned)k->base.width, (unsigned)k->base.height);
 	return &k->base;
 
 err:

@@ -225,6 +225,26 @@ int kms_head_init(struct kms_head *h, int fd, uint32_t connector_id,
 	return 0;
 }
 
+int kms_head_probe(const struct kms_head *h, int width, int height, unsigned flags)
+{
+	drmModeConnector *conn = drmModeGetConnector(h->fd, h->connector_id);
+	struct kms_head now;
+	int rc;
+
+	if (!conn)
+		return -errno;
+	if (!(flags & KMS_FORCE_CONNECTED) &&
+	    (conn->connection != DRM_MODE_CONNECTED || !conn->count_modes)) {
+		rc = KMS_PROBE_GONE;
+	} else {
+		pick_mode(&now, conn, width, height);
+		rc = now.mode.hdisplay == h->mode.hdisplay && now.mode.vdisplay == h->mode.vdisplay &&
+		     now.mode.clock == h->mode.clock ? KMS_PROBE_SAME : KMS_PROBE_NEW_MODE;
+	}
+	drmModeFreeConnector(conn);
+	return rc;
+}
+
 void kms_head_finish(struct kms_head *h)
 {
 	for (int i = 0; i < 2; i++)

@@ -78,6 +78,15 @@ int kms_head_init(struct kms_head *head, int fd, uint32_t connector_id,
 		  int width, int height, unsigned flags, kms_flip_fn on_flip,
 		  void *data);
 void kms_head_finish(struct kms_head *head);
+
+enum kms_probe {
+	KMS_PROBE_SAME,		/* connected, and the mode to use is the head's */
+	KMS_PROBE_NEW_MODE,	/* connected, and another mode is due */
+	KMS_PROBE_GONE,		/* nothing connected any more */
+};
+/* After a hotplug event: what the head's connector says now (with the
+ * same width, height and flags as kms_head_init), or -errno. */
+int kms_head_probe(const struct kms_head *head, int width, int height, unsigned flags);
 /* The buffer to draw the next frame into. */
 struct kms_buffer *kms_head_back(struct kms_head *head);
 /* Shows the back buffer; damage in buffer coordinates (n == 0: all). */
