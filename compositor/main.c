@@ -33,12 +33,27 @@
 #include "viewporter.h"
 #include "xdg_shell.h"
 
+static void on_idle_repaint(void *data)
+{
+	struct server *server = data;
+
+	server->repaint_idle = NULL;
+	render_schedule(server);
+}
+
+/*
+ * Repainting waits until the event loop is idle: a request may damage
+ * before and after changing state (a move), and every request of a batch
+ * should land in one frame.
+ */
 void server_damage(struct server *server, const pixman_region32_t *region)
 {
 	if (region)
 		pixman_region32_union(&server->damage, &server->damage,
 				      (pixman_region32_t *)region);
-	render_schedule(server);
+	if (!server->repaint_idle)
+		server->repaint_idle = wl_event_loop_add_idle(server->loop, on_idle_repaint,
+							      server);
 }
 
 bool server_keep_source(struct server *server, struct wl_event_source *source)
@@ -225,6 +240,8 @@ out:
 	for (int i = 0; i < server.nsources; i++)
 		wl_event_source_remove(server.sources[i]);
 	test_control_stop(&server);
+	if (server.repaint_idle)
+		wl_event_source_remove(server.repaint_idle);
 	data_device_destroy(&server);
 	seat_destroy(&server);
 	if (server.output)

@@ -5,7 +5,8 @@
  * a wire. A frame is drawn when the previous one is on screen: frame
  * callbacks follow the head, never a free-running timer.
  */
-#include <time.h>
+#include <math.h>
+#include <stddef.h>
 
 #include "output.h"
 #include "presentation.h"
@@ -14,14 +15,21 @@
 #include "server.h"
 #include "surface.h"
 
-/* Scales the viewport's source rectangle of the buffer to the surface. */
-static void set_viewport_transform(struct surface *s)
+/*
+ * The viewport's source rectangle of the buffer, scaled to the surface: a
+ * view of just those pixels, padded at its edges so that filtering never
+ * blends in what lies outside the rectangle.
+ */
+static pixman_image_t *viewport_image(struct surface *s)
 {
 	const struct viewport_state *v = &s->viewport;
-	double sx = 0, sy = 0, sw = pixman_image_get_width(s->image);
-	double sh = pixman_image_get_height(s->image);
+	int bw = pixman_image_get_width(s->image), bh = pixman_image_get_height(s->image);
+	double sx = 0, sy = 0, sw = bw, sh = bh;
+	int stride = pixman_image_get_stride(s->image);
 	struct pixman_f_transform f;
 	struct pixman_transform t;
+	pixman_image_t *view;
+	int x0, y0, x1, y1;
 
 	if (v->src_w >= 0) {
 		sx = v->src_x;
@@ -29,33 +37,42 @@ static void set_viewport_transform(struct surface *s)
 		sw = v->src_w;
 		sh = v->src_h;
 	}
+	x0 = (int)floor(sx);
+	y0 = (int)floor(sy);
+	x1 = (int)ceil(sx + sw);
+	y1 = (int)ceil(sy + sh);
+	view = pixman_image_create_bits(pixman_image_get_format(s->image), x1 - x0, y1 - y0,
+					(uint32_t *)((char *)pixman_image_get_data(s->image) +
+						     (ptrdiff_t)y0 * stride) + x0, stride);
+	if (!view)
+		return NULL;
 	pixman_f_transform_init_identity(&f);
 	f.m[0][0] = sw / surface_width(s);
 	f.m[1][1] = sh / surface_height(s);
-	f.m[0][2] = sx;
-	f.m[1][2] = sy;
+	f.m[0][2] = sx - x0;
+	f.m[1][2] = sy - y0;
 	pixman_transform_from_pixman_f_transform(&t, &f);
-	pixman_image_set_transform(s->image, &t);
-	pixman_image_set_filter(s->image, PIXMAN_FILTER_BILINEAR, NULL, 0);
+	pixman_image_set_transform(view, &t);
+	pixman_image_set_filter(view, PIXMAN_FILTER_BILINEAR, NULL, 0);
+	pixman_image_set_repeat(view, PIXMAN_REPEAT_PAD);
+	return view;
 }
 
 static void draw_list(struct wl_list *list, pixman_image_t *fb);
 
 static void draw_tree(struct surface *s, pixman_image_t *fb)
 {
-	bool scaled;
+	pixman_image_t *src;
 
 	if (!s->mapped || !s->image)
 		return;
 	draw_list(&s->below, fb);
-	scaled = s->viewport.dst_w > 0 || s->viewport.src_w >= 0;
-	if (scaled)
-		set_viewport_transform(s);
-	pixman_image_composite32(PIXMAN_OP_OVER, s->image, NULL, fb, 0, 0, 0, 0,
-				 s->x, s->y, surface_width(s), surface_height(s));
-	if (scaled) {
-		pixman_image_set_transform(s->image, NULL);
-		pixman_image_set_filter(s->image, PIXMAN_FILTER_NEAREST, NULL, 0);
+	src = s->viewport.dst_w > 0 || s->viewport.src_w >= 0 ? viewport_image(s) :
+	      pixman_image_ref(s->image);
+	if (src) {
+		pixman_image_composite32(PIXMAN_OP_OVER, src, NULL, fb, 0, 0, 0, 0,
+					 s->x, s->y, surface_width(s), surface_height(s));
+		pixman_image_unref(src);
 	}
 	draw_list(&s->above, fb);
 }

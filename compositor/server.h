@@ -30,6 +30,7 @@ struct server {
 	struct wl_list output_resources;	/* wl_output resources */
 	pixman_region32_t damage;	/* output coordinates, not yet repainted */
 	bool frame_pending;		/* committed, not yet on screen */
+	struct wl_event_source *repaint_idle;	/* a repaint is due when idle */
 	uint32_t background;		/* XRGB8888 behind every surface */
 	/* The station's application, restarted whenever it exits. */
 	char **app_argv;
@@ -43,7 +44,7 @@ struct server {
 };
 
 /* Something changed on screen (NULL: only frame callbacks wait): repaint
- * at the next frame. */
+ * once the event loop is idle, or when the frame on its way is shown. */
 void server_damage(struct server *server, const pixman_region32_t *region);
 /* Keeps an event source to remove at exit; false if source is NULL. */
 bool server_keep_source(struct server *server, struct wl_event_source *source);

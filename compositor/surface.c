@@ -300,12 +300,7 @@ static void state_merge(struct surface_state *dst, struct surface_state *src)
 	if (src->viewport.changed)
 		dst->viewport = src->viewport;
 	src->viewport.changed = false;
-	if (src->moved) {
-		dst->moved = true;
-		dst->sx = src->sx;
-		dst->sy = src->sy;
-		src->moved = false;
-	}
+	/* The subsurface position stays pending: the parent's commit applies it. */
 }
 
 static void apply_children(struct wl_list *list);
@@ -315,6 +310,7 @@ static void surface_apply(struct surface *s, struct surface_state *st)
 {
 	bool was_visible = surface_visible(s);
 	int old_w = surface_width(s), old_h = surface_height(s);
+	bool redraw = st->viewport.changed;
 
 	if (st->viewport.changed)
 		s->viewport = st->viewport;
@@ -332,6 +328,8 @@ static void surface_apply(struct surface *s, struct surface_state *st)
 	}
 	if (s->image && !viewporter_validate(s))
 		return;
+	if (redraw)
+		pixman_region32_union_rect(&st->damage, &st->damage, 0, 0, 1u << 15, 1u << 15);
 	if (was_visible && (old_w != surface_width(s) || old_h != surface_height(s) || !s->image)) {
 		pixman_region32_t r;
 

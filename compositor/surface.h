@@ -39,7 +39,7 @@ struct surface_state {
 	struct wl_list frames;		/* wl_callback resources */
 	struct wl_list feedbacks;	/* wp_presentation_feedback resources */
 	struct viewport_state viewport;
-	/* subsurface position, applied with the parent's state */
+	/* pending only: a subsurface position, applied by the parent's commit */
 	bool moved;
 	int32_t sx, sy;
 };
