@@ -218,6 +218,19 @@ const char *config_connector_seat(const struct config *cfg, const char *pci,
 	return NULL;
 }
 
+static int handle_seat_mode(struct config_parse *p, struct seat_config *sc,
+			    const char *value)
+{
+	unsigned w, h;
+	char tail;
+
+	if (sscanf(value, "%ux%u%c", &w, &h, &tail) != 2 || w < 1 || h < 1 ||
+	    w > 16384 || h > 16384)
+		return parse_fail(p, "mode wants WIDTHxHEIGHT (e.g. 1280x720), got '%s'", value);
+	snprintf(sc->mode, sizeof(sc->mode), "%ux%u", w, h);
+	return 1;
+}
+
 static int handle_seat(struct config_parse *p, const char *name,
 		       const char *key, const char *value)
 {
@@ -238,6 +251,8 @@ static int handle_seat(struct config_parse *p, const char *name,
 		return set_string(&sc->application, value) ? 0 : 1;
 	if (!strcmp(key, "env"))
 		return handle_seat_env(p, sc, value);
+	if (!strcmp(key, "mode"))
+		return handle_seat_mode(p, sc, value);
 	if (!strcmp(key, "connector"))
 		return handle_seat_connector(p, sc, value);
 	if (!strcmp(key, "log")) {
@@ -286,6 +301,12 @@ static int finish_parse(struct config_parse *p, int rc, const char *name)
 		return -1;
 	}
 	list_for_each(sc, tmp, &cfg->seats, link) {
+		if (sc->mode[0] && !sc->application) {
+			snprintf(cfg->error, sizeof(cfg->error),
+				 "%s: seat %s: mode applies to an application in seatmux-compositor",
+				 name, sc->name);
+			return -1;
+		}
 		if (sc->command && sc->application) {
 			snprintf(cfg->error, sizeof(cfg->error),
 				 "%s: seat %s has both a command and an application", name,

@@ -17,6 +17,7 @@ struct seat_config {
 	char *user;		/* whom the session runs as */
 	char *command;		/* run with /bin/sh -c */
 	char *application;	/* run inside seatmux-compositor instead */
+	char mode[16];		/* "WxH" for seatmux-compositor, or "" */
 	char *log_path;		/* session stdout and stderr */
 	char *env[CONFIG_MAX_ENV + 1];
 	int nenv;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xf86drmMode.h>
 
 #include "broker.h"
 #include "drm_master.h"
@@ -123,6 +124,24 @@ static int seat_connectors(struct broker *b, struct lease_card *lc,
 	return n;
 }
 
+static bool connector_connected(int fd, uint32_t id)
+{
+	/* The current state only: a probe here could block on a slow head. */
+	drmModeConnector *c = drmModeGetConnectorCurrent(fd, id);
+	bool connected = c && c->connection == DRM_MODE_CONNECTED;
+
+	drmModeFreeConnector(c);
+	return connected;
+}
+
+static void remember_connected(struct lease_card *lc, int i, const uint32_t *ids, int n)
+{
+	lc->leases[i].nconnected = 0;
+	for (int k = 0; k < n && lc->leases[i].nconnected < LEASES_PER_CARD; k++)
+		if (connector_connected(lc->master_fd, ids[k]))
+			lc->leases[i].connected[lc->leases[i].nconnected++] = ids[k];
+}
+
 int leases_grant(struct broker *b, const struct device *card, const char *seat,
 		 uint32_t *lessee_id)
 {
@@ -146,6 +165,7 @@ int leases_grant(struct broker *b, const struct device *card, const char *seat,
 	}
 	lc->leases[lc->nleases].lessee_id = *lessee_id;
 	lc->leases[lc->nleases].objects = leased;
+	remember_connected(lc, lc->nleases, ids, n);
 	lc->nleases++;
 	log_info("%s: lease %u to %s: %d connector(s), %d objects", card->devnode,
 		 *lessee_id, seat, n, leased.count);
@@ -169,6 +189,31 @@ void leases_revoke(struct broker *b, dev_t card, uint32_t lessee_id)
 			log_info("lease %u revoked", lessee_id);
 		lc->leases[i] = lc->leases[--lc->nleases];
 		return;
+	}
+}
+
+/*
+ * Only a monitor that was there and went is a reason: a connector leased
+ * without one (a head lit by force) does not lose its lease for that.
+ */
+void leases_hotplug(struct broker *b, dev_t card)
+{
+	struct lease_card *lc = card_find(b, card);
+
+	if (!lc)
+		return;
+	for (int i = 0; i < lc->nleases; i++) {
+		for (int k = 0; k < lc->leases[i].nconnected; k++) {
+			uint32_t id = lc->leases[i].connected[k];
+
+			if (connector_connected(lc->master_fd, id))
+				continue;
+			log_info("lease %u: connector %u disconnected, revoking",
+				 lc->leases[i].lessee_id, id);
+			leases_revoke(b, card, lc->leases[i].lessee_id);
+			i--;	/* leases_revoke moved the last lease here */
+			break;
+		}
 	}
 }
 

@@ -27,6 +27,9 @@ struct lease_card {
 	struct {
 		uint32_t lessee_id;
 		struct drm_lease_objects objects;
+		/* The connectors with a monitor when the lease was made. */
+		uint32_t connected[LEASES_PER_CARD];
+		int nconnected;
 	} leases[LEASES_PER_CARD];
 };
 
@@ -39,6 +42,9 @@ bool leases_seat_uses(struct broker *b, const struct device *card,
 int leases_grant(struct broker *b, const struct device *card,
 		 const char *seat, uint32_t *lessee_id);
 void leases_revoke(struct broker *b, dev_t card, uint32_t lessee_id);
+/* The card's connectors changed: a lease whose monitor went away is
+ * revoked (its session's compositor loses the head and restarts). */
+void leases_hotplug(struct broker *b, dev_t card);
 /* The card left: drop master and forget its leases. */
 void leases_card_gone(struct broker *b, dev_t card);
 void leases_finish(struct broker *b);

@@ -100,9 +100,15 @@ static void on_device_removed(void *data, struct device *dev)
 	seats_device_removed(data, dev);
 }
 
+static void on_card_hotplug(void *data, struct device *card)
+{
+	leases_hotplug(data, card->devnum);
+}
+
 static const struct devices_listener device_listener = {
 	.added = on_device_added,
 	.removed = on_device_removed,
+	.hotplug = on_card_hotplug,
 };
 
 static enum platform_kind describe_platform(char *text, size_t size)

@@ -160,7 +160,10 @@ static void child_exec(const struct session *s, const struct passwd *pw,
 		_exit(126);
 	if (chdir(pw->pw_dir) < 0 && chdir("/") < 0)
 		_exit(126);
-	if (s->cfg->application)
+	if (s->cfg->application && s->cfg->mode[0])
+		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--mode", s->cfg->mode,
+		       "--", "/bin/sh", "-c", s->cfg->application, (char *)NULL, envp);
+	else if (s->cfg->application)
 		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--", "/bin/sh", "-c",
 		       s->cfg->application, (char *)NULL, envp);
 	else

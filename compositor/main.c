@@ -147,6 +147,15 @@ static void on_output_changed(struct output *output, void *data)
 	render_schedule(server);
 }
 
+/* Without its head the station cannot go on: the session starts anew. */
+static void on_output_lost(struct output *output, void *data)
+{
+	struct server *server = data;
+
+	server->exit_status = 1;
+	wl_display_terminate(server->display);
+}
+
 static int setup_globals(struct server *server)
 {
 	if (wl_display_init_shm(server->display) < 0 ||
@@ -170,6 +179,7 @@ static int setup(struct server *server, const struct options *o)
 		return -1;
 	server->output->frame_done = render_frame_done;
 	server->output->changed = on_output_changed;
+	server->output->lost = on_output_lost;
 	server->output->data = server;
 	if (setup_globals(server) < 0 || input_start(server, server->output->seat) < 0)
 		return -1;
@@ -232,7 +242,7 @@ int main(int argc, char **argv)
 	if (app_start(&server) < 0)
 		goto out;
 	wl_display_run(server.display);
-	rc = 0;
+	rc = server.exit_status;
 	app_stop(&server);
 out:
 	wl_display_destroy_clients(server.display);

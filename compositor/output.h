@@ -33,6 +33,8 @@ struct output {
 	void (*frame_done)(struct output *output, uint64_t usec, uint64_t seq, void *data);
 	/* Set by the compositor: the head changed mode (width and height). */
 	void (*changed)(struct output *output, void *data);
+	/* Set by the compositor: the head is gone for good (a revoked lease). */
+	void (*lost)(struct output *output, void *data);
 	void *data;
 };
 

@@ -171,7 +171,12 @@ static void kms_hotplug(struct kms_output *k)
 {
 	int rc = kms_head_probe(&k->head, k->want_w, k->want_h, k->flags);
 
-	if (rc == KMS_PROBE_GONE && k->live) {
+	if (rc < 0) {
+		/* The connector is no longer ours: seatmuxd revoked the lease. */
+		fprintf(stderr, "seatmux-compositor: %s is gone: %s\n", k->head.name, strerror(-rc));
+		if (k->base.lost)
+			k->base.lost(&k->base, k->base.data);
+	} else if (rc == KMS_PROBE_GONE && k->live) {
 		fprintf(stderr, "seatmux-compositor: %s disconnected\n", k->head.name);
 		kms_head_finish(&k->head);
 		k->live = false;

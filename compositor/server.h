@@ -30,6 +30,7 @@ struct server {
 	struct wl_list output_resources;	/* wl_output resources */
 	pixman_region32_t damage;	/* output coordinates, not yet repainted */
 	bool frame_pending;		/* committed, not yet on screen */
+	int exit_status;
 	struct wl_event_source *repaint_idle;	/* a repaint is due when idle */
 	uint32_t background;		/* XRGB8888 behind every surface */
 	/* The station's application, restarted whenever it exits. */

@@ -31,6 +31,7 @@ static void test_valid(struct test_state *t)
 		"[seat.seat2]\n"
 		"user = station2\n"
 		"application = weston-terminal\n"
+		"mode = 1280x720\n"
 		"[seat.seat1]\n"
 		"user = station1\n"
 		"command = cage -- foot\n"
@@ -48,7 +49,8 @@ static void test_valid(struct test_state *t)
 	CHECK(t, config_seat(&cfg, "seat0") == NULL);
 	sc = config_seat(&cfg, "seat2");
 	CHECK(t, sc && !sc->command && sc->application &&
-		 !strcmp(sc->application, "weston-terminal"));
+		 !strcmp(sc->application, "weston-terminal") && !strcmp(sc->mode, "1280x720"));
+	CHECK(t, !config_seat(&cfg, "seat1")->mode[0]);
 	config_finish(&cfg);
 }
 
@@ -91,6 +93,11 @@ static void test_errors(struct test_state *t)
 		{ "[seat.seat1]\nconnector = 0000:00:08.0/a b\n", "test.conf:2: connector wants PCI-SLOT/NAME (e.g. 0000:01:00.0/HDMI-A-2), got '0000:00:08.0/a b'" },
 		{ "[seat.seat1]\nconnector = 0000:00:08.0/DP-1\n[seat.seat2]\nconnector = 0000:00:08.0/DP-1\n",
 		  "test.conf:4: connector 0000:00:08.0/DP-1 is given to seat1 already" },
+		{ "[seat.seat1]\nmode = 1280\n", "test.conf:2: mode wants WIDTHxHEIGHT (e.g. 1280x720), got '1280'" },
+		{ "[seat.seat1]\nmode = 0x720\n", "test.conf:2: mode wants WIDTHxHEIGHT (e.g. 1280x720), got '0x720'" },
+		{ "[seat.seat1]\nmode = 1280x720@60\n", "test.conf:2: mode wants WIDTHxHEIGHT (e.g. 1280x720), got '1280x720@60'" },
+		{ "[seat.seat1]\nuser = a\ncommand = cage\nmode = 800x600\n",
+		  "test.conf: seat seat1: mode applies to an application in seatmux-compositor" },
 		/* The first error is the one reported. */
 		{ "[broker]\na = 1\nb = 2\n", "test.conf:2: unknown key 'a' in [broker]" },
 	};
