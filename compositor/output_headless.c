@@ -1,7 +1,9 @@
 /*
- * A head without a device: a pixman image and a timer at the refresh rate
- * standing in for vblank. The timer runs only while a frame is pending,
- * like a page flip, so nothing ticks when nothing changes.
+ * A head without a device: a pixman image and a timer standing in for
+ * vblank. Like a real head it refreshes at fixed times (every period since
+ * it started), and a committed frame is shown at the next of them; the
+ * timer runs only while a frame is pending, so nothing ticks when nothing
+ * changes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,17 @@ struct headless {
 	pixman_image_t *image;
 	struct wl_event_source *vblank;
 	uint64_t seq;
+	uint64_t epoch_us;		/* the first refresh */
+	uint64_t shown_us;		/* the refresh the pending frame waits for */
 };
+
+static uint64_t now_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+}
 
 static pixman_image_t *headless_begin(struct output *output)
 {
@@ -27,20 +39,23 @@ static pixman_image_t *headless_begin(struct output *output)
 static int headless_commit(struct output *output, const pixman_region32_t *damage)
 {
 	struct headless *h = (struct headless *)output;
-	int period_ms = 1000000 / output->refresh_mhz;
+	uint64_t period = 1000000000u / (uint64_t)output->refresh_mhz;
+	uint64_t now = now_us();
+	uint64_t n = (now - h->epoch_us) / period + 1;
 
-	return wl_event_source_timer_update(h->vblank, period_ms > 0 ? period_ms : 1);
+	h->shown_us = h->epoch_us + n * period;
+	h->seq = n;
+	/* The timer has milliseconds: wake at or just after the refresh. */
+	return wl_event_source_timer_update(h->vblank,
+					    (int)((h->shown_us - now + 999) / 1000));
 }
 
 static int headless_vblank(void *data)
 {
 	struct headless *h = data;
-	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (h->base.frame_done)
-		h->base.frame_done(&h->base, (uint64_t)now.tv_sec * 1000000u +
-				   (uint64_t)now.tv_nsec / 1000u, ++h->seq, h->base.data);
+		h->base.frame_done(&h->base, h->shown_us, h->seq, h->base.data);
 	return 0;
 }
 
@@ -70,6 +85,7 @@ struct output *output_headless_create(struct wl_event_loop *loop, int width,
 	h->base.width = width;
 	h->base.height = height;
 	h->base.refresh_mhz = refresh_mhz;
+	h->epoch_us = now_us();
 	h->image = pixman_image_create_bits(PIXMAN_x8r8g8b8, width, height, NULL, 0);
 	h->vblank = wl_event_loop_add_timer(loop, headless_vblank, h);
 	if (!h->image || !h->vblank) {

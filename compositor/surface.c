@@ -25,6 +25,8 @@ static void state_init(struct surface_state *st)
 	pixman_region32_init(&st->buffer_damage);
 	wl_list_init(&st->frames);
 	wl_list_init(&st->feedbacks);
+	st->viewport.src_w = -1;
+	st->viewport.dst_w = st->viewport.dst_h = -1;
 }
 
 static void free_callbacks(struct wl_list *list)
@@ -274,7 +276,8 @@ static void take_pending_buffer(struct surface *s, pixman_image_t **image)
 	}
 	pixman_region32_init(&copy);
 	pixman_region32_union(&copy, &s->pending.damage, &s->pending.buffer_damage);
-	if (viewport_active(&s->viewport) || viewport_active(&s->pending.viewport))
+	if (viewport_active(&s->viewport) ||
+	    (s->pending.viewport.changed && viewport_active(&s->pending.viewport)))
 		pixman_region32_union_rect(&copy, &copy, 0, 0, 1u << 15, 1u << 15);
 	if (!copy_buffer(image, buffer, &copy))
 		wl_resource_post_error(s->resource, WL_SURFACE_ERROR_INVALID_SIZE,
@@ -610,7 +613,7 @@ static void create_surface(struct wl_client *client, struct wl_resource *resourc
 	state_init(&s->pending);
 	state_init(&s->cached);
 	s->viewport.src_w = -1;
-	s->viewport.dst_w = -1;
+	s->viewport.dst_w = s->viewport.dst_h = -1;
 	wl_list_init(&s->frames);
 	wl_list_init(&s->feedbacks);
 	wl_list_init(&s->below);

@@ -5,7 +5,10 @@ driven atomically, one through the legacy API) and a virtio-gpu head, each
 its own seat (simple-heads' udev rules). seatmuxd runs seatmux-compositor
 with the test client on each: every head shows its own seat's client,
 animating, keys and pointer motion reach only their own seat's client,
-and a killed client is brought back by the compositor.
+a killed client is brought back by the compositor, seat2's configured
+mode is the one on its head, and unplugging and replugging seat0's monitor
+(the connector's sysfs status: a real hotplug event) turns seat0's head off
+and on again with the client still there.
 """
 
 import time
@@ -25,6 +28,7 @@ DEVICES = [
     dev("virtio-mouse-pci", id="mouse2", addr=0x0d, display="head2"),
 ]
 SEATS = {"seat0": "head0", "seat1": "head1", "seat2": "head2"}
+STATUS = "/sys/bus/pci/devices/0000:00:08.0/drm/card*/card*-*-1/status"
 
 
 def run(t):
@@ -39,6 +43,11 @@ def run(t):
         t.check("seat1's compositor took the legacy path", "(legacy)" in m.run(
             "cat /run/seat1.session.log")[1], out)
         time.sleep(2)
+        shot = m.screendump("head2", 0)
+        t.check("seat2's head runs in its configured mode, 640x480",
+                (shot.width, shot.height) == (640, 480), "%dx%d" % (shot.width, shot.height))
+        rc, out = m.run("grep -h '^resize\\|^ready' %s" % event_log("seat2"))
+        t.check("and its client was configured to that size", "width=640 height=480" in out, out)
         for seat, head in SEATS.items():
             shot = m.screendump(head, 0)
             own = shot.fraction_near(COLOR[seat], tolerance=24)
@@ -77,3 +86,17 @@ def run(t):
         time.sleep(2)
         own = m.screendump("head0", 0).fraction_near(COLOR["seat0"], tolerance=24)
         t.check("head0 shows seat0's client again", own > 0.85, "%.0f%%" % (own * 100))
+
+        # Hotplug: seat0's monitor goes and comes back.
+        m.run("echo off > %s" % STATUS, check=True)
+        ok = attempt(lambda: m.wait_until("grep -q 'disconnected' /run/seat0.session.log", 20))
+        t.check("the compositor sees seat0's monitor unplugged", ok,
+                m.run("tail -n 3 /run/seat0.session.log")[1])
+        m.run("echo detect > %s" % STATUS, check=True)
+        ok = attempt(lambda: m.wait_until("grep -q 'connected, ' /run/seat0.session.log", 20))
+        t.check("and plugged back, lights the head again", ok,
+                m.run("tail -n 3 /run/seat0.session.log")[1])
+        time.sleep(2)
+        own = m.screendump("head0", 0).fraction_near(COLOR["seat0"], tolerance=24)
+        t.check("head0 shows seat0's client after the replug", own > 0.85, "%.0f%%" % (own * 100))
+        animating(t, m, "head0", "and it animates again")

@@ -1,24 +1,47 @@
 """seatmux-compositor on DRM leases: one GPU, two stations.
 
 The card and rules of one-gpu-two-seats (its second connector is seat1's),
-with seatmux-compositor and the test client on both seats. Debian's cage
-cannot run on a lease (wlroots 0.15 reopens the card by path); ours uses
-the lease fd it gets from seatmuxd.
+with seatmux-compositor and the test client on both seats, and a keyboard
+and a mouse per seat. Debian's cage cannot run on a lease (wlroots 0.15
+reopens the card by path); ours uses the lease fd it gets from seatmuxd.
+Input stays on its seat; unplugging seat0's monitor (the connector's
+sysfs status, which the kernel turns into a real hotplug event) revokes
+seat0's lease while seat1 draws on, and plugging it back gives seat0's
+new session a new lease.
 """
 
+import re
 import time
 
 from harness import dev
-from stations import attempt, animating, shows, wait_ready
+from stations import attempt, event_log, shows, wait_ready
 
-TIMEOUT = 240
+TIMEOUT = 300
 OVERLAYS = ["one-gpu-two-seats-overlay", "compositor-lease-overlay"]
 
 DEVICES = [
     dev("virtio-gpu-pci", id="head0", addr=0x08, max_outputs=2, xres=800, yres=600),
     dev("virtio-keyboard-pci", id="kbd0", addr=0x0a, display="head0", head=0),
     dev("virtio-keyboard-pci", id="kbd1", addr=0x0b, display="head0", head=1),
+    dev("virtio-mouse-pci", id="mouse0", addr=0x0c, display="head0", head=0),
+    dev("virtio-mouse-pci", id="mouse1", addr=0x0d, display="head0", head=1),
 ]
+STATUS = "/sys/bus/pci/devices/0000:00:08.0/drm/card*/card*-Virtual-1/status"
+
+
+def leases(m):
+    return int(m.run("journalctl -u seatmuxd | grep -c 'a lease of its connectors'")[1].strip() or 0)
+
+
+def count(m, seat, pattern):
+    rc, out = m.run("grep -c '%s' %s 2>/dev/null || true" % (pattern, event_log(seat)))
+    return int(out.strip() or 0)
+
+
+def changing(m, head):
+    a = m.screendump("head0", head)
+    time.sleep(1.5)
+    return a.pixels != m.screendump("head0", head).pixels
 
 
 def run(t):
@@ -28,9 +51,44 @@ def run(t):
         if not t.check("a compositor runs on each seat's lease", ok,
                        m.run("journalctl -u seatmuxd | tail -n 8; tail -n 5 /run/seat*.session.log")[1]):
             return
-        rc, out = m.run("journalctl -u seatmuxd | grep -c 'a lease of its connectors'")
-        t.check("both compositors got leases of the one card", out.strip() == "2", out)
+        t.check("both compositors got leases of the one card", leases(m) == 2, leases(m))
         time.sleep(2)
         shows(t, m.screendump("head0", 0), "seat0", "connector 1 shows seat0's client")
         shows(t, m.screendump("head0", 1), "seat1", "connector 2 shows seat1's client")
-        animating(t, m, "head0", "connector 1 animates")
+        t.check("connector 1 animates", changing(m, 0))
+
+        # Input isolation, as in two-stations, on one card.
+        m.send_key("kbd1", "a")
+        ok = attempt(lambda: m.wait_until("grep -q '^key key=30 state=pressed' %s"
+                                          % event_log("seat1"), 20))
+        t.check("seat1's keyboard reaches seat1's client", ok)
+        t.check("and not seat0's", count(m, "seat0", "^key key=") == 0)
+        m.send_key("kbd0", "b")
+        ok = attempt(lambda: m.wait_until("grep -q '^key key=48 state=pressed' %s"
+                                          % event_log("seat0"), 20))
+        t.check("seat0's keyboard reaches seat0's client, not seat1's",
+                ok and count(m, "seat1", "^key key=48") == 0)
+        for _ in range(3):
+            m.move_rel("mouse1", 25, 15)
+        ok = attempt(lambda: m.wait_until("grep -q '^motion' %s" % event_log("seat1"), 20))
+        t.check("seat1's mouse moves seat1's pointer only",
+                ok and count(m, "seat0", "^motion") == 0,
+                m.run("grep -v '^frame' %s | tail -n 3" % event_log("seat1"))[1])
+
+        # seat0's monitor goes away: its lease is revoked, seat1 draws on.
+        m.run("echo off > %s" % STATUS, check=True)
+        ok = attempt(lambda: m.wait_until(
+            "journalctl -u seatmuxd | grep -q 'disconnected, revoking'", 30))
+        t.check("unplugging seat0's monitor revokes seat0's lease", ok,
+                m.run("journalctl -u seatmuxd | tail -n 6")[1])
+        t.check("seat1 keeps drawing on the same card", changing(m, 1))
+        before = leases(m)
+        m.run("echo detect > %s" % STATUS, check=True)
+        ok = attempt(lambda: wait_ready(m, "seat0", count=2, timeout=90))
+        t.check("plugged back, seat0's new session runs with a new lease",
+                ok and leases(m) > before,
+                m.run("tail -n 4 /run/seat0.session.log; journalctl -u seatmuxd | tail -n 4")[1])
+        time.sleep(2)
+        shows(t, m.screendump("head0", 0), "seat0", "connector 1 shows seat0's client again")
+        t.check("and seat1's lease was never touched",
+                not re.search(r"seat1.*revok", m.run("journalctl -u seatmuxd")[1]) and changing(m, 1))
