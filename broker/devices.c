@@ -217,16 +217,18 @@ static void device_change(struct devices *devs, struct udev_device *ud)
 	struct device *old = find_syspath(devs, udev_device_get_syspath(ud));
 	struct device *now = device_from_udev(devs, ud);
 
-	const char *hotplug = udev_device_get_property_value(ud, "HOTPLUG");
-
 	if (old && now && !strcmp(old->seat, now->seat) &&
 	    old->master == now->master) {
 		if (strcmp(old->description, now->description))
 			log_info("%s: %s", old->devnode, now->description);
 		memcpy(old->description, now->description, sizeof(old->description));
 		free(now);
-		if (old->kind == DEVICE_DRM_CARD && hotplug && !strcmp(hotplug, "1") &&
-		    devs->listener && devs->listener->hotplug)
+		/*
+		 * Any change of a card may be a monitor come or gone (HOTPLUG=1
+		 * from the kernel, or a change announced by udevadm trigger):
+		 * the listener looks at the connectors themselves.
+		 */
+		if (old->kind == DEVICE_DRM_CARD && devs->listener && devs->listener->hotplug)
 			devs->listener->hotplug(devs->data, old);
 		return;
 	}

@@ -31,7 +31,7 @@ struct devices_listener {
 	void (*added)(void *data, struct device *dev);
 	/* Called before dev is freed. */
 	void (*removed)(void *data, struct device *dev);
-	/* A card's connectors changed (udev's HOTPLUG=1 change event). */
+	/* A card changed: its connectors may have (a change event). */
 	void (*hotplug)(void *data, struct device *card);
 };
 

@@ -81,11 +81,14 @@ static void handle_axis(struct input *in, struct libinput_event_pointer *e)
 
 static void handle_event(struct input *in, struct libinput_event *ev)
 {
-	struct libinput_event_pointer *p = libinput_event_get_pointer_event(ev);
+	enum libinput_event_type type = libinput_event_get_type(ev);
+	struct libinput_event_pointer *p = NULL;
 	struct libinput_event_keyboard *k;
 	struct output *o = in->server->output;
 
-	switch (libinput_event_get_type(ev)) {
+	if (type >= LIBINPUT_EVENT_POINTER_MOTION && type <= LIBINPUT_EVENT_POINTER_AXIS)
+		p = libinput_event_get_pointer_event(ev);
+	switch (type) {
 	case LIBINPUT_EVENT_KEYBOARD_KEY:
 		k = libinput_event_get_keyboard_event(ev);
 		seat_key(in->server, (uint32_t)libinput_event_keyboard_get_time(k),

@@ -6,7 +6,7 @@
  * the previous one's: two buffers) and presents only this frame's damage,
  * which the kernel passes on as FB_DAMAGE_CLIPS or dirty rectangles.
  *
- * udev's hotplug events for the card make the head look again: a monitor
+ * udev's change events for the card (the kernel's HOTPLUG=1) make the head look again: a monitor
  * unplugged stops the frames, one plugged in (or a new preferred mode)
  * brings the head back in the mode due, and the compositor hears of a
  * new size through output->changed.
@@ -38,6 +38,7 @@ struct kms_output {
 	unsigned flags;			/* drivers/drm/kms.h */
 	int want_w, want_h;		/* a configured mode, or 0 */
 	bool live;			/* the head has a mode and buffers */
+	bool forced;			/* lit by --force: no monitor at start */
 	dev_t card;
 	struct udev *udev;
 	struct udev_monitor *monitor;
@@ -169,7 +170,10 @@ static int kms_relight(struct kms_output *k)
 
 static void kms_hotplug(struct kms_output *k)
 {
-	int rc = kms_head_probe(&k->head, k->want_w, k->want_h, k->flags);
+	/* --force is for a head without a monitor from the start; one that
+	 * had a monitor goes dark when it is unplugged. */
+	unsigned flags = k->forced ? k->flags : k->flags & ~KMS_FORCE_CONNECTED;
+	int rc = kms_head_probe(&k->head, k->want_w, k->want_h, flags);
 
 	if (rc < 0) {
 		/* The connector is no longer ours: seatmuxd revoked the lease. */
@@ -197,12 +201,13 @@ static int on_udev(int fd, uint32_t mask, void *data)
 {
 	struct kms_output *k = data;
 	struct udev_device *d = udev_monitor_receive_device(k->monitor);
-	const char *hotplug;
+	const char *action;
 
 	if (!d)
 		return 0;
-	hotplug = udev_device_get_property_value(d, "HOTPLUG");
-	if (udev_device_get_devnum(d) == k->card && hotplug && !strcmp(hotplug, "1"))
+	/* HOTPLUG=1 from the kernel, or any change: the probe tells. */
+	action = udev_device_get_action(d);
+	if (udev_device_get_devnum(d) == k->card && action && !strcmp(action, "change"))
 		kms_hotplug(k);
 	udev_device_unref(d);
 	return 0;
@@ -350,6 +355,8 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 		goto err;
 	}
 	k->base.seat = k->seat;
+	k->forced = (k->flags & KMS_FORCE_CONNECTED) &&
+		    kms_head_probe(&k->head, k->want_w, k->want_h, 0) == KMS_PROBE_GONE;
 	kms_head_finish(&k->head);	/* open_head found it; relight sizes it all */
 	rc = kms_relight(k);
 	if (rc < 0) {

@@ -75,3 +75,16 @@ def animating(t, m, head, what, gap=1.5):
     time.sleep(gap)
     b = m.screendump(head, 0)
     return t.check(what, a.pixels != b.pixels, "two screendumps %.1f s apart are identical" % gap)
+
+
+def connector_status(m, pci, connector, value):
+    """Writes the kernel's connector status override ("off", "on",
+    "detect"), as when a monitor is unplugged or plugged in; connector like
+    "Virtual-1", or "*" for a card with one connector. Drivers that poll
+    their connectors (bochs) send the hotplug uevent themselves; virtio-gpu
+    waits for the host, so the card's change event is announced with
+    udevadm trigger, which is what udev would pass on."""
+    m.run("for f in /sys/bus/pci/devices/%s/drm/card*/card*-%s/status; do "
+          "echo %s > $f || exit 1; done; "
+          "udevadm trigger --action=change /sys/bus/pci/devices/%s/drm/card*"
+          % (pci, connector, value, pci), check=True)

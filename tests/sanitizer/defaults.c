@@ -1,0 +1,14 @@
+/*
+ * Linked into every executable of an AddressSanitizer build (the test
+ * builds). ASan keeps freed memory in a quarantine of up to 256 MB per
+ * process to catch use after free; a compositor freeing a few KB a frame
+ * fills it within minutes, and a 1 GB QEMU guest running several stations
+ * under ASan then meets the OOM killer. 8 MB still catches the uses
+ * after free that matter here (within many frames of the free).
+ */
+const char *__asan_default_options(void);
+
+const char *__asan_default_options(void)
+{
+	return "quarantine_size_mb=8";
+}
