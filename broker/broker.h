@@ -16,6 +16,7 @@ struct broker {
 	struct loop *loop;
 	struct devices devices;
 	enum platform_kind platform;
+	bool physical_heads;		/* stations on the machine's own heads */
 	struct console console;
 	struct list seats;
 	struct list lease_cards;	/* struct lease_card: split cards */

@@ -19,6 +19,7 @@ void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->platform = strdup("auto");
+	cfg->physical_heads = -1;
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->console = true;
 	cfg->socket_dir = strdup(SEATMUX_RUNDIR);
@@ -122,6 +123,17 @@ static int handle_broker(struct config_parse *p, const char *key,
 	if (!strcmp(key, "log-level")) {
 		if (log_parse_level(value, &cfg->log_level))
 			return parse_fail(p, "unknown log-level '%s'", value);
+		return 1;
+	}
+	if (!strcmp(key, "physical-heads")) {
+		bool yes;
+
+		if (!strcmp(value, "auto"))
+			cfg->physical_heads = -1;
+		else if (parse_bool(value, &yes) == 0)
+			cfg->physical_heads = yes;
+		else
+			return parse_fail(p, "physical-heads takes auto, yes or no, not '%s'", value);
 		return 1;
 	}
 	if (!strcmp(key, "console")) {

@@ -31,6 +31,7 @@ struct config {
 	char *platform;		/* "auto" or a platform_name() */
 	enum log_level log_level;
 	bool console;		/* keep the VT off seat0's head and keyboard */
+	int physical_heads;	/* 1 yes, 0 no, -1 auto (not under Hyper-V) */
 	char *socket_dir;
 	struct list seats;
 	char error[512];	/* "file:line: what" after a failed load */

@@ -118,6 +118,20 @@ static const char *configured_seat(struct devices *devs, struct udev_device *ud,
 	return config_connector_seat(devs->cfg, slot, seat_rules_connector_name(sysname));
 }
 
+/* Cards of evdi (and their connectors) are the virtual heads of RDP and
+ * USB/IP stations; every other card is a physical head. */
+static bool on_virtual_card(struct udev_device *ud)
+{
+	const char *driver;
+
+	for (; ud; ud = udev_device_get_parent(ud)) {
+		driver = udev_device_get_driver(ud);
+		if (driver && !strcmp(driver, "evdi"))
+			return true;
+	}
+	return false;
+}
+
 static struct device *device_from_udev(struct devices *devs,
 				       struct udev_device *ud)
 {
@@ -147,6 +161,8 @@ static struct device *device_from_udev(struct devices *devs,
 		return NULL;
 	dev->kind = res.kind;
 	dev->master = res.master;
+	dev->virtual_head = (res.kind == DEVICE_DRM_CARD || res.kind == DEVICE_DRM_CONNECTOR) &&
+			    on_virtual_card(ud);
 	dev->devnum = udev_device_get_devnum(ud);
 	snprintf(dev->seat, sizeof(dev->seat), "%s", res.seat);
 	snprintf(dev->sysname, sizeof(dev->sysname), "%s", in.sysname);

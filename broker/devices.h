@@ -25,6 +25,8 @@ struct device {
 	char parent[256];	/* matches a render node to its card */
 	char connector[32];	/* a connector's name, e.g. "Virtual-2" */
 	char description[160];	/* input name, or a card's connectors */
+	/* A head seatmux made (an evdi card), not a physical one. */
+	bool virtual_head;
 };
 
 struct devices_listener {

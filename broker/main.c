@@ -142,6 +142,21 @@ static int detect_platform(struct broker *b)
 	return 0;
 }
 
+/*
+ * In a Hyper-V guest (or any VM the configuration calls virtual) the
+ * heads QEMU or Hyper-V emulate are the VM's console, not stations:
+ * stations come over the network there. Elsewhere heads are stations.
+ */
+static void choose_heads(struct broker *b)
+{
+	bool vm_console = b->platform == PLATFORM_HYPERV || b->platform == PLATFORM_OTHER_VM;
+
+	b->physical_heads = b->cfg.physical_heads >= 0 ? b->cfg.physical_heads : !vm_console;
+	log_info("physical heads: %s (%s)", b->physical_heads ? "stations" : "left alone",
+		 b->cfg.physical_heads >= 0 ? "as configured" :
+		 vm_console ? "virtual machine console" : "platform default");
+}
+
 static int signals_setup(struct broker *b)
 {
 	sigset_t mask;
@@ -171,6 +186,7 @@ static int broker_run(struct broker *b)
 	}
 	if (detect_platform(b) < 0)
 		goto out;
+	choose_heads(b);
 	if (b->cfg.console) {
 		int err = console_take(&b->console);
 

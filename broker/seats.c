@@ -138,11 +138,22 @@ static bool is_head(const struct device *dev)
 	return dev->master || (dev->kind == DEVICE_DRM_CONNECTOR && dev->seat[0]);
 }
 
+/* Physical heads make no station where the policy says so (a VM console). */
+static bool head_allowed(struct broker *b, const struct device *dev)
+{
+	if (b->physical_heads || dev->virtual_head)
+		return true;
+	log_info("%s: head left alone: physical heads are no stations on %s "
+		 "(physical-heads = yes in [broker] changes that)",
+		 dev->devnode[0] ? dev->devnode : dev->sysname, platform_name(b->platform));
+	return false;
+}
+
 void seats_device_added(struct broker *b, struct device *dev)
 {
 	struct seat *seat;
 
-	if (!is_head(dev))
+	if (!is_head(dev) || !head_allowed(b, dev))
 		return;
 	seat = seats_find(b, dev->seat);
 	if (!seat) {
@@ -170,8 +181,8 @@ void seats_device_removed(struct broker *b, struct device *dev)
 				client_device_gone(c, dev->devnum);
 	if (dev->kind == DEVICE_DRM_CARD)
 		leases_card_gone(b, dev->devnum);
-	if (!is_head(dev))
-		return;
+	if (!is_head(dev) || (!b->physical_heads && !dev->virtual_head))
+		return;		/* never counted */
 	seat = seats_find(b, dev->seat);
 	if (!seat || --seat->masters > 0)
 		return;

@@ -27,6 +27,7 @@ static void test_valid(struct test_state *t)
 		"platform = hyperv\n"
 		"log-level = debug\n"
 		"console = no\n"
+		"physical-heads = no\n"
 		"; a comment\n"
 		"[seat.seat2]\n"
 		"user = station2\n"
@@ -41,6 +42,7 @@ static void test_valid(struct test_state *t)
 		"restart-max-delay = 5\n"), ""));
 	CHECK(t, !strcmp(cfg.platform, "hyperv"));
 	CHECK(t, cfg.log_level == LOG_LVL_DEBUG && !cfg.console);
+	CHECK(t, cfg.physical_heads == 0);
 	sc = config_seat(&cfg, "seat1");
 	CHECK(t, sc && !strcmp(sc->user, "station1"));
 	CHECK(t, sc && !strcmp(sc->command, "cage -- foot"));
@@ -61,6 +63,7 @@ static void test_defaults(struct test_state *t)
 	config_init(&cfg);
 	CHECK(t, !strcmp(load(&cfg, ""), ""));
 	CHECK(t, !strcmp(cfg.platform, "auto") && cfg.console);
+	CHECK(t, cfg.physical_heads == -1);
 	CHECK(t, cfg.log_level == LOG_LVL_INFO);
 	CHECK(t, list_empty(&cfg.seats));
 	config_finish(&cfg);
@@ -78,6 +81,7 @@ static void test_errors(struct test_state *t)
 		{ "\n\n[seat.station1]\nuser = a\n", "test.conf:4: invalid seat name 'station1'" },
 		{ "[broker]\nlog-level = loud\n", "test.conf:2: unknown log-level 'loud'" },
 		{ "[broker]\nconsole = maybe\n", "test.conf:2: console takes yes or no, not 'maybe'" },
+		{ "[broker]\nphysical-heads = some\n", "test.conf:2: physical-heads takes auto, yes or no, not 'some'" },
 		{ "[broker]\nsocket-dir = run/x\n", "test.conf:2: socket-dir must be absolute: run/x" },
 		{ "[seat.seat1]\nlog = seat1.log\n", "test.conf:2: log must be an absolute path: seat1.log" },
 		{ "[seat.seat1]\nenv = NOVALUE\n", "test.conf:2: env wants NAME=value, got 'NOVALUE'" },

@@ -2,15 +2,18 @@
 reported with file and line and stop nothing else.
 
 The guest carries Hyper-V's DMI identity, as QEMU can present it
-(-smbios type=1); seatmuxd must detect Hyper-V. Then the platform is
-overridden in the configuration, and a broken configuration is refused.
+(-smbios type=1), and two emulated heads (virtio-gpu and bochs); seatmuxd
+must detect Hyper-V and build no station on those heads, saying why for
+each. physical-heads = yes overrides that, the platform can be
+overridden too, and a broken configuration is refused.
 """
 
 from harness import dev
+from stations import attempt
 
 TIMEOUT = 180
 HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
-DEVICES = [dev("virtio-gpu-pci", id="head0", addr=0x08)]
+DEVICES = [dev("virtio-gpu-pci", id="head0", addr=0x08), dev("bochs-display", id="head1", addr=0x09)]
 CONF = "/etc/seatmux/seatmux.conf"
 
 
@@ -33,6 +36,19 @@ def run(t):
         t.check("seatmuxd comes up", active(m))
         t.check("seatmuxd logs the detected platform at start",
                 journal_has(m, "platform: hyperv (cpuid"), m.run("journalctl -u seatmuxd | head")[1])
+        rc, out = m.run("journalctl -b -u seatmuxd --no-pager")
+        left = [l for l in out.splitlines() if "head left alone" in l]
+        t.check("under Hyper-V both emulated heads are left alone, each with the reason",
+                len(left) == 2 and all("physical heads are no stations on hyperv" in l for l in left),
+                out[-600:])
+        t.check("and no seat is built on them", "seat up" not in out, out[-300:])
+
+        m.run("mkdir -p /etc/seatmux && printf '[broker]\\nphysical-heads = yes\\n' > %s && "
+              "systemctl restart seatmuxd" % CONF, check=True)
+        t.check("physical-heads = yes makes them stations again",
+                active(m) and attempt(lambda: m.wait_until("journalctl -b -u seatmuxd --no-pager | "
+                                                           "grep -q 'seat0: seat up'", 20)),
+                m.run("journalctl -u seatmuxd | tail -n 5")[1])
 
         m.run("mkdir -p /etc/seatmux && printf '[broker]\\nplatform = bare-metal\\n' > %s && "
               "systemctl restart seatmuxd" % CONF, check=True)
