@@ -65,13 +65,15 @@ t0=$(date +%s.%N)
 kdir=$(sh "$repo/tools/fetch-kernel.sh")
 kver=$(ls "$kdir/lib/modules")
 [ -n "$kver" ] || die "no kernel modules in $kdir"
+# evdi (virtual heads) is built for that kernel, as dkms would on a target.
+evdi=$(sh "$repo/tools/fetch-evdi.sh" "$kver") || die "cannot build evdi for $kver"
 
 # Packages copied whole (minus documentation and the like). Libraries they
 # link are found by ldd, so only packages whose files are data, dlopen'd or
 # executables need naming here.
 pkgs=(
 	systemd libsystemd-shared udev kmod
-	cage libseat1 libwlroots10 weston
+	cage libseat1 libwlroots10 weston libevdi0
 	xkb-data libinput-bin libwacom-common
 	libpam-modules libpam-modules-bin
 	fontconfig-config fonts-dejavu-core
@@ -92,16 +94,18 @@ modules=(
 	usbhid hid_generic xhci_pci xhci_hcd ehci_pci ehci_hcd uhci_hcd ohci_pci
 	vhci_hcd usbip_host
 	hyperv_keyboard hid_hyperv
+	drm drm_kms_helper usbcore	# what evdi (added below) needs
 )
 # Loaded at boot whether or not hardware asks for them: devices that have
 # no modalias (uinput, vhci) and the virtio drivers, so that the first
 # devices exist as early as possible. Everything else (bochs, udl, usb,
 # hyperv) is loaded by udev from the device's modalias.
-modules_load=(evdev uinput vhci_hcd virtio_pci virtio_gpu virtio_input)
+modules_load=(evdev uinput vhci_hcd virtio_pci virtio_gpu virtio_input evdi)
 
 key=$(
 	{
 		echo "kernel $kdir"
+		echo "evdi $(sha256sum <"$evdi")"
 		dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort
 		cd "$here" && find build-image.sh image -type f -print0 | LC_ALL=C sort -z |
 			xargs -0 sha256sum
@@ -265,6 +269,8 @@ build_base() {
 	(cd "$mdir" && cpio -pdm --quiet "$root/usr/lib/modules/$kver" <"$root.mods")
 	rm -f "$root.mods"
 	cp "$mdir"/modules.{order,builtin,builtin.modinfo} "$root/usr/lib/modules/$kver/"
+	mkdir -p "$root/usr/lib/modules/$kver/updates"
+	cp "$evdi" "$root/usr/lib/modules/$kver/updates/evdi.ko"
 	depmod -b "$root" "$kver"
 	mkdir -p "$root/etc/modules-load.d"
 	printf '%s\n' "# seatmux test image: see tests/qemu/build-image.sh" "${modules_load[@]}" \

@@ -1,0 +1,43 @@
+/*
+ * A virtual head: an evdi device standing for a remote screen (an RDP
+ * client, a USB/IP zero client). To the seat's session it is an ordinary
+ * KMS card whose monitor announces the requested size; to whoever opened
+ * it here (the station's sink) it is a source of damaged rectangles of
+ * the frames that session shows.
+ */
+#ifndef SEATMUX_VHEAD_H
+#define SEATMUX_VHEAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VHEAD_MAX_RECTS 16
+
+struct vhead_rect {
+	int x1, y1, x2, y2;	/* x2, y2 exclusive */
+};
+
+struct vhead;
+
+struct vhead_listener {
+	/* The session set a mode (0x0: it turned the head off). */
+	void (*mode)(struct vhead *vh, int width, int height, void *data);
+	/* New pixels in vhead_pixels(), where rects say (n == 0: nothing). */
+	void (*frame)(struct vhead *vh, const struct vhead_rect *rects, int n, void *data);
+};
+
+/* A new evdi device (or a free one), connected as a monitor of
+ * width x height named name. NULL with errno set. Needs root (evdi's
+ * sysfs add). */
+struct vhead *vhead_open(int width, int height, const char *name,
+			 const struct vhead_listener *l, void *data);
+void vhead_close(struct vhead *vh);
+/* The fd to poll; vhead_dispatch when it is readable. */
+int vhead_fd(const struct vhead *vh);
+void vhead_dispatch(struct vhead *vh);
+/* The last frame grabbed, XRGB8888, and its stride in bytes. */
+const uint32_t *vhead_pixels(const struct vhead *vh, int *width, int *height, int *stride);
+/* The card the session gets ("/dev/dri/cardN"), or "" if unknown. */
+const char *vhead_card(const struct vhead *vh);
+
+#endif
