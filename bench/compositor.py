@@ -252,8 +252,8 @@ def print_ratios(results):
         cpu = ratio(ours["cpu_ms"], theirs["cpu_ms"])
         met = "met" if fps >= 1 and cpu <= 1 else "not met"
         print(f"{workload:<16} {fps:>9.2f}   {cpu:>15.2f}   {met}")
-    print("# fps follows each headless backend's stand-in for vblank, not CPU:"
-          " seatmux waits 16 ms\n# after each commit, weston repaints"
+    print("# fps follows each headless backend's stand-in for vblank, not CPU: seatmux"
+          " refreshes every\n# 16.67 ms like a head, weston repaints"
           " 16 ms + (16.7 - 7) ms apart (~39 fps); compare cpu ms/frame.")
     peaks = [r["rss_mb"] for (w, n), r in results.items() if n == "seatmux" and r]
     if peaks:
