@@ -250,6 +250,12 @@ static int open_for_seat(struct client *c, const char *real, dev_t devnum,
 	struct broker *b = c->seat->broker;
 	struct device *card = devices_find(&b->devices, devnum);
 
+	/* A VM's console head is no station's, whatever seat udev says. */
+	if (kind == DEVICE_DRM_CARD && card && !b->physical_heads && !card->virtual_head) {
+		log_warn("%s: pid %d asked for %s, a head left alone", c->seat->name,
+			 (int)c->pid, real);
+		return -EPERM;
+	}
 	if (kind == DEVICE_DRM_CARD && card && leases_card_split(b, card))
 		return leases_grant(b, card, c->seat->name, lessee_id);
 	return open_node(real, devnum, kind);

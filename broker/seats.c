@@ -163,6 +163,10 @@ void seats_device_added(struct broker *b, struct device *dev)
 		seat->masters = 1;
 		leases_seat_cards(b, seat->name, seat->session.drm_devices,
 				  sizeof(seat->session.drm_devices));
+		/* Point the session at its virtual head, past the console's card. */
+		if (!b->physical_heads && dev->virtual_head && !seat->session.drm_devices[0])
+			snprintf(seat->session.drm_devices, sizeof(seat->session.drm_devices),
+				 "%s", dev->devnode);
 		session_start(&seat->session);
 		return;
 	}

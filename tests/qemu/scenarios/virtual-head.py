@@ -55,16 +55,20 @@ def run(t):
                        m.run("cat /run/vhead.log /run/vhead.out; dmesg | tail -n 5")[1]):
             return
         card = re.search(r"card path=/dev/dri/(card\d+)", m.run("cat /run/vhead.log")[1]).group(1)
-        rc, out = m.run("cat /sys/class/drm/%s-*/status; head -n 1 /sys/class/drm/%s-*/modes"
-                        % (card, card))
-        t.check("its connector is connected, the EDID's %dx%d the preferred mode" % (W, H),
-                out.split() == ["connected", "%dx%d" % (W, H)], out)
-
         ok = attempt(lambda: wait_ready(m, "seat0", timeout=120))
         t.check("seatmuxd builds seat0 on the virtual head and runs its session", ok,
                 m.run("journalctl -u seatmuxd | tail -n 8; tail -n 5 /run/seat0.session.log")[1])
         rc, out = m.run("journalctl -u seatmuxd | grep '%s'" % card)
         t.check("the virtual head is not left alone", "left alone" not in out and card in out, out)
+        rc, out = m.run("journalctl -u seatmuxd | grep 'a head left alone' || true")
+        t.check("the session never got the console's card", out.strip() == "" and
+                "/dev/dri/%s" % card in m.run("cat /run/seat0.session.log")[1],
+                out + m.run("head -n 3 /run/seat0.session.log")[1])
+        rc, out = m.run("cat /sys/class/drm/%s-*/status; head -n 1 /sys/class/drm/%s-*/modes"
+                        % (card, card))
+        t.check("its connector is connected, the EDID's %dx%d the preferred mode" % (W, H),
+                out.split() == ["connected", "%dx%d" % (W, H)], out)
+
         rc, out = m.run("grep -h '^ready\\|^resize' %s" % event_log("seat0"))
         t.check("the session's client fills the requested size",
                 "width=%d height=%d" % (W, H) in out, out)
