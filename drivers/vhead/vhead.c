@@ -45,13 +45,16 @@ static void grab(struct vhead *vh)
 		vh->listener->frame(vh, out, n < VHEAD_MAX_RECTS ? n : VHEAD_MAX_RECTS, vh->data);
 }
 
-/* Asks for the next update; evdi may have one at once. */
+/*
+ * Leaves a request pending with evdi, which answers it with an
+ * update-ready event once something changed. evdi may have changes at
+ * once (the request returns true): take them and ask again. This ends as
+ * soon as nothing new was drawn since the last grab.
+ */
 static void request(struct vhead *vh)
 {
-	if (vh->registered && evdi_request_update(vh->evdi, BUFFER_ID)) {
+	while (vh->registered && evdi_request_update(vh->evdi, BUFFER_ID))
 		grab(vh);
-		/* Not again here: the next request follows the next event. */
-	}
 }
 
 static void on_update_ready(int buffer, void *data)

@@ -3,14 +3,18 @@
  * tests of virtual stations before RDP or USB/IP carry their pixels away.
  * It opens an evdi head of the given size (drivers/vhead), takes every
  * update, logs what it sees and on SIGUSR1 writes the newest frame as a
- * binary PPM. Runs as root (evdi's sysfs add).
+ * binary PPM. With --input it also makes the station's virtual keyboard
+ * and pointer (uinput), and on SIGUSR2 moves the pointer to the middle of
+ * the head, clicks, and types "a". Runs as root (evdi's sysfs add).
  *
- *   vhead-sink --size WxH [--name NAME] [--dump FILE] [--log FILE]
+ *   vhead-sink --size WxH [--name NAME] [--dump FILE] [--log FILE] [--input]
  *
  * Log lines: card path=/dev/dri/cardN | mode width=W height=H
  *   | frames n=N rects=R   (every 60 updates)
+ *   | input keyboard=/dev/input/eventN pointer=/dev/input/eventM | typed
  */
 #include <errno.h>
+#include <linux/input-event-codes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "vhead.h"
+#include "vinput.h"
 
 struct sink {
 	FILE *log;
@@ -75,12 +80,23 @@ static int dump(const struct vhead *vh, const char *path)
 	return rename(tmp, path);
 }
 
+static void type(struct vinput *vi, int w, int h)
+{
+	vinput_move(vi, w / 2, h / 2);
+	vinput_button(vi, BTN_LEFT, true);
+	vinput_button(vi, BTN_LEFT, false);
+	vinput_key(vi, KEY_A, true);
+	vinput_key(vi, KEY_A, false);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct vhead_listener listener = { .mode = on_mode, .frame = on_frame };
 	struct sink s = { .log = stdout, .dump = "/run/vhead.ppm" };
 	const char *name = "vhead-sink";
 	int w = 0, h = 0, sfd;
+	struct vinput *vi = NULL;
+	bool input = false;
 	struct vhead *vh;
 	sigset_t mask;
 
@@ -90,6 +106,8 @@ int main(int argc, char **argv)
 				w = 0;
 		} else if (!strcmp(argv[i], "--name") && i + 1 < argc) {
 			name = argv[++i];
+		} else if (!strcmp(argv[i], "--input")) {
+			input = true;
 		} else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
 			s.dump = argv[++i];
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
@@ -109,6 +127,7 @@ int main(int argc, char **argv)
 	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
@@ -119,6 +138,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(s.log, "card path=%s\n", vhead_card(vh));
+	if (input) {
+		vi = vinput_create(name, w, h);
+		if (!vi) {
+			fprintf(stderr, "vhead-sink: cannot make input devices: %s\n", strerror(errno));
+			return 1;
+		}
+		fprintf(s.log, "input keyboard=%s pointer=%s\n", vinput_keyboard_node(vi),
+			vinput_pointer_node(vi));
+	}
 	fflush(s.log);
 	for (;;) {
 		struct pollfd fds[2] = {
@@ -133,11 +161,18 @@ int main(int argc, char **argv)
 			vhead_dispatch(vh);
 		if (!(fds[1].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
+		if (si.ssi_signo == SIGUSR2 && vi) {
+			type(vi, w, h);
+			fprintf(s.log, "typed\n");
+			fflush(s.log);
+			continue;
+		}
 		if (si.ssi_signo != SIGUSR1)
 			break;
 		if (dump(vh, s.dump) < 0)
 			fprintf(stderr, "vhead-sink: no frame to dump yet\n");
 	}
+	vinput_destroy(vi);
 	vhead_close(vh);
 	return 0;
 }

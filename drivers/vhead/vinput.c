@@ -1,0 +1,169 @@
+/*
+ * libevdev builds the device descriptions and talks to /dev/uinput. The
+ * keyboard offers every key up to KEY_MICMUTE, which covers what an RDP
+ * scancode can name; the pointer's absolute range is the head's size, so
+ * positions pass through unscaled.
+ */
+#include <errno.h>
+#include <libevdev/libevdev-uinput.h>
+#include <libevdev/libevdev.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vinput.h"
+
+struct vinput {
+	struct libevdev_uinput *keyboard;
+	struct libevdev_uinput *pointer;
+};
+
+static struct libevdev_uinput *make(struct libevdev *dev)
+{
+	struct libevdev_uinput *ui = NULL;
+	int rc = libevdev_uinput_create_from_device(dev, LIBEVDEV_UINPUT_OPEN_MANAGED, &ui);
+
+	libevdev_free(dev);
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	return ui;
+}
+
+static struct libevdev_uinput *make_keyboard(const char *label)
+{
+	struct libevdev *dev = libevdev_new();
+	char name[128];
+
+	if (!dev)
+		return NULL;
+	snprintf(name, sizeof(name), "seatmux %s keyboard", label);
+	libevdev_set_name(dev, name);
+	libevdev_set_id_bustype(dev, BUS_VIRTUAL);
+	libevdev_enable_event_type(dev, EV_KEY);
+	for (unsigned code = KEY_ESC; code <= KEY_MICMUTE; code++)
+		libevdev_enable_event_code(dev, EV_KEY, code, NULL);
+	libevdev_enable_event_type(dev, EV_LED);
+	libevdev_enable_event_code(dev, EV_LED, LED_NUML, NULL);
+	libevdev_enable_event_code(dev, EV_LED, LED_CAPSL, NULL);
+	libevdev_enable_event_code(dev, EV_LED, LED_SCROLLL, NULL);
+	return make(dev);
+}
+
+static struct libevdev_uinput *make_pointer(const char *label, int width, int height)
+{
+	struct input_absinfo x = { .maximum = width - 1, .resolution = 1 };
+	struct input_absinfo y = { .maximum = height - 1, .resolution = 1 };
+	static const unsigned buttons[] = { BTN_LEFT, BTN_RIGHT, BTN_MIDDLE, BTN_SIDE, BTN_EXTRA };
+	struct libevdev *dev = libevdev_new();
+	char name[128];
+
+	if (!dev)
+		return NULL;
+	snprintf(name, sizeof(name), "seatmux %s pointer", label);
+	libevdev_set_name(dev, name);
+	libevdev_set_id_bustype(dev, BUS_VIRTUAL);
+	libevdev_enable_event_type(dev, EV_ABS);
+	libevdev_enable_event_code(dev, EV_ABS, ABS_X, &x);
+	libevdev_enable_event_code(dev, EV_ABS, ABS_Y, &y);
+	libevdev_enable_event_type(dev, EV_KEY);
+	for (size_t i = 0; i < sizeof(buttons) / sizeof(buttons[0]); i++)
+		libevdev_enable_event_code(dev, EV_KEY, buttons[i], NULL);
+	libevdev_enable_event_type(dev, EV_REL);
+	libevdev_enable_event_code(dev, EV_REL, REL_WHEEL, NULL);
+	libevdev_enable_event_code(dev, EV_REL, REL_HWHEEL, NULL);
+	return make(dev);
+}
+
+struct vinput *vinput_create(const char *label, int width, int height)
+{
+	struct vinput *vi = calloc(1, sizeof(*vi));
+	int err;
+
+	if (!vi)
+		return NULL;
+	vi->keyboard = make_keyboard(label);
+	if (!vi->keyboard)
+		goto err;
+	vi->pointer = make_pointer(label, width, height);
+	if (!vi->pointer)
+		goto err;
+	return vi;
+err:
+	err = errno;
+	vinput_destroy(vi);
+	errno = err;
+	return NULL;
+}
+
+void vinput_destroy(struct vinput *vi)
+{
+	if (!vi)
+		return;
+	if (vi->keyboard)
+		libevdev_uinput_destroy(vi->keyboard);
+	if (vi->pointer)
+		libevdev_uinput_destroy(vi->pointer);
+	free(vi);
+}
+
+static int emit(struct libevdev_uinput *ui, unsigned type, unsigned code, int value)
+{
+	return libevdev_uinput_write_event(ui, type, code, value);
+}
+
+static int sync_report(struct libevdev_uinput *ui)
+{
+	return emit(ui, EV_SYN, SYN_REPORT, 0);
+}
+
+/* libevdev returns -errno. */
+int vinput_key(struct vinput *vi, unsigned code, bool down)
+{
+	int rc;
+
+	if (code < KEY_ESC || code > KEY_MICMUTE)
+		return -EINVAL;
+	rc = emit(vi->keyboard, EV_KEY, code, down);
+	return rc < 0 ? rc : sync_report(vi->keyboard);
+}
+
+int vinput_move(struct vinput *vi, int x, int y)
+{
+	int rc = emit(vi->pointer, EV_ABS, ABS_X, x);
+
+	if (rc == 0)
+		rc = emit(vi->pointer, EV_ABS, ABS_Y, y);
+	return rc < 0 ? rc : sync_report(vi->pointer);
+}
+
+int vinput_button(struct vinput *vi, unsigned code, bool down)
+{
+	int rc;
+
+	if (code < BTN_LEFT || code > BTN_EXTRA)
+		return -EINVAL;
+	rc = emit(vi->pointer, EV_KEY, code, down);
+	return rc < 0 ? rc : sync_report(vi->pointer);
+}
+
+int vinput_wheel(struct vinput *vi, bool horizontal, int clicks)
+{
+	int rc = emit(vi->pointer, EV_REL, horizontal ? REL_HWHEEL : REL_WHEEL, clicks);
+
+	return rc < 0 ? rc : sync_report(vi->pointer);
+}
+
+const char *vinput_keyboard_node(const struct vinput *vi)
+{
+	const char *node = libevdev_uinput_get_devnode(vi->keyboard);
+
+	return node ? node : "";
+}
+
+const char *vinput_pointer_node(const struct vinput *vi)
+{
+	const char *node = libevdev_uinput_get_devnode(vi->pointer);
+
+	return node ? node : "";
+}

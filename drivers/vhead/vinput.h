@@ -1,0 +1,28 @@
+/*
+ * The virtual keyboard and pointer of a remote station (an RDP client, a
+ * zero client): uinput devices made with libevdev, which udev, libinput
+ * and the broker see like any keyboard and mouse. The pointer is absolute,
+ * sized to the station's head, with five buttons and both wheels.
+ */
+#ifndef SEATMUX_VINPUT_H
+#define SEATMUX_VINPUT_H
+
+#include <stdbool.h>
+
+struct vinput;
+
+/* Devices named "seatmux LABEL keyboard" and "seatmux LABEL pointer"
+ * (udev rules match the names); NULL with errno set. */
+struct vinput *vinput_create(const char *label, int width, int height);
+void vinput_destroy(struct vinput *vi);
+/* evdev codes; each call is one complete event (with its SYN_REPORT). */
+int vinput_key(struct vinput *vi, unsigned code, bool down);
+int vinput_move(struct vinput *vi, int x, int y);
+int vinput_button(struct vinput *vi, unsigned code, bool down);
+/* Wheel clicks: vertical (positive: away from the user) or horizontal. */
+int vinput_wheel(struct vinput *vi, bool horizontal, int clicks);
+/* The event nodes, e.g. for udev rules or tests ("" if unknown). */
+const char *vinput_keyboard_node(const struct vinput *vi);
+const char *vinput_pointer_node(const struct vinput *vi);
+
+#endif
