@@ -5,10 +5,13 @@ leaves alone (a VM's console is no station). A virtual head is opened the
 way RDP and USB/IP stations will open theirs: an evdi device (Debian's
 evdi-dkms, built for the image's kernel) connected as a monitor whose EDID
 announces the requested size (drivers/vhead). Here nothing carries the
-pixels away yet: tests/tools/vhead-sink takes the frames and dumps them.
-seatmuxd must see the evdi card as a virtual head and build seat0 on it;
-the seat's session (seatmux-compositor with the test client) must pick
-the EDID's size, and the frames taken from evdi must show seat0's client.
+pixels away yet: tests/tools/vhead-sink takes the frames and dumps them,
+and makes the station's virtual keyboard and pointer (uinput, as
+drivers/vhead/vinput makes them). seatmuxd must see the evdi card as a
+virtual head and build seat0 on it; the seat's session (seatmux-compositor
+with the test client) must pick the EDID's size, the frames taken from
+evdi must show seat0's client, and keys and clicks on the virtual devices
+must reach that client.
 """
 
 import base64
@@ -48,7 +51,7 @@ def run(t):
         t.check("evdi is loaded", m.run("grep -q '^evdi ' /proc/modules")[0] == 0,
                 m.run("dmesg | grep -i evdi | tail -n 5")[1])
 
-        m.run("setsid %s --size %dx%d --name station-1 --log /run/vhead.log --dump /run/vhead.ppm "
+        m.run("setsid %s --size %dx%d --name station-1 --input --log /run/vhead.log --dump /run/vhead.ppm "
               ">/run/vhead.out 2>&1 < /dev/null &" % (SINK, W, H), check=True)
         ok = attempt(lambda: m.wait_until("grep -q '^card path=/dev/dri/card' /run/vhead.log", 30))
         if not t.check("a virtual head opens as a DRM card", ok,
@@ -87,4 +90,23 @@ def run(t):
         t.check("the frames show seat0's client over the whole head",
                 (img.width, img.height) == (W, H) and own > 0.85,
                 "%dx%d, %.0f%% seat0's colour" % (img.width, img.height, own * 100))
+
+        # The virtual keyboard and pointer.
+        rc, log = m.run("cat /run/vhead.log")
+        nodes = re.findall(r"input keyboard=(\S+) pointer=(\S+)", log)
+        if not t.check("the virtual keyboard and pointer exist", bool(nodes), log):
+            return
+        ok = attempt(lambda: m.wait_until("journalctl -u seatmuxd | grep -q 'seat0: %s handed' && "
+                                          "journalctl -u seatmuxd | grep -q 'seat0: %s handed'"
+                                          % nodes[0], 20))
+        t.check("seatmuxd hands both to seat0's session", ok,
+                m.run("journalctl -u seatmuxd | grep handed")[1])
+        m.run("killall -USR2 vhead-sink", check=True)
+        ok = attempt(lambda: m.wait_until("grep -q '^key key=30 state=pressed' %s" % event_log("seat0"), 20))
+        t.check("a key on the virtual keyboard reaches seat0's client", ok,
+                m.run("grep -v '^frame' %s | tail -n 6" % event_log("seat0"))[1])
+        rc, out = m.run("grep -v '^frame' %s" % event_log("seat0"))
+        t.check("the absolute pointer moves to the middle and clicks there",
+                re.search(r"^(pointer_enter|motion) x=%d y=%d" % (W // 2, H // 2), out, re.M) and
+                "button button=272 state=pressed" in out, out[-300:])
         m.run("killall vhead-sink; true")
