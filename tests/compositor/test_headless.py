@@ -11,80 +11,18 @@ import re
 import shutil
 import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
-from harness import Image  # noqa: E402  (the PPM reader)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from headless import Checks, Compositor, read, wait_for  # noqa: E402
 from wlraw import RawClient, read_string, string  # noqa: E402
 
 W, H, HZ = 320, 240, 60
 SEAT2 = (0x20, 0x20, 0xff)      # tests/clients/seat-colors.h
-passed = failed = 0
-
-
-def check(what, ok, reason=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("PASS compositor: %s" % what, flush=True)
-    else:
-        failed += 1
-        print("FAIL compositor: %s (%s)" % (what, " ".join(str(reason).split())[:300]), flush=True)
-    return ok
-
-
-def wait_for(cond, timeout=15):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-class Compositor:
-    def __init__(self, binary, app, tmp):
-        self.dump = os.path.join(tmp, "head.ppm")
-        env = dict(os.environ, XDG_RUNTIME_DIR=tmp)
-        self.log = open(os.path.join(tmp, "compositor.log"), "w")
-        self.proc = subprocess.Popen(
-            [binary, "--headless", "%dx%d@%d" % (W, H, HZ), "--socket", "wl-test",
-             "--dump-on-signal", self.dump, "--"] + app,
-            env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        # Its signal handlers exist once it listens (SIGUSR1 kills before).
-        if not wait_for(lambda: os.path.exists(os.path.join(tmp, "wl-test")), 10):
-            raise RuntimeError("the compositor made no socket")
-
-    def shot(self):
-        if os.path.exists(self.dump):
-            os.unlink(self.dump)
-        self.proc.send_signal(signal.SIGUSR1)
-        if not wait_for(lambda: os.path.exists(self.dump), 5):
-            raise RuntimeError("no dump")
-        return Image.read_ppm(self.dump)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return None
-        return self.proc.returncode
-
-
-def events(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return ""
+check = Checks("compositor")
+events = read
 
 
 def frames(path):
@@ -94,7 +32,8 @@ def frames(path):
 
 def test_testclient(binary, client, tmp):
     log = os.path.join(tmp, "events.log")
-    comp = Compositor(binary, [client, "--seat", "seat2", "--log", log], tmp)
+    comp = Compositor(binary, tmp, "%dx%d@%d" % (W, H, HZ),
+                      app=[client, "--seat", "seat2", "--log", log])
     try:
         ok = wait_for(lambda: "ready pid=" in events(log))
         if not check("a client's xdg toplevel is configured and maps", ok, events(log)):
@@ -177,7 +116,7 @@ def test_weston_simple_shm(binary, tmp):
     exe = shutil.which("weston-simple-shm")
     if not check("weston-simple-shm is installed", exe is not None, "missing"):
         return
-    comp = Compositor(binary, [exe], tmp)
+    comp = Compositor(binary, tmp, "%dx%d@%d" % (W, H, HZ), app=[exe])
     try:
         def colours():
             s = comp.shot()
@@ -206,8 +145,7 @@ def main():
                 print(f.read()[-2000:])
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -12,107 +12,20 @@ head's size come through the compositor's test-only --test-control FIFO
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
-from harness import Image  # noqa: E402  (the PPM reader)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from headless import Checks, Compositor, read, wait_for  # noqa: E402
 
 W, H, HZ = 320, 240, 60
 RED, GREEN, BLUE = (0xff, 0, 0), (0, 0xff, 0), (0, 0, 0xff)
 WHITE, YELLOW, MAGENTA = (0xff, 0xff, 0xff), (0xff, 0xff, 0), (0xff, 0, 0xff)
 SEAT2 = (0x20, 0x20, 0xff)      # tests/clients/seat-colors.h
 KEY_LEFTSHIFT, KEY_A = 42, 30
-passed = failed = 0
-
-
-def check(what, ok, reason=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("PASS protocol: %s" % what, flush=True)
-    else:
-        failed += 1
-        print("FAIL protocol: %s (%s)" % (what, " ".join(str(reason).split())[:300]), flush=True)
-    return ok
-
-
-def wait_for(cond, timeout=10):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-class Compositor:
-    def __init__(self, binary, tmp, app=()):
-        self.tmp = tmp
-        self.dump = os.path.join(tmp, "head.ppm")
-        self.fifo = os.path.join(tmp, "control")
-        os.mkfifo(self.fifo)
-        self.env = dict(os.environ, XDG_RUNTIME_DIR=tmp, WAYLAND_DISPLAY="wl-test")
-        self.logpath = os.path.join(tmp, "compositor.log")
-        self.log = open(self.logpath, "w")
-        argv = [binary, "--headless", "%dx%d@%d" % (W, H, HZ), "--socket", "wl-test",
-                "--dump-on-signal", self.dump, "--test-control", self.fifo]
-        if app:
-            argv += ["--"] + list(app)
-        self.proc = subprocess.Popen(argv, env=self.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        self.clients = []
-        if not wait_for(lambda: os.path.exists(os.path.join(tmp, "wl-test"))):
-            raise RuntimeError("the compositor made no socket")
-        self.control = open(self.fifo, "w")
-
-    def send(self, *lines):
-        for line in lines:
-            self.control.write(line + "\n")
-        self.control.flush()
-        time.sleep(0.1)
-
-    def client(self, argv, name):
-        log = os.path.join(self.tmp, name + ".log")
-        p = subprocess.Popen(argv + ["--log", log], env=self.env, stdin=subprocess.PIPE,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, text=True)
-        self.clients.append(p)
-        return p, log
-
-    def shot(self):
-        if os.path.exists(self.dump):
-            os.unlink(self.dump)
-        self.proc.send_signal(signal.SIGUSR1)
-        if not wait_for(lambda: os.path.exists(self.dump), 5):
-            raise RuntimeError("no dump")
-        return Image.read_ppm(self.dump)
-
-    def stop(self):
-        for p in self.clients:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        self.control.close()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return None
-        return self.proc.returncode
+check = Checks("protocol")
 
 
 def step(proc, log, n):
@@ -323,18 +236,17 @@ def main():
         os.chmod(tmp, 0o700)
         comp = None
         try:
-            comp = Compositor(binary, tmp)
+            comp = Compositor(binary, tmp, "%dx%d@%d" % (W, H, HZ), control=True)
             test(comp)
         except Exception as e:
             check("%s ran" % name, False, e)
         finally:
             rc = comp.stop() if comp else None
             check("%s: the compositor ends cleanly" % name, rc == 0, "exit status %r" % rc)
-            if failed:
+            if check.failed:
                 print(read(os.path.join(tmp, "compositor.log"))[-1500:])
             shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":
