@@ -1,0 +1,179 @@
+/* The pure parts of the RDP sink: scancodes, damage cut for the wire,
+ * frame flow control. */
+#include <linux/input-event-codes.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "damage.h"
+#include "flow.h"
+#include "scancode.h"
+#include "test.h"
+
+static void test_scancodes(struct test_state *t)
+{
+	CHECK(t, scancode_to_evdev(0x01, 0) == KEY_ESC);
+	CHECK(t, scancode_to_evdev(0x1e, 0) == KEY_A);
+	CHECK(t, scancode_to_evdev(0x1c, 0) == KEY_ENTER);
+	CHECK(t, scancode_to_evdev(0x1c, SCANCODE_FLAG_EXTENDED) == KEY_KPENTER);
+	CHECK(t, scancode_to_evdev(0x1d, 0) == KEY_LEFTCTRL);
+	CHECK(t, scancode_to_evdev(0x1d, SCANCODE_FLAG_EXTENDED) == KEY_RIGHTCTRL);
+	CHECK(t, scancode_to_evdev(0x38, SCANCODE_FLAG_EXTENDED) == KEY_RIGHTALT);
+	CHECK(t, scancode_to_evdev(0x48, 0) == KEY_KP8);
+	CHECK(t, scancode_to_evdev(0x48, SCANCODE_FLAG_EXTENDED) == KEY_UP);
+	CHECK(t, scancode_to_evdev(0x53, SCANCODE_FLAG_EXTENDED) == KEY_DELETE);
+	CHECK(t, scancode_to_evdev(0x5b, SCANCODE_FLAG_EXTENDED) == KEY_LEFTMETA);
+	CHECK(t, scancode_to_evdev(0x57, 0) == KEY_F11 && scancode_to_evdev(0x58, 0) == KEY_F12);
+	CHECK(t, scancode_to_evdev(0x56, 0) == KEY_102ND);
+	CHECK(t, scancode_to_evdev(0x64, 0) == KEY_F13 && scancode_to_evdev(0x76, 0) == KEY_F24);
+	CHECK(t, scancode_to_evdev(0x1d, SCANCODE_FLAG_EXTENDED1) == KEY_PAUSE);
+	CHECK(t, scancode_to_evdev(0x73, 0) == KEY_RO && scancode_to_evdev(0x7d, 0) == KEY_YEN);
+	/* The release flag does not change the key. */
+	CHECK(t, scancode_to_evdev(0x1e, SCANCODE_FLAG_RELEASE) == KEY_A);
+	/* Nothing for codes no keyboard sends. */
+	CHECK(t, scancode_to_evdev(0x00, 0) == 0);
+	CHECK(t, scancode_to_evdev(0x7f, 0) == 0);
+	CHECK(t, scancode_to_evdev(0x01, SCANCODE_FLAG_EXTENDED) == 0);
+	CHECK(t, scancode_to_evdev(0x45, SCANCODE_FLAG_EXTENDED1) == 0);
+}
+
+static const struct damage_limits lim_1080 = {
+	.max_bytes = 65535, .overhead = 64, .bytes_per_pixel = 4, .align = 4,
+	.width = 1920, .height = 1080,
+};
+
+static long covered(const struct damage_rect *r, int n)
+{
+	long area = 0;
+
+	for (int i = 0; i < n; i++)
+		area += (long)r[i].w * r[i].h;
+	return area;
+}
+
+static void test_damage_fits(struct test_state *t)
+{
+	struct damage_rect in = { 0, 0, 1920, 1080 }, out[512];
+	int n = damage_split(&in, 1, &lim_1080, out, 512);
+	bool fits = true, inside = true;
+
+	CHECK(t, n > 0);
+	for (int i = 0; i < n; i++) {
+		fits &= (size_t)out[i].w * (size_t)out[i].h * 4 + 64 <= 65535;
+		inside &= out[i].x >= 0 && out[i].y >= 0 && out[i].x + out[i].w <= 1920 &&
+			  out[i].y + out[i].h <= 1080;
+	}
+	CHECK(t, fits && inside);
+	/* Pieces tile the rectangle: no pixel twice, none missed. */
+	CHECK(t, covered(out, n) == 1920L * 1080);
+}
+
+static void test_damage_small_untouched(struct test_state *t)
+{
+	struct damage_rect in = { 100, 50, 64, 64 }, out[4];
+
+	CHECK(t, damage_split(&in, 1, &lim_1080, out, 4) == 1);
+	CHECK(t, !memcmp(&out[0], &in, sizeof(in)));
+}
+
+static void test_damage_align_and_clip(struct test_state *t)
+{
+	struct damage_rect in[] = { { 101, 10, 10, 5 }, { 1915, 1075, 50, 50 }, { 3000, 0, 5, 5 } };
+	struct damage_rect out[8];
+	int n = damage_split(in, 3, &lim_1080, out, 8);
+
+	CHECK(t, n == 2);
+	/* 101..111 widened to 100..112; the second clipped to the head. */
+	CHECK(t, out[0].x == 100 && out[0].w == 12 && out[0].y == 10 && out[0].h == 5);
+	CHECK(t, out[1].x == 1912 && out[1].w == 8 && out[1].y == 1075 && out[1].h == 5);
+}
+
+static void test_damage_narrow_messages(struct test_state *t)
+{
+	/* A message smaller than one row: rows are cut into columns. */
+	struct damage_limits lim = lim_1080;
+	struct damage_rect in = { 0, 0, 1920, 2 }, out[64];
+	int n;
+
+	lim.max_bytes = 1024 + 64;
+	n = damage_split(&in, 1, &lim, out, 64);
+	CHECK(t, n == 16 && covered(out, n) == 1920L * 2);
+	/* 256 pixels of 4 bytes a piece; the eighth of a row has the rest. */
+	for (int i = 0; i < n; i++)
+		CHECK(t, out[i].w == (i % 8 == 7 ? 128 : 256) && out[i].h == 1 && out[i].x % 4 == 0);
+	lim.max_bytes = 64 + 15;	/* not even one aligned unit of pixels */
+	CHECK(t, damage_split(&in, 1, &lim, out, 64) == -1);
+	lim = lim_1080;
+	in = (struct damage_rect){ 0, 0, 1920, 1080 };
+	CHECK(t, damage_split(&in, 1, &lim, out, 3) == -1);	/* out too small */
+}
+
+static void test_flow_bounded(struct test_state *t)
+{
+	struct flow f;
+
+	flow_init(&f, 2, true);
+	CHECK(t, flow_can_send(&f) && flow_in_flight(&f) == 0);
+	CHECK(t, flow_begin(&f) == 1 && flow_begin(&f) == 2);
+	CHECK(t, flow_in_flight(&f) == 2 && !flow_can_send(&f));
+	flow_ack(&f, 1);
+	CHECK(t, flow_in_flight(&f) == 1 && flow_can_send(&f));
+	/* An acknowledgement covers the frames before it. */
+	flow_begin(&f);
+	flow_ack(&f, 3);
+	CHECK(t, flow_in_flight(&f) == 0);
+	/* Old, repeated and never-sent ids change nothing. */
+	flow_ack(&f, 2);
+	flow_ack(&f, 3);
+	flow_ack(&f, 99);
+	CHECK(t, f.acked == 3 && flow_in_flight(&f) == 0);
+}
+
+static void test_flow_suppress_and_suspend(struct test_state *t)
+{
+	struct flow f;
+
+	flow_init(&f, 1, true);
+	flow_suppress(&f, true);
+	CHECK(t, !flow_can_send(&f));
+	flow_suppress(&f, false);
+	CHECK(t, flow_can_send(&f));
+	flow_begin(&f);
+	CHECK(t, !flow_can_send(&f));
+	flow_ack(&f, FLOW_ACK_SUSPEND);
+	CHECK(t, flow_can_send(&f));
+	/* A client that never acknowledges is not waited for. */
+	flow_init(&f, 1, false);
+	flow_begin(&f);
+	flow_begin(&f);
+	CHECK(t, flow_can_send(&f));
+}
+
+static void test_flow_wraps(struct test_state *t)
+{
+	struct flow f;
+
+	flow_init(&f, 3, true);
+	f.next_id = 0xfffffffeu;
+	f.acked = 0xfffffffdu;
+	CHECK(t, flow_begin(&f) == 0xfffffffeu);
+	CHECK(t, flow_begin(&f) == 0xffffffffu);
+	CHECK(t, flow_begin(&f) == 0);
+	CHECK(t, flow_in_flight(&f) == 3 && !flow_can_send(&f));
+	flow_ack(&f, 0);
+	CHECK(t, flow_in_flight(&f) == 0 && f.acked == 0);
+}
+
+int main(void)
+{
+	struct test_state t = { 0 };
+
+	RUN(&t, test_scancodes);
+	RUN(&t, test_damage_fits);
+	RUN(&t, test_damage_small_untouched);
+	RUN(&t, test_damage_align_and_clip);
+	RUN(&t, test_damage_narrow_messages);
+	RUN(&t, test_flow_bounded);
+	RUN(&t, test_flow_suppress_and_suspend);
+	RUN(&t, test_flow_wraps);
+	return TEST_SUMMARY(&t);
+}
