@@ -1,0 +1,152 @@
+/*
+ * PAM is driven with a conversation that answers the password prompt and
+ * nothing else. The user name is taken as the client sent it, but only
+ * after it is checked to be a plausible account name, and the uid PAM's
+ * stack settles on is looked up again (PAM_USER may be changed by a
+ * module). Group membership comes from the group database, supplementary
+ * and primary.
+ */
+#include <grp.h>
+#include <pwd.h>
+#include <security/pam_appl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+
+#define MAX_GROUPS 256
+
+static int converse(int n, const struct pam_message **msg, struct pam_response **resp,
+		    void *data)
+{
+	const char *password = data;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+
+	if (!r)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < n; i++) {
+		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF)
+			continue;	/* informational text, or a question we cannot answer */
+		r[i].resp = strdup(password);
+		if (!r[i].resp)
+			goto err;
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+err:
+	for (int i = 0; i < n; i++)
+		free(r[i].resp);
+	free(r);
+	return PAM_BUF_ERR;
+}
+
+/* Account names as useradd allows them: no path or shell surprises. */
+static bool plausible_user(const char *user)
+{
+	size_t n = strlen(user);
+
+	if (n == 0 || n > 32 || user[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = user[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static bool in_group(const struct passwd *pw, const char *group)
+{
+	struct group *gr = getgrnam(group);
+	gid_t groups[MAX_GROUPS];
+	int n = MAX_GROUPS;
+
+	if (!gr)
+		return false;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gr->gr_gid)
+			return true;
+	return false;
+}
+
+static enum auth_result run_pam(const struct auth_config *cfg, const char *user,
+				const char *password, char *settled, size_t size)
+{
+	struct pam_conv conv = { converse, (void *)password };
+	const void *item = NULL;
+	pam_handle_t *pamh = NULL;
+	enum auth_result res = AUTH_ERROR;
+	int rc;
+
+	rc = pam_start_confdir(cfg->service, user, &conv, cfg->confdir, &pamh);
+	if (rc != PAM_SUCCESS)
+		return AUTH_ERROR;
+	rc = pam_authenticate(pamh, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+	if (rc != PAM_SUCCESS) {
+		/* Modules fail in their own words (pam_exec: PAM_SYSTEM_ERR);
+		 * only a broken stack is not the client's doing. */
+		res = rc == PAM_ABORT || rc == PAM_BUF_ERR || rc == PAM_SERVICE_ERR ?
+		      AUTH_ERROR : AUTH_BAD_CREDENTIALS;
+		goto out;
+	}
+	rc = pam_acct_mgmt(pamh, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+	if (rc != PAM_SUCCESS) {
+		res = AUTH_ACCOUNT_DENIED;
+		goto out;
+	}
+	if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || !item ||
+	    strlen(item) >= size)
+		goto out;
+	strcpy(settled, item);
+	res = AUTH_OK;
+out:
+	pam_end(pamh, rc);
+	return res;
+}
+
+enum auth_result auth_check(const struct auth_config *cfg, const char *user,
+			    const char *password, uid_t *uid, gid_t *gid)
+{
+	char settled[64];
+	struct passwd *pw;
+	enum auth_result res;
+
+	if (!password || !password[0])
+		return AUTH_NO_PASSWORD;
+	if (!user || !plausible_user(user))
+		return AUTH_BAD_CREDENTIALS;
+	res = run_pam(cfg, user, password, settled, sizeof(settled));
+	if (res != AUTH_OK)
+		return res;
+	pw = getpwnam(settled);
+	if (!pw || pw->pw_uid == 0)
+		return AUTH_ACCOUNT_DENIED;	/* never a station for root */
+	if (cfg->group && cfg->group[0] && !in_group(pw, cfg->group))
+		return AUTH_NOT_IN_GROUP;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return AUTH_OK;
+}
+
+const char *auth_result_text(enum auth_result r)
+{
+	switch (r) {
+	case AUTH_OK:
+		return "accepted";
+	case AUTH_NO_PASSWORD:
+		return "no password offered";
+	case AUTH_BAD_CREDENTIALS:
+		return "wrong user name or password";
+	case AUTH_NOT_IN_GROUP:
+		return "not in the allowed group";
+	case AUTH_ACCOUNT_DENIED:
+		return "account not allowed";
+	default:
+		return "authentication error";
+	}
+}

@@ -1,0 +1,143 @@
+/*
+ * auth_check against a real PAM stack: a test service in a folder of its
+ * own (pam_start_confdir) whose auth stage is pam_exec running a script
+ * that accepts one password for the account "nobody" and for "root". The
+ * group checks read the real group database.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "ratelimit.h"
+#include "test.h"
+
+static char dir[] = "/tmp/seatmux-auth-XXXXXX";
+
+static int write_file(const char *name, const char *text, mode_t mode)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	if (fclose(f) != 0)
+		return -1;
+	return chmod(path, mode);
+}
+
+static int setup(void)
+{
+	char service[512];
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(service, sizeof(service),
+		 "auth required pam_exec.so expose_authtok quiet %s/check\n"
+		 "account required pam_permit.so\n", dir);
+	/* pam_exec gives the password on stdin, NUL-terminated. */
+	return write_file("seatmux-test", service, 0644) < 0 ||
+	       write_file("check", "#!/bin/sh\n"
+			  "pw=$(head -c 128 | tr -d '\\000')\n"
+			  "[ \"$pw\" = 's3cret pass' ] || exit 1\n"
+			  "[ \"$PAM_USER\" = nobody ] || [ \"$PAM_USER\" = root ]\n", 0755) < 0 ? -1 : 0;
+}
+
+static void cleanup(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static enum auth_result check(const char *user, const char *password, const char *group)
+{
+	struct auth_config cfg = { .service = "seatmux-test", .confdir = dir, .group = group };
+	uid_t uid = 12345;
+	gid_t gid;
+	enum auth_result r = auth_check(&cfg, user, password, &uid, &gid);
+
+	if (r == AUTH_OK && uid != getpwnam(user)->pw_uid)
+		return AUTH_ERROR;
+	return r;
+}
+
+static void test_credentials(struct test_state *t)
+{
+	CHECK(t, check("nobody", "s3cret pass", NULL) == AUTH_OK);
+	CHECK(t, check("nobody", "wrong", NULL) == AUTH_BAD_CREDENTIALS);
+	CHECK(t, check("daemon", "s3cret pass", NULL) == AUTH_BAD_CREDENTIALS);
+	CHECK(t, check("no-such-user", "s3cret pass", NULL) == AUTH_BAD_CREDENTIALS);
+}
+
+static void test_refused_early(struct test_state *t)
+{
+	CHECK(t, check("nobody", "", NULL) == AUTH_NO_PASSWORD);
+	CHECK(t, check("nobody", NULL, NULL) == AUTH_NO_PASSWORD);
+	CHECK(t, check("../etc/passwd", "s3cret pass", NULL) == AUTH_BAD_CREDENTIALS);
+	CHECK(t, check("-rf", "s3cret pass", NULL) == AUTH_BAD_CREDENTIALS);
+	CHECK(t, check("", "s3cret pass", NULL) == AUTH_BAD_CREDENTIALS);
+	/* PAM says yes for root here; a station never runs as root. */
+	CHECK(t, check("root", "s3cret pass", NULL) == AUTH_ACCOUNT_DENIED);
+}
+
+static void test_group(struct test_state *t)
+{
+	/* nobody's primary group is nogroup on Debian. */
+	CHECK(t, check("nobody", "s3cret pass", "nogroup") == AUTH_OK);
+	CHECK(t, check("nobody", "s3cret pass", "root") == AUTH_NOT_IN_GROUP);
+	CHECK(t, check("nobody", "s3cret pass", "no-such-group") == AUTH_NOT_IN_GROUP);
+	CHECK(t, check("nobody", "wrong", "nogroup") == AUTH_BAD_CREDENTIALS);
+}
+
+static void test_ratelimit(struct test_state *t)
+{
+	static struct ratelimit rl;
+	uint8_t a[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 1 };
+	uint8_t b[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 2 };
+
+	ratelimit_init(&rl, 3, 10000);
+	for (int i = 0; i < 3; i++) {
+		CHECK(t, ratelimit_allow(&rl, a, 1000));
+		ratelimit_failed(&rl, a, 1000);
+	}
+	CHECK(t, !ratelimit_allow(&rl, a, 1000));
+	/* Another address is not held back by the first. */
+	CHECK(t, ratelimit_allow(&rl, b, 1000));
+	/* One more try per interval. */
+	CHECK(t, !ratelimit_allow(&rl, a, 1000 + 9999));
+	CHECK(t, ratelimit_allow(&rl, a, 1000 + 10000));
+	ratelimit_failed(&rl, a, 1000 + 10000);
+	CHECK(t, !ratelimit_allow(&rl, a, 1000 + 10001));
+	/* A flood of addresses takes no more room than the table. */
+	for (int i = 0; i < 10000; i++) {
+		uint8_t x[16] = { 0x20, 0x01, (uint8_t)(i >> 8), (uint8_t)i };
+
+		ratelimit_failed(&rl, x, 50000 + (uint64_t)i);
+	}
+	CHECK(t, ratelimit_allow(&rl, a, 70000));
+}
+
+int main(void)
+{
+	struct test_state t = { 0 };
+
+	if (setup() < 0) {
+		perror("setting up the test PAM service");
+		return 1;
+	}
+	RUN(&t, test_credentials);
+	RUN(&t, test_refused_early);
+	RUN(&t, test_group);
+	RUN(&t, test_ratelimit);
+	cleanup();
+	return TEST_SUMMARY(&t);
+}
