@@ -1,0 +1,360 @@
+/*
+ * FreeRDP drives the protocol; this file wires its peer callbacks to the
+ * station. Frames are surface bits commands bracketed by frame markers,
+ * cut to the client's largest request and counted by flow.c so that a
+ * slow client gets fewer, newer frames. Pixels go raw (codec "none") for
+ * now; the codecs come behind the same call.
+ */
+#include <linux/input-event-codes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <freerdp/freerdp.h>
+#include <freerdp/peer.h>
+#include <freerdp/settings.h>
+#include <freerdp/update.h>
+
+#include "flow.h"
+#include "scancode.h"
+#include "sink.h"
+
+#define MAX_PIECES 4096
+#define WHEEL_NOTCH 120
+
+struct sink_context {
+	rdpContext base;	/* first: FreeRDP allocates the whole struct */
+	struct rdp_sink *sink;
+};
+
+struct rdp_sink {
+	freerdp_peer *peer;
+	const struct rdp_sink_ops *ops;
+	void *data;
+	struct flow flow;
+	int max_in_flight;
+	bool activated;
+	int width, height;
+	size_t max_request;
+	bool frame_markers;
+	uint8_t *scratch;
+	size_t scratch_size;
+	struct damage_rect pieces[MAX_PIECES];
+};
+
+static struct rdp_sink *sink_of(rdpContext *context)
+{
+	return ((struct sink_context *)context)->sink;
+}
+
+/* -- logon -- */
+
+/*
+ * With TLS security the client's credentials arrive in its Client Info
+ * PDU, which FreeRDP has read into the settings by PostConnect: they are
+ * judged there, before the connection is activated or anything is shown.
+ * A client that did not ask for auto-logon offered no password.
+ */
+static BOOL on_post_connect(freerdp_peer *peer)
+{
+	struct rdp_sink *sink = sink_of(peer->context);
+	rdpSettings *s = peer->settings;
+	const char *user = freerdp_settings_get_string(s, FreeRDP_Username);
+	const char *password = freerdp_settings_get_string(s, FreeRDP_Password);
+	bool autologon = freerdp_settings_get_bool(s, FreeRDP_AutoLogonEnabled);
+
+	/* 32 bits a pixel, or nothing: our heads are XRGB8888. */
+	if (freerdp_settings_get_uint32(s, FreeRDP_ColorDepth) != 32)
+		return FALSE;
+	return sink->ops->logon(sink->data, user ? user : "",
+				autologon && password ? password : "",
+				(int)freerdp_settings_get_uint32(s, FreeRDP_DesktopWidth),
+				(int)freerdp_settings_get_uint32(s, FreeRDP_DesktopHeight));
+}
+
+static BOOL on_activate(freerdp_peer *peer)
+{
+	struct rdp_sink *sink = sink_of(peer->context);
+	rdpSettings *s = peer->settings;
+
+	sink->width = (int)freerdp_settings_get_uint32(s, FreeRDP_DesktopWidth);
+	sink->height = (int)freerdp_settings_get_uint32(s, FreeRDP_DesktopHeight);
+	sink->max_request = freerdp_settings_get_uint32(s, FreeRDP_MultifragMaxRequestSize);
+	if (sink->max_request < 16384)
+		sink->max_request = 16384;
+	sink->frame_markers = freerdp_settings_get_bool(s, FreeRDP_SurfaceFrameMarkerEnabled);
+	flow_init(&sink->flow, sink->max_in_flight,
+		  sink->frame_markers && freerdp_settings_get_uint32(s, FreeRDP_FrameAcknowledge) > 0);
+	sink->activated = true;
+	if (sink->ops->activated)
+		sink->ops->activated(sink->data, sink->width, sink->height);
+	return TRUE;
+}
+
+static BOOL on_frame_ack(rdpContext *context, UINT32 id)
+{
+	flow_ack(&sink_of(context)->flow, id);
+	return TRUE;
+}
+
+static BOOL on_suppress(rdpContext *context, BYTE allow, const RECTANGLE_16 *area)
+{
+	struct rdp_sink *sink = sink_of(context);
+
+	flow_suppress(&sink->flow, !allow);
+	if (allow && sink->ops->refresh)
+		sink->ops->refresh(sink->data);
+	return TRUE;
+}
+
+static BOOL on_refresh(rdpContext *context, BYTE count, const RECTANGLE_16 *areas)
+{
+	struct rdp_sink *sink = sink_of(context);
+
+	if (sink->ops->refresh)
+		sink->ops->refresh(sink->data);
+	return TRUE;
+}
+
+/* -- input -- */
+
+static BOOL on_key(rdpInput *input, UINT16 flags, UINT16 code)
+{
+	struct rdp_sink *sink = sink_of(input->context);
+	unsigned key = scancode_to_evdev((uint8_t)code, flags);
+
+	if (key && sink->ops->key)
+		sink->ops->key(sink->data, key, !(flags & KBD_FLAGS_RELEASE));
+	return TRUE;
+}
+
+static BOOL on_unicode_key(rdpInput *input, UINT16 flags, UINT16 code)
+{
+	return TRUE;	/* typed as text: not yet */
+}
+
+static BOOL on_sync(rdpInput *input, UINT32 flags)
+{
+	struct rdp_sink *sink = sink_of(input->context);
+
+	if (sink->ops->locks)
+		sink->ops->locks(sink->data, flags & KBD_SYNC_CAPS_LOCK, flags & KBD_SYNC_NUM_LOCK,
+				 flags & KBD_SYNC_SCROLL_LOCK);
+	return TRUE;
+}
+
+/* Wheel rotation: 9 bits, two's complement, 120 a notch. */
+static int wheel_clicks(UINT16 flags)
+{
+	int value = flags & 0x1ff;
+
+	if (value & 0x100)
+		value -= 0x200;
+	return value / WHEEL_NOTCH ? value / WHEEL_NOTCH : (value > 0 ? 1 : -1);
+}
+
+static void motion(struct rdp_sink *sink, UINT16 x, UINT16 y)
+{
+	if (sink->ops->motion)
+		sink->ops->motion(sink->data, x < sink->width ? x : sink->width - 1,
+				  y < sink->height ? y : sink->height - 1);
+}
+
+static BOOL on_mouse(rdpInput *input, UINT16 flags, UINT16 x, UINT16 y)
+{
+	static const struct { UINT16 flag; unsigned button; } buttons[] = {
+		{ PTR_FLAGS_BUTTON1, BTN_LEFT },
+		{ PTR_FLAGS_BUTTON2, BTN_RIGHT },
+		{ PTR_FLAGS_BUTTON3, BTN_MIDDLE },
+	};
+	struct rdp_sink *sink = sink_of(input->context);
+
+	if (flags & (PTR_FLAGS_WHEEL | PTR_FLAGS_HWHEEL)) {
+		if (sink->ops->wheel)
+			sink->ops->wheel(sink->data, flags & PTR_FLAGS_HWHEEL, wheel_clicks(flags));
+		return TRUE;
+	}
+	if (flags & PTR_FLAGS_MOVE)
+		motion(sink, x, y);
+	for (size_t i = 0; i < sizeof(buttons) / sizeof(buttons[0]); i++)
+		if ((flags & buttons[i].flag) && sink->ops->button) {
+			motion(sink, x, y);
+			sink->ops->button(sink->data, buttons[i].button, flags & PTR_FLAGS_DOWN);
+		}
+	return TRUE;
+}
+
+static BOOL on_extended_mouse(rdpInput *input, UINT16 flags, UINT16 x, UINT16 y)
+{
+	struct rdp_sink *sink = sink_of(input->context);
+	unsigned button = flags & PTR_XFLAGS_BUTTON1 ? BTN_SIDE :
+			  flags & PTR_XFLAGS_BUTTON2 ? BTN_EXTRA : 0;
+
+	motion(sink, x, y);
+	if (button && sink->ops->button)
+		sink->ops->button(sink->data, button, flags & PTR_XFLAGS_DOWN);
+	return TRUE;
+}
+
+/* -- frames -- */
+
+static bool piece(struct rdp_sink *sink, const uint32_t *pixels, int stride,
+		  const struct damage_rect *r)
+{
+	rdpUpdate *update = sink->peer->update;
+	size_t size = (size_t)r->w * (size_t)r->h * 4;
+	SURFACE_BITS_COMMAND cmd = { 0 };
+
+	if (size > sink->scratch_size) {
+		uint8_t *p = realloc(sink->scratch, size);
+
+		if (!p)
+			return false;
+		sink->scratch = p;
+		sink->scratch_size = size;
+	}
+	/* Codec "none" carries the rows bottom-up, like a Windows DIB. */
+	for (int y = 0; y < r->h; y++)
+		memcpy(sink->scratch + (size_t)(r->h - 1 - y) * (size_t)r->w * 4,
+		       (const uint8_t *)pixels + (size_t)(r->y + y) * (size_t)stride + (size_t)r->x * 4,
+		       (size_t)r->w * 4);
+	cmd.cmdType = CMDTYPE_STREAM_SURFACE_BITS;
+	cmd.destLeft = (UINT32)r->x;
+	cmd.destTop = (UINT32)r->y;
+	cmd.destRight = (UINT32)(r->x + r->w);
+	cmd.destBottom = (UINT32)(r->y + r->h);
+	cmd.bmp.bpp = 32;
+	cmd.bmp.codecID = RDP_CODEC_ID_NONE;
+	cmd.bmp.width = (UINT16)r->w;
+	cmd.bmp.height = (UINT16)r->h;
+	cmd.bmp.bitmapDataLength = (UINT32)size;
+	cmd.bmp.bitmapData = sink->scratch;
+	return update->SurfaceBits(update->context, &cmd);
+}
+
+static bool marker(struct rdp_sink *sink, UINT32 action, UINT32 id)
+{
+	SURFACE_FRAME_MARKER m = { .frameAction = action, .frameId = id };
+	rdpUpdate *update = sink->peer->update;
+
+	return !sink->frame_markers || update->SurfaceFrameMarker(update->context, &m);
+}
+
+bool rdp_sink_can_send(struct rdp_sink *sink)
+{
+	return sink->activated && flow_can_send(&sink->flow);
+}
+
+bool rdp_sink_send(struct rdp_sink *sink, const uint32_t *pixels, int stride,
+		   const struct damage_rect *rects, int n)
+{
+	struct damage_limits lim = {
+		.max_bytes = sink->max_request,
+		.overhead = 64,
+		.bytes_per_pixel = 4,
+		.align = 1,
+		.width = sink->width,
+		.height = sink->height,
+	};
+	int count = damage_split(rects, n, &lim, sink->pieces, MAX_PIECES);
+	uint32_t id;
+
+	if (count <= 0)
+		return count == 0;
+	id = flow_begin(&sink->flow);
+	if (!marker(sink, SURFACECMD_FRAMEACTION_BEGIN, id))
+		return false;
+	for (int i = 0; i < count; i++)
+		if (!piece(sink, pixels, stride, &sink->pieces[i]))
+			return false;
+	return marker(sink, SURFACECMD_FRAMEACTION_END, id);
+}
+
+/* -- the peer -- */
+
+static void setup_settings(rdpSettings *s, const struct rdp_sink_config *cfg)
+{
+	freerdp_settings_set_string(s, FreeRDP_CertificateContent, cfg->certificate_pem);
+	freerdp_settings_set_string(s, FreeRDP_PrivateKeyContent, cfg->key_pem);
+	freerdp_settings_set_bool(s, FreeRDP_RdpSecurity, FALSE);
+	freerdp_settings_set_bool(s, FreeRDP_TlsSecurity, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_NlaSecurity, FALSE);
+	freerdp_settings_set_uint32(s, FreeRDP_ColorDepth, 32);
+	freerdp_settings_set_bool(s, FreeRDP_SurfaceCommandsEnabled, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_SurfaceFrameMarkerEnabled, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_FrameMarkerCommandEnabled, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_SuppressOutput, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_RefreshRect, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_RemoteFxCodec, FALSE);
+	freerdp_settings_set_bool(s, FreeRDP_NSCodec, FALSE);
+}
+
+struct rdp_sink *rdp_sink_new(int fd, const struct rdp_sink_config *cfg,
+			      const struct rdp_sink_ops *ops, void *data)
+{
+	struct rdp_sink *sink = calloc(1, sizeof(*sink));
+	freerdp_peer *peer;
+
+	if (!sink)
+		return NULL;
+	sink->ops = ops;
+	sink->data = data;
+	sink->max_in_flight = cfg->max_frames_in_flight > 0 ? cfg->max_frames_in_flight : 2;
+	peer = freerdp_peer_new(fd);
+	if (!peer)
+		goto err;
+	sink->peer = peer;
+	peer->ContextSize = sizeof(struct sink_context);
+	if (!freerdp_peer_context_new(peer))
+		goto err;
+	((struct sink_context *)peer->context)->sink = sink;
+	setup_settings(peer->settings, cfg);
+	peer->PostConnect = on_post_connect;
+	peer->Activate = on_activate;
+	peer->update->SurfaceFrameAcknowledge = on_frame_ack;
+	peer->update->SuppressOutput = on_suppress;
+	peer->update->RefreshRect = on_refresh;
+	peer->input->KeyboardEvent = on_key;
+	peer->input->UnicodeKeyboardEvent = on_unicode_key;
+	peer->input->SynchronizeEvent = on_sync;
+	peer->input->MouseEvent = on_mouse;
+	peer->input->ExtendedMouseEvent = on_extended_mouse;
+	if (!peer->Initialize(peer))
+		goto err;
+	return sink;
+err:
+	rdp_sink_free(sink);
+	return NULL;
+}
+
+void rdp_sink_free(struct rdp_sink *sink)
+{
+	if (!sink)
+		return;
+	if (sink->peer) {
+		if (sink->peer->context) {
+			sink->peer->Disconnect(sink->peer);
+			freerdp_peer_context_free(sink->peer);
+		}
+		freerdp_peer_free(sink->peer);
+	}
+	free(sink->scratch);
+	free(sink);
+}
+
+int rdp_sink_fds(struct rdp_sink *sink, int *fds, int max)
+{
+	void *rfds[8];
+	int count = 0;
+
+	if (!sink->peer->GetFileDescriptor(sink->peer, rfds, &count))
+		return 0;
+	for (int i = 0; i < count && i < max; i++)
+		fds[i] = (int)(intptr_t)rfds[i];
+	return count < max ? count : max;
+}
+
+bool rdp_sink_dispatch(struct rdp_sink *sink)
+{
+	return sink->peer->CheckFileDescriptor(sink->peer);
+}

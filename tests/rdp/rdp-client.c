@@ -1,0 +1,281 @@
+/*
+ * seatmux-rdp-client: an RDP client for tests, on libfreerdp2's client
+ * side with software decoding into memory (no X server). It connects with
+ * a user name and password (TLS, the server's certificate accepted as it
+ * comes: tests make their own), waits for frames, and can save the
+ * framebuffer, type scancodes and click.
+ *
+ *   seatmux-rdp-client --host H --port P --user U --password PW --size WxH
+ *                      [--frames N] [--timeout S] [--dump FILE.ppm]
+ *                      [--keys SC,SC,...] [--click X,Y] [--log FILE]
+ *
+ * Log lines (flushed): connected width=W height=H | frames n=N
+ *   | typed n=N | clicked x=X y=Y | dumped | refused error=0xE
+ *   | disconnected | timeout
+ * Exit status: 0 done, 2 refused or disconnected, 3 timeout, 1 other.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <freerdp/client.h>
+#include <freerdp/freerdp.h>
+#include <freerdp/gdi/gdi.h>
+#include <freerdp/input.h>
+#include <winpr/synch.h>
+
+#define PROG "seatmux-rdp-client"
+
+struct options {
+	const char *host, *user, *password, *dump, *keys;
+	int port, width, height, frames, timeout_s;
+	int click_x, click_y;
+	bool click;
+};
+
+struct client {
+	rdpContext base;	/* first: FreeRDP allocates the whole struct */
+	pEndPaint gdi_end_paint;
+	unsigned long frames;
+};
+
+static FILE *log_file;
+
+__attribute__((format(printf, 1, 2)))
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(log_file, fmt, ap);
+	va_end(ap);
+	fputc('\n', log_file);
+	fflush(log_file);
+}
+
+static BOOL end_paint(rdpContext *context)
+{
+	struct client *c = (struct client *)context;
+
+	c->frames++;
+	return c->gdi_end_paint ? c->gdi_end_paint(context) : TRUE;
+}
+
+static BOOL pre_connect(freerdp *instance)
+{
+	return TRUE;
+}
+
+static BOOL post_connect(freerdp *instance)
+{
+	struct client *c = (struct client *)instance->context;
+
+	if (!gdi_init(instance, PIXEL_FORMAT_BGRX32))
+		return FALSE;
+	c->gdi_end_paint = instance->update->EndPaint;
+	instance->update->EndPaint = end_paint;
+	return TRUE;
+}
+
+/* Tests make a certificate per run: accept it for this session only. */
+static DWORD verify_certificate(freerdp *instance, const char *host, UINT16 port,
+				const char *common_name, const char *subject, const char *issuer,
+				const char *fingerprint, DWORD flags)
+{
+	return 2;
+}
+
+static DWORD verify_changed_certificate(freerdp *instance, const char *host, UINT16 port,
+					const char *common_name, const char *subject,
+					const char *issuer, const char *fingerprint,
+					const char *old_subject, const char *old_issuer,
+					const char *old_fingerprint, DWORD flags)
+{
+	return 2;
+}
+
+static int dump(rdpGdi *gdi, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return -1;
+	fprintf(f, "P6\n%d %d\n255\n", gdi->width, gdi->height);
+	for (INT32 y = 0; y < gdi->height; y++) {
+		const BYTE *row = gdi->primary_buffer + (size_t)y * gdi->stride;
+
+		for (INT32 x = 0; x < gdi->width; x++) {
+			BYTE rgb[3] = { row[4 * x + 2], row[4 * x + 1], row[4 * x] };
+
+			fwrite(rgb, 1, 3, f);
+		}
+	}
+	return fclose(f);
+}
+
+static void type_keys(rdpInput *input, const char *keys)
+{
+	char *copy = strdup(keys), *save = NULL;
+	int n = 0;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long sc = strtoul(tok, NULL, 0);
+		UINT16 ext = sc > 0xff ? KBD_FLAGS_EXTENDED : 0;
+
+		freerdp_input_send_keyboard_event(input, KBD_FLAGS_DOWN | ext, (UINT16)(sc & 0xff));
+		freerdp_input_send_keyboard_event(input, KBD_FLAGS_RELEASE | ext, (UINT16)(sc & 0xff));
+		n++;
+	}
+	free(copy);
+	say("typed n=%d", n);
+}
+
+static void click(rdpInput *input, int x, int y)
+{
+	freerdp_input_send_mouse_event(input, PTR_FLAGS_MOVE, (UINT16)x, (UINT16)y);
+	freerdp_input_send_mouse_event(input, PTR_FLAGS_DOWN | PTR_FLAGS_BUTTON1, (UINT16)x, (UINT16)y);
+	freerdp_input_send_mouse_event(input, PTR_FLAGS_BUTTON1, (UINT16)x, (UINT16)y);
+	say("clicked x=%d y=%d", x, y);
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+
+		if (!strcmp(k, "--host"))
+			o->host = v;
+		else if (!strcmp(k, "--port"))
+			o->port = atoi(v);
+		else if (!strcmp(k, "--user"))
+			o->user = v;
+		else if (!strcmp(k, "--password"))
+			o->password = v;
+		else if (!strcmp(k, "--size") && sscanf(v, "%dx%d", &o->width, &o->height) == 2)
+			;
+		else if (!strcmp(k, "--frames"))
+			o->frames = atoi(v);
+		else if (!strcmp(k, "--timeout"))
+			o->timeout_s = atoi(v);
+		else if (!strcmp(k, "--dump"))
+			o->dump = v;
+		else if (!strcmp(k, "--keys"))
+			o->keys = v;
+		else if (!strcmp(k, "--click") && sscanf(v, "%d,%d", &o->click_x, &o->click_y) == 2)
+			o->click = true;
+		else if (!strcmp(k, "--log") && (log_file = fopen(v, "a")))
+			;
+		else
+			return -1;
+	}
+	return o->host && o->user && o->port > 0 && o->width > 0 ? 0 : -1;
+}
+
+static void configure(rdpSettings *s, const struct options *o)
+{
+	freerdp_settings_set_string(s, FreeRDP_ServerHostname, o->host);
+	freerdp_settings_set_uint32(s, FreeRDP_ServerPort, (UINT32)o->port);
+	freerdp_settings_set_string(s, FreeRDP_Username, o->user);
+	freerdp_settings_set_string(s, FreeRDP_Password, o->password ? o->password : "");
+	freerdp_settings_set_string(s, FreeRDP_Domain, "");
+	freerdp_settings_set_uint32(s, FreeRDP_DesktopWidth, (UINT32)o->width);
+	freerdp_settings_set_uint32(s, FreeRDP_DesktopHeight, (UINT32)o->height);
+	freerdp_settings_set_uint32(s, FreeRDP_ColorDepth, 32);
+	freerdp_settings_set_bool(s, FreeRDP_SoftwareGdi, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_AutoLogonEnabled, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_NlaSecurity, FALSE);
+	freerdp_settings_set_bool(s, FreeRDP_RdpSecurity, FALSE);
+	freerdp_settings_set_bool(s, FreeRDP_TlsSecurity, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_IgnoreCertificate, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_AsyncUpdate, FALSE);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Runs until the frames are in (then acts) or the time is up. */
+static int run(freerdp *instance, const struct options *o)
+{
+	struct client *c = (struct client *)instance->context;
+	double deadline = now_s() + o->timeout_s;
+	bool acted = false;
+	HANDLE handles[64];
+
+	while (now_s() < deadline) {
+		DWORD n = freerdp_get_event_handles(instance->context, handles, 64);
+
+		if (n == 0)
+			return 1;
+		WaitForMultipleObjects(n, handles, FALSE, 100);
+		if (!freerdp_check_event_handles(instance->context)) {
+			say("disconnected");
+			return 2;
+		}
+		if (c->frames && !acted) {
+			if (o->keys)
+				type_keys(instance->input, o->keys);
+			if (o->click)
+				click(instance->input, o->click_x, o->click_y);
+			acted = true;
+		}
+		if (c->frames >= (unsigned long)o->frames) {
+			say("frames n=%lu", c->frames);
+			if (o->dump && dump(instance->context->gdi, o->dump) == 0)
+				say("dumped");
+			return 0;
+		}
+	}
+	say("timeout");
+	return 3;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .frames = 1, .timeout_s = 30 };
+	freerdp *instance;
+	int rc;
+
+	log_file = stdout;
+	if (parse(argc, argv, &o) < 0) {
+		fprintf(stderr, "usage: " PROG " --host H --port P --user U --password PW --size WxH "
+				"[--frames N] [--timeout S] [--dump F] [--keys SC,...] [--click X,Y] "
+				"[--log F]\n");
+		return 1;
+	}
+	instance = freerdp_new();
+	if (!instance)
+		return 1;
+	instance->ContextSize = sizeof(struct client);
+	instance->PreConnect = pre_connect;
+	instance->PostConnect = post_connect;
+	instance->VerifyCertificateEx = verify_certificate;
+	instance->VerifyChangedCertificateEx = verify_changed_certificate;
+	if (!freerdp_context_new(instance)) {
+		freerdp_free(instance);
+		return 1;
+	}
+	configure(instance->settings, &o);
+	if (!freerdp_connect(instance)) {
+		say("refused error=0x%08x", freerdp_get_last_error(instance->context));
+		rc = 2;
+	} else {
+		say("connected width=%u height=%u",
+		    freerdp_settings_get_uint32(instance->settings, FreeRDP_DesktopWidth),
+		    freerdp_settings_get_uint32(instance->settings, FreeRDP_DesktopHeight));
+		rc = run(instance, &o);
+		freerdp_disconnect(instance);
+	}
+	if (instance->context->gdi)
+		gdi_free(instance);
+	freerdp_context_free(instance);
+	freerdp_free(instance);
+	return rc;
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""The RDP path end to end on the host: drivers/rdp/sink (in
+rdp-sink-harness, which paints a pattern instead of taking a virtual
+head's frames, and knows one account instead of asking the broker) against
+seatmux-rdp-client, which is libfreerdp2's client with software decoding.
+TLS with a certificate made by broker/tls_cert, logon refused and
+accepted, frames decoded to the pattern, keys (plain and extended
+scancodes) and clicks arriving as evdev codes, garbage survived.
+
+    test_rdp.py HARNESS CLIENT
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compositor"))
+from headless import Checks, read, wait_for  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+from harness import Image, free_port  # noqa: E402
+
+USER, PASSWORD = "alice", "correct horse"
+RED, BLUE = (0xff, 0, 0), (0, 0, 0xff)
+check = Checks("rdp")
+
+
+def client(binary, port, tmp, password, name, *extra):
+    log = os.path.join(tmp, name + ".log")
+    argv = [binary, "--host", "127.0.0.1", "--port", str(port), "--user", USER,
+            "--password", password, "--size", "320x240", "--timeout", "30", "--log", log]
+    p = subprocess.run(argv + list(extra), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=60)
+    return p.returncode, read(log)
+
+
+def main():
+    harness_bin, client_bin = sys.argv[1:3]
+    tmp = tempfile.mkdtemp(prefix="smrdp-")
+    os.chmod(tmp, 0o700)
+    tls = os.path.join(tmp, "tls")
+    os.mkdir(tls, 0o700)
+    hlog = os.path.join(tmp, "harness.log")
+    port = free_port()
+    harness = subprocess.Popen([harness_bin, "--port", str(port), "--tls-dir", tls, "--user", USER,
+                                "--password", PASSWORD, "--log", hlog],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not check("the sink listens", wait_for(lambda: "listening" in read(hlog), 10), read(hlog)):
+            return check.summary()
+        check("its TLS key was generated 0600", os.stat(os.path.join(tls, "key.pem")).st_mode & 0o777 == 0o600)
+
+        rc, out = client(client_bin, port, tmp, "wrong", "wrong")
+        check("a wrong password gets no frames and is disconnected",
+              rc == 2 and "frames" not in out, "rc %d: %s" % (rc, out))
+        check("and the sink refused it at logon", "logon user=alice result=refused" in read(hlog),
+              read(hlog))
+        rc, out = client(client_bin, port, tmp, "", "empty")
+        check("no password offered is refused too", rc == 2 and "frames" not in out,
+              "rc %d: %s" % (rc, out))
+
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(os.urandom(4096))
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"\x03\x00\x00\x13\x0e\xe0\x00\x00\x00\x00\x00\x01\x00\x08\x00\x0b\x00\x00")
+        check("garbage and a truncated handshake cost only their connections",
+              wait_for(lambda: read(hlog).count("closed") >= 4, 15), read(hlog)[-300:])
+
+        dump = os.path.join(tmp, "frame.ppm")
+        rc, out = client(client_bin, port, tmp, PASSWORD, "good", "--frames", "30", "--dump", dump,
+                         "--keys", "0x1e,0x148", "--click", "200,120")
+        check("the right password connects at the requested size",
+              rc == 0 and "connected width=320 height=240" in out, "rc %d: %s" % (rc, out))
+        n = re.findall(r"^frames n=(\d+)", out, re.M)
+        check("frames arrive", n and int(n[-1]) >= 30, out)
+        if os.path.exists(dump):
+            img = Image.read_ppm(dump)
+            left = img.fraction_near(RED, 8, (0, 0, 160, 240))
+            right = img.fraction_near(BLUE, 8, (160, 0, 160, 240))
+            check("the decoded frame is the sink's pattern (raw surface bits, right way up)",
+                  (img.width, img.height) == (320, 240) and left > 0.95 and right > 0.95,
+                  "%dx%d %.2f %.2f" % (img.width, img.height, left, right))
+        else:
+            check("the client saved a frame", False, out)
+        log = read(hlog)
+        check("logon accepted for the right password", "logon user=alice result=accepted" in log, log)
+        check("a plain scancode arrives as its evdev key (0x1e: KEY_A)",
+              "key code=30 down=1" in log and "key code=30 down=0" in log, log[-400:])
+        check("an extended scancode too (E0 0x48: KEY_UP)", "key code=103 down=1" in log, log[-400:])
+        check("a click arrives as motion and BTN_LEFT at its place",
+              "motion x=200 y=120" in log and "button code=272 down=1" in log and
+              "button code=272 down=0" in log, log[-400:])
+        check("the sink is still serving", harness.poll() is None)
+    finally:
+        harness.kill()
+        harness.wait()
+        if check.failed:
+            print(read(hlog)[-1500:])
+        shutil.rmtree(tmp, ignore_errors=True)
+    return check.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
