@@ -146,7 +146,30 @@ static void find_card(struct vhead *vh)
 	vh->card[0] = '\0';
 }
 
-struct vhead *vhead_open(int width, int height, const char *name,
+int vhead_add_device(void)
+{
+	int before[64];
+	char path[64];
+
+	/* The card that appears is the new one. */
+	for (int i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		before[i] = access(path, F_OK) == 0;
+	}
+	if (!evdi_add_device())
+		return -1;
+	for (int tries = 0; tries < 100; tries++) {
+		for (int i = 0; i < 64; i++) {
+			snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+			if (!before[i] && access(path, F_OK) == 0 && evdi_check_device(i) == AVAILABLE)
+				return i;
+		}
+		usleep(20000);	/* udev makes the node */
+	}
+	return -1;
+}
+
+struct vhead *vhead_open(int card, int width, int height, const char *name,
 			 const struct vhead_listener *l, void *data)
 {
 	unsigned char edid[EDID_SIZE];
@@ -162,13 +185,16 @@ struct vhead *vhead_open(int width, int height, const char *name,
 	vh->listener = l;
 	vh->data = data;
 	/* NULL: a device of its own, added through evdi's sysfs if need be. */
-	vh->evdi = evdi_open_attached_to(NULL);
+	vh->evdi = card >= 0 ? evdi_open(card) : evdi_open_attached_to(NULL);
 	if (vh->evdi == EVDI_INVALID_HANDLE) {
 		free(vh);
 		errno = ENODEV;
 		return NULL;
 	}
-	find_card(vh);
+	if (card >= 0)
+		snprintf(vh->card, sizeof(vh->card), "/dev/dri/card%d", card);
+	else
+		find_card(vh);
 	/* The cursor drawn into the frames: the sink sends pixels only. */
 	evdi_enable_cursor_events(vh->evdi, false);
 	/* Limits: the requested area, at most 60 frames a second of it. */

@@ -26,11 +26,15 @@ struct vhead_listener {
 	void (*frame)(struct vhead *vh, const struct vhead_rect *rects, int n, void *data);
 };
 
-/* A new evdi device (or a free one), connected as a monitor of
- * width x height named name. NULL with errno set. Needs root (evdi's
- * sysfs add). */
-struct vhead *vhead_open(int width, int height, const char *name,
+/*
+ * Connects evdi device `card` (/dev/dri/cardN; -1: a new or free one,
+ * which needs root for evdi's sysfs add) as a monitor of width x height
+ * named name. NULL with errno set.
+ */
+struct vhead *vhead_open(int card, int width, int height, const char *name,
 			 const struct vhead_listener *l, void *data);
+/* Adds an evdi device (root); its card number, or -1. */
+int vhead_add_device(void);
 void vhead_close(struct vhead *vh);
 /* The fd to poll; vhead_dispatch when it is readable. */
 int vhead_fd(const struct vhead *vh);

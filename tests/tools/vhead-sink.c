@@ -132,7 +132,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	vh = vhead_open(w, h, name, &listener, &s);
+	vh = vhead_open(-1, w, h, name, &listener, &s);
 	if (!vh || sfd < 0) {
 		fprintf(stderr, "vhead-sink: cannot open a virtual head: %s\n", strerror(errno));
 		return 1;

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "control.h"
 #include "damage.h"
 #include "flow.h"
 #include "scancode.h"
@@ -163,6 +164,72 @@ static void test_flow_wraps(struct test_state *t)
 	CHECK(t, flow_in_flight(&f) == 0 && f.acked == 0);
 }
 
+static void test_control_round_trip(struct test_state *t)
+{
+	uint8_t buf[CONTROL_MAX_MSG];
+	struct control_msg in = { .type = CONTROL_LOGON, .width = 1920, .height = 1080 }, out;
+	int n;
+
+	strcpy(in.user, "alice");
+	strcpy(in.password, "p\xc3\xa4ss word");
+	n = control_encode(&in, buf, sizeof(buf));
+	CHECK(t, n > 0 && control_decode(buf, (size_t)n, &out) == 0);
+	CHECK(t, out.type == CONTROL_LOGON && out.width == 1920 && out.height == 1080 &&
+		 !strcmp(out.user, "alice") && !strcmp(out.password, in.password));
+	in = (struct control_msg){ .type = CONTROL_TLS, .cert = "CERT PEM", .key = "KEY PEM" };
+	n = control_encode(&in, buf, sizeof(buf));
+	CHECK(t, n > 0 && control_decode(buf, (size_t)n, &out) == 0);
+	CHECK(t, out.cert && out.key && !strcmp(out.cert, "CERT PEM") && !strcmp(out.key, "KEY PEM"));
+	in = (struct control_msg){ .type = CONTROL_ACCEPTED, .card = 3 };
+	n = control_encode(&in, buf, sizeof(buf));
+	CHECK(t, n > 0 && control_decode(buf, (size_t)n, &out) == 0 && out.card == 3);
+	in = (struct control_msg){ .type = CONTROL_REFUSED };
+	strcpy(in.reason, "wrong user name or password");
+	n = control_encode(&in, buf, sizeof(buf));
+	CHECK(t, n > 0 && control_decode(buf, (size_t)n, &out) == 0 &&
+		 !strcmp(out.reason, in.reason));
+}
+
+static void test_control_malformed(struct test_state *t)
+{
+	uint8_t buf[CONTROL_MAX_MSG];
+	struct control_msg in = { .type = CONTROL_LOGON, .width = 800, .height = 600 }, out;
+	int n;
+
+	strcpy(in.user, "bob");
+	strcpy(in.password, "secret");
+	n = control_encode(&in, buf, sizeof(buf));
+	/* Every truncation is refused, and so is a byte too many. */
+	for (int len = 0; len < n; len++)
+		CHECK(t, control_decode(buf, (size_t)len, &out) < 0);
+	buf[n] = 0;
+	CHECK(t, control_decode(buf, (size_t)n + 1, &out) < 0);
+	/* A length pointing past the end. */
+	n = control_encode(&in, buf, sizeof(buf));
+	buf[5] = 0xff;
+	CHECK(t, control_decode(buf, (size_t)n, &out) < 0);
+	/* A NUL inside a string. */
+	n = control_encode(&in, buf, sizeof(buf));
+	buf[7] = 0;
+	CHECK(t, control_decode(buf, (size_t)n, &out) < 0);
+	/* A name longer than any account. */
+	buf[0] = CONTROL_LOGON;
+	buf[1] = buf[2] = buf[3] = buf[4] = 1;
+	buf[5] = 0x2c;		/* 300 */
+	buf[6] = 0x01;
+	memset(buf + 7, 'a', 300);
+	buf[307] = buf[308] = 0;
+	CHECK(t, control_decode(buf, 309, &out) < 0);
+	/* Unknown types, and an out-of-range card. */
+	buf[0] = 99;
+	CHECK(t, control_decode(buf, 1, &out) < 0);
+	in = (struct control_msg){ .type = CONTROL_ACCEPTED, .card = 4096 };
+	n = control_encode(&in, buf, sizeof(buf));
+	CHECK(t, control_decode(buf, (size_t)n, &out) < 0);
+	/* Too big to send. */
+	CHECK(t, control_encode(&(struct control_msg){ .type = CONTROL_ACCEPTED }, buf, 3) < 0);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -175,5 +242,7 @@ int main(void)
 	RUN(&t, test_flow_bounded);
 	RUN(&t, test_flow_suppress_and_suspend);
 	RUN(&t, test_flow_wraps);
+	RUN(&t, test_control_round_trip);
+	RUN(&t, test_control_malformed);
 	return TEST_SUMMARY(&t);
 }

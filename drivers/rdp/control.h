@@ -1,0 +1,49 @@
+/*
+ * The narrow channel between seatmuxd and an RDP sink: a SOCK_SEQPACKET
+ * pair, one message a datagram. The broker gives the TLS identity; the
+ * sink asks for a logon with what the client sent; the broker answers
+ * with the station (its evdi card and, as fds, its keyboard and pointer)
+ * or a refusal. Nothing else crosses: the broker is not on the frame or
+ * input path.
+ */
+#ifndef SEATMUX_RDP_CONTROL_H
+#define SEATMUX_RDP_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONTROL_MAX_MSG 16384
+#define CONTROL_MAX_TEXT 256	/* user names and passwords, bytes */
+
+enum control_type {
+	CONTROL_TLS = 1,	/* broker -> sink: certificate and key, PEM */
+	CONTROL_LOGON = 2,	/* sink -> broker: user, password, size */
+	CONTROL_ACCEPTED = 3,	/* broker -> sink: card number; fds: keyboard, pointer */
+	CONTROL_REFUSED = 4,	/* broker -> sink: why */
+};
+
+struct control_msg {
+	enum control_type type;
+	/* CONTROL_TLS */
+	const char *cert, *key;
+	/* CONTROL_LOGON */
+	char user[CONTROL_MAX_TEXT + 1], password[CONTROL_MAX_TEXT + 1];
+	int width, height;
+	/* CONTROL_ACCEPTED */
+	int card;
+	/* CONTROL_REFUSED */
+	char reason[CONTROL_MAX_TEXT + 1];
+};
+
+/* Encodes msg into buf; the length, or -1 if it does not fit. */
+int control_encode(const struct control_msg *msg, uint8_t *buf, size_t size);
+/* Decodes len bytes (TLS strings point into buf, which must be writable
+ * and outlive msg); 0, or -1 for a malformed message. */
+int control_decode(uint8_t *buf, size_t len, struct control_msg *msg);
+/* One message with up to two fds; 0 or -errno. */
+int control_send(int sock, const struct control_msg *msg, const int *fds, int nfds);
+/* Blocks up to timeout_ms for one message and its fds (-1 where none);
+ * buf of CONTROL_MAX_MSG bytes. 0, or -errno (-ETIMEDOUT, -EBADMSG). */
+int control_recv(int sock, uint8_t *buf, struct control_msg *msg, int fds[2], int timeout_ms);
+
+#endif
