@@ -1,0 +1,238 @@
+/*
+ * seatmux-rdp-sink: one RDP connection of a remote station. seatmuxd
+ * accepts the connection and starts this program, already running as an
+ * unprivileged user, with
+ *
+ *   fd 3: the client's TCP socket
+ *   fd 4: the control channel to seatmuxd (control.h)
+ *
+ * It speaks RDP (sink.c), hands the client's credentials to seatmuxd and
+ * waits for its answer, then connects the station's evdi card as the
+ * client's monitor (drivers/vhead) and sends what the session draws there,
+ * and writes the client's input to the station's uinput keyboard and
+ * pointer. It exits when the client goes; the seat and its session stay
+ * with seatmuxd.
+ */
+#include <errno.h>
+#include <linux/input.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "sink.h"
+#include "vhead.h"
+
+#define CLIENT_FD 3
+#define CONTROL_FD 4
+#define BROKER_TIMEOUT_MS 15000
+#define MAX_DAMAGE 64
+
+struct station {
+	struct rdp_sink *sink;
+	struct vhead *head;
+	int card;
+	int keyboard, pointer;	/* uinput fds from seatmuxd */
+	char name[64];
+	struct damage_rect damage[MAX_DAMAGE];
+	int ndamage;
+	bool full;		/* send everything next */
+};
+
+static void emit(int fd, unsigned type, unsigned code, int value)
+{
+	struct input_event ev = { .type = (uint16_t)type, .code = (uint16_t)code, .value = value };
+
+	gettimeofday(&ev.time, NULL);
+	if (fd >= 0 && write(fd, &ev, sizeof(ev)) != sizeof(ev))
+		fprintf(stderr, "seatmux-rdp-sink: input: %m\n");
+}
+
+static void report(int fd)
+{
+	emit(fd, EV_SYN, SYN_REPORT, 0);
+}
+
+static bool on_logon(void *data, const char *user, const char *password, int w, int h)
+{
+	struct station *st = data;
+	struct control_msg msg = { .type = CONTROL_LOGON, .width = w, .height = h };
+	uint8_t buf[CONTROL_MAX_MSG];
+	int fds[2];
+
+	if (strlen(user) > CONTROL_MAX_TEXT || strlen(password) > CONTROL_MAX_TEXT)
+		return false;
+	strcpy(msg.user, user);
+	strcpy(msg.password, password);
+	if (control_send(CONTROL_FD, &msg, NULL, 0) < 0)
+		return false;
+	memset(msg.password, 0, sizeof(msg.password));
+	/* seatmuxd answers once PAM has; the client waits meanwhile. */
+	if (control_recv(CONTROL_FD, buf, &msg, fds, BROKER_TIMEOUT_MS) < 0)
+		return false;
+	if (msg.type != CONTROL_ACCEPTED || fds[0] < 0 || fds[1] < 0) {
+		fprintf(stderr, "seatmux-rdp-sink: logon of %s refused: %s\n", user,
+			msg.type == CONTROL_REFUSED ? msg.reason : "no station");
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return false;
+	}
+	st->card = msg.card;
+	st->keyboard = fds[0];
+	st->pointer = fds[1];
+	snprintf(st->name, sizeof(st->name), "rdp %s", user);
+	return true;
+}
+
+static void on_head_mode(struct vhead *vh, int w, int h, void *data)
+{
+	((struct station *)data)->full = true;
+}
+
+static void on_head_frame(struct vhead *vh, const struct vhead_rect *r, int n, void *data)
+{
+	struct station *st = data;
+
+	for (int i = 0; i < n; i++) {
+		if (st->ndamage == MAX_DAMAGE) {
+			st->full = true;	/* too fragmented: everything */
+			break;
+		}
+		st->damage[st->ndamage++] = (struct damage_rect){
+			r[i].x1, r[i].y1, r[i].x2 - r[i].x1, r[i].y2 - r[i].y1,
+		};
+	}
+}
+
+static const struct vhead_listener head_listener = {
+	.mode = on_head_mode,
+	.frame = on_head_frame,
+};
+
+static void on_activated(void *data, int w, int h)
+{
+	struct station *st = data;
+
+	vhead_close(st->head);
+	st->head = vhead_open(st->card, w, h, st->name, &head_listener, st);
+	if (!st->head)
+		fprintf(stderr, "seatmux-rdp-sink: card %d: %m\n", st->card);
+	st->full = true;
+}
+
+static void on_key(void *data, unsigned code, bool down)
+{
+	struct station *st = data;
+
+	emit(st->keyboard, EV_KEY, code, down);
+	report(st->keyboard);
+}
+
+static void on_motion(void *data, int x, int y)
+{
+	struct station *st = data;
+
+	emit(st->pointer, EV_ABS, ABS_X, x);
+	emit(st->pointer, EV_ABS, ABS_Y, y);
+	report(st->pointer);
+}
+
+static void on_button(void *data, unsigned code, bool down)
+{
+	struct station *st = data;
+
+	emit(st->pointer, EV_KEY, code, down);
+	report(st->pointer);
+}
+
+static void on_wheel(void *data, bool horizontal, int clicks)
+{
+	struct station *st = data;
+
+	emit(st->pointer, EV_REL, horizontal ? REL_HWHEEL : REL_WHEEL, clicks);
+	report(st->pointer);
+}
+
+static void on_refresh(void *data)
+{
+	((struct station *)data)->full = true;
+}
+
+static const struct rdp_sink_ops sink_ops = {
+	.logon = on_logon,
+	.activated = on_activated,
+	.key = on_key,
+	.motion = on_motion,
+	.button = on_button,
+	.wheel = on_wheel,
+	.refresh = on_refresh,
+};
+
+/* The newest frame, once the client can take one. */
+static void flush(struct station *st)
+{
+	int w, h, stride;
+	const uint32_t *px;
+	struct damage_rect all;
+
+	if (!st->head || (!st->full && !st->ndamage) || !rdp_sink_can_send(st->sink))
+		return;
+	px = vhead_pixels(st->head, &w, &h, &stride);
+	if (!px)
+		return;
+	all = (struct damage_rect){ 0, 0, w, h };
+	if (st->full)
+		rdp_sink_send(st->sink, px, stride, &all, 1);
+	else
+		rdp_sink_send(st->sink, px, stride, st->damage, st->ndamage);
+	st->full = false;
+	st->ndamage = 0;
+}
+
+int main(void)
+{
+	struct station st = { .keyboard = -1, .pointer = -1 };
+	struct rdp_sink_config cfg = { .max_frames_in_flight = 2 };
+	static uint8_t tls_buf[CONTROL_MAX_MSG];
+	struct control_msg tls;
+	int fds[2], rc = 0;
+
+	if (control_recv(CONTROL_FD, tls_buf, &tls, fds, BROKER_TIMEOUT_MS) < 0 ||
+	    tls.type != CONTROL_TLS) {
+		fprintf(stderr, "seatmux-rdp-sink: no TLS identity from seatmuxd\n");
+		return 1;
+	}
+	cfg.certificate_pem = tls.cert;
+	cfg.key_pem = tls.key;
+	st.sink = rdp_sink_new(CLIENT_FD, &cfg, &sink_ops, &st);
+	/* FreeRDP keeps its own copy: ours goes now. */
+	memset(tls_buf, 0, sizeof(tls_buf));
+	if (!st.sink)
+		return 1;
+	for (;;) {
+		struct pollfd pfd[8];
+		int n = rdp_sink_fds(st.sink, fds, 2), m = n;
+
+		for (int i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		if (st.head)
+			pfd[m++] = (struct pollfd){ .fd = vhead_fd(st.head), .events = POLLIN };
+		pfd[m++] = (struct pollfd){ .fd = CONTROL_FD, .events = POLLIN };
+		if (poll(pfd, (nfds_t)m, 16) < 0 && errno != EINTR)
+			break;
+		if (pfd[m - 1].revents & (POLLIN | POLLHUP))
+			break;		/* seatmuxd ends the station */
+		if (!rdp_sink_dispatch(st.sink))
+			break;
+		if (st.head && (pfd[n].revents & POLLIN))
+			vhead_dispatch(st.head);
+		flush(&st);
+	}
+	vhead_close(st.head);
+	rdp_sink_free(st.sink);
+	return rc;
+}
