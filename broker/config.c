@@ -24,6 +24,10 @@ void config_init(struct config *cfg)
 	cfg->console = true;
 	cfg->socket_dir = strdup(SEATMUX_RUNDIR);
 	list_init(&cfg->seats);
+	cfg->rdp.enabled = -1;
+	cfg->rdp.port = 3389;
+	cfg->rdp.keep_s = 300;
+	cfg->rdp.max_pending = 8;
 }
 
 static void seat_config_free(struct seat_config *sc)
@@ -49,6 +53,27 @@ void config_finish(struct config *cfg)
 	free(cfg->platform);
 	free(cfg->socket_dir);
 	cfg->platform = cfg->socket_dir = NULL;
+	free(cfg->rdp.address);
+	free(cfg->rdp.group);
+	free(cfg->rdp.pam_service);
+	free(cfg->rdp.tls_dir);
+	free(cfg->rdp.sink_user);
+	free(cfg->rdp.application);
+	free(cfg->rdp.command);
+	free(cfg->rdp.log_path);
+	memset(&cfg->rdp, 0, sizeof(cfg->rdp));
+}
+
+struct seat_config *config_add_seat(struct config *cfg, const char *name)
+{
+	struct seat_config *sc = calloc(1, sizeof(*sc));
+
+	if (!sc)
+		return NULL;
+	snprintf(sc->name, sizeof(sc->name), "%s", name);
+	sc->restart_max_s = 30;
+	list_insert(cfg->seats.prev, &sc->link);
+	return sc;
 }
 
 /* logind's rule: "seat" followed by letters, digits, '-' and '_'. */
@@ -283,6 +308,60 @@ static int handle_seat(struct config_parse *p, const char *name,
 	return parse_fail(p, "unknown key '%s' in a seat section", key);
 }
 
+static int int_in(struct config_parse *p, const char *key, const char *value,
+		  long lo, long hi, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return parse_fail(p, "%s wants %ld..%ld, got '%s'", key, lo, hi, value);
+	*out = (int)n;
+	return 1;
+}
+
+static int handle_rdp(struct config_parse *p, const char *key, const char *value)
+{
+	struct rdp_config *r = &p->cfg->rdp;
+	bool yes;
+
+	if (!strcmp(key, "enabled")) {
+		if (!strcmp(value, "auto"))
+			r->enabled = -1;
+		else if (parse_bool(value, &yes) == 0)
+			r->enabled = yes;
+		else
+			return parse_fail(p, "enabled takes auto, yes or no, not '%s'", value);
+		return 1;
+	}
+	if (!strcmp(key, "address"))
+		return set_string(&r->address, value) ? 0 : 1;
+	if (!strcmp(key, "port"))
+		return int_in(p, key, value, 1, 65535, &r->port);
+	if (!strcmp(key, "group"))
+		return set_string(&r->group, value) ? 0 : 1;
+	if (!strcmp(key, "pam-service"))
+		return set_string(&r->pam_service, value) ? 0 : 1;
+	if (!strcmp(key, "sink-user"))
+		return set_string(&r->sink_user, value) ? 0 : 1;
+	if (!strcmp(key, "application"))
+		return set_string(&r->application, value) ? 0 : 1;
+	if (!strcmp(key, "command"))
+		return set_string(&r->command, value) ? 0 : 1;
+	if (!strcmp(key, "keep"))
+		return int_in(p, key, value, 0, 86400, &r->keep_s);
+	if (!strcmp(key, "max-pending"))
+		return int_in(p, key, value, 1, 1024, &r->max_pending);
+	if (!strcmp(key, "tls-dir") || !strcmp(key, "log")) {
+		if (value[0] != '/')
+			return parse_fail(p, "%s must be an absolute path: %s", key, value);
+		return set_string(!strcmp(key, "log") ? &r->log_path : &r->tls_dir, value) ? 0 : 1;
+	}
+	return parse_fail(p, "unknown key '%s' in [rdp]", key);
+}
+
 static int handle(void *data, const char *section, const char *key,
 		  const char *value)
 {
@@ -292,6 +371,8 @@ static int handle(void *data, const char *section, const char *key,
 		return 0;	/* report the first error only */
 	if (!strcmp(section, "broker"))
 		return handle_broker(p, key, value);
+	if (!strcmp(section, "rdp"))
+		return handle_rdp(p, key, value);
 	if (!strncmp(section, SEAT_SECTION, strlen(SEAT_SECTION)))
 		return handle_seat(p, section + strlen(SEAT_SECTION), key, value);
 	return parse_fail(p, "unknown section [%s]", section);

@@ -27,6 +27,22 @@ struct seat_config {
 	int nconnectors;
 };
 
+/* [rdp]: remote stations, a seat per authenticated RDP connection. */
+struct rdp_config {
+	int enabled;		/* 1 yes, 0 no, -1 auto (on in a VM console) */
+	char *address;		/* listen address, default 0.0.0.0 */
+	int port;		/* default 3389 */
+	char *group;		/* allowed group, NULL: any account */
+	char *pam_service;	/* default "seatmux" */
+	char *tls_dir;		/* cert.pem and key.pem, made if absent */
+	char *sink_user;	/* the sinks run as this account (nobody) */
+	char *application;	/* the session: inside seatmux-compositor */
+	char *command;		/* or a command, as for seats */
+	char *log_path;		/* sessions' output, "%s" becomes the seat */
+	int keep_s;		/* a disconnected station waits this long */
+	int max_pending;	/* connections not yet logged on, at most */
+};
+
 struct config {
 	char *platform;		/* "auto" or a platform_name() */
 	enum log_level log_level;
@@ -34,6 +50,7 @@ struct config {
 	int physical_heads;	/* 1 yes, 0 no, -1 auto (not under Hyper-V) */
 	char *socket_dir;
 	struct list seats;
+	struct rdp_config rdp;
 	char error[512];	/* "file:line: what" after a failed load */
 };
 
@@ -45,6 +62,8 @@ int config_load_string(struct config *cfg, const char *text, const char *name);
 const struct seat_config *config_seat(const struct config *cfg,
 				      const char *name);
 bool config_valid_seat_name(const char *name);
+/* A seat made at run time (a remote station); NULL without memory. */
+struct seat_config *config_add_seat(struct config *cfg, const char *name);
 /* The seat the configuration gives connector `name` of the card in PCI
  * slot `pci` to, or NULL. */
 const char *config_connector_seat(const struct config *cfg, const char *pci,

@@ -14,6 +14,7 @@
 #include <freerdp/peer.h>
 #include <freerdp/settings.h>
 #include <freerdp/update.h>
+#include <winpr/ssl.h>
 
 #include "flow.h"
 #include "scancode.h"
@@ -51,11 +52,14 @@ static struct rdp_sink *sink_of(rdpContext *context)
 
 /*
  * With TLS security the client's credentials arrive in its Client Info
- * PDU, which FreeRDP has read into the settings by PostConnect: they are
- * judged there, before the connection is activated or anything is shown.
- * A client that did not ask for auto-logon offered no password.
+ * PDU, which FreeRDP has read into the settings when it asks for our
+ * capabilities (FreeRDP's Logon callback comes too early for them): they
+ * are judged there, before the connection is activated or anything is
+ * shown. A refusal is an error-info PDU ("server denied connection"),
+ * which the client reports as such. A client that did not ask for
+ * auto-logon offered no password.
  */
-static BOOL on_post_connect(freerdp_peer *peer)
+static BOOL on_capabilities(freerdp_peer *peer)
 {
 	struct rdp_sink *sink = sink_of(peer->context);
 	rdpSettings *s = peer->settings;
@@ -63,13 +67,19 @@ static BOOL on_post_connect(freerdp_peer *peer)
 	const char *password = freerdp_settings_get_string(s, FreeRDP_Password);
 	bool autologon = freerdp_settings_get_bool(s, FreeRDP_AutoLogonEnabled);
 
+	if (sink->ops->logon(sink->data, user ? user : "", autologon && password ? password : "",
+			     (int)freerdp_settings_get_uint32(s, FreeRDP_DesktopWidth),
+			     (int)freerdp_settings_get_uint32(s, FreeRDP_DesktopHeight)))
+		return TRUE;
+	freerdp_set_error_info(peer->context->rdp, ERRINFO_SERVER_DENIED_CONNECTION);
+	freerdp_send_error_info(peer->context->rdp);
+	return FALSE;
+}
+
+static BOOL on_post_connect(freerdp_peer *peer)
+{
 	/* 32 bits a pixel, or nothing: our heads are XRGB8888. */
-	if (freerdp_settings_get_uint32(s, FreeRDP_ColorDepth) != 32)
-		return FALSE;
-	return sink->ops->logon(sink->data, user ? user : "",
-				autologon && password ? password : "",
-				(int)freerdp_settings_get_uint32(s, FreeRDP_DesktopWidth),
-				(int)freerdp_settings_get_uint32(s, FreeRDP_DesktopHeight));
+	return freerdp_settings_get_uint32(peer->settings, FreeRDP_ColorDepth) == 32;
 }
 
 static BOOL on_activate(freerdp_peer *peer)
@@ -240,9 +250,14 @@ static bool marker(struct rdp_sink *sink, UINT32 action, UINT32 id)
 	return !sink->frame_markers || update->SurfaceFrameMarker(update->context, &m);
 }
 
+/* Also: nothing left unsent from the last frame (a slow link). */
 bool rdp_sink_can_send(struct rdp_sink *sink)
 {
-	return sink->activated && flow_can_send(&sink->flow);
+	freerdp_peer *peer = sink->peer;
+
+	if (!sink->activated || !flow_can_send(&sink->flow))
+		return false;
+	return !peer->IsWriteBlocked(peer) || peer->DrainOutputBuffer(peer) == 0;
 }
 
 bool rdp_sink_send(struct rdp_sink *sink, const uint32_t *pixels, int stride,
@@ -297,6 +312,7 @@ struct rdp_sink *rdp_sink_new(int fd, const struct rdp_sink_config *cfg,
 
 	if (!sink)
 		return NULL;
+	winpr_InitializeSSL(WINPR_SSL_INIT_DEFAULT);
 	sink->ops = ops;
 	sink->data = data;
 	sink->max_in_flight = cfg->max_frames_in_flight > 0 ? cfg->max_frames_in_flight : 2;
@@ -309,6 +325,7 @@ struct rdp_sink *rdp_sink_new(int fd, const struct rdp_sink_config *cfg,
 		goto err;
 	((struct sink_context *)peer->context)->sink = sink;
 	setup_settings(peer->settings, cfg);
+	peer->Capabilities = on_capabilities;
 	peer->PostConnect = on_post_connect;
 	peer->Activate = on_activate;
 	peer->update->SurfaceFrameAcknowledge = on_frame_ack;

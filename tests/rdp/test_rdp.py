@@ -55,13 +55,14 @@ def main():
         check("its TLS key was generated 0600", os.stat(os.path.join(tls, "key.pem")).st_mode & 0o777 == 0o600)
 
         rc, out = client(client_bin, port, tmp, "wrong", "wrong")
-        check("a wrong password gets no frames and is disconnected",
-              rc == 2 and "frames" not in out, "rc %d: %s" % (rc, out))
+        check("a wrong password is refused with \"server denied connection\", no frames",
+              rc == 2 and "refused error=0x00010007" in out and "frames" not in out,
+              "rc %d: %s" % (rc, out))
         check("and the sink refused it at logon", "logon user=alice result=refused" in read(hlog),
               read(hlog))
         rc, out = client(client_bin, port, tmp, "", "empty")
-        check("no password offered is refused too", rc == 2 and "frames" not in out,
-              "rc %d: %s" % (rc, out))
+        check("no password offered is refused too",
+              rc == 2 and "refused error=0x00010007" in out, "rc %d: %s" % (rc, out))
 
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(os.urandom(4096))
