@@ -11,6 +11,8 @@
 #include "loop.h"
 #include "platform.h"
 
+struct rdp;
+
 struct broker {
 	struct config cfg;
 	struct loop *loop;
@@ -20,6 +22,7 @@ struct broker {
 	struct console console;
 	struct list seats;
 	struct list lease_cards;	/* struct lease_card: split cards */
+	struct rdp *rdp;		/* remote stations, or NULL */
 	int signal_fd;
 	bool running;
 };

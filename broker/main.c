@@ -18,6 +18,7 @@
 #include "build_config.h"
 #include "log.h"
 #include "leases.h"
+#include "rdp.h"
 #include "seats.h"
 
 #define EXIT_CONFIG 78	/* sysexits.h EX_CONFIG */
@@ -76,7 +77,8 @@ static void on_signal(void *data, uint32_t events)
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			seats_reap(b, pid, status);
+			if (!rdp_reap(b, pid, status))
+				seats_reap(b, pid, status);
 		break;
 	default:
 		break;
@@ -203,6 +205,13 @@ static int broker_run(struct broker *b)
 		log_error("udev: cannot enumerate devices: %m");
 		goto out_devices;
 	}
+	if (rdp_start(b) < 0) {
+		/* Asked for by name: a hard error. Chosen by the platform: go on. */
+		if (b->cfg.rdp.enabled == 1)
+			goto out_seats;
+		log_warn("rdp: remote stations are off");
+		rdp_stop(b);
+	}
 	notify_ready();
 	b->running = true;
 	while (b->running) {
@@ -214,6 +223,7 @@ static int broker_run(struct broker *b)
 	rc = 0;
 
 out_seats:
+	rdp_stop(b);
 	seats_destroy_all(b);
 	leases_finish(b);
 out_devices:

@@ -10,6 +10,7 @@
 
 #include "client.h"
 #include "leases.h"
+#include "rdp.h"
 #include "log.h"
 #include "seats.h"
 
@@ -138,14 +139,29 @@ static bool is_head(const struct device *dev)
 	return dev->master || (dev->kind == DEVICE_DRM_CONNECTOR && dev->seat[0]);
 }
 
-/* Physical heads make no station where the policy says so (a VM console). */
+/*
+ * Physical heads make no station where the policy says so (a VM console);
+ * while RDP stations are served, a virtual head is a station only once a
+ * remote station has claimed it (a new evdi card passes through seat0).
+ */
+static bool head_counts(struct broker *b, const struct device *dev)
+{
+	if (dev->virtual_head)
+		return !b->rdp || rdp_owns_seat(b, dev->seat);
+	return b->physical_heads;
+}
+
 static bool head_allowed(struct broker *b, const struct device *dev)
 {
-	if (b->physical_heads || dev->virtual_head)
+	if (head_counts(b, dev))
 		return true;
-	log_info("%s: head left alone: physical heads are no stations on %s "
-		 "(physical-heads = yes in [broker] changes that)",
-		 dev->devnode[0] ? dev->devnode : dev->sysname, platform_name(b->platform));
+	if (dev->virtual_head)
+		log_info("%s: virtual head left alone until a remote station claims it",
+			 dev->devnode[0] ? dev->devnode : dev->sysname);
+	else
+		log_info("%s: head left alone: physical heads are no stations on %s "
+			 "(physical-heads = yes in [broker] changes that)",
+			 dev->devnode[0] ? dev->devnode : dev->sysname, platform_name(b->platform));
 	return false;
 }
 
@@ -185,7 +201,7 @@ void seats_device_removed(struct broker *b, struct device *dev)
 				client_device_gone(c, dev->devnum);
 	if (dev->kind == DEVICE_DRM_CARD)
 		leases_card_gone(b, dev->devnum);
-	if (!is_head(dev) || (!b->physical_heads && !dev->virtual_head))
+	if (!is_head(dev) || !head_counts(b, dev))
 		return;		/* never counted */
 	seat = seats_find(b, dev->seat);
 	if (!seat || --seat->masters > 0)
@@ -216,4 +232,30 @@ void seats_reap(struct broker *b, pid_t pid, int status)
 				client_destroy(c);
 		return;
 	}
+}
+
+void seats_session_start(struct broker *b, const char *name)
+{
+	struct seat *seat = seats_find(b, name);
+
+	if (!seat)
+		return;		/* it starts when its head arrives */
+	session_stop(&seat->session);
+	seat->user = seat_user(seat->cfg);
+	seat->session.stopped = false;
+	seat->session.failures = 0;
+	session_start(&seat->session);
+}
+
+void seats_session_stop(struct broker *b, const char *name)
+{
+	struct seat *seat = seats_find(b, name);
+	struct client *c, *tmp;
+
+	if (!seat)
+		return;
+	/* Its devices go first: nothing of the old session keeps them. */
+	list_for_each(c, tmp, &seat->clients, link)
+		client_destroy(c);
+	session_stop(&seat->session);
 }

@@ -31,6 +31,10 @@ void seats_device_removed(struct broker *b, struct device *dev);
 struct seat *seats_find(struct broker *b, const char *name);
 /* Revokes everything and stops every session: shutdown. */
 void seats_destroy_all(struct broker *b);
+/* A remote station changed hands or its user is gone: its session
+ * (re)starts as the seat's configured user, or stops. */
+void seats_session_start(struct broker *b, const char *name);
+void seats_session_stop(struct broker *b, const char *name);
 /* SIGCHLD: hand the exit to the session it belongs to. */
 void seats_reap(struct broker *b, pid_t pid, int status);
 

@@ -154,6 +154,16 @@ int vinput_wheel(struct vinput *vi, bool horizontal, int clicks)
 	return rc < 0 ? rc : sync_report(vi->pointer);
 }
 
+int vinput_keyboard_fd(const struct vinput *vi)
+{
+	return libevdev_uinput_get_fd(vi->keyboard);
+}
+
+int vinput_pointer_fd(const struct vinput *vi)
+{
+	return libevdev_uinput_get_fd(vi->pointer);
+}
+
 const char *vinput_keyboard_node(const struct vinput *vi)
 {
 	const char *node = libevdev_uinput_get_devnode(vi->keyboard);

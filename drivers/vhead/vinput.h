@@ -21,6 +21,9 @@ int vinput_move(struct vinput *vi, int x, int y);
 int vinput_button(struct vinput *vi, unsigned code, bool down);
 /* Wheel clicks: vertical (positive: away from the user) or horizontal. */
 int vinput_wheel(struct vinput *vi, bool horizontal, int clicks);
+/* The uinput fds, for a process that writes the events itself (a sink). */
+int vinput_keyboard_fd(const struct vinput *vi);
+int vinput_pointer_fd(const struct vinput *vi);
 /* The event nodes, e.g. for udev rules or tests ("" if unknown). */
 const char *vinput_keyboard_node(const struct vinput *vi);
 const char *vinput_pointer_node(const struct vinput *vi);

@@ -122,6 +122,9 @@ def main():
     signal.signal(signal.SIGALRM, on_alarm)
     atexit.register(harness.kill_all)
 
+    # Scenarios that run a host-side client (RDP) find it in the build.
+    if args.build:
+        os.environ["SEATMUX_BUILD_DIR"] = os.path.abspath(args.build)
     art_root = os.environ.get("SEATMUX_ARTIFACTS", "/tmp/seatmux-artifacts")
     keep = args.keep or os.environ.get("SEATMUX_KEEP_ARTIFACTS") == "1"
     passed = failed = 0

@@ -88,3 +88,15 @@ def connector_status(m, pci, connector, value):
           "echo %s > $f || exit 1; done; "
           "udevadm trigger --action=change /sys/bus/pci/devices/%s/drm/card*"
           % (pci, connector, value, pci), check=True)
+
+
+def seat_color(seat):
+    """The colour seatmux-testclient paints for any seat name, as
+    tests/clients/pattern.c picks it: the table, else FNV-1a into it."""
+    if seat in COLOR:
+        return COLOR[seat]
+    h = 0x811c9dc5
+    for c in seat.encode():
+        h = ((h ^ c) * 0x01000193) & 0xffffffff
+    palette = [COLOR["seat%d" % i] for i in range(len(COLOR))]
+    return palette[h % len(palette)]

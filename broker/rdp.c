@@ -1,0 +1,571 @@
+/*
+ * One listening socket; per connection a sink process (unprivileged, with
+ * the socket and one end of a SOCK_SEQPACKET pair) and a handshake timer;
+ * per user a station. The broker reads only control messages: logons. A
+ * sink that does not log on in time, or a peer address that keeps
+ * failing, costs only itself.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "broker.h"
+#include "build_config.h"
+#include "control.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "rdp.h"
+#include "seats.h"
+#include "tls_cert.h"
+#include "vhead.h"
+#include "vinput.h"
+
+#define HANDSHAKE_MS 30000
+#define RULES_PATH "/run/udev/rules.d/73-seatmux-rdp.rules"
+#define MAX_STATIONS 64
+
+struct station {
+	struct list link;
+	struct broker *b;
+	char seat[32];
+	char user[CONTROL_MAX_TEXT + 1];
+	int card;
+	struct vinput *input;
+	struct seat_config *cfg;
+	struct sink *sink;		/* connected now, or NULL */
+	struct loop_source *keep_timer;
+	bool ended;			/* kept for reuse, no session */
+};
+
+struct sink {
+	struct list link;
+	struct rdp *rdp;
+	pid_t pid;
+	int control;
+	struct loop_source *src, *timer;
+	uint8_t addr[16];
+	char peer[64];
+	struct station *station;
+};
+
+struct rdp {
+	struct broker *b;
+	int listen_fd;
+	struct loop_source *listen_src;
+	struct list sinks, stations;
+	struct ratelimit failures;
+	char *cert, *key;
+	uid_t sink_uid;
+	gid_t sink_gid;
+	int next_station;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+	char path[512], *text = NULL;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "re");
+	if (!f || fstat(fileno(f), &st) < 0 || st.st_size > 65536)
+		goto out;
+	text = calloc(1, (size_t)st.st_size + 1);
+	if (text && fread(text, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		free(text);
+		text = NULL;
+	}
+out:
+	if (f)
+		fclose(f);
+	return text;
+}
+
+/* -- udev: the station's devices become its seat -- */
+
+static int run_udevadm(char *const argv[])
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execv("/usr/bin/udevadm", argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int write_rules(struct rdp *r)
+{
+	struct station *st, *tmp;
+	FILE *f;
+
+	mkdir("/run/udev", 0755);
+	mkdir("/run/udev/rules.d", 0755);
+	f = fopen(RULES_PATH ".new", "we");
+	if (!f)
+		return -1;
+	fprintf(f, "# seatmuxd: remote stations' devices, by their seats. Made at run time.\n");
+	list_for_each(st, tmp, &r->stations, link) {
+		fprintf(f, "SUBSYSTEM==\"drm\", KERNEL==\"card%d\", ENV{ID_SEAT}=\"%s\"\n",
+			st->card, st->seat);
+		fprintf(f, "SUBSYSTEM==\"input\", ATTRS{name}==\"seatmux %s *\", ENV{ID_SEAT}=\"%s\"\n",
+			st->seat, st->seat);
+	}
+	if (fclose(f) != 0 || rename(RULES_PATH ".new", RULES_PATH) < 0)
+		return -1;
+	return run_udevadm((char *[]){ "udevadm", "control", "--reload", NULL });
+}
+
+static void retrigger(int card)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/class/drm/card%d", card);
+	run_udevadm((char *[]){ "udevadm", "trigger", "--action=change", path, NULL });
+}
+
+/* -- stations -- */
+
+static void station_set_session(struct station *st, const struct rdp_config *rc)
+{
+	struct seat_config *sc = st->cfg;
+	char log[256];
+	const char *pct = rc->log_path ? strstr(rc->log_path, "%s") : NULL;
+
+	free(sc->user);
+	sc->user = strdup(st->user);
+	free(sc->application);
+	sc->application = rc->application ? strdup(rc->application) : NULL;
+	free(sc->command);
+	sc->command = !rc->application && rc->command ? strdup(rc->command) : NULL;
+	free(sc->log_path);
+	sc->log_path = NULL;
+	/* Its compositor finds no monitor until the sink connects one:
+	 * retry soon rather than back off far. */
+	sc->restart_max_s = 2;
+	if (rc->log_path) {
+		/* "%s" in the path is the seat; the rest is taken as it is. */
+		if (pct)
+			snprintf(log, sizeof(log), "%.*s%s%s", (int)(pct - rc->log_path),
+				 rc->log_path, st->seat, pct + 2);
+		else
+			snprintf(log, sizeof(log), "%s", rc->log_path);
+		sc->log_path = strdup(log);
+	}
+}
+
+static struct station *station_create(struct rdp *r, const char *user, int w, int h)
+{
+	struct station *st;
+	char name[32];
+
+	if (++r->next_station > MAX_STATIONS)
+		return NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->b = r->b;
+	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", r->next_station);
+	snprintf(st->user, sizeof(st->user), "%s", user);
+	st->card = vhead_add_device();
+	st->cfg = config_add_seat(&r->b->cfg, st->seat);
+	if (st->card < 0 || !st->cfg) {
+		log_error("rdp: cannot make a virtual head for %s", user);
+		free(st);
+		return NULL;
+	}
+	station_set_session(st, &r->b->cfg.rdp);
+	list_insert(&r->stations, &st->link);
+	/* Rules first: the devices are born into the seat. */
+	if (write_rules(r) < 0)
+		log_warn("rdp: cannot write %s: %m", RULES_PATH);
+	snprintf(name, sizeof(name), "%s", st->seat);
+	st->input = vinput_create(name, w, h);
+	if (!st->input)
+		log_error("rdp: %s: no virtual keyboard and pointer: %m", st->seat);
+	/* The sink will open the card as the client's monitor. */
+	snprintf(name, sizeof(name), "/dev/dri/card%d", st->card);
+	if (chown(name, r->sink_uid, (gid_t)-1) < 0)
+		log_warn("rdp: %s: %m", name);
+	retrigger(st->card);
+	log_info("rdp: %s is %s's station (card%d)", st->seat, user, st->card);
+	return st;
+}
+
+static void station_keep_expired(void *data, uint32_t events)
+{
+	struct station *st = data;
+
+	log_info("rdp: %s: %s did not come back, session ended", st->seat, st->user);
+	st->ended = true;
+	seats_session_stop(st->b, st->seat);
+}
+
+/* -- sinks -- */
+
+static void sink_free(struct sink *s)
+{
+	if (s->station && s->station->sink == s)
+		s->station->sink = NULL;
+	if (s->src)
+		loop_remove(s->src);
+	if (s->timer)
+		loop_remove(s->timer);
+	if (s->control >= 0)
+		close(s->control);
+	list_remove(&s->link);
+	free(s);
+}
+
+static void refuse(struct sink *s, const char *user, const char *why)
+{
+	struct control_msg msg = { .type = CONTROL_REFUSED };
+
+	snprintf(msg.reason, sizeof(msg.reason), "%s", why);
+	control_send(s->control, &msg, NULL, 0);
+	log_warn("rdp: logon of '%s' from %s refused: %s", user, s->peer, why);
+}
+
+static struct station *station_for(struct rdp *r, const char *user)
+{
+	struct station *st, *tmp, *free_slot = NULL;
+
+	list_for_each(st, tmp, &r->stations, link) {
+		if (!strcmp(st->user, user))
+			return st;
+		if (st->ended && !st->sink)
+			free_slot = st;
+	}
+	return free_slot;
+}
+
+static void logon(struct sink *s, const struct control_msg *msg)
+{
+	struct rdp *r = s->rdp;
+	struct rdp_config *rc = &r->b->cfg.rdp;
+	struct auth_config ac = { .service = rc->pam_service ? rc->pam_service : "seatmux",
+				  .group = rc->group };
+	struct control_msg ok = { .type = CONTROL_ACCEPTED };
+	enum auth_result res;
+	struct station *st;
+	int fds[2];
+	uid_t uid;
+	gid_t gid;
+
+	if (s->station)
+		return refuse(s, msg->user, "logged on already");
+	if (!ratelimit_allow(&r->failures, s->addr, now_ms()))
+		return refuse(s, msg->user, "too many failed logons from this address");
+	res = auth_check(&ac, msg->user, msg->password, &uid, &gid);
+	if (res != AUTH_OK) {
+		ratelimit_failed(&r->failures, s->addr, now_ms());
+		return refuse(s, msg->user, auth_result_text(res));
+	}
+	st = station_for(r, msg->user);
+	if (st && st->sink)
+		return refuse(s, msg->user, "the station is in use by another connection");
+	if (!st)
+		st = station_create(r, msg->user, msg->width, msg->height);
+	if (!st || !st->input)
+		return refuse(s, msg->user, "no station could be made");
+	if (st->keep_timer)
+		loop_timer_arm(st->keep_timer, 0);
+	if (strcmp(st->user, msg->user) || st->ended) {
+		/* A kept slot changes hands: the new user's session. */
+		snprintf(st->user, sizeof(st->user), "%s", msg->user);
+		station_set_session(st, rc);
+		st->ended = false;
+		seats_session_start(r->b, st->seat);
+	}
+	st->sink = s;
+	s->station = st;
+	ok.card = st->card;
+	fds[0] = vinput_keyboard_fd(st->input);
+	fds[1] = vinput_pointer_fd(st->input);
+	if (control_send(s->control, &ok, fds, 2) < 0) {
+		log_warn("rdp: %s: the sink went away", st->seat);
+		return;
+	}
+	loop_timer_arm(s->timer, 0);
+	log_info("rdp: %s logged on from %s: %s, %dx%d", msg->user, s->peer, st->seat,
+		 msg->width, msg->height);
+}
+
+static void on_control(void *data, uint32_t events)
+{
+	struct sink *s = data;
+	uint8_t buf[CONTROL_MAX_MSG];
+	struct control_msg msg;
+	int fds[2], rc;
+
+	rc = control_recv(s->control, buf, &msg, fds, 0);
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);	/* a sink sends none */
+	if (rc == -ETIMEDOUT)
+		return;
+	if (rc < 0 || msg.type != CONTROL_LOGON) {
+		/* Gone, or talking nonsense: it gets nothing more. */
+		loop_remove(s->src);
+		s->src = NULL;
+		if (rc != -ECONNRESET && s->pid > 0)
+			kill(s->pid, SIGKILL);
+		return;
+	}
+	logon(s, &msg);
+	memset(&msg, 0, sizeof(msg));
+	memset(buf, 0, sizeof(buf));
+}
+
+static void on_handshake_timeout(void *data, uint32_t events)
+{
+	struct sink *s = data;
+
+	log_warn("rdp: %s did not log on within %d s: closed", s->peer, HANDSHAKE_MS / 1000);
+	if (s->pid > 0)
+		kill(s->pid, SIGKILL);
+}
+
+static int pending(struct rdp *r)
+{
+	struct sink *s, *tmp;
+	int n = 0;
+
+	list_for_each(s, tmp, &r->sinks, link)
+		n += !s->station;
+	return n;
+}
+
+static void sink_exec(struct rdp *r, int client, int control)
+{
+	if (dup2(client, 3) < 0 || dup2(control, 4) < 0)
+		_exit(126);
+	for (int fd = 5; fd < 1024; fd++)
+		close(fd);
+	if (setgroups(0, NULL) < 0 || setgid(r->sink_gid) < 0 || setuid(r->sink_uid) < 0)
+		_exit(126);
+	execl(SEATMUX_LIBEXECDIR "/seatmux-rdp-sink", "seatmux-rdp-sink", (char *)NULL);
+	_exit(127);
+}
+
+static void spawn(struct rdp *r, int client, const struct sockaddr_in6 *addr)
+{
+	struct control_msg tls = { .type = CONTROL_TLS, .cert = r->cert, .key = r->key };
+	struct sink *s = calloc(1, sizeof(*s));
+	int pair[2];
+	sigset_t none;
+
+	if (!s || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+		free(s);
+		return;
+	}
+	s->rdp = r;
+	s->control = pair[0];
+	memcpy(s->addr, &addr->sin6_addr, 16);
+	inet_ntop(AF_INET6, &addr->sin6_addr, s->peer, sizeof(s->peer));
+	s->pid = fork();
+	if (s->pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		sink_exec(r, client, pair[1]);
+	}
+	close(pair[1]);
+	list_insert(&r->sinks, &s->link);
+	s->src = loop_add_fd(r->b->loop, s->control, EPOLLIN, on_control, s);
+	s->timer = loop_add_timer(r->b->loop, on_handshake_timeout, s);
+	if (s->pid < 0 || !s->src || !s->timer || control_send(s->control, &tls, NULL, 0) < 0) {
+		log_error("rdp: cannot start a sink for %s: %m", s->peer);
+		if (s->pid > 0)
+			kill(s->pid, SIGKILL);
+		s->pid = -1;
+		sink_free(s);
+		return;
+	}
+	loop_timer_arm(s->timer, HANDSHAKE_MS);
+	log_info("rdp: connection from %s, sink pid %d", s->peer, (int)s->pid);
+}
+
+static void on_accept(void *data, uint32_t events)
+{
+	struct rdp *r = data;
+	struct sockaddr_in6 addr;
+	socklen_t len = sizeof(addr);
+	int fd = accept4(r->listen_fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (pending(r) >= r->b->cfg.rdp.max_pending) {
+		log_warn("rdp: too many connections not logged on: one refused");
+		close(fd);
+		return;
+	}
+	spawn(r, fd, &addr);
+	close(fd);
+}
+
+bool rdp_reap(struct broker *b, pid_t pid, int status)
+{
+	struct rdp *r = b->rdp;
+	struct sink *s, *tmp;
+	struct station *st;
+
+	if (!r)
+		return false;
+	list_for_each(s, tmp, &r->sinks, link) {
+		if (s->pid != pid)
+			continue;
+		st = s->station;
+		sink_free(s);
+		if (!st)
+			return true;
+		log_info("rdp: %s disconnected; %s kept for %d s", st->user, st->seat,
+			 b->cfg.rdp.keep_s);
+		if (!st->keep_timer)
+			st->keep_timer = loop_add_timer(b->loop, station_keep_expired, st);
+		if (st->keep_timer)
+			loop_timer_arm(st->keep_timer, b->cfg.rdp.keep_s > 0 ?
+				       b->cfg.rdp.keep_s * 1000 : 1);
+		return true;
+	}
+	return false;
+}
+
+bool rdp_owns_seat(struct broker *b, const char *seat)
+{
+	struct station *st, *tmp;
+
+	if (!b->rdp)
+		return false;
+	list_for_each(st, tmp, &b->rdp->stations, link)
+		if (!strcmp(st->seat, seat))
+			return true;
+	return false;
+}
+
+static int listen_on(struct rdp *r, const struct rdp_config *rc)
+{
+	struct sockaddr_in6 addr = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)rc->port) };
+	const char *a = rc->address ? rc->address : "::";
+	char mapped[64];
+	int one = 1;
+
+	if (!strchr(a, ':')) {
+		snprintf(mapped, sizeof(mapped), "::ffff:%s", a);
+		a = mapped;
+	}
+	if (inet_pton(AF_INET6, a, &addr.sin6_addr) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	r->listen_fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (r->listen_fd < 0)
+		return -1;
+	setsockopt(r->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(r->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(r->listen_fd, 16) < 0)
+		return -1;
+	r->listen_src = loop_add_fd(r->b->loop, r->listen_fd, EPOLLIN, on_accept, r);
+	return r->listen_src ? 0 : -1;
+}
+
+int rdp_start(struct broker *b)
+{
+	struct rdp_config *rc = &b->cfg.rdp;
+	const char *dir = rc->tls_dir ? rc->tls_dir : "/var/lib/seatmux";
+	bool on = rc->enabled >= 0 ? rc->enabled : !b->physical_heads;
+	struct passwd *pw;
+	struct rdp *r;
+	char why[256];
+
+	if (!on)
+		return 0;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	b->rdp = r;
+	r->b = b;
+	r->listen_fd = -1;
+	list_init(&r->sinks);
+	list_init(&r->stations);
+	ratelimit_init(&r->failures, 5, 10000);
+	pw = getpwnam(rc->sink_user ? rc->sink_user : "nobody");
+	if (!pw || pw->pw_uid == 0) {
+		log_error("rdp: the sink user must exist and not be root");
+		return -1;
+	}
+	r->sink_uid = pw->pw_uid;
+	r->sink_gid = pw->pw_gid;
+	mkdir(dir, 0700);
+	if (tls_cert_ensure(dir, "seatmux", why, sizeof(why)) < 0) {
+		log_error("rdp: TLS: %s", why);
+		return -1;
+	}
+	r->cert = slurp(dir, "cert.pem");
+	r->key = slurp(dir, "key.pem");
+	if (!r->cert || !r->key || listen_on(r, rc) < 0) {
+		log_error("rdp: cannot listen on %s port %d: %m",
+			  rc->address ? rc->address : "any address", rc->port);
+		return -1;
+	}
+	log_info("rdp: listening on %s port %d", rc->address ? rc->address : "any address", rc->port);
+	return 0;
+}
+
+void rdp_stop(struct broker *b)
+{
+	struct rdp *r = b->rdp;
+	struct station *st, *stmp;
+	struct sink *s, *tmp;
+
+	if (!r)
+		return;
+	list_for_each(s, tmp, &r->sinks, link) {
+		if (s->pid > 0)
+			kill(s->pid, SIGKILL);
+		sink_free(s);
+	}
+	list_for_each(st, stmp, &r->stations, link) {
+		if (st->keep_timer)
+			loop_remove(st->keep_timer);
+		vinput_destroy(st->input);
+		list_remove(&st->link);
+		free(st);
+	}
+	unlink(RULES_PATH);
+	if (r->listen_src)
+		loop_remove(r->listen_src);
+	if (r->listen_fd >= 0)
+		close(r->listen_fd);
+	if (r->key)
+		memset(r->key, 0, strlen(r->key));
+	free(r->cert);
+	free(r->key);
+	free(r);
+	b->rdp = NULL;
+}

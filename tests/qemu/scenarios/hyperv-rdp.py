@@ -1,0 +1,151 @@
+"""Remote stations in a Hyper-V guest: a seat per RDP connection.
+
+The guest has Hyper-V's DMI identity and a bochs head, which stays the
+VM's console. seatmuxd listens for RDP (port 3389, forwarded from the
+host); our FreeRDP test client connects from the host. Each logon is
+checked through PAM; each user gets a station of their own (an evdi head
+sized as the client asked, uinput keyboard and pointer, a seat made by
+runtime udev rules) whose session runs the test client as that user, and
+the sink (unprivileged) carries frames and input. Two users at once, keys
+isolated; a wrong password gets nothing; garbage connections cost
+nothing; a user reconnecting at another size finds the same session.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from harness import Image, dev
+from stations import attempt, seat_color
+
+TIMEOUT = 420
+HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
+DEVICES = [dev("bochs-display", id="console", addr=0x08)]
+
+
+def client_binary():
+    return os.path.join(os.environ.get("SEATMUX_BUILD_DIR", "build"), "tests", "rdp",
+                        "seatmux-rdp-client")
+
+
+class Client:
+    """seatmux-rdp-client on the host, in a thread of its own."""
+
+    def __init__(self, port, user, password, size, tmp, extra=()):
+        self.log = os.path.join(tmp, "%s-%s.log" % (user, size))
+        self.dump = os.path.join(tmp, "%s-%s.ppm" % (user, size))
+        argv = [client_binary(), "--host", "127.0.0.1", "--port", str(port), "--user", user,
+                "--password", password, "--size", size, "--timeout", "150",
+                "--frames", "60", "--dump", self.dump, "--log", self.log] + list(extra)
+        self.rc = None
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.thread = threading.Thread(target=self._wait)
+        self.thread.start()
+
+    def _wait(self):
+        try:
+            self.rc = self.proc.wait(180)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.rc = self.proc.wait()
+
+    def join(self):
+        self.thread.join()
+        return self.rc, open(self.log).read() if os.path.exists(self.log) else ""
+
+    def image(self):
+        return Image.read_ppm(self.dump) if os.path.exists(self.dump) else None
+
+
+def station_of(m, user):
+    rc, out = m.run("journalctl -u seatmuxd | grep -o '%s logged on from .*: seat-rdp[0-9]*' | tail -n 1" % user)
+    found = re.search(r"(seat-rdp\d+)", out)
+    return found.group(1) if found else None
+
+
+def events(m, user):
+    return m.run("cat /home/%s/events.log 2>/dev/null" % user)[1]
+
+
+def garbage(port):
+    """Twenty connections that never make a session: random bytes, a TLS
+    hello cut short, and ones that say nothing."""
+    for i in range(20):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                if i % 3 == 0:
+                    s.sendall(os.urandom(2048))
+                elif i % 3 == 1:
+                    s.sendall(b"\x03\x00\x00\x2b\x26\xe0\x00\x00\x00\x00\x00Cookie: mstshash=x\r\n"
+                              b"\x01\x00\x08\x00\x01\x00\x00\x00\x16\x03\x01\x00\x05\x01")
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+
+def run(t):
+    tmp = tempfile.mkdtemp(prefix="rdp-")
+    with t.machine(devices=DEVICES, smbios=HYPERV, hostfwd=[3389]) as m:
+        m.wait_agent(timeout=90)
+        m.setup_network()
+        port = m.ports[3389]
+        ok = attempt(lambda: m.wait_until("journalctl -u seatmuxd | grep -q 'rdp: listening'", 30))
+        if not t.check("seatmuxd listens for RDP in a Hyper-V guest", ok,
+                       m.run("journalctl -u seatmuxd | tail -n 8")[1]):
+            return
+        t.check("the bochs console stays alone",
+                "head left alone" in m.run("journalctl -u seatmuxd")[1])
+
+        bad = Client(port, "station2", "not-the-password", "640x480", tmp)
+        rc, out = bad.join()
+        t.check("a wrong password is refused: server denied connection",
+                rc == 2 and "refused error=0x00010007" in out, "rc %r: %s" % (rc, out))
+        rc, out = m.run("journalctl -u seatmuxd")
+        t.check("logged with the peer, and no seat or station made",
+                "logon of 'station2' from" in out and "refused" in out and "seat-rdp" not in out,
+                out[-400:])
+
+        a = Client(port, "station0", "station0", "640x480", tmp, ["--keys", "0x1e"])
+        b = Client(port, "station1", "station1", "800x600", tmp)
+        (rca, outa), (rcb, outb) = a.join(), b.join()
+        t.check("two users connect at once and get frames", rca == 0 and rcb == 0,
+                "A rc %r: %s | B rc %r: %s" % (rca, outa[-200:], rcb, outb[-200:]))
+        sa, sb = station_of(m, "station0"), station_of(m, "station1")
+        t.check("each has a seat of their own", sa and sb and sa != sb, (sa, sb))
+        for user, seat, client, size in (("station0", sa, a, (640, 480)),
+                                         ("station1", sb, b, (800, 600))):
+            img = client.image()
+            own = img.fraction_near(seat_color(seat), 24) if img and seat else 0
+            t.check("%s's frames show their own session's client at the size asked" % user,
+                    img is not None and (img.width, img.height) == size and own > 0.8,
+                    "%s %.0f%%" % (img and (img.width, img.height), own * 100))
+        ea, eb = events(m, "station0"), events(m, "station1")
+        t.check("keys typed by one reach only their own client",
+                re.search(r"^key key=30 state=pressed", ea, re.M) and "key key=" not in eb,
+                "A: %s | B: %s" % (ea[-200:], eb[-200:]))
+        rc, out = m.run("ps -o user,comm | grep seatmux-rdp-si || true")
+        t.check("sinks run unprivileged", "root" not in out, out)
+
+        garbage(port)
+        time.sleep(3)
+        before = len(re.findall(r"^frame n=", events(m, "station0"), re.M))
+        time.sleep(3)
+        after = len(re.findall(r"^frame n=", events(m, "station0"), re.M))
+        t.check("twenty garbage connections later the sessions still draw", after > before,
+                "%d -> %d" % (before, after))
+
+        pid = re.findall(r"^ready pid=(\d+)", events(m, "station0"), re.M)
+        again = Client(port, "station0", "station0", "800x600", tmp)
+        rc, out = again.join()
+        img = again.image()
+        ea = events(m, "station0")
+        t.check("station0 reconnects at another size", rc == 0 and img is not None and
+                (img.width, img.height) == (800, 600), "rc %r: %s" % (rc, out[-200:]))
+        t.check("and finds the same session, resized",
+                pid and re.findall(r"^ready pid=(\d+)", ea, re.M) == pid and
+                "resize width=800 height=600" in ea, ea[-300:])
+        t.check("on the same seat", station_of(m, "station0") == sa)
