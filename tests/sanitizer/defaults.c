@@ -1,13 +1,18 @@
 /*
  * Linked into every executable of an AddressSanitizer build (the test
- * builds). ASan keeps freed memory in a quarantine of up to 256 MB per
- * process to catch use after free; a compositor freeing a few KB a frame
- * fills it within minutes, and a 1 GB QEMU guest running several stations
- * under ASan then meets the OOM killer. 8 MB still catches the uses
- * after free that matter here (within many frames of the free).
+ * builds), with libcrypt loaded from the start (see meson.build: ASan's
+ * crypt_r interceptor finds the real function only then, and pam_unix,
+ * dlopened by seatmuxd's PAM stack, calls it).
  */
 const char *__asan_default_options(void);
 
+/*
+ * ASan keeps freed memory in a quarantine of up to 256 MB per process to
+ * catch use after free; a compositor freeing a few KB a frame fills it
+ * within minutes, and a 1 GB QEMU guest running several stations under
+ * ASan then meets the OOM killer. 8 MB still catches the uses after free
+ * that matter here (within many frames of the free).
+ */
 const char *__asan_default_options(void)
 {
 	return "quarantine_size_mb=8";
