@@ -7,9 +7,12 @@
  * which the kernel passes on as FB_DAMAGE_CLIPS or dirty rectangles.
  *
  * udev's change events for the card (the kernel's HOTPLUG=1) make the head look again: a monitor
- * unplugged stops the frames, one plugged in (or a new preferred mode)
+ * unplugged turns the head off, one plugged in (or a new preferred mode)
  * brings the head back in the mode due, and the compositor hears of a
- * new size through output->changed.
+ * new size through output->changed. While the head is off, frames are
+ * paced by a timer at the last refresh rate: the station's applications
+ * run on (a remote station whose client went away comes back to a live
+ * session, not a frozen one).
  */
 #include <errno.h>
 #include <libseat.h>
@@ -43,6 +46,7 @@ struct kms_output {
 	struct udev *udev;
 	struct udev_monitor *monitor;
 	struct wl_event_source *udev_src;
+	struct wl_event_source *dark_timer;	/* frames while the head is off */
 };
 
 static void seat_enable(struct libseat *seat, void *data)
@@ -80,8 +84,11 @@ static int kms_commit(struct output *output, const pixman_region32_t *damage)
 	pixman_box32_t *box;
 	int n, nrects = 0;
 
-	if (!k->live)
-		return -ENODEV;		/* the damage waits for a monitor */
+	if (!k->live) {
+		int period_ms = 1000000 / (output->refresh_mhz > 0 ? output->refresh_mhz : 60000);
+
+		return wl_event_source_timer_update(k->dark_timer, period_ms > 0 ? period_ms : 1);
+	}
 	dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, output->width, output->height,
 				       b->map, (int)b->stride);
 	if (!dst)
@@ -168,6 +175,14 @@ static int kms_relight(struct kms_output *k)
 	return 0;
 }
 
+static int on_dark_frame(void *data)
+{
+	struct kms_output *k = data;
+
+	kms_flipped(&k->head, 0, 0, k);
+	return 0;
+}
+
 static void kms_hotplug(struct kms_output *k)
 {
 	/* --force is for a head without a monitor from the start; one that
@@ -237,6 +252,8 @@ static void kms_destroy(struct output *output)
 
 	if (k->udev_src)
 		wl_event_source_remove(k->udev_src);
+	if (k->dark_timer)
+		wl_event_source_remove(k->dark_timer);
 	if (k->monitor)
 		udev_monitor_unref(k->monitor);
 	if (k->udev)
@@ -369,7 +386,8 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 	k->seat_src = wl_event_loop_add_fd(loop, libseat_get_fd(k->seat), WL_EVENT_READABLE,
 					   on_seat, k);
 	k->drm_src = wl_event_loop_add_fd(loop, k->card_fd, WL_EVENT_READABLE, on_drm, k);
-	if (!k->seat_src || !k->drm_src || watch_hotplug(k, loop) < 0)
+	k->dark_timer = wl_event_loop_add_timer(loop, on_dark_frame, k);
+	if (!k->seat_src || !k->drm_src || !k->dark_timer || watch_hotplug(k, loop) < 0)
 		goto err;
 	return &k->base;
 

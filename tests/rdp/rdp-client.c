@@ -7,7 +7,9 @@
  *
  *   seatmux-rdp-client --host H --port P --user U --password PW --size WxH
  *                      [--frames N] [--timeout S] [--dump FILE.ppm]
- *                      [--keys SC,SC,...] [--click X,Y] [--log FILE]
+ *                      [--keys SC,SC,...] [--click X,Y] [--act-after N] [--log FILE]
+ *
+ * Keys and the click are sent once --act-after frames (default 1) are in.
  *
  * Log lines (flushed): connected width=W height=H | frames n=N
  *   | typed n=N | clicked x=X y=Y | dumped | refused error=0xE
@@ -31,7 +33,7 @@
 
 struct options {
 	const char *host, *user, *password, *dump, *keys;
-	int port, width, height, frames, timeout_s;
+	int port, width, height, frames, timeout_s, act_after;
 	int click_x, click_y;
 	bool click;
 };
@@ -39,7 +41,9 @@ struct options {
 struct client {
 	rdpContext base;	/* first: FreeRDP allocates the whole struct */
 	pEndPaint gdi_end_paint;
-	unsigned long frames;
+	pSurfaceFrameMarker gdi_frame_marker;
+	unsigned long frames, paints;
+	bool markers;		/* the server brackets frames */
 };
 
 static FILE *log_file;
@@ -56,12 +60,26 @@ static void say(const char *fmt, ...)
 	fflush(log_file);
 }
 
+/* A frame is what lies between frame markers; without them, a paint. */
 static BOOL end_paint(rdpContext *context)
 {
 	struct client *c = (struct client *)context;
 
-	c->frames++;
+	c->paints++;
+	if (!c->markers)
+		c->frames = c->paints;
 	return c->gdi_end_paint ? c->gdi_end_paint(context) : TRUE;
+}
+
+static BOOL frame_marker(rdpContext *context, const SURFACE_FRAME_MARKER *m)
+{
+	struct client *c = (struct client *)context;
+
+	c->markers = true;
+	if (m->frameAction == SURFACECMD_FRAMEACTION_END)
+		c->frames++;
+	/* gdi's handler acknowledges the frame to the server. */
+	return c->gdi_frame_marker ? c->gdi_frame_marker(context, m) : TRUE;
 }
 
 static BOOL pre_connect(freerdp *instance)
@@ -77,6 +95,8 @@ static BOOL post_connect(freerdp *instance)
 		return FALSE;
 	c->gdi_end_paint = instance->update->EndPaint;
 	instance->update->EndPaint = end_paint;
+	c->gdi_frame_marker = instance->update->SurfaceFrameMarker;
+	instance->update->SurfaceFrameMarker = frame_marker;
 	return TRUE;
 }
 
@@ -156,6 +176,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->password = v;
 		else if (!strcmp(k, "--size") && sscanf(v, "%dx%d", &o->width, &o->height) == 2)
 			;
+		else if (!strcmp(k, "--act-after"))
+			o->act_after = atoi(v);
 		else if (!strcmp(k, "--frames"))
 			o->frames = atoi(v);
 		else if (!strcmp(k, "--timeout"))
@@ -219,7 +241,7 @@ static int run(freerdp *instance, const struct options *o)
 			say("disconnected");
 			return 2;
 		}
-		if (c->frames && !acted) {
+		if (c->frames >= (unsigned long)o->act_after && !acted) {
 			if (o->keys)
 				type_keys(instance->input, o->keys);
 			if (o->click)
@@ -239,7 +261,7 @@ static int run(freerdp *instance, const struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .frames = 1, .timeout_s = 30 };
+	struct options o = { .frames = 1, .timeout_s = 30, .act_after = 1 };
 	freerdp *instance;
 	int rc;
 
