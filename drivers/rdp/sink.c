@@ -1,9 +1,8 @@
 /*
  * FreeRDP drives the protocol; this file wires its peer callbacks to the
- * station. Frames are surface bits commands bracketed by frame markers,
- * cut to the client's largest request and counted by flow.c so that a
- * slow client gets fewer, newer frames. Pixels go raw (codec "none") for
- * now; the codecs come behind the same call.
+ * station. Frames are surface bits commands (encode.c: RemoteFX, NSCodec
+ * or raw, the best the client offers) bracketed by frame markers and
+ * counted by flow.c, so that a slow client gets fewer, newer frames.
  */
 #include <linux/input-event-codes.h>
 #include <stdio.h>
@@ -16,11 +15,11 @@
 #include <freerdp/update.h>
 #include <winpr/ssl.h>
 
+#include "encode.h"
 #include "flow.h"
 #include "scancode.h"
 #include "sink.h"
 
-#define MAX_PIECES 4096
 #define WHEEL_NOTCH 120
 
 struct sink_context {
@@ -38,9 +37,7 @@ struct rdp_sink {
 	int width, height;
 	size_t max_request;
 	bool frame_markers;
-	uint8_t *scratch;
-	size_t scratch_size;
-	struct damage_rect pieces[MAX_PIECES];
+	struct rdp_encoder *encoder;
 };
 
 static struct rdp_sink *sink_of(rdpContext *context)
@@ -93,6 +90,21 @@ static BOOL on_activate(freerdp_peer *peer)
 	if (sink->max_request < 16384)
 		sink->max_request = 16384;
 	sink->frame_markers = freerdp_settings_get_bool(s, FreeRDP_SurfaceFrameMarkerEnabled);
+	/* Activation comes again after a resize: a new encoder each time. */
+	rdp_encoder_free(sink->encoder);
+	if (freerdp_settings_get_bool(s, FreeRDP_RemoteFxCodec))
+		sink->encoder = rdp_encoder_new(RDP_CODEC_RFX,
+			(uint16_t)freerdp_settings_get_uint32(s, FreeRDP_RemoteFxCodecId),
+			sink->width, sink->height, sink->max_request);
+	else if (freerdp_settings_get_bool(s, FreeRDP_NSCodec))
+		sink->encoder = rdp_encoder_new(RDP_CODEC_NSC,
+			(uint16_t)freerdp_settings_get_uint32(s, FreeRDP_NSCodecId),
+			sink->width, sink->height, sink->max_request);
+	else
+		sink->encoder = rdp_encoder_new(RDP_CODEC_RAW, 0, sink->width, sink->height,
+						sink->max_request);
+	if (!sink->encoder)
+		return FALSE;
 	flow_init(&sink->flow, sink->max_in_flight,
 		  sink->frame_markers && freerdp_settings_get_uint32(s, FreeRDP_FrameAcknowledge) > 0);
 	sink->activated = true;
@@ -208,40 +220,6 @@ static BOOL on_extended_mouse(rdpInput *input, UINT16 flags, UINT16 x, UINT16 y)
 
 /* -- frames -- */
 
-static bool piece(struct rdp_sink *sink, const uint32_t *pixels, int stride,
-		  const struct damage_rect *r)
-{
-	rdpUpdate *update = sink->peer->update;
-	size_t size = (size_t)r->w * (size_t)r->h * 4;
-	SURFACE_BITS_COMMAND cmd = { 0 };
-
-	if (size > sink->scratch_size) {
-		uint8_t *p = realloc(sink->scratch, size);
-
-		if (!p)
-			return false;
-		sink->scratch = p;
-		sink->scratch_size = size;
-	}
-	/* Codec "none" carries the rows bottom-up, like a Windows DIB. */
-	for (int y = 0; y < r->h; y++)
-		memcpy(sink->scratch + (size_t)(r->h - 1 - y) * (size_t)r->w * 4,
-		       (const uint8_t *)pixels + (size_t)(r->y + y) * (size_t)stride + (size_t)r->x * 4,
-		       (size_t)r->w * 4);
-	cmd.cmdType = CMDTYPE_STREAM_SURFACE_BITS;
-	cmd.destLeft = (UINT32)r->x;
-	cmd.destTop = (UINT32)r->y;
-	cmd.destRight = (UINT32)(r->x + r->w);
-	cmd.destBottom = (UINT32)(r->y + r->h);
-	cmd.bmp.bpp = 32;
-	cmd.bmp.codecID = RDP_CODEC_ID_NONE;
-	cmd.bmp.width = (UINT16)r->w;
-	cmd.bmp.height = (UINT16)r->h;
-	cmd.bmp.bitmapDataLength = (UINT32)size;
-	cmd.bmp.bitmapData = sink->scratch;
-	return update->SurfaceBits(update->context, &cmd);
-}
-
 static bool marker(struct rdp_sink *sink, UINT32 action, UINT32 id)
 {
 	SURFACE_FRAME_MARKER m = { .frameAction = action, .frameId = id };
@@ -263,26 +241,21 @@ bool rdp_sink_can_send(struct rdp_sink *sink)
 bool rdp_sink_send(struct rdp_sink *sink, const uint32_t *pixels, int stride,
 		   const struct damage_rect *rects, int n)
 {
-	struct damage_limits lim = {
-		.max_bytes = sink->max_request,
-		.overhead = 64,
-		.bytes_per_pixel = 4,
-		.align = 1,
-		.width = sink->width,
-		.height = sink->height,
-	};
-	int count = damage_split(rects, n, &lim, sink->pieces, MAX_PIECES);
 	uint32_t id;
 
-	if (count <= 0)
-		return count == 0;
+	if (!sink->encoder || n <= 0)
+		return n == 0;
 	id = flow_begin(&sink->flow);
 	if (!marker(sink, SURFACECMD_FRAMEACTION_BEGIN, id))
 		return false;
-	for (int i = 0; i < count; i++)
-		if (!piece(sink, pixels, stride, &sink->pieces[i]))
-			return false;
+	if (!rdp_encoder_send(sink->encoder, sink->peer->update, pixels, stride, rects, n))
+		return false;
 	return marker(sink, SURFACECMD_FRAMEACTION_END, id);
+}
+
+const char *rdp_sink_codec(const struct rdp_sink *sink)
+{
+	return sink->encoder ? rdp_codec_name(rdp_encoder_codec(sink->encoder)) : "none yet";
 }
 
 /* -- the peer -- */
@@ -300,8 +273,9 @@ static void setup_settings(rdpSettings *s, const struct rdp_sink_config *cfg)
 	freerdp_settings_set_bool(s, FreeRDP_FrameMarkerCommandEnabled, TRUE);
 	freerdp_settings_set_bool(s, FreeRDP_SuppressOutput, TRUE);
 	freerdp_settings_set_bool(s, FreeRDP_RefreshRect, TRUE);
-	freerdp_settings_set_bool(s, FreeRDP_RemoteFxCodec, FALSE);
-	freerdp_settings_set_bool(s, FreeRDP_NSCodec, FALSE);
+	/* Offered; what the client supports too is what is used. */
+	freerdp_settings_set_bool(s, FreeRDP_RemoteFxCodec, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_NSCodec, TRUE);
 }
 
 struct rdp_sink *rdp_sink_new(int fd, const struct rdp_sink_config *cfg,
@@ -355,7 +329,7 @@ void rdp_sink_free(struct rdp_sink *sink)
 		}
 		freerdp_peer_free(sink->peer);
 	}
-	free(sink->scratch);
+	rdp_encoder_free(sink->encoder);
 	free(sink);
 }
 

@@ -7,7 +7,8 @@
  *
  *   seatmux-rdp-client --host H --port P --user U --password PW --size WxH
  *                      [--frames N] [--timeout S] [--dump FILE.ppm]
- *                      [--keys SC,SC,...] [--click X,Y] [--act-after N] [--log FILE]
+ *                      [--keys SC,SC,...] [--click X,Y] [--act-after N]
+ *                      [--codec raw|nsc|rfx] [--log FILE]
  *
  * Keys and the click are sent once --act-after frames (default 1) are in.
  *
@@ -32,7 +33,7 @@
 #define PROG "seatmux-rdp-client"
 
 struct options {
-	const char *host, *user, *password, *dump, *keys;
+	const char *host, *user, *password, *dump, *keys, *codec;
 	int port, width, height, frames, timeout_s, act_after;
 	int click_x, click_y;
 	bool click;
@@ -176,6 +177,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->password = v;
 		else if (!strcmp(k, "--size") && sscanf(v, "%dx%d", &o->width, &o->height) == 2)
 			;
+		else if (!strcmp(k, "--codec"))
+			o->codec = v;
 		else if (!strcmp(k, "--act-after"))
 			o->act_after = atoi(v);
 		else if (!strcmp(k, "--frames"))
@@ -213,6 +216,11 @@ static void configure(rdpSettings *s, const struct options *o)
 	freerdp_settings_set_bool(s, FreeRDP_TlsSecurity, TRUE);
 	freerdp_settings_set_bool(s, FreeRDP_IgnoreCertificate, TRUE);
 	freerdp_settings_set_bool(s, FreeRDP_AsyncUpdate, FALSE);
+	/* Which codecs this client offers; the server picks among them. */
+	freerdp_settings_set_bool(s, FreeRDP_RemoteFxCodec, o->codec && !strcmp(o->codec, "rfx"));
+	freerdp_settings_set_bool(s, FreeRDP_NSCodec, o->codec && !strcmp(o->codec, "nsc"));
+	if (o->codec && !strcmp(o->codec, "rfx"))
+		freerdp_settings_set_uint32(s, FreeRDP_MultifragMaxRequestSize, 0x3F0000);
 }
 
 static double now_s(void)

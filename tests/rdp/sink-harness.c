@@ -10,7 +10,7 @@
  * moving down one line a frame. Log lines: listening port=P
  *   | logon user=U result=accepted|refused | activated width=W height=H
  *   | key code=N down=0|1 | motion x=X y=Y | button code=N down=0|1
- *   | wheel horizontal=0|1 clicks=N | frames n=N (every 30) | closed
+ *   | wheel horizontal=0|1 clicks=N | frames n=N codec=C (every 30) | closed
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -130,7 +130,7 @@ static void next_frame(struct rdp_sink *sink, struct harness *h)
 		rdp_sink_send(sink, h->pixels, h->width * 4, lines, 2);
 	}
 	if (++h->frames % 30 == 0)
-		say(h, "frames n=%lu", h->frames);
+		say(h, "frames n=%lu codec=%s", h->frames, rdp_sink_codec(sink));
 }
 
 static char *slurp(const char *dir, const char *name)

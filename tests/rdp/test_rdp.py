@@ -95,6 +95,17 @@ def main():
         check("a click arrives as motion and BTN_LEFT at its place",
               "motion x=200 y=120" in log and "button code=272 down=1" in log and
               "button code=272 down=0" in log, log[-400:])
+        for codec, name in (("nsc", "NSCodec"), ("rfx", "RemoteFX")):
+            dump = os.path.join(tmp, codec + ".ppm")
+            rc, out = client(client_bin, port, tmp, PASSWORD, codec, "--frames", "30",
+                             "--dump", dump, "--codec", codec)
+            img = Image.read_ppm(dump) if os.path.exists(dump) else None
+            left = img.fraction_near(RED, 24, (8, 8, 144, 224)) if img else 0
+            right = img.fraction_near(BLUE, 24, (168, 8, 144, 224)) if img else 0
+            check("a client offering %s gets its frames in %s, decoded to the pattern" % (codec, name),
+                  rc == 0 and "codec=%s" % name in read(hlog) and left > 0.95 and right > 0.95,
+                  "rc %d, %.2f %.2f, %s" % (rc, left, right, read(hlog)[-200:]))
+        check("raw pixels for a client that offers no codec", "codec=raw" in read(hlog), read(hlog)[-300:])
         check("the sink is still serving", harness.poll() is None)
     finally:
         harness.kill()
