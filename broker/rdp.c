@@ -25,6 +25,7 @@
 #include "broker.h"
 #include "build_config.h"
 #include "control.h"
+#include "layout.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "rdp.h"
@@ -152,6 +153,27 @@ static void retrigger(int card)
 
 /* -- stations -- */
 
+/* The client's keyboard layout for the session's keymap. */
+static void set_layout(struct seat_config *sc, uint32_t layout)
+{
+	struct xkb_names names;
+	char var[96];
+
+	for (int i = 0; i < sc->nenv; i++)
+		free(sc->env[i]);
+	sc->nenv = 0;
+	if (!layout_to_xkb(layout, &names))
+		return;
+	snprintf(var, sizeof(var), "XKB_DEFAULT_LAYOUT=%s", names.layout);
+	sc->env[sc->nenv++] = strdup(var);
+	snprintf(var, sizeof(var), "XKB_DEFAULT_VARIANT=%s", names.variant);
+	sc->env[sc->nenv++] = strdup(var);
+	for (int i = sc->nenv - 1; i >= 0; i--)
+		if (!sc->env[i])
+			sc->env[i] = sc->env[--sc->nenv];
+	sc->env[sc->nenv] = NULL;
+}
+
 static void station_set_session(struct station *st, const struct rdp_config *rc)
 {
 	struct seat_config *sc = st->cfg;
@@ -180,7 +202,8 @@ static void station_set_session(struct station *st, const struct rdp_config *rc)
 	}
 }
 
-static struct station *station_create(struct rdp *r, const char *user, int w, int h)
+static struct station *station_create(struct rdp *r, const char *user, int w, int h,
+				      uint32_t layout)
 {
 	struct station *st;
 	char name[32];
@@ -201,6 +224,7 @@ static struct station *station_create(struct rdp *r, const char *user, int w, in
 		return NULL;
 	}
 	station_set_session(st, &r->b->cfg.rdp);
+	set_layout(st->cfg, layout);
 	list_insert(&r->stations, &st->link);
 	/* Rules first: the devices are born into the seat. */
 	if (write_rules(r) < 0)
@@ -291,7 +315,7 @@ static void logon(struct sink *s, const struct control_msg *msg)
 	if (st && st->sink)
 		return refuse(s, msg->user, "the station is in use by another connection");
 	if (!st)
-		st = station_create(r, msg->user, msg->width, msg->height);
+		st = station_create(r, msg->user, msg->width, msg->height, msg->layout);
 	if (!st || !st->input)
 		return refuse(s, msg->user, "no station could be made");
 	if (st->keep_timer)
@@ -300,6 +324,7 @@ static void logon(struct sink *s, const struct control_msg *msg)
 		/* A kept slot changes hands: the new user's session. */
 		snprintf(st->user, sizeof(st->user), "%s", msg->user);
 		station_set_session(st, rc);
+		set_layout(st->cfg, msg->layout);
 		st->ended = false;
 		seats_session_start(r->b, st->seat);
 	}

@@ -70,6 +70,7 @@ int control_encode(const struct control_msg *msg, uint8_t *buf, size_t size)
 	case CONTROL_LOGON:
 		put_u16(&w, (uint32_t)msg->width);
 		put_u16(&w, (uint32_t)msg->height);
+		put_u32(&w, msg->layout);
 		put_str(&w, msg->user);
 		put_str(&w, msg->password);
 		break;
@@ -145,6 +146,7 @@ int control_decode(uint8_t *buf, size_t len, struct control_msg *msg)
 	case CONTROL_LOGON:
 		msg->width = (int)get_u(&r, 2);
 		msg->height = (int)get_u(&r, 2);
+		msg->layout = get_u(&r, 4);
 		get_str(&r, msg->user, sizeof(msg->user));
 		get_str(&r, msg->password, sizeof(msg->password));
 		break;

@@ -17,7 +17,7 @@
 
 enum control_type {
 	CONTROL_TLS = 1,	/* broker -> sink: certificate and key, PEM */
-	CONTROL_LOGON = 2,	/* sink -> broker: user, password, size */
+	CONTROL_LOGON = 2,	/* sink -> broker: user, password, size, keyboard layout */
 	CONTROL_ACCEPTED = 3,	/* broker -> sink: card number; fds: keyboard, pointer */
 	CONTROL_REFUSED = 4,	/* broker -> sink: why */
 };
@@ -29,6 +29,7 @@ struct control_msg {
 	/* CONTROL_LOGON */
 	char user[CONTROL_MAX_TEXT + 1], password[CONTROL_MAX_TEXT + 1];
 	int width, height;
+	uint32_t layout;	/* Windows keyboard layout id, 0: unknown */
 	/* CONTROL_ACCEPTED */
 	int card;
 	/* CONTROL_REFUSED */

@@ -66,7 +66,8 @@ static BOOL on_capabilities(freerdp_peer *peer)
 
 	if (sink->ops->logon(sink->data, user ? user : "", autologon && password ? password : "",
 			     (int)freerdp_settings_get_uint32(s, FreeRDP_DesktopWidth),
-			     (int)freerdp_settings_get_uint32(s, FreeRDP_DesktopHeight)))
+			     (int)freerdp_settings_get_uint32(s, FreeRDP_DesktopHeight),
+			     freerdp_settings_get_uint32(s, FreeRDP_KeyboardLayout)))
 		return TRUE;
 	freerdp_set_error_info(peer->context->rdp, ERRINFO_SERVER_DENIED_CONNECTION);
 	freerdp_send_error_info(peer->context->rdp);

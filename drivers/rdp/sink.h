@@ -18,7 +18,7 @@ struct rdp_sink;
 struct rdp_sink_ops {
 	/* The client logged on: accept (true) or refuse the connection. */
 	bool (*logon)(void *data, const char *user, const char *password,
-		      int width, int height);
+		      int width, int height, uint32_t keyboard_layout);
 	/* The client is ready for frames at width x height. */
 	void (*activated)(void *data, int width, int height);
 	void (*key)(void *data, unsigned evdev_code, bool down);

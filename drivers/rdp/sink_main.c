@@ -56,10 +56,11 @@ static void report(int fd)
 	emit(fd, EV_SYN, SYN_REPORT, 0);
 }
 
-static bool on_logon(void *data, const char *user, const char *password, int w, int h)
+static bool on_logon(void *data, const char *user, const char *password, int w, int h,
+		     uint32_t layout)
 {
 	struct station *st = data;
-	struct control_msg msg = { .type = CONTROL_LOGON, .width = w, .height = h };
+	struct control_msg msg = { .type = CONTROL_LOGON, .width = w, .height = h, .layout = layout };
 	uint8_t buf[CONTROL_MAX_MSG];
 	int fds[2];
 

@@ -8,7 +8,7 @@
  *   seatmux-rdp-client --host H --port P --user U --password PW --size WxH
  *                      [--frames N] [--timeout S] [--dump FILE.ppm]
  *                      [--keys SC,SC,...] [--click X,Y] [--act-after N]
- *                      [--codec raw|nsc|rfx] [--log FILE]
+ *                      [--codec raw|nsc|rfx] [--layout WINDOWS_ID] [--log FILE]
  *
  * Keys and the click are sent once --act-after frames (default 1) are in.
  *
@@ -35,6 +35,7 @@
 struct options {
 	const char *host, *user, *password, *dump, *keys, *codec;
 	int port, width, height, frames, timeout_s, act_after;
+	unsigned long layout;
 	int click_x, click_y;
 	bool click;
 };
@@ -177,6 +178,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->password = v;
 		else if (!strcmp(k, "--size") && sscanf(v, "%dx%d", &o->width, &o->height) == 2)
 			;
+		else if (!strcmp(k, "--layout"))
+			o->layout = strtoul(v, NULL, 0);
 		else if (!strcmp(k, "--codec"))
 			o->codec = v;
 		else if (!strcmp(k, "--act-after"))
@@ -216,6 +219,8 @@ static void configure(rdpSettings *s, const struct options *o)
 	freerdp_settings_set_bool(s, FreeRDP_TlsSecurity, TRUE);
 	freerdp_settings_set_bool(s, FreeRDP_IgnoreCertificate, TRUE);
 	freerdp_settings_set_bool(s, FreeRDP_AsyncUpdate, FALSE);
+	if (o->layout)
+		freerdp_settings_set_uint32(s, FreeRDP_KeyboardLayout, (UINT32)o->layout);
 	/* Which codecs this client offers; the server picks among them. */
 	freerdp_settings_set_bool(s, FreeRDP_RemoteFxCodec, o->codec && !strcmp(o->codec, "rfx"));
 	freerdp_settings_set_bool(s, FreeRDP_NSCodec, o->codec && !strcmp(o->codec, "nsc"));

@@ -47,12 +47,13 @@ static void say(struct harness *h, const char *fmt, ...)
 	fflush(h->log);
 }
 
-static bool logon(void *data, const char *user, const char *password, int w, int hh)
+static bool logon(void *data, const char *user, const char *password, int w, int hh,
+		  uint32_t layout)
 {
 	struct harness *h = data;
 	bool ok = !strcmp(user, h->user) && password[0] && !strcmp(password, h->password);
 
-	say(h, "logon user=%s result=%s", user, ok ? "accepted" : "refused");
+	say(h, "logon user=%s layout=0x%x result=%s", user, layout, ok ? "accepted" : "refused");
 	return ok;
 }
 

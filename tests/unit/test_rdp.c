@@ -7,6 +7,7 @@
 #include "control.h"
 #include "damage.h"
 #include "flow.h"
+#include "layout.h"
 #include "scancode.h"
 #include "test.h"
 
@@ -167,7 +168,8 @@ static void test_flow_wraps(struct test_state *t)
 static void test_control_round_trip(struct test_state *t)
 {
 	uint8_t buf[CONTROL_MAX_MSG];
-	struct control_msg in = { .type = CONTROL_LOGON, .width = 1920, .height = 1080 }, out;
+	struct control_msg in = { .type = CONTROL_LOGON, .width = 1920, .height = 1080,
+				  .layout = 0x00010409 }, out;
 	int n;
 
 	strcpy(in.user, "alice");
@@ -175,6 +177,7 @@ static void test_control_round_trip(struct test_state *t)
 	n = control_encode(&in, buf, sizeof(buf));
 	CHECK(t, n > 0 && control_decode(buf, (size_t)n, &out) == 0);
 	CHECK(t, out.type == CONTROL_LOGON && out.width == 1920 && out.height == 1080 &&
+		 out.layout == 0x00010409 &&
 		 !strcmp(out.user, "alice") && !strcmp(out.password, in.password));
 	in = (struct control_msg){ .type = CONTROL_TLS, .cert = "CERT PEM", .key = "KEY PEM" };
 	n = control_encode(&in, buf, sizeof(buf));
@@ -206,20 +209,21 @@ static void test_control_malformed(struct test_state *t)
 	CHECK(t, control_decode(buf, (size_t)n + 1, &out) < 0);
 	/* A length pointing past the end. */
 	n = control_encode(&in, buf, sizeof(buf));
-	buf[5] = 0xff;
+	buf[9] = 0xff;
 	CHECK(t, control_decode(buf, (size_t)n, &out) < 0);
 	/* A NUL inside a string. */
 	n = control_encode(&in, buf, sizeof(buf));
-	buf[7] = 0;
+	buf[11] = 0;
 	CHECK(t, control_decode(buf, (size_t)n, &out) < 0);
 	/* A name longer than any account. */
 	buf[0] = CONTROL_LOGON;
 	buf[1] = buf[2] = buf[3] = buf[4] = 1;
-	buf[5] = 0x2c;		/* 300 */
-	buf[6] = 0x01;
-	memset(buf + 7, 'a', 300);
-	buf[307] = buf[308] = 0;
-	CHECK(t, control_decode(buf, 309, &out) < 0);
+	buf[5] = buf[6] = buf[7] = buf[8] = 0;
+	buf[9] = 0x2c;		/* 300 */
+	buf[10] = 0x01;
+	memset(buf + 11, 'a', 300);
+	buf[311] = buf[312] = 0;
+	CHECK(t, control_decode(buf, 313, &out) < 0);
 	/* Unknown types, and an out-of-range card. */
 	buf[0] = 99;
 	CHECK(t, control_decode(buf, 1, &out) < 0);
@@ -228,6 +232,22 @@ static void test_control_malformed(struct test_state *t)
 	CHECK(t, control_decode(buf, (size_t)n, &out) < 0);
 	/* Too big to send. */
 	CHECK(t, control_encode(&(struct control_msg){ .type = CONTROL_ACCEPTED }, buf, 3) < 0);
+}
+
+static void test_layouts(struct test_state *t)
+{
+	struct xkb_names x;
+
+	CHECK(t, layout_to_xkb(0x00000409, &x) && !strcmp(x.layout, "us") && !strcmp(x.variant, ""));
+	CHECK(t, layout_to_xkb(0x00000407, &x) && !strcmp(x.layout, "de"));
+	CHECK(t, layout_to_xkb(0x0000040c, &x) && !strcmp(x.layout, "fr"));
+	CHECK(t, layout_to_xkb(0x00000809, &x) && !strcmp(x.layout, "gb"));
+	/* Variants by their full id, the language otherwise. */
+	CHECK(t, layout_to_xkb(0x00010409, &x) && !strcmp(x.layout, "us") &&
+		 !strcmp(x.variant, "dvorak"));
+	CHECK(t, layout_to_xkb(0x0000100c, &x) && !strcmp(x.layout, "ch") && !strcmp(x.variant, "fr"));
+	CHECK(t, layout_to_xkb(0x00030407, &x) && !strcmp(x.layout, "de"));
+	CHECK(t, !layout_to_xkb(0, &x) && !layout_to_xkb(0x00007fff, &x));
 }
 
 int main(void)
@@ -244,5 +264,6 @@ int main(void)
 	RUN(&t, test_flow_wraps);
 	RUN(&t, test_control_round_trip);
 	RUN(&t, test_control_malformed);
+	RUN(&t, test_layouts);
 	return TEST_SUMMARY(&t);
 }

@@ -110,7 +110,9 @@ def run(t):
                 out[-400:])
 
         a = Client(port, "station0", "station0", "640x480", tmp, ["--keys", "0x1e", "--act-after", "90"])
-        b = Client(port, "station1", "station1", "800x600", tmp)
+        # station1's client has a German keyboard: the key right of T is Z.
+        b = Client(port, "station1", "station1", "800x600", tmp,
+                   ["--keys", "0x15", "--act-after", "90", "--layout", "0x407"])
         (rca, outa), (rcb, outb) = a.join(), b.join()
         t.check("two users connect at once and get frames", rca == 0 and rcb == 0,
                 "A rc %r: %s | B rc %r: %s" % (rca, outa[-200:], rcb, outb[-200:]))
@@ -125,8 +127,12 @@ def run(t):
                     "%s %.0f%%" % (img and (img.width, img.height), own * 100))
         ea, eb = events(m, "station0"), events(m, "station1")
         t.check("keys typed by one reach only their own client",
-                re.search(r"^key key=30 state=pressed", ea, re.M) and "key key=" not in eb,
+                re.search(r"^key key=30 state=pressed", ea, re.M) and "key key=30" not in eb and
+                re.search(r"^key key=21 state=pressed", eb, re.M) and "key key=21" not in ea,
                 "A: %s | B: %s" % (ea[-200:], eb[-200:]))
+        t.check("the client's keyboard layout is the session's (German: that key is z)",
+                re.search(r"^key key=21 state=pressed sym=z$", eb, re.M) and
+                re.search(r"^key key=30 state=pressed sym=a$", ea, re.M), eb[-300:])
         rc, out = m.run("ps -o user,comm | grep seatmux-rdp-si || true")
         t.check("sinks run unprivileged", "root" not in out, out)
 
