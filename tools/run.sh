@@ -3,8 +3,12 @@
 # and two stations (data/demo/): each a virtio GPU head, a keyboard and a
 # mouse, running a terminal under cage as its own user.
 #
-#   tools/run.sh [--headless] [--out DIR] [--memory MB] [--timeout SECONDS]
+#   tools/run.sh [--headless] [--hyperv [--rdp-port PORT]] [--out DIR]
+#                [--memory MB] [--timeout SECONDS]
 #
+# --hyperv boots it as a Hyper-V guest instead (data/demo-hyperv/): its
+# head is the VM's console, and stations are RDP connections to
+# 127.0.0.1:PORT (default 3389), a terminal for each user who logs on.
 # With a display (DISPLAY or WAYLAND_DISPLAY set) QEMU opens a window; each
 # station's input devices are bound to its own head's console, so typing in
 # head1's view types on seat1. Headless, the QMP socket and serial log are
@@ -14,16 +18,20 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/run
 headless=
+hyperv=
+rdp_port=3389
 memory=1024
 timeout=0
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--headless) headless=1; shift ;;
+	--hyperv) hyperv=1; shift ;;
+	--rdp-port) rdp_port=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--memory) memory=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
-	-h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -41,8 +49,10 @@ if [ ! -f "$out/build/build.ninja" ]; then
 	meson setup "$out/build" --prefix=/usr --sysconfdir=/etc >/dev/null
 fi
 ninja -C "$out/build" >/dev/null
+demo=$top/data/demo
+[ -z "$hyperv" ] || demo=$top/data/demo-hyperv
 "$top/tests/qemu/build-image.sh" --build "$out/build" --out "$out/image" \
-	--overlay "$top/data/demo" >"$out/build-image.log" 2>&1 ||
+	--overlay "$demo" >"$out/build-image.log" 2>&1 ||
 	{ tail -n 20 "$out/build-image.log" >&2; exit 1; }
 
 qmp=$out/qmp.sock
@@ -52,6 +62,31 @@ if [ -n "$headless" ]; then
 	display="-display none"
 else
 	display="-display gtk"
+fi
+
+if [ -n "$hyperv" ]; then
+	cat <<MSG
+seatmux: booting a Hyper-V guest whose stations are RDP connections.
+  serial log:  $serial
+  connect:     any RDP client to 127.0.0.1:$rdp_port, e.g.
+                 xfreerdp /v:127.0.0.1:$rdp_port /u:station0 /p:station0 /cert:ignore
+               (TLS with a certificate the guest made; allow ~30 s for seatmuxd)
+  users:       station0 to station3 (password: the user name)
+  stop:        Ctrl-C here (or close the QEMU window)
+MSG
+	set -- qemu-system-x86_64 -accel tcg -m "$memory" -smp 2 -nodefaults -no-user-config \
+		-vga none $display -no-reboot \
+		-kernel "$out/image/vmlinuz" -initrd "$out/image/initramfs.img" \
+		-append "console=ttyS0 quiet loglevel=3 systemd.show_status=error panic=-1" \
+		-qmp "unix:$qmp,server=on,wait=off" -serial "file:$serial" \
+		-smbios "type=1,manufacturer=Microsoft Corporation,product=Virtual Machine" \
+		-device bochs-display,id=console,addr=0x08 \
+		-netdev "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$rdp_port-:3389" \
+		-device virtio-net-pci,netdev=net0,addr=0x1e
+	if [ "$timeout" -gt 0 ]; then
+		exec timeout --foreground -s TERM "$timeout" "$@"
+	fi
+	exec "$@"
 fi
 
 cat <<MSG
