@@ -17,8 +17,10 @@
 
 #include "encode.h"
 #include "flow.h"
+#include "layout.h"
 #include "scancode.h"
 #include "sink.h"
+#include "unicode.h"
 
 #define WHEEL_NOTCH 120
 
@@ -38,6 +40,7 @@ struct rdp_sink {
 	size_t max_request;
 	bool frame_markers;
 	struct rdp_encoder *encoder;
+	struct unicode_keymap *keymap;	/* the client's layout */
 };
 
 static struct rdp_sink *sink_of(rdpContext *context)
@@ -64,10 +67,17 @@ static BOOL on_capabilities(freerdp_peer *peer)
 	const char *password = freerdp_settings_get_string(s, FreeRDP_Password);
 	bool autologon = freerdp_settings_get_bool(s, FreeRDP_AutoLogonEnabled);
 
+	uint32_t layout = freerdp_settings_get_uint32(s, FreeRDP_KeyboardLayout);
+	struct xkb_names names;
+
+	if (layout_to_xkb(layout, &names))
+		sink->keymap = unicode_keymap_new(names.layout, names.variant);
+	else
+		sink->keymap = unicode_keymap_new(NULL, NULL);
 	if (sink->ops->logon(sink->data, user ? user : "", autologon && password ? password : "",
 			     (int)freerdp_settings_get_uint32(s, FreeRDP_DesktopWidth),
 			     (int)freerdp_settings_get_uint32(s, FreeRDP_DesktopHeight),
-			     freerdp_settings_get_uint32(s, FreeRDP_KeyboardLayout)))
+			     layout))
 		return TRUE;
 	freerdp_set_error_info(peer->context->rdp, ERRINFO_SERVER_DENIED_CONNECTION);
 	freerdp_send_error_info(peer->context->rdp);
@@ -151,9 +161,24 @@ static BOOL on_key(rdpInput *input, UINT16 flags, UINT16 code)
 	return TRUE;
 }
 
+/* A character, typed as the keys that make it (press: all of them). */
 static BOOL on_unicode_key(rdpInput *input, UINT16 flags, UINT16 code)
 {
-	return TRUE;	/* typed as text: not yet */
+	struct rdp_sink *sink = sink_of(input->context);
+	unsigned keys[4];
+	int n;
+
+	if ((flags & KBD_FLAGS_RELEASE) || !sink->keymap || !sink->ops->key)
+		return TRUE;
+	/* UTF-16 surrogates name no key. */
+	if (code >= 0xd800 && code <= 0xdfff)
+		return TRUE;
+	n = unicode_to_keys(sink->keymap, code, keys, 4);
+	for (int i = 0; i < n; i++)
+		sink->ops->key(sink->data, keys[i], true);
+	for (int i = n - 1; i >= 0; i--)
+		sink->ops->key(sink->data, keys[i], false);
+	return TRUE;
 }
 
 static BOOL on_sync(rdpInput *input, UINT32 flags)
@@ -277,6 +302,7 @@ static void setup_settings(rdpSettings *s, const struct rdp_sink_config *cfg)
 	/* Offered; what the client supports too is what is used. */
 	freerdp_settings_set_bool(s, FreeRDP_RemoteFxCodec, TRUE);
 	freerdp_settings_set_bool(s, FreeRDP_NSCodec, TRUE);
+	freerdp_settings_set_bool(s, FreeRDP_UnicodeInput, TRUE);
 }
 
 struct rdp_sink *rdp_sink_new(int fd, const struct rdp_sink_config *cfg,
@@ -331,6 +357,7 @@ void rdp_sink_free(struct rdp_sink *sink)
 		freerdp_peer_free(sink->peer);
 	}
 	rdp_encoder_free(sink->encoder);
+	unicode_keymap_free(sink->keymap);
 	free(sink);
 }
 

@@ -8,7 +8,8 @@
  *   seatmux-rdp-client --host H --port P --user U --password PW --size WxH
  *                      [--frames N] [--timeout S] [--dump FILE.ppm]
  *                      [--keys SC,SC,...] [--click X,Y] [--act-after N]
- *                      [--codec raw|nsc|rfx] [--layout WINDOWS_ID] [--log FILE]
+ *                      [--codec raw|nsc|rfx] [--layout WINDOWS_ID] [--unicode TEXT]
+ *                      [--log FILE]
  *
  * Keys and the click are sent once --act-after frames (default 1) are in.
  *
@@ -33,7 +34,7 @@
 #define PROG "seatmux-rdp-client"
 
 struct options {
-	const char *host, *user, *password, *dump, *keys, *codec;
+	const char *host, *user, *password, *dump, *keys, *codec, *unicode;
 	int port, width, height, frames, timeout_s, act_after;
 	unsigned long layout;
 	int click_x, click_y;
@@ -155,6 +156,24 @@ static void type_keys(rdpInput *input, const char *keys)
 	say("typed n=%d", n);
 }
 
+/* Characters as unicode keyboard events (ASCII and 2-byte UTF-8). */
+static void type_unicode(rdpInput *input, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	int n = 0;
+
+	while (*p) {
+		UINT16 cp = *p++;
+
+		if ((cp & 0xe0) == 0xc0 && (*p & 0xc0) == 0x80)
+			cp = (UINT16)(((cp & 0x1f) << 6) | (*p++ & 0x3f));
+		freerdp_input_send_unicode_keyboard_event(input, 0, cp);
+		freerdp_input_send_unicode_keyboard_event(input, KBD_FLAGS_RELEASE, cp);
+		n++;
+	}
+	say("unicode n=%d", n);
+}
+
 static void click(rdpInput *input, int x, int y)
 {
 	freerdp_input_send_mouse_event(input, PTR_FLAGS_MOVE, (UINT16)x, (UINT16)y);
@@ -178,6 +197,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->password = v;
 		else if (!strcmp(k, "--size") && sscanf(v, "%dx%d", &o->width, &o->height) == 2)
 			;
+		else if (!strcmp(k, "--unicode"))
+			o->unicode = v;
 		else if (!strcmp(k, "--layout"))
 			o->layout = strtoul(v, NULL, 0);
 		else if (!strcmp(k, "--codec"))
@@ -259,6 +280,8 @@ static int run(freerdp *instance, const struct options *o)
 				type_keys(instance->input, o->keys);
 			if (o->click)
 				click(instance->input, o->click_x, o->click_y);
+			if (o->unicode)
+				type_unicode(instance->input, o->unicode);
 			acted = true;
 		}
 		if (c->frames >= (unsigned long)o->frames) {

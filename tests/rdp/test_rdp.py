@@ -73,7 +73,7 @@ def main():
 
         dump = os.path.join(tmp, "frame.ppm")
         rc, out = client(client_bin, port, tmp, PASSWORD, "good", "--frames", "30", "--dump", dump,
-                         "--layout", "0x407",
+                         "--layout", "0x407", "--unicode", "Z@",
                          "--keys", "0x1e,0x148", "--click", "200,120")
         check("the right password connects at the requested size",
               rc == 0 and "connected width=320 height=240" in out, "rc %d: %s" % (rc, out))
@@ -94,6 +94,12 @@ def main():
         check("a plain scancode arrives as its evdev key (0x1e: KEY_A)",
               "key code=30 down=1" in log and "key code=30 down=0" in log, log[-400:])
         check("an extended scancode too (E0 0x48: KEY_UP)", "key code=103 down=1" in log, log[-400:])
+        keys = re.findall(r"^key code=(\d+) down=(\d)", log, re.M)
+        seq = [(int(c), int(d)) for c, d in keys]
+        check("a character is typed with the keys of the client's layout (German Z: Shift+Y key)",
+              [(42, 1), (21, 1), (21, 0), (42, 0)] in [seq[i:i + 4] for i in range(len(seq))], seq)
+        check("and a third-level one with AltGr (German @: AltGr+Q)",
+              [(100, 1), (16, 1), (16, 0), (100, 0)] in [seq[i:i + 4] for i in range(len(seq))], seq)
         check("a click arrives as motion and BTN_LEFT at its place",
               "motion x=200 y=120" in log and "button code=272 down=1" in log and
               "button code=272 down=0" in log, log[-400:])
