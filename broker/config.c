@@ -61,6 +61,15 @@ void config_finish(struct config *cfg)
 	free(cfg->rdp.application);
 	free(cfg->rdp.command);
 	free(cfg->rdp.log_path);
+	for (int i = 0; i < cfg->rdp.nusers; i++) {
+		struct rdp_user_config *u = &cfg->rdp.users[i];
+
+		free(u->name);
+		free(u->application);
+		free(u->command);
+		for (int k = 0; k < u->nenv; k++)
+			free(u->env[k]);
+	}
 	memset(&cfg->rdp, 0, sizeof(cfg->rdp));
 }
 
@@ -362,6 +371,47 @@ static int handle_rdp(struct config_parse *p, const char *key, const char *value
 	return parse_fail(p, "unknown key '%s' in [rdp]", key);
 }
 
+const struct rdp_user_config *config_rdp_user(const struct config *cfg, const char *user)
+{
+	for (int i = 0; i < cfg->rdp.nusers; i++)
+		if (!strcmp(cfg->rdp.users[i].name, user))
+			return &cfg->rdp.users[i];
+	return NULL;
+}
+
+static int handle_rdp_user(struct config_parse *p, const char *name, const char *key,
+			   const char *value)
+{
+	struct rdp_config *r = &p->cfg->rdp;
+	struct rdp_user_config *u = (struct rdp_user_config *)config_rdp_user(p->cfg, name);
+
+	if (!u) {
+		if (r->nusers == CONFIG_MAX_RDP_USERS)
+			return parse_fail(p, "too many [rdp.user.*] sections");
+		u = &r->users[r->nusers];
+		u->name = strdup(name);
+		if (!u->name)
+			return 0;
+		r->nusers++;
+	}
+	if (!strcmp(key, "application"))
+		return set_string(&u->application, value) ? 0 : 1;
+	if (!strcmp(key, "command"))
+		return set_string(&u->command, value) ? 0 : 1;
+	if (!strcmp(key, "env")) {
+		if (!strchr(value, '=') || value[0] == '=')
+			return parse_fail(p, "env wants NAME=value, got '%s'", value);
+		if (u->nenv == CONFIG_MAX_ENV)
+			return parse_fail(p, "too many env lines for %s", name);
+		u->env[u->nenv] = strdup(value);
+		if (!u->env[u->nenv])
+			return 0;
+		u->nenv++;
+		return 1;
+	}
+	return parse_fail(p, "unknown key '%s' in [rdp.user.%s]", key, name);
+}
+
 static int handle(void *data, const char *section, const char *key,
 		  const char *value)
 {
@@ -373,6 +423,8 @@ static int handle(void *data, const char *section, const char *key,
 		return handle_broker(p, key, value);
 	if (!strcmp(section, "rdp"))
 		return handle_rdp(p, key, value);
+	if (!strncmp(section, "rdp.user.", 9) && section[9])
+		return handle_rdp_user(p, section + 9, key, value);
 	if (!strncmp(section, SEAT_SECTION, strlen(SEAT_SECTION)))
 		return handle_seat(p, section + strlen(SEAT_SECTION), key, value);
 	return parse_fail(p, "unknown section [%s]", section);

@@ -27,6 +27,17 @@ struct seat_config {
 	int nconnectors;
 };
 
+#define CONFIG_MAX_RDP_USERS 32
+
+/* [rdp.user.NAME]: one user's remote session, instead of [rdp]'s. */
+struct rdp_user_config {
+	char *name;
+	char *application;
+	char *command;
+	char *env[CONFIG_MAX_ENV + 1];
+	int nenv;
+};
+
 /* [rdp]: remote stations, a seat per authenticated RDP connection. */
 struct rdp_config {
 	int enabled;		/* 1 yes, 0 no, -1 auto (on in a VM console) */
@@ -41,6 +52,8 @@ struct rdp_config {
 	char *log_path;		/* sessions' output, "%s" becomes the seat */
 	int keep_s;		/* a disconnected station waits this long */
 	int max_pending;	/* connections not yet logged on, at most */
+	struct rdp_user_config users[CONFIG_MAX_RDP_USERS];
+	int nusers;
 };
 
 struct config {
@@ -62,6 +75,8 @@ int config_load_string(struct config *cfg, const char *text, const char *name);
 const struct seat_config *config_seat(const struct config *cfg,
 				      const char *name);
 bool config_valid_seat_name(const char *name);
+/* [rdp.user.NAME] of user, or NULL. */
+const struct rdp_user_config *config_rdp_user(const struct config *cfg, const char *user);
 /* A seat made at run time (a remote station); NULL without memory. */
 struct seat_config *config_add_seat(struct config *cfg, const char *name);
 /* The seat the configuration gives connector `name` of the card in PCI

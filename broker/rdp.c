@@ -153,29 +153,41 @@ static void retrigger(int card)
 
 /* -- stations -- */
 
-/* The client's keyboard layout for the session's keymap. */
-static void set_layout(struct seat_config *sc, uint32_t layout)
+/* The user's env lines, and the client's keyboard layout for the
+ * session's keymap. */
+static void set_env(struct seat_config *sc, const struct config *cfg, const char *user,
+		    uint32_t layout)
 {
+	const struct rdp_user_config *u = config_rdp_user(cfg, user);
 	struct xkb_names names;
 	char var[96];
 
 	for (int i = 0; i < sc->nenv; i++)
 		free(sc->env[i]);
 	sc->nenv = 0;
-	if (!layout_to_xkb(layout, &names))
-		return;
+	for (int i = 0; u && i < u->nenv && sc->nenv < CONFIG_MAX_ENV - 2; i++)
+		sc->env[sc->nenv++] = strdup(u->env[i]);
+	if (!layout_to_xkb(layout, &names)) {
+		layout = 0;
+		goto out;
+	}
 	snprintf(var, sizeof(var), "XKB_DEFAULT_LAYOUT=%s", names.layout);
 	sc->env[sc->nenv++] = strdup(var);
 	snprintf(var, sizeof(var), "XKB_DEFAULT_VARIANT=%s", names.variant);
 	sc->env[sc->nenv++] = strdup(var);
+out:
 	for (int i = sc->nenv - 1; i >= 0; i--)
 		if (!sc->env[i])
 			sc->env[i] = sc->env[--sc->nenv];
 	sc->env[sc->nenv] = NULL;
 }
 
-static void station_set_session(struct station *st, const struct rdp_config *rc)
+static void station_set_session(struct station *st, const struct config *cfg)
 {
+	const struct rdp_config *rc = &cfg->rdp;
+	const struct rdp_user_config *u = config_rdp_user(cfg, st->user);
+	const char *application = u && (u->application || u->command) ? u->application : rc->application;
+	const char *command = u && (u->application || u->command) ? u->command : rc->command;
 	struct seat_config *sc = st->cfg;
 	char log[256];
 	const char *pct = rc->log_path ? strstr(rc->log_path, "%s") : NULL;
@@ -183,9 +195,9 @@ static void station_set_session(struct station *st, const struct rdp_config *rc)
 	free(sc->user);
 	sc->user = strdup(st->user);
 	free(sc->application);
-	sc->application = rc->application ? strdup(rc->application) : NULL;
+	sc->application = application ? strdup(application) : NULL;
 	free(sc->command);
-	sc->command = !rc->application && rc->command ? strdup(rc->command) : NULL;
+	sc->command = !application && command ? strdup(command) : NULL;
 	free(sc->log_path);
 	sc->log_path = NULL;
 	/* Its compositor finds no monitor until the sink connects one:
@@ -223,8 +235,8 @@ static struct station *station_create(struct rdp *r, const char *user, int w, in
 		free(st);
 		return NULL;
 	}
-	station_set_session(st, &r->b->cfg.rdp);
-	set_layout(st->cfg, layout);
+	station_set_session(st, &r->b->cfg);
+	set_env(st->cfg, &r->b->cfg, user, layout);
 	list_insert(&r->stations, &st->link);
 	/* Rules first: the devices are born into the seat. */
 	if (write_rules(r) < 0)
@@ -323,8 +335,8 @@ static void logon(struct sink *s, const struct control_msg *msg)
 	if (strcmp(st->user, msg->user) || st->ended) {
 		/* A kept slot changes hands: the new user's session. */
 		snprintf(st->user, sizeof(st->user), "%s", msg->user);
-		station_set_session(st, rc);
-		set_layout(st->cfg, msg->layout);
+		station_set_session(st, &r->b->cfg);
+		set_env(st->cfg, &r->b->cfg, msg->user, msg->layout);
 		st->ended = false;
 		seats_session_start(r->b, st->seat);
 	}

@@ -56,6 +56,34 @@ static void test_valid(struct test_state *t)
 	config_finish(&cfg);
 }
 
+static void test_rdp(struct test_state *t)
+{
+	const struct rdp_user_config *u;
+	struct config cfg;
+
+	config_init(&cfg);
+	CHECK(t, cfg.rdp.enabled == -1 && cfg.rdp.port == 3389 && cfg.rdp.keep_s == 300);
+	CHECK(t, !strcmp(load(&cfg,
+		"[rdp]\n"
+		"enabled = yes\n"
+		"address = 10.0.0.1\n"
+		"port = 3390\n"
+		"group = students\n"
+		"application = weston-terminal\n"
+		"log = /run/%s.log\n"
+		"keep = 60\n"
+		"[rdp.user.teacher]\n"
+		"command = cage -- foot\n"
+		"env = WLR_RENDERER=pixman\n"), ""));
+	CHECK(t, cfg.rdp.enabled == 1 && cfg.rdp.port == 3390 && cfg.rdp.keep_s == 60);
+	CHECK(t, !strcmp(cfg.rdp.address, "10.0.0.1") && !strcmp(cfg.rdp.group, "students"));
+	CHECK(t, !strcmp(cfg.rdp.application, "weston-terminal"));
+	u = config_rdp_user(&cfg, "teacher");
+	CHECK(t, u && !strcmp(u->command, "cage -- foot") && !u->application && u->nenv == 1);
+	CHECK(t, config_rdp_user(&cfg, "pupil") == NULL);
+	config_finish(&cfg);
+}
+
 static void test_defaults(struct test_state *t)
 {
 	struct config cfg;
@@ -102,6 +130,11 @@ static void test_errors(struct test_state *t)
 		{ "[seat.seat1]\nmode = 1280x720@60\n", "test.conf:2: mode wants WIDTHxHEIGHT (e.g. 1280x720), got '1280x720@60'" },
 		{ "[seat.seat1]\nuser = a\ncommand = cage\nmode = 800x600\n",
 		  "test.conf: seat seat1: mode applies to an application in seatmux-compositor" },
+		{ "[rdp]\nport = 70000\n", "test.conf:2: port wants 1..65535, got '70000'" },
+		{ "[rdp]\nenabled = perhaps\n", "test.conf:2: enabled takes auto, yes or no, not 'perhaps'" },
+		{ "[rdp]\ntls-dir = var/lib\n", "test.conf:2: tls-dir must be an absolute path: var/lib" },
+		{ "[rdp]\ncolour = blue\n", "test.conf:2: unknown key 'colour' in [rdp]" },
+		{ "[rdp.user.bob]\nshell = zsh\n", "test.conf:2: unknown key 'shell' in [rdp.user.bob]" },
 		/* The first error is the one reported. */
 		{ "[broker]\na = 1\nb = 2\n", "test.conf:2: unknown key 'a' in [broker]" },
 	};
@@ -166,6 +199,7 @@ int main(void)
 
 	RUN(&t, test_valid);
 	RUN(&t, test_defaults);
+	RUN(&t, test_rdp);
 	RUN(&t, test_errors);
 	RUN(&t, test_connectors);
 	RUN(&t, test_files);
