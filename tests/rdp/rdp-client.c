@@ -9,7 +9,11 @@
  *                      [--frames N] [--timeout S] [--dump FILE.ppm]
  *                      [--keys SC,SC,...] [--click X,Y] [--act-after N]
  *                      [--codec raw|nsc|rfx] [--layout WINDOWS_ID] [--unicode TEXT]
- *                      [--log FILE]
+ *                      [--suppress] [--log FILE]
+ *
+ * --suppress: once acting, tells the server its output is suppressed (a
+ * minimised window) for 2 s and logs the frames that came meanwhile
+ * ("suppressed frames=N"), then allows it again.
  *
  * Keys and the click are sent once --act-after frames (default 1) are in.
  *
@@ -38,7 +42,7 @@ struct options {
 	int port, width, height, frames, timeout_s, act_after;
 	unsigned long layout;
 	int click_x, click_y;
-	bool click;
+	bool click, suppress;
 };
 
 struct client {
@@ -197,6 +201,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->password = v;
 		else if (!strcmp(k, "--size") && sscanf(v, "%dx%d", &o->width, &o->height) == 2)
 			;
+		else if (!strcmp(k, "--suppress") && (o->suppress = !strcmp(v, "yes")))
+			;
 		else if (!strcmp(k, "--unicode"))
 			o->unicode = v;
 		else if (!strcmp(k, "--layout"))
@@ -257,6 +263,40 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Pumps events for ms milliseconds; false if the connection went. */
+static bool pump(freerdp *instance, int ms)
+{
+	double end = now_s() + ms / 1000.0;
+	HANDLE handles[64];
+
+	while (now_s() < end) {
+		DWORD n = freerdp_get_event_handles(instance->context, handles, 64);
+
+		WaitForMultipleObjects(n, handles, FALSE, 50);
+		if (!freerdp_check_event_handles(instance->context))
+			return false;
+	}
+	return true;
+}
+
+/* The client minimised for 2 s: no frames should come meanwhile. */
+static bool suppress(freerdp *instance)
+{
+	struct client *c = (struct client *)instance->context;
+	RECTANGLE_16 all = { 0, 0, (UINT16)instance->context->gdi->width,
+			     (UINT16)instance->context->gdi->height };
+	unsigned long before;
+
+	instance->update->SuppressOutput(instance->context, FALSE, NULL);
+	pump(instance, 300);		/* what was on its way */
+	before = c->frames;
+	if (!pump(instance, 2000))
+		return false;
+	say("suppressed frames=%lu", c->frames - before);
+	instance->update->SuppressOutput(instance->context, TRUE, &all);
+	return true;
+}
+
 /* Runs until the frames are in (then acts) or the time is up. */
 static int run(freerdp *instance, const struct options *o)
 {
@@ -282,9 +322,13 @@ static int run(freerdp *instance, const struct options *o)
 				click(instance->input, o->click_x, o->click_y);
 			if (o->unicode)
 				type_unicode(instance->input, o->unicode);
+			if (o->suppress && !suppress(instance)) {
+				say("disconnected");
+				return 2;
+			}
 			acted = true;
 		}
-		if (c->frames >= (unsigned long)o->frames) {
+		if (c->frames >= (unsigned long)o->frames && acted) {
 			say("frames n=%lu", c->frames);
 			if (o->dump && dump(instance->context->gdi, o->dump) == 0)
 				say("dumped");

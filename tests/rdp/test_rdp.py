@@ -103,6 +103,12 @@ def main():
         check("a click arrives as motion and BTN_LEFT at its place",
               "motion x=200 y=120" in log and "button code=272 down=1" in log and
               "button code=272 down=0" in log, log[-400:])
+        rc, out = client(client_bin, port, tmp, PASSWORD, "suppress", "--frames", "60",
+                         "--act-after", "20", "--suppress", "yes")
+        got = re.findall(r"^suppressed frames=(\d+)", out, re.M)
+        more = re.findall(r"^frames n=(\d+)", out, re.M)
+        check("a minimised client (output suppressed) gets no frames until it asks again",
+              rc == 0 and got == ["0"] and more and int(more[-1]) >= 60, "rc %d: %s" % (rc, out))
         for codec, name in (("nsc", "NSCodec"), ("rfx", "RemoteFX")):
             dump = os.path.join(tmp, codec + ".ppm")
             rc, out = client(client_bin, port, tmp, PASSWORD, codec, "--frames", "30",
