@@ -64,6 +64,12 @@ else
 	display="-display gtk"
 fi
 
+set -- qemu-system-x86_64 -accel tcg -m "$memory" -smp 2 -nodefaults -no-user-config \
+	-vga none $display -no-reboot \
+	-kernel "$out/image/vmlinuz" -initrd "$out/image/initramfs.img" \
+	-append "console=ttyS0 quiet loglevel=3 systemd.show_status=error panic=-1" \
+	-qmp "unix:$qmp,server=on,wait=off" -serial "file:$serial"
+
 if [ -n "$hyperv" ]; then
 	cat <<MSG
 seatmux: booting a Hyper-V guest whose stations are RDP connections.
@@ -74,22 +80,13 @@ seatmux: booting a Hyper-V guest whose stations are RDP connections.
   users:       station0 to station3 (password: the user name)
   stop:        Ctrl-C here (or close the QEMU window)
 MSG
-	set -- qemu-system-x86_64 -accel tcg -m "$memory" -smp 2 -nodefaults -no-user-config \
-		-vga none $display -no-reboot \
-		-kernel "$out/image/vmlinuz" -initrd "$out/image/initramfs.img" \
-		-append "console=ttyS0 quiet loglevel=3 systemd.show_status=error panic=-1" \
-		-qmp "unix:$qmp,server=on,wait=off" -serial "file:$serial" \
+	set -- "$@" \
 		-smbios "type=1,manufacturer=Microsoft Corporation,product=Virtual Machine" \
 		-device bochs-display,id=console,addr=0x08 \
 		-netdev "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$rdp_port-:3389" \
 		-device virtio-net-pci,netdev=net0,addr=0x1e
-	if [ "$timeout" -gt 0 ]; then
-		exec timeout --foreground -s TERM "$timeout" "$@"
-	fi
-	exec "$@"
-fi
-
-cat <<MSG
+else
+	cat <<MSG
 seatmux: booting two stations under QEMU (TCG: allow ~30 s for both to show).
   serial log:  $serial
   QMP socket:  $qmp
@@ -99,18 +96,14 @@ seatmux: booting two stations under QEMU (TCG: allow ~30 s for both to show).
   users:          station0 and station1 (password: the user name)
   stop:           Ctrl-C here (or close the QEMU window)
 MSG
-
-set -- qemu-system-x86_64 -accel tcg -m "$memory" -smp 2 -nodefaults -no-user-config \
-	-vga none $display -no-reboot \
-	-kernel "$out/image/vmlinuz" -initrd "$out/image/initramfs.img" \
-	-append "console=ttyS0 quiet loglevel=3 systemd.show_status=error panic=-1" \
-	-qmp "unix:$qmp,server=on,wait=off" -serial "file:$serial" \
-	-device virtio-gpu-pci,id=head0,addr=0x08,xres=1024,yres=768 \
-	-device virtio-gpu-pci,id=head1,addr=0x09,xres=1024,yres=768 \
-	-device virtio-keyboard-pci,id=kbd0,addr=0x0a,display=head0 \
-	-device virtio-keyboard-pci,id=kbd1,addr=0x0b,display=head1 \
-	-device virtio-tablet-pci,id=mouse0,addr=0x0c,display=head0 \
-	-device virtio-tablet-pci,id=mouse1,addr=0x0d,display=head1
+	set -- "$@" \
+		-device virtio-gpu-pci,id=head0,addr=0x08,xres=1024,yres=768 \
+		-device virtio-gpu-pci,id=head1,addr=0x09,xres=1024,yres=768 \
+		-device virtio-keyboard-pci,id=kbd0,addr=0x0a,display=head0 \
+		-device virtio-keyboard-pci,id=kbd1,addr=0x0b,display=head1 \
+		-device virtio-tablet-pci,id=mouse0,addr=0x0c,display=head0 \
+		-device virtio-tablet-pci,id=mouse1,addr=0x0d,display=head1
+fi
 if [ "$timeout" -gt 0 ]; then
 	exec timeout --foreground -s TERM "$timeout" "$@"
 fi

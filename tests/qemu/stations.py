@@ -100,3 +100,13 @@ def seat_color(seat):
         h = ((h ^ c) * 0x01000193) & 0xffffffff
     palette = [COLOR["seat%d" % i] for i in range(len(COLOR))]
     return palette[h % len(palette)]
+
+
+def scenario(name):
+    """Another scenario's module, for what it defines (devices, clients)."""
+    import importlib.util
+    path = os.path.join(HERE, "scenarios", name + ".py")
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

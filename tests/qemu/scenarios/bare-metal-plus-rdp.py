@@ -8,38 +8,18 @@ seat of its own, and no input crosses between the three.
 """
 
 import re
+import tempfile
 import time
 
-from harness import dev
-from stations import animating, attempt, event_log, seat_color, shows, wait_ready
-
-import importlib.util
-import os
+from stations import animating, attempt, event_log, scenario, seat_color, shows, wait_ready
 
 TIMEOUT = 420
 OVERLAYS = ["two-stations-overlay", "bare-metal-plus-rdp-overlay"]
-DEVICES = [
-    dev("virtio-gpu-pci", id="head0", addr=0x08, xres=800, yres=600),
-    dev("virtio-gpu-pci", id="head1", addr=0x09, xres=800, yres=600),
-    dev("virtio-keyboard-pci", id="kbd0", addr=0x0a, display="head0"),
-    dev("virtio-keyboard-pci", id="kbd1", addr=0x0b, display="head1"),
-    dev("virtio-mouse-pci", id="mouse0", addr=0x0c, display="head0"),
-    dev("virtio-mouse-pci", id="mouse1", addr=0x0d, display="head1"),
-]
-
-
-def rdp_client():
-    """hyperv-rdp's host-side client wrapper."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hyperv-rdp.py")
-    spec = importlib.util.spec_from_file_location("hyperv_rdp", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.Client
+DEVICES = scenario("two-stations").DEVICES
 
 
 def run(t):
-    import tempfile
-    Client = rdp_client()
+    Client = scenario("hyperv-rdp").Client
     tmp = tempfile.mkdtemp(prefix="bmrdp-")
     with t.machine(devices=DEVICES, hostfwd=[3389]) as m:
         m.wait_agent(timeout=90)
