@@ -46,7 +46,7 @@ struct rdp_config {
 	char *group;		/* allowed group, NULL: any account */
 	char *pam_service;	/* default "seatmux" */
 	char *tls_dir;		/* cert.pem and key.pem, made if absent */
-	char *sink_user;	/* the sinks run as this account (nobody) */
+	char *sink_user;	/* the sinks run in this account's group (nobody) */
 	char *application;	/* the session: inside seatmux-compositor */
 	char *command;		/* or a command, as for seats */
 	char *log_path;		/* sessions' output, "%s" becomes the seat */

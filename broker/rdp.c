@@ -35,6 +35,10 @@
 #include "vinput.h"
 
 #define HANDSHAKE_MS 30000
+/* Sinks run as uids of their own, from systemd's range for dynamic users:
+ * a sink broken into by its client can open no other station's card. */
+#define SINK_UID_FIRST 61184
+#define SINK_UID_COUNT 4096
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-rdp.rules"
 #define MAX_STATIONS 64
 
@@ -55,6 +59,7 @@ struct sink {
 	struct list link;
 	struct rdp *rdp;
 	pid_t pid;
+	uid_t uid;			/* of its own, for as long as it runs */
 	int control;
 	struct loop_source *src, *timer;
 	uint8_t addr[16];
@@ -69,8 +74,8 @@ struct rdp {
 	struct list sinks, stations;
 	struct ratelimit failures;
 	char *cert, *key;
-	uid_t sink_uid;
 	gid_t sink_gid;
+	unsigned next_uid;
 	int next_station;
 };
 
@@ -245,10 +250,6 @@ static struct station *station_create(struct rdp *r, const char *user, int w, in
 	st->input = vinput_create(name, w, h);
 	if (!st->input)
 		log_error("rdp: %s: no virtual keyboard and pointer: %m", st->seat);
-	/* The sink will open the card as the client's monitor. */
-	snprintf(name, sizeof(name), "/dev/dri/card%d", st->card);
-	if (chown(name, r->sink_uid, (gid_t)-1) < 0)
-		log_warn("rdp: %s: %m", name);
 	retrigger(st->card);
 	log_info("rdp: %s is %s's station (card%d)", st->seat, user, st->card);
 	return st;
@@ -310,6 +311,7 @@ static void logon(struct sink *s, const struct control_msg *msg)
 	struct control_msg ok = { .type = CONTROL_ACCEPTED };
 	enum auth_result res;
 	struct station *st;
+	char card[32];
 	int fds[2];
 	uid_t uid;
 	gid_t gid;
@@ -340,6 +342,10 @@ static void logon(struct sink *s, const struct control_msg *msg)
 		st->ended = false;
 		seats_session_start(r->b, st->seat);
 	}
+	/* This sink, and no other, may open the card as the client's monitor. */
+	snprintf(card, sizeof(card), "/dev/dri/card%d", st->card);
+	if (chown(card, s->uid, (gid_t)-1) < 0)
+		log_warn("rdp: %s: %m", card);
 	st->sink = s;
 	s->station = st;
 	ok.card = st->card;
@@ -399,13 +405,29 @@ static int pending(struct rdp *r)
 	return n;
 }
 
-static void sink_exec(struct rdp *r, int client, int control)
+/* The next uid of the range that no running sink has. */
+static uid_t sink_uid(struct rdp *r)
+{
+	for (unsigned tries = 0; tries < SINK_UID_COUNT; tries++) {
+		uid_t uid = SINK_UID_FIRST + (r->next_uid++ % SINK_UID_COUNT);
+		struct sink *s, *tmp;
+		bool taken = false;
+
+		list_for_each(s, tmp, &r->sinks, link)
+			taken |= s->uid == uid;
+		if (!taken)
+			return uid;
+	}
+	return (uid_t)-1;
+}
+
+static void sink_exec(struct rdp *r, uid_t uid, int client, int control)
 {
 	if (dup2(client, 3) < 0 || dup2(control, 4) < 0)
 		_exit(126);
 	for (int fd = 5; fd < 1024; fd++)
 		close(fd);
-	if (setgroups(0, NULL) < 0 || setgid(r->sink_gid) < 0 || setuid(r->sink_uid) < 0)
+	if (setgroups(0, NULL) < 0 || setgid(r->sink_gid) < 0 || setuid(uid) < 0)
 		_exit(126);
 	execl(SEATMUX_LIBEXECDIR "/seatmux-rdp-sink", "seatmux-rdp-sink", (char *)NULL);
 	_exit(127);
@@ -424,13 +446,16 @@ static void spawn(struct rdp *r, int client, const struct sockaddr_in6 *addr)
 	}
 	s->rdp = r;
 	s->control = pair[0];
+	s->uid = sink_uid(r);
 	memcpy(s->addr, &addr->sin6_addr, 16);
 	inet_ntop(AF_INET6, &addr->sin6_addr, s->peer, sizeof(s->peer));
 	s->pid = fork();
 	if (s->pid == 0) {
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		sink_exec(r, client, pair[1]);
+		if (s->uid == (uid_t)-1)
+			_exit(126);
+		sink_exec(r, s->uid, client, pair[1]);
 	}
 	close(pair[1]);
 	list_insert(&r->sinks, &s->link);
@@ -445,7 +470,8 @@ static void spawn(struct rdp *r, int client, const struct sockaddr_in6 *addr)
 		return;
 	}
 	loop_timer_arm(s->timer, HANDSHAKE_MS);
-	log_info("rdp: connection from %s, sink pid %d", s->peer, (int)s->pid);
+	log_info("rdp: connection from %s, sink pid %d uid %u", s->peer, (int)s->pid,
+		 (unsigned)s->uid);
 }
 
 static void on_accept(void *data, uint32_t events)
@@ -551,12 +577,12 @@ int rdp_start(struct broker *b)
 	list_init(&r->sinks);
 	list_init(&r->stations);
 	ratelimit_init(&r->failures, 5, 10000);
+	/* Sinks take this account's group; their uids are their own. */
 	pw = getpwnam(rc->sink_user ? rc->sink_user : "nobody");
-	if (!pw || pw->pw_uid == 0) {
-		log_error("rdp: the sink user must exist and not be root");
+	if (!pw || pw->pw_gid == 0) {
+		log_error("rdp: the sink user must exist and not be in group root");
 		return -1;
 	}
-	r->sink_uid = pw->pw_uid;
 	r->sink_gid = pw->pw_gid;
 	mkdir(dir, 0700);
 	if (tls_cert_ensure(dir, "seatmux", why, sizeof(why)) < 0) {
