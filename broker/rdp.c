@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@
 #include "vinput.h"
 
 #define HANDSHAKE_MS 30000
+#define DRM_MAJOR 226
 /* Sinks run as uids of their own, from systemd's range for dynamic users:
  * a sink broken into by its client can open no other station's card. */
 #define SINK_UID_FIRST 61184
@@ -154,6 +156,29 @@ static void retrigger(int card)
 
 	snprintf(path, sizeof(path), "/sys/class/drm/card%d", card);
 	run_udevadm((char *[]){ "udevadm", "trigger", "--action=change", path, NULL });
+}
+
+/*
+ * Hands the station's card to one sink's uid. The node is opened without
+ * following links and checked to be a DRM card before its owner changes:
+ * root changes nothing it did not mean to.
+ */
+static int give_card(int card, uid_t uid)
+{
+	char path[32];
+	struct stat st;
+	int fd, rc = -1;
+
+	snprintf(path, sizeof(path), "/dev/dri/card%d", card);
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == DRM_MAJOR)
+		rc = fchownat(fd, "", uid, (gid_t)-1, AT_EMPTY_PATH);
+	else
+		errno = ENODEV;
+	close(fd);
+	return rc;
 }
 
 /* -- stations -- */
@@ -311,27 +336,35 @@ static void logon(struct sink *s, const struct control_msg *msg)
 	struct control_msg ok = { .type = CONTROL_ACCEPTED };
 	enum auth_result res;
 	struct station *st;
-	char card[32];
 	int fds[2];
 	uid_t uid;
 	gid_t gid;
 
-	if (s->station)
-		return refuse(s, msg->user, "logged on already");
-	if (!ratelimit_allow(&r->failures, s->addr, now_ms()))
-		return refuse(s, msg->user, "too many failed logons from this address");
+	if (s->station) {
+		refuse(s, msg->user, "logged on already");
+		return;
+	}
+	if (!ratelimit_allow(&r->failures, s->addr, now_ms())) {
+		refuse(s, msg->user, "too many failed logons from this address");
+		return;
+	}
 	res = auth_check(&ac, msg->user, msg->password, &uid, &gid);
 	if (res != AUTH_OK) {
 		ratelimit_failed(&r->failures, s->addr, now_ms());
-		return refuse(s, msg->user, auth_result_text(res));
+		refuse(s, msg->user, auth_result_text(res));
+		return;
 	}
 	st = station_for(r, msg->user);
-	if (st && st->sink)
-		return refuse(s, msg->user, "the station is in use by another connection");
+	if (st && st->sink) {
+		refuse(s, msg->user, "the station is in use by another connection");
+		return;
+	}
 	if (!st)
 		st = station_create(r, msg->user, msg->width, msg->height, msg->layout);
-	if (!st || !st->input)
-		return refuse(s, msg->user, "no station could be made");
+	if (!st || !st->input) {
+		refuse(s, msg->user, "no station could be made");
+		return;
+	}
 	if (st->keep_timer)
 		loop_timer_arm(st->keep_timer, 0);
 	if (strcmp(st->user, msg->user) || st->ended) {
@@ -343,9 +376,10 @@ static void logon(struct sink *s, const struct control_msg *msg)
 		seats_session_start(r->b, st->seat);
 	}
 	/* This sink, and no other, may open the card as the client's monitor. */
-	snprintf(card, sizeof(card), "/dev/dri/card%d", st->card);
-	if (chown(card, s->uid, (gid_t)-1) < 0)
-		log_warn("rdp: %s: %m", card);
+	if (give_card(st->card, s->uid) < 0) {
+		refuse(s, msg->user, "the station's card cannot be handed over");
+		return;
+	}
 	st->sink = s;
 	s->station = st;
 	ok.card = st->card;
