@@ -628,10 +628,10 @@ static void run(struct client *c)
 	while (!c->quit) {
 		while (wl_display_prepare_read(c->display) != 0)
 			if (wl_display_dispatch_pending(c->display) < 0)
-				return report_error(c);
+				goto fail;
 		if (wl_display_flush(c->display) < 0 && errno != EAGAIN) {
 			wl_display_cancel_read(c->display);
-			return report_error(c);
+			goto fail;
 		}
 		if (poll(fds, 2, -1) < 0) {
 			wl_display_cancel_read(c->display);
@@ -640,10 +640,10 @@ static void run(struct client *c)
 		if (!(fds[0].revents & POLLIN)) {
 			wl_display_cancel_read(c->display);
 		} else if (wl_display_read_events(c->display) < 0) {
-			return report_error(c);
+			goto fail;
 		}
 		if (wl_display_dispatch_pending(c->display) < 0)
-			return report_error(c);
+			goto fail;
 		if (fds[1].revents & (POLLIN | POLLHUP)) {
 			if (!fgets(line, sizeof(line), stdin))
 				fds[1].fd = -1;		/* no more steps */
@@ -651,6 +651,9 @@ static void run(struct client *c)
 				step(c);
 		}
 	}
+	return;
+fail:
+	report_error(c);
 }
 
 int main(int argc, char **argv)
