@@ -41,6 +41,7 @@ struct rdp_sink {
 	bool frame_markers;
 	struct rdp_encoder *encoder;
 	struct unicode_keymap *keymap;	/* the client's layout */
+	UINT32 locks;			/* KBD_SYNC_*: on, as our presses left them */
 };
 
 static struct rdp_sink *sink_of(rdpContext *context)
@@ -151,6 +152,17 @@ static BOOL on_refresh(rdpContext *context, BYTE count, const RECTANGLE_16 *area
 
 /* -- input -- */
 
+/* A lock key typed by the client turns its lock over. */
+static void track_lock(struct rdp_sink *sink, unsigned key)
+{
+	if (key == KEY_CAPSLOCK)
+		sink->locks ^= KBD_SYNC_CAPS_LOCK;
+	else if (key == KEY_NUMLOCK)
+		sink->locks ^= KBD_SYNC_NUM_LOCK;
+	else if (key == KEY_SCROLLLOCK)
+		sink->locks ^= KBD_SYNC_SCROLL_LOCK;
+}
+
 static BOOL on_key(rdpInput *input, UINT16 flags, UINT16 code)
 {
 	struct rdp_sink *sink = sink_of(input->context);
@@ -158,6 +170,8 @@ static BOOL on_key(rdpInput *input, UINT16 flags, UINT16 code)
 
 	if (key && sink->ops->key)
 		sink->ops->key(sink->data, key, !(flags & KBD_FLAGS_RELEASE));
+	if (key && !(flags & KBD_FLAGS_RELEASE))
+		track_lock(sink, key);
 	return TRUE;
 }
 
@@ -181,15 +195,34 @@ static BOOL on_unicode_key(rdpInput *input, UINT16 flags, UINT16 code)
 	return TRUE;
 }
 
+/*
+ * The client says which lock keys are on (when it connects and gains
+ * focus). The station's keyboard is this connection's alone, so the locks
+ * are what its own key presses made them: a lock that differs is pressed
+ * once to match.
+ */
 static BOOL on_sync(rdpInput *input, UINT32 flags)
 {
+	static const struct { UINT32 flag; unsigned key; } locks[] = {
+		{ KBD_SYNC_CAPS_LOCK, KEY_CAPSLOCK },
+		{ KBD_SYNC_NUM_LOCK, KEY_NUMLOCK },
+		{ KBD_SYNC_SCROLL_LOCK, KEY_SCROLLLOCK },
+	};
 	struct rdp_sink *sink = sink_of(input->context);
 
-	if (sink->ops->locks)
-		sink->ops->locks(sink->data, flags & KBD_SYNC_CAPS_LOCK, flags & KBD_SYNC_NUM_LOCK,
-				 flags & KBD_SYNC_SCROLL_LOCK);
+	for (size_t i = 0; i < sizeof(locks) / sizeof(locks[0]); i++) {
+		bool want = flags & locks[i].flag;
+		bool on = sink->locks & locks[i].flag;
+
+		if (want == on || !sink->ops->key)
+			continue;
+		sink->ops->key(sink->data, locks[i].key, true);
+		sink->ops->key(sink->data, locks[i].key, false);
+		sink->locks ^= locks[i].flag;
+	}
 	return TRUE;
 }
+
 
 /* Wheel rotation: 9 bits, two's complement, 120 a notch. */
 static int wheel_clicks(UINT16 flags)

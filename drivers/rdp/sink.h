@@ -25,8 +25,6 @@ struct rdp_sink_ops {
 	void (*motion)(void *data, int x, int y);
 	void (*button)(void *data, unsigned evdev_button, bool down);
 	void (*wheel)(void *data, bool horizontal, int clicks);
-	/* Lock keys as the client has them (caps, num, scroll). */
-	void (*locks)(void *data, bool caps, bool num, bool scroll);
 	/* The client wants everything again (refresh, output unsuppressed). */
 	void (*refresh)(void *data);
 };

@@ -9,7 +9,7 @@
  *                      [--frames N] [--timeout S] [--dump FILE.ppm]
  *                      [--keys SC,SC,...] [--click X,Y] [--act-after N]
  *                      [--codec raw|nsc|rfx] [--layout WINDOWS_ID] [--unicode TEXT]
- *                      [--suppress] [--log FILE]
+ *                      [--suppress yes] [--sync-caps yes] [--log FILE]
  *
  * --suppress: once acting, tells the server its output is suppressed (a
  * minimised window) for 2 s and logs the frames that came meanwhile
@@ -42,7 +42,7 @@ struct options {
 	int port, width, height, frames, timeout_s, act_after;
 	unsigned long layout;
 	int click_x, click_y;
-	bool click, suppress;
+	bool click, suppress, sync_caps;
 };
 
 struct client {
@@ -160,6 +160,14 @@ static void type_keys(rdpInput *input, const char *keys)
 	say("typed n=%d", n);
 }
 
+/* The client's Caps Lock is on, twice (the second changes nothing). */
+static void sync_caps(rdpInput *input)
+{
+	freerdp_input_send_synchronize_event(input, KBD_SYNC_CAPS_LOCK);
+	freerdp_input_send_synchronize_event(input, KBD_SYNC_CAPS_LOCK);
+	say("synchronized caps=1");
+}
+
 /* Characters as unicode keyboard events (ASCII and 2-byte UTF-8). */
 static void type_unicode(rdpInput *input, const char *text)
 {
@@ -202,6 +210,8 @@ static int parse(int argc, char **argv, struct options *o)
 		else if (!strcmp(k, "--size") && sscanf(v, "%dx%d", &o->width, &o->height) == 2)
 			;
 		else if (!strcmp(k, "--suppress") && (o->suppress = !strcmp(v, "yes")))
+			;
+		else if (!strcmp(k, "--sync-caps") && (o->sync_caps = !strcmp(v, "yes")))
 			;
 		else if (!strcmp(k, "--unicode"))
 			o->unicode = v;
@@ -322,6 +332,8 @@ static int run(freerdp *instance, const struct options *o)
 				click(instance->input, o->click_x, o->click_y);
 			if (o->unicode)
 				type_unicode(instance->input, o->unicode);
+			if (o->sync_caps)
+				sync_caps(instance->input);
 			if (o->suppress && !suppress(instance)) {
 				say("disconnected");
 				return 2;

@@ -73,7 +73,7 @@ def main():
 
         dump = os.path.join(tmp, "frame.ppm")
         rc, out = client(client_bin, port, tmp, PASSWORD, "good", "--frames", "30", "--dump", dump,
-                         "--layout", "0x407", "--unicode", "Z@",
+                         "--layout", "0x407", "--unicode", "Z@", "--sync-caps", "yes",
                          "--keys", "0x1e,0x148", "--click", "200,120")
         check("the right password connects at the requested size",
               rc == 0 and "connected width=320 height=240" in out, "rc %d: %s" % (rc, out))
@@ -100,6 +100,8 @@ def main():
               [(42, 1), (21, 1), (21, 0), (42, 0)] in [seq[i:i + 4] for i in range(len(seq))], seq)
         check("and a third-level one with AltGr (German @: AltGr+Q)",
               [(100, 1), (16, 1), (16, 0), (100, 0)] in [seq[i:i + 4] for i in range(len(seq))], seq)
+        check("the client's Caps Lock is matched by one press of it, once",
+              seq.count((58, 1)) == 1 and seq.count((58, 0)) == 1, seq)
         check("a click arrives as motion and BTN_LEFT at its place",
               "motion x=200 y=120" in log and "button code=272 down=1" in log and
               "button code=272 down=0" in log, log[-400:])
