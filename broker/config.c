@@ -349,6 +349,8 @@ static int handle_rdp(struct config_parse *p, const char *key, const char *value
 		return set_string(&r->address, value) ? 0 : 1;
 	if (!strcmp(key, "port"))
 		return int_in(p, key, value, 1, 65535, &r->port);
+	if (!strcmp(key, "vsock-port"))
+		return int_in(p, key, value, 1, 65535, &r->vsock_port);
 	if (!strcmp(key, "group"))
 		return set_string(&r->group, value) ? 0 : 1;
 	if (!strcmp(key, "pam-service"))

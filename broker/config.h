@@ -43,6 +43,7 @@ struct rdp_config {
 	int enabled;		/* 1 yes, 0 no, -1 auto (on in a VM console) */
 	char *address;		/* listen address, default 0.0.0.0 */
 	int port;		/* default 3389 */
+	int vsock_port;		/* also AF_VSOCK (Hyper-V enhanced session), 0: no */
 	char *group;		/* allowed group, NULL: any account */
 	char *pam_service;	/* default "seatmux" */
 	char *tls_dir;		/* cert.pem and key.pem, made if absent */

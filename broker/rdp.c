@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <linux/vm_sockets.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,8 +72,8 @@ struct sink {
 
 struct rdp {
 	struct broker *b;
-	int listen_fd;
-	struct loop_source *listen_src;
+	int listen_fd, vsock_fd;
+	struct loop_source *listen_src, *vsock_src;
 	struct list sinks, stations;
 	struct ratelimit failures;
 	char *cert, *key;
@@ -467,7 +468,7 @@ static void sink_exec(struct rdp *r, uid_t uid, int client, int control)
 	_exit(127);
 }
 
-static void spawn(struct rdp *r, int client, const struct sockaddr_in6 *addr)
+static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char *peer)
 {
 	struct control_msg tls = { .type = CONTROL_TLS, .cert = r->cert, .key = r->key };
 	struct sink *s = calloc(1, sizeof(*s));
@@ -481,8 +482,8 @@ static void spawn(struct rdp *r, int client, const struct sockaddr_in6 *addr)
 	s->rdp = r;
 	s->control = pair[0];
 	s->uid = sink_uid(r);
-	memcpy(s->addr, &addr->sin6_addr, 16);
-	inet_ntop(AF_INET6, &addr->sin6_addr, s->peer, sizeof(s->peer));
+	memcpy(s->addr, addr, 16);
+	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	s->pid = fork();
 	if (s->pid == 0) {
 		sigemptyset(&none);
@@ -508,21 +509,45 @@ static void spawn(struct rdp *r, int client, const struct sockaddr_in6 *addr)
 		 (unsigned)s->uid);
 }
 
+static bool too_many(struct rdp *r, int fd)
+{
+	if (pending(r) < r->b->cfg.rdp.max_pending)
+		return false;
+	log_warn("rdp: too many connections not logged on: one refused");
+	close(fd);
+	return true;
+}
+
 static void on_accept(void *data, uint32_t events)
 {
 	struct rdp *r = data;
 	struct sockaddr_in6 addr;
 	socklen_t len = sizeof(addr);
 	int fd = accept4(r->listen_fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
+	char peer[64];
 
-	if (fd < 0)
+	if (fd < 0 || too_many(r, fd))
 		return;
-	if (pending(r) >= r->b->cfg.rdp.max_pending) {
-		log_warn("rdp: too many connections not logged on: one refused");
-		close(fd);
+	inet_ntop(AF_INET6, &addr.sin6_addr, peer, sizeof(peer));
+	spawn(r, fd, addr.sin6_addr.s6_addr, peer);
+	close(fd);
+}
+
+/* A peer over AF_VSOCK is known by its context id (the VM's host: 2). */
+static void on_accept_vsock(void *data, uint32_t events)
+{
+	struct rdp *r = data;
+	struct sockaddr_vm addr;
+	socklen_t len = sizeof(addr);
+	int fd = accept4(r->vsock_fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
+	uint8_t key[16] = { 0xfd, 'v', 's', 'o', 'c', 'k' };
+	char peer[64];
+
+	if (fd < 0 || too_many(r, fd))
 		return;
-	}
-	spawn(r, fd, &addr);
+	memcpy(key + 12, &addr.svm_cid, 4);
+	snprintf(peer, sizeof(peer), "vsock:%u", addr.svm_cid);
+	spawn(r, fd, key, peer);
 	close(fd);
 }
 
@@ -591,6 +616,20 @@ static int listen_on(struct rdp *r, const struct rdp_config *rc)
 	return r->listen_src ? 0 : -1;
 }
 
+static int listen_vsock(struct rdp *r, int port)
+{
+	struct sockaddr_vm addr = {
+		.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = (unsigned)port,
+	};
+
+	r->vsock_fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (r->vsock_fd < 0 || bind(r->vsock_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(r->vsock_fd, 16) < 0)
+		return -1;
+	r->vsock_src = loop_add_fd(r->b->loop, r->vsock_fd, EPOLLIN, on_accept_vsock, r);
+	return r->vsock_src ? 0 : -1;
+}
+
 int rdp_start(struct broker *b)
 {
 	struct rdp_config *rc = &b->cfg.rdp;
@@ -608,6 +647,7 @@ int rdp_start(struct broker *b)
 	b->rdp = r;
 	r->b = b;
 	r->listen_fd = -1;
+	r->vsock_fd = -1;
 	list_init(&r->sinks);
 	list_init(&r->stations);
 	ratelimit_init(&r->failures, 5, 10000);
@@ -631,6 +671,13 @@ int rdp_start(struct broker *b)
 		return -1;
 	}
 	log_info("rdp: listening on %s port %d", rc->address ? rc->address : "any address", rc->port);
+	if (rc->vsock_port) {
+		if (listen_vsock(r, rc->vsock_port) < 0) {
+			log_error("rdp: cannot listen on vsock port %d: %m", rc->vsock_port);
+			return -1;
+		}
+		log_info("rdp: listening on vsock port %d", rc->vsock_port);
+	}
 	return 0;
 }
 
@@ -659,6 +706,10 @@ void rdp_stop(struct broker *b)
 		loop_remove(r->listen_src);
 	if (r->listen_fd >= 0)
 		close(r->listen_fd);
+	if (r->vsock_src)
+		loop_remove(r->vsock_src);
+	if (r->vsock_fd >= 0)
+		close(r->vsock_fd);
 	if (r->key)
 		memset(r->key, 0, strlen(r->key));
 	free(r->cert);

@@ -95,6 +95,7 @@ modules=(
 	vhci_hcd usbip_host
 	hyperv_keyboard hid_hyperv
 	drm drm_kms_helper usbcore	# what evdi (added below) needs
+	vsock vsock_loopback		# RDP over AF_VSOCK, tested within the guest
 )
 # Loaded at boot whether or not hardware asks for them: devices that have
 # no modalias (uinput, vhci) and the virtio drivers, so that the first

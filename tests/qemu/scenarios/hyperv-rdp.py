@@ -9,6 +9,9 @@ runtime udev rules) whose session runs the test client as that user, and
 the sink (unprivileged) carries frames and input. Two users at once, keys
 isolated; a wrong password gets nothing; garbage connections cost
 nothing; a user reconnecting at another size finds the same session.
+seatmuxd also listens on AF_VSOCK (Hyper-V's enhanced session); with no
+Hyper-V host here, a relay in the guest carries a forwarded TCP port to
+the vsock port through the kernel's vsock loopback.
 """
 
 import os
@@ -89,9 +92,11 @@ def garbage(port):
 
 def run(t):
     tmp = tempfile.mkdtemp(prefix="rdp-")
-    with t.machine(devices=DEVICES, smbios=HYPERV, hostfwd=[3389]) as m:
+    with t.machine(devices=DEVICES, smbios=HYPERV, hostfwd=[3389, 3391]) as m:
         m.wait_agent(timeout=90)
         m.setup_network()
+        # Before seatmuxd binds its vsock port: the loopback transport.
+        m.run("modprobe vsock_loopback && systemctl restart seatmuxd", check=True, timeout=60)
         port = m.ports[3389]
         ok = attempt(lambda: m.wait_until("journalctl -u seatmuxd | grep -q 'rdp: listening'", 30))
         if not t.check("seatmuxd listens for RDP in a Hyper-V guest", ok,
@@ -160,3 +165,19 @@ def run(t):
                 pid and re.findall(r"^ready pid=(\d+)", ea, re.M) == pid and
                 "resize width=800 height=600" in ea, ea[-300:])
         t.check("on the same seat", station_of(m, "station0") == sa)
+
+        rc, out = m.run("journalctl -u seatmuxd | grep 'rdp: listening on vsock port 3390'")
+        t.check("seatmuxd listens on AF_VSOCK too", rc == 0, out)
+        m.run("setsid /usr/libexec/seatmux/vsock-relay 3391 3390 >/run/relay.log 2>&1 </dev/null &",
+              check=True)
+        time.sleep(1)
+        c = Client(m.ports[3391], "station3", "station3", "640x480", tmp)
+        rc, out = c.join()
+        seat = station_of(m, "station3")
+        img = c.image()
+        own = img.fraction_near(seat_color(seat), 24) if img and seat else 0
+        t.check("a client over AF_VSOCK logs on and gets a station of its own",
+                rc == 0 and seat and own > 0.8 and
+                "connection from vsock:1" in m.run("journalctl -u seatmuxd")[1],
+                "rc %r %s %.0f%%: %s %s" % (rc, seat, own * 100, out[-150:],
+                                            m.run("cat /run/relay.log")[1]))
