@@ -73,7 +73,7 @@ evdi=$(sh "$repo/tools/fetch-evdi.sh" "$kver") || die "cannot build evdi for $kv
 # executables need naming here.
 pkgs=(
 	systemd libsystemd-shared udev kmod
-	cage libseat1 libwlroots10 weston libevdi0
+	cage libseat1 libwlroots10 weston libweston-10-0 libevdi0
 	xkb-data libinput-bin libwacom-common
 	libpam-modules libpam-modules-bin
 	fontconfig-config fonts-dejavu-core

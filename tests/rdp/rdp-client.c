@@ -9,7 +9,12 @@
  *                      [--frames N] [--timeout S] [--dump FILE.ppm]
  *                      [--keys SC,SC,...] [--click X,Y] [--act-after N]
  *                      [--codec raw|nsc|rfx] [--layout WINDOWS_ID] [--unicode TEXT]
- *                      [--suppress yes] [--sync-caps yes] [--log FILE]
+ *                      [--suppress yes] [--sync-caps yes] [--measure SECONDS]
+ *                      [--log FILE]
+ *
+ * --measure (for bench/): once the first frame is in, counts frames for
+ * that long and logs "measured frames=N seconds=S first_frame_ms=T"
+ * (T: from the TCP connect to the first frame), instead of --frames.
  *
  * --suppress: once acting, tells the server its output is suppressed (a
  * minimised window) for 2 s and logs the frames that came meanwhile
@@ -39,7 +44,7 @@
 
 struct options {
 	const char *host, *user, *password, *dump, *keys, *codec, *unicode;
-	int port, width, height, frames, timeout_s, act_after;
+	int port, width, height, frames, timeout_s, act_after, measure_s;
 	unsigned long layout;
 	int click_x, click_y;
 	bool click, suppress, sync_caps;
@@ -213,6 +218,8 @@ static int parse(int argc, char **argv, struct options *o)
 			;
 		else if (!strcmp(k, "--sync-caps") && (o->sync_caps = !strcmp(v, "yes")))
 			;
+		else if (!strcmp(k, "--measure"))
+			o->measure_s = atoi(v);
 		else if (!strcmp(k, "--unicode"))
 			o->unicode = v;
 		else if (!strcmp(k, "--layout"))
@@ -307,6 +314,31 @@ static bool suppress(freerdp *instance)
 	return true;
 }
 
+/* bench/: frames a second, from the first frame on. */
+static int measure(freerdp *instance, const struct options *o, double connected_at)
+{
+	struct client *c = (struct client *)instance->context;
+	double first, end;
+	unsigned long start;
+
+	while (!c->frames) {
+		if (now_s() > connected_at + o->timeout_s) {
+			say("timeout");
+			return 3;
+		}
+		if (!pump(instance, 10))
+			return 2;
+	}
+	first = now_s();
+	start = c->frames;
+	end = first + o->measure_s;
+	if (!pump(instance, (int)((end - now_s()) * 1000)))
+		return 2;
+	say("measured frames=%lu seconds=%.3f first_frame_ms=%.0f", c->frames - start,
+	    now_s() - first, (first - connected_at) * 1000);
+	return 0;
+}
+
 /* Runs until the frames are in (then acts) or the time is up. */
 static int run(freerdp *instance, const struct options *o)
 {
@@ -355,6 +387,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { .frames = 1, .timeout_s = 30, .act_after = 1 };
 	freerdp *instance;
+	double started;
 	int rc;
 
 	log_file = stdout;
@@ -377,6 +410,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	configure(instance->settings, &o);
+	started = now_s();
 	if (!freerdp_connect(instance)) {
 		say("refused error=0x%08x", freerdp_get_last_error(instance->context));
 		rc = 2;
@@ -384,7 +418,7 @@ int main(int argc, char **argv)
 		say("connected width=%u height=%u",
 		    freerdp_settings_get_uint32(instance->settings, FreeRDP_DesktopWidth),
 		    freerdp_settings_get_uint32(instance->settings, FreeRDP_DesktopHeight));
-		rc = run(instance, &o);
+		rc = o.measure_s > 0 ? measure(instance, &o, started) : run(instance, &o);
 		freerdp_disconnect(instance);
 	}
 	if (instance->context->gdi)

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""RDP stations against Weston 10's RDP backend, in one QEMU guest.
+
+    bench/rdp.py --build BUILD_DIR [--seconds N] [--runs R] [--density 1,2,4]
+
+Boots the test image (tests/qemu) as a Hyper-V guest with the RDP ports
+forwarded, and measures with the same client (tests/rdp/seatmux-rdp-client,
+RemoteFX offered, 1920x1080) on the host:
+
+  workloads  1 weston-terminal printing `yes` full screen, 2 weston-simple-shm,
+             3 a 64x64 region changing every frame (bench/client.c small),
+             4 idle (a terminal doing nothing);
+  servers    a seatmux RDP station per workload ([rdp.user.*] in
+             bench/rdp-overlay), and `weston --backend=rdp-backend.so
+             --shell=kiosk-shell.so` with the workload as its only client;
+  figures    client frames per second, time from TCP connect to the first
+             frame, bytes received per second and per frame (a relay on the
+             host counts them), server CPU seconds per frame (seatmuxd, the
+             sink and the station's compositor; weston), server peak RSS;
+             medians of R runs and the ratios seatmux/weston.
+
+Then density: N stations at once (bench/rdp-density-overlay), each with
+workload 3 and its own connection: aggregate frames per second, p95 of
+the per-seat frame interval (from per-seat fps), total server CPU and RSS.
+The guest is emulated (TCG): only the ratios mean something. Prints
+figures, asserts nothing; exits 1 only if a measurement could not be made.
+"""
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
+import harness  # noqa: E402
+
+HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
+WORKLOADS = [
+    ("terminal-yes", "station0", "weston-terminal --shell=/usr/local/bin/yes-shell"),
+    ("simple-shm", "station1", "weston-simple-shm"),
+    ("small-64", "station2", "/usr/libexec/seatmux/seatmux-bench-client --mode small --seconds 100000"),
+    ("idle", "station3", "weston-terminal"),
+]
+SIZE = "1920x1080"
+WESTON_PORT = 3392
+
+
+class Relay:
+    """127.0.0.1:port -> target, counting the bytes that come back."""
+
+    def __init__(self, target):
+        self.target = target
+        self.down = 0
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(4)
+        self.port = self.srv.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            s = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._pipe, args=(c, s, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(s, c, True), daemon=True).start()
+
+    def _pipe(self, a, b, count):
+        try:
+            while True:
+                d = a.recv(65536)
+                if not d:
+                    break
+                if count:
+                    self.down += len(d)
+                b.sendall(d)
+        except OSError:
+            pass
+        for x in (a, b):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.srv.close()
+
+
+def client(build, port, user, seconds, log):
+    argv = [os.path.join(build, "tests", "rdp", "seatmux-rdp-client"), "--host", "127.0.0.1",
+            "--port", str(port), "--user", user, "--password", user, "--size", SIZE,
+            "--codec", "rfx", "--measure", str(seconds), "--timeout", "120", "--log", log]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def measured(log):
+    with open(log) as f:
+        m = re.findall(r"measured frames=(\d+) seconds=([\d.]+) first_frame_ms=(\d+)", f.read())
+    if not m:
+        return None
+    frames, secs, first = m[-1]
+    return int(frames), float(secs), int(first)
+
+
+def cpu_and_rss(m, pids):
+    """utime+stime in seconds and VmHWM in MB, summed over pids."""
+    if not pids:
+        return 0.0, 0.0
+    rc, out = m.run("for p in %s; do cat /proc/$p/stat 2>/dev/null | cut -d' ' -f14,15; "
+                    "grep VmHWM /proc/$p/status 2>/dev/null | tr -s ' ' | cut -d' ' -f2; done"
+                    % " ".join(str(p) for p in pids))
+    nums = [int(x) for x in out.split()]
+    ticks = sum(nums[i] + nums[i + 1] for i in range(0, len(nums) - 2, 3))
+    rss = sum(nums[i + 2] for i in range(0, len(nums) - 2, 3))
+    return ticks / 100.0, rss / 1024.0
+
+
+def pids_of(m, pattern):
+    rc, out = m.run("ps -o pid,user,comm | awk '%s { print $1 }'" % pattern)
+    return [int(p) for p in out.split()]
+
+
+def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None):
+    relay = Relay(port)
+    log = os.path.join(tmp, "c-%s-%d.log" % (user, time.monotonic_ns()))
+    p = client(build, relay.port, user, seconds, log)
+    if before_start:
+        time.sleep(5)       # connected first: kiosk-shell shows only then
+        before_start()
+    time.sleep(2)
+    cpu0, _ = cpu_and_rss(m, server_pids())
+    bytes0 = relay.down
+    p.wait(seconds + 150)
+    cpu1, rss = cpu_and_rss(m, server_pids())
+    relay.close()
+    res = measured(log)
+    if not res:
+        return None
+    frames, secs, first = res
+    return {"fps": frames / secs if secs else 0, "first_ms": first,
+            "bps": (relay.down - bytes0) / max(secs, 0.001),
+            "bpf": (relay.down - bytes0) / max(frames, 1),
+            "cpu_pf": (cpu1 - cpu0) / max(frames, 1), "rss": rss}
+
+
+def median(rows, key):
+    vals = [r[key] for r in rows if r]
+    return statistics.median(vals) if vals else float("nan")
+
+
+def boot(build, out, overlay, tmp, forwards):
+    image = os.path.join(out, os.path.basename(overlay))
+    subprocess.check_call([os.path.join(HERE, "..", "tests", "qemu", "build-image.sh"),
+                           "--build", build, "--out", image, "--overlay", overlay],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    m = harness.Machine(image, tmp, name=os.path.basename(overlay),
+                        devices=[harness.dev("bochs-display", id="console", addr=0x08)],
+                        smbios=HYPERV, hostfwd=forwards, memory=2048, timeout=3600)
+    m.start()
+    m.wait_agent(timeout=120)
+    m.setup_network()
+    m.wait_until("journalctl -u seatmuxd | grep -q 'rdp: listening'", 60)
+    return m
+
+
+def seatmux_pids(m, user):
+    return lambda: (pids_of(m, '$3 == "seatmuxd"') + pids_of(m, '$3 == "seatmux-rdp-si"') +
+                    pids_of(m, '$2 == "%s" && $3 == "seatmux-composi"' % user))
+
+
+def weston_workload(m, command):
+    """Weston's RDP backend with one client; started anew for each run."""
+    m.run("pkill -x weston; pkill -f 'weston-|seatmux-bench'; rm -rf /run/wb; mkdir -m 700 /run/wb; "
+          "XDG_RUNTIME_DIR=/run/wb setsid weston --backend=rdp-backend.so --shell=kiosk-shell.so "
+          "--port=%d --width=1920 --height=1080 --socket=wb "
+          "--rdp-tls-cert=/var/lib/seatmux/cert.pem --rdp-tls-key=/var/lib/seatmux/key.pem "
+          ">/run/weston.log 2>&1 </dev/null &" % WESTON_PORT)
+    m.wait_until("[ -S /run/wb/wb ]", 30)
+
+    def start_client():
+        # kiosk-shell shows nothing started while nobody is connected.
+        m.run("XDG_RUNTIME_DIR=/run/wb WAYLAND_DISPLAY=wb setsid %s >/run/wclient.log 2>&1 "
+              "</dev/null &" % command)
+    return start_client
+
+
+def table(title, rows):
+    print("\n" + title)
+    print("%-14s %-8s %8s %10s %12s %10s %14s %9s" % (
+        "workload", "server", "fps", "first ms", "KB/s", "KB/frame", "cpu ms/frame", "RSS MB"))
+    for name, server, r in rows:
+        print("%-14s %-8s %8.2f %10.0f %12.1f %10.2f %14.2f %9.1f" % (
+            name, server, r["fps"], r["first_ms"], r["bps"] / 1024, r["bpf"] / 1024,
+            r["cpu_pf"] * 1000, r["rss"]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--density", default="1,2,4")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    tmp = tempfile.mkdtemp(prefix="rdpbench-")
+    out = args.out or os.path.join(tmp, "images")
+    print("# bench/rdp.py: %s, RemoteFX offered, %d s x %d runs, medians; TCG guest: "
+          "compare ratios only" % (SIZE, args.seconds, args.runs), flush=True)
+    results = []
+    m = boot(build, out, os.path.join(HERE, "rdp-overlay"), tmp, [3389, WESTON_PORT])
+    try:
+        for name, user, command in WORKLOADS:
+            ours = [run_once(m, build, m.ports[3389], user, args.seconds, tmp,
+                             seatmux_pids(m, user)) for _ in range(args.runs)]
+            theirs = []
+            for _ in range(args.runs):
+                start = weston_workload(m, command)
+                theirs.append(run_once(m, build, m.ports[WESTON_PORT], user, args.seconds, tmp,
+                                       lambda: pids_of(m, '$3 == "weston"'), start))
+            for server, rows in (("seatmux", ours), ("weston", theirs)):
+                results.append((name, server, {k: median(rows, k) for k in
+                                               ("fps", "first_ms", "bps", "bpf", "cpu_pf", "rss")}))
+            print("# %s done" % name, flush=True)
+    finally:
+        m.kill()
+    table("Workloads (medians)", results)
+    print("\nseatmux/weston     fps   cpu/frame   bytes/frame   RSS")
+    for name, _, _ in WORKLOADS:
+        o = dict((s, r) for n, s, r in results if n == name)
+        if "seatmux" in o and "weston" in o:
+            a, b = o["seatmux"], o["weston"]
+            print("%-14s %8.2f %10.2f %13.2f %6.2f" % (
+                name, a["fps"] / b["fps"] if b["fps"] else float("nan"),
+                a["cpu_pf"] / b["cpu_pf"] if b["cpu_pf"] else float("nan"),
+                a["bpf"] / b["bpf"] if b["bpf"] else float("nan"),
+                a["rss"] / b["rss"] if b["rss"] else float("nan")))
+
+    print("\nDensity: N stations at once, each with the 64x64 client")
+    print("%3s %10s %16s %14s %12s" % ("N", "fps total", "p95 interval ms", "cpu s/s total", "RSS MB"))
+    m = boot(build, out, os.path.join(HERE, "rdp-density-overlay"), tmp, [3389])
+    try:
+        for n in [int(x) for x in args.density.split(",")]:
+            users = ["station%d" % i for i in range(min(n, 4))]
+            logs = [os.path.join(tmp, "d%d-%s.log" % (n, u)) for u in users]
+            allp = lambda: pids_of(m, '$3 == "seatmuxd" || $3 == "seatmux-rdp-si" || $3 == "seatmux-composi"')
+            cpu0, _ = cpu_and_rss(m, allp())
+            t0 = time.monotonic()
+            procs = [client(build, m.ports[3389], u, args.seconds, lg) for u, lg in zip(users, logs)]
+            for p in procs:
+                p.wait(args.seconds + 150)
+            cpu1, rss = cpu_and_rss(m, allp())
+            per = [measured(lg) for lg in logs]
+            fps = [f / s for f, s, _ in per if s]
+            intervals = sorted(1000.0 / x for x in fps if x > 0)
+            p95 = intervals[min(len(intervals) - 1, int(0.95 * len(intervals)))] if intervals else float("nan")
+            print("%3d %10.2f %16.1f %14.2f %12.1f" % (len(users), sum(fps), p95,
+                                                        (cpu1 - cpu0) / (time.monotonic() - t0), rss),
+                  flush=True)
+    finally:
+        m.kill()
+    print("# density is bounded by the image's four test users (station0-3).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
