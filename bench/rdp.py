@@ -179,7 +179,9 @@ def seatmux_pids(m, user):
 
 def weston_workload(m, command):
     """Weston's RDP backend with one client; started anew for each run."""
-    m.run("pkill -x weston; pkill -f 'weston-|seatmux-bench'; rm -rf /run/wb; mkdir -m 700 /run/wb; "
+    # By name (15 characters of it): a pattern would match this script too.
+    m.run("for c in weston weston-terminal weston-simple-s seatmux-bench-c yes-shell yes; do "
+          "pkill -x $c; done; sleep 0.5; rm -rf /run/wb; mkdir -m 700 /run/wb; "
           "XDG_RUNTIME_DIR=/run/wb setsid weston --backend=rdp-backend.so --shell=kiosk-shell.so "
           "--port=%d --width=1920 --height=1080 --socket=wb "
           "--rdp-tls-cert=/var/lib/seatmux/cert.pem --rdp-tls-key=/var/lib/seatmux/key.pem "
