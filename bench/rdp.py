@@ -220,21 +220,27 @@ def main():
           "compare ratios only" % (SIZE, args.seconds, args.runs), flush=True)
     results = []
     m = boot(build, out, os.path.join(HERE, "rdp-overlay"), tmp, [3389, WESTON_PORT])
+    keys = ("fps", "first_ms", "bps", "bpf", "cpu_pf", "rss")
     try:
+        # seatmux first, each station ending a second after its client
+        # (keep = 1); then Weston alone, seatmuxd stopped.
         for name, user, command in WORKLOADS:
             ours = [run_once(m, build, m.ports[3389], user, args.seconds, tmp,
                              seatmux_pids(m, user)) for _ in range(args.runs)]
+            results.append((name, "seatmux", {k: median(ours, k) for k in keys}))
+            print("# seatmux %s done" % name, flush=True)
+        m.run("systemctl stop seatmuxd", timeout=60)
+        for name, user, command in WORKLOADS:
             theirs = []
             for _ in range(args.runs):
                 start = weston_workload(m, command)
                 theirs.append(run_once(m, build, m.ports[WESTON_PORT], user, args.seconds, tmp,
                                        lambda: pids_of(m, '$3 == "weston"'), start))
-            for server, rows in (("seatmux", ours), ("weston", theirs)):
-                results.append((name, server, {k: median(rows, k) for k in
-                                               ("fps", "first_ms", "bps", "bpf", "cpu_pf", "rss")}))
-            print("# %s done" % name, flush=True)
+            results.append((name, "weston", {k: median(theirs, k) for k in keys}))
+            print("# weston %s done" % name, flush=True)
     finally:
         m.kill()
+    results.sort(key=lambda r: [w[0] for w in WORKLOADS].index(r[0]))
     table("Workloads (medians)", results)
     print("\nseatmux/weston     fps   cpu/frame   bytes/frame   RSS")
     for name, _, _ in WORKLOADS:
