@@ -179,9 +179,11 @@ def seatmux_pids(m, user):
 
 def weston_workload(m, command):
     """Weston's RDP backend with one client; started anew for each run."""
-    # By name (15 characters of it): a pattern would match this script too.
-    m.run("for c in weston weston-terminal weston-simple-s seatmux-bench-c yes-shell yes; do "
-          "pkill -x $c; done; sleep 0.5; rm -rf /run/wb; mkdir -m 700 /run/wb; "
+    # By name (busybox: killall; a pattern would match this script too),
+    # and the port free again before the next Weston binds it.
+    m.run("for c in weston weston-terminal weston-simple-shm seatmux-bench-client yes; do "
+          "killall -q $c; done; for i in $(seq 50); do pidof weston >/dev/null || break; "
+          "sleep 0.2; done; rm -rf /run/wb; mkdir -m 700 /run/wb; "
           "XDG_RUNTIME_DIR=/run/wb setsid weston --backend=rdp-backend.so --shell=kiosk-shell.so "
           "--port=%d --width=1920 --height=1080 --socket=wb "
           "--rdp-tls-cert=/var/lib/seatmux/cert.pem --rdp-tls-key=/var/lib/seatmux/key.pem "
