@@ -45,7 +45,7 @@ HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
 WORKLOADS = [
     ("terminal-yes", "station0", "weston-terminal --shell=/usr/local/bin/yes-shell"),
     ("simple-shm", "station1", "weston-simple-shm"),
-    ("small-64", "station2", "/usr/libexec/seatmux/seatmux-bench-client --mode small --seconds 100000"),
+    ("small-64", "station2", "/usr/libexec/seatmux/seatmux-bench-client --mode small --seconds 3600"),
     ("idle", "station3", "weston-terminal"),
 ]
 SIZE = "1920x1080"
