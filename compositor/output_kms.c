@@ -47,6 +47,13 @@ struct kms_output {
 	struct udev_monitor *monitor;
 	struct wl_event_source *udev_src;
 	struct wl_event_source *dark_timer;	/* frames while the head is off */
+	/*
+	 * Virtual heads (evdi) complete a flip at once: nothing scans out.
+	 * Frame-done then waits for the refresh period, so that clients are
+	 * paced by the mode's rate and not by how fast we can flip.
+	 */
+	struct wl_event_source *pace_timer;
+	uint64_t last_done_us, held_usec, held_seq;
 };
 
 static void seat_enable(struct libseat *seat, void *data)
@@ -108,18 +115,47 @@ static int kms_commit(struct output *output, const pixman_region32_t *damage)
 	return kms_head_present(&k->head, rects, nrects);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+}
+
+static void frame_done(struct kms_output *k, uint64_t usec, uint64_t seq)
+{
+	k->last_done_us = now_us();
+	if (k->base.frame_done)
+		k->base.frame_done(&k->base, usec, seq, k->base.data);
+}
+
 static void kms_flipped(struct kms_head *head, uint64_t usec, uint64_t seq, void *data)
 {
 	struct kms_output *k = data;
-	struct timespec now;
+	uint64_t period = 1000000000u / (uint64_t)(k->base.refresh_mhz > 0 ? k->base.refresh_mhz : 60000);
+	uint64_t now = now_us();
 
 	/* No flip event (a plain mode set): the frame is up now. */
-	if (!usec) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		usec = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+	if (!usec)
+		usec = now;
+	/* A flip sooner than a refresh could bring one: hold the frame-done. */
+	if (k->last_done_us && now < k->last_done_us + period * 3 / 4) {
+		k->held_usec = usec;
+		k->held_seq = seq;
+		wl_event_source_timer_update(k->pace_timer,
+			(int)((k->last_done_us + period - now + 999) / 1000));
+		return;
 	}
-	if (k->base.frame_done)
-		k->base.frame_done(&k->base, usec, seq, k->base.data);
+	frame_done(k, usec, seq);
+}
+
+static int on_paced(void *data)
+{
+	struct kms_output *k = data;
+
+	frame_done(k, k->held_usec, k->held_seq);
+	return 0;
 }
 
 static int on_drm(int fd, uint32_t mask, void *data)
@@ -254,6 +290,8 @@ static void kms_destroy(struct output *output)
 		wl_event_source_remove(k->udev_src);
 	if (k->dark_timer)
 		wl_event_source_remove(k->dark_timer);
+	if (k->pace_timer)
+		wl_event_source_remove(k->pace_timer);
 	if (k->monitor)
 		udev_monitor_unref(k->monitor);
 	if (k->udev)
@@ -387,7 +425,9 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 					   on_seat, k);
 	k->drm_src = wl_event_loop_add_fd(loop, k->card_fd, WL_EVENT_READABLE, on_drm, k);
 	k->dark_timer = wl_event_loop_add_timer(loop, on_dark_frame, k);
-	if (!k->seat_src || !k->drm_src || !k->dark_timer || watch_hotplug(k, loop) < 0)
+	k->pace_timer = wl_event_loop_add_timer(loop, on_paced, k);
+	if (!k->seat_src || !k->drm_src || !k->dark_timer || !k->pace_timer ||
+	    watch_hotplug(k, loop) < 0)
 		goto err;
 	return &k->base;
 
