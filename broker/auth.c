@@ -74,6 +74,16 @@ static bool in_group(const struct passwd *pw, const char *group)
 	return false;
 }
 
+/*
+ * PAM modules ask for a delay after a failure (pam_unix: about two
+ * seconds), slept in the caller. seatmuxd's caller is its main loop, which
+ * every seat's session waits on; failures are slowed per address by the
+ * rate limit instead, so the delay is taken as done.
+ */
+static void no_delay(int retval, unsigned usec, void *data)
+{
+}
+
 static enum auth_result run_pam(const struct auth_config *cfg, const char *user,
 				const char *password, char *settled, size_t size)
 {
@@ -86,6 +96,7 @@ static enum auth_result run_pam(const struct auth_config *cfg, const char *user,
 	rc = pam_start_confdir(cfg->service, user, &conv, cfg->confdir, &pamh);
 	if (rc != PAM_SUCCESS)
 		return AUTH_ERROR;
+	pam_set_item(pamh, PAM_FAIL_DELAY, (const void *)no_delay);
 	rc = pam_authenticate(pamh, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
 	if (rc != PAM_SUCCESS) {
 		/* Modules fail in their own words (pam_exec: PAM_SYSTEM_ERR);

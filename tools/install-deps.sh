@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="
-	gcc meson ninja-build pkg-config
+	gcc make meson ninja-build pkg-config
 	libudev-dev libdrm-dev libevdev-dev libinput-dev libxkbcommon-dev
 	libwayland-dev wayland-protocols libpixman-1-dev libinih-dev libseat-dev
 	libevdi0-dev libpam0g-dev libssl-dev freerdp2-dev
