@@ -7,6 +7,7 @@
 
 #include "build_config.h"
 #include "config.h"
+#include "usbip_proto.h"
 
 #define SEAT_SECTION "seat."
 
@@ -28,6 +29,8 @@ void config_init(struct config *cfg)
 	cfg->rdp.port = 3389;
 	cfg->rdp.keep_s = 300;
 	cfg->rdp.max_pending = 8;
+	cfg->usbip.grace_s = 120;
+	cfg->usbip.timeout_s = 10;
 }
 
 static void seat_config_free(struct seat_config *sc)
@@ -71,6 +74,15 @@ void config_finish(struct config *cfg)
 			free(u->env[k]);
 	}
 	memset(&cfg->rdp, 0, sizeof(cfg->rdp));
+	free(cfg->usbip.cert);
+	free(cfg->usbip.key);
+	free(cfg->usbip.tls_dir);
+	free(cfg->usbip.link_user);
+	for (int i = 0; i < cfg->usbip.nstations; i++) {
+		free(cfg->usbip.stations[i].address);
+		free(cfg->usbip.stations[i].peer);
+	}
+	memset(&cfg->usbip, 0, sizeof(cfg->usbip));
 }
 
 struct seat_config *config_add_seat(struct config *cfg, const char *name)
@@ -414,6 +426,121 @@ static int handle_rdp_user(struct config_parse *p, const char *name, const char 
 	return parse_fail(p, "unknown key '%s' in [rdp.user.%s]", key, name);
 }
 
+static int absolute_path(struct config_parse *p, const char *key, const char *value,
+			 char **slot)
+{
+	if (value[0] != '/')
+		return parse_fail(p, "%s must be an absolute path: %s", key, value);
+	return set_string(slot, value) ? 0 : 1;
+}
+
+static int handle_usbip(struct config_parse *p, const char *key, const char *value)
+{
+	struct usbip_config *u = &p->cfg->usbip;
+
+	if (!strcmp(key, "cert"))
+		return absolute_path(p, key, value, &u->cert);
+	if (!strcmp(key, "key"))
+		return absolute_path(p, key, value, &u->key);
+	if (!strcmp(key, "tls-dir"))
+		return absolute_path(p, key, value, &u->tls_dir);
+	if (!strcmp(key, "link-user"))
+		return set_string(&u->link_user, value) ? 0 : 1;
+	if (!strcmp(key, "grace"))
+		return int_in(p, key, value, 0, 86400, &u->grace_s);
+	if (!strcmp(key, "timeout"))
+		return int_in(p, key, value, 1, 300, &u->timeout_s);
+	return parse_fail(p, "unknown key '%s' in [usbip]", key);
+}
+
+const struct station_config *config_station(const struct config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->usbip.nstations; i++)
+		if (!strcmp(cfg->usbip.stations[i].name, name))
+			return &cfg->usbip.stations[i];
+	return NULL;
+}
+
+static struct station_config *station_get(struct config_parse *p, const char *name)
+{
+	struct usbip_config *u = &p->cfg->usbip;
+	struct station_config *st = (struct station_config *)config_station(p->cfg, name);
+	size_t len = strlen(name);
+
+	if (st)
+		return st;
+	if (len == 0 || len >= CONFIG_STATION_NAME ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
+		parse_fail(p, "station name '%s': up to %d letters, digits, '-' and '_'", name,
+			   CONFIG_STATION_NAME - 1);
+		return NULL;
+	}
+	if (u->nstations == CONFIG_MAX_STATIONS) {
+		parse_fail(p, "more than %d stations", CONFIG_MAX_STATIONS);
+		return NULL;
+	}
+	st = &u->stations[u->nstations++];
+	snprintf(st->name, sizeof(st->name), "%s", name);
+	snprintf(st->seat, sizeof(st->seat), "seat-%s", name);
+	st->port = USBIP_PORT;
+	return st;
+}
+
+/* "VID:PID[/SERIAL], ..." appended to a list. */
+static int station_matches(struct config_parse *p, const char *key, const char *value,
+			   struct usbip_match *list, int *n)
+{
+	char copy[512], *save = NULL;
+
+	if (strlen(value) >= sizeof(copy))
+		return parse_fail(p, "%s: list too long", key);
+	snprintf(copy, sizeof(copy), "%s", value);
+	for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (*n == USBIP_ALLOW_MAX)
+			return parse_fail(p, "%s: more than %d devices", key, USBIP_ALLOW_MAX);
+		if (usbip_allow_parse(tok, &list[*n]) < 0)
+			return parse_fail(p, "%s wants VID:PID, VID:* or VID:PID/SERIAL, got '%s'",
+					  key, tok);
+		(*n)++;
+	}
+	return 1;
+}
+
+static int handle_station(struct config_parse *p, const char *name, const char *key,
+			  const char *value)
+{
+	struct station_config *st = station_get(p, name);
+
+	if (!st)
+		return 0;
+	if (!strcmp(key, "address"))
+		return set_string(&st->address, value) ? 0 : 1;
+	if (!strcmp(key, "port"))
+		return int_in(p, key, value, 1, 65535, &st->port);
+	if (!strcmp(key, "transport")) {
+		if (strcmp(value, "tls") && strcmp(value, "plain"))
+			return parse_fail(p, "transport takes tls or plain, not '%s'", value);
+		st->plain = !strcmp(value, "plain");
+		return 1;
+	}
+	if (!strcmp(key, "peer"))
+		return absolute_path(p, key, value, &st->peer);
+	if (!strcmp(key, "seat")) {
+		if (!config_valid_seat_name(value))
+			return parse_fail(p, "invalid seat name '%s'", value);
+		snprintf(st->seat, sizeof(st->seat), "%s", value);
+		return 1;
+	}
+	if (!strcmp(key, "display"))
+		return station_matches(p, key, value, st->allow.display, &st->allow.ndisplay);
+	if (!strcmp(key, "input"))
+		return station_matches(p, key, value, st->allow.input, &st->allow.ninput);
+	if (!strcmp(key, "storage"))
+		return parse_bool(value, &st->allow.storage) == 0 ? 1 :
+		       parse_fail(p, "storage takes yes or no, not '%s'", value);
+	return parse_fail(p, "unknown key '%s' in [station.%s]", key, name);
+}
+
 static int handle(void *data, const char *section, const char *key,
 		  const char *value)
 {
@@ -425,11 +552,49 @@ static int handle(void *data, const char *section, const char *key,
 		return handle_broker(p, key, value);
 	if (!strcmp(section, "rdp"))
 		return handle_rdp(p, key, value);
+	if (!strcmp(section, "usbip"))
+		return handle_usbip(p, key, value);
+	if (!strncmp(section, "station.", 8))
+		return handle_station(p, section + 8, key, value);
 	if (!strncmp(section, "rdp.user.", 9) && section[9])
 		return handle_rdp_user(p, section + 9, key, value);
 	if (!strncmp(section, SEAT_SECTION, strlen(SEAT_SECTION)))
 		return handle_seat(p, section + strlen(SEAT_SECTION), key, value);
 	return parse_fail(p, "unknown section [%s]", section);
+}
+
+/* What a station section cannot do without, and seats shared. */
+static int check_stations(struct config *cfg, const char *name)
+{
+	const struct station_config *st;
+
+	for (int i = 0; i < cfg->usbip.nstations; i++) {
+		st = &cfg->usbip.stations[i];
+		if (!st->address) {
+			snprintf(cfg->error, sizeof(cfg->error), "%s: station %s has no address",
+				 name, st->name);
+			return -1;
+		}
+		if (!st->plain && !st->peer) {
+			snprintf(cfg->error, sizeof(cfg->error),
+				 "%s: station %s: the secure transport needs the station's "
+				 "certificate (peer =), or transport = plain", name, st->name);
+			return -1;
+		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(cfg->usbip.stations[j].seat, st->seat)) {
+				snprintf(cfg->error, sizeof(cfg->error),
+					 "%s: stations %s and %s share seat %s", name,
+					 cfg->usbip.stations[j].name, st->name, st->seat);
+				return -1;
+			}
+	}
+	if ((cfg->usbip.cert == NULL) != (cfg->usbip.key == NULL)) {
+		snprintf(cfg->error, sizeof(cfg->error),
+			 "%s: [usbip] cert and key go together", name);
+		return -1;
+	}
+	return 0;
 }
 
 static int finish_parse(struct config_parse *p, int rc, const char *name)
@@ -467,7 +632,7 @@ static int finish_parse(struct config_parse *p, int rc, const char *name)
 			return -1;
 		}
 	}
-	return 0;
+	return check_stations(cfg, name);
 }
 
 int config_load(struct config *cfg, const char *path)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "allow.h"
 #include "list.h"
 #include "log.h"
 #include "seat_proto.h"
@@ -57,6 +58,31 @@ struct rdp_config {
 	int nusers;
 };
 
+#define CONFIG_MAX_STATIONS 64
+#define CONFIG_STATION_NAME 32
+
+/* [station.NAME]: a USB-over-Ethernet zero client. */
+struct station_config {
+	char name[CONFIG_STATION_NAME];
+	char seat[SEAT_PROTO_MAX_SEAT];	/* default "seat-NAME" */
+	char *address;
+	int port;			/* default 3240 */
+	bool plain;			/* unauthenticated USB/IP, declared so */
+	char *peer;			/* the station's pinned certificate or CA */
+	struct usbip_allow allow;
+};
+
+/* [usbip]: what all stations share. */
+struct usbip_config {
+	char *cert, *key;		/* ours; made in tls-dir if not given */
+	char *tls_dir;			/* default /var/lib/seatmux/usbip */
+	char *link_user;		/* links run in this account's group (nobody) */
+	int grace_s;			/* a station gone keeps its session this long */
+	int timeout_s;			/* connect, handshake and import, each */
+	struct station_config stations[CONFIG_MAX_STATIONS];
+	int nstations;
+};
+
 struct config {
 	char *platform;		/* "auto" or a platform_name() */
 	enum log_level log_level;
@@ -65,6 +91,7 @@ struct config {
 	char *socket_dir;
 	struct list seats;
 	struct rdp_config rdp;
+	struct usbip_config usbip;
 	char error[512];	/* "file:line: what" after a failed load */
 };
 
@@ -78,6 +105,7 @@ const struct seat_config *config_seat(const struct config *cfg,
 bool config_valid_seat_name(const char *name);
 /* [rdp.user.NAME] of user, or NULL. */
 const struct rdp_user_config *config_rdp_user(const struct config *cfg, const char *user);
+const struct station_config *config_station(const struct config *cfg, const char *name);
 /* A seat made at run time (a remote station); NULL without memory. */
 struct seat_config *config_add_seat(struct config *cfg, const char *name);
 /* The seat the configuration gives connector `name` of the card in PCI

@@ -135,6 +135,28 @@ static void test_errors(struct test_state *t)
 		{ "[rdp]\ntls-dir = var/lib\n", "test.conf:2: tls-dir must be an absolute path: var/lib" },
 		{ "[rdp]\ncolour = blue\n", "test.conf:2: unknown key 'colour' in [rdp]" },
 		{ "[rdp.user.bob]\nshell = zsh\n", "test.conf:2: unknown key 'shell' in [rdp.user.bob]" },
+		{ "[station.desk1]\nport = 3240\n", "test.conf: station desk1 has no address" },
+		{ "[station.desk1]\naddress = 10.0.0.9\n",
+		  "test.conf: station desk1: the secure transport needs the station's certificate (peer =), or transport = plain" },
+		{ "[station.desk 1]\naddress = x\n",
+		  "test.conf:2: station name 'desk 1': up to 31 letters, digits, '-' and '_'" },
+		{ "[station.]\naddress = x\n",
+		  "test.conf:2: station name '': up to 31 letters, digits, '-' and '_'" },
+		{ "[station.d]\ntransport = usb\n", "test.conf:2: transport takes tls or plain, not 'usb'" },
+		{ "[station.d]\npeer = d.pem\n", "test.conf:2: peer must be an absolute path: d.pem" },
+		{ "[station.d]\ninput = 1209:5301, keyboard\n",
+		  "test.conf:2: input wants VID:PID, VID:* or VID:PID/SERIAL, got 'keyboard'" },
+		{ "[station.d]\ndisplay = 17e9\n",
+		  "test.conf:2: display wants VID:PID, VID:* or VID:PID/SERIAL, got '17e9'" },
+		{ "[station.d]\nstorage = sometimes\n", "test.conf:2: storage takes yes or no, not 'sometimes'" },
+		{ "[station.d]\nseat = desk\n", "test.conf:2: invalid seat name 'desk'" },
+		{ "[station.d]\nport = 0\n", "test.conf:2: port wants 1..65535, got '0'" },
+		{ "[station.d]\nwifi = on\n", "test.conf:2: unknown key 'wifi' in [station.d]" },
+		{ "[station.a]\naddress = x\ntransport = plain\n[station.b]\naddress = y\ntransport = plain\nseat = seat-a\n",
+		  "test.conf: stations a and b share seat seat-a" },
+		{ "[usbip]\ncert = /etc/c.pem\n", "test.conf: [usbip] cert and key go together" },
+		{ "[usbip]\ngrace = -1\n", "test.conf:2: grace wants 0..86400, got '-1'" },
+		{ "[usbip]\nlisten = 1\n", "test.conf:2: unknown key 'listen' in [usbip]" },
 		/* The first error is the one reported. */
 		{ "[broker]\na = 1\nb = 2\n", "test.conf:2: unknown key 'a' in [broker]" },
 	};
@@ -149,6 +171,41 @@ static void test_errors(struct test_state *t)
 			CHECK(t, !"error text as expected");
 		}
 	}
+	config_finish(&cfg);
+}
+
+static void test_stations(struct test_state *t)
+{
+	const struct station_config *st;
+	struct config cfg;
+
+	config_init(&cfg);
+	CHECK(t, !strcmp(load(&cfg,
+		"[usbip]\n"
+		"grace = 30\n"
+		"link-user = seatmux-link\n"
+		"[station.desk1]\n"
+		"address = 10.0.2.2\n"
+		"port = 3241\n"
+		"peer = /etc/seatmux/stations/desk1.pem\n"
+		"input = 1209:5301/KB1, 1209:5302\n"
+		"[station.lab-2]\n"
+		"address = 192.168.7.20\n"
+		"transport = plain\n"
+		"seat = seat7\n"
+		"display = 17e9:4006\n"
+		"storage = yes\n"), ""));
+	CHECK(t, cfg.usbip.nstations == 2 && cfg.usbip.grace_s == 30);
+	CHECK(t, !strcmp(cfg.usbip.link_user, "seatmux-link") && cfg.usbip.timeout_s == 10);
+	st = config_station(&cfg, "desk1");
+	CHECK(t, st && !st->plain && st->port == 3241 && !strcmp(st->seat, "seat-desk1"));
+	CHECK(t, st && st->allow.ninput == 2 && !strcmp(st->allow.input[0].serial, "KB1"));
+	CHECK(t, st && st->allow.ndisplay == 0 && !st->allow.storage);
+	st = config_station(&cfg, "lab-2");
+	CHECK(t, st && st->plain && st->port == 3240 && !strcmp(st->seat, "seat7"));
+	CHECK(t, st && st->allow.ndisplay == 1 && st->allow.display[0].product == 0x4006);
+	CHECK(t, st && st->allow.storage && !st->peer);
+	CHECK(t, !config_station(&cfg, "desk2"));
 	config_finish(&cfg);
 }
 
@@ -202,6 +259,7 @@ int main(void)
 	RUN(&t, test_rdp);
 	RUN(&t, test_errors);
 	RUN(&t, test_connectors);
+	RUN(&t, test_stations);
 	RUN(&t, test_files);
 	return TEST_SUMMARY(&t);
 }
