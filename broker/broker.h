@@ -12,6 +12,7 @@
 #include "platform.h"
 
 struct rdp;
+struct usbip;
 
 struct broker {
 	struct config cfg;
@@ -23,6 +24,7 @@ struct broker {
 	struct list seats;
 	struct list lease_cards;	/* struct lease_card: split cards */
 	struct rdp *rdp;		/* remote stations, or NULL */
+	struct usbip *usbip;		/* USB/IP stations, or NULL */
 	int signal_fd;
 	bool running;
 };

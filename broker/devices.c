@@ -132,6 +132,18 @@ static bool on_virtual_card(struct udev_device *ud)
 	return false;
 }
 
+static bool on_vhci(struct udev_device *ud)
+{
+	const char *driver;
+
+	for (; ud; ud = udev_device_get_parent(ud)) {
+		driver = udev_device_get_driver(ud);
+		if (driver && !strcmp(driver, "vhci_hcd"))
+			return true;
+	}
+	return false;
+}
+
 static struct device *device_from_udev(struct devices *devs,
 				       struct udev_device *ud)
 {
@@ -163,6 +175,8 @@ static struct device *device_from_udev(struct devices *devs,
 	dev->master = res.master;
 	dev->virtual_head = (res.kind == DEVICE_DRM_CARD || res.kind == DEVICE_DRM_CONNECTOR) &&
 			    on_virtual_card(ud);
+	dev->imported = (res.kind == DEVICE_DRM_CARD || res.kind == DEVICE_DRM_CONNECTOR) &&
+			on_vhci(ud);
 	dev->devnum = udev_device_get_devnum(ud);
 	snprintf(dev->seat, sizeof(dev->seat), "%s", res.seat);
 	snprintf(dev->sysname, sizeof(dev->sysname), "%s", in.sysname);

@@ -27,6 +27,8 @@ struct device {
 	char description[160];	/* input name, or a card's connectors */
 	/* A head seatmux made (an evdi card), not a physical one. */
 	bool virtual_head;
+	/* A head imported over USB/IP (a card below vhci_hcd). */
+	bool imported;
 };
 
 struct devices_listener {

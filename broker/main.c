@@ -19,6 +19,7 @@
 #include "log.h"
 #include "leases.h"
 #include "rdp.h"
+#include "usbip.h"
 #include "seats.h"
 
 #define EXIT_CONFIG 78	/* sysexits.h EX_CONFIG */
@@ -77,7 +78,7 @@ static void on_signal(void *data, uint32_t events)
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			if (!rdp_reap(b, pid, status))
+			if (!rdp_reap(b, pid, status) && !usbip_reap(b, pid, status))
 				seats_reap(b, pid, status);
 		break;
 	default:
@@ -212,6 +213,10 @@ static int broker_run(struct broker *b)
 		log_warn("rdp: remote stations are off");
 		rdp_stop(b);
 	}
+	if (usbip_start(b) < 0) {
+		log_warn("usbip: USB/IP stations are off");
+		usbip_stop(b);
+	}
 	notify_ready();
 	b->running = true;
 	while (b->running) {
@@ -223,6 +228,7 @@ static int broker_run(struct broker *b)
 	rc = 0;
 
 out_seats:
+	usbip_stop(b);
 	rdp_stop(b);
 	seats_destroy_all(b);
 	leases_finish(b);

@@ -33,6 +33,7 @@
 #include "rdp.h"
 #include "seats.h"
 #include "tls_cert.h"
+#include "udev_rules.h"
 #include "vhead.h"
 #include "vinput.h"
 
@@ -113,30 +114,14 @@ out:
 
 /* -- udev: the station's devices become its seat -- */
 
-static int run_udevadm(char *const argv[])
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		execv("/usr/bin/udevadm", argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
 static int write_rules(struct rdp *r)
 {
 	struct station *st, *tmp;
-	FILE *f;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int rc;
 
-	mkdir("/run/udev", 0755);
-	mkdir("/run/udev/rules.d", 0755);
-	f = fopen(RULES_PATH ".new", "we");
 	if (!f)
 		return -1;
 	fprintf(f, "# seatmuxd: remote stations' devices, by their seats. Made at run time.\n");
@@ -146,9 +131,9 @@ static int write_rules(struct rdp *r)
 		fprintf(f, "SUBSYSTEM==\"input\", ATTRS{name}==\"seatmux %s *\", ENV{ID_SEAT}=\"%s\"\n",
 			st->seat, st->seat);
 	}
-	if (fclose(f) != 0 || rename(RULES_PATH ".new", RULES_PATH) < 0)
-		return -1;
-	return run_udevadm((char *[]){ "udevadm", "control", "--reload", NULL });
+	rc = fclose(f) == 0 ? udev_rules_install(RULES_PATH, text) : -1;
+	free(text);
+	return rc;
 }
 
 static void retrigger(int card)
@@ -156,7 +141,7 @@ static void retrigger(int card)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/sys/class/drm/card%d", card);
-	run_udevadm((char *[]){ "udevadm", "trigger", "--action=change", path, NULL });
+	udev_rules_retrigger(path);
 }
 
 /*

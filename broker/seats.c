@@ -11,6 +11,7 @@
 #include "client.h"
 #include "leases.h"
 #include "rdp.h"
+#include "usbip.h"
 #include "log.h"
 #include "seats.h"
 
@@ -146,6 +147,8 @@ static bool is_head(const struct device *dev)
  */
 static bool head_counts(struct broker *b, const struct device *dev)
 {
+	if (dev->imported)
+		return usbip_owns_seat(b, dev->seat);
 	if (dev->virtual_head)
 		return !b->rdp || rdp_owns_seat(b, dev->seat);
 	return b->physical_heads;
@@ -155,7 +158,10 @@ static bool head_allowed(struct broker *b, const struct device *dev)
 {
 	if (head_counts(b, dev))
 		return true;
-	if (dev->virtual_head)
+	if (dev->imported)
+		log_info("%s: imported head left alone: no USB/IP station of ours",
+			 dev->devnode[0] ? dev->devnode : dev->sysname);
+	else if (dev->virtual_head)
 		log_info("%s: virtual head left alone until a remote station claims it",
 			 dev->devnode[0] ? dev->devnode : dev->sysname);
 	else
@@ -206,6 +212,11 @@ void seats_device_removed(struct broker *b, struct device *dev)
 	seat = seats_find(b, dev->seat);
 	if (!seat || --seat->masters > 0)
 		return;
+	/* A station away for a while keeps its seat and session. */
+	if (usbip_owns_seat(b, seat->name)) {
+		log_info("%s: lost its head (%s); kept for its station", seat->name, dev->devnode);
+		return;
+	}
 	log_info("%s: lost its last head (%s)", seat->name, dev->devnode);
 	seat_destroy(seat);
 }

@@ -1,0 +1,50 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "udev_rules.h"
+
+static int run_udevadm(char *const argv[])
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execv("/usr/bin/udevadm", argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+int udev_rules_install(const char *path, const char *text)
+{
+	char tmp[256];
+	FILE *f;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	mkdir("/run/udev", 0755);
+	mkdir("/run/udev/rules.d", 0755);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	if (fclose(f) != 0 || rename(tmp, path) < 0)
+		return -1;
+	return run_udevadm((char *[]){ "udevadm", "control", "--reload", NULL });
+}
+
+void udev_rules_retrigger(const char *syspath)
+{
+	run_udevadm((char *[]){ "udevadm", "trigger", "--action=change", (char *)syspath, NULL });
+}

@@ -1,0 +1,15 @@
+/*
+ * Runtime udev rules (/run/udev/rules.d): how seatmuxd gives the devices
+ * of remote and imported stations their seats, so that udev, libinput and
+ * wlroots agree with the broker. Rules go in before the devices appear.
+ */
+#ifndef SEATMUX_UDEV_RULES_H
+#define SEATMUX_UDEV_RULES_H
+
+/* Replaces the rules file with text (written aside, then renamed) and has
+ * udev reload its rules. 0, or -1 with errno. */
+int udev_rules_install(const char *path, const char *text);
+/* A change event for one device, so that rules made after it apply. */
+void udev_rules_retrigger(const char *syspath);
+
+#endif

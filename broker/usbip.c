@@ -1,0 +1,553 @@
+/*
+ * Per station: a link process while the station is being reached or is
+ * up, the vhci ports its devices are on, and two timers: the next attempt
+ * to reach it, and the grace time of its session while it is away.
+ * Everything that may block on the network happens in the link; here
+ * only the sysfs files of vhci_hcd and udev's rules are written.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "build_config.h"
+#include "link_proto.h"
+#include "log.h"
+#include "seats.h"
+#include "tls_cert.h"
+#include "udev_rules.h"
+#include "usbip.h"
+#include "usbip_msg.h"
+
+#define VHCI "/sys/devices/platform/vhci_hcd.0"
+#define RULES_PATH "/run/udev/rules.d/73-seatmux-usbip.rules"
+#define RETRY_MS 3000
+/* Links run as uids of their own, one per station, from the end of
+ * systemd's dynamic range (the RDP sinks take its start). */
+#define LINK_UID_FIRST 65280
+#define VDEV_ST_NULL 4
+
+struct station {
+	struct usbip *u;
+	const struct station_config *cfg;
+	int index;
+	pid_t pid;			/* the link, or 0 */
+	int control;
+	struct loop_source *src, *deadline, *retry, *grace;
+	int ports[USBIP_MAX_DEVICES];	/* vhci ports its devices are on */
+	int nports;
+	bool up;			/* everything allowed is attached */
+	bool ended;			/* the grace time ran out */
+	bool was_up;
+};
+
+struct usbip {
+	struct broker *b;
+	struct station *stations;
+	int nstations;
+	int hs_bus;			/* vhci's USB 2 root hub: usbN */
+	gid_t link_gid;
+	char cert[256], key[256];
+};
+
+/* -- vhci_hcd -- */
+
+/* The bus number of vhci's high-speed root hub, from its usbN folders. */
+static int vhci_hs_bus(void)
+{
+	DIR *d = opendir(VHCI);
+	struct dirent *e;
+	int bus = -1;
+
+	while (d && bus < 0 && (e = readdir(d))) {
+		char path[300], speed[16] = "";
+		FILE *f;
+
+		if (strncmp(e->d_name, "usb", 3) || !e->d_name[3])
+			continue;
+		snprintf(path, sizeof(path), VHCI "/%s/speed", e->d_name);
+		f = fopen(path, "re");
+		if (f && fgets(speed, sizeof(speed), f) && !strncmp(speed, "480", 3))
+			bus = atoi(e->d_name + 3);
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return bus;
+}
+
+/* A free high-speed port from vhci's status: "hs  0003 004 ...". */
+static int vhci_free_port(const struct usbip *u)
+{
+	FILE *f = fopen(VHCI "/status", "re");
+	char line[256], hub[8];
+	int port, sta, found = -1;
+
+	if (!f)
+		return -errno;
+	while (found < 0 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%7s %d %d", hub, &port, &sta) != 3 || strcmp(hub, "hs"))
+			continue;
+		if (sta != VDEV_ST_NULL)
+			continue;
+		found = port;
+		/* Taken by a station whose detach has not shown yet. */
+		for (int i = 0; i < u->nstations && found >= 0; i++)
+			for (int k = 0; k < u->stations[i].nports; k++)
+				if (u->stations[i].ports[k] == port)
+					found = -1;
+	}
+	fclose(f);
+	return found >= 0 ? found : -EBUSY;
+}
+
+static int vhci_write(const char *file, const char *text)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* -- udev: a station's ports make its seat -- */
+
+static int write_rules(struct usbip *u)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int rc;
+
+	if (!f)
+		return -1;
+	fprintf(f, "# seatmuxd: USB/IP stations' devices, by vhci port. Made at run time.\n");
+	for (int i = 0; i < u->nstations; i++) {
+		const struct station *st = &u->stations[i];
+
+		for (int k = 0; k < st->nports; k++)
+			fprintf(f, "SUBSYSTEM==\"drm|input\", DEVPATH==\"/devices/platform/"
+				"vhci_hcd.0/usb%d/%d-%d/*\", ENV{ID_SEAT}=\"%s\"\n",
+				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg->seat);
+	}
+	rc = fclose(f) == 0 ? udev_rules_install(RULES_PATH, text) : -1;
+	free(text);
+	return rc;
+}
+
+/* -- one station -- */
+
+static void station_retry_later(struct station *st)
+{
+	loop_timer_arm(st->retry, RETRY_MS);
+}
+
+static void station_detach(struct station *st)
+{
+	char port[16];
+
+	for (int k = 0; k < st->nports; k++) {
+		snprintf(port, sizeof(port), "%d", st->ports[k]);
+		/* Already gone if the kernel noticed first: not an error. */
+		vhci_write(VHCI "/detach", port);
+	}
+	st->nports = 0;
+	if (write_rules(st->u) < 0)
+		log_warn("usbip: cannot write %s: %m", RULES_PATH);
+}
+
+static int check_socket(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -errno;
+	return type == SOCK_STREAM ? 0 : -ENOTSOCK;
+}
+
+static int attach(struct station *st, const struct link_msg *msg, int fd)
+{
+	char line[64];
+	int port, rc;
+
+	rc = check_socket(fd);
+	if (rc < 0)
+		return rc;
+	if (st->nports == USBIP_MAX_DEVICES)
+		return -ENOSPC;
+	port = vhci_free_port(st->u);
+	if (port < 0)
+		return port;
+	/* The rules first: the devices are born in the station's seat. */
+	st->ports[st->nports++] = port;
+	if (write_rules(st->u) < 0)
+		log_warn("usbip: cannot write %s: %m", RULES_PATH);
+	snprintf(line, sizeof(line), "%d %d %u %u", port, fd, msg->devid, msg->speed);
+	rc = vhci_write(VHCI "/attach", line);
+	if (rc < 0) {
+		st->nports--;
+		return rc;
+	}
+	log_info("usbip: %s: %s %04x:%04x (%s) attached on vhci port %d", st->cfg->name,
+		 msg->busid, msg->vendor, msg->product,
+		 usbip_kind_name((enum usbip_kind)msg->kind), port);
+	return port;
+}
+
+static void station_ready(struct station *st, int count)
+{
+	struct broker *b = st->u->b;
+
+	st->up = true;
+	loop_timer_arm(st->deadline, 0);
+	loop_timer_arm(st->grace, 0);
+	log_info("usbip: %s is up: %d devices, seat %s%s", st->cfg->name, count, st->cfg->seat,
+		 st->was_up && !st->ended ? ", its session resumed" : "");
+	if (st->ended) {
+		st->ended = false;
+		seats_session_start(b, st->cfg->seat);
+	}
+	st->was_up = true;
+}
+
+static void kill_link(struct station *st)
+{
+	if (st->pid > 0)
+		kill(st->pid, SIGKILL);
+}
+
+static void on_control(void *data, uint32_t events)
+{
+	struct station *st = data;
+	struct link_msg msg, reply = { .type = LINK_ATTACHED };
+	int fd, rc;
+
+	rc = link_proto_recv(st->control, &msg, &fd, 0);
+	if (rc == -ETIMEDOUT)
+		return;
+	if (rc == 0)
+		rc = link_proto_check(&msg, fd);
+	if (rc < 0) {
+		if (rc != -ECONNRESET)
+			log_warn("usbip: %s: the link sent a malformed message: stopped",
+				 st->cfg->name);
+		loop_remove(st->src);
+		st->src = NULL;
+		if (fd >= 0)
+			close(fd);
+		kill_link(st);
+		return;
+	}
+	switch (msg.type) {
+	case LINK_DEVICE:
+		reply.status = attach(st, &msg, fd);
+		if (reply.status < 0)
+			log_warn("usbip: %s: %s not attached: %s", st->cfg->name, msg.busid,
+				 strerror(-reply.status));
+		close(fd);
+		link_proto_send(st->control, &reply, -1);
+		break;
+	case LINK_REFUSED:
+		log_warn("usbip: %s: not imported: %s", st->cfg->name, msg.text);
+		break;
+	case LINK_READY:
+		station_ready(st, msg.status);
+		break;
+	}
+}
+
+static void link_exec(struct station *st, int control)
+{
+	uid_t uid = LINK_UID_FIRST + (uid_t)st->index;
+
+	if (dup2(control, 3) < 0)
+		_exit(126);
+	for (int fd = 4; fd < 1024; fd++)
+		close(fd);
+	if (setgroups(0, NULL) < 0 || setgid(st->u->link_gid) < 0 || setuid(uid) < 0)
+		_exit(126);
+	execl(SEATMUX_LIBEXECDIR "/seatmux-usbip-link", "seatmux-usbip-link", (char *)NULL);
+	_exit(127);
+}
+
+/* The TLS files go as open fds: the link may not open root's key. */
+static int send_tls_files(struct station *st)
+{
+	const char *paths[LINK_TLS_FILES] = { st->u->cert, st->u->key, st->cfg->peer };
+	struct link_msg msg = { .type = LINK_TLS_FILE };
+	int fd, rc;
+
+	for (int i = 0; i < LINK_TLS_FILES; i++) {
+		fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+		if (fd < 0) {
+			log_error("usbip: %s: %s: %m", st->cfg->name, paths[i]);
+			return -1;
+		}
+		msg.tls_file = (uint8_t)i;
+		rc = link_proto_send(st->control, &msg, fd);
+		close(fd);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int send_hello(struct station *st)
+{
+	const struct station_config *c = st->cfg;
+	struct link_msg msg = {
+		.type = LINK_HELLO, .port = (uint16_t)c->port, .plain = c->plain,
+		.timeout_ms = st->u->b->cfg.usbip.timeout_s * 1000, .allow = c->allow,
+	};
+
+	snprintf(msg.name, sizeof(msg.name), "%s", c->name);
+	snprintf(msg.address, sizeof(msg.address), "%s", c->address);
+	if (link_proto_send(st->control, &msg, -1) < 0)
+		return -1;
+	return c->plain ? 0 : send_tls_files(st);
+}
+
+static void station_connect(struct station *st)
+{
+	struct broker *b = st->u->b;
+	int pair[2];
+	sigset_t none;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		goto later;
+	st->pid = fork();
+	if (st->pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		link_exec(st, pair[1]);
+	}
+	close(pair[1]);
+	st->control = pair[0];
+	if (st->pid < 0) {
+		st->pid = 0;
+		close(st->control);
+		goto later;
+	}
+	st->src = loop_add_fd(b->loop, st->control, EPOLLIN, on_control, st);
+	if (!st->src || send_hello(st) < 0) {
+		kill_link(st);
+		return;		/* reaped, then tried again */
+	}
+	/* Connecting, a handshake and an import per device, each bounded
+	 * in the link; this bounds them all. */
+	loop_timer_arm(st->deadline, b->cfg.usbip.timeout_s * 1000 * (USBIP_MAX_DEVICES / 4 + 2));
+	return;
+later:
+	log_error("usbip: %s: cannot start its link: %m", st->cfg->name);
+	station_retry_later(st);
+}
+
+static void on_retry(void *data, uint32_t events)
+{
+	struct station *st = data;
+
+	if (!st->pid)
+		station_connect(st);
+}
+
+static void on_deadline(void *data, uint32_t events)
+{
+	struct station *st = data;
+
+	log_warn("usbip: %s did not come up in time: closed", st->cfg->name);
+	kill_link(st);
+}
+
+static void on_grace(void *data, uint32_t events)
+{
+	struct station *st = data;
+
+	log_info("usbip: %s did not come back within %d s: its session ended",
+		 st->cfg->name, st->u->b->cfg.usbip.grace_s);
+	st->ended = true;
+	seats_session_stop(st->u->b, st->cfg->seat);
+}
+
+/* The link is gone: so are the station's devices, but not its seat. */
+static void station_down(struct station *st, int status)
+{
+	struct broker *b = st->u->b;
+	bool was_up = st->up;
+
+	st->pid = 0;
+	st->up = false;
+	if (st->src)
+		loop_remove(st->src);
+	st->src = NULL;
+	close(st->control);
+	st->control = -1;
+	loop_timer_arm(st->deadline, 0);
+	station_detach(st);
+	station_retry_later(st);
+	if (!was_up)
+		return;
+	if (st->ended || !st->was_up) {
+		log_info("usbip: %s is gone", st->cfg->name);
+		return;
+	}
+	log_info("usbip: %s is gone; its session is kept for %d s", st->cfg->name,
+		 b->cfg.usbip.grace_s);
+	loop_timer_arm(st->grace, b->cfg.usbip.grace_s > 0 ? b->cfg.usbip.grace_s * 1000 : 1);
+}
+
+bool usbip_reap(struct broker *b, pid_t pid, int status)
+{
+	struct usbip *u = b->usbip;
+
+	for (int i = 0; u && i < u->nstations; i++) {
+		if (u->stations[i].pid == pid) {
+			station_down(&u->stations[i], status);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool usbip_owns_seat(struct broker *b, const char *seat)
+{
+	struct usbip *u = b->usbip;
+
+	for (int i = 0; u && i < u->nstations; i++)
+		if (!strcmp(u->stations[i].cfg->seat, seat))
+			return true;
+	return false;
+}
+
+/* -- all stations -- */
+
+static int identity(struct usbip *u, const struct usbip_config *c)
+{
+	const char *dir = c->tls_dir ? c->tls_dir : "/var/lib/seatmux/usbip";
+	char why[256];
+
+	if (c->cert) {
+		snprintf(u->cert, sizeof(u->cert), "%s", c->cert);
+		snprintf(u->key, sizeof(u->key), "%s", c->key);
+		return 0;
+	}
+	mkdir("/var/lib/seatmux", 0700);
+	mkdir(dir, 0700);
+	if (tls_cert_ensure(dir, "seatmuxd", why, sizeof(why)) < 0) {
+		log_error("usbip: TLS: %s", why);
+		return -1;
+	}
+	snprintf(u->cert, sizeof(u->cert), "%s/cert.pem", dir);
+	snprintf(u->key, sizeof(u->key), "%s/key.pem", dir);
+	return 0;
+}
+
+static int station_init(struct usbip *u, struct station *st, int i)
+{
+	struct broker *b = u->b;
+	struct seat_config *sc;
+
+	st->u = u;
+	st->index = i;
+	st->control = -1;
+	st->cfg = &b->cfg.usbip.stations[i];
+	st->deadline = loop_add_timer(b->loop, on_deadline, st);
+	st->retry = loop_add_timer(b->loop, on_retry, st);
+	st->grace = loop_add_timer(b->loop, on_grace, st);
+	if (!st->deadline || !st->retry || !st->grace)
+		return -1;
+	sc = (struct seat_config *)config_seat(&b->cfg, st->cfg->seat);
+	if (!sc)
+		sc = config_add_seat(&b->cfg, st->cfg->seat);
+	if (!sc)
+		return -1;
+	if (!sc->command && !sc->application)
+		log_warn("usbip: %s: seat %s has no session ([seat.%s] gives one)",
+			 st->cfg->name, st->cfg->seat, st->cfg->seat);
+	if (st->cfg->plain)
+		log_warn("usbip: %s uses plain USB/IP: unauthenticated and unencrypted; "
+			 "keep it on a network of its own", st->cfg->name);
+	return 0;
+}
+
+int usbip_start(struct broker *b)
+{
+	struct usbip_config *c = &b->cfg.usbip;
+	struct passwd *pw;
+	struct usbip *u;
+
+	if (c->nstations == 0)
+		return 0;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -1;
+	b->usbip = u;
+	u->b = b;
+	u->hs_bus = vhci_hs_bus();
+	if (u->hs_bus < 0) {
+		log_error("usbip: no vhci_hcd (modprobe vhci-hcd): no USB/IP stations");
+		return -1;
+	}
+	pw = getpwnam(c->link_user ? c->link_user : "nobody");
+	if (!pw || pw->pw_gid == 0) {
+		log_error("usbip: the link user must exist and not be in group root");
+		return -1;
+	}
+	u->link_gid = pw->pw_gid;
+	if (identity(u, c) < 0)
+		return -1;
+	u->stations = calloc((size_t)c->nstations, sizeof(*u->stations));
+	if (!u->stations)
+		return -1;
+	for (; u->nstations < c->nstations; u->nstations++)
+		if (station_init(u, &u->stations[u->nstations], u->nstations) < 0)
+			return -1;
+	if (write_rules(u) < 0)
+		log_warn("usbip: cannot write %s: %m", RULES_PATH);
+	for (int i = 0; i < u->nstations; i++)
+		station_connect(&u->stations[i]);
+	log_info("usbip: %d stations, vhci bus %d", u->nstations, u->hs_bus);
+	return 0;
+}
+
+void usbip_stop(struct broker *b)
+{
+	struct usbip *u = b->usbip;
+
+	if (!u)
+		return;
+	for (int i = 0; i < u->nstations; i++) {
+		struct station *st = &u->stations[i];
+
+		kill_link(st);
+		if (st->src)
+			loop_remove(st->src);
+		if (st->control >= 0)
+			close(st->control);
+		station_detach(st);
+		if (st->deadline)
+			loop_remove(st->deadline);
+		if (st->retry)
+			loop_remove(st->retry);
+		if (st->grace)
+			loop_remove(st->grace);
+	}
+	unlink(RULES_PATH);
+	free(u->stations);
+	free(u);
+	b->usbip = NULL;
+}
