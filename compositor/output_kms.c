@@ -13,6 +13,11 @@
  * paced by a timer at the last refresh rate: the station's applications
  * run on (a remote station whose client went away comes back to a live
  * session, not a frozen one).
+ *
+ * The card itself may go (a USB display adapter unplugged, a USB/IP
+ * station off the network): the head goes dark the same way, and the
+ * next card udev gives the seat becomes the head, so that the session
+ * lives on through the station's absence.
  */
 #include <errno.h>
 #include <libseat.h>
@@ -22,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <wayland-server-core.h>
 
 #include "kms.h"
@@ -47,6 +53,7 @@ struct kms_output {
 	struct udev_monitor *monitor;
 	struct wl_event_source *udev_src;
 	struct wl_event_source *dark_timer;	/* frames while the head is off */
+	struct wl_event_loop *loop;
 	/*
 	 * Virtual heads (evdi) complete a flip at once: nothing scans out.
 	 * Frame-done then waits for the refresh period, so that clients are
@@ -248,6 +255,9 @@ static void kms_hotplug(struct kms_output *k)
 	}
 }
 
+static void kms_card_gone(struct kms_output *k);
+static void kms_card_added(struct kms_output *k, struct udev_device *d);
+
 static int on_udev(int fd, uint32_t mask, void *data)
 {
 	struct kms_output *k = data;
@@ -258,8 +268,14 @@ static int on_udev(int fd, uint32_t mask, void *data)
 		return 0;
 	/* HOTPLUG=1 from the kernel, or any change: the probe tells. */
 	action = udev_device_get_action(d);
-	if (udev_device_get_devnum(d) == k->card && action && !strcmp(action, "change"))
+	if (!action)
+		;
+	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "change"))
 		kms_hotplug(k);
+	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "remove"))
+		kms_card_gone(k);
+	else if (!k->card && !strcmp(action, "add"))
+		kms_card_added(k, d);
 	udev_device_unref(d);
 	return 0;
 }
@@ -383,6 +399,58 @@ static int open_head(struct kms_output *k)
 	return n < 0 ? n : -ENODEV;
 }
 
+static void kms_card_gone(struct kms_output *k)
+{
+	fprintf(stderr, "seatmux-compositor: %s: the card is gone; waiting for the seat's next\n",
+		k->head.name);
+	if (k->live)
+		kms_head_finish(&k->head);
+	k->live = false;
+	if (k->drm_src)
+		wl_event_source_remove(k->drm_src);
+	k->drm_src = NULL;
+	if (k->device_id >= 0)
+		libseat_close_device(k->seat, k->device_id);
+	if (k->card_fd >= 0)
+		close(k->card_fd);
+	k->device_id = -1;
+	k->card_fd = -1;
+	k->card = 0;
+	/* A flip in flight never completes now: let the frame end. */
+	wl_event_source_timer_update(k->dark_timer, 1);
+}
+
+static void kms_card_added(struct kms_output *k, struct udev_device *d)
+{
+	const char *id = udev_device_get_property_value(d, "ID_SEAT");
+	const char *name = udev_device_get_sysname(d);
+	struct stat st;
+	int rc;
+
+	if (!name || strncmp(name, "card", 4) || strcmp(id ? id : "seat0", libseat_seat_name(k->seat)))
+		return;
+	rc = open_head(k);
+	if (rc == 0) {
+		kms_head_finish(&k->head);
+		rc = kms_relight(k);
+	}
+	if (rc == 0) {
+		k->drm_src = wl_event_loop_add_fd(k->loop, k->card_fd, WL_EVENT_READABLE, on_drm, k);
+		rc = k->drm_src && fstat(k->card_fd, &st) == 0 ? 0 : -ENOMEM;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "seatmux-compositor: %s: %s\n", name, strerror(-rc));
+		if (k->device_id >= 0)
+			kms_card_gone(k);
+		return;
+	}
+	k->card = st.st_rdev;
+	fprintf(stderr, "seatmux-compositor: %s is the head now, %dx%d@%d\n", k->head.name,
+		k->base.width, k->base.height, k->base.refresh_mhz / 1000);
+	if (k->base.changed)
+		k->base.changed(&k->base, k->base.data);
+}
+
 struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 				 int width, int height)
 {
@@ -395,6 +463,8 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 	k->want_w = width;
 	k->want_h = height;
 	k->device_id = -1;
+	k->card_fd = -1;
+	k->loop = loop;
 	pixman_region32_init(&k->previous);
 	k->base.impl = &kms_impl;
 	k->seat = libseat_open_seat(&seat_listener, k);
