@@ -169,6 +169,9 @@ class Image:
 
 # --- the machine ------------------------------------------------------------
 
+# Where the guest finds the host's services forwarded by guestfwd.
+GUESTFWD_ADDR = "10.0.2.100"
+
 class Machine:
     """One QEMU guest booted from the seatmux test image.
 
@@ -180,6 +183,9 @@ class Machine:
     hostfwd: guest TCP ports to forward from 127.0.0.1 (user networking,
       restrict=on: the guest reaches nothing but these forwards);
       self.ports maps guest port -> host port afterwards.
+    guestfwd: {guest port: host port}: the guest's connections to
+      GUESTFWD_ADDR:port reach 127.0.0.1:host port on the host (each one
+      relayed by its own socat), and nothing else of the host.
     timeout: hard bound in seconds from start(); QEMU is killed then.
     """
 
@@ -188,7 +194,7 @@ class Machine:
 
     def __init__(self, image, artifacts, name="machine", devices=(),
                  append="", smbios=None, hostfwd=(), memory=1024, smp=2,
-                 timeout=180, usb=False, extra_args=()):
+                 timeout=180, usb=False, extra_args=(), guestfwd=None):
         self.image = image
         self.name = name
         self.artifacts = artifacts
@@ -196,6 +202,7 @@ class Machine:
         self.append = append
         self.smbios = smbios
         self.hostfwd = list(hostfwd)
+        self.guestfwd = dict(guestfwd or {})
         self.ports = {}
         self.memory, self.smp = memory, smp
         self.timeout = timeout
@@ -235,12 +242,15 @@ class Machine:
         if self.smbios:
             args += ["-smbios", "type=1," + ",".join(
                 "%s=%s" % (k, _qemu_escape(v)) for k, v in self.smbios.items())]
-        if self.hostfwd:
+        if self.hostfwd or self.guestfwd:
             fwd = []
             for guest in self.hostfwd:
                 host = free_port()
                 self.ports[guest] = host
                 fwd.append("hostfwd=tcp:127.0.0.1:%d-:%d" % (host, guest))
+            for guest, host in self.guestfwd.items():
+                fwd.append("guestfwd=tcp:%s:%d-cmd:socat - TCP:127.0.0.1:%d" %
+                           (GUESTFWD_ADDR, guest, host))
             args += ["-netdev", "user,id=net0,restrict=on," + ",".join(fwd),
                      "-device", "virtio-net-pci,netdev=net0,addr=0x1e"]
         drivers = [d_.split(",")[0] for d_ in self.devices]
