@@ -30,7 +30,9 @@
 
 #define VHCI "/sys/devices/platform/vhci_hcd.0"
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-usbip.rules"
-#define RETRY_MS 3000
+/* Attempts to reach a station back off from the first to the last. */
+#define RETRY_FIRST_MS 2000
+#define RETRY_LAST_MS 10000
 /* Links run as uids of their own, one per station, from the end of
  * systemd's dynamic range (the RDP sinks take its start). */
 #define LINK_UID_FIRST 65280
@@ -48,6 +50,7 @@ struct station {
 	bool up;			/* everything allowed is attached */
 	bool ended;			/* the grace time ran out */
 	bool was_up;
+	int retry_ms;			/* until the next attempt after this one */
 };
 
 struct usbip {
@@ -153,7 +156,10 @@ static int write_rules(struct usbip *u)
 
 static void station_retry_later(struct station *st)
 {
-	loop_timer_arm(st->retry, RETRY_MS);
+	if (st->retry_ms < RETRY_FIRST_MS)
+		st->retry_ms = RETRY_FIRST_MS;
+	loop_timer_arm(st->retry, st->retry_ms);
+	st->retry_ms = st->retry_ms * 2 > RETRY_LAST_MS ? RETRY_LAST_MS : st->retry_ms * 2;
 }
 
 static void station_detach(struct station *st)
@@ -214,6 +220,7 @@ static void station_ready(struct station *st, int count)
 	struct broker *b = st->u->b;
 
 	st->up = true;
+	st->retry_ms = RETRY_FIRST_MS;
 	loop_timer_arm(st->deadline, 0);
 	loop_timer_arm(st->grace, 0);
 	log_info("usbip: %s is up: %d devices, seat %s%s", st->cfg->name, count, st->cfg->seat,
