@@ -164,3 +164,59 @@ int usbip_msg_read_import(usbip_msg_reader read, void *ctx, const char *busid,
 	 * with this one either. */
 	return strcmp(dev->busid, busid) ? -EPROTO : 0;
 }
+
+void usbip_msg_control_in(uint8_t buf[USBIP_CMD_SIZE], uint32_t seqnum, uint32_t devid,
+			  uint8_t request, uint16_t value, uint16_t index, uint16_t length)
+{
+	struct usbip_header h = {
+		.base = { htobe32(USBIP_CMD_SUBMIT), htobe32(seqnum), htobe32(devid),
+			  htobe32(USBIP_DIR_IN), 0 },
+	};
+	uint8_t setup[8] = { 0x80, request, (uint8_t)value, (uint8_t)(value >> 8),
+			     (uint8_t)index, (uint8_t)(index >> 8),
+			     (uint8_t)length, (uint8_t)(length >> 8) };
+
+	h.u.cmd_submit.transfer_buffer_length = (int32_t)htobe32(length);
+	h.u.cmd_submit.number_of_packets = (int32_t)htobe32(0xffffffffu);
+	memcpy(h.u.cmd_submit.setup, setup, sizeof(setup));
+	memcpy(buf, &h, sizeof(h));
+}
+
+int usbip_msg_read_control_in(usbip_msg_reader read, void *ctx, uint32_t seqnum, uint8_t *data,
+			      size_t size)
+{
+	struct usbip_header h;
+	int32_t status, len;
+	int rc;
+
+	if ((rc = read(ctx, &h, sizeof(h))) < 0)
+		return rc;
+	status = (int32_t)be32toh((uint32_t)h.u.ret_submit.status);
+	len = (int32_t)be32toh((uint32_t)h.u.ret_submit.actual_length);
+	if (be32toh(h.base.command) != USBIP_RET_SUBMIT || be32toh(h.base.seqnum) != seqnum ||
+	    len < 0 || (size_t)len > size)
+		return -EPROTO;
+	if ((rc = read(ctx, data, (size_t)len)) < 0)
+		return rc;
+	return status ? -EIO : len;
+}
+
+void usbip_msg_string(const uint8_t *desc, size_t len, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (size == 0)
+		return;
+	out[0] = '\0';
+	/* bLength, then bDescriptorType 3 (a string). */
+	if (len < 2 || desc[1] != 3)
+		return;
+	if (len > desc[0])
+		len = desc[0];
+	for (size_t i = 2; i + 1 < len && n + 1 < size; i += 2) {
+		uint16_t c = (uint16_t)(desc[i] | desc[i + 1] << 8);
+
+		out[n++] = c > ' ' && c < 0x7f ? (char)c : '?';
+	}
+	out[n] = '\0';
+}

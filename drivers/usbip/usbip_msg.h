@@ -62,6 +62,19 @@ int usbip_msg_read_devlist(usbip_msg_reader read, void *ctx, struct usbip_device
  * record is malformed or is not the device asked for. */
 int usbip_msg_read_import(usbip_msg_reader read, void *ctx, const char *busid,
 			  struct usbip_device_info *dev);
+/* A control IN request on endpoint 0 (a CMD_SUBMIT), for reading a
+ * descriptor before the kernel takes the connection over. */
+#define USBIP_CMD_SIZE sizeof(struct usbip_header)
+void usbip_msg_control_in(uint8_t buf[USBIP_CMD_SIZE], uint32_t seqnum, uint32_t devid,
+			  uint8_t request, uint16_t value, uint16_t index, uint16_t length);
+/* Its RET_SUBMIT: up to size bytes of data into data; the length, or
+ * -EPROTO (another seqnum, a length past what was asked), -EIO (the
+ * device failed the request), or the reader's error. */
+int usbip_msg_read_control_in(usbip_msg_reader read, void *ctx, uint32_t seqnum, uint8_t *data,
+			      size_t size);
+/* A string descriptor's UTF-16LE as printable ASCII ('?' for the rest). */
+void usbip_msg_string(const uint8_t *desc, size_t len, char *out, size_t size);
+
 /* busnum << 16 | devnum, as vhci's attach file wants it. */
 uint32_t usbip_msg_devid(const struct usbip_device_info *dev);
 /* Whether s is a USB/IP busid: "B-P[.P]..." with digits, under 32 bytes. */

@@ -173,6 +173,70 @@ static void test_hostile(struct test_state *t)
 	CHECK(t, usbip_msg_read_import(feed_read, &f, "1-2", &dev) == 0);
 }
 
+static void put_ret(struct feed *f, uint32_t seqnum, int32_t status, const void *data,
+		    int32_t len)
+{
+	struct usbip_header h = { .base = { htobe32(USBIP_RET_SUBMIT), htobe32(seqnum) } };
+
+	h.u.ret_submit.status = (int32_t)htobe32((uint32_t)status);
+	h.u.ret_submit.actual_length = (int32_t)htobe32((uint32_t)len);
+	put(f, &h, sizeof(h));
+	if (len > 0)
+		put(f, data, (size_t)len);
+}
+
+/* Reading a serial number through the import's connection. */
+static void test_control(struct test_state *t)
+{
+	const uint8_t want[8] = { 0x80, 0x06, 0x03, 0x03, 0x09, 0x04, 0xff, 0x00 };
+	const uint8_t serial[] = { 10, 3, 'K', 0, 'B', 0, '-', 0, 0x01, 0x26 };
+	uint8_t buf[USBIP_CMD_SIZE], data[255];
+	struct usbip_header h;
+	struct feed f = { 0 };
+	char text[64];
+
+	usbip_msg_control_in(buf, 7, 0x10002, 0x06, 0x0303, 0x0409, 255);
+	memcpy(&h, buf, sizeof(h));
+	CHECK(t, be32toh(h.base.command) == USBIP_CMD_SUBMIT && be32toh(h.base.seqnum) == 7);
+	CHECK(t, be32toh(h.base.devid) == 0x10002 && be32toh(h.base.direction) == USBIP_DIR_IN);
+	CHECK(t, h.base.ep == 0 && be32toh((uint32_t)h.u.cmd_submit.transfer_buffer_length) == 255);
+	CHECK(t, !memcmp(h.u.cmd_submit.setup, want, 8));
+
+	put_ret(&f, 7, 0, serial, sizeof(serial));
+	CHECK(t, usbip_msg_read_control_in(feed_read, &f, 7, data, sizeof(data)) == sizeof(serial));
+	usbip_msg_string(data, sizeof(serial), text, sizeof(text));
+	CHECK(t, !strcmp(text, "KB-?"));
+	/* Another request's answer, more than was asked, a stall, a cut. */
+	f.len = f.pos = 0;
+	put_ret(&f, 8, 0, serial, sizeof(serial));
+	CHECK(t, usbip_msg_read_control_in(feed_read, &f, 7, data, sizeof(data)) == -EPROTO);
+	f.len = f.pos = 0;
+	put_ret(&f, 7, 0, serial, sizeof(serial));
+	CHECK(t, usbip_msg_read_control_in(feed_read, &f, 7, data, 4) == -EPROTO);
+	f.len = f.pos = 0;
+	put_ret(&f, 7, -32, NULL, 0);
+	CHECK(t, usbip_msg_read_control_in(feed_read, &f, 7, data, sizeof(data)) == -EIO);
+	f.len = f.pos = 0;
+	put_ret(&f, 7, 0, serial, sizeof(serial));
+	f.len -= 3;
+	CHECK(t, usbip_msg_read_control_in(feed_read, &f, 7, data, sizeof(data)) == -ECONNRESET);
+	f.len = f.pos = 0;
+	put_ret(&f, 7, 0, serial, -5);
+	CHECK(t, usbip_msg_read_control_in(feed_read, &f, 7, data, sizeof(data)) == -EPROTO);
+	/* Strings that lie about their length or type. */
+	data[0] = 200;
+	data[1] = 3;
+	data[2] = 'A';
+	data[3] = 0;
+	usbip_msg_string(data, 4, text, sizeof(text));
+	CHECK(t, !strcmp(text, "A"));
+	data[1] = 1;
+	usbip_msg_string(data, 4, text, sizeof(text));
+	CHECK(t, !strcmp(text, ""));
+	usbip_msg_string(data, 0, text, sizeof(text));
+	CHECK(t, !strcmp(text, ""));
+}
+
 static struct usbip_device_info device(const char *busid, uint16_t vid, uint16_t pid,
 				       const uint8_t *classes, int n)
 {
@@ -260,6 +324,7 @@ int main(void)
 	RUN(&t, test_requests);
 	RUN(&t, test_devlist);
 	RUN(&t, test_hostile);
+	RUN(&t, test_control);
 	RUN(&t, test_allow);
 	RUN(&t, test_parse);
 	return TEST_SUMMARY(&t);
