@@ -386,6 +386,15 @@ static int open_head(struct kms_output *k)
 	if (k->device_id < 0)
 		return -errno;
 	n = kms_connectors(k->card_fd, ids, 8, k->flags & KMS_FORCE_CONNECTED);
+	if (n == 0 && kms_connectors(k->card_fd, ids, 1, true) == 1) {
+		/* A monitor may come later (a virtual head's client has not
+		 * connected yet): the head waits dark for the hotplug. */
+		memset(&k->head, 0, sizeof(k->head));
+		k->head.fd = k->card_fd;
+		k->head.connector_id = ids[0];
+		snprintf(k->head.name, sizeof(k->head.name), "connector %u", ids[0]);
+		return -EAGAIN;
+	}
 	for (int i = 0; i < n; i++) {
 		rc = kms_head_init(&k->head, k->card_fd, ids[i], k->want_w, k->want_h, k->flags,
 				   kms_flipped, k);
@@ -397,6 +406,22 @@ static int open_head(struct kms_output *k)
 		}
 	}
 	return n < 0 ? n : -ENODEV;
+}
+
+/* No monitor yet: frames are paced dark at a provisional size until the
+ * hotplug that lights the head (and resizes the clients). */
+static int kms_dark_start(struct kms_output *k)
+{
+	k->live = false;
+	k->base.width = k->want_w ? k->want_w : 1024;
+	k->base.height = k->want_h ? k->want_h : 768;
+	k->base.refresh_mhz = 60000;
+	if (!k->shadow)
+		k->shadow = pixman_image_create_bits(PIXMAN_x8r8g8b8, k->base.width,
+						     k->base.height, NULL, 0);
+	fprintf(stderr, "seatmux-compositor: no monitor on %s yet: waiting for one\n",
+		libseat_seat_name(k->seat));
+	return k->shadow ? 0 : -ENOMEM;
 }
 
 static void kms_card_gone(struct kms_output *k)
@@ -433,6 +458,8 @@ static void kms_card_added(struct kms_output *k, struct udev_device *d)
 	if (rc == 0) {
 		kms_head_finish(&k->head);
 		rc = kms_relight(k);
+	} else if (rc == -EAGAIN) {
+		rc = kms_dark_start(k);
 	}
 	if (rc == 0) {
 		k->drm_src = wl_event_loop_add_fd(k->loop, k->card_fd, WL_EVENT_READABLE, on_drm, k);
@@ -445,6 +472,8 @@ static void kms_card_added(struct kms_output *k, struct udev_device *d)
 		return;
 	}
 	k->card = st.st_rdev;
+	if (!k->live)
+		return;
 	fprintf(stderr, "seatmux-compositor: %s is the head now, %dx%d@%d\n", k->head.name,
 		k->base.width, k->base.height, k->base.refresh_mhz / 1000);
 	if (k->base.changed)
@@ -474,12 +503,17 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 		if (libseat_dispatch(k->seat, -1) < 0)
 			goto err;
 	rc = open_head(k);
+	k->base.seat = k->seat;
+	if (rc == -EAGAIN) {
+		if (kms_dark_start(k) < 0)
+			goto err;
+		goto sources;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "seatmux-compositor: no head on %s: %s\n",
 			libseat_seat_name(k->seat), strerror(-rc));
 		goto err;
 	}
-	k->base.seat = k->seat;
 	k->forced = (k->flags & KMS_FORCE_CONNECTED) &&
 		    kms_head_probe(&k->head, k->want_w, k->want_h, 0) == KMS_PROBE_GONE;
 	kms_head_finish(&k->head);	/* open_head found it; relight sizes it all */
@@ -491,6 +525,7 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 	if (k->want_w && (k->base.width != k->want_w || k->base.height != k->want_h))
 		fprintf(stderr, "seatmux-compositor: %s has no %dx%d mode, using %dx%d\n",
 			k->head.name, k->want_w, k->want_h, k->base.width, k->base.height);
+sources:
 	k->seat_src = wl_event_loop_add_fd(loop, libseat_get_fd(k->seat), WL_EVENT_READABLE,
 					   on_seat, k);
 	k->drm_src = wl_event_loop_add_fd(loop, k->card_fd, WL_EVENT_READABLE, on_drm, k);
