@@ -393,6 +393,7 @@ static int open_head(struct kms_output *k)
 		k->head.fd = k->card_fd;
 		k->head.connector_id = ids[0];
 		snprintf(k->head.name, sizeof(k->head.name), "connector %u", ids[0]);
+		fprintf(stderr, "seatmux-compositor: %s: no monitor yet: waiting for one\n", path);
 		return -EAGAIN;
 	}
 	for (int i = 0; i < n; i++) {
@@ -419,8 +420,6 @@ static int kms_dark_start(struct kms_output *k)
 	if (!k->shadow)
 		k->shadow = pixman_image_create_bits(PIXMAN_x8r8g8b8, k->base.width,
 						     k->base.height, NULL, 0);
-	fprintf(stderr, "seatmux-compositor: no monitor on %s yet: waiting for one\n",
-		libseat_seat_name(k->seat));
 	return k->shadow ? 0 : -ENOMEM;
 }
 
