@@ -6,7 +6,7 @@
 # The image is one initramfs that systemd 252 runs as PID 1 (no root switch):
 # Debian's systemd/udev, busybox for the shell and small tools, the kernel
 # modules seat tests need, cage/libseat/weston clients with their libraries,
-# test users station0..3 and a test control agent on /dev/ttyS1.
+# test users station0..23 and a test control agent on /dev/ttyS1.
 #
 # It is assembled in two parts so that rebuilding after a code change takes
 # seconds:
@@ -277,12 +277,13 @@ build_base() {
 	printf '%s\n' "# seatmux test image: see tests/qemu/build-image.sh" "${modules_load[@]}" \
 		>"$root/etc/modules-load.d/seatmux.conf"
 
-	# Users: root and four station users with their own group and home.
+	# Users: root and 24 station users (enough for the RDP density
+	# benchmark's 24 seats) with their own group and home.
 	# Station passwords equal their names (for tests that log in, e.g.
 	# over RDP); root has none.
 	{
 		echo "root:x:0:0:root:/root:/bin/sh"
-		for i in 0 1 2 3; do
+		for i in $(seq 0 23); do
 			echo "station$i:x:$((1000 + i)):$((1000 + i)):station $i:/home/station$i:/bin/sh"
 		done
 		echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"
@@ -293,19 +294,19 @@ build_base() {
 		for g in adm tty disk lp kmem dialout cdrom floppy tape audio video input render kvm sgx plugdev utmp users systemd-journal; do
 			grep "^$g:" /etc/group | cut -d: -f1-3 | sed 's/$/:/'
 		done
-		for i in 0 1 2 3; do echo "station$i:x:$((1000 + i)):"; done
+		for i in $(seq 0 23); do echo "station$i:x:$((1000 + i)):"; done
 		echo "nogroup:x:65534:"
 	} >"$root/etc/group"
 	{
 		echo "root::19000:0:99999:7:::"
-		for i in 0 1 2 3; do
+		for i in $(seq 0 23); do
 			h=$(python3 -W ignore -c 'import crypt,sys; print(crypt.crypt(sys.argv[1], "$6$seatmux$"))' "station$i")
 			echo "station$i:$h:19000:0:99999:7:::"
 		done
 		echo "nobody:*:19000:0:99999:7:::"
 	} >"$root/etc/shadow"
 	chmod 0600 "$root/etc/shadow"
-	for i in 0 1 2 3; do
+	for i in $(seq 0 23); do
 		install -d -m 0700 -o $((1000 + i)) -g $((1000 + i)) "$root/home/station$i"
 	done
 	cat >"$root/etc/nsswitch.conf" <<-'EOF'
