@@ -175,14 +175,14 @@ static int conn_open(struct link *l, struct conn *c, char *why, size_t size)
 	snprintf(port, sizeof(port), "%u", l->hello.port);
 	rc = getaddrinfo(l->hello.address, port, &hints, &ai);
 	if (rc) {
-		snprintf(why, size, "%s: %s", l->hello.address, gai_strerror(rc));
+		snprintf(why, size, "%.64s: %s", l->hello.address, gai_strerror(rc));
 		return -EHOSTUNREACH;
 	}
 	c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	rc = c->fd < 0 ? -errno : connect_by(c->fd, ai, c->timeout_ms);
 	freeaddrinfo(ai);
 	if (rc < 0) {
-		snprintf(why, size, "cannot connect to %s port %u: %s", l->hello.address,
+		snprintf(why, size, "cannot connect to %.64s port %u: %s", l->hello.address,
 			 l->hello.port, strerror(-rc));
 		conn_close(c);
 		return rc;
