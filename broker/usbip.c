@@ -142,9 +142,15 @@ static int write_rules(struct usbip *u)
 	for (int i = 0; i < u->nstations; i++) {
 		const struct station *st = &u->stations[i];
 
+		/* The card and input nodes; not the card's connectors, which
+		 * with a seat of their own would make the card a split one. */
 		for (int k = 0; k < st->nports; k++)
-			fprintf(f, "SUBSYSTEM==\"drm|input\", DEVPATH==\"/devices/platform/"
-				"vhci_hcd.0/usb%d/%d-%d/*\", ENV{ID_SEAT}=\"%s\"\n",
+			fprintf(f, "SUBSYSTEM==\"drm\", KERNEL==\"card*\", KERNEL!=\"card*-*\", "
+				"DEVPATH==\"/devices/platform/vhci_hcd.0/usb%d/%d-%d/*\", "
+				"ENV{ID_SEAT}=\"%s\"\n"
+				"SUBSYSTEM==\"input\", DEVPATH==\"/devices/platform/vhci_hcd.0/"
+				"usb%d/%d-%d/*\", ENV{ID_SEAT}=\"%s\"\n",
+				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg->seat,
 				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg->seat);
 	}
 	rc = fclose(f) == 0 ? udev_rules_install(RULES_PATH, text) : -1;

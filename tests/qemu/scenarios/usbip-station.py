@@ -224,7 +224,7 @@ def check_stations(t, m, e1, e2, e3):
             "%s | %s" % (e3.stats(), m.run("journalctl -u seatmuxd | grep desk3 | tail -n 4")[1]))
     rc, rules = m.run("cat /run/udev/rules.d/73-seatmux-usbip.rules")
     t.check("the stations' vhci ports are their seats in udev's rules",
-            rules.count("seat-desk1") == 3 and rules.count("seat-desk2") == 3, rules)
+            rules.count("seat-desk1") == 6 and rules.count("seat-desk2") == 6, rules)
 
     for emu, seat in ((e1, "seat-desk1"), (e2, "seat-desk2")):
         got = wait_color(emu, seat, 120)
