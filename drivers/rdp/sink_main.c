@@ -86,6 +86,7 @@ static bool on_logon(void *data, const char *user, const char *password, int w, 
 	st->keyboard = fds[0];
 	st->pointer = fds[1];
 	snprintf(st->name, sizeof(st->name), "rdp %s", user);
+	fprintf(stderr, "seatmux-rdp-sink: %s logged on: card %d\n", user, st->card);
 	return true;
 }
 
@@ -122,6 +123,8 @@ static void on_activated(void *data, int w, int h)
 	st->head = vhead_open(st->card, w, h, st->name, &head_listener, st);
 	if (!st->head)
 		fprintf(stderr, "seatmux-rdp-sink: card %d: %m\n", st->card);
+	else
+		fprintf(stderr, "seatmux-rdp-sink: activated at %dx%d: monitor connected\n", w, h);
 	st->full = true;
 }
 

@@ -6,12 +6,16 @@
  * sink always holds the newest frame and evdi never queues old ones.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* evdi_lib.h uses these types without including their headers. */
@@ -169,6 +173,54 @@ int vhead_add_device(void)
 	return -1;
 }
 
+/*
+ * libevdi's evdi_open first waits, up to 5 s, for another process to hold
+ * the card open, which it finds by reading every /proc/PID/fd: a sink (a
+ * user of its own) cannot read the compositor's, so it would always wait
+ * the whole time. A child of ours holding the card open while evdi_open
+ * runs is what it looks for. The pid, or -1 (then evdi_open just waits).
+ */
+static pid_t hold_card(int card)
+{
+	char path[32], ok = 0;
+	int pipefd[2];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "/dev/dri/card%d", card);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+
+		if (fd >= 0 && write(pipefd[1], "k", 1) == 1)
+			pause();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (pid > 0) {
+		struct pollfd p = { pipefd[0], POLLIN, 0 };
+
+		/* Opened (or failed, and closed the pipe) within a second. */
+		if (poll(&p, 1, 1000) <= 0 || read(pipefd[0], &ok, 1) != 1) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			pid = -1;
+		}
+	}
+	close(pipefd[0]);
+	return pid;
+}
+
+static void release_card(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 struct vhead *vhead_open(int card, int width, int height, const char *name,
 			 const struct vhead_listener *l, void *data)
 {
@@ -185,7 +237,14 @@ struct vhead *vhead_open(int card, int width, int height, const char *name,
 	vh->listener = l;
 	vh->data = data;
 	/* NULL: a device of its own, added through evdi's sysfs if need be. */
-	vh->evdi = card >= 0 ? evdi_open(card) : evdi_open_attached_to(NULL);
+	if (card >= 0) {
+		pid_t holder = hold_card(card);
+
+		vh->evdi = evdi_open(card);
+		release_card(holder);
+	} else {
+		vh->evdi = evdi_open_attached_to(NULL);
+	}
 	if (vh->evdi == EVDI_INVALID_HANDLE) {
 		free(vh);
 		errno = ENODEV;
