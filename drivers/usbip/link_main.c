@@ -470,6 +470,10 @@ static int receive_station(struct link *l, char *why, size_t size)
 		 NULL;
 	if (l->pem[LINK_TLS_KEY])
 		OPENSSL_cleanse(l->pem[LINK_TLS_KEY], strlen(l->pem[LINK_TLS_KEY]));
+	for (int i = 0; i < LINK_TLS_FILES; i++) {
+		free(l->pem[i]);
+		l->pem[i] = NULL;
+	}
 	return l->ctx ? 0 : -1;
 }
 

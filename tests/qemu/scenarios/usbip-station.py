@@ -255,10 +255,10 @@ def check_return(t, m, e1):
     pids = re.findall(r"^ready pid=(\d+)", events(m, "station0"), re.M)
     e1.cmd("refuse on")
     e1.cmd("drop")
-    ok = wait_journal(m, "desk1 is gone; its session is kept for 30 s", 30)
-    gone = attempt(lambda: m.wait_until(
-        "! grep -qs 17e9 /sys/devices/platform/vhci_hcd.0/usb*/*-*/idVendor", 15, interval=1))
-    t.check("a station that drops off loses its devices, its session kept", ok and gone,
+    ok = wait_journal(m, "desk1 is gone; its session is kept for 45 s", 30)
+    rc, out = m.run("journalctl -u seatmuxd | grep -c 'seat-desk1: lost its head'")
+    t.check("a station that drops off loses its devices, its session kept",
+            ok and e1.attached() == [] and out.strip() != "0",
             m.run("journalctl -u seatmuxd | grep desk1 | tail -n 5")[1])
     frames = len(re.findall(r"^frame n=", events(m, "station0"), re.M))
     time.sleep(8)
@@ -283,7 +283,7 @@ def check_expiry(t, m, e2):
     e2.cmd("drop")
     ok = wait_journal(m, "desk2 is gone; its session is kept", 30)
     alive = m.run("ps -o user,comm | grep -c 'station1 .*seatmux-'")[1].strip()
-    ended = wait_journal(m, "desk2 did not come back within 30 s: its session ended", 60)
+    ended = wait_journal(m, "desk2 did not come back within 45 s: its session ended", 60)
     time.sleep(3)
     left = m.run("ps -o user,comm | grep 'station1 .*seatmux-' || true")[1].strip()
     t.check("a station that never comes back has its session ended after the grace time",
