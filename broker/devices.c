@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices.h"
 #include "log.h"
@@ -245,7 +246,13 @@ static void device_remove(struct devices *devs, const char *syspath)
 static void device_change(struct devices *devs, struct udev_device *ud)
 {
 	struct device *old = find_syspath(devs, udev_device_get_syspath(ud));
-	struct device *now = device_from_udev(devs, ud);
+	struct device *now;
+
+	/* A late change of a device already removed (a USB display's
+	 * hotplug event after its unplug) would come back as a ghost. */
+	if (!old && access(udev_device_get_syspath(ud), F_OK) < 0)
+		return;
+	now = device_from_udev(devs, ud);
 
 	if (old && now && !strcmp(old->seat, now->seat) &&
 	    old->master == now->master) {

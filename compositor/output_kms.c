@@ -274,8 +274,8 @@ static int on_udev(int fd, uint32_t mask, void *data)
 		kms_hotplug(k);
 	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "remove"))
 		kms_card_gone(k);
-	else if (!k->card && !strcmp(action, "add"))
-		kms_card_added(k, d);
+	else if (!k->card && (!strcmp(action, "add") || !strcmp(action, "change")))
+		kms_card_added(k, d);	/* a change: another try at one refused */
 	udev_device_unref(d);
 	return 0;
 }
