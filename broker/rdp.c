@@ -114,26 +114,22 @@ out:
 
 /* -- udev: the station's devices become its seat -- */
 
-static int write_rules(struct rdp *r)
+static void rules(FILE *f, void *data)
 {
+	struct rdp *r = data;
 	struct station *st, *tmp;
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-	int rc;
 
-	if (!f)
-		return -1;
-	fprintf(f, "# seatmuxd: remote stations' devices, by their seats. Made at run time.\n");
 	list_for_each(st, tmp, &r->stations, link) {
 		fprintf(f, "SUBSYSTEM==\"drm\", KERNEL==\"card%d\", ENV{ID_SEAT}=\"%s\"\n",
 			st->card, st->seat);
 		fprintf(f, "SUBSYSTEM==\"input\", ATTRS{name}==\"seatmux %s *\", ENV{ID_SEAT}=\"%s\"\n",
 			st->seat, st->seat);
 	}
-	rc = fclose(f) == 0 ? udev_rules_install(RULES_PATH, text) : -1;
-	free(text);
-	return rc;
+}
+
+static int write_rules(struct rdp *r)
+{
+	return udev_rules_install(RULES_PATH, "remote stations' devices, by their seats", rules, r);
 }
 
 static void retrigger(int card)

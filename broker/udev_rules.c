@@ -24,7 +24,8 @@ static int run_udevadm(char *const argv[])
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-int udev_rules_install(const char *path, const char *text)
+int udev_rules_install(const char *path, const char *what,
+		       void (*write)(FILE *f, void *data), void *data)
 {
 	char tmp[256];
 	FILE *f;
@@ -38,7 +39,8 @@ int udev_rules_install(const char *path, const char *text)
 	f = fopen(tmp, "we");
 	if (!f)
 		return -1;
-	fputs(text, f);
+	fprintf(f, "# seatmuxd: %s. Made at run time.\n", what);
+	write(f, data);
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		return -1;
 	return run_udevadm((char *[]){ "udevadm", "control", "--reload", NULL });

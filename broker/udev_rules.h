@@ -6,9 +6,13 @@
 #ifndef SEATMUX_UDEV_RULES_H
 #define SEATMUX_UDEV_RULES_H
 
-/* Replaces the rules file with text (written aside, then renamed) and has
+#include <stdio.h>
+
+/* Replaces the rules file with what write() puts after a header line
+ * naming what the rules are for (written aside, then renamed) and has
  * udev reload its rules. 0, or -1 with errno. */
-int udev_rules_install(const char *path, const char *text);
+int udev_rules_install(const char *path, const char *what,
+		       void (*write)(FILE *f, void *data), void *data);
 /* A change event for one device, so that rules made after it apply. */
 void udev_rules_retrigger(const char *syspath);
 

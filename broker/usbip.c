@@ -129,16 +129,10 @@ static int vhci_write(const char *file, const char *text)
 
 /* -- udev: a station's ports make its seat -- */
 
-static int write_rules(struct usbip *u)
+static void rules(FILE *f, void *data)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-	int rc;
+	const struct usbip *u = data;
 
-	if (!f)
-		return -1;
-	fprintf(f, "# seatmuxd: USB/IP stations' devices, by vhci port. Made at run time.\n");
 	for (int i = 0; i < u->nstations; i++) {
 		const struct station *st = &u->stations[i];
 
@@ -153,9 +147,11 @@ static int write_rules(struct usbip *u)
 				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg->seat,
 				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg->seat);
 	}
-	rc = fclose(f) == 0 ? udev_rules_install(RULES_PATH, text) : -1;
-	free(text);
-	return rc;
+}
+
+static int write_rules(struct usbip *u)
+{
+	return udev_rules_install(RULES_PATH, "USB/IP stations' devices, by vhci port", rules, u);
 }
 
 /* -- one station -- */

@@ -233,14 +233,17 @@ static int io_error(SSL *ssl, int rc)
 	return -EPROTO;
 }
 
-int usbip_tls_read_full(SSL *ssl, int fd, void *buf, size_t n, int timeout_ms)
+/* Exactly n bytes one way or the other, by the deadline. */
+static int io_full(SSL *ssl, int fd, void *buf, size_t n, int timeout_ms, bool out)
 {
 	long long deadline = now_ms() + timeout_ms;
 	size_t done = 0, k;
 	int rc;
 
 	while (done < n) {
-		if (SSL_read_ex(ssl, (char *)buf + done, n - done, &k) == 1) {
+		rc = out ? SSL_write_ex(ssl, (char *)buf + done, n - done, &k) :
+			   SSL_read_ex(ssl, (char *)buf + done, n - done, &k);
+		if (rc == 1) {
 			done += k;
 			continue;
 		}
@@ -253,24 +256,14 @@ int usbip_tls_read_full(SSL *ssl, int fd, void *buf, size_t n, int timeout_ms)
 	return 0;
 }
 
+int usbip_tls_read_full(SSL *ssl, int fd, void *buf, size_t n, int timeout_ms)
+{
+	return io_full(ssl, fd, buf, n, timeout_ms, false);
+}
+
 int usbip_tls_write_full(SSL *ssl, int fd, const void *buf, size_t n, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
-	size_t done = 0, k;
-	int rc;
-
-	while (done < n) {
-		if (SSL_write_ex(ssl, (const char *)buf + done, n - done, &k) == 1) {
-			done += k;
-			continue;
-		}
-		rc = io_error(ssl, 0);
-		if (rc < 0)
-			return rc;
-		if (wait_for(fd, rc, deadline) < 0)
-			return -ETIMEDOUT;
-	}
-	return 0;
+	return io_full(ssl, fd, (void *)buf, n, timeout_ms, true);
 }
 
 void usbip_tls_peer_fingerprint(SSL *ssl, char *out, size_t size)
