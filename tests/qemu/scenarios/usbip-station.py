@@ -5,7 +5,9 @@ a HID keyboard and a HID mouse served over USB/IP. The guest reaches them
 through QEMU's guestfwd at 10.0.2.100. desk1 is behind the station agent
 (TLS, each side pinning the other's certificate) and also offers a USB
 stick nobody declared; desk2 speaks plain USB/IP, declared so; desk3's
-agent presents a certificate other than the one seatmuxd pins.
+agent presents a certificate other than the one seatmuxd pins. desk2's
+keyboard and mouse are allowed by serial number, desk1's only by vendor
+and product.
 
 seatmuxd imports each station's devices through vhci_hcd, the kernel makes
 a udl card and evdev nodes of them, runtime udev rules make them the
