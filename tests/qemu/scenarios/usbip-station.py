@@ -63,14 +63,22 @@ class Emulator:
         self.port = free_port()
         self.control = os.path.join(tmp, name + ".ctl")
         self.log = os.path.join(tmp, name + "-emu.log")
+        if os.path.exists(self.control):
+            os.unlink(self.control)     # an earlier emulator's
         self.proc = subprocess.Popen(
             [os.path.join(build_dir(), "tests", "usbip", "seatmux-station-emu"),
              "--listen", "127.0.0.1:%d" % self.port, "--control", self.control,
              "--name", name, "--serial", name] + list(extra),
             stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
+        # Bound before it listens: ready once a connection is taken.
         deadline = time.monotonic() + 10
-        while not os.path.exists(self.control) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        while time.monotonic() < deadline:
+            with socket.socket(socket.AF_UNIX) as s:
+                try:
+                    s.connect(self.control)
+                    break
+                except OSError:
+                    time.sleep(0.05)
 
     def cmd(self, line):
         with socket.socket(socket.AF_UNIX) as s:
