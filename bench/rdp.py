@@ -287,6 +287,10 @@ def density(args, build, out, tmp):
             fps = [f / s for f, s, _ in per if s]
             intervals = sorted(1000.0 / x for x in fps if x > 0)
             p95 = intervals[min(len(intervals) - 1, int(0.95 * len(intervals)))] if intervals else float("nan")
+            # seatmuxd's account of the step, for when clients were refused.
+            rc, journal = m.run("journalctl -u seatmuxd -o short-monotonic --no-pager", timeout=60)
+            with open(os.path.join(tmp, "d%d-seatmuxd.journal" % n), "w") as f:
+                f.write(journal)
             print("%3d %9d %10.2f %16.1f %14.2f %12.1f" % (len(users), len(per), sum(fps), p95,
                                                         (cpu1 - cpu0) / (time.monotonic() - t0), rss),
                   flush=True)

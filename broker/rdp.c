@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "auth_job.h"
 #include "broker.h"
 #include "build_config.h"
 #include "control.h"
@@ -69,6 +70,8 @@ struct sink {
 	uint8_t addr[16];
 	char peer[64];
 	struct station *station;
+	struct auth_job *auth;		/* PAM asked, no answer yet */
+	struct control_msg asked;	/* that logon, without its password */
 };
 
 struct rdp {
@@ -242,6 +245,9 @@ static struct station *station_create(struct rdp *r, const char *user, int w, in
 	snprintf(st->user, sizeof(st->user), "%s", user);
 	st->card = vhead_add_device();
 	st->cfg = config_add_seat(&r->b->cfg, st->seat);
+	if (st->card == -ENOSPC)
+		log_error("rdp: evdi refuses another virtual head for %s: the module's limit "
+			  "is reached (16 in Debian's evdi 1.12)", user);
 	if (st->card < 0 || !st->cfg) {
 		log_error("rdp: cannot make a virtual head for %s", user);
 		free(st);
@@ -277,6 +283,7 @@ static void sink_free(struct sink *s)
 {
 	if (s->station && s->station->sink == s)
 		s->station->sink = NULL;
+	auth_job_cancel(s->auth);
 	if (s->src)
 		loop_remove(s->src);
 	if (s->timer)
@@ -309,34 +316,14 @@ static struct station *station_for(struct rdp *r, const char *user)
 	return free_slot;
 }
 
-static void logon(struct sink *s, const struct control_msg *msg)
+/* PAM said yes: the user's station, made or found, goes to this sink. */
+static void accept_logon(struct sink *s, const struct control_msg *msg)
 {
 	struct rdp *r = s->rdp;
-	struct rdp_config *rc = &r->b->cfg.rdp;
-	struct auth_config ac = { .service = rc->pam_service ? rc->pam_service : "seatmux",
-				  .group = rc->group };
 	struct control_msg ok = { .type = CONTROL_ACCEPTED };
-	enum auth_result res;
-	struct station *st;
+	struct station *st = station_for(r, msg->user);
 	int fds[2];
-	uid_t uid;
-	gid_t gid;
 
-	if (s->station) {
-		refuse(s, msg->user, "logged on already");
-		return;
-	}
-	if (!ratelimit_allow(&r->failures, s->addr, now_ms())) {
-		refuse(s, msg->user, "too many failed logons from this address");
-		return;
-	}
-	res = auth_check(&ac, msg->user, msg->password, &uid, &gid);
-	if (res != AUTH_OK) {
-		ratelimit_failed(&r->failures, s->addr, now_ms());
-		refuse(s, msg->user, auth_result_text(res));
-		return;
-	}
-	st = station_for(r, msg->user);
 	if (st && st->sink) {
 		refuse(s, msg->user, "the station is in use by another connection");
 		return;
@@ -376,6 +363,51 @@ static void logon(struct sink *s, const struct control_msg *msg)
 		 msg->width, msg->height);
 }
 
+static void on_auth(void *data, enum auth_result res, uid_t uid, gid_t gid)
+{
+	struct sink *s = data;
+	struct rdp *r = s->rdp;
+
+	s->auth = NULL;
+	if (res != AUTH_OK) {
+		ratelimit_failed(&r->failures, s->addr, now_ms());
+		refuse(s, s->asked.user, auth_result_text(res));
+		return;
+	}
+	accept_logon(s, &s->asked);
+}
+
+/*
+ * The client has had its say; what remains is ours, and the handshake
+ * timer starts again to bound it (PAM's answer). Meanwhile the loop
+ * serves everyone else.
+ */
+static void logon(struct sink *s, const struct control_msg *msg)
+{
+	struct rdp *r = s->rdp;
+	struct rdp_config *rc = &r->b->cfg.rdp;
+	struct auth_config ac = { .service = rc->pam_service ? rc->pam_service : "seatmux",
+				  .group = rc->group };
+
+	if (s->station || s->auth) {
+		refuse(s, msg->user, "logged on already");
+		return;
+	}
+	if (!ratelimit_allow(&r->failures, s->addr, now_ms())) {
+		refuse(s, msg->user, "too many failed logons from this address");
+		return;
+	}
+	s->asked = (struct control_msg){ .type = CONTROL_LOGON, .width = msg->width,
+					 .height = msg->height, .layout = msg->layout };
+	snprintf(s->asked.user, sizeof(s->asked.user), "%s", msg->user);
+	s->auth = auth_job_start(r->b->loop, &ac, msg->user, msg->password, on_auth, s);
+	if (!s->auth) {
+		refuse(s, msg->user, "authentication error");
+		return;
+	}
+	loop_timer_arm(s->timer, HANDSHAKE_MS);
+}
+
 static void on_control(void *data, uint32_t events)
 {
 	struct sink *s = data;
@@ -406,7 +438,13 @@ static void on_handshake_timeout(void *data, uint32_t events)
 {
 	struct sink *s = data;
 
-	log_warn("rdp: %s did not log on within %d s: closed", s->peer, HANDSHAKE_MS / 1000);
+	if (s->auth)
+		log_warn("rdp: %s: PAM did not answer within %d s: closed", s->peer,
+			 HANDSHAKE_MS / 1000);
+	else
+		log_warn("rdp: %s did not log on within %d s: closed", s->peer, HANDSHAKE_MS / 1000);
+	auth_job_cancel(s->auth);
+	s->auth = NULL;
 	if (s->pid > 0)
 		kill(s->pid, SIGKILL);
 }

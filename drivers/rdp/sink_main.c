@@ -28,7 +28,8 @@
 
 #define CLIENT_FD 3
 #define CONTROL_FD 4
-#define BROKER_TIMEOUT_MS 15000
+/* Longer than seatmuxd's own bound on a logon (its handshake timer). */
+#define BROKER_TIMEOUT_MS 45000
 #define MAX_DAMAGE 64
 
 struct station {

@@ -161,7 +161,7 @@ int vhead_add_device(void)
 		before[i] = access(path, F_OK) == 0;
 	}
 	if (!evdi_add_device())
-		return -1;
+		return -ENOSPC;
 	for (int tries = 0; tries < 100; tries++) {
 		for (int i = 0; i < 64; i++) {
 			snprintf(path, sizeof(path), "/dev/dri/card%d", i);
@@ -170,7 +170,7 @@ int vhead_add_device(void)
 		}
 		usleep(20000);	/* udev makes the node */
 	}
-	return -1;
+	return -ETIMEDOUT;
 }
 
 /*

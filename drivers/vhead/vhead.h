@@ -33,7 +33,8 @@ struct vhead_listener {
  */
 struct vhead *vhead_open(int card, int width, int height, const char *name,
 			 const struct vhead_listener *l, void *data);
-/* Adds an evdi device (root); its card number, or -1. */
+/* Adds an evdi device (root); its card number, -ENOSPC when evdi refuses
+ * another device (its limit), -ETIMEDOUT when no card node came. */
 int vhead_add_device(void);
 void vhead_close(struct vhead *vh);
 /* The fd to poll; vhead_dispatch when it is readable. */

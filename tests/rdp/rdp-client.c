@@ -263,6 +263,9 @@ static void configure(rdpSettings *s, const struct options *o)
 	freerdp_settings_set_bool(s, FreeRDP_TlsSecurity, TRUE);
 	freerdp_settings_set_bool(s, FreeRDP_IgnoreCertificate, TRUE);
 	freerdp_settings_set_bool(s, FreeRDP_AsyncUpdate, FALSE);
+	/* FreeRDP gives the server 9 s from the logon to activation; a room
+	 * logging on at once takes longer: --timeout is the bound. */
+	freerdp_settings_set_uint32(s, FreeRDP_TcpAckTimeout, (UINT32)o->timeout_s * 1000u);
 	if (o->layout)
 		freerdp_settings_set_uint32(s, FreeRDP_KeyboardLayout, (UINT32)o->layout);
 	/* Which codecs this client offers; the server picks among them. */

@@ -2,7 +2,8 @@
  * auth_check against a real PAM stack: a test service in a folder of its
  * own (pam_start_confdir) whose auth stage is pam_exec running a script
  * that accepts one password for the account "nobody" and for "root". The
- * group checks read the real group database.
+ * group checks read the real group database. auth_job runs the same
+ * checks in a child while the main loop goes on.
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "auth_job.h"
+#include "loop.h"
 #include "ratelimit.h"
 #include "test.h"
 
@@ -45,6 +48,7 @@ static int setup(void)
 	return write_file("seatmux-test", service, 0644) < 0 ||
 	       write_file("check", "#!/bin/sh\n"
 			  "pw=$(head -c 128 | tr -d '\\000')\n"
+			  "[ \"$pw\" = 'slow pass' ] && sleep 1 && exit 1\n"
 			  "[ \"$pw\" = 's3cret pass' ] || exit 1\n"
 			  "[ \"$PAM_USER\" = nobody ] || [ \"$PAM_USER\" = root ]\n", 0755) < 0 ? -1 : 0;
 }
@@ -126,6 +130,59 @@ static void test_ratelimit(struct test_state *t)
 	CHECK(t, ratelimit_allow(&rl, a, 70000));
 }
 
+struct job_result {
+	int calls;
+	enum auth_result res;
+	uid_t uid;
+	int ticks_before;	/* timer ticks seen before the answer */
+	int *ticks;
+};
+
+static void job_done(void *data, enum auth_result res, uid_t uid, gid_t gid)
+{
+	struct job_result *r = data;
+
+	r->calls++;
+	r->res = res;
+	r->uid = uid;
+	r->ticks_before = *r->ticks;
+}
+
+static void tick(void *data, uint32_t events)
+{
+	(*(int *)data)++;
+}
+
+static void test_job(struct test_state *t)
+{
+	struct auth_config cfg = { .service = "seatmux-test", .confdir = dir };
+	struct loop *loop = loop_create();
+	int ticks = 0;
+	struct job_result ok = { .ticks = &ticks }, slow = { .ticks = &ticks },
+			  gone = { .ticks = &ticks };
+	struct loop_source *timer = loop ? loop_add_timer(loop, tick, &ticks) : NULL;
+	struct auth_job *cancelled;
+
+	CHECK(t, timer);
+	if (!timer)
+		return;
+	CHECK(t, auth_job_start(loop, &cfg, "nobody", "slow pass", job_done, &slow));
+	CHECK(t, auth_job_start(loop, &cfg, "nobody", "s3cret pass", job_done, &ok));
+	cancelled = auth_job_start(loop, &cfg, "nobody", "s3cret pass", job_done, &gone);
+	CHECK(t, cancelled);
+	auth_job_cancel(cancelled);
+	for (int i = 0; i < 200 && (!ok.calls || !slow.calls); i++) {
+		loop_timer_arm(timer, 20);
+		loop_dispatch(loop, 100);
+	}
+	CHECK(t, ok.calls == 1 && ok.res == AUTH_OK && ok.uid == getpwnam("nobody")->pw_uid);
+	CHECK(t, slow.calls == 1 && slow.res == AUTH_BAD_CREDENTIALS);
+	/* The loop went on while PAM took its second. */
+	CHECK(t, slow.ticks_before >= 10);
+	CHECK(t, gone.calls == 0);
+	loop_destroy(loop);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -138,6 +195,7 @@ int main(void)
 	RUN(&t, test_refused_early);
 	RUN(&t, test_group);
 	RUN(&t, test_ratelimit);
+	RUN(&t, test_job);
 	cleanup();
 	return TEST_SUMMARY(&t);
 }
