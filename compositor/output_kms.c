@@ -5,6 +5,10 @@
  * changed since the back buffer was last shown (this frame's damage and
  * the previous one's: two buffers) and presents only this frame's damage,
  * which the kernel passes on as FB_DAMAGE_CLIPS or dirty rectangles.
+ * Heads whose driver scans nothing out but copies the presented damage
+ * elsewhere (evdi, udl: "direct") are drawn into their one buffer, in
+ * system memory: no shadow, no second buffer, two frames of memory less.
+ * Their shadow exists only while the head is dark, keeping the picture.
  *
  * udev's change events for the card (the kernel's HOTPLUG=1) make the head look again: a monitor
  * unplugged turns the head off, one plugged in (or a new preferred mode)
@@ -29,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
+#include <xf86drm.h>
 
 #include "kms.h"
 #include "output.h"
@@ -41,6 +46,8 @@ struct kms_output {
 	int device_id;
 	struct kms_head head;
 	pixman_image_t *shadow;
+	bool direct;			/* drawn in the buffer: evdi, udl */
+	pixman_image_t *onscreen;	/* direct and live: over the buffer */
 	pixman_region32_t previous;	/* the damage of the last frame */
 	struct wl_event_source *seat_src;
 	struct wl_event_source *drm_src;
@@ -85,7 +92,70 @@ static struct libseat_seat_listener seat_listener = {
 
 static pixman_image_t *kms_begin(struct output *output)
 {
-	return ((struct kms_output *)output)->shadow;
+	struct kms_output *k = (struct kms_output *)output;
+
+	return k->onscreen ? k->onscreen : k->shadow;
+}
+
+/* Drivers that copy presented damage out of system memory themselves. */
+static bool driver_copies(int fd)
+{
+	drmVersionPtr v = drmGetVersion(fd);
+	bool yes = v && v->name && (!strcmp(v->name, "evdi") || !strcmp(v->name, "udl"));
+
+	drmFreeVersion(v);
+	return yes;
+}
+
+static unsigned head_flags(const struct kms_output *k, unsigned flags)
+{
+	return k->direct ? flags | KMS_SINGLE_BUFFER : flags;
+}
+
+/*
+ * The head's buffers go; a direct head's picture moves to a shadow, which
+ * frames are drawn into while dark. A card that is gone may have had its
+ * mappings taken away: its picture is not read (keep false).
+ */
+static void kms_finish(struct kms_output *k, bool keep_picture)
+{
+	if (k->onscreen) {
+		pixman_image_t *keep = pixman_image_create_bits(PIXMAN_x8r8g8b8,
+			pixman_image_get_width(k->onscreen), pixman_image_get_height(k->onscreen),
+			NULL, 0);
+
+		if (keep && keep_picture)
+			pixman_image_composite32(PIXMAN_OP_SRC, k->onscreen, NULL, keep, 0, 0, 0, 0,
+						 0, 0, pixman_image_get_width(keep),
+						 pixman_image_get_height(keep));
+		if (keep) {
+			if (k->shadow)
+				pixman_image_unref(k->shadow);
+			k->shadow = keep;
+		}
+		pixman_image_unref(k->onscreen);
+		k->onscreen = NULL;
+	}
+	kms_head_finish(&k->head);
+}
+
+/* A direct head draws in its buffer, starting from the kept picture. */
+static int kms_go_direct(struct kms_output *k)
+{
+	struct kms_buffer *b = kms_head_back(&k->head);
+	int w = k->head.mode.hdisplay, h = k->head.mode.vdisplay;
+
+	k->onscreen = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, b->map, (int)b->stride);
+	if (!k->onscreen)
+		return -ENOMEM;
+	if (k->shadow && pixman_image_get_width(k->shadow) == w &&
+	    pixman_image_get_height(k->shadow) == h)
+		pixman_image_composite32(PIXMAN_OP_SRC, k->shadow, NULL, k->onscreen, 0, 0, 0, 0,
+					 0, 0, w, h);
+	if (k->shadow)
+		pixman_image_unref(k->shadow);
+	k->shadow = NULL;
+	return 0;
 }
 
 static int kms_commit(struct output *output, const pixman_region32_t *damage)
@@ -103,6 +173,8 @@ static int kms_commit(struct output *output, const pixman_region32_t *damage)
 
 		return wl_event_source_timer_update(k->dark_timer, period_ms > 0 ? period_ms : 1);
 	}
+	if (k->onscreen)
+		goto present;
 	dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, output->width, output->height,
 				       b->map, (int)b->stride);
 	if (!dst)
@@ -115,7 +187,7 @@ static int kms_commit(struct output *output, const pixman_region32_t *damage)
 	pixman_image_unref(dst);
 	pixman_region32_fini(&copy);
 	pixman_region32_copy(&k->previous, (pixman_region32_t *)damage);
-
+present:
 	box = pixman_region32_rectangles((pixman_region32_t *)damage, &n);
 	for (int i = 0; i < n && n <= KMS_MAX_DAMAGE; i++, nrects++)
 		rects[i] = (struct kms_rect){ box[i].x1, box[i].y1, box[i].x2, box[i].y2 };
@@ -188,25 +260,33 @@ static int kms_relight(struct kms_output *k)
 	int rc;
 
 	if (k->live)
-		kms_head_finish(&k->head);
+		kms_finish(k, true);
 	k->live = false;
 	rc = kms_head_init(&k->head, k->card_fd, connector, k->want_w, k->want_h,
-			   k->flags, kms_flipped, k);
+			   head_flags(k, k->flags), kms_flipped, k);
 	if (rc < 0) {
 		/* Keep what the next hotplug event needs to look again. */
 		k->head.fd = k->card_fd;
 		k->head.connector_id = connector;
 		return rc;
 	}
-	shadow = pixman_image_create_bits(PIXMAN_x8r8g8b8, k->head.mode.hdisplay,
-					  k->head.mode.vdisplay, NULL, 0);
-	if (!shadow) {
-		kms_head_finish(&k->head);
-		return -ENOMEM;
+	if (k->direct) {
+		rc = kms_go_direct(k);
+		if (rc < 0) {
+			kms_head_finish(&k->head);
+			return rc;
+		}
+	} else {
+		shadow = pixman_image_create_bits(PIXMAN_x8r8g8b8, k->head.mode.hdisplay,
+						  k->head.mode.vdisplay, NULL, 0);
+		if (!shadow) {
+			kms_head_finish(&k->head);
+			return -ENOMEM;
+		}
+		if (k->shadow)
+			pixman_image_unref(k->shadow);
+		k->shadow = shadow;
 	}
-	if (k->shadow)
-		pixman_image_unref(k->shadow);
-	k->shadow = shadow;
 	k->live = true;
 	k->base.width = k->head.mode.hdisplay;
 	k->base.height = k->head.mode.vdisplay;
@@ -240,7 +320,7 @@ static void kms_hotplug(struct kms_output *k)
 			k->base.lost(&k->base, k->base.data);
 	} else if (rc == KMS_PROBE_GONE && k->live) {
 		fprintf(stderr, "seatmux-compositor: %s disconnected\n", k->head.name);
-		kms_head_finish(&k->head);
+		kms_finish(k, true);
 		k->live = false;
 	} else if (rc == KMS_PROBE_NEW_MODE || (rc == KMS_PROBE_SAME && !k->live)) {
 		rc = kms_relight(k);
@@ -317,7 +397,7 @@ static void kms_destroy(struct output *output)
 	if (k->seat_src)
 		wl_event_source_remove(k->seat_src);
 	if (k->live)
-		kms_head_finish(&k->head);
+		kms_finish(k, false);
 	if (k->shadow)
 		pixman_image_unref(k->shadow);
 	pixman_region32_fini(&k->previous);
@@ -385,6 +465,7 @@ static int open_head(struct kms_output *k)
 	k->device_id = libseat_open_device(k->seat, path, &k->card_fd);
 	if (k->device_id < 0)
 		return -errno;
+	k->direct = driver_copies(k->card_fd);
 	n = kms_connectors(k->card_fd, ids, 8, k->flags & KMS_FORCE_CONNECTED);
 	if (n == 0 && kms_connectors(k->card_fd, ids, 1, true) == 1) {
 		/* A monitor may come later (a virtual head's client has not
@@ -397,8 +478,8 @@ static int open_head(struct kms_output *k)
 		return -EAGAIN;
 	}
 	for (int i = 0; i < n; i++) {
-		rc = kms_head_init(&k->head, k->card_fd, ids[i], k->want_w, k->want_h, k->flags,
-				   kms_flipped, k);
+		rc = kms_head_init(&k->head, k->card_fd, ids[i], k->want_w, k->want_h,
+				   head_flags(k, k->flags), kms_flipped, k);
 		if (rc == 0) {
 			fprintf(stderr, "seatmux-compositor: %s %s %dx%d@%d (%s)\n", path,
 				k->head.name, k->head.mode.hdisplay, k->head.mode.vdisplay,
@@ -428,7 +509,7 @@ static void kms_card_gone(struct kms_output *k)
 	fprintf(stderr, "seatmux-compositor: %s: the card is gone; waiting for the seat's next\n",
 		k->head.name);
 	if (k->live)
-		kms_head_finish(&k->head);
+		kms_finish(k, false);
 	k->live = false;
 	if (k->drm_src)
 		wl_event_source_remove(k->drm_src);

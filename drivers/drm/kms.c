@@ -214,7 +214,8 @@ int kms_head_init(struct kms_head *h, int fd, uint32_t connector_id,
 	err = head_resources(h, connector_id, width, height, flags);
 	if (err < 0)
 		return err;
-	for (int i = 0; i < 2; i++) {
+	h->nbuffers = flags & KMS_SINGLE_BUFFER ? 1 : 2;
+	for (int i = 0; i < h->nbuffers; i++) {
 		err = buffer_create(fd, &h->buffers[i], h->mode.hdisplay,
 				    h->mode.vdisplay);
 		if (err < 0) {
@@ -337,6 +338,9 @@ static int present_legacy(struct kms_head *h, struct kms_buffer *b,
 		/* No event comes for SetCrtc: the flip is done at once. */
 		return 1;
 	}
+	/* One buffer: it is on screen already, DirtyFB said what changed. */
+	if (h->nbuffers == 1)
+		return 1;
 	return drmModePageFlip(h->fd, h->crtc_id, b->fb_id, DRM_MODE_PAGE_FLIP_EVENT, h) < 0 ?
 	       -errno : 0;
 }
@@ -354,7 +358,7 @@ int kms_head_present(struct kms_head *h, const struct kms_rect *damage, int n)
 	if (rc < 0)
 		return rc;
 	h->modeset_done = true;
-	h->back ^= 1;
+	h->back = h->nbuffers > 1 ? h->back ^ 1 : 0;
 	if (rc == 1) {
 		if (h->on_flip)
 			h->on_flip(h, 0, 0, h->data);

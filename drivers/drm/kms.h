@@ -1,6 +1,6 @@
 /*
  * KMS output for simple display devices: one connector driven with two
- * dumb buffers, presented with damage rectangles so that virtual and USB
+ * dumb buffers (or one, KMS_SINGLE_BUFFER), presented with damage rectangles so that virtual and USB
  * heads (evdi, udl) send only what changed. Atomic KMS where the driver
  * offers it, legacy SetCrtc/PageFlip/DirtyFB otherwise. The fd may be a
  * DRM lease: only the resources the fd exposes are used.
@@ -51,6 +51,7 @@ struct kms_head {
 	drmModeModeInfo mode;
 	struct kms_props props;
 	struct kms_buffer buffers[2];
+	int nbuffers;		/* 2, or 1 with KMS_SINGLE_BUFFER */
 	int back;		/* index of the buffer to draw next */
 	bool modeset_done;
 	bool flip_pending;
@@ -70,6 +71,13 @@ enum kms_flags {
 	 * secondary virtio-gpu outputs without a UI, some KVM switches).
 	 */
 	KMS_FORCE_CONNECTED = 1 << 1,
+	/*
+	 * One buffer, drawn into while shown: for drivers that scan nothing
+	 * out but copy what a commit says changed elsewhere (evdi to its
+	 * client, udl over USB). A second buffer there costs a frame of
+	 * memory and buys nothing.
+	 */
+	KMS_SINGLE_BUFFER = 1 << 2,
 };
 
 /* Sets up head for connector_id with its preferred mode (or w x h when
