@@ -54,7 +54,8 @@ struct client {
 	rdpContext base;	/* first: FreeRDP allocates the whole struct */
 	pEndPaint gdi_end_paint;
 	pSurfaceFrameMarker gdi_frame_marker;
-	unsigned long frames, paints;
+	pSurfaceBits gdi_surface_bits;
+	unsigned long frames, paints, surface_cmds;
 	bool markers;		/* the server brackets frames */
 };
 
@@ -72,15 +73,34 @@ static void say(const char *fmt, ...)
 	fflush(log_file);
 }
 
-/* A frame is what lies between frame markers; without them, a paint. */
+/*
+ * A frame is what lies between frame markers. Without them (Weston), it
+ * is a surface command: a server without markers sends one a frame, while
+ * a paint is only a fast-path PDU (16 KB at most), so that a large frame
+ * would count as several. Servers without either: a paint.
+ */
+static void count_unmarked(struct client *c)
+{
+	if (!c->markers)
+		c->frames = c->surface_cmds ? c->surface_cmds : c->paints;
+}
+
 static BOOL end_paint(rdpContext *context)
 {
 	struct client *c = (struct client *)context;
 
 	c->paints++;
-	if (!c->markers)
-		c->frames = c->paints;
+	count_unmarked(c);
 	return c->gdi_end_paint ? c->gdi_end_paint(context) : TRUE;
+}
+
+static BOOL surface_bits(rdpContext *context, const SURFACE_BITS_COMMAND *cmd)
+{
+	struct client *c = (struct client *)context;
+
+	c->surface_cmds++;
+	count_unmarked(c);
+	return c->gdi_surface_bits ? c->gdi_surface_bits(context, cmd) : TRUE;
 }
 
 static BOOL frame_marker(rdpContext *context, const SURFACE_FRAME_MARKER *m)
@@ -109,6 +129,8 @@ static BOOL post_connect(freerdp *instance)
 	instance->update->EndPaint = end_paint;
 	c->gdi_frame_marker = instance->update->SurfaceFrameMarker;
 	instance->update->SurfaceFrameMarker = frame_marker;
+	c->gdi_surface_bits = instance->update->SurfaceBits;
+	instance->update->SurfaceBits = surface_bits;
 	return TRUE;
 }
 
