@@ -2,8 +2,9 @@
  * libevdi does the talking to the evdi module: connect with our EDID,
  * learn the mode the session sets, register one buffer of that size and
  * ask for updates; each update copies the changed rectangles into the
- * buffer. The next update is asked for as soon as one is taken, so the
- * sink always holds the newest frame and evdi never queues old ones.
+ * buffer. An update is asked for only when the sink can send one: until
+ * then evdi gathers the session's damage, so that a frame the client
+ * would never see is not copied (a whole 1080p frame is 8 MB).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ struct vhead {
 	int width, height, stride;
 	uint32_t *pixels;
 	bool registered;
+	bool asked;		/* a request is with evdi, answered by an event */
 	char card[32];
 };
 
@@ -50,25 +52,28 @@ static void grab(struct vhead *vh)
 }
 
 /*
- * Leaves a request pending with evdi, which answers it with an
- * update-ready event once something changed. evdi may have changes at
- * once (the request returns true): take them and ask again. This ends as
- * soon as nothing new was drawn since the last grab.
+ * evdi may have changes at once (the request returns true): they are
+ * taken now. Otherwise the request stays with evdi, which answers it with
+ * an update-ready event once the session draws.
  */
-static void request(struct vhead *vh)
+void vhead_request(struct vhead *vh)
 {
-	while (vh->registered && evdi_request_update(vh->evdi, BUFFER_ID))
+	if (!vh->registered || vh->asked)
+		return;
+	if (evdi_request_update(vh->evdi, BUFFER_ID))
 		grab(vh);
+	else
+		vh->asked = true;
 }
 
 static void on_update_ready(int buffer, void *data)
 {
 	struct vhead *vh = data;
 
+	vh->asked = false;
 	if (buffer != BUFFER_ID || !vh->registered)
 		return;
 	grab(vh);
-	request(vh);
 }
 
 static void unregister(struct vhead *vh)
@@ -76,6 +81,7 @@ static void unregister(struct vhead *vh)
 	if (vh->registered)
 		evdi_unregister_buffer(vh->evdi, BUFFER_ID);
 	vh->registered = false;
+	vh->asked = false;
 	free(vh->pixels);
 	vh->pixels = NULL;
 }
@@ -102,7 +108,6 @@ static void on_mode_changed(struct evdi_mode mode, void *data)
 	}
 	if (vh->listener->mode)
 		vh->listener->mode(vh, vh->width, vh->height, vh->data);
-	request(vh);
 }
 
 static void on_dpms(int mode, void *data) {}
