@@ -51,6 +51,10 @@ WORKLOADS = [
 SIZE = "1920x1080"
 USERS = 24                  # tests/qemu/build-image.sh's station0..23
 WESTON_PORT = 3392
+# Clients stay connected this long after measuring: the server side is
+# read meanwhile (a station's sink ends with its connection).
+LINGER = 8
+DENSITY_LINGER = 60
 
 
 class Relay:
@@ -96,10 +100,11 @@ class Relay:
         self.srv.close()
 
 
-def client(build, port, user, seconds, log):
+def client(build, port, user, seconds, log, linger=None):
     argv = [os.path.join(build, "tests", "rdp", "seatmux-rdp-client"), "--host", "127.0.0.1",
             "--port", str(port), "--user", user, "--password", user, "--size", SIZE,
-            "--codec", "rfx", "--measure", str(seconds), "--timeout", "120", "--log", log]
+            "--codec", "rfx", "--measure", str(seconds), "--linger", str(linger or LINGER),
+            "--timeout", "120", "--log", log]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -138,10 +143,13 @@ def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None)
         time.sleep(5)       # connected first: kiosk-shell shows only then
         before_start()
     time.sleep(2)
-    cpu0, _ = cpu_and_rss(m, server_pids())
+    cpu0, _ = cpu_and_rss(m, flat(server_pids()))
     bytes0 = relay.down
-    p.wait(seconds + 150)
-    cpu1, rss = cpu_and_rss(m, server_pids())
+    wait_measured([log], [p], seconds + 150)
+    groups = server_pids()
+    cpu1, rss = cpu_and_rss(m, flat(groups))
+    rss_by = {name: cpu_and_rss(m, pids)[1] for name, pids in groups.items()}
+    p.wait(LINGER + 30)
     relay.close()
     res = measured(log)
     if not res:
@@ -150,12 +158,33 @@ def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None)
     return {"fps": frames / secs if secs else 0, "first_ms": first,
             "bps": (relay.down - bytes0) / max(secs, 0.001),
             "bpf": (relay.down - bytes0) / max(frames, 1),
-            "cpu_pf": (cpu1 - cpu0) / max(frames, 1), "rss": rss}
+            "cpu_pf": (cpu1 - cpu0) / max(frames, 1), "rss": rss, "rss_by": rss_by}
+
+
+def wait_measured(logs, procs, timeout):
+    """Until every client measured (or ended), while they linger."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(p.poll() is not None or os.path.exists(lg) and measured(lg)
+               for lg, p in zip(logs, procs)):
+            return
+        time.sleep(0.2)
+
+
+def flat(groups):
+    return [p for pids in groups.values() for p in pids]
 
 
 def median(rows, key):
     vals = [r[key] for r in rows if r]
     return statistics.median(vals) if vals else float("nan")
+
+
+def medians(rows, keys):
+    out = {k: median(rows, k) for k in keys}
+    names = next((r["rss_by"].keys() for r in rows if r), [])
+    out["rss_by"] = {n: median([r["rss_by"] for r in rows if r], n) for n in names}
+    return out
 
 
 def boot(build, out, overlay, tmp, forwards, memory=2048):
@@ -174,8 +203,9 @@ def boot(build, out, overlay, tmp, forwards, memory=2048):
 
 
 def seatmux_pids(m, user):
-    return lambda: (pids_of(m, '$3 == "seatmuxd"') + pids_of(m, '$3 == "seatmux-rdp-si"') +
-                    pids_of(m, '$2 == "%s" && $3 == "seatmux-composi"' % user))
+    return lambda: {"seatmuxd": pids_of(m, '$3 == "seatmuxd"'),
+                    "sink": pids_of(m, '$3 == "seatmux-rdp-si"'),
+                    "compositor": pids_of(m, '$2 == "%s" && $3 == "seatmux-composi"' % user)}
 
 
 def weston_workload(m, command):
@@ -238,7 +268,7 @@ def workloads(args, build, out, tmp):
         for name, user, command in WORKLOADS:
             ours = [run_once(m, build, m.ports[3389], user, args.seconds, tmp,
                              seatmux_pids(m, user)) for _ in range(args.runs)]
-            results.append((name, "seatmux", {k: median(ours, k) for k in keys}))
+            results.append((name, "seatmux", medians(ours, keys)))
             print("# seatmux %s done" % name, flush=True)
         m.run("systemctl stop seatmuxd", timeout=60)
         for name, user, command in WORKLOADS:
@@ -246,13 +276,18 @@ def workloads(args, build, out, tmp):
             for _ in range(args.runs):
                 start = weston_workload(m, command)
                 theirs.append(run_once(m, build, m.ports[WESTON_PORT], user, args.seconds, tmp,
-                                       lambda: pids_of(m, '$3 == "weston"'), start))
-            results.append((name, "weston", {k: median(theirs, k) for k in keys}))
+                                       lambda: {"weston": pids_of(m, '$3 == "weston"')},
+                                       start))
+            results.append((name, "weston", medians(theirs, keys)))
             print("# weston %s done" % name, flush=True)
     finally:
         m.kill()
     results.sort(key=lambda r: [w[0] for w in WORKLOADS].index(r[0]))
     table("Workloads (medians)", results)
+    print("\nPeak RSS by process, MB (medians)")
+    for name, server, r in results:
+        print("%-14s %-8s %s" % (name, server, "  ".join(
+            "%s %.1f" % (k, v) for k, v in r["rss_by"].items())))
     print("\nseatmux/weston     fps   cpu/frame   bytes/frame   RSS")
     for name, _, _ in WORKLOADS:
         o = dict((s, r) for n, s, r in results if n == name)
@@ -279,10 +314,13 @@ def density(args, build, out, tmp):
             allp = lambda: pids_of(m, '$3 == "seatmuxd" || $3 == "seatmux-rdp-si" || $3 == "seatmux-composi"')
             cpu0, _ = cpu_and_rss(m, allp())
             t0 = time.monotonic()
-            procs = [client(build, m.ports[3389], u, args.seconds, lg) for u, lg in zip(users, logs)]
-            for p in procs:
-                p.wait(args.seconds + 150)
+            # Lingering until the last client of the step has measured.
+            procs = [client(build, m.ports[3389], u, args.seconds, lg, DENSITY_LINGER)
+                     for u, lg in zip(users, logs)]
+            wait_measured(logs, procs, args.seconds + 150)
             cpu1, rss = cpu_and_rss(m, allp())
+            for p in procs:
+                p.wait(DENSITY_LINGER + 30)
             per = [r for r in (measured(lg) for lg in logs) if r]
             fps = [f / s for f, s, _ in per if s]
             intervals = sorted(1000.0 / x for x in fps if x > 0)

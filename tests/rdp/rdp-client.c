@@ -14,7 +14,9 @@
  *
  * --measure (for bench/): once the first frame is in, counts frames for
  * that long and logs "measured frames=N seconds=S first_frame_ms=T"
- * (T: from the TCP connect to the first frame), instead of --frames.
+ * (T: from the TCP connect to the first frame), instead of --frames;
+ * --linger S stays connected S seconds more (the bench reads the server
+ * meanwhile).
  *
  * --suppress: once acting, tells the server its output is suppressed (a
  * minimised window) for 2 s and logs the frames that came meanwhile
@@ -44,7 +46,7 @@
 
 struct options {
 	const char *host, *user, *password, *dump, *keys, *codec, *unicode;
-	int port, width, height, frames, timeout_s, act_after, measure_s;
+	int port, width, height, frames, timeout_s, act_after, measure_s, linger_s;
 	unsigned long layout;
 	int click_x, click_y;
 	bool click, suppress, sync_caps;
@@ -242,6 +244,8 @@ static int parse(int argc, char **argv, struct options *o)
 			;
 		else if (!strcmp(k, "--measure"))
 			o->measure_s = atoi(v);
+		else if (!strcmp(k, "--linger"))
+			o->linger_s = atoi(v);
 		else if (!strcmp(k, "--unicode"))
 			o->unicode = v;
 		else if (!strcmp(k, "--layout"))
@@ -361,6 +365,10 @@ static int measure(freerdp *instance, const struct options *o, double connected_
 		return 2;
 	say("measured frames=%lu seconds=%.3f first_frame_ms=%.0f", c->frames - start,
 	    now_s() - first, (first - connected_at) * 1000);
+	/* Still connected while the bench reads the server's CPU and memory:
+	 * a disconnect would end the sink, and its figures with it. */
+	if (o->linger_s > 0 && !pump(instance, o->linger_s * 1000))
+		return 2;
 	return 0;
 }
 
