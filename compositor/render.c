@@ -23,9 +23,10 @@
 static pixman_image_t *viewport_image(struct surface *s)
 {
 	const struct viewport_state *v = &s->viewport;
-	int bw = pixman_image_get_width(s->image), bh = pixman_image_get_height(s->image);
+	pixman_image_t *image = surface_image(s);
+	int bw = pixman_image_get_width(image), bh = pixman_image_get_height(image);
 	double sx = 0, sy = 0, sw = bw, sh = bh;
-	int stride = pixman_image_get_stride(s->image);
+	int stride = pixman_image_get_stride(image);
 	struct pixman_f_transform f;
 	struct pixman_transform t;
 	pixman_image_t *view;
@@ -41,8 +42,8 @@ static pixman_image_t *viewport_image(struct surface *s)
 	y0 = (int)floor(sy);
 	x1 = (int)ceil(sx + sw);
 	y1 = (int)ceil(sy + sh);
-	view = pixman_image_create_bits(pixman_image_get_format(s->image), x1 - x0, y1 - y0,
-					(uint32_t *)((char *)pixman_image_get_data(s->image) +
+	view = pixman_image_create_bits(pixman_image_get_format(image), x1 - x0, y1 - y0,
+					(uint32_t *)((char *)pixman_image_get_data(image) +
 						     (ptrdiff_t)y0 * stride) + x0, stride);
 	if (!view)
 		return NULL;
@@ -64,14 +65,16 @@ static void draw_tree(struct surface *s, pixman_image_t *fb)
 {
 	pixman_image_t *src;
 
-	if (!s->mapped || !s->image)
+	if (!s->mapped || !surface_image(s))
 		return;
 	draw_list(&s->below, fb);
 	src = s->viewport.dst_w > 0 || s->viewport.src_w >= 0 ? viewport_image(s) :
-	      pixman_image_ref(s->image);
+	      pixman_image_ref(surface_image(s));
 	if (src) {
+		surface_begin_access(s);
 		pixman_image_composite32(PIXMAN_OP_OVER, src, NULL, fb, 0, 0, 0, 0,
 					 s->x, s->y, surface_width(s), surface_height(s));
+		surface_end_access(s);
 		pixman_image_unref(src);
 	}
 	draw_list(&s->above, fb);
@@ -88,12 +91,17 @@ static void draw_list(struct wl_list *list, pixman_image_t *fb)
 static void draw_cursor(struct server *server, pixman_image_t *fb)
 {
 	int x, y;
-	pixman_image_t *cursor = seat_cursor(server, &x, &y);
+	struct surface *surface;
+	pixman_image_t *cursor = seat_cursor(server, &x, &y, &surface);
 
-	if (cursor)
-		pixman_image_composite32(PIXMAN_OP_OVER, cursor, NULL, fb, 0, 0, 0, 0, x, y,
-					 pixman_image_get_width(cursor),
-					 pixman_image_get_height(cursor));
+	if (!cursor)
+		return;
+	if (surface)
+		surface_begin_access(surface);
+	pixman_image_composite32(PIXMAN_OP_OVER, cursor, NULL, fb, 0, 0, 0, 0, x, y,
+				 pixman_image_get_width(cursor), pixman_image_get_height(cursor));
+	if (surface)
+		surface_end_access(surface);
 }
 
 static void render_frame(struct server *server)

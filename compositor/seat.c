@@ -72,7 +72,7 @@ static void cursor_refresh(struct seat *st)
 	int x, y;
 
 	pixman_region32_init_rect(&r, st->cx, st->cy, (unsigned)st->cw, (unsigned)st->ch);
-	img = seat_cursor(server, &x, &y);
+	img = seat_cursor(server, &x, &y, NULL);
 	st->cx = x;
 	st->cy = y;
 	st->cw = img ? pixman_image_get_width(img) : 0;
@@ -82,16 +82,20 @@ static void cursor_refresh(struct seat *st)
 	pixman_region32_fini(&r);
 }
 
-pixman_image_t *seat_cursor(struct server *server, int *x, int *y)
+pixman_image_t *seat_cursor(struct server *server, int *x, int *y, struct surface **surface)
 {
 	struct seat *st = seat_of(server);
 
+	if (surface)
+		*surface = NULL;
 	if (!st || !st->pointer_seen || st->cursor_hidden)
 		return NULL;
 	if (st->cursor) {
 		*x = (int)st->x - st->hot_x;
 		*y = (int)st->y - st->hot_y;
-		return st->cursor->image;
+		if (surface)
+			*surface = st->cursor;
+		return surface_image(st->cursor);
 	}
 	*x = (int)st->x;
 	*y = (int)st->y;

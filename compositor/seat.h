@@ -29,7 +29,8 @@ void seat_motion_relative(struct server *server, uint32_t time, double dx, doubl
 void seat_button(struct server *server, uint32_t time, uint32_t button, bool down);
 void seat_axis(struct server *server, uint32_t time, uint32_t axis, double value);
 
-/* The cursor to draw on top of everything, at (*x, *y); NULL if none. */
-pixman_image_t *seat_cursor(struct server *server, int *x, int *y);
+/* The cursor to draw on top of everything, at (*x, *y); NULL if none.
+ * *surface (if asked): the client surface it is, NULL for our arrow. */
+pixman_image_t *seat_cursor(struct server *server, int *x, int *y, struct surface **surface);
 
 #endif

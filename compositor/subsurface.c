@@ -20,7 +20,7 @@ static struct surface *sub_surface(struct wl_resource *resource)
 static void sub_commit(struct surface *s)
 {
 	if (s->role_data)
-		surface_map(s, s->image != NULL);
+		surface_map(s, s->ref != NULL);
 }
 
 /* The wl_surface went first: the wl_subsurface becomes inert. */

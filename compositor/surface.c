@@ -1,8 +1,7 @@
 /*
- * Surfaces keep a pixman copy of their last committed shm buffer and give
- * the buffer back at once: clients may reuse it immediately, and the
- * compositor never reads client memory while painting (a client that dies
- * or truncates its pool cannot crash the station).
+ * Surfaces hold their last committed shm buffer (shm_ref.c) and give it
+ * back when another replaces it: the compositor paints from the client's
+ * memory, guarded against a truncated pool, with no copy of its own.
  *
  * State flows pending -> current on commit, or pending -> cached for a
  * synchronized subsurface, whose cache becomes current when its parent
@@ -13,6 +12,7 @@
 #include <wayland-server-protocol.h>
 
 #include "presentation.h"
+#include "shm_ref.h"
 #include "seat.h"
 #include "server.h"
 #include "surface.h"
@@ -43,23 +43,38 @@ static void state_fini(struct surface_state *st)
 	presentation_discard(&st->feedbacks);
 	pixman_region32_fini(&st->damage);
 	pixman_region32_fini(&st->buffer_damage);
-	if (st->image)
-		pixman_image_unref(st->image);
+	shm_ref_put(st->ref);
+	st->ref = NULL;
+}
+
+pixman_image_t *surface_image(const struct surface *s)
+{
+	return shm_ref_image(s->ref);
 }
 
 static int buffer_width(const struct surface *s)
 {
-	return s->image ? pixman_image_get_width(s->image) : 0;
+	return s->ref ? pixman_image_get_width(surface_image(s)) : 0;
 }
 
 static int buffer_height(const struct surface *s)
 {
-	return s->image ? pixman_image_get_height(s->image) : 0;
+	return s->ref ? pixman_image_get_height(surface_image(s)) : 0;
+}
+
+void surface_begin_access(const struct surface *s)
+{
+	shm_ref_begin(s->ref);
+}
+
+void surface_end_access(const struct surface *s)
+{
+	shm_ref_end(s->ref);
 }
 
 int surface_width(const struct surface *s)
 {
-	if (!s->image)
+	if (!s->ref)
 		return 0;
 	if (s->viewport.dst_w > 0)
 		return s->viewport.dst_w;
@@ -70,7 +85,7 @@ int surface_width(const struct surface *s)
 
 int surface_height(const struct surface *s)
 {
-	if (!s->image)
+	if (!s->ref)
 		return 0;
 	if (s->viewport.dst_w > 0)
 		return s->viewport.dst_h;
@@ -82,7 +97,7 @@ int surface_height(const struct surface *s)
 bool surface_visible(const struct surface *s)
 {
 	for (; s; s = s->parent)
-		if (!s->mapped || !s->image)
+		if (!s->mapped || !s->ref)
 			return false;
 	return true;
 }
@@ -198,60 +213,6 @@ struct surface *surface_at(struct server *server, double x, double y)
 	return at_list(&server->surfaces, x, y);
 }
 
-static pixman_format_code_t shm_format(struct wl_shm_buffer *shm)
-{
-	switch (wl_shm_buffer_get_format(shm)) {
-	case WL_SHM_FORMAT_ARGB8888:
-		return PIXMAN_a8r8g8b8;
-	case WL_SHM_FORMAT_XRGB8888:
-		return PIXMAN_x8r8g8b8;
-	default:
-		return 0;
-	}
-}
-
-/*
- * Copies the damaged part of an shm buffer into *image, replacing *image
- * (and copying all of it) when the size or format changed. False when the
- * buffer is no shm buffer we can read.
- */
-static bool copy_buffer(pixman_image_t **image, struct wl_resource *buffer,
-			pixman_region32_t *damage)
-{
-	struct wl_shm_buffer *shm = wl_shm_buffer_get(buffer);
-	pixman_format_code_t format = shm ? shm_format(shm) : 0;
-	pixman_image_t *src;
-	int w, h;
-
-	if (!format)
-		return false;
-	w = wl_shm_buffer_get_width(shm);
-	h = wl_shm_buffer_get_height(shm);
-	if (!*image || pixman_image_get_width(*image) != w ||
-	    pixman_image_get_height(*image) != h ||
-	    pixman_image_get_format(*image) != format) {
-		if (*image)
-			pixman_image_unref(*image);
-		*image = pixman_image_create_bits(format, w, h, NULL, 0);
-		if (!*image)
-			return false;
-		pixman_region32_union_rect(damage, damage, 0, 0, (unsigned)w, (unsigned)h);
-	}
-	wl_shm_buffer_begin_access(shm);
-	src = pixman_image_create_bits(format, w, h, wl_shm_buffer_get_data(shm),
-				       wl_shm_buffer_get_stride(shm));
-	if (src) {
-		/* Only what the client said changed needs copying. */
-		pixman_image_set_clip_region32(*image, damage);
-		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, *image,
-					 0, 0, 0, 0, 0, 0, w, h);
-		pixman_image_set_clip_region32(*image, NULL);
-		pixman_image_unref(src);
-	}
-	wl_shm_buffer_end_access(shm);
-	return true;
-}
-
 /*
  * Buffer and surface damage in the two coordinate spaces. Without a
  * viewport they are the same; with one, scaling makes exact mapping
@@ -262,28 +223,27 @@ static bool viewport_active(const struct viewport_state *v)
 	return v->dst_w > 0 || v->src_w >= 0;
 }
 
-static void take_pending_buffer(struct surface *s, pixman_image_t **image)
+/*
+ * The pending buffer replaces *ref (the surface's, or its cache's). The
+ * one it replaces goes back to the client, unless it is the same buffer
+ * attached again.
+ */
+static void take_pending_buffer(struct surface *s, struct shm_ref **ref)
 {
 	struct wl_resource *buffer = s->pending.buffer;
-	pixman_region32_t copy;
+	struct shm_ref *next = NULL;
 
 	s->pending.buffer = NULL;
-	if (!buffer) {
-		if (*image)
-			pixman_image_unref(*image);
-		*image = NULL;
-		return;
+	if (buffer) {
+		next = shm_ref_get(buffer);
+		if (!next) {
+			wl_resource_post_error(s->resource, WL_SURFACE_ERROR_INVALID_SIZE,
+					       "only wl_shm ARGB8888 and XRGB8888 buffers are supported");
+			return;
+		}
 	}
-	pixman_region32_init(&copy);
-	pixman_region32_union(&copy, &s->pending.damage, &s->pending.buffer_damage);
-	if (viewport_active(&s->viewport) ||
-	    (s->pending.viewport.changed && viewport_active(&s->pending.viewport)))
-		pixman_region32_union_rect(&copy, &copy, 0, 0, 1u << 15, 1u << 15);
-	if (!copy_buffer(image, buffer, &copy))
-		wl_resource_post_error(s->resource, WL_SURFACE_ERROR_INVALID_SIZE,
-				       "only wl_shm ARGB8888 and XRGB8888 buffers are supported");
-	pixman_region32_fini(&copy);
-	wl_buffer_send_release(buffer);
+	shm_ref_put(*ref);
+	*ref = next;
 }
 
 /* Moves everything of src into dst (both pending-like states). */
@@ -320,20 +280,19 @@ static void surface_apply(struct surface *s, struct surface_state *st)
 	st->viewport.changed = false;
 	if (st->attached) {
 		if (st == &s->pending) {
-			take_pending_buffer(s, &s->image);
+			take_pending_buffer(s, &s->ref);
 		} else {
-			if (s->image)
-				pixman_image_unref(s->image);
-			s->image = st->image;
-			st->image = NULL;
+			shm_ref_put(s->ref);
+			s->ref = st->ref;
+			st->ref = NULL;
 		}
 		st->attached = false;
 	}
-	if (s->image && !viewporter_validate(s))
+	if (s->ref && !viewporter_validate(s))
 		return;
 	if (redraw)
 		pixman_region32_union_rect(&st->damage, &st->damage, 0, 0, 1u << 15, 1u << 15);
-	if (was_visible && (old_w != surface_width(s) || old_h != surface_height(s) || !s->image)) {
+	if (was_visible && (old_w != surface_width(s) || old_h != surface_height(s) || !s->ref)) {
 		pixman_region32_t r;
 
 		pixman_region32_init_rect(&r, s->x, s->y, (unsigned)old_w, (unsigned)old_h);
@@ -403,7 +362,7 @@ static bool surface_synchronized(const struct surface *s)
 static void surface_cache(struct surface *s)
 {
 	if (s->pending.attached) {
-		take_pending_buffer(s, &s->cached.image);
+		take_pending_buffer(s, &s->cached.ref);
 		s->cached.attached = true;
 		s->pending.attached = false;
 	}
@@ -571,8 +530,7 @@ static void surface_destroy(struct wl_resource *resource)
 	presentation_discard(&s->feedbacks);
 	state_fini(&s->pending);
 	state_fini(&s->cached);
-	if (s->image)
-		pixman_image_unref(s->image);
+	shm_ref_put(s->ref);
 	wl_list_remove(&s->link);
 	wl_list_remove(&s->all_link);
 	free(s);

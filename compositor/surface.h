@@ -30,10 +30,12 @@ struct viewport_state {
 	int32_t dst_w, dst_h;			/* dst_w < 0: unset */
 };
 
+struct shm_ref;
+
 struct surface_state {
 	bool attached;
 	struct wl_resource *buffer;	/* pending state only */
-	pixman_image_t *image;		/* cached state only: the copied buffer */
+	struct shm_ref *ref;		/* cached state only: the buffer */
 	pixman_region32_t damage;	/* surface coordinates */
 	pixman_region32_t buffer_damage;	/* buffer coordinates */
 	struct wl_list frames;		/* wl_callback resources */
@@ -52,7 +54,7 @@ struct surface {
 	struct surface_state pending;
 	struct surface_state cached;	/* synchronized subsurfaces */
 	bool has_cache;
-	pixman_image_t *image;		/* a copy of the last committed buffer */
+	struct shm_ref *ref;		/* the last committed buffer, held */
 	struct viewport_state viewport;
 	struct wl_resource *viewport_resource;
 	int x, y;			/* on the output */
@@ -77,6 +79,11 @@ void surface_map(struct surface *s, bool mapped);
 void surface_raise(struct surface *s);
 void surface_move(struct surface *s, int x, int y);
 /* The surface's size on the output (its viewport's, else its buffer's). */
+/* The pixels the surface shows (NULL: no buffer), readable between
+ * surface_begin_access and surface_end_access only, one surface at a time. */
+pixman_image_t *surface_image(const struct surface *s);
+void surface_begin_access(const struct surface *s);
+void surface_end_access(const struct surface *s);
 int surface_width(const struct surface *s);
 int surface_height(const struct surface *s);
 /* Mapped, and so is every ancestor. */

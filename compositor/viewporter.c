@@ -82,7 +82,7 @@ static void set_destination(struct wl_client *client, struct wl_resource *resour
 bool viewporter_validate(struct surface *s)
 {
 	const struct viewport_state *v = &s->viewport;
-	int bw = pixman_image_get_width(s->image), bh = pixman_image_get_height(s->image);
+	int bw = pixman_image_get_width(surface_image(s)), bh = pixman_image_get_height(surface_image(s));
 
 	if (!s->viewport_resource || v->src_w < 0)
 		return true;

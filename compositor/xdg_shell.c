@@ -76,7 +76,7 @@ static void xdg_commit(struct surface *s)
 	if (!x || !x->role_resource)
 		return;
 	if (!x->configured_once) {
-		if (s->image) {
+		if (s->ref) {
 			wl_resource_post_error(x->resource, XDG_SURFACE_ERROR_UNCONFIGURED_BUFFER,
 					       "buffer attached before the first configure");
 			return;
@@ -84,10 +84,10 @@ static void xdg_commit(struct surface *s)
 		send_configure(x);
 		return;
 	}
-	if (s->image && x->acked && !s->mapped) {
+	if (s->ref && x->acked && !s->mapped) {
 		surface_raise(s);
 		surface_map(s, true);
-	} else if (!s->image && s->mapped) {
+	} else if (!s->ref && s->mapped) {
 		surface_map(s, false);
 	}
 }
@@ -429,7 +429,7 @@ static void wm_get_xdg_surface(struct wl_client *client, struct wl_resource *res
 	struct surface *s = surface_from_resource(surface_resource);
 	struct xdg_surface *x;
 
-	if (xdg_from_surface(s) || s->image) {
+	if (xdg_from_surface(s) || s->ref) {
 		wl_resource_post_error(resource, XDG_WM_BASE_ERROR_INVALID_SURFACE_STATE,
 				       "surface already has an xdg_surface or a buffer");
 		return;

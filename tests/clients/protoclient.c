@@ -19,13 +19,17 @@
  *   --mode paste          reads text/plain selections it is offered
  *   --mode cursor         sets a 16x16 magenta cursor, hotspot 8,8; step:
  *                         hides it
+ *   --mode held           red; steps: green replaces it (red is released),
+ *                         green destroyed while shown and the surface
+ *                         damaged, blue whose memory is then truncated
+ *                         and damaged (libwayland disconnects the client)
  *
  * Log lines: ready width=W height=H | step n=N | error interface=I code=C
  *   | keyboard_enter | keyboard_leave | selection-set | sent mime=M
  *   | cancelled | offer mime=M | pasted text=T | selection none
  *   | presented sec=S nsec=N refresh=R seq=Q flags=F | discarded
  *   | sync_output | cursor-set | cursor-hidden | pointer_enter x=X y=Y
- *   | pointer_leave
+ *   | pointer_leave | released colour=RRGGBB
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -91,6 +95,9 @@ struct client {
 	/* paste scenario */
 	struct wl_data_offer *offer;
 	bool offer_text;
+	/* held scenario: the buffer shown, and its memory */
+	struct wl_buffer *held;
+	int held_fd;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -142,6 +149,74 @@ static struct wl_buffer *make_buffer(struct client *c, int w, int h,
 	close(fd);
 	wl_buffer_add_listener(b, &buffer_listener, NULL);
 	return b;
+}
+
+struct held_colour {
+	struct client *c;
+	uint32_t colour;
+};
+
+static void held_release(void *data, struct wl_buffer *buffer)
+{
+	struct held_colour *h = data;
+
+	say(h->c, "released colour=%06x", h->colour & 0xffffff);
+}
+
+static const struct wl_buffer_listener held_listener = { .release = held_release };
+
+/* A whole-toplevel buffer of one colour whose memfd stays open (c->held_fd)
+ * and whose release is logged; shown at once. */
+static void show_held(struct client *c, uint32_t colour)
+{
+	size_t size = (size_t)c->width * (size_t)c->height * 4;
+	struct held_colour *h = calloc(1, sizeof(*h));
+	struct wl_shm_pool *pool;
+	uint32_t *px;
+
+	c->held_fd = memfd_create(PROG, MFD_CLOEXEC);
+	if (!h || c->held_fd < 0 || ftruncate(c->held_fd, (off_t)size) < 0) {
+		perror(PROG ": memfd");
+		exit(1);
+	}
+	px = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, c->held_fd, 0);
+	if (px == MAP_FAILED) {
+		perror(PROG ": mmap");
+		exit(1);
+	}
+	for (size_t i = 0; i < size / 4; i++)
+		px[i] = colour;
+	munmap(px, size);
+	*h = (struct held_colour){ c, colour };
+	pool = wl_shm_create_pool(c->shm, c->held_fd, (int32_t)size);
+	c->held = wl_shm_pool_create_buffer(pool, 0, c->width, c->height, c->width * 4,
+					    WL_SHM_FORMAT_XRGB8888);
+	wl_shm_pool_destroy(pool);
+	wl_buffer_add_listener(c->held, &held_listener, h);
+	wl_surface_attach(c->surface, c->held, 0, 0);
+	wl_surface_damage_buffer(c->surface, 0, 0, c->width, c->height);
+	wl_surface_commit(c->surface);
+}
+
+static void held_step(struct client *c, int n)
+{
+	if (n == 1) {
+		close(c->held_fd);
+		show_held(c, GREEN);
+	} else if (n == 2) {
+		/* Allowed before the release, the memory left alone. */
+		wl_buffer_destroy(c->held);
+		close(c->held_fd);
+		wl_surface_damage_buffer(c->surface, 0, 0, c->width, c->height);
+		wl_surface_commit(c->surface);
+	} else if (n == 3) {
+		show_held(c, BLUE);
+		wl_display_roundtrip(c->display);
+		if (ftruncate(c->held_fd, 0) < 0)
+			perror(PROG ": ftruncate");
+		wl_surface_damage_buffer(c->surface, 0, 0, c->width, c->height);
+		wl_surface_commit(c->surface);
+	}
 }
 
 static uint32_t solid(int x, int y, uint32_t colour)
@@ -255,6 +330,8 @@ static void first_frame(struct client *c)
 		wl_surface_commit(c->surface);
 	} else if (!strcmp(m, "presentation")) {
 		draw_frame(c);
+	} else if (!strcmp(m, "held")) {
+		show_held(c, RED);
 	} else {
 		paint(c, c->surface, c->width, c->height,
 		      !strcmp(m, "copy") ? GREEN : !strcmp(m, "paste") ? BLUE : GREY);
@@ -284,6 +361,8 @@ static void step(struct client *c)
 	} else if (!strcmp(c->mode, "cursor") && c->pointer) {
 		wl_pointer_set_cursor(c->pointer, 0, NULL, 0, 0);
 		say(c, "cursor-hidden");
+	} else if (!strcmp(c->mode, "held")) {
+		held_step(c, n);
 	}
 	wl_display_roundtrip(c->display);
 	say(c, "step n=%d", n);

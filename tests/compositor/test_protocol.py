@@ -2,7 +2,8 @@
 """seatmux-compositor's protocol surface on the headless output, played by
 seatmux-protoclient and seatmux-testclient: keyboard focus and modifiers,
 pointer enter/leave and the cursor, copy and paste, subsurfaces, the
-viewporter, presentation feedback and a head changing size. Input and the
+viewporter, buffers held while shown (destroyed, truncated), presentation
+feedback and a head changing size. Input and the
 head's size come through the compositor's test-only --test-control FIFO
 (there are no devices on the host); pixels through --dump-on-signal.
 
@@ -178,6 +179,33 @@ def test_viewport(comp, proto):
     check("the compositor survives the clients it disconnected", comp.proc.poll() is None, "")
 
 
+def test_held_buffers(comp, proto):
+    p, log = comp.client([proto, "--mode", "held"], "held")
+    if not check("a toplevel maps", wait_for(lambda: "ready" in read(log)), read(log)):
+        return
+    settle()
+    check("its buffer is shown", comp.shot().fraction_near(RED, 8) > 0.95, "")
+    check("and held, not given back, while shown", "released" not in read(log), read(log))
+    step(p, log, 1)
+    ok = wait_for(lambda: "released colour=ff0000" in read(log))
+    check("a buffer replacing it is shown, and the first goes back", ok, read(log))
+    settle()
+    check("the new one shows", comp.shot().fraction_near(GREEN, 8) > 0.95, "")
+    step(p, log, 2)
+    settle()
+    check("a buffer destroyed while shown still shows, repainted",
+          comp.shot().fraction_near(GREEN, 8) > 0.95, "")
+    p.stdin.write("step\n")
+    p.stdin.flush()
+    # libwayland posts wl_shm.error.invalid_fd (2) on the buffer.
+    ok = wait_for(lambda: "error interface=wl_buffer code=2" in read(log))
+    check("a client that truncates a shown buffer's memory is disconnected (wl_shm error)",
+          ok, read(log))
+    check("and the compositor lives on", comp.proc.poll() is None, "")
+    p.kill()
+    p.wait()
+
+
 def test_presentation(comp, proto):
     p, log = comp.client([proto, "--mode", "presentation"], "pres")
     ok = wait_for(lambda: len(re.findall(r"^presented ", read(log), re.M)) >= 30)
@@ -228,6 +256,7 @@ def main():
         ("copy and paste", lambda c: test_copy_paste(c, proto)),
         ("subsurfaces", lambda c: test_subsurfaces(c, proto)),
         ("viewporter", lambda c: test_viewport(c, proto)),
+        ("held buffers", lambda c: test_held_buffers(c, proto)),
         ("presentation", lambda c: test_presentation(c, proto)),
         ("resize", lambda c: test_resize(c, testclient)),
     )
