@@ -72,7 +72,8 @@ static void draw_tree(struct surface *s, pixman_image_t *fb)
 	      pixman_image_ref(surface_image(s));
 	if (src) {
 		surface_begin_access(s);
-		pixman_image_composite32(PIXMAN_OP_OVER, src, NULL, fb, 0, 0, 0, 0,
+		pixman_image_composite32(surface_opaque(s) ? PIXMAN_OP_SRC : PIXMAN_OP_OVER,
+					 src, NULL, fb, 0, 0, 0, 0,
 					 s->x, s->y, surface_width(s), surface_height(s));
 		surface_end_access(s);
 		pixman_image_unref(src);
@@ -104,6 +105,23 @@ static void draw_cursor(struct server *server, pixman_image_t *fb)
 		surface_end_access(surface);
 }
 
+/* The damage no opaque toplevel covers: where the background shows. */
+static void uncovered(struct server *server, pixman_region32_t *out)
+{
+	struct surface *s;
+	pixman_region32_t cover;
+
+	pixman_region32_copy(out, &server->damage);
+	wl_list_for_each(s, &server->surfaces, link) {
+		if (!s->mapped || !surface_opaque(s))
+			continue;
+		pixman_region32_init_rect(&cover, s->x, s->y, (unsigned)surface_width(s),
+					  (unsigned)surface_height(s));
+		pixman_region32_subtract(out, out, &cover);
+		pixman_region32_fini(&cover);
+	}
+}
+
 static void render_frame(struct server *server)
 {
 	struct output *output = server->output;
@@ -115,13 +133,18 @@ static void render_frame(struct server *server)
 		.alpha = 0xffff,
 	};
 	pixman_image_t *fill = pixman_image_create_solid_fill(&bg);
+	pixman_region32_t background;
 
 	pixman_region32_intersect_rect(&server->damage, &server->damage, 0, 0,
 				       (unsigned)output->width, (unsigned)output->height);
-	pixman_image_set_clip_region32(fb, &server->damage);
+	pixman_region32_init(&background);
+	uncovered(server, &background);
+	pixman_image_set_clip_region32(fb, &background);
 	pixman_image_composite32(PIXMAN_OP_SRC, fill, NULL, fb, 0, 0, 0, 0, 0, 0,
 				 output->width, output->height);
 	pixman_image_unref(fill);
+	pixman_region32_fini(&background);
+	pixman_image_set_clip_region32(fb, &server->damage);
 	draw_list(&server->surfaces, fb);
 	draw_cursor(server, fb);
 	pixman_image_set_clip_region32(fb, NULL);

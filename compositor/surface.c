@@ -23,6 +23,7 @@ static void state_init(struct surface_state *st)
 	memset(st, 0, sizeof(*st));
 	pixman_region32_init(&st->damage);
 	pixman_region32_init(&st->buffer_damage);
+	pixman_region32_init(&st->opaque);
 	wl_list_init(&st->frames);
 	wl_list_init(&st->feedbacks);
 	st->viewport.src_w = -1;
@@ -43,6 +44,7 @@ static void state_fini(struct surface_state *st)
 	presentation_discard(&st->feedbacks);
 	pixman_region32_fini(&st->damage);
 	pixman_region32_fini(&st->buffer_damage);
+	pixman_region32_fini(&st->opaque);
 	shm_ref_put(st->ref);
 	st->ref = NULL;
 }
@@ -60,6 +62,18 @@ static int buffer_width(const struct surface *s)
 static int buffer_height(const struct surface *s)
 {
 	return s->ref ? pixman_image_get_height(surface_image(s)) : 0;
+}
+
+bool surface_opaque(const struct surface *s)
+{
+	pixman_image_t *image = surface_image(s);
+	pixman_box32_t all = { 0, 0, surface_width(s), surface_height(s) };
+
+	if (!image)
+		return false;
+	return pixman_image_get_format(image) == PIXMAN_x8r8g8b8 ||
+	       pixman_region32_contains_rectangle((pixman_region32_t *)&s->opaque, &all) ==
+	       PIXMAN_REGION_IN;
 }
 
 void surface_begin_access(const struct surface *s)
@@ -263,6 +277,10 @@ static void state_merge(struct surface_state *dst, struct surface_state *src)
 	if (src->viewport.changed)
 		dst->viewport = src->viewport;
 	src->viewport.changed = false;
+	if (src->opaque_set)
+		pixman_region32_copy(&dst->opaque, &src->opaque);
+	dst->opaque_set |= src->opaque_set;
+	src->opaque_set = false;
 	/* The subsurface position stays pending: the parent's commit applies it. */
 }
 
@@ -278,6 +296,9 @@ static void surface_apply(struct surface *s, struct surface_state *st)
 	if (st->viewport.changed)
 		s->viewport = st->viewport;
 	st->viewport.changed = false;
+	if (st->opaque_set)
+		pixman_region32_copy(&s->opaque, &st->opaque);
+	st->opaque_set = false;
 	if (st->attached) {
 		if (st == &s->pending) {
 			take_pending_buffer(s, &s->ref);
@@ -449,6 +470,18 @@ static void handle_noop_region(struct wl_client *client, struct wl_resource *res
 {
 }
 
+static void handle_set_opaque_region(struct wl_client *client, struct wl_resource *resource,
+				     struct wl_resource *region)
+{
+	struct surface *s = surface_from_resource(resource);
+
+	if (region)
+		pixman_region32_copy(&s->pending.opaque, wl_resource_get_user_data(region));
+	else
+		pixman_region32_clear(&s->pending.opaque);
+	s->pending.opaque_set = true;
+}
+
 static void handle_set_transform(struct wl_client *client, struct wl_resource *resource,
 				 int32_t transform)
 {
@@ -475,7 +508,7 @@ static const struct wl_surface_interface surface_impl = {
 	.attach = handle_attach,
 	.damage = handle_damage,
 	.frame = handle_frame,
-	.set_opaque_region = handle_noop_region,
+	.set_opaque_region = handle_set_opaque_region,
 	.set_input_region = handle_noop_region,
 	.commit = handle_commit,
 	.set_buffer_transform = handle_set_transform,
@@ -531,6 +564,7 @@ static void surface_destroy(struct wl_resource *resource)
 	state_fini(&s->pending);
 	state_fini(&s->cached);
 	shm_ref_put(s->ref);
+	pixman_region32_fini(&s->opaque);
 	wl_list_remove(&s->link);
 	wl_list_remove(&s->all_link);
 	free(s);
@@ -568,6 +602,7 @@ static void create_surface(struct wl_client *client, struct wl_resource *resourc
 		return;
 	}
 	s->server = server;
+	pixman_region32_init(&s->opaque);
 	state_init(&s->pending);
 	state_init(&s->cached);
 	s->viewport.src_w = -1;

@@ -36,6 +36,8 @@ struct surface_state {
 	bool attached;
 	struct wl_resource *buffer;	/* pending state only */
 	struct shm_ref *ref;		/* cached state only: the buffer */
+	pixman_region32_t opaque;	/* surface coordinates */
+	bool opaque_set;
 	pixman_region32_t damage;	/* surface coordinates */
 	pixman_region32_t buffer_damage;	/* buffer coordinates */
 	struct wl_list frames;		/* wl_callback resources */
@@ -55,6 +57,7 @@ struct surface {
 	struct surface_state cached;	/* synchronized subsurfaces */
 	bool has_cache;
 	struct shm_ref *ref;		/* the last committed buffer, held */
+	pixman_region32_t opaque;	/* what the client says covers all below */
 	struct viewport_state viewport;
 	struct wl_resource *viewport_resource;
 	int x, y;			/* on the output */
@@ -84,6 +87,9 @@ void surface_move(struct surface *s, int x, int y);
 pixman_image_t *surface_image(const struct surface *s);
 void surface_begin_access(const struct surface *s);
 void surface_end_access(const struct surface *s);
+/* Covers what lies below it entirely: an XRGB buffer, or an opaque region
+ * over the whole surface. Painted as a copy, not blended. */
+bool surface_opaque(const struct surface *s);
 int surface_width(const struct surface *s);
 int surface_height(const struct surface *s);
 /* Mapped, and so is every ancestor. */
