@@ -9,6 +9,9 @@
  * elsewhere (evdi, udl: "direct") are drawn into their one buffer, in
  * system memory: no shadow, no second buffer, two frames of memory less.
  * Their shadow exists only while the head is dark, keeping the picture.
+ * evdi's reader may copy a frame while the next is being drawn; what it
+ * missed is in that next frame's damage, so the client's picture is right
+ * again one frame later.
  *
  * udev's change events for the card (the kernel's HOTPLUG=1) make the head look again: a monitor
  * unplugged turns the head off, one plugged in (or a new preferred mode)
