@@ -15,6 +15,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import emucontrol  # noqa: E402
+
 VERSION = 0x0111
 OP_REQ_DEVLIST, OP_REP_DEVLIST = 0x8005, 0x0005
 OP_REQ_IMPORT, OP_REP_IMPORT = 0x8003, 0x0003
@@ -76,22 +79,12 @@ class Emulator:
             return f.read()
 
     def cmd(self, line):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(10)
-            s.connect(self.control)
-            s.sendall(line.encode() + b"\n")
-            reply = b""
-            while not reply.endswith(b"\n"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-        return reply.decode().strip()
+        return emucontrol.command(self.control, line)
 
     def stats(self):
-        reply = self.cmd("stats")
+        reply, values = emucontrol.stats(self.control)
         assert reply.startswith("ok "), reply
-        return dict(kv.split("=", 1) for kv in reply.split()[1:])
+        return values
 
     def connect(self):
         return socket.create_connection(("127.0.0.1", self.port), timeout=5)

@@ -24,10 +24,13 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import sys
 import time
 
-from harness import dev
-from stations import attempt, seat_color
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "usbip"))
+import emucontrol  # noqa: E402
+from harness import dev  # noqa: E402
+from stations import attempt, seat_color  # noqa: E402
 
 TIMEOUT = 420
 HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
@@ -81,21 +84,10 @@ class Emulator:
                     time.sleep(0.05)
 
     def cmd(self, line):
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(10)
-            s.connect(self.control)
-            s.sendall(line.encode() + b"\n")
-            reply = b""
-            while not reply.endswith(b"\n"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-        return reply.decode().strip()
+        return emucontrol.command(self.control, line)
 
     def stats(self):
-        reply = self.cmd("stats")
-        return dict(kv.split("=", 1) for kv in reply.split()[1:] if "=" in kv)
+        return emucontrol.stats(self.control)[1]
 
     def attached(self):
         return [b for b in self.stats().get("attached", "").split(",") if b]
