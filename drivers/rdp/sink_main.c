@@ -184,23 +184,18 @@ static void flush(struct station *st)
 	const uint32_t *px;
 	struct damage_rect all;
 
-	/* Until the client can take no more, or evdi has nothing new yet
-	 * (then it tells through its fd once the session draws). */
-	while (st->head && rdp_sink_can_send(st->sink)) {
-		vhead_request(st->head);
-		if (!st->full && !st->ndamage)
-			return;
-		px = vhead_pixels(st->head, &w, &h, &stride);
-		if (!px)
-			return;
-		all = (struct damage_rect){ 0, 0, w, h };
-		if (st->full)
-			rdp_sink_send(st->sink, px, stride, &all, 1);
-		else
-			rdp_sink_send(st->sink, px, stride, st->damage, st->ndamage);
-		st->full = false;
-		st->ndamage = 0;
-	}
+	if (!st->head || (!st->full && !st->ndamage) || !rdp_sink_can_send(st->sink))
+		return;
+	px = vhead_pixels(st->head, &w, &h, &stride);
+	if (!px)
+		return;
+	all = (struct damage_rect){ 0, 0, w, h };
+	if (st->full)
+		rdp_sink_send(st->sink, px, stride, &all, 1);
+	else
+		rdp_sink_send(st->sink, px, stride, st->damage, st->ndamage);
+	st->full = false;
+	st->ndamage = 0;
 }
 
 int main(void)

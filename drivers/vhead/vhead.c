@@ -2,9 +2,8 @@
  * libevdi does the talking to the evdi module: connect with our EDID,
  * learn the mode the session sets, register one buffer of that size and
  * ask for updates; each update copies the changed rectangles into the
- * buffer. An update is asked for only when the sink can send one: until
- * then evdi gathers the session's damage, so that a frame the client
- * would never see is not copied (a whole 1080p frame is 8 MB).
+ * buffer. The next update is asked for as soon as one is taken, so the
+ * sink always holds the newest frame and evdi never queues old ones.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +33,6 @@ struct vhead {
 	int width, height, stride;
 	uint32_t *pixels;
 	bool registered;
-	bool asked;		/* a request is with evdi, answered by an event */
 	char card[32];
 };
 
@@ -52,28 +50,25 @@ static void grab(struct vhead *vh)
 }
 
 /*
- * evdi may have changes at once (the request returns true): they are
- * taken now. Otherwise the request stays with evdi, which answers it with
- * an update-ready event once the session draws.
+ * Leaves a request pending with evdi, which answers it with an
+ * update-ready event once something changed. evdi may have changes at
+ * once (the request returns true): take them and ask again. This ends as
+ * soon as nothing new was drawn since the last grab.
  */
-void vhead_request(struct vhead *vh)
+static void request(struct vhead *vh)
 {
-	if (!vh->registered || vh->asked)
-		return;
-	if (evdi_request_update(vh->evdi, BUFFER_ID))
+	while (vh->registered && evdi_request_update(vh->evdi, BUFFER_ID))
 		grab(vh);
-	else
-		vh->asked = true;
 }
 
 static void on_update_ready(int buffer, void *data)
 {
 	struct vhead *vh = data;
 
-	vh->asked = false;
 	if (buffer != BUFFER_ID || !vh->registered)
 		return;
 	grab(vh);
+	request(vh);
 }
 
 static void unregister(struct vhead *vh)
@@ -81,7 +76,6 @@ static void unregister(struct vhead *vh)
 	if (vh->registered)
 		evdi_unregister_buffer(vh->evdi, BUFFER_ID);
 	vh->registered = false;
-	vh->asked = false;
 	free(vh->pixels);
 	vh->pixels = NULL;
 }
@@ -108,6 +102,7 @@ static void on_mode_changed(struct evdi_mode mode, void *data)
 	}
 	if (vh->listener->mode)
 		vh->listener->mode(vh, vh->width, vh->height, vh->data);
+	request(vh);
 }
 
 static void on_dpms(int mode, void *data) {}

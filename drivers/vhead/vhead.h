@@ -40,12 +40,6 @@ void vhead_close(struct vhead *vh);
 /* The fd to poll; vhead_dispatch when it is readable. */
 int vhead_fd(const struct vhead *vh);
 void vhead_dispatch(struct vhead *vh);
-/*
- * Asks for the next frame: the frame callback comes now if the session
- * drew since the last one, else from vhead_dispatch once it does. Until
- * asked, evdi only gathers damage. Asking again meanwhile changes nothing.
- */
-void vhead_request(struct vhead *vh);
 /* The last frame grabbed, XRGB8888, and its stride in bytes. */
 const uint32_t *vhead_pixels(const struct vhead *vh, int *width, int *height, int *stride);
 /* The card the session gets ("/dev/dri/cardN"), or "" if unknown. */

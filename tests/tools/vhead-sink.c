@@ -155,10 +155,7 @@ int main(int argc, char **argv)
 		};
 		struct signalfd_siginfo si;
 
-		/* Every frame the session draws; a frame taken at once leaves
-		 * nothing asked, hence the poll's timeout. */
-		vhead_request(vh);
-		if (poll(fds, 2, 16) < 0 && errno != EINTR)
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents & POLLIN)
 			vhead_dispatch(vh);
