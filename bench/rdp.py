@@ -124,7 +124,10 @@ def cpu_and_rss(m, pids):
     rc, out = m.run("for p in %s; do cat /proc/$p/stat 2>/dev/null | cut -d' ' -f14,15; "
                     "grep VmHWM /proc/$p/status 2>/dev/null | tr -s ' ' | cut -d' ' -f2; done"
                     % " ".join(str(p) for p in pids))
-    nums = [int(x) for x in out.split()]
+    # Only whole lines of three numbers: a process may end mid-reading.
+    rows = [l.split() for l in out.splitlines()]
+    nums = [int(x) for r in zip(rows, rows[1:]) if len(r[0]) == 2 and len(r[1]) == 1
+            and all(t.isdigit() for t in r[0] + r[1]) for x in r[0] + r[1]]
     ticks = sum(nums[i] + nums[i + 1] for i in range(0, len(nums) - 2, 3))
     rss = sum(nums[i + 2] for i in range(0, len(nums) - 2, 3))
     return ticks / 100.0, rss / 1024.0
@@ -204,7 +207,7 @@ def boot(build, out, overlay, tmp, forwards, memory=2048):
 
 def seatmux_pids(m, user):
     return lambda: {"seatmuxd": pids_of(m, '$3 == "seatmuxd"'),
-                    "sink": pids_of(m, '$3 == "seatmux-rdp-si"'),
+                    "sink": pids_of(m, '$3 == "seatmux-rdp-sin"'),
                     "compositor": pids_of(m, '$2 == "%s" && $3 == "seatmux-composi"' % user)}
 
 
@@ -311,7 +314,7 @@ def density(args, build, out, tmp):
         for n in [int(x) for x in args.density.split(",")]:
             users = ["station%d" % i for i in range(min(n, USERS))]
             logs = [os.path.join(tmp, "d%d-%s.log" % (n, u)) for u in users]
-            allp = lambda: pids_of(m, '$3 == "seatmuxd" || $3 == "seatmux-rdp-si" || $3 == "seatmux-composi"')
+            allp = lambda: pids_of(m, '$3 == "seatmuxd" || $3 == "seatmux-rdp-sin" || $3 == "seatmux-composi"')
             cpu0, _ = cpu_and_rss(m, allp())
             t0 = time.monotonic()
             # Lingering until the last client of the step has measured.
