@@ -50,6 +50,7 @@ struct kms_output {
 	struct kms_head head;
 	pixman_image_t *shadow;
 	bool direct;			/* drawn in the buffer: evdi, udl */
+	bool evdi;			/* damage only with a new framebuffer */
 	pixman_image_t *onscreen;	/* direct and live: over the buffer */
 	pixman_region32_t previous;	/* the damage of the last frame */
 	struct wl_event_source *seat_src;
@@ -101,18 +102,20 @@ static pixman_image_t *kms_begin(struct output *output)
 }
 
 /* Drivers that copy presented damage out of system memory themselves. */
-static bool driver_copies(int fd)
+static void driver_kind(struct kms_output *k)
 {
-	drmVersionPtr v = drmGetVersion(fd);
-	bool yes = v && v->name && (!strcmp(v->name, "evdi") || !strcmp(v->name, "udl"));
+	drmVersionPtr v = drmGetVersion(k->card_fd);
 
+	k->evdi = v && v->name && !strcmp(v->name, "evdi");
+	k->direct = k->evdi || (v && v->name && !strcmp(v->name, "udl"));
 	drmFreeVersion(v);
-	return yes;
 }
 
 static unsigned head_flags(const struct kms_output *k, unsigned flags)
 {
-	return k->direct ? flags | KMS_SINGLE_BUFFER : flags;
+	if (!k->direct)
+		return flags;
+	return flags | KMS_SINGLE_BUFFER | (k->evdi ? KMS_DAMAGE_NEEDS_NEW_FB : 0);
 }
 
 /*
@@ -468,7 +471,7 @@ static int open_head(struct kms_output *k)
 	k->device_id = libseat_open_device(k->seat, path, &k->card_fd);
 	if (k->device_id < 0)
 		return -errno;
-	k->direct = driver_copies(k->card_fd);
+	driver_kind(k);
 	n = kms_connectors(k->card_fd, ids, 8, k->flags & KMS_FORCE_CONNECTED);
 	if (n == 0 && kms_connectors(k->card_fd, ids, 1, true) == 1) {
 		/* A monitor may come later (a virtual head's client has not

@@ -151,6 +151,14 @@ out:
 	return err;
 }
 
+static int buffer_alias(int fd, struct kms_buffer *b, uint32_t w, uint32_t h)
+{
+	uint32_t handles[4] = { b->handle }, strides[4] = { b->stride }, offsets[4] = { 0 };
+
+	return drmModeAddFB2(fd, w, h, DRM_FORMAT_XRGB8888, handles, strides, offsets,
+			     &b->fb_alias, 0) < 0 ? -errno : 0;
+}
+
 static void buffer_destroy(int fd, struct kms_buffer *b)
 {
 	struct drm_mode_destroy_dumb destroy = { .handle = b->handle };
@@ -159,6 +167,8 @@ static void buffer_destroy(int fd, struct kms_buffer *b)
 		return;
 	if (b->map && b->map != MAP_FAILED)
 		munmap(b->map, b->size);
+	if (b->fb_alias)
+		drmModeRmFB(fd, b->fb_alias);
 	if (b->fb_id)
 		drmModeRmFB(fd, b->fb_id);
 	drmIoctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy);
@@ -218,6 +228,13 @@ int kms_head_init(struct kms_head *h, int fd, uint32_t connector_id,
 	for (int i = 0; i < h->nbuffers; i++) {
 		err = buffer_create(fd, &h->buffers[i], h->mode.hdisplay,
 				    h->mode.vdisplay);
+		if (err < 0) {
+			kms_head_finish(h);
+			return err;
+		}
+	}
+	if (h->atomic && h->nbuffers == 1 && (flags & KMS_DAMAGE_NEEDS_NEW_FB)) {
+		err = buffer_alias(fd, &h->buffers[0], h->mode.hdisplay, h->mode.vdisplay);
 		if (err < 0) {
 			kms_head_finish(h);
 			return err;
@@ -292,7 +309,7 @@ static int present_atomic(struct kms_head *h, struct kms_buffer *b,
 	    drmModeCreatePropertyBlob(h->fd, damage, sizeof(*damage) * (size_t)n, &clips_blob) == 0 &&
 	    add(req, h->plane_id, p->fb_damage_clips, clips_blob))
 		goto out_errno;
-	if (add(req, h->plane_id, p->fb_id, b->fb_id) ||
+	if (add(req, h->plane_id, p->fb_id, h->use_alias ? b->fb_alias : b->fb_id) ||
 	    add(req, h->plane_id, p->crtc_id, h->crtc_id) ||
 	    add(req, h->plane_id, p->src_x, 0) || add(req, h->plane_id, p->src_y, 0) ||
 	    add(req, h->plane_id, p->src_w, (uint64_t)w << 16) ||
@@ -359,6 +376,7 @@ int kms_head_present(struct kms_head *h, const struct kms_rect *damage, int n)
 		return rc;
 	h->modeset_done = true;
 	h->back = h->nbuffers > 1 ? h->back ^ 1 : 0;
+	h->use_alias = b->fb_alias && !h->use_alias;
 	if (rc == 1) {
 		if (h->on_flip)
 			h->on_flip(h, 0, 0, h->data);

@@ -21,6 +21,7 @@ struct kms_rect {
 struct kms_buffer {
 	uint32_t handle;
 	uint32_t fb_id;
+	uint32_t fb_alias;	/* a second framebuffer over it, or 0 */
 	uint32_t stride;
 	uint64_t size;
 	void *map;
@@ -53,6 +54,7 @@ struct kms_head {
 	struct kms_buffer buffers[2];
 	int nbuffers;		/* 2, or 1 with KMS_SINGLE_BUFFER */
 	int back;		/* index of the buffer to draw next */
+	bool use_alias;		/* the next commit shows fb_alias */
 	bool modeset_done;
 	bool flip_pending;
 	kms_flip_fn on_flip;
@@ -78,6 +80,14 @@ enum kms_flags {
 	 * memory and buys nothing.
 	 */
 	KMS_SINGLE_BUFFER = 1 << 2,
+	/*
+	 * The driver reads a commit's damage clips only when the plane's
+	 * framebuffer changes, and marks everything dirty otherwise (evdi
+	 * 1.12). With one buffer, commits alternate between two framebuffers
+	 * over it, so that a small change stays small. Atomic only: a legacy
+	 * commit carries no clips anyway.
+	 */
+	KMS_DAMAGE_NEEDS_NEW_FB = 1 << 3,
 };
 
 /* Sets up head for connector_id with its preferred mode (or w x h when

@@ -41,6 +41,9 @@ struct station {
 	struct damage_rect damage[MAX_DAMAGE];
 	int ndamage;
 	bool full;		/* send everything next */
+	/* For the log when the client goes: what the head gave, what went. */
+	unsigned long updates, frames;
+	unsigned long long pixels;
 };
 
 static void emit(int fd, unsigned type, unsigned code, int value)
@@ -100,6 +103,7 @@ static void on_head_frame(struct vhead *vh, const struct vhead_rect *r, int n, v
 {
 	struct station *st = data;
 
+	st->updates++;
 	for (int i = 0; i < n; i++) {
 		if (st->ndamage == MAX_DAMAGE) {
 			st->full = true;	/* too fragmented: everything */
@@ -190,10 +194,15 @@ static void flush(struct station *st)
 	if (!px)
 		return;
 	all = (struct damage_rect){ 0, 0, w, h };
-	if (st->full)
+	if (st->full) {
 		rdp_sink_send(st->sink, px, stride, &all, 1);
-	else
+		st->pixels += (unsigned long long)w * (unsigned long long)h;
+	} else {
 		rdp_sink_send(st->sink, px, stride, st->damage, st->ndamage);
+		for (int i = 0; i < st->ndamage; i++)
+			st->pixels += (unsigned long long)st->damage[i].w * (unsigned long long)st->damage[i].h;
+	}
+	st->frames++;
 	st->full = false;
 	st->ndamage = 0;
 }
@@ -237,6 +246,9 @@ int main(void)
 			vhead_dispatch(st.head);
 		flush(&st);
 	}
+	fprintf(stderr, "seatmux-rdp-sink: connection ended: %lu updates from the head, "
+		"%lu frames sent, %llu pixels a frame\n", st.updates, st.frames,
+		st.frames ? st.pixels / st.frames : 0);
 	vhead_close(st.head);
 	rdp_sink_free(st.sink);
 	return rc;
