@@ -22,8 +22,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <pixman.h>
+
 #include "control.h"
 #include "sink.h"
+#include "tile_diff.h"
 #include "vhead.h"
 
 #define CLIENT_FD 3
@@ -38,9 +41,12 @@ struct station {
 	int card;
 	int keyboard, pointer;	/* uinput fds from seatmuxd */
 	char name[64];
-	struct damage_rect damage[MAX_DAMAGE];
-	int ndamage;
+	/* What changed since the last frame sent: the union of the head's
+	 * updates meanwhile, which may be many while the client is slow. */
+	pixman_region32_t damage;
 	bool full;		/* send everything next */
+	struct tile_diff *tiles;	/* what the client has, tile by tile */
+	struct damage_rect rects[MAX_DAMAGE];
 	/* For the log when the client goes: what the head gave, what went. */
 	unsigned long updates, frames;
 	unsigned long long pixels;
@@ -104,15 +110,10 @@ static void on_head_frame(struct vhead *vh, const struct vhead_rect *r, int n, v
 	struct station *st = data;
 
 	st->updates++;
-	for (int i = 0; i < n; i++) {
-		if (st->ndamage == MAX_DAMAGE) {
-			st->full = true;	/* too fragmented: everything */
-			break;
-		}
-		st->damage[st->ndamage++] = (struct damage_rect){
-			r[i].x1, r[i].y1, r[i].x2 - r[i].x1, r[i].y2 - r[i].y1,
-		};
-	}
+	for (int i = 0; i < n; i++)
+		pixman_region32_union_rect(&st->damage, &st->damage, r[i].x1, r[i].y1,
+					   (unsigned)(r[i].x2 - r[i].x1),
+					   (unsigned)(r[i].y2 - r[i].y1));
 }
 
 static const struct vhead_listener head_listener = {
@@ -181,30 +182,69 @@ static const struct rdp_sink_ops sink_ops = {
 	.refresh = on_refresh,
 };
 
+/* The damage as rectangles; too fragmented, its bounding box. */
+static int damage_rects(pixman_region32_t *region, struct damage_rect *out)
+{
+	int n;
+	const pixman_box32_t *b = pixman_region32_rectangles(region, &n);
+
+	if (n > MAX_DAMAGE) {
+		b = pixman_region32_extents(region);
+		n = 1;
+	}
+	for (int i = 0; i < n; i++)
+		out[i] = (struct damage_rect){ b[i].x1, b[i].y1, b[i].x2 - b[i].x1, b[i].y2 - b[i].y1 };
+	return n;
+}
+
+/*
+ * The tiles of the damage that changed since sent; with a full refresh
+ * (a new mode, the client asking), all of them. Without a tile_diff (out
+ * of memory), the damage as it is.
+ */
+static const struct damage_rect *changed(struct station *st, const uint32_t *px, int w, int h,
+					 int stride, int *n)
+{
+	struct damage_rect *rects = st->rects;
+
+	if (!tile_diff_fits(st->tiles, w, h)) {
+		tile_diff_free(st->tiles);
+		st->tiles = tile_diff_new(w, h);
+		st->full = true;
+	}
+	if (st->full) {
+		rects[0] = (struct damage_rect){ 0, 0, w, h };
+		*n = 1;
+		if (st->tiles)
+			tile_diff_reset(st->tiles);
+	} else {
+		*n = damage_rects(&st->damage, rects);
+	}
+	return st->tiles ? tile_diff_changed(st->tiles, px, stride, rects, *n, n) : rects;
+}
+
 /* The newest frame, once the client can take one. */
 static void flush(struct station *st)
 {
-	int w, h, stride;
+	const struct damage_rect *rects;
+	int w, h, stride, n;
 	const uint32_t *px;
-	struct damage_rect all;
 
-	if (!st->head || (!st->full && !st->ndamage) || !rdp_sink_can_send(st->sink))
+	if (!st->head || (!st->full && !pixman_region32_not_empty(&st->damage)) ||
+	    !rdp_sink_can_send(st->sink))
 		return;
 	px = vhead_pixels(st->head, &w, &h, &stride);
 	if (!px)
 		return;
-	all = (struct damage_rect){ 0, 0, w, h };
-	if (st->full) {
-		rdp_sink_send(st->sink, px, stride, &all, 1);
-		st->pixels += (unsigned long long)w * (unsigned long long)h;
-	} else {
-		rdp_sink_send(st->sink, px, stride, st->damage, st->ndamage);
-		for (int i = 0; i < st->ndamage; i++)
-			st->pixels += (unsigned long long)st->damage[i].w * (unsigned long long)st->damage[i].h;
-	}
-	st->frames++;
+	rects = changed(st, px, w, h, stride, &n);
 	st->full = false;
-	st->ndamage = 0;
+	pixman_region32_clear(&st->damage);
+	if (n == 0)
+		return;		/* drawn again, the same */
+	rdp_sink_send(st->sink, px, stride, rects, n);
+	for (int i = 0; i < n; i++)
+		st->pixels += (unsigned long long)rects[i].w * (unsigned long long)rects[i].h;
+	st->frames++;
 }
 
 int main(void)
@@ -214,6 +254,8 @@ int main(void)
 	static uint8_t tls_buf[CONTROL_MAX_MSG];
 	struct control_msg tls;
 	int fds[2], rc = 0;
+
+	pixman_region32_init(&st.damage);
 
 	if (control_recv(CONTROL_FD, tls_buf, &tls, fds, BROKER_TIMEOUT_MS) < 0 ||
 	    tls.type != CONTROL_TLS) {
@@ -251,5 +293,7 @@ int main(void)
 		st.frames ? st.pixels / st.frames : 0);
 	vhead_close(st.head);
 	rdp_sink_free(st.sink);
+	tile_diff_free(st.tiles);
+	pixman_region32_fini(&st.damage);
 	return rc;
 }

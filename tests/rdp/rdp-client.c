@@ -14,7 +14,11 @@
  *
  * --measure (for bench/): once the first frame is in, counts frames for
  * that long and logs "measured frames=N seconds=S first_frame_ms=T"
- * (T: from the TCP connect to the first frame), instead of --frames;
+ * (T: from the TCP connect to the first frame) small=M, instead of
+ * --frames. small counts the frames whose surface commands cover less
+ * than half the screen (their destination rectangles: a server that
+ * sends damage only, with raw or NSCodec pieces, sends small frames for
+ * small changes; RemoteFX messages name the whole screen);
  * --linger S stays connected S seconds more (the bench reads the server
  * meanwhile).
  *
@@ -24,7 +28,7 @@
  *
  * Keys and the click are sent once --act-after frames (default 1) are in.
  *
- * Log lines (flushed): connected width=W height=H | frames n=N
+ * Log lines (flushed): connected width=W height=H | frames n=N small=M
  *   | typed n=N | clicked x=X y=Y | dumped | refused error=0xE
  *   | disconnected | timeout
  * Exit status: 0 done, 2 refused or disconnected, 3 timeout, 1 other.
@@ -58,6 +62,8 @@ struct client {
 	pSurfaceFrameMarker gdi_frame_marker;
 	pSurfaceBits gdi_surface_bits;
 	unsigned long frames, paints, surface_cmds;
+	unsigned long small;		/* frames under half the screen */
+	unsigned long long area;	/* of this frame's surface commands */
 	bool markers;		/* the server brackets frames */
 };
 
@@ -81,6 +87,15 @@ static void say(const char *fmt, ...)
  * a paint is only a fast-path PDU (16 KB at most), so that a large frame
  * would count as several. Servers without either: a paint.
  */
+static void frame_done(struct client *c)
+{
+	rdpGdi *gdi = c->base.gdi;
+
+	if (gdi && c->area * 2 < (unsigned long long)gdi->width * (unsigned long long)gdi->height)
+		c->small++;
+	c->area = 0;
+}
+
 static void count_unmarked(struct client *c)
 {
 	if (!c->markers)
@@ -101,7 +116,11 @@ static BOOL surface_bits(rdpContext *context, const SURFACE_BITS_COMMAND *cmd)
 	struct client *c = (struct client *)context;
 
 	c->surface_cmds++;
+	c->area += (unsigned long long)(cmd->destRight - cmd->destLeft) *
+		   (unsigned long long)(cmd->destBottom - cmd->destTop);
 	count_unmarked(c);
+	if (!c->markers)
+		frame_done(c);
 	return c->gdi_surface_bits ? c->gdi_surface_bits(context, cmd) : TRUE;
 }
 
@@ -110,8 +129,10 @@ static BOOL frame_marker(rdpContext *context, const SURFACE_FRAME_MARKER *m)
 	struct client *c = (struct client *)context;
 
 	c->markers = true;
-	if (m->frameAction == SURFACECMD_FRAMEACTION_END)
+	if (m->frameAction == SURFACECMD_FRAMEACTION_END) {
 		c->frames++;
+		frame_done(c);
+	}
 	/* gdi's handler acknowledges the frame to the server. */
 	return c->gdi_frame_marker ? c->gdi_frame_marker(context, m) : TRUE;
 }
@@ -348,7 +369,7 @@ static int measure(freerdp *instance, const struct options *o, double connected_
 {
 	struct client *c = (struct client *)instance->context;
 	double first, end;
-	unsigned long start;
+	unsigned long start, small;
 
 	while (!c->frames) {
 		if (now_s() > connected_at + o->timeout_s) {
@@ -360,11 +381,12 @@ static int measure(freerdp *instance, const struct options *o, double connected_
 	}
 	first = now_s();
 	start = c->frames;
+	small = c->small;
 	end = first + o->measure_s;
 	if (!pump(instance, (int)((end - now_s()) * 1000)))
 		return 2;
-	say("measured frames=%lu seconds=%.3f first_frame_ms=%.0f", c->frames - start,
-	    now_s() - first, (first - connected_at) * 1000);
+	say("measured frames=%lu seconds=%.3f first_frame_ms=%.0f small=%lu", c->frames - start,
+	    now_s() - first, (first - connected_at) * 1000, c->small - small);
 	/* Still connected while the bench reads the server's CPU and memory:
 	 * a disconnect would end the sink, and its figures with it. */
 	if (o->linger_s > 0 && !pump(instance, o->linger_s * 1000))
@@ -406,7 +428,7 @@ static int run(freerdp *instance, const struct options *o)
 			acted = true;
 		}
 		if (c->frames >= (unsigned long)o->frames && acted) {
-			say("frames n=%lu", c->frames);
+			say("frames n=%lu small=%lu", c->frames, c->small);
 			if (o->dump && dump(instance->context->gdi, o->dump) == 0)
 				say("dumped");
 			return 0;

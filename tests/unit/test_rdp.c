@@ -1,5 +1,5 @@
 /* The pure parts of the RDP sink: scancodes, damage cut for the wire,
- * frame flow control. */
+ * tiles that changed, frame flow control. */
 #include <linux/input-event-codes.h>
 #include <stdint.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "layout.h"
 #include "scancode.h"
 #include "test.h"
+#include "tile_diff.h"
 
 static void test_scancodes(struct test_state *t)
 {
@@ -107,6 +108,45 @@ static void test_damage_narrow_messages(struct test_state *t)
 	lim = lim_1080;
 	in = (struct damage_rect){ 0, 0, 1920, 1080 };
 	CHECK(t, damage_split(&in, 1, &lim, out, 3) == -1);	/* out too small */
+}
+
+/* 100x70: a 2x2 grid whose right column and bottom row are cut short. */
+static void test_tile_diff(struct test_state *t)
+{
+	static uint32_t px[70 * 100];
+	struct damage_rect all = { 0, 0, 100, 70 }, corner = { 64, 64, 36, 6 };
+	struct damage_rect left = { 0, 0, 64, 70 };
+	struct tile_diff *td = tile_diff_new(100, 70);
+	const struct damage_rect *r;
+	int n;
+
+	CHECK(t, td && tile_diff_fits(td, 100, 70) && !tile_diff_fits(td, 100, 71));
+	if (!td)
+		return;
+	/* Never sent: everything under the damage, a run a row. */
+	r = tile_diff_changed(td, px, 400, &all, 1, &n);
+	CHECK(t, n == 2 && r[0].x == 0 && r[0].y == 0 && r[0].w == 100 && r[0].h == 64 &&
+		 r[1].x == 0 && r[1].y == 64 && r[1].w == 100 && r[1].h == 6);
+	/* Drawn again, the same: nothing. */
+	tile_diff_changed(td, px, 400, &all, 1, &n);
+	CHECK(t, n == 0);
+	/* One pixel of the bottom right tile. */
+	px[69 * 100 + 99] = 0xff0000;
+	r = tile_diff_changed(td, px, 400, &all, 1, &n);
+	CHECK(t, n == 1 && r[0].x == corner.x && r[0].y == corner.y && r[0].w == corner.w &&
+		 r[0].h == corner.h);
+	/* Only tiles under the damage are looked at. */
+	px[0] = 0xff;
+	tile_diff_changed(td, px, 400, &corner, 1, &n);
+	CHECK(t, n == 0);
+	r = tile_diff_changed(td, px, 400, &left, 1, &n);
+	CHECK(t, n == 1 && r[0].x == 0 && r[0].y == 0 && r[0].w == 64 && r[0].h == 64);
+	/* Damage beyond the head is clipped; a reset sends all again. */
+	tile_diff_reset(td);
+	r = tile_diff_changed(td, px, 400, &(struct damage_rect){ -10, 60, 500, 500 }, 1, &n);
+	CHECK(t, n == 2 && r[0].y == 0 && r[1].y == 64 && r[1].w == 100);
+	tile_diff_free(td);
+	CHECK(t, tile_diff_new(0, 10) == NULL);
 }
 
 static void test_flow_bounded(struct test_state *t)
@@ -259,6 +299,7 @@ int main(void)
 	RUN(&t, test_damage_small_untouched);
 	RUN(&t, test_damage_align_and_clip);
 	RUN(&t, test_damage_narrow_messages);
+	RUN(&t, test_tile_diff);
 	RUN(&t, test_flow_bounded);
 	RUN(&t, test_flow_suppress_and_suspend);
 	RUN(&t, test_flow_wraps);

@@ -123,6 +123,14 @@ def run(t):
                 "A rc %r: %s | B rc %r: %s" % (rca, outa[-200:], rcb, outb[-200:]))
         sa, sb = station_of(m, "station0"), station_of(m, "station1")
         t.check("each has a seat of their own", sa and sb and sa != sb, (sa, sb))
+        # The test client moves a bar 1/16 of its width a frame, damaging
+        # its old and new places only: frames (raw pieces here) are small
+        # unless something on the way (compositor, evdi, sink) widens the
+        # damage to the whole screen.
+        for user, out in (("station0", outa), ("station1", outb)):
+            f = re.search(r"^frames n=(\d+) small=(\d+)", out, re.M)
+            t.check("%s's frames carry only what changed, not the whole screen" % user,
+                    f and int(f.group(2)) * 4 >= int(f.group(1)) * 3, f and f.group(0))
         for user, seat, client, size in (("station0", sa, a, (640, 480)),
                                          ("station1", sb, b, (800, 600))):
             img = client.image()
