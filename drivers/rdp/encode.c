@@ -19,6 +19,7 @@
 
 #define MAX_PIECES 4096
 #define MESSAGE_OVERHEAD 64
+#define RFX_BATCH_TILES 64
 
 struct rdp_encoder {
 	enum rdp_codec codec;
@@ -99,19 +100,26 @@ static bool submit(rdpUpdate *update, SURFACE_BITS_COMMAND *cmd)
 	return update->SurfaceBits(update->context, cmd);
 }
 
-static bool send_rfx(struct rdp_encoder *enc, rdpUpdate *update, const uint32_t *pixels,
-		     int stride, const struct damage_rect *rects, int n)
+/* The 64x64 tiles a rectangle touches. */
+static int rfx_tiles(const struct damage_rect *r)
+{
+	return ((r->x + r->w - 1) / 64 - r->x / 64 + 1) * ((r->y + r->h - 1) / 64 - r->y / 64 + 1);
+}
+
+/* One call of FreeRDP's encoder: rects of at most RFX_BATCH_TILES tiles. */
+static bool send_rfx_batch(struct rdp_encoder *enc, rdpUpdate *update, const uint32_t *pixels,
+			   int stride, const struct damage_rect *rects, int n)
 {
 	size_t count = 0;
 	RFX_MESSAGE *msgs;
 	bool ok = true;
 
-	for (int i = 0; i < n && i < MAX_PIECES; i++)
+	for (int i = 0; i < n; i++)
 		enc->rfx_rects[i] = (RFX_RECT){ (UINT16)rects[i].x, (UINT16)rects[i].y,
 						(UINT16)rects[i].w, (UINT16)rects[i].h };
-	msgs = rfx_encode_messages_ex(enc->rfx, enc->rfx_rects, (size_t)(n < MAX_PIECES ? n : MAX_PIECES),
-				      (const BYTE *)pixels, (UINT32)enc->width, (UINT32)enc->height,
-				      (UINT32)stride, &count, enc->max_request - MESSAGE_OVERHEAD);
+	msgs = rfx_encode_messages_ex(enc->rfx, enc->rfx_rects, (size_t)n, (const BYTE *)pixels,
+				      (UINT32)enc->width, (UINT32)enc->height, (UINT32)stride,
+				      &count, enc->max_request - MESSAGE_OVERHEAD);
 	if (!msgs)
 		return false;
 	for (size_t i = 0; i < count; i++) {
@@ -138,6 +146,32 @@ static bool send_rfx(struct rdp_encoder *enc, rdpUpdate *update, const uint32_t 
 		free(msgs[0].rects);
 	free(msgs);
 	return ok;
+}
+
+/*
+ * FreeRDP keeps every tile buffer it ever used (25 KB each): a whole
+ * 1080p frame at once would keep 12 MB for good. Frames go in batches of
+ * at most RFX_BATCH_TILES tiles, several RemoteFX messages of one frame.
+ */
+static bool send_rfx(struct rdp_encoder *enc, rdpUpdate *update, const uint32_t *pixels,
+		     int stride, const struct damage_rect *rects, int n)
+{
+	int start = 0, tiles = 0;
+
+	if (n > MAX_PIECES)
+		n = MAX_PIECES;
+	for (int i = 0; i < n; i++) {
+		int t = rfx_tiles(&rects[i]);
+
+		if (i > start && tiles + t > RFX_BATCH_TILES) {
+			if (!send_rfx_batch(enc, update, pixels, stride, rects + start, i - start))
+				return false;
+			start = i;
+			tiles = 0;
+		}
+		tiles += t;
+	}
+	return send_rfx_batch(enc, update, pixels, stride, rects + start, n - start);
 }
 
 static bool scratch(struct rdp_encoder *enc, size_t size)
