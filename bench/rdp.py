@@ -118,19 +118,23 @@ def measured(log):
 
 
 def cpu_and_rss(m, pids):
-    """utime+stime in seconds and VmHWM in MB, summed over pids."""
+    """utime+stime in seconds, VmHWM and Pss (now) in MB, summed over pids.
+
+    VmHWM counts every page a process maps, shared or not: libraries
+    (file pages, in this image's RAM root: shmem) and a client's buffers
+    count in full in each process. Pss shares each page among the
+    processes mapping it, so a sum of Pss counts it once."""
     if not pids:
-        return 0.0, 0.0
-    rc, out = m.run("for p in %s; do cat /proc/$p/stat 2>/dev/null | cut -d' ' -f14,15; "
-                    "grep VmHWM /proc/$p/status 2>/dev/null | tr -s ' ' | cut -d' ' -f2; done"
-                    % " ".join(str(p) for p in pids))
-    # Only whole lines of three numbers: a process may end mid-reading.
-    rows = [l.split() for l in out.splitlines()]
-    nums = [int(x) for r in zip(rows, rows[1:]) if len(r[0]) == 2 and len(r[1]) == 1
-            and all(t.isdigit() for t in r[0] + r[1]) for x in r[0] + r[1]]
-    ticks = sum(nums[i] + nums[i + 1] for i in range(0, len(nums) - 2, 3))
-    rss = sum(nums[i + 2] for i in range(0, len(nums) - 2, 3))
-    return ticks / 100.0, rss / 1024.0
+        return 0.0, 0.0, 0.0
+    rc, out = m.run("for p in %s; do s=$(cut -d' ' -f14,15 /proc/$p/stat 2>/dev/null) || continue; "
+                    "h=$(awk '/^VmHWM/ {print $2}' /proc/$p/status 2>/dev/null); "
+                    "q=$(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null); "
+                    "echo R $s $h $q; done" % " ".join(str(p) for p in pids))
+    # Only whole lines: a process may end mid-reading.
+    rows = [l.split()[1:] for l in out.splitlines() if l.startswith("R ")]
+    rows = [[int(x) for x in r] for r in rows if len(r) == 4 and all(x.isdigit() for x in r)]
+    return (sum(r[0] + r[1] for r in rows) / 100.0, sum(r[2] for r in rows) / 1024.0,
+            sum(r[3] for r in rows) / 1024.0)
 
 
 def pids_of(m, pattern):
@@ -146,11 +150,11 @@ def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None)
         time.sleep(5)       # connected first: kiosk-shell shows only then
         before_start()
     time.sleep(2)
-    cpu0, _ = cpu_and_rss(m, flat(server_pids()))
+    cpu0, _, _ = cpu_and_rss(m, flat(server_pids()))
     bytes0 = relay.down
     wait_measured([log], [p], seconds + 150)
     groups = server_pids()
-    cpu1, rss = cpu_and_rss(m, flat(groups))
+    cpu1, rss, pss = cpu_and_rss(m, flat(groups))
     rss_by = {name: cpu_and_rss(m, pids)[1] for name, pids in groups.items()}
     p.wait(LINGER + 30)
     relay.close()
@@ -161,7 +165,7 @@ def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None)
     return {"fps": frames / secs if secs else 0, "first_ms": first,
             "bps": (relay.down - bytes0) / max(secs, 0.001),
             "bpf": (relay.down - bytes0) / max(frames, 1),
-            "cpu_pf": (cpu1 - cpu0) / max(frames, 1), "rss": rss, "rss_by": rss_by}
+            "cpu_pf": (cpu1 - cpu0) / max(frames, 1), "rss": rss, "pss": pss, "rss_by": rss_by}
 
 
 def wait_measured(logs, procs, timeout):
@@ -233,12 +237,13 @@ def weston_workload(m, command):
 
 def table(title, rows):
     print("\n" + title)
-    print("%-14s %-8s %8s %10s %12s %10s %14s %9s" % (
-        "workload", "server", "fps", "first ms", "KB/s", "KB/frame", "cpu ms/frame", "RSS MB"))
+    print("%-14s %-8s %8s %10s %12s %10s %14s %9s %9s" % (
+        "workload", "server", "fps", "first ms", "KB/s", "KB/frame", "cpu ms/frame", "RSS MB",
+        "PSS MB"))
     for name, server, r in rows:
-        print("%-14s %-8s %8.2f %10.0f %12.1f %10.2f %14.2f %9.1f" % (
+        print("%-14s %-8s %8.2f %10.0f %12.1f %10.2f %14.2f %9.1f %9.1f" % (
             name, server, r["fps"], r["first_ms"], r["bps"] / 1024, r["bpf"] / 1024,
-            r["cpu_pf"] * 1000, r["rss"]))
+            r["cpu_pf"] * 1000, r["rss"], r["pss"]))
 
 
 def main():
@@ -264,7 +269,7 @@ def main():
 def workloads(args, build, out, tmp):
     results = []
     m = boot(build, out, os.path.join(HERE, "rdp-overlay"), tmp, [3389, WESTON_PORT])
-    keys = ("fps", "first_ms", "bps", "bpf", "cpu_pf", "rss")
+    keys = ("fps", "first_ms", "bps", "bpf", "cpu_pf", "rss", "pss")
     try:
         # seatmux first, each station ending a second after its client
         # (keep = 1); then Weston alone, seatmuxd stopped.
@@ -291,22 +296,24 @@ def workloads(args, build, out, tmp):
     for name, server, r in results:
         print("%-14s %-8s %s" % (name, server, "  ".join(
             "%s %.1f" % (k, v) for k, v in r["rss_by"].items())))
-    print("\nseatmux/weston     fps   cpu/frame   bytes/frame   RSS")
+    print("\nseatmux/weston     fps   cpu/frame   bytes/frame   RSS    PSS")
     for name, _, _ in WORKLOADS:
         o = dict((s, r) for n, s, r in results if n == name)
         if "seatmux" in o and "weston" in o:
             a, b = o["seatmux"], o["weston"]
-            print("%-14s %8.2f %10.2f %13.2f %6.2f" % (
+            print("%-14s %8.2f %10.2f %13.2f %6.2f %6.2f" % (
                 name, a["fps"] / b["fps"] if b["fps"] else float("nan"),
                 a["cpu_pf"] / b["cpu_pf"] if b["cpu_pf"] else float("nan"),
                 a["bpf"] / b["bpf"] if b["bpf"] else float("nan"),
-                a["rss"] / b["rss"] if b["rss"] else float("nan")))
+                a["rss"] / b["rss"] if b["rss"] else float("nan"),
+                a["pss"] / b["pss"] if b["pss"] else float("nan")))
 
 
 def density(args, build, out, tmp):
     print("\nDensity: N stations at once, each with the 64x64 client")
-    print("%3s %9s %10s %16s %14s %12s" % ("N", "measured", "fps total", "p95 interval ms",
-                                            "cpu s/s total", "RSS MB"))
+    print("%3s %9s %10s %16s %14s %12s %12s %13s" % (
+        "N", "measured", "fps total", "p95 interval ms", "cpu s/s total", "RSS MB", "PSS MB",
+        "PSS MB/seat"))
     # 24 stations of 1920x1080 (shadow, two dumb buffers and evdi's copy
     # each) need more than the default guest's memory.
     m = boot(build, out, os.path.join(HERE, "rdp-density-overlay"), tmp, [3389], memory=6144)
@@ -315,13 +322,13 @@ def density(args, build, out, tmp):
             users = ["station%d" % i for i in range(min(n, USERS))]
             logs = [os.path.join(tmp, "d%d-%s.log" % (n, u)) for u in users]
             allp = lambda: pids_of(m, '$3 == "seatmuxd" || $3 == "seatmux-rdp-sin" || $3 == "seatmux-composi"')
-            cpu0, _ = cpu_and_rss(m, allp())
+            cpu0, _, _ = cpu_and_rss(m, allp())
             t0 = time.monotonic()
             # Lingering until the last client of the step has measured.
             procs = [client(build, m.ports[3389], u, args.seconds, lg, DENSITY_LINGER)
                      for u, lg in zip(users, logs)]
             wait_measured(logs, procs, args.seconds + 150)
-            cpu1, rss = cpu_and_rss(m, allp())
+            cpu1, rss, pss = cpu_and_rss(m, allp())
             for p in procs:
                 p.wait(DENSITY_LINGER + 30)
             per = [r for r in (measured(lg) for lg in logs) if r]
@@ -332,9 +339,9 @@ def density(args, build, out, tmp):
             rc, journal = m.run("journalctl -u seatmuxd -o short-monotonic --no-pager", timeout=60)
             with open(os.path.join(tmp, "d%d-seatmuxd.journal" % n), "w") as f:
                 f.write(journal)
-            print("%3d %9d %10.2f %16.1f %14.2f %12.1f" % (len(users), len(per), sum(fps), p95,
-                                                        (cpu1 - cpu0) / (time.monotonic() - t0), rss),
-                  flush=True)
+            print("%3d %9d %10.2f %16.1f %14.2f %12.1f %12.1f %13.1f" % (
+                len(users), len(per), sum(fps), p95, (cpu1 - cpu0) / (time.monotonic() - t0), rss,
+                pss, pss / max(len(users), 1)), flush=True)
             time.sleep(25)      # the stations end (keep = 20) before the next step
     finally:
         m.kill()
