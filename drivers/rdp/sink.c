@@ -297,6 +297,11 @@ bool rdp_sink_can_send(struct rdp_sink *sink)
 	return !peer->IsWriteBlocked(peer) || peer->DrainOutputBuffer(peer) == 0;
 }
 
+bool rdp_sink_write_blocked(struct rdp_sink *sink)
+{
+	return sink->peer->IsWriteBlocked(sink->peer);
+}
+
 bool rdp_sink_send(struct rdp_sink *sink, const uint32_t *pixels, int stride,
 		   const struct damage_rect *rects, int n)
 {

@@ -44,6 +44,8 @@ int rdp_sink_fds(struct rdp_sink *sink, int *fds, int max);
 bool rdp_sink_dispatch(struct rdp_sink *sink);
 /* Activated, not suppressed, and few enough frames unacknowledged. */
 bool rdp_sink_can_send(struct rdp_sink *sink);
+/* Output is waiting for the socket: poll has to come back to drain it. */
+bool rdp_sink_write_blocked(struct rdp_sink *sink);
 /* The codec frames go in: "RemoteFX", "NSCodec" or "raw". */
 const char *rdp_sink_codec(const struct rdp_sink *sink);
 /* Sends the rectangles of pixels (XRGB8888, stride in bytes) as a frame. */

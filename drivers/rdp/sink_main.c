@@ -278,7 +278,11 @@ int main(void)
 		if (st.head)
 			pfd[m++] = (struct pollfd){ .fd = vhead_fd(st.head), .events = POLLIN };
 		pfd[m++] = (struct pollfd){ .fd = CONTROL_FD, .events = POLLIN };
-		if (poll(pfd, (nfds_t)m, 16) < 0 && errno != EINTR)
+		/* Everything comes as an fd event, except a socket ready to take
+		 * more output: then poll comes back within a frame to drain it.
+		 * An idle station sleeps. */
+		if (poll(pfd, (nfds_t)m, rdp_sink_write_blocked(st.sink) ? 16 : -1) < 0 &&
+		    errno != EINTR)
 			break;
 		if (pfd[m - 1].revents & (POLLIN | POLLHUP))
 			break;		/* seatmuxd ends the station */
