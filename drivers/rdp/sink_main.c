@@ -241,7 +241,9 @@ static void flush(struct station *st)
 	pixman_region32_clear(&st->damage);
 	if (n == 0)
 		return;		/* drawn again, the same */
-	rdp_sink_send(st->sink, px, stride, rects, n);
+	/* Not sent: the tiles were taken as sent; all of them next time. */
+	if (!rdp_sink_send(st->sink, px, stride, rects, n))
+		st->full = true;
 	for (int i = 0; i < n; i++)
 		st->pixels += (unsigned long long)rects[i].w * (unsigned long long)rects[i].h;
 	st->frames++;
