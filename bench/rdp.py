@@ -152,7 +152,9 @@ def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None)
     if before_start:
         time.sleep(5)       # connected first: kiosk-shell shows only then
         before_start()
-    time.sleep(2)
+    # From the first frame on, for both servers: a seatmux station starts
+    # its session at logon, Weston's runs already; neither start counts.
+    wait_first_frame(log, p, 150)
     cpu0, _, _ = cpu_and_rss(m, flat(server_pids()))
     bytes0 = relay.down
     wait_measured([log], [p], seconds + 150)
@@ -169,6 +171,14 @@ def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None)
             "bps": (relay.down - bytes0) / max(secs, 0.001),
             "bpf": (relay.down - bytes0) / max(frames, 1),
             "cpu_pf": (cpu1 - cpu0) / max(frames, 1), "rss": rss, "pss": pss, "rss_by": rss_by}
+
+
+def wait_first_frame(log, proc, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if os.path.exists(log) and "first frame" in open(log).read():
+            return
+        time.sleep(0.05)
 
 
 def wait_measured(logs, procs, timeout):

@@ -12,8 +12,8 @@
  *                      [--suppress yes] [--sync-caps yes] [--measure SECONDS]
  *                      [--log FILE]
  *
- * --measure (for bench/): once the first frame is in, counts frames for
- * that long and logs "measured frames=N seconds=S first_frame_ms=T"
+ * --measure (for bench/): once the first frame is in (logged: "first
+ * frame ms=T"), counts frames for that long and logs "measured frames=N seconds=S first_frame_ms=T"
  * (T: from the TCP connect to the first frame) small=M, instead of
  * --frames. small counts the frames whose surface commands cover less
  * than half the screen (their destination rectangles: a server that
@@ -380,6 +380,7 @@ static int measure(freerdp *instance, const struct options *o, double connected_
 			return 2;
 	}
 	first = now_s();
+	say("first frame ms=%.0f", (first - connected_at) * 1000);
 	start = c->frames;
 	small = c->small;
 	end = first + o->measure_s;
