@@ -61,7 +61,7 @@ void tile_diff_free(struct tile_diff *td)
 	free(td);
 }
 
-int tile_diff_fits(const struct tile_diff *td, int width, int height)
+bool tile_diff_fits(const struct tile_diff *td, int width, int height)
 {
 	return td && td->width == width && td->height == height;
 }

@@ -9,6 +9,7 @@
 #ifndef SEATMUX_TILE_DIFF_H
 #define SEATMUX_TILE_DIFF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "damage.h"
@@ -21,7 +22,7 @@ struct tile_diff;
 struct tile_diff *tile_diff_new(int width, int height);
 void tile_diff_free(struct tile_diff *td);
 /* Whether td is for a head of that size. */
-int tile_diff_fits(const struct tile_diff *td, int width, int height);
+bool tile_diff_fits(const struct tile_diff *td, int width, int height);
 /* Forgets what was sent: every tile of the next damage counts as changed. */
 void tile_diff_reset(struct tile_diff *td);
 /*
