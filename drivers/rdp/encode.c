@@ -16,6 +16,7 @@
 #include <winpr/stream.h>
 
 #include "encode.h"
+#include "tile_diff.h"
 
 #define MAX_PIECES 4096
 #define MESSAGE_OVERHEAD 64
@@ -100,10 +101,11 @@ static bool submit(rdpUpdate *update, SURFACE_BITS_COMMAND *cmd)
 	return update->SurfaceBits(update->context, cmd);
 }
 
-/* The 64x64 tiles a rectangle touches. */
+/* The RemoteFX tiles a rectangle touches. */
 static int rfx_tiles(const struct damage_rect *r)
 {
-	return ((r->x + r->w - 1) / 64 - r->x / 64 + 1) * ((r->y + r->h - 1) / 64 - r->y / 64 + 1);
+	return ((r->x + r->w - 1) / TILE_SIZE - r->x / TILE_SIZE + 1) *
+	       ((r->y + r->h - 1) / TILE_SIZE - r->y / TILE_SIZE + 1);
 }
 
 /* One call of FreeRDP's encoder: rects of at most RFX_BATCH_TILES tiles. */
