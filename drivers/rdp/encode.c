@@ -20,7 +20,7 @@
 
 #define MAX_PIECES 4096
 #define MESSAGE_OVERHEAD 64
-#define RFX_BATCH_TILES 64
+#define RFX_BATCH_TILES 32
 
 struct rdp_encoder {
 	enum rdp_codec codec;
@@ -138,6 +138,9 @@ static bool send_rfx_batch(struct rdp_encoder *enc, rdpUpdate *update, const uin
 			cmd.bmp.height = (UINT16)enc->height;
 			cmd.bmp.bitmapDataLength = (UINT32)Stream_GetPosition(enc->stream);
 			cmd.bmp.bitmapData = Stream_Buffer(enc->stream);
+			/* RLGR output does not shrink under bulk compression, which
+			 * would cost CPU a byte and fill a 2 MB history. */
+			cmd.skipCompression = TRUE;
 			ok = submit(update, &cmd);
 		} else {
 			ok = false;
@@ -153,7 +156,9 @@ static bool send_rfx_batch(struct rdp_encoder *enc, rdpUpdate *update, const uin
 /*
  * FreeRDP keeps every tile buffer it ever used (25 KB each): a whole
  * 1080p frame at once would keep 12 MB for good. Frames go in batches of
- * at most RFX_BATCH_TILES tiles, several RemoteFX messages of one frame.
+ * at most RFX_BATCH_TILES tiles, several RemoteFX messages of one frame;
+ * a wider rectangle (tile_diff's runs are one tile row: 30 tiles at
+ * 1080p) is a batch of its own.
  */
 static bool send_rfx(struct rdp_encoder *enc, rdpUpdate *update, const uint32_t *pixels,
 		     int stride, const struct damage_rect *rects, int n)
