@@ -1,23 +1,18 @@
-/*
- * The child writes one fixed-size record on a pipe and exits; a pipe that
- * ends without one (the child crashed or was killed) is an error. The
- * child is reaped by seatmuxd's SIGCHLD handling like any other, which
- * passes over pids it does not know.
- */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
+/* A child_job whose answer is auth_check's. */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "auth_job.h"
+#include "child_job.h"
 
 struct auth_job {
-	pid_t pid;
-	int fd;
-	struct loop_source *src;
+	struct child_job *job;
 	auth_job_fn done;
 	void *data;
+};
+
+struct request {
+	const struct auth_config *cfg;
+	const char *user, *password;
 };
 
 struct answer {
@@ -26,83 +21,52 @@ struct answer {
 	gid_t gid;
 };
 
-static void job_free(struct auth_job *job)
+static void check(void *arg, void *out)
 {
-	if (job->src)
-		loop_remove(job->src);
-	if (job->fd >= 0)
-		close(job->fd);
-	free(job);
+	const struct request *rq = arg;
+	struct answer *a = out;
+
+	a->res = (int)auth_check(rq->cfg, rq->user, rq->password, &a->uid, &a->gid);
 }
 
-static void on_answer(void *data, uint32_t events)
+static void on_answer(void *data, const void *out)
 {
-	struct auth_job *job = data;
+	struct auth_job *aj = data;
 	struct answer a = { .res = AUTH_ERROR };
-	ssize_t n;
 
-	do
-		n = read(job->fd, &a, sizeof(a));
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(a) || a.res < AUTH_OK || a.res > AUTH_ERROR)
-		a = (struct answer){ .res = AUTH_ERROR };
-	job->done(job->data, (enum auth_result)a.res, a.uid, a.gid);
-	job_free(job);
-}
+	if (out) {
+		const struct answer *got = out;
 
-static _Noreturn void run_child(int fd, const struct auth_config *cfg, const char *user,
-				const char *password)
-{
-	struct answer a = { 0 };
-	sigset_t none;
-
-	/* seatmuxd takes its signals through a signalfd; PAM modules may
-	 * want theirs (SIGCHLD for a helper they run). */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	a.res = (int)auth_check(cfg, user, password, &a.uid, &a.gid);
-	_exit(write(fd, &a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 1);
+		if (got->res >= AUTH_OK && got->res <= AUTH_ERROR)
+			a = *got;
+	}
+	aj->done(aj->data, (enum auth_result)a.res, a.uid, a.gid);
+	free(aj);
 }
 
 struct auth_job *auth_job_start(struct loop *loop, const struct auth_config *cfg,
 				const char *user, const char *password, auth_job_fn done,
 				void *data)
 {
-	struct auth_job *job = calloc(1, sizeof(*job));
-	int pipefd[2];
+	struct request rq = { cfg, user, password };
+	struct auth_job *aj = calloc(1, sizeof(*aj));
 
-	if (!job)
+	if (!aj)
 		return NULL;
-	job->fd = -1;
-	job->done = done;
-	job->data = data;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		goto err;
-	job->pid = fork();
-	if (job->pid == 0) {
-		close(pipefd[0]);
-		run_child(pipefd[1], cfg, user, password);
-	}
-	close(pipefd[1]);
-	job->fd = pipefd[0];
-	if (job->pid < 0)
-		goto err;
-	job->src = loop_add_fd(loop, job->fd, EPOLLIN, on_answer, job);
-	if (!job->src) {
-		auth_job_cancel(job);
+	aj->done = done;
+	aj->data = data;
+	aj->job = child_job_start(loop, sizeof(struct answer), check, &rq, on_answer, aj);
+	if (!aj->job) {
+		free(aj);
 		return NULL;
 	}
-	return job;
-err:
-	job_free(job);
-	return NULL;
+	return aj;
 }
 
-void auth_job_cancel(struct auth_job *job)
+void auth_job_cancel(struct auth_job *aj)
 {
-	if (!job)
+	if (!aj)
 		return;
-	if (job->pid > 0)
-		kill(job->pid, SIGKILL);
-	job_free(job);
+	child_job_cancel(aj->job);
+	free(aj);
 }

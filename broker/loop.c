@@ -2,10 +2,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "list.h"
+#include "log.h"
 #include "loop.h"
+
+/* Every seat and every connection waits while one callback runs: one
+ * that takes this long is logged, for the operator and for the tests. */
+#define LOOP_STALL_MS 250
 
 struct loop_source {
 	struct loop *loop;
@@ -146,6 +152,14 @@ static void timer_drain(struct loop_source *src)
 		return;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int loop_dispatch(struct loop *loop, int timeout_ms)
 {
 	struct epoll_event events[32];
@@ -155,12 +169,17 @@ int loop_dispatch(struct loop *loop, int timeout_ms)
 		return errno == EINTR ? 0 : -1;
 	for (int i = 0; i < n; i++) {
 		struct loop_source *src = events[i].data.ptr;
+		long long start, ms;
 
 		if (src->removed)
 			continue;
 		if (src->owns_fd)
 			timer_drain(src);
+		start = now_ms();
 		src->fn(src->data, events[i].events);
+		ms = now_ms() - start;
+		if (ms >= LOOP_STALL_MS)
+			log_warn("loop: a callback held the loop for %lld ms", ms);
 	}
 	free_dead(loop);
 	return n;

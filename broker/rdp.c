@@ -27,6 +27,7 @@
 #include "auth_job.h"
 #include "broker.h"
 #include "build_config.h"
+#include "child_job.h"
 #include "control.h"
 #include "layout.h"
 #include "log.h"
@@ -47,6 +48,16 @@
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-rdp.rules"
 #define MAX_STATIONS 64
 
+/* A station is made in steps, each waiting on the kernel or udev in a
+ * child job. Heads are added one at a time: the new card is told by the
+ * node that was not there before. */
+enum station_state {
+	STATION_WAITS_HEAD,
+	STATION_ADDS_HEAD,
+	STATION_LOADS_RULES,
+	STATION_READY,
+};
+
 struct station {
 	struct list link;
 	struct broker *b;
@@ -57,6 +68,10 @@ struct station {
 	struct seat_config *cfg;
 	struct sink *sink;		/* connected now, or NULL */
 	struct loop_source *keep_timer;
+	enum station_state state;
+	struct child_job *job;		/* the step under way */
+	int number;			/* of its seat: rdp-N */
+	int width, height;		/* asked for at its making */
 	bool ended;			/* kept for reuse, no session */
 };
 
@@ -132,15 +147,7 @@ static void rules(FILE *f, void *data)
 
 static int write_rules(struct rdp *r)
 {
-	return udev_rules_install(RULES_PATH, "remote stations' devices, by their seats", rules, r);
-}
-
-static void retrigger(int card)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/sys/class/drm/card%d", card);
-	udev_rules_retrigger(path);
+	return udev_rules_write(RULES_PATH, "remote stations' devices, by their seats", rules, r);
 }
 
 /*
@@ -229,11 +236,130 @@ static void station_set_session(struct station *st, const struct config *cfg)
 	}
 }
 
+/* The sink's logon is refused, and why: to the client and to the log. */
+static void refuse(struct sink *s, const char *user, const char *why)
+{
+	struct control_msg msg = { .type = CONTROL_REFUSED };
+
+	snprintf(msg.reason, sizeof(msg.reason), "%s", why);
+	control_send(s->control, &msg, NULL, 0);
+	log_warn("rdp: logon of '%s' from %s refused: %s", user, s->peer, why);
+}
+
+/* In a child: a new evdi device, once udev has made its card node. */
+static void add_head(void *arg, void *out)
+{
+	*(int *)out = vhead_add_device();
+}
+
+/* In a child: udev loads the rules naming the card, then applies them to
+ * the card, which was born before they existed. */
+static void load_rules(void *arg, void *out)
+{
+	const int *card = arg;
+	char path[64];
+
+	*(int *)out = udev_rules_reload();
+	snprintf(path, sizeof(path), "/sys/class/drm/card%d", *card);
+	udev_rules_retrigger(path);
+}
+
+static void station_hand(struct station *st, struct sink *s);
+static void heads_next(struct rdp *r);
+
+/* A station that could not be made goes; its sink, if any, is told. */
+static void station_fail(struct station *st, const char *why)
+{
+	log_error("rdp: %s: no station for %s: %s", st->seat, st->user, why);
+	if (st->sink) {
+		refuse(st->sink, st->user, "no station could be made");
+		st->sink->station = NULL;
+	}
+	if (st->keep_timer)
+		loop_remove(st->keep_timer);
+	list_remove(&st->link);
+	free(st);
+}
+
+static void on_rules_loaded(void *data, const void *out)
+{
+	struct station *st = data;
+
+	st->job = NULL;
+	if (!out || *(const int *)out < 0)
+		log_warn("rdp: %s: udev did not confirm it reloaded its rules", st->seat);
+	st->input = vinput_create(st->seat, st->width, st->height);
+	if (!st->input) {
+		station_fail(st, "no virtual keyboard and pointer");
+		return;
+	}
+	st->state = STATION_READY;
+	log_info("rdp: %s is %s's station (card%d)", st->seat, st->user, st->card);
+	if (st->sink)
+		station_hand(st, st->sink);
+}
+
+static void on_head_added(void *data, const void *out)
+{
+	struct station *st = data;
+	struct rdp *r = st->b->rdp;
+	int card = out ? *(const int *)out : -EIO;
+
+	st->job = NULL;
+	if (card == -ENOSPC)
+		log_error("rdp: evdi refuses another virtual head for %s: the module's limit "
+			  "is reached (16 in Debian's evdi 1.12)", st->user);
+	if (card < 0) {
+		station_fail(st, "no virtual head");
+		heads_next(r);
+		return;
+	}
+	st->card = card;
+	st->state = STATION_LOADS_RULES;
+	heads_next(r);
+	/* Rules before the keyboard and pointer: they are born into the seat. */
+	if (write_rules(r) < 0)
+		log_warn("rdp: cannot write %s: %m", RULES_PATH);
+	st->job = child_job_start(r->b->loop, sizeof(int), load_rules, &st->card,
+				  on_rules_loaded, st);
+	if (!st->job) {
+		log_warn("rdp: %s: cannot have udev reload its rules: %m", st->seat);
+		on_rules_loaded(st, NULL);
+	}
+}
+
+/* The next station waiting for a head gets one, unless one is under way. */
+static void heads_next(struct rdp *r)
+{
+	struct station *st, *tmp, *next = NULL;
+
+	list_for_each(st, tmp, &r->stations, link) {
+		if (st->state == STATION_ADDS_HEAD)
+			return;
+		if (st->state == STATION_WAITS_HEAD && (!next || st->number < next->number))
+			next = st;
+	}
+	if (!next)
+		return;
+	next->job = child_job_start(r->b->loop, sizeof(int), add_head, NULL, on_head_added, next);
+	if (!next->job) {
+		station_fail(next, "cannot start adding a head");
+		heads_next(r);
+		return;
+	}
+	next->state = STATION_ADDS_HEAD;
+}
+
+/*
+ * A station for a user with none: its seat now; then, from heads_next on,
+ * each step a child job so that the loop serves everyone else meanwhile,
+ * a virtual head, udev's rules for its devices, its keyboard and pointer.
+ * Whoever waits for it is its sink; it may be gone by then.
+ */
 static struct station *station_create(struct rdp *r, const char *user, int w, int h,
 				      uint32_t layout)
 {
 	struct station *st;
-	char name[32];
 
 	if (++r->next_station > MAX_STATIONS)
 		return NULL;
@@ -241,30 +367,21 @@ static struct station *station_create(struct rdp *r, const char *user, int w, in
 	if (!st)
 		return NULL;
 	st->b = r->b;
-	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", r->next_station);
+	st->card = -1;
+	st->number = r->next_station;
+	st->width = w;
+	st->height = h;
+	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
 	snprintf(st->user, sizeof(st->user), "%s", user);
-	st->card = vhead_add_device();
 	st->cfg = config_add_seat(&r->b->cfg, st->seat);
-	if (st->card == -ENOSPC)
-		log_error("rdp: evdi refuses another virtual head for %s: the module's limit "
-			  "is reached (16 in Debian's evdi 1.12)", user);
-	if (st->card < 0 || !st->cfg) {
-		log_error("rdp: cannot make a virtual head for %s", user);
+	if (!st->cfg) {
+		log_error("rdp: cannot make a station for %s: %m", user);
 		free(st);
 		return NULL;
 	}
 	station_set_session(st, &r->b->cfg);
 	set_env(st->cfg, &r->b->cfg, user, layout);
 	list_insert(&r->stations, &st->link);
-	/* Rules first: the devices are born into the seat. */
-	if (write_rules(r) < 0)
-		log_warn("rdp: cannot write %s: %m", RULES_PATH);
-	snprintf(name, sizeof(name), "%s", st->seat);
-	st->input = vinput_create(name, w, h);
-	if (!st->input)
-		log_error("rdp: %s: no virtual keyboard and pointer: %m", st->seat);
-	retrigger(st->card);
-	log_info("rdp: %s is %s's station (card%d)", st->seat, user, st->card);
 	return st;
 }
 
@@ -294,15 +411,6 @@ static void sink_free(struct sink *s)
 	free(s);
 }
 
-static void refuse(struct sink *s, const char *user, const char *why)
-{
-	struct control_msg msg = { .type = CONTROL_REFUSED };
-
-	snprintf(msg.reason, sizeof(msg.reason), "%s", why);
-	control_send(s->control, &msg, NULL, 0);
-	log_warn("rdp: logon of '%s' from %s refused: %s", user, s->peer, why);
-}
-
 static struct station *station_for(struct rdp *r, const char *user)
 {
 	struct station *st, *tmp, *free_slot = NULL;
@@ -316,24 +424,14 @@ static struct station *station_for(struct rdp *r, const char *user)
 	return free_slot;
 }
 
-/* PAM said yes: the user's station, made or found, goes to this sink. */
-static void accept_logon(struct sink *s, const struct control_msg *msg)
+/* The station, made, goes to the sink that logged on for it. */
+static void station_hand(struct station *st, struct sink *s)
 {
 	struct rdp *r = s->rdp;
+	const struct control_msg *msg = &s->asked;
 	struct control_msg ok = { .type = CONTROL_ACCEPTED };
-	struct station *st = station_for(r, msg->user);
 	int fds[2];
 
-	if (st && st->sink) {
-		refuse(s, msg->user, "the station is in use by another connection");
-		return;
-	}
-	if (!st)
-		st = station_create(r, msg->user, msg->width, msg->height, msg->layout);
-	if (!st || !st->input) {
-		refuse(s, msg->user, "no station could be made");
-		return;
-	}
 	if (st->keep_timer)
 		loop_timer_arm(st->keep_timer, 0);
 	if (strcmp(st->user, msg->user) || st->ended) {
@@ -363,6 +461,32 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 		 msg->width, msg->height);
 }
 
+/* PAM said yes: the user's station, found or made, goes to this sink. */
+static void accept_logon(struct sink *s, const struct control_msg *msg)
+{
+	struct rdp *r = s->rdp;
+	struct station *st = station_for(r, msg->user);
+
+	if (st && st->sink) {
+		refuse(s, msg->user, "the station is in use by another connection");
+		return;
+	}
+	if (!st)
+		st = station_create(r, msg->user, msg->width, msg->height, msg->layout);
+	if (!st) {
+		refuse(s, msg->user, "no station could be made");
+		return;
+	}
+	if (st->state != STATION_READY) {
+		/* Its devices are on their way; the handshake timer still runs. */
+		st->sink = s;
+		s->station = st;
+		heads_next(r);
+		return;
+	}
+	station_hand(st, s);
+}
+
 static void on_auth(void *data, enum auth_result res, uid_t uid, gid_t gid)
 {
 	struct sink *s = data;
@@ -375,6 +499,17 @@ static void on_auth(void *data, enum auth_result res, uid_t uid, gid_t gid)
 		return;
 	}
 	accept_logon(s, &s->asked);
+}
+
+/* Logons from addr that PAM has not answered yet. */
+static int checking(struct rdp *r, const uint8_t addr[16])
+{
+	struct sink *s, *tmp;
+	int n = 0;
+
+	list_for_each(s, tmp, &r->sinks, link)
+		n += s->auth && !memcmp(s->addr, addr, 16);
+	return n;
 }
 
 /*
@@ -393,7 +528,7 @@ static void logon(struct sink *s, const struct control_msg *msg)
 		refuse(s, msg->user, "logged on already");
 		return;
 	}
-	if (!ratelimit_allow(&r->failures, s->addr, now_ms())) {
+	if (!ratelimit_allow(&r->failures, s->addr, checking(r, s->addr), now_ms())) {
 		refuse(s, msg->user, "too many failed logons from this address");
 		return;
 	}
@@ -714,6 +849,7 @@ void rdp_stop(struct broker *b)
 		sink_free(s);
 	}
 	list_for_each(st, stmp, &r->stations, link) {
+		child_job_cancel(st->job);
 		if (st->keep_timer)
 			loop_remove(st->keep_timer);
 		vinput_destroy(st->input);

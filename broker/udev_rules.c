@@ -24,8 +24,8 @@ static int run_udevadm(char *const argv[])
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-int udev_rules_install(const char *path, const char *what,
-		       void (*write)(FILE *f, void *data), void *data)
+int udev_rules_write(const char *path, const char *what,
+		     void (*write)(FILE *f, void *data), void *data)
 {
 	char tmp[256];
 	FILE *f;
@@ -43,7 +43,20 @@ int udev_rules_install(const char *path, const char *what,
 	write(f, data);
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		return -1;
+	return 0;
+}
+
+int udev_rules_reload(void)
+{
 	return run_udevadm((char *[]){ "udevadm", "control", "--reload", NULL });
+}
+
+int udev_rules_install(const char *path, const char *what,
+		       void (*write)(FILE *f, void *data), void *data)
+{
+	if (udev_rules_write(path, what, write, data) < 0)
+		return -1;
+	return udev_rules_reload();
 }
 
 void udev_rules_retrigger(const char *syspath)

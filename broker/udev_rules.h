@@ -9,8 +9,13 @@
 #include <stdio.h>
 
 /* Replaces the rules file with what write() puts after a header line
- * naming what the rules are for (written aside, then renamed) and has
- * udev reload its rules. 0, or -1 with errno. */
+ * naming what the rules are for (written aside, then renamed). 0, or -1
+ * with errno. */
+int udev_rules_write(const char *path, const char *what,
+		     void (*write)(FILE *f, void *data), void *data);
+/* Has udev reload its rules, and waits for it: 0, or -1. */
+int udev_rules_reload(void);
+/* udev_rules_write, then udev_rules_reload. */
 int udev_rules_install(const char *path, const char *what,
 		       void (*write)(FILE *f, void *data), void *data);
 /* A change event for one device, so that rules made after it apply. */
