@@ -40,17 +40,14 @@ static struct ratelimit_slot *find(struct ratelimit *rl, const uint8_t addr[16],
 	return stalest;
 }
 
-bool ratelimit_allow(struct ratelimit *rl, const uint8_t addr[16], int in_flight,
-		     uint64_t now_ms)
+bool ratelimit_allow(struct ratelimit *rl, const uint8_t addr[16], uint64_t now_ms)
 {
 	struct ratelimit_slot *s = find(rl, addr, false, now_ms);
-	double tokens = rl->burst;
 
-	if (s) {
-		refill(rl, s, now_ms);
-		tokens = s->tokens;
-	}
-	return tokens >= 1.0 + (in_flight > 0 ? in_flight : 0);
+	if (!s)
+		return true;
+	refill(rl, s, now_ms);
+	return s->tokens >= 1.0;
 }
 
 void ratelimit_failed(struct ratelimit *rl, const uint8_t addr[16], uint64_t now_ms)

@@ -26,11 +26,8 @@ struct ratelimit {
 };
 
 void ratelimit_init(struct ratelimit *rl, int burst, uint64_t interval_ms);
-/* May addr try to log in now, with in_flight logins of its still
- * unanswered? Each of those may yet fail: it holds a token back, so that
- * logins started side by side cannot outrun the limit. */
-bool ratelimit_allow(struct ratelimit *rl, const uint8_t addr[16], int in_flight,
-		     uint64_t now_ms);
+/* May addr try to log in now? */
+bool ratelimit_allow(struct ratelimit *rl, const uint8_t addr[16], uint64_t now_ms);
 /* addr failed a login: it spends a token. */
 void ratelimit_failed(struct ratelimit *rl, const uint8_t addr[16], uint64_t now_ms);
 

@@ -501,17 +501,6 @@ static void on_auth(void *data, enum auth_result res, uid_t uid, gid_t gid)
 	accept_logon(s, &s->asked);
 }
 
-/* Logons from addr that PAM has not answered yet. */
-static int checking(struct rdp *r, const uint8_t addr[16])
-{
-	struct sink *s, *tmp;
-	int n = 0;
-
-	list_for_each(s, tmp, &r->sinks, link)
-		n += s->auth && !memcmp(s->addr, addr, 16);
-	return n;
-}
-
 /*
  * The client has had its say; what remains is ours, and the handshake
  * timer starts again to bound it (PAM's answer). Meanwhile the loop
@@ -528,7 +517,7 @@ static void logon(struct sink *s, const struct control_msg *msg)
 		refuse(s, msg->user, "logged on already");
 		return;
 	}
-	if (!ratelimit_allow(&r->failures, s->addr, checking(r, s->addr), now_ms())) {
+	if (!ratelimit_allow(&r->failures, s->addr, now_ms())) {
 		refuse(s, msg->user, "too many failed logons from this address");
 		return;
 	}
