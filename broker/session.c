@@ -26,6 +26,16 @@ static void restart_fired(void *data, uint32_t events)
 		log_error("%s: session failed to start again", s->seat);
 }
 
+static void kill_fired(void *data, uint32_t events)
+{
+	struct session *s = data;
+
+	if (s->pid <= 0)
+		return;
+	log_warn("%s: session pid %d ignored SIGTERM, killing", s->seat, (int)s->pid);
+	kill(-s->pid, SIGKILL);
+}
+
 int session_init(struct session *s, struct loop *loop,
 		 const struct seat_config *cfg, const char *seat,
 		 const char *socket_path)
@@ -36,14 +46,38 @@ int session_init(struct session *s, struct loop *loop,
 	snprintf(s->seat, sizeof(s->seat), "%s", seat);
 	snprintf(s->socket_path, sizeof(s->socket_path), "%s", socket_path);
 	s->restart_timer = loop_add_timer(loop, restart_fired, s);
-	return s->restart_timer ? 0 : -1;
+	s->kill_timer = loop_add_timer(loop, kill_fired, s);
+	return s->restart_timer && s->kill_timer ? 0 : -1;
+}
+
+static bool wait_gone(pid_t pid, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 20) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return true;
+		usleep(20000);
+	}
+	return false;
 }
 
 void session_finish(struct session *s)
 {
 	session_stop(s);
+	if (s->pid > 0) {
+		if (!wait_gone(s->pid, SESSION_STOP_MS)) {
+			kill_fired(s, 0);
+			waitpid(s->pid, NULL, 0);
+		}
+		/* Whatever the leader left behind in its group goes too. */
+		kill(-s->pid, SIGKILL);
+		s->pid = 0;
+	}
 	loop_remove(s->restart_timer);
 	s->restart_timer = NULL;
+	loop_remove(s->kill_timer);
+	s->kill_timer = NULL;
 }
 
 /*
@@ -181,6 +215,10 @@ int session_start(struct session *s)
 
 	if (!s->cfg || (!s->cfg->command && !s->cfg->application))
 		return 0;
+	if (s->stopping) {
+		s->start_when_gone = true;
+		return 0;
+	}
 	pw = getpwnam(s->cfg->user);
 	if (!pw) {
 		log_error("%s: session user '%s' does not exist", s->seat, s->cfg->user);
@@ -217,36 +255,19 @@ int session_start(struct session *s)
 	return 0;
 }
 
-static bool wait_gone(pid_t pid, int ms)
-{
-	for (int waited = 0; waited < ms; waited += 20) {
-		pid_t r = waitpid(pid, NULL, WNOHANG);
-
-		if (r == pid || (r < 0 && errno == ECHILD))
-			return true;
-		usleep(20000);
-	}
-	return false;
-}
-
 void session_stop(struct session *s)
 {
 	s->stopped = true;
+	s->start_when_gone = false;
 	if (s->restart_timer)
 		loop_timer_arm(s->restart_timer, 0);
-	if (s->pid <= 0)
+	if (s->pid <= 0 || s->stopping)
 		return;
 	log_info("%s: stopping session pid %d", s->seat, (int)s->pid);
 	kill(-s->pid, SIGTERM);
-	if (!wait_gone(s->pid, SESSION_STOP_MS)) {
-		log_warn("%s: session pid %d ignored SIGTERM, killing", s->seat,
-			 (int)s->pid);
-		kill(-s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
-	}
-	/* Whatever the leader left behind in its group goes too. */
-	kill(-s->pid, SIGKILL);
-	s->pid = 0;
+	s->stopping = true;
+	if (s->kill_timer)
+		loop_timer_arm(s->kill_timer, SESSION_STOP_MS);
 }
 
 static int backoff_ms(struct session *s)
@@ -271,12 +292,24 @@ bool session_reap(struct session *s, pid_t pid, int status)
 
 	if (s->pid <= 0 || pid != s->pid)
 		return false;
-	kill(-s->pid, SIGTERM);
+	/* Whatever the leader left behind in its group goes too: at once if
+	 * it was being stopped. */
+	kill(-s->pid, s->stopping ? SIGKILL : SIGTERM);
 	s->pid = 0;
 	if (WIFEXITED(status))
 		log_info("%s: session exited with status %d", s->seat, WEXITSTATUS(status));
 	else
 		log_info("%s: session killed by signal %d", s->seat, WTERMSIG(status));
+	if (s->stopping) {
+		s->stopping = false;
+		loop_timer_arm(s->kill_timer, 0);
+		if (s->start_when_gone) {
+			s->start_when_gone = false;
+			if (session_start(s) < 0)
+				log_error("%s: session failed to start", s->seat);
+		}
+		return true;
+	}
 	if (s->stopped)
 		return true;
 	delay = backoff_ms(s);

@@ -23,15 +23,25 @@ struct session {
 	int failures;		/* quick exits in a row: drives the backoff */
 	struct timespec started;
 	struct loop_source *restart_timer;
-	bool stopped;
+	struct loop_source *kill_timer;	/* the SIGTERM grace of a stop */
+	bool stopped;		/* not to be restarted when it exits */
+	bool stopping;		/* SIGTERM sent, not reaped yet */
+	bool start_when_gone;	/* started again while stopping */
 };
 
 int session_init(struct session *s, struct loop *loop,
 		 const struct seat_config *cfg, const char *seat,
 		 const char *socket_path);
+/* For a seat that goes for good: nothing would be left to reap its
+ * session later, so this one waits for it, bounded by the grace. */
 void session_finish(struct session *s);
+/* Starts the session; while the last one is stopping, once it is gone. */
 int session_start(struct session *s);
-/* Terminates the session's process group and waits for it, bounded. */
+/*
+ * Asks the session's process group to end and returns: the leader is
+ * reaped from the loop (session_reap), and the group killed if it takes
+ * longer than its grace. The loop serves every other seat meanwhile.
+ */
 void session_stop(struct session *s);
 /* Returns true when pid was this session's; schedules the restart. */
 bool session_reap(struct session *s, pid_t pid, int status);
