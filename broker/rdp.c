@@ -306,6 +306,8 @@ static void on_head_added(void *data, const void *out)
 	int card = out ? *(const int *)out : -EIO;
 
 	st->job = NULL;
+	if (card >= VHEAD_MAX_CARDS)
+		card = -ERANGE;	/* not a card vhead_add_device could name */
 	if (card == -ENOSPC)
 		log_error("rdp: evdi refuses another virtual head for %s: the module's limit "
 			  "is reached (16 in Debian's evdi 1.12)", st->user);

@@ -152,18 +152,18 @@ static void find_card(struct vhead *vh)
 
 int vhead_add_device(void)
 {
-	int before[64];
+	int before[VHEAD_MAX_CARDS];
 	char path[64];
 
 	/* The card that appears is the new one. */
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < VHEAD_MAX_CARDS; i++) {
 		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
 		before[i] = access(path, F_OK) == 0;
 	}
 	if (!evdi_add_device())
 		return -ENOSPC;
 	for (int tries = 0; tries < 100; tries++) {
-		for (int i = 0; i < 64; i++) {
+		for (int i = 0; i < VHEAD_MAX_CARDS; i++) {
 			snprintf(path, sizeof(path), "/dev/dri/card%d", i);
 			if (!before[i] && access(path, F_OK) == 0 && evdi_check_device(i) == AVAILABLE)
 				return i;

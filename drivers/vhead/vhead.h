@@ -36,6 +36,8 @@ struct vhead *vhead_open(int card, int width, int height, const char *name,
 /* Adds an evdi device (root); its card number, -ENOSPC when evdi refuses
  * another device (its limit), -ETIMEDOUT when no card node came. */
 int vhead_add_device(void);
+/* Cards vhead_add_device looks among: /dev/dri/card0 to card63. */
+#define VHEAD_MAX_CARDS 64
 void vhead_close(struct vhead *vh);
 /* The fd to poll; vhead_dispatch when it is readable. */
 int vhead_fd(const struct vhead *vh);
