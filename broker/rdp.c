@@ -69,7 +69,7 @@ struct station {
 	struct sink *sink;		/* connected now, or NULL */
 	struct loop_source *keep_timer;
 	enum station_state state;
-	struct child_job *job;		/* the step under way */
+	struct child_job *job;		/* the step under way, or the retrigger */
 	int number;			/* of its seat: rdp-N */
 	int width, height;		/* asked for at its making */
 	bool ended;			/* kept for reuse, no session */
@@ -252,16 +252,30 @@ static void add_head(void *arg, void *out)
 	*(int *)out = vhead_add_device();
 }
 
-/* In a child: udev loads the rules naming the card, then applies them to
- * the card, which was born before they existed. */
+/* In a child: udev loads the rules naming the station's devices. */
 static void load_rules(void *arg, void *out)
+{
+	*(int *)out = udev_rules_reload();
+}
+
+/* In a child: the card, born before the rules, gets them now: its seat
+ * comes up and the session starts. */
+static void retrigger(void *arg, void *out)
 {
 	const int *card = arg;
 	char path[64];
 
-	*(int *)out = udev_rules_reload();
 	snprintf(path, sizeof(path), "/sys/class/drm/card%d", *card);
 	udev_rules_retrigger(path);
+}
+
+static void on_retriggered(void *data, const void *out)
+{
+	struct station *st = data;
+
+	st->job = NULL;
+	if (!out)
+		log_warn("rdp: %s: udev was not asked to apply its rules", st->seat);
 }
 
 static void station_hand(struct station *st, struct sink *s);
@@ -297,6 +311,12 @@ static void on_rules_loaded(void *data, const void *out)
 	log_info("rdp: %s is %s's station (card%d)", st->seat, st->user, st->card);
 	if (st->sink)
 		station_hand(st, st->sink);
+	/* After the handover: the sink connects the client's monitor while
+	 * the seat comes up, before its compositor first looks for one. */
+	st->job = child_job_start(st->b->loop, sizeof(int), retrigger, &st->card, on_retriggered,
+				  st);
+	if (!st->job)
+		log_warn("rdp: %s: udev was not asked to apply its rules: %m", st->seat);
 }
 
 static void on_head_added(void *data, const void *out)
@@ -322,7 +342,7 @@ static void on_head_added(void *data, const void *out)
 	/* Rules before the keyboard and pointer: they are born into the seat. */
 	if (write_rules(r) < 0)
 		log_warn("rdp: cannot write %s: %m", RULES_PATH);
-	st->job = child_job_start(r->b->loop, sizeof(int), load_rules, &st->card,
+	st->job = child_job_start(r->b->loop, sizeof(int), load_rules, NULL,
 				  on_rules_loaded, st);
 	if (!st->job) {
 		log_warn("rdp: %s: cannot have udev reload its rules: %m", st->seat);

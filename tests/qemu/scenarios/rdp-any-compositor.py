@@ -1,6 +1,8 @@
 """Any libseat compositor on a remote station: one RDP user's session runs
 in seatmux-compositor, another's under Debian's cage ([rdp.user.station1]),
 each on its own evdi head in a Hyper-V guest, both showing their client.
+A third session, left behind, ignores SIGTERM: seatmuxd kills it after
+the grace without holding its loop.
 """
 
 import re
@@ -41,3 +43,25 @@ def run(t):
                 "seatmux-compositor:" in log0 and "seatmux-compositor:" not in log1 and
                 re.search(r"^ready pid=", m.run("cat /home/station1/events.log")[1], re.M),
                 log1[-300:])
+
+        # station2's session leader ignores SIGTERM: 10 s after its client
+        # goes, seatmuxd asks it to stop and kills it 3 s later, from a
+        # timer, while its loop goes on.
+        c = hv.Client(port, "station2", "station2", "640x480", tmp)
+        rc, out = c.join()
+        seat = hv.station_of(m, "station2")
+        t.check("a third station logs on", rc == 0 and seat, "rc %r: %s" % (rc, out[-200:]))
+        killed = attempt(lambda: m.wait_until(
+            "journalctl -u seatmuxd | grep -q '%s: session pid [0-9]* ignored SIGTERM, killing'"
+            % seat, 60)) if seat else False
+        # The seat may have been station1's before (a kept slot changes hands).
+        rc, journal = m.run("journalctl -u seatmuxd -o short-monotonic | grep '%s: ' | "
+                            "grep -E 'stopping session|ignored SIGTERM|session killed' | "
+                            "tail -n 3" % seat)
+        times = [float(x) for x in re.findall(r"^\[\s*([\d.]+)\]", journal, re.M)]
+        t.check("a session that ignores SIGTERM is killed after the 3 s grace",
+                killed and "session killed by signal 9" in journal and len(times) == 3 and
+                times[1] - times[0] >= 2.9, journal)
+        rc, out = m.run("journalctl -u seatmuxd | grep 'held the loop' || true")
+        t.check("and seatmuxd's loop was held by no callback meanwhile",
+                "held the loop" not in out, out[-400:])
