@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -33,7 +34,8 @@ static void job_free(struct child_job *job)
 static void on_answer(void *data, uint32_t events)
 {
 	struct child_job *job = data;
-	unsigned char answer[CHILD_JOB_MAX_ANSWER];
+	/* Aligned for whatever record the answer is. */
+	_Alignas(max_align_t) unsigned char answer[CHILD_JOB_MAX_ANSWER];
 	ssize_t n;
 
 	do
@@ -45,7 +47,7 @@ static void on_answer(void *data, uint32_t events)
 
 static _Noreturn void run_child(int fd, size_t size, child_job_work work, void *arg)
 {
-	unsigned char answer[CHILD_JOB_MAX_ANSWER] = { 0 };
+	_Alignas(max_align_t) unsigned char answer[CHILD_JOB_MAX_ANSWER] = { 0 };
 	sigset_t none;
 
 	/* seatmuxd takes its signals through a signalfd; the work may want

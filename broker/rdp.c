@@ -411,9 +411,27 @@ static void station_keep_expired(void *data, uint32_t events)
 {
 	struct station *st = data;
 
+	/* Still being made, its seat not up: its session would start after
+	 * this and run on unkept. The time runs out once it is made. */
+	if (st->state != STATION_READY || st->job) {
+		loop_timer_arm(st->keep_timer, 1000);
+		return;
+	}
 	log_info("rdp: %s: %s did not come back, session ended", st->seat, st->user);
 	st->ended = true;
 	seats_session_stop(st->b, st->seat);
+}
+
+/* Nobody on the station: its session is kept for the configured time. */
+static void station_keep(struct station *st)
+{
+	const struct rdp_config *rc = &st->b->cfg.rdp;
+
+	log_info("rdp: %s disconnected; %s kept for %d s", st->user, st->seat, rc->keep_s);
+	if (!st->keep_timer)
+		st->keep_timer = loop_add_timer(st->b->loop, station_keep_expired, st);
+	if (st->keep_timer)
+		loop_timer_arm(st->keep_timer, rc->keep_s > 0 ? rc->keep_s * 1000 : 1);
 }
 
 /* -- sinks -- */
@@ -467,6 +485,12 @@ static void station_hand(struct station *st, struct sink *s)
 	/* This sink, and no other, may open the card as the client's monitor. */
 	if (give_card(st->card, s->uid) < 0) {
 		refuse(s, msg->user, "the station's card cannot be handed over");
+		/* The sink may have waited for the station's making. */
+		if (st->sink == s) {
+			st->sink = NULL;
+			s->station = NULL;
+			station_keep(st);
+		}
 		return;
 	}
 	st->sink = s;
@@ -729,15 +753,8 @@ bool rdp_reap(struct broker *b, pid_t pid, int status)
 			continue;
 		st = s->station;
 		sink_free(s);
-		if (!st)
-			return true;
-		log_info("rdp: %s disconnected; %s kept for %d s", st->user, st->seat,
-			 b->cfg.rdp.keep_s);
-		if (!st->keep_timer)
-			st->keep_timer = loop_add_timer(b->loop, station_keep_expired, st);
-		if (st->keep_timer)
-			loop_timer_arm(st->keep_timer, b->cfg.rdp.keep_s > 0 ?
-				       b->cfg.rdp.keep_s * 1000 : 1);
+		if (st)
+			station_keep(st);
 		return true;
 	}
 	return false;
