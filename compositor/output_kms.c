@@ -620,6 +620,10 @@ sources:
 	if (!k->seat_src || !k->drm_src || !k->dark_timer || !k->pace_timer ||
 	    watch_hotplug(k, loop) < 0)
 		goto err;
+	/* A monitor that came between open_head's look and the start of the
+	 * udev monitor sent its hotplug to nobody: look once more. */
+	if (!k->live)
+		kms_hotplug(k);
 	return &k->base;
 
 err:
