@@ -152,12 +152,12 @@ static void timer_drain(struct loop_source *src)
 		return;
 }
 
-static long long now_ms(void)
+uint64_t loop_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 int loop_dispatch(struct loop *loop, int timeout_ms)
@@ -169,17 +169,18 @@ int loop_dispatch(struct loop *loop, int timeout_ms)
 		return errno == EINTR ? 0 : -1;
 	for (int i = 0; i < n; i++) {
 		struct loop_source *src = events[i].data.ptr;
-		long long start, ms;
+		uint64_t start, ms;
 
 		if (src->removed)
 			continue;
 		if (src->owns_fd)
 			timer_drain(src);
-		start = now_ms();
+		start = loop_now_ms();
 		src->fn(src->data, events[i].events);
-		ms = now_ms() - start;
+		ms = loop_now_ms() - start;
 		if (ms >= LOOP_STALL_MS)
-			log_warn("loop: a callback held the loop for %lld ms", ms);
+			log_warn("loop: a callback held the loop for %llu ms",
+				 (unsigned long long)ms);
 	}
 	free_dead(loop);
 	return n;

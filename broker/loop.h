@@ -21,5 +21,7 @@ int loop_timer_arm(struct loop_source *src, int ms);
 /* Safe from inside callbacks: freeing waits until dispatch returns. */
 void loop_remove(struct loop_source *src);
 int loop_dispatch(struct loop *loop, int timeout_ms);
+/* CLOCK_MONOTONIC in milliseconds: the clock the loop's timers run on. */
+uint64_t loop_now_ms(void);
 
 #endif

@@ -20,7 +20,6 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <linux/vm_sockets.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -100,14 +99,6 @@ struct rdp {
 	unsigned next_uid;
 	int next_station;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static char *slurp(const char *dir, const char *name)
 {
@@ -540,7 +531,7 @@ static void on_auth(void *data, enum auth_result res, uid_t uid, gid_t gid)
 
 	s->auth = NULL;
 	if (res != AUTH_OK) {
-		ratelimit_failed(&r->failures, s->addr, now_ms());
+		ratelimit_failed(&r->failures, s->addr, loop_now_ms());
 		refuse(s, s->asked.user, auth_result_text(res));
 		return;
 	}
@@ -563,7 +554,7 @@ static void logon(struct sink *s, const struct control_msg *msg)
 		refuse(s, msg->user, "logged on already");
 		return;
 	}
-	if (!ratelimit_allow(&r->failures, s->addr, now_ms())) {
+	if (!ratelimit_allow(&r->failures, s->addr, loop_now_ms())) {
 		refuse(s, msg->user, "too many failed logons from this address");
 		return;
 	}

@@ -13,9 +13,9 @@
  *                      [--log FILE]
  *
  * --measure (for bench/): once the first frame is in (logged: "first
- * frame ms=T"), counts frames for that long and logs "measured frames=N seconds=S first_frame_ms=T"
- * (T: from the TCP connect to the first frame) small=M, instead of
- * --frames. small counts the frames whose surface commands cover less
+ * frame ms=T"), counts frames for that long and logs "measured frames=N
+ * seconds=S first_frame_ms=T small=M" (T: from the TCP connect to the
+ * first frame), instead of --frames. small counts the frames whose surface commands cover less
  * than half the screen (their destination rectangles: a server that
  * sends damage only, with raw or NSCodec pieces, sends small frames for
  * small changes; RemoteFX messages name the whole screen);
