@@ -20,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pixman.h>
 
 #include "control.h"
+#include "screen_store.h"
 #include "sink.h"
 #include "tile_diff.h"
 #include "vhead.h"
@@ -46,11 +48,20 @@ struct station {
 	pixman_region32_t damage;
 	bool full;		/* send everything next */
 	struct tile_diff *tiles;	/* what the client has, tile by tile */
+	struct screen_store *store;	/* the head's still bands, compressed */
 	struct damage_rect rects[MAX_DAMAGE];
 	/* For the log when the client goes: what the head gave, what went. */
 	unsigned long updates, frames;
 	unsigned long long pixels;
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void emit(int fd, unsigned type, unsigned code, int value)
 {
@@ -102,18 +113,30 @@ static bool on_logon(void *data, const char *user, const char *password, int w, 
 
 static void on_head_mode(struct vhead *vh, int w, int h, void *data)
 {
-	((struct station *)data)->full = true;
+	struct station *st = data;
+	int stride;
+	uint32_t *px = vhead_pixels(vh, &w, &h, &stride);
+
+	screen_store_free(st->store);
+	/* Without a store (no memory), the buffer simply stays whole. */
+	st->store = px ? screen_store_new(px, w, h, stride) : NULL;
+	st->full = true;
 }
 
 static void on_head_frame(struct vhead *vh, const struct vhead_rect *r, int n, void *data)
 {
 	struct station *st = data;
+	pixman_box32_t boxes[VHEAD_MAX_RECTS];
 
 	st->updates++;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		boxes[i] = (pixman_box32_t){ r[i].x1, r[i].y1, r[i].x2, r[i].y2 };
 		pixman_region32_union_rect(&st->damage, &st->damage, r[i].x1, r[i].y1,
 					   (unsigned)(r[i].x2 - r[i].x1),
 					   (unsigned)(r[i].y2 - r[i].y1));
+	}
+	if (st->store && !screen_store_written(st->store, boxes, n, now_ms()))
+		fprintf(stderr, "seatmux-rdp-sink: a stored tile could not be restored\n");
 }
 
 static const struct vhead_listener head_listener = {
@@ -125,6 +148,8 @@ static void on_activated(void *data, int w, int h)
 {
 	struct station *st = data;
 
+	screen_store_free(st->store);
+	st->store = NULL;
 	vhead_close(st->head);
 	st->head = vhead_open(st->card, w, h, st->name, &head_listener, st);
 	if (!st->head)
@@ -236,6 +261,8 @@ static void flush(struct station *st)
 	px = vhead_pixels(st->head, &w, &h, &stride);
 	if (!px)
 		return;
+	if (st->full && st->store)
+		screen_store_restore_all(st->store);
 	rects = changed(st, px, w, h, stride, &n);
 	st->full = false;
 	pixman_region32_clear(&st->damage);
@@ -274,6 +301,8 @@ int main(void)
 	for (;;) {
 		struct pollfd pfd[8];
 		int n = rdp_sink_fds(st.sink, fds, 2), m = n;
+		int timeout = rdp_sink_write_blocked(st.sink) ? 16 : -1;
+		int still = st.store ? screen_store_put_away(st.store, now_ms(), &st.damage) : -1;
 
 		for (int i = 0; i < n; i++)
 			pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
@@ -281,10 +310,12 @@ int main(void)
 			pfd[m++] = (struct pollfd){ .fd = vhead_fd(st.head), .events = POLLIN };
 		pfd[m++] = (struct pollfd){ .fd = CONTROL_FD, .events = POLLIN };
 		/* Everything comes as an fd event, except a socket ready to take
-		 * more output: then poll comes back within a frame to drain it.
-		 * An idle station sleeps. */
-		if (poll(pfd, (nfds_t)m, rdp_sink_write_blocked(st.sink) ? 16 : -1) < 0 &&
-		    errno != EINTR)
+		 * more output (then poll comes back within a frame to drain it)
+		 * and a band of the head about to be still long enough to be put
+		 * away. An idle station sleeps. */
+		if (still >= 0 && (timeout < 0 || still < timeout))
+			timeout = still;
+		if (poll(pfd, (nfds_t)m, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[m - 1].revents & (POLLIN | POLLHUP))
 			break;		/* seatmuxd ends the station */
@@ -297,6 +328,15 @@ int main(void)
 	fprintf(stderr, "seatmux-rdp-sink: connection ended: %lu updates from the head, "
 		"%lu frames sent, %llu pixels a frame\n", st.updates, st.frames,
 		st.frames ? st.pixels / st.frames : 0);
+	if (st.store) {
+		struct screen_store_stats ss;
+
+		screen_store_stats(st.store, &ss);
+		fprintf(stderr, "seatmux-rdp-sink: still screen: %lu bands put away, "
+			"%lu tiles restored, %zu bytes stored at the end\n",
+			ss.bands_put_away, ss.tiles_restored, ss.stored_bytes);
+		screen_store_free(st.store);
+	}
 	vhead_close(st.head);
 	rdp_sink_free(st.sink);
 	tile_diff_free(st.tiles);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,7 +77,8 @@ static void unregister(struct vhead *vh)
 	if (vh->registered)
 		evdi_unregister_buffer(vh->evdi, BUFFER_ID);
 	vh->registered = false;
-	free(vh->pixels);
+	if (vh->pixels)
+		munmap(vh->pixels, (size_t)vh->height * (size_t)vh->stride);
 	vh->pixels = NULL;
 }
 
@@ -90,7 +92,11 @@ static void on_mode_changed(struct evdi_mode mode, void *data)
 	vh->height = mode.height;
 	if (mode.width > 0 && mode.height > 0) {
 		vh->stride = mode.width * 4;
-		vh->pixels = calloc((size_t)mode.height, (size_t)vh->stride);
+		/* Pages of its own, which the sink may give back (screen_store). */
+		vh->pixels = mmap(NULL, (size_t)mode.height * (size_t)vh->stride,
+				  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (vh->pixels == MAP_FAILED)
+			vh->pixels = NULL;
 		if (vh->pixels) {
 			b.buffer = vh->pixels;
 			b.width = mode.width;
@@ -277,7 +283,7 @@ int vhead_fd(const struct vhead *vh)
 	return evdi_get_event_ready(vh->evdi);
 }
 
-const uint32_t *vhead_pixels(const struct vhead *vh, int *width, int *height, int *stride)
+uint32_t *vhead_pixels(const struct vhead *vh, int *width, int *height, int *stride)
 {
 	*width = vh->width;
 	*height = vh->height;

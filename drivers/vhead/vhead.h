@@ -42,8 +42,12 @@ void vhead_close(struct vhead *vh);
 /* The fd to poll; vhead_dispatch when it is readable. */
 int vhead_fd(const struct vhead *vh);
 void vhead_dispatch(struct vhead *vh);
-/* The last frame grabbed, XRGB8888, and its stride in bytes. */
-const uint32_t *vhead_pixels(const struct vhead *vh, int *width, int *height, int *stride);
+/*
+ * The last frame grabbed, XRGB8888, and its stride in bytes: page-aligned
+ * anonymous memory of the head's mode, which the caller may give back to
+ * the kernel (MADV_DONTNEED) where it keeps the pixels elsewhere.
+ */
+uint32_t *vhead_pixels(const struct vhead *vh, int *width, int *height, int *stride);
 /* The card the session gets ("/dev/dri/cardN"), or "" if unknown. */
 const char *vhead_card(const struct vhead *vh);
 
