@@ -69,7 +69,7 @@ static void cursor_refresh(struct seat *st)
 	struct server *server = st->server;
 	pixman_region32_t r;
 	pixman_image_t *img;
-	int x, y;
+	int x = 0, y = 0;
 
 	pixman_region32_init_rect(&r, st->cx, st->cy, (unsigned)st->cw, (unsigned)st->ch);
 	img = seat_cursor(server, &x, &y, NULL);

@@ -225,7 +225,9 @@ static void refuse(struct link *l, const struct usbip_device_info *dev, const ch
 				.product = dev->product };
 
 	snprintf(msg.busid, sizeof(msg.busid), "%s", dev->busid);
-	snprintf(msg.text, sizeof(msg.text), "%s", why);
+	/* A reason longer than the message holds is cut: its start says it. */
+	if (snprintf(msg.text, sizeof(msg.text), "%s", why) >= (int)sizeof(msg.text))
+		msg.text[sizeof(msg.text) - 1] = '\0';
 	link_proto_send(l->control, &msg, -1);
 }
 
