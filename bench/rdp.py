@@ -140,6 +140,21 @@ def cpu_and_rss(m, pids):
             sum(r[3] for r in rows) / 1024.0)
 
 
+def pss_by_kind(m, groups):
+    """Pss (MB) of each group of processes, split as smaps_rollup splits it:
+    anonymous (heaps, the sink's copy of the head), file (libraries) and
+    shmem (dumb buffers, clients' wl_shm pools)."""
+    out = {}
+    for name, pids in groups.items():
+        rc, text = m.run("for p in %s; do awk '/^Pss_(Anon|File|Shmem):/ {print $1, $2}' "
+                         "/proc/$p/smaps_rollup 2>/dev/null; done" % " ".join(str(p) for p in pids))
+        kinds = {"anon": 0, "file": 0, "shmem": 0}
+        for kind, kb in re.findall(r"^Pss_(Anon|File|Shmem): (\d+)$", text, re.M):
+            kinds[kind.lower()] += int(kb) / 1024.0
+        out[name] = kinds
+    return out
+
+
 def pids_of(m, pattern):
     rc, out = m.run("ps -o pid,user,comm | awk '%s { print $1 }'" % pattern)
     return [int(p) for p in out.split()]
@@ -344,6 +359,9 @@ def density(args, build, out, tmp):
                      for u, lg in zip(users, logs)]
             wait_measured(logs, procs, args.seconds + 150)
             cpu1, rss, pss = cpu_and_rss(m, allp())
+            kinds = pss_by_kind(m, {"seatmuxd": pids_of(m, '$3 == "seatmuxd"'),
+                                    "sink": pids_of(m, '$3 == "seatmux-rdp-sin"'),
+                                    "compositor": pids_of(m, '$3 == "seatmux-composi"')})
             for p in procs:
                 p.wait(DENSITY_LINGER + 30)
             per = [r for r in (measured(lg) for lg in logs) if r]
@@ -357,6 +375,10 @@ def density(args, build, out, tmp):
             print("%3d %9d %10.2f %16.1f %14.2f %12.1f %12.1f %13.1f" % (
                 len(users), len(per), sum(fps), p95, (cpu1 - cpu0) / (time.monotonic() - t0), rss,
                 pss, pss / max(len(users), 1)), flush=True)
+            print("    PSS a seat, MB: " + " | ".join(
+                "%s anon %.1f file %.1f shmem %.1f" % (
+                    name, k["anon"] / len(users), k["file"] / len(users), k["shmem"] / len(users))
+                for name, k in kinds.items()), flush=True)
             time.sleep(25)      # the stations end (keep = 20) before the next step
     finally:
         m.kill()

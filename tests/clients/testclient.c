@@ -22,6 +22,10 @@
  *
  * --counter-file holds the frame count as a decimal line, replaced by
  * rename every 10 frames and at exit.
+ *
+ * --still-after N stops the bar after N frame callbacks: nothing is drawn
+ * or committed any more (logged "still n=N"), so the screen stays as it
+ * is. A resize still draws the new size, bar where it stopped.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -67,6 +71,7 @@ struct options {
 	const char *counter_path;
 	uint32_t color;
 	bool have_color;
+	uint32_t still_after;	/* 0: never */
 };
 
 struct app {
@@ -271,6 +276,8 @@ static void app_redraw(struct app *app)
 	app->redraw_pending = false;
 
 	bar_x = pattern_bar_x(app->frames, app->width);
+	if (app->opts.still_after && app->frames >= app->opts.still_after)
+		bar_x = pattern_bar_x(app->opts.still_after, app->width);
 	pattern_update(buf->data, buf->width, buf->height, buf->stride,
 		       app->opts.color, buf->bar_x, bar_x);
 	buf->bar_x = bar_x;
@@ -310,6 +317,11 @@ static void frame_handle_done(void *data, struct wl_callback *callback,
 		app_log(app, "frame n=%u", app->frames);
 	if (app->frames % COUNTER_EVERY == 0)
 		counter_write(app);
+	if (app->opts.still_after && app->frames >= app->opts.still_after) {
+		app_log(app, "still n=%u", app->frames);
+		counter_write(app);
+		return;
+	}
 	app_redraw(app);
 }
 
@@ -795,12 +807,13 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: " PROG " [--seat NAME] [--color RRGGBB] [--log PATH]\n"
-		"       [--counter-file PATH]\n"
+		"       [--counter-file PATH] [--still-after N]\n"
 		"  --seat NAME          seat name (default $XDG_SEAT or seat0);\n"
 		"                       picks the colour from seat-colors.h\n"
 		"  --color RRGGBB       paint this colour instead\n"
 		"  --log PATH           append events here (default stdout)\n"
-		"  --counter-file PATH  keep the frame count in this file\n");
+		"  --counter-file PATH  keep the frame count in this file\n"
+		"  --still-after N      stop drawing after N frames\n");
 }
 
 static int options_parse(struct options *opts, int argc, char **argv)
@@ -810,13 +823,14 @@ static int options_parse(struct options *opts, int argc, char **argv)
 		{ "color", required_argument, NULL, 'c' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "counter-file", required_argument, NULL, 'n' },
+		{ "still-after", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int opt;
 
 	opts->seat = getenv("XDG_SEAT");
-	while ((opt = getopt_long(argc, argv, "s:c:l:n:h", long_opts,
+	while ((opt = getopt_long(argc, argv, "s:c:l:n:S:h", long_opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -836,6 +850,17 @@ static int options_parse(struct options *opts, int argc, char **argv)
 		case 'n':
 			opts->counter_path = optarg;
 			break;
+		case 'S': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || n > UINT32_MAX) {
+				fprintf(stderr, PROG ": bad --still-after '%s'\n", optarg);
+				return -1;
+			}
+			opts->still_after = (uint32_t)n;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);

@@ -96,6 +96,18 @@ def connector_status(m, pci, connector, value):
           % (pci, connector, value, pci), check=True)
 
 
+# A callback of seatmuxd's loop that waited this long was waiting on
+# something (a child, udev, a grace period), not merely slow under TCG:
+# a batch of udev events has taken over 300 ms on a loaded host.
+LOOP_WAIT_MS = 1000
+
+
+def loop_stalls(m):
+    """The ms of each callback seatmuxd logged as having held its loop."""
+    out = m.run("journalctl -u seatmuxd | grep 'held the loop' || true")[1]
+    return [int(x) for x in re.findall(r"held the loop for (\d+) ms", out)]
+
+
 def seat_color(seat):
     """The colour seatmux-testclient paints for any seat name, as
     tests/clients/pattern.c picks it: the table, else FNV-1a into it."""
