@@ -1,8 +1,14 @@
 /*
- * A tile is either in the buffer (blob NULL) or put away (its pixels in
- * blob, the buffer's bytes for it meaningless). A band's pages go back to
- * the kernel only once all of its tiles are put away; pages it shares
- * with a neighbour band stay, and are overwritten on restore all the same.
+ * A tile's blob, when it has one, holds its pixels as they are: it goes
+ * when the tile is written, and stays when the tile is restored, so that
+ * putting a band away again compresses only the tiles drawn on since. A
+ * tile not in the buffer always has its blob (the buffer's bytes for it
+ * are meaningless). A band's pages go back to the kernel only once all of
+ * its tiles are out; pages it shares with a neighbour band stay, and are
+ * overwritten on restore all the same.
+ *
+ * The buffer is kept out of transparent huge pages: a band given back
+ * would split one, and the next write into the hole could fault in 2 MB.
  */
 #include <lz4.h>
 #include <stdlib.h>
@@ -16,8 +22,9 @@
 #define TILE_PIXELS (TILE_SIZE * TILE_SIZE)
 
 struct stored_tile {
-	char *blob;
+	char *blob;		/* NULL: written since last compressed */
 	int size;
+	bool out;		/* put away: only the blob has the pixels */
 };
 
 struct band {
@@ -61,6 +68,8 @@ struct screen_store *screen_store_new(uint32_t *pixels, int width, int height, i
 	}
 	for (int r = 0; r < ss->rows; r++)
 		ss->bands[r].in_buffer = ss->cols;
+	madvise((void *)((uintptr_t)pixels & ~(uintptr_t)(ss->page - 1)),
+		(size_t)height * (size_t)stride, MADV_NOHUGEPAGE);
 	return ss;
 }
 
@@ -98,6 +107,8 @@ static bool put_tile(struct screen_store *ss, int c, int r)
 	pixman_box32_t b = tile_box(ss, c, r);
 	int w = b.x2 - b.x1, h = b.y2 - b.y1, n;
 
+	if (t->blob)
+		goto out;	/* unchanged since compressed */
 	for (int y = 0; y < h; y++)
 		memcpy(ss->scratch + y * w, row_at(ss, b.x1, b.y1 + y), (size_t)w * 4);
 	n = LZ4_compress_default((const char *)ss->scratch, ss->lz, w * h * 4, (int)sizeof(ss->lz));
@@ -106,6 +117,8 @@ static bool put_tile(struct screen_store *ss, int c, int r)
 	memcpy(t->blob, ss->lz, (size_t)n);
 	t->size = n;
 	ss->stats.stored_bytes += (size_t)n;
+out:
+	t->out = true;
 	ss->bands[r].in_buffer--;
 	return true;
 }
@@ -132,12 +145,19 @@ static bool take_tile(struct screen_store *ss, int c, int r, const pixman_region
 			       ss->scratch + (y - b.y1) * w + (part[i].x1 - b.x1),
 			       (size_t)(part[i].x2 - part[i].x1) * 4);
 	pixman_region32_fini(&todo);
-	ss->stats.stored_bytes -= (size_t)t->size;
 	ss->stats.tiles_restored++;
-	free(t->blob);
-	t->blob = NULL;
+	t->out = false;
 	ss->bands[r].in_buffer++;
 	return ok;
+}
+
+/* The tile's pixels changed: its blob no longer holds them. */
+static void drop_blob(struct screen_store *ss, struct stored_tile *t)
+{
+	ss->stats.stored_bytes -= (size_t)t->size;
+	free(t->blob);
+	t->blob = NULL;
+	t->size = 0;
 }
 
 bool screen_store_written(struct screen_store *ss, const pixman_box32_t *boxes, int n,
@@ -155,11 +175,14 @@ bool screen_store_written(struct screen_store *ss, const pixman_box32_t *boxes, 
 	for (int i = 0; i < count; i++)
 		for (int r = b[i].y1 / TILE_SIZE; r <= (b[i].y2 - 1) / TILE_SIZE; r++) {
 			ss->bands[r].written_ms = now_ms;
-			if (ss->bands[r].in_buffer == ss->cols)
-				continue;
-			for (int c = b[i].x1 / TILE_SIZE; c <= (b[i].x2 - 1) / TILE_SIZE; c++)
-				if (ss->tiles[r * ss->cols + c].blob)
+			for (int c = b[i].x1 / TILE_SIZE; c <= (b[i].x2 - 1) / TILE_SIZE; c++) {
+				struct stored_tile *t = &ss->tiles[r * ss->cols + c];
+
+				if (t->out)
 					ok = take_tile(ss, c, r, &written) && ok;
+				if (t->blob)
+					drop_blob(ss, t);
+			}
 		}
 	pixman_region32_fini(&written);
 	return ok;
@@ -171,7 +194,7 @@ bool screen_store_restore_all(struct screen_store *ss)
 
 	for (int r = 0; r < ss->rows; r++)
 		for (int c = 0; ss->bands[r].in_buffer < ss->cols && c < ss->cols; c++)
-			if (ss->tiles[r * ss->cols + c].blob)
+			if (ss->tiles[r * ss->cols + c].out)
 				ok = take_tile(ss, c, r, NULL) && ok;
 	return ok;
 }
@@ -192,7 +215,7 @@ static void give_back(struct screen_store *ss, int r)
 static bool put_band(struct screen_store *ss, int r)
 {
 	for (int c = 0; c < ss->cols; c++)
-		if (!ss->tiles[r * ss->cols + c].blob && !put_tile(ss, c, r))
+		if (!ss->tiles[r * ss->cols + c].out && !put_tile(ss, c, r))
 			return false;	/* out of memory: the rest stays as it is */
 	give_back(ss, r);
 	ss->stats.bands_put_away++;
