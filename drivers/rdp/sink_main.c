@@ -14,6 +14,7 @@
  * with seatmuxd.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <linux/input.h>
 #include <poll.h>
 #include <stdio.h>
@@ -288,6 +289,11 @@ int main(void)
 	int fds[2], rc = 0;
 
 	pixman_region32_init(&st.damage);
+	/* A whole frame (the first, a refresh) has FreeRDP allocate large
+	 * buffers and free them after. glibc would raise its mmap threshold
+	 * past them and keep them in the heap for good; a fixed threshold
+	 * gives them back to the kernel once freed. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	if (control_recv(CONTROL_FD, tls_buf, &tls, fds, BROKER_TIMEOUT_MS) < 0 ||
 	    tls.type != CONTROL_TLS) {
