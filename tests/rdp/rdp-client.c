@@ -24,7 +24,8 @@
  *
  * --suppress: once acting, tells the server its output is suppressed (a
  * minimised window) for 2 s and logs the frames that came meanwhile
- * ("suppressed frames=N"), then allows it again.
+ * ("suppressed frames=N"), then allows it again and waits up to 5 s for
+ * the refresh that is owed ("refreshed yes|no").
  *
  * Keys and the click are sent once --act-after frames (default 1) are in.
  *
@@ -361,6 +362,13 @@ static bool suppress(freerdp *instance)
 		return false;
 	say("suppressed frames=%lu", c->frames - before);
 	instance->update->SuppressOutput(instance->context, TRUE, &all);
+	/* The server owes a refresh now: wait for it (5 s at most), so that
+	 * a dump shows it even when the screen stands still. */
+	before = c->frames;
+	for (int waited = 0; c->frames == before && waited < 5000; waited += 50)
+		if (!pump(instance, 50))
+			return false;
+	say("refreshed %s", c->frames > before ? "yes" : "no");
 	return true;
 }
 

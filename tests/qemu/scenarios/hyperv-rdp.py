@@ -217,7 +217,8 @@ def still_screen(t, m, port, tmp):
     img = c.image()
     own = img.fraction_near(seat_color(seat), 24) if img and seat else 0
     t.check("a client back from minimised gets the whole still screen again",
-            rc == 0 and re.search(r"^suppressed frames=0$", out, re.M) and own > 0.85,
+            rc == 0 and re.search(r"^suppressed frames=0$", out, re.M) and
+            "refreshed yes" in out and own > 0.85,
             "rc %r %s %.0f%%: %s" % (rc, seat, own * 100, out[-200:]))
     pids = re.findall(r"seatmuxd\[(\d+)\]: seatmux-rdp-sink: station4 logged on",
                       m.run("journalctl -u seatmuxd")[1])
