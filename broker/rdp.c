@@ -32,6 +32,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "rdp.h"
+#include "sink_zygote.h"
 #include "seats.h"
 #include "tls_cert.h"
 #include "udev_rules.h"
@@ -78,6 +79,8 @@ struct sink {
 	struct list link;
 	struct rdp *rdp;
 	pid_t pid;
+	int pidfd;			/* forked by the zygote: -1 when exec'd */
+	struct loop_source *exit_src;	/* its pidfd: it ended */
 	uid_t uid;			/* of its own, for as long as it runs */
 	int control;
 	struct loop_source *src, *timer;
@@ -96,6 +99,7 @@ struct rdp {
 	struct ratelimit failures;
 	char *cert, *key;
 	gid_t sink_gid;
+	struct sink_zygote zygote;
 	unsigned next_uid;
 	int next_station;
 };
@@ -432,6 +436,10 @@ static void sink_free(struct sink *s)
 	if (s->station && s->station->sink == s)
 		s->station->sink = NULL;
 	auth_job_cancel(s->auth);
+	if (s->exit_src)
+		loop_remove(s->exit_src);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
 	if (s->src)
 		loop_remove(s->src);
 	if (s->timer)
@@ -440,6 +448,24 @@ static void sink_free(struct sink *s)
 		close(s->control);
 	list_remove(&s->link);
 	free(s);
+}
+
+static void sink_kill(struct sink *s)
+{
+	if (s->pidfd >= 0)
+		pidfd_kill(s->pidfd);
+	else if (s->pid > 0)
+		kill(s->pid, SIGKILL);
+}
+
+/* The sink ended: its station, if any, is kept for its user. */
+static void sink_ended(struct sink *s)
+{
+	struct station *st = s->station;
+
+	sink_free(s);
+	if (st)
+		station_keep(st);
 }
 
 static struct station *station_for(struct rdp *r, const char *user)
@@ -586,8 +612,8 @@ static void on_control(void *data, uint32_t events)
 		/* Gone, or talking nonsense: it gets nothing more. */
 		loop_remove(s->src);
 		s->src = NULL;
-		if (rc != -ECONNRESET && s->pid > 0)
-			kill(s->pid, SIGKILL);
+		if (rc != -ECONNRESET)
+			sink_kill(s);
 		return;
 	}
 	logon(s, &msg);
@@ -606,8 +632,7 @@ static void on_handshake_timeout(void *data, uint32_t events)
 		log_warn("rdp: %s did not log on within %d s: closed", s->peer, HANDSHAKE_MS / 1000);
 	auth_job_cancel(s->auth);
 	s->auth = NULL;
-	if (s->pid > 0)
-		kill(s->pid, SIGKILL);
+	sink_kill(s);
 }
 
 static int pending(struct rdp *r)
@@ -648,6 +673,15 @@ static void sink_exec(struct rdp *r, uid_t uid, int client, int control)
 	_exit(127);
 }
 
+/* A zygote's sink ended: its pidfd is readable. */
+static void on_sink_exit(void *data, uint32_t events)
+{
+	struct sink *s = data;
+
+	log_info("rdp: %s: sink pid %d ended", s->peer, (int)s->pid);
+	sink_ended(s);
+}
+
 static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char *peer)
 {
 	struct control_msg tls = { .type = CONTROL_TLS, .cert = r->cert, .key = r->key };
@@ -664,22 +698,37 @@ static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char 
 	s->uid = sink_uid(r);
 	memcpy(s->addr, addr, 16);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
-	s->pid = fork();
-	if (s->pid == 0) {
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (s->uid == (uid_t)-1)
-			_exit(126);
-		sink_exec(r, s->uid, client, pair[1]);
+	s->pidfd = -1;
+	if (s->uid != (uid_t)-1 && r->zygote.fd >= 0) {
+		int rc = sink_zygote_spawn(&r->zygote, s->uid, r->sink_gid, client, pair[1],
+					   &s->pid);
+
+		if (rc >= 0)
+			s->pidfd = rc;
+		else
+			log_warn("rdp: the sink zygote did not start a sink (%s)%s", strerror(-rc),
+				 r->zygote.fd < 0 ? ": sinks are exec'd from now on" : "");
+	}
+	if (s->pidfd < 0) {
+		s->pid = fork();
+		if (s->pid == 0) {
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+			if (s->uid == (uid_t)-1)
+				_exit(126);
+			sink_exec(r, s->uid, client, pair[1]);
+		}
 	}
 	close(pair[1]);
 	list_insert(&r->sinks, &s->link);
 	s->src = loop_add_fd(r->b->loop, s->control, EPOLLIN, on_control, s);
 	s->timer = loop_add_timer(r->b->loop, on_handshake_timeout, s);
-	if (s->pid < 0 || !s->src || !s->timer || control_send(s->control, &tls, NULL, 0) < 0) {
+	if (s->pidfd >= 0)
+		s->exit_src = loop_add_fd(r->b->loop, s->pidfd, EPOLLIN, on_sink_exit, s);
+	if (s->pid < 0 || !s->src || !s->timer || (s->pidfd >= 0 && !s->exit_src) ||
+	    control_send(s->control, &tls, NULL, 0) < 0) {
 		log_error("rdp: cannot start a sink for %s: %m", s->peer);
-		if (s->pid > 0)
-			kill(s->pid, SIGKILL);
+		sink_kill(s);
 		s->pid = -1;
 		sink_free(s);
 		return;
@@ -735,17 +784,18 @@ bool rdp_reap(struct broker *b, pid_t pid, int status)
 {
 	struct rdp *r = b->rdp;
 	struct sink *s, *tmp;
-	struct station *st;
 
 	if (!r)
 		return false;
+	if (sink_zygote_reaped(&r->zygote, pid)) {
+		log_warn("rdp: the sink zygote (pid %d) ended with status %d: sinks are exec'd "
+			 "from now on", (int)pid, status);
+		return true;
+	}
 	list_for_each(s, tmp, &r->sinks, link) {
-		if (s->pid != pid)
+		if (s->pid != pid || s->pidfd >= 0)
 			continue;
-		st = s->station;
-		sink_free(s);
-		if (st)
-			station_keep(st);
+		sink_ended(s);
 		return true;
 	}
 	return false;
@@ -811,6 +861,7 @@ int rdp_start(struct broker *b)
 	struct passwd *pw;
 	struct rdp *r;
 	char why[256];
+	int zrc;
 
 	if (!on)
 		return 0;
@@ -821,6 +872,7 @@ int rdp_start(struct broker *b)
 	r->b = b;
 	r->listen_fd = -1;
 	r->vsock_fd = -1;
+	r->zygote = (struct sink_zygote){ .fd = -1, .pid = -1 };
 	list_init(&r->sinks);
 	list_init(&r->stations);
 	ratelimit_init(&r->failures, 5, 10000);
@@ -851,6 +903,11 @@ int rdp_start(struct broker *b)
 		}
 		log_info("rdp: listening on vsock port %d", rc->vsock_port);
 	}
+	zrc = sink_zygote_start(&r->zygote, SEATMUX_LIBEXECDIR "/seatmux-rdp-sink");
+	if (zrc < 0)
+		log_warn("rdp: no sink zygote (%s): sinks are exec'd", strerror(-zrc));
+	else
+		log_info("rdp: sink zygote pid %d", (int)r->zygote.pid);
 	return 0;
 }
 
@@ -863,10 +920,10 @@ void rdp_stop(struct broker *b)
 	if (!r)
 		return;
 	list_for_each(s, tmp, &r->sinks, link) {
-		if (s->pid > 0)
-			kill(s->pid, SIGKILL);
+		sink_kill(s);
 		sink_free(s);
 	}
+	sink_zygote_stop(&r->zygote);
 	list_for_each(st, stmp, &r->stations, link) {
 		child_job_cancel(st->job);
 		if (st->keep_timer)

@@ -12,6 +12,8 @@
  * and writes the client's input to the station's uinput keyboard and
  * pointer. It exits when the client goes; the seat and its session stay
  * with seatmuxd.
+ *
+ * With --zygote it is the process sinks are forked from (zygote.h).
  */
 #include <errno.h>
 #include <malloc.h>
@@ -31,6 +33,7 @@
 #include "sink.h"
 #include "tile_diff.h"
 #include "vhead.h"
+#include "zygote.h"
 
 #define CLIENT_FD 3
 #define CONTROL_FD 4
@@ -277,7 +280,7 @@ static void flush(struct station *st)
 	st->frames++;
 }
 
-int main(void)
+static int sink_main(void)
 {
 	struct station st = { .keyboard = -1, .pointer = -1 };
 	/* Three frames unacknowledged at most: at 60 fps that covers a round
@@ -351,4 +354,15 @@ int main(void)
 	tile_diff_free(st.tiles);
 	pixman_region32_fini(&st.damage);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--zygote"))
+		return zygote_run(ZYGOTE_FD, sink_main);
+	if (argc != 1) {
+		fprintf(stderr, "usage: seatmux-rdp-sink [--zygote] (started by seatmuxd)\n");
+		return 2;
+	}
+	return sink_main();
 }

@@ -1,0 +1,143 @@
+/*
+ * The zygote answers a request at once (it only forks), so seatmuxd waits
+ * for the answer, as it waited for its own fork before; a zygote that
+ * does not answer within a second is killed and given up.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sink_zygote.h"
+#include "zygote.h"
+
+#define ANSWER_MS 1000
+
+int sink_zygote_start(struct sink_zygote *z, const char *path)
+{
+	int pair[2];
+
+	z->fd = -1;
+	z->pid = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return -errno;
+	z->pid = fork();
+	if (z->pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(pair[1], ZYGOTE_FD) < 0)
+			_exit(126);
+		for (int fd = ZYGOTE_FD + 1; fd < 1024; fd++)
+			close(fd);
+		execl(path, "seatmux-rdp-sink", "--zygote", (char *)NULL);
+		_exit(127);
+	}
+	close(pair[1]);
+	if (z->pid < 0) {
+		int err = errno;
+
+		close(pair[0]);
+		return -err;
+	}
+	z->fd = pair[0];
+	return 0;
+}
+
+void sink_zygote_stop(struct sink_zygote *z)
+{
+	if (z->fd >= 0)
+		close(z->fd);	/* it ends on its own then */
+	z->fd = -1;
+}
+
+bool sink_zygote_reaped(struct sink_zygote *z, pid_t pid)
+{
+	if (pid <= 0 || pid != z->pid)
+		return false;
+	sink_zygote_stop(z);
+	z->pid = -1;
+	return true;
+}
+
+static void give_up(struct sink_zygote *z)
+{
+	if (z->pid > 0)
+		kill(z->pid, SIGKILL);	/* still our child: reaped by seatmuxd */
+	sink_zygote_stop(z);
+}
+
+static int send_request(int fd, uid_t uid, gid_t gid, int client, int control)
+{
+	struct zygote_request req = { .uid = (uint32_t)uid, .gid = (uint32_t)gid };
+	int fds[2] = { client, control };
+	char cbuf[CMSG_SPACE(sizeof(fds))] = { 0 };
+	struct iovec iov = { &req, sizeof(req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) == sizeof(req) ? 0 : -EPIPE;
+}
+
+/* The answer: a pid and its pidfd, or -errno. */
+static int recv_reply(int fd, pid_t *pid)
+{
+	struct zygote_reply r;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &r, sizeof(r) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct pollfd p = { fd, POLLIN, 0 };
+	struct cmsghdr *c;
+	int pidfd = -1;
+	ssize_t n;
+
+	if (poll(&p, 1, ANSWER_MS) <= 0)
+		return -ETIMEDOUT;
+	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&pidfd, CMSG_DATA(c), sizeof(int));
+	if (n != sizeof(r) || (r.pid > 0) != (pidfd >= 0)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return -EPROTO;
+	}
+	if (r.pid <= 0)
+		return r.pid < 0 ? r.pid : -EPROTO;
+	*pid = r.pid;
+	return pidfd;
+}
+
+int sink_zygote_spawn(struct sink_zygote *z, uid_t uid, gid_t gid, int client, int control,
+		      pid_t *pid)
+{
+	int rc;
+
+	if (z->fd < 0)
+		return -ENOENT;
+	rc = send_request(z->fd, uid, gid, client, control);
+	if (rc == 0)
+		rc = recv_reply(z->fd, pid);
+	/* A refusal of this one request leaves the zygote; anything else,
+	 * a zygote we cannot trust to answer in step, does not. */
+	if (rc < 0 && rc != -EINVAL && rc != -EAGAIN && rc != -ENOMEM)
+		give_up(z);
+	return rc;
+}
+
+int pidfd_kill(int pidfd)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+}

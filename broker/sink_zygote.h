@@ -1,0 +1,35 @@
+/*
+ * seatmuxd's end of the sink zygote (drivers/rdp/zygote.h): a
+ * seatmux-rdp-sink process kept as root, with its libraries loaded, that
+ * forks each connection's sink and drops it to its uid. A sink so made is
+ * not seatmuxd's child: its pidfd tells when it ends and takes the
+ * signals. Without a zygote (it failed to start, or died), sinks are
+ * exec'd as before.
+ */
+#ifndef SEATMUX_SINK_ZYGOTE_H
+#define SEATMUX_SINK_ZYGOTE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct sink_zygote {
+	int fd;		/* our end of its socket; -1: no zygote */
+	pid_t pid;
+};
+
+/* Starts `path --zygote`. 0, or -errno (z->fd is then -1). */
+int sink_zygote_start(struct sink_zygote *z, const char *path);
+/*
+ * A sink running as uid:gid with the client's socket and its control
+ * channel: its pidfd, with its pid in *pid; -errno if the zygote could not
+ * (a zygote that stops answering is given up).
+ */
+int sink_zygote_spawn(struct sink_zygote *z, uid_t uid, gid_t gid, int client, int control,
+		      pid_t *pid);
+/* seatmuxd reaped pid: true if it was the zygote, now gone. */
+bool sink_zygote_reaped(struct sink_zygote *z, pid_t pid);
+void sink_zygote_stop(struct sink_zygote *z);
+/* SIGKILL through a pidfd: never another process that took its pid. */
+int pidfd_kill(int pidfd);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * Children are reaped here (a signalfd for SIGCHLD): seatmuxd learns of a
+ * sink's end from its pidfd, which stays valid, and signals through it,
+ * so a reaped sink's pid being reused can never be hit.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "zygote.h"
+
+#define CLIENT_FD 3
+#define CONTROL_FD 4
+
+/* A request and its two fds; -1 when the peer closed, 0 when malformed. */
+static int recv_request(int fd, struct zygote_request *req, int fds[2])
+{
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { req, sizeof(*req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	int got = 0;
+
+	fds[0] = fds[1] = -1;
+	if (n <= 0)
+		return n < 0 && errno == EINTR ? 0 : -1;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		got = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		if (got > 2)
+			got = 2;	/* MSG_CTRUNC: the rest never arrived */
+		memcpy(fds, CMSG_DATA(c), (size_t)got * sizeof(int));
+	}
+	if (n != sizeof(*req) || got != 2 || (mh.msg_flags & MSG_CTRUNC) ||
+	    req->uid == 0 || req->gid == 0) {
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return 0;
+	}
+	return 1;
+}
+
+static void reply(int fd, pid_t pid, int pidfd)
+{
+	struct zygote_reply r = { .pid = pid };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &r, sizeof(r) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (pidfd >= 0) {
+		struct cmsghdr *c;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+	}
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+		fprintf(stderr, "seatmux-rdp-sink: zygote: cannot answer: %m\n");
+}
+
+/* In the child: the fds in place, root dropped, then the sink. */
+static void become_sink(const struct zygote_request *req, const int fds[2],
+			int (*sink_main)(void))
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(fds[0], CLIENT_FD) < 0 || dup2(fds[1], CONTROL_FD) < 0)
+		_exit(126);
+	for (int fd = CONTROL_FD + 1; fd < 1024; fd++)
+		close(fd);
+	if (setgroups(0, NULL) < 0 || setgid(req->gid) < 0 || setuid(req->uid) < 0 ||
+	    getuid() != req->uid || geteuid() != req->uid || setuid(0) == 0)
+		_exit(126);
+	_exit(sink_main());
+}
+
+/* One request; false once seatmuxd has closed its end. */
+static bool serve(int fd, int (*sink_main)(void))
+{
+	struct zygote_request req;
+	int fds[2], pidfd = -1, err = 0;
+	pid_t pid;
+
+	switch (recv_request(fd, &req, fds)) {
+	case 0:
+		reply(fd, -EINVAL, -1);
+		return true;
+	case -1:
+		return false;
+	}
+	pid = fork();
+	if (pid < 0)
+		err = errno;
+	if (pid == 0)
+		become_sink(&req, fds, sink_main);
+	close(fds[0]);
+	close(fds[1]);
+	/* Before it is reaped (below, from this loop): the pid is still ours. */
+	if (pid > 0 && (pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
+		err = errno;
+		kill(pid, SIGKILL);
+	}
+	reply(fd, pidfd >= 0 ? pid : -err, pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
+	return true;
+}
+
+int zygote_run(int fd, int (*sink_main)(void))
+{
+	sigset_t chld;
+	int sfd;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0 ||
+	    (sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		fprintf(stderr, "seatmux-rdp-sink: zygote: %m\n");
+		return 1;
+	}
+	for (;;) {
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents & POLLIN) {
+			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+				;
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+		}
+		/* seatmuxd gone: the sinks go on alone. */
+		if ((p[0].revents & POLLIN) ? !serve(fd, sink_main) :
+		    (p[0].revents & (POLLHUP | POLLERR)) != 0)
+			break;
+	}
+	return 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * The sink zygote, both ends: this program is its own zygote (run with
+ * --zygote), its "sink" reporting what it was given. Needs root (the
+ * children drop to another uid); skipped otherwise.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sink_zygote.h"
+#include "test.h"
+#include "zygote.h"
+
+#define UID 61184
+#define GID 65534
+
+/* The sink: tells its ids and whether it could become root again, on the
+ * control channel (fd 4), and greets the client (fd 3). */
+static int fake_sink(void)
+{
+	char msg[96];
+	int n = snprintf(msg, sizeof(msg), "uid=%u gid=%u groups=%d root=%s",
+			 (unsigned)getuid(), (unsigned)getgid(), getgroups(0, NULL),
+			 setuid(0) == 0 ? "yes" : "no");
+
+	if (write(4, msg, (size_t)n) != n || write(3, "hello", 5) != 5)
+		return 1;
+	return 0;
+}
+
+static bool readable(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+static void test_spawn(struct test_state *t)
+{
+	struct sink_zygote z;
+	int client[2], control[2], pidfd;
+	pid_t pid = 0;
+	char buf[96] = { 0 };
+
+	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && z.fd >= 0 && z.pid > 0);
+	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, client) == 0);
+	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, control) == 0);
+
+	/* uid 0 is never given: refused, and the zygote serves on. */
+	CHECK(t, sink_zygote_spawn(&z, 0, GID, client[1], control[1], &pid) == -EINVAL);
+	CHECK(t, z.fd >= 0);
+
+	pidfd = sink_zygote_spawn(&z, UID, GID, client[1], control[1], &pid);
+	CHECK(t, pidfd >= 0 && pid > 0);
+	close(client[1]);
+	close(control[1]);
+	CHECK(t, readable(control[0], 5000) && read(control[0], buf, sizeof(buf) - 1) > 0);
+	CHECK(t, !strcmp(buf, "uid=61184 gid=65534 groups=0 root=no"));
+	memset(buf, 0, sizeof(buf));
+	CHECK(t, readable(client[0], 5000) && read(client[0], buf, 5) == 5 && !strcmp(buf, "hello"));
+	/* Not our child, yet its end is told by its pidfd. */
+	CHECK(t, pidfd >= 0 && readable(pidfd, 5000));
+	CHECK(t, waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
+	/* Signalling an ended sink hits nothing. */
+	CHECK(t, pidfd >= 0 && pidfd_kill(pidfd) < 0 && errno == ESRCH);
+
+	/* Closed, the zygote ends; seatmuxd reaps it. */
+	pid = z.pid;
+	sink_zygote_stop(&z);
+	CHECK(t, waitpid(pid, NULL, 0) == pid && sink_zygote_reaped(&z, pid) && z.pid == -1);
+	CHECK(t, sink_zygote_spawn(&z, UID, GID, client[0], control[0], &pid) == -ENOENT);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(client[0]);
+	close(control[0]);
+}
+
+static void test_missing_zygote(struct test_state *t)
+{
+	struct sink_zygote z;
+	int fds[2];
+	pid_t pid = 0, zpid;
+
+	/* exec fails in the child: the first request finds nobody. */
+	CHECK(t, sink_zygote_start(&z, "/nonexistent/seatmux-rdp-sink") == 0);
+	zpid = z.pid;
+	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) == 0);
+	CHECK(t, sink_zygote_spawn(&z, UID, GID, fds[0], fds[1], &pid) < 0 && z.fd < 0);
+	waitpid(zpid, NULL, 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+int main(int argc, char **argv)
+{
+	struct test_state t = { 0 };
+
+	if (argc == 2 && !strcmp(argv[1], "--zygote"))
+		return zygote_run(ZYGOTE_FD, fake_sink);
+	if (geteuid() != 0) {
+		printf("SKIP test_sink_zygote: needs root\n");
+		return 77;
+	}
+	RUN(&t, test_spawn);
+	RUN(&t, test_missing_zygote);
+	return TEST_SUMMARY(&t);
+}
