@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -90,7 +91,9 @@ static void become_sink(const struct zygote_request *req, const int fds[2],
 	if (setgroups(0, NULL) < 0 || setgid(req->gid) < 0 || setuid(req->uid) < 0 ||
 	    getuid() != req->uid || geteuid() != req->uid || setuid(0) == 0)
 		_exit(126);
-	_exit(sink_main());
+	/* exit, not _exit: as an exec'd sink's return from main would (a
+	 * sanitizer build then checks the sink for leaks). */
+	exit(sink_main());
 }
 
 /* One request; false once seatmuxd has closed its end. */
