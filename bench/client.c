@@ -3,7 +3,7 @@
  * seatmux-bench-client: a Wayland client that keeps a compositor busy for
  * a benchmark and counts how many frames it was given.
  *
- *   seatmux-bench-client --mode full|small [--seconds N]
+ *   seatmux-bench-client --mode full|small [--seconds N] [--progress]
  *
  * It maps a fullscreen xdg_toplevel (1920x1080 when the compositor leaves
  * the size to it) and draws into wl_shm XRGB8888 buffers, one commit per
@@ -20,6 +20,9 @@
  *
  *   first-frame width=W height=H     (when the clock starts)
  *   frames=N seconds=F               (at the end; then it exits 0)
+ *   progress frames=N t=T            (--progress: about once a second,
+ *                                     T monotonic seconds, for a reader
+ *                                     that wants the client's own rate)
  *
  * Drawing uses row fills the compiler vectorises, so that the client costs
  * little next to the compositor it measures.
@@ -73,6 +76,8 @@ struct buffer {
 struct bench {
 	enum mode mode;
 	double seconds;
+	bool progress;
+	double progress_at;		/* monotonic seconds of the last line */
 
 	struct wl_display *display;
 	struct wl_registry *registry;
@@ -330,6 +335,15 @@ static void frame_handle_done(void *data, struct wl_callback *callback,
 	} else {
 		bench->frames++;
 	}
+	if (bench->progress) {
+		double now = (double)bench->last.tv_sec + (double)bench->last.tv_nsec / 1e9;
+
+		if (now - bench->progress_at >= 1.0) {
+			bench->progress_at = now;
+			printf("progress frames=%llu t=%.3f\n", (unsigned long long)bench->frames, now);
+			fflush(stdout);
+		}
+	}
 	if (timespec_diff(&bench->last, &bench->start) >= bench->seconds) {
 		bench->quit = true;
 		return;
@@ -536,7 +550,7 @@ static int bench_run(struct bench *bench)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " --mode full|small [--seconds N]\n");
+	fprintf(f, "usage: " PROG " --mode full|small [--seconds N] [--progress]\n");
 }
 
 static int parse_args(int argc, char **argv, struct bench *bench)
@@ -544,6 +558,7 @@ static int parse_args(int argc, char **argv, struct bench *bench)
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "progress", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -551,7 +566,7 @@ static int parse_args(int argc, char **argv, struct bench *bench)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "m:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:s:ph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "full"))
@@ -566,6 +581,9 @@ static int parse_args(int argc, char **argv, struct bench *bench)
 			bench->seconds = strtod(optarg, &end);
 			if (*end || !(bench->seconds > 0 && bench->seconds <= 3600))
 				return -1;
+			break;
+		case 'p':
+			bench->progress = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -45,7 +45,8 @@ HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
 WORKLOADS = [
     ("terminal-yes", "station0", "weston-terminal --shell=/usr/local/bin/yes-shell"),
     ("simple-shm", "station1", "weston-simple-shm"),
-    ("small-64", "station2", "/usr/libexec/seatmux/seatmux-bench-client --mode small --seconds 3600"),
+    ("small-64", "station2",
+     "/usr/libexec/seatmux/seatmux-bench-client --mode small --seconds 3600 --progress"),
     ("idle", "station3", "weston-terminal"),
     # Every line different: scrolling changes every tile, the case where
     # the sink's tile comparison saves nothing.
@@ -160,7 +161,18 @@ def pids_of(m, pattern):
     return [int(p) for p in out.split()]
 
 
-def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None):
+def drawn(m, log):
+    """The Wayland client's own count ("progress frames=N t=T", from
+    seatmux-bench-client --progress) in the newest of the logs `log`
+    names: (frames, monotonic seconds), or None."""
+    rc, out = m.run("grep -h '^progress ' $(ls -t %s 2>/dev/null | head -n 1) 2>/dev/null | "
+                    "tail -n 1" % log)
+    found = re.search(r"frames=(\d+) t=([\d.]+)", out)
+    return (int(found.group(1)), float(found.group(2))) if found else None
+
+
+def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None,
+             client_log=None):
     relay = Relay(port)
     log = os.path.join(tmp, "c-%s-%d.log" % (user, time.monotonic_ns()))
     p = client(build, relay.port, user, seconds, log)
@@ -171,10 +183,12 @@ def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None)
     # its session at logon, Weston's runs already; neither start counts.
     wait_first_frame(log, p, 150)
     cpu0, _, _ = cpu_and_rss(m, flat(server_pids()))
+    drawn0 = drawn(m, client_log) if client_log else None
     bytes0 = relay.down
     wait_measured([log], [p], seconds + 150)
     groups = server_pids()
     cpu1, rss, pss = cpu_and_rss(m, flat(groups))
+    drawn1 = drawn(m, client_log) if client_log else None
     rss_by = {name: cpu_and_rss(m, pids)[1] for name, pids in groups.items()}
     p.wait(LINGER + 30)
     relay.close()
@@ -182,7 +196,10 @@ def run_once(m, build, port, user, seconds, tmp, server_pids, before_start=None)
     if not res:
         return None
     frames, secs, first = res
-    return {"fps": frames / secs if secs else 0, "first_ms": first,
+    own = float("nan")
+    if drawn0 and drawn1 and drawn1[1] > drawn0[1]:
+        own = (drawn1[0] - drawn0[0]) / (drawn1[1] - drawn0[1])
+    return {"fps": frames / secs if secs else 0, "first_ms": first, "own_fps": own,
             "bps": (relay.down - bytes0) / max(secs, 0.001),
             "bpf": (relay.down - bytes0) / max(frames, 1),
             "cpu_pf": (cpu1 - cpu0) / max(frames, 1), "rss": rss, "pss": pss, "rss_by": rss_by}
@@ -299,13 +316,14 @@ def workloads(args, build, out, tmp):
     chosen = [w for w in WORKLOADS if not args.only or w[0] in args.only.split(",")]
     results = []
     m = boot(build, out, os.path.join(HERE, "rdp-overlay"), tmp, [3389, WESTON_PORT])
-    keys = ("fps", "first_ms", "bps", "bpf", "cpu_pf", "rss", "pss")
+    keys = ("fps", "first_ms", "bps", "bpf", "cpu_pf", "rss", "pss", "own_fps")
     try:
         # seatmux first, each station ending a second after its client
         # (keep = 1); then Weston alone, seatmuxd stopped.
         for name, user, command in chosen:
             ours = [run_once(m, build, m.ports[3389], user, args.seconds, tmp,
-                             seatmux_pids(m, user)) for _ in range(args.runs)]
+                             seatmux_pids(m, user), client_log="/run/*.session.log")
+                    for _ in range(args.runs)]
             results.append((name, "seatmux", medians(ours, keys)))
             print("# seatmux %s done" % name, flush=True)
         m.run("systemctl stop seatmuxd", timeout=60)
@@ -315,7 +333,7 @@ def workloads(args, build, out, tmp):
                 start = weston_workload(m, command)
                 theirs.append(run_once(m, build, m.ports[WESTON_PORT], user, args.seconds, tmp,
                                        lambda: {"weston": pids_of(m, '$3 == "weston"')},
-                                       start))
+                                       start, client_log="/run/wclient.log"))
             results.append((name, "weston", medians(theirs, keys)))
             print("# weston %s done" % name, flush=True)
     finally:
@@ -326,6 +344,12 @@ def workloads(args, build, out, tmp):
     for name, server, r in results:
         print("%-14s %-8s %s" % (name, server, "  ".join(
             "%s %.1f" % (k, v) for k, v in r["rss_by"].items())))
+    print("\nThe Wayland client's own frames a second (seatmux-bench-client only),")
+    print("and the share of them the RDP client got")
+    for name, server, r in results:
+        if r["own_fps"] == r["own_fps"]:
+            print("%-14s %-8s drew %6.2f fps, %5.2f of them delivered" % (
+                name, server, r["own_fps"], r["fps"] / r["own_fps"] if r["own_fps"] else 0))
     print("\nseatmux/weston     fps   cpu/frame   bytes/frame   RSS    PSS")
     for name, _, _ in WORKLOADS:
         o = dict((s, r) for n, s, r in results if n == name)
