@@ -152,12 +152,17 @@ static void timer_drain(struct loop_source *src)
 		return;
 }
 
-uint64_t loop_now_ms(void)
+static uint64_t clock_ms(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t loop_now_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
 }
 
 int loop_dispatch(struct loop *loop, int timeout_ms)
@@ -169,18 +174,24 @@ int loop_dispatch(struct loop *loop, int timeout_ms)
 		return errno == EINTR ? 0 : -1;
 	for (int i = 0; i < n; i++) {
 		struct loop_source *src = events[i].data.ptr;
-		uint64_t start, ms;
+		uint64_t start, cpu, ms;
 
 		if (src->removed)
 			continue;
 		if (src->owns_fd)
 			timer_drain(src);
 		start = loop_now_ms();
+		cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 		src->fn(src->data, events[i].events);
 		ms = loop_now_ms() - start;
-		if (ms >= LOOP_STALL_MS)
-			log_warn("loop: a callback held the loop for %llu ms",
-				 (unsigned long long)ms);
+		/* Off the CPU is waiting (on a child, udev, the disk) or being
+		 * preempted; a slow or descheduled VM counts as on it. */
+		if (ms >= LOOP_STALL_MS) {
+			cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID) - cpu;
+			log_warn("loop: a callback held the loop for %llu ms, %llu of them off "
+				 "the CPU", (unsigned long long)ms,
+				 (unsigned long long)(cpu < ms ? ms - cpu : 0));
+		}
 	}
 	free_dead(loop);
 	return n;

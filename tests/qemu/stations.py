@@ -96,16 +96,19 @@ def connector_status(m, pci, connector, value):
           % (pci, connector, value, pci), check=True)
 
 
-# A callback of seatmuxd's loop that waited this long was waiting on
-# something (a child, udev, a grace period), not merely slow under TCG:
-# a batch of udev events has taken over 300 ms on a loaded host.
-LOOP_WAIT_MS = 1000
+# A callback of seatmuxd's loop that spent this long off the CPU was
+# waiting on something (a child, udev, a grace period). Its time on the
+# CPU is not held against it: under TCG on a loaded host a batch of udev
+# events has taken 1.8 s, nearly all of it "on the CPU" as the guest
+# counts it (a descheduled vCPU still runs the guest's clock).
+LOOP_WAIT_MS = 500
 
 
 def loop_stalls(m):
-    """The ms of each callback seatmuxd logged as having held its loop."""
+    """The ms off the CPU of each callback seatmuxd logged as having held
+    its loop."""
     out = m.run("journalctl -u seatmuxd | grep 'held the loop' || true")[1]
-    return [int(x) for x in re.findall(r"held the loop for (\d+) ms", out)]
+    return [int(x) for x in re.findall(r"held the loop for \d+ ms, (\d+) of them off", out)]
 
 
 def seat_color(seat):

@@ -64,4 +64,5 @@ def run(t):
                 times[1] - times[0] >= 2.9, journal)
         stalls = loop_stalls(m)
         t.check("and seatmuxd's loop did not wait out the grace in a callback",
-                all(ms < LOOP_WAIT_MS for ms in stalls), "callbacks of 250 ms or more: %s" % stalls)
+                all(ms < LOOP_WAIT_MS for ms in stalls),
+                "ms off the CPU of callbacks of 250 ms or more: %s" % stalls)
