@@ -188,12 +188,16 @@ bool screen_store_written(struct screen_store *ss, const pixman_box32_t *boxes, 
 	return ok;
 }
 
-bool screen_store_restore_all(struct screen_store *ss)
+bool screen_store_restore(struct screen_store *ss, const pixman_box32_t *box)
 {
+	int x1 = box->x1 > 0 ? box->x1 : 0, y1 = box->y1 > 0 ? box->y1 : 0;
+	int x2 = box->x2 < ss->width ? box->x2 : ss->width;
+	int y2 = box->y2 < ss->height ? box->y2 : ss->height;
 	bool ok = true;
 
-	for (int r = 0; r < ss->rows; r++)
-		for (int c = 0; ss->bands[r].in_buffer < ss->cols && c < ss->cols; c++)
+	for (int r = y1 / TILE_SIZE; y1 < y2 && r <= (y2 - 1) / TILE_SIZE; r++)
+		for (int c = x1 / TILE_SIZE;
+		     x1 < x2 && ss->bands[r].in_buffer < ss->cols && c <= (x2 - 1) / TILE_SIZE; c++)
 			if (ss->tiles[r * ss->cols + c].out)
 				ok = take_tile(ss, c, r, NULL) && ok;
 	return ok;

@@ -43,8 +43,8 @@ void screen_store_free(struct screen_store *ss);
  */
 bool screen_store_written(struct screen_store *ss, const pixman_box32_t *boxes, int n,
 			  uint64_t now_ms);
-/* Every put-away tile back into the buffer: before a whole frame is read. */
-bool screen_store_restore_all(struct screen_store *ss);
+/* Every put-away tile under box back into the buffer: before it is read. */
+bool screen_store_restore(struct screen_store *ss, const pixman_box32_t *box);
 /*
  * Puts away the bands unwritten since now_ms - SCREEN_STORE_STILL_MS that
  * hold none of `keep` (damage not yet sent, which will be read). Returns

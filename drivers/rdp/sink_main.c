@@ -249,6 +249,15 @@ static const struct damage_rect *changed(struct station *st, const uint32_t *px,
 	} else {
 		*n = damage_rects(&st->damage, rects);
 	}
+	/* All that is read must be in the buffer: a whole frame, or a
+	 * bounding box that spans bands put away meanwhile. */
+	for (int i = 0; st->store && i < *n; i++) {
+		pixman_box32_t b = { rects[i].x, rects[i].y, rects[i].x + rects[i].w,
+				     rects[i].y + rects[i].h };
+
+		if (!screen_store_restore(st->store, &b))
+			fprintf(stderr, "seatmux-rdp-sink: a stored tile could not be restored\n");
+	}
 	return st->tiles ? tile_diff_changed(st->tiles, px, stride, rects, *n, n) : rects;
 }
 
@@ -265,8 +274,6 @@ static void flush(struct station *st)
 	px = vhead_pixels(st->head, &w, &h, &stride);
 	if (!px)
 		return;
-	if (st->full && st->store)
-		screen_store_restore_all(st->store);
 	rects = changed(st, px, w, h, stride, &n);
 	st->full = false;
 	pixman_region32_clear(&st->damage);

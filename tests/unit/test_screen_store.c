@@ -13,6 +13,8 @@
 #define H 130
 #define NEW_COLOR 0x00abcdefu
 
+static const pixman_box32_t all = { 0, 0, W, H };
+
 static uint32_t pattern(int x, int y)
 {
 	return (uint32_t)(x * 7 + y * 131) | 0x10000u;
@@ -105,7 +107,7 @@ static void test_put_away_and_back(struct test_state *t)
 	CHECK(t, st.bands_put_away == 4 && px[box.y1 * W + box.x1] == 0);
 
 	/* A whole frame: every pixel as it was, the box as drawn. */
-	CHECK(t, screen_store_restore_all(ss));
+	CHECK(t, screen_store_restore(ss, &all));
 	CHECK(t, wrong_pixels(px, &box, 1) == 0);
 
 	/* Restored and not drawn on, the tiles keep their blobs: putting
@@ -117,7 +119,7 @@ static void test_put_away_and_back(struct test_state *t)
 		screen_store_put_away(ss, 9000, NULL);
 		screen_store_stats(ss, &st);
 		CHECK(t, st.bands_put_away == 7 && st.stored_bytes == held);
-		CHECK(t, screen_store_restore_all(ss) && wrong_pixels(px, &box, 1) == 0);
+		CHECK(t, screen_store_restore(ss, &all) && wrong_pixels(px, &box, 1) == 0);
 	}
 
 	screen_store_free(ss);
@@ -140,10 +142,48 @@ static void test_written_edges(struct test_state *t)
 	CHECK(t, screen_store_written(ss, boxes, 2, 1000));
 	/* The band just written is busy again: not put away so soon. */
 	CHECK(t, screen_store_put_away(ss, 1100, NULL) == SCREEN_STORE_STILL_MS - 100);
-	CHECK(t, screen_store_restore_all(ss));
+	CHECK(t, screen_store_restore(ss, &all));
 	boxes[0].x2 = W;
 	boxes[0].y2 = H;
 	CHECK(t, wrong_pixels(px, boxes, 2) == 0);
+	screen_store_free(ss);
+	munmap(px, W * H * 4);
+}
+
+/* A band put away next to one in use leaves the other's rows alone. */
+static void test_neighbour_band(struct test_state *t)
+{
+	uint32_t *px = buffer();
+	struct screen_store *ss = px ? screen_store_new(px, W, H, W * 4) : NULL;
+	pixman_box32_t b0 = { 0, 0, 1, 1 }, b1 = { 0, 70, 10, 80 };
+	struct screen_store_stats st;
+
+	CHECK(t, ss != NULL);
+	if (!ss)
+		return;
+	/* Band 0 written late, bands 1 and 2 long still: only they go. */
+	draw(px, &b0);
+	screen_store_written(ss, &b0, 1, 900);
+	screen_store_put_away(ss, 1000, NULL);
+	CHECK(t, px[100 * W + 150] == 0);	/* band 1 given back */
+	for (int y = 1; y < 64; y++)
+		for (int x = 0; x < W; x++)
+			if (px[y * W + x] != pattern(x, y)) {
+				CHECK(t, !"band 0's rows intact");
+				y = 64;
+				break;
+			}
+
+	/* Only what a box covers comes back. */
+	CHECK(t, screen_store_restore(ss, &b1));
+	CHECK(t, px[75 * W + 5] == pattern(5, 75) && px[100 * W + 150] == 0);
+
+	/* Everything drawn over: no blob is left, and none is counted. */
+	screen_store_put_away(ss, 5000, NULL);
+	draw(px, &all);
+	CHECK(t, screen_store_written(ss, &all, 1, 5000));
+	screen_store_stats(ss, &st);
+	CHECK(t, st.stored_bytes == 0);
 	screen_store_free(ss);
 	munmap(px, W * H * 4);
 }
@@ -164,6 +204,7 @@ int main(void)
 
 	RUN(&t, test_put_away_and_back);
 	RUN(&t, test_written_edges);
+	RUN(&t, test_neighbour_band);
 	RUN(&t, test_bad_arguments);
 	return TEST_SUMMARY(&t);
 }
