@@ -45,6 +45,8 @@
  * a sink broken into by its client can open no other station's card. */
 #define SINK_UID_FIRST 61184
 #define SINK_UID_COUNT 4096
+/* A sink zygote that went is started again after this long at most. */
+#define ZYGOTE_RETRY_MS 10000
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-rdp.rules"
 #define MAX_STATIONS 64
 
@@ -100,6 +102,7 @@ struct rdp {
 	char *cert, *key;
 	gid_t sink_gid;
 	struct sink_zygote zygote;
+	uint64_t zygote_started_ms;	/* 0: never */
 	unsigned next_uid;
 	int next_station;
 };
@@ -673,6 +676,24 @@ static void sink_exec(struct rdp *r, uid_t uid, int client, int control)
 	_exit(127);
 }
 
+/* A zygote gone (crashed, retired, given up) is started again, once a
+ * while at most: sinks are exec'd meanwhile. */
+static void zygote_again(struct rdp *r)
+{
+	uint64_t now = loop_now_ms();
+	int rc;
+
+	if (r->zygote.fd >= 0 || r->zygote.pid > 0 ||
+	    (r->zygote_started_ms && now - r->zygote_started_ms < ZYGOTE_RETRY_MS))
+		return;
+	r->zygote_started_ms = now;
+	rc = sink_zygote_start(&r->zygote, SEATMUX_LIBEXECDIR "/seatmux-rdp-sink");
+	if (rc < 0)
+		log_warn("rdp: no sink zygote (%s): sinks are exec'd", strerror(-rc));
+	else
+		log_info("rdp: sink zygote pid %d", (int)r->zygote.pid);
+}
+
 /* A zygote's sink ended: its pidfd is readable. */
 static void on_sink_exit(void *data, uint32_t events)
 {
@@ -699,6 +720,7 @@ static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char 
 	memcpy(s->addr, addr, 16);
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	s->pidfd = -1;
+	zygote_again(r);
 	if (s->uid != (uid_t)-1 && r->zygote.fd >= 0) {
 		int rc = sink_zygote_spawn(&r->zygote, s->uid, r->sink_gid, client, pair[1],
 					   &s->pid);
@@ -706,8 +728,15 @@ static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char 
 		if (rc >= 0)
 			s->pidfd = rc;
 		else
-			log_warn("rdp: the sink zygote did not start a sink (%s)%s", strerror(-rc),
-				 r->zygote.fd < 0 ? ": sinks are exec'd from now on" : "");
+			log_warn("rdp: the sink zygote did not start a sink for %s (%s)%s", s->peer,
+				 strerror(-rc), r->zygote.fd < 0 ? ": given up" : "");
+		if (rc == -ECONNABORTED) {
+			/* It may have: this connection gets no second sink. */
+			close(pair[1]);
+			close(s->control);
+			free(s);
+			return;
+		}
 	}
 	if (s->pidfd < 0) {
 		s->pid = fork();
@@ -789,7 +818,7 @@ bool rdp_reap(struct broker *b, pid_t pid, int status)
 		return false;
 	if (sink_zygote_reaped(&r->zygote, pid)) {
 		log_warn("rdp: the sink zygote (pid %d) ended with status %d: sinks are exec'd "
-			 "from now on", (int)pid, status);
+			 "until it is started again", (int)pid, status);
 		return true;
 	}
 	list_for_each(s, tmp, &r->sinks, link) {
@@ -861,7 +890,6 @@ int rdp_start(struct broker *b)
 	struct passwd *pw;
 	struct rdp *r;
 	char why[256];
-	int zrc;
 
 	if (!on)
 		return 0;
@@ -903,11 +931,7 @@ int rdp_start(struct broker *b)
 		}
 		log_info("rdp: listening on vsock port %d", rc->vsock_port);
 	}
-	zrc = sink_zygote_start(&r->zygote, SEATMUX_LIBEXECDIR "/seatmux-rdp-sink");
-	if (zrc < 0)
-		log_warn("rdp: no sink zygote (%s): sinks are exec'd", strerror(-zrc));
-	else
-		log_info("rdp: sink zygote pid %d", (int)r->zygote.pid);
+	zygote_again(r);
 	return 0;
 }
 

@@ -128,13 +128,18 @@ int sink_zygote_spawn(struct sink_zygote *z, uid_t uid, gid_t gid, int client, i
 	if (z->fd < 0)
 		return -ENOENT;
 	rc = send_request(z->fd, uid, gid, client, control);
-	if (rc == 0)
-		rc = recv_reply(z->fd, pid);
-	/* A refusal of this one request leaves the zygote; anything else,
-	 * a zygote we cannot trust to answer in step, does not. */
-	if (rc < 0 && rc != -EINVAL && rc != -EAGAIN && rc != -ENOMEM)
+	if (rc < 0) {
 		give_up(z);
-	return rc;
+		return rc;	/* not sent: no sink was made */
+	}
+	rc = recv_reply(z->fd, pid);
+	/* No answer, or one out of step: a zygote not to be trusted again,
+	 * and a sink that may run (its control channel closed, it ends). */
+	if (rc == -ETIMEDOUT || rc == -EPROTO) {
+		give_up(z);
+		return -ECONNABORTED;
+	}
+	return rc;	/* a pidfd, or the zygote's own refusal: no sink made */
 }
 
 int pidfd_kill(int pidfd)

@@ -21,8 +21,10 @@ struct sink_zygote {
 int sink_zygote_start(struct sink_zygote *z, const char *path);
 /*
  * A sink running as uid:gid with the client's socket and its control
- * channel: its pidfd, with its pid in *pid; -errno if the zygote could not
- * (a zygote that stops answering is given up).
+ * channel: its pidfd, with its pid in *pid. -ECONNABORTED when the zygote
+ * did not answer in step (it is given up): a sink may have been made, so
+ * the connection must not be given another. Any other -errno: no sink was
+ * made.
  */
 int sink_zygote_spawn(struct sink_zygote *z, uid_t uid, gid_t gid, int client, int control,
 		      pid_t *pid);

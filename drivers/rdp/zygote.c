@@ -2,11 +2,21 @@
  * Children are reaped here (a signalfd for SIGCHLD): seatmuxd learns of a
  * sink's end from its pidfd, which stays valid, and signals through it,
  * so a reaped sink's pid being reused can never be hit.
+ *
+ * A child waits for a byte on a pipe before it touches the client: it
+ * starts only once seatmuxd has its pid and pidfd. A child not told to
+ * start (no pidfd, no answer sent) leaves the connection untouched.
+ *
+ * A sink that crashes (a fault, an abort) retires its zygote: every sink
+ * forked from one image shares its address layout and stack canary, and a
+ * crash is what probing them costs. The next zygote is a new exec.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +40,15 @@ static int recv_request(int fd, struct zygote_request *req, int fds[2])
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c;
-	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	ssize_t n;
 	int got = 0;
 
 	fds[0] = fds[1] = -1;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
 	if (n <= 0)
-		return n < 0 && errno == EINTR ? 0 : -1;
+		return -1;
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -54,7 +67,7 @@ static int recv_request(int fd, struct zygote_request *req, int fds[2])
 	return 1;
 }
 
-static void reply(int fd, pid_t pid, int pidfd)
+static bool reply(int fd, pid_t pid, int pidfd)
 {
 	struct zygote_reply r = { .pid = pid };
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
@@ -72,16 +85,22 @@ static void reply(int fd, pid_t pid, int pidfd)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
 	}
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
-		fprintf(stderr, "seatmux-rdp-sink: zygote: cannot answer: %m\n");
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) == sizeof(r))
+		return true;
+	fprintf(stderr, "seatmux-rdp-sink: zygote: cannot answer: %m\n");
+	return false;
 }
 
-/* In the child: the fds in place, root dropped, then the sink. */
-static void become_sink(const struct zygote_request *req, const int fds[2],
+/* In the child: told to start, the fds in place, root dropped, then the
+ * sink. */
+static void become_sink(const struct zygote_request *req, const int fds[2], int go,
 			int (*sink_main)(void))
 {
 	sigset_t none;
+	char byte;
 
+	if (read(go, &byte, 1) != 1)
+		_exit(0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (dup2(fds[0], CLIENT_FD) < 0 || dup2(fds[1], CONTROL_FD) < 0)
@@ -91,17 +110,28 @@ static void become_sink(const struct zygote_request *req, const int fds[2],
 	if (setgroups(0, NULL) < 0 || setgid(req->gid) < 0 || setuid(req->uid) < 0 ||
 	    getuid() != req->uid || geteuid() != req->uid || setuid(0) == 0)
 		_exit(126);
+	/* As after an exec: the uid's own processes may read its /proc files
+	 * (libevdi looks there for the card's holder, vhead.c). Nothing of
+	 * root's is in this memory: the zygote was exec'd and read nothing. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		_exit(126);
 	/* exit, not _exit: as an exec'd sink's return from main would (a
 	 * sanitizer build then checks the sink for leaks). */
 	exit(sink_main());
 }
 
 /* One request; false once seatmuxd has closed its end. */
+/* Could not be told to start, after seatmuxd was told it runs: it goes. */
+static void pidfd_kill_child(int pidfd)
+{
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+}
+
 static bool serve(int fd, int (*sink_main)(void))
 {
 	struct zygote_request req;
-	int fds[2], pidfd = -1, err = 0;
-	pid_t pid;
+	int fds[2], go[2], pidfd = -1, err = 0;
+	pid_t pid = -1;
 
 	switch (recv_request(fd, &req, fds)) {
 	case 0:
@@ -110,22 +140,65 @@ static bool serve(int fd, int (*sink_main)(void))
 	case -1:
 		return false;
 	}
-	pid = fork();
-	if (pid < 0)
+	if (pipe2(go, O_CLOEXEC) < 0)
 		err = errno;
-	if (pid == 0)
-		become_sink(&req, fds, sink_main);
+	else if ((pid = fork()) < 0)
+		err = errno;
+	if (pid == 0) {
+		close(go[1]);
+		become_sink(&req, fds, go[0], sink_main);
+	}
 	close(fds[0]);
 	close(fds[1]);
-	/* Before it is reaped (below, from this loop): the pid is still ours. */
-	if (pid > 0 && (pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
-		err = errno;
-		kill(pid, SIGKILL);
+	if (err) {
+		reply(fd, -err, -1);
+		return true;
 	}
-	reply(fd, pidfd >= 0 ? pid : -err, pidfd);
+	close(go[0]);
+	/* Before it is reaped (below, from this loop): the pid is still ours. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		err = errno;
+	/* Unless seatmuxd has it, the child is not told to start: the pipe's
+	 * closing ends it. */
+	if (reply(fd, pidfd >= 0 ? pid : -err, pidfd) && pidfd >= 0 && write(go[1], "g", 1) != 1)
+		pidfd_kill_child(pidfd);
+	close(go[1]);
 	if (pidfd >= 0)
 		close(pidfd);
 	return true;
+}
+
+static bool crashed(int status)
+{
+	if (!WIFSIGNALED(status))
+		return false;
+	switch (WTERMSIG(status)) {
+	case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT: case SIGSYS:
+	case SIGTRAP:
+		return true;
+	}
+	return false;
+}
+
+/* Reaps what ended; true if a sink crashed (this zygote then retires). */
+static bool reap(int sfd)
+{
+	struct signalfd_siginfo si;
+	bool retire = false;
+	int status;
+	pid_t pid;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si))
+		;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (crashed(status)) {
+			fprintf(stderr, "seatmux-rdp-sink: zygote: sink pid %d crashed (signal %d): "
+				"retiring, the next zygote has a layout of its own\n", (int)pid,
+				WTERMSIG(status));
+			retire = true;
+		}
+	return retire;
 }
 
 int zygote_run(int fd, int (*sink_main)(void))
@@ -142,19 +215,14 @@ int zygote_run(int fd, int (*sink_main)(void))
 	}
 	for (;;) {
 		struct pollfd p[2] = { { fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-		struct signalfd_siginfo si;
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
-		if (p[1].revents & POLLIN) {
-			while (read(sfd, &si, sizeof(si)) == sizeof(si))
-				;
-			while (waitpid(-1, NULL, WNOHANG) > 0)
-				;
-		}
+		if ((p[1].revents & POLLIN) && reap(sfd))
+			break;
 		/* seatmuxd gone: the sinks go on alone. */
 		if ((p[0].revents & POLLIN) ? !serve(fd, sink_main) :
-		    (p[0].revents & (POLLHUP | POLLERR)) != 0)
+		    (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
 			break;
 	}
 	return 0;

@@ -4,7 +4,10 @@
  * children drop to another uid); skipped otherwise.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,16 +20,32 @@
 #include "zygote.h"
 
 #define UID 61184
+#define CRASHING_UID 61185	/* this one's sink aborts */
 #define GID 65534
 
-/* The sink: tells its ids and whether it could become root again, on the
+/* fds beyond 4 the sink was left with. */
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 5; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/* The sink: tells its ids, whether it could become root again, whether
+ * its own uid may read its /proc files, and what else it holds, on the
  * control channel (fd 4), and greets the client (fd 3). */
 static int fake_sink(void)
 {
-	char msg[96];
-	int n = snprintf(msg, sizeof(msg), "uid=%u gid=%u groups=%d root=%s",
-			 (unsigned)getuid(), (unsigned)getgid(), getgroups(0, NULL),
-			 setuid(0) == 0 ? "yes" : "no");
+	char msg[128];
+	int n;
+
+	if (getuid() == CRASHING_UID)
+		abort();
+	n = snprintf(msg, sizeof(msg), "uid=%u gid=%u groups=%d root=%s dumpable=%d fds=%d",
+		     (unsigned)getuid(), (unsigned)getgid(), getgroups(0, NULL),
+		     setuid(0) == 0 ? "yes" : "no", prctl(PR_GET_DUMPABLE), open_fds());
 
 	if (write(4, msg, (size_t)n) != n || write(3, "hello", 5) != 5)
 		return 1;
@@ -60,9 +79,12 @@ static void test_spawn(struct test_state *t)
 	close(client[1]);
 	close(control[1]);
 	CHECK(t, readable(control[0], 5000) && read(control[0], buf, sizeof(buf) - 1) > 0);
-	CHECK(t, !strcmp(buf, "uid=61184 gid=65534 groups=0 root=no"));
+	CHECK(t, !strcmp(buf, "uid=61184 gid=65534 groups=0 root=no dumpable=1 fds=0"));
 	memset(buf, 0, sizeof(buf));
 	CHECK(t, readable(client[0], 5000) && read(client[0], buf, 5) == 5 && !strcmp(buf, "hello"));
+	/* Ended, the sink held the client's socket alone: the zygote kept
+	 * no copy. */
+	CHECK(t, readable(client[0], 5000) && read(client[0], buf, 1) == 0);
 	/* Not our child, yet its end is told by its pidfd. */
 	CHECK(t, pidfd >= 0 && readable(pidfd, 5000));
 	CHECK(t, waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
@@ -81,6 +103,29 @@ static void test_spawn(struct test_state *t)
 		close(pidfd);
 	close(client[0]);
 	close(control[0]);
+}
+
+/* A sink that crashes retires its zygote (its layout was probed). */
+static void test_crash_retires(struct test_state *t)
+{
+	struct sink_zygote z;
+	int fds[2], pidfd;
+	pid_t pid = 0, zpid;
+	struct pollfd p;
+
+	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0);
+	zpid = z.pid;
+	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) == 0);
+	pidfd = sink_zygote_spawn(&z, CRASHING_UID, GID, fds[0], fds[1], &pid);
+	CHECK(t, pidfd >= 0);
+	/* It exits on its own; its socket to us hangs up. */
+	p = (struct pollfd){ z.fd, POLLIN, 0 };
+	CHECK(t, poll(&p, 1, 5000) == 1 && (p.revents & POLLHUP));
+	CHECK(t, waitpid(zpid, NULL, 0) == zpid && sink_zygote_reaped(&z, zpid));
+	if (pidfd >= 0)
+		close(pidfd);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 static void test_missing_zygote(struct test_state *t)
@@ -110,6 +155,7 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	RUN(&t, test_spawn);
+	RUN(&t, test_crash_retires);
 	RUN(&t, test_missing_zygote);
 	return TEST_SUMMARY(&t);
 }
