@@ -8,10 +8,11 @@
  * names before it reads a byte from the client, exactly as an exec'd
  * sink would have been started.
  *
- * The price: every sink has the zygote's address layout (one sink's
- * leaked pointer tells where another's libraries are). Each still runs
- * as a uid of its own, and seatmuxd falls back to exec when there is no
- * zygote.
+ * The price: every sink has the zygote's address layout and stack canary
+ * (one sink's leaked pointer tells where another's libraries are, and
+ * crashing sinks probes them). A crashed sink therefore retires its
+ * zygote (zygote.c). Each sink still runs as a uid of its own, and
+ * seatmuxd falls back to exec when there is no zygote.
  *
  * The wire (SOCK_SEQPACKET, fd 3 of the zygote):
  *   seatmuxd -> zygote: struct zygote_request, with the client's socket
