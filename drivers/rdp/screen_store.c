@@ -243,7 +243,8 @@ int screen_store_put_away(struct screen_store *ss, uint64_t now_ms, const pixman
 		}
 		if (keep && pixman_region32_contains_rectangle(keep, &b) != PIXMAN_REGION_OUT)
 			continue;	/* read at the next send; looked at again after it */
-		put_band(ss, r);
+		if (!put_band(ss, r))
+			ss->bands[r].written_ms = now_ms;	/* no memory: later */
 	}
 	return (int)next;
 }

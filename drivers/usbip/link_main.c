@@ -226,8 +226,7 @@ static void refuse(struct link *l, const struct usbip_device_info *dev, const ch
 
 	snprintf(msg.busid, sizeof(msg.busid), "%s", dev->busid);
 	/* A reason longer than the message holds is cut: its start says it. */
-	if (snprintf(msg.text, sizeof(msg.text), "%s", why) >= (int)sizeof(msg.text))
-		msg.text[sizeof(msg.text) - 1] = '\0';
+	snprintf(msg.text, sizeof(msg.text), "%.*s", (int)sizeof(msg.text) - 1, why);
 	link_proto_send(l->control, &msg, -1);
 }
 
