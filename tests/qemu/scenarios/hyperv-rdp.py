@@ -162,12 +162,13 @@ def run(t):
         # Sinks are forked from the zygote (seatmuxd's child, as root),
         # not exec'd: their ends come to seatmuxd through their pidfds.
         rc, out = m.run("journalctl -u seatmuxd | grep -E 'sink zygote|sinks are exec|sink pid [0-9]+ ended'")
-        zygote = re.search(r"rdp: sink zygote pid (\d+)", out)
+        # The last: seatmuxd was restarted after boot (vsock loopback).
+        zygote = (re.findall(r"rdp: sink zygote pid (\d+)", out) or [None])[-1]
         rc, ps = m.run("ps -o pid,user,comm | awk '$3 == \"seatmux-rdp-sin\" { print $1, $2 }'")
         t.check("sinks come from the sink zygote, which alone runs as root",
                 zygote and "sinks are exec" not in out and
                 len(re.findall(r"sink pid \d+ ended", out)) >= 3 and
-                ("%s root" % zygote.group(1)) in ps and ps.count(" root") == 1,
+                ("%s root" % zygote) in ps and ps.count(" root") == 1,
                 "%s | %s" % (out[-300:], ps))
 
         garbage(port)
