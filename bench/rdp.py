@@ -383,6 +383,8 @@ def density(args, build, out, tmp):
                      for u, lg in zip(users, logs)]
             wait_measured(logs, procs, args.seconds + 150)
             cpu1, rss, pss = cpu_and_rss(m, allp())
+            # Sinks (not the zygote, root's) still connected at the reading.
+            alive = len(pids_of(m, '$3 == "seatmux-rdp-sin" && $2 != "root"'))
             kinds = pss_by_kind(m, {"seatmuxd": pids_of(m, '$3 == "seatmuxd"'),
                                     "sink": pids_of(m, '$3 == "seatmux-rdp-sin"'),
                                     "compositor": pids_of(m, '$3 == "seatmux-composi"')})
@@ -399,7 +401,7 @@ def density(args, build, out, tmp):
             print("%3d %9d %10.2f %16.1f %14.2f %12.1f %12.1f %13.1f" % (
                 len(users), len(per), sum(fps), p95, (cpu1 - cpu0) / (time.monotonic() - t0), rss,
                 pss, pss / max(len(users), 1)), flush=True)
-            print("    PSS a seat, MB: " + " | ".join(
+            print("    %d sinks at the reading; PSS a seat, MB: " % alive + " | ".join(
                 "%s anon %.1f file %.1f shmem %.1f" % (
                     name, k["anon"] / len(users), k["file"] / len(users), k["shmem"] / len(users))
                 for name, k in kinds.items()), flush=True)
