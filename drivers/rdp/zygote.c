@@ -120,13 +120,13 @@ static void become_sink(const struct zygote_request *req, const int fds[2], int 
 	exit(sink_main());
 }
 
-/* One request; false once seatmuxd has closed its end. */
 /* Could not be told to start, after seatmuxd was told it runs: it goes. */
 static void pidfd_kill_child(int pidfd)
 {
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 }
 
+/* One request; false once seatmuxd has closed its end. */
 static bool serve(int fd, int (*sink_main)(void))
 {
 	struct zygote_request req;
@@ -140,10 +140,13 @@ static bool serve(int fd, int (*sink_main)(void))
 	case -1:
 		return false;
 	}
-	if (pipe2(go, O_CLOEXEC) < 0)
+	if (pipe2(go, O_CLOEXEC) < 0) {
 		err = errno;
-	else if ((pid = fork()) < 0)
+	} else if ((pid = fork()) < 0) {
 		err = errno;
+		close(go[0]);
+		close(go[1]);
+	}
 	if (pid == 0) {
 		close(go[1]);
 		become_sink(&req, fds, go[0], sink_main);
