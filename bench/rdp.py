@@ -58,7 +58,9 @@ WESTON_PORT = 3392
 # Clients stay connected this long after measuring: the server side is
 # read meanwhile (a station's sink ends with its connection).
 LINGER = 8
-DENSITY_LINGER = 60
+# At 24 stations the last first frame comes over a minute after the first
+# (heads are made one at a time): the first must still be there then.
+DENSITY_LINGER = 150
 
 
 class Relay:
