@@ -135,7 +135,7 @@ def cpu_and_rss(m, pids):
     rc, out = m.run("for p in %s; do s=$(cut -d' ' -f14,15 /proc/$p/stat 2>/dev/null) || continue; "
                     "h=$(awk '/^VmHWM/ {print $2}' /proc/$p/status 2>/dev/null); "
                     "q=$(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null); "
-                    "echo R $s $h $q; done" % " ".join(str(p) for p in pids))
+                    "echo R $s $h $q; done" % " ".join(str(p) for p in pids), timeout=180)
     # Only whole lines: a process may end mid-reading.
     rows = [l.split()[1:] for l in out.splitlines() if l.startswith("R ")]
     rows = [[int(x) for x in r] for r in rows if len(r) == 4 and all(x.isdigit() for x in r)]
@@ -150,7 +150,8 @@ def pss_by_kind(m, groups):
     out = {}
     for name, pids in groups.items():
         rc, text = m.run("for p in %s; do awk '/^Pss_(Anon|File|Shmem):/ {print $1, $2}' "
-                         "/proc/$p/smaps_rollup 2>/dev/null; done" % " ".join(str(p) for p in pids))
+                         "/proc/$p/smaps_rollup 2>/dev/null; done" % " ".join(str(p) for p in pids),
+                         timeout=180)
         kinds = {"anon": 0, "file": 0, "shmem": 0}
         for kind, kb in re.findall(r"^Pss_(Anon|File|Shmem): (\d+)$", text, re.M):
             kinds[kind.lower()] += int(kb) / 1024.0
@@ -390,6 +391,10 @@ def density(args, build, out, tmp):
             kinds = pss_by_kind(m, {"seatmuxd": pids_of(m, '$3 == "seatmuxd"'),
                                     "sink": pids_of(m, '$3 == "seatmux-rdp-sin"'),
                                     "compositor": pids_of(m, '$3 == "seatmux-composi"')})
+            # The total from the same reading as its parts (a reading of 72
+            # processes' smaps under TCG is slow: the agent's default 30 s
+            # cut one short before).
+            pss = sum(sum(k.values()) for k in kinds.values())
             for p in procs:
                 p.wait(DENSITY_LINGER + 30)
             per = [r for r in (measured(lg) for lg in logs) if r]
