@@ -101,6 +101,15 @@ static uint32_t *row_at(const struct screen_store *ss, int x, int y)
 	return (uint32_t *)((char *)ss->pixels + (size_t)y * (size_t)ss->stride) + x;
 }
 
+/* The tile's pixels changed: its blob no longer holds them. */
+static void drop_blob(struct screen_store *ss, struct stored_tile *t)
+{
+	ss->stats.stored_bytes -= (size_t)t->size;
+	free(t->blob);
+	t->blob = NULL;
+	t->size = 0;
+}
+
 static bool put_tile(struct screen_store *ss, int c, int r)
 {
 	struct stored_tile *t = &ss->tiles[r * ss->cols + c];
@@ -133,8 +142,12 @@ static bool take_tile(struct screen_store *ss, int c, int r, const pixman_region
 	pixman_region32_t todo;
 	const pixman_box32_t *part;
 
-	if (!ok)
+	/* A blob that does not decompress is not the tile: the buffer gets
+	 * zeros, and the next put-away compresses those, not the blob. */
+	if (!ok) {
 		memset(ss->scratch, 0, sizeof(ss->scratch));
+		drop_blob(ss, t);
+	}
 	pixman_region32_init_rect(&todo, b.x1, b.y1, (unsigned)w, (unsigned)h);
 	if (except)
 		pixman_region32_subtract(&todo, &todo, except);
@@ -149,15 +162,6 @@ static bool take_tile(struct screen_store *ss, int c, int r, const pixman_region
 	t->out = false;
 	ss->bands[r].in_buffer++;
 	return ok;
-}
-
-/* The tile's pixels changed: its blob no longer holds them. */
-static void drop_blob(struct screen_store *ss, struct stored_tile *t)
-{
-	ss->stats.stored_bytes -= (size_t)t->size;
-	free(t->blob);
-	t->blob = NULL;
-	t->size = 0;
 }
 
 bool screen_store_written(struct screen_store *ss, const pixman_box32_t *boxes, int n,
