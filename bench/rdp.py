@@ -263,6 +263,9 @@ def boot(build, out, overlay, tmp, forwards, memory=2048):
     m.wait_agent(timeout=120)
     m.setup_network()
     m.wait_until("journalctl -u seatmuxd | grep -q 'rdp: listening'", 60)
+    # Sinks are exec'd until the zygote has loaded its libraries: the
+    # first station would not be one as a running system makes it.
+    m.wait_until("journalctl -u seatmuxd | grep -q 'sink zygote pid [0-9]* ready'", 90)
     return m
 
 

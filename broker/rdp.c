@@ -102,6 +102,7 @@ struct rdp {
 	char *cert, *key;
 	gid_t sink_gid;
 	struct sink_zygote zygote;
+	struct loop_source *zygote_src;	/* until it says it is ready */
 	uint64_t zygote_started_ms;	/* 0: never */
 	unsigned next_uid;
 	int next_station;
@@ -676,8 +677,45 @@ static void sink_exec(struct rdp *r, uid_t uid, int client, int control)
 	_exit(127);
 }
 
+/* Before the zygote's fd closes: the loop forgets it first. */
+static void zygote_unwatch(struct rdp *r)
+{
+	if (r->zygote_src)
+		loop_remove(r->zygote_src);
+	r->zygote_src = NULL;
+}
+
+static void on_zygote_ready(void *data, uint32_t events);
+
+static void zygote_watch(struct rdp *r)
+{
+	r->zygote_src = loop_add_fd(r->b->loop, r->zygote.fd, EPOLLIN, on_zygote_ready, r);
+	if (!r->zygote_src) {
+		log_warn("rdp: cannot watch the sink zygote (%m): sinks are exec'd");
+		sink_zygote_stop(&r->zygote);	/* it ends on its own */
+	}
+}
+
+/* The zygote's first word (or its end): sinks may come from it now. */
+static void on_zygote_ready(void *data, uint32_t events)
+{
+	struct rdp *r = data;
+	pid_t pid = r->zygote.pid;
+	int rc;
+
+	zygote_unwatch(r);
+	rc = sink_zygote_take_ready(&r->zygote);
+	if (rc == -EAGAIN)
+		zygote_watch(r);
+	else if (rc == 0)
+		log_info("rdp: sink zygote pid %d ready", (int)pid);
+	else
+		log_warn("rdp: the sink zygote (pid %d) went before it was ready (%s): sinks are "
+			 "exec'd", (int)pid, strerror(-rc));
+}
+
 /* A zygote gone (crashed, retired, given up) is started again, once a
- * while at most: sinks are exec'd meanwhile. */
+ * while at most: sinks are exec'd meanwhile, and until it is ready. */
 static void zygote_again(struct rdp *r)
 {
 	uint64_t now = loop_now_ms();
@@ -688,10 +726,12 @@ static void zygote_again(struct rdp *r)
 		return;
 	r->zygote_started_ms = now;
 	rc = sink_zygote_start(&r->zygote, SEATMUX_LIBEXECDIR "/seatmux-rdp-sink");
-	if (rc < 0)
+	if (rc < 0) {
 		log_warn("rdp: no sink zygote (%s): sinks are exec'd", strerror(-rc));
-	else
-		log_info("rdp: sink zygote pid %d", (int)r->zygote.pid);
+		return;
+	}
+	log_info("rdp: sink zygote pid %d", (int)r->zygote.pid);
+	zygote_watch(r);
 }
 
 /* A zygote's sink ended: its pidfd is readable. */
@@ -727,6 +767,9 @@ static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char 
 
 		if (rc >= 0)
 			s->pidfd = rc;
+		else if (rc == -EAGAIN)
+			log_debug("rdp: the sink zygote is still loading: %s's sink is exec'd",
+				  s->peer);
 		else
 			log_warn("rdp: the sink zygote did not start a sink for %s (%s)%s", s->peer,
 				 strerror(-rc), r->zygote.fd < 0 ? ": given up" : "");
@@ -816,7 +859,9 @@ bool rdp_reap(struct broker *b, pid_t pid, int status)
 
 	if (!r)
 		return false;
-	if (sink_zygote_reaped(&r->zygote, pid)) {
+	if (pid > 0 && pid == r->zygote.pid) {
+		zygote_unwatch(r);
+		sink_zygote_reaped(&r->zygote, pid);
 		log_warn("rdp: the sink zygote (pid %d) ended with status %d: sinks are exec'd "
 			 "until it is started again", (int)pid, status);
 		return true;
@@ -947,6 +992,7 @@ void rdp_stop(struct broker *b)
 		sink_kill(s);
 		sink_free(s);
 	}
+	zygote_unwatch(r);
 	sink_zygote_stop(&r->zygote);
 	list_for_each(st, stmp, &r->stations, link) {
 		child_job_cancel(st->job);

@@ -1,7 +1,10 @@
 /*
  * The zygote answers a request at once (it only forks), so seatmuxd waits
  * for the answer, as it waited for its own fork before; a zygote that
- * does not answer within a second is killed and given up.
+ * does not answer within a second is killed and given up. Its start is
+ * not waited for: loading FreeRDP's libraries takes over a second under
+ * TCG or on a cold page cache, so until seatmuxd's loop has read that it
+ * is ready, sinks are exec'd.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,6 +26,7 @@ int sink_zygote_start(struct sink_zygote *z, const char *path)
 
 	z->fd = -1;
 	z->pid = -1;
+	z->ready = false;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		return -errno;
 	z->pid = fork();
@@ -89,7 +93,28 @@ static int send_request(int fd, uid_t uid, gid_t gid, int client, int control)
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) == sizeof(req) ? 0 : -EPIPE;
 }
 
-/* The answer: a pid and its pidfd, or -errno. */
+int sink_zygote_take_ready(struct sink_zygote *z)
+{
+	struct zygote_reply r;
+	ssize_t n;
+
+	if (z->fd < 0)
+		return -ENOENT;
+	if (z->ready)
+		return 0;
+	n = recv(z->fd, &r, sizeof(r), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
+	if (n != sizeof(r) || r.pid != 0) {
+		give_up(z);
+		return n == 0 ? -EPIPE : -EPROTO;
+	}
+	z->ready = true;
+	return 0;
+}
+
+/* The answer: a pid and its pidfd, or -errno. -EPIPE: the zygote went
+ * without answering, so no child of it was told to start. */
 static int recv_reply(int fd, pid_t *pid)
 {
 	struct zygote_reply r;
@@ -105,6 +130,9 @@ static int recv_reply(int fd, pid_t *pid)
 	if (poll(&p, 1, ANSWER_MS) <= 0)
 		return -ETIMEDOUT;
 	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	/* Its end, with our request read (0) or not (ECONNRESET). */
+	if (n == 0 || (n < 0 && errno == ECONNRESET))
+		return -EPIPE;
 	c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
@@ -127,6 +155,8 @@ int sink_zygote_spawn(struct sink_zygote *z, uid_t uid, gid_t gid, int client, i
 
 	if (z->fd < 0)
 		return -ENOENT;
+	if (!z->ready)
+		return -EAGAIN;
 	rc = send_request(z->fd, uid, gid, client, control);
 	if (rc < 0) {
 		give_up(z);
@@ -139,6 +169,8 @@ int sink_zygote_spawn(struct sink_zygote *z, uid_t uid, gid_t gid, int client, i
 		give_up(z);
 		return -ECONNABORTED;
 	}
+	if (rc == -EPIPE)
+		give_up(z);	/* gone before answering: no sink was made */
 	return rc;	/* a pidfd, or the zygote's own refusal: no sink made */
 }
 

@@ -15,16 +15,24 @@
 struct sink_zygote {
 	int fd;		/* our end of its socket; -1: no zygote */
 	pid_t pid;
+	bool ready;	/* it said so: its libraries are loaded */
 };
 
 /* Starts `path --zygote`. 0, or -errno (z->fd is then -1). */
 int sink_zygote_start(struct sink_zygote *z, const char *path);
 /*
+ * Reads the zygote's word that it is ready, once its fd is readable: 0
+ * (ready; also if it was already), -EAGAIN (nothing yet), or -errno: it
+ * went or said something else, and is given up (z->fd is then -1).
+ */
+int sink_zygote_take_ready(struct sink_zygote *z);
+/*
  * A sink running as uid:gid with the client's socket and its control
  * channel: its pidfd, with its pid in *pid. -ECONNABORTED when the zygote
  * did not answer in step (it is given up): a sink may have been made, so
- * the connection must not be given another. Any other -errno: no sink was
- * made.
+ * the connection must not be given another. -EAGAIN: the zygote has not
+ * said it is ready (never waited for). Any other -errno: no sink was made (an
+ * exec'd sink may serve the connection).
  */
 int sink_zygote_spawn(struct sink_zygote *z, uid_t uid, gid_t gid, int client, int control,
 		      pid_t *pid);

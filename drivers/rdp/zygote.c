@@ -216,6 +216,10 @@ int zygote_run(int fd, int (*sink_main)(void))
 		fprintf(stderr, "seatmux-rdp-sink: zygote: %m\n");
 		return 1;
 	}
+	/* Loaded and relocated (that is what main was waiting for): the time
+	 * that takes is seatmuxd's to spend exec'ing sinks, not to wait on. */
+	if (!reply(fd, 0, -1))
+		return 1;
 	for (;;) {
 		struct pollfd p[2] = { { fd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
 

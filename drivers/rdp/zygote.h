@@ -15,6 +15,8 @@
  * seatmuxd falls back to exec when there is no zygote.
  *
  * The wire (SOCK_SEQPACKET, fd 3 of the zygote):
+ *   zygote -> seatmuxd: first, once its libraries are loaded, a
+ *                       struct zygote_reply with pid 0 (ready)
  *   seatmuxd -> zygote: struct zygote_request, with the client's socket
  *                       and the sink's control channel (SCM_RIGHTS)
  *   zygote -> seatmuxd: struct zygote_reply, with the sink's pidfd when
@@ -32,7 +34,7 @@ struct zygote_request {
 };
 
 struct zygote_reply {
-	int32_t pid;	/* > 0, or -errno */
+	int32_t pid;	/* > 0, or -errno; 0 once: ready */
 };
 
 /* Serves requests on fd until it closes; each child runs sink_main with

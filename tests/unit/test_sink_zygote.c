@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +60,12 @@ static bool readable(int fd, int ms)
 	return poll(&p, 1, ms) == 1;
 }
 
+/* As seatmuxd's loop does: the zygote's first word, once readable. */
+static int wait_ready(struct sink_zygote *z)
+{
+	return readable(z->fd, 5000) ? sink_zygote_take_ready(z) : -ETIMEDOUT;
+}
+
 static void test_spawn(struct test_state *t)
 {
 	struct sink_zygote z;
@@ -69,6 +76,11 @@ static void test_spawn(struct test_state *t)
 	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && z.fd >= 0 && z.pid > 0);
 	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, client) == 0);
 	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, control) == 0);
+
+	/* Not yet said to be ready: refused at once, nothing sent, kept. */
+	CHECK(t, sink_zygote_spawn(&z, UID, GID, client[1], control[1], &pid) == -EAGAIN);
+	CHECK(t, z.fd >= 0 && !z.ready);
+	CHECK(t, wait_ready(&z) == 0 && z.ready && sink_zygote_take_ready(&z) == 0);
 
 	/* uid 0 is never given: refused, and the zygote serves on. */
 	CHECK(t, sink_zygote_spawn(&z, 0, GID, client[1], control[1], &pid) == -EINVAL);
@@ -113,7 +125,7 @@ static void test_crash_retires(struct test_state *t)
 	pid_t pid = 0, zpid;
 	struct pollfd p;
 
-	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0);
+	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && wait_ready(&z) == 0);
 	zpid = z.pid;
 	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) == 0);
 	pidfd = sink_zygote_spawn(&z, CRASHING_UID, GID, fds[0], fds[1], &pid);
@@ -131,17 +143,44 @@ static void test_crash_retires(struct test_state *t)
 static void test_missing_zygote(struct test_state *t)
 {
 	struct sink_zygote z;
-	int fds[2];
-	pid_t pid = 0, zpid;
+	pid_t zpid;
 
-	/* exec fails in the child: the first request finds nobody. */
+	/* exec fails in the child: it hangs up without a word. */
 	CHECK(t, sink_zygote_start(&z, "/nonexistent/seatmux-rdp-sink") == 0);
 	zpid = z.pid;
+	CHECK(t, wait_ready(&z) == -EPIPE && z.fd < 0);
+	CHECK(t, waitpid(zpid, NULL, 0) == zpid);
+}
+
+/*
+ * A zygote that said it was ready and went without answering a request
+ * made no sink (a child starts only after the answer): that is no
+ * -ECONNABORTED, and an exec'd sink may take the connection.
+ */
+static void test_gone_unanswered(struct test_state *t)
+{
+	char dir[] = "/tmp/zygote-XXXXXX", path[64];
+	struct sink_zygote z;
+	int fds[2], rc;
+	pid_t pid = 0, zpid;
+	FILE *f;
+
+	CHECK(t, mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/zygote", dir);
+	/* Four zero bytes, one write: the ready word; then it ends. */
+	f = fopen(path, "w");
+	CHECK(t, f && fputs("#!/bin/sh\nprintf '\\000\\000\\000\\000' >&3\nsleep 0.3\n", f) >= 0);
+	CHECK(t, f && fclose(f) == 0 && chmod(path, 0700) == 0);
+	CHECK(t, sink_zygote_start(&z, path) == 0 && wait_ready(&z) == 0);
+	zpid = z.pid;
 	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) == 0);
-	CHECK(t, sink_zygote_spawn(&z, UID, GID, fds[0], fds[1], &pid) < 0 && z.fd < 0);
+	rc = sink_zygote_spawn(&z, UID, GID, fds[0], fds[1], &pid);
+	CHECK(t, rc == -EPIPE && z.fd < 0);
 	waitpid(zpid, NULL, 0);
 	close(fds[0]);
 	close(fds[1]);
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(int argc, char **argv)
@@ -157,5 +196,6 @@ int main(int argc, char **argv)
 	RUN(&t, test_spawn);
 	RUN(&t, test_crash_retires);
 	RUN(&t, test_missing_zygote);
+	RUN(&t, test_gone_unanswered);
 	return TEST_SUMMARY(&t);
 }

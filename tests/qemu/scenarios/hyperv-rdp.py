@@ -104,6 +104,13 @@ def run(t):
             return
         t.check("the bochs console stays alone",
                 "head left alone" in m.run("journalctl -u seatmuxd")[1])
+        # The restarted seatmuxd's zygote: it says when its libraries are
+        # loaded, and sinks are exec'd until then.
+        t.check("the sink zygote tells seatmuxd's loop it is ready",
+                attempt(lambda: m.wait_until(
+                    "journalctl -u seatmuxd -o cat | awk '/rdp: listening on .* port 3389/ "
+                    "{ r = 0 } /rdp: sink zygote pid [0-9]+ ready/ { r = 1 } END { exit !r }'",
+                    60)), m.run("journalctl -u seatmuxd | grep zygote")[1])
 
         bad = Client(port, "station2", "not-the-password", "640x480", tmp)
         rc, out = bad.join()
