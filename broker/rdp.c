@@ -32,6 +32,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "rdp.h"
+#include "helper_uid.h"
 #include "sink_zygote.h"
 #include "seats.h"
 #include "tls_cert.h"
@@ -41,10 +42,6 @@
 
 #define HANDSHAKE_MS 30000
 #define DRM_MAJOR 226
-/* Sinks run as uids of their own, from systemd's range for dynamic users:
- * a sink broken into by its client can open no other station's card. */
-#define SINK_UID_FIRST 61184
-#define SINK_UID_COUNT 4096
 /* A sink zygote that went is started again after this long at most. */
 #define ZYGOTE_RETRY_MS 10000
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-rdp.rules"
@@ -671,7 +668,8 @@ static void sink_exec(struct rdp *r, uid_t uid, int client, int control)
 		_exit(126);
 	for (int fd = 5; fd < 1024; fd++)
 		close(fd);
-	if (setgroups(0, NULL) < 0 || setgid(r->sink_gid) < 0 || setuid(uid) < 0)
+	if (setgroups(0, NULL) < 0 || setgid(r->sink_gid) < 0 || setuid(uid) < 0 ||
+	    !helper_uid_claim())
 		_exit(126);
 	execl(SEATMUX_LIBEXECDIR "/seatmux-rdp-sink", "seatmux-rdp-sink", (char *)NULL);
 	_exit(127);

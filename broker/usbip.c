@@ -20,6 +20,7 @@
 
 #include "broker.h"
 #include "build_config.h"
+#include "helper_uid.h"
 #include "link_proto.h"
 #include "log.h"
 #include "seats.h"
@@ -33,9 +34,6 @@
 /* Attempts to reach a station back off from the first to the last. */
 #define RETRY_FIRST_MS 2000
 #define RETRY_LAST_MS 10000
-/* Links run as uids of their own, one per station, from the end of
- * systemd's dynamic range (the RDP sinks take its start). */
-#define LINK_UID_FIRST 65280
 #define VDEV_ST_NULL 4
 
 struct station {
@@ -280,6 +278,8 @@ static void on_control(void *data, uint32_t events)
 	}
 }
 
+_Static_assert(CONFIG_MAX_STATIONS <= LINK_UID_COUNT, "a link uid for each station");
+
 static void link_exec(struct station *st, int control)
 {
 	uid_t uid = LINK_UID_FIRST + (uid_t)st->index;
@@ -288,7 +288,8 @@ static void link_exec(struct station *st, int control)
 		_exit(126);
 	for (int fd = 4; fd < 1024; fd++)
 		close(fd);
-	if (setgroups(0, NULL) < 0 || setgid(st->u->link_gid) < 0 || setuid(uid) < 0)
+	if (setgroups(0, NULL) < 0 || setgid(st->u->link_gid) < 0 || setuid(uid) < 0 ||
+	    !helper_uid_claim())
 		_exit(126);
 	execl(SEATMUX_LIBEXECDIR "/seatmux-usbip-link", "seatmux-usbip-link", (char *)NULL);
 	_exit(127);

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper_uid.h"
 #include "zygote.h"
 
 #define CLIENT_FD 3
@@ -108,7 +109,8 @@ static void become_sink(const struct zygote_request *req, const int fds[2], int 
 	for (int fd = CONTROL_FD + 1; fd < 1024; fd++)
 		close(fd);
 	if (setgroups(0, NULL) < 0 || setgid(req->gid) < 0 || setuid(req->uid) < 0 ||
-	    getuid() != req->uid || geteuid() != req->uid || setuid(0) == 0)
+	    getuid() != req->uid || geteuid() != req->uid || setuid(0) == 0 ||
+	    !helper_uid_claim())
 		_exit(126);
 	/* As after an exec: the uid's own processes may read its /proc files
 	 * (libevdi looks there for the card's holder, vhead.c). Nothing of

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,12 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper_uid.h"
 #include "sink_zygote.h"
 #include "test.h"
 #include "zygote.h"
 
-#define UID 61184
-#define CRASHING_UID 61185	/* this one's sink aborts */
+#define UID SINK_UID_FIRST
+#define CRASHING_UID (SINK_UID_FIRST + 1)	/* this one's sink aborts */
 #define GID 65534
 
 /* fds beyond 4 the sink was left with. */
@@ -71,7 +73,7 @@ static void test_spawn(struct test_state *t)
 	struct sink_zygote z;
 	int client[2], control[2], pidfd;
 	pid_t pid = 0;
-	char buf[96] = { 0 };
+	char buf[96] = { 0 }, want[96];
 
 	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && z.fd >= 0 && z.pid > 0);
 	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, client) == 0);
@@ -91,7 +93,8 @@ static void test_spawn(struct test_state *t)
 	close(client[1]);
 	close(control[1]);
 	CHECK(t, readable(control[0], 5000) && read(control[0], buf, sizeof(buf) - 1) > 0);
-	CHECK(t, !strcmp(buf, "uid=61184 gid=65534 groups=0 root=no dumpable=1 fds=0"));
+	snprintf(want, sizeof(want), "uid=%u gid=65534 groups=0 root=no dumpable=1 fds=0", UID);
+	CHECK(t, !strcmp(buf, want));
 	memset(buf, 0, sizeof(buf));
 	CHECK(t, readable(client[0], 5000) && read(client[0], buf, 5) == 5 && !strcmp(buf, "hello"));
 	/* Ended, the sink held the client's socket alone: the zygote kept
@@ -138,6 +141,67 @@ static void test_crash_retires(struct test_state *t)
 		close(pidfd);
 	close(fds[0]);
 	close(fds[1]);
+}
+
+/* A process as uid, root's child, waiting to be killed; returned once
+ * it is that uid. */
+static pid_t leftover(uid_t uid)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	if (pipe(ready) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		if (setuid(uid) == 0 && write(ready[1], "u", 1) == 1)
+			pause();
+		_exit(1);
+	}
+	close(ready[1]);
+	if (pid > 0 && read(ready[0], &byte, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+/*
+ * What an earlier holder of a sink's uid left running (a broken-into sink
+ * that forked) is gone before the next sink of that uid reads a byte;
+ * another uid's process is not touched.
+ */
+static void test_uid_claimed(struct test_state *t)
+{
+	pid_t left = leftover(UID), other = leftover(UID + 2), pid = 0;
+	int client[2], control[2], pidfd, status = 0;
+	struct sink_zygote z;
+	char buf[96] = { 0 };
+
+	CHECK(t, left > 0 && other > 0);
+	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, client) == 0);
+	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, control) == 0);
+	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && wait_ready(&z) == 0);
+	pidfd = sink_zygote_spawn(&z, UID, GID, client[1], control[1], &pid);
+	CHECK(t, pidfd >= 0);
+	CHECK(t, readable(control[0], 5000) && read(control[0], buf, sizeof(buf) - 1) > 0);
+	CHECK(t, waitpid(left, &status, 0) == left && WIFSIGNALED(status) &&
+		 WTERMSIG(status) == SIGKILL);
+	CHECK(t, waitpid(other, &status, WNOHANG) == 0);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	pid = z.pid;
+	sink_zygote_stop(&z);
+	waitpid(pid, NULL, 0);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(client[0]);
+	close(client[1]);
+	close(control[0]);
+	close(control[1]);
 }
 
 static void test_missing_zygote(struct test_state *t)
@@ -195,6 +259,7 @@ int main(int argc, char **argv)
 	}
 	RUN(&t, test_spawn);
 	RUN(&t, test_crash_retires);
+	RUN(&t, test_uid_claimed);
 	RUN(&t, test_missing_zygote);
 	RUN(&t, test_gone_unanswered);
 	return TEST_SUMMARY(&t);
