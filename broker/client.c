@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "dev_path.h"
 #include "drm_master.h"
 #include "evdev_revoke.h"
 #include "leases.h"
@@ -24,7 +25,9 @@ static bool peer_allowed(struct seat *seat, int fd, struct ucred *cred)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
 		return false;
-	return cred->uid == 0 || cred->uid == seat->user;
+	/* The user of the session running now, not of one that was. */
+	return cred->uid == 0 || (seat->session.pid > 0 && !seat->session.stopping &&
+				  cred->uid == seat->session.uid);
 }
 
 struct client *client_create(struct seat *seat, int fd)
@@ -190,17 +193,13 @@ static int check_path(struct client *c, const char *path, char *real,
 	struct broker *b = c->seat->broker;
 	struct device *dev;
 	const char *seat;
-	int k;
+	int k, rc;
 
-	/*
-	 * realpath runs as root: its errno would tell a seat user whether
-	 * any path exists. Only a name that looks like a seat device may
-	 * learn that it is gone.
-	 */
-	if (!realpath(path, real))
-		return errno == ENOENT && seat_rules_path_kind(path) >= 0 ? -ENOENT : -EPERM;
+	rc = dev_path_resolve(path, real, PATH_MAX, st);
+	if (rc < 0)
+		return rc;
 	k = seat_rules_path_kind(real);
-	if (k < 0 || stat(real, st) < 0 || !S_ISCHR(st->st_mode))
+	if (k < 0 || !S_ISCHR(st->st_mode))
 		return -EPERM;
 	dev = devices_lookup(&b->devices, st->st_rdev);
 	if (!dev || (int)dev->kind != k) {

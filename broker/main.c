@@ -21,6 +21,7 @@
 #include "rdp.h"
 #include "usbip.h"
 #include "seats.h"
+#include "session.h"
 
 #define EXIT_CONFIG 78	/* sysexits.h EX_CONFIG */
 
@@ -190,6 +191,7 @@ static int broker_run(struct broker *b)
 	if (detect_platform(b) < 0)
 		goto out;
 	choose_heads(b);
+	session_kill_orphans();
 	if (b->cfg.console) {
 		int err = console_take(&b->console);
 

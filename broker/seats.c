@@ -76,13 +76,6 @@ static int seat_listen(struct seat *seat, const char *dir)
 	return 0;
 }
 
-static uid_t seat_user(const struct seat_config *cfg)
-{
-	struct passwd *pw = cfg && cfg->user ? getpwnam(cfg->user) : NULL;
-
-	return pw ? pw->pw_uid : (uid_t)-1;
-}
-
 static struct seat *seat_create(struct broker *b, const char *name)
 {
 	struct seat *seat = calloc(1, sizeof(*seat));
@@ -92,7 +85,6 @@ static struct seat *seat_create(struct broker *b, const char *name)
 	seat->broker = b;
 	snprintf(seat->name, sizeof(seat->name), "%s", name);
 	seat->cfg = config_seat(&b->cfg, name);
-	seat->user = seat_user(seat->cfg);
 	seat->listen_fd = -1;
 	list_init(&seat->clients);
 	if (seat_listen(seat, b->cfg.socket_dir) < 0) {
@@ -245,14 +237,23 @@ void seats_reap(struct broker *b, pid_t pid, int status)
 	}
 }
 
+/* The session's clients lose their devices and their connections. */
+static void seat_cut_off(struct seat *seat)
+{
+	struct client *c, *tmp;
+
+	list_for_each(c, tmp, &seat->clients, link)
+		client_destroy(c);
+}
+
 void seats_session_start(struct broker *b, const char *name)
 {
 	struct seat *seat = seats_find(b, name);
 
 	if (!seat)
 		return;		/* it starts when its head arrives */
+	seat_cut_off(seat);
 	session_stop(&seat->session);
-	seat->user = seat_user(seat->cfg);
 	seat->session.stopped = false;
 	seat->session.failures = 0;
 	session_start(&seat->session);
@@ -261,12 +262,10 @@ void seats_session_start(struct broker *b, const char *name)
 void seats_session_stop(struct broker *b, const char *name)
 {
 	struct seat *seat = seats_find(b, name);
-	struct client *c, *tmp;
 
 	if (!seat)
 		return;
 	/* Its devices go first: nothing of the old session keeps them. */
-	list_for_each(c, tmp, &seat->clients, link)
-		client_destroy(c);
+	seat_cut_off(seat);
 	session_stop(&seat->session);
 }

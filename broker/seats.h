@@ -17,7 +17,6 @@ struct seat {
 	struct broker *broker;
 	char name[SEAT_PROTO_MAX_SEAT];
 	const struct seat_config *cfg;
-	uid_t user;		/* may connect besides root; (uid_t)-1: nobody */
 	int masters;
 	int listen_fd;
 	struct loop_source *listen_src;
@@ -31,8 +30,12 @@ void seats_device_removed(struct broker *b, struct device *dev);
 struct seat *seats_find(struct broker *b, const char *name);
 /* Revokes everything and stops every session: shutdown. */
 void seats_destroy_all(struct broker *b);
-/* A remote station changed hands or its user is gone: its session
- * (re)starts as the seat's configured user, or stops. */
+/*
+ * A remote station changed hands or its user is gone: its session
+ * (re)starts as the seat's configured user, or stops. Either way every
+ * client of the session before is cut off first: a slot handed to a new
+ * user starts with no old client connected.
+ */
 void seats_session_start(struct broker *b, const char *name);
 void seats_session_stop(struct broker *b, const char *name);
 /* SIGCHLD: hand the exit to the session it belongs to. */

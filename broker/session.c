@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -26,14 +27,38 @@ static void restart_fired(void *data, uint32_t events)
 		log_error("%s: session failed to start again", s->seat);
 }
 
+/* Signals every process of one run of a session. */
+static void procs_signal(const struct session_procs *p, int sig)
+{
+	if (p->scope[0])
+		scope_signal(p->scope, sig);
+	/* Also the group: a leader just forked is in no scope or group yet. */
+	if (p->pgid > 0 && kill(-p->pgid, sig) < 0 && errno == ESRCH)
+		kill(p->pgid, sig);
+}
+
+static void procs_clear(struct session_procs *p)
+{
+	p->scope[0] = '\0';
+	p->pgid = 0;
+}
+
+/* What an ended run left behind gets no more time. */
+static void leftovers_kill(struct session *s)
+{
+	procs_signal(&s->leftovers, SIGKILL);
+	procs_clear(&s->leftovers);
+}
+
 static void kill_fired(void *data, uint32_t events)
 {
 	struct session *s = data;
 
-	if (s->pid <= 0)
+	leftovers_kill(s);
+	if (s->pid <= 0 || !s->stopping)
 		return;
 	log_warn("%s: session pid %d ignored SIGTERM, killing", s->seat, (int)s->pid);
-	kill(-s->pid, SIGKILL);
+	procs_signal(&s->procs, SIGKILL);
 }
 
 int session_init(struct session *s, struct loop *loop,
@@ -43,6 +68,7 @@ int session_init(struct session *s, struct loop *loop,
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->loop = loop;
+	s->uid = (uid_t)-1;
 	snprintf(s->seat, sizeof(s->seat), "%s", seat);
 	snprintf(s->socket_path, sizeof(s->socket_path), "%s", socket_path);
 	s->restart_timer = loop_add_timer(loop, restart_fired, s);
@@ -50,34 +76,40 @@ int session_init(struct session *s, struct loop *loop,
 	return s->restart_timer && s->kill_timer ? 0 : -1;
 }
 
-static bool wait_gone(pid_t pid, int ms)
-{
-	for (int waited = 0; waited < ms; waited += 20) {
-		pid_t r = waitpid(pid, NULL, WNOHANG);
-
-		if (r == pid || (r < 0 && errno == ECHILD))
-			return true;
-		usleep(20000);
-	}
-	return false;
-}
-
 void session_finish(struct session *s)
 {
-	session_stop(s);
-	if (s->pid > 0) {
-		if (!wait_gone(s->pid, SESSION_STOP_MS)) {
-			kill_fired(s, 0);
-			waitpid(s->pid, NULL, 0);
-		}
-		/* Whatever the leader left behind in its group goes too. */
-		kill(-s->pid, SIGKILL);
-		s->pid = 0;
-	}
+	s->stopped = true;
+	if (s->pid > 0)
+		log_info("%s: ending session pid %d and all its processes", s->seat, (int)s->pid);
+	procs_signal(&s->procs, SIGKILL);
+	procs_clear(&s->procs);
+	leftovers_kill(s);
+	s->pid = 0;
+	s->uid = (uid_t)-1;
 	loop_remove(s->restart_timer);
 	s->restart_timer = NULL;
 	loop_remove(s->kill_timer);
 	s->kill_timer = NULL;
+}
+
+void session_kill_orphans(void)
+{
+	DIR *dir = opendir("/sys/fs/cgroup/system.slice");
+	struct dirent *e;
+	size_t len;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		len = strlen(e->d_name);
+		if (strncmp(e->d_name, "seatmux-", 8) || len < 6 ||
+		    strcmp(e->d_name + len - 6, ".scope") || !scope_populated(e->d_name))
+			continue;
+		log_warn("%s: a session of an earlier seatmuxd, not adopted: ended",
+			 e->d_name);
+		scope_signal(e->d_name, SIGKILL);
+	}
+	closedir(dir);
 }
 
 /*
@@ -159,7 +191,9 @@ static int open_log(const struct session *s, const struct passwd *pw)
 
 	if (!path)
 		return open("/dev/null", O_WRONLY | O_CLOEXEC);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0640);
+	/* O_NONBLOCK: a FIFO put at the path must not hold the loop in open(). */
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
+		  O_NONBLOCK, 0640);
 	if (fd < 0) {
 		log_error("%s: session log %s: %m", s->seat, path);
 		return -1;
@@ -174,10 +208,15 @@ static int open_log(const struct session *s, const struct passwd *pw)
 	return fd;
 }
 
-/* In the child: never returns. Only async-signal-safe work after fork. */
+/*
+ * In the child: never returns. seatmuxd has no threads, so the child may
+ * allocate (the scope's bus call does); it is in its scope before it runs
+ * anything of the user's, so nothing it starts can escape the session.
+ */
 static void child_exec(const struct session *s, const struct passwd *pw,
-		       int log_fd, char *const envp[])
+		       int log_fd, bool scoped, char *const envp[])
 {
+	char scope[SCOPE_NAME_MAX], what[160];
 	sigset_t none;
 	int fd;
 
@@ -189,6 +228,11 @@ static void child_exec(const struct session *s, const struct passwd *pw,
 		dup2(fd, STDIN_FILENO);
 	dup2(log_fd, STDOUT_FILENO);
 	dup2(log_fd, STDERR_FILENO);
+	fcntl(STDOUT_FILENO, F_SETFL, O_APPEND);
+	snprintf(what, sizeof(what), "seatmux session of %s on %s", pw->pw_name, s->seat);
+	if (scoped && (scope_name(scope, sizeof(scope), s->seat, getpid()) < 0 ||
+		       scope_enter(scope, what) < 0))
+		_exit(125);
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0)
 		_exit(126);
@@ -210,6 +254,7 @@ int session_start(struct session *s)
 	struct passwd *pw;
 	struct env env;
 	char xdg_runtime[64];
+	bool scoped;
 	int log_fd;
 	pid_t pid;
 
@@ -235,10 +280,16 @@ int session_start(struct session *s)
 	log_fd = open_log(s, pw);
 	if (log_fd < 0)
 		return -1;
+	scoped = scope_available();
+	if (!scoped && !s->warned_no_scope) {
+		log_warn("%s: sessions run without a scope (no systemd or no cgroup v2): "
+			 "a session's processes are its process group only", s->seat);
+		s->warned_no_scope = true;
+	}
 	env_build(&env, s, pw, xdg_runtime);
 	pid = fork();
 	if (pid == 0)
-		child_exec(s, pw, log_fd, env.vars);
+		child_exec(s, pw, log_fd, scoped, env.vars);
 	close(log_fd);
 	for (int i = 0; i < env.n; i++)
 		free(env.vars[i]);
@@ -247,6 +298,10 @@ int session_start(struct session *s)
 		return -1;
 	}
 	s->pid = pid;
+	s->uid = pw->pw_uid;
+	s->procs.pgid = pid;
+	if (scoped)
+		scope_name(s->procs.scope, sizeof(s->procs.scope), s->seat, pid);
 	s->stopped = false;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	log_info("%s: session started as %s, pid %d: %s%s", s->seat, pw->pw_name, (int)pid,
@@ -264,7 +319,7 @@ void session_stop(struct session *s)
 	if (s->pid <= 0 || s->stopping)
 		return;
 	log_info("%s: stopping session pid %d", s->seat, (int)s->pid);
-	kill(-s->pid, SIGTERM);
+	procs_signal(&s->procs, SIGTERM);
 	s->stopping = true;
 	if (s->kill_timer)
 		loop_timer_arm(s->kill_timer, SESSION_STOP_MS);
@@ -292,10 +347,25 @@ bool session_reap(struct session *s, pid_t pid, int status)
 
 	if (s->pid <= 0 || pid != s->pid)
 		return false;
-	/* Whatever the leader left behind in its group goes too: at once if
-	 * it was being stopped. */
-	kill(-s->pid, s->stopping ? SIGKILL : SIGTERM);
+	/*
+	 * Whatever the leader left behind goes too: at once if it was being
+	 * stopped, else after the grace. Its user's rights end here.
+	 */
+	leftovers_kill(s);
+	if (s->stopping) {
+		procs_signal(&s->procs, SIGKILL);
+	} else {
+		procs_signal(&s->procs, SIGTERM);
+		s->leftovers = s->procs;
+		/* The reaped leader's pid may be reused: its scope alone names
+		 * what is left, where there is one. */
+		if (s->leftovers.scope[0])
+			s->leftovers.pgid = 0;
+		loop_timer_arm(s->kill_timer, SESSION_STOP_MS);
+	}
+	procs_clear(&s->procs);
 	s->pid = 0;
+	s->uid = (uid_t)-1;
 	if (WIFEXITED(status))
 		log_info("%s: session exited with status %d", s->seat, WEXITSTATUS(status));
 	else

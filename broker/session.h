@@ -12,6 +12,14 @@
 
 #include "config.h"
 #include "loop.h"
+#include "scope.h"
+
+/* The processes of one run of a session: its scope, or (without
+ * systemd) its process group. */
+struct session_procs {
+	char scope[SCOPE_NAME_MAX];	/* "" without a scope */
+	pid_t pgid;			/* 0: nothing */
+};
 
 struct session {
 	const struct seat_config *cfg;
@@ -20,6 +28,9 @@ struct session {
 	char socket_path[108];
 	char drm_devices[256];	/* WLR_DRM_DEVICES for lease-only seats */
 	pid_t pid;
+	uid_t uid;		/* the running session's user; (uid_t)-1: none */
+	struct session_procs procs;	/* the running session's */
+	struct session_procs leftovers;	/* an ended run's, killed after the grace */
 	int failures;		/* quick exits in a row: drives the backoff */
 	struct timespec started;
 	struct loop_source *restart_timer;
@@ -27,23 +38,30 @@ struct session {
 	bool stopped;		/* not to be restarted when it exits */
 	bool stopping;		/* SIGTERM sent, not reaped yet */
 	bool start_when_gone;	/* started again while stopping */
+	bool warned_no_scope;	/* said once: later runs are the same */
 };
 
 int session_init(struct session *s, struct loop *loop,
 		 const struct seat_config *cfg, const char *seat,
 		 const char *socket_path);
-/* For a seat that goes for good: nothing would be left to reap its
- * session later, so this one waits for it, bounded by the grace. */
+/* For a seat that goes for good: every process of the session is
+ * killed at once, without waiting (the leader is reaped as any child). */
 void session_finish(struct session *s);
 /* Starts the session; while the last one is stopping, once it is gone. */
 int session_start(struct session *s);
 /*
- * Asks the session's process group to end and returns: the leader is
- * reaped from the loop (session_reap), and the group killed if it takes
+ * Asks every process of the session to end and returns: the leader is
+ * reaped from the loop (session_reap), and the rest killed if it takes
  * longer than its grace. The loop serves every other seat meanwhile.
  */
 void session_stop(struct session *s);
-/* Returns true when pid was this session's; schedules the restart. */
+/* Returns true when pid was this session's leader: the session has
+ * ended, and so have its rights (uid is none again); what it left
+ * behind is asked to end and killed after the grace. Schedules the
+ * restart. */
 bool session_reap(struct session *s, pid_t pid, int status);
+/* Sessions of an earlier seatmuxd (crashed or stopped), which this one
+ * does not adopt: every process of their scopes is killed. */
+void session_kill_orphans(void);
 
 #endif

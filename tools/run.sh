@@ -44,16 +44,28 @@ if [ -z "$headless" ] && ! dpkg-query -W qemu-system-gui >/dev/null 2>&1; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-gui
 fi
 
+# Says what failed, with the end of its log, instead of exiting silently.
+step() {
+	what=$1 log=$2
+	shift 2
+	"$@" >"$log" 2>&1 && return 0
+	echo "run.sh: $what failed (log: $log):" >&2
+	tail -n 20 "$log" >&2
+	exit 1
+}
+
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 if [ ! -f "$out/build/build.ninja" ]; then
-	meson setup "$out/build" --prefix=/usr --sysconfdir=/etc >/dev/null
+	# The source tree is named: run.sh may be started from any folder.
+	step "meson setup" "$out/meson-setup.log" \
+		meson setup "$out/build" "$top" --prefix=/usr --sysconfdir=/etc
 fi
-ninja -C "$out/build" >/dev/null
+step "the build" "$out/build.log" ninja -C "$out/build"
 demo=$top/data/demo
 [ -z "$hyperv" ] || demo=$top/data/demo-hyperv
-"$top/tests/qemu/build-image.sh" --build "$out/build" --out "$out/image" \
-	--overlay "$demo" >"$out/build-image.log" 2>&1 ||
-	{ tail -n 20 "$out/build-image.log" >&2; exit 1; }
+step "the image build" "$out/build-image.log" \
+	"$top/tests/qemu/build-image.sh" --build "$out/build" --out "$out/image" --overlay "$demo"
 
 qmp=$out/qmp.sock
 serial=$out/serial.log

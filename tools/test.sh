@@ -62,5 +62,9 @@ else
 	failed=$((failed + 1))
 fi
 
+echo "== the README's run command, from another folder"
+sh "$top/tests/readme/run.sh" "$out/readme" 2>&1 | tee "$log"
+tally "$log" readme
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

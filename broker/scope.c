@@ -1,0 +1,181 @@
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scope.h"
+
+#define SCOPE_SLICE "system.slice"
+#define SCOPE_CGROUP_ROOT "/sys/fs/cgroup/" SCOPE_SLICE
+#define SCOPE_BUS "unix:path=/run/systemd/private"
+#define SCOPE_WAIT_MS 5000
+
+bool scope_available(void)
+{
+	return geteuid() == 0 && access("/run/systemd/private", F_OK) == 0 &&
+	       access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+}
+
+int scope_name(char *out, size_t size, const char *seat, pid_t leader)
+{
+	char safe[64];
+	size_t i;
+
+	for (i = 0; seat[i] && i < sizeof(safe) - 1; i++)
+		safe[i] = isalnum((unsigned char)seat[i]) || seat[i] == '-' ? seat[i] : '_';
+	safe[i] = '\0';
+	if ((size_t)snprintf(out, size, "seatmux-%s-%d.scope", safe, (int)leader) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int cgroup_path(char *out, size_t size, const char *name, const char *file)
+{
+	if ((size_t)snprintf(out, size, "%s/%s/%s", SCOPE_CGROUP_ROOT, name, file) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int start_unit(sd_bus *bus, const char *name, const char *description)
+{
+	sd_bus_message *m = NULL, *reply = NULL;
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
+					   "/org/freedesktop/systemd1",
+					   "org.freedesktop.systemd1.Manager",
+					   "StartTransientUnit");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", name, "fail");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(sv)");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)",
+					  "Description", "s", description,
+					  "Slice", "s", SCOPE_SLICE,
+					  "CollectMode", "s", "inactive-or-failed",
+					  "PIDs", "au", 1, (uint32_t)getpid());
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "a(sa(sv))", 0);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, SCOPE_WAIT_MS * 1000ULL, &err, &reply);
+	if (r < 0)
+		fprintf(stderr, "seatmux: cannot start %s: %s\n", name,
+			err.message ? err.message : strerror(-r));
+	sd_bus_error_free(&err);
+	sd_bus_message_unref(reply);
+	sd_bus_message_unref(m);
+	return r < 0 ? -1 : 0;
+}
+
+/* The job that moves us may still be queued when StartTransientUnit
+ * answers: wait until our own cgroup says we are in the scope. */
+static bool in_scope(const char *name)
+{
+	char line[512], want[SCOPE_NAME_MAX + 32];
+	bool found = false;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "0::/%s/%s\n", SCOPE_SLICE, name);
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, want);
+	fclose(f);
+	return found;
+}
+
+int scope_enter(const char *name, const char *description)
+{
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+	sd_bus *bus = NULL;
+	int r;
+
+	r = sd_bus_new(&bus);
+	if (r >= 0)
+		r = sd_bus_set_address(bus, SCOPE_BUS);
+	if (r >= 0)
+		r = sd_bus_start(bus);
+	if (r < 0) {
+		fprintf(stderr, "seatmux: systemd's bus: %s\n", strerror(-r));
+		sd_bus_unref(bus);
+		return -1;
+	}
+	r = start_unit(bus, name, description);
+	sd_bus_flush_close_unref(bus);
+	if (r < 0)
+		return -1;
+	for (int waited = 0; waited < SCOPE_WAIT_MS; waited += 10) {
+		if (in_scope(name))
+			return 0;
+		nanosleep(&step, NULL);
+	}
+	fprintf(stderr, "seatmux: not moved into %s\n", name);
+	return -1;
+}
+
+static int write_kill(const char *name)
+{
+	char path[256];
+	int fd, rc;
+
+	rc = cgroup_path(path, sizeof(path), name, "cgroup.kill");
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	rc = write(fd, "1", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+int scope_signal(const char *name, int sig)
+{
+	char path[256];
+	long pid;
+	FILE *f;
+	int rc;
+
+	if (sig == SIGKILL)
+		return write_kill(name);
+	rc = cgroup_path(path, sizeof(path), name, "cgroup.procs");
+	if (rc < 0)
+		return rc;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (pid > 0 && pid <= INT32_MAX)
+			kill((pid_t)pid, sig);
+	fclose(f);
+	return 0;
+}
+
+bool scope_populated(const char *name)
+{
+	char path[256], line[64];
+	bool populated = false;
+	FILE *f;
+
+	if (cgroup_path(path, sizeof(path), name, "cgroup.events") < 0)
+		return false;
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, "populated 1\n"))
+			populated = true;
+	fclose(f);
+	return populated;
+}

@@ -1,0 +1,175 @@
+/*
+ * session: a session's rights and processes end with it. Runs as root
+ * (as CI does): sessions run as nobody. Without systemd here, a session's
+ * processes are its process group (the scope case is tested in QEMU).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "session.h"
+#include "test.h"
+
+struct fixture {
+	char dir[64];
+	char log[128];
+	char pidfile[128];
+	char left_env[160];
+	struct seat_config cfg;
+	struct loop *loop;
+	struct session s;
+};
+
+static int fixture_init(struct fixture *f, const char *command)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/seatmux-session-XXXXXX");
+	if (!mkdtemp(f->dir) || chmod(f->dir, 0777) < 0)
+		return -1;
+	snprintf(f->log, sizeof(f->log), "%s/log", f->dir);
+	snprintf(f->pidfile, sizeof(f->pidfile), "%s/left", f->dir);
+	/* The command says where it left a process in $LEFT. */
+	snprintf(f->left_env, sizeof(f->left_env), "LEFT=%s", f->pidfile);
+	f->cfg.env[0] = f->left_env;
+	f->cfg.nenv = 1;
+	f->cfg.user = "nobody";
+	f->cfg.command = (char *)command;
+	f->cfg.log_path = f->log;
+	f->cfg.restart_max_s = 1;
+	f->loop = loop_create();
+	return f->loop ? session_init(&f->s, f->loop, &f->cfg, "seat-test", "/nonexistent") : -1;
+}
+
+static void fixture_finish(struct fixture *f)
+{
+	session_finish(&f->s);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	loop_destroy(f->loop);
+	unlink(f->log);
+	unlink(f->pidfile);
+	rmdir(f->dir);
+}
+
+static pid_t wait_leader(struct fixture *f, int ms, int *status)
+{
+	for (int waited = 0; waited < ms; waited += 10) {
+		pid_t pid = waitpid(f->s.pid, status, WNOHANG);
+
+		if (pid > 0)
+			return pid;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static pid_t read_pid(const char *path, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 10) {
+		FILE *fp = fopen(path, "r");
+		int pid = 0;
+
+		if (fp) {
+			if (fscanf(fp, "%d", &pid) != 1)
+				pid = 0;
+			fclose(fp);
+		}
+		if (pid > 0)
+			return pid;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static bool gone_within(pid_t pid, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 10) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* A FIFO at the log's path once held seatmuxd's loop in open(). */
+static void test_fifo_log_refused_at_once(struct test_state *t)
+{
+	struct fixture f;
+
+	CHECK(t, fixture_init(&f, "exec sleep 30") == 0);
+	CHECK(t, mkfifo(f.log, 0666) == 0);
+	alarm(10);	/* a hang is a failure, not a stuck test run */
+	CHECK(t, session_start(&f.s) < 0);
+	alarm(0);
+	CHECK(t, f.s.pid == 0);
+	CHECK(t, f.s.uid == (uid_t)-1);
+	fixture_finish(&f);
+}
+
+/* The seat's socket admits the session's user only while it runs. */
+static void test_user_only_while_running(struct test_state *t)
+{
+	struct fixture f;
+	int status = 0;
+	pid_t pid;
+
+	CHECK(t, fixture_init(&f, "exec sleep 30") == 0);
+	CHECK(t, f.s.uid == (uid_t)-1);
+	CHECK(t, session_start(&f.s) == 0);
+	CHECK(t, f.s.pid > 0 && f.s.uid == 65534);
+	session_stop(&f.s);
+	pid = wait_leader(&f, 5000, &status);
+	CHECK(t, pid > 0);
+	CHECK(t, session_reap(&f.s, pid, status));
+	CHECK(t, f.s.pid == 0 && f.s.uid == (uid_t)-1);
+	fixture_finish(&f);
+}
+
+/*
+ * A leader that ends on its own leaves nothing behind: what it started
+ * is asked to end (SIGTERM), and what ignores that is killed after the
+ * grace, from the loop.
+ */
+static void test_leftovers_end(struct test_state *t)
+{
+	struct fixture f;
+	int status = 0;
+	pid_t pid, left;
+
+	CHECK(t, fixture_init(&f, "sh -c \"trap '' TERM; echo \\$\\$ > $LEFT; exec sleep 300\" & "
+			      "sleep 1; exit 0") == 0);
+	CHECK(t, session_start(&f.s) == 0);
+	left = read_pid(f.pidfile, 5000);
+	CHECK(t, left > 0);
+	pid = wait_leader(&f, 5000, &status);
+	CHECK(t, pid > 0 && session_reap(&f.s, pid, status));
+	CHECK(t, left > 0 && !gone_within(left, 500));	/* it ignores SIGTERM */
+	for (int i = 0; i < 50 && kill(left, 0) == 0; i++) {
+		loop_dispatch(f.loop, 100);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+	CHECK(t, left > 0 && gone_within(left, 100));
+	fixture_finish(&f);
+}
+
+int main(void)
+{
+	struct test_state t = { 0 };
+
+	if (geteuid() != 0) {
+		printf("test_session needs root (sessions run as another user)\n");
+		return 77;
+	}
+	log_set_level(LOG_LVL_ERROR);
+	RUN(&t, test_fifo_log_refused_at_once);
+	RUN(&t, test_user_only_while_running);
+	RUN(&t, test_leftovers_end);
+	return TEST_SUMMARY(&t);
+}
