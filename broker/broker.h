@@ -12,7 +12,10 @@
 #include "platform.h"
 
 struct rdp;
+struct station_kind;
 struct usbip;
+
+#define BROKER_MAX_KINDS 4
 
 struct broker {
 	struct config cfg;
@@ -23,6 +26,9 @@ struct broker {
 	struct console console;
 	struct list seats;
 	struct list lease_cards;	/* struct lease_card: split cards */
+	/* The kinds of station served here, each for one origin of heads. */
+	const struct station_kind *kinds[BROKER_MAX_KINDS];
+	int nkinds;
 	struct rdp *rdp;		/* remote stations, or NULL */
 	struct usbip *usbip;		/* USB/IP stations, or NULL */
 	int signal_fd;

@@ -250,7 +250,7 @@ static int open_for_seat(struct client *c, const char *real, dev_t devnum,
 	struct device *card = devices_find(&b->devices, devnum);
 
 	/* A VM's console head is no station's, whatever seat udev says. */
-	if (kind == DEVICE_DRM_CARD && card && !card->virtual_head && !card->imported &&
+	if (kind == DEVICE_DRM_CARD && card && card->origin == DEVICE_PHYSICAL &&
 	    !b->physical_heads) {
 		log_warn("%s: pid %d asked for %s, a head left alone", c->seat->name,
 			 (int)c->pid, real);

@@ -174,10 +174,9 @@ static struct device *device_from_udev(struct devices *devs,
 		return NULL;
 	dev->kind = res.kind;
 	dev->master = res.master;
-	dev->virtual_head = (res.kind == DEVICE_DRM_CARD || res.kind == DEVICE_DRM_CONNECTOR) &&
-			    on_virtual_card(ud);
-	dev->imported = (res.kind == DEVICE_DRM_CARD || res.kind == DEVICE_DRM_CONNECTOR) &&
-			on_vhci(ud);
+	if (res.kind == DEVICE_DRM_CARD || res.kind == DEVICE_DRM_CONNECTOR)
+		dev->origin = on_virtual_card(ud) ? DEVICE_VIRTUAL :
+			      on_vhci(ud) ? DEVICE_IMPORTED : DEVICE_PHYSICAL;
 	dev->devnum = udev_device_get_devnum(ud);
 	snprintf(dev->seat, sizeof(dev->seat), "%s", res.seat);
 	snprintf(dev->sysname, sizeof(dev->sysname), "%s", in.sysname);

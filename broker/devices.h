@@ -13,6 +13,13 @@
 #include "list.h"
 #include "seat_rules.h"
 
+/* Where a head comes from: each origin is one kind of station's. */
+enum device_origin {
+	DEVICE_PHYSICAL,	/* the machine's own (or the VM's emulated) */
+	DEVICE_VIRTUAL,		/* a head seatmux made: an evdi card */
+	DEVICE_IMPORTED,	/* imported over USB/IP: a card below vhci_hcd */
+};
+
 struct device {
 	struct list link;
 	enum device_kind kind;
@@ -25,10 +32,7 @@ struct device {
 	char parent[256];	/* matches a render node to its card */
 	char connector[32];	/* a connector's name, e.g. "Virtual-2" */
 	char description[160];	/* input name, or a card's connectors */
-	/* A head seatmux made (an evdi card), not a physical one. */
-	bool virtual_head;
-	/* A head imported over USB/IP (a card below vhci_hcd). */
-	bool imported;
+	enum device_origin origin;	/* of cards and connectors */
 };
 
 struct devices_listener {

@@ -18,10 +18,9 @@
 #include "build_config.h"
 #include "log.h"
 #include "leases.h"
-#include "rdp.h"
-#include "usbip.h"
 #include "seats.h"
 #include "session.h"
+#include "station_kind.h"
 
 #define EXIT_CONFIG 78	/* sysexits.h EX_CONFIG */
 
@@ -62,6 +61,15 @@ static void notify_ready(void)
 	close(fd);
 }
 
+/* A child ended: a kind's own (a sink, a link), or a session. */
+static void reap(struct broker *b, pid_t pid, int status)
+{
+	for (int i = 0; i < b->nkinds; i++)
+		if (b->kinds[i]->reap(b, pid, status))
+			return;
+	seats_reap(b, pid, status);
+}
+
 static void on_signal(void *data, uint32_t events)
 {
 	struct broker *b = data;
@@ -79,8 +87,7 @@ static void on_signal(void *data, uint32_t events)
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			if (!rdp_reap(b, pid, status) && !usbip_reap(b, pid, status))
-				seats_reap(b, pid, status);
+			reap(b, pid, status);
 		break;
 	default:
 		break;
@@ -208,17 +215,9 @@ static int broker_run(struct broker *b)
 		log_error("udev: cannot enumerate devices: %m");
 		goto out_devices;
 	}
-	if (rdp_start(b) < 0) {
-		/* Asked for by name: a hard error. Chosen by the platform: go on. */
-		if (b->cfg.rdp.enabled == 1)
+	for (int i = 0; i < b->nkinds; i++)
+		if (b->kinds[i]->start(b) < 0)
 			goto out_seats;
-		log_warn("rdp: remote stations are off");
-		rdp_stop(b);
-	}
-	if (usbip_start(b) < 0) {
-		log_warn("usbip: USB/IP stations are off");
-		usbip_stop(b);
-	}
 	notify_ready();
 	b->running = true;
 	while (b->running) {
@@ -230,8 +229,8 @@ static int broker_run(struct broker *b)
 	rc = 0;
 
 out_seats:
-	usbip_stop(b);
-	rdp_stop(b);
+	for (int i = b->nkinds - 1; i >= 0; i--)
+		b->kinds[i]->stop(b);
 	seats_destroy_all(b);
 	leases_finish(b);
 out_devices:
@@ -319,6 +318,9 @@ int main(int argc, char *argv[])
 	}
 	list_init(&b.seats);
 	list_init(&b.lease_cards);
+	b.kinds[b.nkinds++] = &physical_station_kind;
+	b.kinds[b.nkinds++] = &rdp_station_kind;
+	b.kinds[b.nkinds++] = &usbip_station_kind;
 	console_init(&b.console);
 	log_info("seatmuxd %s starting, configuration %s", SEATMUX_VERSION, path);
 	rc = broker_run(&b);

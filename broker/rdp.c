@@ -31,6 +31,7 @@
 #include "control.h"
 #include "layout.h"
 #include "log.h"
+#include "station_kind.h"
 #include "ratelimit.h"
 #include "rdp.h"
 #include "sink_zygote.h"
@@ -1016,3 +1017,48 @@ void rdp_stop(struct broker *b)
 	free(r);
 	b->rdp = NULL;
 }
+
+/* -- the kind of station -- */
+
+static int rdp_kind_start(struct broker *b)
+{
+	if (rdp_start(b) == 0)
+		return 0;
+	/* Asked for by name: a hard error. Chosen by the platform: go on. */
+	if (b->cfg.rdp.enabled == 1)
+		return -1;
+	log_warn("rdp: remote stations are off");
+	rdp_stop(b);
+	return 0;
+}
+
+/* While RDP stations are served, a virtual head is a station only once a
+ * remote station has claimed it (a new evdi card passes through seat0);
+ * without them, any virtual head is (a sink of another maker's). */
+static bool rdp_wants_head(struct broker *b, const struct device *head)
+{
+	return !b->rdp || rdp_owns_seat(b, head->seat);
+}
+
+static void rdp_leave_alone(struct broker *b, const struct device *head)
+{
+	log_info("%s: virtual head left alone until a remote station claims it",
+		 head->devnode[0] ? head->devnode : head->sysname);
+}
+
+/* A station left is kept by its session's keep time, not by its head. */
+static bool rdp_keeps_seat(struct broker *b, const char *seat)
+{
+	return false;
+}
+
+const struct station_kind rdp_station_kind = {
+	.name = "rdp",
+	.origin = DEVICE_VIRTUAL,
+	.start = rdp_kind_start,
+	.stop = rdp_stop,
+	.wants_head = rdp_wants_head,
+	.leave_alone = rdp_leave_alone,
+	.keeps_seat = rdp_keeps_seat,
+	.reap = rdp_reap,
+};

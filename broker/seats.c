@@ -10,10 +10,9 @@
 
 #include "client.h"
 #include "leases.h"
-#include "rdp.h"
-#include "usbip.h"
 #include "log.h"
 #include "seats.h"
+#include "station_kind.h"
 
 struct seat *seats_find(struct broker *b, const char *name)
 {
@@ -132,34 +131,30 @@ static bool is_head(const struct device *dev)
 	return dev->master || (dev->kind == DEVICE_DRM_CONNECTOR && dev->seat[0]);
 }
 
-/*
- * Physical heads make no station where the policy says so (a VM console);
- * while RDP stations are served, a virtual head is a station only once a
- * remote station has claimed it (a new evdi card passes through seat0).
- */
+/* The kind of station a head of this origin would be; NULL: none. */
+static const struct station_kind *kind_of(struct broker *b, const struct device *dev)
+{
+	for (int i = 0; i < b->nkinds; i++)
+		if (b->kinds[i]->origin == dev->origin)
+			return b->kinds[i];
+	return NULL;
+}
+
 static bool head_counts(struct broker *b, const struct device *dev)
 {
-	if (dev->imported)
-		return usbip_owns_seat(b, dev->seat);
-	if (dev->virtual_head)
-		return !b->rdp || rdp_owns_seat(b, dev->seat);
-	return b->physical_heads;
+	const struct station_kind *kind = kind_of(b, dev);
+
+	return kind && kind->wants_head(b, dev);
 }
 
 static bool head_allowed(struct broker *b, const struct device *dev)
 {
-	if (head_counts(b, dev))
+	const struct station_kind *kind = kind_of(b, dev);
+
+	if (kind && kind->wants_head(b, dev))
 		return true;
-	if (dev->imported)
-		log_info("%s: imported head left alone: no USB/IP station of ours",
-			 dev->devnode[0] ? dev->devnode : dev->sysname);
-	else if (dev->virtual_head)
-		log_info("%s: virtual head left alone until a remote station claims it",
-			 dev->devnode[0] ? dev->devnode : dev->sysname);
-	else
-		log_info("%s: head left alone: physical heads are no stations on %s "
-			 "(physical-heads = yes in [broker] changes that)",
-			 dev->devnode[0] ? dev->devnode : dev->sysname, platform_name(b->platform));
+	if (kind)
+		kind->leave_alone(b, dev);
 	return false;
 }
 
@@ -178,7 +173,8 @@ void seats_device_added(struct broker *b, struct device *dev)
 		leases_seat_cards(b, seat->name, seat->session.drm_devices,
 				  sizeof(seat->session.drm_devices));
 		/* Point the session at its virtual head, past the console's card. */
-		if (!b->physical_heads && dev->virtual_head && !seat->session.drm_devices[0])
+		if (!b->physical_heads && dev->origin == DEVICE_VIRTUAL &&
+		    !seat->session.drm_devices[0])
 			snprintf(seat->session.drm_devices, sizeof(seat->session.drm_devices),
 				 "%s", dev->devnode);
 		session_start(&seat->session);
@@ -205,7 +201,7 @@ void seats_device_removed(struct broker *b, struct device *dev)
 	if (!seat || --seat->masters > 0)
 		return;
 	/* A station away for a while keeps its seat and session. */
-	if (usbip_owns_seat(b, seat->name)) {
+	if (kind_of(b, dev)->keeps_seat(b, seat->name)) {
 		log_info("%s: lost its head (%s); kept for its station", seat->name, dev->devnode);
 		return;
 	}

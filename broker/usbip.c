@@ -23,6 +23,7 @@
 #include "helper_uid.h"
 #include "link_proto.h"
 #include "log.h"
+#include "station_kind.h"
 #include "seats.h"
 #include "tls_cert.h"
 #include "udev_rules.h"
@@ -561,3 +562,37 @@ void usbip_stop(struct broker *b)
 	free(u);
 	b->usbip = NULL;
 }
+
+/* -- the kind of station -- */
+
+static int usbip_kind_start(struct broker *b)
+{
+	if (usbip_start(b) == 0)
+		return 0;
+	log_warn("usbip: USB/IP stations are off");
+	usbip_stop(b);
+	return 0;
+}
+
+static bool usbip_wants_head(struct broker *b, const struct device *head)
+{
+	return usbip_owns_seat(b, head->seat);
+}
+
+static void usbip_leave_alone(struct broker *b, const struct device *head)
+{
+	log_info("%s: imported head left alone: no USB/IP station of ours",
+		 head->devnode[0] ? head->devnode : head->sysname);
+}
+
+const struct station_kind usbip_station_kind = {
+	.name = "usbip",
+	.origin = DEVICE_IMPORTED,
+	.start = usbip_kind_start,
+	.stop = usbip_stop,
+	.wants_head = usbip_wants_head,
+	.leave_alone = usbip_leave_alone,
+	/* A station away keeps its seat and session through its grace. */
+	.keeps_seat = usbip_owns_seat,
+	.reap = usbip_reap,
+};

@@ -6,7 +6,8 @@
  *
  *   seatclient [-u USER] ping SOCKET
  *   seatclient [-u USER] open SOCKET [PATH...]    open the seat, then each PATH
- *   seatclient [-u USER] hold SOCKET PATH SECONDS open PATH, report if revoked
+ *   seatclient [-u USER] hold SOCKET PATH SECONDS open PATH, report keys read and
+ *                                               whether it was revoked
  *   seatclient [-u USER] garbage SOCKET BYTES SEED
  *   seatclient [-u USER] raw SOCKET OPCODE [HEXBODY]
  *   seatclient kdmode TTY                          the VT's display/keyboard mode
@@ -240,10 +241,14 @@ static int cmd_open(int fd, int argc, char **argv)
 	return failed;
 }
 
-/* Holds a device and tells whether the broker revoked it meanwhile. */
+/*
+ * Holds a device and tells whether the broker revoked it meanwhile, and
+ * every key it read from it: what a process keeping a device could spy.
+ */
 static int cmd_hold(int fd, const char *path, int seconds)
 {
 	struct input_event ev;
+	ssize_t n;
 	int dev;
 
 	if (open_seat(fd) < 0)
@@ -252,7 +257,10 @@ static int cmd_hold(int fd, const char *path, int seconds)
 	if (dev < 0)
 		return 1;
 	for (int i = 0; i < seconds * 10; i++) {
-		if (read(dev, &ev, sizeof(ev)) < 0 && errno == ENODEV) {
+		while ((n = read(dev, &ev, sizeof(ev))) == (ssize_t)sizeof(ev))
+			if (ev.type == EV_KEY)
+				printf("key %u %d\n", ev.code, ev.value);
+		if (n < 0 && errno == ENODEV) {
 			printf("revoked\n");
 			return 0;
 		}

@@ -1,0 +1,50 @@
+/*
+ * Stations on the machine's own heads: a card (or a connector lent by
+ * lease) that udev gives a seat. Nothing to start: the heads are there.
+ */
+#include "broker.h"
+#include "log.h"
+#include "station_kind.h"
+
+/* Where the policy says so (a VM's console) physical heads are none. */
+static bool physical_wants_head(struct broker *b, const struct device *head)
+{
+	return b->physical_heads;
+}
+
+static void physical_leave_alone(struct broker *b, const struct device *head)
+{
+	log_info("%s: head left alone: physical heads are no stations on %s "
+		 "(physical-heads = yes in [broker] changes that)",
+		 head->devnode[0] ? head->devnode : head->sysname, platform_name(b->platform));
+}
+
+static bool physical_keeps_seat(struct broker *b, const char *seat)
+{
+	return false;	/* a head unplugged is a station gone */
+}
+
+static int physical_start(struct broker *b)
+{
+	return 0;
+}
+
+static void physical_stop(struct broker *b)
+{
+}
+
+static bool physical_reap(struct broker *b, pid_t pid, int status)
+{
+	return false;
+}
+
+const struct station_kind physical_station_kind = {
+	.name = "physical",
+	.origin = DEVICE_PHYSICAL,
+	.start = physical_start,
+	.stop = physical_stop,
+	.wants_head = physical_wants_head,
+	.leave_alone = physical_leave_alone,
+	.keeps_seat = physical_keeps_seat,
+	.reap = physical_reap,
+};

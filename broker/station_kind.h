@@ -1,0 +1,38 @@
+/*
+ * Kinds of station (a physical head, an RDP connection, a USB/IP zero
+ * client) behind one set of operations, as libseat's backends are. A
+ * seat asks the kind its head comes from and knows none by name; a kind
+ * calls the seats (seats_session_start/stop), never the other way.
+ */
+#ifndef SEATMUX_STATION_KIND_H
+#define SEATMUX_STATION_KIND_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "devices.h"
+
+struct broker;
+
+struct station_kind {
+	const char *name;
+	enum device_origin origin;	/* the heads it makes stations of */
+	/* 0, or -1 on an error that must stop seatmuxd; a kind that merely
+	 * cannot serve here logs why, cleans up and returns 0. */
+	int (*start)(struct broker *b);
+	void (*stop)(struct broker *b);
+	/* Whether head (of the kind's origin) makes a station now. */
+	bool (*wants_head)(struct broker *b, const struct device *head);
+	/* Logs why head makes no station. */
+	void (*leave_alone)(struct broker *b, const struct device *head);
+	/* Whether seat outlives its last head while its station is away. */
+	bool (*keeps_seat)(struct broker *b, const char *seat);
+	/* SIGCHLD: true when pid was one of the kind's own children. */
+	bool (*reap)(struct broker *b, pid_t pid, int status);
+};
+
+extern const struct station_kind physical_station_kind;
+extern const struct station_kind rdp_station_kind;
+extern const struct station_kind usbip_station_kind;
+
+#endif
