@@ -1,0 +1,273 @@
+/*
+ * seats and clients with a fake kind of station: the kind decides which
+ * heads make seats and which seats outlive their heads; a seat's socket
+ * admits its running session's user only; a new session starts with no
+ * client of the old one connected. Runs as root (as CI does): sessions
+ * run as nobody, and peers take other uids.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "log.h"
+#include "seat_proto.h"
+#include "seats.h"
+#include "station_kind.h"
+#include "test.h"
+
+#define NOBODY 65534
+#define DAEMON 1
+
+struct fake {
+	bool wants, keeps;
+	int wanted, left_alone;
+};
+
+/* The ops get the broker only; a real kind keeps its state there. */
+static struct fake fake;
+
+static struct fake *fake_of(struct broker *b)
+{
+	return &fake;
+}
+
+static bool fake_wants(struct broker *b, const struct device *head)
+{
+	fake_of(b)->wanted++;
+	return fake_of(b)->wants;
+}
+
+static void fake_leave_alone(struct broker *b, const struct device *head)
+{
+	fake_of(b)->left_alone++;
+}
+
+static bool fake_keeps(struct broker *b, const char *seat)
+{
+	return fake_of(b)->keeps;
+}
+
+static const struct station_kind fake_kind = {
+	.name = "fake",
+	.origin = DEVICE_PHYSICAL,
+	.wants_head = fake_wants,
+	.leave_alone = fake_leave_alone,
+	.keeps_seat = fake_keeps,
+};
+
+struct fixture {
+	struct broker b;
+	struct device head;
+	char dir[64];
+};
+
+static int fixture_init(struct fixture *f, const char *command)
+{
+	struct seat_config *sc;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/seatmux-seats-XXXXXX");
+	if (!mkdtemp(f->dir) || chmod(f->dir, 0755) < 0)
+		return -1;
+	config_init(&f->b.cfg);
+	free(f->b.cfg.socket_dir);
+	f->b.cfg.socket_dir = strdup(f->dir);
+	sc = config_add_seat(&f->b.cfg, "seat-t");
+	if (!sc)
+		return -1;
+	sc->user = strdup("nobody");
+	sc->command = command ? strdup(command) : NULL;
+	list_init(&f->b.seats);
+	list_init(&f->b.lease_cards);
+	list_init(&f->b.devices.list);
+	f->b.loop = loop_create();
+	f->b.kinds[f->b.nkinds++] = &fake_kind;
+	memset(&fake, 0, sizeof(fake));
+	f->b.physical_heads = true;
+	f->head.kind = DEVICE_DRM_CARD;
+	f->head.master = true;
+	f->head.origin = DEVICE_PHYSICAL;
+	f->head.devnum = makedev(226, 99);
+	snprintf(f->head.seat, sizeof(f->head.seat), "seat-t");
+	snprintf(f->head.devnode, sizeof(f->head.devnode), "/dev/dri/card99");
+	return f->b.loop ? 0 : -1;
+}
+
+static void fixture_finish(struct fixture *f)
+{
+	char path[128];
+
+	seats_destroy_all(&f->b);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	loop_destroy(f->b.loop);
+	config_finish(&f->b.cfg);
+	snprintf(path, sizeof(path), "%s/seat-t.sock", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+}
+
+static int connect_seat(struct fixture *f)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/seat-t.sock", f->dir);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* 1: pong, 0: the connection was closed, -1: no answer. */
+static int ping(int fd)
+{
+	struct seat_proto_header h = { .opcode = SEAT_PROTO_PING, .size = 0 };
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (send(fd, &h, sizeof(h), MSG_NOSIGNAL) != sizeof(h))
+		return 0;
+	if (poll(&p, 1, 5000) != 1)
+		return -1;
+	n = recv(fd, &h, sizeof(h), 0);
+	return n == sizeof(h) && h.opcode == SEAT_PROTO_PONG ? 1 : n <= 0 ? 0 : -1;
+}
+
+/* Pings the seat as uid from a child while the loop serves it; the
+ * child's exit status is ping()'s answer + 1. */
+static int ping_as(struct fixture *f, uid_t uid)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(uid) < 0 || setuid(uid) < 0)
+			_exit(100);
+		fd = connect_seat(f);
+		_exit(fd < 0 ? 100 : ping(fd) + 1);
+	}
+	for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		loop_dispatch(f->b.loop, 50);
+	return WIFEXITED(status) ? WEXITSTATUS(status) - 1 : -2;
+}
+
+/* What the broker's SIGCHLD does, for the session's leader. */
+static void reap_session(struct fixture *f, struct seat *seat)
+{
+	int status = 0;
+	pid_t pid = seat->session.pid;
+
+	for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		loop_dispatch(f->b.loop, 10);
+	seats_reap(&f->b, pid, status);
+}
+
+static void test_kind_decides_heads(struct test_state *t)
+{
+	struct fixture f;
+
+	CHECK(t, fixture_init(&f, NULL) == 0);
+	seats_device_added(&f.b, &f.head);
+	CHECK(t, fake.wanted == 1 && fake.left_alone == 1);
+	CHECK(t, seats_find(&f.b, "seat-t") == NULL);
+	fake.wants = true;
+	seats_device_added(&f.b, &f.head);
+	CHECK(t, seats_find(&f.b, "seat-t") != NULL);
+	CHECK(t, fake.left_alone == 1);
+	fixture_finish(&f);
+}
+
+static void test_kind_keeps_seat(struct test_state *t)
+{
+	struct fixture f;
+
+	CHECK(t, fixture_init(&f, NULL) == 0);
+	fake.wants = true;
+	fake.keeps = true;
+	seats_device_added(&f.b, &f.head);
+	seats_device_removed(&f.b, &f.head);
+	CHECK(t, seats_find(&f.b, "seat-t") != NULL);	/* its station is away */
+	/* Back, then gone for good. */
+	fake.keeps = false;
+	seats_device_added(&f.b, &f.head);
+	seats_device_removed(&f.b, &f.head);
+	CHECK(t, seats_find(&f.b, "seat-t") == NULL);
+	fixture_finish(&f);
+}
+
+static void test_socket_admits_session_user_only(struct test_state *t)
+{
+	struct fixture f;
+	struct seat *seat;
+
+	CHECK(t, fixture_init(&f, "exec sleep 60") == 0);
+	fake.wants = true;
+	seats_device_added(&f.b, &f.head);
+	seat = seats_find(&f.b, "seat-t");
+	CHECK(t, seat && seat->session.pid > 0);
+	CHECK(t, ping_as(&f, NOBODY) == 1);
+	CHECK(t, ping_as(&f, DAEMON) == 0);
+	if (!seat) {
+		fixture_finish(&f);
+		return;
+	}
+	/* The session ends: its user is nobody's business here any more. */
+	seats_session_stop(&f.b, "seat-t");
+	CHECK(t, ping_as(&f, NOBODY) == 0);	/* stopping */
+	reap_session(&f, seat);
+	CHECK(t, seat->session.pid == 0);
+	CHECK(t, ping_as(&f, NOBODY) == 0);
+	CHECK(t, ping_as(&f, 0) == 1);
+	fixture_finish(&f);
+}
+
+static void test_new_session_cuts_off_clients(struct test_state *t)
+{
+	struct fixture f;
+	char byte;
+	int fd;
+
+	CHECK(t, fixture_init(&f, "exec sleep 60") == 0);
+	fake.wants = true;
+	seats_device_added(&f.b, &f.head);
+	fd = connect_seat(&f);
+	CHECK(t, fd >= 0);
+	for (int i = 0; i < 10; i++)
+		loop_dispatch(f.b.loop, 10);
+	/* The slot changes hands: no client of before stays connected. */
+	seats_session_start(&f.b, "seat-t");
+	CHECK(t, fd >= 0 && recv(fd, &byte, 1, MSG_DONTWAIT) == 0);
+	if (fd >= 0)
+		close(fd);
+	fixture_finish(&f);
+}
+
+int main(void)
+{
+	struct test_state t = { 0 };
+
+	if (geteuid() != 0) {
+		printf("test_seats needs root (sessions and peers of other users)\n");
+		return 77;
+	}
+	log_set_level(LOG_LVL_ERROR);
+	signal(SIGPIPE, SIG_IGN);
+	RUN(&t, test_kind_decides_heads);
+	RUN(&t, test_kind_keeps_seat);
+	RUN(&t, test_socket_admits_session_user_only);
+	RUN(&t, test_new_session_cuts_off_clients);
+	return TEST_SUMMARY(&t);
+}
