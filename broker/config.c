@@ -36,12 +36,7 @@ void config_init(struct config *cfg)
 static void seat_config_free(struct seat_config *sc)
 {
 	list_remove(&sc->link);
-	free(sc->user);
-	free(sc->command);
-	free(sc->application);
-	free(sc->log_path);
-	for (int i = 0; i < sc->nenv; i++)
-		free(sc->env[i]);
+	session_spec_free(&sc->spec);
 	for (int i = 0; i < sc->nconnectors; i++)
 		free(sc->connectors[i]);
 	free(sc);
@@ -83,18 +78,6 @@ void config_finish(struct config *cfg)
 		free(cfg->usbip.stations[i].peer);
 	}
 	memset(&cfg->usbip, 0, sizeof(cfg->usbip));
-}
-
-struct seat_config *config_add_seat(struct config *cfg, const char *name)
-{
-	struct seat_config *sc = calloc(1, sizeof(*sc));
-
-	if (!sc)
-		return NULL;
-	snprintf(sc->name, sizeof(sc->name), "%s", name);
-	sc->restart_max_s = 30;
-	list_insert(cfg->seats.prev, &sc->link);
-	return sc;
 }
 
 /* logind's rule: "seat" followed by letters, digits, '-' and '_'. */
@@ -200,7 +183,7 @@ static struct seat_config *seat_get(struct config_parse *p, const char *name)
 	if (!sc)
 		return NULL;
 	snprintf(sc->name, sizeof(sc->name), "%s", name);
-	sc->restart_max_s = 30;
+	sc->spec.restart_max_s = 30;
 	list_insert(&p->cfg->seats, &sc->link);
 	return sc;
 }
@@ -212,12 +195,12 @@ static int handle_seat_env(struct config_parse *p, struct seat_config *sc,
 
 	if (!eq || eq == value)
 		return parse_fail(p, "env wants NAME=value, got '%s'", value);
-	if (sc->nenv == CONFIG_MAX_ENV)
+	if (sc->spec.nenv == CONFIG_MAX_ENV)
 		return parse_fail(p, "too many env lines for seat %s", sc->name);
-	sc->env[sc->nenv] = strdup(value);
-	if (!sc->env[sc->nenv])
+	sc->spec.env[sc->spec.nenv] = strdup(value);
+	if (!sc->spec.env[sc->spec.nenv])
 		return 0;
-	sc->nenv++;
+	sc->spec.nenv++;
 	return 1;
 }
 
@@ -285,7 +268,7 @@ static int handle_seat_mode(struct config_parse *p, struct seat_config *sc,
 	if (sscanf(value, "%ux%u%c", &w, &h, &tail) != 2 || w < 1 || h < 1 ||
 	    w > 16384 || h > 16384)
 		return parse_fail(p, "mode wants WIDTHxHEIGHT (e.g. 1280x720), got '%s'", value);
-	snprintf(sc->mode, sizeof(sc->mode), "%ux%u", w, h);
+	snprintf(sc->spec.mode, sizeof(sc->spec.mode), "%ux%u", w, h);
 	return 1;
 }
 
@@ -302,11 +285,11 @@ static int handle_seat(struct config_parse *p, const char *name,
 	if (!sc)
 		return 0;
 	if (!strcmp(key, "user"))
-		return set_string(&sc->user, value) ? 0 : 1;
+		return set_string(&sc->spec.user, value) ? 0 : 1;
 	if (!strcmp(key, "command"))
-		return set_string(&sc->command, value) ? 0 : 1;
+		return set_string(&sc->spec.command, value) ? 0 : 1;
 	if (!strcmp(key, "application"))
-		return set_string(&sc->application, value) ? 0 : 1;
+		return set_string(&sc->spec.application, value) ? 0 : 1;
 	if (!strcmp(key, "env"))
 		return handle_seat_env(p, sc, value);
 	if (!strcmp(key, "mode"))
@@ -316,14 +299,14 @@ static int handle_seat(struct config_parse *p, const char *name,
 	if (!strcmp(key, "log")) {
 		if (value[0] != '/')
 			return parse_fail(p, "log must be an absolute path: %s", value);
-		return set_string(&sc->log_path, value) ? 0 : 1;
+		return set_string(&sc->spec.log_path, value) ? 0 : 1;
 	}
 	if (!strcmp(key, "restart-max-delay")) {
 		errno = 0;
 		n = strtol(value, &end, 10);
 		if (errno || *end || n < 1 || n > 3600)
 			return parse_fail(p, "restart-max-delay wants 1..3600 seconds, got '%s'", value);
-		sc->restart_max_s = (int)n;
+		sc->spec.restart_max_s = (int)n;
 		return 1;
 	}
 	return parse_fail(p, "unknown key '%s' in a seat section", key);
@@ -613,19 +596,19 @@ static int finish_parse(struct config_parse *p, int rc, const char *name)
 		return -1;
 	}
 	list_for_each(sc, tmp, &cfg->seats, link) {
-		if (sc->mode[0] && !sc->application) {
+		if (sc->spec.mode[0] && !sc->spec.application) {
 			snprintf(cfg->error, sizeof(cfg->error),
 				 "%s: seat %s: mode applies to an application in seatmux-compositor",
 				 name, sc->name);
 			return -1;
 		}
-		if (sc->command && sc->application) {
+		if (sc->spec.command && sc->spec.application) {
 			snprintf(cfg->error, sizeof(cfg->error),
 				 "%s: seat %s has both a command and an application", name,
 				 sc->name);
 			return -1;
 		}
-		if ((sc->command || sc->application) && !sc->user) {
+		if ((sc->spec.command || sc->spec.application) && !sc->spec.user) {
 			snprintf(cfg->error, sizeof(cfg->error),
 				 "%s: seat %s has a session but no user", name,
 				 sc->name);

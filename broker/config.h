@@ -8,21 +8,15 @@
 #include "list.h"
 #include "log.h"
 #include "seat_proto.h"
+#include "session_spec.h"
 
-#define CONFIG_MAX_ENV 16
+#define CONFIG_MAX_ENV SESSION_SPEC_MAX_ENV
 #define CONFIG_MAX_CONNECTORS 8
 
 struct seat_config {
 	struct list link;
 	char name[SEAT_PROTO_MAX_SEAT];
-	char *user;		/* whom the session runs as */
-	char *command;		/* run with /bin/sh -c */
-	char *application;	/* run inside seatmux-compositor instead */
-	char mode[16];		/* "WxH" for seatmux-compositor, or "" */
-	char *log_path;		/* session stdout and stderr */
-	char *env[CONFIG_MAX_ENV + 1];
-	int nenv;
-	int restart_max_s;	/* cap of the restart backoff */
+	struct session_spec spec;	/* its session */
 	/* "0000:00:08.0/Virtual-2": connectors of a card given to this seat */
 	char *connectors[CONFIG_MAX_CONNECTORS];
 	int nconnectors;
@@ -106,8 +100,6 @@ bool config_valid_seat_name(const char *name);
 /* [rdp.user.NAME] of user, or NULL. */
 const struct rdp_user_config *config_rdp_user(const struct config *cfg, const char *user);
 const struct station_config *config_station(const struct config *cfg, const char *name);
-/* A seat made at run time (a remote station); NULL without memory. */
-struct seat_config *config_add_seat(struct config *cfg, const char *name);
 /* The seat the configuration gives connector `name` of the card in PCI
  * slot `pci` to, or NULL. */
 const char *config_connector_seat(const struct config *cfg, const char *pci,

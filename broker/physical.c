@@ -19,6 +19,13 @@ static void physical_leave_alone(struct broker *b, const struct device *head)
 		 head->devnode[0] ? head->devnode : head->sysname, platform_name(b->platform));
 }
 
+static const struct session_spec *physical_session_spec(struct broker *b, const char *seat)
+{
+	const struct seat_config *sc = config_seat(&b->cfg, seat);
+
+	return sc ? &sc->spec : NULL;
+}
+
 static bool physical_keeps_seat(struct broker *b, const char *seat)
 {
 	return false;	/* a head unplugged is a station gone */
@@ -45,6 +52,7 @@ const struct station_kind physical_station_kind = {
 	.stop = physical_stop,
 	.wants_head = physical_wants_head,
 	.leave_alone = physical_leave_alone,
+	.session_spec = physical_session_spec,
 	.keeps_seat = physical_keeps_seat,
 	.reap = physical_reap,
 };

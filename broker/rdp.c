@@ -65,7 +65,7 @@ struct station {
 	char user[CONTROL_MAX_TEXT + 1];
 	int card;
 	struct vinput *input;
-	struct seat_config *cfg;
+	struct session_spec spec;	/* its user's session, handed to its seat */
 	struct sink *sink;		/* connected now, or NULL */
 	struct loop_source *keep_timer;
 	enum station_state state;
@@ -174,7 +174,7 @@ static int give_card(int card, uid_t uid)
 
 /* The user's env lines, and the client's keyboard layout for the
  * session's keymap. */
-static void set_env(struct seat_config *sc, const struct config *cfg, const char *user,
+static void set_env(struct session_spec *sc, const struct config *cfg, const char *user,
 		    uint32_t layout)
 {
 	const struct rdp_user_config *u = config_rdp_user(cfg, user);
@@ -207,7 +207,7 @@ static void station_set_session(struct station *st, const struct config *cfg)
 	const struct rdp_user_config *u = config_rdp_user(cfg, st->user);
 	const char *application = u && (u->application || u->command) ? u->application : rc->application;
 	const char *command = u && (u->application || u->command) ? u->command : rc->command;
-	struct seat_config *sc = st->cfg;
+	struct session_spec *sc = &st->spec;
 	char log[256];
 	const char *pct = rc->log_path ? strstr(rc->log_path, "%s") : NULL;
 
@@ -289,6 +289,7 @@ static void station_fail(struct station *st, const char *why)
 	if (st->keep_timer)
 		loop_remove(st->keep_timer);
 	list_remove(&st->link);
+	session_spec_free(&st->spec);
 	free(st);
 }
 
@@ -392,14 +393,8 @@ static struct station *station_create(struct rdp *r, const char *user, int w, in
 	st->height = h;
 	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
 	snprintf(st->user, sizeof(st->user), "%s", user);
-	st->cfg = config_add_seat(&r->b->cfg, st->seat);
-	if (!st->cfg) {
-		log_error("rdp: cannot make a station for %s: %m", user);
-		free(st);
-		return NULL;
-	}
 	station_set_session(st, &r->b->cfg);
-	set_env(st->cfg, &r->b->cfg, user, layout);
+	set_env(&st->spec, &r->b->cfg, user, layout);
 	list_insert(&r->stations, &st->link);
 	return st;
 }
@@ -497,9 +492,9 @@ static void station_hand(struct station *st, struct sink *s)
 		/* A kept slot changes hands: the new user's session. */
 		snprintf(st->user, sizeof(st->user), "%s", msg->user);
 		station_set_session(st, &r->b->cfg);
-		set_env(st->cfg, &r->b->cfg, msg->user, msg->layout);
+		set_env(&st->spec, &r->b->cfg, msg->user, msg->layout);
 		st->ended = false;
-		seats_session_start(r->b, st->seat);
+		seats_session_start(r->b, st->seat, &st->spec);
 	}
 	/* This sink, and no other, may open the card as the client's monitor. */
 	if (give_card(st->card, s->uid) < 0) {
@@ -874,16 +869,21 @@ bool rdp_reap(struct broker *b, pid_t pid, int status)
 	return false;
 }
 
-bool rdp_owns_seat(struct broker *b, const char *seat)
+static struct station *station_of_seat(struct broker *b, const char *seat)
 {
 	struct station *st, *tmp;
 
 	if (!b->rdp)
-		return false;
+		return NULL;
 	list_for_each(st, tmp, &b->rdp->stations, link)
 		if (!strcmp(st->seat, seat))
-			return true;
-	return false;
+			return st;
+	return NULL;
+}
+
+bool rdp_owns_seat(struct broker *b, const char *seat)
+{
+	return station_of_seat(b, seat) != NULL;
 }
 
 static int listen_on(struct rdp *r, const struct rdp_config *rc)
@@ -999,6 +999,7 @@ void rdp_stop(struct broker *b)
 			loop_remove(st->keep_timer);
 		vinput_destroy(st->input);
 		list_remove(&st->link);
+		session_spec_free(&st->spec);
 		free(st);
 	}
 	unlink(RULES_PATH);
@@ -1040,6 +1041,14 @@ static bool rdp_wants_head(struct broker *b, const struct device *head)
 	return !b->rdp || rdp_owns_seat(b, head->seat);
 }
 
+/* The station's user's session, as its logon made it. */
+static const struct session_spec *rdp_session_spec(struct broker *b, const char *seat)
+{
+	struct station *st = station_of_seat(b, seat);
+
+	return st && !st->ended ? &st->spec : NULL;
+}
+
 static void rdp_leave_alone(struct broker *b, const struct device *head)
 {
 	log_info("%s: virtual head left alone until a remote station claims it",
@@ -1059,6 +1068,7 @@ const struct station_kind rdp_station_kind = {
 	.stop = rdp_stop,
 	.wants_head = rdp_wants_head,
 	.leave_alone = rdp_leave_alone,
+	.session_spec = rdp_session_spec,
 	.keeps_seat = rdp_keeps_seat,
 	.reap = rdp_reap,
 };

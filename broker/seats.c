@@ -75,7 +75,8 @@ static int seat_listen(struct seat *seat, const char *dir)
 	return 0;
 }
 
-static struct seat *seat_create(struct broker *b, const char *name)
+static struct seat *seat_create(struct broker *b, const char *name,
+			       const struct session_spec *spec)
 {
 	struct seat *seat = calloc(1, sizeof(*seat));
 
@@ -83,7 +84,6 @@ static struct seat *seat_create(struct broker *b, const char *name)
 		return NULL;
 	seat->broker = b;
 	snprintf(seat->name, sizeof(seat->name), "%s", name);
-	seat->cfg = config_seat(&b->cfg, name);
 	seat->listen_fd = -1;
 	list_init(&seat->clients);
 	if (seat_listen(seat, b->cfg.socket_dir) < 0) {
@@ -91,8 +91,9 @@ static struct seat *seat_create(struct broker *b, const char *name)
 		free(seat);
 		return NULL;
 	}
-	if (session_init(&seat->session, b->loop, seat->cfg, name,
-			 seat->socket_path) < 0) {
+	if (session_init(&seat->session, b->loop, name, seat->socket_path) < 0 ||
+	    session_set_spec(&seat->session, spec) < 0) {
+		session_finish(&seat->session);
 		loop_remove(seat->listen_src);
 		close(seat->listen_fd);
 		unlink(seat->socket_path);
@@ -101,7 +102,7 @@ static struct seat *seat_create(struct broker *b, const char *name)
 	}
 	list_insert(&b->seats, &seat->link);
 	log_info("%s: seat up, socket %s%s", name, seat->socket_path,
-		 seat->cfg && (seat->cfg->command || seat->cfg->application) ? "" :
+		 session_spec_runs(spec) ? "" :
 		 ", no session configured");
 	return seat;
 }
@@ -166,7 +167,7 @@ void seats_device_added(struct broker *b, struct device *dev)
 		return;
 	seat = seats_find(b, dev->seat);
 	if (!seat) {
-		seat = seat_create(b, dev->seat);
+		seat = seat_create(b, dev->seat, kind_of(b, dev)->session_spec(b, dev->seat));
 		if (!seat)
 			return;
 		seat->masters = 1;
@@ -242,7 +243,8 @@ static void seat_cut_off(struct seat *seat)
 		client_destroy(c);
 }
 
-void seats_session_start(struct broker *b, const char *name)
+void seats_session_start(struct broker *b, const char *name,
+			 const struct session_spec *spec)
 {
 	struct seat *seat = seats_find(b, name);
 
@@ -250,6 +252,8 @@ void seats_session_start(struct broker *b, const char *name)
 		return;		/* it starts when its head arrives */
 	seat_cut_off(seat);
 	session_stop(&seat->session);
+	if (session_set_spec(&seat->session, spec) < 0)
+		log_error("%s: no memory for its session", name);
 	seat->session.stopped = false;
 	seat->session.failures = 0;
 	session_start(&seat->session);

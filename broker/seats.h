@@ -16,7 +16,6 @@ struct seat {
 	struct list link;
 	struct broker *broker;
 	char name[SEAT_PROTO_MAX_SEAT];
-	const struct seat_config *cfg;
 	int masters;
 	int listen_fd;
 	struct loop_source *listen_src;
@@ -36,7 +35,8 @@ void seats_destroy_all(struct broker *b);
  * client of the session before is cut off first: a slot handed to a new
  * user starts with no old client connected.
  */
-void seats_session_start(struct broker *b, const char *name);
+void seats_session_start(struct broker *b, const char *name,
+			 const struct session_spec *spec);
 void seats_session_stop(struct broker *b, const char *name);
 /* SIGCHLD: hand the exit to the session it belongs to. */
 void seats_reap(struct broker *b, pid_t pid, int status);

@@ -17,7 +17,7 @@
 
 #define SESSION_STABLE_S 10	/* a session that ran this long was healthy */
 #define SESSION_STOP_MS 3000	/* SIGTERM grace before SIGKILL */
-#define SESSION_ENV_MAX (16 + CONFIG_MAX_ENV)
+#define SESSION_ENV_MAX (16 + SESSION_SPEC_MAX_ENV)
 
 static void restart_fired(void *data, uint32_t events)
 {
@@ -61,12 +61,10 @@ static void kill_fired(void *data, uint32_t events)
 	procs_signal(&s->procs, SIGKILL);
 }
 
-int session_init(struct session *s, struct loop *loop,
-		 const struct seat_config *cfg, const char *seat,
+int session_init(struct session *s, struct loop *loop, const char *seat,
 		 const char *socket_path)
 {
 	memset(s, 0, sizeof(*s));
-	s->cfg = cfg;
 	s->loop = loop;
 	s->uid = (uid_t)-1;
 	snprintf(s->seat, sizeof(s->seat), "%s", seat);
@@ -90,6 +88,14 @@ void session_finish(struct session *s)
 	s->restart_timer = NULL;
 	loop_remove(s->kill_timer);
 	s->kill_timer = NULL;
+	session_spec_free(&s->spec);
+}
+
+int session_set_spec(struct session *s, const struct session_spec *spec)
+{
+	if (spec == &s->spec)
+		return 0;
+	return session_spec_copy(&s->spec, spec);
 }
 
 void session_kill_orphans(void)
@@ -173,8 +179,8 @@ static void env_build(struct env *env, const struct session *s,
 	 */
 	if (s->drm_devices[0])
 		env_add(env, "WLR_DRM_DEVICES", s->drm_devices);
-	for (int i = 0; i < s->cfg->nenv && env->n < SESSION_ENV_MAX; i++)
-		env->vars[env->n++] = strdup(s->cfg->env[i]);
+	for (int i = 0; i < s->spec.nenv && env->n < SESSION_ENV_MAX; i++)
+		env->vars[env->n++] = strdup(s->spec.env[i]);
 	env->vars[env->n] = NULL;
 }
 
@@ -185,7 +191,7 @@ static void env_build(struct env *env, const struct session *s,
  */
 static int open_log(const struct session *s, const struct passwd *pw)
 {
-	const char *path = s->cfg->log_path;
+	const char *path = s->spec.log_path;
 	struct stat st;
 	int fd;
 
@@ -238,14 +244,14 @@ static void child_exec(const struct session *s, const struct passwd *pw,
 		_exit(126);
 	if (chdir(pw->pw_dir) < 0 && chdir("/") < 0)
 		_exit(126);
-	if (s->cfg->application && s->cfg->mode[0])
-		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--mode", s->cfg->mode,
-		       "--", "/bin/sh", "-c", s->cfg->application, (char *)NULL, envp);
-	else if (s->cfg->application)
+	if (s->spec.application && s->spec.mode[0])
+		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--mode", s->spec.mode,
+		       "--", "/bin/sh", "-c", s->spec.application, (char *)NULL, envp);
+	else if (s->spec.application)
 		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--", "/bin/sh", "-c",
-		       s->cfg->application, (char *)NULL, envp);
+		       s->spec.application, (char *)NULL, envp);
 	else
-		execle("/bin/sh", "sh", "-c", s->cfg->command, (char *)NULL, envp);
+		execle("/bin/sh", "sh", "-c", s->spec.command, (char *)NULL, envp);
 	_exit(127);
 }
 
@@ -258,15 +264,15 @@ int session_start(struct session *s)
 	int log_fd;
 	pid_t pid;
 
-	if (!s->cfg || (!s->cfg->command && !s->cfg->application))
+	if (!session_spec_runs(&s->spec))
 		return 0;
 	if (s->stopping) {
 		s->start_when_gone = true;
 		return 0;
 	}
-	pw = getpwnam(s->cfg->user);
+	pw = getpwnam(s->spec.user);
 	if (!pw) {
-		log_error("%s: session user '%s' does not exist", s->seat, s->cfg->user);
+		log_error("%s: session user '%s' does not exist", s->seat, s->spec.user);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
@@ -305,8 +311,8 @@ int session_start(struct session *s)
 	s->stopped = false;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	log_info("%s: session started as %s, pid %d: %s%s", s->seat, pw->pw_name, (int)pid,
-		 s->cfg->application ? "seatmux-compositor with " : "",
-		 s->cfg->application ? s->cfg->application : s->cfg->command);
+		 s->spec.application ? "seatmux-compositor with " : "",
+		 s->spec.application ? s->spec.application : s->spec.command);
 	return 0;
 }
 
@@ -333,10 +339,10 @@ static int backoff_ms(struct session *s)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec - s->started.tv_sec >= SESSION_STABLE_S)
 		s->failures = 0;
-	for (int i = 0; i < s->failures && delay_s < s->cfg->restart_max_s; i++)
+	for (int i = 0; i < s->failures && delay_s < s->spec.restart_max_s; i++)
 		delay_s *= 2;
-	if (delay_s > s->cfg->restart_max_s)
-		delay_s = s->cfg->restart_max_s;
+	if (delay_s > s->spec.restart_max_s)
+		delay_s = s->spec.restart_max_s;
 	s->failures++;
 	return delay_s * 1000;
 }

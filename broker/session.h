@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "loop.h"
+#include "session_spec.h"
 #include "scope.h"
 
 /* The processes of one run of a session: its scope, or (without
@@ -22,7 +23,7 @@ struct session_procs {
 };
 
 struct session {
-	const struct seat_config *cfg;
+	struct session_spec spec;	/* the seat's own copy */
 	struct loop *loop;
 	char seat[SEAT_PROTO_MAX_SEAT];
 	char socket_path[108];
@@ -41,9 +42,12 @@ struct session {
 	bool warned_no_scope;	/* said once: later runs are the same */
 };
 
-int session_init(struct session *s, struct loop *loop,
-		 const struct seat_config *cfg, const char *seat,
+/* With no spec: nothing to run until session_set_spec. */
+int session_init(struct session *s, struct loop *loop, const char *seat,
 		 const char *socket_path);
+/* What the next start runs (a copy is kept); a running session goes on
+ * as it is. 0, or -1 without memory. */
+int session_set_spec(struct session *s, const struct session_spec *spec);
 /* For a seat that goes for good: every process of the session is
  * killed at once, without waiting (the leader is reaped as any child). */
 void session_finish(struct session *s);

@@ -13,6 +13,7 @@
 #include "devices.h"
 
 struct broker;
+struct session_spec;
 
 struct station_kind {
 	const char *name;
@@ -25,6 +26,9 @@ struct station_kind {
 	bool (*wants_head)(struct broker *b, const struct device *head);
 	/* Logs why head makes no station. */
 	void (*leave_alone)(struct broker *b, const struct device *head);
+	/* The session a new seat of the kind runs: the configuration's, or
+	 * one a station made for it; NULL: none. */
+	const struct session_spec *(*session_spec)(struct broker *b, const char *seat);
 	/* Whether seat outlives its last head while its station is away. */
 	bool (*keeps_seat)(struct broker *b, const char *seat);
 	/* SIGCHLD: true when pid was one of the kind's own children. */

@@ -30,6 +30,8 @@
 #include "usbip.h"
 #include "usbip_msg.h"
 
+static const struct session_spec *usbip_session_spec(struct broker *b, const char *seat);
+
 #define VHCI "/sys/devices/platform/vhci_hcd.0"
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-usbip.rules"
 /* Attempts to reach a station back off from the first to the last. */
@@ -228,7 +230,7 @@ static void station_ready(struct station *st, int count)
 		 st->was_up && !st->ended ? ", its session resumed" : "");
 	if (st->ended) {
 		st->ended = false;
-		seats_session_start(b, st->cfg->seat);
+		seats_session_start(b, st->cfg->seat, usbip_session_spec(b, st->cfg->seat));
 	}
 	st->was_up = true;
 }
@@ -470,7 +472,7 @@ static int identity(struct usbip *u, const struct usbip_config *c)
 static int station_init(struct usbip *u, struct station *st, int i)
 {
 	struct broker *b = u->b;
-	struct seat_config *sc;
+	const struct seat_config *sc;
 
 	st->u = u;
 	st->index = i;
@@ -481,12 +483,8 @@ static int station_init(struct usbip *u, struct station *st, int i)
 	st->grace = loop_add_timer(b->loop, on_grace, st);
 	if (!st->deadline || !st->retry || !st->grace)
 		return -1;
-	sc = (struct seat_config *)config_seat(&b->cfg, st->cfg->seat);
-	if (!sc)
-		sc = config_add_seat(&b->cfg, st->cfg->seat);
-	if (!sc)
-		return -1;
-	if (!sc->command && !sc->application)
+	sc = config_seat(&b->cfg, st->cfg->seat);
+	if (!session_spec_runs(sc ? &sc->spec : NULL))
 		log_warn("usbip: %s: seat %s has no session ([seat.%s] gives one)",
 			 st->cfg->name, st->cfg->seat, st->cfg->seat);
 	if (st->cfg->plain)
@@ -579,6 +577,14 @@ static bool usbip_wants_head(struct broker *b, const struct device *head)
 	return usbip_owns_seat(b, head->seat);
 }
 
+/* A station's seat runs what its [seat.NAME] says. */
+static const struct session_spec *usbip_session_spec(struct broker *b, const char *seat)
+{
+	const struct seat_config *sc = config_seat(&b->cfg, seat);
+
+	return sc ? &sc->spec : NULL;
+}
+
 static void usbip_leave_alone(struct broker *b, const struct device *head)
 {
 	log_info("%s: imported head left alone: no USB/IP station of ours",
@@ -592,6 +598,7 @@ const struct station_kind usbip_station_kind = {
 	.stop = usbip_stop,
 	.wants_head = usbip_wants_head,
 	.leave_alone = usbip_leave_alone,
+	.session_spec = usbip_session_spec,
 	/* A station away keeps its seat and session through its grace. */
 	.keeps_seat = usbip_owns_seat,
 	.reap = usbip_reap,

@@ -44,15 +44,15 @@ static void test_valid(struct test_state *t)
 	CHECK(t, cfg.log_level == LOG_LVL_DEBUG && !cfg.console);
 	CHECK(t, cfg.physical_heads == 0);
 	sc = config_seat(&cfg, "seat1");
-	CHECK(t, sc && !strcmp(sc->user, "station1"));
-	CHECK(t, sc && !strcmp(sc->command, "cage -- foot"));
-	CHECK(t, sc && sc->nenv == 2 && !strcmp(sc->env[1], "XKB_DEFAULT_LAYOUT=de"));
-	CHECK(t, sc && sc->restart_max_s == 5);
+	CHECK(t, sc && !strcmp(sc->spec.user, "station1"));
+	CHECK(t, sc && !strcmp(sc->spec.command, "cage -- foot"));
+	CHECK(t, sc && sc->spec.nenv == 2 && !strcmp(sc->spec.env[1], "XKB_DEFAULT_LAYOUT=de"));
+	CHECK(t, sc && sc->spec.restart_max_s == 5);
 	CHECK(t, config_seat(&cfg, "seat0") == NULL);
 	sc = config_seat(&cfg, "seat2");
-	CHECK(t, sc && !sc->command && sc->application &&
-		 !strcmp(sc->application, "weston-terminal") && !strcmp(sc->mode, "1280x720"));
-	CHECK(t, !config_seat(&cfg, "seat1")->mode[0]);
+	CHECK(t, sc && !sc->spec.command && sc->spec.application &&
+		 !strcmp(sc->spec.application, "weston-terminal") && !strcmp(sc->spec.mode, "1280x720"));
+	CHECK(t, !config_seat(&cfg, "seat1")->spec.mode[0]);
 	config_finish(&cfg);
 }
 

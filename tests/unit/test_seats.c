@@ -51,6 +51,13 @@ static void fake_leave_alone(struct broker *b, const struct device *head)
 	fake_of(b)->left_alone++;
 }
 
+static const struct session_spec *fake_session_spec(struct broker *b, const char *seat)
+{
+	const struct seat_config *sc = config_seat(&b->cfg, seat);
+
+	return sc ? &sc->spec : NULL;
+}
+
 static bool fake_keeps(struct broker *b, const char *seat)
 {
 	return fake_of(b)->keeps;
@@ -61,6 +68,7 @@ static const struct station_kind fake_kind = {
 	.origin = DEVICE_PHYSICAL,
 	.wants_head = fake_wants,
 	.leave_alone = fake_leave_alone,
+	.session_spec = fake_session_spec,
 	.keeps_seat = fake_keeps,
 };
 
@@ -72,20 +80,17 @@ struct fixture {
 
 static int fixture_init(struct fixture *f, const char *command)
 {
-	struct seat_config *sc;
+	char text[256];
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "/tmp/seatmux-seats-XXXXXX");
 	if (!mkdtemp(f->dir) || chmod(f->dir, 0755) < 0)
 		return -1;
 	config_init(&f->b.cfg);
-	free(f->b.cfg.socket_dir);
-	f->b.cfg.socket_dir = strdup(f->dir);
-	sc = config_add_seat(&f->b.cfg, "seat-t");
-	if (!sc)
+	snprintf(text, sizeof(text), "[broker]\nsocket-dir = %s\n[seat.seat-t]\nuser = nobody\n%s%s\n",
+		 f->dir, command ? "command = " : "", command ? command : "");
+	if (config_load_string(&f->b.cfg, text, "test") < 0)
 		return -1;
-	sc->user = strdup("nobody");
-	sc->command = command ? strdup(command) : NULL;
 	list_init(&f->b.seats);
 	list_init(&f->b.lease_cards);
 	list_init(&f->b.devices.list);
@@ -248,7 +253,7 @@ static void test_new_session_cuts_off_clients(struct test_state *t)
 	for (int i = 0; i < 10; i++)
 		loop_dispatch(f.b.loop, 10);
 	/* The slot changes hands: no client of before stays connected. */
-	seats_session_start(&f.b, "seat-t");
+	seats_session_start(&f.b, "seat-t", &config_seat(&f.b.cfg, "seat-t")->spec);
 	CHECK(t, fd >= 0 && recv(fd, &byte, 1, MSG_DONTWAIT) == 0);
 	if (fd >= 0)
 		close(fd);

@@ -21,7 +21,7 @@ struct fixture {
 	char log[128];
 	char pidfile[128];
 	char left_env[160];
-	struct seat_config cfg;
+	struct session_spec spec;
 	struct loop *loop;
 	struct session s;
 };
@@ -36,14 +36,16 @@ static int fixture_init(struct fixture *f, const char *command)
 	snprintf(f->pidfile, sizeof(f->pidfile), "%s/left", f->dir);
 	/* The command says where it left a process in $LEFT. */
 	snprintf(f->left_env, sizeof(f->left_env), "LEFT=%s", f->pidfile);
-	f->cfg.env[0] = f->left_env;
-	f->cfg.nenv = 1;
-	f->cfg.user = "nobody";
-	f->cfg.command = (char *)command;
-	f->cfg.log_path = f->log;
-	f->cfg.restart_max_s = 1;
+	f->spec.env[0] = f->left_env;
+	f->spec.nenv = 1;
+	f->spec.user = "nobody";
+	f->spec.command = (char *)command;
+	f->spec.log_path = f->log;
+	f->spec.restart_max_s = 1;
 	f->loop = loop_create();
-	return f->loop ? session_init(&f->s, f->loop, &f->cfg, "seat-test", "/nonexistent") : -1;
+	if (!f->loop || session_init(&f->s, f->loop, "seat-test", "/nonexistent") < 0)
+		return -1;
+	return session_set_spec(&f->s, &f->spec);
 }
 
 static void fixture_finish(struct fixture *f)

@@ -80,7 +80,7 @@ def run(t):
         if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -u seatmuxd | tail -n 5")[1]):
             return
 
-        a = hv.Client(port, "station0", "station0", "640x480", tmp, ["--frames", "400"])
+        a = hv.Client(port, "station0", "station0", "640x480", tmp, ["--frames", "30", "--linger", "25"])
         ok = attempt(lambda: m.wait_until(
             "grep -q '^ready pid=' /home/station0/events.log 2>/dev/null", 120, interval=1))
         seat = hv.station_of(m, "station0")

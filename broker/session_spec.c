@@ -1,0 +1,71 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "session_spec.h"
+
+bool session_spec_runs(const struct session_spec *spec)
+{
+	return spec && (spec->command || spec->application);
+}
+
+void session_spec_free(struct session_spec *spec)
+{
+	free(spec->user);
+	free(spec->command);
+	free(spec->application);
+	free(spec->log_path);
+	for (int i = 0; i < spec->nenv; i++)
+		free(spec->env[i]);
+	memset(spec, 0, sizeof(*spec));
+}
+
+static bool dup_string(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return !src || *dst;
+}
+
+int session_spec_copy(struct session_spec *dst, const struct session_spec *src)
+{
+	bool ok;
+
+	session_spec_free(dst);
+	if (!src)
+		return 0;
+	memcpy(dst->mode, src->mode, sizeof(dst->mode));
+	dst->restart_max_s = src->restart_max_s;
+	ok = dup_string(&dst->user, src->user) && dup_string(&dst->command, src->command) &&
+	     dup_string(&dst->application, src->application) &&
+	     dup_string(&dst->log_path, src->log_path);
+	for (int i = 0; ok && i < src->nenv && i < SESSION_SPEC_MAX_ENV; i++) {
+		ok = dup_string(&dst->env[i], src->env[i]);
+		dst->nenv = ok ? i + 1 : i;
+	}
+	if (!ok) {
+		session_spec_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
+static bool same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+bool session_spec_equal(const struct session_spec *a, const struct session_spec *b)
+{
+	static const struct session_spec empty;
+
+	a = a ? a : &empty;
+	b = b ? b : &empty;
+	if (!same_string(a->user, b->user) || !same_string(a->command, b->command) ||
+	    !same_string(a->application, b->application) ||
+	    !same_string(a->log_path, b->log_path) || strcmp(a->mode, b->mode) ||
+	    a->restart_max_s != b->restart_max_s || a->nenv != b->nenv)
+		return false;
+	for (int i = 0; i < a->nenv; i++)
+		if (!same_string(a->env[i], b->env[i]))
+			return false;
+	return true;
+}
