@@ -31,6 +31,7 @@ struct broker {
 	int nkinds;
 	struct rdp *rdp;		/* remote stations, or NULL */
 	struct usbip *usbip;		/* USB/IP stations, or NULL */
+	const char *config_path;	/* read again on SIGHUP */
 	int signal_fd;
 	bool running;
 };

@@ -42,6 +42,18 @@ static void seat_config_free(struct seat_config *sc)
 	free(sc);
 }
 
+void config_take_seats(struct config *dst, struct config *src)
+{
+	struct seat_config *sc, *tmp;
+
+	list_for_each(sc, tmp, &dst->seats, link)
+		seat_config_free(sc);
+	list_for_each(sc, tmp, &src->seats, link) {
+		list_remove(&sc->link);
+		list_insert(dst->seats.prev, &sc->link);
+	}
+}
+
 void config_finish(struct config *cfg)
 {
 	struct seat_config *sc, *tmp;

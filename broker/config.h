@@ -94,6 +94,8 @@ void config_finish(struct config *cfg);
 /* Returns 0, or -1 with cfg->error set. A missing file is not an error. */
 int config_load(struct config *cfg, const char *path);
 int config_load_string(struct config *cfg, const char *text, const char *name);
+/* A reload: dst's [seat.NAME] sections become src's (src keeps none). */
+void config_take_seats(struct config *dst, struct config *src);
 const struct seat_config *config_seat(const struct config *cfg,
 				      const char *name);
 bool config_valid_seat_name(const char *name);

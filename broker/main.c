@@ -61,6 +61,29 @@ static void notify_ready(void)
 	close(fd);
 }
 
+/*
+ * SIGHUP: the configuration is read again. Seats' sessions follow it
+ * (one whose section changed restarts, the others are not touched); the
+ * rest of it takes effect when seatmuxd restarts. A file that does not
+ * load changes nothing.
+ */
+static void reload(struct broker *b)
+{
+	struct config next;
+
+	config_init(&next);
+	if (config_load(&next, b->config_path) < 0) {
+		log_error("reload: %s: the configuration in use is kept", next.error);
+		config_finish(&next);
+		return;
+	}
+	log_info("reload: %s read; seats' sessions follow it, other sections take effect "
+		 "at restart", b->config_path);
+	config_take_seats(&b->cfg, &next);
+	config_finish(&next);
+	seats_reload(b);
+}
+
 /* A child ended: a kind's own (a sink, a link), or a session. */
 static void reap(struct broker *b, pid_t pid, int status)
 {
@@ -84,6 +107,9 @@ static void on_signal(void *data, uint32_t events)
 	case SIGINT:
 		log_info("signal %d: shutting down", (int)si.ssi_signo);
 		b->running = false;
+		break;
+	case SIGHUP:
+		reload(b);
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
@@ -316,6 +342,7 @@ int main(int argc, char *argv[])
 		}
 		log_set_level(l);
 	}
+	b.config_path = path;
 	list_init(&b.seats);
 	list_init(&b.lease_cards);
 	b.kinds[b.nkinds++] = &physical_station_kind;

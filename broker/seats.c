@@ -76,13 +76,15 @@ static int seat_listen(struct seat *seat, const char *dir)
 }
 
 static struct seat *seat_create(struct broker *b, const char *name,
-			       const struct session_spec *spec)
+			       const struct station_kind *kind)
 {
+	const struct session_spec *spec = kind->session_spec(b, name);
 	struct seat *seat = calloc(1, sizeof(*seat));
 
 	if (!seat)
 		return NULL;
 	seat->broker = b;
+	seat->kind = kind;
 	snprintf(seat->name, sizeof(seat->name), "%s", name);
 	seat->listen_fd = -1;
 	list_init(&seat->clients);
@@ -167,7 +169,7 @@ void seats_device_added(struct broker *b, struct device *dev)
 		return;
 	seat = seats_find(b, dev->seat);
 	if (!seat) {
-		seat = seat_create(b, dev->seat, kind_of(b, dev)->session_spec(b, dev->seat));
+		seat = seat_create(b, dev->seat, kind_of(b, dev));
 		if (!seat)
 			return;
 		seat->masters = 1;
@@ -216,6 +218,21 @@ void seats_destroy_all(struct broker *b)
 
 	list_for_each(seat, tmp, &b->seats, link)
 		seat_destroy(seat);
+}
+
+void seats_reload(struct broker *b)
+{
+	const struct session_spec *spec;
+	struct seat *seat, *tmp;
+
+	list_for_each(seat, tmp, &b->seats, link) {
+		spec = seat->kind->session_spec(b, seat->name);
+		if (session_spec_equal(&seat->session.spec, spec))
+			continue;
+		log_info("%s: its session changed in the configuration: %s", seat->name,
+			 session_spec_runs(spec) ? "restarting it" : "stopping it");
+		seats_session_start(b, seat->name, spec);
+	}
 }
 
 void seats_reap(struct broker *b, pid_t pid, int status)
@@ -268,4 +285,5 @@ void seats_session_stop(struct broker *b, const char *name)
 	/* Its devices go first: nothing of the old session keeps them. */
 	seat_cut_off(seat);
 	session_stop(&seat->session);
+	session_set_spec(&seat->session, NULL);	/* none until it is handed one */
 }

@@ -10,11 +10,14 @@
 #include "broker.h"
 #include "session.h"
 
+struct station_kind;
+
 #define SEAT_MAX_CLIENTS 8
 
 struct seat {
 	struct list link;
 	struct broker *broker;
+	const struct station_kind *kind;	/* of the head that made it */
 	char name[SEAT_PROTO_MAX_SEAT];
 	int masters;
 	int listen_fd;
@@ -29,6 +32,9 @@ void seats_device_removed(struct broker *b, struct device *dev);
 struct seat *seats_find(struct broker *b, const char *name);
 /* Revokes everything and stops every session: shutdown. */
 void seats_destroy_all(struct broker *b);
+/* The configuration was reloaded: a seat whose session is now another
+ * (or none) restarts it (or stops it); the others are not touched. */
+void seats_reload(struct broker *b);
 /*
  * A remote station changed hands or its user is gone: its session
  * (re)starts as the seat's configured user, or stops. Either way every

@@ -577,11 +577,16 @@ static bool usbip_wants_head(struct broker *b, const struct device *head)
 	return usbip_owns_seat(b, head->seat);
 }
 
-/* A station's seat runs what its [seat.NAME] says. */
+/* A station's seat runs what its [seat.NAME] says, unless the station
+ * stayed away past its grace (its session ended until it is back). */
 static const struct session_spec *usbip_session_spec(struct broker *b, const char *seat)
 {
 	const struct seat_config *sc = config_seat(&b->cfg, seat);
+	struct usbip *u = b->usbip;
 
+	for (int i = 0; u && i < u->nstations; i++)
+		if (!strcmp(u->stations[i].cfg->seat, seat) && u->stations[i].ended)
+			return NULL;
 	return sc ? &sc->spec : NULL;
 }
 

@@ -260,6 +260,71 @@ static void test_new_session_cuts_off_clients(struct test_state *t)
 	fixture_finish(&f);
 }
 
+/* What SIGHUP does after reading the file again. */
+static void reload(struct fixture *f, const char *seats)
+{
+	struct config next;
+	char text[512];
+
+	config_init(&next);
+	snprintf(text, sizeof(text), "[broker]\nsocket-dir = %s\n%s", f->dir, seats);
+	if (config_load_string(&next, text, "reload") == 0)
+		config_take_seats(&f->b.cfg, &next);
+	config_finish(&next);
+	seats_reload(&f->b);
+}
+
+static void test_reload_touches_changed_seats_only(struct test_state *t)
+{
+	struct device other;
+	struct seat *st, *su;
+	struct fixture f;
+	pid_t pt, pu;
+
+	CHECK(t, fixture_init(&f, "exec sleep 60") == 0);
+	fake.wants = true;
+	other = f.head;
+	snprintf(other.seat, sizeof(other.seat), "seat-u");
+	other.devnum = makedev(226, 98);
+	reload(&f, "[seat.seat-t]\nuser = nobody\ncommand = exec sleep 60\n"
+		   "[seat.seat-u]\nuser = nobody\ncommand = exec sleep 60\n");
+	seats_device_added(&f.b, &f.head);
+	seats_device_added(&f.b, &other);
+	st = seats_find(&f.b, "seat-t");
+	su = seats_find(&f.b, "seat-u");
+	CHECK(t, st && su);
+	if (!st || !su) {
+		fixture_finish(&f);
+		return;
+	}
+	pt = st->session.pid;
+	pu = su->session.pid;
+	CHECK(t, pt > 0 && pu > 0);
+
+	/* Nothing changed: nothing is touched. */
+	reload(&f, "[seat.seat-t]\nuser = nobody\ncommand = exec sleep 60\n"
+		   "[seat.seat-u]\nuser = nobody\ncommand = exec sleep 60\n");
+	CHECK(t, st->session.pid == pt && !st->session.stopping);
+	CHECK(t, su->session.pid == pu && !su->session.stopping);
+
+	/* seat-t's session changes: it restarts as the new one; seat-u's
+	 * goes on. */
+	reload(&f, "[seat.seat-t]\nuser = nobody\ncommand = exec sleep 61\n"
+		   "[seat.seat-u]\nuser = nobody\ncommand = exec sleep 60\n");
+	CHECK(t, st->session.stopping);
+	reap_session(&f, st);
+	CHECK(t, st->session.pid > 0 && st->session.pid != pt);
+	CHECK(t, st->session.spec.command && !strcmp(st->session.spec.command, "exec sleep 61"));
+	CHECK(t, su->session.pid == pu && !su->session.stopping && kill(pu, 0) == 0);
+
+	/* seat-u's section goes: so does its session, not its seat. */
+	reload(&f, "[seat.seat-t]\nuser = nobody\ncommand = exec sleep 61\n");
+	CHECK(t, su->session.stopping);
+	reap_session(&f, su);
+	CHECK(t, su->session.pid == 0 && seats_find(&f.b, "seat-u") == su);
+	fixture_finish(&f);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -274,5 +339,6 @@ int main(void)
 	RUN(&t, test_kind_keeps_seat);
 	RUN(&t, test_socket_admits_session_user_only);
 	RUN(&t, test_new_session_cuts_off_clients);
+	RUN(&t, test_reload_touches_changed_seats_only);
 	return TEST_SUMMARY(&t);
 }
