@@ -1,0 +1,102 @@
+"""RDP logons and logoffs in a row (SEATMUX_SOAK_CYCLES, default 12; the
+soak command runs 1000): every logon works, seatmuxd's fd count and
+memory stay flat, evdi cards and station numbers do not grow past the
+users at once, and a session that stays connected all along is never
+lost (its pid unchanged, its frames going on). Figures go to the log.
+"""
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+from stations import attempt, scenario
+
+CYCLES = int(os.environ.get("SEATMUX_SOAK_CYCLES", "12"))
+TIMEOUT = 300 + 20 * CYCLES
+CYCLING = ("station0", "station1", "station2")
+
+
+def figures(m):
+    rc, out = m.run("p=$(pidof seatmuxd); ls /proc/$p/fd | wc -l; "
+                    "sed -n 's/^VmRSS: *\\([0-9]*\\) kB/\\1/p' /proc/$p/status; "
+                    "ls /dev/dri | grep -c '^card'; "
+                    "journalctl -u seatmuxd -o cat | grep -o 'seat-rdp[0-9]*' | sort -u | wc -l")
+    fds, rss, cards, seats = (int(x) for x in out.split()[:4])
+    return {"fds": fds, "rss_kb": rss, "cards": cards, "seats": seats}
+
+
+def frames(m, user):
+    return len(re.findall(r"^frame n=", m.run("cat /home/%s/events.log" % user)[1], re.M))
+
+
+def run(t):
+    hv = scenario("hyperv-rdp")
+    tmp = tempfile.mkdtemp(prefix="rdpsoak-")
+    with t.machine(devices=hv.DEVICES, smbios=hv.HYPERV, hostfwd=[3389],
+                   timeout=TIMEOUT) as m:
+        m.wait_agent(timeout=90)
+        m.setup_network()
+        port = m.ports[3389]
+        ok = attempt(lambda: m.wait_until("journalctl -u seatmuxd | grep -q 'rdp: listening'", 30))
+        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -u seatmuxd | tail -n 5")[1]):
+            return
+        # station3 stays connected through the whole soak.
+        # (Not hv.Client: that one is ended after 180 s.)
+        stay = subprocess.Popen([hv.client_binary(), "--host", "127.0.0.1", "--port", str(port),
+                                 "--user", "station3", "--password", "station3",
+                                 "--size", "640x480", "--frames", "10", "--linger", "3000",
+                                 "--timeout", "3600", "--log", os.path.join(tmp, "stay.log")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            ok = attempt(lambda: m.wait_until(
+                "grep -q '^ready pid=' /home/station3/events.log 2>/dev/null", 120, interval=1))
+            pid3 = re.findall(r"^ready pid=(\d+)", m.run("cat /home/station3/events.log")[1], re.M)
+            t.check("station3 logs on and stays", ok and pid3, m.run("journalctl -u seatmuxd | tail -n 5")[1])
+
+            def cycle(i):
+                user = CYCLING[i % len(CYCLING)]
+                c = hv.Client(port, user, user, "640x480", tmp, ["--frames", "3"])
+                rc, out = c.join()
+                return rc, out
+
+            # Two rounds first: the caches and pools every later logon reuses.
+            for i in range(len(CYCLING) * 2):
+                cycle(i)
+            time.sleep(3)
+            before = figures(m)
+            failed = []
+            start = time.time()
+            for i in range(CYCLES):
+                rc, out = cycle(i)
+                if rc != 0:
+                    failed.append((i, rc, out[-120:]))
+            elapsed = time.time() - start
+            time.sleep(4)	# the last stations' keep runs out
+            after = figures(m)
+            print("# rdp-soak: %d logons in %.0f s; seatmuxd fds %d -> %d, RSS %d -> %d kB, "
+                  "cards %d -> %d, station seats %d -> %d"
+                  % (CYCLES, elapsed, before["fds"], after["fds"], before["rss_kb"], after["rss_kb"],
+                     before["cards"], after["cards"], before["seats"], after["seats"]), flush=True)
+            t.check("every logon of the soak works", not failed, failed[:3])
+            t.check("seatmuxd's fd count stays flat", after["fds"] <= before["fds"] + 2,
+                    (before["fds"], after["fds"]))
+            # ASan's quarantine (8 MB in these builds) fills first: allow it.
+            t.check("seatmuxd's memory stays flat", after["rss_kb"] <= before["rss_kb"] + 12 * 1024,
+                    (before["rss_kb"], after["rss_kb"]))
+            t.check("evdi cards do not grow past the users at once",
+                    after["cards"] <= before["cards"], (before["cards"], after["cards"]))
+            t.check("station numbers do not grow past the users at once",
+                    after["seats"] <= len(CYCLING) + 1, after["seats"])
+            f1 = frames(m, "station3")
+            time.sleep(3)
+            f2 = frames(m, "station3")
+            pid_now = re.findall(r"^ready pid=(\d+)", m.run("cat /home/station3/events.log")[1], re.M)
+            t.check("the session connected all along is not lost: same pid, frames going on",
+                    pid3 and pid_now == pid3 and f2 > f1, (pid3, pid_now, f1, f2))
+            t.check("and its connection too", stay.poll() is None,
+                    open(os.path.join(tmp, "stay.log")).read()[-300:])
+        finally:
+            stay.kill()
+            stay.wait()
