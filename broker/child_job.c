@@ -1,8 +1,8 @@
 /*
  * The child writes its answer on a pipe in one write and exits; a pipe
  * that ends without a whole answer is a job that failed. The child is
- * reaped by seatmuxd's SIGCHLD handling like any other, which passes over
- * pids it does not know.
+ * started and reaped as every child is (spawn.c); its end itself is told
+ * by the pipe.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +12,10 @@
 #include <unistd.h>
 
 #include "child_job.h"
+#include "spawn.h"
 
 struct child_job {
-	pid_t pid;
+	struct child *child;
 	int fd;
 	size_t size;
 	struct loop_source *src;
@@ -24,6 +25,7 @@ struct child_job {
 
 static void job_free(struct child_job *job)
 {
+	child_detach(job->child);
 	if (job->src)
 		loop_remove(job->src);
 	if (job->fd >= 0)
@@ -45,23 +47,37 @@ static void on_answer(void *data, uint32_t events)
 	job_free(job);
 }
 
-static _Noreturn void run_child(int fd, size_t size, child_job_work work, void *arg)
+struct job_run {
+	int fd;
+	size_t size;
+	child_job_work work;
+	void *arg;
+};
+
+/* In the child, with seatmuxd's fds (the work may need them) and a clean
+ * signal mask (the work may want SIGCHLD for a program it runs). */
+static int job_run(void *data)
 {
 	_Alignas(max_align_t) unsigned char answer[CHILD_JOB_MAX_ANSWER] = { 0 };
-	sigset_t none;
+	const struct job_run *run = data;
 
-	/* seatmuxd takes its signals through a signalfd; the work may want
-	 * its own (SIGCHLD for a program it runs), and what it execs
-	 * inherits the mask. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	work(arg, answer);
-	_exit(write(fd, answer, size) == (ssize_t)size ? 0 : 1);
+	run->work(run->arg, answer);
+	return write(run->fd, answer, run->size) == (ssize_t)run->size ? 0 : 1;
+}
+
+/* Reaped; its answer, if any, is read from the pipe on its own. */
+static void job_child_ended(void *data, pid_t pid, int status)
+{
+	struct child_job *job = data;
+
+	job->child = NULL;
 }
 
 struct child_job *child_job_start(struct loop *loop, size_t size, child_job_work work,
 				  void *arg, child_job_done done, void *data)
 {
+	struct job_run run = { .size = size, .work = work, .arg = arg };
+	struct spawn sp = { .nfds = -1, .run = job_run, .arg = &run };
 	struct child_job *job;
 	int pipefd[2];
 
@@ -78,14 +94,11 @@ struct child_job *child_job_start(struct loop *loop, size_t size, child_job_work
 	job->data = data;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		goto err;
-	job->pid = fork();
-	if (job->pid == 0) {
-		close(pipefd[0]);
-		run_child(pipefd[1], size, work, arg);
-	}
+	run.fd = pipefd[1];
+	job->child = spawn_child(loop, &sp, job_child_ended, job);
 	close(pipefd[1]);
 	job->fd = pipefd[0];
-	if (job->pid < 0)
+	if (!job->child)
 		goto err;
 	job->src = loop_add_fd(loop, job->fd, EPOLLIN, on_answer, job);
 	if (!job->src) {
@@ -102,7 +115,7 @@ void child_job_cancel(struct child_job *job)
 {
 	if (!job)
 		return;
-	if (job->pid > 0)
-		kill(job->pid, SIGKILL);
+	if (job->child)
+		child_signal(job->child, SIGKILL);
 	job_free(job);
 }

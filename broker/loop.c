@@ -21,6 +21,7 @@ struct loop_source {
 	bool removed;
 	loop_fn fn;
 	void *data;
+	void (*release)(void *data);	/* when freed, if the source owns data */
 };
 
 struct loop {
@@ -50,6 +51,8 @@ static void source_free(struct loop_source *src)
 	list_remove(&src->link);
 	if (src->owns_fd)
 		close(src->fd);
+	if (src->release)
+		src->release(src->data);
 	free(src);
 }
 
@@ -100,6 +103,16 @@ struct loop_source *loop_add_fd(struct loop *loop, int fd, uint32_t events,
 				loop_fn fn, void *data)
 {
 	return source_add(loop, fd, false, events, fn, data);
+}
+
+struct loop_source *loop_add_owned(struct loop *loop, int fd, uint32_t events, loop_fn fn,
+				   void *data, void (*release)(void *data))
+{
+	struct loop_source *src = source_add(loop, fd, true, events, fn, data);
+
+	if (src)
+		src->release = release;
+	return src;
 }
 
 int loop_update_fd(struct loop_source *src, uint32_t events)

@@ -14,6 +14,10 @@ struct loop *loop_create(void);
 void loop_destroy(struct loop *loop);
 struct loop_source *loop_add_fd(struct loop *loop, int fd, uint32_t events,
 				loop_fn fn, void *data);
+/* A source that owns fd and data: when it is freed (removed, or with the
+ * loop), fd is closed and release(data) called. */
+struct loop_source *loop_add_owned(struct loop *loop, int fd, uint32_t events, loop_fn fn,
+				   void *data, void (*release)(void *data));
 int loop_update_fd(struct loop_source *src, uint32_t events);
 /* A timerfd source; arm it with loop_timer_arm (0 ms disarms). */
 struct loop_source *loop_add_timer(struct loop *loop, loop_fn fn, void *data);

@@ -84,21 +84,10 @@ static void reload(struct broker *b)
 	seats_reload(b);
 }
 
-/* A child ended: a kind's own (a sink, a link), or a session. */
-static void reap(struct broker *b, pid_t pid, int status)
-{
-	for (int i = 0; i < b->nkinds; i++)
-		if (b->kinds[i]->reap(b, pid, status))
-			return;
-	seats_reap(b, pid, status);
-}
-
 static void on_signal(void *data, uint32_t events)
 {
 	struct broker *b = data;
 	struct signalfd_siginfo si;
-	int status;
-	pid_t pid;
 
 	if (read(b->signal_fd, &si, sizeof(si)) != sizeof(si))
 		return;
@@ -110,10 +99,6 @@ static void on_signal(void *data, uint32_t events)
 		break;
 	case SIGHUP:
 		reload(b);
-		break;
-	case SIGCHLD:
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			reap(b, pid, status);
 		break;
 	default:
 		break;
@@ -201,7 +186,7 @@ static int signals_setup(struct broker *b)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGCHLD);
+	/* No SIGCHLD: every child is reaped through its pidfd (spawn.c). */
 	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -1;

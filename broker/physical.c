@@ -40,11 +40,6 @@ static void physical_stop(struct broker *b)
 {
 }
 
-static bool physical_reap(struct broker *b, pid_t pid, int status)
-{
-	return false;
-}
-
 const struct station_kind physical_station_kind = {
 	.name = "physical",
 	.origin = DEVICE_PHYSICAL,
@@ -54,5 +49,4 @@ const struct station_kind physical_station_kind = {
 	.leave_alone = physical_leave_alone,
 	.session_spec = physical_session_spec,
 	.keeps_seat = physical_keeps_seat,
-	.reap = physical_reap,
 };

@@ -32,6 +32,7 @@
 #include "layout.h"
 #include "log.h"
 #include "station_kind.h"
+#include "spawn.h"
 #include "ratelimit.h"
 #include "rdp.h"
 #include "sink_zygote.h"
@@ -80,6 +81,7 @@ struct sink {
 	struct rdp *rdp;
 	pid_t pid;
 	int pidfd;			/* forked by the zygote: -1 when exec'd */
+	struct child *child;		/* exec'd: seatmuxd's own child */
 	struct loop_source *exit_src;	/* its pidfd: it ended */
 	uid_t uid;			/* of its own, for as long as it runs */
 	int control;
@@ -100,6 +102,7 @@ struct rdp {
 	char *cert, *key;
 	gid_t sink_gid;
 	struct sink_zygote zygote;
+	struct child *zygote_child;	/* the zygote, our child: its end */
 	struct loop_source *zygote_src;	/* until it says it is ready */
 	uint64_t zygote_started_ms;	/* 0: never */
 	unsigned next_uid;
@@ -433,6 +436,7 @@ static void sink_free(struct sink *s)
 	if (s->station && s->station->sink == s)
 		s->station->sink = NULL;
 	auth_job_cancel(s->auth);
+	child_detach(s->child);
 	if (s->exit_src)
 		loop_remove(s->exit_src);
 	if (s->pidfd >= 0)
@@ -451,8 +455,8 @@ static void sink_kill(struct sink *s)
 {
 	if (s->pidfd >= 0)
 		pidfd_kill(s->pidfd);
-	else if (s->pid > 0)
-		kill(s->pid, SIGKILL);
+	else if (s->child)
+		child_signal(s->child, SIGKILL);
 }
 
 /* The sink ended: its station, if any, is kept for its user. */
@@ -658,17 +662,38 @@ static uid_t sink_uid(struct rdp *r)
 	return (uid_t)-1;
 }
 
-static void sink_exec(struct rdp *r, uid_t uid, int client, int control)
+/* As its uid, fds 3 (the client) and 4 (its control channel) laid out. */
+static int sink_run(void *arg)
 {
-	if (dup2(client, 3) < 0 || dup2(control, 4) < 0)
-		_exit(126);
-	for (int fd = 5; fd < 1024; fd++)
-		close(fd);
-	if (setgroups(0, NULL) < 0 || setgid(r->sink_gid) < 0 || setuid(uid) < 0 ||
-	    !helper_uid_claim())
-		_exit(126);
+	if (!helper_uid_claim())
+		return 126;
 	execl(SEATMUX_LIBEXECDIR "/seatmux-rdp-sink", "seatmux-rdp-sink", (char *)NULL);
-	_exit(127);
+	return 127;
+}
+
+/* An exec'd sink ended, reaped. */
+static void on_exec_sink_ended(void *data, pid_t pid, int status)
+{
+	struct sink *s = data;
+
+	s->child = NULL;
+	log_info("rdp: %s: sink pid %d ended", s->peer, (int)pid);
+	sink_ended(s);
+}
+
+static struct child *sink_exec(struct sink *s, int client, int control)
+{
+	const int fds[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, client, control };
+	const struct spawn sp = {
+		.fds = fds, .nfds = 5, .drop = true, .uid = s->uid, .gid = s->rdp->sink_gid,
+		.run = sink_run,
+	};
+
+	if (s->uid == (uid_t)-1) {
+		errno = EAGAIN;
+		return NULL;
+	}
+	return spawn_child(s->rdp->b->loop, &sp, on_exec_sink_ended, s);
 }
 
 /* Before the zygote's fd closes: the loop forgets it first. */
@@ -710,6 +735,17 @@ static void on_zygote_ready(void *data, uint32_t events)
 
 /* A zygote gone (crashed, retired, given up) is started again, once a
  * while at most: sinks are exec'd meanwhile, and until it is ready. */
+static void on_zygote_ended(void *data, pid_t pid, int status)
+{
+	struct rdp *r = data;
+
+	r->zygote_child = NULL;
+	zygote_unwatch(r);
+	sink_zygote_reaped(&r->zygote, pid);
+	log_warn("rdp: the sink zygote (pid %d) ended with status %d: sinks are exec'd "
+		 "until it is started again", (int)pid, status);
+}
+
 static void zygote_again(struct rdp *r)
 {
 	uint64_t now = loop_now_ms();
@@ -722,6 +758,12 @@ static void zygote_again(struct rdp *r)
 	rc = sink_zygote_start(&r->zygote, SEATMUX_LIBEXECDIR "/seatmux-rdp-sink");
 	if (rc < 0) {
 		log_warn("rdp: no sink zygote (%s): sinks are exec'd", strerror(-rc));
+		return;
+	}
+	r->zygote_child = child_adopt(r->b->loop, r->zygote.pid, on_zygote_ended, r);
+	if (!r->zygote_child) {
+		log_warn("rdp: cannot watch the sink zygote (%m): sinks are exec'd");
+		sink_zygote_reaped(&r->zygote, r->zygote.pid);	/* killed and reaped */
 		return;
 	}
 	log_info("rdp: sink zygote pid %d", (int)r->zygote.pid);
@@ -742,7 +784,6 @@ static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char 
 	struct control_msg tls = { .type = CONTROL_TLS, .cert = r->cert, .key = r->key };
 	struct sink *s = calloc(1, sizeof(*s));
 	int pair[2];
-	sigset_t none;
 
 	if (!s || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
 		free(s);
@@ -776,14 +817,8 @@ static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char 
 		}
 	}
 	if (s->pidfd < 0) {
-		s->pid = fork();
-		if (s->pid == 0) {
-			sigemptyset(&none);
-			sigprocmask(SIG_SETMASK, &none, NULL);
-			if (s->uid == (uid_t)-1)
-				_exit(126);
-			sink_exec(r, s->uid, client, pair[1]);
-		}
+		s->child = sink_exec(s, client, pair[1]);
+		s->pid = s->child ? child_pid(s->child) : -1;
 	}
 	close(pair[1]);
 	list_insert(&r->sinks, &s->link);
@@ -846,28 +881,6 @@ static void on_accept_vsock(void *data, uint32_t events)
 	close(fd);
 }
 
-bool rdp_reap(struct broker *b, pid_t pid, int status)
-{
-	struct rdp *r = b->rdp;
-	struct sink *s, *tmp;
-
-	if (!r)
-		return false;
-	if (pid > 0 && pid == r->zygote.pid) {
-		zygote_unwatch(r);
-		sink_zygote_reaped(&r->zygote, pid);
-		log_warn("rdp: the sink zygote (pid %d) ended with status %d: sinks are exec'd "
-			 "until it is started again", (int)pid, status);
-		return true;
-	}
-	list_for_each(s, tmp, &r->sinks, link) {
-		if (s->pid != pid || s->pidfd >= 0)
-			continue;
-		sink_ended(s);
-		return true;
-	}
-	return false;
-}
 
 static struct station *station_of_seat(struct broker *b, const char *seat)
 {
@@ -993,6 +1006,7 @@ void rdp_stop(struct broker *b)
 	}
 	zygote_unwatch(r);
 	sink_zygote_stop(&r->zygote);
+	child_detach(r->zygote_child);
 	list_for_each(st, stmp, &r->stations, link) {
 		child_job_cancel(st->job);
 		if (st->keep_timer)
@@ -1070,5 +1084,4 @@ const struct station_kind rdp_station_kind = {
 	.leave_alone = rdp_leave_alone,
 	.session_spec = rdp_session_spec,
 	.keeps_seat = rdp_keeps_seat,
-	.reap = rdp_reap,
 };

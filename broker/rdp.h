@@ -17,8 +17,6 @@ struct broker;
 /* Listens if [rdp] (or the platform) says so; 0, or -1 on a hard error. */
 int rdp_start(struct broker *b);
 void rdp_stop(struct broker *b);
-/* SIGCHLD: true if pid was a sink. */
-bool rdp_reap(struct broker *b, pid_t pid, int status);
 /* Whether seat is a remote station's (its virtual head is wanted). */
 bool rdp_owns_seat(struct broker *b, const char *seat);
 

@@ -75,6 +75,17 @@ static int seat_listen(struct seat *seat, const char *dir)
 	return 0;
 }
 
+/* The session is gone: so are its rights to the devices. */
+static void seat_session_ended(void *data)
+{
+	struct seat *seat = data;
+	struct client *c, *tmp;
+
+	list_for_each(c, tmp, &seat->clients, link)
+		if (c->uid != 0)
+			client_destroy(c);
+}
+
 static struct seat *seat_create(struct broker *b, const char *name,
 			       const struct station_kind *kind)
 {
@@ -93,7 +104,8 @@ static struct seat *seat_create(struct broker *b, const char *name,
 		free(seat);
 		return NULL;
 	}
-	if (session_init(&seat->session, b->loop, name, seat->socket_path) < 0 ||
+	if (session_init(&seat->session, b->loop, name, seat->socket_path,
+			 seat_session_ended, seat) < 0 ||
 	    session_set_spec(&seat->session, spec) < 0) {
 		session_finish(&seat->session);
 		loop_remove(seat->listen_src);
@@ -235,21 +247,6 @@ void seats_reload(struct broker *b)
 	}
 }
 
-void seats_reap(struct broker *b, pid_t pid, int status)
-{
-	struct seat *seat, *tmp;
-	struct client *c, *ctmp;
-
-	list_for_each(seat, tmp, &b->seats, link) {
-		if (!session_reap(&seat->session, pid, status))
-			continue;
-		/* The session is gone: so are its rights to the devices. */
-		list_for_each(c, ctmp, &seat->clients, link)
-			if (c->uid != 0)
-				client_destroy(c);
-		return;
-	}
-}
 
 /* The session's clients lose their devices and their connections. */
 static void seat_cut_off(struct seat *seat)

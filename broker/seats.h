@@ -44,7 +44,5 @@ void seats_reload(struct broker *b);
 void seats_session_start(struct broker *b, const char *name,
 			 const struct session_spec *spec);
 void seats_session_stop(struct broker *b, const char *name);
-/* SIGCHLD: hand the exit to the session it belongs to. */
-void seats_reap(struct broker *b, pid_t pid, int status);
 
 #endif

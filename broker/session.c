@@ -14,6 +14,7 @@
 #include "build_config.h"
 #include "log.h"
 #include "session.h"
+#include "spawn.h"
 
 #define SESSION_STABLE_S 10	/* a session that ran this long was healthy */
 #define SESSION_STOP_MS 3000	/* SIGTERM grace before SIGKILL */
@@ -62,10 +63,12 @@ static void kill_fired(void *data, uint32_t events)
 }
 
 int session_init(struct session *s, struct loop *loop, const char *seat,
-		 const char *socket_path)
+		 const char *socket_path, void (*ended)(void *data), void *data)
 {
 	memset(s, 0, sizeof(*s));
 	s->loop = loop;
+	s->ended = ended;
+	s->ended_data = data;
 	s->uid = (uid_t)-1;
 	snprintf(s->seat, sizeof(s->seat), "%s", seat);
 	snprintf(s->socket_path, sizeof(s->socket_path), "%s", socket_path);
@@ -82,6 +85,8 @@ void session_finish(struct session *s)
 	procs_signal(&s->procs, SIGKILL);
 	procs_clear(&s->procs);
 	leftovers_kill(s);
+	child_detach(s->child);		/* reaped when it comes, by the loop */
+	s->child = NULL;
 	s->pid = 0;
 	s->uid = (uid_t)-1;
 	loop_remove(s->restart_timer);
@@ -214,50 +219,60 @@ static int open_log(const struct session *s, const struct passwd *pw)
 	return fd;
 }
 
-/*
- * In the child: never returns. seatmuxd has no threads, so the child may
- * allocate (the scope's bus call does); it is in its scope before it runs
- * anything of the user's, so nothing it starts can escape the session.
- */
-static void child_exec(const struct session *s, const struct passwd *pw,
-		       int log_fd, bool scoped, char *const envp[])
-{
-	char scope[SCOPE_NAME_MAX], what[160];
-	sigset_t none;
-	int fd;
+/* What the session's first process needs after fork. */
+struct leader {
+	const struct session *s;
+	const struct passwd *pw;
+	char *const *envp;
+	bool scoped;
+};
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setsid();
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		dup2(fd, STDIN_FILENO);
-	dup2(log_fd, STDOUT_FILENO);
-	dup2(log_fd, STDERR_FILENO);
-	fcntl(STDOUT_FILENO, F_SETFL, O_APPEND);
-	snprintf(what, sizeof(what), "seatmux session of %s on %s", pw->pw_name, s->seat);
-	if (scoped && (scope_name(scope, sizeof(scope), s->seat, getpid()) < 0 ||
-		       scope_enter(scope, what) < 0))
-		_exit(125);
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0)
-		_exit(126);
-	if (chdir(pw->pw_dir) < 0 && chdir("/") < 0)
-		_exit(126);
-	if (s->spec.application && s->spec.mode[0])
-		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--mode", s->spec.mode,
-		       "--", "/bin/sh", "-c", s->spec.application, (char *)NULL, envp);
-	else if (s->spec.application)
-		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--", "/bin/sh", "-c",
-		       s->spec.application, (char *)NULL, envp);
-	else
-		execle("/bin/sh", "sh", "-c", s->spec.command, (char *)NULL, envp);
-	_exit(127);
+/*
+ * As root, before anything of the user's runs: into its scope, so that
+ * nothing it starts can escape the session. seatmuxd has no threads, so
+ * the child may allocate (the bus call does).
+ */
+static int leader_prepare(void *arg)
+{
+	const struct leader *l = arg;
+	char scope[SCOPE_NAME_MAX], what[160];
+
+	fcntl(STDOUT_FILENO, F_SETFL, O_APPEND);	/* not O_NONBLOCK */
+	snprintf(what, sizeof(what), "seatmux session of %s on %s", l->pw->pw_name,
+		 l->s->seat);
+	if (l->scoped && (scope_name(scope, sizeof(scope), l->s->seat, getpid()) < 0 ||
+			  scope_enter(scope, what) < 0))
+		return 125;
+	return 0;
 }
+
+/* As the user: home (which root may not enter), then the session. */
+static int leader_run(void *arg)
+{
+	const struct leader *l = arg;
+	const struct session_spec *spec = &l->s->spec;
+
+	if (chdir(l->pw->pw_dir) < 0 && chdir("/") < 0)
+		return 126;
+	if (spec->application && spec->mode[0])
+		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--mode", spec->mode,
+		       "--", "/bin/sh", "-c", spec->application, (char *)NULL, l->envp);
+	else if (spec->application)
+		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--", "/bin/sh", "-c",
+		       spec->application, (char *)NULL, l->envp);
+	else
+		execle("/bin/sh", "sh", "-c", spec->command, (char *)NULL, l->envp);
+	return 127;
+}
+
+static void leader_ended(void *data, pid_t pid, int status);
 
 int session_start(struct session *s)
 {
 	struct passwd *pw;
+	int fds[3] = { -1, -1, -1 };	/* stdin: /dev/null */
+	struct leader leader;
+	struct spawn sp;
 	struct env env;
 	char xdg_runtime[64];
 	bool scoped;
@@ -293,16 +308,22 @@ int session_start(struct session *s)
 		s->warned_no_scope = true;
 	}
 	env_build(&env, s, pw, xdg_runtime);
-	pid = fork();
-	if (pid == 0)
-		child_exec(s, pw, log_fd, scoped, env.vars);
+	leader = (struct leader){ .s = s, .pw = pw, .envp = env.vars, .scoped = scoped };
+	fds[1] = fds[2] = log_fd;
+	sp = (struct spawn){
+		.fds = fds, .nfds = 3, .new_session = true, .prepare = leader_prepare,
+		.drop = true, .uid = pw->pw_uid, .gid = pw->pw_gid, .groups_of = pw->pw_name,
+		.run = leader_run, .arg = &leader,
+	};
+	s->child = spawn_child(s->loop, &sp, leader_ended, s);
 	close(log_fd);
 	for (int i = 0; i < env.n; i++)
 		free(env.vars[i]);
-	if (pid < 0) {
-		log_error("%s: fork: %m", s->seat);
+	if (!s->child) {
+		log_error("%s: cannot start its session: %m", s->seat);
 		return -1;
 	}
+	pid = child_pid(s->child);
 	s->pid = pid;
 	s->uid = pw->pw_uid;
 	s->procs.pgid = pid;
@@ -347,12 +368,12 @@ static int backoff_ms(struct session *s)
 	return delay_s * 1000;
 }
 
-bool session_reap(struct session *s, pid_t pid, int status)
+static void leader_ended(void *data, pid_t pid, int status)
 {
+	struct session *s = data;
 	int delay;
 
-	if (s->pid <= 0 || pid != s->pid)
-		return false;
+	s->child = NULL;
 	/*
 	 * Whatever the leader left behind goes too: at once if it was being
 	 * stopped, else after the grace. Its user's rights end here.
@@ -376,6 +397,9 @@ bool session_reap(struct session *s, pid_t pid, int status)
 		log_info("%s: session exited with status %d", s->seat, WEXITSTATUS(status));
 	else
 		log_info("%s: session killed by signal %d", s->seat, WTERMSIG(status));
+	/* Its owner cuts its clients off before anything starts again. */
+	if (s->ended)
+		s->ended(s->ended_data);
 	if (s->stopping) {
 		s->stopping = false;
 		loop_timer_arm(s->kill_timer, 0);
@@ -384,12 +408,11 @@ bool session_reap(struct session *s, pid_t pid, int status)
 			if (session_start(s) < 0)
 				log_error("%s: session failed to start", s->seat);
 		}
-		return true;
+		return;
 	}
 	if (s->stopped)
-		return true;
+		return;
 	delay = backoff_ms(s);
 	log_info("%s: restarting session in %d ms", s->seat, delay);
 	loop_timer_arm(s->restart_timer, delay);
-	return true;
 }

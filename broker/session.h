@@ -22,12 +22,15 @@ struct session_procs {
 	pid_t pgid;			/* 0: nothing */
 };
 
+struct child;
+
 struct session {
 	struct session_spec spec;	/* the seat's own copy */
 	struct loop *loop;
 	char seat[SEAT_PROTO_MAX_SEAT];
 	char socket_path[108];
 	char drm_devices[256];	/* WLR_DRM_DEVICES for lease-only seats */
+	struct child *child;	/* its leader, while it runs */
 	pid_t pid;
 	uid_t uid;		/* the running session's user; (uid_t)-1: none */
 	struct session_procs procs;	/* the running session's */
@@ -40,11 +43,18 @@ struct session {
 	bool stopping;		/* SIGTERM sent, not reaped yet */
 	bool start_when_gone;	/* started again while stopping */
 	bool warned_no_scope;	/* said once: later runs are the same */
+	/* A run ended (its leader reaped), its rights with it (uid is none
+	 * again); what it left behind is asked to end and killed after the
+	 * grace; then the restart is scheduled. */
+	void (*ended)(void *data);
+	void *ended_data;
 };
 
-/* With no spec: nothing to run until session_set_spec. */
+/* With no spec: nothing to run until session_set_spec. ended(data) is
+ * called when a run of it has ended (its leader reaped), before any
+ * next run starts. */
 int session_init(struct session *s, struct loop *loop, const char *seat,
-		 const char *socket_path);
+		 const char *socket_path, void (*ended)(void *data), void *data);
 /* What the next start runs (a copy is kept); a running session goes on
  * as it is. 0, or -1 without memory. */
 int session_set_spec(struct session *s, const struct session_spec *spec);
@@ -55,15 +65,10 @@ void session_finish(struct session *s);
 int session_start(struct session *s);
 /*
  * Asks every process of the session to end and returns: the leader is
- * reaped from the loop (session_reap), and the rest killed if it takes
+ * reaped from the loop (its pidfd), and the rest killed if it takes
  * longer than its grace. The loop serves every other seat meanwhile.
  */
 void session_stop(struct session *s);
-/* Returns true when pid was this session's leader: the session has
- * ended, and so have its rights (uid is none again); what it left
- * behind is asked to end and killed after the grace. Schedules the
- * restart. */
-bool session_reap(struct session *s, pid_t pid, int status);
 /* Sessions of an earlier seatmuxd (crashed or stopped), which this one
  * does not adopt: every process of their scopes is killed. */
 void session_kill_orphans(void);

@@ -31,8 +31,6 @@ struct station_kind {
 	const struct session_spec *(*session_spec)(struct broker *b, const char *seat);
 	/* Whether seat outlives its last head while its station is away. */
 	bool (*keeps_seat)(struct broker *b, const char *seat);
-	/* SIGCHLD: true when pid was one of the kind's own children. */
-	bool (*reap)(struct broker *b, pid_t pid, int status);
 };
 
 extern const struct station_kind physical_station_kind;

@@ -23,6 +23,7 @@
 #include "helper_uid.h"
 #include "link_proto.h"
 #include "log.h"
+#include "spawn.h"
 #include "station_kind.h"
 #include "seats.h"
 #include "tls_cert.h"
@@ -44,6 +45,7 @@ struct station {
 	const struct station_config *cfg;
 	int index;
 	pid_t pid;			/* the link, or 0 */
+	struct child *link;		/* the same, to signal */
 	int control;
 	struct loop_source *src, *deadline, *retry, *grace;
 	int ports[USBIP_MAX_DEVICES];	/* vhci ports its devices are on */
@@ -237,8 +239,8 @@ static void station_ready(struct station *st, int count)
 
 static void kill_link(struct station *st)
 {
-	if (st->pid > 0)
-		kill(st->pid, SIGKILL);
+	if (st->link)
+		child_signal(st->link, SIGKILL);
 }
 
 static void on_control(void *data, uint32_t events)
@@ -283,19 +285,35 @@ static void on_control(void *data, uint32_t events)
 
 _Static_assert(CONFIG_MAX_STATIONS <= LINK_UID_COUNT, "a link uid for each station");
 
-static void link_exec(struct station *st, int control)
+/* As its uid, fd 3 its control channel. */
+static int link_run(void *arg)
 {
-	uid_t uid = LINK_UID_FIRST + (uid_t)st->index;
-
-	if (dup2(control, 3) < 0)
-		_exit(126);
-	for (int fd = 4; fd < 1024; fd++)
-		close(fd);
-	if (setgroups(0, NULL) < 0 || setgid(st->u->link_gid) < 0 || setuid(uid) < 0 ||
-	    !helper_uid_claim())
-		_exit(126);
+	if (!helper_uid_claim())
+		return 126;
 	execl(SEATMUX_LIBEXECDIR "/seatmux-usbip-link", "seatmux-usbip-link", (char *)NULL);
-	_exit(127);
+	return 127;
+}
+
+static void station_down(struct station *st, int status);
+
+static void on_link_ended(void *data, pid_t pid, int status)
+{
+	struct station *st = data;
+
+	st->link = NULL;
+	station_down(st, status);
+}
+
+static struct child *link_exec(struct station *st, int control)
+{
+	const int fds[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, control };
+	const struct spawn sp = {
+		.fds = fds, .nfds = 4, .drop = true,
+		.uid = LINK_UID_FIRST + (uid_t)st->index, .gid = st->u->link_gid,
+		.run = link_run,
+	};
+
+	return spawn_child(st->u->b->loop, &sp, on_link_ended, st);
 }
 
 /* The TLS files go as open fds: the link may not open root's key. */
@@ -339,23 +357,17 @@ static void station_connect(struct station *st)
 {
 	struct broker *b = st->u->b;
 	int pair[2];
-	sigset_t none;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		goto later;
-	st->pid = fork();
-	if (st->pid == 0) {
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		link_exec(st, pair[1]);
-	}
+	st->link = link_exec(st, pair[1]);
 	close(pair[1]);
 	st->control = pair[0];
-	if (st->pid < 0) {
-		st->pid = 0;
+	if (!st->link) {
 		close(st->control);
 		goto later;
 	}
+	st->pid = child_pid(st->link);
 	st->src = loop_add_fd(b->loop, st->control, EPOLLIN, on_control, st);
 	if (!st->src || send_hello(st) < 0) {
 		kill_link(st);
@@ -421,19 +433,6 @@ static void station_down(struct station *st, int status)
 	log_info("usbip: %s is gone; its session is kept for %d s", st->cfg->name,
 		 b->cfg.usbip.grace_s);
 	loop_timer_arm(st->grace, b->cfg.usbip.grace_s > 0 ? b->cfg.usbip.grace_s * 1000 : 1);
-}
-
-bool usbip_reap(struct broker *b, pid_t pid, int status)
-{
-	struct usbip *u = b->usbip;
-
-	for (int i = 0; u && i < u->nstations; i++) {
-		if (u->stations[i].pid == pid) {
-			station_down(&u->stations[i], status);
-			return true;
-		}
-	}
-	return false;
 }
 
 bool usbip_owns_seat(struct broker *b, const char *seat)
@@ -543,6 +542,7 @@ void usbip_stop(struct broker *b)
 		struct station *st = &u->stations[i];
 
 		kill_link(st);
+		child_detach(st->link);		/* the stations go: reaped unseen */
 		if (st->src)
 			loop_remove(st->src);
 		if (st->control >= 0)
@@ -606,5 +606,4 @@ const struct station_kind usbip_station_kind = {
 	.session_spec = usbip_session_spec,
 	/* A station away keeps its seat and session through its grace. */
 	.keeps_seat = usbip_owns_seat,
-	.reap = usbip_reap,
 };

@@ -18,8 +18,6 @@ struct broker;
 /* Starts every configured station; 0, or -1 if none can be (no vhci). */
 int usbip_start(struct broker *b);
 void usbip_stop(struct broker *b);
-/* SIGCHLD: true if pid was a station's link. */
-bool usbip_reap(struct broker *b, pid_t pid, int status);
 /* Whether seat is a USB/IP station's: its imported head makes the seat,
  * and the seat outlives the head while the station is away. */
 bool usbip_owns_seat(struct broker *b, const char *seat);

@@ -164,20 +164,17 @@ static int ping_as(struct fixture *f, uid_t uid)
 		fd = connect_seat(f);
 		_exit(fd < 0 ? 100 : ping(fd) + 1);
 	}
+	/* The child is ours, not the loop's: it was forked here. */
 	for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		loop_dispatch(f->b.loop, 50);
 	return WIFEXITED(status) ? WEXITSTATUS(status) - 1 : -2;
 }
 
-/* What the broker's SIGCHLD does, for the session's leader. */
+/* The loop reaps the session's leader through its pidfd. */
 static void reap_session(struct fixture *f, struct seat *seat)
 {
-	int status = 0;
-	pid_t pid = seat->session.pid;
-
-	for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++)
+	for (int i = 0; i < 500 && seat->session.child; i++)
 		loop_dispatch(f->b.loop, 10);
-	seats_reap(&f->b, pid, status);
 }
 
 static void test_kind_decides_heads(struct test_state *t)

@@ -24,7 +24,15 @@ struct fixture {
 	struct session_spec spec;
 	struct loop *loop;
 	struct session s;
+	int ended;		/* runs of the session that ended */
 };
+
+static void on_ended(void *data)
+{
+	struct fixture *f = data;
+
+	f->ended++;
+}
 
 static int fixture_init(struct fixture *f, const char *command)
 {
@@ -43,7 +51,7 @@ static int fixture_init(struct fixture *f, const char *command)
 	f->spec.log_path = f->log;
 	f->spec.restart_max_s = 1;
 	f->loop = loop_create();
-	if (!f->loop || session_init(&f->s, f->loop, "seat-test", "/nonexistent") < 0)
+	if (!f->loop || session_init(&f->s, f->loop, "seat-test", "/nonexistent", on_ended, f) < 0)
 		return -1;
 	return session_set_spec(&f->s, &f->spec);
 }
@@ -59,16 +67,15 @@ static void fixture_finish(struct fixture *f)
 	rmdir(f->dir);
 }
 
-static pid_t wait_leader(struct fixture *f, int ms, int *status)
+/* The loop reaps the leader through its pidfd and tells the session's
+ * owner: true once it has, within ms. */
+static bool wait_ended(struct fixture *f, int ms)
 {
-	for (int waited = 0; waited < ms; waited += 10) {
-		pid_t pid = waitpid(f->s.pid, status, WNOHANG);
+	int before = f->ended;
 
-		if (pid > 0)
-			return pid;
-		usleep(10000);
-	}
-	return -1;
+	for (int waited = 0; waited < ms && f->ended == before; waited += 10)
+		loop_dispatch(f->loop, 10);
+	return f->ended > before;
 }
 
 static pid_t read_pid(const char *path, int ms)
@@ -118,17 +125,13 @@ static void test_fifo_log_refused_at_once(struct test_state *t)
 static void test_user_only_while_running(struct test_state *t)
 {
 	struct fixture f;
-	int status = 0;
-	pid_t pid;
 
 	CHECK(t, fixture_init(&f, "exec sleep 30") == 0);
 	CHECK(t, f.s.uid == (uid_t)-1);
 	CHECK(t, session_start(&f.s) == 0);
 	CHECK(t, f.s.pid > 0 && f.s.uid == 65534);
 	session_stop(&f.s);
-	pid = wait_leader(&f, 5000, &status);
-	CHECK(t, pid > 0);
-	CHECK(t, session_reap(&f.s, pid, status));
+	CHECK(t, wait_ended(&f, 5000));
 	CHECK(t, f.s.pid == 0 && f.s.uid == (uid_t)-1);
 	fixture_finish(&f);
 }
@@ -141,21 +144,17 @@ static void test_user_only_while_running(struct test_state *t)
 static void test_leftovers_end(struct test_state *t)
 {
 	struct fixture f;
-	int status = 0;
-	pid_t pid, left;
+	pid_t left;
 
 	CHECK(t, fixture_init(&f, "sh -c \"trap '' TERM; echo \\$\\$ > $LEFT; exec sleep 300\" & "
 			      "sleep 1; exit 0") == 0);
 	CHECK(t, session_start(&f.s) == 0);
 	left = read_pid(f.pidfile, 5000);
 	CHECK(t, left > 0);
-	pid = wait_leader(&f, 5000, &status);
-	CHECK(t, pid > 0 && session_reap(&f.s, pid, status));
+	CHECK(t, wait_ended(&f, 5000));
 	CHECK(t, left > 0 && !gone_within(left, 500));	/* it ignores SIGTERM */
 	for (int i = 0; i < 50 && kill(left, 0) == 0; i++) {
 		loop_dispatch(f.loop, 100);
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
 	}
 	CHECK(t, left > 0 && gone_within(left, 100));
 	fixture_finish(&f);
