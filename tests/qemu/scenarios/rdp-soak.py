@@ -19,7 +19,7 @@ CYCLING = ("station0", "station1", "station2")
 
 
 def figures(m):
-    rc, out = m.run("p=$(pidof seatmuxd); ls /proc/$p/fd | wc -l; "
+    rc, out = m.run("p=$(systemctl show -p MainPID --value seatmuxd); ls /proc/$p/fd | wc -l; "
                     "sed -n 's/^VmRSS: *\\([0-9]*\\) kB/\\1/p' /proc/$p/status; "
                     "ls /dev/dri | grep -c '^card'; "
                     "journalctl -u seatmuxd -o cat | grep -o 'seat-rdp[0-9]*' | sort -u | wc -l")
