@@ -15,7 +15,6 @@
 #include "auth.h"
 #include "auth_job.h"
 #include "loop.h"
-#include "ratelimit.h"
 #include "test.h"
 
 static char dir[] = "/tmp/seatmux-auth-XXXXXX";
@@ -102,34 +101,6 @@ static void test_group(struct test_state *t)
 	CHECK(t, check("nobody", "wrong", "nogroup") == AUTH_BAD_CREDENTIALS);
 }
 
-static void test_ratelimit(struct test_state *t)
-{
-	static struct ratelimit rl;
-	uint8_t a[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 1 };
-	uint8_t b[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 2 };
-
-	ratelimit_init(&rl, 3, 10000);
-	for (int i = 0; i < 3; i++) {
-		CHECK(t, ratelimit_allow(&rl, a, 1000));
-		ratelimit_failed(&rl, a, 1000);
-	}
-	CHECK(t, !ratelimit_allow(&rl, a, 1000));
-	/* Another address is not held back by the first. */
-	CHECK(t, ratelimit_allow(&rl, b, 1000));
-	/* One more try per interval. */
-	CHECK(t, !ratelimit_allow(&rl, a, 1000 + 9999));
-	CHECK(t, ratelimit_allow(&rl, a, 1000 + 10000));
-	ratelimit_failed(&rl, a, 1000 + 10000);
-	CHECK(t, !ratelimit_allow(&rl, a, 1000 + 10001));
-	/* A flood of addresses takes no more room than the table. */
-	for (int i = 0; i < 10000; i++) {
-		uint8_t x[16] = { 0x20, 0x01, (uint8_t)(i >> 8), (uint8_t)i };
-
-		ratelimit_failed(&rl, x, 50000 + (uint64_t)i);
-	}
-	CHECK(t, ratelimit_allow(&rl, a, 70000));
-}
-
 struct job_result {
 	int calls;
 	enum auth_result res;
@@ -194,7 +165,6 @@ int main(void)
 	RUN(&t, test_credentials);
 	RUN(&t, test_refused_early);
 	RUN(&t, test_group);
-	RUN(&t, test_ratelimit);
 	RUN(&t, test_job);
 	cleanup();
 	return TEST_SUMMARY(&t);
