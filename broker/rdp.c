@@ -551,7 +551,12 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 	station_hand(st, s);
 }
 
-static void on_auth(void *data, enum auth_result res, uid_t uid, gid_t gid)
+/*
+ * From here on the user is the account PAM settled on, not the name the
+ * client typed: the station, the session and the log go by it, as the
+ * group and root checks did.
+ */
+static void on_auth(void *data, enum auth_result res, const struct auth_account *acct)
 {
 	struct sink *s = data;
 	struct rdp *r = s->rdp;
@@ -562,6 +567,10 @@ static void on_auth(void *data, enum auth_result res, uid_t uid, gid_t gid)
 		refuse(s, s->asked.user, auth_result_text(res));
 		return;
 	}
+	if (strcmp(acct->user, s->asked.user))
+		log_info("rdp: logon of '%s' from %s is account %s's", s->asked.user, s->peer,
+			 acct->user);
+	snprintf(s->asked.user, sizeof(s->asked.user), "%s", acct->user);
 	accept_logon(s, &s->asked);
 }
 
