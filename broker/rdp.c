@@ -232,14 +232,17 @@ static void station_set_session(struct station *st, const struct config *cfg)
 	}
 }
 
-/* The sink's logon is refused, and why: to the client and to the log. */
+/* The sink's logon is refused, and why: to the client and to the log
+ * (the user name as the client typed it, escaped). */
 static void refuse(struct sink *s, const char *user, const char *why)
 {
 	struct control_msg msg = { .type = CONTROL_REFUSED };
+	char name[LOG_TEXT_MAX];
 
 	snprintf(msg.reason, sizeof(msg.reason), "%s", why);
 	control_send(s->control, &msg, NULL, 0);
-	log_warn("rdp: logon of '%s' from %s refused: %s", user, s->peer, why);
+	log_warn("rdp: logon of '%s' from %s refused: %s", log_escape(name, sizeof(name), user),
+		 s->peer, why);
 }
 
 /* In a child: a new evdi device, once udev has made its card node. */
@@ -560,6 +563,7 @@ static void on_auth(void *data, enum auth_result res, const struct auth_account 
 {
 	struct sink *s = data;
 	struct rdp *r = s->rdp;
+	char typed[LOG_TEXT_MAX];
 
 	s->auth = NULL;
 	if (res != AUTH_OK) {
@@ -568,8 +572,8 @@ static void on_auth(void *data, enum auth_result res, const struct auth_account 
 		return;
 	}
 	if (strcmp(acct->user, s->asked.user))
-		log_info("rdp: logon of '%s' from %s is account %s's", s->asked.user, s->peer,
-			 acct->user);
+		log_info("rdp: logon of '%s' from %s is account %s's",
+			 log_escape(typed, sizeof(typed), s->asked.user), s->peer, acct->user);
 	snprintf(s->asked.user, sizeof(s->asked.user), "%s", acct->user);
 	accept_logon(s, &s->asked);
 }
