@@ -120,8 +120,7 @@ bool ratelimit_allow(struct ratelimit *rl, const struct ratelimit_key *key, uint
 {
 	struct ratelimit_slot *s = find(rl, key);
 
-	refill(&rl->all, &rl->global, now_ms);
-	if (rl->global.tokens < 1.0)
+	if (ratelimit_all_held(rl, now_ms))
 		return false;
 	if (!s)
 		return true;
@@ -138,6 +137,12 @@ void ratelimit_failed(struct ratelimit *rl, const struct ratelimit_key *key, uin
 		s = make(rl, key, now_ms);
 	if (s)
 		spend(&rl->each, &s->bucket, now_ms);
+}
+
+bool ratelimit_all_held(struct ratelimit *rl, uint64_t now_ms)
+{
+	refill(&rl->all, &rl->global, now_ms);
+	return rl->global.tokens < 1.0;
 }
 
 bool ratelimit_admit_pending(int pending, int same, int max_pending, int per_origin)

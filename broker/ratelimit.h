@@ -64,6 +64,8 @@ void ratelimit_init(struct ratelimit *rl, struct ratelimit_rate each, struct rat
 bool ratelimit_allow(struct ratelimit *rl, const struct ratelimit_key *key, uint64_t now_ms);
 /* It failed a logon: it spends a token of its own and one of all's. */
 void ratelimit_failed(struct ratelimit *rl, const struct ratelimit_key *key, uint64_t now_ms);
+/* Is everyone held back now, by the limit on all origins together? */
+bool ratelimit_all_held(struct ratelimit *rl, uint64_t now_ms);
 
 /*
  * May one more connection from an origin wait to log on, with pending

@@ -595,7 +595,9 @@ static void logon(struct sink *s, const struct control_msg *msg)
 		return;
 	}
 	if (!ratelimit_allow(&r->failures, &s->origin, loop_now_ms())) {
-		refuse(s, msg->user, "too many failed logons from this address");
+		refuse(s, msg->user, ratelimit_all_held(&r->failures, loop_now_ms()) ?
+		       "too many failed logons from everywhere: try again later" :
+		       "too many failed logons from this address");
 		return;
 	}
 	s->asked = (struct control_msg){ .type = CONTROL_LOGON, .width = msg->width,

@@ -60,7 +60,7 @@ static void test_each(struct test_state *t)
 		CHECK(t, ratelimit_allow(&rl, &a, 1000));
 		ratelimit_failed(&rl, &a, 1000);
 	}
-	CHECK(t, !ratelimit_allow(&rl, &a, 1000));
+	CHECK(t, !ratelimit_allow(&rl, &a, 1000) && !ratelimit_all_held(&rl, 1000));
 	/* Another address is not held back by the first. */
 	CHECK(t, ratelimit_allow(&rl, &b, 1000));
 	/* One more try per interval. */
@@ -172,11 +172,11 @@ static void test_all(struct test_state *t)
 		CHECK(t, ratelimit_allow(&rl, &x, 1000));
 		ratelimit_failed(&rl, &x, 1000);
 	}
-	CHECK(t, !ratelimit_allow(&rl, &fresh, 1000));
+	CHECK(t, !ratelimit_allow(&rl, &fresh, 1000) && ratelimit_all_held(&rl, 1000));
 	for (int i = 0; i < 100; i++)
 		held &= !ratelimit_allow(&rl, &fresh, 1000 + 1999);
 	CHECK(t, held);
-	CHECK(t, ratelimit_allow(&rl, &fresh, 1000 + 2000));
+	CHECK(t, ratelimit_allow(&rl, &fresh, 1000 + 2000) && !ratelimit_all_held(&rl, 3000));
 	/* The next failure spends that token; a whole burst is back after
 	 * a burst's refill. */
 	ratelimit_failed(&rl, &fresh, 3000);
