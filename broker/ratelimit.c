@@ -76,10 +76,16 @@ static struct ratelimit_slot *find(struct ratelimit *rl, const struct ratelimit_
 	return NULL;
 }
 
-/* Is a better one to forget than b? The one with more tokens left (a full
- * bucket is as good as none), then the one untouched for longer. */
-static bool forget_first(const struct ratelimit_slot *a, const struct ratelimit_slot *b)
+/* Is a better one to forget than b? An untrusted one, then the one with
+ * more tokens left (a full bucket is as good as none), then the one
+ * untouched for longer. */
+static bool forget_first(const struct ratelimit_slot *a, const struct ratelimit_slot *b,
+			 uint64_t now_ms)
 {
+	bool a_trusted = a->trusted_until_ms > now_ms, b_trusted = b->trusted_until_ms > now_ms;
+
+	if (a_trusted != b_trusted)
+		return b_trusted;
 	if (a->bucket.tokens != b->bucket.tokens)
 		return a->bucket.tokens > b->bucket.tokens;
 	return a->bucket.updated_ms < b->bucket.updated_ms;
@@ -105,22 +111,24 @@ static struct ratelimit_slot *make(struct ratelimit *rl, const struct ratelimit_
 			break;
 		}
 		refill(&rl->each, &s->bucket, now_ms);
-		if (s->bucket.tokens >= 1.0 && (!victim || forget_first(s, victim)))
+		if (s->bucket.tokens >= 1.0 && (!victim || forget_first(s, victim, now_ms)))
 			victim = s;
 	}
 	if (!victim)
 		return NULL;
-	victim->key = *key;
-	victim->bucket = (struct ratelimit_bucket){ .tokens = rl->each.burst,
-						    .updated_ms = now_ms };
+	*victim = (struct ratelimit_slot){
+		.key = *key,
+		.bucket = { .tokens = rl->each.burst, .updated_ms = now_ms },
+	};
 	return victim;
 }
 
 bool ratelimit_allow(struct ratelimit *rl, const struct ratelimit_key *key, uint64_t now_ms)
 {
 	struct ratelimit_slot *s = find(rl, key);
+	bool trusted = s && s->trusted_until_ms > now_ms;
 
-	if (ratelimit_all_held(rl, now_ms))
+	if (ratelimit_all_held(rl, now_ms) && !trusted)
 		return false;
 	if (!s)
 		return true;
@@ -137,6 +145,17 @@ void ratelimit_failed(struct ratelimit *rl, const struct ratelimit_key *key, uin
 		s = make(rl, key, now_ms);
 	if (s)
 		spend(&rl->each, &s->bucket, now_ms);
+}
+
+void ratelimit_succeeded(struct ratelimit *rl, const struct ratelimit_key *key,
+			 uint64_t now_ms)
+{
+	struct ratelimit_slot *s = find(rl, key);
+
+	if (!s)
+		s = make(rl, key, now_ms);
+	if (s)
+		s->trusted_until_ms = now_ms + RATELIMIT_TRUST_MS;
 }
 
 bool ratelimit_all_held(struct ratelimit *rl, uint64_t now_ms)

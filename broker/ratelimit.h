@@ -4,9 +4,12 @@
  * a whole one), an IPv4 address (IPv4-mapped IPv6 included), a vsock
  * context id. Each origin may fail a burst of times, then once per
  * interval; all origins together likewise, with a larger burst, so that
- * many origins guessing at once are slowed too. A token bucket per
- * origin, in a fixed table that a flood of new origins cannot wash an
- * origin still held back out of.
+ * many origins guessing at once are slowed too. An origin someone logged
+ * on from lately is not held back by the limit on all (its own still
+ * holds): while a botnet spends all's tokens as they come, a returning
+ * user still gets in. A token bucket per origin, in a fixed table that a
+ * flood of new origins cannot wash an origin still held back (or one
+ * trusted) out of.
  *
  * Pure rules: the caller passes the time. Connections not yet logged on
  * are the caller's to count; ratelimit_admit_pending says whether one more
@@ -19,6 +22,8 @@
 #include <stdint.h>
 
 #define RATELIMIT_SLOTS 1024
+/* How long a logon makes its origin trusted. */
+#define RATELIMIT_TRUST_MS (7 * 24 * 3600 * 1000ull)
 
 enum ratelimit_kind {
 	RATELIMIT_NONE,		/* an unused slot */
@@ -40,6 +45,7 @@ struct ratelimit_bucket {
 struct ratelimit_slot {
 	struct ratelimit_key key;
 	struct ratelimit_bucket bucket;
+	uint64_t trusted_until_ms;	/* someone logged on from it */
 };
 
 struct ratelimit_rate {
@@ -64,7 +70,10 @@ void ratelimit_init(struct ratelimit *rl, struct ratelimit_rate each, struct rat
 bool ratelimit_allow(struct ratelimit *rl, const struct ratelimit_key *key, uint64_t now_ms);
 /* It failed a logon: it spends a token of its own and one of all's. */
 void ratelimit_failed(struct ratelimit *rl, const struct ratelimit_key *key, uint64_t now_ms);
-/* Is everyone held back now, by the limit on all origins together? */
+/* Someone logged on from this origin: it is trusted for a while. */
+void ratelimit_succeeded(struct ratelimit *rl, const struct ratelimit_key *key,
+			 uint64_t now_ms);
+/* Are untrusted origins held back now, by the limit on all together? */
 bool ratelimit_all_held(struct ratelimit *rl, uint64_t now_ms);
 
 /*

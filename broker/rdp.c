@@ -571,6 +571,7 @@ static void on_auth(void *data, enum auth_result res, const struct auth_account 
 		refuse(s, s->asked.user, auth_result_text(res));
 		return;
 	}
+	ratelimit_succeeded(&r->failures, &s->origin, loop_now_ms());
 	if (strcmp(acct->user, s->asked.user))
 		log_info("rdp: logon of '%s' from %s is account %s's",
 			 log_escape(typed, sizeof(typed), s->asked.user), s->peer, acct->user);

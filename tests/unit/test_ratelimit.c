@@ -190,6 +190,36 @@ static void test_all(struct test_state *t)
 	CHECK(t, !ratelimit_allow(&rl, &fresh, 3000 + 20000));
 }
 
+/* Someone logged on from home lately: while a botnet keeps all's tokens
+ * spent, home still gets in, held by its own limit only; a flood of new
+ * origins does not make the table forget it. */
+static void test_trusted(struct test_state *t)
+{
+	struct ratelimit_key home = v4(192, 0, 2, 7), fresh = v4(203, 0, 113, 9);
+
+	ratelimit_init(&rl, each, (struct ratelimit_rate){ 10, 2000 });
+	ratelimit_succeeded(&rl, &home, 500);
+	for (uint32_t i = 0; i < 2 * RATELIMIT_SLOTS; i++) {
+		struct ratelimit_key x = v6(i, 1);
+
+		ratelimit_failed(&rl, &x, 1000 + i);
+	}
+	CHECK(t, ratelimit_all_held(&rl, 1000 + 2 * RATELIMIT_SLOTS));
+	CHECK(t, !ratelimit_allow(&rl, &fresh, 1000 + 2 * RATELIMIT_SLOTS));
+	CHECK(t, ratelimit_allow(&rl, &home, 1000 + 2 * RATELIMIT_SLOTS));
+	for (int i = 0; i < 3; i++)
+		ratelimit_failed(&rl, &home, 5000);
+	CHECK(t, !ratelimit_allow(&rl, &home, 5000));
+	/* The trust runs out. */
+	for (uint32_t i = 0; i < 10; i++) {
+		struct ratelimit_key x = v6(5000 + i, 1);
+
+		ratelimit_failed(&rl, &x, 500 + RATELIMIT_TRUST_MS - 1);
+	}
+	CHECK(t, ratelimit_allow(&rl, &home, 500 + RATELIMIT_TRUST_MS - 1));
+	CHECK(t, !ratelimit_allow(&rl, &home, 500 + RATELIMIT_TRUST_MS));
+}
+
 static void test_pending(struct test_state *t)
 {
 	CHECK(t, ratelimit_per_origin(8) == 2);
@@ -213,6 +243,7 @@ int main(void)
 	RUN(&t, test_flood_forgets_no_guesser);
 	RUN(&t, test_full_of_guessers);
 	RUN(&t, test_all);
+	RUN(&t, test_trusted);
 	RUN(&t, test_pending);
 	return TEST_SUMMARY(&t);
 }
