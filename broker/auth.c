@@ -1,21 +1,23 @@
 /*
  * PAM is driven with a conversation that answers the password prompt and
- * nothing else. The user name is taken as the client sent it, but only
- * after it is checked to be a plausible account name, and the uid PAM's
- * stack settles on is looked up again (PAM_USER may be changed by a
- * module). Group membership comes from the group database, supplementary
- * and primary.
+ * nothing else. The user name is given to PAM as the client sent it, but
+ * only after it is checked to be a plausible account name; what PAM
+ * leaves in PAM_USER is checked alike and is the account from then on.
+ * Group membership comes from the group database, supplementary and
+ * primary.
  */
 #include <grp.h>
 #include <pwd.h>
 #include <security/pam_appl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
 
 #define MAX_GROUPS 256
+#define PW_BUF_SIZE 16384
 
 static int converse(int n, const struct pam_message **msg, struct pam_response **resp,
 		    void *data)
@@ -46,7 +48,7 @@ static bool plausible_user(const char *user)
 {
 	size_t n = strlen(user);
 
-	if (n == 0 || n > 32 || user[0] == '-')
+	if (n == 0 || n > AUTH_MAX_USER || user[0] == '-')
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = user[i];
@@ -110,8 +112,9 @@ static enum auth_result run_pam(const struct auth_config *cfg, const char *user,
 		res = AUTH_ACCOUNT_DENIED;
 		goto out;
 	}
+	res = AUTH_ACCOUNT_DENIED;
 	if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || !item ||
-	    strlen(item) >= size)
+	    !plausible_user(item) || strlen(item) >= size)
 		goto out;
 	strcpy(settled, item);
 	res = AUTH_OK;
@@ -120,11 +123,39 @@ out:
 	return res;
 }
 
-enum auth_result auth_check(const struct auth_config *cfg, const char *user,
-			    const char *password, uid_t *uid, gid_t *gid)
+/* The settled account, from the user database, by the name it gives
+ * (which a case-insensitive directory may fold): never root's uid or
+ * gid, whatever its name. */
+static enum auth_result account(const struct auth_config *cfg, const char *settled,
+				struct auth_account *acct)
 {
-	char settled[64];
-	struct passwd *pw;
+	char *buf = malloc(PW_BUF_SIZE);
+	struct passwd pwd, *pw = NULL;
+	enum auth_result res = AUTH_ACCOUNT_DENIED;
+
+	if (!buf)
+		return AUTH_ERROR;
+	if (getpwnam_r(settled, &pwd, buf, PW_BUF_SIZE, &pw) != 0 || !pw)
+		goto out;
+	if (pw->pw_uid == 0 || pw->pw_gid == 0 || !plausible_user(pw->pw_name))
+		goto out;	/* never a station for root */
+	if (cfg->group && cfg->group[0] && !in_group(pw, cfg->group)) {
+		res = AUTH_NOT_IN_GROUP;
+		goto out;
+	}
+	snprintf(acct->user, sizeof(acct->user), "%s", pw->pw_name);
+	acct->uid = pw->pw_uid;
+	acct->gid = pw->pw_gid;
+	res = AUTH_OK;
+out:
+	free(buf);
+	return res;
+}
+
+enum auth_result auth_check(const struct auth_config *cfg, const char *user,
+			    const char *password, struct auth_account *acct)
+{
+	char settled[AUTH_MAX_USER + 1];
 	enum auth_result res;
 
 	if (!password || !password[0])
@@ -134,14 +165,7 @@ enum auth_result auth_check(const struct auth_config *cfg, const char *user,
 	res = run_pam(cfg, user, password, settled, sizeof(settled));
 	if (res != AUTH_OK)
 		return res;
-	pw = getpwnam(settled);
-	if (!pw || pw->pw_uid == 0)
-		return AUTH_ACCOUNT_DENIED;	/* never a station for root */
-	if (cfg->group && cfg->group[0] && !in_group(pw, cfg->group))
-		return AUTH_NOT_IN_GROUP;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	return AUTH_OK;
+	return account(cfg, settled, acct);
 }
 
 const char *auth_result_text(enum auth_result r)

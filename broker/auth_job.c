@@ -17,16 +17,17 @@ struct request {
 
 struct answer {
 	int res;
-	uid_t uid;
-	gid_t gid;
+	struct auth_account acct;
 };
+
+_Static_assert(sizeof(struct answer) <= CHILD_JOB_MAX_ANSWER, "an answer child_job carries");
 
 static void check(void *arg, void *out)
 {
 	const struct request *rq = arg;
 	struct answer *a = out;
 
-	a->res = (int)auth_check(rq->cfg, rq->user, rq->password, &a->uid, &a->gid);
+	a->res = (int)auth_check(rq->cfg, rq->user, rq->password, &a->acct);
 }
 
 static void on_answer(void *data, const void *out)
@@ -40,7 +41,10 @@ static void on_answer(void *data, const void *out)
 		if (got->res >= AUTH_OK && got->res <= AUTH_ERROR)
 			a = *got;
 	}
-	aj->done(aj->data, (enum auth_result)a.res, a.uid, a.gid);
+	a.acct.user[sizeof(a.acct.user) - 1] = '\0';
+	if (a.res == AUTH_OK && !a.acct.user[0])
+		a.res = AUTH_ERROR;
+	aj->done(aj->data, (enum auth_result)a.res, &a.acct);
 	free(aj);
 }
 

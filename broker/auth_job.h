@@ -12,7 +12,8 @@
 
 struct auth_job;
 
-typedef void (*auth_job_fn)(void *data, enum auth_result res, uid_t uid, gid_t gid);
+/* acct: the account PAM settled on, on AUTH_OK; never NULL. */
+typedef void (*auth_job_fn)(void *data, enum auth_result res, const struct auth_account *acct);
 
 /* Starts auth_check(cfg, user, password) in a child; done is called once,
  * from the loop, unless the job is cancelled first. NULL with errno set. */

@@ -76,6 +76,7 @@ struct client *client_create(struct seat *seat, int fd)
 /* Cut the session off: the fds it was handed die with ours. */
 static void device_revoke(struct client *c, struct client_device *d)
 {
+	char path[LOG_TEXT_MAX];	/* the client's, escaped for the log */
 	int rc = 0;
 
 	if (d->lessee_id)
@@ -85,7 +86,8 @@ static void device_revoke(struct client *c, struct client_device *d)
 	else if (d->kind == DEVICE_DRM_CARD)
 		rc = drm_master_drop(d->fd);
 	if (rc < 0)
-		log_warn("%s: revoking %s: %s", c->seat->name, d->path, strerror(-rc));
+		log_warn("%s: revoking %s: %s", c->seat->name,
+			 log_escape(path, sizeof(path), d->path), strerror(-rc));
 	close(d->fd);
 	list_remove(&d->link);
 	c->ndevices--;
@@ -113,12 +115,13 @@ void client_destroy(struct client *c)
 void client_device_gone(struct client *c, dev_t devnum)
 {
 	struct client_device *d, *tmp;
+	char path[LOG_TEXT_MAX];
 
 	list_for_each(d, tmp, &c->devices, link) {
 		if (d->devnum != devnum)
 			continue;
 		log_info("%s: %s vanished, revoked from pid %d", c->seat->name,
-			 d->path, (int)c->pid);
+			 log_escape(path, sizeof(path), d->path), (int)c->pid);
 		device_revoke(c, d);
 	}
 }
@@ -191,6 +194,7 @@ static int check_path(struct client *c, const char *path, char *real,
 		      struct stat *st, enum device_kind *kind)
 {
 	struct broker *b = c->seat->broker;
+	char text[LOG_TEXT_MAX];	/* the client's path, escaped for the log */
 	struct device *dev;
 	const char *seat;
 	int k, rc;
@@ -204,7 +208,7 @@ static int check_path(struct client *c, const char *path, char *real,
 	dev = devices_lookup(&b->devices, st->st_rdev);
 	if (!dev || (int)dev->kind != k) {
 		log_warn("%s: pid %d asked for %s, which is no seat device udev knows",
-			 c->seat->name, (int)c->pid, real);
+			 c->seat->name, (int)c->pid, log_escape(text, sizeof(text), real));
 		return -ENODEV;
 	}
 	seat = devices_seat_of(&b->devices, dev);
@@ -212,7 +216,7 @@ static int check_path(struct client *c, const char *path, char *real,
 		seat = c->seat->name;	/* one of its connectors is ours */
 	if (!seat || strcmp(seat, c->seat->name)) {
 		log_warn("%s: pid %d asked for %s of %s: refused", c->seat->name,
-			 (int)c->pid, real, seat ? seat : "no seat");
+			 (int)c->pid, log_escape(text, sizeof(text), real), seat ? seat : "no seat");
 		return -EPERM;
 	}
 	*kind = (enum device_kind)k;
@@ -248,12 +252,13 @@ static int open_for_seat(struct client *c, const char *real, dev_t devnum,
 {
 	struct broker *b = c->seat->broker;
 	struct device *card = devices_find(&b->devices, devnum);
+	char text[LOG_TEXT_MAX];
 
 	/* A VM's console head is no station's, whatever seat udev says. */
 	if (kind == DEVICE_DRM_CARD && card && card->origin == DEVICE_PHYSICAL &&
 	    !b->physical_heads) {
 		log_warn("%s: pid %d asked for %s, a head left alone", c->seat->name,
-			 (int)c->pid, real);
+			 (int)c->pid, log_escape(text, sizeof(text), real));
 		return -EPERM;
 	}
 	if (kind == DEVICE_DRM_CARD && card && leases_card_split(b, card))
@@ -273,7 +278,7 @@ static int reply_device(struct client *c, struct client_device *d)
 
 static int handle_open_device(struct client *c, const char *path)
 {
-	char real[PATH_MAX];
+	char real[PATH_MAX], text[LOG_TEXT_MAX];
 	struct client_device *d;
 	enum device_kind kind = DEVICE_EVDEV;
 	struct stat st;
@@ -298,8 +303,8 @@ static int handle_open_device(struct client *c, const char *path)
 	if (d->fd < 0) {
 		rc = -d->fd;
 		free(d);
-		log_warn("%s: opening %s for pid %d: %s", c->seat->name, real,
-			 (int)c->pid, strerror(rc));
+		log_warn("%s: opening %s for pid %d: %s", c->seat->name,
+			 log_escape(text, sizeof(text), real), (int)c->pid, strerror(rc));
 		return send_error(c, rc);
 	}
 	d->id = c->next_id++;
@@ -309,21 +314,23 @@ static int handle_open_device(struct client *c, const char *path)
 	snprintf(d->path, sizeof(d->path), "%.63s", real);
 	list_insert(&c->devices, &d->link);
 	c->ndevices++;
-	log_info("%s: %s handed to pid %d as device %d%s", c->seat->name, real,
-		 (int)c->pid, d->id, d->lessee_id ? " (a lease of its connectors)" : "");
+	log_info("%s: %s handed to pid %d as device %d%s", c->seat->name,
+		 log_escape(text, sizeof(text), real), (int)c->pid, d->id, d->lessee_id ? " (a lease of its connectors)" : "");
 	return reply_device(c, d);
 }
 
 static int handle_close_device(struct client *c, int id)
 {
 	struct client_device *d = id > 0 ? find_device(c, 0, id) : NULL;
+	char path[LOG_TEXT_MAX];
 
 	if (!c->opened)
 		return send_error(c, EPROTO);
 	if (!d)
 		return send_error(c, EBADF);
 	if (--d->refs == 0) {
-		log_info("%s: %s closed by pid %d", c->seat->name, d->path, (int)c->pid);
+		log_info("%s: %s closed by pid %d", c->seat->name,
+			 log_escape(path, sizeof(path), d->path), (int)c->pid);
 		device_revoke(c, d);
 	}
 	return send_empty(c, SEAT_PROTO_DEVICE_CLOSED);

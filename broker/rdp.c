@@ -86,7 +86,7 @@ struct sink {
 	uid_t uid;			/* of its own, for as long as it runs */
 	int control;
 	struct loop_source *src, *timer;
-	uint8_t addr[16];
+	struct ratelimit_key origin;	/* its address, as the rate limit knows it */
 	char peer[64];
 	struct station *station;
 	struct auth_job *auth;		/* PAM asked, no answer yet */
@@ -236,14 +236,17 @@ static void station_set_session(struct station *st, const struct config *cfg)
 	}
 }
 
-/* The sink's logon is refused, and why: to the client and to the log. */
+/* The sink's logon is refused, and why: to the client and to the log
+ * (the user name as the client typed it, escaped). */
 static void refuse(struct sink *s, const char *user, const char *why)
 {
 	struct control_msg msg = { .type = CONTROL_REFUSED };
+	char name[LOG_TEXT_MAX];
 
 	snprintf(msg.reason, sizeof(msg.reason), "%s", why);
 	control_send(s->control, &msg, NULL, 0);
-	log_warn("rdp: logon of '%s' from %s refused: %s", user, s->peer, why);
+	log_warn("rdp: logon of '%s' from %s refused: %s", log_escape(name, sizeof(name), user),
+		 s->peer, why);
 }
 
 /* In a child: a new evdi device, once udev has made its card node. */
@@ -551,17 +554,28 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 	station_hand(st, s);
 }
 
-static void on_auth(void *data, enum auth_result res, uid_t uid, gid_t gid)
+/*
+ * From here on the user is the account PAM settled on, not the name the
+ * client typed: the station, the session and the log go by it, as the
+ * group and root checks did.
+ */
+static void on_auth(void *data, enum auth_result res, const struct auth_account *acct)
 {
 	struct sink *s = data;
 	struct rdp *r = s->rdp;
+	char typed[LOG_TEXT_MAX];
 
 	s->auth = NULL;
 	if (res != AUTH_OK) {
-		ratelimit_failed(&r->failures, s->addr, loop_now_ms());
+		ratelimit_failed(&r->failures, &s->origin, loop_now_ms());
 		refuse(s, s->asked.user, auth_result_text(res));
 		return;
 	}
+	ratelimit_succeeded(&r->failures, &s->origin, loop_now_ms());
+	if (strcmp(acct->user, s->asked.user))
+		log_info("rdp: logon of '%s' from %s is account %s's",
+			 log_escape(typed, sizeof(typed), s->asked.user), s->peer, acct->user);
+	snprintf(s->asked.user, sizeof(s->asked.user), "%s", acct->user);
 	accept_logon(s, &s->asked);
 }
 
@@ -581,8 +595,10 @@ static void logon(struct sink *s, const struct control_msg *msg)
 		refuse(s, msg->user, "logged on already");
 		return;
 	}
-	if (!ratelimit_allow(&r->failures, s->addr, loop_now_ms())) {
-		refuse(s, msg->user, "too many failed logons from this address");
+	if (!ratelimit_allow(&r->failures, &s->origin, loop_now_ms())) {
+		refuse(s, msg->user, ratelimit_all_held(&r->failures, loop_now_ms()) ?
+		       "too many failed logons from everywhere: try again later" :
+		       "too many failed logons from this address");
 		return;
 	}
 	s->asked = (struct control_msg){ .type = CONTROL_LOGON, .width = msg->width,
@@ -636,13 +652,19 @@ static void on_handshake_timeout(void *data, uint32_t events)
 	sink_kill(s);
 }
 
-static int pending(struct rdp *r)
+/* Connections not logged on: in all, and from that origin. */
+static int pending(struct rdp *r, const struct ratelimit_key *origin, int *same)
 {
 	struct sink *s, *tmp;
 	int n = 0;
 
-	list_for_each(s, tmp, &r->sinks, link)
-		n += !s->station;
+	*same = 0;
+	list_for_each(s, tmp, &r->sinks, link) {
+		if (s->station)
+			continue;
+		n++;
+		*same += ratelimit_key_equal(&s->origin, origin);
+	}
 	return n;
 }
 
@@ -779,7 +801,8 @@ static void on_sink_exit(void *data, uint32_t events)
 	sink_ended(s);
 }
 
-static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char *peer)
+static void spawn(struct rdp *r, int client, const struct ratelimit_key *origin,
+		  const char *peer)
 {
 	struct control_msg tls = { .type = CONTROL_TLS, .cert = r->cert, .key = r->key };
 	struct sink *s = calloc(1, sizeof(*s));
@@ -792,7 +815,7 @@ static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char 
 	s->rdp = r;
 	s->control = pair[0];
 	s->uid = sink_uid(r);
-	memcpy(s->addr, addr, 16);
+	s->origin = *origin;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	s->pidfd = -1;
 	zygote_again(r);
@@ -839,11 +862,20 @@ static void spawn(struct rdp *r, int client, const uint8_t addr[16], const char 
 		 (unsigned)s->uid);
 }
 
-static bool too_many(struct rdp *r, int fd)
+/* Connections waiting to log on hold sinks and a slot each, for the
+ * handshake's time: one host may hold a share of the slots, not all. */
+static bool too_many(struct rdp *r, int fd, const struct ratelimit_key *origin,
+		     const char *peer)
 {
-	if (pending(r) < r->b->cfg.rdp.max_pending)
+	int max = r->b->cfg.rdp.max_pending, same, n = pending(r, origin, &same);
+
+	if (ratelimit_admit_pending(n, same, max, ratelimit_per_origin(max)))
 		return false;
-	log_warn("rdp: too many connections not logged on: one refused");
+	if (n >= max)
+		log_warn("rdp: too many connections not logged on: %s refused", peer);
+	else
+		log_warn("rdp: too many connections not logged on from %s's network: refused",
+			 peer);
 	close(fd);
 	return true;
 }
@@ -854,12 +886,16 @@ static void on_accept(void *data, uint32_t events)
 	struct sockaddr_in6 addr;
 	socklen_t len = sizeof(addr);
 	int fd = accept4(r->listen_fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
+	struct ratelimit_key origin;
 	char peer[64];
 
-	if (fd < 0 || too_many(r, fd))
+	if (fd < 0)
 		return;
+	origin = ratelimit_key_inet6(addr.sin6_addr.s6_addr);
 	inet_ntop(AF_INET6, &addr.sin6_addr, peer, sizeof(peer));
-	spawn(r, fd, addr.sin6_addr.s6_addr, peer);
+	if (too_many(r, fd, &origin, peer))
+		return;
+	spawn(r, fd, &origin, peer);
 	close(fd);
 }
 
@@ -870,14 +906,16 @@ static void on_accept_vsock(void *data, uint32_t events)
 	struct sockaddr_vm addr;
 	socklen_t len = sizeof(addr);
 	int fd = accept4(r->vsock_fd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
-	uint8_t key[16] = { 0xfd, 'v', 's', 'o', 'c', 'k' };
+	struct ratelimit_key origin;
 	char peer[64];
 
-	if (fd < 0 || too_many(r, fd))
+	if (fd < 0)
 		return;
-	memcpy(key + 12, &addr.svm_cid, 4);
+	origin = ratelimit_key_vsock(addr.svm_cid);
 	snprintf(peer, sizeof(peer), "vsock:%u", addr.svm_cid);
-	spawn(r, fd, key, peer);
+	if (too_many(r, fd, &origin, peer))
+		return;
+	spawn(r, fd, &origin, peer);
 	close(fd);
 }
 
@@ -960,7 +998,10 @@ int rdp_start(struct broker *b)
 	r->zygote = (struct sink_zygote){ .fd = -1, .pid = -1 };
 	list_init(&r->sinks);
 	list_init(&r->stations);
-	ratelimit_init(&r->failures, 5, 10000);
+	/* Per origin, a burst of 5 failed logons then one per 10 s; from all
+	 * origins together, 30 then one per 2 s. */
+	ratelimit_init(&r->failures, (struct ratelimit_rate){ 5, 10000 },
+		       (struct ratelimit_rate){ 30, 2000 });
 	/* Sinks take this account's group; their uids are their own. */
 	pw = getpwnam(rc->sink_user ? rc->sink_user : "nobody");
 	if (!pw || pw->pw_gid == 0) {

@@ -193,7 +193,7 @@ static int check_socket(int fd)
 
 static int attach(struct station *st, const struct link_msg *msg, int fd)
 {
-	char line[64];
+	char line[64], busid[LOG_TEXT_MAX];
 	int port, rc;
 
 	rc = check_socket(fd);
@@ -215,7 +215,7 @@ static int attach(struct station *st, const struct link_msg *msg, int fd)
 		return rc;
 	}
 	log_info("usbip: %s: %s %04x:%04x (%s) attached on vhci port %d", st->cfg->name,
-		 msg->busid, msg->vendor, msg->product,
+		 log_escape(busid, sizeof(busid), msg->busid), msg->vendor, msg->product,
 		 usbip_kind_name((enum usbip_kind)msg->kind), port);
 	return port;
 }
@@ -247,6 +247,7 @@ static void on_control(void *data, uint32_t events)
 {
 	struct station *st = data;
 	struct link_msg msg, reply = { .type = LINK_ATTACHED };
+	char text[LOG_TEXT_MAX];	/* the link's words, for the log */
 	int fd, rc;
 
 	rc = link_proto_recv(st->control, &msg, &fd, 0);
@@ -269,13 +270,14 @@ static void on_control(void *data, uint32_t events)
 	case LINK_DEVICE:
 		reply.status = attach(st, &msg, fd);
 		if (reply.status < 0)
-			log_warn("usbip: %s: %s not attached: %s", st->cfg->name, msg.busid,
-				 strerror(-reply.status));
+			log_warn("usbip: %s: %s not attached: %s", st->cfg->name,
+				 log_escape(text, sizeof(text), msg.busid), strerror(-reply.status));
 		close(fd);
 		link_proto_send(st->control, &reply, -1);
 		break;
 	case LINK_REFUSED:
-		log_warn("usbip: %s: not imported: %s", st->cfg->name, msg.text);
+		log_warn("usbip: %s: not imported: %s", st->cfg->name,
+			 log_escape(text, sizeof(text), msg.text));
 		break;
 	case LINK_READY:
 		station_ready(st, msg.status);

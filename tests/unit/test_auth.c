@@ -1,9 +1,11 @@
 /*
  * auth_check against a real PAM stack: a test service in a folder of its
- * own (pam_start_confdir) whose auth stage is pam_exec running a script
- * that accepts one password for the account "nobody" and for "root". The
- * group checks read the real group database. auth_job runs the same
- * checks in a child while the main loop goes on.
+ * own (pam_start_confdir) whose auth stage is pam_alias (this folder's
+ * module: it renames PAM_USER, as a module may) and pam_exec running a
+ * script that accepts one password for the account "nobody" and for
+ * "root" (and names that are no account). The group checks read the real
+ * group database. auth_job runs the same checks in a child while the main
+ * loop goes on.
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -15,7 +17,6 @@
 #include "auth.h"
 #include "auth_job.h"
 #include "loop.h"
-#include "ratelimit.h"
 #include "test.h"
 
 static char dir[] = "/tmp/seatmux-auth-XXXXXX";
@@ -42,15 +43,18 @@ static int setup(void)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(service, sizeof(service),
+		 "auth requisite %s alias-nobody:nobody alias-root:root "
+		 "alias-odd:../odd alias-ghost:ghost-account\n"
 		 "auth required pam_exec.so expose_authtok quiet %s/check\n"
-		 "account required pam_permit.so\n", dir);
+		 "account required pam_permit.so\n", TEST_PAM_ALIAS, dir);
 	/* pam_exec gives the password on stdin, NUL-terminated. */
 	return write_file("seatmux-test", service, 0644) < 0 ||
 	       write_file("check", "#!/bin/sh\n"
 			  "pw=$(head -c 128 | tr -d '\\000')\n"
 			  "[ \"$pw\" = 'slow pass' ] && sleep 1 && exit 1\n"
 			  "[ \"$pw\" = 's3cret pass' ] || exit 1\n"
-			  "[ \"$PAM_USER\" = nobody ] || [ \"$PAM_USER\" = root ]\n", 0755) < 0 ? -1 : 0;
+			  "case \"$PAM_USER\" in nobody|root|../odd|ghost-account) ;; *) exit 1;; esac\n",
+			  0755) < 0 ? -1 : 0;
 }
 
 static void cleanup(void)
@@ -62,16 +66,24 @@ static void cleanup(void)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
-static enum auth_result check(const char *user, const char *password, const char *group)
+/* user logs on; on AUTH_OK the account must be account's, or it is an error. */
+static enum auth_result check_as(const char *user, const char *password, const char *group,
+				 const char *account)
 {
 	struct auth_config cfg = { .service = "seatmux-test", .confdir = dir, .group = group };
-	uid_t uid = 12345;
-	gid_t gid;
-	enum auth_result r = auth_check(&cfg, user, password, &uid, &gid);
+	struct auth_account acct = { .uid = 12345 };
+	enum auth_result r = auth_check(&cfg, user, password, &acct);
+	struct passwd *pw = getpwnam(account);
 
-	if (r == AUTH_OK && uid != getpwnam(user)->pw_uid)
+	if (r == AUTH_OK && (!pw || strcmp(acct.user, account) || acct.uid != pw->pw_uid ||
+			     acct.gid != pw->pw_gid))
 		return AUTH_ERROR;
 	return r;
+}
+
+static enum auth_result check(const char *user, const char *password, const char *group)
+{
+	return check_as(user, password, group, user);
 }
 
 static void test_credentials(struct test_state *t)
@@ -93,6 +105,21 @@ static void test_refused_early(struct test_state *t)
 	CHECK(t, check("root", "s3cret pass", NULL) == AUTH_ACCOUNT_DENIED);
 }
 
+/* A module changed PAM_USER: the account is the one it names, for the
+ * group and root checks and for what the caller makes of it. */
+static void test_settled_account(struct test_state *t)
+{
+	CHECK(t, check_as("alias-nobody", "s3cret pass", NULL, "nobody") == AUTH_OK);
+	CHECK(t, check_as("alias-nobody", "s3cret pass", "nogroup", "nobody") == AUTH_OK);
+	CHECK(t, check_as("alias-nobody", "s3cret pass", "root", "nobody") == AUTH_NOT_IN_GROUP);
+	CHECK(t, check_as("alias-nobody", "wrong", NULL, "nobody") == AUTH_BAD_CREDENTIALS);
+	/* Whatever it is called, root gets no station. */
+	CHECK(t, check("alias-root", "s3cret pass", NULL) == AUTH_ACCOUNT_DENIED);
+	/* Nor does a name no account has, or one no account could have. */
+	CHECK(t, check("alias-ghost", "s3cret pass", NULL) == AUTH_ACCOUNT_DENIED);
+	CHECK(t, check("alias-odd", "s3cret pass", NULL) == AUTH_ACCOUNT_DENIED);
+}
+
 static void test_group(struct test_state *t)
 {
 	/* nobody's primary group is nogroup on Debian. */
@@ -102,49 +129,23 @@ static void test_group(struct test_state *t)
 	CHECK(t, check("nobody", "wrong", "nogroup") == AUTH_BAD_CREDENTIALS);
 }
 
-static void test_ratelimit(struct test_state *t)
-{
-	static struct ratelimit rl;
-	uint8_t a[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 1 };
-	uint8_t b[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [15] = 2 };
-
-	ratelimit_init(&rl, 3, 10000);
-	for (int i = 0; i < 3; i++) {
-		CHECK(t, ratelimit_allow(&rl, a, 1000));
-		ratelimit_failed(&rl, a, 1000);
-	}
-	CHECK(t, !ratelimit_allow(&rl, a, 1000));
-	/* Another address is not held back by the first. */
-	CHECK(t, ratelimit_allow(&rl, b, 1000));
-	/* One more try per interval. */
-	CHECK(t, !ratelimit_allow(&rl, a, 1000 + 9999));
-	CHECK(t, ratelimit_allow(&rl, a, 1000 + 10000));
-	ratelimit_failed(&rl, a, 1000 + 10000);
-	CHECK(t, !ratelimit_allow(&rl, a, 1000 + 10001));
-	/* A flood of addresses takes no more room than the table. */
-	for (int i = 0; i < 10000; i++) {
-		uint8_t x[16] = { 0x20, 0x01, (uint8_t)(i >> 8), (uint8_t)i };
-
-		ratelimit_failed(&rl, x, 50000 + (uint64_t)i);
-	}
-	CHECK(t, ratelimit_allow(&rl, a, 70000));
-}
-
 struct job_result {
 	int calls;
 	enum auth_result res;
 	uid_t uid;
+	char user[AUTH_MAX_USER + 1];
 	int ticks_before;	/* timer ticks seen before the answer */
 	int *ticks;
 };
 
-static void job_done(void *data, enum auth_result res, uid_t uid, gid_t gid)
+static void job_done(void *data, enum auth_result res, const struct auth_account *acct)
 {
 	struct job_result *r = data;
 
 	r->calls++;
 	r->res = res;
-	r->uid = uid;
+	r->uid = acct->uid;
+	snprintf(r->user, sizeof(r->user), "%s", acct->user);
 	r->ticks_before = *r->ticks;
 }
 
@@ -159,7 +160,7 @@ static void test_job(struct test_state *t)
 	struct loop *loop = loop_create();
 	int ticks = 0;
 	struct job_result ok = { .ticks = &ticks }, slow = { .ticks = &ticks },
-			  gone = { .ticks = &ticks };
+			  gone = { .ticks = &ticks }, alias = { .ticks = &ticks };
 	struct loop_source *timer = loop ? loop_add_timer(loop, tick, &ticks) : NULL;
 	struct auth_job *cancelled;
 
@@ -168,14 +169,19 @@ static void test_job(struct test_state *t)
 		return;
 	CHECK(t, auth_job_start(loop, &cfg, "nobody", "slow pass", job_done, &slow));
 	CHECK(t, auth_job_start(loop, &cfg, "nobody", "s3cret pass", job_done, &ok));
+	CHECK(t, auth_job_start(loop, &cfg, "alias-nobody", "s3cret pass", job_done, &alias));
 	cancelled = auth_job_start(loop, &cfg, "nobody", "s3cret pass", job_done, &gone);
 	CHECK(t, cancelled);
 	auth_job_cancel(cancelled);
-	for (int i = 0; i < 200 && (!ok.calls || !slow.calls); i++) {
+	for (int i = 0; i < 200 && (!ok.calls || !slow.calls || !alias.calls); i++) {
 		loop_timer_arm(timer, 20);
 		loop_dispatch(loop, 100);
 	}
 	CHECK(t, ok.calls == 1 && ok.res == AUTH_OK && ok.uid == getpwnam("nobody")->pw_uid);
+	CHECK(t, !strcmp(ok.user, "nobody"));
+	/* The account PAM settled on comes back from the child. */
+	CHECK(t, alias.calls == 1 && alias.res == AUTH_OK && !strcmp(alias.user, "nobody") &&
+		 alias.uid == getpwnam("nobody")->pw_uid);
 	CHECK(t, slow.calls == 1 && slow.res == AUTH_BAD_CREDENTIALS);
 	/* The loop went on while PAM took its second. */
 	CHECK(t, slow.ticks_before >= 10);
@@ -193,8 +199,8 @@ int main(void)
 	}
 	RUN(&t, test_credentials);
 	RUN(&t, test_refused_early);
+	RUN(&t, test_settled_account);
 	RUN(&t, test_group);
-	RUN(&t, test_ratelimit);
 	RUN(&t, test_job);
 	cleanup();
 	return TEST_SUMMARY(&t);
