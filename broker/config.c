@@ -372,6 +372,8 @@ static int handle_rdp(struct config_parse *p, const char *key, const char *value
 		return int_in(p, key, value, 0, 86400, &r->keep_s);
 	if (!strcmp(key, "max-pending"))
 		return int_in(p, key, value, 1, 1024, &r->max_pending);
+	if (!strcmp(key, "max-pending-per-origin"))
+		return int_in(p, key, value, 1, 1024, &r->max_pending_origin);
 	if (!strcmp(key, "tls-dir") || !strcmp(key, "log")) {
 		if (value[0] != '/')
 			return parse_fail(p, "%s must be an absolute path: %s", key, value);

@@ -48,6 +48,7 @@ struct rdp_config {
 	char *log_path;		/* sessions' output, "%s" becomes the seat */
 	int keep_s;		/* a disconnected station waits this long */
 	int max_pending;	/* connections not yet logged on, at most */
+	int max_pending_origin;	/* of them from one origin; 0: a quarter */
 	struct rdp_user_config users[CONFIG_MAX_RDP_USERS];
 	int nusers;
 };

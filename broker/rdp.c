@@ -868,8 +868,11 @@ static bool too_many(struct rdp *r, int fd, const struct ratelimit_key *origin,
 		     const char *peer)
 {
 	int max = r->b->cfg.rdp.max_pending, same, n = pending(r, origin, &same);
+	int per_origin = r->b->cfg.rdp.max_pending_origin;
 
-	if (ratelimit_admit_pending(n, same, max, ratelimit_per_origin(max)))
+	if (!per_origin)
+		per_origin = ratelimit_per_origin(max);
+	if (ratelimit_admit_pending(n, same, max, per_origin))
 		return false;
 	if (n >= max)
 		log_warn("rdp: too many connections not logged on: %s refused", peer);
