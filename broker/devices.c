@@ -160,8 +160,11 @@ static struct device *device_from_udev(struct devices *devs,
 	const char *node = udev_device_get_devnode(ud);
 	int rc = seat_rules_classify(&in, &res);
 
+	char text[LOG_TEXT_MAX];
+
 	if (rc == -EINVAL)
-		log_warn("%s: ignored: invalid ID_SEAT \"%s\"", in.sysname, in.id_seat);
+		log_warn("%s: ignored: invalid ID_SEAT \"%s\"", in.sysname,
+			 log_escape(text, sizeof(text), in.id_seat));
 	if (rc)
 		return NULL;
 	/* Connectors have no node; everything else must have one. */
@@ -217,15 +220,18 @@ static struct device *find_syspath(struct devices *devs, const char *syspath)
 static void device_add(struct devices *devs, struct udev_device *ud)
 {
 	struct device *dev = device_from_udev(devs, ud);
+	char text[LOG_TEXT_MAX];
 
 	if (!dev)
 		return;
 	list_insert(&devs->list, &dev->link);
+	/* An input device names itself: a USB/IP station's says what it likes. */
 	if (dev->kind != DEVICE_DRM_CONNECTOR || dev->seat[0])
 		log_info("%s: %s %s on %s%s: %s", dev->devnode[0] ? dev->devnode : dev->sysname,
 			 seat_rules_kind_name(dev->kind), dev->sysname,
 			 dev->seat[0] ? dev->seat : "its card's seat",
-			 dev->master ? " (master-of-seat)" : "", dev->description);
+			 dev->master ? " (master-of-seat)" : "",
+			 log_escape(text, sizeof(text), dev->description));
 	if (devs->listener)
 		devs->listener->added(devs->data, dev);
 }
@@ -245,6 +251,7 @@ static void device_remove(struct devices *devs, const char *syspath)
 static void device_change(struct devices *devs, struct udev_device *ud)
 {
 	struct device *old = find_syspath(devs, udev_device_get_syspath(ud));
+	char text[LOG_TEXT_MAX];
 	struct device *now;
 
 	/* A late change of a device already removed (a USB display's
@@ -256,7 +263,8 @@ static void device_change(struct devices *devs, struct udev_device *ud)
 	if (old && now && !strcmp(old->seat, now->seat) &&
 	    old->master == now->master) {
 		if (strcmp(old->description, now->description))
-			log_info("%s: %s", old->devnode, now->description);
+			log_info("%s: %s", old->devnode,
+				 log_escape(text, sizeof(text), now->description));
 		memcpy(old->description, now->description, sizeof(old->description));
 		free(now);
 		/*
