@@ -20,7 +20,7 @@ CYCLING = ("station0", "station1", "station2")
 
 def figures(m):
     rc, out = m.run("p=$(systemctl show -p MainPID --value seatmuxd); ls /proc/$p/fd | wc -l; "
-                    "sed -n 's/^VmRSS: *\\([0-9]*\\) kB/\\1/p' /proc/$p/status; "
+                    "awk '/^VmRSS:/ { print $2 }' /proc/$p/status; "
                     "ls /dev/dri | grep -c '^card'; "
                     "journalctl -u seatmuxd -o cat | grep -o 'seat-rdp[0-9]*' | sort -u | wc -l")
     fds, rss, cards, seats = (int(x) for x in out.split()[:4])
