@@ -4,22 +4,23 @@
  * take.
  *
  * A uinput write goes straight into the buffer the kernel keeps for each
- * reader of the device (evdev), and that buffer is small: 64 events for a
- * keyboard (8 packets of the few events a device like it reports), 32 key
- * presses and releases with their SYN_REPORTs. A reader that has not read
- * them when more come loses every event in the buffer (SYN_DROPPED), and
- * libinput makes up for it with the keys' state after the loss, not with
+ * reader of the device (evdev), and that buffer is small: 256 events for
+ * the station's keyboard (vinput.c), 128 keys pressed or released with
+ * their SYN_REPORTs; 64 for an ordinary keyboard. A reader that has not
+ * read them when more come loses every event in the buffer (SYN_DROPPED),
+ * and libinput carries on from the keys' state after the loss, not from
  * what was typed. An RDP client sends a pasted line, or a fast typist's,
  * in a few packets, and the sink used to write it all at once: the
  * session's compositor lost most of it. A keyboard never sends that fast.
  *
- * So the input waits here and goes out at most INPUT_OUT_BURST packets at
- * once, then one each INPUT_OUT_INTERVAL_MS: a reader that keeps up never
- * waits, and one that stops for over a hundred milliseconds (a compositor
- * drawing a frame under emulation) still loses nothing. Typing is far
- * slower than that pace and is never held back; a paste of thousands of
- * keys takes seconds. Pointer motion still waiting when more comes is
- * replaced by the newer position: only where the pointer is matters.
+ * Nothing tells the sink how far the session has read, so the input waits
+ * here and goes out at most INPUT_OUT_BURST packets at once, then one each
+ * INPUT_OUT_INTERVAL_MS: a reader that keeps up never waits, and one that
+ * stops for half a second (a compositor drawing under emulation on a busy
+ * host: 300 ms have been seen) still loses nothing. Typing is slower than
+ * that pace and is never held back; a paste of thousands of keys takes
+ * seconds. Pointer motion still waiting when more comes is replaced by
+ * the newer position: only where the pointer is matters.
  */
 #ifndef SEATMUX_INPUT_OUT_H
 #define SEATMUX_INPUT_OUT_H
@@ -28,8 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INPUT_OUT_BURST 4
-#define INPUT_OUT_INTERVAL_MS 10
+#define INPUT_OUT_BURST 8
+#define INPUT_OUT_INTERVAL_MS 5
 /* Packets held at most; more are dropped (and counted). A client is no
  * longer read from once HIGH are waiting, so that only what one read of
  * its socket brings can go over: its TCP window holds the rest. */
