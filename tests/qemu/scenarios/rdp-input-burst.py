@@ -114,9 +114,19 @@ def run(t):
         ended = sinks_ended(m)
         out = stop(proc, log)
         want = expected(BURST)
-        t.check("%d keys sent at the first frame of a fresh connection arrive, in order" % BURST,
+        t.check("%d keys sent at once over a fresh connection arrive, in order" % BURST,
                 "burst n=%d" % BURST in out and verdict(got, want) is None,
                 "%s | client: %s" % (verdict(got, want), out[-200:]))
+
+        # Its quiet relative axes (they size evdev's buffers) leave the
+        # station's keyboard a keyboard, and nothing else, to udev.
+        rc, props = m.run("for d in /sys/class/input/event*; do grep -q 'seatmux .* keyboard' "
+                          "$d/device/name && udevadm info -q property -n /dev/input/${d##*/}; "
+                          "done")
+        t.check("the station's keyboard is a keyboard to udev, not a pointer or a joystick",
+                "ID_INPUT_KEYBOARD=1" in props and
+                not re.search(r"ID_INPUT_(MOUSE|JOYSTICK|TOUCHPAD|TABLET|ACCELEROMETER|"
+                              r"POINTINGSTICK|TOUCHSCREEN)=1", props), props)
 
         # Reconnect as soon as the first sink has gone (seatmuxd hands the
         # station to one connection at a time).
