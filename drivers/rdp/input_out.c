@@ -220,7 +220,7 @@ int input_out_flush(struct input_out *out, uint64_t now_ms)
 	while (out->count) {
 		wait = input_pace_wait(&out->pace, now_ms);
 		if (wait)
-			return wait > 1000 ? 1000 : (int)wait;
+			return (int)wait;	/* at most an interval */
 		write_packet(out, slot(out, 0));
 		input_pace_sent(&out->pace, now_ms);
 		out->head = (out->head + 1) % out->size;
