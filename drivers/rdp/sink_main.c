@@ -29,6 +29,7 @@
 #include <pixman.h>
 
 #include "control.h"
+#include "input_out.h"
 #include "screen_store.h"
 #include "sink.h"
 #include "tile_diff.h"
@@ -46,6 +47,7 @@ struct station {
 	struct vhead *head;
 	int card;
 	int keyboard, pointer;	/* uinput fds from seatmuxd */
+	struct input_out *input;	/* what goes to them, paced */
 	char name[64];
 	/* What changed since the last frame sent: the union of the head's
 	 * updates meanwhile, which may be many while the client is slow. */
@@ -65,20 +67,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void emit(int fd, unsigned type, unsigned code, int value)
-{
-	struct input_event ev = { .type = (uint16_t)type, .code = (uint16_t)code, .value = value };
-
-	gettimeofday(&ev.time, NULL);
-	if (fd >= 0 && write(fd, &ev, sizeof(ev)) != sizeof(ev))
-		fprintf(stderr, "seatmux-rdp-sink: input: %m\n");
-}
-
-static void report(int fd)
-{
-	emit(fd, EV_SYN, SYN_REPORT, 0);
 }
 
 static bool on_logon(void *data, const char *user, const char *password, int w, int h,
@@ -110,6 +98,7 @@ static bool on_logon(void *data, const char *user, const char *password, int w, 
 	st->card = msg.card;
 	st->keyboard = fds[0];
 	st->pointer = fds[1];
+	input_out_set_fds(st->input, st->keyboard, st->pointer);
 	snprintf(st->name, sizeof(st->name), "rdp %s", user);
 	fprintf(stderr, "seatmux-rdp-sink: %s logged on: card %d\n", user, st->card);
 	return true;
@@ -163,37 +152,41 @@ static void on_activated(void *data, int w, int h)
 	st->full = true;
 }
 
+/* Input is queued (input_out.h): the loop writes it out at the pace the
+ * session's readers can take. */
+static void dropped(struct station *st, bool queued)
+{
+	if (!queued && input_out_dropped(st->input) == 1)
+		fprintf(stderr, "seatmux-rdp-sink: input comes faster than it can go: "
+			"some is dropped\n");
+}
+
 static void on_key(void *data, unsigned code, bool down)
 {
 	struct station *st = data;
 
-	emit(st->keyboard, EV_KEY, code, down);
-	report(st->keyboard);
+	dropped(st, input_out_key(st->input, code, down));
 }
 
 static void on_motion(void *data, int x, int y)
 {
 	struct station *st = data;
 
-	emit(st->pointer, EV_ABS, ABS_X, x);
-	emit(st->pointer, EV_ABS, ABS_Y, y);
-	report(st->pointer);
+	dropped(st, input_out_motion(st->input, x, y));
 }
 
 static void on_button(void *data, unsigned code, bool down)
 {
 	struct station *st = data;
 
-	emit(st->pointer, EV_KEY, code, down);
-	report(st->pointer);
+	dropped(st, input_out_button(st->input, code, down));
 }
 
 static void on_wheel(void *data, bool horizontal, int clicks)
 {
 	struct station *st = data;
 
-	emit(st->pointer, EV_REL, horizontal ? REL_HWHEEL : REL_WHEEL, clicks);
-	report(st->pointer);
+	dropped(st, input_out_wheel(st->input, horizontal, clicks));
 }
 
 static void on_refresh(void *data)
@@ -287,6 +280,15 @@ static void flush(struct station *st)
 	st->frames++;
 }
 
+/* The client's socket, not read while input waits, reports its end. */
+static bool hung_up(const struct pollfd *pfd, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (pfd[i].revents & (POLLHUP | POLLERR))
+			return true;
+	return false;
+}
+
 static int sink_main(void)
 {
 	struct station st = { .keyboard = -1, .pointer = -1 };
@@ -297,8 +299,12 @@ static int sink_main(void)
 	struct rdp_sink_config cfg = { .max_frames_in_flight = 4 };
 	static uint8_t tls_buf[CONTROL_MAX_MSG];
 	struct control_msg tls;
-	int fds[2], rc = 0;
+	int fds[2], rc = 0, paced = -1;
+	size_t left;
 
+	st.input = input_out_new();
+	if (!st.input)
+		return 1;
 	pixman_region32_init(&st.damage);
 	/* A whole frame (the first, a refresh) has FreeRDP allocate large
 	 * buffers and free them after. glibc would raise its mmap threshold
@@ -316,35 +322,47 @@ static int sink_main(void)
 	st.sink = rdp_sink_new(CLIENT_FD, &cfg, &sink_ops, &st);
 	/* FreeRDP keeps its own copy: ours goes now. */
 	memset(tls_buf, 0, sizeof(tls_buf));
-	if (!st.sink)
+	if (!st.sink) {
+		input_out_free(st.input);
 		return 1;
+	}
 	for (;;) {
 		struct pollfd pfd[8];
 		int n = rdp_sink_fds(st.sink, fds, 2), m = n;
 		int timeout = rdp_sink_write_blocked(st.sink) ? 16 : -1;
 		int still = st.store ? screen_store_put_away(st.store, now_ms(), &st.damage) : -1;
+		/* Input waiting by the thousand: the client waits too (its
+		 * socket is not read) until some of it has gone. */
+		bool backlog = input_out_backlogged(st.input);
 
 		for (int i = 0; i < n; i++)
-			pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+			pfd[i] = (struct pollfd){ .fd = fds[i], .events = backlog ? 0 : POLLIN };
 		if (st.head)
 			pfd[m++] = (struct pollfd){ .fd = vhead_fd(st.head), .events = POLLIN };
 		pfd[m++] = (struct pollfd){ .fd = CONTROL_FD, .events = POLLIN };
 		/* Everything comes as an fd event, except a socket ready to take
-		 * more output (then poll comes back within a frame to drain it)
-		 * and a band of the head about to be still long enough to be put
-		 * away. An idle station sleeps. */
+		 * more output (then poll comes back within a frame to drain it),
+		 * a band of the head about to be still long enough to be put
+		 * away and input due to go. An idle station sleeps. */
 		if (still >= 0 && (timeout < 0 || still < timeout))
 			timeout = still;
+		if (paced >= 0 && (timeout < 0 || paced < timeout))
+			timeout = paced;
 		if (poll(pfd, (nfds_t)m, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[m - 1].revents & (POLLIN | POLLHUP))
 			break;		/* seatmuxd ends the station */
-		if (!rdp_sink_dispatch(st.sink))
+		if (backlog ? hung_up(pfd, n) : !rdp_sink_dispatch(st.sink))
 			break;
 		if (st.head && (pfd[n].revents & POLLIN))
 			vhead_dispatch(st.head);
 		flush(&st);
+		paced = input_out_flush(st.input, now_ms());
 	}
+	left = input_out_end(st.input);
+	if (left || input_out_dropped(st.input))
+		fprintf(stderr, "seatmux-rdp-sink: input not written: %zu packets still waiting "
+			"when the client went, %lu dropped\n", left, input_out_dropped(st.input));
 	fprintf(stderr, "seatmux-rdp-sink: connection ended: %lu updates from the head, "
 		"%lu frames sent, %llu pixels a frame\n", st.updates, st.frames,
 		st.frames ? st.pixels / st.frames : 0);
@@ -361,6 +379,7 @@ static int sink_main(void)
 	rdp_sink_free(st.sink);
 	tile_diff_free(st.tiles);
 	pixman_region32_fini(&st.damage);
+	input_out_free(st.input);
 	return rc;
 }
 

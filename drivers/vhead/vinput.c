@@ -3,6 +3,16 @@
  * keyboard offers every key up to KEY_MICMUTE, which covers what an RDP
  * scancode can name; the pointer's absolute range is the head's size, so
  * positions pass through unscaled.
+ *
+ * The kernel gives each reader of an evdev device a buffer sized by what
+ * the device says it reports: 8 packets of its likely events, at least 64
+ * events. Keys do not count (any keyboard is 8 events a packet), relative
+ * axes do, one each. A keyboard holds 32 key events, which a compositor
+ * that stops to draw for a few hundred milliseconds (under emulation, on
+ * a busy host) while a paste arrives finds overflowed, and loses them all.
+ * The station's keyboard also names relative axes that no program reads
+ * as a pointer's (nor does it ever send them): 17 events a packet, 256
+ * events a reader, 128 keys pressed or released.
  */
 #include <errno.h>
 #include <libevdev/libevdev-uinput.h>
@@ -30,6 +40,12 @@ static struct libevdev_uinput *make(struct libevdev *dev)
 	return ui;
 }
 
+/* Not REL_X and REL_Y, which make a pointer, nor the wheels: Z, the
+ * rotations, a dial, "misc", and three codes without a name. */
+static const unsigned quiet_axes[] = {
+	REL_Z, REL_RX, REL_RY, REL_RZ, REL_DIAL, REL_MISC, 0x0d, 0x0e, 0x0f,
+};
+
 static struct libevdev_uinput *make_keyboard(const char *label)
 {
 	struct libevdev *dev = libevdev_new();
@@ -43,6 +59,9 @@ static struct libevdev_uinput *make_keyboard(const char *label)
 	libevdev_enable_event_type(dev, EV_KEY);
 	for (unsigned code = KEY_ESC; code <= KEY_MICMUTE; code++)
 		libevdev_enable_event_code(dev, EV_KEY, code, NULL);
+	libevdev_enable_event_type(dev, EV_REL);
+	for (size_t i = 0; i < sizeof(quiet_axes) / sizeof(quiet_axes[0]); i++)
+		libevdev_enable_event_code(dev, EV_REL, quiet_axes[i], NULL);
 	libevdev_enable_event_type(dev, EV_LED);
 	libevdev_enable_event_code(dev, EV_LED, LED_NUML, NULL);
 	libevdev_enable_event_code(dev, EV_LED, LED_CAPSL, NULL);

@@ -10,7 +10,7 @@
  *                      [--keys SC,SC,...] [--click X,Y] [--act-after N]
  *                      [--codec raw|nsc|rfx] [--layout WINDOWS_ID] [--unicode TEXT]
  *                      [--suppress yes] [--sync-caps yes] [--measure SECONDS]
- *                      [--log FILE]
+ *                      [--burst N] [--linger S] [--log FILE]
  *
  * --measure (for bench/): once the first frame is in (logged: "first
  * frame ms=T"), counts frames for that long and logs "measured frames=N
@@ -27,10 +27,17 @@
  * ("suppressed frames=N"), then allows it again and waits up to 5 s for
  * the refresh that is owed ("refreshed yes|no").
  *
- * Keys and the click are sent once --act-after frames (default 1) are in.
+ * --burst N: N keys pressed and released, all sent at once, as fast as
+ * the connection takes them (a paste typed as keys): the letters a to z
+ * then the digits 1 to 9 and 0, over and over (set 1 scancodes, which are
+ * their evdev codes too), so that what arrives shows what was lost or
+ * reordered.
+ *
+ * Keys and the click are sent once --act-after frames (default 1) are in;
+ * with --linger S the client stays connected S seconds once done.
  *
  * Log lines (flushed): connected width=W height=H | frames n=N small=M
- *   | typed n=N | clicked x=X y=Y | dumped | refused error=0xE
+ *   | typed n=N | burst n=N | clicked x=X y=Y | dumped | refused error=0xE
  *   | disconnected | timeout
  * Exit status: 0 done, 2 refused or disconnected, 3 timeout, 1 other.
  */
@@ -51,7 +58,7 @@
 
 struct options {
 	const char *host, *user, *password, *dump, *keys, *codec, *unicode;
-	int port, width, height, frames, timeout_s, act_after, measure_s, linger_s;
+	int port, width, height, frames, timeout_s, act_after, measure_s, linger_s, burst;
 	unsigned long layout;
 	int click_x, click_y;
 	bool click, suppress, sync_caps;
@@ -211,6 +218,24 @@ static void type_keys(rdpInput *input, const char *keys)
 	say("typed n=%d", n);
 }
 
+/* a-z then 1-9, 0: set 1 scancodes. */
+static const UINT16 burst_keys[] = {
+	0x1e, 0x30, 0x2e, 0x20, 0x12, 0x21, 0x22, 0x23, 0x17, 0x24, 0x25, 0x26, 0x32,
+	0x31, 0x18, 0x19, 0x10, 0x13, 0x1f, 0x14, 0x16, 0x2f, 0x11, 0x2d, 0x15, 0x2c,
+	0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
+};
+
+static void type_burst(rdpInput *input, int n)
+{
+	const int count = (int)(sizeof(burst_keys) / sizeof(burst_keys[0]));
+
+	for (int i = 0; i < n; i++) {
+		freerdp_input_send_keyboard_event(input, KBD_FLAGS_DOWN, burst_keys[i % count]);
+		freerdp_input_send_keyboard_event(input, KBD_FLAGS_RELEASE, burst_keys[i % count]);
+	}
+	say("burst n=%d", n);
+}
+
 /* The client's Caps Lock is on, twice (the second changes nothing). */
 static void sync_caps(rdpInput *input)
 {
@@ -268,6 +293,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->measure_s = atoi(v);
 		else if (!strcmp(k, "--linger"))
 			o->linger_s = atoi(v);
+		else if (!strcmp(k, "--burst"))
+			o->burst = atoi(v);
 		else if (!strcmp(k, "--unicode"))
 			o->unicode = v;
 		else if (!strcmp(k, "--layout"))
@@ -424,6 +451,8 @@ static int run(freerdp *instance, const struct options *o)
 		if (c->frames >= (unsigned long)o->act_after && !acted) {
 			if (o->keys)
 				type_keys(instance->input, o->keys);
+			if (o->burst > 0)
+				type_burst(instance->input, o->burst);
 			if (o->click)
 				click(instance->input, o->click_x, o->click_y);
 			if (o->unicode)
@@ -440,6 +469,10 @@ static int run(freerdp *instance, const struct options *o)
 			say("frames n=%lu small=%lu", c->frames, c->small);
 			if (o->dump && dump(instance->context->gdi, o->dump) == 0)
 				say("dumped");
+			if (o->linger_s > 0 && !pump(instance, o->linger_s * 1000)) {
+				say("disconnected");
+				return 2;
+			}
 			return 0;
 		}
 	}
