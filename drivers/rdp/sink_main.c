@@ -88,7 +88,9 @@ static bool on_logon(void *data, const char *user, const char *password, int w, 
 	if (control_recv(CONTROL_FD, buf, &msg, fds, BROKER_TIMEOUT_MS) < 0)
 		return false;
 	if (msg.type != CONTROL_ACCEPTED || fds[0] < 0 || fds[1] < 0) {
-		fprintf(stderr, "seatmux-rdp-sink: logon of %s refused: %s\n", user,
+		/* The user name as the client typed it is not written here:
+		 * seatmuxd logs it, escaped, beside the reason. */
+		fprintf(stderr, "seatmux-rdp-sink: logon refused: %s\n",
 			msg.type == CONTROL_REFUSED ? msg.reason : "no station");
 		for (int i = 0; i < 2; i++)
 			if (fds[i] >= 0)
@@ -100,7 +102,7 @@ static bool on_logon(void *data, const char *user, const char *password, int w, 
 	st->pointer = fds[1];
 	input_out_set_fds(st->input, st->keyboard, st->pointer);
 	snprintf(st->name, sizeof(st->name), "rdp %s", user);
-	fprintf(stderr, "seatmux-rdp-sink: %s logged on: card %d\n", user, st->card);
+	fprintf(stderr, "seatmux-rdp-sink: logged on: card %d\n", st->card);
 	return true;
 }
 
