@@ -193,9 +193,17 @@ static int check_socket(int fd)
 
 static int attach(struct station *st, const struct link_msg *msg, int fd)
 {
-	char line[64], busid[LOG_TEXT_MAX];
+	struct usbip_device_info dev;
+	char line[64], why[256], busid[LOG_TEXT_MAX];
 	int port, rc;
 
+	/* The link parses the network and may be anyone's by now: what it
+	 * asks for is decided again here, by our own configuration. */
+	if (link_proto_allowed(&st->cfg->allow, msg, why, sizeof(why)) < 0) {
+		log_warn("usbip: %s: the link asked to attach what the station may not have: "
+			 "refused: %s", st->cfg->name, why);
+		return -EPERM;
+	}
 	rc = check_socket(fd);
 	if (rc < 0)
 		return rc;
@@ -204,19 +212,22 @@ static int attach(struct station *st, const struct link_msg *msg, int fd)
 	port = vhci_free_port(st->u);
 	if (port < 0)
 		return port;
+	rc = link_proto_attach_line(line, sizeof(line), port, fd, msg);
+	if (rc < 0)
+		return rc;
 	/* The rules first: the devices are born in the station's seat. */
 	st->ports[st->nports++] = port;
 	if (write_rules(st->u) < 0)
 		log_warn("usbip: cannot write %s: %m", RULES_PATH);
-	snprintf(line, sizeof(line), "%d %d %u %u", port, fd, msg->devid, msg->speed);
 	rc = vhci_write(VHCI "/attach", line);
 	if (rc < 0) {
 		st->nports--;
 		return rc;
 	}
+	link_proto_device(msg, &dev);
 	log_info("usbip: %s: %s %04x:%04x (%s) attached on vhci port %d", st->cfg->name,
 		 log_escape(busid, sizeof(busid), msg->busid), msg->vendor, msg->product,
-		 usbip_kind_name((enum usbip_kind)msg->kind), port);
+		 usbip_kind_name(usbip_allow_kind(&dev)), port);
 	return port;
 }
 
@@ -269,7 +280,7 @@ static void on_control(void *data, uint32_t events)
 	switch (msg.type) {
 	case LINK_DEVICE:
 		reply.status = attach(st, &msg, fd);
-		if (reply.status < 0)
+		if (reply.status < 0 && reply.status != -EPERM)
 			log_warn("usbip: %s: %s not attached: %s", st->cfg->name,
 				 log_escape(text, sizeof(text), msg.busid), strerror(-reply.status));
 		close(fd);

@@ -258,24 +258,16 @@ static int on_seat(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-/* Buffers and the shadow image for the head's current mode. */
-static int kms_relight(struct kms_output *k)
+/*
+ * Buffers and the shadow image for the head kms_head_init just made. The
+ * head is live from here: a dark frame still due would end a frame that
+ * is now the card's, with its flip still to come.
+ */
+static int kms_light(struct kms_output *k)
 {
-	uint32_t connector = k->head.connector_id;
 	pixman_image_t *shadow;
 	int rc;
 
-	if (k->live)
-		kms_finish(k, true);
-	k->live = false;
-	rc = kms_head_init(&k->head, k->card_fd, connector, k->want_w, k->want_h,
-			   head_flags(k, k->flags), kms_flipped, k);
-	if (rc < 0) {
-		/* Keep what the next hotplug event needs to look again. */
-		k->head.fd = k->card_fd;
-		k->head.connector_id = connector;
-		return rc;
-	}
 	if (k->direct) {
 		rc = kms_go_direct(k);
 		if (rc < 0) {
@@ -293,6 +285,8 @@ static int kms_relight(struct kms_output *k)
 			pixman_image_unref(k->shadow);
 		k->shadow = shadow;
 	}
+	if (k->dark_timer)
+		wl_event_source_timer_update(k->dark_timer, 0);
 	k->live = true;
 	k->base.width = k->head.mode.hdisplay;
 	k->base.height = k->head.mode.vdisplay;
@@ -302,6 +296,26 @@ static int kms_relight(struct kms_output *k)
 	pixman_region32_init_rect(&k->previous, 0, 0, (unsigned)k->base.width,
 				  (unsigned)k->base.height);
 	return 0;
+}
+
+/* The head's current mode, looked up again (a hotplug said it changed). */
+static int kms_relight(struct kms_output *k)
+{
+	uint32_t connector = k->head.connector_id;
+	int rc;
+
+	if (k->live)
+		kms_finish(k, true);
+	k->live = false;
+	rc = kms_head_init(&k->head, k->card_fd, connector, k->want_w, k->want_h,
+			   head_flags(k, k->flags), kms_flipped, k);
+	if (rc < 0) {
+		/* Keep what the next hotplug event needs to look again. */
+		k->head.fd = k->card_fd;
+		k->head.connector_id = connector;
+		return rc;
+	}
+	return kms_light(k);
 }
 
 static int on_dark_frame(void *data)
@@ -540,10 +554,14 @@ static void kms_card_added(struct kms_output *k, struct udev_device *d)
 
 	if (!name || strncmp(name, "card", 4) || strcmp(id ? id : "seat0", libseat_seat_name(k->seat)))
 		return;
+	/*
+	 * open_head has read the connector, which for a USB display is an
+	 * EDID read over the network each time (udl reads it on every
+	 * look): the head it made is lit as it is, not looked up again.
+	 */
 	rc = open_head(k);
 	if (rc == 0) {
-		kms_head_finish(&k->head);
-		rc = kms_relight(k);
+		rc = kms_light(k);
 	} else if (rc == -EAGAIN) {
 		rc = kms_dark_start(k);
 	}
@@ -602,8 +620,7 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 	}
 	k->forced = (k->flags & KMS_FORCE_CONNECTED) &&
 		    kms_head_probe(&k->head, k->want_w, k->want_h, 0) == KMS_PROBE_GONE;
-	kms_head_finish(&k->head);	/* open_head found it; relight sizes it all */
-	rc = kms_relight(k);
+	rc = kms_light(k);		/* the head open_head found */
 	if (rc < 0) {
 		fprintf(stderr, "seatmux-compositor: %s: %s\n", k->head.name, strerror(-rc));
 		goto err;

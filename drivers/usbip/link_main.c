@@ -261,16 +261,17 @@ static int read_serial(struct conn *c, const struct usbip_device_info *dev, char
 }
 
 /* Where the configuration names serials for this device, it must have
- * one of them. */
-static int check_serial(struct link *l, struct conn *c, const struct usbip_device_info *dev)
+ * one of them; serial gets the one read, or "" where none is named. */
+static int check_serial(struct link *l, struct conn *c, const struct usbip_device_info *dev,
+			char serial[USBIP_SERIAL_MAX])
 {
 	enum usbip_kind kind = usbip_allow_kind(dev);
-	char serial[USBIP_SERIAL_MAX];
 	int rc;
 
+	serial[0] = '\0';
 	if (usbip_allow_serial(&l->hello.allow, kind, dev->vendor, dev->product, NULL))
 		return 0;
-	rc = read_serial(c, dev, serial, sizeof(serial));
+	rc = read_serial(c, dev, serial, USBIP_SERIAL_MAX);
 	if (rc < 0)
 		return rc;
 	if (usbip_allow_serial(&l->hello.allow, kind, dev->vendor, dev->product, serial))
@@ -280,17 +281,21 @@ static int check_serial(struct link *l, struct conn *c, const struct usbip_devic
 	return -EPERM;
 }
 
-/* seatmuxd attaches fd to a vhci port: the port, or -errno. */
-static int hand_over(struct link *l, const struct usbip_device_info *dev, int fd)
+/* seatmuxd attaches fd to a vhci port: the port, or -errno. It decides
+ * again on the device's interfaces and serial, by its own allow-list. */
+static int hand_over(struct link *l, const struct usbip_device_info *dev, const char *serial,
+		     int fd)
 {
 	struct link_msg msg = {
 		.type = LINK_DEVICE, .devid = usbip_msg_devid(dev), .speed = dev->speed,
 		.vendor = dev->vendor, .product = dev->product,
-		.kind = (uint8_t)usbip_allow_kind(dev),
+		.ninterfaces = (uint8_t)dev->ninterfaces,
 	};
 	int rc, none;
 
 	snprintf(msg.busid, sizeof(msg.busid), "%s", dev->busid);
+	snprintf(msg.serial, sizeof(msg.serial), "%s", serial);
+	memcpy(msg.interfaces, dev->interfaces, sizeof(msg.interfaces));
 	rc = link_proto_send(l->control, &msg, fd);
 	if (rc == 0)
 		rc = link_proto_recv(l->control, &msg, &none, l->hello.timeout_ms);
@@ -323,8 +328,8 @@ static int import(struct link *l, const struct usbip_device_info *listed)
 	uint8_t req[USBIP_REQ_IMPORT_SIZE];
 	int pair[2] = { -1, -1 }, kernel, rc;
 	bool attached = false;
+	char why[256], serial[USBIP_SERIAL_MAX];
 	struct conn c;
-	char why[256];
 
 	rc = conn_open(l, &c, why, sizeof(why));
 	if (rc < 0) {
@@ -345,7 +350,7 @@ static int import(struct link *l, const struct usbip_device_info *listed)
 	}
 	dev.ninterfaces = listed->ninterfaces;
 	memcpy(dev.interfaces, listed->interfaces, sizeof(dev.interfaces));
-	rc = check_serial(l, &c, &dev);
+	rc = check_serial(l, &c, &dev, serial);
 	if (rc < 0) {
 		if (rc == -EPERM) {
 			snprintf(why, sizeof(why), "%s %04x:%04x: serial not allowed", dev.busid,
@@ -366,7 +371,7 @@ static int import(struct link *l, const struct usbip_device_info *listed)
 		fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) & ~O_NONBLOCK);
 		kernel = c.fd;
 	}
-	rc = hand_over(l, &dev, kernel);
+	rc = hand_over(l, &dev, serial, kernel);
 	if (rc < 0) {
 		say(l, "%s: seatmuxd did not attach it: %s", dev.busid, strerror(-rc));
 		goto out;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -100,6 +101,29 @@ static int terminated(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
+/* A serial as the allow-list writes one: printable, no spaces. */
+static int valid_serial(const char *s, size_t size)
+{
+	if (!terminated(s, size))
+		return 0;
+	for (; *s; s++)
+		if (*s <= ' ' || *s > '~')
+			return 0;
+	return 1;
+}
+
+/* vhci takes any devid; ours is busnum << 16 | devnum, and a device
+ * address is never 0. Only USB 2 ports are used: no SuperSpeed. */
+static int check_device(const struct link_msg *msg, int fd)
+{
+	if (fd < 0 || !usbip_msg_valid_busid(msg->busid) ||
+	    msg->speed < USBIP_SPEED_LOW || msg->speed > USBIP_SPEED_HIGH ||
+	    (msg->devid & 0xffff) == 0 || msg->ninterfaces > USBIP_MAX_INTERFACES ||
+	    !valid_serial(msg->serial, sizeof(msg->serial)))
+		return -EPROTO;
+	return 0;
+}
+
 int link_proto_check(const struct link_msg *msg, int fd)
 {
 	if (!terminated(msg->busid, sizeof(msg->busid)) ||
@@ -107,15 +131,56 @@ int link_proto_check(const struct link_msg *msg, int fd)
 		return -EPROTO;
 	switch (msg->type) {
 	case LINK_DEVICE:
-		if (fd < 0 || !usbip_msg_valid_busid(msg->busid) ||
-		    msg->speed < USBIP_SPEED_LOW || msg->speed > USBIP_SPEED_HIGH ||
-		    (msg->devid & 0xffff) == 0 || msg->kind > USBIP_KIND_STORAGE)
-			return -EPROTO;
-		return 0;
+		return check_device(msg, fd);
 	case LINK_REFUSED:
-	case LINK_READY:
 		return fd < 0 ? 0 : -EPROTO;
+	case LINK_READY:
+		return fd < 0 && msg->status > 0 && msg->status <= USBIP_MAX_DEVICES ? 0 : -EPROTO;
 	default:
 		return -EPROTO;
 	}
+}
+
+void link_proto_device(const struct link_msg *msg, struct usbip_device_info *dev)
+{
+	int n = msg->ninterfaces < USBIP_MAX_INTERFACES ? msg->ninterfaces : USBIP_MAX_INTERFACES;
+
+	memset(dev, 0, sizeof(*dev));
+	snprintf(dev->busid, sizeof(dev->busid), "%.*s", (int)sizeof(dev->busid) - 1, msg->busid);
+	dev->busnum = msg->devid >> 16;
+	dev->devnum = msg->devid & 0xffff;
+	dev->speed = msg->speed;
+	dev->vendor = msg->vendor;
+	dev->product = msg->product;
+	dev->num_interfaces = (uint8_t)n;
+	dev->ninterfaces = n;
+	memcpy(dev->interfaces, msg->interfaces, sizeof(dev->interfaces[0]) * (size_t)n);
+}
+
+int link_proto_allowed(const struct usbip_allow *allow, const struct link_msg *msg, char *why,
+		       size_t size)
+{
+	struct usbip_device_info dev;
+
+	link_proto_device(msg, &dev);
+	if (!usbip_allow_decide(allow, &dev, why, size))
+		return -EPERM;
+	if (!usbip_allow_serial(allow, usbip_allow_kind(&dev), dev.vendor, dev.product,
+				msg->serial)) {
+		snprintf(why, size, "%s %04x:%04x: serial '%s' is not one allowed", dev.busid,
+			 dev.vendor, dev.product, msg->serial);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int link_proto_attach_line(char *buf, size_t size, int port, int fd,
+			   const struct link_msg *msg)
+{
+	int n;
+
+	if (port < 0 || port >= LINK_VHCI_HS_PORTS || fd < 0 || check_device(msg, fd) < 0)
+		return -EINVAL;
+	n = snprintf(buf, size, "%d %d %u %u", port, fd, msg->devid, msg->speed);
+	return n < 0 || (size_t)n >= size ? -EINVAL : 0;
 }

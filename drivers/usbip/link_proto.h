@@ -10,7 +10,10 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "allow.h"
+#include "usbip_msg.h"
 #include "usbip_proto.h"
 
 enum link_msg_type {
@@ -33,6 +36,9 @@ enum link_tls_file { LINK_TLS_CERT, LINK_TLS_KEY, LINK_TLS_PEER, LINK_TLS_FILES 
 
 #define LINK_TEXT_MAX 160
 #define LINK_ADDRESS_MAX 256
+/* vhci's USB 2 ports on one controller: the kernel's VHCI_HC_PORTS is
+ * 15 at most, numbered 0 to 14 in its status file. */
+#define LINK_VHCI_HS_PORTS 15
 
 struct link_msg {
 	uint32_t type;
@@ -49,7 +55,12 @@ struct link_msg {
 	char busid[USBIP_BUSID_SIZE];
 	uint32_t devid, speed;
 	uint16_t vendor, product;
-	uint8_t kind;			/* enum usbip_kind */
+	/* LINK_DEVICE: what the station's device list said of its
+	 * interfaces, and the serial the link read ("" if it read none):
+	 * seatmuxd decides on these itself, by its own allow-list. */
+	uint8_t ninterfaces;
+	struct usbip_usb_interface interfaces[USBIP_MAX_INTERFACES];
+	char serial[USBIP_SERIAL_MAX];
 	char text[LINK_TEXT_MAX];
 };
 
@@ -62,5 +73,16 @@ int link_proto_recv(int sock, struct link_msg *msg, int *fd, int timeout_ms);
 /* A message from a link, as seatmuxd accepts it: known type, strings
  * terminated, numbers in range, an fd where one belongs. */
 int link_proto_check(const struct link_msg *msg, int fd);
+/* The device a checked LINK_DEVICE describes, as allow.c sees one. */
+void link_proto_device(const struct link_msg *msg, struct usbip_device_info *dev);
+/* Whether seatmuxd attaches the device of a checked LINK_DEVICE, by the
+ * station's allow-list from seatmuxd's own configuration (the same rules
+ * the link applied): 0, or -EPERM with why saying which rule refused. */
+int link_proto_allowed(const struct usbip_allow *allow, const struct link_msg *msg, char *why,
+		       size_t size);
+/* vhci's attach line "PORT FD DEVID SPEED" for a checked LINK_DEVICE:
+ * 0, or -EINVAL if a field is out of range or the line does not fit. */
+int link_proto_attach_line(char *buf, size_t size, int port, int fd,
+			   const struct link_msg *msg);
 
 #endif

@@ -195,6 +195,11 @@ int rlx16_init(struct rlx16 *d, int width, int height)
 	return d->mem ? 0 : -1;
 }
 
+void rlx16_blank(struct rlx16 *d)
+{
+	memset(d->mem, 0, RLX16_MEM_PIXELS * sizeof(*d->mem));
+}
+
 void rlx16_fini(struct rlx16 *d)
 {
 	free(d->mem);

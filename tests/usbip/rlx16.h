@@ -28,6 +28,8 @@ struct rlx16 {
 
 int rlx16_init(struct rlx16 *d, int width, int height);
 void rlx16_fini(struct rlx16 *d);
+/* The adapter's memory back to black, as after a power cycle. */
+void rlx16_blank(struct rlx16 *d);
 
 /*
  * Decodes one bulk transfer (udl starts every transfer with a fresh

@@ -17,6 +17,8 @@
  *			attached=1-1,..": busids imported ever, attached now
  *   drop		close every USB/IP connection (a pulled cable)
  *   refuse on|off	while on, close new connections at once (a station gone)
+ *   blank		the adapter's memory back to black: what shows after
+ *			that was drawn since
  *   quit
  *
  * One thread, one poll loop, every socket non-blocking and buffered both
@@ -673,6 +675,13 @@ static const char *cmd_refuse(struct station *st, struct request *rq)
 	return NULL;
 }
 
+static const char *cmd_blank(struct station *st, struct request *rq)
+{
+	rlx16_blank(&st->display.decoder);
+	say(st, "display memory blanked");
+	return NULL;
+}
+
 static const char *cmd_quit(struct station *st, struct request *rq)
 {
 	st->quit = true;
@@ -688,7 +697,7 @@ static void control_line(struct station *st, struct conn *c, char *line)
 		{ "key", cmd_input }, { "move", cmd_input }, { "button", cmd_input },
 		{ "wheel", cmd_input }, { "dump", cmd_dump }, { "pixel", cmd_pixel },
 		{ "stats", cmd_stats }, { "drop", cmd_drop }, { "refuse", cmd_refuse },
-		{ "quit", cmd_quit },
+		{ "blank", cmd_blank }, { "quit", cmd_quit },
 	};
 	struct request rq = { .name = line };
 	const char *err = "unknown command";

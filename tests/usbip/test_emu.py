@@ -239,6 +239,9 @@ def test_display(emu):
     stats = emu.stats()
     assert (stats["frames"], stats["bytes"]) == ("1", str(len(stream))), stats
     assert (stats["width"], stats["height"], stats["attached"]) == ("1024", "768", "1-1"), stats
+    assert emu.cmd("blank") == "ok"
+    assert emu.cmd("pixel 100 50") == "ok 0x0000" and emu.cmd("pixel 201 60") == "ok 0x0000"
+    assert emu.stats()["frames"] == "1", "blank is no frame"
     return dev
 
 
