@@ -1,7 +1,8 @@
 /*
  * Characters a client types (unicode keyboard events, UTF-16 code units)
  * as the keys the sink presses for them, in the keymaps of a few client
- * layouts. Input: a byte choosing the keymap, then 16-bit code units.
+ * layouts. Input: a byte choosing the keymap, then up to 64 16-bit code
+ * units.
  */
 #include <linux/input-event-codes.h>
 #include <string.h>
@@ -30,7 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct unicode_keymap *km;
 
-	if (size < 1)
+	/* Each character searches the whole keymap: a few dozen an input
+	 * keep the runs many. */
+	if (size < 1 || size > 1 + 2 * 64)
 		return 0;
 	km = keymaps[data[0] % (sizeof(keymaps) / sizeof(keymaps[0]))];
 	for (data++, size--; size >= 2; data += 2, size -= 2) {
