@@ -25,6 +25,7 @@ case $secs in
 esac
 
 if [ ! -f "$build/build.ninja" ]; then
+	mkdir -p "$(dirname "$build")"
 	CC=clang-14 meson setup "$build" -Dfuzz=true -Dwerror=true \
 		-Db_sanitize=address,undefined -Db_lundef=false >"$build.setup.log" 2>&1 ||
 		{ cat "$build.setup.log"; echo "0 passed, 1 failed"; exit 1; }
