@@ -260,14 +260,18 @@ static int handle_seat_connector(struct config_parse *p, struct seat_config *sc,
 const char *config_connector_seat(const struct config *cfg, const char *pci,
 				  const char *name)
 {
+	size_t n = strlen(pci);
 	struct seat_config *sc, *tmp;
-	char key[128];
 
-	snprintf(key, sizeof(key), "%s/%s", pci, name);
+	/* Whole, not through a key of fixed size: a long name cut to fit
+	 * would match another's. */
 	list_for_each(sc, tmp, &cfg->seats, link)
-		for (int i = 0; i < sc->nconnectors; i++)
-			if (!strcmp(sc->connectors[i], key))
+		for (int i = 0; i < sc->nconnectors; i++) {
+			const char *c = sc->connectors[i];
+
+			if (!strncmp(c, pci, n) && c[n] == '/' && !strcmp(c + n + 1, name))
 				return sc->name;
+		}
 	return NULL;
 }
 

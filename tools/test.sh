@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every seatmux test from a clean build: unit tests (with
-# AddressSanitizer and UBSan), the kernel config checker's tests, and the
-# whole-system scenarios booted under QEMU. Ends with "N passed, M failed".
+# AddressSanitizer and UBSan), the parsers' fuzz targets for a short while,
+# the kernel config checker's tests, and the whole-system scenarios booted
+# under QEMU. Ends with "N passed, M failed".
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +44,11 @@ else
 	cat "$log"
 	failed=$((failed + 1))
 fi
+
+echo "== fuzz targets (15 s each)"
+rm -rf "$out/fuzz"
+SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 15 2>&1 | tee "$log"
+tally "$log" fuzz
 
 echo "== kernel config checker"
 sh "$top/tests/kconfig/run.sh" 2>&1 | tee "$log"

@@ -126,9 +126,10 @@ static const char *get_str(struct reader *r, char *out, size_t out_size)
 		out[n] = '\0';
 		return out;
 	}
-	/* In place: shift down over the length field, which is spent. */
+	/* In place: shift down over the length field, which is spent (its
+	 * two bytes are the room for the NUL, even for an empty string). */
 	memmove(s - 2, s, n);
-	s[n - 2] = '\0';
+	(s - 2)[n] = '\0';
 	return s - 2;
 }
 
@@ -189,6 +190,29 @@ int control_send(int sock, const struct control_msg *msg, const int *fds, int nf
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) == len ? 0 : -errno;
 }
 
+/* Keeps the first two fds in fds, closes any others; how many came. */
+static int take_fds(struct msghdr *mh, int fds[2])
+{
+	int got = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (got < 2)
+				fds[got] = fd;
+			else
+				close(fd);	/* more than any message carries */
+			got++;
+		}
+	}
+	return got;
+}
+
 int control_recv(int sock, uint8_t *buf, struct control_msg *msg, int fds[2], int timeout_ms)
 {
 	union {
@@ -199,31 +223,23 @@ int control_recv(int sock, uint8_t *buf, struct control_msg *msg, int fds[2], in
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
 			     .msg_controllen = sizeof(ctl.space) };
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	struct cmsghdr *c;
 	ssize_t n;
-	int rc;
+	int rc, nfds;
 
 	fds[0] = fds[1] = -1;
 	rc = poll(&pfd, 1, timeout_ms);
 	if (rc <= 0)
 		return rc == 0 ? -ETIMEDOUT : -errno;
 	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	if (n <= 0)
-		return n == 0 ? -ECONNRESET : -errno;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (i < 2)
-				fds[i] = fd;
-			else
-				close(fd);	/* more than any message carries */
-		}
-	}
-	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || control_decode(buf, (size_t)n, msg) < 0) {
+	if (n < 0)
+		return -errno;
+	/* Fds first, whatever the message: a zero-length datagram can carry
+	 * some too, and every return after this one owns them. */
+	nfds = take_fds(&mh, fds);
+	if (n == 0 && nfds == 0 && !(mh.msg_flags & MSG_CTRUNC))
+		return -ECONNRESET;	/* the peer's end, nothing with it */
+	if (n == 0 || nfds > 2 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    control_decode(buf, (size_t)n, msg) < 0) {
 		for (int i = 0; i < 2; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);

@@ -44,7 +44,9 @@ int control_decode(uint8_t *buf, size_t len, struct control_msg *msg);
 /* One message with up to two fds; 0 or -errno. */
 int control_send(int sock, const struct control_msg *msg, const int *fds, int nfds);
 /* Blocks up to timeout_ms for one message and its fds (-1 where none);
- * buf of CONTROL_MAX_MSG bytes. 0, or -errno (-ETIMEDOUT, -EBADMSG). */
+ * buf of CONTROL_MAX_MSG bytes. 0, or -errno (-ETIMEDOUT, -ECONNRESET
+ * for the peer's end, -EBADMSG for a malformed message, zero bytes with
+ * fds or more than two fds included: then every fd that came is closed). */
 int control_recv(int sock, uint8_t *buf, struct control_msg *msg, int fds[2], int timeout_ms);
 
 #endif

@@ -44,6 +44,8 @@ static int take_fds(struct msghdr *mh, int *fd)
 
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
+		if (c->cmsg_len < CMSG_LEN(0))
+			continue;
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < n; i++) {
 			int got;
@@ -84,9 +86,11 @@ int link_proto_recv(int sock, struct link_msg *msg, int *fd, int timeout_ms)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN ? -ETIMEDOUT : -ECONNRESET;
-	if (n == 0)
-		return -ECONNRESET;
+	/* Fds first, whatever the message: every return path after this
+	 * one owns them (a zero-length datagram can carry some too). */
 	rc = take_fds(&mh, fd);
+	if (n == 0 && rc == 0 && *fd < 0 && !(mh.msg_flags & MSG_CTRUNC))
+		return -ECONNRESET;	/* the peer's end, nothing with it */
 	if (rc == 0 && (n != sizeof(*msg) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))))
 		rc = -EPROTO;
 	if (rc < 0 && *fd >= 0) {

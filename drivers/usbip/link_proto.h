@@ -67,8 +67,9 @@ struct link_msg {
 /* 0 or -errno. fd < 0: none. */
 int link_proto_send(int sock, const struct link_msg *msg, int fd);
 /* Waits up to timeout_ms (-1: forever). 0, -ETIMEDOUT, -ECONNRESET (the
- * peer is gone), or -EPROTO for a message of the wrong size or with
- * more than one fd (then none is kept). *fd is -1 or a received fd. */
+ * peer is gone), or -EPROTO for a message of the wrong size (zero bytes
+ * with fds included) or with more than one fd. *fd is -1 or a received
+ * fd; on an error every fd that came is closed. */
 int link_proto_recv(int sock, struct link_msg *msg, int *fd, int timeout_ms);
 /* A message from a link, as seatmuxd accepts it: known type, strings
  * terminated, numbers in range, an fd where one belongs. */

@@ -228,6 +228,29 @@ static void test_connectors(struct test_state *t)
 	config_finish(&cfg);
 }
 
+/* Names of any length are compared whole: found, and never by a prefix. */
+static void test_connector_long(struct test_state *t)
+{
+	char text[512], name[160];
+	struct config cfg;
+
+	memset(name, 'x', 120);
+	name[120] = '\0';
+	snprintf(text, sizeof(text), "[seat.seat1]\nconnector = 0000:01:00.0/%s\n", name);
+	config_init(&cfg);
+	CHECK(t, !strcmp(load(&cfg, text), ""));
+	CHECK(t, !strcmp(config_connector_seat(&cfg, "0000:01:00.0", name) ?: "", "seat1"));
+	config_finish(&cfg);
+	/* "0000:01:00.0/" and 114 bytes: 127, what a 128-byte key held. */
+	name[114] = '\0';
+	snprintf(text, sizeof(text), "[seat.seat1]\nconnector = 0000:01:00.0/%s\n", name);
+	config_init(&cfg);
+	CHECK(t, !strcmp(load(&cfg, text), ""));
+	strcat(name, "y");
+	CHECK(t, config_connector_seat(&cfg, "0000:01:00.0", name) == NULL);
+	config_finish(&cfg);
+}
+
 static void test_files(struct test_state *t)
 {
 	char path[] = "/tmp/seatmux-conf-XXXXXX";
@@ -259,6 +282,7 @@ int main(void)
 	RUN(&t, test_rdp);
 	RUN(&t, test_errors);
 	RUN(&t, test_connectors);
+	RUN(&t, test_connector_long);
 	RUN(&t, test_stations);
 	RUN(&t, test_files);
 	return TEST_SUMMARY(&t);

@@ -176,7 +176,8 @@ static void test_hostile(struct test_state *t)
 static void put_ret(struct feed *f, uint32_t seqnum, int32_t status, const void *data,
 		    int32_t len)
 {
-	struct usbip_header h = { .base = { htobe32(USBIP_RET_SUBMIT), htobe32(seqnum) } };
+	struct usbip_header h = { .base = { .command = htobe32(USBIP_RET_SUBMIT),
+					     .seqnum = htobe32(seqnum) } };
 
 	h.u.ret_submit.status = (int32_t)htobe32((uint32_t)status);
 	h.u.ret_submit.actual_length = (int32_t)htobe32((uint32_t)len);

@@ -24,7 +24,11 @@ def figures(m):
                     "ls /dev/dri | grep -c '^card'; "
                     "journalctl -u seatmuxd -o cat | grep -o 'seat-rdp[0-9]*' | sort -u | wc -l")
     fds, rss, cards, seats = (int(x) for x in out.split()[:4])
-    return {"fds": fds, "rss_kb": rss, "cards": cards, "seats": seats}
+    # What the fds are, by kind ("socket", "pidfd", "/dev/dri/card1" ...).
+    rc, kinds = m.run("p=$(systemctl show -p MainPID --value seatmuxd); "
+                      "for f in /proc/$p/fd/*; do readlink $f; done | "
+                      "sed 's/:\\[[0-9]*\\]//; s/^anon_inode://' | sort | uniq -c")
+    return {"fds": fds, "rss_kb": rss, "cards": cards, "seats": seats, "kinds": kinds}
 
 
 def frames(m, user):
@@ -73,7 +77,9 @@ def run(t):
                 if rc != 0:
                     failed.append((i, rc, out[-120:]))
             elapsed = time.time() - start
-            time.sleep(4)	# the last stations' keep runs out
+            # The last stations' keep (2 s) and their sessions' stop (3 s
+            # at most) run out.
+            time.sleep(8)
             after = figures(m)
             print("# rdp-soak: %d logons in %.0f s; seatmuxd fds %d -> %d, RSS %d -> %d kB, "
                   "cards %d -> %d, station seats %d -> %d"
@@ -81,7 +87,8 @@ def run(t):
                      before["cards"], after["cards"], before["seats"], after["seats"]), flush=True)
             t.check("every logon of the soak works", not failed, failed[:3])
             t.check("seatmuxd's fd count stays flat", after["fds"] <= before["fds"] + 2,
-                    (before["fds"], after["fds"]))
+                    "%d -> %d\nbefore:\n%s\nafter:\n%s" % (before["fds"], after["fds"],
+                                                         before["kinds"], after["kinds"]))
             # ASan's quarantine (8 MB in these builds) fills first: allow it.
             t.check("seatmuxd's memory stays flat", after["rss_kb"] <= before["rss_kb"] + 12 * 1024,
                     (before["rss_kb"], after["rss_kb"]))
