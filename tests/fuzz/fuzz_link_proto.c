@@ -3,7 +3,7 @@
  * the network) sends seatmuxd. The input's first byte is how many fds
  * ride with the datagram (0-7), the rest is the datagram, zero bytes
  * included; it goes through a socketpair to link_proto_recv and, when
- * received, link_proto_check, as broker/usbip.c reads it. Afterwards no
+ * received, link_proto_check, as broker/stations/usbip/usbip.c reads it. Afterwards no
  * fd may be left open but the one a valid message keeps.
  */
 #include <errno.h>

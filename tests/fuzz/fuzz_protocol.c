@@ -1,5 +1,5 @@
 /* The seatd protocol as seatmuxd decodes it from a session's stream:
- * request after request from one buffer, as broker/client.c does. */
+ * request after request from one buffer, as broker/seats/client.c does. */
 #include <string.h>
 
 #include "fuzz.h"
