@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -101,7 +102,7 @@ struct rdp {
 	struct sink_zygote zygote;
 	struct loop_source *zygote_src;	/* until it says it is ready */
 	uint64_t zygote_started_ms;	/* 0: never */
-	unsigned next_uid;
+	uint32_t next_uid;		/* from a random start */
 	int next_station;
 };
 
@@ -650,7 +651,7 @@ static int pending(struct rdp *r)
 static uid_t sink_uid(struct rdp *r)
 {
 	for (unsigned tries = 0; tries < SINK_UID_COUNT; tries++) {
-		uid_t uid = SINK_UID_FIRST + (r->next_uid++ % SINK_UID_COUNT);
+		uid_t uid = helper_uid_sink(r->next_uid++);
 		struct sink *s, *tmp;
 		bool taken = false;
 
@@ -946,6 +947,10 @@ int rdp_start(struct broker *b)
 	r->zygote = (struct sink_zygote){ .fd = -1, .pid = -1 };
 	list_init(&r->sinks);
 	list_init(&r->stations);
+	/* Sinks' uids go on from anywhere in their block: a restarted
+	 * seatmuxd does not hand out the uids its last run did. */
+	if (getrandom(&r->next_uid, sizeof(r->next_uid), GRND_NONBLOCK) != sizeof(r->next_uid))
+		r->next_uid = (uint32_t)getpid() * 2654435761u;
 	ratelimit_init(&r->failures, 5, 10000);
 	/* Sinks take this account's group; their uids are their own. */
 	pw = getpwnam(rc->sink_user ? rc->sink_user : "nobody");

@@ -162,7 +162,7 @@ def run(t):
         rc, out = m.run("journalctl -u seatmuxd | grep -o 'sink pid [0-9]* uid [0-9]*'")
         uids = [int(u) for u in re.findall(r"uid (\d+)", out)]
         t.check("each sink runs as an unprivileged uid of its own (seatmux's block)",
-                len(uids) >= 3 and all(0x70000000 <= u < 0x70001000 for u in uids) and len(set(uids[-2:])) == 2, out)
+                len(uids) >= 3 and all(0x7f000000 <= u < 0x7ff00000 for u in uids) and len(set(uids[-2:])) == 2, out)
         rc, out = m.run("ls -ln /dev/dri/ | grep ' card'")
         t.check("a station's card belongs to its sink's uid, no other",
                 any(str(u) in out for u in uids), out)

@@ -1,0 +1,55 @@
+/* The helpers' uid block: out of every identity source's default range,
+ * uids not coming back soon, none the user database names. */
+#include <stdint.h>
+#include <string.h>
+
+#include "helper_uid.h"
+#include "test.h"
+
+#define SSSD_IDMAP_MAX 2000200000u	/* ldap_idmap_range_max's default */
+#define NSPAWN_MAX 0x6fffffffu		/* systemd-nspawn's container uids */
+#define FOREIGN_FIRST 0x7ffe0000u	/* systemd 258's foreign range */
+
+static void test_block(struct test_state *t)
+{
+	CHECK(t, HELPER_UID_BASE > SSSD_IDMAP_MAX && HELPER_UID_BASE > NSPAWN_MAX);
+	CHECK(t, HELPER_UID_END <= FOREIGN_FIRST && HELPER_UID_END <= 0x80000000u);
+	CHECK(t, SINK_UID_FIRST >= HELPER_UID_BASE && LINK_UID_FIRST >= SINK_UID_FIRST + SINK_UID_COUNT);
+	CHECK(t, LINK_UID_FIRST + LINK_UID_COUNT <= HELPER_UID_END);
+}
+
+/* A million sinks in a row, none sharing a uid; the block wraps. */
+static void test_sink_uids(struct test_state *t)
+{
+	uint32_t start = 0xfffff000u;	/* a random start may be anywhere */
+	uid_t first = helper_uid_sink(start);
+	bool in_block = true, repeats = false;
+
+	for (uint32_t n = 1; n < 1000000; n++) {
+		uid_t uid = helper_uid_sink(start + n);
+
+		in_block &= uid >= SINK_UID_FIRST && uid < SINK_UID_FIRST + SINK_UID_COUNT;
+		repeats |= uid == first;
+	}
+	CHECK(t, in_block && !repeats);
+	CHECK(t, helper_uid_sink(SINK_UID_COUNT) == SINK_UID_FIRST);
+}
+
+static void test_named(struct test_state *t)
+{
+	char name[64] = "";
+
+	CHECK(t, helper_uid_named(0, name, sizeof(name)) && !strcmp(name, "root"));
+	CHECK(t, !helper_uid_named(SINK_UID_FIRST, name, sizeof(name)));
+	CHECK(t, !helper_uid_named(LINK_UID_FIRST, name, sizeof(name)));
+}
+
+int main(void)
+{
+	struct test_state t = { 0 };
+
+	RUN(&t, test_block);
+	RUN(&t, test_sink_uids);
+	RUN(&t, test_named);
+	return TEST_SUMMARY(&t);
+}
