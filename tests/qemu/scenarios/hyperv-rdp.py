@@ -120,6 +120,15 @@ def run(t):
         t.check("logged with the peer, and no seat or station made",
                 "logon of 'station2' from" in out and "refused" in out and "seat-rdp" not in out,
                 out[-400:])
+        # A size no head can announce (EDID holds 4095 at most) is refused
+        # before anything is made: a station that cannot be made once took
+        # a number and a card for good.
+        huge = Client(port, "station2", "station2", "4096x320", tmp)
+        rc, out = huge.join()
+        rc2, log = m.run("journalctl -u seatmuxd")
+        t.check("a desktop size no head can have is refused, and no station is made",
+                rc == 2 and "asked for a 4096x320 desktop" in log and "seat-rdp" not in log,
+                "rc %r: %s | %s" % (rc, out[-200:], log[-400:]))
 
         a = Client(port, "station0", "station0", "640x480", tmp, ["--keys", "0x1e", "--act-after", "90"])
         # station1's client has a German keyboard: the key right of T is Z.
@@ -163,9 +172,17 @@ def run(t):
         uids = [int(u) for u in re.findall(r"uid (\d+)", out)]
         t.check("each sink runs as an unprivileged uid of its own (seatmux's block)",
                 len(uids) >= 3 and all(0x7f000000 <= u < 0x7ff00000 for u in uids) and len(set(uids[-2:])) == 2, out)
-        rc, out = m.run("ls -ln /dev/dri/ | grep ' card'")
-        t.check("a station's card belongs to its sink's uid, no other",
-                any(str(u) in out for u in uids), out)
+        # Both clients are gone: their sinks' cards are root's alone again
+        # before any other sink may have them (the next could be another
+        # user's).
+        evdi = "ls -ln /dev/dri/ | grep ' card' | grep -v ' card0$'"
+        attempt(lambda: m.wait_until("%s | awk '$3 != 0 || $4 != 0 || $1 != \"crw-------\" "
+                                     "{ bad = 1 } END { exit bad || NR < 2 }'" % evdi, 20))
+        rc, out = m.run(evdi)
+        t.check("a card whose sink ended is root's again, mode 0600",
+                len(out.splitlines()) >= 2 and
+                all(l.split()[0] == "crw-------" and l.split()[2:4] == ["0", "0"]
+                    for l in out.splitlines()), out)
         # Sinks are forked from the zygote (seatmuxd's child, as root),
         # not exec'd: their ends come to seatmuxd through their pidfds.
         rc, out = m.run("journalctl -u seatmuxd | grep -E 'sink zygote|sinks are exec|sink pid [0-9]+ ended'")
