@@ -25,7 +25,7 @@ import time
 from harness import Image, dev
 from stations import LOOP_WAIT_MS, attempt, loop_stalls, seat_color
 
-TIMEOUT = 420
+TIMEOUT = 720
 HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
 DEVICES = [dev("bochs-display", id="console", addr=0x08)]
 
@@ -232,6 +232,7 @@ def run(t):
                                             m.run("cat /run/relay.log")[1]))
 
         still_screen(t, m, port, tmp)
+        slot_changes_hands(t, m, port, tmp)
 
 
 def still_screen(t, m, port, tmp):
@@ -266,3 +267,32 @@ def still_screen(t, m, port, tmp):
     t.check("and it came out of the sink's store: every band put away, every tile restored",
             stats and int(stats.group(1)) >= 8 and int(stats.group(2)) >= 80,
             stats and stats.group(0))
+
+
+def keyboards(m, seat):
+    """The input devices (inputN) that are seat's keyboard now."""
+    rc, out = m.run("grep -lx 'seatmux %s keyboard' /sys/class/input/input*/name" % seat)
+    return re.findall(r"/(input\d+)/name", out)
+
+
+def slot_changes_hands(t, m, port, tmp):
+    """A station whose user did not come back within `keep` goes to the
+    next user, with a keyboard and pointer of their own: the old uinput
+    devices go, and an fd to them (an earlier sink's, or what it left
+    running) is dead. station2 has had no station yet."""
+    ended = attempt(lambda: m.wait_until(
+        "journalctl -u seatmuxd | grep -q 'did not come back, session ended'", 150))
+    before = {s: keyboards(m, s) for s in ("seat-rdp1", "seat-rdp2", "seat-rdp3", "seat-rdp4")}
+    c = Client(port, "station2", "station2", "640x480", tmp,
+               ["--keys", "0x1e", "--act-after", "60", "--frames", "90"])
+    rc, out = c.join()
+    seat = station_of(m, "station2")
+    after = keyboards(m, seat) if seat else []
+    t.check("a station left for good goes to the next user with a keyboard of their own, "
+            "the old one gone",
+            ended and rc == 0 and seat in before and len(before[seat]) == 1 and
+            len(after) == 1 and after != before[seat],
+            "rc %r %s: %s -> %s: %s" % (rc, seat, before, after, out[-200:]))
+    t.check("and what they type reaches their own session",
+            re.search(r"^key key=30 state=pressed", events(m, "station2"), re.M),
+            events(m, "station2")[-300:])
