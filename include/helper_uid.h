@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,21 +90,24 @@ static inline bool helper_uid_claim(void)
 /*
  * Ends whatever runs as uid (a helper that ended may have left forks
  * behind, holding the fds it was given): from a child that becomes uid
- * and kills as helper_uid_claim does. Root only; 0, or -1.
+ * and kills as helper_uid_claim does. Root only; 0, or -1. A vfork child
+ * making raw system calls: the caller's loop waits for no copy of its
+ * memory to be made and torn down (a sanitizer build's fork took a
+ * second under emulation), and only that child's credentials change.
  */
 static inline int helper_uid_sweep(uid_t uid)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid = vfork();
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		/* root's capabilities go with the uid: kill(-1) reaches only
 		 * processes whose real or saved uid is uid. */
-		if (setresuid(uid, uid, uid) < 0)
+		if (syscall(SYS_setresuid, uid, uid, uid) < 0)
 			_exit(1);
-		_exit(kill(-1, SIGKILL) == 0 || errno == ESRCH ? 0 : 1);
+		_exit(syscall(SYS_kill, -1, SIGKILL) == 0 || errno == ESRCH ? 0 : 1);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

@@ -44,6 +44,54 @@ static void test_named(struct test_state *t)
 	CHECK(t, !helper_uid_named(LINK_UID_FIRST, name, sizeof(name)));
 }
 
+/* A process as uid, waiting to be killed. */
+static pid_t leftover(uid_t uid)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	if (pipe(ready) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		if (setresuid(uid, uid, uid) == 0 && write(ready[1], "u", 1) == 1)
+			pause();
+		_exit(1);
+	}
+	close(ready[1]);
+	if (pid > 0 && read(ready[0], &byte, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+/* What a helper left running is gone once swept; another uid's is not. */
+static void test_sweep(struct test_state *t)
+{
+	pid_t left, other;
+	int status = 0;
+
+	if (geteuid() != 0) {
+		printf("  (skipped: needs root)\n");
+		return;
+	}
+	left = leftover(LINK_UID_FIRST + 7);
+	other = leftover(LINK_UID_FIRST + 8);
+	CHECK(t, left > 0 && other > 0);
+	CHECK(t, helper_uid_sweep(LINK_UID_FIRST + 7) == 0);
+	CHECK(t, waitpid(left, &status, 0) == left && WIFSIGNALED(status) &&
+		 WTERMSIG(status) == SIGKILL);
+	CHECK(t, waitpid(other, &status, WNOHANG) == 0);
+	/* Nothing left: no error either. */
+	CHECK(t, helper_uid_sweep(LINK_UID_FIRST + 7) == 0);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -51,5 +99,6 @@ int main(void)
 	RUN(&t, test_block);
 	RUN(&t, test_sink_uids);
 	RUN(&t, test_named);
+	RUN(&t, test_sweep);
 	return TEST_SUMMARY(&t);
 }
