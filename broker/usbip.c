@@ -280,15 +280,9 @@ static void on_control(void *data, uint32_t events)
 
 _Static_assert(CONFIG_MAX_STATIONS <= LINK_UID_COUNT, "a link uid for each station");
 
-/* A station's links all run as its uid. */
-static uid_t link_uid(const struct station *st)
-{
-	return LINK_UID_FIRST + (uid_t)st->index;
-}
-
 static void link_exec(struct station *st, int control)
 {
-	uid_t uid = link_uid(st);
+	uid_t uid = LINK_UID_FIRST + (uid_t)st->index;
 
 	if (dup2(control, 3) < 0)
 		_exit(126);
@@ -407,11 +401,6 @@ static void station_down(struct station *st, int status)
 
 	st->pid = 0;
 	st->up = false;
-	/* What a link broken into forked goes with it, and the copies of
-	 * the device sockets and the key it holds: not only when the
-	 * station's next link claims the uid. */
-	if (helper_uid_sweep(link_uid(st)) < 0)
-		log_warn("usbip: %s: cannot end what its link left running: %m", st->cfg->name);
 	if (st->src)
 		loop_remove(st->src);
 	st->src = NULL;
