@@ -170,3 +170,10 @@ int edid_preferred(const uint8_t e[EDID_SIZE], int *width, int *height, double *
 	*refresh_hz = clock * 10000.0 / ((double)(*width + hblank) * (*height + vblank));
 	return 0;
 }
+
+bool edid_size_ok(int width, int height)
+{
+	uint8_t scratch[EDID_SIZE];
+
+	return edid_generate(scratch, width, height, "") == 0;
+}

@@ -6,6 +6,7 @@
 #ifndef SEATMUX_EDID_H
 #define SEATMUX_EDID_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,11 @@
  * the blanking can follow).
  */
 int edid_generate(uint8_t out[EDID_SIZE], int width, int height, const char *name);
+
+/* Whether a head can announce width x height (edid_generate would write
+ * it): a size asked by a client is checked with this before anything is
+ * made for it. */
+bool edid_size_ok(int width, int height);
 
 /* The preferred mode of an EDID block, for tests: 0 or -1. */
 int edid_preferred(const uint8_t edid[EDID_SIZE], int *width, int *height,

@@ -94,6 +94,16 @@ static void test_refused(struct test_state *t)
 	CHECK(t, edid_generate(e, 8192, 8192, NULL) < 0);
 }
 
+/* What a client may ask for: only sizes a head can announce. */
+static void test_size_ok(struct test_state *t)
+{
+	CHECK(t, edid_size_ok(640, 480) && edid_size_ok(1920, 1080) && edid_size_ok(64, 64));
+	CHECK(t, edid_size_ok(4095, 4095) && edid_size_ok(3840, 2160));
+	CHECK(t, !edid_size_ok(0, 0) && !edid_size_ok(0, 768) && !edid_size_ok(1024, 0));
+	CHECK(t, !edid_size_ok(63, 480) && !edid_size_ok(4096, 2160));
+	CHECK(t, !edid_size_ok(65535, 65535) && !edid_size_ok(-1, 480));
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -103,5 +113,6 @@ int main(void)
 	RUN(&t, test_reduced_blanking);
 	RUN(&t, test_name);
 	RUN(&t, test_refused);
+	RUN(&t, test_size_ok);
 	return TEST_SUMMARY(&t);
 }

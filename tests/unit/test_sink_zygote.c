@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -217,6 +218,43 @@ static void test_uid_claimed(struct test_state *t)
 	close(control[1]);
 }
 
+/*
+ * A uid the user database names (a directory's user whose id fell in the
+ * block) is no sink's: the sink does not run, and that user's processes
+ * are not killed.
+ */
+static void test_named_uid_refused(struct test_state *t)
+{
+	struct passwd *pw = getpwnam("bin");
+	uid_t uid = pw ? pw->pw_uid : 2;
+	pid_t user = leftover(uid), pid = 0;
+	int client[2], control[2], pidfd, status = 0;
+	struct sink_zygote z;
+	char buf[96] = { 0 };
+
+	CHECK(t, pw != NULL && user > 0);
+	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, client) == 0);
+	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, control) == 0);
+	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && wait_ready(&z) == 0);
+	pidfd = sink_zygote_spawn(&z, uid, GID, client[1], control[1], &pid);
+	CHECK(t, pidfd >= 0);
+	close(control[1]);
+	close(client[1]);
+	/* It hangs up without a word. */
+	CHECK(t, readable(control[0], 5000) && read(control[0], buf, sizeof(buf) - 1) == 0);
+	CHECK(t, pidfd >= 0 && readable(pidfd, 5000));
+	CHECK(t, !reaped_within(user, 300, &status));
+	kill(user, SIGKILL);
+	waitpid(user, NULL, 0);
+	pid = z.pid;
+	sink_zygote_stop(&z);
+	waitpid(pid, NULL, 0);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(client[0]);
+	close(control[0]);
+}
+
 static void test_missing_zygote(struct test_state *t)
 {
 	struct sink_zygote z;
@@ -273,6 +311,7 @@ int main(int argc, char **argv)
 	RUN(&t, test_spawn);
 	RUN(&t, test_crash_retires);
 	RUN(&t, test_uid_claimed);
+	RUN(&t, test_named_uid_refused);
 	RUN(&t, test_missing_zygote);
 	RUN(&t, test_gone_unanswered);
 	return TEST_SUMMARY(&t);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -29,6 +30,7 @@
 #include "child_job.h"
 #include "helper_uid.h"
 #include "control.h"
+#include "edid.h"
 #include "layout.h"
 #include "log.h"
 #include "station_kind.h"
@@ -37,6 +39,7 @@
 #include "rdp.h"
 #include "sink_zygote.h"
 #include "seats.h"
+#include "station_pool.h"
 #include "tls_cert.h"
 #include "udev_rules.h"
 #include "vhead.h"
@@ -47,7 +50,6 @@
 /* A sink zygote that went is started again after this long at most. */
 #define ZYGOTE_RETRY_MS 10000
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-rdp.rules"
-#define MAX_STATIONS 64
 
 /* A station is made in steps, each waiting on the kernel or udev in a
  * child job. Heads are added one at a time: the new card is told by the
@@ -105,8 +107,8 @@ struct rdp {
 	struct child *zygote_child;	/* the zygote, our child: its end */
 	struct loop_source *zygote_src;	/* until it says it is ready */
 	uint64_t zygote_started_ms;	/* 0: never */
-	unsigned next_uid;
-	int next_station;
+	uint32_t next_uid;		/* from a random start */
+	struct station_pool pool;	/* numbers and cards no station has */
 };
 
 static char *slurp(const char *dir, const char *name)
@@ -151,13 +153,15 @@ static int write_rules(struct rdp *r)
 }
 
 /*
- * Hands the station's card to one sink's uid. The node is opened without
- * following links and checked to be a DRM card before its owner changes:
- * root changes nothing it did not mean to.
+ * The station's card node belongs to uid, root's group, mode 0600. The
+ * node is opened without following links and checked to be a DRM card
+ * before its owner changes: root changes nothing it did not mean to. The
+ * mode and group are set too: an owner may have changed them (a sink
+ * broken into could have made its card 0666 for a later holder's sake).
  */
-static int give_card(int card, uid_t uid)
+static int card_own(int card, uid_t uid)
 {
-	char path[32];
+	char path[32], fdpath[32];
 	struct stat st;
 	int fd, rc = -1;
 
@@ -165,12 +169,34 @@ static int give_card(int card, uid_t uid)
 	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == DRM_MAJOR)
-		rc = fchownat(fd, "", uid, (gid_t)-1, AT_EMPTY_PATH);
-	else
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == DRM_MAJOR) {
+		/* Closed to all but its owner first, then its owner changes. */
+		rc = chmod(fdpath, 0600);
+		if (rc == 0)
+			rc = fchownat(fd, "", uid, 0, AT_EMPTY_PATH);
+	} else {
 		errno = ENODEV;
+	}
 	close(fd);
 	return rc;
+}
+
+/* This sink, and no other, may open the card as the client's monitor. */
+static int give_card(int card, uid_t uid)
+{
+	return card_own(card, uid);
+}
+
+/*
+ * The card back to root, before anyone else may have it: its last sink
+ * ended, or it waits in the pool. A sink's fds die with it and its
+ * leftovers with helper_uid_sweep; this bars new opens by that uid.
+ */
+static void take_card(int card, const char *seat)
+{
+	if (card >= 0 && card_own(card, 0) < 0)
+		log_warn("rdp: %s: cannot take card%d back: %m", seat, card);
 }
 
 /* -- stations -- */
@@ -284,18 +310,35 @@ static void on_retriggered(void *data, const void *out)
 static void station_hand(struct station *st, struct sink *s);
 static void heads_next(struct rdp *r);
 
-/* A station that could not be made goes; its sink, if any, is told. */
+/*
+ * A station that could not be made goes; its sink, if any, is told.
+ * What it took is given back: its number, its card (to the pool, as
+ * root's: evdi cannot remove a device), its input devices and its
+ * session's spec.
+ */
 static void station_fail(struct station *st, const char *why)
 {
+	struct rdp *r = st->b->rdp;
+
 	log_error("rdp: %s: no station for %s: %s", st->seat, st->user, why);
 	if (st->sink) {
 		refuse(st->sink, st->user, "no station could be made");
 		st->sink->station = NULL;
 	}
+	child_job_cancel(st->job);
 	if (st->keep_timer)
 		loop_remove(st->keep_timer);
+	vinput_destroy(st->input);
 	list_remove(&st->link);
 	session_spec_free(&st->spec);
+	if (st->card >= 0) {
+		take_card(st->card, st->seat);
+		if (station_pool_put_card(&r->pool, st->card) < 0)
+			log_warn("rdp: card%d is in the pool already", st->card);
+		if (write_rules(r) < 0)
+			log_warn("rdp: cannot write %s: %m", RULES_PATH);
+	}
+	station_pool_put_number(&r->pool, st->number);
 	free(st);
 }
 
@@ -358,6 +401,7 @@ static void on_head_added(void *data, const void *out)
 static void heads_next(struct rdp *r)
 {
 	struct station *st, *tmp, *next = NULL;
+	int card;
 
 	list_for_each(st, tmp, &r->stations, link) {
 		if (st->state == STATION_ADDS_HEAD)
@@ -367,6 +411,14 @@ static void heads_next(struct rdp *r)
 	}
 	if (!next)
 		return;
+	/* A card of a station that could not be made, before a new one. */
+	card = station_pool_take_card(&r->pool);
+	if (card >= 0) {
+		log_info("rdp: %s gets card%d, given back earlier", next->seat, card);
+		next->state = STATION_ADDS_HEAD;
+		on_head_added(next, &card);
+		return;
+	}
 	next->job = child_job_start(r->b->loop, sizeof(int), add_head, NULL, on_head_added, next);
 	if (!next->job) {
 		station_fail(next, "cannot start adding a head");
@@ -385,16 +437,19 @@ static void heads_next(struct rdp *r)
 static struct station *station_create(struct rdp *r, const char *user, int w, int h,
 				      uint32_t layout)
 {
+	int number = station_pool_take_number(&r->pool);
 	struct station *st;
 
-	if (++r->next_station > MAX_STATIONS)
+	if (number < 0) {
+		log_error("rdp: no station for %s: all %d are someone's", user, STATION_POOL_MAX);
 		return NULL;
+	}
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return NULL;
+		goto err;
 	st->b = r->b;
 	st->card = -1;
-	st->number = r->next_station;
+	st->number = number;
 	st->width = w;
 	st->height = h;
 	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
@@ -403,6 +458,10 @@ static struct station *station_create(struct rdp *r, const char *user, int w, in
 	set_env(&st->spec, &r->b->cfg, user, layout);
 	list_insert(&r->stations, &st->link);
 	return st;
+err:
+	free(st);
+	station_pool_put_number(&r->pool, number);
+	return NULL;
 }
 
 static void station_keep_expired(void *data, uint32_t events)
@@ -462,14 +521,25 @@ static void sink_kill(struct sink *s)
 		child_signal(s->child, SIGKILL);
 }
 
-/* The sink ended: its station, if any, is kept for its user. */
+/*
+ * The sink ended: whatever it left running goes, its station's card is
+ * root's again (the next holder may be another user's sink), and the
+ * station is kept for its user. Its uid does not come back for millions
+ * of sinks, so nothing else would end those leftovers.
+ */
 static void sink_ended(struct sink *s)
 {
 	struct station *st = s->station;
 
+	if (s->uid != (uid_t)-1 && helper_uid_sweep(s->uid) < 0)
+		log_warn("rdp: %s: cannot end what uid %u left running: %m", s->peer,
+			 (unsigned)s->uid);
 	sink_free(s);
-	if (st)
-		station_keep(st);
+	if (!st)
+		return;
+	if (st->state == STATION_READY)
+		take_card(st->card, st->seat);
+	station_keep(st);
 }
 
 static struct station *station_for(struct rdp *r, const char *user)
@@ -495,6 +565,27 @@ static void station_hand(struct station *st, struct sink *s)
 
 	if (st->keep_timer)
 		loop_timer_arm(st->keep_timer, 0);
+	if (strcmp(st->user, msg->user)) {
+		/* Another user: keyboard and pointer of their own. An fd to the
+		 * old ones (an earlier sink's, a leftover's) then reads and
+		 * writes nothing; the pointer takes the new size. */
+		vinput_destroy(st->input);
+		st->width = msg->width;
+		st->height = msg->height;
+		st->input = vinput_create(st->seat, st->width, st->height);
+		if (!st->input)
+			log_error("rdp: %s: no new keyboard and pointer for %s: %m", st->seat,
+				  msg->user);
+	}
+	if (!st->input) {
+		refuse(s, msg->user, "the station has no keyboard and pointer");
+		if (st->sink == s) {
+			st->sink = NULL;
+			s->station = NULL;
+			station_keep(st);
+		}
+		return;
+	}
 	if (strcmp(st->user, msg->user) || st->ended) {
 		/* A kept slot changes hands: the new user's session. */
 		snprintf(st->user, sizeof(st->user), "%s", msg->user);
@@ -503,7 +594,6 @@ static void station_hand(struct station *st, struct sink *s)
 		st->ended = false;
 		seats_session_start(r->b, st->seat, &st->spec);
 	}
-	/* This sink, and no other, may open the card as the client's monitor. */
 	if (give_card(st->card, s->uid) < 0) {
 		refuse(s, msg->user, "the station's card cannot be handed over");
 		/* The sink may have waited for the station's making. */
@@ -534,6 +624,14 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 	struct rdp *r = s->rdp;
 	struct station *st = station_for(r, msg->user);
 
+	/* Before anything is made for it: a size no head can announce would
+	 * make a station that cannot be. */
+	if (!edid_size_ok(msg->width, msg->height)) {
+		log_warn("rdp: %s asked for a %dx%d desktop: no head has that size", s->peer,
+			 msg->width, msg->height);
+		refuse(s, msg->user, "the desktop size is not supported (64x64 to 4095x4095)");
+		return;
+	}
 	if (st && st->sink) {
 		refuse(s, msg->user, "the station is in use by another connection");
 		return;
@@ -672,7 +770,7 @@ static int pending(struct rdp *r, const struct ratelimit_key *origin, int *same)
 static uid_t sink_uid(struct rdp *r)
 {
 	for (unsigned tries = 0; tries < SINK_UID_COUNT; tries++) {
-		uid_t uid = SINK_UID_FIRST + (r->next_uid++ % SINK_UID_COUNT);
+		uid_t uid = helper_uid_sink(r->next_uid++);
 		struct sink *s, *tmp;
 		bool taken = false;
 
@@ -801,6 +899,15 @@ static void on_sink_exit(void *data, uint32_t events)
 	sink_ended(s);
 }
 
+/*
+ * A sink parses what the network sends before anyone logged on, and
+ * gets the RDP TLS key first: FreeRDP 2's server does the handshake
+ * itself, from a key in its memory, with no hook to sign elsewhere. That
+ * key is the RDP listener's identity alone (USB/IP's is another). Broken
+ * into, a sink reaches that key and, once its user logged on, its
+ * station's card and input devices; when it ends, its uid's processes go
+ * and the card is root's again (sink_ended).
+ */
 static void spawn(struct rdp *r, int client, const struct ratelimit_key *origin,
 		  const char *peer)
 {
@@ -1001,6 +1108,11 @@ int rdp_start(struct broker *b)
 	r->zygote = (struct sink_zygote){ .fd = -1, .pid = -1 };
 	list_init(&r->sinks);
 	list_init(&r->stations);
+	station_pool_init(&r->pool);
+	/* Sinks' uids go on from anywhere in their block: a restarted
+	 * seatmuxd does not hand out the uids its last run did. */
+	if (getrandom(&r->next_uid, sizeof(r->next_uid), GRND_NONBLOCK) != sizeof(r->next_uid))
+		r->next_uid = (uint32_t)getpid() * 2654435761u;
 	/* Per origin, a burst of 5 failed logons then one per 10 s; from all
 	 * origins together, 30 then one per 2 s. */
 	ratelimit_init(&r->failures, (struct ratelimit_rate){ 5, 10000 },
@@ -1046,6 +1158,8 @@ void rdp_stop(struct broker *b)
 		return;
 	list_for_each(s, tmp, &r->sinks, link) {
 		sink_kill(s);
+		if (s->uid != (uid_t)-1)
+			helper_uid_sweep(s->uid);
 		sink_free(s);
 	}
 	zygote_unwatch(r);
@@ -1056,6 +1170,7 @@ void rdp_stop(struct broker *b)
 		if (st->keep_timer)
 			loop_remove(st->keep_timer);
 		vinput_destroy(st->input);
+		take_card(st->card, st->seat);
 		list_remove(&st->link);
 		session_spec_free(&st->spec);
 		free(st);

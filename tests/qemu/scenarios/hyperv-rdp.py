@@ -25,7 +25,7 @@ import time
 from harness import Image, dev
 from stations import LOOP_WAIT_MS, attempt, loop_stalls, seat_color
 
-TIMEOUT = 420
+TIMEOUT = 720
 HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
 DEVICES = [dev("bochs-display", id="console", addr=0x08)]
 
@@ -120,6 +120,15 @@ def run(t):
         t.check("logged with the peer, and no seat or station made",
                 "logon of 'station2' from" in out and "refused" in out and "seat-rdp" not in out,
                 out[-400:])
+        # A size no head can announce (EDID holds 4095 at most) is refused
+        # before anything is made: a station that cannot be made once took
+        # a number and a card for good.
+        huge = Client(port, "station2", "station2", "4096x320", tmp)
+        rc, out = huge.join()
+        rc2, log = m.run("journalctl -u seatmuxd")
+        t.check("a desktop size no head can have is refused, and no station is made",
+                rc == 2 and "asked for a 4096x320 desktop" in log and "seat-rdp" not in log,
+                "rc %r: %s | %s" % (rc, out[-200:], log[-400:]))
 
         a = Client(port, "station0", "station0", "640x480", tmp, ["--keys", "0x1e", "--act-after", "90"])
         # station1's client has a German keyboard: the key right of T is Z.
@@ -162,10 +171,18 @@ def run(t):
         rc, out = m.run("journalctl -u seatmuxd | grep -o 'sink pid [0-9]* uid [0-9]*'")
         uids = [int(u) for u in re.findall(r"uid (\d+)", out)]
         t.check("each sink runs as an unprivileged uid of its own (seatmux's block)",
-                len(uids) >= 3 and all(0x70000000 <= u < 0x70001000 for u in uids) and len(set(uids[-2:])) == 2, out)
-        rc, out = m.run("ls -ln /dev/dri/ | grep ' card'")
-        t.check("a station's card belongs to its sink's uid, no other",
-                any(str(u) in out for u in uids), out)
+                len(uids) >= 3 and all(0x7f000000 <= u < 0x7ff00000 for u in uids) and len(set(uids[-2:])) == 2, out)
+        # Both clients are gone: their sinks' cards are root's alone again
+        # before any other sink may have them (the next could be another
+        # user's).
+        evdi = "ls -ln /dev/dri/ | grep ' card' | grep -v ' card0$'"
+        attempt(lambda: m.wait_until("%s | awk '$3 != 0 || $4 != 0 || $1 != \"crw-------\" "
+                                     "{ bad = 1 } END { exit bad || NR < 2 }'" % evdi, 20))
+        rc, out = m.run(evdi)
+        t.check("a card whose sink ended is root's again, mode 0600",
+                len(out.splitlines()) >= 2 and
+                all(l.split()[0] == "crw-------" and l.split()[2:4] == ["0", "0"]
+                    for l in out.splitlines()), out)
         # Sinks are forked from the zygote (seatmuxd's child, as root),
         # not exec'd: their ends come to seatmuxd through their pidfds.
         rc, out = m.run("journalctl -u seatmuxd | grep -E 'sink zygote|sinks are exec|sink pid [0-9]+ ended'")
@@ -215,6 +232,7 @@ def run(t):
                                             m.run("cat /run/relay.log")[1]))
 
         still_screen(t, m, port, tmp)
+        slot_changes_hands(t, m, port, tmp)
 
 
 def still_screen(t, m, port, tmp):
@@ -249,3 +267,32 @@ def still_screen(t, m, port, tmp):
     t.check("and it came out of the sink's store: every band put away, every tile restored",
             stats and int(stats.group(1)) >= 8 and int(stats.group(2)) >= 80,
             stats and stats.group(0))
+
+
+def keyboards(m, seat):
+    """The input devices (inputN) that are seat's keyboard now."""
+    rc, out = m.run("grep -lx 'seatmux %s keyboard' /sys/class/input/input*/name" % seat)
+    return re.findall(r"/(input\d+)/name", out)
+
+
+def slot_changes_hands(t, m, port, tmp):
+    """A station whose user did not come back within `keep` goes to the
+    next user, with a keyboard and pointer of their own: the old uinput
+    devices go, and an fd to them (an earlier sink's, or what it left
+    running) is dead. station2 has had no station yet."""
+    ended = attempt(lambda: m.wait_until(
+        "journalctl -u seatmuxd | grep -q 'did not come back, session ended'", 150))
+    before = {s: keyboards(m, s) for s in ("seat-rdp1", "seat-rdp2", "seat-rdp3", "seat-rdp4")}
+    c = Client(port, "station2", "station2", "640x480", tmp,
+               ["--keys", "0x1e", "--act-after", "60", "--frames", "90"])
+    rc, out = c.join()
+    seat = station_of(m, "station2")
+    after = keyboards(m, seat) if seat else []
+    t.check("a station left for good goes to the next user with a keyboard of their own, "
+            "the old one gone",
+            ended and rc == 0 and seat in before and len(before[seat]) == 1 and
+            len(after) == 1 and after != before[seat],
+            "rc %r %s: %s -> %s: %s" % (rc, seat, before, after, out[-200:]))
+    t.check("and what they type reaches their own session",
+            re.search(r"^key key=30 state=pressed", events(m, "station2"), re.M),
+            events(m, "station2")[-300:])
