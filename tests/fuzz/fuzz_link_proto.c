@@ -24,28 +24,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void send_with_fds(int sock, const uint8_t *data, size_t size, int nfds)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(8 * sizeof(int))];
-	} ctl;
-	struct iovec iov = { (void *)data, size };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (nfds > 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		ctl.h.cmsg_level = SOL_SOCKET;
-		ctl.h.cmsg_type = SCM_RIGHTS;
-		ctl.h.cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		for (int i = 0; i < nfds; i++)
-			memcpy(CMSG_DATA(&ctl.h) + (size_t)i * sizeof(int), &spare, sizeof(int));
-	}
-	FUZZ_CHECK(sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)size);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct link_msg msg;
@@ -55,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	before = fuzz_count_fds();
 	FUZZ_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0);
-	send_with_fds(pair[0], data + 1, size - 1, data[0] & 7);
+	fuzz_send_with_fds(pair[0], spare, data + 1, size - 1, data[0] & 7);
 	rc = link_proto_recv(pair[1], &msg, &fd, 0);
 	FUZZ_CHECK(rc == 0 || rc == -EPROTO || rc == -ECONNRESET);
 	FUZZ_CHECK(rc == 0 || fd < 0);
