@@ -69,6 +69,16 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Whether a name the client typed may go into the journal as it is: a
+ * plain account name (seatmuxd logs any other, escaped). */
+static bool plain_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= 64 &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@") == n;
+}
+
 static bool on_logon(void *data, const char *user, const char *password, int w, int h,
 		     uint32_t layout)
 {
@@ -102,7 +112,8 @@ static bool on_logon(void *data, const char *user, const char *password, int w, 
 	st->pointer = fds[1];
 	input_out_set_fds(st->input, st->keyboard, st->pointer);
 	snprintf(st->name, sizeof(st->name), "rdp %s", user);
-	fprintf(stderr, "seatmux-rdp-sink: logged on: card %d\n", st->card);
+	fprintf(stderr, "seatmux-rdp-sink: %s logged on: card %d\n",
+		plain_name(user) ? user : "(a user)", st->card);
 	return true;
 }
 
