@@ -1214,12 +1214,18 @@ static bool rdp_wants_head(struct broker *b, const struct device *head)
 	return !b->rdp || rdp_owns_seat(b, head->seat);
 }
 
-/* The station's user's session, as its logon made it. */
+/* The station's user's session, as its logon made it; a virtual head
+ * no station of ours made (RDP off: a sink of another maker's) runs what
+ * the configuration's [seat.NAME] says, as a physical head would. */
 static const struct session_spec *rdp_session_spec(struct broker *b, const char *seat)
 {
 	struct station *st = station_of_seat(b, seat);
+	const struct seat_config *sc;
 
-	return st && !st->ended ? &st->spec : NULL;
+	if (st)
+		return st->ended ? NULL : &st->spec;
+	sc = config_seat(&b->cfg, seat);
+	return sc ? &sc->spec : NULL;
 }
 
 static void rdp_leave_alone(struct broker *b, const struct device *head)
