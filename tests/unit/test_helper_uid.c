@@ -44,31 +44,6 @@ static void test_named(struct test_state *t)
 	CHECK(t, !helper_uid_named(LINK_UID_FIRST, name, sizeof(name)));
 }
 
-/* A process as uid, waiting to be killed. */
-static pid_t leftover(uid_t uid)
-{
-	int ready[2];
-	char byte;
-	pid_t pid;
-
-	if (pipe(ready) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(ready[0]);
-		if (setresuid(uid, uid, uid) == 0 && write(ready[1], "u", 1) == 1)
-			pause();
-		_exit(1);
-	}
-	close(ready[1]);
-	if (pid > 0 && read(ready[0], &byte, 1) != 1) {
-		waitpid(pid, NULL, 0);
-		pid = -1;
-	}
-	close(ready[0]);
-	return pid;
-}
-
 /* What a helper left running is gone once swept; another uid's is not. */
 static void test_sweep(struct test_state *t)
 {
@@ -79,8 +54,8 @@ static void test_sweep(struct test_state *t)
 		printf("  (skipped: needs root)\n");
 		return;
 	}
-	left = leftover(LINK_UID_FIRST + 7);
-	other = leftover(LINK_UID_FIRST + 8);
+	left = test_leftover(LINK_UID_FIRST + 7);
+	other = test_leftover(LINK_UID_FIRST + 8);
 	CHECK(t, left > 0 && other > 0);
 	CHECK(t, helper_uid_sweep(LINK_UID_FIRST + 7) == 0);
 	CHECK(t, waitpid(left, &status, 0) == left && WIFSIGNALED(status) &&

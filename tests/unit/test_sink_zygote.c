@@ -159,30 +159,6 @@ static bool reaped_within(pid_t pid, int ms, int *status)
 
 /* A process as uid, root's child, waiting to be killed; returned once
  * it is that uid. */
-static pid_t leftover(uid_t uid)
-{
-	int ready[2];
-	char byte;
-	pid_t pid;
-
-	if (pipe(ready) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(ready[0]);
-		if (setuid(uid) == 0 && write(ready[1], "u", 1) == 1)
-			pause();
-		_exit(1);
-	}
-	close(ready[1]);
-	if (pid > 0 && read(ready[0], &byte, 1) != 1) {
-		waitpid(pid, NULL, 0);
-		pid = -1;
-	}
-	close(ready[0]);
-	return pid;
-}
-
 /*
  * What an earlier holder of a sink's uid left running (a broken-into sink
  * that forked) is gone before the next sink of that uid reads a byte;
@@ -190,7 +166,7 @@ static pid_t leftover(uid_t uid)
  */
 static void test_uid_claimed(struct test_state *t)
 {
-	pid_t left = leftover(UID), other = leftover(UID + 2), pid = 0;
+	pid_t left = test_leftover(UID), other = test_leftover(UID + 2), pid = 0;
 	int client[2], control[2], pidfd, status = 0;
 	struct sink_zygote z;
 	char buf[96] = { 0 };
@@ -227,7 +203,7 @@ static void test_named_uid_refused(struct test_state *t)
 {
 	struct passwd *pw = getpwnam("bin");
 	uid_t uid = pw ? pw->pw_uid : 2;
-	pid_t user = leftover(uid), pid = 0;
+	pid_t user = test_leftover(uid), pid = 0;
 	int client[2], control[2], pidfd, status = 0;
 	struct sink_zygote z;
 	char buf[96] = { 0 };
