@@ -160,9 +160,8 @@ static int open_seat(int fd)
 	uint16_t len;
 	int rc;
 
-	if (send_msg(fd, SEAT_PROTO_OPEN_SEAT, NULL, 0) < 0)
-		return -1;
-	rc = read_reply(fd, &r);
+	/* A refused peer may find the socket closed already on send. */
+	rc = send_msg(fd, SEAT_PROTO_OPEN_SEAT, NULL, 0) < 0 ? -1 : read_reply(fd, &r);
 	if (rc < 0 || r.opcode != SEAT_PROTO_SEAT_OPENED || r.size < 2) {
 		print_outcome("open_seat", rc, &r);
 		return -1;
@@ -197,9 +196,8 @@ static int open_device(int fd, const char *path)
 		return -1;
 	memcpy(body, &len, 2);
 	memcpy(body + 2, path, plen);
-	if (send_msg(fd, SEAT_PROTO_OPEN_DEVICE, body, (uint16_t)(2 + plen)) < 0)
-		return -1;
-	rc = read_reply(fd, &r);
+	rc = send_msg(fd, SEAT_PROTO_OPEN_DEVICE, body, (uint16_t)(2 + plen)) < 0 ?
+	     -1 : read_reply(fd, &r);
 	if (rc < 0 || r.opcode != SEAT_PROTO_DEVICE_OPENED || r.fd < 0) {
 		print_outcome(path, rc, &r);
 		return -1;
