@@ -10,6 +10,7 @@
 #include "list.h"
 #include "loop.h"
 #include "platform.h"
+#include "state.h"
 
 struct rdp;
 struct station_kind;
@@ -32,8 +33,22 @@ struct broker {
 	struct rdp *rdp;		/* remote stations, or NULL */
 	struct usbip *usbip;		/* USB/IP stations, or NULL */
 	const char *config_path;	/* read again on SIGHUP */
+	/* Across restarts (state.h): what the last seatmuxd left, while
+	 * this one takes it back (NULL after); keys for names in the fd
+	 * store; whether the state file must be written again. */
+	struct state *restored;
+	uint64_t next_key;
+	bool state_dirty;
 	int signal_fd;
 	bool running;
+	bool running_state_kept;	/* SIGTERM of a restart: leave it all */
 };
+
+/* Something the state file records changed: it is written again once
+ * the loop has handled what is pending. */
+static inline void broker_changed(struct broker *b)
+{
+	b->state_dirty = true;
+}
 
 #endif

@@ -9,20 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "broker.h"
 #include "build_config.h"
+#include "drm_master.h"
+#include "evdev_revoke.h"
+#include "fdstore.h"
 #include "log.h"
 #include "leases.h"
 #include "seats.h"
 #include "session.h"
 #include "station_kind.h"
+#include "systemd_bus.h"
 
 #define EXIT_CONFIG 78	/* sysexits.h EX_CONFIG */
+#define INPUT_MAJOR 13
+#define DRM_MAJOR 226
 
 static void usage(FILE *f)
 {
@@ -41,24 +50,119 @@ static void usage(FILE *f)
 /* Tell systemd (Type=notify) that every seat socket is listening. */
 static void notify_ready(void)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
+	sd_notify(0, "READY=1");
+}
 
-	if (!path || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof(addr.sun_path))
+/* -- across restarts -- */
+
+static void state_path(const struct broker *b, char *out, size_t size)
+{
+	snprintf(out, size, "%s/state", b->cfg.socket_dir);
+}
+
+/* What the state file says now: written whole, then renamed over it. */
+static void state_save(struct broker *b)
+{
+	char path[256], key[24];
+	FILE *f;
+
+	b->state_dirty = false;
+	state_path(b, path, sizeof(path));
+	mkdir(b->cfg.socket_dir, 0755);
+	f = state_begin(path);
+	if (!f) {
+		log_warn("restart: cannot write %s: %m", path);
 		return;
-	memcpy(addr.sun_path, path, strlen(path));
-	if (addr.sun_path[0] == '@')
-		addr.sun_path[0] = '\0';
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&addr, len) < 0)
-		log_warn("sd_notify: %m");
+	}
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)b->next_key);
+	state_put(f, "next-key", key, (char *)NULL);
+	seats_save(b, f);
+	for (int i = 0; i < b->nkinds; i++)
+		if (b->kinds[i]->save)
+			b->kinds[i]->save(b, f);
+	if (state_commit(f, path) < 0)
+		log_warn("restart: cannot write %s: %m", path);
+}
+
+/* A scope of a session (or helper) the last seatmuxd recorded is kept
+ * until it is taken back or found nobody's. */
+static bool scope_recorded(void *data, const char *scope)
+{
+	struct state *st = data;
+	char name[SCOPE_NAME_MAX];
+	long long pid;
+
+	for (int i = 0; i < st->n; i++) {
+		const struct state_record *r = &st->v[i];
+
+		if (r->argc < 3 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
+		    scope_name(name, sizeof(name), r->argv[1], (pid_t)pid) < 0)
+			continue;
+		if ((!strcmp(r->argv[0], "session") || !strcmp(r->argv[0], "helper")) &&
+		    !strcmp(name, scope))
+			return true;
+	}
+	return false;
+}
+
+static void state_take_over(struct broker *b, struct state *st)
+{
+	char path[256], why[300];
+	int nfds, rc;
+
+	state_init(st);
+	nfds = fdstore_receive(&st->fds);
+	state_path(b, path, sizeof(path));
+	rc = state_load(st, path, why, sizeof(why));
+	if (rc < 0)
+		log_warn("restart: %s: starting afresh", why);
+	else if (rc == 0 && nfds > 0)
+		log_warn("restart: %d fds kept but no %s: starting afresh", nfds, path);
+	else if (rc > 0)
+		log_info("restart: taking back what the last seatmuxd left: %d records, %d fds",
+			 st->n, nfds > 0 ? nfds : 0);
+	if (rc <= 0)
+		state_clear(st);
+	b->next_key = st->next_key;
+	b->restored = st;
+	session_kill_orphans(scope_recorded, st);
+}
+
+/* A kept fd nobody took back: a device is revoked first, so that no
+ * process keeps the copy it was handed. */
+static void left_fd(void *data, const char *name, int fd)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) == 0 && S_ISCHR(sb.st_mode)) {
+		if (major(sb.st_rdev) == INPUT_MAJOR)
+			evdev_revoke(fd);
+		else if (major(sb.st_rdev) == DRM_MAJOR)
+			drm_master_drop(fd);
+	}
+	log_info("restart: %s was nobody's any more: closed", name);
 	close(fd);
+}
+
+static void state_taken_over(struct broker *b)
+{
+	struct state *st = b->restored;
+	struct state_record *r;
+	char scope[SCOPE_NAME_MAX];
+	long long pid;
+
+	/* Sessions of seats that did not come back end with them. */
+	while ((r = state_take(st, "session", (char *)NULL)))
+		if (r->argc >= 3 && state_number(r, 2, 1, INT32_MAX, &pid) == 0 &&
+		    scope_name(scope, sizeof(scope), r->argv[1], (pid_t)pid) == 0) {
+			log_info("restart: %s's session pid %lld has no seat any more: ended",
+				 r->argv[1], pid);
+			scope_signal(scope, SIGKILL);
+		}
+	fdstore_release(&st->fds, left_fd, b);
+	state_clear(st);
+	b->restored = NULL;
+	state_save(b);
 }
 
 /*
@@ -94,7 +198,10 @@ static void on_signal(void *data, uint32_t events)
 	switch (si.ssi_signo) {
 	case SIGTERM:
 	case SIGINT:
-		log_info("signal %d: shutting down", (int)si.ssi_signo);
+		/* Asked by systemd to restart: everything is left running. */
+		b->running_state_kept = si.ssi_signo == SIGTERM && systemd_restarting_self();
+		log_info("signal %d: %s", (int)si.ssi_signo,
+			 b->running_state_kept ? "restarting" : "shutting down");
 		b->running = false;
 		break;
 	case SIGHUP:
@@ -197,8 +304,41 @@ static int signals_setup(struct broker *b)
 	return loop_add_fd(b->loop, b->signal_fd, EPOLLIN, on_signal, b) ? 0 : -1;
 }
 
+static void unlink_state(struct broker *b)
+{
+	char path[256];
+
+	state_path(b, path, sizeof(path));
+	unlink(path);
+}
+
+/* SIGTERM of a restart lets go of everything and leaves it running, for
+ * the next seatmuxd; any other ends every session. */
+static void broker_shut_down(struct broker *b)
+{
+	bool restarting = b->running_state_kept;
+
+	for (int i = b->nkinds - 1; i >= 0; i--) {
+		if (restarting && b->kinds[i]->release)
+			b->kinds[i]->release(b);
+		else
+			b->kinds[i]->stop(b);
+	}
+	if (restarting) {
+		state_save(b);
+		seats_release_all(b);
+		log_info("restarting: sessions, clients and stations are left to the next "
+			 "seatmuxd");
+	} else {
+		seats_destroy_all(b);
+		unlink_state(b);
+	}
+	leases_finish(b);
+}
+
 static int broker_run(struct broker *b)
 {
+	struct state restored;
 	int rc = 1;
 
 	b->loop = loop_create();
@@ -209,7 +349,7 @@ static int broker_run(struct broker *b)
 	if (detect_platform(b) < 0)
 		goto out;
 	choose_heads(b);
-	session_kill_orphans();
+	state_take_over(b, &restored);
 	if (b->cfg.console) {
 		int err = console_take(&b->console);
 
@@ -221,14 +361,17 @@ static int broker_run(struct broker *b)
 		goto out_console;
 	}
 	b->devices.cfg = &b->cfg;
-	if (!loop_add_fd(b->loop, devices_monitor_fd(&b->devices), EPOLLIN,
-			 on_udev, b) || devices_enumerate(&b->devices) < 0) {
-		log_error("udev: cannot enumerate devices: %m");
-		goto out_devices;
-	}
+	/* Kinds first: a kind's stations, taken back, say which heads are
+	 * theirs and what their seats run before the seats are made. */
 	for (int i = 0; i < b->nkinds; i++)
 		if (b->kinds[i]->start(b) < 0)
 			goto out_seats;
+	if (!loop_add_fd(b->loop, devices_monitor_fd(&b->devices), EPOLLIN,
+			 on_udev, b) || devices_enumerate(&b->devices) < 0) {
+		log_error("udev: cannot enumerate devices: %m");
+		goto out_seats;
+	}
+	state_taken_over(b);
 	notify_ready();
 	b->running = true;
 	while (b->running) {
@@ -236,19 +379,22 @@ static int broker_run(struct broker *b)
 			log_error("main loop: %m");
 			goto out_seats;
 		}
+		if (b->state_dirty)
+			state_save(b);
 	}
 	rc = 0;
 
 out_seats:
-	for (int i = b->nkinds - 1; i >= 0; i--)
-		b->kinds[i]->stop(b);
-	seats_destroy_all(b);
-	leases_finish(b);
-out_devices:
+	if (b->restored)
+		state_taken_over(b);
+	broker_shut_down(b);
 	devices_finish(&b->devices);
 out_console:
-	console_restore(&b->console);
+	if (!b->running_state_kept)
+		console_restore(&b->console);
 out:
+	if (b->restored)
+		state_taken_over(b);
 	loop_destroy(b->loop);
 	if (b->signal_fd >= 0)
 		close(b->signal_fd);

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,4 +69,31 @@ bool session_spec_equal(const struct session_spec *a, const struct session_spec 
 		if (!same_string(a->env[i], b->env[i]))
 			return false;
 	return true;
+}
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	/* A field's end is hashed too: "ab","c" differs from "a","bc". */
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h ^ (s ? 0xff : 0xfe)) * 0x100000001b3ULL;
+}
+
+unsigned long long session_spec_digest(const struct session_spec *spec)
+{
+	static const struct session_spec empty;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char n[32];
+
+	spec = spec ? spec : &empty;
+	h = fnv(h, spec->user);
+	h = fnv(h, spec->command);
+	h = fnv(h, spec->application);
+	h = fnv(h, spec->log_path);
+	h = fnv(h, spec->mode);
+	snprintf(n, sizeof(n), "%d %d", spec->restart_max_s, spec->nenv);
+	h = fnv(h, n);
+	for (int i = 0; i < spec->nenv; i++)
+		h = fnv(h, spec->env[i]);
+	return h;
 }

@@ -8,6 +8,7 @@
 #define SEATMUX_SESSION_SPEC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define SESSION_SPEC_MAX_ENV 16
 
@@ -30,5 +31,9 @@ int session_spec_copy(struct session_spec *dst, const struct session_spec *src);
 void session_spec_free(struct session_spec *spec);
 /* Whether a and b would run the same session (NULL is the empty spec). */
 bool session_spec_equal(const struct session_spec *a, const struct session_spec *b);
+/* A fingerprint of everything session_spec_equal compares (FNV-1a): a
+ * restarted seatmuxd tells by it whether a session it takes back still
+ * runs what the configuration says. NULL is the empty spec. */
+unsigned long long session_spec_digest(const struct session_spec *spec);
 
 #endif

@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -15,6 +17,7 @@ struct child {
 	struct loop_source *src;
 	child_ended_fn ended;
 	void *data;
+	bool adopted;		/* not our child: someone else reaps it */
 };
 
 /* fds[i] -> i without one dup2 clobbering a source still to be read:
@@ -89,11 +92,18 @@ static void on_pidfd(void *data, uint32_t events)
 	struct child *c = data;
 	siginfo_t si = { 0 };
 
-	if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG) < 0 ||
-	    si.si_pid == 0)
+	int status;
+
+	if (c->adopted) {
+		status = -1;	/* not ours to reap: readable means it ended */
+	} else if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG) < 0 ||
+		   si.si_pid == 0) {
 		return;		/* not gone yet (or reaped elsewhere: no) */
+	} else {
+		status = wait_status(&si);
+	}
 	if (c->ended)
-		c->ended(c->data, c->pid, wait_status(&si));
+		c->ended(c->data, c->pid, status);
 	loop_remove(c->src);
 }
 
@@ -154,6 +164,58 @@ struct child *child_adopt(struct loop *loop, pid_t pid, child_ended_fn ended, vo
 	c->ended = ended;
 	c->data = data;
 	return watch(c, loop);
+}
+
+/* The pid a pidfd stands for, from its fdinfo. */
+static pid_t pidfd_pid(int pidfd)
+{
+	char path[64], line[128];
+	long pid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %ld", &pid) == 1)
+			break;
+	fclose(f);
+	return pid > 0 ? (pid_t)pid : -1;
+}
+
+struct child *child_adopt_pidfd(struct loop *loop, int pidfd, child_ended_fn ended,
+				void *data)
+{
+	struct child *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		close(pidfd);
+		return NULL;
+	}
+	c->pid = pidfd_pid(pidfd);
+	c->pidfd = pidfd;
+	c->ended = ended;
+	c->data = data;
+	c->adopted = true;
+	if (c->pid < 0) {
+		close(pidfd);
+		free(c);
+		errno = ESRCH;
+		return NULL;
+	}
+	c->src = loop_add_owned(loop, pidfd, EPOLLIN, on_pidfd, c, child_release);
+	if (!c->src) {
+		close(pidfd);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int child_pidfd(const struct child *c)
+{
+	return c->pidfd;
 }
 
 pid_t child_pid(const struct child *c)

@@ -47,7 +47,14 @@ struct child *spawn_child(struct loop *loop, const struct spawn *sp, child_ended
  * start, which its own tests drive without a loop): watched and reaped
  * the same way from now on. */
 struct child *child_adopt(struct loop *loop, pid_t pid, child_ended_fn ended, void *data);
+/* A process that is not ours (a session a seatmuxd before this one
+ * started, now systemd's child), known by its pidfd, which is taken:
+ * ended is called when it ends, with status -1 (its parent reaps it). */
+struct child *child_adopt_pidfd(struct loop *loop, int pidfd, child_ended_fn ended,
+				void *data);
 pid_t child_pid(const struct child *c);
+/* Its pidfd, the child's as long as the child is (to keep a copy). */
+int child_pidfd(const struct child *c);
 /* Through the pidfd: never a reused pid. 0 or -errno. */
 int child_signal(struct child *c, int sig);
 /* Its end is nobody's business now: it is reaped and freed when it comes. */

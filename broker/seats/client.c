@@ -12,6 +12,7 @@
 #include "dev_path.h"
 #include "drm_master.h"
 #include "evdev_revoke.h"
+#include "fdstore.h"
 #include "leases.h"
 #include "log.h"
 #include "protocol.h"
@@ -30,34 +31,43 @@ static bool peer_allowed(struct seat *seat, int fd, struct ucred *cred)
 				  cred->uid == seat->session.uid);
 }
 
-struct client *client_create(struct seat *seat, int fd)
+static int conn_name(const struct client *c, char *out, size_t size)
 {
-	struct client *c, *tmp;
-	struct ucred cred;
-	int n = 0;
+	return fdstore_name(out, size, "client/%s/%llu", c->seat->name,
+			    (unsigned long long)c->key);
+}
 
-	list_for_each(c, tmp, &seat->clients, link)
-		n++;
-	if (!peer_allowed(seat, fd, &cred)) {
-		log_warn("%s: refused connection from uid %d pid %d: not the seat's user",
-			 seat->name, (int)cred.uid, (int)cred.pid);
-		close(fd);
-		return NULL;
-	}
-	if (n >= SEAT_MAX_CLIENTS) {
-		log_warn("%s: refused connection from pid %d: too many clients",
-			 seat->name, (int)cred.pid);
-		close(fd);
-		return NULL;
-	}
-	c = calloc(1, sizeof(*c));
+static int device_name(const struct client *c, const struct client_device *d, char *out,
+		       size_t size)
+{
+	return fdstore_name(out, size, "device/%s/%llu/%d", c->seat->name,
+			    (unsigned long long)c->key, d->id);
+}
+
+/* A copy of fd in systemd's store, so that a restart loses nothing; a
+ * failure costs only that (said once per thing). */
+static void keep(const struct client *c, const char *name, int fd)
+{
+	int rc = fdstore_put(name, fd);
+
+	if (rc < 0)
+		log_warn("%s: %s is not kept across a restart: %s", c->seat->name, name,
+			 strerror(-rc));
+}
+
+static struct client *client_new(struct seat *seat, int fd, const struct ucred *cred,
+				 uint64_t key)
+{
+	struct client *c = calloc(1, sizeof(*c));
+
 	if (!c) {
 		close(fd);
 		return NULL;
 	}
 	c->seat = seat;
-	c->pid = cred.pid;
-	c->uid = cred.uid;
+	c->pid = cred->pid;
+	c->uid = cred->uid;
+	c->key = key;
 	c->next_id = 1;
 	list_init(&c->devices);
 	connection_init(&c->conn, fd);
@@ -68,6 +78,43 @@ struct client *client_create(struct seat *seat, int fd)
 		return NULL;
 	}
 	list_insert(&seat->clients, &c->link);
+	broker_changed(seat->broker);
+	return c;
+}
+
+static int count_clients(struct seat *seat)
+{
+	struct client *c, *tmp;
+	int n = 0;
+
+	list_for_each(c, tmp, &seat->clients, link)
+		n++;
+	return n;
+}
+
+struct client *client_create(struct seat *seat, int fd)
+{
+	char name[FDSTORE_NAME_MAX];
+	struct ucred cred;
+	struct client *c;
+
+	if (!peer_allowed(seat, fd, &cred)) {
+		log_warn("%s: refused connection from uid %d pid %d: not the seat's user",
+			 seat->name, (int)cred.uid, (int)cred.pid);
+		close(fd);
+		return NULL;
+	}
+	if (count_clients(seat) >= SEAT_MAX_CLIENTS) {
+		log_warn("%s: refused connection from pid %d: too many clients",
+			 seat->name, (int)cred.pid);
+		close(fd);
+		return NULL;
+	}
+	c = client_new(seat, fd, &cred, seat->broker->next_key++);
+	if (!c)
+		return NULL;
+	if (conn_name(c, name, sizeof(name)) == 0)
+		keep(c, name, fd);
 	log_debug("%s: client pid %d uid %d connected", seat->name, (int)c->pid,
 		  (int)c->uid);
 	return c;
@@ -88,6 +135,9 @@ static void device_revoke(struct client *c, struct client_device *d)
 	if (rc < 0)
 		log_warn("%s: revoking %s: %s", c->seat->name,
 			 log_escape(path, sizeof(path), d->path), strerror(-rc));
+	if (device_name(c, d, path, sizeof(path)) == 0)
+		fdstore_drop(path);
+	broker_changed(c->seat->broker);
 	close(d->fd);
 	list_remove(&d->link);
 	c->ndevices--;
@@ -104,7 +154,12 @@ static void close_all_devices(struct client *c)
 
 void client_destroy(struct client *c)
 {
+	char name[FDSTORE_NAME_MAX];
+
 	close_all_devices(c);
+	if (conn_name(c, name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	broker_changed(c->seat->broker);
 	loop_remove(c->src);
 	connection_finish(&c->conn);
 	list_remove(&c->link);
@@ -158,6 +213,7 @@ static int handle_open_seat(struct client *c)
 	 * one session, and DRM master still goes to one of them only.
 	 */
 	c->opened = true;
+	broker_changed(c->seat->broker);
 	log_info("%s: opened by pid %d", c->seat->name, (int)c->pid);
 	/* There are no session switches on a station: enabled at once. */
 	if (send_msg(c, msg, protocol_encode_seat_opened(msg, sizeof(msg), c->seat->name), -1))
@@ -171,6 +227,7 @@ static int handle_close_seat(struct client *c)
 		return send_error(c, EPROTO);
 	close_all_devices(c);
 	c->opened = false;
+	broker_changed(c->seat->broker);
 	log_info("%s: closed by pid %d", c->seat->name, (int)c->pid);
 	return send_empty(c, SEAT_PROTO_SEAT_CLOSED);
 }
@@ -292,6 +349,7 @@ static int handle_open_device(struct client *c, const char *path)
 	d = find_device(c, st.st_rdev, 0);
 	if (d) {
 		d->refs++;
+		broker_changed(c->seat->broker);
 		return reply_device(c, d);
 	}
 	if (c->ndevices >= SEAT_PROTO_MAX_DEVICES)
@@ -314,6 +372,9 @@ static int handle_open_device(struct client *c, const char *path)
 	snprintf(d->path, sizeof(d->path), "%.63s", real);
 	list_insert(&c->devices, &d->link);
 	c->ndevices++;
+	if (device_name(c, d, text, sizeof(text)) == 0)
+		keep(c, text, d->fd);
+	broker_changed(c->seat->broker);
 	log_info("%s: %s handed to pid %d as device %d%s", c->seat->name,
 		 log_escape(text, sizeof(text), real), (int)c->pid, d->id, d->lessee_id ? " (a lease of its connectors)" : "");
 	return reply_device(c, d);
@@ -328,6 +389,7 @@ static int handle_close_device(struct client *c, int id)
 		return send_error(c, EPROTO);
 	if (!d)
 		return send_error(c, EBADF);
+	broker_changed(c->seat->broker);
 	if (--d->refs == 0) {
 		log_info("%s: %s closed by pid %d", c->seat->name,
 			 log_escape(path, sizeof(path), d->path), (int)c->pid);
@@ -416,4 +478,135 @@ static void client_event(void *data, uint32_t events)
 
 drop:
 	client_destroy(c);
+}
+
+/* -- across a restart -- */
+
+void client_save(const struct client *c, FILE *f)
+{
+	const struct client_device *d, *tmp;
+	char key[24], pid[16], uid[16], next[16], id[16], refs[16], kind[8], lessee[16];
+
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)c->key);
+	snprintf(pid, sizeof(pid), "%d", (int)c->pid);
+	snprintf(uid, sizeof(uid), "%u", (unsigned)c->uid);
+	snprintf(next, sizeof(next), "%d", c->next_id);
+	state_put(f, "client", c->seat->name, key, pid, uid, c->opened ? "1" : "0", next,
+		  (char *)NULL);
+	list_for_each(d, tmp, &c->devices, link) {
+		snprintf(id, sizeof(id), "%d", d->id);
+		snprintf(refs, sizeof(refs), "%d", d->refs);
+		snprintf(kind, sizeof(kind), "%d", (int)d->kind);
+		snprintf(lessee, sizeof(lessee), "%u", (unsigned)d->lessee_id);
+		state_put(f, "device", c->seat->name, key, id, refs, kind, lessee, d->path,
+			  (char *)NULL);
+	}
+}
+
+/* One device of a client taken back: the kept fd must still be the
+ * character device of the kind the record says, at the path it names. */
+static void device_restore(struct client *c, const struct state_record *r,
+			   struct state *st)
+{
+	char name[FDSTORE_NAME_MAX];
+	long long id, refs, kind, lessee;
+	struct client_device *d;
+	struct stat sb;
+	int fd;
+
+	if (r->argc != 8 || state_number(r, 3, 1, INT32_MAX, &id) < 0 ||
+	    state_number(r, 4, 1, INT32_MAX, &refs) < 0 ||
+	    state_number(r, 5, 0, DEVICE_DRM_CONNECTOR, &kind) < 0 ||
+	    state_number(r, 6, 0, UINT32_MAX, &lessee) < 0 || id >= c->next_id ||
+	    strlen(r->argv[7]) >= sizeof(d->path) || seat_rules_path_kind(r->argv[7]) != kind)
+		return;		/* its fd, if kept, is revoked as nobody's */
+	if (fdstore_name(name, sizeof(name), "device/%s/%llu/%lld", c->seat->name,
+			 (unsigned long long)c->key, id) < 0 ||
+	    (fd = fdstore_take(&st->fds, name)) < 0)
+		return;
+	/* A lease dies with the broker that granted it: nothing to take back. */
+	if (lessee || fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode) ||
+	    c->ndevices >= SEAT_PROTO_MAX_DEVICES || !(d = calloc(1, sizeof(*d)))) {
+		fdstore_drop(name);
+		if (kind == DEVICE_EVDEV)
+			evdev_revoke(fd);
+		close(fd);
+		return;
+	}
+	d->fd = fd;
+	d->id = (int)id;
+	d->refs = (int)refs;
+	d->kind = (enum device_kind)kind;
+	d->devnum = sb.st_rdev;
+	snprintf(d->path, sizeof(d->path), "%s", r->argv[7]);
+	list_insert(&c->devices, &d->link);
+	c->ndevices++;
+}
+
+static struct client *client_restore_one(struct seat *seat, const struct state_record *r,
+					 struct state *st)
+{
+	long long key, pid, uid, opened, next;
+	char name[FDSTORE_NAME_MAX];
+	struct ucred cred;
+	struct client *c;
+	int fd;
+
+	if (r->argc != 7 || state_number(r, 2, 1, INT64_MAX, &key) < 0 ||
+	    state_number(r, 3, 0, INT32_MAX, &pid) < 0 ||
+	    state_number(r, 4, 0, UINT32_MAX - 1, &uid) < 0 ||
+	    state_number(r, 5, 0, 1, &opened) < 0 ||
+	    state_number(r, 6, 1, INT32_MAX, &next) < 0 ||
+	    fdstore_name(name, sizeof(name), "client/%s/%lld", seat->name, key) < 0)
+		return NULL;
+	fd = fdstore_take(&st->fds, name);
+	if (fd < 0)
+		return NULL;	/* it hung up meanwhile: systemd dropped it */
+	/* Still the peer it was, and still the seat's user's (or root's). */
+	if (!peer_allowed(seat, fd, &cred) || cred.uid != (uid_t)uid) {
+		log_warn("%s: a client of the last seatmuxd (uid %d) is not the seat's user's "
+			 "any more: dropped", seat->name, (int)cred.uid);
+		fdstore_drop(name);
+		close(fd);
+		return NULL;
+	}
+	c = client_new(seat, fd, &cred, (uint64_t)key);
+	if (!c) {
+		fdstore_drop(name);
+		return NULL;
+	}
+	c->opened = opened;
+	c->next_id = (int)next;
+	return c;
+}
+
+void client_restore(struct seat *seat, struct state *st)
+{
+	const struct state_record *r, *d;
+	struct client *c;
+
+	while ((r = state_take(st, "client", seat->name, (char *)NULL))) {
+		c = client_restore_one(seat, r, st);
+		if (!c)
+			continue;	/* its devices are revoked as nobody's */
+		while ((d = state_take(st, "device", seat->name, r->argv[2], (char *)NULL)))
+			device_restore(c, d, st);
+		log_info("%s: client pid %d taken back with %d devices", seat->name,
+			 (int)c->pid, c->ndevices);
+	}
+}
+
+void client_release(struct client *c)
+{
+	struct client_device *d, *tmp;
+
+	list_for_each(d, tmp, &c->devices, link) {
+		close(d->fd);
+		list_remove(&d->link);
+		free(d);
+	}
+	loop_remove(c->src);
+	connection_finish(&c->conn);
+	list_remove(&c->link);
+	free(c);
 }

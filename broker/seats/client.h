@@ -4,11 +4,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "connection.h"
 #include "list.h"
 #include "seat_rules.h"
+#include "state.h"
 
 struct seat;
 
@@ -28,6 +30,7 @@ struct client {
 	struct seat *seat;
 	struct connection conn;
 	struct loop_source *src;
+	uint64_t key;		/* its name in the fd store: client/SEAT/KEY */
 	pid_t pid;
 	uid_t uid;
 	bool opened;		/* between OPEN_SEAT and CLOSE_SEAT */
@@ -42,5 +45,16 @@ struct client *client_create(struct seat *seat, int fd);
 void client_destroy(struct client *c);
 /* A device left the system: revoke it if the client holds it. */
 void client_device_gone(struct client *c, dev_t devnum);
+
+/*
+ * Across a restart of seatmuxd: the connection and every device fd are
+ * kept in systemd's store while the client is; client_save writes what
+ * else a seatmuxd started again needs, client_restore takes the seat's
+ * clients back (their connections and devices as they were), and
+ * client_release lets go of one without touching the kept fds.
+ */
+void client_save(const struct client *c, FILE *f);
+void client_restore(struct seat *seat, struct state *st);
+void client_release(struct client *c);
 
 #endif

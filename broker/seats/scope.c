@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "scope.h"
+#include "systemd_bus.h"
 
 #define SCOPE_SLICE "system.slice"
 #define SCOPE_CGROUP_ROOT "/sys/fs/cgroup/" SCOPE_SLICE
-#define SCOPE_BUS "unix:path=/run/systemd/private"
 #define SCOPE_WAIT_MS 5000
 
 bool scope_available(void)
@@ -101,14 +101,9 @@ int scope_enter(const char *name, const char *description)
 	sd_bus *bus = NULL;
 	int r;
 
-	r = sd_bus_new(&bus);
-	if (r >= 0)
-		r = sd_bus_set_address(bus, SCOPE_BUS);
-	if (r >= 0)
-		r = sd_bus_start(bus);
+	r = systemd_bus_open(&bus);
 	if (r < 0) {
 		fprintf(stderr, "seatmux: systemd's bus: %s\n", strerror(-r));
-		sd_bus_unref(bus);
 		return -1;
 	}
 	r = start_unit(bus, name, description);

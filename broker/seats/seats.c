@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "fdstore.h"
 #include "leases.h"
 #include "log.h"
 #include "seats.h"
@@ -41,18 +42,41 @@ static void seat_accept(void *data, uint32_t events)
  * The socket is world-connectable on purpose: who may use it is decided
  * per connection from SO_PEERCRED, which a path's permissions cannot fake.
  */
-static int seat_listen(struct seat *seat, const char *dir)
+static int listen_name(const struct seat *seat, char *out, size_t size)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
+	return fdstore_name(out, size, "seat/%s", seat->name);
+}
 
-	if ((size_t)snprintf(seat->socket_path, sizeof(seat->socket_path),
-			     "%s/%s.sock", dir, seat->name) >= sizeof(seat->socket_path) ||
-	    (size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s",
-			     seat->socket_path) >= sizeof(addr.sun_path)) {
-		errno = ENAMETOOLONG;
+/* The socket a seatmuxd before this one listened on, if it kept it:
+ * clients connect on without a moment's refusal. */
+static int listen_taken_back(struct seat *seat)
+{
+	struct state *st = seat->broker->restored;
+	char name[FDSTORE_NAME_MAX];
+	int fd, yes = 0;
+	socklen_t len = sizeof(yes);
+
+	if (!st || listen_name(seat, name, sizeof(name)) < 0)
+		return -1;
+	fd = fdstore_take(&st->fds, name);
+	if (fd < 0)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &yes, &len) < 0 || !yes ||
+	    access(seat->socket_path, F_OK) < 0) {
+		fdstore_drop(name);
+		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+static int listen_new(struct seat *seat, const char *dir)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char name[FDSTORE_NAME_MAX];
+	int fd;
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", seat->socket_path);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -64,6 +88,31 @@ static int seat_listen(struct seat *seat, const char *dir)
 		close(fd);
 		return -1;
 	}
+	if (listen_name(seat, name, sizeof(name)) == 0 && fdstore_put(name, fd) < 0)
+		log_warn("%s: its socket is not kept across a restart", seat->name);
+	return fd;
+}
+
+/*
+ * The socket is world-connectable on purpose: who may use it is decided
+ * per connection from SO_PEERCRED, which a path's permissions cannot fake.
+ */
+static int seat_listen(struct seat *seat, const char *dir)
+{
+	struct sockaddr_un addr;
+	int fd;
+
+	if ((size_t)snprintf(seat->socket_path, sizeof(seat->socket_path),
+			     "%s/%s.sock", dir, seat->name) >= sizeof(seat->socket_path) ||
+	    strlen(seat->socket_path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = listen_taken_back(seat);
+	if (fd < 0)
+		fd = listen_new(seat, dir);
+	if (fd < 0)
+		return -1;
 	seat->listen_fd = fd;
 	seat->listen_src = loop_add_fd(seat->broker->loop, fd, EPOLLIN,
 				       seat_accept, seat);
@@ -73,6 +122,63 @@ static int seat_listen(struct seat *seat, const char *dir)
 		return -1;
 	}
 	return 0;
+}
+
+static void seat_changed(void *data)
+{
+	struct seat *seat = data;
+
+	broker_changed(seat->broker);
+}
+
+static void seat_cut_off(struct seat *seat);
+
+/*
+ * The session the last seatmuxd ran on this seat, if it still runs: taken
+ * back, and its clients with it. If the configuration now says another
+ * session, it is restarted as a reload would (its clients cut off).
+ */
+static void seat_take_back(struct seat *seat, const struct session_spec *spec)
+{
+	struct state *st = seat->broker->restored;
+	const struct state_record *r;
+	char name[FDSTORE_NAME_MAX], digest[24];
+	long long pid, uid;
+	int pidfd;
+
+	r = st ? state_take(st, "session", seat->name, (char *)NULL) : NULL;
+	if (!r || fdstore_name(name, sizeof(name), "session/%s", seat->name) < 0)
+		return;
+	pidfd = fdstore_take(&st->fds, name);
+	if (pidfd < 0)
+		return;
+	if (r->argc != 6 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
+	    state_number(r, 3, 1, UINT32_MAX - 1, &uid) < 0) {
+		close(pidfd);
+		pidfd = -1;
+	}
+	if (pidfd < 0 || session_adopt(&seat->session, pidfd, (uid_t)uid) < 0) {
+		log_warn("%s: the last seatmuxd's session cannot be taken back", seat->name);
+		fdstore_drop(name);
+		return;
+	}
+	if (seat->session.pid != (pid_t)pid) {
+		log_warn("%s: the last seatmuxd's session is not the one it recorded: ended",
+			 seat->name);
+		session_stop(&seat->session);
+		seat->session.start_when_gone = true;
+		return;
+	}
+	client_restore(seat, st);
+	snprintf(digest, sizeof(digest), "%llx", session_spec_digest(spec));
+	if (strcmp(digest, r->argv[4]) || !strcmp(r->argv[5], "stopping")) {
+		log_info("%s: its session changed in the configuration while seatmuxd was away: "
+			 "restarting it", seat->name);
+		seat_cut_off(seat);
+		session_stop(&seat->session);
+		seat->session.stopped = false;
+		seat->session.start_when_gone = true;
+	}
 }
 
 /* The session is gone: so are its rights to the devices. */
@@ -114,15 +220,19 @@ static struct seat *seat_create(struct broker *b, const char *name,
 		free(seat);
 		return NULL;
 	}
+	seat->session.changed = seat_changed;
 	list_insert(&b->seats, &seat->link);
 	log_info("%s: seat up, socket %s%s", name, seat->socket_path,
 		 session_spec_runs(spec) ? "" :
 		 ", no session configured");
+	seat_take_back(seat, spec);
+	broker_changed(b);
 	return seat;
 }
 
 static void seat_destroy(struct seat *seat)
 {
+	char name[FDSTORE_NAME_MAX];
 	struct client *c, *tmp;
 
 	/* Revoke first, so nothing of the session keeps a device alive. */
@@ -132,7 +242,10 @@ static void seat_destroy(struct seat *seat)
 	loop_remove(seat->listen_src);
 	close(seat->listen_fd);
 	unlink(seat->socket_path);
+	if (listen_name(seat, name, sizeof(name)) == 0)
+		fdstore_drop(name);
 	list_remove(&seat->link);
+	broker_changed(seat->broker);
 	log_info("%s: seat down", seat->name);
 	free(seat);
 }
@@ -192,7 +305,8 @@ void seats_device_added(struct broker *b, struct device *dev)
 		    !seat->session.drm_devices[0])
 			snprintf(seat->session.drm_devices, sizeof(seat->session.drm_devices),
 				 "%s", dev->devnode);
-		session_start(&seat->session);
+		if (seat->session.pid <= 0)	/* not taken back from the last seatmuxd */
+			session_start(&seat->session);
 		return;
 	}
 	seat->masters++;
@@ -283,4 +397,32 @@ void seats_session_stop(struct broker *b, const char *name)
 	seat_cut_off(seat);
 	session_stop(&seat->session);
 	session_set_spec(&seat->session, NULL);	/* none until it is handed one */
+}
+
+void seats_save(struct broker *b, FILE *f)
+{
+	struct seat *seat, *tmp;
+	struct client *c, *ctmp;
+
+	list_for_each(seat, tmp, &b->seats, link) {
+		session_save(&seat->session, f);
+		list_for_each(c, ctmp, &seat->clients, link)
+			client_save(c, f);
+	}
+}
+
+void seats_release_all(struct broker *b)
+{
+	struct seat *seat, *tmp;
+	struct client *c, *ctmp;
+
+	list_for_each(seat, tmp, &b->seats, link) {
+		list_for_each(c, ctmp, &seat->clients, link)
+			client_release(c);
+		session_release(&seat->session);
+		loop_remove(seat->listen_src);
+		close(seat->listen_fd);	/* its path stays: the next one listens on */
+		list_remove(&seat->link);
+		free(seat);
+	}
 }

@@ -5,6 +5,7 @@
 #ifndef SEATMUX_SEATS_H
 #define SEATMUX_SEATS_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "broker.h"
@@ -44,5 +45,13 @@ void seats_reload(struct broker *b);
 void seats_session_start(struct broker *b, const char *name,
 			 const struct session_spec *spec);
 void seats_session_stop(struct broker *b, const char *name);
+
+/* Across a restart: what the state file says of every seat, its session
+ * and clients (seats_save); and, when seatmuxd goes for a restart, every
+ * seat let go of with its session left running and its kept fds kept
+ * (seats_release_all). A seat made while b->restored holds the last
+ * seatmuxd's state takes its socket, session and clients back. */
+void seats_save(struct broker *b, FILE *f);
+void seats_release_all(struct broker *b);
 
 #endif

@@ -12,13 +12,36 @@
 #include <unistd.h>
 
 #include "build_config.h"
+#include "fdstore.h"
 #include "log.h"
 #include "session.h"
 #include "spawn.h"
+#include "state.h"
 
 #define SESSION_STABLE_S 10	/* a session that ran this long was healthy */
 #define SESSION_STOP_MS 3000	/* SIGTERM grace before SIGKILL */
 #define SESSION_ENV_MAX (16 + SESSION_SPEC_MAX_ENV)
+
+static int pidfd_name(const struct session *s, char *out, size_t size)
+{
+	return fdstore_name(out, size, "session/%s", s->seat);
+}
+
+static void changed(struct session *s)
+{
+	if (s->changed)
+		s->changed(s->ended_data);
+}
+
+/* The leader's pidfd no longer kept: the session is over, or ours to end. */
+static void forget(struct session *s)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	if (pidfd_name(s, name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	changed(s);
+}
 
 static void restart_fired(void *data, uint32_t events)
 {
@@ -85,6 +108,8 @@ void session_finish(struct session *s)
 	procs_signal(&s->procs, SIGKILL);
 	procs_clear(&s->procs);
 	leftovers_kill(s);
+	if (s->pid > 0)
+		forget(s);
 	child_detach(s->child);		/* reaped when it comes, by the loop */
 	s->child = NULL;
 	s->pid = 0;
@@ -103,7 +128,9 @@ int session_set_spec(struct session *s, const struct session_spec *spec)
 	return session_spec_copy(&s->spec, spec);
 }
 
-void session_kill_orphans(void)
+static void leader_ended(void *data, pid_t pid, int status);
+
+void session_kill_orphans(bool (*keep)(void *data, const char *scope), void *data)
 {
 	DIR *dir = opendir("/sys/fs/cgroup/system.slice");
 	struct dirent *e;
@@ -116,11 +143,55 @@ void session_kill_orphans(void)
 		if (strncmp(e->d_name, "seatmux-", 8) || len < 6 ||
 		    strcmp(e->d_name + len - 6, ".scope") || !scope_populated(e->d_name))
 			continue;
-		log_warn("%s: a session of an earlier seatmuxd, not adopted: ended",
+		if (keep && keep(data, e->d_name))
+			continue;
+		log_warn("%s: a session of an earlier seatmuxd, not taken back: ended",
 			 e->d_name);
 		scope_signal(e->d_name, SIGKILL);
 	}
 	closedir(dir);
+}
+
+void session_save(const struct session *s, FILE *f)
+{
+	char pid[16], uid[16], digest[24];
+
+	if (s->pid <= 0 || !s->child)
+		return;
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
+	snprintf(digest, sizeof(digest), "%llx", session_spec_digest(&s->spec));
+	state_put(f, "session", s->seat, pid, uid, digest, s->stopping ? "stopping" : "running",
+		  (char *)NULL);
+}
+
+int session_adopt(struct session *s, int pidfd, uid_t uid)
+{
+	s->child = child_adopt_pidfd(s->loop, pidfd, leader_ended, s);
+	if (!s->child)
+		return -1;
+	s->pid = child_pid(s->child);
+	s->uid = uid;
+	s->procs.pgid = s->pid;
+	if (scope_available())
+		scope_name(s->procs.scope, sizeof(s->procs.scope), s->seat, s->pid);
+	s->stopped = false;
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	log_info("%s: session pid %d (uid %u) taken back", s->seat, (int)s->pid, (unsigned)uid);
+	changed(s);
+	return 0;
+}
+
+void session_release(struct session *s)
+{
+	child_detach(s->child);		/* left running; the loop forgets it */
+	s->child = NULL;
+	s->pid = 0;
+	loop_remove(s->restart_timer);
+	s->restart_timer = NULL;
+	loop_remove(s->kill_timer);
+	s->kill_timer = NULL;
+	session_spec_free(&s->spec);
 }
 
 /*
@@ -265,8 +336,6 @@ static int leader_run(void *arg)
 	return 127;
 }
 
-static void leader_ended(void *data, pid_t pid, int status);
-
 int session_start(struct session *s)
 {
 	struct passwd *pw;
@@ -274,9 +343,9 @@ int session_start(struct session *s)
 	struct leader leader;
 	struct spawn sp;
 	struct env env;
-	char xdg_runtime[64];
+	char xdg_runtime[64], name[FDSTORE_NAME_MAX];
 	bool scoped;
-	int log_fd;
+	int log_fd, rc;
 	pid_t pid;
 
 	if (!session_spec_runs(&s->spec))
@@ -325,12 +394,17 @@ int session_start(struct session *s)
 	}
 	pid = child_pid(s->child);
 	s->pid = pid;
+	if (pidfd_name(s, name, sizeof(name)) == 0 &&
+	    (rc = fdstore_put(name, child_pidfd(s->child))) < 0)
+		log_warn("%s: its session is not kept across a restart: %s", s->seat,
+			 strerror(-rc));
 	s->uid = pw->pw_uid;
 	s->procs.pgid = pid;
 	if (scoped)
 		scope_name(s->procs.scope, sizeof(s->procs.scope), s->seat, pid);
 	s->stopped = false;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	changed(s);
 	log_info("%s: session started as %s, pid %d: %s%s", s->seat, pw->pw_name, (int)pid,
 		 s->spec.application ? "seatmux-compositor with " : "",
 		 s->spec.application ? s->spec.application : s->spec.command);
@@ -393,7 +467,10 @@ static void leader_ended(void *data, pid_t pid, int status)
 	procs_clear(&s->procs);
 	s->pid = 0;
 	s->uid = (uid_t)-1;
-	if (WIFEXITED(status))
+	forget(s);
+	if (status < 0)
+		log_info("%s: session pid %d ended", s->seat, (int)pid);
+	else if (WIFEXITED(status))
 		log_info("%s: session exited with status %d", s->seat, WEXITSTATUS(status));
 	else
 		log_info("%s: session killed by signal %d", s->seat, WTERMSIG(status));

@@ -7,6 +7,7 @@
 #define SEATMUX_SESSION_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -48,6 +49,8 @@ struct session {
 	 * grace; then the restart is scheduled. */
 	void (*ended)(void *data);
 	void *ended_data;
+	/* Started or ended: what the state file says of it changed. */
+	void (*changed)(void *data);
 };
 
 /* With no spec: nothing to run until session_set_spec. ended(data) is
@@ -69,8 +72,21 @@ int session_start(struct session *s);
  * longer than its grace. The loop serves every other seat meanwhile.
  */
 void session_stop(struct session *s);
-/* Sessions of an earlier seatmuxd (crashed or stopped), which this one
- * does not adopt: every process of their scopes is killed. */
-void session_kill_orphans(void);
+/*
+ * Sessions of an earlier seatmuxd (crashed or stopped): every process of
+ * the scopes this one does not take back (keep() says no) is killed.
+ */
+void session_kill_orphans(bool (*keep)(void *data, const char *scope), void *data);
+
+/*
+ * Across a restart of seatmuxd: the leader's pidfd is kept in systemd's
+ * store while the session runs; session_save writes the rest, and
+ * session_adopt takes a running session back (its pidfd taken, as uid)
+ * instead of starting one. session_release lets go of the session and
+ * leaves it running: seatmuxd is restarting.
+ */
+void session_save(const struct session *s, FILE *f);
+int session_adopt(struct session *s, int pidfd, uid_t uid);
+void session_release(struct session *s);
 
 #endif

@@ -8,6 +8,7 @@
 #define SEATMUX_STATION_KIND_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "devices.h"
@@ -31,6 +32,12 @@ struct station_kind {
 	const struct session_spec *(*session_spec)(struct broker *b, const char *seat);
 	/* Whether seat outlives its last head while its station is away. */
 	bool (*keeps_seat)(struct broker *b, const char *seat);
+	/* Across a restart (optional): what the state file must say of the
+	 * kind's stations and helpers; and, instead of stop when seatmuxd
+	 * goes for a restart, letting go of them, left running. A kind's
+	 * start takes back what b->restored holds of it. */
+	void (*save)(struct broker *b, FILE *f);
+	void (*release)(struct broker *b);
 };
 
 extern const struct station_kind physical_station_kind;
