@@ -318,6 +318,9 @@ static void broker_shut_down(struct broker *b)
 {
 	bool restarting = b->running_state_kept;
 
+	/* Before anything is let go of: the next seatmuxd reads this. */
+	if (restarting)
+		state_save(b);
 	for (int i = b->nkinds - 1; i >= 0; i--) {
 		if (restarting && b->kinds[i]->release)
 			b->kinds[i]->release(b);
@@ -325,7 +328,6 @@ static void broker_shut_down(struct broker *b)
 			b->kinds[i]->stop(b);
 	}
 	if (restarting) {
-		state_save(b);
 		seats_release_all(b);
 		log_info("restarting: sessions, clients and stations are left to the next "
 			 "seatmuxd");

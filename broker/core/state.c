@@ -231,9 +231,11 @@ static bool record_matches(const struct state_record *r, const char *kind, va_li
 
 	if (r->taken || strcmp(r->argv[0], kind))
 		return false;
-	while ((key = va_arg(ap, const char *)))
-		if (i >= r->argc || strcmp(r->argv[i++], key))
+	while ((key = va_arg(ap, const char *))) {
+		if (i >= r->argc || (key[0] && strcmp(r->argv[i], key)))
 			return false;
+		i++;
+	}
 	return true;
 }
 

@@ -49,8 +49,8 @@ int state_parse(struct state *st, const char *text, size_t len, const char **why
 /* Reads path: 1 with records, 0 when there is no file, -1 with why. */
 int state_load(struct state *st, const char *path, char *why, size_t size);
 /* The next record of that kind not taken yet whose next words are the
- * keys given (a NULL-terminated list, maybe empty), now taken; NULL:
- * none. */
+ * keys given (a NULL-terminated list, maybe empty; "" matches any word),
+ * now taken; NULL: none. */
 struct state_record *state_take(struct state *st, const char *kind, ...)
 	__attribute__((sentinel));
 /* Word i as a number within [min, max]: 0, or -1. */

@@ -43,7 +43,7 @@ static int cgroup_path(char *out, size_t size, const char *name, const char *fil
 	return 0;
 }
 
-static int start_unit(sd_bus *bus, const char *name, const char *description)
+static int start_unit(sd_bus *bus, const char *name, const char *description, pid_t pid)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus_error err = SD_BUS_ERROR_NULL;
@@ -62,7 +62,7 @@ static int start_unit(sd_bus *bus, const char *name, const char *description)
 					  "Description", "s", description,
 					  "Slice", "s", SCOPE_SLICE,
 					  "CollectMode", "s", "inactive-or-failed",
-					  "PIDs", "au", 1, (uint32_t)getpid());
+					  "PIDs", "au", 1, (uint32_t)pid);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)
@@ -78,14 +78,16 @@ static int start_unit(sd_bus *bus, const char *name, const char *description)
 	return r < 0 ? -1 : 0;
 }
 
-/* The job that moves us may still be queued when StartTransientUnit
- * answers: wait until our own cgroup says we are in the scope. */
-static bool in_scope(const char *name)
+/* The job that moves it may still be queued when StartTransientUnit
+ * answers: wait until the process's cgroup says it is in the scope. */
+static bool in_scope(const char *name, pid_t pid)
 {
-	char line[512], want[SCOPE_NAME_MAX + 32];
+	char line[512], want[SCOPE_NAME_MAX + 32], path[64];
 	bool found = false;
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
 	if (!f)
 		return false;
 	snprintf(want, sizeof(want), "0::/%s/%s\n", SCOPE_SLICE, name);
@@ -97,6 +99,11 @@ static bool in_scope(const char *name)
 
 int scope_enter(const char *name, const char *description)
 {
+	return scope_move(name, description, getpid());
+}
+
+int scope_move(const char *name, const char *description, pid_t pid)
+{
 	struct timespec step = { 0, 10 * 1000 * 1000 };
 	sd_bus *bus = NULL;
 	int r;
@@ -106,12 +113,12 @@ int scope_enter(const char *name, const char *description)
 		fprintf(stderr, "seatmux: systemd's bus: %s\n", strerror(-r));
 		return -1;
 	}
-	r = start_unit(bus, name, description);
+	r = start_unit(bus, name, description, pid);
 	sd_bus_flush_close_unref(bus);
 	if (r < 0)
 		return -1;
 	for (int waited = 0; waited < SCOPE_WAIT_MS; waited += 10) {
-		if (in_scope(name))
+		if (in_scope(name, pid))
 			return 0;
 		nanosleep(&step, NULL);
 	}

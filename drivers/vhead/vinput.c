@@ -15,16 +15,24 @@
  * events a reader, 128 keys pressed or released.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libevdev/libevdev-uinput.h>
 #include <libevdev/libevdev.h>
+#include <linux/uinput.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "vinput.h"
 
+/* Made here: libevdev's handles, whose fds are the two below. Adopted:
+ * the fds alone. */
 struct vinput {
 	struct libevdev_uinput *keyboard;
 	struct libevdev_uinput *pointer;
+	int keyboard_fd, pointer_fd;
 };
 
 static struct libevdev_uinput *make(struct libevdev *dev)
@@ -101,12 +109,15 @@ struct vinput *vinput_create(const char *label, int width, int height)
 
 	if (!vi)
 		return NULL;
+	vi->keyboard_fd = vi->pointer_fd = -1;
 	vi->keyboard = make_keyboard(label);
 	if (!vi->keyboard)
 		goto err;
 	vi->pointer = make_pointer(label, width, height);
 	if (!vi->pointer)
 		goto err;
+	vi->keyboard_fd = libevdev_uinput_get_fd(vi->keyboard);
+	vi->pointer_fd = libevdev_uinput_get_fd(vi->pointer);
 	return vi;
 err:
 	err = errno;
@@ -115,25 +126,85 @@ err:
 	return NULL;
 }
 
+struct vinput *vinput_adopt(int keyboard_fd, int pointer_fd)
+{
+	struct vinput *vi = calloc(1, sizeof(*vi));
+
+	if (!vi)
+		return NULL;
+	vi->keyboard_fd = keyboard_fd;
+	vi->pointer_fd = pointer_fd;
+	return vi;
+}
+
+static void destroy_fd(int fd)
+{
+	if (fd < 0)
+		return;
+	ioctl(fd, UI_DEV_DESTROY);
+	close(fd);
+}
+
 void vinput_destroy(struct vinput *vi)
 {
 	if (!vi)
 		return;
 	if (vi->keyboard)
 		libevdev_uinput_destroy(vi->keyboard);
+	else
+		destroy_fd(vi->keyboard_fd);
 	if (vi->pointer)
 		libevdev_uinput_destroy(vi->pointer);
+	else
+		destroy_fd(vi->pointer_fd);
 	free(vi);
 }
 
-static int emit(struct libevdev_uinput *ui, unsigned type, unsigned code, int value)
+/*
+ * libevdev has no call that frees its handle and leaves the device: the
+ * handle's fd is pointed at /dev/null first, so the UI_DEV_DESTROY it
+ * sends (and its close) reach nothing of the device's. Without
+ * /dev/null the handle is kept rather than the device destroyed.
+ */
+static void let_go(struct libevdev_uinput *ui, int fd)
 {
-	return libevdev_uinput_write_event(ui, type, code, value);
+	int null;
+
+	if (!ui) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return;
+	if (dup3(null, libevdev_uinput_get_fd(ui), O_CLOEXEC) >= 0)
+		libevdev_uinput_destroy(ui);
+	close(null);
 }
 
-static int sync_report(struct libevdev_uinput *ui)
+void vinput_release(struct vinput *vi)
 {
-	return emit(ui, EV_SYN, SYN_REPORT, 0);
+	if (!vi)
+		return;
+	let_go(vi->keyboard, vi->keyboard_fd);
+	let_go(vi->pointer, vi->pointer_fd);
+	free(vi);
+}
+
+/* One event, written as libevdev would: -errno. */
+static int emit(int fd, unsigned type, unsigned code, int value)
+{
+	struct input_event ev = { .type = (uint16_t)type, .code = (uint16_t)code, .value = value };
+
+	if (write(fd, &ev, sizeof(ev)) != (ssize_t)sizeof(ev))
+		return -errno;
+	return 0;
+}
+
+static int sync_report(int fd)
+{
+	return emit(fd, EV_SYN, SYN_REPORT, 0);
 }
 
 /* libevdev returns -errno. */
@@ -143,17 +214,17 @@ int vinput_key(struct vinput *vi, unsigned code, bool down)
 
 	if (code < KEY_ESC || code > KEY_MICMUTE)
 		return -EINVAL;
-	rc = emit(vi->keyboard, EV_KEY, code, down);
-	return rc < 0 ? rc : sync_report(vi->keyboard);
+	rc = emit(vi->keyboard_fd, EV_KEY, code, down);
+	return rc < 0 ? rc : sync_report(vi->keyboard_fd);
 }
 
 int vinput_move(struct vinput *vi, int x, int y)
 {
-	int rc = emit(vi->pointer, EV_ABS, ABS_X, x);
+	int rc = emit(vi->pointer_fd, EV_ABS, ABS_X, x);
 
 	if (rc == 0)
-		rc = emit(vi->pointer, EV_ABS, ABS_Y, y);
-	return rc < 0 ? rc : sync_report(vi->pointer);
+		rc = emit(vi->pointer_fd, EV_ABS, ABS_Y, y);
+	return rc < 0 ? rc : sync_report(vi->pointer_fd);
 }
 
 int vinput_button(struct vinput *vi, unsigned code, bool down)
@@ -162,37 +233,37 @@ int vinput_button(struct vinput *vi, unsigned code, bool down)
 
 	if (code < BTN_LEFT || code > BTN_EXTRA)
 		return -EINVAL;
-	rc = emit(vi->pointer, EV_KEY, code, down);
-	return rc < 0 ? rc : sync_report(vi->pointer);
+	rc = emit(vi->pointer_fd, EV_KEY, code, down);
+	return rc < 0 ? rc : sync_report(vi->pointer_fd);
 }
 
 int vinput_wheel(struct vinput *vi, bool horizontal, int clicks)
 {
-	int rc = emit(vi->pointer, EV_REL, horizontal ? REL_HWHEEL : REL_WHEEL, clicks);
+	int rc = emit(vi->pointer_fd, EV_REL, horizontal ? REL_HWHEEL : REL_WHEEL, clicks);
 
-	return rc < 0 ? rc : sync_report(vi->pointer);
+	return rc < 0 ? rc : sync_report(vi->pointer_fd);
 }
 
 int vinput_keyboard_fd(const struct vinput *vi)
 {
-	return libevdev_uinput_get_fd(vi->keyboard);
+	return vi->keyboard_fd;
 }
 
 int vinput_pointer_fd(const struct vinput *vi)
 {
-	return libevdev_uinput_get_fd(vi->pointer);
+	return vi->pointer_fd;
 }
 
 const char *vinput_keyboard_node(const struct vinput *vi)
 {
-	const char *node = libevdev_uinput_get_devnode(vi->keyboard);
+	const char *node = vi->keyboard ? libevdev_uinput_get_devnode(vi->keyboard) : NULL;
 
 	return node ? node : "";
 }
 
 const char *vinput_pointer_node(const struct vinput *vi)
 {
-	const char *node = libevdev_uinput_get_devnode(vi->pointer);
+	const char *node = vi->pointer ? libevdev_uinput_get_devnode(vi->pointer) : NULL;
 
 	return node ? node : "";
 }

@@ -14,7 +14,13 @@ struct vinput;
 /* Devices named "seatmux LABEL keyboard" and "seatmux LABEL pointer"
  * (udev rules match the names); NULL with errno set. */
 struct vinput *vinput_create(const char *label, int width, int height);
+/* Devices a seatmuxd before this one made, from their uinput fds (kept
+ * in systemd's store across its restart), now taken. NULL on ENOMEM. */
+struct vinput *vinput_adopt(int keyboard_fd, int pointer_fd);
 void vinput_destroy(struct vinput *vi);
+/* Lets go of the devices without destroying them: they live on as long
+ * as another copy of their fds is open (systemd's store, a sink's). */
+void vinput_release(struct vinput *vi);
 /* evdev codes; each call is one complete event (with its SYN_REPORT). */
 int vinput_key(struct vinput *vi, unsigned code, bool down);
 int vinput_move(struct vinput *vi, int x, int y);
@@ -24,7 +30,8 @@ int vinput_wheel(struct vinput *vi, bool horizontal, int clicks);
 /* The uinput fds, for a process that writes the events itself (a sink). */
 int vinput_keyboard_fd(const struct vinput *vi);
 int vinput_pointer_fd(const struct vinput *vi);
-/* The event nodes, e.g. for udev rules or tests ("" if unknown). */
+/* The event nodes, e.g. for udev rules or tests ("" if unknown, or
+ * adopted). */
 const char *vinput_keyboard_node(const struct vinput *vi);
 const char *vinput_pointer_node(const struct vinput *vi);
 

@@ -60,6 +60,20 @@ static void test_numbers(struct test_state *t)
 	CHECK(t, station_pool_take_number(&p) == -ENOSPC);
 }
 
+/* A restarted seatmuxd claims the numbers its stations had; new ones
+ * go around them. */
+static void test_claim(struct test_state *t)
+{
+	struct station_pool p;
+
+	station_pool_init(&p);
+	CHECK(t, station_pool_claim_number(&p, 2) == 0);
+	CHECK(t, station_pool_claim_number(&p, 2) == -EBUSY);
+	CHECK(t, station_pool_claim_number(&p, 0) == -EINVAL);
+	CHECK(t, station_pool_claim_number(&p, STATION_POOL_MAX + 1) == -EINVAL);
+	CHECK(t, station_pool_take_number(&p) == 1 && station_pool_take_number(&p) == 3);
+}
+
 static void test_cards(struct test_state *t)
 {
 	struct station_pool p;
@@ -82,5 +96,6 @@ int main(void)
 	RUN(&t, test_failures_give_back);
 	RUN(&t, test_numbers);
 	RUN(&t, test_cards);
+	RUN(&t, test_claim);
 	return TEST_SUMMARY(&t);
 }

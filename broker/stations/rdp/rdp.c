@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/vm_sockets.h>
 #include <unistd.h>
@@ -31,12 +32,14 @@
 #include "helper_uid.h"
 #include "control.h"
 #include "edid.h"
+#include "fdstore.h"
 #include "layout.h"
 #include "log.h"
 #include "station_kind.h"
 #include "spawn.h"
 #include "ratelimit.h"
 #include "rdp.h"
+#include "scope.h"
 #include "sink_zygote.h"
 #include "seats.h"
 #include "station_pool.h"
@@ -75,6 +78,7 @@ struct station {
 	struct child_job *job;		/* the step under way, or the retrigger */
 	int number;			/* of its seat: rdp-N */
 	int width, height;		/* asked for at its making */
+	uint32_t layout;		/* its user's keyboard layout (the session's) */
 	bool ended;			/* kept for reuse, no session */
 };
 
@@ -93,6 +97,12 @@ struct sink {
 	struct station *station;
 	struct auth_job *auth;		/* PAM asked, no answer yet */
 	struct control_msg asked;	/* that logon, without its password */
+	/* Once it has a station: moved into a scope of its own (out of
+	 * seatmuxd's cgroup), its pidfd and channel kept in systemd's store
+	 * under sink/KEY: a restarted seatmuxd takes it back. */
+	uint64_t key;
+	struct child_job *scoping;	/* the move, under way */
+	bool kept;
 };
 
 struct rdp {
@@ -110,6 +120,9 @@ struct rdp {
 	uint32_t next_uid;		/* from a random start */
 	struct station_pool pool;	/* numbers and cards no station has */
 };
+
+static void rdp_take_back(struct rdp *r, struct state *sb);
+static void rdp_close(struct rdp *r);
 
 static char *slurp(const char *dir, const char *name)
 {
@@ -310,6 +323,41 @@ static void on_retriggered(void *data, const void *out)
 static void station_hand(struct station *st, struct sink *s);
 static void heads_next(struct rdp *r);
 
+static int input_name(const struct station *st, const char *which, char *out, size_t size)
+{
+	return fdstore_name(out, size, "station/%d/%s", st->number, which);
+}
+
+/* The station's keyboard and pointer outlive seatmuxd: uinput devices
+ * die with the last fd to them. */
+static void station_input_keep(struct station *st)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	if ((input_name(st, "keyboard", name, sizeof(name)) == 0 &&
+	     fdstore_put(name, vinput_keyboard_fd(st->input)) < 0) ||
+	    (input_name(st, "pointer", name, sizeof(name)) == 0 &&
+	     fdstore_put(name, vinput_pointer_fd(st->input)) < 0))
+		log_warn("rdp: %s: its keyboard and pointer are not kept across a restart",
+			 st->seat);
+	broker_changed(st->b);
+}
+
+static void station_input_destroy(struct station *st)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	if (!st->input)
+		return;
+	if (input_name(st, "keyboard", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	if (input_name(st, "pointer", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	vinput_destroy(st->input);
+	st->input = NULL;
+	broker_changed(st->b);
+}
+
 /*
  * A station that could not be made goes; its sink, if any, is told.
  * What it took is given back: its number, its card (to the pool, as
@@ -328,7 +376,7 @@ static void station_fail(struct station *st, const char *why)
 	child_job_cancel(st->job);
 	if (st->keep_timer)
 		loop_remove(st->keep_timer);
-	vinput_destroy(st->input);
+	station_input_destroy(st);
 	list_remove(&st->link);
 	session_spec_free(&st->spec);
 	if (st->card >= 0) {
@@ -354,6 +402,7 @@ static void on_rules_loaded(void *data, const void *out)
 		station_fail(st, "no virtual keyboard and pointer");
 		return;
 	}
+	station_input_keep(st);
 	st->state = STATION_READY;
 	log_info("rdp: %s is %s's station (card%d)", st->seat, st->user, st->card);
 	if (st->sink)
@@ -454,6 +503,7 @@ static struct station *station_create(struct rdp *r, const char *user, int w, in
 	st->height = h;
 	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
 	snprintf(st->user, sizeof(st->user), "%s", user);
+	st->layout = layout;
 	station_set_session(st, &r->b->cfg);
 	set_env(&st->spec, &r->b->cfg, user, layout);
 	list_insert(&r->stations, &st->link);
@@ -493,10 +543,31 @@ static void station_keep(struct station *st)
 
 /* -- sinks -- */
 
+static int sink_name(const struct sink *s, const char *which, char *out, size_t size)
+{
+	return fdstore_name(out, size, "sink/%llu/%s", (unsigned long long)s->key, which);
+}
+
+static void sink_unkeep(struct sink *s)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	if (!s->kept)
+		return;
+	if (sink_name(s, "control", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	if (sink_name(s, "pid", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	s->kept = false;
+	broker_changed(s->rdp->b);
+}
+
 static void sink_free(struct sink *s)
 {
 	if (s->station && s->station->sink == s)
 		s->station->sink = NULL;
+	sink_unkeep(s);
+	child_job_cancel(s->scoping);
 	auth_job_cancel(s->auth);
 	child_detach(s->child);
 	if (s->exit_src)
@@ -555,6 +626,71 @@ static struct station *station_for(struct rdp *r, const char *user)
 	return free_slot;
 }
 
+/* -- a sink outlives seatmuxd once it serves a station -- */
+
+struct sink_scope_arg {
+	char scope[SCOPE_NAME_MAX];
+	pid_t pid;
+};
+
+/* In a child: systemd moves the sink into a scope of its own. */
+static void scope_sink(void *arg, void *out)
+{
+	const struct sink_scope_arg *a = arg;
+
+	*(int *)out = scope_move(a->scope, "seatmux RDP sink", a->pid);
+}
+
+static int sink_pidfd(const struct sink *s)
+{
+	return s->pidfd >= 0 ? s->pidfd : s->child ? child_pidfd(s->child) : -1;
+}
+
+static void sink_keep(struct sink *s)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	if (sink_name(s, "control", name, sizeof(name)) < 0 ||
+	    fdstore_put(name, s->control) < 0 ||
+	    sink_name(s, "pid", name, sizeof(name)) < 0 ||
+	    fdstore_put(name, sink_pidfd(s)) < 0) {
+		s->kept = true;		/* whatever was kept goes */
+		sink_unkeep(s);
+		log_warn("rdp: %s: sink pid %d is not kept across a restart", s->peer,
+			 (int)s->pid);
+		return;
+	}
+	s->kept = true;
+	broker_changed(s->rdp->b);
+}
+
+static void on_sink_scoped(void *data, const void *out)
+{
+	struct sink *s = data;
+
+	s->scoping = NULL;
+	if (!out || *(const int *)out < 0) {
+		log_warn("rdp: %s: sink pid %d stays in seatmuxd's cgroup: a restart of "
+			 "seatmuxd ends its connection", s->peer, (int)s->pid);
+		return;
+	}
+	sink_keep(s);
+}
+
+static void sink_scope(struct sink *s)
+{
+	struct sink_scope_arg a = { .pid = s->pid };
+
+	if (s->kept || s->scoping || !fdstore_available() || !scope_available() ||
+	    sink_pidfd(s) < 0 || scope_name(a.scope, sizeof(a.scope), "sink", s->pid) < 0)
+		return;
+	s->scoping = child_job_start(s->rdp->b->loop, sizeof(int), scope_sink, &a,
+				     on_sink_scoped, s);
+	if (!s->scoping)
+		log_warn("rdp: %s: sink pid %d cannot be moved out of seatmuxd's cgroup: %m",
+			 s->peer, (int)s->pid);
+}
+
 /* The station, made, goes to the sink that logged on for it. */
 static void station_hand(struct station *st, struct sink *s)
 {
@@ -569,13 +705,15 @@ static void station_hand(struct station *st, struct sink *s)
 		/* Another user: keyboard and pointer of their own. An fd to the
 		 * old ones (an earlier sink's, a leftover's) then reads and
 		 * writes nothing; the pointer takes the new size. */
-		vinput_destroy(st->input);
+		station_input_destroy(st);
 		st->width = msg->width;
 		st->height = msg->height;
 		st->input = vinput_create(st->seat, st->width, st->height);
 		if (!st->input)
 			log_error("rdp: %s: no new keyboard and pointer for %s: %m", st->seat,
 				  msg->user);
+		else
+			station_input_keep(st);
 	}
 	if (!st->input) {
 		refuse(s, msg->user, "the station has no keyboard and pointer");
@@ -589,6 +727,7 @@ static void station_hand(struct station *st, struct sink *s)
 	if (strcmp(st->user, msg->user) || st->ended) {
 		/* A kept slot changes hands: the new user's session. */
 		snprintf(st->user, sizeof(st->user), "%s", msg->user);
+		st->layout = msg->layout;
 		station_set_session(st, &r->b->cfg);
 		set_env(&st->spec, &r->b->cfg, msg->user, msg->layout);
 		st->ended = false;
@@ -614,8 +753,10 @@ static void station_hand(struct station *st, struct sink *s)
 		return;
 	}
 	loop_timer_arm(s->timer, 0);
+	broker_changed(r->b);
 	log_info("rdp: %s logged on from %s: %s, %dx%d", msg->user, s->peer, st->seat,
 		 msg->width, msg->height);
+	sink_scope(s);
 }
 
 /* PAM said yes: the user's station, found or made, goes to this sink. */
@@ -920,6 +1061,7 @@ static void spawn(struct rdp *r, int client, const struct ratelimit_key *origin,
 		return;
 	}
 	s->rdp = r;
+	s->key = r->b->next_key++;
 	s->control = pair[0];
 	s->uid = sink_uid(r);
 	s->origin = *origin;
@@ -1047,6 +1189,30 @@ bool rdp_owns_seat(struct broker *b, const char *seat)
 	return station_of_seat(b, seat) != NULL;
 }
 
+/* A listening socket the last seatmuxd kept: connections queued while
+ * it was away are served. -1: none (or not a listening socket). */
+static int listen_taken_back(struct rdp *r, const char *name)
+{
+	int fd = r->b->restored ? fdstore_take(&r->b->restored->fds, name) : -1;
+	int yes = 0;
+	socklen_t len = sizeof(yes);
+
+	if (fd < 0)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &yes, &len) < 0 || !yes) {
+		fdstore_drop(name);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void listen_keep(const char *name, int fd)
+{
+	if (fdstore_put(name, fd) < 0)
+		log_warn("rdp: %s is not kept across a restart", name);
+}
+
 static int listen_on(struct rdp *r, const struct rdp_config *rc)
 {
 	struct sockaddr_in6 addr = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)rc->port) };
@@ -1062,6 +1228,9 @@ static int listen_on(struct rdp *r, const struct rdp_config *rc)
 		errno = EINVAL;
 		return -1;
 	}
+	r->listen_fd = listen_taken_back(r, "rdp/listen");
+	if (r->listen_fd >= 0)
+		goto watch;
 	r->listen_fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (r->listen_fd < 0)
 		return -1;
@@ -1069,6 +1238,8 @@ static int listen_on(struct rdp *r, const struct rdp_config *rc)
 	if (bind(r->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    listen(r->listen_fd, 16) < 0)
 		return -1;
+	listen_keep("rdp/listen", r->listen_fd);
+watch:
 	r->listen_src = loop_add_fd(r->b->loop, r->listen_fd, EPOLLIN, on_accept, r);
 	return r->listen_src ? 0 : -1;
 }
@@ -1079,10 +1250,15 @@ static int listen_vsock(struct rdp *r, int port)
 		.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = (unsigned)port,
 	};
 
+	r->vsock_fd = listen_taken_back(r, "rdp/vsock");
+	if (r->vsock_fd >= 0)
+		goto watch;
 	r->vsock_fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (r->vsock_fd < 0 || bind(r->vsock_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    listen(r->vsock_fd, 16) < 0)
 		return -1;
+	listen_keep("rdp/vsock", r->vsock_fd);
+watch:
 	r->vsock_src = loop_add_fd(r->b->loop, r->vsock_fd, EPOLLIN, on_accept_vsock, r);
 	return r->vsock_src ? 0 : -1;
 }
@@ -1131,6 +1307,8 @@ int rdp_start(struct broker *b)
 	}
 	r->cert = slurp(dir, "cert.pem");
 	r->key = slurp(dir, "key.pem");
+	if (b->restored)
+		rdp_take_back(r, b->restored);
 	if (!r->cert || !r->key || listen_on(r, rc) < 0) {
 		log_error("rdp: cannot listen on %s port %d: %m",
 			  rc->address ? rc->address : "any address", rc->port);
@@ -1176,6 +1354,15 @@ void rdp_stop(struct broker *b)
 		free(st);
 	}
 	unlink(RULES_PATH);
+	fdstore_drop("rdp/listen");
+	fdstore_drop("rdp/vsock");
+	rdp_close(r);
+	b->rdp = NULL;
+}
+
+/* What both a stop and a release let go of: sockets, TLS identity. */
+static void rdp_close(struct rdp *r)
+{
 	if (r->listen_src)
 		loop_remove(r->listen_src);
 	if (r->listen_fd >= 0)
@@ -1189,6 +1376,206 @@ void rdp_stop(struct broker *b)
 	free(r->cert);
 	free(r->key);
 	free(r);
+}
+
+/* -- across a restart of seatmuxd -- */
+
+static void rdp_save(struct broker *b, FILE *f)
+{
+	struct rdp *r = b->rdp;
+	struct station *st, *stmp;
+	struct sink *s, *tmp;
+	char n[16], card[16], w[16], h[16], layout[16], pid[16], key[24], uid[16];
+
+	if (!r)
+		return;
+	list_for_each(st, stmp, &r->stations, link) {
+		if (st->state != STATION_READY || st->job || !st->input)
+			continue;	/* half made: made again at the next logon */
+		snprintf(n, sizeof(n), "%d", st->number);
+		snprintf(card, sizeof(card), "%d", st->card);
+		snprintf(w, sizeof(w), "%d", st->width);
+		snprintf(h, sizeof(h), "%d", st->height);
+		snprintf(layout, sizeof(layout), "%u", (unsigned)st->layout);
+		state_put(f, "rdp-station", n, st->seat, card, w, h, st->ended ? "1" : "0",
+			  layout, st->user, (char *)NULL);
+	}
+	for (int i = 0; i < r->pool.ncards; i++) {
+		snprintf(card, sizeof(card), "%d", r->pool.cards[i]);
+		state_put(f, "rdp-spare-card", card, (char *)NULL);
+	}
+	list_for_each(s, tmp, &r->sinks, link) {
+		if (!s->kept || !s->station)
+			continue;
+		snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->key);
+		snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
+		snprintf(n, sizeof(n), "%d", s->station->number);
+		state_put(f, "helper", "sink", pid, key, uid, n, s->peer, (char *)NULL);
+	}
+}
+
+static struct station *station_numbered(struct rdp *r, int number)
+{
+	struct station *st, *tmp;
+
+	list_for_each(st, tmp, &r->stations, link)
+		if (st->number == number)
+			return st;
+	return NULL;
+}
+
+/* rdp-station N SEAT CARD W H ENDED LAYOUT USER, with its two input fds. */
+static void station_take_back(struct rdp *r, const struct state_record *rec, struct state *sb)
+{
+	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
+	long long n, card, w, h, ended, layout;
+	struct station *st;
+	int kfd, pfd;
+
+	if (rec->argc != 9 || state_number(rec, 1, 1, STATION_POOL_MAX, &n) < 0 ||
+	    state_number(rec, 3, 0, VHEAD_MAX_CARDS - 1, &card) < 0 ||
+	    state_number(rec, 4, 1, 4095, &w) < 0 || state_number(rec, 5, 1, 4095, &h) < 0 ||
+	    state_number(rec, 6, 0, 1, &ended) < 0 ||
+	    state_number(rec, 7, 0, UINT32_MAX, &layout) < 0 ||
+	    strlen(rec->argv[8]) > CONTROL_MAX_TEXT || station_pool_claim_number(&r->pool, (int)n) < 0)
+		return;
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		station_pool_put_number(&r->pool, (int)n);
+		return;
+	}
+	st->b = r->b;
+	st->number = (int)n;
+	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
+	kfd = input_name(st, "keyboard", kbd, sizeof(kbd)) == 0 ? fdstore_take(&sb->fds, kbd) : -1;
+	pfd = input_name(st, "pointer", ptr, sizeof(ptr)) == 0 ? fdstore_take(&sb->fds, ptr) : -1;
+	if (strcmp(st->seat, rec->argv[2]) || kfd < 0 || pfd < 0 ||
+	    !(st->input = vinput_adopt(kfd, pfd))) {
+		log_warn("rdp: %s of the last seatmuxd cannot be taken back", rec->argv[2]);
+		if (kfd >= 0)
+			close(kfd);
+		if (pfd >= 0)
+			close(pfd);
+		station_pool_put_number(&r->pool, st->number);
+		free(st);
+		return;		/* its fds and session go as nobody's */
+	}
+	st->card = (int)card;
+	st->width = (int)w;
+	st->height = (int)h;
+	st->ended = ended;
+	st->layout = (uint32_t)layout;
+	st->state = STATION_READY;
+	snprintf(st->user, sizeof(st->user), "%s", rec->argv[8]);
+	station_set_session(st, &r->b->cfg);
+	set_env(&st->spec, &r->b->cfg, st->user, st->layout);
+	list_insert(&r->stations, &st->link);
+	log_info("rdp: %s, %s's station (card%d), taken back", st->seat, st->user, st->card);
+}
+
+/* helper sink PID KEY UID N PEER, with its pidfd and channel. */
+static void sink_take_back(struct rdp *r, const struct state_record *rec, struct state *sb)
+{
+	char ctl[FDSTORE_NAME_MAX], pid_name[FDSTORE_NAME_MAX];
+	long long pid, key, uid, n;
+	struct station *st;
+	struct sink *s;
+
+	if (rec->argc != 7 || state_number(rec, 2, 1, INT32_MAX, &pid) < 0 ||
+	    state_number(rec, 3, 1, INT64_MAX, &key) < 0 ||
+	    state_number(rec, 4, 0, UINT32_MAX - 1, &uid) < 0 ||
+	    state_number(rec, 5, 1, STATION_POOL_MAX, &n) < 0 ||
+	    !(st = station_numbered(r, (int)n)) || st->sink || !(s = calloc(1, sizeof(*s))))
+		return;
+	s->rdp = r;
+	s->key = (uint64_t)key;
+	s->uid = (uid_t)uid;
+	s->pid = (pid_t)pid;
+	s->child = NULL;
+	snprintf(s->peer, sizeof(s->peer), "%s", rec->argv[6]);
+	s->control = sink_name(s, "control", ctl, sizeof(ctl)) == 0 ?
+		     fdstore_take(&sb->fds, ctl) : -1;
+	s->pidfd = sink_name(s, "pid", pid_name, sizeof(pid_name)) == 0 ?
+		   fdstore_take(&sb->fds, pid_name) : -1;
+	list_insert(&r->sinks, &s->link);
+	s->kept = true;
+	s->station = st;
+	st->sink = s;
+	if (s->control < 0 || s->pidfd < 0 ||
+	    syscall(SYS_pidfd_send_signal, s->pidfd, 0, NULL, 0) < 0) {
+		log_info("rdp: %s: sink pid %d of the last seatmuxd is gone", s->peer, (int)s->pid);
+		sink_ended(s);	/* its card is root's again, its station kept */
+		return;
+	}
+	s->src = loop_add_fd(r->b->loop, s->control, EPOLLIN, on_control, s);
+	s->timer = loop_add_timer(r->b->loop, on_handshake_timeout, s);
+	s->exit_src = loop_add_fd(r->b->loop, s->pidfd, EPOLLIN, on_sink_exit, s);
+	if (!s->src || !s->timer || !s->exit_src) {
+		sink_kill(s);
+		sink_ended(s);
+		return;
+	}
+	log_info("rdp: %s: sink pid %d of %s taken back", st->seat, (int)s->pid, st->user);
+}
+
+static void rdp_take_back(struct rdp *r, struct state *sb)
+{
+	struct station *st, *tmp;
+	struct state_record *rec;
+	long long card;
+
+	while ((rec = state_take(sb, "rdp-station", (char *)NULL)))
+		station_take_back(r, rec, sb);
+	while ((rec = state_take(sb, "rdp-spare-card", (char *)NULL)))
+		if (rec->argc == 2 && state_number(rec, 1, 0, VHEAD_MAX_CARDS - 1, &card) == 0)
+			station_pool_put_card(&r->pool, (int)card);
+	while ((rec = state_take(sb, "helper", "sink", (char *)NULL)))
+		sink_take_back(r, rec, sb);
+	/* Nobody on it: kept for its user as after a disconnection. */
+	list_for_each(st, tmp, &r->stations, link)
+		if (!st->sink && !st->ended && !st->keep_timer)
+			station_keep(st);
+	if (write_rules(r) < 0)
+		log_warn("rdp: cannot write %s: %m", RULES_PATH);
+}
+
+/* seatmuxd restarts: sinks serving a station (in scopes of their own),
+ * stations and listening sockets are left running for the next one;
+ * whatever else (a connection still logging on) ends here. */
+static void rdp_release(struct broker *b)
+{
+	struct rdp *r = b->rdp;
+	struct station *st, *stmp;
+	struct sink *s, *tmp;
+
+	if (!r)
+		return;
+	list_for_each(s, tmp, &r->sinks, link) {
+		if (s->kept && s->station) {
+			s->kept = false;	/* left in the store */
+			s->station->sink = NULL;
+			s->station = NULL;
+		} else {
+			sink_kill(s);
+			if (s->uid != (uid_t)-1)
+				helper_uid_sweep(s->uid);
+		}
+		sink_free(s);
+	}
+	zygote_unwatch(r);
+	sink_zygote_stop(&r->zygote);
+	child_detach(r->zygote_child);
+	list_for_each(st, stmp, &r->stations, link) {
+		child_job_cancel(st->job);
+		if (st->keep_timer)
+			loop_remove(st->keep_timer);
+		vinput_release(st->input);
+		list_remove(&st->link);
+		session_spec_free(&st->spec);
+		free(st);
+	}
+	rdp_close(r);
 	b->rdp = NULL;
 }
 
@@ -1249,4 +1636,6 @@ const struct station_kind rdp_station_kind = {
 	.leave_alone = rdp_leave_alone,
 	.session_spec = rdp_session_spec,
 	.keeps_seat = rdp_keeps_seat,
+	.save = rdp_save,
+	.release = rdp_release,
 };

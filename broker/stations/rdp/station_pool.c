@@ -24,6 +24,19 @@ int station_pool_take_number(struct station_pool *p)
 	return -ENOSPC;
 }
 
+int station_pool_claim_number(struct station_pool *p, int number)
+{
+	uint64_t bit;
+
+	if (number < 1 || number > STATION_POOL_MAX)
+		return -EINVAL;
+	bit = UINT64_C(1) << (number - 1);
+	if (p->numbers & bit)
+		return -EBUSY;
+	p->numbers |= bit;
+	return 0;
+}
+
 void station_pool_put_number(struct station_pool *p, int number)
 {
 	if (number >= 1 && number <= STATION_POOL_MAX)

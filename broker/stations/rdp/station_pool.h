@@ -22,6 +22,9 @@ struct station_pool {
 void station_pool_init(struct station_pool *p);
 /* The lowest free number, 1 to STATION_POOL_MAX, now taken; -ENOSPC. */
 int station_pool_take_number(struct station_pool *p);
+/* That number, taken by a station a seatmuxd before this one made: 0,
+ * or -EINVAL (no such number), -EBUSY (taken already). */
+int station_pool_claim_number(struct station_pool *p, int number);
 /* A number taken is free again (others are ignored). */
 void station_pool_put_number(struct station_pool *p, int number);
 /* A card given back earlier, now taken; -ENOENT: a new one is needed. */

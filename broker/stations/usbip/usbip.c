@@ -20,9 +20,12 @@
 
 #include "broker.h"
 #include "build_config.h"
+#include "child_job.h"
+#include "fdstore.h"
 #include "helper_uid.h"
 #include "link_proto.h"
 #include "log.h"
+#include "scope.h"
 #include "spawn.h"
 #include "station_kind.h"
 #include "seats.h"
@@ -54,7 +57,15 @@ struct station {
 	bool ended;			/* the grace time ran out */
 	bool was_up;
 	int retry_ms;			/* until the next attempt after this one */
+	/* Once up: the link moved into a scope of its own (out of
+	 * seatmuxd's cgroup), its pidfd and channel kept in systemd's store
+	 * under link/KEY: a restarted seatmuxd takes the station back. */
+	uint64_t key;
+	struct child_job *scoping;
+	bool kept;
 };
+
+static int station_take_back(struct station *st, struct state *sb);
 
 struct usbip {
 	struct broker *b;
@@ -231,6 +242,85 @@ static int attach(struct station *st, const struct link_msg *msg, int fd)
 	return port;
 }
 
+/* -- a link outlives seatmuxd once its station is up -- */
+
+static int link_name(const struct station *st, const char *which, char *out, size_t size)
+{
+	return fdstore_name(out, size, "link/%llu/%s", (unsigned long long)st->key, which);
+}
+
+static void link_unkeep(struct station *st)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	child_job_cancel(st->scoping);
+	st->scoping = NULL;
+	if (!st->kept)
+		return;
+	if (link_name(st, "control", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	if (link_name(st, "pid", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	st->kept = false;
+	broker_changed(st->u->b);
+}
+
+static void link_keep(struct station *st)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	st->kept = true;
+	if (link_name(st, "control", name, sizeof(name)) < 0 ||
+	    fdstore_put(name, st->control) < 0 ||
+	    link_name(st, "pid", name, sizeof(name)) < 0 ||
+	    fdstore_put(name, child_pidfd(st->link)) < 0) {
+		link_unkeep(st);
+		log_warn("usbip: %s: its link is not kept across a restart", st->cfg->name);
+		return;
+	}
+	broker_changed(st->u->b);
+}
+
+struct link_scope_arg {
+	char scope[SCOPE_NAME_MAX];
+	pid_t pid;
+};
+
+/* In a child: systemd moves the link into a scope of its own. */
+static void scope_link(void *arg, void *out)
+{
+	const struct link_scope_arg *a = arg;
+
+	*(int *)out = scope_move(a->scope, "seatmux USB/IP link", a->pid);
+}
+
+static void on_link_scoped(void *data, const void *out)
+{
+	struct station *st = data;
+
+	st->scoping = NULL;
+	if (!out || *(const int *)out < 0 || !st->link) {
+		log_warn("usbip: %s: its link stays in seatmuxd's cgroup: a restart of "
+			 "seatmuxd drops the station", st->cfg->name);
+		return;
+	}
+	link_keep(st);
+}
+
+static void link_scope(struct station *st)
+{
+	struct link_scope_arg a = { .pid = st->pid };
+
+	if (st->kept || st->scoping || !st->link || !fdstore_available() ||
+	    !scope_available() || scope_name(a.scope, sizeof(a.scope), "link", st->pid) < 0)
+		return;
+	st->scoping = child_job_start(st->u->b->loop, sizeof(int), scope_link, &a,
+				      on_link_scoped, st);
+	if (!st->scoping)
+		log_warn("usbip: %s: its link cannot be moved out of seatmuxd's cgroup: %m",
+			 st->cfg->name);
+}
+
 static void station_ready(struct station *st, int count)
 {
 	struct broker *b = st->u->b;
@@ -246,6 +336,8 @@ static void station_ready(struct station *st, int count)
 		seats_session_start(b, st->cfg->seat, usbip_session_spec(b, st->cfg->seat));
 	}
 	st->was_up = true;
+	broker_changed(b);
+	link_scope(st);
 }
 
 static void kill_link(struct station *st)
@@ -381,6 +473,7 @@ static void station_connect(struct station *st)
 		goto later;
 	}
 	st->pid = child_pid(st->link);
+	st->key = b->next_key++;
 	st->src = loop_add_fd(b->loop, st->control, EPOLLIN, on_control, st);
 	if (!st->src || send_hello(st) < 0) {
 		kill_link(st);
@@ -427,6 +520,7 @@ static void station_down(struct station *st, int status)
 	struct broker *b = st->u->b;
 	bool was_up = st->up;
 
+	link_unkeep(st);
 	st->pid = 0;
 	st->up = false;
 	if (st->src)
@@ -537,10 +631,11 @@ int usbip_start(struct broker *b)
 	for (; u->nstations < c->nstations; u->nstations++)
 		if (station_init(u, &u->stations[u->nstations], u->nstations) < 0)
 			return -1;
+	for (int i = 0; i < u->nstations; i++)
+		if (!b->restored || station_take_back(&u->stations[i], b->restored) < 0)
+			station_connect(&u->stations[i]);
 	if (write_rules(u) < 0)
 		log_warn("usbip: cannot write %s: %m", RULES_PATH);
-	for (int i = 0; i < u->nstations; i++)
-		station_connect(&u->stations[i]);
 	log_info("usbip: %d stations, vhci bus %d", u->nstations, u->hs_bus);
 	return 0;
 }
@@ -554,6 +649,7 @@ void usbip_stop(struct broker *b)
 	for (int i = 0; i < u->nstations; i++) {
 		struct station *st = &u->stations[i];
 
+		link_unkeep(st);
 		kill_link(st);
 		child_detach(st->link);		/* the stations go: reaped unseen */
 		if (st->src)
@@ -569,6 +665,140 @@ void usbip_stop(struct broker *b)
 			loop_remove(st->grace);
 	}
 	unlink(RULES_PATH);
+	free(u->stations);
+	free(u);
+	b->usbip = NULL;
+}
+
+/* -- across a restart of seatmuxd -- */
+
+static void usbip_save(struct broker *b, FILE *f)
+{
+	struct usbip *u = b->usbip;
+	char pid[16], key[24], index[16], ports[USBIP_MAX_DEVICES * 8];
+
+	for (int i = 0; u && i < u->nstations; i++) {
+		const struct station *st = &u->stations[i];
+		size_t n = 0;
+
+		if (!st->kept || !st->up)
+			continue;
+		snprintf(pid, sizeof(pid), "%d", (int)st->pid);
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)st->key);
+		snprintf(index, sizeof(index), "%d", st->index);
+		ports[0] = '\0';
+		for (int k = 0; k < st->nports && n < sizeof(ports); k++)
+			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%d", k ? "," : "",
+					      st->ports[k]);
+		state_put(f, "helper", "link", pid, key, index, st->cfg->name,
+			  st->nports ? ports : "-", (char *)NULL);
+	}
+}
+
+static int ports_parse(struct station *st, const char *text)
+{
+	const char *p = text;
+	char *end;
+	long port;
+
+	st->nports = 0;
+	if (!strcmp(text, "-"))
+		return 0;
+	for (;;) {
+		port = strtol(p, &end, 10);
+		if (end == p || port < 0 || port > 255 || st->nports == USBIP_MAX_DEVICES)
+			return -1;
+		st->ports[st->nports++] = (int)port;
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			return -1;
+		p = end + 1;
+	}
+}
+
+/* helper link PID KEY INDEX NAME PORTS: the station, up, as the last
+ * seatmuxd left it. -1: not there, and it is reached anew. */
+static int station_take_back(struct station *st, struct state *sb)
+{
+	char index[16], ctl[FDSTORE_NAME_MAX], pid_name[FDSTORE_NAME_MAX];
+	struct broker *b = st->u->b;
+	struct state_record *r;
+	long long pid, key;
+	int pidfd = -1;
+
+	snprintf(index, sizeof(index), "%d", st->index);
+	r = state_take(sb, "helper", "link", "", "", index, st->cfg->name, (char *)NULL);
+	if (!r)
+		return -1;
+	if (r->argc != 7 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
+	    state_number(r, 3, 1, INT64_MAX, &key) < 0 || ports_parse(st, r->argv[6]) < 0)
+		goto fail;
+	st->key = (uint64_t)key;
+	if (link_name(st, "control", ctl, sizeof(ctl)) < 0 ||
+	    link_name(st, "pid", pid_name, sizeof(pid_name)) < 0)
+		goto fail;
+	st->control = fdstore_take(&sb->fds, ctl);
+	pidfd = fdstore_take(&sb->fds, pid_name);
+	if (st->control < 0 || pidfd < 0)
+		goto fail;
+	st->link = child_adopt_pidfd(b->loop, pidfd, on_link_ended, st);
+	pidfd = -1;
+	if (!st->link || child_pid(st->link) != (pid_t)pid)
+		goto fail;
+	st->pid = (pid_t)pid;
+	st->src = loop_add_fd(b->loop, st->control, EPOLLIN, on_control, st);
+	if (!st->src)
+		goto fail;
+	st->up = st->was_up = st->kept = true;
+	st->retry_ms = RETRY_FIRST_MS;
+	log_info("usbip: %s, up with %d devices, and its link pid %d taken back", st->cfg->name,
+		 st->nports, (int)st->pid);
+	return 0;
+fail:
+	log_warn("usbip: %s of the last seatmuxd cannot be taken back: reached anew",
+		 st->cfg->name);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (st->link) {
+		child_signal(st->link, SIGKILL);
+		child_detach(st->link);
+		st->link = NULL;
+	}
+	if (st->control >= 0)
+		close(st->control);
+	st->control = -1;
+	st->pid = 0;
+	station_detach(st);	/* what it had attached goes */
+	return -1;
+}
+
+/* seatmuxd restarts: a station that is up is left running for the next
+ * one (its link in its scope, its ports attached); any other stops. */
+static void usbip_release(struct broker *b)
+{
+	struct usbip *u = b->usbip;
+
+	if (!u)
+		return;
+	for (int i = 0; i < u->nstations; i++) {
+		struct station *st = &u->stations[i];
+
+		child_job_cancel(st->scoping);
+		st->scoping = NULL;
+		if (!st->kept) {
+			kill_link(st);
+			station_detach(st);
+		}
+		child_detach(st->link);
+		if (st->src)
+			loop_remove(st->src);
+		if (st->control >= 0)
+			close(st->control);
+		loop_remove(st->deadline);
+		loop_remove(st->retry);
+		loop_remove(st->grace);
+	}
 	free(u->stations);
 	free(u);
 	b->usbip = NULL;
@@ -619,4 +849,6 @@ const struct station_kind usbip_station_kind = {
 	.session_spec = usbip_session_spec,
 	/* A station away keeps its seat and session through its grace. */
 	.keeps_seat = usbip_owns_seat,
+	.save = usbip_save,
+	.release = usbip_release,
 };
