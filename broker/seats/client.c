@@ -552,7 +552,7 @@ static struct client *client_restore_one(struct seat *seat, const struct state_r
 	struct client *c;
 	int fd;
 
-	if (r->argc != 7 || state_number(r, 2, 1, INT64_MAX, &key) < 0 ||
+	if (r->argc != 7 || state_number(r, 2, 0, INT64_MAX, &key) < 0 ||
 	    state_number(r, 3, 0, INT32_MAX, &pid) < 0 ||
 	    state_number(r, 4, 0, UINT32_MAX - 1, &uid) < 0 ||
 	    state_number(r, 5, 0, 1, &opened) < 0 ||

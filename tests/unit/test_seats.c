@@ -6,6 +6,7 @@
  * run as nobody, and peers take other uids.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,9 +19,12 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "client.h"
+#include "fdstore.h"
 #include "log.h"
 #include "seat_proto.h"
 #include "seats.h"
+#include "spawn.h"
 #include "station_kind.h"
 #include "test.h"
 
@@ -322,6 +326,114 @@ static void test_reload_touches_changed_seats_only(struct test_state *t)
 	fixture_finish(&f);
 }
 
+/*
+ * What systemd's fd store does across a restart, by hand: a copy of
+ * every fd the seat keeps, under the name it keeps it by. (Without
+ * NOTIFY_SOCKET, seatmuxd's own fdstore_put does nothing.)
+ */
+static void store_add(struct state *st, const char *name, int fd)
+{
+	struct fdstore_entry *v = realloc(st->fds.v, (size_t)(st->fds.n + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	st->fds.v = v;
+	v[st->fds.n].fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	snprintf(v[st->fds.n].name, sizeof(v[st->fds.n].name), "%s", name);
+	st->fds.n++;
+}
+
+/* The seat's state as seats_save writes it, read back with its fds. */
+static int save_and_read(struct fixture *f, struct seat *seat, struct state *st)
+{
+	char path[96], why[256], name[FDSTORE_NAME_MAX];
+	struct client *c, *tmp;
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/state", f->dir);
+	out = state_begin(path);
+	if (!out)
+		return -1;
+	seats_save(&f->b, out);
+	if (state_commit(out, path) < 0)
+		return -1;
+	state_init(st);
+	if (state_load(st, path, why, sizeof(why)) != 1)
+		return -1;
+	unlink(path);
+	store_add(st, "seat/seat-t", seat->listen_fd);
+	store_add(st, "session/seat-t", child_pidfd(seat->session.child));
+	list_for_each(c, tmp, &seat->clients, link) {
+		snprintf(name, sizeof(name), "client/seat-t/%llu", (unsigned long long)c->key);
+		store_add(st, name, c->conn.fd);
+	}
+	return 0;
+}
+
+/* A ping from this process, answered by the loop of b (or by nobody: -1). */
+static int ping_here(struct broker *b, int fd)
+{
+	struct seat_proto_header h = { .opcode = SEAT_PROTO_PING, .size = 0 };
+	ssize_t n = -1;
+
+	if (send(fd, &h, sizeof(h), MSG_NOSIGNAL) != sizeof(h))
+		return 0;
+	for (int i = 0; i < 20 && n < 0; i++) {
+		if (b)
+			loop_dispatch(b->loop, 10);
+		n = recv(fd, &h, sizeof(h), MSG_DONTWAIT);
+		if (!b && n < 0)
+			usleep(10000);
+	}
+	return n == sizeof(h) && h.opcode == SEAT_PROTO_PONG ? 1 : n == 0 ? 0 : -1;
+}
+
+/* A restart: the session, its client's connection and the socket go on
+ * as they were, and what the new seatmuxd does not take back is closed. */
+static void test_restart_takes_back(struct test_state *t)
+{
+	struct fixture f;
+	struct seat *seat;
+	struct state st;
+	struct client *c;
+	pid_t pid;
+	int fd;
+
+	CHECK(t, fixture_init(&f, "exec sleep 60") == 0);
+	fake.wants = true;
+	seats_device_added(&f.b, &f.head);
+	seat = seats_find(&f.b, "seat-t");
+	fd = connect_seat(&f);
+	for (int i = 0; i < 10; i++)
+		loop_dispatch(f.b.loop, 10);
+	CHECK(t, seat && seat->session.pid > 0 && fd >= 0 && ping_here(&f.b, fd) == 1);
+	if (!seat || fd < 0 || save_and_read(&f, seat, &st) < 0) {
+		CHECK(t, false);
+		fixture_finish(&f);
+		return;
+	}
+	pid = seat->session.pid;
+	/* The old seatmuxd goes for a restart: everything left running. */
+	seats_release_all(&f.b);
+	CHECK(t, kill(pid, 0) == 0 && ping_here(NULL, fd) == -1);	/* nobody answers meanwhile */
+
+	/* The new one, on the same configuration, takes it all back. */
+	f.b.restored = &st;
+	seats_device_added(&f.b, &f.head);
+	seat = seats_find(&f.b, "seat-t");
+	CHECK(t, seat && seat->session.pid == pid && !seat->session.stopping);
+	c = seat ? list_entry(seat->clients.next, struct client, link) : NULL;
+	CHECK(t, c && &c->link != &seat->clients && c->uid == 0);
+	/* The question asked meanwhile is answered, then the next. */
+	CHECK(t, ping_here(&f.b, fd) == 1);
+	CHECK(t, ping_here(&f.b, fd) == 1);
+	fdstore_release(&st.fds, NULL, NULL);
+	state_clear(&st);
+	f.b.restored = NULL;
+	close(fd);
+	fixture_finish(&f);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -337,5 +449,6 @@ int main(void)
 	RUN(&t, test_socket_admits_session_user_only);
 	RUN(&t, test_new_session_cuts_off_clients);
 	RUN(&t, test_reload_touches_changed_seats_only);
+	RUN(&t, test_restart_takes_back);
 	return TEST_SUMMARY(&t);
 }

@@ -1483,7 +1483,7 @@ static void sink_take_back(struct rdp *r, const struct state_record *rec, struct
 	struct sink *s;
 
 	if (rec->argc != 7 || state_number(rec, 2, 1, INT32_MAX, &pid) < 0 ||
-	    state_number(rec, 3, 1, INT64_MAX, &key) < 0 ||
+	    state_number(rec, 3, 0, INT64_MAX, &key) < 0 ||
 	    state_number(rec, 4, 0, UINT32_MAX - 1, &uid) < 0 ||
 	    state_number(rec, 5, 1, STATION_POOL_MAX, &n) < 0 ||
 	    !(st = station_numbered(r, (int)n)) || st->sink || !(s = calloc(1, sizeof(*s))))

@@ -732,7 +732,7 @@ static int station_take_back(struct station *st, struct state *sb)
 	if (!r)
 		return -1;
 	if (r->argc != 7 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
-	    state_number(r, 3, 1, INT64_MAX, &key) < 0 || ports_parse(st, r->argv[6]) < 0)
+	    state_number(r, 3, 0, INT64_MAX, &key) < 0 || ports_parse(st, r->argv[6]) < 0)
 		goto fail;
 	st->key = (uint64_t)key;
 	if (link_name(st, "control", ctl, sizeof(ctl)) < 0 ||
