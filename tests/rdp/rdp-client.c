@@ -35,13 +35,17 @@
  *
  * Keys and the click are sent once --act-after frames (default 1) are in;
  * with --linger S the client stays connected S seconds once done.
+ * SIGUSR1 while it lingers (a test asking a client kept connected a long
+ * time): it logs the frames so far ("poked frames=N") and types --keys
+ * again.
  *
  * Log lines (flushed): connected width=W height=H | frames n=N small=M
  *   | typed n=N | burst n=N | clicked x=X y=Y | dumped | refused error=0xE
- *   | disconnected | timeout
+ *   | poked frames=N | disconnected | timeout
  * Exit status: 0 done, 2 refused or disconnected, 3 timeout, 1 other.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +80,24 @@ struct client {
 };
 
 static FILE *log_file;
+
+/* SIGUSR1 came: answered from pump(), with --keys typed again. */
+static volatile sig_atomic_t poked;
+static const char *poke_keys;
+
+static void on_poke(int sig)
+{
+	(void)sig;
+	poked = 1;
+}
+
+static void catch_pokes(void)
+{
+	struct sigaction sa = { .sa_handler = on_poke, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
 
 __attribute__((format(printf, 1, 2)))
 static void say(const char *fmt, ...)
@@ -361,6 +383,7 @@ static double now_s(void)
 /* Pumps events for ms milliseconds; false if the connection went. */
 static bool pump(freerdp *instance, int ms)
 {
+	struct client *c = (struct client *)instance->context;
 	double end = now_s() + ms / 1000.0;
 	HANDLE handles[64];
 
@@ -370,6 +393,12 @@ static bool pump(freerdp *instance, int ms)
 		WaitForMultipleObjects(n, handles, FALSE, 50);
 		if (!freerdp_check_event_handles(instance->context))
 			return false;
+		if (poked) {
+			poked = 0;
+			say("poked frames=%lu", c->frames);
+			if (poke_keys)
+				type_keys(instance->input, poke_keys);
+		}
 	}
 	return true;
 }
@@ -494,6 +523,8 @@ int main(int argc, char **argv)
 				"[--log F]\n");
 		return 1;
 	}
+	poke_keys = o.keys;
+	catch_pokes();
 	instance = freerdp_new();
 	if (!instance)
 		return 1;
