@@ -97,6 +97,40 @@ static bool in_scope(const char *name, pid_t pid)
 	return found;
 }
 
+/*
+ * The processes pid started before it was moved (a link's TLS relays)
+ * join it: written into the scope's cgroup one by one, their own
+ * children after them. What they fork from then on is born there.
+ */
+static void move_children(const char *name, pid_t pid, int depth)
+{
+	char path[64], procs[256], text[16];
+	long child;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	if (depth > 4 || cgroup_path(procs, sizeof(procs), name, "cgroup.procs") < 0)
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fscanf(f, "%ld", &child) == 1) {
+		if (child <= 0 || child > INT32_MAX)
+			continue;
+		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			snprintf(text, sizeof(text), "%ld", child);
+			if (write(fd, text, strlen(text)) < 0)
+				fprintf(stderr, "seatmux: pid %ld not moved into %s: %s\n", child,
+					name, strerror(errno));
+			close(fd);
+		}
+		move_children(name, (pid_t)child, depth + 1);
+	}
+	fclose(f);
+}
+
 int scope_enter(const char *name, const char *description)
 {
 	return scope_move(name, description, getpid());
@@ -118,8 +152,11 @@ int scope_move(const char *name, const char *description, pid_t pid)
 	if (r < 0)
 		return -1;
 	for (int waited = 0; waited < SCOPE_WAIT_MS; waited += 10) {
-		if (in_scope(name, pid))
+		if (in_scope(name, pid)) {
+			if (pid != getpid())
+				move_children(name, pid, 0);
 			return 0;
+		}
 		nanosleep(&step, NULL);
 	}
 	fprintf(stderr, "seatmux: not moved into %s\n", name);

@@ -32,7 +32,8 @@ int scope_name(char *out, size_t size, const char *seat, pid_t leader);
 int scope_enter(const char *name, const char *description);
 
 /* The same for another process (a helper seatmuxd started, which must
- * outlive it): it is moved into the new scope. Blocks: from a child job. */
+ * outlive it): it is moved into the new scope, and so are the processes
+ * it started before (a link's relays). Blocks: from a child job. */
 int scope_move(const char *name, const char *description, pid_t pid);
 
 /* Signals every process of the scope; SIGKILL kills the whole cgroup at
