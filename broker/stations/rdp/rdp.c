@@ -586,10 +586,15 @@ static void sink_free(struct sink *s)
 
 static void sink_kill(struct sink *s)
 {
+	char scope[SCOPE_NAME_MAX];
+
 	if (s->pidfd >= 0)
 		pidfd_kill(s->pidfd);
 	else if (s->child)
 		child_signal(s->child, SIGKILL);
+	/* Whatever it started, once it is in a scope of its own. */
+	if (s->pid > 0 && scope_name(scope, sizeof(scope), "sink", s->pid) == 0)
+		scope_signal(scope, SIGKILL);
 }
 
 /*

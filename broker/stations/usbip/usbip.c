@@ -340,10 +340,15 @@ static void station_ready(struct station *st, int count)
 	link_scope(st);
 }
 
+/* The link, and its relays with it once they are in its scope. */
 static void kill_link(struct station *st)
 {
+	char scope[SCOPE_NAME_MAX];
+
 	if (st->link)
 		child_signal(st->link, SIGKILL);
+	if (st->pid > 0 && scope_name(scope, sizeof(scope), "link", st->pid) == 0)
+		scope_signal(scope, SIGKILL);
 }
 
 static void on_control(void *data, uint32_t events)
