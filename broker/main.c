@@ -432,6 +432,10 @@ int main(int argc, char *argv[])
 			check_only = true;
 			break;
 		case 'R':
+			/* After a restart's stop the next seatmuxd keeps the VT as
+			 * it is: text mode now would flash over seat0's session. */
+			if (systemd_restarting_self())
+				return 0;
 			rc = console_reset();
 			if (rc < 0)
 				fprintf(stderr, "seatmuxd: console: %s\n", strerror(-rc));

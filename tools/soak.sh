@@ -1,11 +1,24 @@
 #!/bin/sh
-# The long soak: 1000 RDP logons and logoffs in a row in the QEMU guest
-# (tests/qemu/scenarios/rdp-soak.py; the README's test command runs 12).
+# The long soaks in the QEMU guest (the README's test command runs a few
+# cycles of each):
+#   rdp    1000 RDP logons and logoffs in a row (tests/qemu/scenarios/rdp-soak.py)
+#   usbip  200 drops and returns of a USB/IP station (usbip-soak.py)
 #
-#   tools/soak.sh [CYCLES]
+#   tools/soak.sh [rdp|usbip] [CYCLES]
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+kind=rdp
+case ${1:-} in
+rdp | usbip)
+	kind=$1
+	shift
+	;;
+esac
+case $kind in
+rdp) cycles=${1:-1000} ;;
+usbip) cycles=${1:-200} ;;
+esac
 out=${SEATMUX_BUILD:-$top/build}/soak
 "$top/tools/install-deps.sh"
 if [ ! -f "$out/build/build.ninja" ]; then
@@ -13,5 +26,5 @@ if [ ! -f "$out/build/build.ninja" ]; then
 		-Dbuildtype=debugoptimized -Db_sanitize=address,undefined
 fi
 ninja -C "$out/build"
-SEATMUX_SOAK_CYCLES=${1:-1000} exec python3 "$top/tests/qemu/run.py" \
-	--build "$out/build" --out "$out/image-out" rdp-soak
+SEATMUX_SOAK_CYCLES=$cycles exec python3 "$top/tests/qemu/run.py" \
+	--build "$out/build" --out "$out/image-out" "$kind-soak"

@@ -1,0 +1,109 @@
+"""A USB/IP station dropped off the network and back, again and again
+(SEATMUX_SOAK_CYCLES, default 3; tools/soak.sh usbip runs 200): every
+return comes up with the same session (its pid unchanged, its frames going
+on), seatmuxd's fd count and memory stay flat, and the vhci ports and
+cards in use do not grow. Figures go to the log.
+"""
+
+import os
+import re
+import tempfile
+import time
+
+from stations import attempt, scenario
+
+CYCLES = int(os.environ.get("SEATMUX_SOAK_CYCLES", "3"))
+TIMEOUT = 300 + 40 * CYCLES
+
+
+def figures(m):
+    rc, out = m.run("p=$(systemctl show -p MainPID --value seatmuxd); ls /proc/$p/fd | wc -l; "
+                    "awk '/^VmRSS:/ { print $2 }' /proc/$p/status; "
+                    "ls /dev/dri | grep -c '^card'; "
+                    "awk '$1 == \"hs\" && $3 == \"006\"' /sys/devices/platform/vhci_hcd.0/status | wc -l")
+    fds, rss, cards, ports = (int(x) for x in out.split()[:4])
+    return {"fds": fds, "rss_kb": rss, "cards": cards, "ports": ports}
+
+
+def ups(m):
+    return int(m.run("journalctl -u seatmuxd -o cat | grep -c 'usbip: desk1 is up' || true")[1]
+               .strip() or 0)
+
+
+def run(t):
+    st = scenario("usbip-station")
+    tmp = tempfile.mkdtemp(prefix="usbipsoak-")
+    certs = {n: st.make_cert(tmp, n) for n in ("seatmuxd", "desk1")}
+    e1 = st.Emulator(tmp, "desk1")
+    a1 = st.Agent(tmp, "desk1", e1, *certs["desk1"], peer=certs["seatmuxd"][0])
+    try:
+        with t.machine(devices=st.DEVICES, smbios=st.HYPERV, guestfwd={3241: a1.port},
+                       timeout=TIMEOUT) as m:
+            m.wait_agent(timeout=90)
+            m.setup_network()
+            st.install_certs(m, {"seatmuxd.pem": certs["seatmuxd"][0],
+                                 "seatmuxd.key": certs["seatmuxd"][1],
+                                 "desk1.pem": certs["desk1"][0]})
+            soak(t, m, st, e1)
+    finally:
+        a1.stop()
+        e1.stop()
+
+
+def cycle(m, st, e1, n):
+    """desk1 away until seatmuxd says so, then back until it is up."""
+    e1.cmd("refuse on")
+    e1.cmd("drop")
+    if not attempt(lambda: m.wait_until(
+            "[ $(journalctl -u seatmuxd -o cat | grep -c 'desk1 is gone; its session is kept') "
+            "-ge %d ]" % n, 60, interval=1)):
+        return False
+    e1.cmd("refuse off")
+    return attempt(lambda: m.wait_until(
+        "[ $(journalctl -u seatmuxd -o cat | grep -c 'desk1 is up: .*its session resumed') "
+        "-ge %d ]" % n, 90, interval=1))
+
+
+def soak(t, m, st, e1):
+    ok = st.wait_journal(m, "usbip: desk1 is up", 120) and \
+        st.wait_color(e1, "seat-desk1", 120) >= 0.5
+    if not t.check("desk1 comes up and shows its client", ok,
+                   m.run("journalctl -u seatmuxd | grep usbip | tail -n 8")[1]):
+        return
+    pids = re.findall(r"^ready pid=(\d+)", st.events(m, "station0"), re.M)
+    first = cycle(m, st, e1, 1)     # the first return warms what a return uses
+    time.sleep(3)
+    before = figures(m)
+    start = time.monotonic()
+    done = 1 if first else 0
+    for n in range(2, CYCLES + 1):
+        if not cycle(m, st, e1, n):
+            break
+        done = n
+        if n % 25 == 0:
+            print("# %s: %d returns, %s" % (t.name, n, figures(m)), flush=True)
+    took = time.monotonic() - start
+    time.sleep(3)
+    after = figures(m)
+    print("# %s: %d drops and returns (%d after the first) in %.0f s; seatmuxd fds %d -> %d, "
+          "RSS %d -> %d kB, cards %d -> %d, vhci ports in use %d -> %d" %
+          (t.name, done, max(done - 1, 0), took, before["fds"], after["fds"], before["rss_kb"],
+           after["rss_kb"], before["cards"], after["cards"], before["ports"], after["ports"]),
+          flush=True)
+    t.check("every drop and return works (%d)" % CYCLES, done == CYCLES,
+            m.run("journalctl -u seatmuxd | grep desk1 | tail -n 6")[1])
+    after_events = st.events(m, "station0")
+    t.check("the same session all along: its pid unchanged",
+            pids and re.findall(r"^ready pid=(\d+)", after_events, re.M) == pids,
+            "%s -> %s" % (pids, re.findall(r"^ready pid=(\d+)", after_events, re.M)))
+    got = st.wait_color(e1, "seat-desk1", 60)
+    t.check("and it is on the station's head after the last return", got >= 0.5,
+            "%.0f%%" % (got * 100))
+    st.drawn_on(t, m, e1, "station0", "and the head is drawn on")
+    t.check("seatmuxd's fd count stays flat", after["fds"] <= before["fds"], (before, after))
+    # A few pages of allocator slack, not growth with the cycles.
+    t.check("seatmuxd's memory stays flat", after["rss_kb"] <= before["rss_kb"] + 2048,
+            (before, after))
+    t.check("cards and vhci ports in use do not grow",
+            after["cards"] <= before["cards"] and after["ports"] <= before["ports"],
+            (before, after))
