@@ -20,8 +20,8 @@
 
 #include "broker.h"
 #include "build_config.h"
-#include "child_job.h"
 #include "fdstore.h"
+#include "helper_keep.h"
 #include "helper_uid.h"
 #include "link_proto.h"
 #include "log.h"
@@ -57,12 +57,9 @@ struct station {
 	bool ended;			/* the grace time ran out */
 	bool was_up;
 	int retry_ms;			/* until the next attempt after this one */
-	/* Once up: the link moved into a scope of its own (out of
-	 * seatmuxd's cgroup), its pidfd and channel kept in systemd's store
-	 * under link/KEY: a restarted seatmuxd takes the station back. */
-	uint64_t key;
-	struct child_job *scoping;
-	bool kept;
+	/* Once up, its link outlives a restart of seatmuxd (helper_keep.h):
+	 * a restarted seatmuxd takes the station back. */
+	struct helper_keep keep;
 };
 
 static int station_take_back(struct station *st, struct state *sb);
@@ -244,81 +241,31 @@ static int attach(struct station *st, const struct link_msg *msg, int fd)
 
 /* -- a link outlives seatmuxd once its station is up -- */
 
-static int link_name(const struct station *st, const char *which, char *out, size_t size)
+static void on_link_kept(void *data, bool kept)
 {
-	return fdstore_name(out, size, "link/%llu/%s", (unsigned long long)st->key, which);
-}
+	struct station *st = data;
 
-static void link_unkeep(struct station *st)
-{
-	char name[FDSTORE_NAME_MAX];
-
-	child_job_cancel(st->scoping);
-	st->scoping = NULL;
-	if (!st->kept)
-		return;
-	if (link_name(st, "control", name, sizeof(name)) == 0)
-		fdstore_drop(name);
-	if (link_name(st, "pid", name, sizeof(name)) == 0)
-		fdstore_drop(name);
-	st->kept = false;
+	if (!kept)
+		log_warn("usbip: %s: its link is not kept across a restart of seatmuxd",
+			 st->cfg->name);
 	broker_changed(st->u->b);
 }
 
 static void link_keep(struct station *st)
 {
-	char name[FDSTORE_NAME_MAX];
-
-	st->kept = true;
-	if (link_name(st, "control", name, sizeof(name)) < 0 ||
-	    fdstore_put(name, st->control) < 0 ||
-	    link_name(st, "pid", name, sizeof(name)) < 0 ||
-	    fdstore_put(name, child_pidfd(st->link)) < 0) {
-		link_unkeep(st);
-		log_warn("usbip: %s: its link is not kept across a restart", st->cfg->name);
-		return;
-	}
-	broker_changed(st->u->b);
-}
-
-struct link_scope_arg {
-	char scope[SCOPE_NAME_MAX];
-	pid_t pid;
-};
-
-/* In a child: systemd moves the link into a scope of its own. */
-static void scope_link(void *arg, void *out)
-{
-	const struct link_scope_arg *a = arg;
-
-	*(int *)out = scope_move(a->scope, "seatmux USB/IP link", a->pid);
-}
-
-static void on_link_scoped(void *data, const void *out)
-{
-	struct station *st = data;
-
-	st->scoping = NULL;
-	if (!out || *(const int *)out < 0 || !st->link) {
-		log_warn("usbip: %s: its link stays in seatmuxd's cgroup: a restart of "
-			 "seatmuxd drops the station", st->cfg->name);
-		return;
-	}
-	link_keep(st);
-}
-
-static void link_scope(struct station *st)
-{
-	struct link_scope_arg a = { .pid = st->pid };
-
-	if (st->kept || st->scoping || !st->link || !fdstore_available() ||
-	    !scope_available() || scope_name(a.scope, sizeof(a.scope), "link", st->pid) < 0)
-		return;
-	st->scoping = child_job_start(st->u->b->loop, sizeof(int), scope_link, &a,
-				      on_link_scoped, st);
-	if (!st->scoping)
+	st->keep.done = on_link_kept;
+	st->keep.data = st;
+	if (st->link && helper_keep_start(&st->keep, st->u->b->loop, st->pid,
+					  child_pidfd(st->link), st->control) < 0 &&
+	    fdstore_available() && scope_available())
 		log_warn("usbip: %s: its link cannot be moved out of seatmuxd's cgroup: %m",
 			 st->cfg->name);
+}
+
+static void link_unkeep(struct station *st)
+{
+	helper_keep_drop(&st->keep);
+	broker_changed(st->u->b);
 }
 
 static void station_ready(struct station *st, int count)
@@ -337,18 +284,15 @@ static void station_ready(struct station *st, int count)
 	}
 	st->was_up = true;
 	broker_changed(b);
-	link_scope(st);
+	link_keep(st);
 }
 
 /* The link, and its relays with it once they are in its scope. */
 static void kill_link(struct station *st)
 {
-	char scope[SCOPE_NAME_MAX];
-
 	if (st->link)
 		child_signal(st->link, SIGKILL);
-	if (st->pid > 0 && scope_name(scope, sizeof(scope), "link", st->pid) == 0)
-		scope_signal(scope, SIGKILL);
+	helper_keep_kill_scope("link", st->pid);
 }
 
 static void on_control(void *data, uint32_t events)
@@ -478,7 +422,7 @@ static void station_connect(struct station *st)
 		goto later;
 	}
 	st->pid = child_pid(st->link);
-	st->key = b->next_key++;
+	st->keep.key = b->next_key++;
 	st->src = loop_add_fd(b->loop, st->control, EPOLLIN, on_control, st);
 	if (!st->src || send_hello(st) < 0) {
 		kill_link(st);
@@ -588,6 +532,7 @@ static int station_init(struct usbip *u, struct station *st, int i)
 	st->u = u;
 	st->index = i;
 	st->control = -1;
+	st->keep.kind = "link";
 	st->cfg = &b->cfg.usbip.stations[i];
 	st->deadline = loop_add_timer(b->loop, on_deadline, st);
 	st->retry = loop_add_timer(b->loop, on_retry, st);
@@ -686,10 +631,10 @@ static void usbip_save(struct broker *b, FILE *f)
 		const struct station *st = &u->stations[i];
 		size_t n = 0;
 
-		if (!st->kept || !st->up)
+		if (!st->keep.kept || !st->up)
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)st->pid);
-		snprintf(key, sizeof(key), "%llu", (unsigned long long)st->key);
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)st->keep.key);
 		snprintf(index, sizeof(index), "%d", st->index);
 		ports[0] = '\0';
 		for (int k = 0; k < st->nports && n < sizeof(ports); k++)
@@ -726,7 +671,7 @@ static int ports_parse(struct station *st, const char *text)
  * seatmuxd left it. -1: not there, and it is reached anew. */
 static int station_take_back(struct station *st, struct state *sb)
 {
-	char index[16], ctl[FDSTORE_NAME_MAX], pid_name[FDSTORE_NAME_MAX];
+	char index[16];
 	struct broker *b = st->u->b;
 	struct state_record *r;
 	long long pid, key;
@@ -739,13 +684,8 @@ static int station_take_back(struct station *st, struct state *sb)
 	if (r->argc != 7 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
 	    state_number(r, 3, 0, INT64_MAX, &key) < 0 || ports_parse(st, r->argv[6]) < 0)
 		goto fail;
-	st->key = (uint64_t)key;
-	if (link_name(st, "control", ctl, sizeof(ctl)) < 0 ||
-	    link_name(st, "pid", pid_name, sizeof(pid_name)) < 0)
-		goto fail;
-	st->control = fdstore_take(&sb->fds, ctl);
-	pidfd = fdstore_take(&sb->fds, pid_name);
-	if (st->control < 0 || pidfd < 0)
+	st->keep.key = (uint64_t)key;
+	if (helper_keep_take(&st->keep, sb, &pidfd, &st->control) < 0)
 		goto fail;
 	st->link = child_adopt_pidfd(b->loop, pidfd, on_link_ended, st);
 	pidfd = -1;
@@ -755,7 +695,7 @@ static int station_take_back(struct station *st, struct state *sb)
 	st->src = loop_add_fd(b->loop, st->control, EPOLLIN, on_control, st);
 	if (!st->src)
 		goto fail;
-	st->up = st->was_up = st->kept = true;
+	st->up = st->was_up = true;
 	st->retry_ms = RETRY_FIRST_MS;
 	log_info("usbip: %s, up with %d devices, and its link pid %d taken back", st->cfg->name,
 		 st->nports, (int)st->pid);
@@ -763,6 +703,7 @@ static int station_take_back(struct station *st, struct state *sb)
 fail:
 	log_warn("usbip: %s of the last seatmuxd cannot be taken back: reached anew",
 		 st->cfg->name);
+	helper_keep_drop(&st->keep);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (st->link) {
@@ -789,9 +730,8 @@ static void usbip_release(struct broker *b)
 	for (int i = 0; i < u->nstations; i++) {
 		struct station *st = &u->stations[i];
 
-		child_job_cancel(st->scoping);
-		st->scoping = NULL;
-		if (!st->kept) {
+		helper_keep_release(&st->keep);
+		if (!st->keep.kept) {
 			kill_link(st);
 			station_detach(st);
 		}
