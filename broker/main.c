@@ -181,10 +181,14 @@ static void reload(struct broker *b)
 		config_finish(&next);
 		return;
 	}
-	log_info("reload: %s read; seats' sessions follow it, other sections take effect "
-		 "at restart", b->config_path);
+	log_info("reload: %s read; seats' sessions and USB/IP stations follow it, other "
+		 "sections take effect at restart (which loses no session)", b->config_path);
 	config_take_seats(&b->cfg, &next);
+	config_take_stations(&b->cfg, &next);
 	config_finish(&next);
+	for (int i = 0; i < b->nkinds; i++)
+		if (b->kinds[i]->reload)
+			b->kinds[i]->reload(b);
 	seats_reload(b);
 }
 

@@ -462,6 +462,62 @@ const struct station_config *config_station(const struct config *cfg, const char
 	return NULL;
 }
 
+int config_station_copy(struct station_config *dst, const struct station_config *src)
+{
+	*dst = *src;
+	dst->address = src->address ? strdup(src->address) : NULL;
+	dst->peer = src->peer ? strdup(src->peer) : NULL;
+	if ((src->address && !dst->address) || (src->peer && !dst->peer)) {
+		config_station_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
+void config_station_free(struct station_config *sc)
+{
+	free(sc->address);
+	free(sc->peer);
+	sc->address = sc->peer = NULL;
+}
+
+static bool match_equal(const struct usbip_match *a, const struct usbip_match *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i].vendor != b[i].vendor || a[i].product != b[i].product ||
+		    a[i].any_product != b[i].any_product || strcmp(a[i].serial, b[i].serial))
+			return false;
+	return true;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+bool config_station_equal(const struct station_config *a, const struct station_config *b)
+{
+	const struct usbip_allow *x = &a->allow, *y = &b->allow;
+
+	return !strcmp(a->name, b->name) && !strcmp(a->seat, b->seat) &&
+	       same_text(a->address, b->address) && a->port == b->port &&
+	       a->plain == b->plain && same_text(a->peer, b->peer) &&
+	       x->ndisplay == y->ndisplay && x->ninput == y->ninput &&
+	       x->storage == y->storage && match_equal(x->display, y->display, x->ndisplay) &&
+	       match_equal(x->input, y->input, x->ninput);
+}
+
+void config_take_stations(struct config *dst, struct config *src)
+{
+	struct usbip_config *d = &dst->usbip, *s = &src->usbip;
+
+	for (int i = 0; i < d->nstations; i++)
+		config_station_free(&d->stations[i]);
+	memcpy(d->stations, s->stations, sizeof(d->stations));
+	d->nstations = s->nstations;
+	s->nstations = 0;	/* its strings are dst's now */
+}
+
 static struct station_config *station_get(struct config_parse *p, const char *name)
 {
 	struct usbip_config *u = &p->cfg->usbip;

@@ -103,6 +103,12 @@ bool config_valid_seat_name(const char *name);
 /* [rdp.user.NAME] of user, or NULL. */
 const struct rdp_user_config *config_rdp_user(const struct config *cfg, const char *user);
 const struct station_config *config_station(const struct config *cfg, const char *name);
+/* A station's own copy of its section (strings duplicated): 0, or -1. */
+int config_station_copy(struct station_config *dst, const struct station_config *src);
+void config_station_free(struct station_config *sc);
+bool config_station_equal(const struct station_config *a, const struct station_config *b);
+/* A reload: dst's [station.NAME] sections become src's (src keeps none). */
+void config_take_stations(struct config *dst, struct config *src);
 /* The seat the configuration gives connector `name` of the card in PCI
  * slot `pci` to, or NULL. */
 const char *config_connector_seat(const struct config *cfg, const char *pci,

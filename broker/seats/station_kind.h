@@ -38,6 +38,9 @@ struct station_kind {
 	 * start takes back what b->restored holds of it. */
 	void (*save)(struct broker *b, FILE *f);
 	void (*release)(struct broker *b);
+	/* SIGHUP (optional): b->cfg was read again; the kind's stations
+	 * follow their sections, unchanged ones untouched. */
+	void (*reload)(struct broker *b);
 };
 
 extern const struct station_kind physical_station_kind;

@@ -273,6 +273,32 @@ static void test_files(struct test_state *t)
 	config_finish(&cfg);
 }
 
+/* SIGHUP: stations are compared by their own copies, and the new
+ * sections replace the old ones whole. */
+static void test_station_reload(struct test_state *t)
+{
+	struct station_config copy;
+	struct config cfg, next;
+
+	config_init(&cfg);
+	config_init(&next);
+	CHECK(t, !strcmp(load(&cfg, "[station.a]\naddress = 10.0.0.1\ntransport = plain\ninput = 1209:5301/K\n"
+				    "[station.b]\naddress = 10.0.0.2\ntransport = plain\n"), ""));
+	CHECK(t, config_station_copy(&copy, config_station(&cfg, "a")) == 0);
+	CHECK(t, config_station_equal(&copy, config_station(&cfg, "a")));
+	CHECK(t, copy.address != config_station(&cfg, "a")->address);	/* its own */
+	/* a's serial changes, b goes, c comes. */
+	CHECK(t, !strcmp(load(&next, "[station.a]\naddress = 10.0.0.1\ntransport = plain\ninput = 1209:5301/L\n"
+				     "[station.c]\naddress = 10.0.0.3\ntransport = plain\n"), ""));
+	config_take_stations(&cfg, &next);
+	CHECK(t, next.usbip.nstations == 0 && cfg.usbip.nstations == 2);
+	CHECK(t, !config_station_equal(&copy, config_station(&cfg, "a")));
+	CHECK(t, !config_station(&cfg, "b") && config_station(&cfg, "c"));
+	config_station_free(&copy);
+	config_finish(&next);
+	config_finish(&cfg);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -285,5 +311,6 @@ int main(void)
 	RUN(&t, test_connector_long);
 	RUN(&t, test_stations);
 	RUN(&t, test_files);
+	RUN(&t, test_station_reload);
 	return TEST_SUMMARY(&t);
 }

@@ -45,7 +45,7 @@ static const struct session_spec *usbip_session_spec(struct broker *b, const cha
 
 struct station {
 	struct usbip *u;
-	const struct station_config *cfg;
+	struct station_config cfg;	/* its own copy: a reload compares it */
 	int index;
 	pid_t pid;			/* the link, or 0 */
 	struct child *link;		/* the same, to signal */
@@ -66,7 +66,9 @@ static int station_take_back(struct station *st, struct state *sb);
 
 struct usbip {
 	struct broker *b;
-	struct station *stations;
+	/* A slot per station: its index (and its link's uid) for its life;
+	 * NULL: free. A reload adds and removes stations. */
+	struct station *stations[CONFIG_MAX_STATIONS];
 	int nstations;
 	int hs_bus;			/* vhci's USB 2 root hub: usbN */
 	gid_t link_gid;
@@ -116,9 +118,9 @@ static int vhci_free_port(const struct usbip *u)
 			continue;
 		found = port;
 		/* Taken by a station whose detach has not shown yet. */
-		for (int i = 0; i < u->nstations && found >= 0; i++)
-			for (int k = 0; k < u->stations[i].nports; k++)
-				if (u->stations[i].ports[k] == port)
+		for (int i = 0; i < CONFIG_MAX_STATIONS && found >= 0; i++)
+			for (int k = 0; u->stations[i] && k < u->stations[i]->nports; k++)
+				if (u->stations[i]->ports[k] == port)
 					found = -1;
 	}
 	fclose(f);
@@ -144,9 +146,11 @@ static void rules(FILE *f, void *data)
 {
 	const struct usbip *u = data;
 
-	for (int i = 0; i < u->nstations; i++) {
-		const struct station *st = &u->stations[i];
+	for (int i = 0; i < CONFIG_MAX_STATIONS; i++) {
+		const struct station *st = u->stations[i];
 
+		if (!st)
+			continue;
 		/* The card and input nodes; not the card's connectors, which
 		 * with a seat of their own would make the card a split one. */
 		for (int k = 0; k < st->nports; k++)
@@ -155,8 +159,8 @@ static void rules(FILE *f, void *data)
 				"ENV{ID_SEAT}=\"%s\"\n"
 				"SUBSYSTEM==\"input\", DEVPATH==\"/devices/platform/vhci_hcd.0/"
 				"usb%d/%d-%d/*\", ENV{ID_SEAT}=\"%s\"\n",
-				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg->seat,
-				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg->seat);
+				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg.seat,
+				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg.seat);
 	}
 }
 
@@ -207,9 +211,9 @@ static int attach(struct station *st, const struct link_msg *msg, int fd)
 
 	/* The link parses the network and may be anyone's by now: what it
 	 * asks for is decided again here, by our own configuration. */
-	if (link_proto_allowed(&st->cfg->allow, msg, why, sizeof(why)) < 0) {
+	if (link_proto_allowed(&st->cfg.allow, msg, why, sizeof(why)) < 0) {
 		log_warn("usbip: %s: the link asked to attach what the station may not have: "
-			 "refused: %s", st->cfg->name, why);
+			 "refused: %s", st->cfg.name, why);
 		return -EPERM;
 	}
 	rc = check_socket(fd);
@@ -233,7 +237,7 @@ static int attach(struct station *st, const struct link_msg *msg, int fd)
 		return rc;
 	}
 	link_proto_device(msg, &dev);
-	log_info("usbip: %s: %s %04x:%04x (%s) attached on vhci port %d", st->cfg->name,
+	log_info("usbip: %s: %s %04x:%04x (%s) attached on vhci port %d", st->cfg.name,
 		 log_escape(busid, sizeof(busid), msg->busid), msg->vendor, msg->product,
 		 usbip_kind_name(usbip_allow_kind(&dev)), port);
 	return port;
@@ -247,7 +251,7 @@ static void on_link_kept(void *data, bool kept)
 
 	if (!kept)
 		log_warn("usbip: %s: its link is not kept across a restart of seatmuxd",
-			 st->cfg->name);
+			 st->cfg.name);
 	broker_changed(st->u->b);
 }
 
@@ -259,7 +263,7 @@ static void link_keep(struct station *st)
 					  child_pidfd(st->link), st->control) < 0 &&
 	    fdstore_available() && scope_available())
 		log_warn("usbip: %s: its link cannot be moved out of seatmuxd's cgroup: %m",
-			 st->cfg->name);
+			 st->cfg.name);
 }
 
 static void link_unkeep(struct station *st)
@@ -276,11 +280,11 @@ static void station_ready(struct station *st, int count)
 	st->retry_ms = RETRY_FIRST_MS;
 	loop_timer_arm(st->deadline, 0);
 	loop_timer_arm(st->grace, 0);
-	log_info("usbip: %s is up: %d devices, seat %s%s", st->cfg->name, count, st->cfg->seat,
+	log_info("usbip: %s is up: %d devices, seat %s%s", st->cfg.name, count, st->cfg.seat,
 		 st->was_up && !st->ended ? ", its session resumed" : "");
 	if (st->ended) {
 		st->ended = false;
-		seats_session_start(b, st->cfg->seat, usbip_session_spec(b, st->cfg->seat));
+		seats_session_start(b, st->cfg.seat, usbip_session_spec(b, st->cfg.seat));
 	}
 	st->was_up = true;
 	broker_changed(b);
@@ -310,7 +314,7 @@ static void on_control(void *data, uint32_t events)
 	if (rc < 0) {
 		if (rc != -ECONNRESET)
 			log_warn("usbip: %s: the link sent a malformed message: stopped",
-				 st->cfg->name);
+				 st->cfg.name);
 		loop_remove(st->src);
 		st->src = NULL;
 		if (fd >= 0)
@@ -322,13 +326,13 @@ static void on_control(void *data, uint32_t events)
 	case LINK_DEVICE:
 		reply.status = attach(st, &msg, fd);
 		if (reply.status < 0 && reply.status != -EPERM)
-			log_warn("usbip: %s: %s not attached: %s", st->cfg->name,
+			log_warn("usbip: %s: %s not attached: %s", st->cfg.name,
 				 log_escape(text, sizeof(text), msg.busid), strerror(-reply.status));
 		close(fd);
 		link_proto_send(st->control, &reply, -1);
 		break;
 	case LINK_REFUSED:
-		log_warn("usbip: %s: not imported: %s", st->cfg->name,
+		log_warn("usbip: %s: not imported: %s", st->cfg.name,
 			 log_escape(text, sizeof(text), msg.text));
 		break;
 	case LINK_READY:
@@ -373,14 +377,14 @@ static struct child *link_exec(struct station *st, int control)
 /* The TLS files go as open fds: the link may not open root's key. */
 static int send_tls_files(struct station *st)
 {
-	const char *paths[LINK_TLS_FILES] = { st->u->cert, st->u->key, st->cfg->peer };
+	const char *paths[LINK_TLS_FILES] = { st->u->cert, st->u->key, st->cfg.peer };
 	struct link_msg msg = { .type = LINK_TLS_FILE };
 	int fd, rc;
 
 	for (int i = 0; i < LINK_TLS_FILES; i++) {
 		fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 		if (fd < 0) {
-			log_error("usbip: %s: %s: %m", st->cfg->name, paths[i]);
+			log_error("usbip: %s: %s: %m", st->cfg.name, paths[i]);
 			return -1;
 		}
 		msg.tls_file = (uint8_t)i;
@@ -394,7 +398,7 @@ static int send_tls_files(struct station *st)
 
 static int send_hello(struct station *st)
 {
-	const struct station_config *c = st->cfg;
+	const struct station_config *c = &st->cfg;
 	struct link_msg msg = {
 		.type = LINK_HELLO, .port = (uint16_t)c->port, .plain = c->plain,
 		.timeout_ms = st->u->b->cfg.usbip.timeout_s * 1000, .allow = c->allow,
@@ -433,7 +437,7 @@ static void station_connect(struct station *st)
 	loop_timer_arm(st->deadline, b->cfg.usbip.timeout_s * 1000 * (USBIP_MAX_DEVICES / 4 + 2));
 	return;
 later:
-	log_error("usbip: %s: cannot start its link: %m", st->cfg->name);
+	log_error("usbip: %s: cannot start its link: %m", st->cfg.name);
 	station_retry_later(st);
 }
 
@@ -449,7 +453,7 @@ static void on_deadline(void *data, uint32_t events)
 {
 	struct station *st = data;
 
-	log_warn("usbip: %s did not come up in time: closed", st->cfg->name);
+	log_warn("usbip: %s did not come up in time: closed", st->cfg.name);
 	kill_link(st);
 }
 
@@ -458,9 +462,9 @@ static void on_grace(void *data, uint32_t events)
 	struct station *st = data;
 
 	log_info("usbip: %s did not come back within %d s: its session ended",
-		 st->cfg->name, st->u->b->cfg.usbip.grace_s);
+		 st->cfg.name, st->u->b->cfg.usbip.grace_s);
 	st->ended = true;
-	seats_session_stop(st->u->b, st->cfg->seat);
+	seats_session_stop(st->u->b, st->cfg.seat);
 }
 
 /* The link is gone: so are the station's devices, but not its seat. */
@@ -483,10 +487,10 @@ static void station_down(struct station *st, int status)
 	if (!was_up)
 		return;
 	if (st->ended || !st->was_up) {
-		log_info("usbip: %s is gone", st->cfg->name);
+		log_info("usbip: %s is gone", st->cfg.name);
 		return;
 	}
-	log_info("usbip: %s is gone; its session is kept for %d s", st->cfg->name,
+	log_info("usbip: %s is gone; its session is kept for %d s", st->cfg.name,
 		 b->cfg.usbip.grace_s);
 	loop_timer_arm(st->grace, b->cfg.usbip.grace_s > 0 ? b->cfg.usbip.grace_s * 1000 : 1);
 }
@@ -495,8 +499,8 @@ bool usbip_owns_seat(struct broker *b, const char *seat)
 {
 	struct usbip *u = b->usbip;
 
-	for (int i = 0; u && i < u->nstations; i++)
-		if (!strcmp(u->stations[i].cfg->seat, seat))
+	for (int i = 0; u && i < CONFIG_MAX_STATIONS; i++)
+		if (u->stations[i] && !strcmp(u->stations[i]->cfg.seat, seat))
 			return true;
 	return false;
 }
@@ -524,29 +528,71 @@ static int identity(struct usbip *u, const struct usbip_config *c)
 	return 0;
 }
 
-static int station_init(struct usbip *u, struct station *st, int i)
+static void station_free(struct station *st)
+{
+	if (st->deadline)
+		loop_remove(st->deadline);
+	if (st->retry)
+		loop_remove(st->retry);
+	if (st->grace)
+		loop_remove(st->grace);
+	st->u->stations[st->index] = NULL;
+	st->u->nstations--;
+	config_station_free(&st->cfg);
+	free(st);
+}
+
+/* A station of cfg in the first free slot; NULL without memory. */
+static struct station *station_new(struct usbip *u, const struct station_config *cfg)
 {
 	struct broker *b = u->b;
 	const struct seat_config *sc;
+	struct station *st;
+	int i = 0;
 
+	while (i < CONFIG_MAX_STATIONS && u->stations[i])
+		i++;
+	if (i == CONFIG_MAX_STATIONS || !(st = calloc(1, sizeof(*st))))
+		return NULL;
+	if (config_station_copy(&st->cfg, cfg) < 0) {
+		free(st);
+		return NULL;
+	}
+	u->stations[i] = st;
+	u->nstations++;
 	st->u = u;
 	st->index = i;
 	st->control = -1;
 	st->keep.kind = "link";
-	st->cfg = &b->cfg.usbip.stations[i];
 	st->deadline = loop_add_timer(b->loop, on_deadline, st);
 	st->retry = loop_add_timer(b->loop, on_retry, st);
 	st->grace = loop_add_timer(b->loop, on_grace, st);
-	if (!st->deadline || !st->retry || !st->grace)
-		return -1;
-	sc = config_seat(&b->cfg, st->cfg->seat);
+	if (!st->deadline || !st->retry || !st->grace) {
+		station_free(st);
+		return NULL;
+	}
+	sc = config_seat(&b->cfg, st->cfg.seat);
 	if (!session_spec_runs(sc ? &sc->spec : NULL))
 		log_warn("usbip: %s: seat %s has no session ([seat.%s] gives one)",
-			 st->cfg->name, st->cfg->seat, st->cfg->seat);
-	if (st->cfg->plain)
+			 st->cfg.name, st->cfg.seat, st->cfg.seat);
+	if (st->cfg.plain)
 		log_warn("usbip: %s uses plain USB/IP: unauthenticated and unencrypted; "
-			 "keep it on a network of its own", st->cfg->name);
-	return 0;
+			 "keep it on a network of its own", st->cfg.name);
+	return st;
+}
+
+/* The station goes: its link, its devices, its slot. */
+static void station_end(struct station *st)
+{
+	link_unkeep(st);
+	kill_link(st);
+	child_detach(st->link);		/* reaped unseen */
+	if (st->src)
+		loop_remove(st->src);
+	if (st->control >= 0)
+		close(st->control);
+	station_detach(st);
+	station_free(st);
 }
 
 int usbip_start(struct broker *b)
@@ -575,15 +621,13 @@ int usbip_start(struct broker *b)
 	u->link_gid = pw->pw_gid;
 	if (identity(u, c) < 0)
 		return -1;
-	u->stations = calloc((size_t)c->nstations, sizeof(*u->stations));
-	if (!u->stations)
-		return -1;
-	for (; u->nstations < c->nstations; u->nstations++)
-		if (station_init(u, &u->stations[u->nstations], u->nstations) < 0)
+	for (int i = 0; i < c->nstations; i++)
+		if (!station_new(u, &c->stations[i]))
 			return -1;
-	for (int i = 0; i < u->nstations; i++)
-		if (!b->restored || station_take_back(&u->stations[i], b->restored) < 0)
-			station_connect(&u->stations[i]);
+	for (int i = 0; i < CONFIG_MAX_STATIONS; i++)
+		if (u->stations[i] && (!b->restored ||
+				       station_take_back(u->stations[i], b->restored) < 0))
+			station_connect(u->stations[i]);
 	if (write_rules(u) < 0)
 		log_warn("usbip: cannot write %s: %m", RULES_PATH);
 	log_info("usbip: %d stations, vhci bus %d", u->nstations, u->hs_bus);
@@ -596,28 +640,66 @@ void usbip_stop(struct broker *b)
 
 	if (!u)
 		return;
-	for (int i = 0; i < u->nstations; i++) {
-		struct station *st = &u->stations[i];
-
-		link_unkeep(st);
-		kill_link(st);
-		child_detach(st->link);		/* the stations go: reaped unseen */
-		if (st->src)
-			loop_remove(st->src);
-		if (st->control >= 0)
-			close(st->control);
-		station_detach(st);
-		if (st->deadline)
-			loop_remove(st->deadline);
-		if (st->retry)
-			loop_remove(st->retry);
-		if (st->grace)
-			loop_remove(st->grace);
-	}
+	for (int i = 0; i < CONFIG_MAX_STATIONS; i++)
+		if (u->stations[i])
+			station_end(u->stations[i]);
 	unlink(RULES_PATH);
-	free(u->stations);
 	free(u);
 	b->usbip = NULL;
+}
+
+/* -- SIGHUP -- */
+
+/*
+ * The configuration was read again (b->cfg is the new one): a station
+ * whose section is gone ends, with its seat and session once its devices
+ * go; one whose section changed is reached anew as the new one; a new
+ * section is a new station; the others are not touched.
+ */
+static void usbip_reload(struct broker *b)
+{
+	struct usbip_config *c = &b->cfg.usbip;
+	struct usbip *u = b->usbip;
+	const struct station_config *now;
+
+	if (!u) {
+		if (c->nstations > 0 && usbip_start(b) < 0) {
+			log_warn("usbip: USB/IP stations are off");
+			usbip_stop(b);
+		}
+		return;
+	}
+	for (int i = 0; i < CONFIG_MAX_STATIONS; i++) {
+		struct station *st = u->stations[i];
+
+		if (!st)
+			continue;
+		now = config_station(&b->cfg, st->cfg.name);
+		if (now && config_station_equal(now, &st->cfg))
+			continue;
+		log_info("usbip: %s %s", st->cfg.name,
+			 now ? "changed in the configuration: reached anew" :
+			 "is no longer in the configuration: ended");
+		station_end(st);
+	}
+	for (int i = 0; i < c->nstations; i++) {
+		struct station *st;
+		bool known = false;
+
+		for (int k = 0; k < CONFIG_MAX_STATIONS && !known; k++)
+			known = u->stations[k] && !strcmp(u->stations[k]->cfg.name, c->stations[i].name);
+		if (known)
+			continue;
+		st = station_new(u, &c->stations[i]);
+		if (!st) {
+			log_error("usbip: %s: no room for another station", c->stations[i].name);
+			continue;
+		}
+		log_info("usbip: %s is new in the configuration", st->cfg.name);
+		station_connect(st);
+	}
+	if (write_rules(u) < 0)
+		log_warn("usbip: cannot write %s: %m", RULES_PATH);
 }
 
 /* -- across a restart of seatmuxd -- */
@@ -627,11 +709,11 @@ static void usbip_save(struct broker *b, FILE *f)
 	struct usbip *u = b->usbip;
 	char pid[16], key[24], index[16], ports[USBIP_MAX_DEVICES * 8];
 
-	for (int i = 0; u && i < u->nstations; i++) {
-		const struct station *st = &u->stations[i];
+	for (int i = 0; u && i < CONFIG_MAX_STATIONS; i++) {
+		const struct station *st = u->stations[i];
 		size_t n = 0;
 
-		if (!st->keep.kept || !st->up)
+		if (!st || !st->keep.kept || !st->up)
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)st->pid);
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)st->keep.key);
@@ -640,7 +722,7 @@ static void usbip_save(struct broker *b, FILE *f)
 		for (int k = 0; k < st->nports && n < sizeof(ports); k++)
 			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%d", k ? "," : "",
 					      st->ports[k]);
-		state_put(f, "helper", "link", pid, key, index, st->cfg->name,
+		state_put(f, "helper", "link", pid, key, index, st->cfg.name,
 			  st->nports ? ports : "-", (char *)NULL);
 	}
 }
@@ -678,7 +760,7 @@ static int station_take_back(struct station *st, struct state *sb)
 	int pidfd = -1;
 
 	snprintf(index, sizeof(index), "%d", st->index);
-	r = state_take(sb, "helper", "link", "", "", index, st->cfg->name, (char *)NULL);
+	r = state_take(sb, "helper", "link", "", "", index, st->cfg.name, (char *)NULL);
 	if (!r)
 		return -1;
 	if (r->argc != 7 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
@@ -697,12 +779,12 @@ static int station_take_back(struct station *st, struct state *sb)
 		goto fail;
 	st->up = st->was_up = true;
 	st->retry_ms = RETRY_FIRST_MS;
-	log_info("usbip: %s, up with %d devices, and its link pid %d taken back", st->cfg->name,
+	log_info("usbip: %s, up with %d devices, and its link pid %d taken back", st->cfg.name,
 		 st->nports, (int)st->pid);
 	return 0;
 fail:
 	log_warn("usbip: %s of the last seatmuxd cannot be taken back: reached anew",
-		 st->cfg->name);
+		 st->cfg.name);
 	helper_keep_drop(&st->keep);
 	if (pidfd >= 0)
 		close(pidfd);
@@ -727,9 +809,11 @@ static void usbip_release(struct broker *b)
 
 	if (!u)
 		return;
-	for (int i = 0; i < u->nstations; i++) {
-		struct station *st = &u->stations[i];
+	for (int i = 0; i < CONFIG_MAX_STATIONS; i++) {
+		struct station *st = u->stations[i];
 
+		if (!st)
+			continue;
 		helper_keep_release(&st->keep);
 		if (!st->keep.kept) {
 			kill_link(st);
@@ -740,11 +824,8 @@ static void usbip_release(struct broker *b)
 			loop_remove(st->src);
 		if (st->control >= 0)
 			close(st->control);
-		loop_remove(st->deadline);
-		loop_remove(st->retry);
-		loop_remove(st->grace);
+		station_free(st);
 	}
-	free(u->stations);
 	free(u);
 	b->usbip = NULL;
 }
@@ -772,8 +853,9 @@ static const struct session_spec *usbip_session_spec(struct broker *b, const cha
 	const struct seat_config *sc = config_seat(&b->cfg, seat);
 	struct usbip *u = b->usbip;
 
-	for (int i = 0; u && i < u->nstations; i++)
-		if (!strcmp(u->stations[i].cfg->seat, seat) && u->stations[i].ended)
+	for (int i = 0; u && i < CONFIG_MAX_STATIONS; i++)
+		if (u->stations[i] && !strcmp(u->stations[i]->cfg.seat, seat) &&
+		    u->stations[i]->ended)
 			return NULL;
 	return sc ? &sc->spec : NULL;
 }
@@ -796,4 +878,5 @@ const struct station_kind usbip_station_kind = {
 	.keeps_seat = usbip_owns_seat,
 	.save = usbip_save,
 	.release = usbip_release,
+	.reload = usbip_reload,
 };

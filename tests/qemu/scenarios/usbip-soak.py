@@ -45,6 +45,7 @@ def run(t):
                                  "seatmuxd.key": certs["seatmuxd"][1],
                                  "desk1.pem": certs["desk1"][0]})
             soak(t, m, st, e1)
+            reload(t, m, st)
     finally:
         a1.stop()
         e1.stop()
@@ -107,3 +108,32 @@ def soak(t, m, st, e1):
     t.check("cards and vhci ports in use do not grow",
             after["cards"] <= before["cards"] and after["ports"] <= before["ports"],
             (before, after))
+
+
+def link_pids(m):
+    return m.run("pgrep -f seatmux-usbip-link | sort")[1].split()
+
+
+def reload(t, m, st):
+    """SIGHUP: a station added appears, one removed goes, the one left
+    alone is not touched."""
+    pids = re.findall(r"^ready pid=(\d+)", st.events(m, "station0"), re.M)
+    links = link_pids(m)
+    m.run("printf '\\n[station.desk9]\\naddress = 10.0.2.100\\nport = 3249\\npeer = "
+          "/etc/seatmux/usbip/desk1.pem\\n' >> /etc/seatmux/seatmux.conf && "
+          "systemctl kill -s HUP seatmuxd", check=True)
+    added = attempt(lambda: m.wait_until(
+        "journalctl -u seatmuxd | grep -q 'usbip: desk9 is new in the configuration' && "
+        "journalctl -u seatmuxd | grep -q 'usbip-link\\[desk9\\]'", 40, interval=1))
+    t.check("a station added to the configuration is reached after SIGHUP", added,
+            m.run("journalctl -u seatmuxd | grep -E 'reload|desk9' | tail -n 5")[1])
+    t.check("the station left alone is not touched: same session, same link",
+            re.findall(r"^ready pid=(\d+)", st.events(m, "station0"), re.M) == pids and
+            set(links) <= set(link_pids(m)), (pids, links, link_pids(m)))
+    m.run("sed -i '/^\\[station.desk1\\]/,/^input/d' /etc/seatmux/seatmux.conf && "
+          "systemctl kill -s HUP seatmuxd", check=True)
+    gone = attempt(lambda: m.wait_until(
+        "journalctl -u seatmuxd | grep -q 'desk1 is no longer in the configuration: ended' && "
+        "! pgrep -u station0 -f seatmux-testclient", 60, interval=1))
+    t.check("a station removed from the configuration ends, its session with it", gone,
+            m.run("journalctl -u seatmuxd | grep -E 'desk1|seat-desk1' | tail -n 5")[1])
