@@ -6,8 +6,9 @@
 #include "station_pool.h"
 #include "test.h"
 
-/* As broker/rdp.c makes a station: a number, then a card given back
- * earlier or else a new one (evdi's next); a failure gives both back. */
+/* As broker/stations/rdp/stations.c makes a station: a number, then a card
+ * given back earlier or else a new one (evdi's next); a failure gives both
+ * back. */
 static int make(struct station_pool *p, int *next_new_card, bool fails, int *card)
 {
 	int number = station_pool_take_number(p);

@@ -1,0 +1,182 @@
+/*
+ * What the files of stations/rdp/ share, and nothing outside it sees (rdp.h
+ * is the public header): a station, a sink, RDP's own state, and what one
+ * file calls in another. listener.c accepts connections, sinks.c runs a
+ * sink per connection, logon.c logs it on and hands it its station,
+ * stations.c makes and keeps stations, restart.c takes them back after a
+ * restart of seatmuxd, rdp.c starts and stops it all.
+ */
+#ifndef SEATMUX_RDP_INTERNAL_H
+#define SEATMUX_RDP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "control.h"
+#include "list.h"
+#include "ratelimit.h"
+#include "session_spec.h"
+#include "sink_zygote.h"
+#include "station_pool.h"
+
+struct auth_job;
+struct broker;
+struct child;
+struct child_job;
+struct config;
+struct loop_source;
+struct rdp_config;
+struct state;
+struct vinput;
+
+#define HANDSHAKE_MS 30000
+#define RULES_PATH "/run/udev/rules.d/73-seatmux-rdp.rules"
+
+/* A station is made in steps, each waiting on the kernel or udev in a
+ * child job. Heads are added one at a time: the new card is told by the
+ * node that was not there before. */
+enum station_state {
+	STATION_WAITS_HEAD,
+	STATION_ADDS_HEAD,
+	STATION_LOADS_RULES,
+	STATION_READY,
+};
+
+struct station {
+	struct list link;
+	struct broker *b;
+	char seat[32];
+	char user[CONTROL_MAX_TEXT + 1];
+	int card;
+	struct vinput *input;
+	struct session_spec spec;	/* its user's session, handed to its seat */
+	struct sink *sink;		/* connected now, or NULL */
+	struct loop_source *keep_timer;
+	enum station_state state;
+	struct child_job *job;		/* the step under way, or the retrigger */
+	int number;			/* of its seat: rdp-N */
+	int width, height;		/* asked for at its making */
+	uint32_t layout;		/* its user's keyboard layout (the session's) */
+	bool ended;			/* kept for reuse, no session */
+};
+
+struct sink {
+	struct list link;
+	struct rdp *rdp;
+	pid_t pid;
+	int pidfd;			/* forked by the zygote: -1 when exec'd */
+	struct child *child;		/* exec'd: seatmuxd's own child */
+	struct loop_source *exit_src;	/* its pidfd: it ended */
+	uid_t uid;			/* of its own, for as long as it runs */
+	int control;
+	struct loop_source *src, *timer;
+	struct ratelimit_key origin;	/* its address, as the rate limit knows it */
+	char peer[64];
+	struct station *station;
+	struct auth_job *auth;		/* PAM asked, no answer yet */
+	struct control_msg asked;	/* that logon, without its password */
+	/* Once it has a station: moved into a scope of its own (out of
+	 * seatmuxd's cgroup), its pidfd and channel kept in systemd's store
+	 * under sink/KEY: a restarted seatmuxd takes it back. */
+	uint64_t key;
+	struct child_job *scoping;	/* the move, under way */
+	bool kept;
+};
+
+struct rdp {
+	struct broker *b;
+	int listen_fd, vsock_fd;
+	struct loop_source *listen_src, *vsock_src;
+	struct list sinks, stations;
+	struct ratelimit failures;
+	char *cert, *key;
+	gid_t sink_gid;
+	struct sink_zygote zygote;
+	struct child *zygote_child;	/* the zygote, our child: its end */
+	struct loop_source *zygote_src;	/* until it says it is ready */
+	uint64_t zygote_started_ms;	/* 0: never */
+	uint32_t next_uid;		/* from a random start */
+	struct station_pool pool;	/* numbers and cards no station has */
+};
+
+/* -- listener.c -- */
+
+/* At RDP's start: listens on [rdp]'s address and port (or the kept socket); 0, or -1. */
+int listener_open_tcp(struct rdp *r, const struct rdp_config *rc);
+/* At RDP's start, if [rdp] has a vsock port: the same on it. */
+int listener_open_vsock(struct rdp *r, int port);
+
+/* -- sinks.c -- */
+
+/* A connection accepted: a sink for it (client stays the caller's to close). */
+void sink_spawn(struct rdp *r, int client, const struct ratelimit_key *origin, const char *peer);
+/* A sink spawned or taken back: its channel, timer and pidfd watched; 0, or -1. */
+int sink_watch(struct sink *s);
+/* A sink to end now (SIGKILL), with whatever it started in its scope. */
+void sink_kill(struct sink *s);
+/* A sink's end seen: its uid's leftovers swept, it freed, its station kept. */
+void sink_ended(struct sink *s);
+/* A sink forgotten, its fds closed, its kept ones dropped: at its end, or RDP's. */
+void sink_free(struct sink *s);
+/* A sink handed its station: moved into a scope of its own, then its fds kept. */
+void sink_scope(struct sink *s);
+/* The fd store's name of a sink's "control" or "pid" fd; 0, or -1. */
+int sink_name(const struct sink *s, const char *which, char *out, size_t size);
+/* At RDP's start and before each sink: the zygote started, unless it runs or just did. */
+void sink_start_zygote(struct rdp *r);
+/* At a stop or a release: the zygote let go of (it ends on its own) and forgotten. */
+void sink_end_zygote(struct rdp *r);
+
+/* -- logon.c -- */
+
+/* A sink's logon message: PAM asked off the loop, or the logon refused at once. */
+void logon_start(struct sink *s, const struct control_msg *msg);
+/* A logon refused: the sink and the log are told why. */
+void logon_refuse(struct sink *s, const char *user, const char *why);
+/* A station ready for the sink that logged on for it: handed over, or refused. */
+void logon_hand(struct station *st, struct sink *s);
+
+/* -- stations.c -- */
+
+/* A user logged on with no station: one made, in steps from station_heads_next; NULL: none. */
+struct station *station_create(struct rdp *r, const char *user, int w, int h, uint32_t layout);
+/* A station waits for a head, or one was added: the next one waiting gets one. */
+void station_heads_next(struct rdp *r);
+/* Nobody on a station (its sink went, or none came back): its session kept a while. */
+void station_keep(struct station *st);
+/* The stations changed: udev's rules giving their devices their seats written; 0, or -1. */
+int station_write_rules(struct rdp *r);
+/* Before a station is handed to a sink: its card becomes the sink's uid's; 0, or -1. */
+int station_give_card(int card, uid_t uid);
+/* A station's sink ended, its making failed, or RDP stops: its card is root's again. */
+void station_take_card(int card, const char *seat);
+/* A station made, taken back or changing hands: its session, as st->user's is configured. */
+void station_set_session(struct station *st, const struct config *cfg);
+/* Right after station_set_session: the session's env, for that user and keyboard layout. */
+void station_set_env(struct session_spec *sc, const struct config *cfg, const char *user,
+		     uint32_t layout);
+/* The fd store's name of a station's "keyboard" or "pointer" fd; 0, or -1. */
+int station_input_name(const struct station *st, const char *which, char *out, size_t size);
+/* A station's keyboard and pointer made: kept in the fd store, to outlive seatmuxd. */
+void station_input_keep(struct station *st);
+/* A station's keyboard and pointer destroyed, and dropped from the fd store. */
+void station_input_destroy(struct station *st);
+
+/* -- restart.c -- */
+
+/* The state file written (the kind's save): RDP's stations, spare cards and kept sinks. */
+void rdp_save(struct broker *b, FILE *f);
+/* At RDP's start after a restart: the last seatmuxd's stations, cards and sinks taken. */
+void rdp_take_back(struct rdp *r, struct state *sb);
+/* seatmuxd goes for a restart (the kind's release): stations and kept sinks left running. */
+void rdp_release(struct broker *b);
+
+/* -- rdp.c -- */
+
+/* Last, at a stop or a release: the sockets closed, the TLS key wiped, r freed. */
+void rdp_close(struct rdp *r);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * Across a restart of seatmuxd: what the state file says of RDP's
+ * stations, spare cards and the sinks serving stations; taking them back
+ * (with the fds the last seatmuxd kept in systemd's store); and letting
+ * go of them, left running, when seatmuxd goes for a restart.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "child_job.h"
+#include "fdstore.h"
+#include "helper_uid.h"
+#include "log.h"
+#include "rdp_internal.h"
+#include "state.h"
+#include "vhead.h"
+#include "vinput.h"
+
+void rdp_save(struct broker *b, FILE *f)
+{
+	struct rdp *r = b->rdp;
+	struct station *st, *stmp;
+	struct sink *s, *tmp;
+	char n[16], card[16], w[16], h[16], layout[16], pid[16], key[24], uid[16];
+
+	if (!r)
+		return;
+	list_for_each(st, stmp, &r->stations, link) {
+		if (st->state != STATION_READY || st->job || !st->input)
+			continue;	/* half made: made again at the next logon */
+		snprintf(n, sizeof(n), "%d", st->number);
+		snprintf(card, sizeof(card), "%d", st->card);
+		snprintf(w, sizeof(w), "%d", st->width);
+		snprintf(h, sizeof(h), "%d", st->height);
+		snprintf(layout, sizeof(layout), "%u", (unsigned)st->layout);
+		state_put(f, "rdp-station", n, st->seat, card, w, h, st->ended ? "1" : "0",
+			  layout, st->user, (char *)NULL);
+	}
+	for (int i = 0; i < r->pool.ncards; i++) {
+		snprintf(card, sizeof(card), "%d", r->pool.cards[i]);
+		state_put(f, "rdp-spare-card", card, (char *)NULL);
+	}
+	list_for_each(s, tmp, &r->sinks, link) {
+		if (!s->kept || !s->station)
+			continue;
+		snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->key);
+		snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
+		snprintf(n, sizeof(n), "%d", s->station->number);
+		state_put(f, "helper", "sink", pid, key, uid, n, s->peer, (char *)NULL);
+	}
+}
+
+static struct station *station_numbered(struct rdp *r, int number)
+{
+	struct station *st, *tmp;
+
+	list_for_each(st, tmp, &r->stations, link)
+		if (st->number == number)
+			return st;
+	return NULL;
+}
+
+/* rdp-station N SEAT CARD W H ENDED LAYOUT USER, with its two input fds. */
+static void station_take_back(struct rdp *r, const struct state_record *rec, struct state *sb)
+{
+	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
+	long long n, card, w, h, ended, layout;
+	struct station *st;
+	int kfd, pfd;
+
+	if (rec->argc != 9 || state_number(rec, 1, 1, STATION_POOL_MAX, &n) < 0 ||
+	    state_number(rec, 3, 0, VHEAD_MAX_CARDS - 1, &card) < 0 ||
+	    state_number(rec, 4, 1, 4095, &w) < 0 || state_number(rec, 5, 1, 4095, &h) < 0 ||
+	    state_number(rec, 6, 0, 1, &ended) < 0 ||
+	    state_number(rec, 7, 0, UINT32_MAX, &layout) < 0 ||
+	    strlen(rec->argv[8]) > CONTROL_MAX_TEXT || station_pool_claim_number(&r->pool, (int)n) < 0)
+		return;
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		station_pool_put_number(&r->pool, (int)n);
+		return;
+	}
+	st->b = r->b;
+	st->number = (int)n;
+	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
+	kfd = station_input_name(st, "keyboard", kbd, sizeof(kbd)) == 0 ?
+	      fdstore_take(&sb->fds, kbd) : -1;
+	pfd = station_input_name(st, "pointer", ptr, sizeof(ptr)) == 0 ?
+	      fdstore_take(&sb->fds, ptr) : -1;
+	if (strcmp(st->seat, rec->argv[2]) || kfd < 0 || pfd < 0 ||
+	    !(st->input = vinput_adopt(kfd, pfd))) {
+		log_warn("rdp: %s of the last seatmuxd cannot be taken back", rec->argv[2]);
+		if (kfd >= 0)
+			close(kfd);
+		if (pfd >= 0)
+			close(pfd);
+		station_pool_put_number(&r->pool, st->number);
+		free(st);
+		return;		/* its fds and session go as nobody's */
+	}
+	st->card = (int)card;
+	st->width = (int)w;
+	st->height = (int)h;
+	st->ended = ended;
+	st->layout = (uint32_t)layout;
+	st->state = STATION_READY;
+	snprintf(st->user, sizeof(st->user), "%s", rec->argv[8]);
+	station_set_session(st, &r->b->cfg);
+	station_set_env(&st->spec, &r->b->cfg, st->user, st->layout);
+	list_insert(&r->stations, &st->link);
+	log_info("rdp: %s, %s's station (card%d), taken back", st->seat, st->user, st->card);
+}
+
+/* helper sink PID KEY UID N PEER, with its pidfd and channel. */
+static void sink_take_back(struct rdp *r, const struct state_record *rec, struct state *sb)
+{
+	char ctl[FDSTORE_NAME_MAX], pid_name[FDSTORE_NAME_MAX];
+	long long pid, key, uid, n;
+	struct station *st;
+	struct sink *s;
+
+	if (rec->argc != 7 || state_number(rec, 2, 1, INT32_MAX, &pid) < 0 ||
+	    state_number(rec, 3, 0, INT64_MAX, &key) < 0 ||
+	    state_number(rec, 4, 0, UINT32_MAX - 1, &uid) < 0 ||
+	    state_number(rec, 5, 1, STATION_POOL_MAX, &n) < 0 ||
+	    !(st = station_numbered(r, (int)n)) || st->sink || !(s = calloc(1, sizeof(*s))))
+		return;
+	s->rdp = r;
+	s->key = (uint64_t)key;
+	s->uid = (uid_t)uid;
+	s->pid = (pid_t)pid;
+	s->child = NULL;
+	snprintf(s->peer, sizeof(s->peer), "%s", rec->argv[6]);
+	s->control = sink_name(s, "control", ctl, sizeof(ctl)) == 0 ?
+		     fdstore_take(&sb->fds, ctl) : -1;
+	s->pidfd = sink_name(s, "pid", pid_name, sizeof(pid_name)) == 0 ?
+		   fdstore_take(&sb->fds, pid_name) : -1;
+	list_insert(&r->sinks, &s->link);
+	s->kept = true;
+	s->station = st;
+	st->sink = s;
+	if (s->control < 0 || s->pidfd < 0 ||
+	    syscall(SYS_pidfd_send_signal, s->pidfd, 0, NULL, 0) < 0) {
+		log_info("rdp: %s: sink pid %d of the last seatmuxd is gone", s->peer, (int)s->pid);
+		sink_ended(s);	/* its card is root's again, its station kept */
+		return;
+	}
+	if (sink_watch(s) < 0) {
+		sink_kill(s);
+		sink_ended(s);
+		return;
+	}
+	log_info("rdp: %s: sink pid %d of %s taken back", st->seat, (int)s->pid, st->user);
+}
+
+void rdp_take_back(struct rdp *r, struct state *sb)
+{
+	struct station *st, *tmp;
+	struct state_record *rec;
+	long long card;
+
+	while ((rec = state_take(sb, "rdp-station", (char *)NULL)))
+		station_take_back(r, rec, sb);
+	while ((rec = state_take(sb, "rdp-spare-card", (char *)NULL)))
+		if (rec->argc == 2 && state_number(rec, 1, 0, VHEAD_MAX_CARDS - 1, &card) == 0)
+			station_pool_put_card(&r->pool, (int)card);
+	while ((rec = state_take(sb, "helper", "sink", (char *)NULL)))
+		sink_take_back(r, rec, sb);
+	/* Nobody on it: kept for its user as after a disconnection. */
+	list_for_each(st, tmp, &r->stations, link)
+		if (!st->sink && !st->ended && !st->keep_timer)
+			station_keep(st);
+	if (station_write_rules(r) < 0)
+		log_warn("rdp: cannot write %s: %m", RULES_PATH);
+}
+
+/* seatmuxd restarts: sinks serving a station (in scopes of their own),
+ * stations and listening sockets are left running for the next one;
+ * whatever else (a connection still logging on) ends here. */
+void rdp_release(struct broker *b)
+{
+	struct rdp *r = b->rdp;
+	struct station *st, *stmp;
+	struct sink *s, *tmp;
+
+	if (!r)
+		return;
+	list_for_each(s, tmp, &r->sinks, link) {
+		if (s->kept && s->station) {
+			s->kept = false;	/* left in the store */
+			s->station->sink = NULL;
+			s->station = NULL;
+		} else {
+			sink_kill(s);
+			if (s->uid != (uid_t)-1)
+				helper_uid_sweep(s->uid);
+		}
+		sink_free(s);
+	}
+	sink_end_zygote(r);
+	list_for_each(st, stmp, &r->stations, link) {
+		child_job_cancel(st->job);
+		if (st->keep_timer)
+			loop_remove(st->keep_timer);
+		vinput_release(st->input);
+		list_remove(&st->link);
+		session_spec_free(&st->spec);
+		free(st);
+	}
+	rdp_close(r);
+	b->rdp = NULL;
+}

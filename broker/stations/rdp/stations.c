@@ -1,0 +1,407 @@
+/*
+ * A station's making and keeping. Made for a user in steps off the loop
+ * (a virtual head, udev's rules for its devices, its keyboard and
+ * pointer); its card owned by its sink's uid while a sink serves it and
+ * by root otherwise; kept for its user a while after the sink went.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "child_job.h"
+#include "fdstore.h"
+#include "layout.h"
+#include "log.h"
+#include "rdp_internal.h"
+#include "seats.h"
+#include "udev_rules.h"
+#include "vhead.h"
+#include "vinput.h"
+
+#define DRM_MAJOR 226
+
+/* -- udev: the station's devices become its seat -- */
+
+static void rules(FILE *f, void *data)
+{
+	struct rdp *r = data;
+	struct station *st, *tmp;
+
+	list_for_each(st, tmp, &r->stations, link) {
+		fprintf(f, "SUBSYSTEM==\"drm\", KERNEL==\"card%d\", ENV{ID_SEAT}=\"%s\"\n",
+			st->card, st->seat);
+		fprintf(f, "SUBSYSTEM==\"input\", ATTRS{name}==\"seatmux %s *\", ENV{ID_SEAT}=\"%s\"\n",
+			st->seat, st->seat);
+	}
+}
+
+int station_write_rules(struct rdp *r)
+{
+	return udev_rules_write(RULES_PATH, "remote stations' devices, by their seats", rules, r);
+}
+
+/*
+ * The station's card node belongs to uid, root's group, mode 0600. The
+ * node is opened without following links and checked to be a DRM card
+ * before its owner changes: root changes nothing it did not mean to. The
+ * mode and group are set too: an owner may have changed them (a sink
+ * broken into could have made its card 0666 for a later holder's sake).
+ */
+static int card_own(int card, uid_t uid)
+{
+	char path[32], fdpath[32];
+	struct stat st;
+	int fd, rc = -1;
+
+	snprintf(path, sizeof(path), "/dev/dri/card%d", card);
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == DRM_MAJOR) {
+		/* Closed to all but its owner first, then its owner changes. */
+		rc = chmod(fdpath, 0600);
+		if (rc == 0)
+			rc = fchownat(fd, "", uid, 0, AT_EMPTY_PATH);
+	} else {
+		errno = ENODEV;
+	}
+	close(fd);
+	return rc;
+}
+
+/* This sink, and no other, may open the card as the client's monitor. */
+int station_give_card(int card, uid_t uid)
+{
+	return card_own(card, uid);
+}
+
+/*
+ * The card back to root, before anyone else may have it: its last sink
+ * ended, or it waits in the pool. A sink's fds die with it and its
+ * leftovers with helper_uid_sweep; this bars new opens by that uid.
+ */
+void station_take_card(int card, const char *seat)
+{
+	if (card >= 0 && card_own(card, 0) < 0)
+		log_warn("rdp: %s: cannot take card%d back: %m", seat, card);
+}
+
+/* -- the station: its session, its making, its keeping -- */
+
+/* The user's env lines, and the client's keyboard layout for the
+ * session's keymap. */
+void station_set_env(struct session_spec *sc, const struct config *cfg, const char *user,
+		     uint32_t layout)
+{
+	const struct rdp_user_config *u = config_rdp_user(cfg, user);
+	struct xkb_names names;
+	char var[96];
+
+	for (int i = 0; i < sc->nenv; i++)
+		free(sc->env[i]);
+	sc->nenv = 0;
+	for (int i = 0; u && i < u->nenv && sc->nenv < CONFIG_MAX_ENV - 2; i++)
+		sc->env[sc->nenv++] = strdup(u->env[i]);
+	if (!layout_to_xkb(layout, &names)) {
+		layout = 0;
+		goto out;
+	}
+	snprintf(var, sizeof(var), "XKB_DEFAULT_LAYOUT=%s", names.layout);
+	sc->env[sc->nenv++] = strdup(var);
+	snprintf(var, sizeof(var), "XKB_DEFAULT_VARIANT=%s", names.variant);
+	sc->env[sc->nenv++] = strdup(var);
+out:
+	for (int i = sc->nenv - 1; i >= 0; i--)
+		if (!sc->env[i])
+			sc->env[i] = sc->env[--sc->nenv];
+	sc->env[sc->nenv] = NULL;
+}
+
+void station_set_session(struct station *st, const struct config *cfg)
+{
+	const struct rdp_config *rc = &cfg->rdp;
+	const struct rdp_user_config *u = config_rdp_user(cfg, st->user);
+	const char *application = u && (u->application || u->command) ? u->application : rc->application;
+	const char *command = u && (u->application || u->command) ? u->command : rc->command;
+	struct session_spec *sc = &st->spec;
+	char log[256];
+	const char *pct = rc->log_path ? strstr(rc->log_path, "%s") : NULL;
+
+	free(sc->user);
+	sc->user = strdup(st->user);
+	free(sc->application);
+	sc->application = application ? strdup(application) : NULL;
+	free(sc->command);
+	sc->command = !application && command ? strdup(command) : NULL;
+	free(sc->log_path);
+	sc->log_path = NULL;
+	/* Its compositor finds no monitor until the sink connects one:
+	 * retry soon rather than back off far. */
+	sc->restart_max_s = 2;
+	if (rc->log_path) {
+		/* "%s" in the path is the seat; the rest is taken as it is. */
+		if (pct)
+			snprintf(log, sizeof(log), "%.*s%s%s", (int)(pct - rc->log_path),
+				 rc->log_path, st->seat, pct + 2);
+		else
+			snprintf(log, sizeof(log), "%s", rc->log_path);
+		sc->log_path = strdup(log);
+	}
+}
+
+/* In a child: a new evdi device, once udev has made its card node. */
+static void add_head(void *arg, void *out)
+{
+	*(int *)out = vhead_add_device();
+}
+
+/* In a child: udev loads the rules naming the station's devices. */
+static void load_rules(void *arg, void *out)
+{
+	*(int *)out = udev_rules_reload();
+}
+
+/* In a child: the card, born before the rules, gets them now: its seat
+ * comes up and the session starts. */
+static void retrigger(void *arg, void *out)
+{
+	const int *card = arg;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/class/drm/card%d", *card);
+	udev_rules_retrigger(path);
+}
+
+static void on_retriggered(void *data, const void *out)
+{
+	struct station *st = data;
+
+	st->job = NULL;
+	if (!out)
+		log_warn("rdp: %s: udev was not asked to apply its rules", st->seat);
+}
+
+int station_input_name(const struct station *st, const char *which, char *out, size_t size)
+{
+	return fdstore_name(out, size, "station/%d/%s", st->number, which);
+}
+
+/* The station's keyboard and pointer outlive seatmuxd: uinput devices
+ * die with the last fd to them. */
+void station_input_keep(struct station *st)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	if ((station_input_name(st, "keyboard", name, sizeof(name)) == 0 &&
+	     fdstore_put(name, vinput_keyboard_fd(st->input)) < 0) ||
+	    (station_input_name(st, "pointer", name, sizeof(name)) == 0 &&
+	     fdstore_put(name, vinput_pointer_fd(st->input)) < 0))
+		log_warn("rdp: %s: its keyboard and pointer are not kept across a restart",
+			 st->seat);
+	broker_changed(st->b);
+}
+
+void station_input_destroy(struct station *st)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	if (!st->input)
+		return;
+	if (station_input_name(st, "keyboard", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	if (station_input_name(st, "pointer", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	vinput_destroy(st->input);
+	st->input = NULL;
+	broker_changed(st->b);
+}
+
+/*
+ * A station that could not be made goes; its sink, if any, is told.
+ * What it took is given back: its number, its card (to the pool, as
+ * root's: evdi cannot remove a device), its input devices and its
+ * session's spec.
+ */
+static void station_fail(struct station *st, const char *why)
+{
+	struct rdp *r = st->b->rdp;
+
+	log_error("rdp: %s: no station for %s: %s", st->seat, st->user, why);
+	if (st->sink) {
+		logon_refuse(st->sink, st->user, "no station could be made");
+		st->sink->station = NULL;
+	}
+	child_job_cancel(st->job);
+	if (st->keep_timer)
+		loop_remove(st->keep_timer);
+	station_input_destroy(st);
+	list_remove(&st->link);
+	session_spec_free(&st->spec);
+	if (st->card >= 0) {
+		station_take_card(st->card, st->seat);
+		if (station_pool_put_card(&r->pool, st->card) < 0)
+			log_warn("rdp: card%d is in the pool already", st->card);
+		if (station_write_rules(r) < 0)
+			log_warn("rdp: cannot write %s: %m", RULES_PATH);
+	}
+	station_pool_put_number(&r->pool, st->number);
+	free(st);
+}
+
+static void on_rules_loaded(void *data, const void *out)
+{
+	struct station *st = data;
+
+	st->job = NULL;
+	if (!out || *(const int *)out < 0)
+		log_warn("rdp: %s: udev did not confirm it reloaded its rules", st->seat);
+	st->input = vinput_create(st->seat, st->width, st->height);
+	if (!st->input) {
+		station_fail(st, "no virtual keyboard and pointer");
+		return;
+	}
+	station_input_keep(st);
+	st->state = STATION_READY;
+	log_info("rdp: %s is %s's station (card%d)", st->seat, st->user, st->card);
+	if (st->sink)
+		logon_hand(st, st->sink);
+	/* After the handover: the sink connects the client's monitor while
+	 * the seat comes up, before its compositor first looks for one. */
+	st->job = child_job_start(st->b->loop, sizeof(int), retrigger, &st->card, on_retriggered,
+				  st);
+	if (!st->job)
+		log_warn("rdp: %s: udev was not asked to apply its rules: %m", st->seat);
+}
+
+static void on_head_added(void *data, const void *out)
+{
+	struct station *st = data;
+	struct rdp *r = st->b->rdp;
+	int card = out ? *(const int *)out : -EIO;
+
+	st->job = NULL;
+	if (card >= VHEAD_MAX_CARDS)
+		card = -ERANGE;	/* not a card vhead_add_device could name */
+	if (card == -ENOSPC)
+		log_error("rdp: evdi refuses another virtual head for %s: the module's limit "
+			  "is reached (16 in Debian's evdi 1.12)", st->user);
+	if (card < 0) {
+		station_fail(st, "no virtual head");
+		station_heads_next(r);
+		return;
+	}
+	st->card = card;
+	st->state = STATION_LOADS_RULES;
+	station_heads_next(r);
+	/* Rules before the keyboard and pointer: they are born into the seat. */
+	if (station_write_rules(r) < 0)
+		log_warn("rdp: cannot write %s: %m", RULES_PATH);
+	st->job = child_job_start(r->b->loop, sizeof(int), load_rules, NULL,
+				  on_rules_loaded, st);
+	if (!st->job) {
+		log_warn("rdp: %s: cannot have udev reload its rules: %m", st->seat);
+		on_rules_loaded(st, NULL);
+	}
+}
+
+/* The next station waiting for a head gets one, unless one is under way. */
+void station_heads_next(struct rdp *r)
+{
+	struct station *st, *tmp, *next = NULL;
+	int card;
+
+	list_for_each(st, tmp, &r->stations, link) {
+		if (st->state == STATION_ADDS_HEAD)
+			return;
+		if (st->state == STATION_WAITS_HEAD && (!next || st->number < next->number))
+			next = st;
+	}
+	if (!next)
+		return;
+	/* A card of a station that could not be made, before a new one. */
+	card = station_pool_take_card(&r->pool);
+	if (card >= 0) {
+		log_info("rdp: %s gets card%d, given back earlier", next->seat, card);
+		next->state = STATION_ADDS_HEAD;
+		on_head_added(next, &card);
+		return;
+	}
+	next->job = child_job_start(r->b->loop, sizeof(int), add_head, NULL, on_head_added, next);
+	if (!next->job) {
+		station_fail(next, "cannot start adding a head");
+		station_heads_next(r);
+		return;
+	}
+	next->state = STATION_ADDS_HEAD;
+}
+
+/*
+ * A station for a user with none: its seat now; then, from
+ * station_heads_next on, each step a child job so that the loop serves
+ * everyone else meanwhile, a virtual head, udev's rules for its devices,
+ * its keyboard and pointer. Whoever waits for it is its sink; it may be
+ * gone by then.
+ */
+struct station *station_create(struct rdp *r, const char *user, int w, int h, uint32_t layout)
+{
+	int number = station_pool_take_number(&r->pool);
+	struct station *st;
+
+	if (number < 0) {
+		log_error("rdp: no station for %s: all %d are someone's", user, STATION_POOL_MAX);
+		return NULL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		goto err;
+	st->b = r->b;
+	st->card = -1;
+	st->number = number;
+	st->width = w;
+	st->height = h;
+	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
+	snprintf(st->user, sizeof(st->user), "%s", user);
+	st->layout = layout;
+	station_set_session(st, &r->b->cfg);
+	station_set_env(&st->spec, &r->b->cfg, user, layout);
+	list_insert(&r->stations, &st->link);
+	return st;
+err:
+	free(st);
+	station_pool_put_number(&r->pool, number);
+	return NULL;
+}
+
+static void station_keep_expired(void *data, uint32_t events)
+{
+	struct station *st = data;
+
+	/* Still being made, its seat not up: its session would start after
+	 * this and run on unkept. The time runs out once it is made. */
+	if (st->state != STATION_READY || st->job) {
+		loop_timer_arm(st->keep_timer, 1000);
+		return;
+	}
+	log_info("rdp: %s: %s did not come back, session ended", st->seat, st->user);
+	st->ended = true;
+	seats_session_stop(st->b, st->seat);
+}
+
+/* Nobody on the station: its session is kept for the configured time. */
+void station_keep(struct station *st)
+{
+	const struct rdp_config *rc = &st->b->cfg.rdp;
+
+	log_info("rdp: %s disconnected; %s kept for %d s", st->user, st->seat, rc->keep_s);
+	if (!st->keep_timer)
+		st->keep_timer = loop_add_timer(st->b->loop, station_keep_expired, st);
+	if (st->keep_timer)
+		loop_timer_arm(st->keep_timer, rc->keep_s > 0 ? rc->keep_s * 1000 : 1);
+}
