@@ -128,7 +128,15 @@ int rdp_start(struct broker *b)
 	return 0;
 }
 
-void rdp_stop(struct broker *b)
+static void rdp_close(struct rdp *r);
+
+/*
+ * Every sink and station goes. At a stop they end; when seatmuxd goes for
+ * a restart, sinks serving a station (in scopes of their own), stations
+ * and listening sockets are left running for the next one, and whatever
+ * else (a connection still logging on) ends here.
+ */
+static void rdp_end(struct broker *b, bool restarting)
 {
 	struct rdp *r = b->rdp;
 	struct station *st, *stmp;
@@ -137,9 +145,16 @@ void rdp_stop(struct broker *b)
 	if (!r)
 		return;
 	list_for_each(s, tmp, &r->sinks, link) {
-		sink_kill(s);
-		if (s->uid != (uid_t)-1)
-			helper_uid_sweep(s->uid);
+		helper_keep_release(&s->keep);
+		if (restarting && s->keep.kept && s->station) {
+			s->keep.kept = false;	/* left in the store */
+			s->station->sink = NULL;
+			s->station = NULL;
+		} else {
+			sink_kill(s);
+			if (s->uid != (uid_t)-1)
+				helper_uid_sweep(s->uid);
+		}
 		sink_free(s);
 	}
 	sink_end_zygote(r);
@@ -147,21 +162,37 @@ void rdp_stop(struct broker *b)
 		child_job_cancel(st->job);
 		if (st->keep_timer)
 			loop_remove(st->keep_timer);
-		vinput_destroy(st->input);
-		station_take_card(st->card, st->seat);
+		if (restarting) {
+			vinput_release(st->input);
+		} else {
+			station_input_destroy(st);
+			station_take_card(st->card, st->seat);
+		}
 		list_remove(&st->link);
 		session_spec_free(&st->spec);
 		free(st);
 	}
-	unlink(RULES_PATH);
-	fdstore_drop("rdp/listen");
-	fdstore_drop("rdp/vsock");
+	if (!restarting) {
+		unlink(RULES_PATH);
+		fdstore_drop("rdp/listen");
+		fdstore_drop("rdp/vsock");
+	}
 	rdp_close(r);
 	b->rdp = NULL;
 }
 
-/* What both a stop and a release let go of: sockets, TLS identity. */
-void rdp_close(struct rdp *r)
+void rdp_stop(struct broker *b)
+{
+	rdp_end(b, false);
+}
+
+static void rdp_release(struct broker *b)
+{
+	rdp_end(b, true);
+}
+
+/* Last, at a stop or a release: the sockets closed, the TLS key wiped, r freed. */
+static void rdp_close(struct rdp *r)
 {
 	if (r->listen_src)
 		loop_remove(r->listen_src);

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "control.h"
+#include "helper_keep.h"
 #include "list.h"
 #include "ratelimit.h"
 #include "session_spec.h"
@@ -78,12 +79,9 @@ struct sink {
 	struct station *station;
 	struct auth_job *auth;		/* PAM asked, no answer yet */
 	struct control_msg asked;	/* that logon, without its password */
-	/* Once it has a station: moved into a scope of its own (out of
-	 * seatmuxd's cgroup), its pidfd and channel kept in systemd's store
-	 * under sink/KEY: a restarted seatmuxd takes it back. */
-	uint64_t key;
-	struct child_job *scoping;	/* the move, under way */
-	bool kept;
+	/* Once it has a station it outlives a restart of seatmuxd
+	 * (helper_keep.h): a restarted seatmuxd takes it back. */
+	struct helper_keep keep;
 };
 
 struct rdp {
@@ -124,7 +122,6 @@ void sink_free(struct sink *s);
 /* A sink handed its station: moved into a scope of its own, then its fds kept. */
 void sink_scope(struct sink *s);
 /* The fd store's name of a sink's "control" or "pid" fd; 0, or -1. */
-int sink_name(const struct sink *s, const char *which, char *out, size_t size);
 /* At RDP's start and before each sink: the zygote started, unless it runs or just did. */
 void sink_start_zygote(struct rdp *r);
 /* At a stop or a release: the zygote let go of (it ends on its own) and forgotten. */
@@ -171,12 +168,7 @@ void station_input_destroy(struct station *st);
 void rdp_save(struct broker *b, FILE *f);
 /* At RDP's start after a restart: the last seatmuxd's stations, cards and sinks taken. */
 void rdp_take_back(struct rdp *r, struct state *sb);
-/* seatmuxd goes for a restart (the kind's release): stations and kept sinks left running. */
-void rdp_release(struct broker *b);
-
 /* -- rdp.c -- */
 
-/* Last, at a stop or a release: the sockets closed, the TLS key wiped, r freed. */
-void rdp_close(struct rdp *r);
 
 #endif

@@ -46,10 +46,10 @@ void rdp_save(struct broker *b, FILE *f)
 		state_put(f, "rdp-spare-card", card, (char *)NULL);
 	}
 	list_for_each(s, tmp, &r->sinks, link) {
-		if (!s->kept || !s->station)
+		if (!s->keep.kept || !s->station)
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)s->pid);
-		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->key);
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->keep.key);
 		snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
 		snprintf(n, sizeof(n), "%d", s->station->number);
 		state_put(f, "helper", "sink", pid, key, uid, n, s->peer, (char *)NULL);
@@ -120,7 +120,6 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 /* helper sink PID KEY UID N PEER, with its pidfd and channel. */
 static void sink_take_back(struct rdp *r, const struct state_record *rec, struct state *sb)
 {
-	char ctl[FDSTORE_NAME_MAX], pid_name[FDSTORE_NAME_MAX];
 	long long pid, key, uid, n;
 	struct station *st;
 	struct sink *s;
@@ -132,20 +131,17 @@ static void sink_take_back(struct rdp *r, const struct state_record *rec, struct
 	    !(st = station_numbered(r, (int)n)) || st->sink || !(s = calloc(1, sizeof(*s))))
 		return;
 	s->rdp = r;
-	s->key = (uint64_t)key;
+	s->keep.kind = "sink";
+	s->keep.key = (uint64_t)key;
 	s->uid = (uid_t)uid;
 	s->pid = (pid_t)pid;
 	s->child = NULL;
 	snprintf(s->peer, sizeof(s->peer), "%s", rec->argv[6]);
-	s->control = sink_name(s, "control", ctl, sizeof(ctl)) == 0 ?
-		     fdstore_take(&sb->fds, ctl) : -1;
-	s->pidfd = sink_name(s, "pid", pid_name, sizeof(pid_name)) == 0 ?
-		   fdstore_take(&sb->fds, pid_name) : -1;
 	list_insert(&r->sinks, &s->link);
-	s->kept = true;
 	s->station = st;
 	st->sink = s;
-	if (s->control < 0 || s->pidfd < 0 ||
+	/* Signal 0 through its pidfd: whether it still runs. */
+	if (helper_keep_take(&s->keep, sb, &s->pidfd, &s->control) < 0 ||
 	    syscall(SYS_pidfd_send_signal, s->pidfd, 0, NULL, 0) < 0) {
 		log_info("rdp: %s: sink pid %d of the last seatmuxd is gone", s->peer, (int)s->pid);
 		sink_ended(s);	/* its card is root's again, its station kept */
@@ -178,41 +174,4 @@ void rdp_take_back(struct rdp *r, struct state *sb)
 			station_keep(st);
 	if (station_write_rules(r) < 0)
 		log_warn("rdp: cannot write %s: %m", RULES_PATH);
-}
-
-/* seatmuxd restarts: sinks serving a station (in scopes of their own),
- * stations and listening sockets are left running for the next one;
- * whatever else (a connection still logging on) ends here. */
-void rdp_release(struct broker *b)
-{
-	struct rdp *r = b->rdp;
-	struct station *st, *stmp;
-	struct sink *s, *tmp;
-
-	if (!r)
-		return;
-	list_for_each(s, tmp, &r->sinks, link) {
-		if (s->kept && s->station) {
-			s->kept = false;	/* left in the store */
-			s->station->sink = NULL;
-			s->station = NULL;
-		} else {
-			sink_kill(s);
-			if (s->uid != (uid_t)-1)
-				helper_uid_sweep(s->uid);
-		}
-		sink_free(s);
-	}
-	sink_end_zygote(r);
-	list_for_each(st, stmp, &r->stations, link) {
-		child_job_cancel(st->job);
-		if (st->keep_timer)
-			loop_remove(st->keep_timer);
-		vinput_release(st->input);
-		list_remove(&st->link);
-		session_spec_free(&st->spec);
-		free(st);
-	}
-	rdp_close(r);
-	b->rdp = NULL;
 }

@@ -29,22 +29,11 @@
 /* A sink zygote that went is started again after this long at most. */
 #define ZYGOTE_RETRY_MS 10000
 
-int sink_name(const struct sink *s, const char *which, char *out, size_t size)
-{
-	return fdstore_name(out, size, "sink/%llu/%s", (unsigned long long)s->key, which);
-}
-
 static void sink_unkeep(struct sink *s)
 {
-	char name[FDSTORE_NAME_MAX];
-
-	if (!s->kept)
+	if (!s->keep.kept && !s->keep.job)
 		return;
-	if (sink_name(s, "control", name, sizeof(name)) == 0)
-		fdstore_drop(name);
-	if (sink_name(s, "pid", name, sizeof(name)) == 0)
-		fdstore_drop(name);
-	s->kept = false;
+	helper_keep_drop(&s->keep);
 	broker_changed(s->rdp->b);
 }
 
@@ -53,7 +42,6 @@ void sink_free(struct sink *s)
 	if (s->station && s->station->sink == s)
 		s->station->sink = NULL;
 	sink_unkeep(s);
-	child_job_cancel(s->scoping);
 	auth_job_cancel(s->auth);
 	child_detach(s->child);
 	if (s->exit_src)
@@ -72,15 +60,12 @@ void sink_free(struct sink *s)
 
 void sink_kill(struct sink *s)
 {
-	char scope[SCOPE_NAME_MAX];
-
 	if (s->pidfd >= 0)
 		pidfd_kill(s->pidfd);
 	else if (s->child)
 		child_signal(s->child, SIGKILL);
 	/* Whatever it started, once it is in a scope of its own. */
-	if (s->pid > 0 && scope_name(scope, sizeof(scope), "sink", s->pid) == 0)
-		scope_signal(scope, SIGKILL);
+	helper_keep_kill_scope("sink", s->pid);
 }
 
 /*
@@ -106,65 +91,27 @@ void sink_ended(struct sink *s)
 
 /* -- a sink outlives seatmuxd once it serves a station -- */
 
-struct sink_scope_arg {
-	char scope[SCOPE_NAME_MAX];
-	pid_t pid;
-};
-
-/* In a child: systemd moves the sink into a scope of its own. */
-static void scope_sink(void *arg, void *out)
-{
-	const struct sink_scope_arg *a = arg;
-
-	*(int *)out = scope_move(a->scope, "seatmux RDP sink", a->pid);
-}
-
 static int sink_pidfd(const struct sink *s)
 {
 	return s->pidfd >= 0 ? s->pidfd : s->child ? child_pidfd(s->child) : -1;
 }
 
-static void sink_keep(struct sink *s)
-{
-	char name[FDSTORE_NAME_MAX];
-
-	if (sink_name(s, "control", name, sizeof(name)) < 0 ||
-	    fdstore_put(name, s->control) < 0 ||
-	    sink_name(s, "pid", name, sizeof(name)) < 0 ||
-	    fdstore_put(name, sink_pidfd(s)) < 0) {
-		s->kept = true;		/* whatever was kept goes */
-		sink_unkeep(s);
-		log_warn("rdp: %s: sink pid %d is not kept across a restart", s->peer,
-			 (int)s->pid);
-		return;
-	}
-	s->kept = true;
-	broker_changed(s->rdp->b);
-}
-
-static void on_sink_scoped(void *data, const void *out)
+static void on_sink_kept(void *data, bool kept)
 {
 	struct sink *s = data;
 
-	s->scoping = NULL;
-	if (!out || *(const int *)out < 0) {
-		log_warn("rdp: %s: sink pid %d stays in seatmuxd's cgroup: a restart of "
-			 "seatmuxd ends its connection", s->peer, (int)s->pid);
-		return;
-	}
-	sink_keep(s);
+	if (!kept)
+		log_warn("rdp: %s: sink pid %d is not kept across a restart of seatmuxd: a "
+			 "restart ends its connection", s->peer, (int)s->pid);
+	broker_changed(s->rdp->b);
 }
 
 void sink_scope(struct sink *s)
 {
-	struct sink_scope_arg a = { .pid = s->pid };
-
-	if (s->kept || s->scoping || !fdstore_available() || !scope_available() ||
-	    sink_pidfd(s) < 0 || scope_name(a.scope, sizeof(a.scope), "sink", s->pid) < 0)
-		return;
-	s->scoping = child_job_start(s->rdp->b->loop, sizeof(int), scope_sink, &a,
-				     on_sink_scoped, s);
-	if (!s->scoping)
+	s->keep.done = on_sink_kept;
+	s->keep.data = s;
+	if (helper_keep_start(&s->keep, s->rdp->b->loop, s->pid, sink_pidfd(s), s->control) < 0 &&
+	    fdstore_available() && scope_available())
 		log_warn("rdp: %s: sink pid %d cannot be moved out of seatmuxd's cgroup: %m",
 			 s->peer, (int)s->pid);
 }
@@ -380,7 +327,8 @@ void sink_spawn(struct rdp *r, int client, const struct ratelimit_key *origin, c
 		return;
 	}
 	s->rdp = r;
-	s->key = r->b->next_key++;
+	s->keep.kind = "sink";
+	s->keep.key = r->b->next_key++;
 	s->control = pair[0];
 	s->uid = sink_uid(r);
 	s->origin = *origin;
