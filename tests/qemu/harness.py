@@ -686,7 +686,8 @@ class Machine:
 SANITIZER_CHECK = r"""
 grep -q libasan.so /usr/bin/seatmuxd || { echo unsanitized; exit 0; }
 systemctl stop seatmuxd.service
-found=$( (journalctl -b --no-pager -u 'seatmux*'; cat /run/*.session.log 2>/dev/null) |
+found=$( (journalctl -b --no-pager -u 'seatmux*'; journalctl -b --no-pager -t seatmuxd;
+	cat /run/*.session.log 2>/dev/null) |
 	grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:|status=23' | head -n 40)
 [ -z "$found" ] || { echo "$found"; exit 1; }
 """

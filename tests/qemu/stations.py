@@ -107,7 +107,7 @@ LOOP_WAIT_MS = 500
 def loop_stalls(m):
     """The ms off the CPU of each callback seatmuxd logged as having held
     its loop."""
-    out = m.run("journalctl -u 'seatmux*' | grep 'held the loop' || true")[1]
+    out = m.run("journalctl -t seatmuxd | grep 'held the loop' || true")[1]
     return [int(x) for x in re.findall(r"held the loop for \d+ ms, (\d+) of them off", out)]
 
 

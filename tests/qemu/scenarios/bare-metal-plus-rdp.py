@@ -26,9 +26,9 @@ def run(t):
         m.setup_network()
         ok = attempt(lambda: (wait_ready(m, "seat0"), wait_ready(m, "seat1")))
         if not t.check("both physical seats' clients start under cage", ok,
-                       m.run("journalctl -u 'seatmux*' | tail -n 5")[1]):
+                       m.run("journalctl -t seatmuxd | tail -n 5")[1]):
             return
-        rc, out = m.run("journalctl -u 'seatmux*'")
+        rc, out = m.run("journalctl -t seatmuxd")
         t.check("on bare metal the heads are stations and RDP listens as configured",
                 "physical heads: stations" in out and "rdp: listening" in out, out[-400:])
 
@@ -36,7 +36,7 @@ def run(t):
                    ["--keys", "0x30", "--act-after", "90"])
         rc, log = c.join()
         seat = re.search(r"station2 logged on from .*: (seat-rdp\d+)",
-                         m.run("journalctl -u 'seatmux*'")[1])
+                         m.run("journalctl -t seatmuxd")[1])
         seat = seat.group(1) if seat else None
         img = c.image()
         own = img.fraction_near(seat_color(seat), 24) if img and seat else 0

@@ -108,7 +108,7 @@ class Lingering:
 
 STATE = r"""
 echo "main $(systemctl show -p MainPID --value seatmuxd) $(systemctl is-active seatmuxd)"
-journalctl -u 'seatmux*' -o cat | sed -n 's/^\([^ ]*\): session started as \([^,]*\), pid \([0-9]*\).*/start \1 \2 \3/p'
+journalctl -t seatmuxd -o cat | sed -n 's/^\([^ ]*\): session started as \([^,]*\), pid \([0-9]*\).*/start \1 \2 \3/p'
 for u in %s; do
     f=/home/$u/events.log
     [ -f $f ] || continue
@@ -256,10 +256,10 @@ def bring_up(t, m, hv, usb, emu, tmp):
     port = m.ports[3389]
     ok = attempt(lambda: m.wait_until(
         "grep -q '^ready pid=' %s && grep -q '^ready pid=' %s && "
-        "journalctl -u 'seatmux*' | grep -q 'rdp: listening'"
+        "journalctl -t seatmuxd | grep -q 'rdp: listening'"
         % (events_path("station0"), events_path("station1")), 150, interval=1))
     if not t.check("both physical seats' clients start under cage, and RDP listens", ok,
-                   m.run("journalctl -u 'seatmux*' | tail -n 8")[1]):
+                   m.run("journalctl -t seatmuxd | tail -n 8")[1]):
         return None
     linger = Lingering(hv.client_binary(), port, "station2", "640x480", tmp,
                        RDP_SCANCODE["station2"])
@@ -280,7 +280,7 @@ def bring_up(t, m, hv, usb, emu, tmp):
             linger.connected() and "frames n=" in linger.text(), linger.text()[-300:])
     t.check("station3's RDP client connects and gets frames", rc3 == 0, out3[-200:])
     t.check("the USB/IP station comes up beside them and shows its client", got >= 0.5,
-            "%.0f%%: %s" % (got * 100, m.run("journalctl -u 'seatmux*' | grep usbip | tail -n 5")[1]))
+            "%.0f%%: %s" % (got * 100, m.run("journalctl -t seatmuxd | grep usbip | tail -n 5")[1]))
     typed = wait_own_keys(m, {"keys": {u: {} for u in USERS}}, 60)
     s = state(m)
     lead = leaders(s)

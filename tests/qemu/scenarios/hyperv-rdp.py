@@ -65,7 +65,7 @@ class Client:
 
 
 def station_of(m, user):
-    rc, out = m.run("journalctl -u 'seatmux*' | grep -o '%s logged on from .*: seat-rdp[0-9]*' | tail -n 1" % user)
+    rc, out = m.run("journalctl -t seatmuxd | grep -o '%s logged on from .*: seat-rdp[0-9]*' | tail -n 1" % user)
     found = re.search(r"(seat-rdp\d+)", out)
     return found.group(1) if found else None
 
@@ -98,25 +98,25 @@ def run(t):
         # Before seatmuxd binds its vsock port: the loopback transport.
         m.run("modprobe vsock_loopback && systemctl restart seatmuxd", check=True, timeout=60)
         port = m.ports[3389]
-        ok = attempt(lambda: m.wait_until("journalctl -u 'seatmux*' | grep -q 'rdp: listening'", 30))
+        ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'rdp: listening'", 30))
         if not t.check("seatmuxd listens for RDP in a Hyper-V guest", ok,
-                       m.run("journalctl -u 'seatmux*' | tail -n 8")[1]):
+                       m.run("journalctl -t seatmuxd | tail -n 8")[1]):
             return
         t.check("the bochs console stays alone",
-                "head left alone" in m.run("journalctl -u 'seatmux*'")[1])
+                "head left alone" in m.run("journalctl -t seatmuxd")[1])
         # The restarted seatmuxd's zygote: it says when its libraries are
         # loaded, and sinks are exec'd until then.
         t.check("the sink zygote tells seatmuxd's loop it is ready",
                 attempt(lambda: m.wait_until(
-                    "journalctl -u 'seatmux*' -o cat | awk '/rdp: listening on .* port 3389/ "
+                    "journalctl -t seatmuxd -o cat | awk '/rdp: listening on .* port 3389/ "
                     "{ r = 0 } /rdp: sink zygote pid [0-9]+ ready/ { r = 1 } END { exit !r }'",
-                    60)), m.run("journalctl -u 'seatmux*' | grep zygote")[1])
+                    60)), m.run("journalctl -t seatmuxd | grep zygote")[1])
 
         bad = Client(port, "station2", "not-the-password", "640x480", tmp)
         rc, out = bad.join()
         t.check("a wrong password is refused: server denied connection",
                 rc == 2 and "refused error=0x00010007" in out, "rc %r: %s" % (rc, out))
-        rc, out = m.run("journalctl -u 'seatmux*'")
+        rc, out = m.run("journalctl -t seatmuxd")
         t.check("logged with the peer, and no seat or station made",
                 "logon of 'station2' from" in out and "refused" in out and "seat-rdp" not in out,
                 out[-400:])
@@ -125,7 +125,7 @@ def run(t):
         # a number and a card for good.
         huge = Client(port, "station2", "station2", "4096x320", tmp)
         rc, out = huge.join()
-        rc2, log = m.run("journalctl -u 'seatmux*'")
+        rc2, log = m.run("journalctl -t seatmuxd")
         t.check("a desktop size no head can have is refused, and no station is made",
                 rc == 2 and "asked for a 4096x320 desktop" in log and "seat-rdp" not in log,
                 "rc %r: %s | %s" % (rc, out[-200:], log[-400:]))
@@ -168,7 +168,7 @@ def run(t):
         t.check("the client's keyboard layout is the session's (German: that key is z)",
                 re.search(r"^key key=21 state=pressed sym=z$", eb, re.M) and
                 re.search(r"^key key=30 state=pressed sym=a$", ea, re.M), eb[-300:])
-        rc, out = m.run("journalctl -u 'seatmux*' | grep -o 'sink pid [0-9]* uid [0-9]*'")
+        rc, out = m.run("journalctl -t seatmuxd | grep -o 'sink pid [0-9]* uid [0-9]*'")
         uids = [int(u) for u in re.findall(r"uid (\d+)", out)]
         t.check("each sink runs as an unprivileged uid of its own (seatmux's block)",
                 len(uids) >= 3 and all(0x7f000000 <= u < 0x7ff00000 for u in uids) and len(set(uids[-2:])) == 2, out)
@@ -185,7 +185,7 @@ def run(t):
                     for l in out.splitlines()), out)
         # Sinks are forked from the zygote (seatmuxd's child, as root),
         # not exec'd: their ends come to seatmuxd through their pidfds.
-        rc, out = m.run("journalctl -u 'seatmux*' | grep -E 'sink zygote|sinks are exec|sink pid [0-9]+ ended'")
+        rc, out = m.run("journalctl -t seatmuxd | grep -E 'sink zygote|sinks are exec|sink pid [0-9]+ ended'")
         # The last: seatmuxd was restarted after boot (vsock loopback).
         zygote = (re.findall(r"rdp: sink zygote pid (\d+)", out) or [None])[-1]
         rc, ps = m.run("ps -o pid,user,comm | awk '$3 == \"seatmux-rdp-sin\" { print $1, $2 }'")
@@ -215,7 +215,7 @@ def run(t):
                 "resize width=800 height=600" in ea, ea[-300:])
         t.check("on the same seat", station_of(m, "station0") == sa)
 
-        rc, out = m.run("journalctl -u 'seatmux*' | grep 'rdp: listening on vsock port 3390'")
+        rc, out = m.run("journalctl -t seatmuxd | grep 'rdp: listening on vsock port 3390'")
         t.check("seatmuxd listens on AF_VSOCK too", rc == 0, out)
         m.run("setsid /usr/libexec/seatmux/vsock-relay 3391 3390 >/run/relay.log 2>&1 </dev/null &",
               check=True)
@@ -227,7 +227,7 @@ def run(t):
         own = img.fraction_near(seat_color(seat), 24) if img and seat else 0
         t.check("a client over AF_VSOCK logs on and gets a station of its own",
                 rc == 0 and seat and own > 0.8 and
-                "connection from vsock:1" in m.run("journalctl -u 'seatmux*'")[1],
+                "connection from vsock:1" in m.run("journalctl -t seatmuxd")[1],
                 "rc %r %s %.0f%%: %s %s" % (rc, seat, own * 100, out[-150:],
                                             m.run("cat /run/relay.log")[1]))
 
@@ -258,11 +258,11 @@ def still_screen(t, m, port, tmp):
             "refreshed yes" in out and own > 0.85,
             "rc %r %s %.0f%%: %s" % (rc, seat, own * 100, out[-200:]))
     pids = re.findall(r"seatmuxd\[(\d+)\]: seatmux-rdp-sink: station4 logged on",
-                      m.run("journalctl -u 'seatmux*'")[1])
+                      m.run("journalctl -t seatmuxd")[1])
     line = "seatmuxd\\[%s\\]: seatmux-rdp-sink: still screen" % (pids[-1] if pids else "none")
-    attempt(lambda: m.wait_until("journalctl -u 'seatmux*' | grep -q '%s'" % line, 20))
+    attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q '%s'" % line, 20))
     stats = re.search(r"still screen: (\d+) bands put away, (\d+) tiles restored",
-                      m.run("journalctl -u 'seatmux*' | grep '%s'" % line)[1])
+                      m.run("journalctl -t seatmuxd | grep '%s'" % line)[1])
     # 640x480: 8 bands of 10 tiles, all of them put away and brought back.
     t.check("and it came out of the sink's store: every band put away, every tile restored",
             stats and int(stats.group(1)) >= 8 and int(stats.group(2)) >= 80,
@@ -281,7 +281,7 @@ def slot_changes_hands(t, m, port, tmp):
     devices go, and an fd to them (an earlier sink's, or what it left
     running) is dead. station2 has had no station yet."""
     ended = attempt(lambda: m.wait_until(
-        "journalctl -u 'seatmux*' | grep -q 'did not come back, session ended'", 150))
+        "journalctl -t seatmuxd | grep -q 'did not come back, session ended'", 150))
     before = {s: keyboards(m, s) for s in ("seat-rdp1", "seat-rdp2", "seat-rdp3", "seat-rdp4")}
     c = Client(port, "station2", "station2", "640x480", tmp,
                ["--keys", "0x1e", "--act-after", "60", "--frames", "90"])

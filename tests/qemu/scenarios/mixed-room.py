@@ -31,7 +31,7 @@ def run(t):
                                   "desk1.pem": certs["desk1"][0]})
             ok = usb.wait_journal(m, "usbip: desk1 is up", 120)
             if not t.check("the USB/IP station comes up beside RDP", ok,
-                           m.run("journalctl -u 'seatmux*' | tail -n 8")[1]):
+                           m.run("journalctl -t seatmuxd | tail -n 8")[1]):
                 return
             # Both remote users type once their clients have drawn; the
             # station's keyboard types at the same time.

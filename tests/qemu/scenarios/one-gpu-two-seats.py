@@ -49,11 +49,11 @@ def run(t):
         ok = attempt(lambda: m.wait_until("grep -q '^head ' %s && grep -q '^head ' %s"
                                           % (kms_log("seat0"), kms_log("seat1")), 60))
         if not t.check("each seat lights a head on its lease", ok,
-                       m.run("journalctl -u 'seatmux*' | tail -n 12")[1]):
+                       m.run("journalctl -t seatmuxd | tail -n 12")[1]):
             return
-        rc, out = m.run("journalctl -u 'seatmux*' | grep -c 'a lease of its connectors'")
+        rc, out = m.run("journalctl -t seatmuxd | grep -c 'a lease of its connectors'")
         t.check("both seats got the card as a lease, not the card", out.strip() == "2", out)
-        rc, out = m.run("journalctl -u 'seatmux*' | grep -E 'lease [0-9]+ to'")
+        rc, out = m.run("journalctl -t seatmuxd | grep -E 'lease [0-9]+ to'")
         t.check("each lease holds one connector, a CRTC and a plane",
                 len(re.findall(r"1 connector\(s\), 3 objects", out)) == 2, out)
         h0, h1 = heads(m, "seat0"), heads(m, "seat1")
@@ -72,16 +72,16 @@ def run(t):
                 "card0 error errno=16 " in out, out)
 
         rc, pids = m.run(PIDS % ("station1", "kms-paint"))
-        revoked_before = m.run("journalctl -u 'seatmux*' | grep -c 'revoked' || true")[1].strip()
+        revoked_before = m.run("journalctl -t seatmuxd | grep -c 'revoked' || true")[1].strip()
         m.run("kill -KILL %s; true" % " ".join(pids.split()))
         ok = attempt(lambda: m.wait_until(
-            "[ $(journalctl -u 'seatmux*' | grep -c 'revoked') -gt %s ]" % revoked_before, 20))
+            "[ $(journalctl -t seatmuxd | grep -c 'revoked') -gt %s ]" % revoked_before, 20))
         t.check("ending seat1's session revokes its lease", ok,
-                m.run("journalctl -u 'seatmux*' | tail -n 6")[1])
+                m.run("journalctl -t seatmuxd | tail -n 6")[1])
         animating(t, m, "head0", "seat0 keeps drawing meanwhile")
         ok = attempt(lambda: m.wait_until("[ $(grep -c '^head ' %s) -ge 2 ]" % kms_log("seat1"), 60))
         t.check("seat1's next session gets a new lease and lights its head", ok,
-                m.run("journalctl -u 'seatmux*' | grep lease | tail -n 4")[1])
+                m.run("journalctl -t seatmuxd | grep lease | tail -n 4")[1])
         time.sleep(2)
         shows(t, m.screendump("head0", 1), "seat1", "head 1 shows seat1 again")
 
@@ -97,7 +97,7 @@ def run(t):
         ok = attempt(lambda: m.wait_until("[ $(grep -c '^head ' %s) -gt %d ]"
                                           % (kms_log("seat1"), heads_before), 60))
         t.check("with connector = in seatmux.conf, seat1 gets its lease again", ok,
-                m.run("journalctl -u 'seatmux*' | tail -n 8")[1])
+                m.run("journalctl -t seatmuxd | tail -n 8")[1])
         h1 = heads(m, "seat1")
         t.check("and again only connector Virtual-2", h1 and "connector=Virtual-2" in h1[-1], h1[-1:])
         time.sleep(2)

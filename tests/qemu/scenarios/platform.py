@@ -18,7 +18,7 @@ CONF = "/etc/seatmux/seatmux.conf"
 
 
 def journal_has(m, text):
-    rc, out = m.run("journalctl -b -u 'seatmux*' --no-pager | grep -F -- '%s'" % text)
+    rc, out = m.run("journalctl -b -t seatmuxd --no-pager | grep -F -- '%s'" % text)
     return rc == 0
 
 
@@ -35,8 +35,8 @@ def run(t):
         t.check("seatmuxd --detect-platform says hyperv", out.strip().startswith("hyperv ("), out)
         t.check("seatmuxd comes up", active(m))
         t.check("seatmuxd logs the detected platform at start",
-                journal_has(m, "platform: hyperv (cpuid"), m.run("journalctl -u 'seatmux*' | head")[1])
-        rc, out = m.run("journalctl -b -u 'seatmux*' --no-pager")
+                journal_has(m, "platform: hyperv (cpuid"), m.run("journalctl -t seatmuxd | head")[1])
+        rc, out = m.run("journalctl -b -t seatmuxd --no-pager")
         left = [l for l in out.splitlines() if "head left alone" in l]
         t.check("under Hyper-V both emulated heads are left alone, each with the reason",
                 len(left) == 2 and all("physical heads are no stations on hyperv" in l for l in left),
@@ -46,9 +46,9 @@ def run(t):
         m.run("mkdir -p /etc/seatmux && printf '[broker]\\nphysical-heads = yes\\n' > %s && "
               "systemctl restart seatmuxd" % CONF, check=True)
         t.check("physical-heads = yes makes them stations again",
-                active(m) and attempt(lambda: m.wait_until("journalctl -b -u 'seatmux*' --no-pager | "
+                active(m) and attempt(lambda: m.wait_until("journalctl -b -t seatmuxd --no-pager | "
                                                            "grep -q 'seat0: seat up'", 20)),
-                m.run("journalctl -u 'seatmux*' | tail -n 5")[1])
+                m.run("journalctl -t seatmuxd | tail -n 5")[1])
 
         m.run("mkdir -p /etc/seatmux && printf '[broker]\\nplatform = bare-metal\\n' > %s && "
               "systemctl restart seatmuxd" % CONF, check=True)

@@ -20,8 +20,8 @@ def run(t):
         m.wait_agent(timeout=90)
         m.setup_network()
         port = m.ports[3389]
-        ok = attempt(lambda: m.wait_until("journalctl -u 'seatmux*' | grep -q 'rdp: listening'", 30))
-        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -u 'seatmux*' | tail -n 5")[1]):
+        ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'rdp: listening'", 30))
+        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -t seatmuxd | tail -n 5")[1]):
             return
         a = hv.Client(port, "station0", "station0", "640x480", tmp)
         b = hv.Client(port, "station1", "station1", "640x480", tmp)
@@ -52,10 +52,10 @@ def run(t):
         seat = hv.station_of(m, "station2")
         t.check("a third station logs on", rc == 0 and seat, "rc %r: %s" % (rc, out[-200:]))
         killed = attempt(lambda: m.wait_until(
-            "journalctl -u 'seatmux*' | grep -q '%s: session pid [0-9]* ignored SIGTERM, killing'"
+            "journalctl -t seatmuxd | grep -q '%s: session pid [0-9]* ignored SIGTERM, killing'"
             % seat, 60)) if seat else False
         # The seat may have been station1's before (a kept slot changes hands).
-        rc, journal = m.run("journalctl -u 'seatmux*' -o short-monotonic | grep '%s: ' | "
+        rc, journal = m.run("journalctl -t seatmuxd -o short-monotonic | grep '%s: ' | "
                             "grep -E 'stopping session|ignored SIGTERM|session killed' | "
                             "tail -n 3" % seat)
         times = [float(x) for x in re.findall(r"^\[\s*([\d.]+)\]", journal, re.M)]

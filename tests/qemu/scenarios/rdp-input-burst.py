@@ -94,7 +94,7 @@ def verdict(got, want):
 
 
 def sinks_ended(m):
-    return len(re.findall(r"sink pid \d+ ended", m.run("journalctl -u 'seatmux*'")[1]))
+    return len(re.findall(r"sink pid \d+ ended", m.run("journalctl -t seatmuxd")[1]))
 
 
 def run(t):
@@ -102,9 +102,9 @@ def run(t):
     with t.machine(devices=DEVICES, smbios=HYPERV, hostfwd=[3389]) as m:
         m.wait_agent(timeout=90)
         m.setup_network()
-        ok = attempt(lambda: m.wait_until("journalctl -u 'seatmux*' | grep -q 'rdp: listening'", 60))
+        ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'rdp: listening'", 60))
         if not t.check("seatmuxd listens for RDP", ok,
-                       m.run("journalctl -u 'seatmux*' | tail -n 8")[1]):
+                       m.run("journalctl -t seatmuxd | tail -n 8")[1]):
             return
         port = m.ports[3389]
 
@@ -131,7 +131,7 @@ def run(t):
         # Reconnect as soon as the first sink has gone (seatmuxd hands the
         # station to one connection at a time).
         attempt(lambda: m.wait_until(
-            "[ $(journalctl -u 'seatmux*' | grep -c 'sink pid [0-9]* ended') -gt %d ]" % ended, 30))
+            "[ $(journalctl -t seatmuxd | grep -c 'sink pid [0-9]* ended') -gt %d ]" % ended, 30))
         before = len(keys(m))
         proc, log = connect(port, tmp, "again", 1)
         got = wait_keys(m, before + 2 * BURST)[before:]

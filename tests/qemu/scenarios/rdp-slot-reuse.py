@@ -51,7 +51,7 @@ done
 
 
 def session_leader(m, seat, user):
-    out = m.run("journalctl -u 'seatmux*' -o cat | grep '%s: session started as %s, pid'" % (seat, user))[1]
+    out = m.run("journalctl -t seatmuxd -o cat | grep '%s: session started as %s, pid'" % (seat, user))[1]
     found = re.findall(r"pid (\d+)", out)
     return int(found[-1]) if found else None
 
@@ -76,8 +76,8 @@ def run(t):
         m.wait_agent(timeout=90)
         m.setup_network()
         port = m.ports[3389]
-        ok = attempt(lambda: m.wait_until("journalctl -u 'seatmux*' | grep -q 'rdp: listening'", 30))
-        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -u 'seatmux*' | tail -n 5")[1]):
+        ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'rdp: listening'", 30))
+        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -t seatmuxd | tail -n 5")[1]):
             return
 
         a = hv.Client(port, "station0", "station0", "640x480", tmp, ["--frames", "30", "--linger", "25"])
@@ -86,7 +86,7 @@ def run(t):
         seat = hv.station_of(m, "station0")
         leader = session_leader(m, seat, "station0") if seat else None
         if not t.check("station0 logs on and its session runs", ok and seat and leader,
-                       m.run("journalctl -u 'seatmux*' | tail -n 8")[1]):
+                       m.run("journalctl -t seatmuxd | tail -n 8")[1]):
             a.join()
             return
         sock = "/run/seatmux/%s.sock" % seat
@@ -104,10 +104,10 @@ def run(t):
         t.check("station0's client got frames and disconnected", rca == 0, outa[-200:])
 
         ended = attempt(lambda: m.wait_until(
-            "journalctl -u 'seatmux*' | grep -q '%s: station0 did not come back, session ended'" % seat,
+            "journalctl -t seatmuxd | grep -q '%s: station0 did not come back, session ended'" % seat,
             40))
         t.check("station0's session ends once its station is no longer kept", ended,
-                m.run("journalctl -u 'seatmux*' | tail -n 8")[1])
+                m.run("journalctl -t seatmuxd | tail -n 8")[1])
         pids = m.run("cat /tmp/orphan.pid")[1].split()
         gone = attempt(lambda: m.wait_until(
             " && ".join("! kill -0 %s 2>/dev/null" % p for p in pids) or "false", 15))
@@ -139,7 +139,7 @@ def run(t):
             "/dev/input/event0"))
         t.check("station0 asking for the seat's devices is refused at the door",
                 "closed" in out and " ok id=" not in out, out)
-        rc, out = m.run("journalctl -u 'seatmux*' | grep -c 'refused connection from uid 1000' || true")
+        rc, out = m.run("journalctl -t seatmuxd | grep -c 'refused connection from uid 1000' || true")
         t.check("and the refusals are logged", int(out.strip() or 0) >= 1, out)
 
 

@@ -22,7 +22,7 @@ def figures(m):
     rc, out = m.run("p=$(systemctl show -p MainPID --value seatmuxd); ls /proc/$p/fd | wc -l; "
                     "awk '/^VmRSS:/ { print $2 }' /proc/$p/status; "
                     "ls /dev/dri | grep -c '^card'; "
-                    "journalctl -u 'seatmux*' -o cat | grep -o 'seat-rdp[0-9]*' | sort -u | wc -l")
+                    "journalctl -t seatmuxd -o cat | grep -o 'seat-rdp[0-9]*' | sort -u | wc -l")
     fds, rss, cards, seats = (int(x) for x in out.split()[:4])
     # What the fds are, by kind ("socket", "pidfd", "/dev/dri/card1" ...).
     rc, kinds = m.run("p=$(systemctl show -p MainPID --value seatmuxd); "
@@ -43,8 +43,8 @@ def run(t):
         m.wait_agent(timeout=90)
         m.setup_network()
         port = m.ports[3389]
-        ok = attempt(lambda: m.wait_until("journalctl -u 'seatmux*' | grep -q 'rdp: listening'", 30))
-        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -u 'seatmux*' | tail -n 5")[1]):
+        ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'rdp: listening'", 30))
+        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -t seatmuxd | tail -n 5")[1]):
             return
         # station3 stays connected through the whole soak.
         # (Not hv.Client: that one is ended after 180 s.)
@@ -57,7 +57,7 @@ def run(t):
             ok = attempt(lambda: m.wait_until(
                 "grep -q '^ready pid=' /home/station3/events.log 2>/dev/null", 120, interval=1))
             pid3 = re.findall(r"^ready pid=(\d+)", m.run("cat /home/station3/events.log")[1], re.M)
-            t.check("station3 logs on and stays", ok and pid3, m.run("journalctl -u 'seatmux*' | tail -n 5")[1])
+            t.check("station3 logs on and stays", ok and pid3, m.run("journalctl -t seatmuxd | tail -n 5")[1])
 
             def cycle(i):
                 user = CYCLING[i % len(CYCLING)]

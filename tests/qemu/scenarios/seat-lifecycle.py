@@ -34,7 +34,7 @@ def run(t):
     with t.machine(devices=DEVICES) as m:
         m.wait_agent(timeout=90)
         ok = attempt(lambda: (wait_ready(m, "seat0"), wait_ready(m, "seat1")))
-        if not t.check("both stations come up", ok, m.run("journalctl -u 'seatmux*' | tail -5")[1]):
+        if not t.check("both stations come up", ok, m.run("journalctl -t seatmuxd | tail -5")[1]):
             return
 
         # A device a session process holds is revoked when the session ends.
@@ -53,15 +53,15 @@ def run(t):
         # Hotplug: a new keyboard for seat1 types into seat1's client.
         m.device_add(driver="virtio-keyboard-pci", id="kbd2", addr="0x0e", display="head1")
         ok = attempt(lambda: m.wait_until(
-            "journalctl -u 'seatmux*' | grep -q 'evdev event[0-9]* on seat1: keyboard'"
+            "journalctl -t seatmuxd | grep -q 'evdev event[0-9]* on seat1: keyboard'"
             " && [ -e /dev/input/by-path/pci-0000:00:0e.0-event-kbd ]", 30))
         t.check("a hot-plugged keyboard is registered on seat1", ok,
-                m.run("journalctl -u 'seatmux*' | tail -n 5")[1])
+                m.run("journalctl -t seatmuxd | tail -n 5")[1])
         node = m.run("readlink -f /dev/input/by-path/pci-0000:00:0e.0-event-kbd")[1].strip()
         ok = attempt(lambda: m.wait_until(
-            "journalctl -u 'seatmux*' | grep -q 'seat1: %s handed to pid'" % node, 30))
+            "journalctl -t seatmuxd | grep -q 'seat1: %s handed to pid'" % node, 30))
         t.check("seat1's cage opens the new keyboard through the broker", ok,
-                m.run("journalctl -u 'seatmux*' | tail -n 5; tail -n 400 /run/seat1.session.log | uniq | tail")[1])
+                m.run("journalctl -t seatmuxd | tail -n 5; tail -n 400 /run/seat1.session.log | uniq | tail")[1])
         m.device_del("kbd1", timeout=30)
         m.send_key("kbd2", "b")
         ok = attempt(lambda: m.wait_until("grep -q '^key key=48 state=pressed' %s" % event_log("seat1"), 20))
@@ -80,10 +80,10 @@ def run(t):
               "/sys/bus/pci/devices/0000:00:09.0/drm/card*", check=True)
         ok = attempt(lambda: m.wait_until("[ ! -e %s ]" % SOCK1, 30))
         t.check("seat1 ends when its only GPU leaves it (socket removed)", ok,
-                m.run("journalctl -u 'seatmux*' | tail -n 8")[1])
+                m.run("journalctl -t seatmuxd | tail -n 8")[1])
         ok = attempt(lambda: m.wait_until("[ -z \"$(%s)\" ]" % (PIDS % ("station1", "cage")), 30))
         t.check("seat1's session is stopped", ok, m.run("ps -o pid,user,comm")[1][-400:])
-        rc, out = m.run("journalctl -u 'seatmux*' | grep -c 'seat1: lost its last head' || true")
+        rc, out = m.run("journalctl -t seatmuxd | grep -c 'seat1: lost its last head' || true")
         t.check("the broker says why", out.strip() == "1", out)
         ok = attempt(lambda: m.wait_until("[ -S /run/seatmux/seat2.sock ]", 30))
         t.check("the GPU makes a seat2 (a socket, no session configured)", ok,
@@ -98,7 +98,7 @@ def run(t):
               "udevadm trigger --action=change --settle /sys/bus/pci/devices/0000:00:09.0/drm/card*",
               check=True)
         ok = attempt(lambda: wait_ready(m, "seat1", before + 1, timeout=120))
-        t.check("seat1 returns with a new session", ok, m.run("journalctl -u 'seatmux*' | tail -n 8")[1])
+        t.check("seat1 returns with a new session", ok, m.run("journalctl -t seatmuxd | tail -n 8")[1])
         rc, out = m.run("ls /run/seatmux")
         t.check("seat2 is gone again", "seat2" not in out, out)
         if ok:

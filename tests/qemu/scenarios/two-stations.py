@@ -41,13 +41,13 @@ def run(t):
         rc, out = m.run("for i in $(seq 60); do systemctl is-active -q seatmuxd && exit 0; "
                         "sleep 0.5; done; systemctl is-active seatmuxd", timeout=40)
         t.check("seatmuxd.service becomes active", rc == 0,
-                out.strip() + m.run("journalctl -b -u 'seatmux*' --no-pager | tail -n 20")[1])
+                out.strip() + m.run("journalctl -b -t seatmuxd --no-pager | tail -n 20")[1])
         rc, out = m.run("ls %s %s" % (SOCK["seat0"], SOCK["seat1"]))
         t.check("one socket per seat", rc == 0, out)
 
         ok = attempt(lambda: (wait_ready(m, "seat0"), wait_ready(m, "seat1")))
         if not t.check("both seats' clients start under cage", ok,
-                       m.run("journalctl -u 'seatmux*' | tail -n 5")[1]):
+                       m.run("journalctl -t seatmuxd | tail -n 5")[1]):
             return
         pid0 = ready_pids(m, "seat0")[-1]
         pid1 = ready_pids(m, "seat1")[-1]

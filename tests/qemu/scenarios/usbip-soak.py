@@ -26,7 +26,7 @@ def figures(m):
 
 
 def ups(m):
-    return int(m.run("journalctl -u 'seatmux*' -o cat | grep -c 'usbip: desk1 is up' || true")[1]
+    return int(m.run("journalctl -t seatmuxd -o cat | grep -c 'usbip: desk1 is up' || true")[1]
                .strip() or 0)
 
 
@@ -56,12 +56,12 @@ def cycle(m, st, e1, n):
     e1.cmd("refuse on")
     e1.cmd("drop")
     if not attempt(lambda: m.wait_until(
-            "[ $(journalctl -u 'seatmux*' -o cat | grep -c 'desk1 is gone; its session is kept') "
+            "[ $(journalctl -t seatmuxd -o cat | grep -c 'desk1 is gone; its session is kept') "
             "-ge %d ]" % n, 60, interval=1)):
         return False
     e1.cmd("refuse off")
     return attempt(lambda: m.wait_until(
-        "[ $(journalctl -u 'seatmux*' -o cat | grep -c 'desk1 is up: .*its session resumed') "
+        "[ $(journalctl -t seatmuxd -o cat | grep -c 'desk1 is up: .*its session resumed') "
         "-ge %d ]" % n, 90, interval=1))
 
 
@@ -69,7 +69,7 @@ def soak(t, m, st, e1):
     ok = st.wait_journal(m, "usbip: desk1 is up", 120) and \
         st.wait_color(e1, "seat-desk1", 120) >= 0.5
     if not t.check("desk1 comes up and shows its client", ok,
-                   m.run("journalctl -u 'seatmux*' | grep usbip | tail -n 8")[1]):
+                   m.run("journalctl -t seatmuxd | grep usbip | tail -n 8")[1]):
         return
     pids = re.findall(r"^ready pid=(\d+)", st.events(m, "station0"), re.M)
     first = cycle(m, st, e1, 1)     # the first return warms what a return uses
@@ -92,7 +92,7 @@ def soak(t, m, st, e1):
            after["rss_kb"], before["cards"], after["cards"], before["ports"], after["ports"]),
           flush=True)
     t.check("every drop and return works (%d)" % CYCLES, done == CYCLES,
-            m.run("journalctl -u 'seatmux*' | grep desk1 | tail -n 6")[1])
+            m.run("journalctl -t seatmuxd | grep desk1 | tail -n 6")[1])
     after_events = st.events(m, "station0")
     t.check("the same session all along: its pid unchanged",
             pids and re.findall(r"^ready pid=(\d+)", after_events, re.M) == pids,
@@ -123,17 +123,17 @@ def reload(t, m, st):
           "/etc/seatmux/usbip/desk1.pem\\n' >> /etc/seatmux/seatmux.conf && "
           "systemctl kill -s HUP seatmuxd", check=True)
     added = attempt(lambda: m.wait_until(
-        "journalctl -u 'seatmux*' | grep -q 'usbip: desk9 is new in the configuration' && "
-        "journalctl -u 'seatmux*' | grep -q 'usbip-link\\[desk9\\]'", 40, interval=1))
+        "journalctl -t seatmuxd | grep -q 'usbip: desk9 is new in the configuration' && "
+        "journalctl -t seatmuxd | grep -q 'usbip-link\\[desk9\\]'", 40, interval=1))
     t.check("a station added to the configuration is reached after SIGHUP", added,
-            m.run("journalctl -u 'seatmux*' | grep -E 'reload|desk9' | tail -n 5")[1])
+            m.run("journalctl -t seatmuxd | grep -E 'reload|desk9' | tail -n 5")[1])
     t.check("the station left alone is not touched: same session, same link",
             re.findall(r"^ready pid=(\d+)", st.events(m, "station0"), re.M) == pids and
             set(links) <= set(link_pids(m)), (pids, links, link_pids(m)))
     m.run("sed -i '/^\\[station.desk1\\]/,/^input/d' /etc/seatmux/seatmux.conf && "
           "systemctl kill -s HUP seatmuxd", check=True)
     gone = attempt(lambda: m.wait_until(
-        "journalctl -u 'seatmux*' | grep -q 'desk1 is no longer in the configuration: ended' && "
+        "journalctl -t seatmuxd | grep -q 'desk1 is no longer in the configuration: ended' && "
         "! pgrep -u station0 -f seatmux-testclient", 60, interval=1))
     t.check("a station removed from the configuration ends, its session with it", gone,
-            m.run("journalctl -u 'seatmux*' | grep -E 'desk1|seat-desk1' | tail -n 5")[1])
+            m.run("journalctl -t seatmuxd | grep -E 'desk1|seat-desk1' | tail -n 5")[1])

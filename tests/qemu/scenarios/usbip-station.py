@@ -156,7 +156,7 @@ def install_certs(m, files):
 
 
 def journal(m):
-    return m.run("journalctl -u 'seatmux*'")[1]
+    return m.run("journalctl -t seatmuxd")[1]
 
 
 def events(m, user):
@@ -164,7 +164,7 @@ def events(m, user):
 
 
 def wait_journal(m, pattern, timeout):
-    return attempt(lambda: m.wait_until("journalctl -u 'seatmux*' | grep -q '%s'" % pattern,
+    return attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q '%s'" % pattern,
                                         timeout, interval=1))
 
 
@@ -218,7 +218,7 @@ def run(t):
 def check_stations(t, m, e1, e2, e3):
     ok = wait_journal(m, "usbip: desk1 is up", 120) and wait_journal(m, "usbip: desk2 is up", 60)
     if not t.check("both good stations come up in a Hyper-V guest", ok,
-                   m.run("journalctl -u 'seatmux*' | grep usbip | tail -n 12")[1]):
+                   m.run("journalctl -t seatmuxd | grep usbip | tail -n 12")[1]):
         return
     out = journal(m)
     t.check("the bochs console stays alone", "head left alone" in out)
@@ -232,7 +232,7 @@ def check_stations(t, m, e1, e2, e3):
             e3.stats().get("imported", "") == "" and "seat-desk3" not in
             m.run("ls /run/seatmux")[1] and
             re.search(r"usbip-link\[desk3\].*(certificate|verify)", out),
-            "%s | %s" % (e3.stats(), m.run("journalctl -u 'seatmux*' | grep desk3 | tail -n 4")[1]))
+            "%s | %s" % (e3.stats(), m.run("journalctl -t seatmuxd | grep desk3 | tail -n 4")[1]))
     rc, rules = m.run("cat /run/udev/rules.d/73-seatmux-usbip.rules")
     t.check("the stations' vhci ports are their seats in udev's rules",
             rules.count("seat-desk1") == 6 and rules.count("seat-desk2") == 6, rules)
@@ -278,10 +278,10 @@ def check_return(t, m, e1):
     e1.cmd("refuse on")
     e1.cmd("drop")
     ok = wait_journal(m, "desk1 is gone; its session is kept for 45 s", 30)
-    rc, out = m.run("journalctl -u 'seatmux*' | grep -c 'seat-desk1: lost its head'")
+    rc, out = m.run("journalctl -t seatmuxd | grep -c 'seat-desk1: lost its head'")
     t.check("a station that drops off loses its devices, its session kept",
             ok and e1.attached() == [] and out.strip() != "0",
-            m.run("journalctl -u 'seatmux*' | grep desk1 | tail -n 5")[1])
+            m.run("journalctl -t seatmuxd | grep desk1 | tail -n 5")[1])
     frames = len(re.findall(r"^frame n=", events(m, "station0"), re.M))
     # What the adapter showed goes: only a repaint after the return counts.
     e1.cmd("blank")

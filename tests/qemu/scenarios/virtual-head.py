@@ -46,8 +46,8 @@ def run(t):
     with t.machine(devices=DEVICES, smbios=HYPERV) as m:
         m.wait_agent(timeout=90)
         t.check("the bochs console is left alone under Hyper-V",
-                attempt(lambda: m.wait_until("journalctl -u 'seatmux*' | grep -q 'head left alone'", 30)),
-                m.run("journalctl -u 'seatmux*' | tail -n 5")[1])
+                attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'head left alone'", 30)),
+                m.run("journalctl -t seatmuxd | tail -n 5")[1])
         t.check("evdi is loaded", m.run("grep -q '^evdi ' /proc/modules")[0] == 0,
                 m.run("dmesg | grep -i evdi | tail -n 5")[1])
 
@@ -60,10 +60,10 @@ def run(t):
         card = re.search(r"card path=/dev/dri/(card\d+)", m.run("cat /run/vhead.log")[1]).group(1)
         ok = attempt(lambda: wait_ready(m, "seat0", timeout=120))
         t.check("seatmuxd builds seat0 on the virtual head and runs its session", ok,
-                m.run("journalctl -u 'seatmux*' | tail -n 8; tail -n 5 /run/seat0.session.log")[1])
-        rc, out = m.run("journalctl -u 'seatmux*' | grep '%s'" % card)
+                m.run("journalctl -t seatmuxd | tail -n 8; tail -n 5 /run/seat0.session.log")[1])
+        rc, out = m.run("journalctl -t seatmuxd | grep '%s'" % card)
         t.check("the virtual head is not left alone", "left alone" not in out and card in out, out)
-        rc, out = m.run("journalctl -u 'seatmux*' | grep 'a head left alone' || true")
+        rc, out = m.run("journalctl -t seatmuxd | grep 'a head left alone' || true")
         t.check("the session never got the console's card", out.strip() == "" and
                 "/dev/dri/%s" % card in m.run("cat /run/seat0.session.log")[1],
                 out + m.run("head -n 3 /run/seat0.session.log")[1])
@@ -96,11 +96,11 @@ def run(t):
         nodes = re.findall(r"input keyboard=(\S+) pointer=(\S+)", log)
         if not t.check("the virtual keyboard and pointer exist", bool(nodes), log):
             return
-        ok = attempt(lambda: m.wait_until("journalctl -u 'seatmux*' | grep -q 'seat0: %s handed' && "
-                                          "journalctl -u 'seatmux*' | grep -q 'seat0: %s handed'"
+        ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'seat0: %s handed' && "
+                                          "journalctl -t seatmuxd | grep -q 'seat0: %s handed'"
                                           % nodes[0], 20))
         t.check("seatmuxd hands both to seat0's session", ok,
-                m.run("journalctl -u 'seatmux*' | grep handed")[1])
+                m.run("journalctl -t seatmuxd | grep handed")[1])
         m.run("killall -USR2 vhead-sink", check=True)
         ok = attempt(lambda: m.wait_until("grep -q '^key key=30 state=pressed' %s" % event_log("seat0"), 20))
         t.check("a key on the virtual keyboard reaches seat0's client", ok,
