@@ -41,6 +41,7 @@ struct broker {
 	bool state_dirty;
 	int signal_fd;
 	bool running;
+	int stop_signal;		/* SIGTERM or SIGINT ended the loop */
 	bool running_state_kept;	/* SIGTERM of a restart: leave it all */
 };
 

@@ -202,10 +202,7 @@ static void on_signal(void *data, uint32_t events)
 	switch (si.ssi_signo) {
 	case SIGTERM:
 	case SIGINT:
-		/* Asked by systemd to restart: everything is left running. */
-		b->running_state_kept = si.ssi_signo == SIGTERM && systemd_restarting_self();
-		log_info("signal %d: %s", (int)si.ssi_signo,
-			 b->running_state_kept ? "restarting" : "shutting down");
+		b->stop_signal = (int)si.ssi_signo;
 		b->running = false;
 		break;
 	case SIGHUP:
@@ -389,6 +386,11 @@ static int broker_run(struct broker *b)
 			state_save(b);
 	}
 	rc = 0;
+	/* Asked by systemd to restart: everything is left running. Asked
+	 * here, out of the loop: systemd may take its time to answer. */
+	b->running_state_kept = b->stop_signal == SIGTERM && systemd_restarting_self();
+	log_info("signal %d: %s", b->stop_signal,
+		 b->running_state_kept ? "restarting" : "shutting down");
 
 out_seats:
 	if (b->restored)
