@@ -326,6 +326,8 @@ static int on_dark_frame(void *data)
 	return 0;
 }
 
+static void kms_card_gone(struct kms_output *k);
+
 static void kms_hotplug(struct kms_output *k)
 {
 	/* --force is for a head without a monitor from the start; one that
@@ -333,7 +335,15 @@ static void kms_hotplug(struct kms_output *k)
 	unsigned flags = k->forced ? k->flags : k->flags & ~KMS_FORCE_CONNECTED;
 	int rc = kms_head_probe(&k->head, k->want_w, k->want_h, flags);
 
-	if (rc < 0) {
+	if (rc == -ENODEV) {
+		/*
+		 * The card is being unplugged (a USB display's station dropped
+		 * off the network): DRM says ENODEV to every ioctl of an
+		 * unplugged card, and its change event may come before its
+		 * remove. The seat's next card lights the head again.
+		 */
+		kms_card_gone(k);
+	} else if (rc < 0) {
 		/* The connector is no longer ours: seatmuxd revoked the lease. */
 		fprintf(stderr, "seatmux-compositor: %s is gone: %s\n", k->head.name, strerror(-rc));
 		if (k->base.lost)
@@ -355,7 +365,6 @@ static void kms_hotplug(struct kms_output *k)
 	}
 }
 
-static void kms_card_gone(struct kms_output *k);
 static void kms_card_added(struct kms_output *k, struct udev_device *d);
 
 static int on_udev(int fd, uint32_t mask, void *data)
