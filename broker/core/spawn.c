@@ -154,18 +154,6 @@ struct child *spawn_child(struct loop *loop, const struct spawn *sp, child_ended
 	return watch(c, loop);
 }
 
-struct child *child_adopt(struct loop *loop, pid_t pid, child_ended_fn ended, void *data)
-{
-	struct child *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->pid = pid;
-	c->ended = ended;
-	c->data = data;
-	return watch(c, loop);
-}
-
 /* The pid a pidfd stands for, from its fdinfo. */
 static pid_t pidfd_pid(int pidfd)
 {

@@ -43,10 +43,6 @@ typedef void (*child_ended_fn)(void *data, pid_t pid, int status);
  * caller's to use. */
 struct child *spawn_child(struct loop *loop, const struct spawn *sp, child_ended_fn ended,
 			  void *data);
-/* A child forked before it could be spawned here (the sink zygote's
- * start, which its own tests drive without a loop): watched and reaped
- * the same way from now on. */
-struct child *child_adopt(struct loop *loop, pid_t pid, child_ended_fn ended, void *data);
 /* A process that is not ours (a session a seatmuxd before this one
  * started, now systemd's child), known by its pidfd, which is taken:
  * ended is called when it ends, with status -1 (its parent reaps it). */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "helper_uid.h"
+#include "loop.h"
 #include "sink_zygote.h"
 #include "test.h"
 #include "zygote.h"
@@ -69,14 +70,28 @@ static int wait_ready(struct sink_zygote *z)
 	return readable(z->fd, 5000) ? sink_zygote_take_ready(z) : -ETIMEDOUT;
 }
 
+/*
+ * Started as seatmuxd starts it, with a loop of its own that never runs:
+ * the tests reap the zygote themselves (waitpid), and the loop, with the
+ * zygote's pidfd, goes at their end.
+ */
+static int start(struct sink_zygote *z, struct loop **loop, const char *path)
+{
+	struct child *child;
+
+	*loop = loop_create();
+	return *loop ? sink_zygote_start(z, *loop, path, NULL, NULL, &child) : -ENOMEM;
+}
+
 static void test_spawn(struct test_state *t)
 {
 	struct sink_zygote z;
+	struct loop *loop;
 	int client[2], control[2], pidfd;
 	pid_t pid = 0;
 	char buf[96] = { 0 }, want[96];
 
-	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && z.fd >= 0 && z.pid > 0);
+	CHECK(t, start(&z, &loop, "/proc/self/exe") == 0 && z.fd >= 0 && z.pid > 0);
 	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, client) == 0);
 	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, control) == 0);
 
@@ -119,17 +134,19 @@ static void test_spawn(struct test_state *t)
 		close(pidfd);
 	close(client[0]);
 	close(control[0]);
+	loop_destroy(loop);
 }
 
 /* A sink that crashes retires its zygote (its layout was probed). */
 static void test_crash_retires(struct test_state *t)
 {
 	struct sink_zygote z;
+	struct loop *loop;
 	int fds[2], pidfd;
 	pid_t pid = 0, zpid;
 	struct pollfd p;
 
-	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && wait_ready(&z) == 0);
+	CHECK(t, start(&z, &loop, "/proc/self/exe") == 0 && wait_ready(&z) == 0);
 	zpid = z.pid;
 	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) == 0);
 	pidfd = sink_zygote_spawn(&z, CRASHING_UID, GID, fds[0], fds[1], &pid);
@@ -142,6 +159,7 @@ static void test_crash_retires(struct test_state *t)
 		close(pidfd);
 	close(fds[0]);
 	close(fds[1]);
+	loop_destroy(loop);
 }
 
 /* Our child ended within ms (else it is killed): its status. */
@@ -169,12 +187,13 @@ static void test_uid_claimed(struct test_state *t)
 	pid_t left = test_leftover(UID), other = test_leftover(UID + 2), pid = 0;
 	int client[2], control[2], pidfd, status = 0;
 	struct sink_zygote z;
+	struct loop *loop;
 	char buf[96] = { 0 };
 
 	CHECK(t, left > 0 && other > 0);
 	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, client) == 0);
 	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, control) == 0);
-	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && wait_ready(&z) == 0);
+	CHECK(t, start(&z, &loop, "/proc/self/exe") == 0 && wait_ready(&z) == 0);
 	pidfd = sink_zygote_spawn(&z, UID, GID, client[1], control[1], &pid);
 	CHECK(t, pidfd >= 0);
 	CHECK(t, readable(control[0], 5000) && read(control[0], buf, sizeof(buf) - 1) > 0);
@@ -192,6 +211,7 @@ static void test_uid_claimed(struct test_state *t)
 	close(client[1]);
 	close(control[0]);
 	close(control[1]);
+	loop_destroy(loop);
 }
 
 /*
@@ -206,12 +226,13 @@ static void test_named_uid_refused(struct test_state *t)
 	pid_t user = test_leftover(uid), pid = 0;
 	int client[2], control[2], pidfd, status = 0;
 	struct sink_zygote z;
+	struct loop *loop;
 	char buf[96] = { 0 };
 
 	CHECK(t, pw != NULL && user > 0);
 	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM, 0, client) == 0);
 	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, control) == 0);
-	CHECK(t, sink_zygote_start(&z, "/proc/self/exe") == 0 && wait_ready(&z) == 0);
+	CHECK(t, start(&z, &loop, "/proc/self/exe") == 0 && wait_ready(&z) == 0);
 	pidfd = sink_zygote_spawn(&z, uid, GID, client[1], control[1], &pid);
 	CHECK(t, pidfd >= 0);
 	close(control[1]);
@@ -229,18 +250,21 @@ static void test_named_uid_refused(struct test_state *t)
 		close(pidfd);
 	close(client[0]);
 	close(control[0]);
+	loop_destroy(loop);
 }
 
 static void test_missing_zygote(struct test_state *t)
 {
 	struct sink_zygote z;
+	struct loop *loop;
 	pid_t zpid;
 
 	/* exec fails in the child: it hangs up without a word. */
-	CHECK(t, sink_zygote_start(&z, "/nonexistent/seatmux-rdp-sink") == 0);
+	CHECK(t, start(&z, &loop, "/nonexistent/seatmux-rdp-sink") == 0);
 	zpid = z.pid;
 	CHECK(t, wait_ready(&z) == -EPIPE && z.fd < 0);
 	CHECK(t, waitpid(zpid, NULL, 0) == zpid);
+	loop_destroy(loop);
 }
 
 /*
@@ -252,6 +276,7 @@ static void test_gone_unanswered(struct test_state *t)
 {
 	char dir[] = "/tmp/zygote-XXXXXX", path[64];
 	struct sink_zygote z;
+	struct loop *loop;
 	int fds[2], rc;
 	pid_t pid = 0, zpid;
 	FILE *f;
@@ -262,7 +287,7 @@ static void test_gone_unanswered(struct test_state *t)
 	f = fopen(path, "w");
 	CHECK(t, f && fputs("#!/bin/sh\nprintf '\\000\\000\\000\\000' >&3\nsleep 0.3\n", f) >= 0);
 	CHECK(t, f && fclose(f) == 0 && chmod(path, 0700) == 0);
-	CHECK(t, sink_zygote_start(&z, path) == 0 && wait_ready(&z) == 0);
+	CHECK(t, start(&z, &loop, path) == 0 && wait_ready(&z) == 0);
 	zpid = z.pid;
 	CHECK(t, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) == 0);
 	rc = sink_zygote_spawn(&z, UID, GID, fds[0], fds[1], &pid);
@@ -272,6 +297,7 @@ static void test_gone_unanswered(struct test_state *t)
 	close(fds[1]);
 	unlink(path);
 	rmdir(dir);
+	loop_destroy(loop);
 }
 
 int main(int argc, char **argv)

@@ -20,35 +20,38 @@
 
 #define ANSWER_MS 1000
 
-int sink_zygote_start(struct sink_zygote *z, const char *path)
+static int zygote_exec(void *arg)
 {
-	int pair[2];
+	execl((const char *)arg, "seatmux-rdp-sink", "--zygote", (char *)NULL);
+	return 127;
+}
+
+int sink_zygote_start(struct sink_zygote *z, struct loop *loop, const char *path,
+		      child_ended_fn ended, void *data, struct child **child)
+{
+	int pair[2], fds[ZYGOTE_FD + 1];
+	struct spawn sp = {
+		.fds = fds, .nfds = ZYGOTE_FD + 1, .run = zygote_exec, .arg = (void *)path,
+	};
 
 	z->fd = -1;
 	z->pid = -1;
 	z->ready = false;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		return -errno;
-	z->pid = fork();
-	if (z->pid == 0) {
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(pair[1], ZYGOTE_FD) < 0)
-			_exit(126);
-		for (int fd = ZYGOTE_FD + 1; fd < 1024; fd++)
-			close(fd);
-		execl(path, "seatmux-rdp-sink", "--zygote", (char *)NULL);
-		_exit(127);
-	}
+	/* Its stdio is ours; its end of the pair is ZYGOTE_FD; nothing else. */
+	for (int i = 0; i < ZYGOTE_FD; i++)
+		fds[i] = i;
+	fds[ZYGOTE_FD] = pair[1];
+	*child = spawn_child(loop, &sp, ended, data);
 	close(pair[1]);
-	if (z->pid < 0) {
+	if (!*child) {
 		int err = errno;
 
 		close(pair[0]);
 		return -err;
 	}
+	z->pid = child_pid(*child);
 	z->fd = pair[0];
 	return 0;
 }

@@ -12,14 +12,20 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "loop.h"
+#include "spawn.h"
+
 struct sink_zygote {
 	int fd;		/* our end of its socket; -1: no zygote */
 	pid_t pid;
 	bool ready;	/* it said so: its libraries are loaded */
 };
 
-/* Starts `path --zygote`. 0, or -errno (z->fd is then -1). */
-int sink_zygote_start(struct sink_zygote *z, const char *path);
+/* Starts `path --zygote` as seatmuxd's child (spawn.h: its end is
+ * ended(data, pid, status), from loop; *child is it). 0, or -errno
+ * (z->fd is then -1). */
+int sink_zygote_start(struct sink_zygote *z, struct loop *loop, const char *path,
+		      child_ended_fn ended, void *data, struct child **child);
 /*
  * Reads the zygote's word that it is ready, once its fd is readable: 0
  * (ready; also if it was already), -EAGAIN (nothing yet), or -errno: it

@@ -265,15 +265,10 @@ void sink_start_zygote(struct rdp *r)
 	    (r->zygote_started_ms && now - r->zygote_started_ms < ZYGOTE_RETRY_MS))
 		return;
 	r->zygote_started_ms = now;
-	rc = sink_zygote_start(&r->zygote, SEATMUX_LIBEXECDIR "/seatmux-rdp-sink");
+	rc = sink_zygote_start(&r->zygote, r->b->loop, SEATMUX_LIBEXECDIR "/seatmux-rdp-sink",
+			       on_zygote_ended, r, &r->zygote_child);
 	if (rc < 0) {
 		log_warn("rdp: no sink zygote (%s): sinks are exec'd", strerror(-rc));
-		return;
-	}
-	r->zygote_child = child_adopt(r->b->loop, r->zygote.pid, on_zygote_ended, r);
-	if (!r->zygote_child) {
-		log_warn("rdp: cannot watch the sink zygote (%m): sinks are exec'd");
-		sink_zygote_reaped(&r->zygote, r->zygote.pid);	/* killed and reaped */
 		return;
 	}
 	log_info("rdp: sink zygote pid %d", (int)r->zygote.pid);
