@@ -42,6 +42,7 @@ struct broker {
 	int signal_fd;
 	bool running;
 	int stop_signal;		/* SIGTERM or SIGINT ended the loop */
+	bool starting;			/* until READY=1: a failure leaves it all */
 	bool running_state_kept;	/* SIGTERM of a restart: leave it all */
 };
 

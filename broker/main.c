@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/uinput.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -32,6 +34,8 @@
 #define EXIT_CONFIG 78	/* sysexits.h EX_CONFIG */
 #define INPUT_MAJOR 13
 #define DRM_MAJOR 226
+#define MISC_MAJOR 10
+#define UINPUT_MINOR 223
 
 static void usage(FILE *f)
 {
@@ -84,25 +88,55 @@ static void state_save(struct broker *b)
 		log_warn("restart: cannot write %s: %m", path);
 }
 
-/* A scope of a session (or helper) the last seatmuxd recorded is kept
- * until it is taken back or found nobody's. */
+/* The kept pidfd a session or helper record goes with: session/SEAT,
+ * or KIND/KEY/pid. */
+static int record_pidfd_name(const struct state_record *r, char *out, size_t size)
+{
+	if (!strcmp(r->argv[0], "session"))
+		return fdstore_name(out, size, "session/%s", r->argv[1]);
+	if (!strcmp(r->argv[0], "helper") && r->argc >= 4)
+		return fdstore_name(out, size, "%s/%s/pid", r->argv[1], r->argv[3]);
+	return -1;
+}
+
+/* A scope of a session (or helper) the last seatmuxd recorded, and whose
+ * pidfd it kept, waits until it is taken back or found nobody's; any
+ * other is ended at once. */
 static bool scope_recorded(void *data, const char *scope)
 {
 	struct state *st = data;
-	char name[SCOPE_NAME_MAX];
+	char name[SCOPE_NAME_MAX], fd_name[FDSTORE_NAME_MAX];
 	long long pid;
 
 	for (int i = 0; i < st->n; i++) {
 		const struct state_record *r = &st->v[i];
 
 		if (r->argc < 3 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
-		    scope_name(name, sizeof(name), r->argv[1], (pid_t)pid) < 0)
+		    scope_name(name, sizeof(name), r->argv[1], (pid_t)pid) < 0 ||
+		    record_pidfd_name(r, fd_name, sizeof(fd_name)) < 0)
 			continue;
-		if ((!strcmp(r->argv[0], "session") || !strcmp(r->argv[0], "helper")) &&
-		    !strcmp(name, scope))
+		if (!strcmp(name, scope) && fdstore_has(&st->fds, fd_name))
 			return true;
 	}
 	return false;
+}
+
+/* A kept fd nobody took back: a device is revoked first, so that no
+ * process keeps the copy it was handed; a uinput device is destroyed. */
+static void left_fd(void *data, const char *name, int fd)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) == 0 && S_ISCHR(sb.st_mode)) {
+		if (major(sb.st_rdev) == INPUT_MAJOR)
+			evdev_revoke(fd);
+		else if (major(sb.st_rdev) == DRM_MAJOR)
+			drm_master_drop(fd);
+		else if (major(sb.st_rdev) == MISC_MAJOR && minor(sb.st_rdev) == UINPUT_MINOR)
+			ioctl(fd, UI_DEV_DESTROY);
+	}
+	log_info("restart: %s was nobody's any more: closed", name);
+	close(fd);
 }
 
 static void state_take_over(struct broker *b, struct state *st)
@@ -121,27 +155,15 @@ static void state_take_over(struct broker *b, struct state *st)
 	else if (rc > 0)
 		log_info("restart: taking back what the last seatmuxd left: %d records, %d fds",
 			 st->n, nfds > 0 ? nfds : 0);
-	if (rc <= 0)
+	if (rc <= 0) {
+		/* Nothing to take back by: what was kept goes now, before
+		 * this seatmuxd keeps anything under the same names. */
 		state_clear(st);
+		fdstore_release(&st->fds, left_fd, b);
+	}
 	b->next_key = st->next_key;
 	b->restored = st;
 	session_kill_orphans(scope_recorded, st);
-}
-
-/* A kept fd nobody took back: a device is revoked first, so that no
- * process keeps the copy it was handed. */
-static void left_fd(void *data, const char *name, int fd)
-{
-	struct stat sb;
-
-	if (fstat(fd, &sb) == 0 && S_ISCHR(sb.st_mode)) {
-		if (major(sb.st_rdev) == INPUT_MAJOR)
-			evdev_revoke(fd);
-		else if (major(sb.st_rdev) == DRM_MAJOR)
-			drm_master_drop(fd);
-	}
-	log_info("restart: %s was nobody's any more: closed", name);
-	close(fd);
 }
 
 static void state_taken_over(struct broker *b)
@@ -151,7 +173,8 @@ static void state_taken_over(struct broker *b)
 	char scope[SCOPE_NAME_MAX];
 	long long pid;
 
-	/* Sessions of seats that did not come back end with them. */
+	/* Sessions of seats that did not come back end with them, helpers
+	 * nobody took back too. */
 	while ((r = state_take(st, "session", (char *)NULL)))
 		if (r->argc >= 3 && state_number(r, 2, 1, INT32_MAX, &pid) == 0 &&
 		    scope_name(scope, sizeof(scope), r->argv[1], (pid_t)pid) == 0) {
@@ -159,6 +182,14 @@ static void state_taken_over(struct broker *b)
 				 r->argv[1], pid);
 			scope_signal(scope, SIGKILL);
 		}
+	while ((r = state_take(st, "helper", (char *)NULL)))
+		if (r->argc >= 3 && state_number(r, 2, 1, INT32_MAX, &pid) == 0 &&
+		    scope_name(scope, sizeof(scope), r->argv[1], (pid_t)pid) == 0) {
+			log_info("restart: %s pid %lld was nobody's any more: ended", r->argv[1], pid);
+			scope_signal(scope, SIGKILL);
+		}
+	/* Devices taken back that moved while nobody watched are revoked. */
+	seats_check_devices(b);
 	fdstore_release(&st->fds, left_fd, b);
 	state_clear(st);
 	b->restored = NULL;
@@ -317,10 +348,12 @@ static void unlink_state(struct broker *b)
  * the next seatmuxd; any other ends every session. */
 static void broker_shut_down(struct broker *b)
 {
-	bool restarting = b->running_state_kept;
+	/* A start that failed leaves everything too, and the last state
+	 * file as it was: the next attempt takes it all back. */
+	bool restarting = b->running_state_kept || b->starting;
 
 	/* Before anything is let go of: the next seatmuxd reads this. */
-	if (restarting)
+	if (b->running_state_kept)
 		state_save(b);
 	for (int i = b->nkinds - 1; i >= 0; i--) {
 		if (restarting && b->kinds[i]->release)
@@ -352,6 +385,7 @@ static int broker_run(struct broker *b)
 	if (detect_platform(b) < 0)
 		goto out;
 	choose_heads(b);
+	b->starting = true;
 	state_take_over(b, &restored);
 	if (b->cfg.console) {
 		int err = console_take(&b->console);
@@ -375,6 +409,7 @@ static int broker_run(struct broker *b)
 		goto out_seats;
 	}
 	state_taken_over(b);
+	b->starting = false;
 	notify_ready();
 	b->running = true;
 	while (b->running) {
@@ -393,16 +428,17 @@ static int broker_run(struct broker *b)
 		 b->running_state_kept ? "restarting" : "shutting down");
 
 out_seats:
-	if (b->restored)
-		state_taken_over(b);
 	broker_shut_down(b);
 	devices_finish(&b->devices);
 out_console:
-	if (!b->running_state_kept)
+	if (!b->running_state_kept && !b->starting)
 		console_restore(&b->console);
 out:
-	if (b->restored)
-		state_taken_over(b);
+	if (b->restored) {
+		fdstore_forget(&restored.fds);
+		state_clear(&restored);
+		b->restored = NULL;
+	}
 	loop_destroy(b->loop);
 	if (b->signal_fd >= 0)
 		close(b->signal_fd);

@@ -507,6 +507,47 @@ bool config_station_equal(const struct station_config *a, const struct station_c
 	       match_equal(x->input, y->input, x->ninput);
 }
 
+static uint64_t fnv_bytes(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t fnv_text(uint64_t h, const char *s)
+{
+	return fnv_bytes(h, s ? s : "", s ? strlen(s) + 1 : 0);
+}
+
+static uint64_t fnv_matches(uint64_t h, const struct usbip_match *m, int n)
+{
+	h = fnv_bytes(h, &n, sizeof(n));
+	for (int i = 0; i < n; i++) {
+		h = fnv_bytes(h, &m[i].vendor, sizeof(m[i].vendor));
+		h = fnv_bytes(h, &m[i].product, sizeof(m[i].product));
+		h = fnv_bytes(h, &m[i].any_product, sizeof(m[i].any_product));
+		h = fnv_text(h, m[i].serial);
+	}
+	return h;
+}
+
+unsigned long long config_station_digest(const struct station_config *sc)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = fnv_text(h, sc->name);
+	h = fnv_text(h, sc->seat);
+	h = fnv_text(h, sc->address);
+	h = fnv_bytes(h, &sc->port, sizeof(sc->port));
+	h = fnv_bytes(h, &sc->plain, sizeof(sc->plain));
+	h = fnv_text(h, sc->peer);
+	h = fnv_matches(h, sc->allow.display, sc->allow.ndisplay);
+	h = fnv_matches(h, sc->allow.input, sc->allow.ninput);
+	return fnv_bytes(h, &sc->allow.storage, sizeof(sc->allow.storage));
+}
+
 void config_take_stations(struct config *dst, struct config *src)
 {
 	struct usbip_config *d = &dst->usbip, *s = &src->usbip;

@@ -107,6 +107,10 @@ const struct station_config *config_station(const struct config *cfg, const char
 int config_station_copy(struct station_config *dst, const struct station_config *src);
 void config_station_free(struct station_config *sc);
 bool config_station_equal(const struct station_config *a, const struct station_config *b);
+/* A fingerprint of what config_station_equal compares (FNV-1a): a
+ * restarted seatmuxd takes a station back only if its section is the
+ * same. */
+unsigned long long config_station_digest(const struct station_config *sc);
 /* A reload: dst's [station.NAME] sections become src's (src keeps none). */
 void config_take_stations(struct config *dst, struct config *src);
 /* The seat the configuration gives connector `name` of the card in PCI

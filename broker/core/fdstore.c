@@ -49,6 +49,24 @@ int fdstore_take(struct fdstore *st, const char *name)
 	return -1;
 }
 
+bool fdstore_has(const struct fdstore *st, const char *name)
+{
+	for (int i = 0; i < st->n; i++)
+		if (st->v[i].fd >= 0 && !strcmp(st->v[i].name, name))
+			return true;
+	return false;
+}
+
+void fdstore_forget(struct fdstore *st)
+{
+	for (int i = 0; i < st->n; i++)
+		if (st->v[i].fd >= 0)
+			close(st->v[i].fd);
+	free(st->v);
+	st->v = NULL;
+	st->n = 0;
+}
+
 void fdstore_release(struct fdstore *st, void (*left)(void *data, const char *name, int fd),
 		     void *data)
 {

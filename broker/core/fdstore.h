@@ -32,6 +32,11 @@ struct fdstore {
 int fdstore_receive(struct fdstore *st);
 /* The fd kept under name, now the caller's; -1: none. */
 int fdstore_take(struct fdstore *st, const char *name);
+/* Whether an fd is kept under name (and not taken yet). */
+bool fdstore_has(const struct fdstore *st, const char *name);
+/* Our copies closed, systemd's store left as it is: a start that failed
+ * leaves everything for the next attempt. */
+void fdstore_forget(struct fdstore *st);
 /* Every fd nobody took, handed to left() (which closes it), and dropped
  * from systemd's store. */
 void fdstore_release(struct fdstore *st, void (*left)(void *data, const char *name, int fd),

@@ -239,21 +239,44 @@ static bool record_matches(const struct state_record *r, const char *kind, va_li
 	return true;
 }
 
-struct state_record *state_take(struct state *st, const char *kind, ...)
+/* The first record not taken yet of that kind whose words match. */
+static struct state_record *find(struct state *st, const char *kind, va_list ap)
 {
 	for (int i = 0; i < st->n; i++) {
-		va_list ap;
+		va_list each;
 		bool match;
 
-		va_start(ap, kind);
-		match = record_matches(&st->v[i], kind, ap);
-		va_end(ap);
-		if (match) {
-			st->v[i].taken = true;
+		va_copy(each, ap);
+		match = record_matches(&st->v[i], kind, each);
+		va_end(each);
+		if (match)
 			return &st->v[i];
-		}
 	}
 	return NULL;
+}
+
+struct state_record *state_take(struct state *st, const char *kind, ...)
+{
+	struct state_record *r;
+	va_list ap;
+
+	va_start(ap, kind);
+	r = find(st, kind, ap);
+	va_end(ap);
+	if (r)
+		r->taken = true;
+	return r;
+}
+
+const struct state_record *state_find(struct state *st, const char *kind, ...)
+{
+	struct state_record *r;
+	va_list ap;
+
+	va_start(ap, kind);
+	r = find(st, kind, ap);
+	va_end(ap);
+	return r;
 }
 
 int state_number(const struct state_record *r, int i, long long min, long long max,

@@ -53,6 +53,9 @@ int state_load(struct state *st, const char *path, char *why, size_t size);
  * now taken; NULL: none. */
 struct state_record *state_take(struct state *st, const char *kind, ...)
 	__attribute__((sentinel));
+/* state_take's record, left for whoever takes it. */
+const struct state_record *state_find(struct state *st, const char *kind, ...)
+	__attribute__((sentinel));
 /* Word i as a number within [min, max]: 0, or -1. */
 int state_number(const struct state_record *r, int i, long long min, long long max,
 		 long long *out);

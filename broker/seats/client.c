@@ -503,10 +503,23 @@ void client_save(const struct client *c, FILE *f)
 	}
 }
 
-/* One device of a client taken back: the kept fd must still be the
- * character device of the kind the record says, at the path it names. */
-static void device_restore(struct client *c, const struct state_record *r,
-			   struct state *st)
+/* A kept fd not taken back: whatever the client holds of it dies. */
+static void revoke_fd(int fd, long long kind)
+{
+	if (kind == DEVICE_EVDEV)
+		evdev_revoke(fd);
+	else if (kind == DEVICE_DRM_CARD)
+		drm_master_drop(fd);
+	close(fd);
+}
+
+/*
+ * One device of a client taken back: the kept fd must still be the
+ * character device of the kind the record says, at the path it names.
+ * -1: the client may hold a copy nothing can revoke any more.
+ */
+static int device_restore(struct client *c, const struct state_record *r,
+			  struct state *st)
 {
 	char name[FDSTORE_NAME_MAX];
 	long long id, refs, kind, lessee;
@@ -519,19 +532,17 @@ static void device_restore(struct client *c, const struct state_record *r,
 	    state_number(r, 5, 0, DEVICE_DRM_CONNECTOR, &kind) < 0 ||
 	    state_number(r, 6, 0, UINT32_MAX, &lessee) < 0 || id >= c->next_id ||
 	    strlen(r->argv[7]) >= sizeof(d->path) || seat_rules_path_kind(r->argv[7]) != kind)
-		return;		/* its fd, if kept, is revoked as nobody's */
+		return -1;
 	if (fdstore_name(name, sizeof(name), "device/%s/%llu/%lld", c->seat->name,
 			 (unsigned long long)c->key, id) < 0 ||
 	    (fd = fdstore_take(&st->fds, name)) < 0)
-		return;
+		return -1;
 	/* A lease dies with the broker that granted it: nothing to take back. */
 	if (lessee || fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode) ||
 	    c->ndevices >= SEAT_PROTO_MAX_DEVICES || !(d = calloc(1, sizeof(*d)))) {
 		fdstore_drop(name);
-		if (kind == DEVICE_EVDEV)
-			evdev_revoke(fd);
-		close(fd);
-		return;
+		revoke_fd(fd, kind);
+		return lessee ? 0 : -1;
 	}
 	d->fd = fd;
 	d->id = (int)id;
@@ -541,6 +552,7 @@ static void device_restore(struct client *c, const struct state_record *r,
 	snprintf(d->path, sizeof(d->path), "%s", r->argv[7]);
 	list_insert(&c->devices, &d->link);
 	c->ndevices++;
+	return 0;
 }
 
 static struct client *client_restore_one(struct seat *seat, const struct state_record *r,
@@ -580,19 +592,42 @@ static struct client *client_restore_one(struct seat *seat, const struct state_r
 	return c;
 }
 
-void client_restore(struct seat *seat, struct state *st)
+int client_restore(struct seat *seat, struct state *st)
 {
 	const struct state_record *r, *d;
 	struct client *c;
+	int rc = 0;
 
 	while ((r = state_take(st, "client", seat->name, (char *)NULL))) {
 		c = client_restore_one(seat, r, st);
 		if (!c)
 			continue;	/* its devices are revoked as nobody's */
 		while ((d = state_take(st, "device", seat->name, r->argv[2], (char *)NULL)))
-			device_restore(c, d, st);
+			if (device_restore(c, d, st) < 0)
+				rc = -1;
 		log_info("%s: client pid %d taken back with %d devices", seat->name,
 			 (int)c->pid, c->ndevices);
+	}
+	return rc;
+}
+
+void client_check_devices(struct client *c)
+{
+	struct broker *b = c->seat->broker;
+	struct client_device *d, *tmp;
+	char path[LOG_TEXT_MAX];
+	struct device *dev;
+	const char *seat;
+
+	list_for_each(d, tmp, &c->devices, link) {
+		dev = devices_find(&b->devices, d->devnum);
+		seat = dev && dev->kind == d->kind ? devices_seat_of(&b->devices, dev) : NULL;
+		if (seat && !strcmp(seat, c->seat->name))
+			continue;
+		log_warn("%s: %s went %s while seatmuxd was away: revoked from pid %d",
+			 c->seat->name, log_escape(path, sizeof(path), d->path),
+			 seat ? seat : "away", (int)c->pid);
+		device_revoke(c, d);
 	}
 }
 

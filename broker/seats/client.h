@@ -54,7 +54,13 @@ void client_device_gone(struct client *c, dev_t devnum);
  * client_release lets go of one without touching the kept fds.
  */
 void client_save(const struct client *c, FILE *f);
-void client_restore(struct seat *seat, struct state *st);
+/* -1 when a device a client held was kept no more: the client's copy
+ * can no longer be revoked, and its session must end. */
+int client_restore(struct seat *seat, struct state *st);
 void client_release(struct client *c);
+/* After a restart, once udev's devices are known: a device taken back
+ * that is gone or another seat's now (it moved while nobody watched) is
+ * revoked. */
+void client_check_devices(struct client *c);
 
 #endif

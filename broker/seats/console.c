@@ -47,6 +47,10 @@ int console_take(struct console *con)
 	if (ioctl(fd, KDGKBMODE, &con->saved_kbmode) < 0 ||
 	    ioctl(fd, KDSKBMODE, K_OFF) < 0)
 		goto err;
+	/* Off already: a seatmuxd before this one (restarted) took it; the
+	 * mode to give back is the console's own. */
+	if (con->saved_kbmode == K_OFF)
+		con->saved_kbmode = K_UNICODE;
 	if (ioctl(fd, KDSETMODE, KD_GRAPHICS) < 0) {
 		ioctl(fd, KDSKBMODE, con->saved_kbmode);
 		goto err;

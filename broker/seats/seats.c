@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,18 @@ static void seat_changed(void *data)
 
 static void seat_cut_off(struct seat *seat);
 
+/* A recorded session that cannot be taken back ends whole: nothing of it
+ * may keep what it was handed next to the seat's next session. */
+static void kill_recorded(struct seat *seat, const struct state_record *r)
+{
+	char scope[SCOPE_NAME_MAX];
+	long long pid;
+
+	if (r->argc >= 3 && state_number(r, 2, 1, INT32_MAX, &pid) == 0 &&
+	    scope_name(scope, sizeof(scope), seat->name, (pid_t)pid) == 0)
+		scope_signal(scope, SIGKILL);
+}
+
 /*
  * The session the last seatmuxd ran on this seat, if it still runs: taken
  * back, and its clients with it. If the configuration now says another
@@ -144,22 +157,27 @@ static void seat_take_back(struct seat *seat, const struct session_spec *spec)
 	const struct state_record *r;
 	char name[FDSTORE_NAME_MAX], digest[24];
 	long long pid, uid;
+	bool lost;
 	int pidfd;
 
 	r = st ? state_take(st, "session", seat->name, (char *)NULL) : NULL;
 	if (!r || fdstore_name(name, sizeof(name), "session/%s", seat->name) < 0)
 		return;
 	pidfd = fdstore_take(&st->fds, name);
-	if (pidfd < 0)
+	if (pidfd < 0) {
+		kill_recorded(seat, r);	/* its pidfd was not kept: gone, or unknown */
 		return;
+	}
 	if (r->argc != 6 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
 	    state_number(r, 3, 1, UINT32_MAX - 1, &uid) < 0) {
 		close(pidfd);
 		pidfd = -1;
 	}
 	if (pidfd < 0 || session_adopt(&seat->session, pidfd, (uid_t)uid) < 0) {
-		log_warn("%s: the last seatmuxd's session cannot be taken back", seat->name);
+		log_warn("%s: the last seatmuxd's session cannot be taken back: ended",
+			 seat->name);
 		fdstore_drop(name);
+		kill_recorded(seat, r);
 		return;
 	}
 	if (seat->session.pid != (pid_t)pid) {
@@ -169,11 +187,15 @@ static void seat_take_back(struct seat *seat, const struct session_spec *spec)
 		seat->session.start_when_gone = true;
 		return;
 	}
-	client_restore(seat, st);
+	lost = client_restore(seat, st) < 0;
 	snprintf(digest, sizeof(digest), "%llx", session_spec_digest(spec));
-	if (strcmp(digest, r->argv[4]) || !strcmp(r->argv[5], "stopping")) {
+	if (lost)
+		log_warn("%s: a device its session held was not kept: restarting the session, "
+			 "so that nothing keeps it unrevoked", seat->name);
+	else if (strcmp(digest, r->argv[4]) || !strcmp(r->argv[5], "stopping"))
 		log_info("%s: its session changed in the configuration while seatmuxd was away: "
 			 "restarting it", seat->name);
+	if (lost || strcmp(digest, r->argv[4]) || !strcmp(r->argv[5], "stopping")) {
 		seat_cut_off(seat);
 		session_stop(&seat->session);
 		seat->session.stopped = false;
@@ -408,6 +430,26 @@ void seats_save(struct broker *b, FILE *f)
 		session_save(&seat->session, f);
 		list_for_each(c, ctmp, &seat->clients, link)
 			client_save(c, f);
+	}
+}
+
+void seats_check_devices(struct broker *b)
+{
+	struct seat *seat, *tmp;
+	struct client *c, *ctmp;
+
+	list_for_each(seat, tmp, &b->seats, link)
+		list_for_each(c, ctmp, &seat->clients, link)
+			client_check_devices(c);
+}
+
+void seats_station_gone(struct broker *b, const char *name)
+{
+	struct seat *seat = seats_find(b, name);
+
+	if (seat && seat->masters <= 0) {
+		log_info("%s: its station is gone for good", name);
+		seat_destroy(seat);
 	}
 }
 

@@ -53,5 +53,11 @@ void seats_session_stop(struct broker *b, const char *name);
  * seatmuxd's state takes its socket, session and clients back. */
 void seats_save(struct broker *b, FILE *f);
 void seats_release_all(struct broker *b);
+/* Once the devices are enumerated after a restart: every device taken
+ * back is still its seat's, or is revoked (client_check_devices). */
+void seats_check_devices(struct broker *b);
+/* A station whose seat outlived its head is gone for good (its section
+ * removed): its seat goes with its session, unless a head holds it. */
+void seats_station_gone(struct broker *b, const char *name);
 
 #endif

@@ -31,8 +31,15 @@ void rdp_save(struct broker *b, FILE *f)
 	if (!r)
 		return;
 	list_for_each(st, stmp, &r->stations, link) {
-		if (st->state != STATION_READY || st->job || !st->input)
-			continue;	/* half made: made again at the next logon */
+		if (st->state != STATION_READY || !st->input) {
+			/* Half made: made again at the next logon; its card
+			 * waits in the pool meanwhile. */
+			if (st->card >= 0) {
+				snprintf(card, sizeof(card), "%d", st->card);
+				state_put(f, "rdp-spare-card", card, (char *)NULL);
+			}
+			continue;
+		}
 		snprintf(n, sizeof(n), "%d", st->number);
 		snprintf(card, sizeof(card), "%d", st->card);
 		snprintf(w, sizeof(w), "%d", st->width);
@@ -93,16 +100,24 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 	      fdstore_take(&sb->fds, kbd) : -1;
 	pfd = station_input_name(st, "pointer", ptr, sizeof(ptr)) == 0 ?
 	      fdstore_take(&sb->fds, ptr) : -1;
-	if (strcmp(st->seat, rec->argv[2]) || kfd < 0 || pfd < 0 ||
-	    !(st->input = vinput_adopt(kfd, pfd))) {
+	st->input = vinput_adopt(kfd, pfd);
+	if (strcmp(st->seat, rec->argv[2]) || kfd < 0 || pfd < 0 || !st->input) {
 		log_warn("rdp: %s of the last seatmuxd cannot be taken back", rec->argv[2]);
-		if (kfd >= 0)
-			close(kfd);
-		if (pfd >= 0)
-			close(pfd);
+		/* Its keyboard and pointer go for good: kept, they would be the
+		 * next station of that number's too. */
+		if (st->input) {
+			vinput_destroy(st->input);
+		} else {
+			if (kfd >= 0)
+				close(kfd);
+			if (pfd >= 0)
+				close(pfd);
+		}
+		fdstore_drop(kbd);
+		fdstore_drop(ptr);
 		station_pool_put_number(&r->pool, st->number);
 		free(st);
-		return;		/* its fds and session go as nobody's */
+		return;		/* its session goes as nobody's */
 	}
 	st->card = (int)card;
 	st->width = (int)w;
@@ -164,8 +179,11 @@ void rdp_take_back(struct rdp *r, struct state *sb)
 	while ((rec = state_take(sb, "rdp-station", (char *)NULL)))
 		station_take_back(r, rec, sb);
 	while ((rec = state_take(sb, "rdp-spare-card", (char *)NULL)))
-		if (rec->argc == 2 && state_number(rec, 1, 0, VHEAD_MAX_CARDS - 1, &card) == 0)
+		if (rec->argc == 2 && state_number(rec, 1, 0, VHEAD_MAX_CARDS - 1, &card) == 0) {
+			/* Root's again: a half-made station's sink may have had it. */
+			station_take_card((int)card, "a spare card");
 			station_pool_put_card(&r->pool, (int)card);
+		}
 	while ((rec = state_take(sb, "helper", "sink", (char *)NULL)))
 		sink_take_back(r, rec, sb);
 	/* Nobody on it: kept for its user as after a disconnection. */

@@ -63,6 +63,8 @@ struct station {
 };
 
 static int station_take_back(struct station *st, struct state *sb);
+static int recorded_slot(struct state *sb, const struct station_config *cfg);
+static void links_left(struct state *sb);
 
 struct usbip {
 	struct broker *b;
@@ -179,15 +181,20 @@ static void station_retry_later(struct station *st)
 	st->retry_ms = st->retry_ms * 2 > RETRY_LAST_MS ? RETRY_LAST_MS : st->retry_ms * 2;
 }
 
-static void station_detach(struct station *st)
+static void ports_detach(const int *ports, int n)
 {
 	char port[16];
 
-	for (int k = 0; k < st->nports; k++) {
-		snprintf(port, sizeof(port), "%d", st->ports[k]);
+	for (int k = 0; k < n; k++) {
+		snprintf(port, sizeof(port), "%d", ports[k]);
 		/* Already gone if the kernel noticed first: not an error. */
 		vhci_write(VHCI "/detach", port);
 	}
+}
+
+static void station_detach(struct station *st)
+{
+	ports_detach(st->ports, st->nports);
 	st->nports = 0;
 	if (write_rules(st->u) < 0)
 		log_warn("usbip: cannot write %s: %m", RULES_PATH);
@@ -542,14 +549,17 @@ static void station_free(struct station *st)
 	free(st);
 }
 
-/* A station of cfg in the first free slot; NULL without memory. */
-static struct station *station_new(struct usbip *u, const struct station_config *cfg)
+/* A station of cfg in slot (its link's uid goes by it) if that is free,
+ * else in the first free one; NULL without memory. */
+static struct station *station_new(struct usbip *u, const struct station_config *cfg, int slot)
 {
 	struct broker *b = u->b;
 	const struct seat_config *sc;
 	struct station *st;
 	int i = 0;
 
+	if (slot >= 0 && slot < CONFIG_MAX_STATIONS && !u->stations[slot])
+		i = slot;
 	while (i < CONFIG_MAX_STATIONS && u->stations[i])
 		i++;
 	if (i == CONFIG_MAX_STATIONS || !(st = calloc(1, sizeof(*st))))
@@ -622,12 +632,14 @@ int usbip_start(struct broker *b)
 	if (identity(u, c) < 0)
 		return -1;
 	for (int i = 0; i < c->nstations; i++)
-		if (!station_new(u, &c->stations[i]))
+		if (!station_new(u, &c->stations[i], recorded_slot(b->restored, &c->stations[i])))
 			return -1;
 	for (int i = 0; i < CONFIG_MAX_STATIONS; i++)
 		if (u->stations[i] && (!b->restored ||
 				       station_take_back(u->stations[i], b->restored) < 0))
 			station_connect(u->stations[i]);
+	if (b->restored)
+		links_left(b->restored);
 	if (write_rules(u) < 0)
 		log_warn("usbip: cannot write %s: %m", RULES_PATH);
 	log_info("usbip: %d stations, vhci bus %d", u->nstations, u->hs_bus);
@@ -661,6 +673,7 @@ static void usbip_reload(struct broker *b)
 	struct usbip_config *c = &b->cfg.usbip;
 	struct usbip *u = b->usbip;
 	const struct station_config *now;
+	char seat[SEAT_PROTO_MAX_SEAT];
 
 	if (!u) {
 		if (c->nstations > 0 && usbip_start(b) < 0) {
@@ -680,7 +693,11 @@ static void usbip_reload(struct broker *b)
 		log_info("usbip: %s %s", st->cfg.name,
 			 now ? "changed in the configuration: reached anew" :
 			 "is no longer in the configuration: ended");
+		snprintf(seat, sizeof(seat), "%s", st->cfg.seat);
 		station_end(st);
+		/* Away, its seat has no head to take it: it goes now. */
+		if (!now)
+			seats_station_gone(b, seat);
 	}
 	for (int i = 0; i < c->nstations; i++) {
 		struct station *st;
@@ -690,7 +707,7 @@ static void usbip_reload(struct broker *b)
 			known = u->stations[k] && !strcmp(u->stations[k]->cfg.name, c->stations[i].name);
 		if (known)
 			continue;
-		st = station_new(u, &c->stations[i]);
+		st = station_new(u, &c->stations[i], -1);
 		if (!st) {
 			log_error("usbip: %s: no room for another station", c->stations[i].name);
 			continue;
@@ -707,7 +724,7 @@ static void usbip_reload(struct broker *b)
 static void usbip_save(struct broker *b, FILE *f)
 {
 	struct usbip *u = b->usbip;
-	char pid[16], key[24], index[16], ports[USBIP_MAX_DEVICES * 8];
+	char pid[16], key[24], index[16], ports[USBIP_MAX_DEVICES * 8], digest[24];
 
 	for (int i = 0; u && i < CONFIG_MAX_STATIONS; i++) {
 		const struct station *st = u->stations[i];
@@ -722,8 +739,9 @@ static void usbip_save(struct broker *b, FILE *f)
 		for (int k = 0; k < st->nports && n < sizeof(ports); k++)
 			n += (size_t)snprintf(ports + n, sizeof(ports) - n, "%s%d", k ? "," : "",
 					      st->ports[k]);
+		snprintf(digest, sizeof(digest), "%llx", config_station_digest(&st->cfg));
 		state_put(f, "helper", "link", pid, key, index, st->cfg.name,
-			  st->nports ? ports : "-", (char *)NULL);
+			  st->nports ? ports : "-", digest, (char *)NULL);
 	}
 }
 
@@ -749,21 +767,56 @@ static int ports_parse(struct station *st, const char *text)
 	}
 }
 
-/* helper link PID KEY INDEX NAME PORTS: the station, up, as the last
- * seatmuxd left it. -1: not there, and it is reached anew. */
+/* The slot the last seatmuxd had the station in: -1, any. */
+static int recorded_slot(struct state *sb, const struct station_config *cfg)
+{
+	const struct state_record *r;
+	long long slot;
+
+	r = sb ? state_find(sb, "helper", "link", "", "", "", cfg->name, (char *)NULL) : NULL;
+	if (!r || state_number(r, 4, 0, CONFIG_MAX_STATIONS - 1, &slot) < 0)
+		return -1;
+	return (int)slot;
+}
+
+/* Links of stations nobody took back (a section gone or changed): their
+ * ports are detached (the kernel holds their sockets) and their scopes
+ * ended. */
+static void links_left(struct state *sb)
+{
+	struct station gone = { .control = -1 };
+	struct state_record *r;
+	long long pid;
+
+	while ((r = state_take(sb, "helper", "link", (char *)NULL))) {
+		if (r->argc < 7 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
+		    ports_parse(&gone, r->argv[6]) < 0)
+			continue;
+		log_info("usbip: the link of %s (pid %lld) is nobody's any more: ended",
+			 r->argv[5], pid);
+		helper_keep_kill_scope("link", (pid_t)pid);
+		ports_detach(gone.ports, gone.nports);
+	}
+}
+
+/* helper link PID KEY SLOT NAME PORTS DIGEST: the station, up, as the
+ * last seatmuxd left it, if its section is the same. -1: not there, and
+ * it is reached anew. */
 static int station_take_back(struct station *st, struct state *sb)
 {
-	char index[16];
+	char index[16], digest[24];
 	struct broker *b = st->u->b;
 	struct state_record *r;
 	long long pid, key;
 	int pidfd = -1;
 
 	snprintf(index, sizeof(index), "%d", st->index);
-	r = state_take(sb, "helper", "link", "", "", index, st->cfg.name, (char *)NULL);
+	snprintf(digest, sizeof(digest), "%llx", config_station_digest(&st->cfg));
+	r = state_take(sb, "helper", "link", "", "", index, st->cfg.name, "", digest,
+		       (char *)NULL);
 	if (!r)
 		return -1;
-	if (r->argc != 7 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
+	if (r->argc != 8 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
 	    state_number(r, 3, 0, INT64_MAX, &key) < 0 || ports_parse(st, r->argv[6]) < 0)
 		goto fail;
 	st->keep.key = (uint64_t)key;
