@@ -95,9 +95,26 @@ static void on_accept_vsock(void *data, uint32_t events)
 	close(fd);
 }
 
-/* A listening socket the last seatmuxd kept: connections queued while
- * it was away are served. -1: none (or not a listening socket). */
-static int listen_taken_back(struct rdp *r, const char *name)
+/* Whether fd is bound where the configuration says now. */
+static bool bound_at(int fd, const struct sockaddr *want)
+{
+	struct sockaddr_storage got;
+	socklen_t len = sizeof(got);
+	const struct sockaddr_in6 *a6 = (const void *)want, *g6 = (const void *)&got;
+	const struct sockaddr_vm *av = (const void *)want, *gv = (const void *)&got;
+
+	if (getsockname(fd, (struct sockaddr *)&got, &len) < 0 || got.ss_family != want->sa_family)
+		return false;
+	if (want->sa_family == AF_INET6)
+		return a6->sin6_port == g6->sin6_port &&
+		       !memcmp(&a6->sin6_addr, &g6->sin6_addr, sizeof(a6->sin6_addr));
+	return av->svm_port == gv->svm_port && av->svm_cid == gv->svm_cid;
+}
+
+/* A listening socket the last seatmuxd kept, where the configuration
+ * says now: connections queued while it was away are served. -1: none,
+ * or not one to use (then a new one is bound where it says). */
+static int listen_taken_back(struct rdp *r, const char *name, const struct sockaddr *want)
 {
 	int fd = r->b->restored ? fdstore_take(&r->b->restored->fds, name) : -1;
 	int yes = 0;
@@ -105,7 +122,8 @@ static int listen_taken_back(struct rdp *r, const char *name)
 
 	if (fd < 0)
 		return -1;
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &yes, &len) < 0 || !yes) {
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &yes, &len) < 0 || !yes ||
+	    !bound_at(fd, want)) {
 		fdstore_drop(name);
 		close(fd);
 		return -1;
@@ -134,7 +152,7 @@ int listener_open_tcp(struct rdp *r, const struct rdp_config *rc)
 		errno = EINVAL;
 		return -1;
 	}
-	r->listen_fd = listen_taken_back(r, "rdp/listen");
+	r->listen_fd = listen_taken_back(r, "rdp/listen", (struct sockaddr *)&addr);
 	if (r->listen_fd >= 0)
 		goto watch;
 	r->listen_fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -156,7 +174,7 @@ int listener_open_vsock(struct rdp *r, int port)
 		.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = (unsigned)port,
 	};
 
-	r->vsock_fd = listen_taken_back(r, "rdp/vsock");
+	r->vsock_fd = listen_taken_back(r, "rdp/vsock", (struct sockaddr *)&addr);
 	if (r->vsock_fd >= 0)
 		goto watch;
 	r->vsock_fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
