@@ -77,10 +77,13 @@ def soak(t, m, st, e1):
     before = figures(m)
     start = time.monotonic()
     done = 1 if first else 0
+    mid = None
     for n in range(2, CYCLES + 1):
         if not cycle(m, st, e1, n):
             break
         done = n
+        if n == CYCLES // 2 and CYCLES >= 50:
+            mid = figures(m)
         if n % 25 == 0:
             print("# %s: %d returns, %s" % (t.name, n, figures(m)), flush=True)
     took = time.monotonic() - start
@@ -102,9 +105,12 @@ def soak(t, m, st, e1):
             "%.0f%%" % (got * 100))
     st.drawn_on(t, m, e1, "station0", "and the head is drawn on")
     t.check("seatmuxd's fd count stays flat", after["fds"] <= before["fds"], (before, after))
-    # A few pages of allocator slack, not growth with the cycles.
-    t.check("seatmuxd's memory stays flat", after["rss_kb"] <= before["rss_kb"] + 2048,
-            (before, after))
+    # A few pages of allocator slack, not growth with the cycles. A long
+    # run is judged over its second half: ASan's quarantine (the image's
+    # build) fills over the first tens of returns, then stays.
+    base = mid or before
+    t.check("seatmuxd's memory stays flat", after["rss_kb"] <= base["rss_kb"] + 2048,
+            (before, mid, after))
     t.check("cards and vhci ports in use do not grow",
             after["cards"] <= before["cards"] and after["ports"] <= before["ports"],
             (before, after))
