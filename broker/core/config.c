@@ -7,6 +7,7 @@
 
 #include "build_config.h"
 #include "config.h"
+#include "fnv.h"
 #include "usbip_proto.h"
 
 #define SEAT_SECTION "seat."
@@ -507,20 +508,6 @@ bool config_station_equal(const struct station_config *a, const struct station_c
 	       match_equal(x->input, y->input, x->ninput);
 }
 
-static uint64_t fnv_bytes(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-static uint64_t fnv_text(uint64_t h, const char *s)
-{
-	return fnv_bytes(h, s ? s : "", s ? strlen(s) + 1 : 0);
-}
-
 static uint64_t fnv_matches(uint64_t h, const struct usbip_match *m, int n)
 {
 	h = fnv_bytes(h, &n, sizeof(n));
@@ -535,7 +522,7 @@ static uint64_t fnv_matches(uint64_t h, const struct usbip_match *m, int n)
 
 unsigned long long config_station_digest(const struct station_config *sc)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV_START;
 
 	h = fnv_text(h, sc->name);
 	h = fnv_text(h, sc->seat);

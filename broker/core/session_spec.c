@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "session_spec.h"
 
 bool session_spec_runs(const struct session_spec *spec)
@@ -71,29 +72,20 @@ bool session_spec_equal(const struct session_spec *a, const struct session_spec 
 	return true;
 }
 
-static uint64_t fnv(uint64_t h, const char *s)
-{
-	/* A field's end is hashed too: "ab","c" differs from "a","bc". */
-	for (; s && *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h ^ (s ? 0xff : 0xfe)) * 0x100000001b3ULL;
-}
-
 unsigned long long session_spec_digest(const struct session_spec *spec)
 {
 	static const struct session_spec empty;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	char n[32];
+	uint64_t h = FNV_START;
 
 	spec = spec ? spec : &empty;
-	h = fnv(h, spec->user);
-	h = fnv(h, spec->command);
-	h = fnv(h, spec->application);
-	h = fnv(h, spec->log_path);
-	h = fnv(h, spec->mode);
-	snprintf(n, sizeof(n), "%d %d", spec->restart_max_s, spec->nenv);
-	h = fnv(h, n);
+	h = fnv_text(h, spec->user);
+	h = fnv_text(h, spec->command);
+	h = fnv_text(h, spec->application);
+	h = fnv_text(h, spec->log_path);
+	h = fnv_text(h, spec->mode);
+	h = fnv_bytes(h, &spec->restart_max_s, sizeof(spec->restart_max_s));
+	h = fnv_bytes(h, &spec->nenv, sizeof(spec->nenv));
 	for (int i = 0; i < spec->nenv; i++)
-		h = fnv(h, spec->env[i]);
+		h = fnv_text(h, spec->env[i]);
 	return h;
 }
