@@ -81,6 +81,7 @@ static void state_save(struct broker *b)
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)b->next_key);
 	state_put(f, "next-key", key, (char *)NULL);
 	seats_save(b, f);
+	leases_save(b, f);
 	for (int i = 0; i < b->nkinds; i++)
 		if (b->kinds[i]->save)
 			b->kinds[i]->save(b, f);
@@ -344,6 +345,28 @@ static void unlink_state(struct broker *b)
 	unlink(path);
 }
 
+/*
+ * ExecStopPost: the VT goes back to text mode only when seatmuxd ended
+ * its sessions. After a restart's stop, or a crash that left them for
+ * the next seatmuxd (its state file is still there), text mode would let
+ * the kernel console take the heads from under them: fbcon forces its
+ * mode past any DRM master, and a leased head it does not light stays
+ * dark.
+ */
+static int restore_console(struct broker *b)
+{
+	char path[256];
+	int rc;
+
+	state_path(b, path, sizeof(path));
+	if (systemd_restarting_self() || access(path, F_OK) == 0)
+		return 0;
+	rc = console_reset();
+	if (rc < 0)
+		fprintf(stderr, "seatmuxd: console: %s\n", strerror(-rc));
+	return rc < 0;
+}
+
 /* SIGTERM of a restart lets go of everything and leaves it running, for
  * the next seatmuxd; any other ends every session. */
 static void broker_shut_down(struct broker *b)
@@ -369,7 +392,10 @@ static void broker_shut_down(struct broker *b)
 		seats_destroy_all(b);
 		unlink_state(b);
 	}
-	leases_finish(b);
+	if (restarting)
+		leases_release(b);
+	else
+		leases_finish(b);
 }
 
 static int broker_run(struct broker *b)
@@ -387,6 +413,8 @@ static int broker_run(struct broker *b)
 	choose_heads(b);
 	b->starting = true;
 	state_take_over(b, &restored);
+	/* Before any client: their lessee fds are checked against these. */
+	leases_restore(b, &restored);
 	if (b->cfg.console) {
 		int err = console_take(&b->console);
 
@@ -459,7 +487,7 @@ int main(int argc, char *argv[])
 	};
 	struct broker b = { .signal_fd = -1 };
 	const char *path = SEATMUX_CONFIG_PATH, *level = NULL;
-	bool check_only = false;
+	bool check_only = false, restore = false;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "c:l:hV", opts, NULL)) != -1) {
@@ -474,14 +502,8 @@ int main(int argc, char *argv[])
 			check_only = true;
 			break;
 		case 'R':
-			/* After a restart's stop the next seatmuxd keeps the VT as
-			 * it is: text mode now would flash over seat0's session. */
-			if (systemd_restarting_self())
-				return 0;
-			rc = console_reset();
-			if (rc < 0)
-				fprintf(stderr, "seatmuxd: console: %s\n", strerror(-rc));
-			return rc < 0;
+			restore = true;
+			break;
 		case 'P': {
 			char text[512];
 
@@ -501,6 +523,13 @@ int main(int argc, char *argv[])
 		}
 	}
 	config_init(&b.cfg);
+	if (restore) {
+		/* A configuration that does not load leaves the defaults. */
+		config_load(&b.cfg, path);
+		rc = restore_console(&b);
+		config_finish(&b.cfg);
+		return rc;
+	}
 	if (config_load(&b.cfg, path) < 0) {
 		fprintf(stderr, "seatmuxd: %s\n", b.cfg.error);
 		config_finish(&b.cfg);

@@ -524,7 +524,7 @@ static int device_restore(struct client *c, const struct state_record *r,
 	char name[FDSTORE_NAME_MAX];
 	long long id, refs, kind, lessee;
 	struct client_device *d;
-	struct stat sb;
+	struct stat sb = { 0 };
 	int fd;
 
 	if (r->argc != 8 || state_number(r, 3, 1, INT32_MAX, &id) < 0 ||
@@ -537,14 +537,21 @@ static int device_restore(struct client *c, const struct state_record *r,
 			 (unsigned long long)c->key, id) < 0 ||
 	    (fd = fdstore_take(&st->fds, name)) < 0)
 		return -1;
-	/* A lease dies with the broker that granted it: nothing to take back. */
-	if (lessee || fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode) ||
-	    c->ndevices >= SEAT_PROTO_MAX_DEVICES || !(d = calloc(1, sizeof(*d)))) {
+	if (fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode))
+		goto refuse;
+	/* A lease is taken back with its lessor (leases_restore) or not at
+	 * all: one whose lessor is gone died with it. */
+	if (lessee && !leases_has(c->seat->broker, sb.st_rdev, (uint32_t)lessee)) {
+		log_info("%s: lease %lld of pid %d was not kept: closed", c->seat->name, lessee,
+			 (int)c->pid);
 		fdstore_drop(name);
-		revoke_fd(fd, kind);
-		return lessee ? 0 : -1;
+		close(fd);
+		return 0;
 	}
+	if (c->ndevices >= SEAT_PROTO_MAX_DEVICES || !(d = calloc(1, sizeof(*d))))
+		goto refuse;
 	d->fd = fd;
+	d->lessee_id = (uint32_t)lessee;
 	d->id = (int)id;
 	d->refs = (int)refs;
 	d->kind = (enum device_kind)kind;
@@ -553,6 +560,13 @@ static int device_restore(struct client *c, const struct state_record *r,
 	list_insert(&c->devices, &d->link);
 	c->ndevices++;
 	return 0;
+
+refuse:
+	fdstore_drop(name);
+	if (lessee)
+		leases_revoke(c->seat->broker, sb.st_rdev, (uint32_t)lessee);
+	revoke_fd(fd, lessee ? -1 : kind);
+	return -1;
 }
 
 static struct client *client_restore_one(struct seat *seat, const struct state_record *r,
@@ -623,6 +637,9 @@ void client_check_devices(struct client *c)
 		dev = devices_find(&b->devices, d->devnum);
 		seat = dev && dev->kind == d->kind ? devices_seat_of(&b->devices, dev) : NULL;
 		if (seat && !strcmp(seat, c->seat->name))
+			continue;
+		/* A lease of a split card: the card is another seat's. */
+		if (dev && d->lessee_id && leases_seat_uses(b, dev, c->seat->name))
 			continue;
 		log_warn("%s: %s went %s while seatmuxd was away: revoked from pid %d",
 			 c->seat->name, log_escape(path, sizeof(path), d->path),

@@ -9,8 +9,10 @@
 
 #include "broker.h"
 #include "drm_master.h"
+#include "fdstore.h"
 #include "leases.h"
 #include "log.h"
+#include "state.h"
 
 /* The connectors of card: devices whose parent is the card. */
 #define for_each_connector(dev, tmp, b, card) \
@@ -58,9 +60,16 @@ static struct lease_card *card_find(struct broker *b, dev_t devnum)
 	return NULL;
 }
 
-/* The broker's own master fd on the card, opened on first need. */
+static int lessor_name(char *out, size_t size, dev_t devnum)
+{
+	return fdstore_name(out, size, "lessor/%llu", (unsigned long long)devnum);
+}
+
+/* The broker's own master fd on the card, opened on first need, and kept
+ * in systemd's store: the leases live as long as it does. */
 static struct lease_card *card_get(struct broker *b, const struct device *card)
 {
+	char name[FDSTORE_NAME_MAX];
 	struct lease_card *lc = card_find(b, card->devnum);
 	struct stat st;
 	int err;
@@ -83,7 +92,11 @@ static struct lease_card *card_get(struct broker *b, const struct device *card)
 			  card->devnode, strerror(-err));
 		goto err;
 	}
+	if (lessor_name(name, sizeof(name), lc->devnum) == 0 &&
+	    (err = fdstore_put(name, lc->master_fd)) < 0)
+		log_warn("%s: cannot keep across a restart: %s", card->devnode, strerror(-err));
 	list_insert(&b->lease_cards, &lc->link);
+	broker_changed(b);
 	log_info("%s: split between seats, the broker holds DRM master", card->devnode);
 	return lc;
 
@@ -188,6 +201,7 @@ void leases_revoke(struct broker *b, dev_t card, uint32_t lessee_id)
 		else
 			log_info("lease %u revoked", lessee_id);
 		lc->leases[i] = lc->leases[--lc->nleases];
+		broker_changed(b);
 		return;
 	}
 }
@@ -219,10 +233,14 @@ void leases_hotplug(struct broker *b, dev_t card)
 
 static void card_free(struct lease_card *lc)
 {
+	char name[FDSTORE_NAME_MAX];
+
 	for (int i = 0; i < lc->nleases; i++)
 		drm_lease_revoke(lc->master_fd, lc->leases[i].lessee_id);
 	drm_master_drop(lc->master_fd);
 	close(lc->master_fd);
+	if (lessor_name(name, sizeof(name), lc->devnum) == 0)
+		fdstore_drop(name);
 	list_remove(&lc->link);
 	free(lc);
 }
@@ -231,8 +249,10 @@ void leases_card_gone(struct broker *b, dev_t card)
 {
 	struct lease_card *lc = card_find(b, card);
 
-	if (lc)
+	if (lc) {
 		card_free(lc);
+		broker_changed(b);
+	}
 }
 
 void leases_finish(struct broker *b)
@@ -259,5 +279,167 @@ void leases_seat_cards(struct broker *b, const char *seat, char *out, size_t siz
 			out[0] = '\0';	/* truncated lists help nobody */
 			return;
 		}
+	}
+}
+
+/* -- across a restart -- */
+
+/* "id,id,..." ("-": none) */
+static void ids_format(char *out, size_t size, const uint32_t *ids, int n)
+{
+	size_t len = 0;
+
+	snprintf(out, size, "-");
+	for (int i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%u", i ? "," : "", ids[i]);
+}
+
+/* Count, or -1 if s is not such a list of at most max non-zero ids. */
+static int ids_parse(const char *s, uint32_t *ids, int max)
+{
+	int n = 0;
+
+	if (!strcmp(s, "-"))
+		return 0;
+	for (;;) {
+		char *end;
+		unsigned long v;
+
+		if (*s < '0' || *s > '9' || n == max)
+			return -1;
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (errno || v == 0 || v > UINT32_MAX)
+			return -1;
+		ids[n++] = (uint32_t)v;
+		if (*end == '\0')
+			return n;
+		if (*end != ',')
+			return -1;
+		s = end + 1;
+	}
+}
+
+void leases_save(struct broker *b, FILE *f)
+{
+	char dev[24], lessee[16], objs[DRM_LEASE_MAX_OBJECTS * 11 + 2];
+	char conn[LEASES_PER_CARD * 11 + 2];
+	struct lease_card *lc, *tmp;
+
+	list_for_each(lc, tmp, &b->lease_cards, link) {
+		snprintf(dev, sizeof(dev), "%llu", (unsigned long long)lc->devnum);
+		state_put(f, "lessor", dev, (char *)NULL);
+		for (int i = 0; i < lc->nleases; i++) {
+			snprintf(lessee, sizeof(lessee), "%u", lc->leases[i].lessee_id);
+			ids_format(objs, sizeof(objs), lc->leases[i].objects.ids,
+				   lc->leases[i].objects.count);
+			ids_format(conn, sizeof(conn), lc->leases[i].connected,
+				   lc->leases[i].nconnected);
+			state_put(f, "lease", dev, lessee, objs, conn, (char *)NULL);
+		}
+	}
+}
+
+static bool listed(const uint32_t *ids, int n, uint32_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* A recorded lease the kernel still lists goes back on lc. */
+static void lease_restore(struct lease_card *lc, const struct state_record *r,
+			  const uint32_t *now, int nnow)
+{
+	long long lessee;
+	int i = lc->nleases, n, k;
+
+	if (r->argc != 5 || state_number(r, 2, 1, UINT32_MAX, &lessee) < 0 ||
+	    i == LEASES_PER_CARD || !listed(now, nnow, (uint32_t)lessee))
+		return;
+	n = ids_parse(r->argv[3], lc->leases[i].objects.ids, DRM_LEASE_MAX_OBJECTS);
+	k = ids_parse(r->argv[4], lc->leases[i].connected, LEASES_PER_CARD);
+	if (n <= 0 || k < 0)
+		return;
+	lc->leases[i].lessee_id = (uint32_t)lessee;
+	lc->leases[i].objects.count = n;
+	lc->leases[i].nconnected = k;
+	lc->nleases++;
+}
+
+/* The card's lessor fd, if it is still the master of that card. */
+static struct lease_card *card_restore(struct broker *b, struct state *st,
+				       const struct state_record *r)
+{
+	char name[FDSTORE_NAME_MAX];
+	struct lease_card *lc;
+	long long devnum;
+	struct stat sb;
+	int fd;
+
+	if (r->argc != 2 || state_number(r, 1, 1, INT64_MAX, &devnum) < 0 ||
+	    card_find(b, (dev_t)devnum) || lessor_name(name, sizeof(name), (dev_t)devnum) < 0 ||
+	    (fd = fdstore_take(&st->fds, name)) < 0)
+		return NULL;
+	if (fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != (dev_t)devnum ||
+	    drm_master_is(fd) != 1 || !(lc = calloc(1, sizeof(*lc)))) {
+		log_warn("restart: kept lessor of card %lld is not its master any more: closed",
+			 devnum);
+		fdstore_drop(name);
+		close(fd);	/* its leases, if any, go with it */
+		return NULL;
+	}
+	lc->devnum = (dev_t)devnum;
+	lc->master_fd = fd;
+	list_insert(&b->lease_cards, &lc->link);
+	return lc;
+}
+
+void leases_restore(struct broker *b, struct state *st)
+{
+	uint32_t now[LEASES_PER_CARD * 2];
+	struct state_record *r, *l;
+	struct lease_card *lc;
+	int nnow;
+
+	while ((r = state_take(st, "lessor", (char *)NULL))) {
+		lc = card_restore(b, st, r);
+		if (!lc)
+			continue;
+		nnow = drm_lease_list(lc->master_fd, now, (int)(sizeof(now) / sizeof(now[0])));
+		if (nnow < 0)
+			nnow = 0;
+		while ((l = state_take(st, "lease", r->argv[1], (char *)NULL)))
+			lease_restore(lc, l, now, nnow);
+		/* Made by the last seatmuxd after its last record: nobody's. */
+		for (int i = 0; i < nnow; i++)
+			if (!leases_has(b, lc->devnum, now[i])) {
+				log_info("restart: lease %u was nobody's: revoked", now[i]);
+				drm_lease_revoke(lc->master_fd, now[i]);
+			}
+		log_info("restart: card %s: DRM master and %d lease(s) taken back", r->argv[1],
+			 lc->nleases);
+	}
+}
+
+bool leases_has(struct broker *b, dev_t card, uint32_t lessee_id)
+{
+	struct lease_card *lc = card_find(b, card);
+
+	for (int i = 0; lc && i < lc->nleases; i++)
+		if (lc->leases[i].lessee_id == lessee_id)
+			return true;
+	return false;
+}
+
+void leases_release(struct broker *b)
+{
+	struct lease_card *lc, *tmp;
+
+	list_for_each(lc, tmp, &b->lease_cards, link) {
+		close(lc->master_fd);
+		list_remove(&lc->link);
+		free(lc);
 	}
 }

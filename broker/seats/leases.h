@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "drm_lease.h"
@@ -16,6 +17,7 @@
 
 struct broker;
 struct device;
+struct state;
 
 #define LEASES_PER_CARD 8
 
@@ -48,6 +50,20 @@ void leases_hotplug(struct broker *b, dev_t card);
 /* The card left: drop master and forget its leases. */
 void leases_card_gone(struct broker *b, dev_t card);
 void leases_finish(struct broker *b);
+
+/*
+ * Across a restart. A lease lives as long as the lessor's master fd, so
+ * that fd is kept in systemd's store from the card's first lease on
+ * ("lessor/DEVNUM"), and each lease is a state record. A seatmuxd
+ * started again takes the fd back and, of the leases recorded, those
+ * the kernel still lists; one it lists that nobody recorded is revoked.
+ */
+void leases_save(struct broker *b, FILE *f);
+void leases_restore(struct broker *b, struct state *st);
+/* Whether card has a lease lessee_id (one taken back, for instance). */
+bool leases_has(struct broker *b, dev_t card, uint32_t lessee_id);
+/* A restart: our copies go, the leases and the kept fds stay. */
+void leases_release(struct broker *b);
 /* Colon-separated nodes of split cards giving seat a head though the card
  * is another seat's: what wlroots needs in WLR_DRM_DEVICES to find them. */
 void leases_seat_cards(struct broker *b, const char *seat, char *out,

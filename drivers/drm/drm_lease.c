@@ -110,3 +110,16 @@ int drm_lease_revoke(int fd, uint32_t lessee_id)
 {
 	return drmModeRevokeLease(fd, lessee_id) < 0 ? -errno : 0;
 }
+
+int drm_lease_list(int fd, uint32_t *ids, int max)
+{
+	drmModeLesseeListPtr list = drmModeListLessees(fd);
+	int n = 0;
+
+	if (!list)
+		return errno ? -errno : -EIO;
+	for (uint32_t i = 0; i < list->count && n < max; i++)
+		ids[n++] = list->lessees[i];
+	drmFree(list);
+	return n;
+}

@@ -29,5 +29,7 @@ int drm_lease_create(int master_fd, const uint32_t *connectors, int n,
 		     const struct drm_lease_objects *busy, uint32_t *lessee_id,
 		     struct drm_lease_objects *leased);
 int drm_lease_revoke(int master_fd, uint32_t lessee_id);
+/* The lessees master_fd has now: how many (up to max in ids), or -errno. */
+int drm_lease_list(int master_fd, uint32_t *ids, int max);
 
 #endif

@@ -7,14 +7,17 @@ reopens the card by path); ours uses the lease fd it gets from seatmuxd.
 Input stays on its seat; unplugging seat0's monitor (the connector's
 sysfs status, which the kernel turns into a real hotplug event) revokes
 seat0's lease while seat1 draws on, and plugging it back gives seat0's
-new session a new lease.
+new session a new lease. A restart and a SIGKILL of seatmuxd keep both
+leases (its master fd on the card is kept in systemd's store): the same
+compositors draw on and read their own keys, and the revocation above
+runs on the leases the restarted seatmuxd took back.
 """
 
 import re
 import time
 
 from harness import dev
-from stations import attempt, connector_status, event_log, shows, wait_ready
+from stations import attempt, connector_status, event_log, log_lines, shows, wait_ready
 
 TIMEOUT = 300
 OVERLAYS = ["one-gpu-two-seats-overlay", "compositor-lease-overlay"]
@@ -41,6 +44,39 @@ def changing(m, head):
     a = m.screendump("head0", head)
     time.sleep(1.5)
     return a.pixels != m.screendump("head0", head).pixels
+
+
+def ready_pids(m):
+    return [log_lines(m, seat, "ready pid=") for seat in ("seat0", "seat1")]
+
+
+def main_pid(m):
+    return m.run("systemctl show -p MainPID --value seatmuxd")[1].strip()
+
+
+def restart_keeps_leases(t, m, name, command):
+    pids, old = ready_pids(m), main_pid(m)
+    m.run(command)
+    ok = attempt(lambda: m.wait_until(
+        "p=$(systemctl show -p MainPID --value seatmuxd); [ \"$p\" != 0 ] && [ \"$p\" != %s ] "
+        "&& systemctl is-active -q seatmuxd" % old, 60, interval=0.5))
+    ok = ok and attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd | grep -c 'DRM master and 2 lease(s) taken back' | "
+        "grep -qx %d" % (1 + ("SIGKILL" in name)), 30))
+    if not t.check("%s: seatmuxd takes back its master fd and both leases" % name, ok,
+                   m.run("journalctl -t seatmuxd | tail -n 12")[1]):
+        return
+    time.sleep(2)
+    t.check("%s: both sessions kept, not restarted" % name, ready_pids(m) == pids,
+            (pids, ready_pids(m)))
+    t.check("%s: connector 1 still animates" % name, changing(m, 0))
+    t.check("%s: connector 2 still animates" % name, changing(m, 1))
+    before = count(m, "seat0", "^key key=19 ")
+    m.send_key("kbd0", "r")
+    ok = attempt(lambda: m.wait_until("[ $(grep -c '^key key=19 state=pressed' %s) -gt %d ]"
+                                      % (event_log("seat0"), before // 2), 20))
+    t.check("%s: seat0's keys still reach seat0's compositor, not seat1's" % name,
+            ok and count(m, "seat1", "^key key=19 ") == 0)
 
 
 def run(t):
@@ -73,6 +109,10 @@ def run(t):
         t.check("seat1's mouse moves seat1's pointer only",
                 ok and count(m, "seat0", "^motion") == 0,
                 m.run("grep -v '^frame' %s | tail -n 3" % event_log("seat1"))[1])
+
+        restart_keeps_leases(t, m, "restart", "systemctl restart seatmuxd")
+        restart_keeps_leases(t, m, "SIGKILL",
+                             "kill -KILL $(systemctl show -p MainPID --value seatmuxd)")
 
         # seat0's monitor goes away: its lease is revoked, seat1 draws on.
         connector_status(m, "0000:00:08.0", "Virtual-1", "off")
