@@ -128,7 +128,7 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 		return;
 	}
 	if (st && st->sink) {
-		logon_refuse(s, msg->user, "the station is in use by another connection");
+		station_take_over(st, s);
 		return;
 	}
 	if (!st)

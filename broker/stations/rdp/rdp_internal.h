@@ -55,6 +55,7 @@ struct station {
 	struct vinput *input;
 	struct session_spec spec;	/* its user's session, handed to its seat */
 	struct sink *sink;		/* connected now, or NULL */
+	struct sink *next;		/* its user again, waiting for sink to end */
 	struct loop_source *keep_timer;
 	enum station_state state;
 	struct child_job *job;		/* the step under way, or the retrigger */
@@ -144,6 +145,11 @@ struct station *station_create(struct rdp *r, const char *user, int w, int h, ui
 void station_heads_next(struct rdp *r);
 /* Nobody on a station (its sink went, or none came back): its session kept a while. */
 void station_keep(struct station *st);
+/* Its user logged on again while a connection holds it: s takes it once
+ * that connection has ended. */
+void station_take_over(struct station *st, struct sink *s);
+/* Its sink ended: the one waiting gets it, or it is kept for its user. */
+void station_sink_ended(struct station *st);
 /* The stations changed: udev's rules giving their devices their seats written; 0, or -1. */
 int station_write_rules(struct rdp *r);
 /* Before a station is handed to a sink: its card becomes the sink's uid's; 0, or -1. */

@@ -41,6 +41,8 @@ void sink_free(struct sink *s)
 {
 	if (s->station && s->station->sink == s)
 		s->station->sink = NULL;
+	if (s->station && s->station->next == s)
+		s->station->next = NULL;
 	sink_unkeep(s);
 	auth_job_cancel(s->auth);
 	child_detach(s->child);
@@ -81,12 +83,15 @@ void sink_ended(struct sink *s)
 	if (s->uid != (uid_t)-1 && helper_uid_sweep(s->uid) < 0)
 		log_warn("rdp: %s: cannot end what uid %u left running: %m", s->peer,
 			 (unsigned)s->uid);
+	/* Waiting for another connection's end, it held nothing. */
+	if (st && st->sink != s)
+		st = NULL;
 	sink_free(s);
 	if (!st)
 		return;
 	if (st->state == STATION_READY)
 		station_take_card(st->card, st->seat);
-	station_keep(st);
+	station_sink_ended(st);
 }
 
 /* -- a sink outlives seatmuxd once it serves a station -- */

@@ -238,6 +238,10 @@ static void station_fail(struct station *st, const char *why)
 		logon_refuse(st->sink, st->user, "no station could be made");
 		st->sink->station = NULL;
 	}
+	if (st->next) {
+		logon_refuse(st->next, st->user, "no station could be made");
+		st->next->station = NULL;
+	}
 	child_job_cancel(st->job);
 	if (st->keep_timer)
 		loop_remove(st->keep_timer);
@@ -404,4 +408,40 @@ void station_keep(struct station *st)
 		st->keep_timer = loop_add_timer(st->b->loop, station_keep_expired, st);
 	if (st->keep_timer)
 		loop_timer_arm(st->keep_timer, rc->keep_s > 0 ? rc->keep_s * 1000 : 1);
+}
+
+/*
+ * Its user again, while a connection still holds the station: a client
+ * that crashed or lost its network and came back before its old sink
+ * noticed. The newer connection wins, as a reconnection to a Windows
+ * session does (it is the same account, PAM said so): the old sink is
+ * ended, and the station goes to the new one once it has gone, never to
+ * two sinks at once.
+ */
+void station_take_over(struct station *st, struct sink *s)
+{
+	if (st->next) {
+		logon_refuse(st->next, st->user, "a newer connection of the same user took over");
+		st->next->station = NULL;
+	}
+	log_info("rdp: %s logged on again from %s: %s's connection from %s is ended",
+		 st->user, s->peer, st->seat, st->sink->peer);
+	st->next = s;
+	s->station = st;
+	sink_kill(st->sink);
+}
+
+void station_sink_ended(struct station *st)
+{
+	struct sink *s = st->next;
+
+	if (!s) {
+		station_keep(st);
+		return;
+	}
+	st->next = NULL;
+	st->sink = s;
+	/* Still being made: the sink gets it when it is ready. */
+	if (st->state == STATION_READY)
+		logon_hand(st, s);
 }

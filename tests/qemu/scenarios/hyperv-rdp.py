@@ -214,6 +214,7 @@ def run(t):
                 pid and re.findall(r"^ready pid=(\d+)", ea, re.M) == pid and
                 "resize width=800 height=600" in ea, ea[-300:])
         t.check("on the same seat", station_of(m, "station0") == sa)
+        takes_over(t, m, port, tmp, sa, pid)
 
         rc, out = m.run("journalctl -t seatmuxd | grep 'rdp: listening on vsock port 3390'")
         t.check("seatmuxd listens on AF_VSOCK too", rc == 0, out)
@@ -233,6 +234,34 @@ def run(t):
 
         still_screen(t, m, port, tmp)
         slot_changes_hands(t, m, port, tmp)
+
+
+def takes_over(t, m, port, tmp, seat, pid):
+    """The same user again while a connection still holds the station (a
+    client that crashed and came back before its sink noticed): the newer
+    connection takes the station over, the older one is ended."""
+    logons = "journalctl -t seatmuxd | grep -c 'station0 logged on from'"
+    n = int(m.run(logons)[1].strip() or 0)
+    first = Client(port, "station0", "station0", "800x600", tmp, ["--frames", "3", "--linger", "120"])
+    ok = attempt(lambda: m.wait_until("[ $(%s) -gt %d ]" % (logons, n), 90, interval=1))
+    t.check("station0 connects and stays connected", ok and first.rc is None, first.rc)
+    second = Client(port, "station0", "station0", "640x480", tmp)
+    rc, out = second.join()
+    img = second.image()
+    t.check("station0 logs on again while connected: the new connection gets the station",
+            rc == 0 and img is not None and (img.width, img.height) == (640, 480) and
+            img.fraction_near(seat_color(seat), 24) > 0.8,
+            "rc %r: %s | %s" % (rc, out[-200:], m.run("journalctl -t seatmuxd | tail -n 6")[1]))
+    ea = events(m, "station0")
+    t.check("the same session on the same seat",
+            re.findall(r"^ready pid=(\d+)", ea, re.M) == pid and station_of(m, "station0") == seat,
+            ea[-200:])
+    start = time.time()
+    rc, out = first.join()
+    t.check("and the older connection is ended, not left lingering",
+            rc == 2 and "disconnected" in out and time.time() - start < 60,
+            "rc %r after %.0f s: %s" % (rc, time.time() - start, out[-200:]))
+    t.check("logged", "station0 logged on again from" in m.run("journalctl -t seatmuxd")[1])
 
 
 def still_screen(t, m, port, tmp):
