@@ -9,11 +9,15 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 import time
 
 from stations import attempt, scenario
 
 CYCLES = int(os.environ.get("SEATMUX_SOAK_CYCLES", "12"))
+# Logons at once (SEATMUX_SOAK_LANES, 1 to 3): each lane logs one user on
+# and off in turn; the long soak runs three to fit in an hour or so.
+LANES = max(1, min(3, int(os.environ.get("SEATMUX_SOAK_LANES", "1"))))
 TIMEOUT = 300 + 20 * CYCLES
 CYCLING = ("station0", "station1", "station2")
 
@@ -51,7 +55,7 @@ def run(t):
         stay = subprocess.Popen([hv.client_binary(), "--host", "127.0.0.1", "--port", str(port),
                                  "--user", "station3", "--password", "station3",
                                  "--size", "640x480", "--frames", "10", "--linger", "3000",
-                                 "--timeout", "3600", "--log", os.path.join(tmp, "stay.log")],
+                                 "--timeout", str(TIMEOUT), "--log", os.path.join(tmp, "stay.log")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             ok = attempt(lambda: m.wait_until(
@@ -71,19 +75,34 @@ def run(t):
             time.sleep(3)
             before = figures(m)
             failed = []
+            done = [0]
+            lock = threading.Lock()
             start = time.time()
-            for i in range(CYCLES):
-                rc, out = cycle(i)
-                if rc != 0:
-                    failed.append((i, rc, out[-120:]))
+
+            def lane(k):
+                for i in range(k, CYCLES, LANES):
+                    rc, out = cycle(i)
+                    with lock:
+                        if rc != 0:
+                            failed.append((i, rc, out[-120:]))
+                        done[0] += 1
+                        if done[0] % 100 == 0:
+                            print("# rdp-soak: %d of %d logons, %.0f s, %d failed"
+                                  % (done[0], CYCLES, time.time() - start, len(failed)), flush=True)
+
+            lanes = [threading.Thread(target=lane, args=(k,)) for k in range(LANES)]
+            for th in lanes:
+                th.start()
+            for th in lanes:
+                th.join()
             elapsed = time.time() - start
             # The last stations' keep (2 s) and their sessions' stop (3 s
             # at most) run out.
             time.sleep(8)
             after = figures(m)
-            print("# rdp-soak: %d logons in %.0f s; seatmuxd fds %d -> %d, RSS %d -> %d kB, "
+            print("# rdp-soak: %d logons (%d at once) in %.0f s; seatmuxd fds %d -> %d, RSS %d -> %d kB, "
                   "cards %d -> %d, station seats %d -> %d"
-                  % (CYCLES, elapsed, before["fds"], after["fds"], before["rss_kb"], after["rss_kb"],
+                  % (CYCLES, LANES, elapsed, before["fds"], after["fds"], before["rss_kb"], after["rss_kb"],
                      before["cards"], after["cards"], before["seats"], after["seats"]), flush=True)
             t.check("every logon of the soak works", not failed, failed[:3])
             t.check("seatmuxd's fd count stays flat", after["fds"] <= before["fds"] + 2,
