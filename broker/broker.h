@@ -12,6 +12,7 @@
 #include "platform.h"
 #include "state.h"
 
+struct api;
 struct rdp;
 struct station_kind;
 struct usbip;
@@ -32,6 +33,7 @@ struct broker {
 	int nkinds;
 	struct rdp *rdp;		/* remote stations, or NULL */
 	struct usbip *usbip;		/* USB/IP stations, or NULL */
+	struct api *api;		/* the room's D-Bus interface, or NULL */
 	const char *config_path;	/* read again on SIGHUP */
 	/* Across restarts (state.h): what the last seatmuxd left, while
 	 * this one takes it back (NULL after); keys for names in the fd

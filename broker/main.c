@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "broker.h"
 #include "build_config.h"
 #include "drm_master.h"
@@ -437,6 +438,8 @@ static int broker_run(struct broker *b)
 		goto out_seats;
 	}
 	state_taken_over(b);
+	b->api = api_start(b);
+	api_changed(b->api);
 	b->starting = false;
 	notify_ready();
 	b->running = true;
@@ -445,8 +448,10 @@ static int broker_run(struct broker *b)
 			log_error("main loop: %m");
 			goto out_seats;
 		}
-		if (b->state_dirty)
+		if (b->state_dirty) {
 			state_save(b);
+			api_changed(b->api);
+		}
 	}
 	rc = 0;
 	/* Asked by systemd to restart: everything is left running. Asked
@@ -456,6 +461,8 @@ static int broker_run(struct broker *b)
 		 b->running_state_kept ? "restarting" : "shutting down");
 
 out_seats:
+	api_stop(b->api);
+	b->api = NULL;
 	broker_shut_down(b);
 	devices_finish(&b->devices);
 out_console:

@@ -11,7 +11,7 @@ pkgs="
 	libsystemd-dev
 	clang-14 llvm-14 libclang-rt-14-dev libfuzzer-14-dev
 	python3 qemu-system-x86 qemu-utils zstd cpio kmod socat openssl
-	systemd udev busybox-static
+	systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd
 	cage libseat1 weston xkb-data
 "
 

@@ -421,6 +421,20 @@ void seats_session_stop(struct broker *b, const char *name)
 	session_set_spec(&seat->session, NULL);	/* none until it is handed one */
 }
 
+void seats_log_off(struct broker *b, const char *name)
+{
+	struct seat *seat = seats_find(b, name);
+
+	if (!seat)
+		return;
+	if (seat->kind && seat->kind->log_off) {
+		seat->kind->log_off(b, name);
+		return;
+	}
+	seats_session_start(b, name, seat->kind && seat->kind->session_spec ?
+				     seat->kind->session_spec(b, name) : NULL);
+}
+
 void seats_save(struct broker *b, FILE *f)
 {
 	struct seat *seat, *tmp;

@@ -45,6 +45,10 @@ void seats_reload(struct broker *b);
 void seats_session_start(struct broker *b, const char *name,
 			 const struct session_spec *spec);
 void seats_session_stop(struct broker *b, const char *name);
+/* Its user is logged off: the kind ends what it must (a remote
+ * connection), or the seat's session starts again, as it does when it
+ * ends by itself (its greeter or auto-logon comes back). */
+void seats_log_off(struct broker *b, const char *name);
 
 /* Across a restart: what the state file says of every seat, its session
  * and clients (seats_save); and, when seatmuxd goes for a restart, every

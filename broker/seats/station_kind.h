@@ -41,6 +41,11 @@ struct station_kind {
 	/* SIGHUP (optional): b->cfg was read again; the kind's stations
 	 * follow their sections, unchanged ones untouched. */
 	void (*reload)(struct broker *b);
+	/* For the room's interface (optional): where seat's remote user is
+	 * connected from ("" if nobody is); and logging that user off, when
+	 * it means more than the seat's session starting again. */
+	void (*address)(struct broker *b, const char *seat, char *out, size_t size);
+	void (*log_off)(struct broker *b, const char *seat);
 };
 
 extern const struct station_kind physical_station_kind;

@@ -4,7 +4,7 @@
 #   build-image.sh [--build BUILD_DIR] --out OUT_DIR [--overlay DIR]...
 #
 # The image is one initramfs that systemd 252 runs as PID 1 (no root switch):
-# Debian's systemd/udev, busybox for the shell and small tools, the kernel
+# Debian's systemd/udev, dbus and polkit, busybox for the shell and small tools, the kernel
 # modules seat tests need, cage/libseat/weston clients with their libraries,
 # test users station0..23 and a test control agent on /dev/ttyS1.
 #
@@ -77,6 +77,7 @@ pkgs=(
 	xkb-data libinput-bin libwacom-common
 	libpam-modules libpam-modules-bin
 	fontconfig-config fonts-dejavu-core
+	dbus dbus-daemon dbus-system-bus-common polkitd
 )
 missing=
 for p in "${pkgs[@]}" busybox-static base-files; do
@@ -199,7 +200,7 @@ build_base() {
 	# out too: without a compiled hwdb.bin udev simply skips hwdb lookups,
 	# and nothing seat-related depends on them.
 	dpkg -L "${pkgs[@]}" | canon | LC_ALL=C sort -u |
-		grep -Ev '^/usr/share/(doc|doc-base|man|info|locale|lintian|bash-completion|zsh|fish|bug|menu|gtk-doc|polkit-1|apport)/' |
+		grep -Ev '^/usr/share/(doc|doc-base|man|info|locale|lintian|bash-completion|zsh|fish|bug|menu|gtk-doc|apport)/' |
 		grep -Ev '^/usr/include/|^/usr/lib/systemd/(user|user-generators|user-environment-generators|catalog|network|portable|ntp-units.d|repart)/' |
 		grep -v '^/[^/]*$' |
 		grep -Ev '^/usr/lib/tmpfiles.d/systemd-(network|nologin).conf|^/usr/lib/udev/hwdb.d/|^/etc/(init.d|rc[0-6S].d|kernel)/|^/usr/lib/kernel/' |
@@ -287,6 +288,9 @@ build_base() {
 			echo "station$i:x:$((1000 + i)):$((1000 + i)):station $i:/home/station$i:/bin/sh"
 		done
 		echo "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"
+		# The system bus and polkit, for seatmuxd's room interface.
+		echo "messagebus:x:100:102::/nonexistent:/usr/sbin/nologin"
+		echo "polkitd:x:996:996:polkit:/nonexistent:/usr/sbin/nologin"
 	} >"$root/etc/passwd"
 	{
 		echo "root:x:0:"
@@ -296,6 +300,12 @@ build_base() {
 		done
 		for i in $(seq 0 23); do echo "station$i:x:$((1000 + i)):"; done
 		echo "nogroup:x:65534:"
+		echo "messagebus:x:102:"
+		echo "polkitd:x:996:"
+		# The room's roles (data/polkit/50-seatmux.rules): station23 is
+		# an administrator, station22 a teacher.
+		echo "seatmux-admin:x:990:station23"
+		echo "seatmux-teacher:x:991:station22"
 	} >"$root/etc/group"
 	{
 		echo "root::19000:0:99999:7:::"
@@ -348,8 +358,10 @@ build_base() {
 		systemd-tmpfiles-setup-dev.service kmod-static-nodes.service; do
 		ln -sf "/usr/lib/systemd/system/$u" "$sd/sysinit.target.wants/$u"
 	done
+	# The system bus starts when first used (seatmuxd offers its room
+	# interface there), polkit when the bus first asks for it.
 	for u in systemd-journald.socket systemd-journald-dev-log.socket \
-		systemd-udevd-control.socket systemd-udevd-kernel.socket; do
+		systemd-udevd-control.socket systemd-udevd-kernel.socket dbus.socket; do
 		ln -sf "/usr/lib/systemd/system/$u" "$sd/sockets.target.wants/$u"
 	done
 	# Masked: need dbus, disks, a persistent /etc or /var, or filesystems
@@ -372,8 +384,7 @@ build_base() {
 		sys-kernel-tracing.mount sys-fs-fuse-connections.mount \
 		sys-kernel-config.mount proc-sys-fs-binfmt_misc.automount \
 		cryptsetup.target integritysetup.target veritysetup.target \
-		remote-cryptsetup.target remote-veritysetup.target \
-		dbus.service dbus.socket; do
+		remote-cryptsetup.target remote-veritysetup.target; do
 		ln -sf /dev/null "$sd/$u"
 	done
 	# seatmuxd, when the build provides it, starts after udev has settled

@@ -23,6 +23,7 @@
 #include "ratelimit.h"
 #include "rdp.h"
 #include "rdp_internal.h"
+#include "seats.h"
 #include "station_kind.h"
 #include "tls_cert.h"
 #include "vinput.h"
@@ -257,6 +258,23 @@ static bool rdp_keeps_seat(struct broker *b, const char *seat)
 	return false;
 }
 
+static void rdp_address(struct broker *b, const char *seat, char *out, size_t size)
+{
+	struct station *st = station_of_seat(b, seat);
+
+	snprintf(out, size, "%s", st && st->sink ? st->sink->peer : "");
+}
+
+static void rdp_log_off(struct broker *b, const char *seat)
+{
+	struct station *st = station_of_seat(b, seat);
+
+	if (st)
+		station_log_off(st);
+	else
+		seats_session_stop(b, seat);
+}
+
 const struct station_kind rdp_station_kind = {
 	.name = "rdp",
 	.origin = DEVICE_VIRTUAL,
@@ -268,4 +286,6 @@ const struct station_kind rdp_station_kind = {
 	.keeps_seat = rdp_keeps_seat,
 	.save = rdp_save,
 	.release = rdp_release,
+	.address = rdp_address,
+	.log_off = rdp_log_off,
 };

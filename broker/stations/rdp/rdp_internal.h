@@ -148,6 +148,9 @@ void station_keep(struct station *st);
 /* Its user logged on again while a connection holds it: s takes it once
  * that connection has ended. */
 void station_take_over(struct station *st, struct sink *s);
+/* Its user logged off by request: the session ends, the connection with
+ * it; the station stays for reuse. */
+void station_log_off(struct station *st);
 /* Its sink ended: the one waiting gets it, or it is kept for its user. */
 void station_sink_ended(struct station *st);
 /* The stations changed: udev's rules giving their devices their seats written; 0, or -1. */

@@ -445,3 +445,18 @@ void station_sink_ended(struct station *st)
 	if (st->state == STATION_READY)
 		logon_hand(st, s);
 }
+
+/* As a Windows logoff: the session ends and the connection with it. */
+void station_log_off(struct station *st)
+{
+	log_info("rdp: %s: %s logged off", st->seat, st->user);
+	st->ended = true;
+	if (st->next) {
+		logon_refuse(st->next, st->user, "logged off");
+		st->next->station = NULL;
+		st->next = NULL;
+	}
+	if (st->sink)
+		sink_kill(st->sink);
+	seats_session_stop(st->b, st->seat);
+}

@@ -14,6 +14,7 @@ Hyper-V host here, a relay in the guest carries a forwarded TCP port to
 the vsock port through the kernel's vsock loopback.
 """
 
+import json
 import os
 import re
 import socket
@@ -234,6 +235,7 @@ def run(t):
 
         still_screen(t, m, port, tmp)
         slot_changes_hands(t, m, port, tmp)
+        logs_off(t, m, port, tmp)
 
 
 def takes_over(t, m, port, tmp, seat, pid):
@@ -325,3 +327,41 @@ def slot_changes_hands(t, m, port, tmp):
     t.check("and what they type reaches their own session",
             re.search(r"^key key=30 state=pressed", events(m, "station2"), re.M),
             events(m, "station2")[-300:])
+
+
+def logs_off(t, m, port, tmp):
+    """An RDP station seen through the room's interface (seatmuxctl, as
+    root): its kind, user and the address its user is connected from; a
+    log off ends its session and its connection, and the user's next
+    logon starts a new session."""
+    c = Client(port, "station5", "station5", "640x480", tmp, ["--frames", "3", "--linger", "120"])
+    ok = attempt(lambda: m.wait_until(
+        "grep -q '^ready pid=' /home/station5/events.log 2>/dev/null", 90, interval=1))
+    seat = station_of(m, "station5")
+    rc, out = m.run("seatmuxctl --json station-status %s 2>&1" % seat)
+    try:
+        js = json.loads(out)
+    except ValueError:
+        js = {}
+    t.check("seatmuxctl shows an RDP station: kind, user, where its user connects from",
+            ok and rc == 0 and js.get("kind") == "rdp" and js.get("user") == "station5" and
+            js.get("state") == "running" and "10.0.2.2" in js.get("address", ""),
+            "rc %r: %s" % (rc, out))
+    pid = re.findall(r"^ready pid=(\d+)", events(m, "station5"), re.M)
+    rc, out = m.run("seatmuxctl logoff %s 2>&1" % seat)
+    start = time.time()
+    crc, cout = c.join()
+    t.check("logoff ends the RDP connection",
+            rc == 0 and crc == 2 and "disconnected" in cout and time.time() - start < 60,
+            "rc %r %s | client rc %r after %.0f s: %s" % (rc, out, crc, time.time() - start,
+                                                        cout[-200:]))
+    ok = attempt(lambda: m.wait_until(
+        "seatmuxctl --json station-status %s | grep -q '\"state\":\"none\"'" % seat, 30))
+    t.check("and its session: nobody is logged on there",
+            ok and "station5 logged off" in m.run("journalctl -t seatmuxd")[1],
+            m.run("seatmuxctl station-status %s 2>&1" % seat)[1])
+    again = Client(port, "station5", "station5", "640x480", tmp, ["--frames", "3"])
+    rc, out = again.join()
+    now = re.findall(r"^ready pid=(\d+)", events(m, "station5"), re.M)
+    t.check("the user's next logon starts a new session",
+            rc == 0 and pid and now and now[-1] != pid[-1], "rc %r %s -> %s" % (rc, pid, now))

@@ -1,0 +1,103 @@
+#include <errno.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "polkit.h"
+
+/* CheckAuthorization's flags: the sender may be asked for a password. */
+#define POLKIT_ALLOW_USER_INTERACTION 1u
+
+struct polkit_call {
+	sd_bus_message *m;
+	const char *action;
+	polkit_allowed_fn allowed;
+	void *data;
+};
+
+static void call_free(void *p)
+{
+	struct polkit_call *c = p;
+
+	sd_bus_message_unref(c->m);
+	free(c);
+}
+
+static int denied(sd_bus_message *m, const char *action)
+{
+	return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_ACCESS_DENIED,
+					  "not authorized: %s", action);
+}
+
+static int on_reply(sd_bus_message *reply, void *p, sd_bus_error *ret_error)
+{
+	struct polkit_call *c = p;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	int authorized = 0, challenge = 0;
+
+	if (e) {
+		log_warn("polkit: cannot ask about %s: %s", c->action, e->message);
+		return sd_bus_reply_method_errorf(c->m, SD_BUS_ERROR_ACCESS_DENIED,
+						  "not authorized: %s (polkit: %s)", c->action,
+						  e->message);
+	}
+	/* (bba{ss}): is_authorized, is_challenge, details. */
+	if (sd_bus_message_enter_container(reply, 'r', "bba{ss}") < 0 ||
+	    sd_bus_message_read(reply, "bb", &authorized, &challenge) < 0) {
+		log_warn("polkit: an answer about %s that does not parse", c->action);
+		return denied(c->m, c->action);
+	}
+	if (!authorized)
+		return denied(c->m, c->action);
+	if (c->allowed(c->m, c->data) < 0)
+		return sd_bus_reply_method_errorf(c->m, SD_BUS_ERROR_FAILED, "%s failed",
+						  c->action);
+	return 0;
+}
+
+static int sender_is_root(sd_bus_message *m)
+{
+	sd_bus_creds *creds = NULL;
+	uid_t euid;
+	int r;
+
+	r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+	if (r >= 0)
+		r = sd_bus_creds_get_euid(creds, &euid);
+	sd_bus_creds_unref(creds);
+	return r >= 0 && euid == 0;
+}
+
+int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowed, void *data)
+{
+	sd_bus *bus = sd_bus_message_get_bus(m);
+	struct polkit_call *c;
+	sd_bus_slot *slot = NULL;
+	uint32_t flags = 0;
+	int r;
+
+	if (sender_is_root(m))
+		return allowed(m, data);
+	if (sd_bus_message_get_allow_interactive_authorization(m))
+		flags |= POLKIT_ALLOW_USER_INTERACTION;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->m = sd_bus_message_ref(m);
+	c->action = action;
+	c->allowed = allowed;
+	c->data = data;
+	r = sd_bus_call_method_async(bus, &slot, "org.freedesktop.PolicyKit1",
+				     "/org/freedesktop/PolicyKit1/Authority",
+				     "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
+				     on_reply, c, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name",
+				     "s", sd_bus_message_get_sender(m), action, 0, flags, "");
+	if (r < 0) {
+		call_free(c);
+		return r;
+	}
+	/* The call is freed with its slot: answered, or the bus gone. */
+	sd_bus_slot_set_destroy_callback(slot, call_free);
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
+	return 1;
+}

@@ -1,0 +1,51 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "broker.h"
+#include "session_spec.h"
+#include "seats.h"
+#include "station_kind.h"
+#include "station_view.h"
+
+const char *station_view_kind(const char *kind_name)
+{
+	/* A head of the machine's own is what a room calls local. */
+	if (!kind_name || !strcmp(kind_name, "physical"))
+		return "local";
+	return kind_name;
+}
+
+static const char *session_state(const struct session *s)
+{
+	if (s->stopping)
+		return "stopping";
+	if (s->pid > 0)
+		return "running";
+	/* Between two runs: it starts again (after its backoff). */
+	if (!s->stopped && session_spec_runs(&s->spec))
+		return "waiting";
+	return "none";
+}
+
+void station_view_of(struct broker *b, const struct seat *seat, struct station_view *v)
+{
+	const struct session *s = &seat->session;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->id, sizeof(v->id), "%s", seat->name);
+	v->kind = station_view_kind(seat->kind ? seat->kind->name : NULL);
+	v->pid = s->pid > 0 ? (uint32_t)s->pid : 0;
+	v->uid = (uint32_t)s->uid;
+	if (v->pid && s->spec.user)
+		snprintf(v->user, sizeof(v->user), "%s", s->spec.user);
+	v->state = session_state(s);
+	if (seat->kind && seat->kind->address)
+		seat->kind->address(b, seat->name, v->address, sizeof(v->address));
+}
+
+bool station_view_differs(const struct station_view *a, const struct station_view *b)
+{
+	return strcmp(a->id, b->id) || strcmp(a->kind, b->kind) || strcmp(a->user, b->user) ||
+	       a->uid != b->uid || a->pid != b->pid || strcmp(a->state, b->state) ||
+	       strcmp(a->address, b->address);
+}

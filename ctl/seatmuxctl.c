@@ -1,0 +1,264 @@
+/*
+ * seatmuxctl: the room from a shell, in loginctl's style, through
+ * seatmuxd's D-Bus interface (org.seatmux.Manager1), so polkit decides
+ * what each user may do.
+ *
+ *   seatmuxctl [--json] list-stations
+ *   seatmuxctl [--json] station-status ID
+ *   seatmuxctl logoff ID
+ *
+ * Errors are one line on stderr and exit status 1 (2: bad usage).
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+#include "build_config.h"
+#include "json_out.h"
+
+#define BUS_NAME "org.seatmux.Manager1"
+#define MANAGER_PATH "/org/seatmux/Manager1"
+#define MANAGER_IFACE "org.seatmux.Manager1"
+#define STATION_IFACE "org.seatmux.Station1"
+
+struct ctl {
+	sd_bus *bus;
+	bool json;
+};
+
+static int fail(const char *what, const sd_bus_error *e, int r)
+{
+	fprintf(stderr, "seatmuxctl: %s: %s\n", what,
+		e && sd_bus_error_is_set(e) ? e->message : strerror(-r));
+	return 1;
+}
+
+static void print_row(struct ctl *c, bool first, const char *id, const char *kind,
+		      const char *user, uint32_t pid, const char *state)
+{
+	char spid[16] = "-";
+
+	if (c->json) {
+		printf("%s{", first ? "" : ",");
+		json_field_str(stdout, "station", id, true);
+		json_field_str(stdout, "kind", kind, false);
+		json_field_str(stdout, "user", user, false);
+		json_field_uint(stdout, "session_pid", pid);
+		json_field_str(stdout, "state", state, false);
+		printf("}");
+		return;
+	}
+	if (pid)
+		snprintf(spid, sizeof(spid), "%u", (unsigned)pid);
+	printf("%-16s %-6s %-16s %-8s %s\n", id, kind, *user ? user : "-", spid, state);
+}
+
+static int list_stations(struct ctl *c)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	const char *id, *kind, *user, *state, *path;
+	uint32_t pid;
+	int r, n = 0;
+
+	r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "ListStations", &e,
+			       &reply, "");
+	if (r < 0) {
+		r = fail("cannot list the stations", &e, r);
+		goto out;
+	}
+	if (c->json)
+		printf("[");
+	else
+		printf("%-16s %-6s %-16s %-8s %s\n", "STATION", "KIND", "USER", "SESSION", "STATE");
+	r = sd_bus_message_enter_container(reply, 'a', "(sssuso)");
+	while (r >= 0 && (r = sd_bus_message_read(reply, "(sssuso)", &id, &kind, &user, &pid,
+						 &state, &path)) > 0)
+		print_row(c, n++ == 0, id, kind, user, pid, state);
+	if (r < 0) {
+		r = fail("cannot read the stations", NULL, r);
+		goto out;
+	}
+	if (c->json)
+		printf("]\n");
+	else
+		printf("\n%d station%s listed.\n", n, n == 1 ? "" : "s");
+	r = 0;
+out:
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+static int get_str(struct ctl *c, const char *path, const char *name, char **out,
+		   sd_bus_error *e)
+{
+	return sd_bus_get_property_string(c->bus, BUS_NAME, path, STATION_IFACE, name, e, out);
+}
+
+static int get_u32(struct ctl *c, const char *path, const char *name, uint32_t *out,
+		   sd_bus_error *e)
+{
+	return sd_bus_get_property_trivial(c->bus, BUS_NAME, path, STATION_IFACE, name, e, 'u',
+					   out);
+}
+
+static int station_status(struct ctl *c, const char *id)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	char *kind = NULL, *user = NULL, *state = NULL, *address = NULL;
+	uint32_t pid = 0, uid = 0;
+	const char *path;
+	int r;
+
+	r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "GetStation", &e,
+			       &reply, "s", id);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "o", &path);
+	if (r >= 0)
+		r = get_str(c, path, "Kind", &kind, &e);
+	if (r >= 0)
+		r = get_str(c, path, "User", &user, &e);
+	if (r >= 0)
+		r = get_str(c, path, "SessionState", &state, &e);
+	if (r >= 0)
+		r = get_str(c, path, "Address", &address, &e);
+	if (r >= 0)
+		r = get_u32(c, path, "SessionPid", &pid, &e);
+	if (r >= 0)
+		r = get_u32(c, path, "UID", &uid, &e);
+	if (r < 0) {
+		r = fail(id, &e, r);
+		goto out;
+	}
+	if (c->json) {
+		printf("{");
+		json_field_str(stdout, "station", id, true);
+		json_field_str(stdout, "kind", kind, false);
+		json_field_str(stdout, "user", user, false);
+		json_field_uint(stdout, "uid", uid);
+		json_field_uint(stdout, "session_pid", pid);
+		json_field_str(stdout, "state", state, false);
+		json_field_str(stdout, "address", address, false);
+		printf("}\n");
+	} else {
+		printf("%s\n", id);
+		printf("\t   Kind: %s\n", kind);
+		if (*user)
+			printf("\t   User: %s (%u)\n", user, (unsigned)uid);
+		if (pid)
+			printf("\tSession: %u (%s)\n", (unsigned)pid, state);
+		else
+			printf("\tSession: %s\n", state);
+		if (*address)
+			printf("\t   From: %s\n", address);
+	}
+	r = 0;
+out:
+	free(kind);
+	free(user);
+	free(state);
+	free(address);
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+static int logoff(struct ctl *c, const char *id)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "LogOff", &e,
+				   NULL, "s", id);
+
+	r = r < 0 ? fail(id, &e, r) : 0;
+	sd_bus_error_free(&e);
+	return r;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: seatmuxctl [--json] COMMAND ...\n"
+		"  list-stations           every station: kind, user, session\n"
+		"  station-status ID       one station in full\n"
+		"  logoff ID               end the station's session (the next one starts)\n"
+		"options:\n"
+		"  -j, --json              JSON output\n"
+		"  -h, --help              this text\n"
+		"  -V, --version           the version\n");
+}
+
+/* The command and how many arguments it takes. */
+static const struct {
+	const char *name;
+	int args;
+} commands[] = {
+	{ "list-stations", 0 },
+	{ "station-status", 1 },
+	{ "logoff", 1 },
+};
+
+static int run(struct ctl *c, const char *cmd, char **args)
+{
+	if (!strcmp(cmd, "list-stations"))
+		return list_stations(c);
+	if (!strcmp(cmd, "station-status"))
+		return station_status(c, args[0]);
+	return logoff(c, args[0]);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	struct ctl c = { 0 };
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "jhV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			c.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("seatmuxctl %s\n", SEATMUX_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name))
+			continue;
+		if (argc - optind - 1 != commands[i].args) {
+			fprintf(stderr, "seatmuxctl: %s takes %d argument%s\n", commands[i].name,
+				commands[i].args, commands[i].args == 1 ? "" : "s");
+			return 2;
+		}
+		r = sd_bus_open_system(&c.bus);
+		if (r < 0)
+			return fail("cannot reach the system bus", NULL, r);
+		/* polkit may ask the user for a password, where an agent runs. */
+		sd_bus_set_allow_interactive_authorization(c.bus, true);
+		r = run(&c, argv[optind], argv + optind + 1);
+		sd_bus_flush_close_unref(c.bus);
+		return r;
+	}
+	fprintf(stderr, "seatmuxctl: unknown command '%s' (see --help)\n", argv[optind]);
+	return 2;
+}

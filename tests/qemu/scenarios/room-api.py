@@ -1,0 +1,140 @@
+"""The room's D-Bus interface and seatmuxctl, authorized by polkit.
+
+Two physical stations (two-stations' heads, rules and cage sessions),
+with the image's system bus and polkit. seatmuxctl, run as root, as a
+teacher (station22, group seatmux-teacher), as an administrator
+(station23, seatmux-admin) and as an ordinary user (station21), lists
+the stations and their sessions, shows one, and logs a station's user
+off: the session ends and the seat's next one starts (a new pid drawing
+on the head). Checked as a user would see it: what seatmuxctl prints,
+its exit status, the D-Bus error, the pixels on the head.
+"""
+
+import json
+import re
+import shlex
+import time
+
+from stations import attempt, event_log, shows, wait_ready
+
+TIMEOUT = 420
+OVERLAYS = ["two-stations-overlay"]
+
+TEACHER, ADMIN, PUPIL = "station22", "station23", "station21"
+
+
+def devices():
+    from stations import scenario
+    return scenario("two-stations").DEVICES
+
+
+def ctl(m, user, args, timeout=60):
+    """seatmuxctl ARGS as user (root if None): (status, stdout, stderr)."""
+    cmd = "seatmuxctl " + args
+    if user:
+        cmd = "su -s /bin/sh %s -c %s" % (user, shlex.quote(cmd))
+    rc, out = m.run("%s 2>/run/ctl.err" % cmd, timeout=timeout)
+    return rc, out, m.run("cat /run/ctl.err")[1].strip()
+
+
+def pids(m, seat):
+    return re.findall(r"^ready pid=(\d+)", m.run("cat %s" % event_log(seat))[1], re.M)
+
+
+def leader(m, seat):
+    """The pid of seat's session (cage), as seatmuxd logged its start."""
+    found = re.findall(r"%s: session started as \w+, pid (\d+)" % seat,
+                       m.run("journalctl -t seatmuxd -o cat")[1])
+    return found[-1] if found else None
+
+
+def run(t):
+    with t.machine(devices=devices()) as m:
+        m.wait_agent(timeout=90)
+        ok = attempt(lambda: (wait_ready(m, "seat0", timeout=120),
+                              wait_ready(m, "seat1", timeout=120)))
+        if not t.check("both stations' sessions run", ok,
+                       m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+            return
+        ok = attempt(lambda: m.wait_until(
+            "journalctl -t seatmuxd | grep -q 'org.seatmux.Manager1 offered on the system bus'", 60))
+        if not t.check("seatmuxd offers org.seatmux.Manager1 on the system bus", ok,
+                       m.run("journalctl -t seatmuxd | grep api:; systemctl status dbus | head")[1]):
+            return
+
+        # root: no polkit asked.
+        rc, out, err = ctl(m, None, "list-stations")
+        rows = {l.split()[0]: l.split() for l in out.splitlines()[1:] if l.strip() and
+                not l.endswith("listed.")}
+        t.check("root lists both stations: kind, user, session pid, state",
+                rc == 0 and rows.get("seat0", [])[1:3] == ["local", "station0"] and
+                rows.get("seat1", [])[1:3] == ["local", "station1"] and
+                rows["seat0"][3] == leader(m, "seat0") and rows["seat1"][4] == "running" and
+                "2 stations listed." in out, "rc %d: %s %s" % (rc, out, err))
+        rc, out, err = ctl(m, None, "--json list-stations")
+        try:
+            js = json.loads(out)
+        except ValueError:
+            js = None
+        t.check("--json gives the same as JSON",
+                rc == 0 and js and sorted(s["station"] for s in js) == ["seat0", "seat1"] and
+                all(s["kind"] == "local" and s["state"] == "running" for s in js),
+                "rc %d: %s %s" % (rc, out, err))
+
+        # A teacher observes and controls through polkit's rules.
+        rc, out, err = ctl(m, TEACHER, "station-status seat1")
+        t.check("a teacher sees a station in full",
+                rc == 0 and "Kind: local" in out and "User: station1 (1001)" in out and
+                ("Session: %s (running)" % leader(m, "seat1")) in out,
+                "rc %d: %s %s" % (rc, out, err))
+        rc, out, err = ctl(m, TEACHER, "--json station-status seat1")
+        t.check("and as JSON", rc == 0 and json.loads(out or "{}").get("uid") == 1001,
+                "rc %d: %s %s" % (rc, out, err))
+
+        # An ordinary user: not authorized, said in one line.
+        for args in ("list-stations", "station-status seat0", "logoff seat0"):
+            rc, out, err = ctl(m, PUPIL, args)
+            t.check("an ordinary user may not %s: 'not authorized', exit 1" % args.split()[0],
+                    rc == 1 and re.fullmatch(r"seatmuxctl: .*not authorized: org\.seatmux\.\w+",
+                                             err) is not None,
+                    "rc %d: %r %r" % (rc, out, err))
+        rc, out, err = ctl(m, None, "station-status seat9")
+        t.check("an unknown station: a clear error, exit 1",
+                rc == 1 and err == "seatmuxctl: seat9: no station 'seat9'", "rc %d: %r" % (rc, err))
+        rc, out, err = ctl(m, None, "logoff")
+        t.check("a missing argument: usage error, exit 2", rc == 2 and "takes 1 argument" in err,
+                "rc %d: %r" % (rc, err))
+        rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
+                        "org.seatmux.Manager1 LogOff u 7 2>&1")
+        rc2, out2, _ = ctl(m, None, "list-stations")
+        t.check("a malformed call gets a D-Bus error, and seatmuxd carries on",
+                rc != 0 and "Invalid" in out and rc2 == 0 and "2 stations listed." in out2,
+                out + out2)
+        rc, out = m.run("busctl introspect org.seatmux.Manager1 /org/seatmux/Manager1/station/seat0 "
+                        "2>&1 | grep -c '^\\.'")
+        t.check("a station is an object with its properties", int(out.strip() or 0) >= 8, out)
+
+        # Log off seat1 as the teacher: its session ends, the next starts.
+        before = pids(m, "seat1")
+        seat0 = pids(m, "seat0")
+        m.run("busctl monitor --system --match \"type='signal',interface='org.freedesktop.DBus."
+              "Properties'\" >/run/monitor.log 2>&1 &")
+        time.sleep(1)
+        rc, out, err = ctl(m, TEACHER, "logoff seat1")
+        t.check("a teacher logs station1 off", rc == 0, "rc %d: %s" % (rc, err))
+        ok = attempt(lambda: wait_ready(m, "seat1", count=len(before) + 1, timeout=90))
+        after = pids(m, "seat1")
+        t.check("its session ended and the seat's next session started (a new pid)",
+                ok and after[-1] != before[-1] and
+                "logged off by request" in m.run("journalctl -t seatmuxd")[1],
+                (before, after))
+        time.sleep(2)
+        shows(t, m.screendump("head1", 0), "seat1", "head1 shows seat1's new session")
+        t.check("station0 was not touched", pids(m, "seat0") == seat0)
+        t.check("the change was signalled (PropertiesChanged on seat1's object)",
+                attempt(lambda: m.wait_until("grep -q 'station/seat1' /run/monitor.log", 20)),
+                m.run("tail -c 600 /run/monitor.log")[1])
+        m.run("pkill -f 'busctl monitor'")
+        rc, out, err = ctl(m, ADMIN, "list-stations")
+        t.check("an administrator lists the new session",
+                rc == 0 and leader(m, "seat1") in out, "rc %d: %s %s" % (rc, out, err))

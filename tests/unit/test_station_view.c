@@ -1,0 +1,84 @@
+/* What the room's interface shows of a station, and what counts as a
+ * change worth a signal; and seatmuxctl's JSON strings. */
+#include <stdio.h>
+#include <string.h>
+
+#include "broker.h"
+#include "json_out.h"
+#include "seats.h"
+#include "station_kind.h"
+#include "station_view.h"
+#include "test.h"
+
+static void fake_address(struct broker *b, const char *seat, char *out, size_t size)
+{
+	snprintf(out, size, "%s", !strcmp(seat, "seat-rdp1") ? "192.0.2.7:50123" : "");
+}
+
+static const struct station_kind fake_rdp = { .name = "rdp", .address = fake_address };
+static const struct station_kind fake_physical = { .name = "physical" };
+
+static void seat_init(struct seat *s, const char *name, const struct station_kind *kind)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->kind = kind;
+	s->session.uid = (uid_t)-1;
+	s->session.stopped = true;
+}
+
+static void test_view(struct test_state *t)
+{
+	struct broker b = { 0 };
+	struct station_view v, w;
+	struct seat s;
+	char user[] = "station1";
+
+	seat_init(&s, "seat-rdp1", &fake_rdp);
+	station_view_of(&b, &s, &v);
+	CHECK(t, !strcmp(v.id, "seat-rdp1") && !strcmp(v.kind, "rdp"));
+	CHECK(t, !strcmp(v.state, "none") && v.pid == 0 && v.user[0] == '\0');
+	CHECK(t, v.uid == (uint32_t)-1);
+	CHECK(t, !strcmp(v.address, "192.0.2.7:50123"));
+
+	/* A running session: its user (the spec's) and pid. */
+	s.session.pid = 412;
+	s.session.uid = 1001;
+	s.session.stopped = false;
+	s.session.spec.user = user;
+	station_view_of(&b, &s, &w);
+	CHECK(t, !strcmp(w.state, "running") && w.pid == 412 && w.uid == 1001);
+	CHECK(t, !strcmp(w.user, "station1"));
+	CHECK(t, station_view_differs(&v, &w));
+	s.session.stopping = true;
+	station_view_of(&b, &s, &v);
+	CHECK(t, !strcmp(v.state, "stopping"));
+	s.session.stopping = false;
+	station_view_of(&b, &s, &v);
+	CHECK(t, !station_view_differs(&v, &w));
+
+	/* A head of the machine's own is "local"; no address op, none. */
+	seat_init(&s, "seat0", &fake_physical);
+	station_view_of(&b, &s, &v);
+	CHECK(t, !strcmp(v.kind, "local") && v.address[0] == '\0');
+	CHECK(t, !strcmp(station_view_kind(NULL), "local"));
+}
+
+static void test_json(struct test_state *t)
+{
+	char buf[256] = "";
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+
+	json_string(f, "a\"b\\c\n\x01é");
+	fclose(f);
+	CHECK(t, !strcmp(buf, "\"a\\\"b\\\\c\\u000a\\u0001é\""));
+}
+
+int main(void)
+{
+	struct test_state t = { 0 };
+
+	RUN(&t, test_view);
+	RUN(&t, test_json);
+	return TEST_SUMMARY(&t);
+}
