@@ -12,6 +12,7 @@ pkgs="
 	clang-14 llvm-14 libclang-rt-14-dev libfuzzer-14-dev
 	python3 qemu-system-x86 qemu-utils zstd cpio kmod socat openssl
 	systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd
+	scdoc
 	cage libseat1 weston xkb-data
 "
 
