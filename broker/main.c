@@ -190,8 +190,10 @@ static void state_taken_over(struct broker *b)
 			log_info("restart: %s pid %lld was nobody's any more: ended", r->argv[1], pid);
 			scope_signal(scope, SIGKILL);
 		}
-	/* Devices taken back that moved while nobody watched are revoked. */
+	/* Devices taken back that moved while nobody watched are revoked,
+	 * and leases no client took back. */
 	seats_check_devices(b);
+	leases_revoke_unclaimed(b);
 	fdstore_release(&st->fds, left_fd, b);
 	state_clear(st);
 	b->restored = NULL;
@@ -347,6 +349,21 @@ static void unlink_state(struct broker *b)
 }
 
 /*
+ * Whether systemd restarts the unit after this stop, by what it tells
+ * ExecStopPost (Restart=on-failure, RestartPreventExitStatus=78): a
+ * crash is restarted, a stop and a configuration refused are not. (A
+ * start limit hit is not known here: the console stays as it is then.)
+ */
+static bool restart_follows(void)
+{
+	const char *result = getenv("SERVICE_RESULT"), *status = getenv("EXIT_STATUS");
+
+	if (!result || !strcmp(result, "success"))
+		return false;
+	return !status || atoi(status) != EXIT_CONFIG;
+}
+
+/*
  * ExecStopPost: the VT goes back to text mode only when seatmuxd ended
  * its sessions. After a restart's stop, or a crash that left them for
  * the next seatmuxd (its state file is still there), text mode would let
@@ -360,7 +377,7 @@ static int restore_console(struct broker *b)
 	int rc;
 
 	state_path(b, path, sizeof(path));
-	if (systemd_restarting_self() || access(path, F_OK) == 0)
+	if (systemd_restarting_self() || (access(path, F_OK) == 0 && restart_follows()))
 		return 0;
 	rc = console_reset();
 	if (rc < 0)

@@ -25,8 +25,14 @@ struct api {
 
 static void api_watch(struct api *a)
 {
-	int events = sd_bus_get_events(a->bus);
+	int events;
 	uint64_t usec = UINT64_MAX, now;
+
+	if (!a->src)
+		return;
+	events = sd_bus_get_events(a->bus);
+	if (events < 0)
+		return;
 
 	loop_update_fd(a->src, (events & POLLIN ? EPOLLIN : 0) | (events & POLLOUT ? EPOLLOUT : 0));
 	if (sd_bus_get_timeout(a->bus, &usec) < 0 || usec == UINT64_MAX) {
@@ -42,10 +48,21 @@ static void api_process(struct api *a)
 {
 	int r;
 
+	if (!a->src)
+		return;
 	while ((r = sd_bus_process(a->bus, NULL)) > 0)
 		;
-	if (r < 0)
-		log_warn("api: system bus: %s", strerror(-r));
+	if (r < 0 || !sd_bus_is_open(a->bus)) {
+		/* Its fd is closed and may be reused by another source: the
+		 * loop must not watch that number any more. The stations go
+		 * on; the interface is back at seatmuxd's next start. */
+		log_warn("api: lost the system bus (%s): the room's interface is gone",
+			 strerror(r < 0 ? -r : ENOTCONN));
+		loop_remove(a->src);
+		loop_remove(a->timer);
+		a->src = a->timer = NULL;
+		return;
+	}
 	api_watch(a);
 }
 
@@ -130,14 +147,14 @@ static const sd_bus_vtable station_vtable[] = {
 	SD_BUS_PROPERTY("Id", "s", station_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("Name", "s", station_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("Kind", "s", station_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("User", "s", station_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("UID", "u", station_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("User", "s", station_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+	SD_BUS_PROPERTY("UID", "u", station_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_PROPERTY("SessionPid", "u", station_property, 0,
-			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_PROPERTY("SessionState", "s", station_property, 0,
-			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_PROPERTY("Address", "s", station_property, 0,
-			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_VTABLE_END,
 };
 
@@ -328,9 +345,14 @@ void api_changed(struct api *a)
 static int on_name(sd_bus_message *reply, void *data, sd_bus_error *err)
 {
 	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	uint32_t got = 0;
 
 	if (e)
 		log_warn("api: cannot own %s: %s", API_BUS_NAME, e->message);
+	else if (sd_bus_message_read(reply, "u", &got) < 0 ||
+		 got != 1 /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */)
+		log_warn("api: %s is someone else's (RequestName said %u)", API_BUS_NAME,
+			 (unsigned)got);
 	else
 		log_info("api: %s offered on the system bus", API_BUS_NAME);
 	return 0;

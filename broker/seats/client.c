@@ -552,6 +552,8 @@ static int device_restore(struct client *c, const struct state_record *r,
 		goto refuse;
 	d->fd = fd;
 	d->lessee_id = (uint32_t)lessee;
+	if (lessee)
+		leases_claim(c->seat->broker, sb.st_rdev, (uint32_t)lessee);
 	d->id = (int)id;
 	d->refs = (int)refs;
 	d->kind = (enum device_kind)kind;

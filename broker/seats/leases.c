@@ -365,6 +365,7 @@ static void lease_restore(struct lease_card *lc, const struct state_record *r,
 	lc->leases[i].lessee_id = (uint32_t)lessee;
 	lc->leases[i].objects.count = n;
 	lc->leases[i].nconnected = k;
+	lc->leases[i].unclaimed = true;
 	lc->nleases++;
 }
 
@@ -408,10 +409,15 @@ void leases_restore(struct broker *b, struct state *st)
 		if (!lc)
 			continue;
 		nnow = drm_lease_list(lc->master_fd, now, (int)(sizeof(now) / sizeof(now[0])));
-		if (nnow < 0)
-			nnow = 0;
-		while ((l = state_take(st, "lease", r->argv[1], (char *)NULL)))
-			lease_restore(lc, l, now, nnow);
+		while ((l = state_take(st, "lease", r->argv[1], (char *)NULL))) {
+			long long id;
+
+			if (nnow >= 0)
+				lease_restore(lc, l, now, nnow);
+			/* Not knowing what lives: nothing recorded is kept. */
+			else if (l->argc >= 3 && state_number(l, 2, 1, UINT32_MAX, &id) == 0)
+				drm_lease_revoke(lc->master_fd, (uint32_t)id);
+		}
 		/* Made by the last seatmuxd after its last record: nobody's. */
 		for (int i = 0; i < nnow; i++)
 			if (!leases_has(b, lc->devnum, now[i])) {
@@ -431,6 +437,29 @@ bool leases_has(struct broker *b, dev_t card, uint32_t lessee_id)
 		if (lc->leases[i].lessee_id == lessee_id)
 			return true;
 	return false;
+}
+
+void leases_claim(struct broker *b, dev_t card, uint32_t lessee_id)
+{
+	struct lease_card *lc = card_find(b, card);
+
+	for (int i = 0; lc && i < lc->nleases; i++)
+		if (lc->leases[i].lessee_id == lessee_id)
+			lc->leases[i].unclaimed = false;
+}
+
+void leases_revoke_unclaimed(struct broker *b)
+{
+	struct lease_card *lc, *tmp;
+
+	list_for_each(lc, tmp, &b->lease_cards, link)
+		for (int i = 0; i < lc->nleases; i++)
+			if (lc->leases[i].unclaimed) {
+				log_info("restart: lease %u was taken back by no client: revoked",
+					 lc->leases[i].lessee_id);
+				leases_revoke(b, lc->devnum, lc->leases[i].lessee_id);
+				i--;	/* leases_revoke moved the last lease here */
+			}
 }
 
 void leases_release(struct broker *b)

@@ -32,6 +32,8 @@ struct lease_card {
 		/* The connectors with a monitor when the lease was made. */
 		uint32_t connected[LEASES_PER_CARD];
 		int nconnected;
+		/* Taken back from the last seatmuxd, not yet by a client. */
+		bool unclaimed;
 	} leases[LEASES_PER_CARD];
 };
 
@@ -62,6 +64,11 @@ void leases_save(struct broker *b, FILE *f);
 void leases_restore(struct broker *b, struct state *st);
 /* Whether card has a lease lessee_id (one taken back, for instance). */
 bool leases_has(struct broker *b, dev_t card, uint32_t lessee_id);
+/* A client took back its fd of that lease. */
+void leases_claim(struct broker *b, dev_t card, uint32_t lessee_id);
+/* Every lease taken back that no client claimed is revoked: its holder
+ * was refused, or its seat did not come back. */
+void leases_revoke_unclaimed(struct broker *b);
 /* A restart: our copies go, the leases and the kept fds stay. */
 void leases_release(struct broker *b);
 /* Colon-separated nodes of split cards giving seat a head though the card

@@ -271,8 +271,8 @@ static void rdp_log_off(struct broker *b, const char *seat)
 
 	if (st)
 		station_log_off(st);
-	else
-		seats_session_stop(b, seat);
+	else	/* a configured seat on a virtual head: its next session */
+		seats_session_start(b, seat, rdp_session_spec(b, seat));
 }
 
 const struct station_kind rdp_station_kind = {

@@ -274,7 +274,8 @@ static void on_rules_loaded(void *data, const void *out)
 	station_input_keep(st);
 	st->state = STATION_READY;
 	log_info("rdp: %s is %s's station (card%d)", st->seat, st->user, st->card);
-	if (st->sink)
+	/* A sink being replaced (st->next waits for its end) gets nothing. */
+	if (st->sink && !st->next)
 		logon_hand(st, st->sink);
 	/* After the handover: the sink connects the client's monitor while
 	 * the seat comes up, before its compositor first looks for one. */
@@ -436,7 +437,9 @@ void station_sink_ended(struct station *st)
 	struct sink *s = st->next;
 
 	if (!s) {
-		station_keep(st);
+		/* Logged off: its session is over already, nothing to keep. */
+		if (!st->ended)
+			station_keep(st);
 		return;
 	}
 	st->next = NULL;
@@ -451,6 +454,8 @@ void station_log_off(struct station *st)
 {
 	log_info("rdp: %s: %s logged off", st->seat, st->user);
 	st->ended = true;
+	if (st->keep_timer)
+		loop_timer_arm(st->keep_timer, 0);
 	if (st->next) {
 		logon_refuse(st->next, st->user, "logged off");
 		st->next->station = NULL;
