@@ -28,32 +28,6 @@ static int denied(sd_bus_message *m, const char *action)
 					  "not authorized: %s", action);
 }
 
-static int on_reply(sd_bus_message *reply, void *p, sd_bus_error *ret_error)
-{
-	struct polkit_call *c = p;
-	const sd_bus_error *e = sd_bus_message_get_error(reply);
-	int authorized = 0, challenge = 0;
-
-	if (e) {
-		log_warn("polkit: cannot ask about %s: %s", c->action, e->message);
-		return sd_bus_reply_method_errorf(c->m, SD_BUS_ERROR_ACCESS_DENIED,
-						  "not authorized: %s (polkit: %s)", c->action,
-						  e->message);
-	}
-	/* (bba{ss}): is_authorized, is_challenge, details. */
-	if (sd_bus_message_enter_container(reply, 'r', "bba{ss}") < 0 ||
-	    sd_bus_message_read(reply, "bb", &authorized, &challenge) < 0) {
-		log_warn("polkit: an answer about %s that does not parse", c->action);
-		return denied(c->m, c->action);
-	}
-	if (!authorized)
-		return denied(c->m, c->action);
-	if (c->allowed(c->m, c->data) < 0)
-		return sd_bus_reply_method_errorf(c->m, SD_BUS_ERROR_FAILED, "%s failed",
-						  c->action);
-	return 0;
-}
-
 static int sender_is_root(sd_bus_message *m)
 {
 	sd_bus_creds *creds = NULL;
@@ -67,6 +41,40 @@ static int sender_is_root(sd_bus_message *m)
 	return r >= 0 && euid == 0;
 }
 
+static int run_allowed(struct polkit_call *c)
+{
+	if (c->allowed(c->m, c->data) < 0)
+		return sd_bus_reply_method_errorf(c->m, SD_BUS_ERROR_FAILED, "%s failed",
+						  c->action);
+	return 0;
+}
+
+static int on_reply(sd_bus_message *reply, void *p, sd_bus_error *ret_error)
+{
+	struct polkit_call *c = p;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	int authorized = 0, challenge = 0;
+
+	if (e) {
+		/* Without polkit root may still act (a rescue); nobody else. */
+		if (sender_is_root(c->m))
+			return run_allowed(c);
+		log_warn("polkit: cannot ask about %s: %s", c->action, e->message);
+		return sd_bus_reply_method_errorf(c->m, SD_BUS_ERROR_ACCESS_DENIED,
+						  "not authorized: %s (polkit: %s)", c->action,
+						  e->message);
+	}
+	/* (bba{ss}): is_authorized, is_challenge, details. */
+	if (sd_bus_message_enter_container(reply, 'r', "bba{ss}") < 0 ||
+	    sd_bus_message_read(reply, "bb", &authorized, &challenge) < 0) {
+		log_warn("polkit: an answer about %s that does not parse", c->action);
+		return denied(c->m, c->action);
+	}
+	if (!authorized)
+		return denied(c->m, c->action);
+	return run_allowed(c);
+}
+
 int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowed, void *data)
 {
 	sd_bus *bus = sd_bus_message_get_bus(m);
@@ -75,8 +83,8 @@ int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowe
 	uint32_t flags = 0;
 	int r;
 
-	if (sender_is_root(m))
-		return allowed(m, data);
+	/* root too is asked: polkit allows it without a round trip of
+	 * ours to the bus daemon (a synchronous one, in seatmuxd's loop). */
 	if (sd_bus_message_get_allow_interactive_authorization(m))
 		flags |= POLKIT_ALLOW_USER_INTERACTION;
 	c = calloc(1, sizeof(*c));

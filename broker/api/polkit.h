@@ -1,8 +1,8 @@
 /*
  * Asking polkit whether the sender of a D-Bus call may do an action, as
  * logind and udisks2 do: without blocking the loop (polkit may ask the
- * user for a password), the call answered when polkit has. root is
- * allowed without asking.
+ * user for a password), the call answered when polkit has. polkit
+ * allows root; without polkit, root alone may act.
  */
 #ifndef SEATMUX_POLKIT_H
 #define SEATMUX_POLKIT_H

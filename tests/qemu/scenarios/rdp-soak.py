@@ -85,10 +85,18 @@ def run(t):
                     with lock:
                         if rc != 0:
                             failed.append((i, rc, out[-120:]))
+                            if len(failed) == 1:
+                                # What went wrong, while it is fresh.
+                                print("# rdp-soak: logon %d failed (rc %d): %s\n%s"
+                                      % (i, rc, out[-200:], m.run(
+                                          "journalctl -u seatmuxd -t seatmuxd -o short-monotonic "
+                                          "| tail -n 80", timeout=60)[1]), flush=True)
                         done[0] += 1
                         if done[0] % 100 == 0:
-                            print("# rdp-soak: %d of %d logons, %.0f s, %d failed"
-                                  % (done[0], CYCLES, time.time() - start, len(failed)), flush=True)
+                            f = figures(m)
+                            print("# rdp-soak: %d of %d logons, %.0f s, %d failed; fds %d, RSS %d kB, "
+                                  "cards %d" % (done[0], CYCLES, time.time() - start, len(failed),
+                                                f["fds"], f["rss_kb"], f["cards"]), flush=True)
 
             lanes = [threading.Thread(target=lane, args=(k,)) for k in range(LANES)]
             for th in lanes:
