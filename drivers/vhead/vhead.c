@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -168,7 +169,8 @@ int vhead_add_device(void)
 	}
 	if (!evdi_add_device())
 		return -ENOSPC;
-	for (int tries = 0; tries < 100; tries++) {
+	/* A child job, away from the loop: a busy udev may take seconds. */
+	for (int tries = 0; tries < 500; tries++) {
 		for (int i = 0; i < VHEAD_MAX_CARDS; i++) {
 			snprintf(path, sizeof(path), "/dev/dri/card%d", i);
 			if (!before[i] && access(path, F_OK) == 0 && evdi_check_device(i) == AVAILABLE)
@@ -177,6 +179,25 @@ int vhead_add_device(void)
 		usleep(20000);	/* udev makes the node */
 	}
 	return -ETIMEDOUT;
+}
+
+int vhead_unknown_device(const bool known[VHEAD_MAX_CARDS])
+{
+	char path[64], driver[PATH_MAX];
+	ssize_t n;
+
+	for (int i = 0; i < VHEAD_MAX_CARDS; i++) {
+		if (known[i])
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/drm/card%d/device/driver", i);
+		n = readlink(path, driver, sizeof(driver) - 1);
+		if (n <= 0)
+			continue;
+		driver[n] = '\0';
+		if (!strcmp(basename(driver), "evdi") && evdi_check_device(i) == AVAILABLE)
+			return i;
+	}
+	return -ENOENT;
 }
 
 /*

@@ -38,6 +38,12 @@ struct vhead *vhead_open(int card, int width, int height, const char *name,
 int vhead_add_device(void);
 /* Cards vhead_add_device looks among: /dev/dri/card0 to card63. */
 #define VHEAD_MAX_CARDS 64
+/*
+ * An evdi card that is none of `known` (cards of stations and spares):
+ * one whose addition was given up on (its node came late) and that
+ * nobody has. Its number, or -ENOENT.
+ */
+int vhead_unknown_device(const bool known[VHEAD_MAX_CARDS]);
 void vhead_close(struct vhead *vh);
 /* The fd to poll; vhead_dispatch when it is readable. */
 int vhead_fd(const struct vhead *vh);

@@ -369,7 +369,7 @@ class Machine:
                                    "for f in /run/*.session.log; do [ -f $f ] || continue; "
                                    "echo; echo \"== $f (last 60 distinct lines)\"; "
                                    "tail -n 2000 $f | uniq | tail -n 60; done",
-                                   timeout=min(30, max(5, self.remaining() - 2)))
+                                   timeout=min(90, max(5, self.remaining() - 2)))
                 with open(os.path.join(self.artifacts, "%s-journal.txt" % self.name), "w") as f:
                     f.write(out)
         except Exception as e:  # diagnostics must never mask the real failure
@@ -750,7 +750,7 @@ class Scenario:
         if m.proc is None or m.proc.poll() is not None:
             return
         try:
-            rc, out = m.run(SANITIZER_CHECK, timeout=min(40, max(5, m.remaining() - 2)))
+            rc, out = m.run(SANITIZER_CHECK, timeout=min(120, max(5, m.remaining() - 2)))
         except MachineError as e:
             self.fail("no sanitizer reports", e)
             return

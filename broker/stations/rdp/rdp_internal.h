@@ -22,6 +22,7 @@
 #include "session_spec.h"
 #include "sink_zygote.h"
 #include "station_pool.h"
+#include "vhead.h"
 
 struct auth_job;
 struct broker;
@@ -94,6 +95,8 @@ struct rdp {
 	char *cert, *key;
 	gid_t sink_gid;
 	struct sink_zygote zygote;
+	/* What the head being added must not take (add_head's argument). */
+	bool known_cards[VHEAD_MAX_CARDS];
 	struct child *zygote_child;	/* the zygote, our child: its end */
 	struct loop_source *zygote_src;	/* until it says it is ready */
 	uint64_t zygote_started_ms;	/* 0: never */

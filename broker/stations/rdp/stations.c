@@ -156,10 +156,27 @@ void station_set_session(struct station *st, const struct config *cfg)
 	}
 }
 
-/* In a child: a new evdi device, once udev has made its card node. */
+/* In a child: an evdi card nobody knows (an earlier addition given up
+ * on while udev was slow to make its node), or else a new one. */
 static void add_head(void *arg, void *out)
 {
-	*(int *)out = vhead_add_device();
+	int card = vhead_unknown_device(arg);
+
+	*(int *)out = card >= 0 ? card : vhead_add_device();
+}
+
+/* The cards stations and the pool have: an add_head must not take them. */
+static void known_cards(struct rdp *r)
+{
+	struct station *st, *tmp;
+
+	memset(r->known_cards, 0, sizeof(r->known_cards));
+	list_for_each(st, tmp, &r->stations, link)
+		if (st->card >= 0 && st->card < VHEAD_MAX_CARDS)
+			r->known_cards[st->card] = true;
+	for (int i = 0; i < r->pool.ncards; i++)
+		if (r->pool.cards[i] >= 0 && r->pool.cards[i] < VHEAD_MAX_CARDS)
+			r->known_cards[r->pool.cards[i]] = true;
 }
 
 /* In a child: udev loads the rules naming the station's devices. */
@@ -338,7 +355,9 @@ void station_heads_next(struct rdp *r)
 		on_head_added(next, &card);
 		return;
 	}
-	next->job = child_job_start(r->b->loop, sizeof(int), add_head, NULL, on_head_added, next);
+	known_cards(r);
+	next->job = child_job_start(r->b->loop, sizeof(int), add_head, r->known_cards,
+				    on_head_added, next);
 	if (!next->job) {
 		station_fail(next, "cannot start adding a head");
 		station_heads_next(r);
