@@ -18,6 +18,7 @@ struct loop_source {
 	struct list link;
 	int fd;
 	bool owns_fd;
+	bool timer;	/* a timerfd: its callback runs only if it expired */
 	bool removed;
 	loop_fn fn;
 	void *data;
@@ -132,6 +133,8 @@ struct loop_source *loop_add_timer(struct loop *loop, loop_fn fn, void *data)
 	src = source_add(loop, fd, true, EPOLLIN, fn, data);
 	if (!src)
 		close(fd);
+	else
+		src->timer = true;
 	return src;
 }
 
@@ -157,12 +160,19 @@ void loop_remove(struct loop_source *src)
 	list_insert(&src->loop->dead, &src->link);
 }
 
-static void timer_drain(struct loop_source *src)
+/*
+ * Whether the timer expired, its count consumed. A timer re-armed or
+ * disarmed by a callback earlier in the same batch of events has not
+ * (any more): epoll reported it before that, and running its callback
+ * would act on a time that was taken back (a keep that a logon ended,
+ * a handshake that completed).
+ */
+static bool timer_expired(struct loop_source *src)
 {
 	uint64_t expirations;
 
-	if (read(src->fd, &expirations, sizeof(expirations)) < 0)
-		return;
+	return read(src->fd, &expirations, sizeof(expirations)) == sizeof(expirations) &&
+	       expirations > 0;
 }
 
 static uint64_t clock_ms(clockid_t clock)
@@ -189,10 +199,8 @@ int loop_dispatch(struct loop *loop, int timeout_ms)
 		struct loop_source *src = events[i].data.ptr;
 		uint64_t start, cpu, ms;
 
-		if (src->removed)
+		if (src->removed || (src->timer && !timer_expired(src)))
 			continue;
-		if (src->owns_fd)
-			timer_drain(src);
 		start = loop_now_ms();
 		cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 		src->fn(src->data, events[i].events);

@@ -413,6 +413,9 @@ static void station_keep_expired(void *data, uint32_t events)
 		loop_timer_arm(st->keep_timer, 1000);
 		return;
 	}
+	/* Someone is on it (or it is over already): nothing ran out. */
+	if (st->sink || st->next || st->ended)
+		return;
 	log_info("rdp: %s: %s did not come back, session ended", st->seat, st->user);
 	st->ended = true;
 	seats_session_stop(st->b, st->seat);
