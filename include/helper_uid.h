@@ -38,8 +38,11 @@
 #define SINK_UID_COUNT 0x00f00000u	/* 15.7 million */
 #define LINK_UID_FIRST (SINK_UID_FIRST + SINK_UID_COUNT)
 #define LINK_UID_COUNT 256u
+/* Painters of the screens the broker shows, one uid each at a time. */
+#define SCREEN_UID_FIRST (LINK_UID_FIRST + LINK_UID_COUNT)
+#define SCREEN_UID_COUNT 4096u
 
-_Static_assert(LINK_UID_FIRST + LINK_UID_COUNT <= HELPER_UID_END, "the block holds both");
+_Static_assert(SCREEN_UID_FIRST + SCREEN_UID_COUNT <= HELPER_UID_END, "the block holds all");
 
 /* The n-th sink uid, n counted from anywhere: the block wraps. */
 static inline uid_t helper_uid_sink(uint32_t n)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/input.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -213,12 +215,14 @@ static int handle_open_seat(struct client *c)
 	 * one session, and DRM master still goes to one of them only.
 	 */
 	c->opened = true;
+	c->disabled = c->seat->taken;
 	broker_changed(c->seat->broker);
-	log_info("%s: opened by pid %d", c->seat->name, (int)c->pid);
-	/* There are no session switches on a station: enabled at once. */
+	log_info("%s: opened by pid %d%s", c->seat->name, (int)c->pid,
+		 c->disabled ? ", enabled when the seat is given back" : "");
 	if (send_msg(c, msg, protocol_encode_seat_opened(msg, sizeof(msg), c->seat->name), -1))
 		return -1;
-	return send_empty(c, SEAT_PROTO_EV_ENABLE_SEAT);
+	/* A station's one session is enabled at once, unless it is taken. */
+	return c->disabled ? 0 : send_empty(c, SEAT_PROTO_EV_ENABLE_SEAT);
 }
 
 static int handle_close_seat(struct client *c)
@@ -227,6 +231,7 @@ static int handle_close_seat(struct client *c)
 		return send_error(c, EPROTO);
 	close_all_devices(c);
 	c->opened = false;
+	c->disabled = false;
 	broker_changed(c->seat->broker);
 	log_info("%s: closed by pid %d", c->seat->name, (int)c->pid);
 	return send_empty(c, SEAT_PROTO_SEAT_CLOSED);
@@ -237,7 +242,7 @@ static struct client_device *find_device(struct client *c, dev_t devnum, int id)
 	struct client_device *d, *tmp;
 
 	list_for_each(d, tmp, &c->devices, link)
-		if ((id && d->id == id) || (!id && d->devnum == devnum))
+		if ((id && d->id == id) || (!id && !d->revoked && d->devnum == devnum))
 			return d;
 	return NULL;
 }
@@ -343,6 +348,8 @@ static int handle_open_device(struct client *c, const char *path)
 
 	if (!c->opened)
 		return send_error(c, EPROTO);
+	if (c->disabled)	/* as seatd refuses a session switched away */
+		return send_error(c, EPERM);
 	rc = check_path(c, path, real, &st, &kind);
 	if (rc < 0)
 		return send_error(c, -rc);
@@ -412,11 +419,17 @@ static int handle_request(struct client *c, const struct protocol_request *req)
 	case SEAT_PROTO_PING:
 		return send_empty(c, SEAT_PROTO_PONG);
 	case SEAT_PROTO_DISABLE_SEAT:
+		/*
+		 * The client's acknowledgement of a DISABLE_SEAT. Its devices
+		 * were cut off when the seat was taken, not now: a client
+		 * that never answers keeps nothing. libseat reads no reply.
+		 */
+		log_debug("%s: pid %d let go of the seat", c->seat->name, (int)c->pid);
+		return 0;
 	case SEAT_PROTO_SWITCH_SESSION:
 		/*
-		 * libseat reads no reply to these: an error would be taken
-		 * as the answer to its next request. A station has one
-		 * session and never asks to be disabled: ignore them.
+		 * libseat reads no reply: an error would be taken as the
+		 * answer to its next request. A station has one session.
 		 */
 		log_debug("%s: pid %d sent %s: ignored", c->seat->name, (int)c->pid,
 			  protocol_opcode_name(req->opcode));
@@ -478,6 +491,78 @@ static void client_event(void *data, uint32_t events)
 
 drop:
 	client_destroy(c);
+}
+
+/* Queues an event outside a request's handling: sent now if it can be. */
+static int send_event(struct client *c, uint16_t opcode)
+{
+	int rc = send_empty(c, opcode);
+
+	if (rc == 0)
+		rc = connection_flush(&c->conn);
+	if (rc < 0) {
+		log_warn("%s: dropping pid %d: cannot send it %s", c->seat->name, (int)c->pid,
+			 protocol_opcode_name(opcode));
+		client_destroy(c);
+		return -1;
+	}
+	loop_update_fd(c->src, rc ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	return 0;
+}
+
+static void device_deactivate(struct client *c, struct client_device *d)
+{
+	char path[LOG_TEXT_MAX];
+	int rc = 0;
+
+	if (d->revoked)
+		return;
+	if (d->lessee_id)
+		return;		/* a lessee cannot drop master: the seat is not taken */
+	if (d->kind == DEVICE_EVDEV) {
+		rc = evdev_revoke(d->fd);
+		d->revoked = true;
+	} else if (d->kind == DEVICE_DRM_CARD) {
+		rc = drm_master_drop(d->fd);
+	}
+	if (rc < 0)
+		log_warn("%s: taking %s from pid %d: %s", c->seat->name,
+			 log_escape(path, sizeof(path), d->path), (int)c->pid, strerror(-rc));
+}
+
+int client_disable(struct client *c)
+{
+	struct client_device *d, *tmp;
+
+	if (!c->opened || c->disabled)
+		return 0;
+	list_for_each(d, tmp, &c->devices, link)
+		device_deactivate(c, d);
+	c->disabled = true;
+	broker_changed(c->seat->broker);
+	return send_event(c, SEAT_PROTO_EV_DISABLE_SEAT);
+}
+
+int client_enable(struct client *c)
+{
+	struct client_device *d, *tmp;
+	char path[LOG_TEXT_MAX];
+	int rc;
+
+	if (!c->opened || !c->disabled)
+		return 0;
+	list_for_each(d, tmp, &c->devices, link) {
+		if (d->kind != DEVICE_DRM_CARD || d->lessee_id)
+			continue;
+		rc = drm_master_set(d->fd);
+		if (rc < 0)
+			log_warn("%s: giving %s back to pid %d: %s", c->seat->name,
+				 log_escape(path, sizeof(path), d->path), (int)c->pid,
+				 strerror(-rc));
+	}
+	c->disabled = false;
+	broker_changed(c->seat->broker);
+	return send_event(c, SEAT_PROTO_EV_ENABLE_SEAT);
 }
 
 /* -- across a restart -- */
@@ -552,6 +637,9 @@ static int device_restore(struct client *c, const struct state_record *r,
 		goto refuse;
 	d->fd = fd;
 	d->lessee_id = (uint32_t)lessee;
+	/* Revoked while the seat was taken: a revoked evdev fd answers
+	 * nothing, and that is all that tells it (the record need not). */
+	d->revoked = kind == DEVICE_EVDEV && evdev_is_revoked(fd);
 	if (lessee)
 		leases_claim(c->seat->broker, sb.st_rdev, (uint32_t)lessee);
 	d->id = (int)id;
@@ -604,6 +692,7 @@ static struct client *client_restore_one(struct seat *seat, const struct state_r
 		return NULL;
 	}
 	c->opened = opened;
+	c->disabled = opened && seat->taken;
 	c->next_id = (int)next;
 	return c;
 }

@@ -22,6 +22,9 @@ struct client_device {
 	enum device_kind kind;
 	dev_t devnum;
 	uint32_t lessee_id;	/* non-zero: fd is a DRM lease of a split card */
+	/* Revoked while the seat was taken (an evdev device cannot be given
+	 * back): the client closes it, and an open of its node is a new one. */
+	bool revoked;
 	char path[64];
 };
 
@@ -34,6 +37,7 @@ struct client {
 	pid_t pid;
 	uid_t uid;
 	bool opened;		/* between OPEN_SEAT and CLOSE_SEAT */
+	bool disabled;		/* the seat is taken: told DISABLE, not ENABLE yet */
 	struct list devices;
 	int ndevices;
 	int next_id;
@@ -45,6 +49,17 @@ struct client *client_create(struct seat *seat, int fd);
 void client_destroy(struct client *c);
 /* A device left the system: revoke it if the client holds it. */
 void client_device_gone(struct client *c, dev_t devnum);
+
+/*
+ * The seat is taken from its session as a VT switch away takes it, and
+ * given back as a switch back does (seatd's rules): client_disable cuts
+ * the client off its devices at once (evdev revoked for good, DRM master
+ * dropped) and tells it DISABLE_SEAT; client_enable gives it DRM master
+ * again and tells it ENABLE_SEAT, and it opens its input devices anew.
+ * -1: the client could not be told and is gone (client_destroy).
+ */
+int client_disable(struct client *c);
+int client_enable(struct client *c);
 
 /*
  * Across a restart of seatmuxd: the connection and every device fd are

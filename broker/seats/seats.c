@@ -243,6 +243,8 @@ static struct seat *seat_create(struct broker *b, const char *name,
 		return NULL;
 	}
 	seat->session.changed = seat_changed;
+	/* Taken when the last seatmuxd went: its clients were disabled. */
+	seat->taken = b->restored && state_take(b->restored, "taken", name, (char *)NULL);
 	list_insert(&b->seats, &seat->link);
 	log_info("%s: seat up, socket %s%s", name, seat->socket_path,
 		 session_spec_runs(spec) ? "" :
@@ -435,12 +437,58 @@ void seats_log_off(struct broker *b, const char *name)
 				     seat->kind->session_spec(b, name) : NULL);
 }
 
+/* Whether the seat's head is a lease of another seat's card. */
+static bool seat_leases(struct broker *b, const char *name)
+{
+	struct device *card, *tmp;
+
+	list_for_each(card, tmp, &b->devices.list, link)
+		if (card->kind == DEVICE_DRM_CARD && strcmp(card->seat, name) &&
+		    leases_seat_uses(b, card, name))
+			return true;
+	return false;
+}
+
+int seats_take(struct broker *b, const char *name)
+{
+	struct seat *seat = seats_find(b, name);
+	struct client *c, *tmp;
+
+	if (!seat)
+		return -ENOENT;
+	if (seat_leases(b, name))
+		return -EOPNOTSUPP;
+	if (!seat->taken)
+		log_info("%s: taken from its session", name);
+	seat->taken = true;
+	broker_changed(b);
+	list_for_each(c, tmp, &seat->clients, link)
+		client_disable(c);
+	return 0;
+}
+
+void seats_give_back(struct broker *b, const char *name)
+{
+	struct seat *seat = seats_find(b, name);
+	struct client *c, *tmp;
+
+	if (!seat || !seat->taken)
+		return;
+	seat->taken = false;
+	broker_changed(b);
+	log_info("%s: given back to its session", name);
+	list_for_each(c, tmp, &seat->clients, link)
+		client_enable(c);
+}
+
 void seats_save(struct broker *b, FILE *f)
 {
 	struct seat *seat, *tmp;
 	struct client *c, *ctmp;
 
 	list_for_each(seat, tmp, &b->seats, link) {
+		if (seat->taken)
+			state_put(f, "taken", seat->name, (char *)NULL);
 		session_save(&seat->session, f);
 		list_for_each(c, ctmp, &seat->clients, link)
 			client_save(c, f);

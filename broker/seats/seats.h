@@ -26,6 +26,9 @@ struct seat {
 	char socket_path[108];
 	struct list clients;
 	struct session session;
+	/* Taken from its session by the broker (seats_take): its clients are
+	 * disabled, and new ones start so, until it is given back. */
+	bool taken;
 };
 
 void seats_device_added(struct broker *b, struct device *dev);
@@ -49,6 +52,16 @@ void seats_session_stop(struct broker *b, const char *name);
  * connection), or the seat's session starts again, as it does when it
  * ends by itself (its greeter or auto-logon comes back). */
 void seats_log_off(struct broker *b, const char *name);
+
+/*
+ * Taking a seat from its session the way a VT switch does, for a screen
+ * the broker draws (screens.h): every client is cut off its devices and
+ * told to let go; giving it back tells them to carry on. The session
+ * keeps running meanwhile. -ENOENT: no such seat; -EOPNOTSUPP: its head
+ * is a lease, which a session cannot be made to let go of.
+ */
+int seats_take(struct broker *b, const char *name);
+void seats_give_back(struct broker *b, const char *name);
 
 /* Across a restart: what the state file says of every seat, its session
  * and clients (seats_save); and, when seatmuxd goes for a restart, every

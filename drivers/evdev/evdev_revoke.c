@@ -15,3 +15,10 @@ int evdev_revoke(int fd)
 		return -errno;
 	return 0;
 }
+
+bool evdev_is_revoked(int fd)
+{
+	int version;
+
+	return ioctl(fd, EVIOCGVERSION, &version) < 0 && errno == ENODEV;
+}

@@ -23,9 +23,14 @@ const char *__lsan_default_suppressions(void);
 /*
  * FreeRDP and OpenSSL keep state they never free before exit (TLS and
  * big-number contexts of a connection): the RDP sink would report them at
- * every disconnect. Only those libraries' allocations are excused.
+ * every disconnect. Fontconfig, Pango and GLib keep their font caches and
+ * type registry for the process's life (seatmux-screen). Only those
+ * libraries' allocations are excused.
  */
 const char *__lsan_default_suppressions(void)
 {
-	return "leak:libcrypto.so\nleak:libssl.so\nleak:libfreerdp2.so\nleak:libwinpr2.so\n";
+	return "leak:libcrypto.so\nleak:libssl.so\nleak:libfreerdp2.so\nleak:libwinpr2.so\n"
+	       "leak:libfontconfig.so\nleak:libpango-1.0.so\nleak:libpangoft2-1.0.so\n"
+	       "leak:libpangocairo-1.0.so\nleak:libharfbuzz.so\nleak:libglib-2.0.so\n"
+	       "leak:libgobject-2.0.so\nleak:libcairo.so\n";
 }

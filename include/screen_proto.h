@@ -1,0 +1,37 @@
+/*
+ * What seatmuxd asks of seatmux-screen, the unprivileged helper that
+ * paints a screen the broker shows on a station taken from its session:
+ * one request of fixed size on the helper's stdin (a pipe), the seat's
+ * DRM cards as fds 3 onwards, each already DRM master.
+ */
+#ifndef SEATMUX_SCREEN_PROTO_H
+#define SEATMUX_SCREEN_PROTO_H
+
+#include <stdint.h>
+
+#define SCREEN_PROTO_TITLE 128
+#define SCREEN_PROTO_BODY 1024
+#define SCREEN_PROTO_MAX_CARDS 4
+#define SCREEN_PROTO_FIRST_CARD 3
+
+enum screen_look {
+	SCREEN_IDENTIFY = 1,	/* the station's name, large */
+	SCREEN_MESSAGE = 2,	/* a message for the station's user */
+	SCREEN_BLOCK = 3,	/* blocked, with the teacher's message */
+};
+
+/* Background colours (0xRRGGBB): tests tell the screens apart by them. */
+#define SCREEN_IDENTIFY_COLOR 0x1c3a7a
+#define SCREEN_MESSAGE_COLOR 0x1c5a3a
+#define SCREEN_BLOCK_COLOR 0x7a1c1c
+#define SCREEN_TEXT_COLOR 0xffffff
+
+/* Both strings NUL-terminated UTF-8 within their arrays. */
+struct screen_request {
+	uint32_t look;
+	uint32_t ncards;
+	char title[SCREEN_PROTO_TITLE];
+	char body[SCREEN_PROTO_BODY];
+};
+
+#endif

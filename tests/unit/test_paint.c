@@ -1,0 +1,107 @@
+/* The picture of a broker-drawn screen: its colour, its text, its bounds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "paint.h"
+#include "test.h"
+
+#define W 640
+#define H 400
+
+static struct screen_request request(enum screen_look look, const char *title, const char *body)
+{
+	struct screen_request r = { .look = look, .ncards = 1 };
+
+	snprintf(r.title, sizeof(r.title), "%s", title);
+	snprintf(r.body, sizeof(r.body), "%s", body);
+	return r;
+}
+
+/* Pixels exactly the look's colour, and pixels near white (text). */
+static void count(const uint32_t *px, uint32_t bg, int *background, int *text)
+{
+	*background = *text = 0;
+	for (int i = 0; i < W * H; i++) {
+		uint32_t p = px[i] & 0xffffff;
+
+		if (p == bg)
+			(*background)++;
+		else if ((p >> 16 & 0xff) > 0xe0 && (p >> 8 & 0xff) > 0xe0 && (p & 0xff) > 0xe0)
+			(*text)++;
+	}
+}
+
+static void test_looks(struct test_state *t)
+{
+	static const enum screen_look looks[] = { SCREEN_IDENTIFY, SCREEN_MESSAGE, SCREEN_BLOCK };
+	uint32_t *px = calloc(W * H, 4);
+	int bg, text;
+
+	for (size_t i = 0; i < sizeof(looks) / sizeof(looks[0]); i++) {
+		struct screen_request r = request(looks[i], "seat1", "Eyes to the front, please.");
+
+		memset(px, 0, W * H * 4);
+		CHECK(t, paint_screen(px, W, H, W * 4, &r) == 0);
+		count(px, paint_background(looks[i]), &bg, &text);
+		CHECK(t, (px[0] & 0xffffff) == paint_background(looks[i]));
+		CHECK(t, bg > W * H * 8 / 10);		/* mostly background */
+		CHECK(t, text > W * H / 200);		/* and text that shows */
+	}
+	CHECK(t, paint_background(SCREEN_BLOCK) != paint_background(SCREEN_IDENTIFY));
+	free(px);
+}
+
+static void test_text_is_drawn(struct test_state *t)
+{
+	uint32_t *a = calloc(W * H, 4), *b = calloc(W * H, 4), *c = calloc(W * H, 4);
+	struct screen_request ra = request(SCREEN_BLOCK, "Blocked", "Look at me");
+	struct screen_request rb = request(SCREEN_BLOCK, "Blocked", "Pens down");
+	struct screen_request rc = request(SCREEN_BLOCK, "Blocked", "");
+
+	CHECK(t, paint_screen(a, W, H, W * 4, &ra) == 0);
+	CHECK(t, paint_screen(b, W, H, W * 4, &rb) == 0);
+	CHECK(t, paint_screen(c, W, H, W * 4, &rc) == 0);
+	CHECK(t, memcmp(a, b, W * H * 4) != 0);	/* the message is what is shown */
+	CHECK(t, memcmp(a, c, W * H * 4) != 0);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* Markup is not interpreted, a word longer than the screen wraps, and
+ * nothing is written past the buffer (the sanitizers watch). */
+static void test_hostile_text(struct test_state *t)
+{
+	int stride = W * 4 + 64;
+	uint8_t *px = malloc((size_t)stride * H + 64);
+	struct screen_request r = request(SCREEN_MESSAGE, "<b>&amp;</b>", "");
+	int bg, text;
+
+	memset(r.body, 'W', sizeof(r.body) - 1);
+	r.body[sizeof(r.body) - 1] = '\0';
+	memset(px + (size_t)stride * H, 0xa5, 64);
+	CHECK(t, paint_screen(px, W, H, stride, &r) == 0);
+	for (int i = 0; i < 64; i++)
+		CHECK(t, px[(size_t)stride * H + i] == 0xa5);
+	CHECK(t, paint_screen(px, 1, 1, 4, &r) == 0);	/* tiny heads too */
+	r.body[0] = '\0';
+	{
+		uint32_t *tight = calloc(W * H, 4);
+
+		CHECK(t, paint_screen(tight, W, H, W * 4, &r) == 0);
+		count(tight, SCREEN_MESSAGE_COLOR, &bg, &text);
+		CHECK(t, text > 0);	/* "<b>&amp;</b>" drawn as its characters */
+		free(tight);
+	}
+	free(px);
+}
+
+int main(void)
+{
+	struct test_state t = { 0 };
+
+	RUN(&t, test_looks);
+	RUN(&t, test_text_is_drawn);
+	RUN(&t, test_hostile_text);
+	return TEST_SUMMARY(&t);
+}
