@@ -28,6 +28,7 @@ struct broker {
 	struct console console;
 	struct list seats;
 	struct list lease_cards;	/* struct lease_card: split cards */
+	struct list screens;		/* struct screen: what the broker shows */
 	/* The kinds of station served here, each for one origin of heads. */
 	const struct station_kind *kinds[BROKER_MAX_KINDS];
 	int nkinds;

@@ -27,6 +27,7 @@
 #include "fdstore.h"
 #include "log.h"
 #include "leases.h"
+#include "screens.h"
 #include "seats.h"
 #include "session.h"
 #include "station_kind.h"
@@ -83,6 +84,7 @@ static void state_save(struct broker *b)
 	state_put(f, "next-key", key, (char *)NULL);
 	seats_save(b, f);
 	leases_save(b, f);
+	screens_save(b, f);
 	for (int i = 0; i < b->nkinds; i++)
 		if (b->kinds[i]->save)
 			b->kinds[i]->save(b, f);
@@ -396,6 +398,10 @@ static void broker_shut_down(struct broker *b)
 	/* Before anything is let go of: the next seatmuxd reads this. */
 	if (b->running_state_kept)
 		state_save(b);
+	if (restarting)
+		screens_release(b);	/* blocks are in the state file */
+	else
+		screens_finish(b);
 	for (int i = b->nkinds - 1; i >= 0; i--) {
 		if (restarting && b->kinds[i]->release)
 			b->kinds[i]->release(b);
@@ -454,7 +460,10 @@ static int broker_run(struct broker *b)
 		log_error("udev: cannot enumerate devices: %m");
 		goto out_seats;
 	}
+	if (b->restored)
+		screens_restore(b, b->restored);
 	state_taken_over(b);
+	screens_sync(b);
 	b->api = api_start(b);
 	api_changed(b->api);
 	b->starting = false;
@@ -465,6 +474,7 @@ static int broker_run(struct broker *b)
 			log_error("main loop: %m");
 			goto out_seats;
 		}
+		screens_sync(b);
 		if (b->state_dirty) {
 			state_save(b);
 			api_changed(b->api);
@@ -577,6 +587,7 @@ int main(int argc, char *argv[])
 	b.config_path = path;
 	list_init(&b.seats);
 	list_init(&b.lease_cards);
+	list_init(&b.screens);
 	b.kinds[b.nkinds++] = &physical_station_kind;
 	b.kinds[b.nkinds++] = &rdp_station_kind;
 	b.kinds[b.nkinds++] = &usbip_station_kind;

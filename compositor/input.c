@@ -158,6 +158,34 @@ int input_start(struct server *server, struct libseat *seat)
 	return 0;
 }
 
+/*
+ * The seat's evdev fds are revoked already: libinput lets go of them all,
+ * and releases what was held down. Those releases go to the clients now,
+ * so that no key or button stays down until the seat comes back.
+ */
+void input_suspend(struct server *server)
+{
+	struct input *in = server->input;
+
+	if (!in)
+		return;
+	libinput_suspend(in->li);
+	on_libinput(0, 0, in);
+}
+
+/* libinput looks the seat's devices up again and opens each anew. */
+int input_resume(struct server *server)
+{
+	struct input *in = server->input;
+
+	if (!in)
+		return 0;
+	if (libinput_resume(in->li) < 0)
+		return -1;
+	on_libinput(0, 0, in);
+	return 0;
+}
+
 void input_stop(struct server *server)
 {
 	struct input *in = server->input;

@@ -12,5 +12,9 @@ struct server;
 /* Starts libinput on the seat's devices (none without a seat); 0 or -1. */
 int input_start(struct server *server, struct libseat *seat);
 void input_stop(struct server *server);
+/* The seat was taken: every device is closed (through libseat). */
+void input_suspend(struct server *server);
+/* The seat is back: the devices are opened again. 0 or -1. */
+int input_resume(struct server *server);
 
 #endif

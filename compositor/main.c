@@ -156,6 +156,29 @@ static void on_output_lost(struct output *output, void *data)
 	wl_display_terminate(server->display);
 }
 
+/*
+ * The seat was taken (a VT switch, or seatmuxd's own screen on the head)
+ * or given back. Clients run on either way. A commit refused before the
+ * taking was heard of left its damage and no frame on its way: the
+ * repaint asked for here lets the output pace frames again. Back, the
+ * head shows another's picture: all of it is drawn again, idle clients'
+ * too.
+ */
+static void on_output_active(struct output *output, bool active, void *data)
+{
+	struct server *server = data;
+
+	if (!active) {
+		input_suspend(server);
+	} else {
+		if (input_resume(server) < 0)
+			fprintf(stderr, "seatmux-compositor: input did not come back\n");
+		pixman_region32_union_rect(&server->damage, &server->damage, 0, 0,
+					   (unsigned)output->width, (unsigned)output->height);
+	}
+	server_damage(server, NULL);
+}
+
 static int setup_globals(struct server *server)
 {
 	if (wl_display_init_shm(server->display) < 0 ||
@@ -180,6 +203,7 @@ static int setup(struct server *server, const struct options *o)
 	server->output->frame_done = render_frame_done;
 	server->output->changed = on_output_changed;
 	server->output->lost = on_output_lost;
+	server->output->active = on_output_active;
 	server->output->data = server;
 	if (setup_globals(server) < 0 || input_start(server, server->output->seat) < 0)
 		return -1;

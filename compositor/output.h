@@ -8,6 +8,7 @@
 #define SEATMUX_COMPOSITOR_OUTPUT_H
 
 #include <pixman.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct libseat;
@@ -35,6 +36,13 @@ struct output {
 	void (*changed)(struct output *output, void *data);
 	/* Set by the compositor: the head is gone for good (a revoked lease). */
 	void (*lost)(struct output *output, void *data);
+	/*
+	 * Set by the compositor: the seat was taken from the session (false),
+	 * as by a VT switch, or given back (true). While it is taken, frames
+	 * are still paced but reach no screen, and what the head shows when
+	 * it comes back is not ours: all of it is to be drawn again.
+	 */
+	void (*active)(struct output *output, bool active, void *data);
 	void *data;
 };
 

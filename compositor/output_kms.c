@@ -25,6 +25,11 @@
  * station off the network): the head goes dark the same way, and the
  * next card udev gives the seat becomes the head, so that the session
  * lives on through the station's absence.
+ *
+ * seatmuxd may take the seat from the session, as a VT switch does, to
+ * show a screen of its own. Until it gives the seat back, nothing is
+ * committed and frames are paced as while the head is off; then the mode
+ * is set again and the compositor draws the whole head anew.
  */
 #include <errno.h>
 #include <libseat.h>
@@ -74,18 +79,34 @@ struct kms_output {
 	uint64_t last_done_us, held_usec, held_seq;
 };
 
+/*
+ * The seat is back, and the card ours again (seatmuxd sets DRM master
+ * before it says so). Meanwhile the head showed another's framebuffer,
+ * maybe in another mode: the next commit sets the head's mode again.
+ */
 static void seat_enable(struct libseat *seat, void *data)
 {
 	struct kms_output *k = data;
 
 	k->enabled = true;
+	k->head.modeset_done = false;
+	if (k->base.active)
+		k->base.active(&k->base, true, k->base.data);
 }
 
+/*
+ * The seat is taken (a VT switch, or seatmuxd's own screen): DRM master
+ * and the evdev fds are gone already. Commits stop until it comes back,
+ * and the devices are let go of before saying we let go, as a libseat
+ * compositor does.
+ */
 static void seat_disable(struct libseat *seat, void *data)
 {
 	struct kms_output *k = data;
 
 	k->enabled = false;
+	if (k->base.active)
+		k->base.active(&k->base, false, k->base.data);
 	libseat_disable_seat(seat);
 }
 
@@ -164,6 +185,18 @@ static int kms_go_direct(struct kms_output *k)
 	return 0;
 }
 
+/*
+ * A frame that reaches no screen: the head is off, or the seat is taken
+ * and the card not ours to commit to (a commit would fail with EACCES).
+ * It ends a refresh period later, so that clients run on at the rate.
+ */
+static int kms_dark_frame(struct kms_output *k)
+{
+	int period_ms = 1000000 / (k->base.refresh_mhz > 0 ? k->base.refresh_mhz : 60000);
+
+	return wl_event_source_timer_update(k->dark_timer, period_ms > 0 ? period_ms : 1);
+}
+
 static int kms_commit(struct output *output, const pixman_region32_t *damage)
 {
 	struct kms_output *k = (struct kms_output *)output;
@@ -174,11 +207,8 @@ static int kms_commit(struct output *output, const pixman_region32_t *damage)
 	pixman_box32_t *box;
 	int n, nrects = 0;
 
-	if (!k->live) {
-		int period_ms = 1000000 / (output->refresh_mhz > 0 ? output->refresh_mhz : 60000);
-
-		return wl_event_source_timer_update(k->dark_timer, period_ms > 0 ? period_ms : 1);
-	}
+	if (!k->live || !k->enabled)
+		return kms_dark_frame(k);
 	if (k->onscreen)
 		goto present;
 	dst = pixman_image_create_bits(PIXMAN_x8r8g8b8, output->width, output->height,

@@ -6,6 +6,10 @@
  *   seatmuxctl [--json] list-stations
  *   seatmuxctl [--json] station-status ID
  *   seatmuxctl logoff ID
+ *   seatmuxctl [--message TEXT] block ID...
+ *   seatmuxctl unblock ID...
+ *   seatmuxctl identify [ID...]
+ *   seatmuxctl [--timeout SECONDS] message ID TEXT
  *
  * Errors are one line on stderr and exit status 1 (2: bad usage).
  */
@@ -27,6 +31,8 @@
 struct ctl {
 	sd_bus *bus;
 	bool json;
+	const char *message;	/* --message: a block's */
+	unsigned timeout;	/* --timeout: a message's, in seconds */
 };
 
 static int fail(const char *what, const sd_bus_error *e, int r)
@@ -179,6 +185,55 @@ static int logoff(struct ctl *c, const char *id)
 	return r;
 }
 
+/* A method taking a station's id and then what fmt says, for each id:
+ * every station is tried, the status says whether one failed. */
+static int each_station(struct ctl *c, const char *method, char **ids, int n, const char *fmt,
+			const char *text)
+{
+	int failed = 0;
+
+	for (int i = 0; i < n; i++) {
+		sd_bus_error e = SD_BUS_ERROR_NULL;
+		int r = fmt ? sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
+						 method, &e, NULL, fmt, ids[i], text) :
+			      sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
+						 method, &e, NULL, "s", ids[i]);
+
+		if (r < 0)
+			failed = fail(ids[i], &e, r);
+		sd_bus_error_free(&e);
+	}
+	return failed;
+}
+
+static int identify(struct ctl *c, char **ids, int n)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL;
+	int r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
+					       "Identify");
+
+	if (r >= 0)
+		r = sd_bus_message_append_strv(m, ids);	/* none: every station */
+	if (r >= 0)
+		r = sd_bus_call(c->bus, m, 0, &e, NULL);
+	r = r < 0 ? fail(n ? "identify" : "identify (every station)", &e, r) : 0;
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+static int message(struct ctl *c, const char *id, const char *text)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "SendMessage",
+				   &e, NULL, "ssu", id, text, c->timeout);
+
+	r = r < 0 ? fail(id, &e, r) : 0;
+	sd_bus_error_free(&e);
+	return r;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -186,46 +241,99 @@ static void usage(FILE *f)
 		"  list-stations           every station: kind, user, session\n"
 		"  station-status ID       one station in full\n"
 		"  logoff ID               end the station's session (the next one starts)\n"
+		"  block ID...             show a blocked screen; input stops reaching the session\n"
+		"  unblock ID...           give the stations back to their sessions\n"
+		"  identify [ID...]        show each station's name for a few seconds (all: none given)\n"
+		"  message ID TEXT         show TEXT on the station for --timeout seconds\n"
 		"options:\n"
 		"  -j, --json              JSON output\n"
+		"  -m, --message TEXT      the message a block shows\n"
+		"  -t, --timeout SECONDS   how long a message shows (default 30)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           the version\n");
 }
 
-/* The command and how many arguments it takes. */
+#define MANY 1024
+
+/* The command and how many arguments it takes, at least and at most. */
 static const struct {
 	const char *name;
-	int args;
+	int min, max;
 } commands[] = {
-	{ "list-stations", 0 },
-	{ "station-status", 1 },
-	{ "logoff", 1 },
+	{ "list-stations", 0, 0 },
+	{ "station-status", 1, 1 },
+	{ "logoff", 1, 1 },
+	{ "block", 1, MANY },
+	{ "unblock", 1, MANY },
+	{ "identify", 0, MANY },
+	{ "message", 2, 2 },
 };
 
-static int run(struct ctl *c, const char *cmd, char **args)
+static int run(struct ctl *c, const char *cmd, char **args, int n)
 {
 	if (!strcmp(cmd, "list-stations"))
 		return list_stations(c);
 	if (!strcmp(cmd, "station-status"))
 		return station_status(c, args[0]);
+	if (!strcmp(cmd, "block"))
+		return each_station(c, "Block", args, n, "ss", c->message ? c->message : "");
+	if (!strcmp(cmd, "unblock"))
+		return each_station(c, "Unblock", args, n, NULL, NULL);
+	if (!strcmp(cmd, "identify"))
+		return identify(c, args, n);
+	if (!strcmp(cmd, "message"))
+		return message(c, args[0], args[1]);
 	return logoff(c, args[0]);
+}
+
+static int arity_error(int i)
+{
+	if (commands[i].min == commands[i].max)
+		fprintf(stderr, "seatmuxctl: %s takes %d argument%s\n", commands[i].name,
+			commands[i].min, commands[i].min == 1 ? "" : "s");
+	else
+		fprintf(stderr, "seatmuxctl: %s takes at least %d argument%s\n", commands[i].name,
+			commands[i].min, commands[i].min == 1 ? "" : "s");
+	return 2;
+}
+
+static int parse_timeout(const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (!*arg || *end || v < 1 || v > 3600) {
+		fprintf(stderr, "seatmuxctl: --timeout takes 1 to 3600 seconds, not '%s'\n", arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	struct ctl c = { 0 };
-	int opt, r;
+	struct ctl c = { .timeout = 30 };
+	int opt, r, n;
 
-	while ((opt = getopt_long(argc, argv, "jhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jm:t:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			c.json = true;
+			break;
+		case 'm':
+			c.message = optarg;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &c.timeout) < 0)
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -245,17 +353,15 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name))
 			continue;
-		if (argc - optind - 1 != commands[i].args) {
-			fprintf(stderr, "seatmuxctl: %s takes %d argument%s\n", commands[i].name,
-				commands[i].args, commands[i].args == 1 ? "" : "s");
-			return 2;
-		}
+		n = argc - optind - 1;
+		if (n < commands[i].min || n > commands[i].max)
+			return arity_error((int)i);
 		r = sd_bus_open_system(&c.bus);
 		if (r < 0)
 			return fail("cannot reach the system bus", NULL, r);
 		/* polkit may ask the user for a password, where an agent runs. */
 		sd_bus_set_allow_interactive_authorization(c.bus, true);
-		r = run(&c, argv[optind], argv + optind + 1);
+		r = run(&c, argv[optind], argv + optind + 1, n);
 		sd_bus_flush_close_unref(c.bus);
 		return r;
 	}

@@ -8,6 +8,7 @@
 #include "broker.h"
 #include "log.h"
 #include "polkit.h"
+#include "screens.h"
 #include "seats.h"
 #include "station_kind.h"
 #include "station_view.h"
@@ -139,6 +140,8 @@ static int station_property(sd_bus *bus, const char *path, const char *iface,
 		return sd_bus_message_append(reply, "s", v.state);
 	if (!strcmp(property, "Address"))
 		return sd_bus_message_append(reply, "s", v.address);
+	if (!strcmp(property, "Blocked"))
+		return sd_bus_message_append(reply, "b", (int)v.blocked);
 	return -ENOENT;
 }
 
@@ -154,6 +157,8 @@ static const sd_bus_vtable station_vtable[] = {
 	SD_BUS_PROPERTY("SessionState", "s", station_property, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_PROPERTY("Address", "s", station_property, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+	SD_BUS_PROPERTY("Blocked", "b", station_property, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_VTABLE_END,
 };
@@ -263,6 +268,157 @@ static int method_logoff(sd_bus_message *m, void *data, sd_bus_error *err)
 	return polkit_check(m, "org.seatmux.control", logoff_allowed, data);
 }
 
+/* A screens_* error as the caller sees it. */
+static int screen_error(sd_bus_message *m, const char *id, int rc)
+{
+	switch (rc) {
+	case -ENOENT:
+		return no_such_station(m, id);
+	case -EOPNOTSUPP:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotSupported",
+						  "'%s' is a leased connector's station: its session "
+						  "cannot be made to let go of it", id);
+	case -EALREADY:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotBlocked",
+						  "'%s' is not blocked", id);
+	case -EINVAL:
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+						  "a text of at most %d bytes and 1 to %d seconds",
+						  SCREENS_TEXT_MAX - 1, SCREENS_MAX_SECONDS);
+	default:
+		return sd_bus_reply_method_errno(m, rc, NULL);
+	}
+}
+
+static int block_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	const char *id, *text;
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	r = sd_bus_message_read(m, "ss", &id, &text);
+	if (r < 0)
+		return r;
+	r = screens_block(a->b, id, text);
+	if (r < 0)
+		return screen_error(m, id, r);
+	log_info("api: %s blocked by request", id);
+	return sd_bus_reply_method_return(m, "");
+}
+
+static int method_block(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.control", block_allowed, data);
+}
+
+static int unblock_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	const char *id;
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	r = sd_bus_message_read(m, "s", &id);
+	if (r < 0)
+		return r;
+	r = screens_unblock(a->b, id);
+	return r < 0 ? screen_error(m, id, r) : sd_bus_reply_method_return(m, "");
+}
+
+static int method_unblock(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.control", unblock_allowed, data);
+}
+
+#define IDENTIFY_SECONDS 5
+
+static void strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* "Station N of M": N its place among the stations in name order. */
+static void identify_one(struct broker *b, const struct seat *seat)
+{
+	struct seat *other, *tmp;
+	char text[64];
+	int place = 1, count = 0;
+
+	list_for_each(other, tmp, &b->seats, link) {
+		count++;
+		if (strcmp(other->name, seat->name) < 0)
+			place++;
+	}
+	snprintf(text, sizeof(text), "Station %d of %d", place, count);
+	if (screens_show(b, seat->name, SCREEN_IDENTIFY, text, IDENTIFY_SECONDS) < 0)
+		log_info("api: %s cannot show its name (a leased connector's)", seat->name);
+}
+
+/* Every station named (none: all of them) shows its name. Names are
+ * checked first: with one unknown, none is shown. */
+static int identify_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	struct seat *seat, *tmp;
+	const char *unknown = NULL;
+	char **ids = NULL;
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	r = sd_bus_message_read_strv(m, &ids);
+	if (r < 0)
+		return r;
+	if (!ids && !(ids = calloc(1, sizeof(*ids))))	/* sd-bus reads [] as NULL */
+		return -ENOMEM;
+	for (char **id = ids; *id && !unknown; id++)
+		if (!seats_find(a->b, *id))
+			unknown = *id;
+	if (unknown) {
+		r = no_such_station(m, unknown);
+		goto out;
+	}
+	list_for_each(seat, tmp, &a->b->seats, link) {
+		bool named = !ids[0];
+
+		for (char **id = ids; *id && !named; id++)
+			named = !strcmp(*id, seat->name);
+		if (named)
+			identify_one(a->b, seat);
+	}
+	r = sd_bus_reply_method_return(m, "");
+out:
+	strv_free(ids);
+	return r;
+}
+
+static int method_identify(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.control", identify_allowed, data);
+}
+
+static int message_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	const char *id, *text;
+	uint32_t seconds;
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	r = sd_bus_message_read(m, "ssu", &id, &text, &seconds);
+	if (r < 0)
+		return r;
+	r = screens_show(a->b, id, SCREEN_MESSAGE, text, seconds);
+	return r < 0 ? screen_error(m, id, r) : sd_bus_reply_method_return(m, "");
+}
+
+static int method_message(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.control", message_allowed, data);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_METHOD_WITH_ARGS("ListStations", SD_BUS_NO_ARGS,
@@ -272,6 +428,14 @@ static const sd_bus_vtable manager_vtable[] = {
 				method_get, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("LogOff", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
 				method_logoff, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Block", SD_BUS_ARGS("s", id, "s", message), SD_BUS_NO_RESULT,
+				method_block, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Unblock", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
+				method_unblock, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Identify", SD_BUS_ARGS("as", ids), SD_BUS_NO_RESULT,
+				method_identify, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("SendMessage", SD_BUS_ARGS("s", id, "s", text, "u", seconds),
+				SD_BUS_NO_RESULT, method_message, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("StationNew", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("StationRemoved", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_VTABLE_END,

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "screens.h"
 #include "session_spec.h"
 #include "seats.h"
 #include "station_kind.h"
@@ -41,11 +42,12 @@ void station_view_of(struct broker *b, const struct seat *seat, struct station_v
 	v->state = session_state(s);
 	if (seat->kind && seat->kind->address)
 		seat->kind->address(b, seat->name, v->address, sizeof(v->address));
+	v->blocked = screens_blocked(b, seat->name) != NULL;
 }
 
 bool station_view_differs(const struct station_view *a, const struct station_view *b)
 {
 	return strcmp(a->id, b->id) || strcmp(a->kind, b->kind) || strcmp(a->user, b->user) ||
 	       a->uid != b->uid || a->pid != b->pid || strcmp(a->state, b->state) ||
-	       strcmp(a->address, b->address);
+	       strcmp(a->address, b->address) || a->blocked != b->blocked;
 }

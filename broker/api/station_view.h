@@ -24,6 +24,7 @@ struct station_view {
 	uint32_t pid;			/* the session's leader, or 0 */
 	const char *state;		/* "none", "running", "stopping", "waiting" */
 	char address[STATION_VIEW_TEXT];	/* a remote user's, or "" */
+	bool blocked;			/* a block screen holds it (screens.h) */
 };
 
 void station_view_of(struct broker *b, const struct seat *seat, struct station_view *v);

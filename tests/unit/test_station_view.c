@@ -5,6 +5,7 @@
 
 #include "broker.h"
 #include "json_out.h"
+#include "screens.h"
 #include "seats.h"
 #include "station_kind.h"
 #include "station_view.h"
@@ -13,6 +14,12 @@
 static void fake_address(struct broker *b, const char *seat, char *out, size_t size)
 {
 	snprintf(out, size, "%s", !strcmp(seat, "seat-rdp1") ? "192.0.2.7:50123" : "");
+}
+
+/* Blocks are screens.c's: here seat-rdp1 is blocked. */
+const char *screens_blocked(struct broker *b, const char *seat)
+{
+	return !strcmp(seat, "seat-rdp1") ? "Pens down" : NULL;
 }
 
 static const struct station_kind fake_rdp = { .name = "rdp", .address = fake_address };
@@ -62,6 +69,10 @@ static void test_view(struct test_state *t)
 	station_view_of(&b, &s, &v);
 	CHECK(t, !strcmp(v.kind, "local") && v.address[0] == '\0');
 	CHECK(t, !strcmp(station_view_kind(NULL), "local"));
+	CHECK(t, !v.blocked && w.blocked);	/* only seat-rdp1 is blocked */
+	w = v;
+	w.blocked = true;
+	CHECK(t, station_view_differs(&v, &w));	/* a block is a change to signal */
 }
 
 static void test_json(struct test_state *t)

@@ -1,0 +1,403 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "build_config.h"
+#include "drm_master.h"
+#include "helper_uid.h"
+#include "log.h"
+#include "screens.h"
+#include "seats.h"
+#include "spawn.h"
+
+/* A painter that failed is started again after this long at the least. */
+#define RETRY_MS 2000
+
+struct screen {
+	struct list link;		/* b->screens */
+	struct broker *b;
+	char seat[SEAT_PROTO_MAX_SEAT];
+	bool blocked;
+	char block_text[SCREENS_TEXT_MAX];
+	enum screen_look transient;	/* identify or message, or 0 */
+	char transient_text[SCREENS_TEXT_MAX];
+	struct loop_source *transient_end;
+	/* What is on the heads now: painted by helper, on cards. */
+	struct child *helper;
+	struct screen_request shown;
+	int cards[SCREEN_PROTO_MAX_CARDS];
+	dev_t devnums[SCREEN_PROTO_MAX_CARDS];
+	int ncards;
+	uint64_t failed_at;		/* ms; 0: its last painter did not fail */
+	struct loop_source *retry;
+};
+
+static struct screen *screen_find(struct broker *b, const char *seat)
+{
+	struct screen *s, *tmp;
+
+	list_for_each(s, tmp, &b->screens, link)
+		if (!strcmp(s->seat, seat))
+			return s;
+	return NULL;
+}
+
+/* The painter ends and the cards' master goes back to nobody: whatever
+ * it still does reaches no screen, even before it is gone. */
+static void screen_hide(struct screen *s)
+{
+	if (s->helper) {
+		child_signal(s->helper, SIGTERM);
+		child_detach(s->helper);
+		s->helper = NULL;
+	}
+	for (int i = 0; i < s->ncards; i++) {
+		drm_master_drop(s->cards[i]);
+		close(s->cards[i]);
+	}
+	s->ncards = 0;
+	memset(&s->shown, 0, sizeof(s->shown));
+}
+
+static void screen_free(struct screen *s)
+{
+	screen_hide(s);
+	loop_remove(s->transient_end);
+	loop_remove(s->retry);
+	list_remove(&s->link);
+	free(s);
+}
+
+static void transient_ended(void *data, uint32_t events)
+{
+	struct screen *s = data;
+
+	s->transient = 0;
+	broker_changed(s->b);	/* the loop's screens_sync does the rest */
+}
+
+static void retry_fired(void *data, uint32_t events)
+{
+	struct screen *s = data;
+
+	broker_changed(s->b);
+}
+
+static struct screen *screen_get(struct broker *b, const char *seat)
+{
+	struct screen *s = screen_find(b, seat);
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->b = b;
+	snprintf(s->seat, sizeof(s->seat), "%s", seat);
+	s->transient_end = loop_add_timer(b->loop, transient_ended, s);
+	s->retry = loop_add_timer(b->loop, retry_fired, s);
+	if (!s->transient_end || !s->retry) {
+		loop_remove(s->transient_end);
+		loop_remove(s->retry);
+		free(s);
+		return NULL;
+	}
+	list_insert(&b->screens, &s->link);
+	return s;
+}
+
+/* What the station should show now: its identify or message, else its
+ * block; false: nothing. */
+static bool screen_wanted(const struct screen *s, struct screen_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	if (s->transient) {
+		req->look = s->transient;
+		snprintf(req->title, sizeof(req->title), "%s",
+			 s->transient == SCREEN_IDENTIFY ? s->seat : "Message");
+		snprintf(req->body, sizeof(req->body), "%s", s->transient_text);
+	} else if (s->blocked) {
+		req->look = SCREEN_BLOCK;
+		snprintf(req->title, sizeof(req->title), "This station is blocked");
+		snprintf(req->body, sizeof(req->body), "%s", s->block_text);
+	}
+	return req->look != 0;
+}
+
+/* The cards a seat's session would be handed, as client.c decides. */
+static int seat_cards(struct broker *b, const char *seat, struct device **out, int max)
+{
+	struct device *dev, *tmp;
+	const char *owner;
+	int n = 0;
+
+	list_for_each(dev, tmp, &b->devices.list, link) {
+		if (dev->kind != DEVICE_DRM_CARD || n >= max)
+			continue;
+		if (dev->origin == DEVICE_PHYSICAL && !b->physical_heads)
+			continue;	/* a VM's console head is no station's */
+		owner = devices_seat_of(&b->devices, dev);
+		if (owner && !strcmp(owner, seat))
+			out[n++] = dev;
+	}
+	return n;
+}
+
+static bool same_cards(const struct screen *s, struct device **cards, int n)
+{
+	if (n != s->ncards)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (cards[i]->devnum != s->devnums[i])
+			return false;
+	return true;
+}
+
+static void painter_ended(void *data, pid_t pid, int status)
+{
+	struct screen *s = data;
+
+	s->helper = NULL;
+	log_warn("%s: its screen's painter (pid %d) ended (status %#x): painted again in %d ms",
+		 s->seat, (int)pid, (unsigned)status, RETRY_MS);
+	screen_hide(s);
+	s->failed_at = loop_now_ms();
+	loop_timer_arm(s->retry, RETRY_MS);
+}
+
+static int painter_run(void *arg)
+{
+	if (!helper_uid_claim())
+		return 126;
+	execl(SEATMUX_LIBEXECDIR "/seatmux-screen", "seatmux-screen", (char *)NULL);
+	return 127;
+}
+
+static int open_master(const struct device *card)
+{
+	int fd = open(card->devnode, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW), rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = drm_master_set(fd);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static int painter_start(struct screen *s, struct device **cards, int n,
+			 const struct screen_request *req)
+{
+	static uint32_t next_uid;
+	struct passwd *nobody = getpwnam("nobody");
+	int fds[SCREEN_PROTO_FIRST_CARD + SCREEN_PROTO_MAX_CARDS], pipe_fds[2], rc;
+	struct screen_request sent = *req;
+	struct spawn sp = {
+		.fds = fds, .drop = true, .new_session = true, .run = painter_run,
+		.uid = SCREEN_UID_FIRST + next_uid++ % SCREEN_UID_COUNT,
+		.gid = nobody ? nobody->pw_gid : 65534,
+	};
+
+	for (int i = 0; i < n; i++) {
+		rc = open_master(cards[i]);
+		if (rc < 0) {
+			log_warn("%s: cannot take %s for its screen: %s", s->seat, cards[i]->devnode,
+				 strerror(-rc));
+			continue;
+		}
+		s->devnums[s->ncards] = cards[i]->devnum;
+		s->cards[s->ncards++] = rc;
+	}
+	if (!s->ncards || pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return -1;
+	fds[0] = pipe_fds[0];
+	fds[1] = fds[2] = STDERR_FILENO;
+	for (int i = 0; i < s->ncards; i++)
+		fds[SCREEN_PROTO_FIRST_CARD + i] = s->cards[i];
+	sp.nfds = SCREEN_PROTO_FIRST_CARD + s->ncards;
+	sent.ncards = (uint32_t)s->ncards;
+	s->helper = spawn_child(s->b->loop, &sp, painter_ended, s);
+	close(pipe_fds[0]);
+	/* Smaller than a pipe's buffer: written whole at once. */
+	rc = s->helper && write(pipe_fds[1], &sent, sizeof(sent)) == (ssize_t)sizeof(sent) ? 0 : -1;
+	close(pipe_fds[1]);
+	if (rc < 0)
+		return -1;
+	s->shown = *req;
+	return 0;
+}
+
+/* One station: taken and painted with what it should show. */
+static void screen_sync(struct screen *s)
+{
+	struct device *cards[SCREEN_PROTO_MAX_CARDS];
+	struct screen_request req;
+	int n, rc;
+
+	if (!screen_wanted(s, &req)) {
+		screen_free(s);		/* its seat is given back below */
+		return;
+	}
+	if (!seats_find(s->b, s->seat)) {
+		screen_hide(s);		/* it shows again when its seat is back */
+		return;
+	}
+	n = seat_cards(s->b, s->seat, cards, SCREEN_PROTO_MAX_CARDS);
+	if (s->helper && !memcmp(&req, &s->shown, sizeof(req)) && same_cards(s, cards, n))
+		return;
+	if (!s->helper && s->failed_at && loop_now_ms() - s->failed_at < RETRY_MS)
+		return;		/* its retry timer comes back */
+	screen_hide(s);
+	rc = seats_take(s->b, s->seat);
+	if (rc < 0) {
+		log_warn("%s: cannot be taken for its screen: %s", s->seat, strerror(-rc));
+		return;
+	}
+	s->failed_at = 0;
+	if (n && painter_start(s, cards, n, &req) == 0)
+		return;
+	log_warn("%s: its screen cannot be painted now (%d cards): again in %d ms", s->seat, n,
+		 RETRY_MS);
+	screen_hide(s);
+	s->failed_at = loop_now_ms();
+	loop_timer_arm(s->retry, RETRY_MS);
+}
+
+void screens_sync(struct broker *b)
+{
+	struct screen *s, *tmp;
+	struct seat *seat, *stmp;
+
+	list_for_each(s, tmp, &b->screens, link)
+		screen_sync(s);
+	list_for_each(seat, stmp, &b->seats, link)
+		if (seat->taken && !screen_find(b, seat->name))
+			seats_give_back(b, seat->name);
+}
+
+/* Input stops reaching the session at once, before anything is painted
+ * (screens_sync does that next): -ENOENT, -EOPNOTSUPP as seats_take. */
+static int take_station(struct broker *b, const char *seat, const char *text)
+{
+	if (strlen(text) >= SCREENS_TEXT_MAX)
+		return -EINVAL;
+	return seats_take(b, seat);
+}
+
+int screens_block(struct broker *b, const char *seat, const char *message)
+{
+	int rc = take_station(b, seat, message);
+	struct screen *s;
+
+	if (rc < 0)
+		return rc;
+	s = screen_get(b, seat);
+	if (!s)
+		return -ENOMEM;
+	s->blocked = true;
+	snprintf(s->block_text, sizeof(s->block_text), "%s", message);
+	log_info("%s: blocked", seat);
+	broker_changed(b);
+	return 0;
+}
+
+int screens_unblock(struct broker *b, const char *seat)
+{
+	struct screen *s = screen_find(b, seat);
+
+	if (!s || !s->blocked)
+		return seats_find(b, seat) ? -EALREADY : -ENOENT;
+	s->blocked = false;
+	log_info("%s: unblocked", seat);
+	broker_changed(b);
+	return 0;
+}
+
+int screens_show(struct broker *b, const char *seat, enum screen_look look,
+		 const char *text, unsigned seconds)
+{
+	struct screen *s;
+	int rc;
+
+	if ((look != SCREEN_IDENTIFY && look != SCREEN_MESSAGE) || seconds < 1 ||
+	    seconds > SCREENS_MAX_SECONDS)
+		return -EINVAL;
+	rc = take_station(b, seat, text);
+	if (rc < 0)
+		return rc;
+	s = screen_get(b, seat);
+	if (!s)
+		return -ENOMEM;
+	s->transient = look;
+	snprintf(s->transient_text, sizeof(s->transient_text), "%s", text);
+	loop_timer_arm(s->transient_end, (int)seconds * 1000);
+	broker_changed(b);
+	return 0;
+}
+
+const char *screens_blocked(struct broker *b, const char *seat)
+{
+	struct screen *s = screen_find(b, seat);
+
+	return s && s->blocked ? s->block_text : NULL;
+}
+
+/* -- across a restart -- */
+
+void screens_save(struct broker *b, FILE *f)
+{
+	struct screen *s, *tmp;
+	char text[SCREENS_TEXT_MAX + 1];
+
+	/* ':' first: an empty message is still a word. */
+	list_for_each(s, tmp, &b->screens, link) {
+		if (!s->blocked)
+			continue;
+		snprintf(text, sizeof(text), ":%s", s->block_text);
+		state_put(f, "block", s->seat, text, (char *)NULL);
+	}
+}
+
+void screens_restore(struct broker *b, struct state *st)
+{
+	const struct state_record *r;
+	struct screen *s;
+
+	while ((r = state_take(st, "block", (char *)NULL))) {
+		if (r->argc != 3 || r->argv[2][0] != ':' ||
+		    strlen(r->argv[2] + 1) >= SCREENS_TEXT_MAX ||
+		    strlen(r->argv[1]) >= SEAT_PROTO_MAX_SEAT || !(s = screen_get(b, r->argv[1])))
+			continue;
+		s->blocked = true;
+		snprintf(s->block_text, sizeof(s->block_text), "%s", r->argv[2] + 1);
+		log_info("%s: still blocked", s->seat);
+	}
+}
+
+void screens_release(struct broker *b)
+{
+	struct screen *s, *tmp;
+
+	list_for_each(s, tmp, &b->screens, link)
+		screen_free(s);
+}
+
+void screens_finish(struct broker *b)
+{
+	struct screen *s, *tmp;
+
+	list_for_each(s, tmp, &b->screens, link) {
+		char seat[SEAT_PROTO_MAX_SEAT];
+
+		snprintf(seat, sizeof(seat), "%s", s->seat);
+		screen_free(s);
+		seats_give_back(b, seat);
+	}
+}

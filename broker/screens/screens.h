@@ -1,0 +1,56 @@
+/*
+ * Screens the broker draws on a station: identify, message, block. The
+ * station is taken from its session as a VT switch takes it (seats_take:
+ * its compositor lets go of the devices, input stops reaching it), the
+ * screen is painted on the seat's heads by seatmux-screen, a helper of
+ * its own uid holding the cards' DRM master, and the station is given
+ * back (seats_give_back) when the screen ends. The session runs on
+ * meanwhile and draws again when it gets its devices back.
+ *
+ * A block holds until it is lifted: across a restart of seatmuxd, the
+ * station's session restarting, and its station going away and coming
+ * back (a remote one reconnecting). Identify and message end after their
+ * time; a station blocked shows its block again then. Calls go one way:
+ * screens call seats, never the reverse.
+ */
+#ifndef SEATMUX_SCREENS_H
+#define SEATMUX_SCREENS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "screen_proto.h"
+
+struct broker;
+struct state;
+
+#define SCREENS_TEXT_MAX SCREEN_PROTO_BODY	/* bytes with the NUL */
+#define SCREENS_MAX_SECONDS 3600
+
+/* 0, or -ENOENT (no such station), -EOPNOTSUPP (a leased connector's:
+ * its session cannot be made to let go), -EINVAL (text too long). */
+int screens_block(struct broker *b, const char *seat, const char *message);
+/* 0, or -ENOENT (no such station), -EALREADY (it is not blocked). */
+int screens_unblock(struct broker *b, const char *seat);
+/* SCREEN_IDENTIFY or SCREEN_MESSAGE for seconds (1 to
+ * SCREENS_MAX_SECONDS); errors as screens_block's. */
+int screens_show(struct broker *b, const char *seat, enum screen_look look,
+		 const char *text, unsigned seconds);
+/* The message of a block on seat, or NULL if it is not blocked. */
+const char *screens_blocked(struct broker *b, const char *seat);
+
+/* From the main loop after every dispatch: every station shows what it
+ * should (a seat that appeared is taken, a seat nobody draws on is
+ * given back, a helper that died is started again after a pause). */
+void screens_sync(struct broker *b);
+
+/* Across a restart: blocks go in the state file; the next seatmuxd
+ * takes them back (screens_restore, before screens_sync) and paints
+ * them again. screens_release ends the painters and leaves the seats
+ * taken; screens_finish ends everything and gives every seat back. */
+void screens_save(struct broker *b, FILE *f);
+void screens_restore(struct broker *b, struct state *st);
+void screens_release(struct broker *b);
+void screens_finish(struct broker *b);
+
+#endif
