@@ -34,6 +34,7 @@ struct screen {
 	dev_t devnums[SCREEN_PROTO_MAX_CARDS];
 	int ncards;
 	uint64_t failed_at;		/* ms; 0: its last painter did not fail */
+	int failures;			/* in a row: only the first is a warning */
 	struct loop_source *retry;
 };
 
@@ -163,8 +164,11 @@ static void painter_ended(void *data, pid_t pid, int status)
 	struct screen *s = data;
 
 	s->helper = NULL;
-	log_warn("%s: its screen's painter (pid %d) ended (status %#x): painted again in %d ms",
-		 s->seat, (int)pid, (unsigned)status, RETRY_MS);
+	/* A remote station away has no head lit: its painter finds none
+	 * every time until the station is back; that is said once. */
+	log_printf(s->failures++ ? LOG_LVL_DEBUG : LOG_LVL_WARN,
+		   "%s: its screen's painter (pid %d) ended (status %#x): painted again in %d ms",
+		   s->seat, (int)pid, (unsigned)status, RETRY_MS);
 	screen_hide(s);
 	s->failed_at = loop_now_ms();
 	loop_timer_arm(s->retry, RETRY_MS);
@@ -263,8 +267,9 @@ static void screen_sync(struct screen *s)
 	s->failed_at = 0;
 	if (n && painter_start(s, cards, n, &req) == 0)
 		return;
-	log_warn("%s: its screen cannot be painted now (%d cards): again in %d ms", s->seat, n,
-		 RETRY_MS);
+	log_printf(s->failures++ ? LOG_LVL_DEBUG : LOG_LVL_WARN,
+		   "%s: its screen cannot be painted now (%d cards): again in %d ms", s->seat, n,
+		   RETRY_MS);
 	screen_hide(s);
 	s->failed_at = loop_now_ms();
 	loop_timer_arm(s->retry, RETRY_MS);
@@ -302,6 +307,7 @@ int screens_block(struct broker *b, const char *seat, const char *message)
 	if (!s)
 		return -ENOMEM;
 	s->blocked = true;
+	s->failures = 0;
 	snprintf(s->block_text, sizeof(s->block_text), "%s", message);
 	log_info("%s: blocked", seat);
 	broker_changed(b);
@@ -336,6 +342,7 @@ int screens_show(struct broker *b, const char *seat, enum screen_look look,
 	if (!s)
 		return -ENOMEM;
 	s->transient = look;
+	s->failures = 0;
 	snprintf(s->transient_text, sizeof(s->transient_text), "%s", text);
 	loop_timer_arm(s->transient_end, (int)seconds * 1000);
 	broker_changed(b);

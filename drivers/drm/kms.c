@@ -61,10 +61,36 @@ static void pick_mode(struct kms_head *head, drmModeConnector *conn,
 	}
 }
 
-/* A CRTC the connector's encoders can drive; the fd may expose few. */
+/* The CRTC driving the connector now, if the fd may use it: -1 if none. */
+static int current_crtc(int fd, drmModeRes *res, drmModeConnector *conn)
+{
+	drmModeEncoder *enc = conn->encoder_id ? drmModeGetEncoder(fd, conn->encoder_id) : NULL;
+	int found = -1;
+
+	for (int i = 0; enc && enc->crtc_id && i < res->count_crtcs; i++)
+		if (res->crtcs[i] == enc->crtc_id)
+			found = i;
+	drmModeFreeEncoder(enc);
+	return found;
+}
+
+/*
+ * A CRTC the connector's encoders can drive; the fd may expose few. The
+ * one driving it now comes first: a session and the broker's screens
+ * taking turns on a head then move no connector between CRTCs, which an
+ * atomic commit of the other one (leaving a CRTC lit with nothing to
+ * show) would fail.
+ */
 static int pick_crtc(int fd, drmModeRes *res, drmModeConnector *conn,
 		     uint32_t *crtc_id, int *crtc_index)
 {
+	int now = current_crtc(fd, res, conn);
+
+	if (now >= 0) {
+		*crtc_id = res->crtcs[now];
+		*crtc_index = now;
+		return 0;
+	}
 	for (int e = 0; e < conn->count_encoders; e++) {
 		drmModeEncoder *enc = drmModeGetEncoder(fd, conn->encoders[e]);
 

@@ -36,8 +36,8 @@
  * Keys and the click are sent once --act-after frames (default 1) are in;
  * with --linger S the client stays connected S seconds once done.
  * SIGUSR1 while it lingers (a test asking a client kept connected a long
- * time): it logs the frames so far ("poked frames=N") and types --keys
- * again.
+ * time): it logs the frames so far ("poked frames=N"), saves the picture
+ * again with --dump ("dumped"), and types --keys again.
  *
  * Log lines (flushed): connected width=W height=H | frames n=N small=M
  *   | typed n=N | burst n=N | clicked x=X y=Y | dumped | refused error=0xE
@@ -83,7 +83,7 @@ static FILE *log_file;
 
 /* SIGUSR1 came: answered from pump(), with --keys typed again. */
 static volatile sig_atomic_t poked;
-static const char *poke_keys;
+static const char *poke_keys, *poke_dump;
 
 static void on_poke(int sig)
 {
@@ -396,6 +396,8 @@ static bool pump(freerdp *instance, int ms)
 		if (poked) {
 			poked = 0;
 			say("poked frames=%lu", c->frames);
+			if (poke_dump && dump(instance->context->gdi, poke_dump) == 0)
+				say("dumped");
 			if (poke_keys)
 				type_keys(instance->input, poke_keys);
 		}
@@ -524,6 +526,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	poke_keys = o.keys;
+	poke_dump = o.dump;
 	catch_pokes();
 	instance = freerdp_new();
 	if (!instance)

@@ -3,12 +3,102 @@ in seatmux-compositor, another's under Debian's cage ([rdp.user.station1]),
 each on its own evdi head in a Hyper-V guest, both showing their client.
 A third session, left behind, ignores SIGTERM: seatmuxd kills it after
 the grace without holding its loop.
+
+The broker's screens on both kinds of compositor, over RDP: with both
+users connected, a teacher blocks both stations; each RDP client then
+shows the block screen seatmuxd paints on the evdi head, and keys typed
+at the client no longer reach the session. Unblocked, each session draws
+again and gets its keys.
 """
 
 import re
+import signal
 import tempfile
+import time
 
 from stations import LOOP_WAIT_MS, attempt, loop_stalls, scenario, seat_color
+
+BLOCK = (0x7a, 0x1c, 0x1c)     # SCREEN_BLOCK_COLOR, include/screen_proto.h
+KEY_A = 30
+
+
+def dumps(client):
+    try:
+        return open(client.log).read().count("dumped")
+    except OSError:
+        return 0
+
+
+def poke(client, timeout=10):
+    """The client saves what it shows now (and types its keys again)."""
+    n = dumps(client)
+    client.proc.send_signal(signal.SIGUSR1)
+    end = time.time() + timeout
+    while dumps(client) <= n and time.time() < end:
+        time.sleep(0.3)
+    return client.image()
+
+
+def poke_until(client, test, timeout=45):
+    """Pokes until the picture passes test: True, or False at timeout."""
+    end = time.time() + timeout
+    while time.time() < end:
+        img = poke(client)
+        if img and test(img):
+            return True
+        time.sleep(2)
+    return False
+
+
+def keys(m, user):
+    rc, out = m.run("grep -c '^key key=%d state=pressed' /home/%s/events.log; true" % (KEY_A, user))
+    return int(out.strip() or 0)
+
+
+def screens_over_rdp(t, m, hv, port, tmp):
+    users = ("station0", "station1")
+    clients = {u: hv.Client(port, u, u, "640x480", tmp, extra=["--keys", "a", "--linger", "150"])
+               for u in users}
+    ok = all(attempt(lambda c=c: wait_for(lambda: dumps(c) >= 1, 120)) for c in clients.values())
+    if not t.check("both users connected again, kept connected", ok,
+                   {u: open(c.log).read()[-200:] for u, c in clients.items()}):
+        return
+    seats = {u: hv.station_of(m, u) for u in users}
+    rc, out = m.run("seatmuxctl --message 'Pens down' block %s %s 2>&1" % (seats["station0"],
+                                                                         seats["station1"]))
+    t.check("a teacher blocks both RDP stations", rc == 0, out)
+    for u, how in (("station0", "seatmux-compositor"), ("station1", "cage")):
+        before = keys(m, u)
+        t.check("%s's RDP client shows the block screen (%s's seat taken)" % (u, how),
+                poke_until(clients[u], lambda img: img.fraction_near(BLOCK, 8) > 0.6),
+                m.run("journalctl -t seatmuxd | grep -E 'screen|taken' | tail -n 6")[1])
+        poke(clients[u])
+        time.sleep(3)
+        t.check("keys typed at %s's client no longer reach the session" % u,
+                keys(m, u) == before, "%d -> %d" % (before, keys(m, u)))
+    rc, out = m.run("seatmuxctl unblock %s %s 2>&1" % (seats["station0"], seats["station1"]))
+    t.check("a teacher unblocks both", rc == 0, out)
+    for u, how in (("station0", "seatmux-compositor"), ("station1", "cage")):
+        seat = seats[u]
+        before = keys(m, u)
+        t.check("%s's client shows their session again under %s" % (u, how),
+                poke_until(clients[u], lambda img: img.fraction_near(seat_color(seat), 24) > 0.8),
+                m.run("tail -n 6 /run/%s.session.log" % seat)[1])
+        poke(clients[u])
+        t.check("and keys typed at %s's client reach it again" % u,
+                attempt(lambda: wait_for(lambda: keys(m, u) > before, 20)),
+                "%d -> %d" % (before, keys(m, u)))
+    for c in clients.values():
+        c.proc.terminate()
+        c.join()
+
+
+def wait_for(cond, timeout):
+    end = time.time() + timeout
+    while not cond():
+        if time.time() > end:
+            raise TimeoutError()
+        time.sleep(0.5)
 
 TIMEOUT = 420
 
@@ -35,6 +125,7 @@ def run(t):
                     rc == 0 and own > 0.8,
                     "rc %r, %s %.0f%%: %s | %s" % (rc, seat, own * 100, out[-150:],
                                                     m.run("tail -n 4 /run/%s.session.log" % seat)[1]))
+        screens_over_rdp(t, m, hv, port, tmp)
         # (cage ends when its only output goes, so it is no longer running
         # once the client has disconnected: its session log tells.)
         log0 = m.run("cat /run/%s.session.log" % hv.station_of(m, "station0"))[1]
