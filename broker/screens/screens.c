@@ -11,12 +11,15 @@
 #include "drm_master.h"
 #include "helper_uid.h"
 #include "log.h"
+#include "screen_input.h"
 #include "screens.h"
 #include "seats.h"
 #include "spawn.h"
 
 /* A painter that failed is started again after this long at the least. */
 #define RETRY_MS 2000
+/* Keys and clicks this soon after a message shows do not put it away. */
+#define MESSAGE_GRACE_MS 1500
 
 struct screen {
 	struct list link;		/* b->screens */
@@ -33,6 +36,8 @@ struct screen {
 	int cards[SCREEN_PROTO_MAX_CARDS];
 	dev_t devnums[SCREEN_PROTO_MAX_CARDS];
 	int ncards;
+	struct screen_input *input;	/* a message's: a key or click ends it */
+	uint64_t input_from;		/* ms: presses before are still typing */
 	uint64_t failed_at;		/* ms; 0: its last painter did not fail */
 	int failures;			/* in a row: only the first is a warning */
 	struct loop_source *retry;
@@ -62,6 +67,8 @@ static void screen_hide(struct screen *s)
 		close(s->cards[i]);
 	}
 	s->ncards = 0;
+	screen_input_close(s->input);
+	s->input = NULL;
 	memset(&s->shown, 0, sizeof(s->shown));
 }
 
@@ -80,6 +87,19 @@ static void transient_ended(void *data, uint32_t events)
 
 	s->transient = 0;
 	broker_changed(s->b);	/* the loop's screens_sync does the rest */
+}
+
+/* A key or a click at the station: its message was read. */
+static void message_read(void *data)
+{
+	struct screen *s = data;
+
+	if (s->transient != SCREEN_MESSAGE || loop_now_ms() < s->input_from)
+		return;
+	log_info("%s: its message was put away at the station", s->seat);
+	loop_timer_arm(s->transient_end, 0);
+	s->transient = 0;
+	broker_changed(s->b);	/* screens_sync gives it back */
 }
 
 static void retry_fired(void *data, uint32_t events)
@@ -265,8 +285,13 @@ static void screen_sync(struct screen *s)
 		return;
 	}
 	s->failed_at = 0;
-	if (n && painter_start(s, cards, n, &req) == 0)
+	if (n && painter_start(s, cards, n, &req) == 0) {
+		/* A pupil typing when it comes would put it away unread. */
+		s->input_from = loop_now_ms() + MESSAGE_GRACE_MS;
+		if (req.look == SCREEN_MESSAGE)
+			s->input = screen_input_open(s->b, s->seat, message_read, s);
 		return;
+	}
 	log_printf(s->failures++ ? LOG_LVL_DEBUG : LOG_LVL_WARN,
 		   "%s: its screen cannot be painted now (%d cards): again in %d ms", s->seat, n,
 		   RETRY_MS);

@@ -85,6 +85,7 @@ for p in "${pkgs[@]}" busybox-static base-files; do
 		missing="$missing $p"
 done
 [ -z "$missing" ] || die "missing host packages:$missing (run tools/install-deps.sh)"
+command -v fc-cache >/dev/null || die "no fc-cache (run tools/install-deps.sh)"
 
 # Kernel modules the image carries; dependencies (modules.dep, softdeps)
 # are added below. Module names may use - or _.
@@ -235,6 +236,10 @@ build_base() {
 	done
 
 	add_libs "$root" "$root"
+	# The fonts' cache, made once here: without it every program drawing
+	# text (seatmux-screen, weston's clients) reads every font at start
+	# and finds no writable place for a cache.
+	fc-cache --sysroot "$root" -s >/dev/null 2>&1 || die "fc-cache failed"
 
 	# Kernel modules with their dependencies, then a fresh modules.dep.
 	local mdir=$kdir/lib/modules/$kver want

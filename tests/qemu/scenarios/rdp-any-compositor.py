@@ -11,6 +11,7 @@ at the client no longer reach the session. Unblocked, each session draws
 again and gets its keys.
 """
 
+import os
 import re
 import signal
 import tempfile
@@ -22,11 +23,15 @@ BLOCK = (0x7a, 0x1c, 0x1c)     # SCREEN_BLOCK_COLOR, include/screen_proto.h
 KEY_A = 30
 
 
-def dumps(client):
+def dumps_in(log):
     try:
-        return open(client.log).read().count("dumped")
+        return open(log).read().count("dumped")
     except OSError:
         return 0
+
+
+def dumps(client):
+    return dumps_in(client.log)
 
 
 def poke(client, timeout=10):
@@ -57,9 +62,12 @@ def keys(m, user):
 
 def screens_over_rdp(t, m, hv, port, tmp):
     users = ("station0", "station1")
-    clients = {u: hv.Client(port, u, u, "640x480", tmp, extra=["--keys", "a", "--linger", "150"])
+    # The clients' logs go on from the first connections': count from here.
+    base = {u: dumps_in(os.path.join(tmp, "%s-640x480.log" % u)) for u in users}
+    clients = {u: hv.Client(port, u, u, "640x480", tmp, extra=["--keys", "0x1e", "--linger", "150"])
                for u in users}
-    ok = all(attempt(lambda c=c: wait_for(lambda: dumps(c) >= 1, 120)) for c in clients.values())
+    ok = all(attempt(lambda u=u, c=c: wait_for(lambda: dumps(c) > base[u], 120))
+             for u, c in clients.items())
     if not t.check("both users connected again, kept connected", ok,
                    {u: open(c.log).read()[-200:] for u, c in clients.items()}):
         return

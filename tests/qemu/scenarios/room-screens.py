@@ -209,6 +209,13 @@ def run(t):
                 rc == 0 and until(m, "head0", showing("message"), timeout=10) and
                 own("seat1")(m.screendump("head1", 0)), "rc %d: %s" % (rc, err))
         t.check("and goes after its time", until(m, "head0", own("seat0"), timeout=30))
+        rc, out, err = ctl(m, TEACHER, "--timeout 600 message seat1 'Raise your hand'")
+        ok = rc == 0 and until(m, "head1", showing("message"), timeout=10)
+        time.sleep(2)
+        m.send_key("kbd1", "a")
+        t.check("a message is put away by a key at the station, long before its time",
+                ok and until(m, "head1", own("seat1"), timeout=20),
+                m.run("journalctl -t seatmuxd | grep seat1 | tail -n 4")[1])
         rc, out, err = ctl(m, TEACHER, "--timeout 0 message seat0 hi")
         t.check("a timeout out of range: usage error, exit 2",
                 rc == 2 and "--timeout takes 1 to 3600 seconds" in err, "rc %d: %r" % (rc, err))

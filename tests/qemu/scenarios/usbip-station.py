@@ -168,11 +168,14 @@ def wait_journal(m, pattern, timeout):
                                         timeout, interval=1))
 
 
-def wait_color(emu, seat, timeout, share=0.5):
+BLOCK = (0x7a, 0x1c, 0x1c)     # SCREEN_BLOCK_COLOR, include/screen_proto.h
+
+
+def wait_color(emu, seat, timeout, share=0.5, rgb=None):
     deadline = time.monotonic() + timeout
     got = 0.0
     while time.monotonic() < deadline:
-        got = emu.fraction_565(seat_color(seat))
+        got = emu.fraction_565(rgb or seat_color(seat))
         if got >= share:
             break
         time.sleep(1)
@@ -260,6 +263,31 @@ def check_stations(t, m, e1, e2, e3):
     t.check("the station's mouse moves its own client's pointer only",
             ok and not re.search(r"^motion ", events(m, "station1"), re.M),
             events(m, "station0")[-200:])
+    check_block(t, m, e2)
+
+
+def check_block(t, m, e2):
+    """The broker's block screen on a udl head, and the station's keys cut off."""
+    rc, out = m.run("seatmuxctl --message 'Pens down' block seat-desk2 2>&1")
+    got = wait_color(e2, None, 90, rgb=BLOCK)
+    t.check("blocked, seat-desk2's udl head shows the block screen seatmuxd paints",
+            rc == 0 and got >= 0.5, "rc %d %s: %.0f%% | %s" % (
+                rc, out, got * 100, m.run("journalctl -t seatmuxd | grep desk2 | tail -n 5")[1]))
+    before = events(m, "station1").count("key key=48 state=pressed")
+    e2.cmd("key 5")
+    time.sleep(4)
+    t.check("and the station's keys no longer reach its session",
+            events(m, "station1").count("key key=48 state=pressed") == before,
+            events(m, "station1")[-200:])
+    rc, out = m.run("seatmuxctl unblock seat-desk2 2>&1")
+    got = wait_color(e2, "seat-desk2", 90)
+    t.check("unblocked, the station's own client shows on its head again",
+            rc == 0 and got >= 0.5, "rc %d %s: %.0f%%" % (rc, out, got * 100))
+    e2.cmd("key 5")
+    ok = attempt(lambda: m.wait_until(
+        "[ $(grep -c '^key key=48 state=pressed' /home/station1/events.log) -gt %d ]" % before,
+        30, interval=1))
+    t.check("and its keys reach its session again", ok, events(m, "station1")[-200:])
 
 
 def drawn_on(t, m, emu, user, what):
