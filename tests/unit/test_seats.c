@@ -240,6 +240,96 @@ static void test_socket_admits_session_user_only(struct test_state *t)
 	fixture_finish(&f);
 }
 
+/* Sends a request with body (len bytes) as the client does. */
+static void request(int fd, uint16_t opcode, const void *body, uint16_t len)
+{
+	uint8_t msg[sizeof(struct seat_proto_header) + 64];
+	struct seat_proto_header h = { .opcode = opcode, .size = len };
+
+	memcpy(msg, &h, sizeof(h));
+	memcpy(msg + sizeof(h), body, len);
+	send(fd, msg, sizeof(h) + len, MSG_NOSIGNAL);
+}
+
+/* The opcodes of what the seat sent (bodies skipped) while the loop
+ * served it for about ms; an error's code in *err. */
+static int replies(struct fixture *f, int fd, uint16_t *ops, int max, int *err, int ms)
+{
+	uint8_t buf[512];
+	size_t len = 0, at = 0;
+	int n = 0;
+	ssize_t got;
+
+	for (int i = 0; i < ms / 10; i++) {
+		loop_dispatch(f->b.loop, 10);
+		got = recv(fd, buf + len, sizeof(buf) - len, MSG_DONTWAIT);
+		if (got > 0)
+			len += (size_t)got;
+	}
+	while (at + sizeof(struct seat_proto_header) <= len && n < max) {
+		struct seat_proto_header h;
+
+		memcpy(&h, buf + at, sizeof(h));
+		if (h.opcode == SEAT_PROTO_ERROR && err && h.size >= 4)
+			memcpy(err, buf + at + sizeof(h), sizeof(*err));
+		ops[n++] = h.opcode;
+		at += sizeof(h) + h.size;
+	}
+	return n;
+}
+
+static void test_taken_and_given_back(struct test_state *t)
+{
+	char path[] = "/dev/input/event0";
+	uint8_t open_dev[2 + sizeof(path)];
+	uint16_t len = sizeof(path), ops[8];
+	struct fixture f;
+	int a, b, n, err = 0;
+
+	CHECK(t, fixture_init(&f, NULL) == 0);
+	fake.wants = true;
+	seats_device_added(&f.b, &f.head);
+	CHECK(t, seats_take(&f.b, "seat-none") == -ENOENT);
+	a = connect_seat(&f);
+	request(a, SEAT_PROTO_OPEN_SEAT, NULL, 0);
+	n = replies(&f, a, ops, 8, NULL, 200);
+	CHECK(t, n == 2 && ops[0] == SEAT_PROTO_SEAT_OPENED && ops[1] == SEAT_PROTO_EV_ENABLE_SEAT);
+
+	/* Taken: told to let go; its opens are refused as seatd refuses a
+	 * session switched away. */
+	CHECK(t, seats_take(&f.b, "seat-t") == 0);
+	CHECK(t, seats_find(&f.b, "seat-t")->taken);
+	n = replies(&f, a, ops, 8, NULL, 100);
+	CHECK(t, n == 1 && ops[0] == SEAT_PROTO_EV_DISABLE_SEAT);
+	request(a, SEAT_PROTO_DISABLE_SEAT, NULL, 0);	/* its acknowledgement */
+	memcpy(open_dev, &len, 2);
+	memcpy(open_dev + 2, path, sizeof(path));
+	request(a, SEAT_PROTO_OPEN_DEVICE, open_dev, sizeof(open_dev));
+	n = replies(&f, a, ops, 8, &err, 100);
+	CHECK(t, n == 1 && ops[0] == SEAT_PROTO_ERROR && err == EPERM);
+	CHECK(t, seats_take(&f.b, "seat-t") == 0);	/* again: nothing more to say */
+	CHECK(t, replies(&f, a, ops, 8, NULL, 50) == 0);
+
+	/* A client opening the seat meanwhile starts disabled. */
+	b = connect_seat(&f);
+	request(b, SEAT_PROTO_OPEN_SEAT, NULL, 0);
+	n = replies(&f, b, ops, 8, NULL, 200);
+	CHECK(t, n == 1 && ops[0] == SEAT_PROTO_SEAT_OPENED);
+
+	/* Given back: both are enabled, once. */
+	seats_give_back(&f.b, "seat-t");
+	CHECK(t, !seats_find(&f.b, "seat-t")->taken);
+	n = replies(&f, a, ops, 8, NULL, 100);
+	CHECK(t, n == 1 && ops[0] == SEAT_PROTO_EV_ENABLE_SEAT);
+	n = replies(&f, b, ops, 8, NULL, 100);
+	CHECK(t, n == 1 && ops[0] == SEAT_PROTO_EV_ENABLE_SEAT);
+	seats_give_back(&f.b, "seat-t");
+	CHECK(t, replies(&f, a, ops, 8, NULL, 50) == 0);
+	close(a);
+	close(b);
+	fixture_finish(&f);
+}
+
 static void test_new_session_cuts_off_clients(struct test_state *t)
 {
 	struct fixture f;
@@ -448,6 +538,7 @@ int main(void)
 	RUN(&t, test_kind_keeps_seat);
 	RUN(&t, test_socket_admits_session_user_only);
 	RUN(&t, test_new_session_cuts_off_clients);
+	RUN(&t, test_taken_and_given_back);
 	RUN(&t, test_reload_touches_changed_seats_only);
 	RUN(&t, test_restart_takes_back);
 	return TEST_SUMMARY(&t);
