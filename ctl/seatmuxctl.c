@@ -10,15 +10,19 @@
  *   seatmuxctl unblock ID...
  *   seatmuxctl identify [ID...]
  *   seatmuxctl [--timeout SECONDS] message ID TEXT
+ *   seatmuxctl screenshot ID FILE.png
  *
  * Errors are one line on stderr and exit status 1 (2: bad usage).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
+#include <unistd.h>
 
 #include "build_config.h"
 #include "json_out.h"
@@ -234,6 +238,60 @@ static int message(struct ctl *c, const char *id, const char *text)
 	return r;
 }
 
+/* The PNG seatmuxd hands over, copied to path ("-": standard output). */
+static int copy_png(int from, const char *path)
+{
+	char buf[65536];
+	int to = strcmp(path, "-") ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) :
+				     STDOUT_FILENO;
+	ssize_t n = 0;
+	off_t at = 0;
+
+	if (to < 0)
+		return -errno;
+	/* pread: the fd's offset is shared with seatmuxd's copy. */
+	while ((n = pread(from, buf, sizeof(buf), at)) > 0) {
+		if (write(to, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+		at += n;
+	}
+	if ((to != STDOUT_FILENO && close(to) < 0) || n < 0)
+		return -errno;
+	return 0;
+}
+
+static int screenshot(struct ctl *c, const char *id, const char *path)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	uint32_t w = 0, h = 0;
+	int fd = -1, r;
+
+	r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Screenshot", &e,
+			       &reply, "s", id);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "huu", &fd, &w, &h);
+	if (r < 0) {
+		r = fail(id, &e, r);
+	} else {
+		r = copy_png(fd, path);
+		if (r < 0)
+			r = fail(path, NULL, r);
+		else if (c->json) {
+			printf("{");
+			json_field_str(stdout, "station", id, true);
+			json_field_uint(stdout, "width", w);
+			json_field_uint(stdout, "height", h);
+			printf("}\n");
+		}
+	}
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -245,6 +303,7 @@ static void usage(FILE *f)
 		"  unblock ID...           give the stations back to their sessions\n"
 		"  identify [ID...]        show each station's name for a few seconds (all: none given)\n"
 		"  message ID TEXT         show TEXT on the station for --timeout seconds\n"
+		"  screenshot ID FILE.png  what the station's head shows (FILE - : stdout)\n"
 		"options:\n"
 		"  -j, --json              JSON output\n"
 		"  -m, --message TEXT      the message a block shows\n"
@@ -267,6 +326,7 @@ static const struct {
 	{ "unblock", 1, MANY },
 	{ "identify", 0, MANY },
 	{ "message", 2, 2 },
+	{ "screenshot", 2, 2 },
 };
 
 static int run(struct ctl *c, const char *cmd, char **args, int n)
@@ -283,6 +343,8 @@ static int run(struct ctl *c, const char *cmd, char **args, int n)
 		return identify(c, args, n);
 	if (!strcmp(cmd, "message"))
 		return message(c, args[0], args[1]);
+	if (!strcmp(cmd, "screenshot"))
+		return screenshot(c, args[0], args[1]);
 	return logoff(c, args[0]);
 }
 

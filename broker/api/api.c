@@ -9,6 +9,8 @@
 #include "log.h"
 #include "polkit.h"
 #include "screens.h"
+#include "screenshot.h"
+#include <unistd.h>
 #include "seats.h"
 #include "station_kind.h"
 #include "station_view.h"
@@ -419,6 +421,51 @@ static int method_message(sd_bus_message *m, void *data, sd_bus_error *err)
 	return polkit_check(m, "org.seatmux.control", message_allowed, data);
 }
 
+/* The PNG, or an error: the call is answered now, from the loop. */
+static void screenshot_done(void *data, int fd, int width, int height)
+{
+	sd_bus_message *m = data;
+
+	if (fd >= 0) {
+		sd_bus_reply_method_return(m, "huu", fd, (uint32_t)width, (uint32_t)height);
+		close(fd);
+	} else if (fd == -ENOENT) {
+		sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoHead",
+					   "the station has no head lit to take a picture of");
+	} else if (fd == -EOPNOTSUPP) {
+		sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotSupported",
+					   "the station's head shows a buffer seatmuxd cannot read");
+	} else {
+		sd_bus_reply_method_errno(m, -fd, NULL);
+	}
+	sd_bus_message_unref(m);
+}
+
+static int screenshot_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	struct seat *seat;
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	seat = named_station(a, m, &r);
+	if (!seat)
+		return r;
+	r = screenshot_start(a->b, seat->name, screenshot_done, sd_bus_message_ref(m));
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return r == -ENOENT ? sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoHead",
+								 "the station has no head") :
+				      sd_bus_reply_method_errno(m, -r, NULL);
+	}
+	return 0;	/* answered by screenshot_done */
+}
+
+static int method_screenshot(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.observe", screenshot_allowed, data);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_METHOD_WITH_ARGS("ListStations", SD_BUS_NO_ARGS,
@@ -436,6 +483,9 @@ static const sd_bus_vtable manager_vtable[] = {
 				method_identify, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("SendMessage", SD_BUS_ARGS("s", id, "s", text, "u", seconds),
 				SD_BUS_NO_RESULT, method_message, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Screenshot", SD_BUS_ARGS("s", id),
+				SD_BUS_RESULT("h", png, "u", width, "u", height), method_screenshot,
+				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("StationNew", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("StationRemoved", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_VTABLE_END,

@@ -12,6 +12,7 @@
 #include "helper_uid.h"
 #include "log.h"
 #include "screen_input.h"
+#include "screens_cards.h"
 #include "screens.h"
 #include "seats.h"
 #include "spawn.h"
@@ -150,8 +151,7 @@ static bool screen_wanted(const struct screen *s, struct screen_request *req)
 	return req->look != 0;
 }
 
-/* The cards a seat's session would be handed, as client.c decides. */
-static int seat_cards(struct broker *b, const char *seat, struct device **out, int max)
+int screens_seat_cards(struct broker *b, const char *seat, struct device **out, int max)
 {
 	struct device *dev, *tmp;
 	const char *owner;
@@ -273,7 +273,7 @@ static void screen_sync(struct screen *s)
 		screen_hide(s);		/* it shows again when its seat is back */
 		return;
 	}
-	n = seat_cards(s->b, s->seat, cards, SCREEN_PROTO_MAX_CARDS);
+	n = screens_seat_cards(s->b, s->seat, cards, SCREEN_PROTO_MAX_CARDS);
 	if (s->helper && !memcmp(&req, &s->shown, sizeof(req)) && same_cards(s, cards, n))
 		return;
 	if (!s->helper && s->failed_at && loop_now_ms() - s->failed_at < RETRY_MS)

@@ -2,7 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "paint.h"
+#include "png_out.h"
 #include "test.h"
 
 #define W 640
@@ -96,6 +100,21 @@ static void test_hostile_text(struct test_state *t)
 	free(px);
 }
 
+/* A screenshot's PNG: its signature and its size in the header. */
+static void test_png(struct test_state *t)
+{
+	uint32_t px[4 * 3] = { 0 };
+	uint8_t head[24];
+	int fd = memfd_create("test-png", MFD_CLOEXEC);
+
+	CHECK(t, fd >= 0 && png_out_write(fd, px, 4, 3) == 0);
+	CHECK(t, pread(fd, head, sizeof(head), 0) == sizeof(head));
+	CHECK(t, !memcmp(head, "\x89PNG\r\n\x1a\n", 8) && !memcmp(head + 12, "IHDR", 4));
+	CHECK(t, head[19] == 4 && head[23] == 3);	/* big-endian width, height */
+	CHECK(t, png_out_write(-1, px, 4, 3) < 0);	/* a write that fails says so */
+	close(fd);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -103,5 +122,6 @@ int main(void)
 	RUN(&t, test_looks);
 	RUN(&t, test_text_is_drawn);
 	RUN(&t, test_hostile_text);
+	RUN(&t, test_png);
 	return TEST_SUMMARY(&t);
 }

@@ -13,10 +13,12 @@ the heads' pixels, in the clients' event logs, and in what seatmuxctl
 and the bus say.
 """
 
+import base64
 import re
 import shlex
 import time
 
+from harness import Image
 from stations import COLOR, attempt, event_log, log_lines, ready_pids, shows, wait_ready
 
 TIMEOUT = 480
@@ -102,6 +104,30 @@ def blocked_prop(m, seat):
     return out.strip()
 
 
+def screenshot(m, user, seat):
+    """seatmuxctl screenshot as user: (status, stderr, Image or None)."""
+    rc, out, err = ctl(m, user, "screenshot %s /tmp/shot.png" % seat)
+    if rc != 0:
+        return rc, err, None
+    data = base64.b64decode(m.run("base64 /tmp/shot.png")[1])
+    m.run("rm -f /tmp/shot.png")
+    return rc, err, Image.from_png(data)
+
+
+def check_screenshots(t, m):
+    rc, err, img = screenshot(m, TEACHER, "seat0")
+    t.check("a teacher's screenshot of seat0 is a PNG of what head0 shows",
+            rc == 0 and img and (img.width, img.height) == (800, 600) and
+            img.fraction_near(COLOR["seat0"], tolerance=24) > 0.6,
+            "rc %d %r: %s" % (rc, err, img and img.fraction_near(COLOR["seat0"], tolerance=24)))
+    rc, err, img = screenshot(m, PUPIL, "seat0")
+    t.check("an ordinary user may not take one: 'not authorized', exit 1",
+            rc == 1 and "not authorized: org.seatmux.observe" in err, "rc %d: %r" % (rc, err))
+    rc, err, img = screenshot(m, TEACHER, "seat9")
+    t.check("a screenshot of no station: a clear error",
+            rc == 1 and err == "seatmuxctl: seat9: no station 'seat9'", "rc %d: %r" % (rc, err))
+
+
 def run(t):
     with t.machine(devices=devices()) as m:
         m.wait_agent(timeout=90)
@@ -115,6 +141,7 @@ def run(t):
         time.sleep(2)
         shows(t, m.screendump("head1", 0), "seat1", "head1 shows seat1's client")
         cage1 = cage_pid(m, "seat1")
+        check_screenshots(t, m)
 
         # A pupil may not block; unknown stations and bad arguments are errors.
         rc, out, err = ctl(m, PUPIL, "block seat1")
@@ -144,6 +171,9 @@ def run(t):
         shows(t, m.screendump("head0", 0), "seat0", "head0 still shows seat0's client")
         t.check("the station says it is blocked on the bus", blocked_prop(m, "seat1") == "b true",
                 blocked_prop(m, "seat1"))
+        rc, err, img = screenshot(m, TEACHER, "seat1")
+        t.check("a screenshot of the blocked station shows the block screen",
+                rc == 0 and img and showing("block")(img), "rc %d %r" % (rc, err))
         t.check("a key on seat1's keyboard no longer reaches seat1's session",
                 not key_reaches(m, "seat1", "kbd1", k1, timeout=5), keys(m, "seat1"))
         t.check("seat0's keys still reach seat0's session", key_reaches(m, "seat0", "kbd0", k0),

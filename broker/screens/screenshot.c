@@ -1,0 +1,93 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "child_job.h"
+#include "fb_read.h"
+#include "log.h"
+#include "png_out.h"
+#include "screens_cards.h"
+#include "screenshot.h"
+
+struct shot {
+	int fd;				/* the memfd the PNG goes into */
+	char card[64];			/* the card's node */
+	screenshot_fn done;
+	void *data;
+};
+
+struct answer {
+	int rc;
+	int width, height;
+};
+_Static_assert(sizeof(struct answer) <= CHILD_JOB_MAX_ANSWER, "an answer child_job carries");
+
+/* In the child: read the head, write the PNG. */
+static void shoot(void *arg, void *out)
+{
+	struct shot *s = arg;
+	struct answer *a = out;
+	struct fb_image img;
+	int fd = open(s->card, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+
+	if (fd < 0) {
+		a->rc = -errno;
+		return;
+	}
+	a->rc = fb_read_card(fd, &img);
+	close(fd);
+	if (a->rc < 0)
+		return;
+	a->rc = png_out_write(s->fd, img.pixels, img.width, img.height) < 0 ? -EIO : 0;
+	a->width = img.width;
+	a->height = img.height;
+	fb_image_free(&img);
+}
+
+static void shot_done(void *data, const void *out)
+{
+	struct shot *s = data;
+	const struct answer *a = out;
+	int rc = a ? a->rc : -EIO;
+
+	if (rc == 0 && (lseek(s->fd, 0, SEEK_SET) < 0 ||
+			fcntl(s->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+			      F_SEAL_SEAL) < 0))
+		rc = -errno;
+	if (rc < 0) {
+		close(s->fd);
+		s->done(s->data, rc, 0, 0);
+	} else {
+		s->done(s->data, s->fd, a->width, a->height);
+	}
+	free(s);
+}
+
+int screenshot_start(struct broker *b, const char *seat, screenshot_fn done, void *data)
+{
+	struct device *cards[1];
+	struct shot *s;
+
+	if (screens_seat_cards(b, seat, cards, 1) < 1)
+		return -ENOENT;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	snprintf(s->card, sizeof(s->card), "%s", cards[0]->devnode);
+	s->done = done;
+	s->data = data;
+	s->fd = memfd_create("seatmux-screenshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (s->fd < 0 || !child_job_start(b->loop, sizeof(struct answer), shoot, s, shot_done, s)) {
+		int rc = -errno;
+
+		if (s->fd >= 0)
+			close(s->fd);
+		free(s);
+		return rc;
+	}
+	return 0;
+}

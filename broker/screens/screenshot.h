@@ -1,0 +1,20 @@
+/*
+ * A station's screenshot: what its first lit head shows, as PNG in a
+ * sealed memfd, for the room's interface to hand over. Reading back a
+ * framebuffer and encoding it takes long enough to stall every station,
+ * so it runs in a child job (root: only root may read another client's
+ * framebuffer), and the answer comes through the loop.
+ */
+#ifndef SEATMUX_SCREENSHOT_H
+#define SEATMUX_SCREENSHOT_H
+
+struct broker;
+
+/* fd: the PNG (the callee's to close), or -errno: -ENOENT no such
+ * station or no lit head, -EOPNOTSUPP a buffer that cannot be read. */
+typedef void (*screenshot_fn)(void *data, int fd, int width, int height);
+
+/* 0 (done is called once, from the loop), or -errno (it is not). */
+int screenshot_start(struct broker *b, const char *seat, screenshot_fn done, void *data);
+
+#endif
