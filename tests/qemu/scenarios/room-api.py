@@ -7,7 +7,8 @@ teacher (station22, group seatmux-teacher), as an administrator
 the stations and their sessions, shows one, and logs a station's user
 off: the session ends and the seat's next one starts (a new pid drawing
 on the head). Checked as a user would see it: what seatmuxctl prints,
-its exit status, the D-Bus error, the pixels on the head.
+its exit status, the D-Bus error, the pixels on the head. Then, on the
+same guest, the screens the broker draws (_room_screens.py).
 """
 
 import json
@@ -15,9 +16,9 @@ import re
 import shlex
 import time
 
-from stations import attempt, event_log, shows, wait_ready
+from stations import attempt, event_log, scenario, shows, wait_ready
 
-TIMEOUT = 420
+TIMEOUT = 840
 OVERLAYS = ["two-stations-overlay"]
 
 TEACHER, ADMIN, PUPIL = "station22", "station23", "station21"
@@ -162,3 +163,4 @@ def run(t):
         rc, out, err = ctl(m, ADMIN, "list-stations")
         t.check("an administrator lists the new session",
                 rc == 0 and leader(m, "seat1") in out, "rc %d: %s %s" % (rc, out, err))
+        scenario("_room_screens").check(t, m)

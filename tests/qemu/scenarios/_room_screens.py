@@ -1,0 +1,244 @@
+"""Screens the broker draws: block, unblock, identify, a message and a
+screenshot. Run by room-api on its guest (one boot for both: CI's time).
+
+Two physical stations (two-stations' heads, rules and cage sessions) and
+the image's system bus and polkit. A teacher (station22, group
+seatmux-teacher) blocks seat1 with seatmuxctl: seatmuxd takes the seat
+from its session as a VT switch does (cage lets go of its devices) and
+paints the block screen on head1 itself; keys on seat1's keyboard stop
+reaching seat1's client while seat0 carries on. The block holds across a
+restart of seatmuxd and a restart of seat1's session; unblocked, the
+same session (or the new one) draws again and gets its keys. Identify
+shows every station's name; a message shows for its time. Checked on
+the heads' pixels, in the clients' event logs, and in what seatmuxctl
+and the bus say.
+"""
+
+import base64
+import re
+import shlex
+import time
+
+from harness import Image
+from stations import COLOR, attempt, event_log, log_lines, ready_pids, shows, wait_ready
+
+TEACHER, PUPIL = "station22", "station21"
+KEY_A = 30
+
+
+def rgb(value):
+    return ((value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff)
+
+
+def _screen_colors():
+    """The broker's screen colours, as include/screen_proto.h says."""
+    import os
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "include",
+                           "screen_proto.h")) as f:
+        found = dict(re.findall(r"#define SCREEN_(\w+)_COLOR (0x[0-9a-f]{6})", f.read()))
+    return {name.lower(): rgb(int(v, 16)) for name, v in found.items()}
+
+
+SCREEN = _screen_colors()
+
+
+def ctl(m, user, args, timeout=60):
+    """seatmuxctl ARGS as user (root if None): (status, stdout, stderr)."""
+    cmd = "seatmuxctl " + args
+    if user:
+        cmd = "su -s /bin/sh %s -c %s" % (user, shlex.quote(cmd))
+    rc, out = m.run("%s 2>/run/ctl.err" % cmd, timeout=timeout)
+    return rc, out, m.run("cat /run/ctl.err")[1].strip()
+
+
+def until(m, head, test, timeout=30):
+    """Screendumps of head until test(shot) holds (True) or timeout (False)."""
+    end = time.time() + timeout
+    while True:
+        shot = m.screendump(head, 0)
+        if test(shot):
+            return True
+        if time.time() > end:
+            return False
+        time.sleep(1)
+
+
+def showing(look):
+    """A head showing the broker's screen `look`: its colour over most of
+    it, and its text (white) somewhere."""
+    return lambda shot: (shot.fraction_near(SCREEN[look], tolerance=8) > 0.6 and
+                         shot.fraction_near((255, 255, 255), tolerance=24) > 0.002)
+
+
+def own(seat):
+    return lambda shot: shot.fraction_near(COLOR[seat], tolerance=24) > 0.6
+
+
+def keys(m, seat):
+    return len(log_lines(m, seat, "key key=%d state=pressed" % KEY_A))
+
+
+def key_reaches(m, seat, kbd, before, timeout=20):
+    m.send_key(kbd, "a")
+    return attempt(lambda: m.wait_until(
+        "[ $(grep -c '^key key=%d state=pressed' %s) -gt %d ]" % (KEY_A, event_log(seat), before),
+        timeout))
+
+
+def cage_pid(m, seat):
+    found = re.findall(r"%s: session started as \w+, pid (\d+)" % seat,
+                       m.run("journalctl -t seatmuxd -o cat")[1])
+    return found[-1] if found else None
+
+
+def blocked_prop(m, seat):
+    rc, out = m.run("busctl get-property org.seatmux.Manager1 "
+                    "/org/seatmux/Manager1/station/%s org.seatmux.Station1 Blocked" % seat)
+    return out.strip()
+
+
+def screenshot(m, user, seat):
+    """seatmuxctl screenshot as user: (status, stderr, Image or None)."""
+    rc, out, err = ctl(m, user, "screenshot %s /tmp/shot.png" % seat)
+    if rc != 0:
+        return rc, err, None
+    data = base64.b64decode(m.run("base64 /tmp/shot.png")[1])
+    m.run("rm -f /tmp/shot.png")
+    return rc, err, Image.from_png(data)
+
+
+def check_screenshots(t, m):
+    rc, err, img = screenshot(m, TEACHER, "seat0")
+    t.check("a teacher's screenshot of seat0 is a PNG of what head0 shows",
+            rc == 0 and img and (img.width, img.height) == (800, 600) and
+            img.fraction_near(COLOR["seat0"], tolerance=24) > 0.6,
+            "rc %d %r: %s" % (rc, err, img and img.fraction_near(COLOR["seat0"], tolerance=24)))
+    rc, err, img = screenshot(m, PUPIL, "seat0")
+    t.check("an ordinary user may not take one: 'not authorized', exit 1",
+            rc == 1 and "not authorized: org.seatmux.observe" in err, "rc %d: %r" % (rc, err))
+    rc, err, img = screenshot(m, TEACHER, "seat9")
+    t.check("a screenshot of no station: a clear error",
+            rc == 1 and err == "seatmuxctl: seat9: no station 'seat9'", "rc %d: %r" % (rc, err))
+
+
+def check(t, m):
+    ok = attempt(lambda: (wait_ready(m, "seat0", timeout=120),
+                          wait_ready(m, "seat1", timeout=120)))
+    ok = ok and attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd | grep -q 'org.seatmux.Manager1 offered'", 60))
+    if not t.check("both stations' sessions run, the room's interface is offered", ok,
+                   m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+        return
+    time.sleep(2)
+    shows(t, m.screendump("head1", 0), "seat1", "head1 shows seat1's client")
+    cage1 = cage_pid(m, "seat1")
+    check_screenshots(t, m)
+
+    # A pupil may not block; unknown stations and bad arguments are errors.
+    rc, out, err = ctl(m, PUPIL, "block seat1")
+    t.check("an ordinary user may not block: 'not authorized', exit 1",
+            rc == 1 and re.fullmatch(r"seatmuxctl: seat1: .*not authorized: "
+                                     r"org\.seatmux\.control", err) is not None,
+            "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, TEACHER, "unblock seat1")
+    t.check("unblocking a station that is not blocked: a clear error",
+            rc == 1 and err == "seatmuxctl: seat1: 'seat1' is not blocked", "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, TEACHER, "block seat9")
+    t.check("blocking an unknown station: a clear error",
+            rc == 1 and err == "seatmuxctl: seat9: no station 'seat9'", "rc %d: %r" % (rc, err))
+    rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
+                    "org.seatmux.Manager1 Block ss seat1 %s 2>&1" % ("x" * 2000))
+    t.check("a message too long gets InvalidArgs, and nothing is blocked",
+            rc != 0 and "at most 1023 bytes" in out and blocked_prop(m, "seat1") == "b false",
+            out + blocked_prop(m, "seat1"))
+
+    # Block seat1: the block screen on head1, keys stop, seat0 unaffected.
+    k0, k1 = keys(m, "seat0"), keys(m, "seat1")
+    rc, out, err = ctl(m, TEACHER, "--message 'Eyes to the front, please.' block seat1")
+    t.check("a teacher blocks seat1", rc == 0, "rc %d: %s" % (rc, err))
+    t.check("head1 shows the block screen with its message",
+            until(m, "head1", showing("block")),
+            m.run("journalctl -t seatmuxd | tail -n 12")[1])
+    shows(t, m.screendump("head0", 0), "seat0", "head0 still shows seat0's client")
+    t.check("the station says it is blocked on the bus", blocked_prop(m, "seat1") == "b true",
+            blocked_prop(m, "seat1"))
+    rc, err, img = screenshot(m, TEACHER, "seat1")
+    t.check("a screenshot of the blocked station shows the block screen",
+            rc == 0 and img and showing("block")(img), "rc %d %r" % (rc, err))
+    t.check("a key on seat1's keyboard no longer reaches seat1's session",
+            not key_reaches(m, "seat1", "kbd1", k1, timeout=5), keys(m, "seat1"))
+    t.check("seat0's keys still reach seat0's session", key_reaches(m, "seat0", "kbd0", k0),
+            keys(m, "seat0"))
+    t.check("seat1's session runs on while blocked (the same cage)",
+            cage_pid(m, "seat1") == cage1 and
+            m.run("kill -0 %s" % cage1)[0] == 0, (cage1, cage_pid(m, "seat1")))
+
+    # Across a restart of seatmuxd.
+    m.run("systemctl restart seatmuxd", timeout=60)
+    ok = attempt(lambda: m.wait_until("systemctl is-active -q seatmuxd", 30))
+    time.sleep(2)
+    t.check("after a restart of seatmuxd, head1 still shows the block screen",
+            ok and until(m, "head1", showing("block")),
+            m.run("journalctl -t seatmuxd | tail -n 12")[1])
+    k1 = keys(m, "seat1")
+    t.check("and seat1's keys still do not reach its session",
+            not key_reaches(m, "seat1", "kbd1", k1, timeout=5), keys(m, "seat1"))
+    t.check("seat1's session was kept across the restart",
+            m.run("kill -0 %s" % cage1)[0] == 0, cage1)
+
+    # Unblock: the same session gets its devices back and draws again.
+    rc, out, err = ctl(m, TEACHER, "unblock seat1")
+    t.check("a teacher unblocks seat1", rc == 0, "rc %d: %s" % (rc, err))
+    t.check("head1 shows seat1's client again", until(m, "head1", own("seat1")),
+            m.run("journalctl -t seatmuxd | tail -n 12")[1])
+    t.check("seat1's keys reach its session again", key_reaches(m, "seat1", "kbd1", k1),
+            log_lines(m, "seat1", "key")[-3:])
+    t.check("the same session as before the block",
+            cage_pid(m, "seat1") == cage1 and m.run("kill -0 %s" % cage1)[0] == 0,
+            (cage1, cage_pid(m, "seat1")))
+    t.check("the station says it is not blocked", blocked_prop(m, "seat1") == "b false",
+            blocked_prop(m, "seat1"))
+
+    # A block holds across the station's session restarting.
+    rc, out, err = ctl(m, TEACHER, "--message 'Back in five' block seat1")
+    ok = rc == 0 and until(m, "head1", showing("block"))
+    before = len(ready_pids(m, "seat1"))
+    rc, out, err = ctl(m, TEACHER, "logoff seat1")
+    time.sleep(8)
+    t.check("blocked, seat1's session restarted, head1 still shows the block screen",
+            ok and rc == 0 and until(m, "head1", showing("block")) and
+            cage_pid(m, "seat1") != cage1,
+            m.run("journalctl -t seatmuxd | tail -n 15")[1])
+    rc, out, err = ctl(m, TEACHER, "unblock seat1")
+    t.check("unblocked, seat1's new session starts drawing",
+            rc == 0 and attempt(lambda: wait_ready(m, "seat1", count=before + 1, timeout=90))
+            and until(m, "head1", own("seat1"), timeout=60),
+            m.run("journalctl -t seatmuxd | tail -n 15")[1])
+
+    # Identify: every station shows its name, then its session again.
+    rc, out, err = ctl(m, TEACHER, "identify")
+    t.check("identify shows each station's name on its head",
+            rc == 0 and until(m, "head0", showing("identify"), timeout=10) and
+            until(m, "head1", showing("identify"), timeout=10), "rc %d: %s" % (rc, err))
+    t.check("and after a few seconds each head shows its session again",
+            until(m, "head0", own("seat0"), timeout=30) and
+            until(m, "head1", own("seat1"), timeout=30))
+
+    # A message for one station, for its time.
+    rc, out, err = ctl(m, TEACHER, "--timeout 4 message seat0 'Save your work now'")
+    t.check("a message shows on seat0's head only",
+            rc == 0 and until(m, "head0", showing("message"), timeout=10) and
+            own("seat1")(m.screendump("head1", 0)), "rc %d: %s" % (rc, err))
+    t.check("and goes after its time", until(m, "head0", own("seat0"), timeout=30))
+    rc, out, err = ctl(m, TEACHER, "--timeout 600 message seat1 'Raise your hand'")
+    ok = rc == 0 and until(m, "head1", showing("message"), timeout=10)
+    time.sleep(2)
+    m.send_key("kbd1", "a")
+    t.check("a message is put away by a key at the station, long before its time",
+            ok and until(m, "head1", own("seat1"), timeout=20),
+            m.run("journalctl -t seatmuxd | grep seat1 | tail -n 4")[1])
+    rc, out, err = ctl(m, TEACHER, "--timeout 0 message seat0 hi")
+    t.check("a timeout out of range: usage error, exit 2",
+            rc == 2 and "--timeout takes 1 to 3600 seconds" in err, "rc %d: %r" % (rc, err))
+    rc, out = m.run("journalctl -t seatmuxd | grep -c 'ERROR: AddressSanitizer'; true")
+    t.check("no sanitizer report from seatmuxd", out.strip() == "0", out)
