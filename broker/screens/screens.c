@@ -270,7 +270,11 @@ static void screen_sync(struct screen *s)
 		return;
 	}
 	if (!seats_find(s->b, s->seat)) {
-		screen_hide(s);		/* it shows again when its seat is back */
+		/* Its station is gone for good (a remote one's seat outlives
+		 * it while it may come back): a block is not handed on to
+		 * whoever gets the name next. */
+		log_info("%s: gone, and its screen with it", s->seat);
+		screen_free(s);
 		return;
 	}
 	n = screens_seat_cards(s->b, s->seat, cards, SCREEN_PROTO_MAX_CARDS);

@@ -9,8 +9,10 @@
  *
  * A block holds until it is lifted: across a restart of seatmuxd, the
  * station's session restarting, and its station going away and coming
- * back (a remote one reconnecting). Identify and message end after their
- * time; a station blocked shows its block again then. Calls go one way:
+ * back while its seat is kept (a remote one reconnecting); it ends with
+ * the seat, so that a remote station's name handed to someone else later
+ * comes unblocked. Identify and message end after their time; a station
+ * blocked shows its block again then. Calls go one way:
  * screens call seats, never the reverse.
  */
 #ifndef SEATMUX_SCREENS_H

@@ -164,5 +164,7 @@ int main(void)
 		fprintf(stderr, "seatmux-screen: no head to show the screen on\n");
 		return 3;
 	}
+	/* When it reached the heads: what the bench reads (bench/README). */
+	fprintf(stderr, "seatmux-screen: shown on %d head%s\n", shown, shown == 1 ? "" : "s");
 	return wait_for_end(&p.req);
 }

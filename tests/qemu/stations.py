@@ -24,6 +24,16 @@ def _seat_colors():
 COLOR = _seat_colors()
 
 
+def ctl(m, user, args, timeout=60):
+    """seatmuxctl ARGS as user (root if None): (status, stdout, stderr)."""
+    import shlex
+    cmd = "seatmuxctl " + args
+    if user:
+        cmd = "su -s /bin/sh %s -c %s" % (user, shlex.quote(cmd))
+    rc, out = m.run("%s 2>/run/ctl.err" % cmd, timeout=timeout)
+    return rc, out, m.run("cat /run/ctl.err")[1].strip()
+
+
 def event_log(seat):
     """Where the overlays' session commands make the client log (the
     seat's user's home: seatN runs as stationN)."""

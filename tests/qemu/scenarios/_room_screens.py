@@ -16,11 +16,10 @@ and the bus say.
 
 import base64
 import re
-import shlex
 import time
 
 from harness import Image
-from stations import COLOR, attempt, event_log, log_lines, ready_pids, shows, wait_ready
+from stations import COLOR, attempt, ctl, event_log, log_lines, ready_pids, shows, wait_ready
 
 TEACHER, PUPIL = "station22", "station21"
 KEY_A = 30
@@ -42,15 +41,6 @@ def _screen_colors():
 SCREEN = _screen_colors()
 
 
-def ctl(m, user, args, timeout=60):
-    """seatmuxctl ARGS as user (root if None): (status, stdout, stderr)."""
-    cmd = "seatmuxctl " + args
-    if user:
-        cmd = "su -s /bin/sh %s -c %s" % (user, shlex.quote(cmd))
-    rc, out = m.run("%s 2>/run/ctl.err" % cmd, timeout=timeout)
-    return rc, out, m.run("cat /run/ctl.err")[1].strip()
-
-
 def until(m, head, test, timeout=30):
     """Screendumps of head until test(shot) holds (True) or timeout (False)."""
     end = time.time() + timeout
@@ -61,6 +51,17 @@ def until(m, head, test, timeout=30):
         if time.time() > end:
             return False
         time.sleep(1)
+
+
+def seen_on(m, heads, test, timeout):
+    """The heads on which test(shot) held at some time within timeout
+    (a screen shown for a few seconds, looked for on all heads by turns)."""
+    seen, end = set(), time.time() + timeout
+    while seen != set(heads) and time.time() < end:
+        for head in heads:
+            if head not in seen and test(m.screendump(head, 0)):
+                seen.add(head)
+    return seen
 
 
 def showing(look):
@@ -217,9 +218,9 @@ def check(t, m):
 
     # Identify: every station shows its name, then its session again.
     rc, out, err = ctl(m, TEACHER, "identify")
+    seen = seen_on(m, ("head0", "head1"), showing("identify"), timeout=15)
     t.check("identify shows each station's name on its head",
-            rc == 0 and until(m, "head0", showing("identify"), timeout=10) and
-            until(m, "head1", showing("identify"), timeout=10), "rc %d: %s" % (rc, err))
+            rc == 0 and seen == {"head0", "head1"}, "rc %d: %s; seen on %s" % (rc, err, seen))
     t.check("and after a few seconds each head shows its session again",
             until(m, "head0", own("seat0"), timeout=30) and
             until(m, "head1", own("seat1"), timeout=30))

@@ -13,10 +13,9 @@ same guest, the screens the broker draws (_room_screens.py).
 
 import json
 import re
-import shlex
 import time
 
-from stations import attempt, event_log, scenario, shows, wait_ready
+from stations import attempt, ctl, event_log, scenario, shows, wait_ready
 
 TIMEOUT = 840
 OVERLAYS = ["two-stations-overlay"]
@@ -27,15 +26,6 @@ TEACHER, ADMIN, PUPIL = "station22", "station23", "station21"
 def devices():
     from stations import scenario
     return scenario("two-stations").DEVICES
-
-
-def ctl(m, user, args, timeout=60):
-    """seatmuxctl ARGS as user (root if None): (status, stdout, stderr)."""
-    cmd = "seatmuxctl " + args
-    if user:
-        cmd = "su -s /bin/sh %s -c %s" % (user, shlex.quote(cmd))
-    rc, out = m.run("%s 2>/run/ctl.err" % cmd, timeout=timeout)
-    return rc, out, m.run("cat /run/ctl.err")[1].strip()
 
 
 def pids(m, seat):
