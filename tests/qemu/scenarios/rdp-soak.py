@@ -57,7 +57,7 @@ def run(t):
         # (Not hv.Client: that one is ended after 180 s.)
         stay = subprocess.Popen([hv.client_binary(), "--host", "127.0.0.1", "--port", str(port),
                                  "--user", "station3", "--password", "station3",
-                                 "--size", "640x480", "--frames", "10", "--linger", "3000",
+                                 "--size", "640x480", "--frames", "10", "--linger", str(TIMEOUT),
                                  "--timeout", str(TIMEOUT), "--log", os.path.join(tmp, "stay.log")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
