@@ -2,7 +2,8 @@
  * What seatmuxd asks of seatmux-screen, the unprivileged helper that
  * paints a screen the broker shows on a station taken from its session:
  * one request of fixed size on the helper's stdin (a pipe), the seat's
- * DRM cards as fds 3 onwards, each already DRM master.
+ * DRM cards as fds 3 onwards, each already DRM master; one byte back on
+ * its stdout (a pipe) once the screen is on the heads.
  */
 #ifndef SEATMUX_SCREEN_PROTO_H
 #define SEATMUX_SCREEN_PROTO_H

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@
 #define RETRY_MS 2000
 /* Keys and clicks this soon after a message shows do not put it away. */
 #define MESSAGE_GRACE_MS 1500
+/* An identify or a message that cannot be shown ends this much later. */
+#define SHOW_BOUND_MS 30000
 
 struct screen {
 	struct list link;		/* b->screens */
@@ -31,12 +34,15 @@ struct screen {
 	enum screen_look transient;	/* identify or message, or 0 */
 	char transient_text[SCREENS_TEXT_MAX];
 	struct loop_source *transient_end;
+	int transient_ms;		/* how long it shows, once it shows */
 	/* What is on the heads now: painted by helper, on cards. */
 	struct child *helper;
 	struct screen_request shown;
 	int cards[SCREEN_PROTO_MAX_CARDS];
 	dev_t devnums[SCREEN_PROTO_MAX_CARDS];
 	int ncards;
+	struct loop_source *shown_src;	/* the painter says when it showed: */
+	int shown_fd;			/* shown_src's, which owns it */
 	struct screen_input *input;	/* a message's: a key or click ends it */
 	uint64_t input_from;		/* ms: presses before are still typing */
 	uint64_t failed_at;		/* ms; 0: its last painter did not fail */
@@ -68,6 +74,8 @@ static void screen_hide(struct screen *s)
 		close(s->cards[i]);
 	}
 	s->ncards = 0;
+	loop_remove(s->shown_src);
+	s->shown_src = NULL;
 	screen_input_close(s->input);
 	s->input = NULL;
 	memset(&s->shown, 0, sizeof(s->shown));
@@ -202,6 +210,25 @@ static int painter_run(void *arg)
 	return 127;
 }
 
+/*
+ * The painter reached the heads (a byte on its stdout), seconds after it
+ * was asked under emulation: an identify or a message is timed from now,
+ * and a key or click counts from now on.
+ */
+static void painter_shown(void *data, uint32_t events)
+{
+	struct screen *s = data;
+	char byte;
+
+	if (read(s->shown_fd, &byte, 1) == 1) {
+		if (s->transient)
+			loop_timer_arm(s->transient_end, s->transient_ms);
+		s->input_from = loop_now_ms() + MESSAGE_GRACE_MS;
+	}
+	loop_remove(s->shown_src);	/* said once; or the painter is gone */
+	s->shown_src = NULL;
+}
+
 static int open_master(const struct device *card)
 {
 	int fd = open(card->devnode, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW), rc;
@@ -221,7 +248,7 @@ static int painter_start(struct screen *s, struct device **cards, int n,
 {
 	static uint32_t next_uid;
 	struct passwd *nobody = getpwnam("nobody");
-	int fds[SCREEN_PROTO_FIRST_CARD + SCREEN_PROTO_MAX_CARDS], pipe_fds[2], rc;
+	int fds[SCREEN_PROTO_FIRST_CARD + SCREEN_PROTO_MAX_CARDS], pipe_fds[2], shown_fds[2], rc;
 	struct screen_request sent = *req;
 	struct spawn sp = {
 		.fds = fds, .drop = true, .new_session = true, .run = painter_run,
@@ -241,14 +268,25 @@ static int painter_start(struct screen *s, struct device **cards, int n,
 	}
 	if (!s->ncards || pipe2(pipe_fds, O_CLOEXEC) < 0)
 		return -1;
+	if (pipe2(shown_fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		close(pipe_fds[0]);
+		close(pipe_fds[1]);
+		return -1;
+	}
+	s->shown_fd = shown_fds[0];
+	s->shown_src = loop_add_owned(s->b->loop, shown_fds[0], EPOLLIN, painter_shown, s, NULL);
+	if (!s->shown_src)
+		close(shown_fds[0]);
 	fds[0] = pipe_fds[0];
-	fds[1] = fds[2] = STDERR_FILENO;
+	fds[1] = shown_fds[1];
+	fds[2] = STDERR_FILENO;
 	for (int i = 0; i < s->ncards; i++)
 		fds[SCREEN_PROTO_FIRST_CARD + i] = s->cards[i];
 	sp.nfds = SCREEN_PROTO_FIRST_CARD + s->ncards;
 	sent.ncards = (uint32_t)s->ncards;
 	s->helper = spawn_child(s->b->loop, &sp, painter_ended, s);
 	close(pipe_fds[0]);
+	close(shown_fds[1]);
 	/* Smaller than a pipe's buffer: written whole at once. */
 	rc = s->helper && write(pipe_fds[1], &sent, sizeof(sent)) == (ssize_t)sizeof(sent) ? 0 : -1;
 	close(pipe_fds[1]);
@@ -290,8 +328,9 @@ static void screen_sync(struct screen *s)
 	}
 	s->failed_at = 0;
 	if (n && painter_start(s, cards, n, &req) == 0) {
-		/* A pupil typing when it comes would put it away unread. */
-		s->input_from = loop_now_ms() + MESSAGE_GRACE_MS;
+		/* A pupil typing when it comes would put it away unread:
+		 * presses count once it shows (painter_shown). */
+		s->input_from = UINT64_MAX;
 		if (req.look == SCREEN_MESSAGE)
 			s->input = screen_input_open(s->b, s->seat, message_read, s);
 		return;
@@ -373,7 +412,10 @@ int screens_show(struct broker *b, const char *seat, enum screen_look look,
 	s->transient = look;
 	s->failures = 0;
 	snprintf(s->transient_text, sizeof(s->transient_text), "%s", text);
-	loop_timer_arm(s->transient_end, (int)seconds * 1000);
+	/* Timed from when it shows (painter_shown); this bound ends it even
+	 * if it never can. */
+	s->transient_ms = (int)seconds * 1000;
+	loop_timer_arm(s->transient_end, s->transient_ms + SHOW_BOUND_MS);
 	broker_changed(b);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * taken from its session (identify, message, block) on every connected
  * connector of the seat's cards, and keeps it there until seatmuxd ends
  * it. It runs as a uid of its own (claimed by seatmuxd before the exec),
- * with nothing but the request on stdin
+ * with nothing but the request on stdin (a byte on stdout says when the
+ * screen reached the heads)
  * and the cards, DRM master already, as fds 3 onwards (screen_proto.h).
  * seatmuxd takes master back from those fds when the seat is given back:
  * whatever this process still does then reaches no screen.
@@ -164,7 +165,10 @@ int main(void)
 		fprintf(stderr, "seatmux-screen: no head to show the screen on\n");
 		return 3;
 	}
-	/* When it reached the heads: what the bench reads (bench/README). */
+	/* When it reached the heads: seatmuxd times a screen from this
+	 * byte, and the journal's line is what the bench reads. */
 	fprintf(stderr, "seatmux-screen: shown on %d head%s\n", shown, shown == 1 ? "" : "s");
+	if (write(STDOUT_FILENO, "1", 1) != 1)
+		fprintf(stderr, "seatmux-screen: cannot tell seatmuxd: %m\n");
 	return wait_for_end(&p.req);
 }
