@@ -77,6 +77,9 @@ struct kms_output {
 	 */
 	struct wl_event_source *pace_timer;
 	uint64_t last_done_us, held_usec, held_seq;
+	/* The kernel's uevent count before our last look at the card: its
+	 * change events up to there told nothing that look did not see. */
+	unsigned long long looked_seqnum;
 };
 
 /*
@@ -358,12 +361,38 @@ static int on_dark_frame(void *data)
 
 static void kms_card_gone(struct kms_output *k);
 
+static unsigned long long uevent_seqnum(void)
+{
+	unsigned long long n = 0;
+	FILE *f = fopen("/sys/kernel/uevent_seqnum", "re");
+
+	if (f && fscanf(f, "%llu", &n) != 1)
+		n = 0;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * A change event of our card from before our last look (the kernel's
+ * own probe when the card came, queued while we opened it) would make
+ * us probe again: for a USB display, seconds of EDID read over the
+ * network with the loop stopped, every client's frames with it.
+ */
+static bool seen_already(const struct kms_output *k, struct udev_device *d)
+{
+	return udev_device_get_seqnum(d) <= k->looked_seqnum;
+}
+
 static void kms_hotplug(struct kms_output *k)
 {
 	/* --force is for a head without a monitor from the start; one that
 	 * had a monitor goes dark when it is unplugged. */
 	unsigned flags = k->forced ? k->flags : k->flags & ~KMS_FORCE_CONNECTED;
-	int rc = kms_head_probe(&k->head, k->want_w, k->want_h, flags);
+	int rc;
+
+	k->looked_seqnum = uevent_seqnum();
+	rc = kms_head_probe(&k->head, k->want_w, k->want_h, flags);
 
 	if (rc == -ENODEV) {
 		/*
@@ -409,7 +438,8 @@ static int on_udev(int fd, uint32_t mask, void *data)
 	action = udev_device_get_action(d);
 	if (!action)
 		;
-	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "change"))
+	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "change") &&
+		 !seen_already(k, d))
 		kms_hotplug(k);
 	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "remove"))
 		kms_card_gone(k);
@@ -598,6 +628,7 @@ static void kms_card_added(struct kms_output *k, struct udev_device *d)
 	 * EDID read over the network each time (udl reads it on every
 	 * look): the head it made is lit as it is, not looked up again.
 	 */
+	k->looked_seqnum = uevent_seqnum();
 	rc = open_head(k);
 	if (rc == 0) {
 		rc = kms_light(k);
@@ -645,6 +676,7 @@ struct output *output_kms_create(struct wl_event_loop *loop, unsigned flags,
 	while (!k->enabled)
 		if (libseat_dispatch(k->seat, -1) < 0)
 			goto err;
+	k->looked_seqnum = uevent_seqnum();
 	rc = open_head(k);
 	k->base.seat = k->seat;
 	if (rc == -EAGAIN) {

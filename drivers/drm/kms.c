@@ -210,7 +210,12 @@ static int head_resources(struct kms_head *h, uint32_t connector_id,
 
 	if (!res)
 		return -errno;
-	conn = drmModeGetConnector(h->fd, connector_id);
+	/*
+	 * Every caller has just probed (kms_connectors, kms_head_probe): the
+	 * kernel's state is that look's. Probing again costs a USB display
+	 * an EDID read over the wire, 128 requests, seconds over USB/IP.
+	 */
+	conn = drmModeGetConnectorCurrent(h->fd, connector_id);
 	if (!conn || (!(flags & KMS_FORCE_CONNECTED) &&
 		      (conn->connection != DRM_MODE_CONNECTED || !conn->count_modes)))
 		goto out;

@@ -91,7 +91,8 @@ enum kms_flags {
 };
 
 /* Sets up head for connector_id with its preferred mode (or w x h when
- * both are non-zero). 0 or -errno. */
+ * both are non-zero), as the last probe (kms_connectors, kms_head_probe)
+ * found the connector: it does not probe again. 0 or -errno. */
 int kms_head_init(struct kms_head *head, int fd, uint32_t connector_id,
 		  int width, int height, unsigned flags, kms_flip_fn on_flip,
 		  void *data);
