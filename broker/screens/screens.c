@@ -323,7 +323,11 @@ static void screen_sync(struct screen *s)
 	screen_hide(s);
 	rc = seats_take(s->b, s->seat);
 	if (rc < 0) {
-		log_warn("%s: cannot be taken for its screen: %s", s->seat, strerror(-rc));
+		/* Its head became a lease (the configuration changed while it
+		 * was blocked): said once, and the screen is forgotten. */
+		log_warn("%s: cannot be taken for its screen (%s): the screen is dropped", s->seat,
+			 strerror(-rc));
+		screen_free(s);
 		return;
 	}
 	s->failed_at = 0;
