@@ -247,7 +247,8 @@ static void request(int fd, uint16_t opcode, const void *body, uint16_t len)
 	struct seat_proto_header h = { .opcode = opcode, .size = len };
 
 	memcpy(msg, &h, sizeof(h));
-	memcpy(msg + sizeof(h), body, len);
+	if (len)
+		memcpy(msg + sizeof(h), body, len);
 	send(fd, msg, sizeof(h) + len, MSG_NOSIGNAL);
 }
 
