@@ -359,27 +359,38 @@ void screens_sync(struct broker *b)
 			seats_give_back(b, seat->name);
 }
 
-/* Input stops reaching the session at once, before anything is painted
- * (screens_sync does that next): -ENOENT, -EOPNOTSUPP as seats_take. */
-static int take_station(struct broker *b, const char *seat, const char *text)
+/*
+ * The station's screen, its seat taken: input stops reaching the session
+ * at once, before anything is painted (screens_sync does that next).
+ * NULL with *rc: -EINVAL (text too long), -ENOENT, -EOPNOTSUPP as
+ * seats_take, -ENOMEM.
+ */
+static struct screen *screen_take(struct broker *b, const char *seat, const char *text,
+				  int *rc)
 {
-	if (strlen(text) >= SCREENS_TEXT_MAX)
-		return -EINVAL;
-	return seats_take(b, seat);
+	struct screen *s;
+
+	*rc = strlen(text) >= SCREENS_TEXT_MAX ? -EINVAL : seats_take(b, seat);
+	if (*rc < 0)
+		return NULL;
+	s = screen_get(b, seat);
+	if (!s) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	s->failures = 0;
+	return s;
 }
 
 int screens_block(struct broker *b, const char *seat, const char *message)
 {
-	int rc = take_station(b, seat, message);
 	struct screen *s;
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	s = screen_get(b, seat);
+	s = screen_take(b, seat, message, &rc);
 	if (!s)
-		return -ENOMEM;
+		return rc;
 	s->blocked = true;
-	s->failures = 0;
 	snprintf(s->block_text, sizeof(s->block_text), "%s", message);
 	log_info("%s: blocked", seat);
 	broker_changed(b);
@@ -407,14 +418,10 @@ int screens_show(struct broker *b, const char *seat, enum screen_look look,
 	if ((look != SCREEN_IDENTIFY && look != SCREEN_MESSAGE) || seconds < 1 ||
 	    seconds > SCREENS_MAX_SECONDS)
 		return -EINVAL;
-	rc = take_station(b, seat, text);
-	if (rc < 0)
-		return rc;
-	s = screen_get(b, seat);
+	s = screen_take(b, seat, text, &rc);
 	if (!s)
-		return -ENOMEM;
+		return rc;
 	s->transient = look;
-	s->failures = 0;
 	snprintf(s->transient_text, sizeof(s->transient_text), "%s", text);
 	/* Timed from when it shows (painter_shown); this bound ends it even
 	 * if it never can. */
