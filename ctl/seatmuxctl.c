@@ -37,6 +37,7 @@ struct ctl {
 	bool json;
 	const char *message;	/* --message: a block's */
 	unsigned timeout;	/* --timeout: a message's, in seconds */
+	bool all;		/* --all: project on every other station */
 };
 
 static int fail(const char *what, const sd_bus_error *e, int r)
@@ -120,8 +121,9 @@ static int station_status(struct ctl *c, const char *id)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
-	char *kind = NULL, *user = NULL, *state = NULL, *address = NULL;
+	char *kind = NULL, *user = NULL, *state = NULL, *address = NULL, *shows = NULL;
 	uint32_t pid = 0, uid = 0;
+	int blocked = 0;
 	const char *path;
 	int r;
 
@@ -141,6 +143,11 @@ static int station_status(struct ctl *c, const char *id)
 		r = get_u32(c, path, "SessionPid", &pid, &e);
 	if (r >= 0)
 		r = get_u32(c, path, "UID", &uid, &e);
+	if (r >= 0)
+		r = get_str(c, path, "ProjectedFrom", &shows, &e);
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(c->bus, BUS_NAME, path, STATION_IFACE, "Blocked", &e,
+						'b', &blocked);
 	if (r < 0) {
 		r = fail(id, &e, r);
 		goto out;
@@ -154,6 +161,8 @@ static int station_status(struct ctl *c, const char *id)
 		json_field_uint(stdout, "session_pid", pid);
 		json_field_str(stdout, "state", state, false);
 		json_field_str(stdout, "address", address, false);
+		printf(",\"blocked\":%s", blocked ? "true" : "false");
+		json_field_str(stdout, "projected_from", shows, false);
 		printf("}\n");
 	} else {
 		printf("%s\n", id);
@@ -166,9 +175,14 @@ static int station_status(struct ctl *c, const char *id)
 			printf("\tSession: %s\n", state);
 		if (*address)
 			printf("\t   From: %s\n", address);
+		if (blocked)
+			printf("\tBlocked: yes\n");
+		if (*shows)
+			printf("\t  Shows: %s (projected)\n", shows);
 	}
 	r = 0;
 out:
+	free(shows);
 	free(kind);
 	free(user);
 	free(state);
@@ -292,6 +306,89 @@ static int screenshot(struct ctl *c, const char *id, const char *path)
 	return r;
 }
 
+static int launch(struct ctl *c, const char *id, char **argv)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL, *reply = NULL;
+	uint32_t pid = 0;
+	int r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
+					       "Launch");
+
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", id);
+	if (r >= 0)
+		r = sd_bus_message_append_strv(m, argv);
+	if (r >= 0)
+		r = sd_bus_call(c->bus, m, 0, &e, &reply);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "u", &pid);
+	if (r < 0) {
+		r = fail(id, &e, r);
+	} else {
+		r = 0;
+		if (c->json) {
+			printf("{");
+			json_field_str(stdout, "station", id, true);
+			json_field_uint(stdout, "pid", pid);
+			printf("}\n");
+		} else {
+			printf("%u\n", (unsigned)pid);
+		}
+	}
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(m);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+/* SRC on the targets named, or (none) on every other station. */
+static int project(struct ctl *c, const char *source, char **ids, int n)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL, *reply = NULL;
+	uint32_t shown = 0;
+	int r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
+					       "Project");
+
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", source);
+	if (r >= 0)
+		r = sd_bus_message_append_strv(m, ids);
+	if (r >= 0)
+		r = sd_bus_call(c->bus, m, 0, &e, &reply);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "u", &shown);
+	/* The error names the station at fault: the source or a target. */
+	if (r < 0) {
+		r = fail("project", &e, r);
+	} else {
+		r = 0;
+	}
+	if (!r && c->json) {
+		printf("{");
+		json_field_str(stdout, "station", source, true);
+		json_field_uint(stdout, "shown_on", shown);
+		printf("}\n");
+	} else if (!r && !n) {
+		printf("%s shown on %u station%s.\n", source, (unsigned)shown, shown == 1 ? "" : "s");
+	}
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(m);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+static int unproject(struct ctl *c, const char *source)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Unproject", &e,
+				   NULL, "s", source ? source : "");
+
+	r = r < 0 ? fail(source ? source : "unproject", &e, r) : 0;
+	sd_bus_error_free(&e);
+	return r;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -304,7 +401,11 @@ static void usage(FILE *f)
 		"  identify [ID...]        show each station's name for a few seconds (all: none given)\n"
 		"  message ID TEXT         show TEXT on the station for --timeout seconds\n"
 		"  screenshot ID FILE.png  what the station's head shows (FILE - : stdout)\n"
+		"  project SRC DST...      show SRC's screen on the DST stations (--all: every other)\n"
+		"  unproject [SRC]         end SRC's projection (none given: every projection)\n"
+		"  launch ID -- CMD...     run CMD in the station's session, as its user\n"
 		"options:\n"
+		"  -a, --all               project on every other station\n"
 		"  -j, --json              JSON output\n"
 		"  -m, --message TEXT      the message a block shows\n"
 		"  -t, --timeout SECONDS   how long a message shows (default 30)\n"
@@ -327,6 +428,9 @@ static const struct {
 	{ "identify", 0, MANY },
 	{ "message", 2, 2 },
 	{ "screenshot", 2, 2 },
+	{ "project", 1, MANY },
+	{ "unproject", 0, 1 },
+	{ "launch", 2, MANY },
 };
 
 static int run(struct ctl *c, const char *cmd, char **args, int n)
@@ -345,6 +449,12 @@ static int run(struct ctl *c, const char *cmd, char **args, int n)
 		return message(c, args[0], args[1]);
 	if (!strcmp(cmd, "screenshot"))
 		return screenshot(c, args[0], args[1]);
+	if (!strcmp(cmd, "project"))
+		return project(c, args[0], args + 1, n - 1);
+	if (!strcmp(cmd, "unproject"))
+		return unproject(c, n ? args[0] : NULL);
+	if (!strcmp(cmd, "launch"))
+		return launch(c, args[0], args + 1);	/* argv ends with NULL */
 	return logoff(c, args[0]);
 }
 
@@ -375,6 +485,7 @@ static int parse_timeout(const char *arg, unsigned *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "message", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -385,8 +496,11 @@ int main(int argc, char **argv)
 	struct ctl c = { .timeout = 30 };
 	int opt, r, n;
 
-	while ((opt = getopt_long(argc, argv, "jm:t:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ajm:t:hV", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'a':
+			c.all = true;
+			break;
 		case 'j':
 			c.json = true;
 			break;
@@ -418,6 +532,12 @@ int main(int argc, char **argv)
 		n = argc - optind - 1;
 		if (n < commands[i].min || n > commands[i].max)
 			return arity_error((int)i);
+		/* Targets or --all, never both, never neither: a forgotten
+		 * target list must not put one pupil's screen on every head. */
+		if (!strcmp(commands[i].name, "project") && (n > 1) == c.all) {
+			fprintf(stderr, "seatmuxctl: project takes SRC and either DST... or --all\n");
+			return 2;
+		}
 		r = sd_bus_open_system(&c.bus);
 		if (r < 0)
 			return fail("cannot reach the system bus", NULL, r);

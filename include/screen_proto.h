@@ -4,6 +4,12 @@
  * one request of fixed size on the helper's stdin (a pipe), the seat's
  * DRM cards as fds 3 onwards, each already DRM master; one byte back on
  * its stdout (a pipe) once the screen is on the heads.
+ *
+ * SCREEN_PROJECT shows another station's heads instead: its card comes
+ * after the seat's (not master: its session draws on it), the helper
+ * keeps CAP_SYS_ADMIN to read its framebuffer (the kernel hands another
+ * client's framebuffer to root or its master only), and the title is the
+ * source station's name.
  */
 #ifndef SEATMUX_SCREEN_PROTO_H
 #define SEATMUX_SCREEN_PROTO_H
@@ -19,6 +25,7 @@ enum screen_look {
 	SCREEN_IDENTIFY = 1,	/* the station's name, large */
 	SCREEN_MESSAGE = 2,	/* a message for the station's user */
 	SCREEN_BLOCK = 3,	/* blocked, with the teacher's message */
+	SCREEN_PROJECT = 4,	/* another station's picture, live */
 };
 
 /* Background colours (0xRRGGBB): tests tell the screens apart by them. */

@@ -5,24 +5,14 @@
 #include <systemd/sd-bus.h>
 
 #include "api.h"
+#include "api_internal.h"
 #include "broker.h"
 #include "log.h"
 #include "polkit.h"
-#include "screens.h"
-#include "screenshot.h"
-#include <unistd.h>
 #include "seats.h"
 #include "station_kind.h"
 #include "station_view.h"
 
-struct api {
-	struct broker *b;
-	sd_bus *bus;
-	struct loop_source *src, *timer;
-	/* What clients were last told, to signal only what changed. */
-	struct station_view *shown;
-	int nshown;
-};
 
 /* -- the bus in seatmuxd's loop -- */
 
@@ -144,6 +134,8 @@ static int station_property(sd_bus *bus, const char *path, const char *iface,
 		return sd_bus_message_append(reply, "s", v.address);
 	if (!strcmp(property, "Blocked"))
 		return sd_bus_message_append(reply, "b", (int)v.blocked);
+	if (!strcmp(property, "ProjectedFrom"))
+		return sd_bus_message_append(reply, "s", v.projected_from);
 	return -ENOENT;
 }
 
@@ -162,12 +154,14 @@ static const sd_bus_vtable station_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_PROPERTY("Blocked", "b", station_property, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+	SD_BUS_PROPERTY("ProjectedFrom", "s", station_property, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_VTABLE_END,
 };
 
 /* -- the manager -- */
 
-static int no_such_station(sd_bus_message *m, const char *id)
+int api_no_such_station(sd_bus_message *m, const char *id)
 {
 	return sd_bus_reply_method_errorf(m, API_ERROR_NO_SUCH_STATION, "no station '%s'", id);
 }
@@ -208,8 +202,7 @@ static int method_list(sd_bus_message *m, void *data, sd_bus_error *err)
 	return polkit_check(m, "org.seatmux.observe", list_allowed, data);
 }
 
-/* The station a call names (its first argument), or an error sent. */
-static struct seat *named_station(struct api *a, sd_bus_message *m, int *r)
+struct seat *api_named_station(struct api *a, sd_bus_message *m, int *r)
 {
 	const char *id;
 	struct seat *seat;
@@ -219,7 +212,7 @@ static struct seat *named_station(struct api *a, sd_bus_message *m, int *r)
 		return NULL;
 	seat = seats_find(a->b, id);
 	if (!seat)
-		*r = no_such_station(m, id);
+		*r = api_no_such_station(m, id);
 	return seat;
 }
 
@@ -231,7 +224,7 @@ static int get_allowed(sd_bus_message *m, void *data)
 	int r;
 
 	sd_bus_message_rewind(m, true);
-	seat = named_station(a, m, &r);
+	seat = api_named_station(a, m, &r);
 	if (!seat)
 		return r;
 	r = sd_bus_path_encode(API_STATION_PATH, seat->name, &path);
@@ -253,7 +246,7 @@ static int logoff_allowed(sd_bus_message *m, void *data)
 	int r;
 
 	sd_bus_message_rewind(m, true);
-	seat = named_station(a, m, &r);
+	seat = api_named_station(a, m, &r);
 	if (!seat)
 		return r;
 	if (seat->session.pid <= 0)
@@ -270,200 +263,81 @@ static int method_logoff(sd_bus_message *m, void *data, sd_bus_error *err)
 	return polkit_check(m, "org.seatmux.control", logoff_allowed, data);
 }
 
-/* A screens_* error as the caller sees it. */
-static int screen_error(sd_bus_message *m, const char *id, int rc)
+/* A command line as a teacher may give it: 1 to LAUNCH_MAX_ARGS words,
+ * the first not empty, LAUNCH_MAX_BYTES in all. */
+#define LAUNCH_MAX_ARGS 64
+#define LAUNCH_MAX_BYTES 8192
+
+static bool launch_argv_valid(char **argv)
+{
+	size_t bytes = 0;
+	int n = 0;
+
+	if (!argv || !argv[0] || !argv[0][0])
+		return false;
+	for (; argv[n]; n++)
+		bytes += strlen(argv[n]) + 1;
+	return n <= LAUNCH_MAX_ARGS && bytes <= LAUNCH_MAX_BYTES;
+}
+
+static int launch_error(sd_bus_message *m, const char *id, int rc)
 {
 	switch (rc) {
 	case -ENOENT:
-		return no_such_station(m, id);
+		return api_no_such_station(m, id);
+	case -ESRCH:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoSession",
+						  "nobody is logged on at '%s'", id);
+	case -ENXIO:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoDisplay",
+						  "the session at '%s' offers no Wayland display", id);
 	case -EOPNOTSUPP:
 		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotSupported",
-						  "'%s' is a leased connector's station: its session "
-						  "cannot be made to let go of it", id);
-	case -EALREADY:
-		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotBlocked",
-						  "'%s' is not blocked", id);
-	case -EINVAL:
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
-						  "a text of at most %d bytes and 1 to %d seconds",
-						  SCREENS_TEXT_MAX - 1, SCREENS_MAX_SECONDS);
+						  "sessions have no scope here: a program launched "
+						  "would outlive its session");
 	default:
-		return sd_bus_reply_method_errno(m, rc, NULL);
+		return sd_bus_reply_method_errno(m, -rc, NULL);
 	}
 }
 
-static int block_allowed(sd_bus_message *m, void *data)
-{
-	struct api *a = data;
-	const char *id, *text;
-	int r;
-
-	sd_bus_message_rewind(m, true);
-	r = sd_bus_message_read(m, "ss", &id, &text);
-	if (r < 0)
-		return r;
-	r = screens_block(a->b, id, text);
-	if (r < 0)
-		return screen_error(m, id, r);
-	log_info("api: %s blocked by request", id);
-	return sd_bus_reply_method_return(m, "");
-}
-
-static int method_block(sd_bus_message *m, void *data, sd_bus_error *err)
-{
-	return polkit_check(m, "org.seatmux.control", block_allowed, data);
-}
-
-static int unblock_allowed(sd_bus_message *m, void *data)
+static int launch_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
 	const char *id;
+	char **argv = NULL;
+	pid_t pid;
 	int r;
 
 	sd_bus_message_rewind(m, true);
 	r = sd_bus_message_read(m, "s", &id);
+	if (r >= 0)
+		r = sd_bus_message_read_strv(m, &argv);
 	if (r < 0)
 		return r;
-	r = screens_unblock(a->b, id);
-	return r < 0 ? screen_error(m, id, r) : sd_bus_reply_method_return(m, "");
-}
-
-static int method_unblock(sd_bus_message *m, void *data, sd_bus_error *err)
-{
-	return polkit_check(m, "org.seatmux.control", unblock_allowed, data);
-}
-
-#define IDENTIFY_SECONDS 5
-
-static void strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
-/* "Station N of M": N its place among the stations in name order. */
-static void identify_one(struct broker *b, const struct seat *seat)
-{
-	struct seat *other, *tmp;
-	char text[64];
-	int place = 1, count = 0;
-
-	list_for_each(other, tmp, &b->seats, link) {
-		count++;
-		if (strcmp(other->name, seat->name) < 0)
-			place++;
-	}
-	snprintf(text, sizeof(text), "Station %d of %d", place, count);
-	if (screens_show(b, seat->name, SCREEN_IDENTIFY, text, IDENTIFY_SECONDS) < 0)
-		log_info("api: %s cannot show its name (a leased connector's)", seat->name);
-}
-
-/* Every station named (none: all of them) shows its name. Names are
- * checked first: with one unknown, none is shown. */
-static int identify_allowed(sd_bus_message *m, void *data)
-{
-	struct api *a = data;
-	struct seat *seat, *tmp;
-	const char *unknown = NULL;
-	char **ids = NULL;
-	int r;
-
-	sd_bus_message_rewind(m, true);
-	r = sd_bus_message_read_strv(m, &ids);
-	if (r < 0)
-		return r;
-	if (!ids && !(ids = calloc(1, sizeof(*ids))))	/* sd-bus reads [] as NULL */
-		return -ENOMEM;
-	for (char **id = ids; *id && !unknown; id++)
-		if (!seats_find(a->b, *id))
-			unknown = *id;
-	if (unknown) {
-		r = no_such_station(m, unknown);
+	if (!launch_argv_valid(argv)) {
+		r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+					       "a command of 1 to %d words, %d bytes in all, "
+					       "the first not empty", LAUNCH_MAX_ARGS,
+					       LAUNCH_MAX_BYTES);
 		goto out;
 	}
-	list_for_each(seat, tmp, &a->b->seats, link) {
-		bool named = !ids[0];
-
-		for (char **id = ids; *id && !named; id++)
-			named = !strcmp(*id, seat->name);
-		if (named)
-			identify_one(a->b, seat);
+	pid = seats_launch(a->b, id, argv);
+	if (pid < 0) {
+		r = launch_error(m, id, (int)pid);
+		goto out;
 	}
-	r = sd_bus_reply_method_return(m, "");
+	log_info("api: %s launched in %s's session as pid %d by request", argv[0], id, (int)pid);
+	r = sd_bus_reply_method_return(m, "u", (uint32_t)pid);
 out:
-	strv_free(ids);
+	for (char **p = argv; p && *p; p++)
+		free(*p);
+	free(argv);
 	return r;
 }
 
-static int method_identify(sd_bus_message *m, void *data, sd_bus_error *err)
+static int method_launch(sd_bus_message *m, void *data, sd_bus_error *err)
 {
-	return polkit_check(m, "org.seatmux.control", identify_allowed, data);
-}
-
-static int message_allowed(sd_bus_message *m, void *data)
-{
-	struct api *a = data;
-	const char *id, *text;
-	uint32_t seconds;
-	int r;
-
-	sd_bus_message_rewind(m, true);
-	r = sd_bus_message_read(m, "ssu", &id, &text, &seconds);
-	if (r < 0)
-		return r;
-	r = screens_show(a->b, id, SCREEN_MESSAGE, text, seconds);
-	return r < 0 ? screen_error(m, id, r) : sd_bus_reply_method_return(m, "");
-}
-
-static int method_message(sd_bus_message *m, void *data, sd_bus_error *err)
-{
-	return polkit_check(m, "org.seatmux.control", message_allowed, data);
-}
-
-/* The PNG, or an error: the call is answered now, from the loop. */
-static void screenshot_done(void *data, int fd, int width, int height)
-{
-	sd_bus_message *m = data;
-
-	if (fd >= 0) {
-		sd_bus_reply_method_return(m, "huu", fd, (uint32_t)width, (uint32_t)height);
-		close(fd);
-	} else if (fd == -ENOENT) {
-		sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoHead",
-					   "the station has no head lit to take a picture of");
-	} else if (fd == -EOPNOTSUPP) {
-		sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotSupported",
-					   "the station's head shows a buffer seatmuxd cannot read");
-	} else {
-		sd_bus_reply_method_errno(m, -fd, NULL);
-	}
-	sd_bus_message_unref(m);
-}
-
-static int screenshot_allowed(sd_bus_message *m, void *data)
-{
-	struct api *a = data;
-	struct seat *seat;
-	int r;
-
-	sd_bus_message_rewind(m, true);
-	seat = named_station(a, m, &r);
-	if (!seat)
-		return r;
-	r = screenshot_start(a->b, seat->name, screenshot_done, sd_bus_message_ref(m));
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return r == -ENOENT ? sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoHead",
-								 "the station has no head") :
-				      sd_bus_reply_method_errno(m, -r, NULL);
-	}
-	return 0;	/* answered by screenshot_done */
-}
-
-static int method_screenshot(sd_bus_message *m, void *data, sd_bus_error *err)
-{
-	return polkit_check(m, "org.seatmux.observe", screenshot_allowed, data);
+	return polkit_check(m, "org.seatmux.control", launch_allowed, data);
 }
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -475,17 +349,24 @@ static const sd_bus_vtable manager_vtable[] = {
 				method_get, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("LogOff", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
 				method_logoff, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Launch", SD_BUS_ARGS("s", id, "as", argv),
+				SD_BUS_RESULT("u", pid), method_launch, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Block", SD_BUS_ARGS("s", id, "s", message), SD_BUS_NO_RESULT,
-				method_block, SD_BUS_VTABLE_UNPRIVILEGED),
+				api_method_block, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Unblock", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
-				method_unblock, SD_BUS_VTABLE_UNPRIVILEGED),
+				api_method_unblock, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Identify", SD_BUS_ARGS("as", ids), SD_BUS_NO_RESULT,
-				method_identify, SD_BUS_VTABLE_UNPRIVILEGED),
+				api_method_identify, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("SendMessage", SD_BUS_ARGS("s", id, "s", text, "u", seconds),
-				SD_BUS_NO_RESULT, method_message, SD_BUS_VTABLE_UNPRIVILEGED),
+				SD_BUS_NO_RESULT, api_method_message, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Screenshot", SD_BUS_ARGS("s", id),
-				SD_BUS_RESULT("h", png, "u", width, "u", height), method_screenshot,
+				SD_BUS_RESULT("h", png, "u", width, "u", height), api_method_screenshot,
 				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Project", SD_BUS_ARGS("s", source, "as", targets),
+				SD_BUS_RESULT("u", shown_on), api_method_project,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Unproject", SD_BUS_ARGS("s", source), SD_BUS_RESULT("u", ended),
+				api_method_unproject, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("StationNew", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("StationRemoved", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_VTABLE_END,
@@ -511,7 +392,8 @@ static void emit(struct api *a, const char *member, const char *id)
 		sd_bus_emit_signal(a->bus, API_PATH, API_MANAGER_IFACE, member, "so", id, path);
 	else
 		sd_bus_emit_properties_changed(a->bus, path, API_STATION_IFACE, "User", "UID",
-					       "SessionPid", "SessionState", "Address", NULL);
+					       "SessionPid", "SessionState", "Address", "Blocked",
+					       "ProjectedFrom", NULL);
 	free(path);
 }
 

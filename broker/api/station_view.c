@@ -43,11 +43,14 @@ void station_view_of(struct broker *b, const struct seat *seat, struct station_v
 	if (seat->kind && seat->kind->address)
 		seat->kind->address(b, seat->name, v->address, sizeof(v->address));
 	v->blocked = screens_blocked(b, seat->name) != NULL;
+	snprintf(v->projected_from, sizeof(v->projected_from), "%s",
+		 screens_projected(b, seat->name) ? screens_projected(b, seat->name) : "");
 }
 
 bool station_view_differs(const struct station_view *a, const struct station_view *b)
 {
 	return strcmp(a->id, b->id) || strcmp(a->kind, b->kind) || strcmp(a->user, b->user) ||
 	       a->uid != b->uid || a->pid != b->pid || strcmp(a->state, b->state) ||
-	       strcmp(a->address, b->address) || a->blocked != b->blocked;
+	       strcmp(a->address, b->address) || a->blocked != b->blocked ||
+	       strcmp(a->projected_from, b->projected_from);
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,13 +42,37 @@ static int lay_out_fds(const int *fds, int nfds)
 	return (int)syscall(SYS_close_range, (unsigned)nfds, ~0U, 0);
 }
 
+/* After setuid() with PR_SET_KEEPCAPS: caps are all the child keeps
+ * (permitted, effective), and as ambient ones they survive its exec. */
+static int keep_ambient(uint64_t caps)
+{
+	struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	for (int i = 0; i < 2; i++) {
+		uint32_t word = (uint32_t)(caps >> (32 * i));
+
+		data[i] = (struct __user_cap_data_struct){ word, word, word };
+	}
+	if (syscall(SYS_capset, &head, data) < 0)
+		return -1;
+	for (int cap = 0; cap < 64; cap++)
+		if ((caps >> cap & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return -1;
+	return 0;
+}
+
 static int take_ids(const struct spawn *sp)
 {
 	int rc = sp->groups_of ? initgroups(sp->groups_of, sp->gid) : setgroups(0, NULL);
 
-	if (rc < 0 || setgid(sp->gid) < 0 || setuid(sp->uid) < 0)
+	if (rc < 0 || setgid(sp->gid) < 0)
 		return -1;
-	return 0;
+	if (sp->keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return -1;
+	if (setuid(sp->uid) < 0)
+		return -1;
+	return sp->keep_caps ? keep_ambient(sp->keep_caps) : 0;
 }
 
 static _Noreturn void child_main(const struct spawn *sp)

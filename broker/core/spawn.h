@@ -10,6 +10,7 @@
 #define SEATMUX_SPAWN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "loop.h"
@@ -30,6 +31,9 @@ struct spawn {
 	uid_t uid;
 	gid_t gid;
 	const char *groups_of;	/* initgroups() of this user; NULL: no groups */
+	/* With drop: capabilities (1 << CAP_x) kept through the uid change
+	 * and the exec as ambient ones, the child's only privilege. */
+	uint64_t keep_caps;
 	/* The child's work, last: execs, or returns its exit status. */
 	int (*run)(void *arg);
 	void *arg;

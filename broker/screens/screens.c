@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ struct screen {
 	char seat[SEAT_PROTO_MAX_SEAT];
 	bool blocked;
 	char block_text[SCREENS_TEXT_MAX];
+	char source[SEAT_PROTO_MAX_SEAT];	/* projected from it, or "" */
+	dev_t source_card;		/* the card its painter reads */
 	enum screen_look transient;	/* identify or message, or 0 */
 	char transient_text[SCREENS_TEXT_MAX];
 	struct loop_source *transient_end;
@@ -141,8 +144,8 @@ static struct screen *screen_get(struct broker *b, const char *seat)
 	return s;
 }
 
-/* What the station should show now: its identify or message, else its
- * block; false: nothing. */
+/* What the station should show now: its identify or message, else the
+ * station projected on it, else its block; false: nothing. */
 static bool screen_wanted(const struct screen *s, struct screen_request *req)
 {
 	memset(req, 0, sizeof(*req));
@@ -151,6 +154,9 @@ static bool screen_wanted(const struct screen *s, struct screen_request *req)
 		snprintf(req->title, sizeof(req->title), "%s",
 			 s->transient == SCREEN_IDENTIFY ? s->seat : "Message");
 		snprintf(req->body, sizeof(req->body), "%s", s->transient_text);
+	} else if (s->source[0]) {
+		req->look = SCREEN_PROJECT;
+		snprintf(req->title, sizeof(req->title), "%s", s->source);
 	} else if (s->blocked) {
 		req->look = SCREEN_BLOCK;
 		snprintf(req->title, sizeof(req->title), "This station is blocked");
@@ -185,6 +191,17 @@ static bool same_cards(const struct screen *s, struct device **cards, int n)
 		if (cards[i]->devnum != s->devnums[i])
 			return false;
 	return true;
+}
+
+/* A projection's painter reads the card its source shows on now. */
+static bool same_source(const struct screen *s, const struct screen_request *req)
+{
+	struct device *card;
+
+	if (req->look != SCREEN_PROJECT)
+		return true;
+	return screens_seat_cards(s->b, req->title, &card, 1) == 1 &&
+	       card->devnum == s->source_card;
 }
 
 static void painter_ended(void *data, pid_t pid, int status)
@@ -243,12 +260,33 @@ static int open_master(const struct device *card)
 	return fd;
 }
 
+/*
+ * A projection's source card, opened to read its scanout: not master (its
+ * session draws on it), and if the open made it master (nobody held it),
+ * dropped at once so that the session gets it back. -errno if none.
+ */
+static int open_source(struct screen *s, const char *source)
+{
+	struct device *card;
+	int fd;
+
+	if (screens_seat_cards(s->b, source, &card, 1) < 1)
+		return -ENOENT;
+	fd = open(card->devnode, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	drm_master_drop(fd);
+	s->source_card = card->devnum;
+	return fd;
+}
+
 static int painter_start(struct screen *s, struct device **cards, int n,
 			 const struct screen_request *req)
 {
 	static uint32_t next_uid;
 	struct passwd *nobody = getpwnam("nobody");
-	int fds[SCREEN_PROTO_FIRST_CARD + SCREEN_PROTO_MAX_CARDS], pipe_fds[2], shown_fds[2], rc;
+	int fds[SCREEN_PROTO_FIRST_CARD + SCREEN_PROTO_MAX_CARDS + 1], pipe_fds[2], shown_fds[2], rc;
+	int source = -1;
 	struct screen_request sent = *req;
 	struct spawn sp = {
 		.fds = fds, .drop = true, .new_session = true, .run = painter_run,
@@ -266,12 +304,22 @@ static int painter_start(struct screen *s, struct device **cards, int n,
 		s->devnums[s->ncards] = cards[i]->devnum;
 		s->cards[s->ncards++] = rc;
 	}
+	if (req->look == SCREEN_PROJECT) {
+		source = open_source(s, req->title);
+		if (source < 0) {
+			log_debug("%s: %s cannot be read for its projection: %s", s->seat,
+				  req->title, strerror(-source));
+			return -1;
+		}
+		/* Another client's framebuffer is root's or its master's. */
+		sp.keep_caps = 1ULL << CAP_SYS_ADMIN;
+	}
 	if (!s->ncards || pipe2(pipe_fds, O_CLOEXEC) < 0)
-		return -1;
+		goto err;
 	if (pipe2(shown_fds, O_CLOEXEC | O_NONBLOCK) < 0) {
 		close(pipe_fds[0]);
 		close(pipe_fds[1]);
-		return -1;
+		goto err;
 	}
 	s->shown_fd = shown_fds[0];
 	s->shown_src = loop_add_owned(s->b->loop, shown_fds[0], EPOLLIN, painter_shown, s, NULL);
@@ -283,10 +331,14 @@ static int painter_start(struct screen *s, struct device **cards, int n,
 	for (int i = 0; i < s->ncards; i++)
 		fds[SCREEN_PROTO_FIRST_CARD + i] = s->cards[i];
 	sp.nfds = SCREEN_PROTO_FIRST_CARD + s->ncards;
+	if (source >= 0)
+		fds[sp.nfds++] = source;	/* after the cards: screen_proto.h */
 	sent.ncards = (uint32_t)s->ncards;
 	s->helper = spawn_child(s->b->loop, &sp, painter_ended, s);
 	close(pipe_fds[0]);
 	close(shown_fds[1]);
+	if (source >= 0)
+		close(source);	/* the painter's now */
 	/* Smaller than a pipe's buffer: written whole at once. */
 	rc = s->helper && write(pipe_fds[1], &sent, sizeof(sent)) == (ssize_t)sizeof(sent) ? 0 : -1;
 	close(pipe_fds[1]);
@@ -294,6 +346,10 @@ static int painter_start(struct screen *s, struct device **cards, int n,
 		return -1;
 	s->shown = *req;
 	return 0;
+err:
+	if (source >= 0)
+		close(source);
+	return -1;
 }
 
 /* One station: taken and painted with what it should show. */
@@ -303,6 +359,10 @@ static void screen_sync(struct screen *s)
 	struct screen_request req;
 	int n, rc;
 
+	if (s->source[0] && !seats_find(s->b, s->source)) {
+		log_info("%s: %s is gone, and its projection here with it", s->seat, s->source);
+		s->source[0] = 0;
+	}
 	if (!screen_wanted(s, &req)) {
 		screen_free(s);		/* its seat is given back below */
 		return;
@@ -316,7 +376,8 @@ static void screen_sync(struct screen *s)
 		return;
 	}
 	n = screens_seat_cards(s->b, s->seat, cards, SCREEN_PROTO_MAX_CARDS);
-	if (s->helper && !memcmp(&req, &s->shown, sizeof(req)) && same_cards(s, cards, n))
+	if (s->helper && !memcmp(&req, &s->shown, sizeof(req)) && same_cards(s, cards, n) &&
+	    same_source(s, &req))
 		return;
 	if (!s->helper && s->failed_at && loop_now_ms() - s->failed_at < RETRY_MS)
 		return;		/* its retry timer comes back */
@@ -438,6 +499,70 @@ const char *screens_blocked(struct broker *b, const char *seat)
 	return s && s->blocked ? s->block_text : NULL;
 }
 
+int screens_project(struct broker *b, const char *source, const char *const *targets,
+		    const char **bad)
+{
+	struct seat *seat, *tmp;
+	struct screen *s;
+	int rc, n = 0;
+
+	*bad = source;
+	if (!seats_find(b, source))
+		return -ENOENT;
+	/* Every target first: with one wrong, nothing is projected. */
+	for (const char *const *t = targets; t && *t; t++) {
+		*bad = *t;
+		if (!strcmp(*t, source))
+			return -ELOOP;
+		rc = seats_takeable(b, *t);
+		if (rc < 0)
+			return rc;
+	}
+	*bad = NULL;
+	list_for_each(seat, tmp, &b->seats, link) {
+		bool named = !targets;
+
+		for (const char *const *t = targets; t && *t && !named; t++)
+			named = !strcmp(*t, seat->name);
+		/* All of them: but the source, and those no screen can take. */
+		if (!named || !strcmp(seat->name, source) || seats_takeable(b, seat->name) < 0)
+			continue;
+		s = screen_take(b, seat->name, "", &rc);
+		if (!s)
+			return rc;
+		snprintf(s->source, sizeof(s->source), "%s", source);
+		log_info("%s: shows %s", seat->name, source);
+		n++;
+	}
+	broker_changed(b);
+	return n;
+}
+
+int screens_unproject(struct broker *b, const char *source)
+{
+	struct screen *s, *tmp;
+	int n = 0;
+
+	list_for_each(s, tmp, &b->screens, link) {
+		if (!s->source[0] || (source && strcmp(s->source, source)))
+			continue;
+		log_info("%s: no longer shows %s", s->seat, s->source);
+		s->source[0] = 0;
+		n++;
+	}
+	if (!n)
+		return source && !seats_find(b, source) ? -ENOENT : -EALREADY;
+	broker_changed(b);
+	return n;
+}
+
+const char *screens_projected(struct broker *b, const char *seat)
+{
+	struct screen *s = screen_find(b, seat);
+
+	return s && s->source[0] ? s->source : NULL;
+}
+
 /* -- across a restart -- */
 
 void screens_save(struct broker *b, FILE *f)
@@ -447,6 +572,8 @@ void screens_save(struct broker *b, FILE *f)
 
 	/* ':' first: an empty message is still a word. */
 	list_for_each(s, tmp, &b->screens, link) {
+		if (s->source[0])
+			state_put(f, "project", s->seat, s->source, (char *)NULL);
 		if (!s->blocked)
 			continue;
 		snprintf(text, sizeof(text), ":%s", s->block_text);
@@ -467,6 +594,14 @@ void screens_restore(struct broker *b, struct state *st)
 		s->blocked = true;
 		snprintf(s->block_text, sizeof(s->block_text), "%s", r->argv[2] + 1);
 		log_info("%s: still blocked", s->seat);
+	}
+	while ((r = state_take(st, "project", (char *)NULL))) {
+		if (r->argc != 3 || strlen(r->argv[1]) >= SEAT_PROTO_MAX_SEAT ||
+		    strlen(r->argv[2]) >= SEAT_PROTO_MAX_SEAT || !strcmp(r->argv[1], r->argv[2]) ||
+		    !(s = screen_get(b, r->argv[1])))
+			continue;
+		snprintf(s->source, sizeof(s->source), "%s", r->argv[2]);
+		log_info("%s: still shows %s", s->seat, s->source);
 	}
 }
 

@@ -7,6 +7,9 @@
  * back (seats_give_back) when the screen ends. The session runs on
  * meanwhile and draws again when it gets its devices back.
  *
+ * A projection shows another station's heads the same way: its painter
+ * reads the source's scanout (fb_read.h) whatever draws it.
+ *
  * A block holds until it is lifted: across a restart of seatmuxd, the
  * station's session restarting, and its station going away and coming
  * back while its seat is kept (a remote one reconnecting); it ends with
@@ -38,6 +41,22 @@ int screens_unblock(struct broker *b, const char *seat);
  * SCREENS_MAX_SECONDS); errors as screens_block's. */
 int screens_show(struct broker *b, const char *seat, enum screen_look look,
 		 const char *text, unsigned seconds);
+/*
+ * Shows source's heads on every target (NULL: on every other station a
+ * screen can take), live, until screens_unproject; a target's identify
+ * or message shows over it, its block comes back after it. The number
+ * of stations it shows on, or -errno with *bad the station at fault:
+ * -ENOENT (no such station), -ELOOP (the source among the targets),
+ * -EOPNOTSUPP (a leased connector's). With one target wrong, nothing is
+ * projected.
+ */
+int screens_project(struct broker *b, const char *source, const char *const *targets,
+		    const char **bad);
+/* Ends the projections of source (NULL: all of them): how many ended,
+ * or -ENOENT (no such station), -EALREADY (it is projected nowhere). */
+int screens_unproject(struct broker *b, const char *source);
+/* The station projected on seat, or NULL. */
+const char *screens_projected(struct broker *b, const char *seat);
 /* The message of a block on seat, or NULL if it is not blocked. */
 const char *screens_blocked(struct broker *b, const char *seat);
 

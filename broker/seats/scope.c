@@ -179,6 +179,43 @@ static int write_kill(const char *name)
 	return rc;
 }
 
+int scope_join(const char *name)
+{
+	char path[256];
+	int fd, rc;
+
+	rc = cgroup_path(path, sizeof(path), name, "cgroup.procs");
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* "0": the writer itself. */
+	rc = write(fd, "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+int scope_pids(const char *name, pid_t *out, int max)
+{
+	char path[256];
+	long pid;
+	FILE *f;
+	int n = 0, rc;
+
+	rc = cgroup_path(path, sizeof(path), name, "cgroup.procs");
+	if (rc < 0)
+		return rc;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (n < max && fscanf(f, "%ld", &pid) == 1)
+		if (pid > 0 && pid <= INT32_MAX)
+			out[n++] = (pid_t)pid;
+	fclose(f);
+	return n;
+}
+
 int scope_signal(const char *name, int sig)
 {
 	char path[256];

@@ -36,6 +36,13 @@ int scope_enter(const char *name, const char *description);
  * it started before (a link's relays). Blocks: from a child job. */
 int scope_move(const char *name, const char *description, pid_t pid);
 
+/* In a child, as root: the calling process joins an existing scope (a
+ * program started later for its session). 0 or -errno. */
+int scope_join(const char *name);
+
+/* The pids in the scope, up to max: how many, or -errno. */
+int scope_pids(const char *name, pid_t *out, int max);
+
 /* Signals every process of the scope; SIGKILL kills the whole cgroup at
  * once (cgroup.kill), so nothing forks its way out. A scope that is gone
  * is no error. 0 or -errno. */

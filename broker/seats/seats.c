@@ -437,6 +437,13 @@ void seats_log_off(struct broker *b, const char *name)
 				     seat->kind->session_spec(b, name) : NULL);
 }
 
+pid_t seats_launch(struct broker *b, const char *name, char *const *argv)
+{
+	struct seat *seat = seats_find(b, name);
+
+	return seat ? session_launch(&seat->session, argv) : -ENOENT;
+}
+
 /* Whether the seat's head is a lease of another seat's card. */
 static bool seat_leases(struct broker *b, const char *name)
 {
@@ -449,15 +456,21 @@ static bool seat_leases(struct broker *b, const char *name)
 	return false;
 }
 
+int seats_takeable(struct broker *b, const char *name)
+{
+	if (!seats_find(b, name))
+		return -ENOENT;
+	return seat_leases(b, name) ? -EOPNOTSUPP : 0;
+}
+
 int seats_take(struct broker *b, const char *name)
 {
 	struct seat *seat = seats_find(b, name);
 	struct client *c, *tmp;
+	int rc = seats_takeable(b, name);
 
-	if (!seat)
-		return -ENOENT;
-	if (seat_leases(b, name))
-		return -EOPNOTSUPP;
+	if (rc < 0)
+		return rc;
 	if (!seat->taken)
 		log_info("%s: taken from its session", name);
 	seat->taken = true;

@@ -52,6 +52,9 @@ void seats_session_stop(struct broker *b, const char *name);
  * connection), or the seat's session starts again, as it does when it
  * ends by itself (its greeter or auto-logon comes back). */
 void seats_log_off(struct broker *b, const char *name);
+/* A program run in the seat's session (session_launch): its pid, or
+ * -ENOENT (no such seat) or session_launch's errors. */
+pid_t seats_launch(struct broker *b, const char *name, char *const *argv);
 
 /*
  * Taking a seat from its session the way a VT switch does, for a screen
@@ -61,6 +64,8 @@ void seats_log_off(struct broker *b, const char *name);
  * is a lease, which a session cannot be made to let go of.
  */
 int seats_take(struct broker *b, const char *name);
+/* What seats_take would say, without taking it. */
+int seats_takeable(struct broker *b, const char *name);
 void seats_give_back(struct broker *b, const char *name);
 
 /* Across a restart: what the state file says of every seat, its session

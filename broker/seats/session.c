@@ -15,6 +15,7 @@
 #include "fdstore.h"
 #include "log.h"
 #include "session.h"
+#include "session_display.h"
 #include "spawn.h"
 #include "state.h"
 
@@ -334,6 +335,79 @@ static int leader_run(void *arg)
 	else
 		execle("/bin/sh", "sh", "-c", spec->command, (char *)NULL, l->envp);
 	return 127;
+}
+
+struct launch {
+	const struct passwd *pw;
+	char *const *argv;
+	char *const *envp;
+	const char *scope;
+};
+
+/* As root: into the session's scope before anything of the user's runs. */
+static int launch_prepare(void *arg)
+{
+	const struct launch *l = arg;
+
+	fcntl(STDOUT_FILENO, F_SETFL, O_APPEND);	/* not O_NONBLOCK */
+	return scope_join(l->scope) < 0 ? 125 : 0;
+}
+
+static int launch_run(void *arg)
+{
+	const struct launch *l = arg;
+
+	if (chdir(l->pw->pw_dir) < 0 && chdir("/") < 0)
+		return 126;
+	/* execvp looks in environ's PATH: the session's, not seatmuxd's. */
+	environ = (char **)l->envp;
+	execvp(l->argv[0], l->argv);
+	return 127;
+}
+
+pid_t session_launch(struct session *s, char *const *argv)
+{
+	char xdg_runtime[64], display[SESSION_DISPLAY_MAX];
+	int fds[3] = { -1, -1, -1 };	/* stdin: /dev/null */
+	struct passwd *pw;
+	struct launch l;
+	struct spawn sp;
+	struct child *c;
+	struct env env;
+	int log_fd, rc;
+
+	if (s->pid <= 0 || !s->spec.user || !(pw = getpwnam(s->spec.user)) ||
+	    pw->pw_uid != s->uid || pw->pw_uid == 0)
+		return -ESRCH;
+	if (!s->procs.scope[0])
+		return -EOPNOTSUPP;
+	if (runtime_dir(pw, xdg_runtime, sizeof(xdg_runtime)) < 0)
+		return -errno;
+	rc = session_display_find(s->procs.scope, pw->pw_uid, xdg_runtime, display,
+				  sizeof(display));
+	if (rc < 0)
+		return rc;
+	log_fd = open_log(s, pw);
+	if (log_fd < 0)
+		return -EIO;
+	env_build(&env, s, pw, xdg_runtime);
+	env_add(&env, "WAYLAND_DISPLAY", display);
+	env.vars[env.n] = NULL;
+	l = (struct launch){ .pw = pw, .argv = argv, .envp = env.vars, .scope = s->procs.scope };
+	fds[1] = fds[2] = log_fd;
+	sp = (struct spawn){
+		.fds = fds, .nfds = 3, .new_session = true, .prepare = launch_prepare,
+		.drop = true, .uid = pw->pw_uid, .gid = pw->pw_gid, .groups_of = pw->pw_name,
+		.run = launch_run, .arg = &l,
+	};
+	c = spawn_child(s->loop, &sp, NULL, NULL);
+	rc = c ? (int)child_pid(c) : -errno;
+	close(log_fd);
+	for (int i = 0; i < env.n; i++)
+		free(env.vars[i]);
+	if (c)
+		child_detach(c);	/* the session's now; reaped when it ends */
+	return rc;
 }
 
 int session_start(struct session *s)

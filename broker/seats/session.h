@@ -64,6 +64,15 @@ int session_set_spec(struct session *s, const struct session_spec *spec);
 /* For a seat that goes for good: every process of the session is
  * killed at once, without waiting (the leader is reaped as any child). */
 void session_finish(struct session *s);
+/*
+ * Runs argv (argv[0] looked up in the session's PATH) in the running
+ * session: as its user, in its scope (so that logging off ends it too),
+ * with the session's environment and the Wayland display its compositor
+ * offers, its output in the session's log. Its pid, or -errno: -ESRCH
+ * (no session runs), -EOPNOTSUPP (no scope: it would outlive the
+ * session), -ENXIO (the session offers no Wayland display).
+ */
+pid_t session_launch(struct session *s, char *const *argv);
 /* Starts the session; while the last one is stopping, once it is gone. */
 int session_start(struct session *s);
 /*

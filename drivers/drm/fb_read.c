@@ -32,49 +32,30 @@ static uint32_t shown_fb(int fd)
 	return fb;
 }
 
-static int copy_out(int fd, const drmModeFB2 *fb, struct fb_image *img)
+static int map_dumb(int fd, const drmModeFB2 *fb, struct fb_map *m)
 {
 	struct drm_mode_map_dumb map = { .handle = fb->handles[0] };
-	size_t size = (size_t)fb->pitches[0] * fb->height + fb->offsets[0];
-	uint8_t *src;
 
 	if (drmIoctl(fd, DRM_IOCTL_MODE_MAP_DUMB, &map) < 0)
 		return errno == EINVAL ? -EOPNOTSUPP : -errno;	/* not a dumb buffer */
-	src = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, (off_t)map.offset);
-	if (src == MAP_FAILED)
+	m->size = (size_t)fb->pitches[0] * fb->height + fb->offsets[0];
+	m->base = mmap(NULL, m->size, PROT_READ, MAP_SHARED, fd, (off_t)map.offset);
+	if (m->base == MAP_FAILED) {
+		m->base = NULL;
 		return -errno;
-	img->pixels = malloc((size_t)fb->width * fb->height * 4);
-	if (img->pixels) {
-		for (uint32_t y = 0; y < fb->height; y++)
-			memcpy(img->pixels + (size_t)y * fb->width,
-			       src + fb->offsets[0] + (size_t)y * fb->pitches[0], (size_t)fb->width * 4);
-		img->width = (int)fb->width;
-		img->height = (int)fb->height;
 	}
-	munmap(src, size);
-	return img->pixels ? 0 : -ENOMEM;
+	m->pixels = (const uint8_t *)m->base + fb->offsets[0];
+	m->width = fb->width;
+	m->height = fb->height;
+	m->stride = fb->pitches[0];
+	m->fb_id = fb->fb_id;
+	return 0;
 }
 
-int fb_read_card(int fd, struct fb_image *img)
+/* Handles are ours to close, one per distinct plane buffer: the mapping
+ * holds the buffer on its own. */
+static void close_handles(int fd, const drmModeFB2 *fb)
 {
-	uint32_t id = shown_fb(fd);
-	drmModeFB2 *fb;
-	int rc;
-
-	memset(img, 0, sizeof(*img));
-	if (!id)
-		return -ENOENT;
-	fb = drmModeGetFB2(fd, id);
-	if (!fb)
-		return -errno;
-	if (!fb->handles[0])
-		rc = -EACCES;	/* not root: no handle given */
-	else if ((fb->pixel_format != DRM_FORMAT_XRGB8888 &&
-		  fb->pixel_format != DRM_FORMAT_ARGB8888) || fb->modifier != DRM_FORMAT_MOD_LINEAR)
-		rc = -EOPNOTSUPP;
-	else
-		rc = copy_out(fd, fb, img);
-	/* Handles are ours to close, one per distinct plane buffer. */
 	for (int i = 0; i < 4; i++) {
 		bool seen = false;
 
@@ -83,8 +64,57 @@ int fb_read_card(int fd, struct fb_image *img)
 		if (fb->handles[i] && !seen)
 			drmCloseBufferHandle(fd, fb->handles[i]);
 	}
+}
+
+int fb_map_card(int fd, struct fb_map *m)
+{
+	uint32_t id = shown_fb(fd);
+	drmModeFB2 *fb;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (!id)
+		return -ENOENT;
+	fb = drmModeGetFB2(fd, id);
+	if (!fb)
+		return -errno;
+	if (!fb->handles[0])
+		rc = -EACCES;	/* no CAP_SYS_ADMIN: no handle given */
+	else if ((fb->pixel_format != DRM_FORMAT_XRGB8888 &&
+		  fb->pixel_format != DRM_FORMAT_ARGB8888) || fb->modifier != DRM_FORMAT_MOD_LINEAR)
+		rc = -EOPNOTSUPP;
+	else
+		rc = map_dumb(fd, fb, m);
+	close_handles(fd, fb);
 	drmModeFreeFB2(fb);
 	return rc;
+}
+
+void fb_unmap(struct fb_map *m)
+{
+	if (m->base)
+		munmap(m->base, m->size);
+	m->base = NULL;
+}
+
+int fb_read_card(int fd, struct fb_image *img)
+{
+	struct fb_map m;
+	int rc = fb_map_card(fd, &m);
+
+	memset(img, 0, sizeof(*img));
+	if (rc < 0)
+		return rc;
+	img->pixels = malloc((size_t)m.width * m.height * 4);
+	if (img->pixels) {
+		for (uint32_t y = 0; y < m.height; y++)
+			memcpy(img->pixels + (size_t)y * m.width, m.pixels + (size_t)y * m.stride,
+			       (size_t)m.width * 4);
+		img->width = (int)m.width;
+		img->height = (int)m.height;
+	}
+	fb_unmap(&m);
+	return img->pixels ? 0 : -ENOMEM;
 }
 
 void fb_image_free(struct fb_image *img)

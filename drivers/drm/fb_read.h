@@ -10,6 +10,16 @@
 
 #include <stdint.h>
 
+/* A head's framebuffer mapped as it is: pixels change under it as its
+ * owner draws. */
+struct fb_map {
+	const uint8_t *pixels;	/* XRGB8888, stride bytes a row */
+	uint32_t width, height, stride;
+	uint32_t fb_id;
+	void *base;		/* the mapping, size bytes */
+	size_t size;
+};
+
 struct fb_image {
 	uint32_t *pixels;	/* XRGB8888, width * height, malloc'ed */
 	int width, height;
@@ -18,6 +28,10 @@ struct fb_image {
 /* 0, or -errno (-ENOENT: no lit head; -EOPNOTSUPP: a format or buffer
  * kind that cannot be read). */
 int fb_read_card(int fd, struct fb_image *img);
+/* The same framebuffer, mapped read-only instead of copied (a source
+ * read every frame); errors as fb_read_card's. */
+int fb_map_card(int fd, struct fb_map *m);
+void fb_unmap(struct fb_map *m);
 void fb_image_free(struct fb_image *img);
 
 #endif

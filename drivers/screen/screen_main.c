@@ -2,7 +2,8 @@
  * seatmux-screen: paints a screen the broker shows on a station it has
  * taken from its session (identify, message, block) on every connected
  * connector of the seat's cards, and keeps it there until seatmuxd ends
- * it. It runs as a uid of its own (claimed by seatmuxd before the exec),
+ * it; or, for a projection, shows another station's head there, read
+ * from that card's scanout at most PROJECT_FRAME_MS apart. It runs as a uid of its own (claimed by seatmuxd before the exec),
  * with nothing but the request on stdin (a byte on stdout says when the
  * screen reached the heads)
  * and the cards, DRM master already, as fds 3 onwards (screen_proto.h).
@@ -14,22 +15,41 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "fb_read.h"
 #include "kms.h"
 #include "paint.h"
+#include "project.h"
 #include "screen_proto.h"
 
 #define MAX_CONNECTORS 8
 #define MAX_HEADS (SCREEN_PROTO_MAX_CARDS * MAX_CONNECTORS)
+/* A projection's frames: at most about 30 a second. */
+#define PROJECT_FRAME_MS 33
+
+/* A projection's source: its last picture, to draw only what changed. */
+struct source {
+	int fd;
+	uint32_t *last;		/* width * height, packed */
+	uint32_t width, height;
+	int last_error;		/* said once until it reads again */
+	unsigned long drawn, unchanged;
+};
 
 struct painter {
 	struct screen_request req;
 	struct kms_head heads[MAX_HEADS];
 	int nheads;
+	struct source *source;	/* a projection's, or NULL */
+	bool shown;		/* seatmuxd was told */
 };
 
 static int read_request(struct screen_request *req)
@@ -45,7 +65,7 @@ static int read_request(struct screen_request *req)
 			return -1;
 		got += (size_t)n;
 	}
-	if (req->look < SCREEN_IDENTIFY || req->look > SCREEN_BLOCK ||
+	if (req->look < SCREEN_IDENTIFY || req->look > SCREEN_PROJECT ||
 	    req->ncards < 1 || req->ncards > SCREEN_PROTO_MAX_CARDS ||
 	    !memchr(req->title, 0, sizeof(req->title)) || !memchr(req->body, 0, sizeof(req->body)))
 		return -1;
@@ -83,10 +103,20 @@ static unsigned driver_flags(int fd)
 	return flags;
 }
 
-static int paint_head(struct painter *p, int fd, uint32_t connector, unsigned flags)
+/* A still screen (identify, message, block) on one head. */
+static int paint_head(struct painter *p, struct kms_head *head)
+{
+	struct kms_buffer *buf = kms_head_back(head);
+
+	if (paint_screen(buf->map, head->mode.hdisplay, head->mode.vdisplay, (int)buf->stride,
+			 &p->req) < 0)
+		return -ENOMEM;
+	return kms_head_present(head, NULL, 0);
+}
+
+static int open_head(struct painter *p, int fd, uint32_t connector, unsigned flags)
 {
 	struct kms_head *head = &p->heads[p->nheads];
-	struct kms_buffer *buf;
 	int w, h, rc;
 
 	current_size(fd, connector, &w, &h);
@@ -94,21 +124,18 @@ static int paint_head(struct painter *p, int fd, uint32_t connector, unsigned fl
 	if (rc < 0)
 		return rc;
 	p->nheads++;
-	buf = kms_head_back(head);
-	if (paint_screen(buf->map, head->mode.hdisplay, head->mode.vdisplay, (int)buf->stride,
-			 &p->req) < 0)
-		return -ENOMEM;
-	return kms_head_present(head, NULL, 0);
+	/* A projection's first frame comes from the source, at once. */
+	return p->source ? 0 : paint_head(p, head);
 }
 
-static int paint_card(struct painter *p, int fd)
+static int open_card(struct painter *p, int fd)
 {
 	uint32_t ids[MAX_CONNECTORS];
 	unsigned flags = driver_flags(fd);
 	int n = kms_connectors(fd, ids, MAX_CONNECTORS, false), shown = 0, rc;
 
 	for (int i = 0; i < n && p->nheads < MAX_HEADS; i++) {
-		rc = paint_head(p, fd, ids[i], flags);
+		rc = open_head(p, fd, ids[i], flags);
 		if (rc < 0)
 			fprintf(stderr, "seatmux-screen: connector %u: %s\n", ids[i], strerror(-rc));
 		else
@@ -117,44 +144,169 @@ static int paint_card(struct painter *p, int fd)
 	return n < 0 ? n : shown;
 }
 
-/* Until SIGTERM; page flip events are read so that none piles up. */
-static int wait_for_end(const struct screen_request *req)
+/* Tell seatmuxd once: it times a screen from this byte, and the
+ * journal's line is what the bench reads. */
+static void tell_shown(struct painter *p)
 {
-	struct pollfd pfd[1 + SCREEN_PROTO_MAX_CARDS];
-	sigset_t set;
-	int n = 1;
+	if (p->shown)
+		return;
+	p->shown = true;
+	fprintf(stderr, "seatmux-screen: shown on %d head%s\n", p->nheads,
+		p->nheads == 1 ? "" : "s");
+	if (write(STDOUT_FILENO, "1", 1) != 1)
+		fprintf(stderr, "seatmux-screen: cannot tell seatmuxd: %m\n");
+}
 
+/* The source's picture now, kept in src->last: 1 if it changed, 0 if
+ * not, -errno if it cannot be read (its head dark, say). */
+static int source_read(struct source *src)
+{
+	struct fb_map m;
+	bool same;
+	int rc = fb_map_card(src->fd, &m);
+
+	if (rc < 0)
+		return rc;
+	same = src->last && m.width == src->width && m.height == src->height;
+	if (!same) {
+		free(src->last);
+		src->last = malloc((size_t)m.width * m.height * 4);
+		src->width = src->last ? m.width : 0;
+		src->height = src->last ? m.height : 0;
+	}
+	for (uint32_t y = 0; src->last && y < m.height; y++) {
+		uint32_t *row = src->last + (size_t)y * m.width;
+		const uint8_t *from = m.pixels + (size_t)y * m.stride;
+
+		if (same && !memcmp(row, from, (size_t)m.width * 4))
+			continue;
+		memcpy(row, from, (size_t)m.width * 4);
+		same = false;
+	}
+	fb_unmap(&m);
+	return !src->last ? -ENOMEM : !same;
+}
+
+/* One frame of a projection on every head that is free to draw. */
+static void project_frame(struct painter *p)
+{
+	struct source *src = p->source;
+	int rc;
+
+	for (int i = 0; i < p->nheads; i++)
+		if (p->heads[i].flip_pending)
+			return;		/* the next tick, when they are all free */
+	rc = source_read(src);
+	if (rc < 0 && rc != src->last_error)
+		fprintf(stderr, "seatmux-screen: %s cannot be read: %s\n", p->req.title,
+			strerror(-rc));
+	src->last_error = rc < 0 ? rc : 0;
+	if (rc == 0)
+		src->unchanged++;
+	if (rc <= 0 && p->shown)
+		return;
+	for (int i = 0; i < p->nheads; i++) {
+		struct kms_head *head = &p->heads[i];
+		struct kms_buffer *buf = kms_head_back(head);
+
+		if (!src->last)
+			memset(buf->map, 0, buf->size);	/* nothing read yet: dark */
+		else
+			project_draw(src->last, (int)src->width, (int)src->height,
+				     (int)src->width * 4, buf->map, head->mode.hdisplay,
+				     head->mode.vdisplay, (int)buf->stride);
+		kms_head_present(head, NULL, 0);
+	}
+	src->drawn += src->last != NULL;
+	tell_shown(p);
+}
+
+/* What a projection cost, for the journal and the bench. */
+static void project_report(const struct painter *p, uint64_t start_ms)
+{
+	struct rusage ru;
+	struct timespec now;
+	double cpu_ms, wall_s;
+
+	getrusage(RUSAGE_SELF, &ru);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+	wall_s = ((double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6 - (double)start_ms) / 1e3;
+	fprintf(stderr, "seatmux-screen: projected %s on %d head%s: %lu frames drawn, %lu unchanged "
+		"in %.1f s, %.2f ms CPU a drawn frame\n", p->req.title, p->nheads,
+		p->nheads == 1 ? "" : "s", p->source->drawn, p->source->unchanged, wall_s,
+		p->source->drawn ? cpu_ms / (double)p->source->drawn : 0.0);
+}
+
+static int frame_timer(void)
+{
+	struct itimerspec every = {
+		.it_interval = { 0, PROJECT_FRAME_MS * 1000000L },
+		.it_value = { 0, 1 },
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd >= 0 && timerfd_settime(fd, 0, &every, NULL) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Until SIGTERM; page flip events are read so that none piles up, and a
+ * projection draws a frame at every tick of its timer. */
+static int run(struct painter *p)
+{
+	struct pollfd pfd[2 + SCREEN_PROTO_MAX_CARDS];
+	struct timespec start;
+	uint64_t ticks;
+	sigset_t set;
+	int n = 2;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	pfd[0] = (struct pollfd){ .fd = signalfd(-1, &set, SFD_CLOEXEC), .events = POLLIN };
-	if (pfd[0].fd < 0)
+	pfd[1] = (struct pollfd){ .fd = p->source ? frame_timer() : -1, .events = POLLIN };
+	if (pfd[0].fd < 0 || (p->source && pfd[1].fd < 0))
 		return 1;
-	for (uint32_t i = 0; i < req->ncards; i++)
+	for (uint32_t i = 0; i < p->req.ncards; i++)
 		pfd[n++] = (struct pollfd){ .fd = SCREEN_PROTO_FIRST_CARD + (int)i, .events = POLLIN };
 	for (;;) {
 		if (poll(pfd, (nfds_t)n, -1) < 0 && errno != EINTR)
 			return 1;
 		if (pfd[0].revents)
-			return 0;
-		for (int i = 1; i < n; i++)
+			break;
+		for (int i = 2; i < n; i++)
 			if (pfd[i].revents & POLLIN)
 				kms_dispatch(pfd[i].fd);
+		if ((pfd[1].revents & POLLIN) && read(pfd[1].fd, &ticks, sizeof(ticks)) > 0)
+			project_frame(p);
 	}
+	if (p->source)
+		project_report(p, (uint64_t)start.tv_sec * 1000 + (uint64_t)start.tv_nsec / 1000000);
+	return 0;
 }
 
 int main(void)
 {
 	static struct painter p;
+	static struct source source;
 	int shown = 0, rc;
 
 	if (read_request(&p.req) < 0) {
 		fprintf(stderr, "seatmux-screen: no valid request on stdin\n");
 		return 2;
 	}
+	if (p.req.look == SCREEN_PROJECT) {
+		source.fd = SCREEN_PROTO_FIRST_CARD + (int)p.req.ncards;
+		p.source = &source;
+	}
 	for (uint32_t i = 0; i < p.req.ncards; i++) {
-		rc = paint_card(&p, SCREEN_PROTO_FIRST_CARD + (int)i);
+		rc = open_card(&p, SCREEN_PROTO_FIRST_CARD + (int)i);
 		if (rc < 0)
 			fprintf(stderr, "seatmux-screen: card fd %u: %s\n",
 				SCREEN_PROTO_FIRST_CARD + i, strerror(-rc));
@@ -165,10 +317,7 @@ int main(void)
 		fprintf(stderr, "seatmux-screen: no head to show the screen on\n");
 		return 3;
 	}
-	/* When it reached the heads: seatmuxd times a screen from this
-	 * byte, and the journal's line is what the bench reads. */
-	fprintf(stderr, "seatmux-screen: shown on %d head%s\n", shown, shown == 1 ? "" : "s");
-	if (write(STDOUT_FILENO, "1", 1) != 1)
-		fprintf(stderr, "seatmux-screen: cannot tell seatmuxd: %m\n");
-	return wait_for_end(&p.req);
+	if (!p.source)
+		tell_shown(&p);
+	return run(&p);
 }

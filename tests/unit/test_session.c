@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "session.h"
+#include "session_display.h"
 #include "test.h"
 
 struct fixture {
@@ -160,6 +161,41 @@ static void test_leftovers_end(struct test_state *t)
 	fixture_finish(&f);
 }
 
+#define ENV(s) s, sizeof(s) - 1	/* a block as /proc/PID/environ holds */
+
+static void test_display_pick(struct test_state *t)
+{
+	char out[SESSION_DISPLAY_MAX];
+
+	CHECK(t, session_display_pick(ENV("HOME=/h\0WAYLAND_DISPLAY=wayland-1\0X=y\0"), out,
+				      sizeof(out)) == 0 && !strcmp(out, "wayland-1"));
+	/* A path, a parent, an empty name, odd bytes: none is a display. */
+	CHECK(t, session_display_pick(ENV("WAYLAND_DISPLAY=/run/user/0/wayland-0\0"), out,
+				      sizeof(out)) == -1);
+	CHECK(t, session_display_pick(ENV("WAYLAND_DISPLAY=..\0"), out, sizeof(out)) == -1);
+	CHECK(t, session_display_pick(ENV("WAYLAND_DISPLAY=\0"), out, sizeof(out)) == -1);
+	CHECK(t, session_display_pick(ENV("WAYLAND_DISPLAY=a b\0"), out, sizeof(out)) == -1);
+	/* Not there, or cut off without its NUL. */
+	CHECK(t, session_display_pick(ENV("HOME=/h\0"), out, sizeof(out)) == -1);
+	CHECK(t, session_display_pick(ENV("WAYLAND_DISPLAY=wayland-0"), out, sizeof(out)) == -1);
+	CHECK(t, session_display_pick("", 0, out, sizeof(out)) == -1);
+	/* Too long for out. */
+	CHECK(t, session_display_pick(ENV("WAYLAND_DISPLAY=wayland-0\0"), out, 5) == -1);
+}
+
+/* Nothing is launched into a session that does not run. */
+static void test_launch_needs_a_session(struct test_state *t)
+{
+	struct loop *loop = loop_create();
+	struct session s;
+	char *argv[] = { "/bin/true", NULL };
+
+	CHECK(t, session_init(&s, loop, "seat0", "/nonexistent", NULL, NULL) == 0);
+	CHECK(t, session_launch(&s, argv) == -ESRCH);
+	session_finish(&s);
+	loop_destroy(loop);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -169,6 +205,8 @@ int main(void)
 		return 77;
 	}
 	log_set_level(LOG_LVL_ERROR);
+	RUN(&t, test_display_pick);
+	RUN(&t, test_launch_needs_a_session);
 	RUN(&t, test_fifo_log_refused_at_once);
 	RUN(&t, test_user_only_while_running);
 	RUN(&t, test_leftovers_end);

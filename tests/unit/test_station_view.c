@@ -22,6 +22,12 @@ const char *screens_blocked(struct broker *b, const char *seat)
 	return !strcmp(seat, "seat-rdp1") ? "Pens down" : NULL;
 }
 
+/* And projections: seat0 shows seat-rdp1. */
+const char *screens_projected(struct broker *b, const char *seat)
+{
+	return !strcmp(seat, "seat0") ? "seat-rdp1" : NULL;
+}
+
 static const struct station_kind fake_rdp = { .name = "rdp", .address = fake_address };
 static const struct station_kind fake_physical = { .name = "physical" };
 
@@ -47,6 +53,7 @@ static void test_view(struct test_state *t)
 	CHECK(t, !strcmp(v.state, "none") && v.pid == 0 && v.user[0] == '\0');
 	CHECK(t, v.uid == (uint32_t)-1);
 	CHECK(t, !strcmp(v.address, "192.0.2.7:50123"));
+	CHECK(t, v.projected_from[0] == '\0');	/* nothing projected on it */
 
 	/* A running session: its user (the spec's) and pid. */
 	s.session.pid = 412;
@@ -73,6 +80,10 @@ static void test_view(struct test_state *t)
 	w = v;
 	w.blocked = true;
 	CHECK(t, station_view_differs(&v, &w));	/* a block is a change to signal */
+	CHECK(t, !strcmp(v.projected_from, "seat-rdp1"));
+	w = v;
+	w.projected_from[0] = '\0';
+	CHECK(t, station_view_differs(&v, &w));	/* and a projection */
 }
 
 static void test_json(struct test_state *t)

@@ -9,7 +9,10 @@ paints the block screen on head1 itself; keys on seat1's keyboard stop
 reaching seat1's client while seat0 carries on. The block holds across a
 restart of seatmuxd and a restart of seat1's session; unblocked, the
 same session (or the new one) draws again and gets its keys. Identify
-shows every station's name; a message shows for its time. Checked on
+shows every station's name; a message shows for its time. seat0 is
+projected on seat1: head1 shows head0's pixels, live (a message on seat0
+shows on head1 too), seat1's keys stop, and unproject gives seat1 back.
+Checked on
 the heads' pixels, in the clients' event logs, and in what seatmuxctl
 and the bus say.
 """
@@ -120,6 +123,83 @@ def check_screenshots(t, m):
     rc, err, img = screenshot(m, TEACHER, "seat9")
     t.check("a screenshot of no station: a clear error",
             rc == 1 and err == "seatmuxctl: seat9: no station 'seat9'", "rc %d: %r" % (rc, err))
+
+
+def alike(a, b, tolerance=12):
+    """The fraction of sampled pixels two same-sized shots agree on."""
+    if (a.width, a.height) != (b.width, b.height):
+        return 0.0
+    same = total = 0
+    for y in range(0, a.height, 5):
+        for x in range(0, a.width, 7):
+            total += 1
+            same += all(abs(p - q) <= tolerance for p, q in zip(a.pixel(x, y), b.pixel(x, y)))
+    return same / max(1, total)
+
+
+def projected_prop(m, seat):
+    rc, out = m.run("busctl get-property org.seatmux.Manager1 "
+                    "/org/seatmux/Manager1/station/%s org.seatmux.Station1 ProjectedFrom" % seat)
+    return out.strip()
+
+
+def check_project(t, m):
+    """seat0's screen on seat1: live, input stopped at seat1, then back."""
+    rc, out, err = ctl(m, TEACHER, "project seat0 seat0")
+    t.check("projecting a station onto itself: a clear error",
+            rc == 1 and err == "seatmuxctl: project: 'seat0' cannot be projected onto itself",
+            "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, TEACHER, "project seat0")
+    t.check("project with neither targets nor --all: usage error, exit 2",
+            rc == 2 and "either DST... or --all" in err, "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, TEACHER, "project seat0 seat1 seat9")
+    time.sleep(2)
+    t.check("with one target unknown: a clear error, and nothing is projected",
+            rc == 1 and err == "seatmuxctl: project: no station 'seat9'" and
+            projected_prop(m, "seat1") == 's ""' and own("seat1")(m.screendump("head1", 0)),
+            "rc %d: %r %s" % (rc, err, projected_prop(m, "seat1")))
+    rc, out, err = ctl(m, PUPIL, "project seat0 seat1")
+    t.check("an ordinary user may not project: 'not authorized', exit 1",
+            rc == 1 and "not authorized: org.seatmux.control" in err, "rc %d: %r" % (rc, err))
+
+    k0, k1 = keys(m, "seat0"), keys(m, "seat1")
+    rc, out, err = ctl(m, TEACHER, "--all project seat0")
+    t.check("a teacher projects seat0 on every other station",
+            rc == 0 and out.strip() == "seat0 shown on 1 station.", "rc %d: %r %r" % (rc, out, err))
+    t.check("head1 shows seat0's screen", until(m, "head1", own("seat0")),
+            m.run("journalctl -t seatmuxd | tail -n 12")[1])
+    a, b = m.screendump("head0", 0), m.screendump("head1", 0)
+    # The client's moving bar is elsewhere a moment later: most, not all.
+    t.check("the same picture (heads of one size: no scaling)", alike(a, b) > 0.85, alike(a, b))
+    t.check("seat1 says what it shows on the bus", projected_prop(m, "seat1") == 's "seat0"',
+            projected_prop(m, "seat1"))
+    t.check("a key on seat1's keyboard does not reach seat1's session while it shows seat0",
+            not key_reaches(m, "seat1", "kbd1", k1, timeout=5), keys(m, "seat1"))
+    t.check("seat0 carries on: its keys reach its session", key_reaches(m, "seat0", "kbd0", k0),
+            keys(m, "seat0"))
+    rc, out, err = ctl(m, TEACHER, "--timeout 8 message seat0 'Look at this'")
+    t.check("live: a message on seat0 shows on head1 too",
+            rc == 0 and until(m, "head0", showing("message"), timeout=15) and
+            until(m, "head1", showing("message"), timeout=10),
+            m.run("journalctl -t seatmuxd | tail -n 8")[1])
+    t.check("and when it goes, head1 shows seat0's session again",
+            until(m, "head1", own("seat0"), timeout=30))
+
+    rc, out, err = ctl(m, TEACHER, "unproject")
+    t.check("unproject: head1 shows seat1's session again",
+            rc == 0 and until(m, "head1", own("seat1"), timeout=30),
+            "rc %d: %r" % (rc, err))
+    k1 = keys(m, "seat1")
+    t.check("and seat1's keys reach it again", key_reaches(m, "seat1", "kbd1", k1),
+            keys(m, "seat1"))
+    rc, out, err = ctl(m, TEACHER, "unproject")
+    t.check("unproject with nothing projected: a clear error",
+            rc == 1 and err == "seatmuxctl: unproject: nothing is projected",
+            "rc %d: %r" % (rc, err))
+    t.check("the painter said what the projection cost",
+            "frames drawn" in m.run("journalctl -t seatmuxd -t seatmux-screen | "
+                                    "grep 'projected seat0'")[1],
+            m.run("journalctl | grep 'seatmux-screen' | tail -n 5")[1])
 
 
 def check(t, m):
@@ -241,5 +321,6 @@ def check(t, m):
     rc, out, err = ctl(m, TEACHER, "--timeout 0 message seat0 hi")
     t.check("a timeout out of range: usage error, exit 2",
             rc == 2 and "--timeout takes 1 to 3600 seconds" in err, "rc %d: %r" % (rc, err))
+    check_project(t, m)
     rc, out = m.run("journalctl -t seatmuxd | grep -c 'ERROR: AddressSanitizer'; true")
     t.check("no sanitizer report from seatmuxd", out.strip() == "0", out)

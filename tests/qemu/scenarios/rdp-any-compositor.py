@@ -8,7 +8,9 @@ The broker's screens on both kinds of compositor, over RDP: with both
 users connected, a teacher blocks both stations; each RDP client then
 shows the block screen seatmuxd paints on the evdi head, and keys typed
 at the client no longer reach the session. Unblocked, each session draws
-again and gets its keys.
+again and gets its keys. Then station0's screen is projected on
+station1's: station1's RDP client shows what seatmux-compositor draws for
+station0, read from one evdi head and painted on the other.
 """
 
 import os
@@ -64,7 +66,7 @@ def screens_over_rdp(t, m, hv, port, tmp):
     users = ("station0", "station1")
     # The clients' logs go on from the first connections': count from here.
     base = {u: dumps_in(os.path.join(tmp, "%s-640x480.log" % u)) for u in users}
-    clients = {u: hv.Client(port, u, u, "640x480", tmp, extra=["--keys", "0x1e", "--linger", "150"])
+    clients = {u: hv.Client(port, u, u, "640x480", tmp, extra=["--keys", "0x1e", "--linger", "240"])
                for u in users}
     ok = all(attempt(lambda u=u, c=c: wait_for(lambda: dumps(c) > base[u], 120))
              for u, c in clients.items())
@@ -96,9 +98,30 @@ def screens_over_rdp(t, m, hv, port, tmp):
         t.check("and keys typed at %s's client reach it again" % u,
                 attempt(lambda: wait_for(lambda: keys(m, u) > before, 20)),
                 "%d -> %d" % (before, keys(m, u)))
+    project_over_rdp(t, m, clients, seats)
     for c in clients.values():
         c.proc.terminate()
         c.join()
+
+
+def project_over_rdp(t, m, clients, seats):
+    """station0's screen (seatmux-compositor, evdi) on station1's (cage):
+    read from one evdi head's scanout, painted on the other's."""
+    src, dst = seats["station0"], seats["station1"]
+    rc, out = m.run("seatmuxctl project %s %s 2>&1" % (src, dst))
+    t.check("a teacher projects station0's RDP station on station1's", rc == 0, out)
+    t.check("station1's RDP client shows station0's session (seatmux-compositor's picture)",
+            poke_until(clients["station1"],
+                       lambda img: img.fraction_near(seat_color(src), 24) > 0.8),
+            m.run("journalctl -t seatmuxd | grep -E 'screen|shows|taken' | tail -n 6")[1])
+    t.check("station0's own client still shows its session",
+            poke_until(clients["station0"],
+                       lambda img: img.fraction_near(seat_color(src), 24) > 0.8, timeout=15))
+    rc, out = m.run("seatmuxctl unproject %s 2>&1" % src)
+    t.check("unprojected, station1's client shows its own session again",
+            rc == 0 and poke_until(clients["station1"],
+                                   lambda img: img.fraction_near(seat_color(dst), 24) > 0.8),
+            out + m.run("journalctl -t seatmuxd | tail -n 6")[1])
 
 
 def wait_for(cond, timeout):

@@ -8,7 +8,9 @@ the stations and their sessions, shows one, and logs a station's user
 off: the session ends and the seat's next one starts (a new pid drawing
 on the head). Checked as a user would see it: what seatmuxctl prints,
 its exit status, the D-Bus error, the pixels on the head. Then, on the
-same guest, the screens the broker draws (_room_screens.py).
+same guest, the screens the broker draws (_room_screens.py), and a
+program a teacher launches into seat1's session: it opens on head1, runs
+as station1 in the session's scope, and ends when seat1 is logged off.
 """
 
 import json
@@ -154,3 +156,44 @@ def run(t):
         t.check("an administrator lists the new session",
                 rc == 0 and leader(m, "seat1") in out, "rc %d: %s %s" % (rc, out, err))
         scenario("_room_screens").check(t, m)
+        check_launch(t, m)
+
+
+def check_launch(t, m):
+    """A program launched into seat1's session opens on head1, as
+    station1, in the session's scope; logging off ends it too."""
+    screens = scenario("_room_screens")
+    client = "/usr/libexec/seatmux/seatmux-testclient --seat seat0 --log /tmp/launched.log"
+    rc, out, err = ctl(m, TEACHER, "launch seat1 -- " + client)
+    pid = out.strip()
+    if not t.check("a teacher launches a program in seat1's session: its pid printed",
+                   rc == 0 and pid.isdigit(), "rc %d: %r %r" % (rc, out, err)):
+        return
+    t.check("it opens on head1, over the session's own client (cage shows the newest)",
+            screens.until(m, "head1", screens.own("seat0"), timeout=30),
+            m.run("tail -n 5 /run/seat1.session.log")[1])
+    status = m.run("cat /proc/%s/status" % pid)[1]
+    t.check("it runs as seat1's user (station1, 1001)",
+            re.search(r"^Uid:\s+1001\s", status, re.M) is not None, status[:300])
+    cg = m.run("cat /proc/%s/cgroup" % pid)[1].strip()
+    lead = m.run("cat /proc/%s/cgroup" % leader(m, "seat1"))[1].strip()
+    t.check("in the session's scope", cg == lead and "seatmux-seat1-" in cg, (cg, lead))
+    env = m.run("tr '\\0' '\\n' </proc/%s/environ" % pid)[1]
+    t.check("with the session's Wayland display and environment",
+            re.search(r"^WAYLAND_DISPLAY=wayland-\d+$", env, re.M) is not None and
+            "XDG_SEAT=seat1" in env and "HOME=/home/station1" in env, env)
+
+    rc, out, err = ctl(m, PUPIL, "launch seat1 -- /bin/true")
+    t.check("an ordinary user may not launch: 'not authorized', exit 1",
+            rc == 1 and "not authorized: org.seatmux.control" in err, "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, TEACHER, "launch seat9 -- /bin/true")
+    t.check("launching on an unknown station: a clear error",
+            rc == 1 and err == "seatmuxctl: seat9: no station 'seat9'", "rc %d: %r" % (rc, err))
+    rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
+                    "org.seatmux.Manager1 Launch sas seat1 0 2>&1")
+    t.check("an empty command line gets InvalidArgs", rc != 0 and "1 to 64 words" in out, out)
+
+    rc, out, err = ctl(m, TEACHER, "logoff seat1")
+    gone = attempt(lambda: m.wait_until("! kill -0 %s 2>/dev/null" % pid, 30))
+    t.check("logging seat1 off ends the launched program with the session", rc == 0 and gone,
+            m.run("ps -o pid,user,cmd -p %s" % pid)[1])

@@ -1,0 +1,41 @@
+/*
+ * What the room's interface's files share: its state, the answers every
+ * method gives alike, and the methods of each concern (api.c: stations
+ * and sessions; api_screens.c: the screens the broker draws).
+ */
+#ifndef SEATMUX_API_INTERNAL_H
+#define SEATMUX_API_INTERNAL_H
+
+#include <systemd/sd-bus.h>
+
+#include "station_view.h"
+
+struct broker;
+struct loop_source;
+struct seat;
+
+struct api {
+	struct broker *b;
+	sd_bus *bus;
+	struct loop_source *src, *timer;
+	/* What clients were last told, to signal only what changed. */
+	struct station_view *shown;
+	int nshown;
+};
+
+/* The NoSuchStation error, sent. */
+int api_no_such_station(sd_bus_message *m, const char *id);
+/* The station a call names (its first argument), or NULL with the error
+ * sent (its result in *r). */
+struct seat *api_named_station(struct api *a, sd_bus_message *m, int *r);
+
+/* api_screens.c: each checks its polkit action, then acts. */
+int api_method_block(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_unblock(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_identify(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_message(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_screenshot(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_project(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_unproject(sd_bus_message *m, void *data, sd_bus_error *err);
+
+#endif
