@@ -11,6 +11,7 @@
 #include "loop.h"
 #include "platform.h"
 #include "state.h"
+#include "station_names.h"
 
 struct api;
 struct rdp;
@@ -35,6 +36,7 @@ struct broker {
 	struct rdp *rdp;		/* remote stations, or NULL */
 	struct usbip *usbip;		/* USB/IP stations, or NULL */
 	struct api *api;		/* the room's D-Bus interface, or NULL */
+	struct station_names names;	/* what the room calls its stations */
 	const char *config_path;	/* read again on SIGHUP */
 	/* Across restarts (state.h): what the last seatmuxd left, while
 	 * this one takes it back (NULL after); keys for names in the fd

@@ -59,6 +59,17 @@ static void notify_ready(void)
 	sd_notify(0, "READY=1");
 }
 
+/* The stations' names an administrator gave: a file that cannot be
+ * read leaves every station called by its seat id, said once. */
+static void load_names(struct broker *b)
+{
+	char why[320];
+
+	mkdir(SEATMUX_STATEDIR, 0700);
+	if (station_names_load(&b->names, SEATMUX_STATEDIR "/names", why, sizeof(why)) < 0)
+		log_warn("names: %s: stations go by their seat ids", why);
+}
+
 /* -- across restarts -- */
 
 static void state_path(const struct broker *b, char *out, size_t size)
@@ -460,6 +471,7 @@ static int broker_run(struct broker *b)
 		log_error("udev: cannot enumerate devices: %m");
 		goto out_seats;
 	}
+	load_names(b);
 	if (b->restored)
 		screens_restore(b, b->restored);
 	state_taken_over(b);
@@ -490,6 +502,7 @@ static int broker_run(struct broker *b)
 out_seats:
 	api_stop(b->api);
 	b->api = NULL;
+	station_names_free(&b->names);
 	broker_shut_down(b);
 	devices_finish(&b->devices);
 out_console:

@@ -122,6 +122,7 @@ static int station_status(struct ctl *c, const char *id)
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
 	char *kind = NULL, *user = NULL, *state = NULL, *address = NULL, *shows = NULL;
+	char *name = NULL;
 	uint32_t pid = 0, uid = 0;
 	int blocked = 0;
 	const char *path;
@@ -146,6 +147,8 @@ static int station_status(struct ctl *c, const char *id)
 	if (r >= 0)
 		r = get_str(c, path, "ProjectedFrom", &shows, &e);
 	if (r >= 0)
+		r = get_str(c, path, "Name", &name, &e);
+	if (r >= 0)
 		r = sd_bus_get_property_trivial(c->bus, BUS_NAME, path, STATION_IFACE, "Blocked", &e,
 						'b', &blocked);
 	if (r < 0) {
@@ -155,6 +158,7 @@ static int station_status(struct ctl *c, const char *id)
 	if (c->json) {
 		printf("{");
 		json_field_str(stdout, "station", id, true);
+		json_field_str(stdout, "name", name, false);
 		json_field_str(stdout, "kind", kind, false);
 		json_field_str(stdout, "user", user, false);
 		json_field_uint(stdout, "uid", uid);
@@ -166,6 +170,8 @@ static int station_status(struct ctl *c, const char *id)
 		printf("}\n");
 	} else {
 		printf("%s\n", id);
+		if (strcmp(name, id))
+			printf("\t   Name: %s\n", name);
 		printf("\t   Kind: %s\n", kind);
 		if (*user)
 			printf("\t   User: %s (%u)\n", user, (unsigned)uid);
@@ -183,6 +189,7 @@ static int station_status(struct ctl *c, const char *id)
 	r = 0;
 out:
 	free(shows);
+	free(name);
 	free(kind);
 	free(user);
 	free(state);
@@ -306,6 +313,17 @@ static int screenshot(struct ctl *c, const char *id, const char *path)
 	return r;
 }
 
+static int rename_station(struct ctl *c, const char *id, const char *name)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Rename", &e,
+				   NULL, "ss", id, name);
+
+	r = r < 0 ? fail(id, &e, r) : 0;
+	sd_bus_error_free(&e);
+	return r;
+}
+
 static int launch(struct ctl *c, const char *id, char **argv)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -404,6 +422,7 @@ static void usage(FILE *f)
 		"  project SRC DST...      show SRC's screen on the DST stations (--all: every other)\n"
 		"  unproject [SRC]         end SRC's projection (none given: every projection)\n"
 		"  launch ID -- CMD...     run CMD in the station's session, as its user\n"
+		"  rename ID NAME          what the room calls the station (\"\": its id)\n"
 		"options:\n"
 		"  -a, --all               project on every other station\n"
 		"  -j, --json              JSON output\n"
@@ -431,6 +450,7 @@ static const struct {
 	{ "project", 1, MANY },
 	{ "unproject", 0, 1 },
 	{ "launch", 2, MANY },
+	{ "rename", 2, 2 },
 };
 
 static int run(struct ctl *c, const char *cmd, char **args, int n)
@@ -453,6 +473,8 @@ static int run(struct ctl *c, const char *cmd, char **args, int n)
 		return project(c, args[0], args + 1, n - 1);
 	if (!strcmp(cmd, "unproject"))
 		return unproject(c, n ? args[0] : NULL);
+	if (!strcmp(cmd, "rename"))
+		return rename_station(c, args[0], args[1]);
 	if (!strcmp(cmd, "launch"))
 		return launch(c, args[0], args + 1);	/* argv ends with NULL */
 	return logoff(c, args[0]);

@@ -34,6 +34,7 @@ void station_view_of(struct broker *b, const struct seat *seat, struct station_v
 
 	memset(v, 0, sizeof(*v));
 	snprintf(v->id, sizeof(v->id), "%s", seat->name);
+	snprintf(v->name, sizeof(v->name), "%s", station_names_get(&b->names, seat->name));
 	v->kind = station_view_kind(seat->kind ? seat->kind->name : NULL);
 	v->pid = s->pid > 0 ? (uint32_t)s->pid : 0;
 	v->uid = (uint32_t)s->uid;
@@ -49,7 +50,7 @@ void station_view_of(struct broker *b, const struct seat *seat, struct station_v
 
 bool station_view_differs(const struct station_view *a, const struct station_view *b)
 {
-	return strcmp(a->id, b->id) || strcmp(a->kind, b->kind) || strcmp(a->user, b->user) ||
+	return strcmp(a->id, b->id) || strcmp(a->name, b->name) || strcmp(a->kind, b->kind) || strcmp(a->user, b->user) ||
 	       a->uid != b->uid || a->pid != b->pid || strcmp(a->state, b->state) ||
 	       strcmp(a->address, b->address) || a->blocked != b->blocked ||
 	       strcmp(a->projected_from, b->projected_from);

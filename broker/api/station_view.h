@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "protocol.h"
+#include "station_names.h"
 
 struct broker;
 struct seat;
@@ -18,6 +19,7 @@ struct seat;
 
 struct station_view {
 	char id[SEAT_PROTO_MAX_SEAT];	/* the seat's name: never changes */
+	char name[STATION_NAME_MAX];	/* what the room calls it (Rename) */
 	const char *kind;		/* "local", "rdp", "usbip" */
 	char user[STATION_VIEW_TEXT];	/* of the running session, or "" */
 	uint32_t uid;			/* of that user; (uint32_t)-1: none */

@@ -152,7 +152,8 @@ static bool screen_wanted(const struct screen *s, struct screen_request *req)
 	if (s->transient) {
 		req->look = s->transient;
 		snprintf(req->title, sizeof(req->title), "%s",
-			 s->transient == SCREEN_IDENTIFY ? s->seat : "Message");
+			 s->transient == SCREEN_IDENTIFY ?
+			 station_names_get(&s->b->names, s->seat) : "Message");
 		snprintf(req->body, sizeof(req->body), "%s", s->transient_text);
 	} else if (s->source[0]) {
 		req->look = SCREEN_PROJECT;

@@ -50,6 +50,7 @@ static void test_view(struct test_state *t)
 	seat_init(&s, "seat-rdp1", &fake_rdp);
 	station_view_of(&b, &s, &v);
 	CHECK(t, !strcmp(v.id, "seat-rdp1") && !strcmp(v.kind, "rdp"));
+	CHECK(t, !strcmp(v.name, "seat-rdp1"));	/* not renamed: its id */
 	CHECK(t, !strcmp(v.state, "none") && v.pid == 0 && v.user[0] == '\0');
 	CHECK(t, v.uid == (uint32_t)-1);
 	CHECK(t, !strcmp(v.address, "192.0.2.7:50123"));

@@ -155,8 +155,44 @@ def run(t):
         rc, out, err = ctl(m, ADMIN, "list-stations")
         t.check("an administrator lists the new session",
                 rc == 0 and leader(m, "seat1") in out, "rc %d: %s %s" % (rc, out, err))
+        check_rename(t, m)
         scenario("_room_screens").check(t, m)
         check_launch(t, m)
+
+
+def name_prop(m, seat):
+    return m.run("busctl get-property org.seatmux.Manager1 /org/seatmux/Manager1/station/%s "
+                 "org.seatmux.Station1 Name" % seat)[1].strip()
+
+
+def check_rename(t, m):
+    """An administrator renames a station; a teacher may not; the name
+    is kept across a restart of seatmuxd; "" gives the id back."""
+    rc, out, err = ctl(m, TEACHER, "rename seat1 'Front row'")
+    t.check("a teacher may not rename: 'not authorized: org.seatmux.administer', exit 1",
+            rc == 1 and "not authorized: org.seatmux.administer" in err, "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, ADMIN, "rename seat1 'Front row, left'")
+    rc2, out2, _ = ctl(m, TEACHER, "station-status seat1")
+    t.check("an administrator renames seat1: its Name, its id unchanged",
+            rc == 0 and name_prop(m, "seat1") == 's "Front row, left"' and
+            "Name: Front row, left" in out2 and out2.startswith("seat1\n"),
+            "rc %d: %r %r" % (rc, err, out2))
+    rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
+                    "org.seatmux.Manager1 Rename ss seat1 \"$(printf 'a\\tb')\" 2>&1")
+    t.check("a name with a control character gets InvalidArgs, the name stays",
+            rc != 0 and "control characters" in out and
+            name_prop(m, "seat1") == 's "Front row, left"', out)
+    m.run("systemctl restart seatmuxd", timeout=60)
+    ok = attempt(lambda: m.wait_until(
+        "busctl get-property org.seatmux.Manager1 /org/seatmux/Manager1/station/seat1 "
+        "org.seatmux.Station1 Name 2>/dev/null | grep -q 'Front row'", 60))
+    t.check("the name is kept across a restart of seatmuxd (in /var/lib/seatmux/names)",
+            ok and name_prop(m, "seat1") == 's "Front row, left"' and
+            "name seat1 Front%20row,%20left" in m.run("cat /var/lib/seatmux/names")[1],
+            m.run("cat /var/lib/seatmux/names; journalctl -t seatmuxd | tail -n 5")[1])
+    rc, out, err = ctl(m, ADMIN, "rename seat1 ''")
+    t.check("renamed to '': seat1 goes by its id again",
+            rc == 0 and name_prop(m, "seat1") == 's "seat1"', "rc %d: %r" % (rc, err))
 
 
 def check_launch(t, m):
