@@ -313,13 +313,15 @@ static int screenshot(struct ctl *c, const char *id, const char *path)
 	return r;
 }
 
-static int rename_station(struct ctl *c, const char *id, const char *name)
+/* Methods that take strings and answer nothing: what failed is what. */
+static int call_simple(struct ctl *c, const char *what, const char *method, const char *fmt,
+		       const char *a1, const char *a2)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Rename", &e,
-				   NULL, "ss", id, name);
+	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, method, &e,
+				   NULL, fmt, a1, a2);
 
-	r = r < 0 ? fail(id, &e, r) : 0;
+	r = r < 0 ? fail(what, &e, r) : 0;
 	sd_bus_error_free(&e);
 	return r;
 }
@@ -423,6 +425,8 @@ static void usage(FILE *f)
 		"  unproject [SRC]         end SRC's projection (none given: every projection)\n"
 		"  launch ID -- CMD...     run CMD in the station's session, as its user\n"
 		"  rename ID NAME          what the room calls the station (\"\": its id)\n"
+		"  attach SEAT DEVICE      give DEVICE (/sys or /dev path) and what hangs off it to SEAT\n"
+		"  flush-devices           undo every attach: devices go back to seat0\n"
 		"options:\n"
 		"  -a, --all               project on every other station\n"
 		"  -j, --json              JSON output\n"
@@ -451,6 +455,8 @@ static const struct {
 	{ "unproject", 0, 1 },
 	{ "launch", 2, MANY },
 	{ "rename", 2, 2 },
+	{ "attach", 2, 2 },
+	{ "flush-devices", 0, 0 },
 };
 
 static int run(struct ctl *c, const char *cmd, char **args, int n)
@@ -473,8 +479,12 @@ static int run(struct ctl *c, const char *cmd, char **args, int n)
 		return project(c, args[0], args + 1, n - 1);
 	if (!strcmp(cmd, "unproject"))
 		return unproject(c, n ? args[0] : NULL);
+	if (!strcmp(cmd, "attach"))
+		return call_simple(c, args[1], "AttachDevice", "ss", args[0], args[1]);
+	if (!strcmp(cmd, "flush-devices"))
+		return call_simple(c, "flush-devices", "FlushDevices", "", NULL, NULL);
 	if (!strcmp(cmd, "rename"))
-		return rename_station(c, args[0], args[1]);
+		return call_simple(c, args[0], "Rename", "ss", args[0], args[1]);
 	if (!strcmp(cmd, "launch"))
 		return launch(c, args[0], args + 1);	/* argv ends with NULL */
 	return logoff(c, args[0]);

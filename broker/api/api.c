@@ -265,40 +265,6 @@ static int method_logoff(sd_bus_message *m, void *data, sd_bus_error *err)
 	return polkit_check(m, "org.seatmux.control", logoff_allowed, data);
 }
 
-static int rename_allowed(sd_bus_message *m, void *data)
-{
-	struct api *a = data;
-	struct seat *seat;
-	const char *name;
-	int r;
-
-	sd_bus_message_rewind(m, true);
-	seat = api_named_station(a, m, &r);
-	if (!seat)
-		return r;
-	r = sd_bus_message_read(m, "s", &name);
-	if (r < 0)
-		return r;
-	r = station_names_set(&a->b->names, seat->name, name);
-	if (r == -EINVAL)
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
-						  "a name of 1 to %d bytes without control "
-						  "characters (\"\" : the station's id)",
-						  STATION_NAME_MAX - 1);
-	if (r < 0)
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
-						  "the name could not be kept: %s", strerror(-r));
-	log_info("api: %s is called '%s' now", seat->name,
-		 station_names_get(&a->b->names, seat->name));
-	broker_changed(a->b);	/* signalled with the rest */
-	return sd_bus_reply_method_return(m, "");
-}
-
-static int method_rename(sd_bus_message *m, void *data, sd_bus_error *err)
-{
-	return polkit_check(m, "org.seatmux.administer", rename_allowed, data);
-}
-
 /* A command line as a teacher may give it: 1 to LAUNCH_MAX_ARGS words,
  * the first not empty, LAUNCH_MAX_BYTES in all. */
 #define LAUNCH_MAX_ARGS 64
@@ -386,7 +352,11 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("LogOff", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
 				method_logoff, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", id, "s", name), SD_BUS_NO_RESULT,
-				method_rename, SD_BUS_VTABLE_UNPRIVILEGED),
+				api_method_rename, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("AttachDevice", SD_BUS_ARGS("s", seat, "s", device),
+				SD_BUS_NO_RESULT, api_method_attach, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("FlushDevices", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+				api_method_flush, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Launch", SD_BUS_ARGS("s", id, "as", argv),
 				SD_BUS_RESULT("u", pid), method_launch, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Block", SD_BUS_ARGS("s", id, "s", message), SD_BUS_NO_RESULT,

@@ -1,7 +1,8 @@
 /*
  * What the room's interface's files share: its state, the answers every
  * method gives alike, and the methods of each concern (api.c: stations
- * and sessions; api_screens.c: the screens the broker draws).
+ * and sessions; api_screens.c: the screens the broker draws;
+ * api_admin.c: what administrators change).
  */
 #ifndef SEATMUX_API_INTERNAL_H
 #define SEATMUX_API_INTERNAL_H
@@ -37,5 +38,10 @@ int api_method_message(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_screenshot(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_project(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_unproject(sd_bus_message *m, void *data, sd_bus_error *err);
+
+/* api_admin.c: org.seatmux.administer. */
+int api_method_rename(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_attach(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_flush(sd_bus_message *m, void *data, sd_bus_error *err);
 
 #endif

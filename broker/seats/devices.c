@@ -324,7 +324,11 @@ void devices_dispatch(struct devices *devs)
 		if (!action) {
 			;
 		} else if (!strcmp(action, "add")) {
-			if (!find_syspath(devs, udev_device_get_syspath(ud)))
+			/* Announced again (udevadm trigger --action=add, as
+			 * seat_attach does): looked at as a change. */
+			if (find_syspath(devs, udev_device_get_syspath(ud)))
+				device_change(devs, ud);
+			else
 				device_add(devs, ud);
 		} else if (!strcmp(action, "remove")) {
 			device_remove(devs, udev_device_get_syspath(ud));

@@ -59,6 +59,16 @@ int udev_rules_install(const char *path, const char *what,
 	return udev_rules_reload();
 }
 
+void udev_rules_trigger_tree(const char *syspath, const char *action, const char *subsystem)
+{
+	char act[32], parent[4200], sub[64];
+
+	snprintf(act, sizeof(act), "--action=%s", action);
+	snprintf(parent, sizeof(parent), "--parent-match=%s", syspath);
+	snprintf(sub, sizeof(sub), "--subsystem-match=%s", subsystem ? subsystem : "*");
+	run_udevadm((char *[]){ "udevadm", "trigger", act, parent, sub, NULL });
+}
+
 void udev_rules_retrigger(const char *syspath)
 {
 	run_udevadm((char *[]){ "udevadm", "trigger", "--action=change", (char *)syspath, NULL });

@@ -18,6 +18,9 @@ int udev_rules_reload(void);
 /* udev_rules_write, then udev_rules_reload. */
 int udev_rules_install(const char *path, const char *what,
 		       void (*write)(FILE *f, void *data), void *data);
+/* action ("change", "add") for syspath and every device below it, of
+ * one subsystem only if subsystem is not NULL. */
+void udev_rules_trigger_tree(const char *syspath, const char *action, const char *subsystem);
 /* A change event for one device, so that rules made after it apply. */
 void udev_rules_retrigger(const char *syspath);
 

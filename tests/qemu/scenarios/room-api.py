@@ -158,6 +158,54 @@ def run(t):
         check_rename(t, m)
         scenario("_room_screens").check(t, m)
         check_launch(t, m)
+        check_attach(t, m)
+
+
+def keys_reach(m, seat, kbd, before, timeout=30):
+    """A key typed every few seconds until one reaches seat: the devices
+    move after the call returns, as udev gets to them."""
+    screens = scenario("_room_screens")
+    end = time.time() + timeout
+    while time.time() < end:
+        if screens.key_reaches(m, seat, kbd, before, timeout=3):
+            return True
+    return False
+
+
+def check_attach(t, m):
+    """seat0's keyboard given to seat1 as loginctl attach gives it, then
+    flush-devices: the rule file, and where the keys go."""
+    screens = scenario("_room_screens")
+    kbd0 = "/dev/input/by-path/pci-0000:00:0a.0-event-kbd"
+    rule = "/etc/udev/rules.d/72-seat-input-pci-0000_00_0a_0.rules"
+    rc, out, err = ctl(m, TEACHER, "attach seat1 " + kbd0)
+    t.check("a teacher may not attach devices: 'not authorized: org.seatmux.administer'",
+            rc == 1 and "not authorized: org.seatmux.administer" in err, "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, ADMIN, "attach 'seat 1' " + kbd0)
+    t.check("a seat name logind would refuse: a clear error",
+            rc == 1 and "'seat 1' is not a seat name" in err, "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, ADMIN, "attach seat1 /dev/null")
+    t.check("a device that is no seat's: a clear error",
+            rc == 1 and err == "seatmuxctl: /dev/null: '/dev/null' is nothing a seat can be given",
+            "rc %d: %r" % (rc, err))
+    ok = attempt(lambda: wait_ready(m, "seat1", timeout=120))
+    k0, k1 = screens.keys(m, "seat0"), screens.keys(m, "seat1")
+    rc, out, err = ctl(m, ADMIN, "attach seat1 " + kbd0)
+    text = m.run("cat " + rule)[1].strip()
+    t.check("an administrator attaches kbd0 to seat1: loginctl's rule, in its file",
+            ok and rc == 0 and text == 'TAG=="seat", ENV{ID_FOR_SEAT}=="input-pci-0000_00_0a_0", '
+                                       'ENV{ID_SEAT}="seat1"', "rc %d: %r %r" % (rc, err, text))
+    t.check("kbd0's keys reach seat1's running session (its cage opened it)",
+            keys_reach(m, "seat1", "kbd0", k1),
+            m.run("journalctl -t seatmuxd | grep -E 'event|attach' | tail -n 8")[1])
+    t.check("and no longer seat0's", screens.keys(m, "seat0") == k0,
+            (k0, screens.keys(m, "seat0")))
+    rc, out, err = ctl(m, ADMIN, "flush-devices")
+    t.check("flush-devices removes the rule",
+            rc == 0 and m.run("test -e " + rule)[0] != 0, "rc %d: %r" % (rc, err))
+    t.check("kbd0's keys reach seat0's session again",
+            keys_reach(m, "seat0", "kbd0", k0),
+            m.run("journalctl -t seatmuxd | grep -E 'event|flush' | tail -n 8")[1])
 
 
 def name_prop(m, seat):

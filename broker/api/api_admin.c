@@ -1,0 +1,99 @@
+#include <errno.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+#include "api_internal.h"
+#include "broker.h"
+#include "log.h"
+#include "polkit.h"
+#include "seat_attach.h"
+#include "seats.h"
+#include "station_names.h"
+
+static int rename_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	struct seat *seat;
+	const char *name;
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	seat = api_named_station(a, m, &r);
+	if (!seat)
+		return r;
+	r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	r = station_names_set(&a->b->names, seat->name, name);
+	if (r == -EINVAL)
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+						  "a name of 1 to %d bytes without control "
+						  "characters (\"\" : the station's id)",
+						  STATION_NAME_MAX - 1);
+	if (r < 0)
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+						  "the name could not be kept: %s", strerror(-r));
+	log_info("api: %s is called '%s' now", seat->name,
+		 station_names_get(&a->b->names, seat->name));
+	broker_changed(a->b);	/* signalled with the rest */
+	return sd_bus_reply_method_return(m, "");
+}
+
+int api_method_rename(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.administer", rename_allowed, data);
+}
+
+static int attach_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	const char *seat, *device;
+	char id[128];
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	r = sd_bus_message_read(m, "ss", &seat, &device);
+	if (r < 0)
+		return r;
+	r = seat_attach(a->b->devices.udev, SEAT_ATTACH_RULES_DIR, seat, device, id, sizeof(id));
+	switch (r) {
+	case 0:
+		log_info("api: %s (%s) attached to %s by request", device, id, seat);
+		return sd_bus_reply_method_return(m, "");
+	case -EINVAL:
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+						  "'%s' is not a seat name (seat0, or seat then "
+						  "letters, digits, - and _)", seat);
+	case -ENODEV:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoSuchDevice",
+						  "no device at '%s' (a /sys or /dev path)", device);
+	case -ENOTTY:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotASeatDevice",
+						  "'%s' is nothing a seat can be given", device);
+	default:
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+						  "the rule could not be written: %s", strerror(-r));
+	}
+}
+
+int api_method_attach(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.administer", attach_allowed, data);
+}
+
+static int flush_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	int r = seat_flush_devices(a->b->devices.udev, SEAT_ATTACH_RULES_DIR);
+
+	if (r < 0)
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+						  "the rules could not be removed: %s", strerror(-r));
+	log_info("api: devices flushed by request (%d rule%s removed)", r, r == 1 ? "" : "s");
+	return sd_bus_reply_method_return(m, "");
+}
+
+int api_method_flush(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.administer", flush_allowed, data);
+}
