@@ -67,7 +67,9 @@ static void print_row(struct ctl *c, bool first, const char *id, const char *kin
 	printf("%-16s %-6s %-16s %-8s %s\n", id, kind, *user ? user : "-", spid, state);
 }
 
-static int list_stations(struct ctl *c)
+/* Stations, or (sessions) only those with a session running, listed by
+ * it: one call either way. */
+static int list(struct ctl *c, bool sessions)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
@@ -83,12 +85,21 @@ static int list_stations(struct ctl *c)
 	}
 	if (c->json)
 		printf("[");
+	else if (sessions)
+		printf("%-8s %-16s %-16s %-6s %s\n", "SESSION", "USER", "STATION", "KIND", "STATE");
 	else
 		printf("%-16s %-6s %-16s %-8s %s\n", "STATION", "KIND", "USER", "SESSION", "STATE");
 	r = sd_bus_message_enter_container(reply, 'a', "(sssuso)");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "(sssuso)", &id, &kind, &user, &pid,
-						 &state, &path)) > 0)
-		print_row(c, n++ == 0, id, kind, user, pid, state);
+						 &state, &path)) > 0) {
+		if (sessions && !pid)
+			continue;
+		if (sessions && !c->json)
+			printf("%-8u %-16s %-16s %-6s %s\n", (unsigned)pid, user, id, kind, state);
+		else
+			print_row(c, n == 0, id, kind, user, pid, state);
+		n++;
+	}
 	if (r < 0) {
 		r = fail("cannot read the stations", NULL, r);
 		goto out;
@@ -96,7 +107,7 @@ static int list_stations(struct ctl *c)
 	if (c->json)
 		printf("]\n");
 	else
-		printf("\n%d station%s listed.\n", n, n == 1 ? "" : "s");
+		printf("\n%d %s%s listed.\n", n, sessions ? "session" : "station", n == 1 ? "" : "s");
 	r = 0;
 out:
 	sd_bus_error_free(&e);
@@ -414,6 +425,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: seatmuxctl [--json] COMMAND ...\n"
 		"  list-stations           every station: kind, user, session\n"
+		"  list-sessions           every running session: pid, user, station\n"
 		"  station-status ID       one station in full\n"
 		"  logoff ID               end the station's session (the next one starts)\n"
 		"  block ID...             show a blocked screen; input stops reaching the session\n"
@@ -444,6 +456,7 @@ static const struct {
 	int min, max;
 } commands[] = {
 	{ "list-stations", 0, 0 },
+	{ "list-sessions", 0, 0 },
 	{ "station-status", 1, 1 },
 	{ "logoff", 1, 1 },
 	{ "block", 1, MANY },
@@ -453,16 +466,19 @@ static const struct {
 	{ "screenshot", 2, 2 },
 	{ "project", 1, MANY },
 	{ "unproject", 0, 1 },
-	{ "launch", 2, MANY },
+	{ "launch", 1, 1 },	/* and "--" COMMAND... */
 	{ "rename", 2, 2 },
 	{ "attach", 2, 2 },
 	{ "flush-devices", 0, 0 },
 };
 
-static int run(struct ctl *c, const char *cmd, char **args, int n)
+/* command: launch's, after "--" (NULL-terminated). */
+static int run(struct ctl *c, const char *cmd, char **args, int n, char **command)
 {
 	if (!strcmp(cmd, "list-stations"))
-		return list_stations(c);
+		return list(c, false);
+	if (!strcmp(cmd, "list-sessions"))
+		return list(c, true);
 	if (!strcmp(cmd, "station-status"))
 		return station_status(c, args[0]);
 	if (!strcmp(cmd, "block"))
@@ -486,7 +502,7 @@ static int run(struct ctl *c, const char *cmd, char **args, int n)
 	if (!strcmp(cmd, "rename"))
 		return call_simple(c, args[0], "Rename", "ss", args[0], args[1]);
 	if (!strcmp(cmd, "launch"))
-		return launch(c, args[0], args + 1);	/* argv ends with NULL */
+		return launch(c, args[0], command);
 	return logoff(c, args[0]);
 }
 
@@ -526,9 +542,17 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct ctl c = { .timeout = 30 };
-	int opt, r, n;
+	int opt, r, n, end = argc;
 
-	while ((opt = getopt_long(argc, argv, "ajm:t:hV", opts, NULL)) != -1) {
+	/* Options end at "--": what follows is launch's command, never ours
+	 * (getopt would take a command's own -a for --all). */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			end = i;
+			break;
+		}
+	}
+	while ((opt = getopt_long(end, argv, "ajm:t:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			c.all = true;
@@ -554,14 +578,22 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= end) {
 		usage(stderr);
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name))
 			continue;
-		n = argc - optind - 1;
+		n = end - optind - 1;
+		if (!strcmp(commands[i].name, "launch") && (n != 1 || end >= argc - 1)) {
+			fprintf(stderr, "seatmuxctl: launch takes ID -- COMMAND [ARG...]\n");
+			return 2;
+		}
+		if (strcmp(commands[i].name, "launch") && end < argc) {
+			fprintf(stderr, "seatmuxctl: only launch takes -- and a command\n");
+			return 2;
+		}
 		if (n < commands[i].min || n > commands[i].max)
 			return arity_error((int)i);
 		/* Targets or --all, never both, never neither: a forgotten
@@ -575,7 +607,7 @@ int main(int argc, char **argv)
 			return fail("cannot reach the system bus", NULL, r);
 		/* polkit may ask the user for a password, where an agent runs. */
 		sd_bus_set_allow_interactive_authorization(c.bus, true);
-		r = run(&c, argv[optind], argv + optind + 1, n);
+		r = run(&c, argv[optind], argv + optind + 1, n, argv + end + 1);
 		sd_bus_flush_close_unref(c.bus);
 		return r;
 	}

@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,11 +304,30 @@ static int launch_error(sd_bus_message *m, const char *id, int rc)
 	}
 }
 
+/* Whether user is in group (its primary group or one of its others). */
+static bool user_in_group(const char *user, const char *group)
+{
+	struct passwd *pw = user ? getpwnam(user) : NULL;
+	struct group *gr = getgrnam(group);
+	gid_t gids[256];
+	int n = 256;
+
+	if (!pw || !gr)
+		return false;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) < 0)
+		return true;	/* too many to tell: not as someone who might be */
+	for (int i = 0; i < n; i++)
+		if (gids[i] == gr->gr_gid)
+			return true;
+	return false;
+}
+
 static int launch_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
 	const char *id;
-	char **argv = NULL;
+	char **argv = NULL, text[LOG_TEXT_MAX];
+	struct seat *seat;
 	pid_t pid;
 	int r;
 
@@ -323,12 +344,22 @@ static int launch_allowed(sd_bus_message *m, void *data)
 					       LAUNCH_MAX_BYTES);
 		goto out;
 	}
+	/* Control is a teacher's: a program run as an administrator would
+	 * give the teacher an administrator's rights. */
+	seat = seats_find(a->b, id);
+	if (seat && seat->session.pid > 0 && user_in_group(seat->session.spec.user, "seatmux-admin")) {
+		r = sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotAllowed",
+					       "'%s' runs an administrator's session: nothing is "
+					       "launched into it", id);
+		goto out;
+	}
 	pid = seats_launch(a->b, id, argv);
 	if (pid < 0) {
 		r = launch_error(m, id, (int)pid);
 		goto out;
 	}
-	log_info("api: %s launched in %s's session as pid %d by request", argv[0], id, (int)pid);
+	log_info("api: %s launched in %s's session as pid %d by request",
+		 log_escape(text, sizeof(text), argv[0]), id, (int)pid);
 	r = sd_bus_reply_method_return(m, "u", (uint32_t)pid);
 out:
 	for (char **p = argv; p && *p; p++)

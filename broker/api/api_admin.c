@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
 
@@ -48,7 +49,7 @@ static int attach_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
 	const char *seat, *device;
-	char id[128];
+	char id[NAME_MAX + 1];
 	int r;
 
 	sd_bus_message_rewind(m, true);
@@ -70,6 +71,10 @@ static int attach_allowed(sd_bus_message *m, void *data)
 	case -ENOTTY:
 		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotASeatDevice",
 						  "'%s' is nothing a seat can be given", device);
+	case -EAGAIN:
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+						  "the rule is written, but udev did not reload its "
+						  "rules: run udevadm control --reload");
 	default:
 		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
 						  "the rule could not be written: %s", strerror(-r));

@@ -357,6 +357,9 @@ int state_commit(FILE *f, const char *path)
 	bool bad = ferror(f);
 
 	tmp_path(tmp, sizeof(tmp), path);
+	/* On disk before it replaces the last one: a file kept across
+	 * reboots (the stations' names) is whole or as it was. */
+	bad |= fflush(f) != 0 || fsync(fileno(f)) < 0;
 	if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
 		unlink(tmp);
 		return -1;

@@ -50,8 +50,10 @@ int station_names_load(struct station_names *names, const char *path, char *why,
 	snprintf(names->path, sizeof(names->path), "%s", path);
 	state_init(&st);
 	rc = state_load(&st, path, why, size);
-	if (rc < 0)
+	if (rc < 0) {
+		names->unreadable = true;
 		return -1;
+	}
 	while ((r = state_take(&st, "name", (char *)NULL))) {
 		if (r->argc != 3 || strlen(r->argv[1]) >= SEAT_PROTO_MAX_SEAT ||
 		    !station_name_valid(r->argv[2]) || find(names, r->argv[1]))
@@ -88,6 +90,8 @@ int station_names_set(struct station_names *names, const char *seat, const char 
 
 	if ((name[0] && !station_name_valid(name)) || strlen(seat) >= SEAT_PROTO_MAX_SEAT)
 		return -EINVAL;
+	if (names->unreadable)
+		return -EIO;
 	if (n) {
 		was = *n;
 		if (name[0])

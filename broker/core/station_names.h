@@ -23,6 +23,7 @@ struct station_names {
 	struct station_name *v;
 	int n;
 	char path[256];
+	bool unreadable;	/* its file was there but would not load */
 };
 
 /* Reads path (none there: no names): 0, or -1 with why (no names). */
@@ -34,7 +35,8 @@ const char *station_names_get(const struct station_names *names, const char *sea
 bool station_name_valid(const char *name);
 /* Names seat ("" gives it its seat id back) and writes the file: 0, or
  * -EINVAL (an invalid name), -ENOMEM, -EIO (the file could not be
- * written; nothing changed). */
+ * written, or could not be read at start: writing it would lose the
+ * names it holds; nothing changed). */
 int station_names_set(struct station_names *names, const char *seat, const char *name);
 void station_names_free(struct station_names *names);
 

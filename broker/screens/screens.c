@@ -10,6 +10,8 @@
 
 #include "broker.h"
 #include "build_config.h"
+#include <xf86drm.h>
+
 #include "drm_master.h"
 #include "helper_uid.h"
 #include "log.h"
@@ -277,6 +279,10 @@ static int open_source(struct screen *s, const char *source)
 	if (fd < 0)
 		return -errno;
 	drm_master_drop(fd);
+	if (drmIsMaster(fd)) {
+		close(fd);	/* a painter must never hold the source's master */
+		return -EBUSY;
+	}
 	s->source_card = card->devnum;
 	return fd;
 }
@@ -500,16 +506,37 @@ const char *screens_blocked(struct broker *b, const char *seat)
 	return s && s->blocked ? s->block_text : NULL;
 }
 
+/*
+ * A station is a source or a target, never both: no mirror of mirrors, no
+ * station whose own screen nobody can see. The source stops being shown
+ * something else, a target stops being shown elsewhere.
+ */
+static void untangle(struct broker *b, const char *source, const char *target)
+{
+	struct screen *s = screen_find(b, source);
+
+	if (s && s->source[0]) {
+		log_info("%s: no longer shows %s: it is projected itself", source, s->source);
+		s->source[0] = 0;
+	}
+	screens_unproject(b, target);
+}
+
 int screens_project(struct broker *b, const char *source, const char *const *targets,
 		    const char **bad)
 {
 	struct seat *seat, *tmp;
+	struct device *card;
 	struct screen *s;
 	int rc, n = 0;
 
 	*bad = source;
 	if (!seats_find(b, source))
 		return -ENOENT;
+	/* Its head must be one seatmuxd can read (a leased connector's is
+	 * its lessor's card): else the targets would wait for ever. */
+	if (screens_seat_cards(b, source, &card, 1) < 1)
+		return -EOPNOTSUPP;
 	/* Every target first: with one wrong, nothing is projected. */
 	for (const char *const *t = targets; t && *t; t++) {
 		*bad = *t;
@@ -528,6 +555,7 @@ int screens_project(struct broker *b, const char *source, const char *const *tar
 		/* All of them: but the source, and those no screen can take. */
 		if (!named || !strcmp(seat->name, source) || seats_takeable(b, seat->name) < 0)
 			continue;
+		untangle(b, source, seat->name);
 		s = screen_take(b, seat->name, "", &rc);
 		if (!s)
 			return rc;

@@ -22,7 +22,8 @@ static bool word_chars(const char *s)
 
 bool seat_attach_name_valid(const char *seat)
 {
-	return !strncmp(seat, "seat", 4) && strlen(seat) < 64 && word_chars(seat);
+	return !strncmp(seat, "seat", 4) && strlen(seat) > 4 && strlen(seat) < 64 &&
+	       word_chars(seat);
 }
 
 /* The device path names, a /dev node or a /sys path; NULL if none. */
@@ -121,9 +122,13 @@ int seat_attach(struct udev *udev, const char *rules_dir, const char *seat,
 		udev_device_unref(dev);
 		return -ENOTTY;
 	}
-	snprintf(id_out, size, "%s", udev_device_get_property_value(found, "ID_FOR_SEAT"));
+	rc = (size_t)snprintf(id_out, size, "%s",
+			      udev_device_get_property_value(found, "ID_FOR_SEAT")) >= size ?
+		     -ENAMETOOLONG : 0;
 	snprintf(syspath, sizeof(syspath), "%s", udev_device_get_syspath(found));
 	udev_device_unref(dev);	/* found is one of its parents: freed with it */
+	if (rc < 0)
+		return rc;	/* a cut id would make a rule that never applies */
 	rc = rule_path(path, sizeof(path), rules_dir, id_out);
 	if (rc < 0)
 		return rc;
@@ -132,9 +137,12 @@ int seat_attach(struct udev *udev, const char *rules_dir, const char *seat,
 		rc = unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 	else
 		rc = rule_write(path, id_out, seat);
-	if (rc == 0 && udev_rules_reload() == 0)
-		announce(syspath);
-	return rc;
+	if (rc < 0)
+		return rc;
+	if (udev_rules_reload() < 0)
+		return -EAGAIN;	/* written, but udev has not read it yet */
+	announce(syspath);
+	return 0;
 }
 
 int seat_flush_devices(struct udev *udev, const char *rules_dir)

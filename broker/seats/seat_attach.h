@@ -21,15 +21,17 @@
 
 #define SEAT_ATTACH_RULES_DIR "/etc/udev/rules.d"
 
-/* logind's rule: "seat0", or "seat" then letters, digits, '-' and '_'. */
+/* logind's rule: "seat" then one or more letters, digits, '-' and '_'. */
 bool seat_attach_name_valid(const char *seat);
 
 /*
  * Gives device (a /sys path, or a /dev node: the nearest device at or
  * above it that udev tags "seat") and what hangs below it to seat. 0,
  * or -EINVAL (a seat name logind would refuse), -ENODEV (no such
- * device), -ENOTTY (nothing at or above it is a seat's device), -errno
- * (the rule could not be written). The device's ID_FOR_SEAT in id_out.
+ * device), -ENOTTY (nothing at or above it is a seat's device),
+ * -ENAMETOOLONG (its ID_FOR_SEAT does not fit id_out), -EAGAIN (the rule
+ * is written, udev could not be made to read it), -errno (the rule
+ * could not be written). The device's ID_FOR_SEAT in id_out.
  */
 int seat_attach(struct udev *udev, const char *rules_dir, const char *seat,
 		const char *device, char *id_out, size_t size);

@@ -236,6 +236,31 @@ static void env_add(struct env *env, const char *name, const char *value)
 		env->vars[env->n++] = var;
 }
 
+/* name=value in place of any name= the spec gave: a program looks at the
+ * first. 0, or -E2BIG (no room left), -ENOMEM. */
+static int env_set(struct env *env, const char *name, const char *value)
+{
+	size_t len = strlen(name);
+	char *var;
+
+	if (asprintf(&var, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	for (int i = 0; i < env->n; i++) {
+		if (!strncmp(env->vars[i], name, len) && env->vars[i][len] == '=') {
+			free(env->vars[i]);
+			env->vars[i] = var;
+			return 0;
+		}
+	}
+	if (env->n == SESSION_ENV_MAX) {
+		free(var);
+		return -E2BIG;
+	}
+	env->vars[env->n++] = var;
+	env->vars[env->n] = NULL;
+	return 0;
+}
+
 static void env_build(struct env *env, const struct session *s,
 		      const struct passwd *pw, const char *xdg_runtime)
 {
@@ -391,8 +416,13 @@ pid_t session_launch(struct session *s, char *const *argv)
 	if (log_fd < 0)
 		return -EIO;
 	env_build(&env, s, pw, xdg_runtime);
-	env_add(&env, "WAYLAND_DISPLAY", display);
-	env.vars[env.n] = NULL;
+	rc = env_set(&env, "WAYLAND_DISPLAY", display);
+	if (rc < 0) {
+		close(log_fd);
+		for (int i = 0; i < env.n; i++)
+			free(env.vars[i]);
+		return rc;
+	}
 	l = (struct launch){ .pw = pw, .argv = argv, .envp = env.vars, .scope = s->procs.scope };
 	fds[1] = fds[2] = log_fd;
 	sp = (struct spawn){

@@ -11,8 +11,11 @@
 #include "session_display.h"
 
 #define VAR "WAYLAND_DISPLAY="
-#define MAX_PIDS 512
-#define ENV_MAX 65536
+/* Read as root from the loop, of the user's processes: bounded. A
+ * compositor's programs are among the scope's first, with small
+ * environments. */
+#define MAX_PIDS 64
+#define ENV_MAX 16384
 
 static bool plain_name(const char *s, size_t len)
 {

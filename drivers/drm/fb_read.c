@@ -10,14 +10,16 @@
 #include "fb_read.h"
 
 /* The framebuffer on the CRTC of the first connected connector that has
- * one lit; 0 if none. */
+ * one lit; 0 if none. As the connectors are now, never probed: a
+ * projection asks this every frame, and a probe of a USB or virtual head
+ * can take seconds. */
 static uint32_t shown_fb(int fd)
 {
 	drmModeRes *res = drmModeGetResources(fd);
 	uint32_t fb = 0;
 
 	for (int i = 0; res && i < res->count_connectors && !fb; i++) {
-		drmModeConnector *conn = drmModeGetConnector(fd, res->connectors[i]);
+		drmModeConnector *conn = drmModeGetConnectorCurrent(fd, res->connectors[i]);
 		drmModeEncoder *enc = conn && conn->connection == DRM_MODE_CONNECTED &&
 				      conn->encoder_id ? drmModeGetEncoder(fd, conn->encoder_id) : NULL;
 		drmModeCrtc *crtc = enc && enc->crtc_id ? drmModeGetCrtc(fd, enc->crtc_id) : NULL;

@@ -28,11 +28,12 @@ static void fill_bars(pixman_image_t *dst, struct project_rect r, int dw, int dh
 	pixman_rectangle16_t bars[2];
 	int n = 0;
 
-	if (r.y > 0) {
+	/* Whatever the picture leaves, a one-pixel column included. */
+	if (r.height < dh) {
 		bars[n++] = (pixman_rectangle16_t){ 0, 0, (uint16_t)dw, (uint16_t)r.y };
 		bars[n++] = (pixman_rectangle16_t){ 0, (int16_t)(r.y + r.height), (uint16_t)dw,
 						    (uint16_t)(dh - r.y - r.height) };
-	} else if (r.x > 0) {
+	} else if (r.width < dw) {
 		bars[n++] = (pixman_rectangle16_t){ 0, 0, (uint16_t)r.x, (uint16_t)dh };
 		bars[n++] = (pixman_rectangle16_t){ (int16_t)(r.x + r.width), 0,
 						    (uint16_t)(dw - r.x - r.width), (uint16_t)dh };

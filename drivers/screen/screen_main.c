@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -157,14 +160,39 @@ static void tell_shown(struct painter *p)
 		fprintf(stderr, "seatmux-screen: cannot tell seatmuxd: %m\n");
 }
 
+/* CAP_SYS_ADMIN (seatmuxd's keep_caps) is the projection's to read the
+ * source's framebuffer, and nothing else's: it stays in the permitted set
+ * only, effective around that one read, never handed on to a program. */
+static int caps_set(bool effective)
+{
+	struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	data[CAP_SYS_ADMIN / 32].permitted = 1u << (CAP_SYS_ADMIN % 32);
+	if (effective)
+		data[CAP_SYS_ADMIN / 32].effective = 1u << (CAP_SYS_ADMIN % 32);
+	return (int)syscall(SYS_capset, &head, data);
+}
+
+static int caps_confine(void)
+{
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return caps_set(false);
+}
+
 /* The source's picture now, kept in src->last: 1 if it changed, 0 if
  * not, -errno if it cannot be read (its head dark, say). */
 static int source_read(struct source *src)
 {
 	struct fb_map m;
 	bool same;
-	int rc = fb_map_card(src->fd, &m);
+	int rc;
 
+	caps_set(true);
+	rc = fb_map_card(src->fd, &m);
+	caps_set(false);
 	if (rc < 0)
 		return rc;
 	same = src->last && m.width == src->width && m.height == src->height;
@@ -211,10 +239,10 @@ static void project_frame(struct painter *p)
 
 		if (!src->last)
 			memset(buf->map, 0, buf->size);	/* nothing read yet: dark */
-		else
-			project_draw(src->last, (int)src->width, (int)src->height,
-				     (int)src->width * 4, buf->map, head->mode.hdisplay,
-				     head->mode.vdisplay, (int)buf->stride);
+		else if (project_draw(src->last, (int)src->width, (int)src->height,
+				      (int)src->width * 4, buf->map, head->mode.hdisplay,
+				      head->mode.vdisplay, (int)buf->stride) < 0)
+			continue;	/* an older frame stays rather than a stale one */
 		kms_head_present(head, NULL, 0);
 	}
 	src->drawn += src->last != NULL;
@@ -304,6 +332,10 @@ int main(void)
 	if (p.req.look == SCREEN_PROJECT) {
 		source.fd = SCREEN_PROTO_FIRST_CARD + (int)p.req.ncards;
 		p.source = &source;
+		if (caps_confine() < 0) {
+			fprintf(stderr, "seatmux-screen: cannot confine CAP_SYS_ADMIN: %m\n");
+			return 2;
+		}
 	}
 	for (uint32_t i = 0; i < p.req.ncards; i++) {
 		rc = open_card(&p, SCREEN_PROTO_FIRST_CARD + (int)i);

@@ -22,6 +22,7 @@ static void test_names(struct test_state *t)
 	CHECK(t, !seat_attach_name_valid("seat1\""));
 	CHECK(t, !seat_attach_name_valid("chair1"));
 	CHECK(t, !seat_attach_name_valid("seat 1"));
+	CHECK(t, !seat_attach_name_valid("seat"));	/* logind wants more */
 }
 
 static void test_devices_refused(struct test_state *t)

@@ -69,6 +69,28 @@ static void test_unwritable_changes_nothing(struct test_state *t)
 	station_names_free(&names);
 }
 
+/* A file there that does not load is never written over. */
+static void test_unreadable_kept(struct test_state *t)
+{
+	struct station_names names;
+	char path[128], why[256], text[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/broken", dir);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("not a state file\n", f);
+		fclose(f);
+	}
+	CHECK(t, station_names_load(&names, path, why, sizeof(why)) == -1);
+	CHECK(t, station_names_set(&names, "seat1", "Back row") == -EIO);
+	f = fopen(path, "r");
+	CHECK(t, f && fgets(text, sizeof(text), f) && !strcmp(text, "not a state file\n"));
+	if (f)
+		fclose(f);
+	station_names_free(&names);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -83,6 +105,7 @@ int main(void)
 	RUN(&t, test_set_and_read_back);
 	RUN(&t, test_invalid_names);
 	RUN(&t, test_unwritable_changes_nothing);
+	RUN(&t, test_unreadable_kept);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);

@@ -185,9 +185,18 @@ def check_project(t, m):
     t.check("and when it goes, head1 shows seat0's session again",
             until(m, "head1", own("seat0"), timeout=30))
 
+    # seat1 projected on seat0 now: seat1 is a source, so it stops being
+    # a target; no mirror of a mirror.
+    rc, out, err = ctl(m, TEACHER, "project seat1 seat0")
+    t.check("projecting the target back onto its source swaps them: head0 shows seat1's own",
+            rc == 0 and until(m, "head0", own("seat1"), timeout=30) and
+            until(m, "head1", own("seat1"), timeout=30) and
+            projected_prop(m, "seat1") == 's ""' and projected_prop(m, "seat0") == 's "seat1"',
+            "rc %d: %r %s %s" % (rc, err, projected_prop(m, "seat0"), projected_prop(m, "seat1")))
     rc, out, err = ctl(m, TEACHER, "unproject")
-    t.check("unproject: head1 shows seat1's session again",
-            rc == 0 and until(m, "head1", own("seat1"), timeout=30),
+    t.check("unproject: both heads show their own sessions again",
+            rc == 0 and until(m, "head1", own("seat1"), timeout=30) and
+            until(m, "head0", own("seat0"), timeout=30),
             "rc %d: %r" % (rc, err))
     k1 = keys(m, "seat1")
     t.check("and seat1's keys reach it again", key_reaches(m, "seat1", "kbd1", k1),

@@ -99,6 +99,14 @@ def run(t):
                 all(s["kind"] == "local" and s["state"] == "running" for s in js),
                 "rc %d: %s %s" % (rc, out, err))
 
+        rc, out, err = ctl(m, None, "list-sessions")
+        rows = {l.split()[2]: l.split() for l in out.splitlines()[1:] if l.strip() and
+                not l.endswith("listed.")}
+        t.check("list-sessions: each running session's pid, user, station",
+                rc == 0 and rows.get("seat0", [])[:2] == [leader(m, "seat0"), "station0"] and
+                rows.get("seat1", [])[:2] == [leader(m, "seat1"), "station1"] and
+                "2 sessions listed." in out, "rc %d: %s %s" % (rc, out, err))
+
         # A teacher observes and controls through polkit's rules.
         rc, out, err = ctl(m, TEACHER, "station-status seat1")
         t.check("a teacher sees a station in full",
@@ -267,6 +275,9 @@ def check_launch(t, m):
             re.search(r"^WAYLAND_DISPLAY=wayland-\d+$", env, re.M) is not None and
             "XDG_SEAT=seat1" in env and "HOME=/home/station1" in env, env)
 
+    rc, out, err = ctl(m, TEACHER, "launch seat1 ls -a")
+    t.check("a command without '--' before it: usage error, exit 2 (its -a is not ours)",
+            rc == 2 and "launch takes ID -- COMMAND" in err, "rc %d: %r" % (rc, err))
     rc, out, err = ctl(m, PUPIL, "launch seat1 -- /bin/true")
     t.check("an ordinary user may not launch: 'not authorized', exit 1",
             rc == 1 and "not authorized: org.seatmux.control" in err, "rc %d: %r" % (rc, err))

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""The screens the broker draws, in one QEMU guest (tests/qemu's image).
+
+    bench/screens.py --build BUILD_DIR [--seconds N] [--runs R] [--targets 1,4,8]
+
+Nine 1920x1080 virtio-gpu heads, each a seat under cage
+(bench/screens-overlay): seat0 runs the bench client's moving square,
+the projection's source; the others show nothing until projected on.
+
+  latency     from the D-Bus call (busctl in the guest) to the painter's
+              "shown" line (both on the guest's clock), and to the pixels
+              (QMP screendumps of the head until it shows the screen's
+              colour, on the host's clock: a screendump takes a while, so
+              this is an upper bound): Block, Identify, SendMessage.
+              Anchor: giving the seat back (Unblock) until the session's
+              picture is back, the same way, which is what a VT switch
+              back costs a compositor.
+  project     seat0 on 1, 4 and 8 stations for N seconds: frames drawn a
+              second and CPU ms a drawn frame per target (each painter's
+              own report), and the painters' CPU in all. Anchor: what the
+              same frames cost cage on seat0 (its CPU ms a frame of the
+              bench client over the same seconds).
+  screenshot  seatmuxctl screenshot of a 1920x1080 head (D-Bus call, read
+              back, PNG), wall time in the guest. Anchor: QEMU reading the
+              same head out (a QMP screendump, no encoding), on the host.
+
+Medians of R runs. The guest is emulated (TCG): ratios and orders of
+magnitude mean something, absolute figures do not. Prints figures,
+asserts nothing; exits 1 only if a measurement could not be made.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
+import harness  # noqa: E402
+
+HEADS = 9
+BUS = "busctl call org.seatmux.Manager1 /org/seatmux/Manager1 org.seatmux.Manager1 "
+CLK_TCK = 100           # the guest's kernel: CONFIG_HZ-independent USER_HZ
+
+
+def colour(name):
+    """A screen's background, as include/screen_proto.h says."""
+    with open(os.path.join(HERE, "..", "include", "screen_proto.h")) as f:
+        value = int(re.search(r"#define SCREEN_%s_COLOR (0x[0-9a-f]{6})" % name, f.read()).group(1),
+                    16)
+    return ((value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff)
+
+
+class Failed(Exception):
+    pass
+
+
+def boot(build, out, tmp):
+    overlay = os.path.join(HERE, "screens-overlay")
+    image = os.path.join(out, "screens-overlay")
+    subprocess.check_call([os.path.join(HERE, "..", "tests", "qemu", "build-image.sh"),
+                           "--build", build, "--out", image, "--overlay", overlay],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    heads = [harness.dev("virtio-gpu-pci", id="head%d" % i, addr=0x10 + i, xres=1920,
+                         yres=1080) for i in range(HEADS)]
+    m = harness.Machine(image, tmp, name="screens", devices=heads, memory=3072, timeout=3600)
+    m.start()
+    m.wait_agent(timeout=180)
+    m.wait_until("[ $(journalctl -t seatmuxd | grep -c 'session started') -ge %d ]" % HEADS, 240)
+    m.wait_until("grep -q '^progress' /run/seat0.session.log", 240)
+    m.wait_until("journalctl -t seatmuxd | grep -q 'org.seatmux.Manager1 offered'", 60)
+    return m
+
+
+def guest_now(m):
+    return float(m.run("date +%s.%N")[1])
+
+
+def shown_after(m, t0, timeout=60):
+    """The guest time of the first painter "shown" line after t0."""
+    end = time.time() + timeout
+    while time.time() < end:
+        out = m.run("journalctl -o short-unix -t seatmuxd --since @%d | "
+                    "grep 'seatmux-screen: shown on'" % int(t0))[1]
+        for line in out.splitlines():
+            ts = float(line.split()[0])
+            if ts > t0:
+                return ts
+        time.sleep(0.5)
+    raise Failed("no painter said it showed a screen")
+
+
+def near(img, rgb):
+    return img.fraction_near(rgb, tolerance=8) > 0.5
+
+
+def pixels_after(m, head, test, start, timeout=60):
+    end = time.time() + timeout
+    while time.time() < end:
+        if test(m.screendump(head, 0)):
+            return time.time() - start
+    raise Failed("%s never showed what was asked" % head)
+
+
+def one_latency(m, call, head, test):
+    t0 = guest_now(m)
+    start = time.time()
+    rc, out = m.run(BUS + call)
+    if rc != 0:
+        raise Failed("%s: %s" % (call, out))
+    pixels = pixels_after(m, head, test, start)
+    return shown_after(m, t0) - t0, pixels
+
+
+def back_to_session(m, head, start):
+    """Until head shows no broker screen: the session's picture again."""
+    screens = [colour(n) for n in ("BLOCK", "IDENTIFY", "MESSAGE")]
+    return pixels_after(m, head, lambda img: not any(near(img, c) for c in screens), start)
+
+
+def latencies(m, runs):
+    rows = {"Block": [], "Identify": [], "SendMessage": [], "Unblock (anchor)": []}
+    for _ in range(runs):
+        rows["Block"].append(one_latency(m, "Block ss seat1 'Eyes front'", "head1",
+                                         lambda img: near(img, colour("BLOCK"))))
+        start = time.time()
+        m.run(BUS + "Unblock s seat1")
+        rows["Unblock (anchor)"].append((None, back_to_session(m, "head1", start)))
+        rows["Identify"].append(one_latency(m, "Identify as 1 seat1", "head1",
+                                            lambda img: near(img, colour("IDENTIFY"))))
+        back_to_session(m, "head1", time.time())
+        rows["SendMessage"].append(one_latency(m, "SendMessage ssu seat1 'Save now' 2", "head1",
+                                               lambda img: near(img, colour("MESSAGE"))))
+        back_to_session(m, "head1", time.time())
+    return rows
+
+
+def cpu_ticks(m, pid):
+    f = m.run("cat /proc/%s/stat" % pid)[1].rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+
+
+def source_frames(m):
+    found = re.findall(r"^progress frames=(\d+)", m.run("cat /run/seat0.session.log")[1], re.M)
+    return int(found[-1]) if found else 0
+
+
+REPORT = re.compile(r"projected seat0 on \d+ heads?: (\d+) frames drawn, (\d+) unchanged "
+                    r"in ([\d.]+) s, ([\d.]+) ms CPU a drawn frame")
+
+
+def project(m, targets, seconds):
+    cage = m.run("pgrep -u station0 -x cage")[1].split()[0]
+    t0 = guest_now(m)
+    names = " ".join("seat%d" % i for i in range(1, targets + 1))
+    rc, out = m.run("seatmuxctl project seat0 %s" % names)
+    if rc != 0:
+        raise Failed("project: " + out)
+    time.sleep(3)     # the painters start
+    c0, f0, w0 = cpu_ticks(m, cage), source_frames(m), time.time()
+    time.sleep(seconds)
+    c1, f1, w1 = cpu_ticks(m, cage), source_frames(m), time.time()
+    m.run("seatmuxctl unproject")
+    end = time.time() + 60
+    reports = []
+    while len(reports) < targets and time.time() < end:
+        time.sleep(1)
+        log = m.run("journalctl -o short-unix -t seatmuxd --since @%d" % int(t0))[1]
+        reports = [tuple(float(x) for x in r) for r in REPORT.findall(log)]
+    if len(reports) < targets:
+        raise Failed("%d of %d painters reported" % (len(reports), targets))
+    frames = max(1, f1 - f0)
+    return {
+        "fps": statistics.mean(d / t for d, _, t, _ in reports),
+        "cpu_ms": statistics.mean(c for _, _, _, c in reports),
+        "cpu_pct": sum(d * c for d, _, _, c in reports) / max(t for _, _, t, _ in reports) / 10,
+        "unchanged": statistics.mean(u / t for _, u, t, _ in reports),
+        "source_fps": frames / (w1 - w0),
+        "cage_ms": (c1 - c0) * 1000.0 / CLK_TCK / frames,
+    }
+
+
+def screenshots(m, runs):
+    ours, qemu = [], []
+    for _ in range(runs):
+        out = m.run("s=$(date +%s%N); seatmuxctl screenshot seat0 /tmp/s.png >/dev/null && "
+                    "e=$(date +%s%N) && echo $(( (e - s) / 1000000 ))")[1].strip()
+        if not out.isdigit():
+            raise Failed("screenshot: " + out)
+        ours.append(int(out) / 1000.0)
+        start = time.time()
+        m.screendump("head0", 0)
+        qemu.append(time.time() - start)
+    return ours, qemu
+
+
+def ms(v):
+    return "%8.0f" % (v * 1000) if v is not None else "%8s" % "-"
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def print_latencies(rows):
+    print("\nCall to screen, seat1 (1920x1080, cage), median ms")
+    print("%-18s %10s %10s" % ("call", "to shown", "to pixels"))
+    for name, values in rows.items():
+        print("%-18s %10s %10s" % (name, ms(median(v[0] for v in values)).strip(),
+                                   ms(median(v[1] for v in values)).strip()))
+
+
+def print_project(results):
+    print("\nProject seat0 (1920x1080, moving square) for its frames, per target painter")
+    print("%-8s %10s %14s %12s %12s %12s %14s" % ("targets", "fps", "cpu ms/frame", "cpu % all",
+                                                 "unchanged/s", "source fps",
+                                                 "cage ms/frame"))
+    for n, r in results:
+        print("%-8d %10.1f %14.2f %12.1f %12.1f %12.1f %14.2f" % (
+            n, r["fps"], r["cpu_ms"], r["cpu_pct"], r["unchanged"], r["source_fps"],
+            r["cage_ms"]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--targets", default="1,4,8")
+    args = ap.parse_args()
+    targets = [int(n) for n in args.targets.split(",")]
+    if max(targets) >= HEADS:
+        ap.error("at most %d targets" % (HEADS - 1))
+    out = tempfile.mkdtemp(prefix="seatmux-bench-screens-")
+    m = None
+    try:
+        m = boot(os.path.abspath(args.build), out, out)
+        print_latencies(latencies(m, args.runs))
+        print_project([(n, project(m, n, args.seconds)) for n in targets])
+        ours, qemu = screenshots(m, args.runs)
+        print("\nScreenshot of a 1920x1080 head, median ms")
+        print("%-28s %8s" % ("seatmuxctl screenshot (PNG)", ms(median(ours)).strip()))
+        print("%-28s %8s" % ("anchor: QMP screendump", ms(median(qemu)).strip()))
+        return 0
+    except (Failed, harness.MachineError, subprocess.CalledProcessError) as e:
+        print("bench/screens.py: %s (logs in %s)" % (e, out), file=sys.stderr)
+        return 1
+    finally:
+        if m:
+            m.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
