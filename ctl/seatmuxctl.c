@@ -337,75 +337,72 @@ static int call_simple(struct ctl *c, const char *what, const char *method, cons
 	return r;
 }
 
-static int launch(struct ctl *c, const char *id, char **argv)
+/* method(first, list) -> u, the shape of Launch and Project. */
+static int call_list(struct ctl *c, const char *method, const char *first, char **list,
+		     uint32_t *out, sd_bus_error *e)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL, *reply = NULL;
-	uint32_t pid = 0;
 	int r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
-					       "Launch");
+					       method);
 
 	if (r >= 0)
-		r = sd_bus_message_append(m, "s", id);
+		r = sd_bus_message_append(m, "s", first);
 	if (r >= 0)
-		r = sd_bus_message_append_strv(m, argv);
+		r = sd_bus_message_append_strv(m, list);
 	if (r >= 0)
-		r = sd_bus_call(c->bus, m, 0, &e, &reply);
+		r = sd_bus_call(c->bus, m, 0, e, &reply);
 	if (r >= 0)
-		r = sd_bus_message_read(reply, "u", &pid);
-	if (r < 0) {
-		r = fail(id, &e, r);
-	} else {
-		r = 0;
-		if (c->json) {
-			printf("{");
-			json_field_str(stdout, "station", id, true);
-			json_field_uint(stdout, "pid", pid);
-			printf("}\n");
-		} else {
-			printf("%u\n", (unsigned)pid);
-		}
-	}
-	sd_bus_error_free(&e);
+		r = sd_bus_message_read(reply, "u", out);
 	sd_bus_message_unref(m);
 	sd_bus_message_unref(reply);
 	return r;
 }
 
-/* SRC on the targets named, or (none) on every other station. */
+static int launch(struct ctl *c, const char *id, char **argv)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	uint32_t pid = 0;
+	int r = call_list(c, "Launch", id, argv, &pid, &e);
+
+	if (r < 0) {
+		r = fail(id, &e, r);
+	} else if (c->json) {
+		printf("{");
+		json_field_str(stdout, "station", id, true);
+		json_field_uint(stdout, "pid", pid);
+		printf("}\n");
+		r = 0;
+	} else {
+		printf("%u\n", (unsigned)pid);
+		r = 0;
+	}
+	sd_bus_error_free(&e);
+	return r;
+}
+
+/* SRC on the targets named, or (none) on every other station. The error
+ * names the station at fault: the source or a target. */
 static int project(struct ctl *c, const char *source, char **ids, int n)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = NULL, *reply = NULL;
 	uint32_t shown = 0;
-	int r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
-					       "Project");
+	int r = call_list(c, "Project", source, ids, &shown, &e);
 
-	if (r >= 0)
-		r = sd_bus_message_append(m, "s", source);
-	if (r >= 0)
-		r = sd_bus_message_append_strv(m, ids);
-	if (r >= 0)
-		r = sd_bus_call(c->bus, m, 0, &e, &reply);
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "u", &shown);
-	/* The error names the station at fault: the source or a target. */
 	if (r < 0) {
 		r = fail("project", &e, r);
-	} else {
-		r = 0;
-	}
-	if (!r && c->json) {
+	} else if (c->json) {
 		printf("{");
 		json_field_str(stdout, "station", source, true);
 		json_field_uint(stdout, "shown_on", shown);
 		printf("}\n");
-	} else if (!r && !n) {
-		printf("%s shown on %u station%s.\n", source, (unsigned)shown, shown == 1 ? "" : "s");
+		r = 0;
+	} else {
+		if (!n)
+			printf("%s shown on %u station%s.\n", source, (unsigned)shown,
+			       shown == 1 ? "" : "s");
+		r = 0;
 	}
 	sd_bus_error_free(&e);
-	sd_bus_message_unref(m);
-	sd_bus_message_unref(reply);
 	return r;
 }
 

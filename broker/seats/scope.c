@@ -163,37 +163,33 @@ int scope_move(const char *name, const char *description, pid_t pid)
 	return -1;
 }
 
-static int write_kill(const char *name)
+/* One value into one of the scope's cgroup files: 0 or -errno. */
+static int cgroup_write(const char *name, const char *file, const char *value)
 {
 	char path[256];
 	int fd, rc;
 
-	rc = cgroup_path(path, sizeof(path), name, "cgroup.kill");
-	if (rc < 0)
-		return rc;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	rc = write(fd, "1", 1) == 1 ? 0 : -errno;
-	close(fd);
-	return rc;
-}
-
-int scope_join(const char *name)
-{
-	char path[256];
-	int fd, rc;
-
-	rc = cgroup_path(path, sizeof(path), name, "cgroup.procs");
+	rc = cgroup_path(path, sizeof(path), name, file);
 	if (rc < 0)
 		return rc;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* "0": the writer itself. */
-	rc = write(fd, "0", 1) == 1 ? 0 : -errno;
+	rc = write(fd, value, strlen(value)) == (ssize_t)strlen(value) ? 0 : -errno;
 	close(fd);
 	return rc;
+}
+
+static int write_kill(const char *name)
+{
+	int rc = cgroup_write(name, "cgroup.kill", "1");
+
+	return rc == -ENOENT ? 0 : rc;	/* a scope gone is killed */
+}
+
+int scope_join(const char *name)
+{
+	return cgroup_write(name, "cgroup.procs", "0");	/* "0": the writer itself */
 }
 
 int scope_pids(const char *name, pid_t *out, int max)
