@@ -16,6 +16,7 @@
 struct api;
 struct rdp;
 struct station_kind;
+struct station_map;
 struct usbip;
 
 #define BROKER_MAX_KINDS 4
@@ -30,6 +31,7 @@ struct broker {
 	struct list seats;
 	struct list lease_cards;	/* struct lease_card: split cards */
 	struct list screens;		/* struct screen: what the broker shows */
+	struct station_map *map;	/* mapping keyboards to heads */
 	/* The kinds of station served here, each for one origin of heads. */
 	const struct station_kind *kinds[BROKER_MAX_KINDS];
 	int nkinds;

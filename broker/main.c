@@ -31,6 +31,7 @@
 #include "seats.h"
 #include "session.h"
 #include "station_kind.h"
+#include "station_map.h"
 #include "systemd_bus.h"
 
 #define EXIT_CONFIG 78	/* sysexits.h EX_CONFIG */
@@ -406,6 +407,9 @@ static void broker_shut_down(struct broker *b)
 	 * file as it was: the next attempt takes it all back. */
 	bool restarting = b->running_state_kept || b->starting;
 
+	/* A mapping is not carried across a restart: its letters go, the
+	 * free keyboards are let go of. */
+	station_map_finish(b);
 	/* Before anything is let go of: the next seatmuxd reads this. */
 	if (b->running_state_kept)
 		state_save(b);
@@ -472,6 +476,10 @@ static int broker_run(struct broker *b)
 		goto out_seats;
 	}
 	load_names(b);
+	if (station_map_init(b) < 0) {
+		log_error("map: no memory");
+		goto out_seats;
+	}
 	if (b->restored)
 		screens_restore(b, b->restored);
 	state_taken_over(b);
@@ -486,6 +494,7 @@ static int broker_run(struct broker *b)
 			log_error("main loop: %m");
 			goto out_seats;
 		}
+		station_map_sync(b);
 		screens_sync(b);
 		if (b->state_dirty) {
 			state_save(b);

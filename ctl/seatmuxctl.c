@@ -31,12 +31,15 @@
 #define MANAGER_PATH "/org/seatmux/Manager1"
 #define MANAGER_IFACE "org.seatmux.Manager1"
 #define STATION_IFACE "org.seatmux.Station1"
+/* How long `map` waits for letters when --timeout does not say. */
+#define MAP_DEFAULT_SECONDS 300
 
 struct ctl {
 	sd_bus *bus;
 	bool json;
 	const char *message;	/* --message: a block's */
-	unsigned timeout;	/* --timeout: a message's, in seconds */
+	unsigned timeout;	/* --timeout: a message's or a mapping's, in seconds */
+	bool timeout_set;
 	bool all;		/* --all: project on every other station */
 };
 
@@ -417,6 +420,45 @@ static int unproject(struct ctl *c, const char *source)
 	return r;
 }
 
+/* Mapping: each waiting head's letter, as seatmuxd gave them. */
+static int map(struct ctl *c)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	const char *seat, *letter;
+	int r, count = 0;
+
+	r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Map", &e, &reply,
+			       "u", c->timeout_set ? c->timeout : MAP_DEFAULT_SECONDS);
+	if (r < 0)
+		goto out;
+	r = sd_bus_message_enter_container(reply, 'a', "(ss)");
+	if (c->json && r >= 0)
+		printf("[");
+	while (r >= 0 && (r = sd_bus_message_read(reply, "(ss)", &seat, &letter)) > 0) {
+		if (c->json) {
+			printf("%s{", count ? "," : "");
+			json_field_str(stdout, "station", seat, true);
+			json_field_str(stdout, "letter", letter, false);
+			printf("}");
+		} else {
+			printf("%s shows %s\n", seat, letter);
+		}
+		count++;
+	}
+	if (r >= 0 && c->json)
+		printf("]\n");
+	else if (r >= 0)
+		printf("%d head%s wait%s: press the letter a head shows on the keyboard that "
+		       "belongs to it (Escape ends).\n", count, count == 1 ? "" : "s",
+		       count == 1 ? "s" : "");
+out:
+	r = r < 0 ? fail("map", &e, r) : 0;
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -436,11 +478,14 @@ static void usage(FILE *f)
 		"  rename ID NAME          what the room calls the station (\"\": its id)\n"
 		"  attach SEAT DEVICE      give DEVICE (/sys or /dev path) and what hangs off it to SEAT\n"
 		"  flush-devices           undo every attach: devices go back to seat0\n"
+		"  map [stop]              each head without a keyboard shows a letter: typed on a\n"
+		"                          free keyboard, its hub goes to that head's seat\n"
 		"options:\n"
 		"  -a, --all               project on every other station\n"
 		"  -j, --json              JSON output\n"
 		"  -m, --message TEXT      the message a block shows\n"
-		"  -t, --timeout SECONDS   how long a message shows (default 30)\n"
+		"  -t, --timeout SECONDS   how long a message shows (default 30), or a mapping\n"
+		"                          lasts (default 300)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           the version\n");
 }
@@ -467,6 +512,7 @@ static const struct {
 	{ "rename", 2, 2 },
 	{ "attach", 2, 2 },
 	{ "flush-devices", 0, 0 },
+	{ "map", 0, 1 },
 };
 
 /* command: launch's, after "--" (NULL-terminated). */
@@ -496,6 +542,12 @@ static int run(struct ctl *c, const char *cmd, char **args, int n, char **comman
 		return call_simple(c, args[1], "AttachDevice", "ss", args[0], args[1]);
 	if (!strcmp(cmd, "flush-devices"))
 		return call_simple(c, "flush-devices", "FlushDevices", "", NULL, NULL);
+	if (!strcmp(cmd, "map") && n && strcmp(args[0], "stop")) {
+		fprintf(stderr, "seatmuxctl: map takes nothing or stop, not '%s'\n", args[0]);
+		return 2;
+	}
+	if (!strcmp(cmd, "map"))
+		return n ? call_simple(c, "map stop", "StopMap", "", NULL, NULL) : map(c);
 	if (!strcmp(cmd, "rename"))
 		return call_simple(c, args[0], "Rename", "ss", args[0], args[1]);
 	if (!strcmp(cmd, "launch"))
@@ -563,6 +615,7 @@ int main(int argc, char **argv)
 		case 't':
 			if (parse_timeout(optarg, &c.timeout) < 0)
 				return 2;
+			c.timeout_set = true;
 			break;
 		case 'h':
 			usage(stdout);

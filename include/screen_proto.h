@@ -26,12 +26,14 @@ enum screen_look {
 	SCREEN_MESSAGE = 2,	/* a message for the station's user */
 	SCREEN_BLOCK = 3,	/* blocked, with the teacher's message */
 	SCREEN_PROJECT = 4,	/* another station's picture, live */
+	SCREEN_MAP = 5,		/* a head waiting for its keyboard: a letter */
 };
 
 /* Background colours (0xRRGGBB): tests tell the screens apart by them. */
 #define SCREEN_IDENTIFY_COLOR 0x1c3a7a
 #define SCREEN_MESSAGE_COLOR 0x1c5a3a
 #define SCREEN_BLOCK_COLOR 0x7a1c1c
+#define SCREEN_MAP_COLOR 0x5a3a8a
 #define SCREEN_TEXT_COLOR 0xffffff
 
 /* Both strings NUL-terminated UTF-8 within their arrays. */

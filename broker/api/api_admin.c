@@ -9,6 +9,7 @@
 #include "polkit.h"
 #include "seat_attach.h"
 #include "seats.h"
+#include "station_map.h"
 #include "station_names.h"
 
 static int rename_allowed(sd_bus_message *m, void *data)
@@ -101,4 +102,71 @@ static int flush_allowed(sd_bus_message *m, void *data)
 int api_method_flush(sd_bus_message *m, void *data, sd_bus_error *err)
 {
 	return polkit_check(m, "org.seatmux.administer", flush_allowed, data);
+}
+
+static int map_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	sd_bus_message *reply = NULL;
+	struct seat *seat, *tmp;
+	uint32_t seconds;
+	char letter[2] = "";
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	r = sd_bus_message_read(m, "u", &seconds);
+	if (r < 0)
+		return r;
+	r = station_map_start(a->b, seconds);
+	switch (r) {
+	case -EINVAL:
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+						  "mapping lasts 1 to %d seconds", MAP_MAX_SECONDS);
+	case -ENODEV:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NothingToMap",
+						  "every head has a keyboard");
+	case -ENOENT:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NothingToMap",
+						  "no keyboard is free: every one belongs to a station");
+	default:
+		if (r < 0)
+			return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+							  "mapping cannot start: %s", strerror(-r));
+	}
+	log_info("api: mapping started by request");
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(ss)");
+	list_for_each(seat, tmp, &a->b->seats, link) {
+		letter[0] = station_map_letter(a->b, seat->name);
+		if (r >= 0 && letter[0])
+			r = sd_bus_message_append(reply, "(ss)", seat->name, letter);
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r >= 0)
+		r = sd_bus_send(NULL, reply, NULL);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+int api_method_map(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.administer", map_allowed, data);
+}
+
+static int stop_map_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+
+	if (station_map_stop(a->b) < 0)
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotMapping",
+						  "no station is being mapped");
+	log_info("api: mapping stopped by request");
+	return sd_bus_reply_method_return(m, "");
+}
+
+int api_method_stop_map(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.administer", stop_map_allowed, data);
 }

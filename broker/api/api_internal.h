@@ -43,5 +43,7 @@ int api_method_unproject(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_rename(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_attach(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_flush(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_map(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_stop_map(sd_bus_message *m, void *data, sd_bus_error *err);
 
 #endif

@@ -25,6 +25,10 @@ static int screen_error(sd_bus_message *m, const char *id, int rc)
 	case -EALREADY:
 		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotBlocked",
 						  "'%s' is not blocked", id);
+	case -EBUSY:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.BeingMapped",
+						  "'%s' is being mapped: its head shows the letter "
+						  "of its keyboard", id);
 	case -EINVAL:
 		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
 						  "a text of at most %d bytes and 1 to %d seconds",

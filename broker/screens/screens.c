@@ -36,6 +36,7 @@ struct screen {
 	char block_text[SCREENS_TEXT_MAX];
 	char source[SEAT_PROTO_MAX_SEAT];	/* projected from it, or "" */
 	dev_t source_card;		/* the card its painter reads */
+	char map_letter;		/* waiting for its keyboard, or 0 */
 	enum screen_look transient;	/* identify or message, or 0 */
 	char transient_text[SCREENS_TEXT_MAX];
 	struct loop_source *transient_end;
@@ -146,8 +147,9 @@ static struct screen *screen_get(struct broker *b, const char *seat)
 	return s;
 }
 
-/* What the station should show now: its identify or message, else the
- * station projected on it, else its block; false: nothing. */
+/* What the station should show now: its identify or message, else its
+ * mapping letter, else the station projected on it, else its block;
+ * false: nothing. */
 static bool screen_wanted(const struct screen *s, struct screen_request *req)
 {
 	memset(req, 0, sizeof(*req));
@@ -157,6 +159,12 @@ static bool screen_wanted(const struct screen *s, struct screen_request *req)
 			 s->transient == SCREEN_IDENTIFY ?
 			 station_names_get(&s->b->names, s->seat) : "Message");
 		snprintf(req->body, sizeof(req->body), "%s", s->transient_text);
+	} else if (s->map_letter) {
+		req->look = SCREEN_MAP;
+		snprintf(req->title, sizeof(req->title), "%c", s->map_letter);
+		snprintf(req->body, sizeof(req->body),
+			 "%s\nPress %c on the keyboard that belongs to this screen",
+			 station_names_get(&s->b->names, s->seat), s->map_letter);
 	} else if (s->source[0]) {
 		req->look = SCREEN_PROJECT;
 		snprintf(req->title, sizeof(req->title), "%s", s->source);
@@ -452,9 +460,13 @@ static struct screen *screen_take(struct broker *b, const char *seat, const char
 
 int screens_block(struct broker *b, const char *seat, const char *message)
 {
-	struct screen *s;
+	struct screen *s = screen_find(b, seat);
 	int rc;
 
+	/* Its keyboard is being looked for: a block would hide the letter
+	 * and leave the head waiting for what nobody can see. */
+	if (s && s->map_letter)
+		return -EBUSY;
 	s = screen_take(b, seat, message, &rc);
 	if (!s)
 		return rc;
@@ -496,6 +508,30 @@ int screens_show(struct broker *b, const char *seat, enum screen_look look,
 	s->transient_ms = (int)seconds * 1000;
 	loop_timer_arm(s->transient_end, s->transient_ms + SHOW_BOUND_MS);
 	broker_changed(b);
+	return 0;
+}
+
+int screens_map_letter(struct broker *b, const char *seat, char letter)
+{
+	struct screen *s = screen_find(b, seat);
+	int rc;
+
+	if (!letter) {
+		if (s && s->map_letter) {
+			s->map_letter = 0;
+			broker_changed(b);	/* screens_sync gives it back */
+		}
+		return 0;
+	}
+	if (s && s->blocked)
+		return -EBUSY;
+	if (!s || s->map_letter != letter) {
+		s = screen_take(b, seat, "", &rc);
+		if (!s)
+			return rc;
+		s->map_letter = letter;
+		broker_changed(b);
+	}
 	return 0;
 }
 

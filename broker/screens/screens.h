@@ -33,7 +33,8 @@ struct state;
 #define SCREENS_MAX_SECONDS 3600
 
 /* 0, or -ENOENT (no such station), -EOPNOTSUPP (a leased connector's:
- * its session cannot be made to let go), -EINVAL (text too long). */
+ * its session cannot be made to let go), -EINVAL (text too long),
+ * -EBUSY (its keyboard is being mapped: screens_map_letter). */
 int screens_block(struct broker *b, const char *seat, const char *message);
 /* 0, or -ENOENT (no such station), -EALREADY (it is not blocked). */
 int screens_unblock(struct broker *b, const char *seat);
@@ -55,6 +56,13 @@ int screens_project(struct broker *b, const char *source, const char *const *tar
 /* Ends the projections of source (NULL: all of them): how many ended,
  * or -ENOENT (no such station), -EALREADY (it is projected nowhere). */
 int screens_unproject(struct broker *b, const char *source);
+/*
+ * A head waiting for its keyboard shows letter (station_map.h), over a
+ * projection, under an identify or a message; 0 puts it away. 0, or as
+ * screens_block, -EBUSY meaning the station is blocked (the letter would
+ * lift the block's screen).
+ */
+int screens_map_letter(struct broker *b, const char *seat, char letter);
 /* The station projected on seat, or NULL. */
 const char *screens_projected(struct broker *b, const char *seat);
 /* The message of a block on seat, or NULL if it is not blocked. */

@@ -202,8 +202,15 @@ static struct device *device_from_udev(struct devices *devs,
 			snprintf(dev->seat, sizeof(dev->seat), "%s", configured);
 	} else if (dev->kind == DEVICE_DRM_CARD)
 		describe_card(devs, ud, dev);
-	else if (dev->kind == DEVICE_EVDEV)
+	else if (dev->kind == DEVICE_EVDEV) {
+		const char *kbd = udev_device_get_property_value(ud, "ID_INPUT_KEYBOARD");
+
 		describe_input(ud, dev);
+		dev->assigned = in.id_seat && in.id_seat[0];
+		dev->keyboard = kbd && !strcmp(kbd, "1");
+		dev->usb = udev_device_get_parent_with_subsystem_devtype(ud, "usb",
+									  "usb_device") != NULL;
+	}
 	return dev;
 }
 

@@ -33,6 +33,10 @@ struct device {
 	char connector[32];	/* a connector's name, e.g. "Virtual-2" */
 	char description[160];	/* input name, or a card's connectors */
 	enum device_origin origin;	/* of cards and connectors */
+	/* Of evdev nodes, for mapping keyboards to heads (station_map.h):
+	 * udev named its seat (ID_SEAT; without it a device is seat0's by
+	 * default, nobody's choice), it types, it hangs off a USB port. */
+	bool assigned, keyboard, usb;
 };
 
 struct devices_listener {

@@ -61,11 +61,33 @@ static int rule_path(char *out, size_t size, const char *dir, const char *id)
 		       -ENAMETOOLONG : 0;
 }
 
-/* Written aside, then renamed over: udev never reads half a rule. */
+/* The folder's entry on disk too: a rename a power cut forgets would
+ * undo an assignment the administrator saw take effect. */
+static void dir_sync(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Written aside, synced, then renamed over: udev never reads half a
+ * rule, and a reboot finds the whole one. */
 static int rule_write(const char *path, const char *id, const char *seat)
 {
 	char tmp[PATH_MAX];
 	FILE *f;
+	bool bad;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -73,12 +95,14 @@ static int rule_write(const char *path, const char *id, const char *seat)
 	if (!f)
 		return -errno;
 	fprintf(f, "TAG==\"seat\", ENV{ID_FOR_SEAT}==\"%s\", ENV{ID_SEAT}=\"%s\"\n", id, seat);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		int rc = -errno;
+	bad = fflush(f) != 0 || fsync(fileno(f)) < 0;
+	if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
+		int rc = errno ? -errno : -EIO;
 
 		unlink(tmp);
 		return rc;
 	}
+	dir_sync(path);
 	return 0;
 }
 
@@ -133,9 +157,10 @@ int seat_attach(struct udev *udev, const char *rules_dir, const char *seat,
 	if (rc < 0)
 		return rc;
 	/* seat0 is where a device goes without a rule: logind removes it. */
-	if (!strcmp(seat, "seat0"))
+	if (!strcmp(seat, "seat0")) {
 		rc = unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-	else
+		dir_sync(path);
+	} else
 		rc = rule_write(path, id_out, seat);
 	if (rc < 0)
 		return rc;
@@ -170,6 +195,8 @@ int seat_flush_devices(struct udev *udev, const char *rules_dir)
 		n++;
 	}
 	closedir(d);
+	if (n)
+		dir_sync(path);
 	if (n && udev_rules_reload() == 0)
 		for (int i = 0; i < n; i++)
 			announce_id(udev, ids[i]);

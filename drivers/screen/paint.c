@@ -10,6 +10,8 @@ uint32_t paint_background(enum screen_look look)
 		return SCREEN_IDENTIFY_COLOR;
 	case SCREEN_MESSAGE:
 		return SCREEN_MESSAGE_COLOR;
+	case SCREEN_MAP:
+		return SCREEN_MAP_COLOR;
 	case SCREEN_BLOCK:
 	default:
 		return SCREEN_BLOCK_COLOR;
@@ -46,7 +48,9 @@ static void draw_text(cairo_t *cr, const struct screen_request *req, int width, 
 	PangoLayout *title = pango_cairo_create_layout(cr);
 	PangoLayout *body = pango_cairo_create_layout(cr);
 	int column = width * 4 / 5, gap = height / 30;
-	int th = text_height(title, req->title, "DejaVu Sans Bold", height / 8, column);
+	/* A mapping letter is read from across the room. */
+	int size = req->look == SCREEN_MAP ? height / 3 : height / 8;
+	int th = text_height(title, req->title, "DejaVu Sans Bold", size, column);
 	int bh = req->body[0] ? text_height(body, req->body, "DejaVu Sans", height / 22, column) : 0;
 	int y = (height - th - (bh ? gap + bh : 0)) / 2;
 

@@ -68,7 +68,7 @@ static int read_request(struct screen_request *req)
 			return -1;
 		got += (size_t)n;
 	}
-	if (req->look < SCREEN_IDENTIFY || req->look > SCREEN_PROJECT ||
+	if (req->look < SCREEN_IDENTIFY || req->look > SCREEN_MAP ||
 	    req->ncards < 1 || req->ncards > SCREEN_PROTO_MAX_CARDS ||
 	    !memchr(req->title, 0, sizeof(req->title)) || !memchr(req->body, 0, sizeof(req->body)))
 		return -1;

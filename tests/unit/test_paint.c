@@ -55,6 +55,25 @@ static void test_looks(struct test_state *t)
 	free(px);
 }
 
+/* A mapping letter is read from across the room: far larger than a
+ * title, on its own colour. */
+static void test_map_letter(struct test_state *t)
+{
+	uint32_t *px = calloc(W * H, 4);
+	struct screen_request map = request(SCREEN_MAP, "A", "Press A on this station's keyboard");
+	struct screen_request id = request(SCREEN_IDENTIFY, "A", "Press A on this station's keyboard");
+	int bg, map_text, id_text;
+
+	CHECK(t, paint_screen(px, W, H, W * 4, &map) == 0);
+	CHECK(t, (px[0] & 0xffffff) == SCREEN_MAP_COLOR);
+	count(px, SCREEN_MAP_COLOR, &bg, &map_text);
+	memset(px, 0, W * H * 4);
+	CHECK(t, paint_screen(px, W, H, W * 4, &id) == 0);
+	count(px, SCREEN_IDENTIFY_COLOR, &bg, &id_text);
+	CHECK(t, map_text > 3 * id_text);
+	free(px);
+}
+
 static void test_text_is_drawn(struct test_state *t)
 {
 	uint32_t *a = calloc(W * H, 4), *b = calloc(W * H, 4), *c = calloc(W * H, 4);
@@ -120,6 +139,7 @@ int main(void)
 	struct test_state t = { 0 };
 
 	RUN(&t, test_looks);
+	RUN(&t, test_map_letter);
 	RUN(&t, test_text_is_drawn);
 	RUN(&t, test_hostile_text);
 	RUN(&t, test_png);

@@ -1,0 +1,530 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/input.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <xkbcommon/xkbcommon.h>
+
+#include "broker.h"
+#include "log.h"
+#include "map_rules.h"
+#include "screens.h"
+#include "seat_attach.h"
+#include "seats.h"
+#include "station_map.h"
+
+#define MAP_MAX_SEATS 64
+#define MAP_MAX_KEYBOARDS 32
+/* Keyboards announced this soon after seatmuxd started were there at
+ * boot (udev's coldplug reaches them over the first seconds), not
+ * plugged by anyone: they offer no mapping. */
+#define OFFER_AFTER_MS 20000
+
+struct map_keyboard {
+	struct list link;		/* map->keyboards */
+	struct station_map *map;
+	dev_t devnum;
+	int fd;
+	struct loop_source *src;	/* owns fd */
+	char devnode[64];
+};
+
+struct station_map {
+	struct broker *b;
+	uint64_t since_ms;		/* seatmuxd's start: OFFER_AFTER_MS */
+	/* Free USB keyboards seen at the last sync: one not among them was
+	 * plugged since. */
+	dev_t known[MAP_MAX_KEYBOARDS];
+	int nknown;
+
+	bool active;
+	bool offered;			/* by plugged keyboards: only they count */
+	dev_t offered_by[MAP_MAX_KEYBOARDS];
+	int noffered;
+	dev_t done[MAP_MAX_KEYBOARDS];	/* given a seat: udev moves them next */
+	int ndone;
+	char seats[MAP_MAX_SEATS][SEAT_PROTO_MAX_SEAT];
+	char letters[MAP_MAX_SEATS];	/* what each shows now */
+	int nseats;
+	struct list keyboards;		/* struct map_keyboard: grabbed */
+	struct loop_source *end;
+	struct xkb_context *xkb;
+	struct xkb_keymap *keymap;
+	struct xkb_state *state;
+};
+
+static bool among(const dev_t *set, int n, dev_t devnum)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i] == devnum)
+			return true;
+	return false;
+}
+
+static void add_to(dev_t *set, int *n, dev_t devnum)
+{
+	if (*n < MAP_MAX_KEYBOARDS && !among(set, *n, devnum))
+		set[(*n)++] = devnum;
+}
+
+/* -- what the devices say -- */
+
+/* The machine's own heads on seat (a remote station's head comes with
+ * its own input: it never waits for a keyboard). */
+static int seat_heads(struct broker *b, const char *seat)
+{
+	struct device *dev, *tmp;
+	const char *owner;
+	int n = 0;
+
+	if (!seat || !b->physical_heads)
+		return 0;
+	list_for_each(dev, tmp, &b->devices.list, link) {
+		owner = devices_seat_of(&b->devices, dev);
+		n += dev->kind == DEVICE_DRM_CARD && dev->origin == DEVICE_PHYSICAL && owner &&
+		     !strcmp(owner, seat);
+	}
+	return n;
+}
+
+static int seat_keyboards(struct broker *b, const char *seat)
+{
+	struct device *dev, *tmp;
+	const char *owner;
+	int n = 0;
+
+	list_for_each(dev, tmp, &b->devices.list, link) {
+		owner = devices_seat_of(&b->devices, dev);
+		n += dev->kind == DEVICE_EVDEV && dev->keyboard && owner && !strcmp(owner, seat);
+	}
+	return n;
+}
+
+static bool keyboard_free(struct broker *b, const struct device *dev)
+{
+	return dev->kind == DEVICE_EVDEV &&
+	       map_rules_keyboard_free(dev->keyboard, dev->assigned,
+				       seat_heads(b, devices_seat_of(&b->devices, dev)));
+}
+
+/* Every seat with its heads, keyboards and the letter it shows now; the
+ * letters it should show filled in. How many heads wait. */
+static int seats_gather(struct station_map *map, struct map_rules_seat *rs, int *n)
+{
+	struct seat *seat, *tmp;
+
+	*n = 0;
+	list_for_each(seat, tmp, &map->b->seats, link) {
+		if (*n >= MAP_MAX_SEATS)
+			break;
+		rs[*n] = (struct map_rules_seat){
+			.name = seat->name,
+			.heads = seat_heads(map->b, seat->name),
+			.keyboards = seat_keyboards(map->b, seat->name),
+			.letter = station_map_letter(map->b, seat->name),
+		};
+		(*n)++;
+	}
+	return map_rules_letters(rs, *n);
+}
+
+/* -- the keyboards read -- */
+
+static void keyboard_free_one(struct map_keyboard *k)
+{
+	loop_remove(k->src);	/* closes fd, and with it the grab */
+	list_remove(&k->link);
+	free(k);
+}
+
+static void keyboards_release(struct station_map *map)
+{
+	struct map_keyboard *k, *tmp;
+
+	list_for_each(k, tmp, &map->keyboards, link)
+		keyboard_free_one(k);
+}
+
+static char key_letter(struct station_map *map, unsigned code)
+{
+	/* evdev codes are XKB's less 8; with no modifier held. */
+	xkb_keysym_t sym = xkb_state_key_get_one_sym(map->state, code + 8);
+
+	return map_rules_letter(xkb_keysym_to_utf32(sym));
+}
+
+/*
+ * What the pressed keyboard's station is given: its nearest USB hub
+ * (the mouse hangs off it too), else the keyboard itself, as loginctl
+ * attach would take its node.
+ */
+static void map_target(struct station_map *map, struct map_keyboard *k, char *out, size_t size)
+{
+	struct udev_device *ud = udev_device_new_from_devnum(map->b->devices.udev, 'c', k->devnum);
+	struct udev_device *p = ud;
+
+	snprintf(out, size, "%s", k->devnode);
+	while (p && (p = udev_device_get_parent_with_subsystem_devtype(p, "usb", "usb_device"))) {
+		if (map_rules_station_hub(udev_device_get_sysname(p),
+					  udev_device_get_sysattr_value(p, "bDeviceClass"))) {
+			snprintf(out, size, "%s", udev_device_get_syspath(p));
+			break;
+		}
+	}
+	if (ud)
+		udev_device_unref(ud);
+}
+
+static const char *seat_with_letter(struct station_map *map, char letter)
+{
+	for (int i = 0; i < map->nseats; i++)
+		if (map->letters[i] == letter)
+			return map->seats[i];
+	return NULL;
+}
+
+static void letter_pressed(struct station_map *map, struct map_keyboard *k, char letter)
+{
+	const char *seat = seat_with_letter(map, letter);
+	char target[PATH_MAX], id[NAME_MAX + 1];
+	int rc;
+
+	if (!seat) {
+		log_debug("map: %c pressed on %s is no head's letter", letter, k->devnode);
+		return;
+	}
+	map_target(map, k, target, sizeof(target));
+	rc = seat_attach(map->b->devices.udev, SEAT_ATTACH_RULES_DIR, seat, target, id, sizeof(id));
+	if (rc < 0 && rc != -EAGAIN) {
+		log_warn("map: %s cannot be given to %s: %s", target, seat, strerror(-rc));
+		return;
+	}
+	log_info("map: %s (%s) given to %s: %c pressed on %s%s", target, id, seat, letter,
+		 k->devnode, rc == -EAGAIN ? " (udev did not reload its rules)" : "");
+	add_to(map->done, &map->ndone, k->devnum);
+	keyboard_free_one(k);	/* udev moves it next; station_map_sync sees it */
+}
+
+static void keyboard_ready(void *data, uint32_t events)
+{
+	struct map_keyboard *k = data;
+	struct station_map *map = k->map;
+	struct input_event ev[32];
+	ssize_t n = read(k->fd, ev, sizeof(ev));
+	char letter;
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		keyboard_free_one(k);	/* gone: the others still count */
+		return;
+	}
+	for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++) {
+		if (ev[i].type != EV_KEY || ev[i].value != 1)
+			continue;
+		if (ev[i].code == KEY_ESC) {
+			log_info("map: Escape pressed on %s", k->devnode);
+			station_map_stop(map->b);
+			return;
+		}
+		letter = key_letter(map, ev[i].code);
+		if (letter) {
+			letter_pressed(map, k, letter);
+			return;	/* k may be gone */
+		}
+	}
+}
+
+static bool keyboard_read(struct station_map *map, dev_t devnum)
+{
+	struct map_keyboard *k, *tmp;
+
+	list_for_each(k, tmp, &map->keyboards, link)
+		if (k->devnum == devnum)
+			return true;
+	return false;
+}
+
+/* Grabbed: what it types while mapping reaches no session. */
+static void keyboard_open(struct station_map *map, const struct device *dev)
+{
+	struct map_keyboard *k = calloc(1, sizeof(*k));
+	int fd = open(dev->devnode, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+
+	if (!k || fd < 0 || ioctl(fd, EVIOCGRAB, (void *)1) < 0) {
+		log_warn("map: %s cannot be read: %m", dev->devnode);
+		if (fd >= 0)
+			close(fd);
+		free(k);
+		return;
+	}
+	k->map = map;
+	k->devnum = dev->devnum;
+	k->fd = fd;
+	snprintf(k->devnode, sizeof(k->devnode), "%s", dev->devnode);
+	k->src = loop_add_owned(map->b->loop, fd, EPOLLIN, keyboard_ready, k, NULL);
+	if (!k->src) {
+		close(fd);
+		free(k);
+		return;
+	}
+	list_insert(&map->keyboards, &k->link);
+	log_debug("map: reading %s", dev->devnode);
+}
+
+static bool keyboard_wanted(struct station_map *map, const struct device *dev)
+{
+	return keyboard_free(map->b, dev) && !among(map->done, map->ndone, dev->devnum) &&
+	       (!map->offered || among(map->offered_by, map->noffered, dev->devnum));
+}
+
+static void keyboards_sync(struct station_map *map)
+{
+	struct map_keyboard *k, *ktmp;
+	struct device *dev, *tmp;
+
+	list_for_each(k, ktmp, &map->keyboards, link) {
+		dev = devices_find(&map->b->devices, k->devnum);
+		if (!dev || !keyboard_wanted(map, dev))
+			keyboard_free_one(k);
+	}
+	list_for_each(dev, tmp, &map->b->devices.list, link)
+		if (keyboard_wanted(map, dev) && !keyboard_read(map, dev->devnum))
+			keyboard_open(map, dev);
+}
+
+/* -- the heads' letters -- */
+
+static void letters_show(struct station_map *map, struct map_rules_seat *rs, int n)
+{
+	int rc;
+
+	map->nseats = 0;
+	for (int i = 0; i < n; i++) {
+		char old = station_map_letter(map->b, rs[i].name);
+
+		if (rs[i].letter != old) {
+			rc = screens_map_letter(map->b, rs[i].name, rs[i].letter);
+			if (rc < 0) {
+				log_info("map: %s waits for a keyboard but cannot show its letter: %s",
+					 rs[i].name, rc == -EBUSY ? "it is blocked" : strerror(-rc));
+				rs[i].letter = 0;
+			} else if (rs[i].letter) {
+				log_info("map: %s shows %c", rs[i].name, rs[i].letter);
+			}
+		}
+		if (!rs[i].letter || map->nseats >= MAP_MAX_SEATS)
+			continue;
+		snprintf(map->seats[map->nseats], sizeof(map->seats[0]), "%s", rs[i].name);
+		map->letters[map->nseats++] = rs[i].letter;
+	}
+}
+
+static void letters_clear(struct station_map *map)
+{
+	for (int i = 0; i < map->nseats; i++)
+		screens_map_letter(map->b, map->seats[i], 0);
+	map->nseats = 0;
+}
+
+/* -- mapping -- */
+
+static void keymap_free(struct station_map *map)
+{
+	xkb_state_unref(map->state);
+	xkb_keymap_unref(map->keymap);
+	xkb_context_unref(map->xkb);
+	map->state = NULL;
+	map->keymap = NULL;
+	map->xkb = NULL;
+}
+
+static int keymap_load(struct station_map *map)
+{
+	if (map->state)
+		return 0;
+	map->xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	map->keymap = map->xkb ? xkb_keymap_new_from_names(map->xkb, NULL,
+							   XKB_KEYMAP_COMPILE_NO_FLAGS) : NULL;
+	map->state = map->keymap ? xkb_state_new(map->keymap) : NULL;
+	if (map->state)
+		return 0;
+	log_error("map: no keymap (xkbcommon): letters cannot be read");
+	keymap_free(map);
+	return -EIO;
+}
+
+static void end_fired(void *data, uint32_t events)
+{
+	struct station_map *map = data;
+
+	log_info("map: its time is up");
+	station_map_stop(map->b);
+}
+
+/* Letters and keyboards as the devices say now; ends when no head has
+ * a letter left. */
+static void mapping_sync(struct station_map *map)
+{
+	struct map_rules_seat rs[MAP_MAX_SEATS];
+	int n;
+
+	seats_gather(map, rs, &n);
+	letters_show(map, rs, n);
+	if (!map->nseats) {
+		log_info("map: no head waits for a keyboard");
+		station_map_stop(map->b);
+		return;
+	}
+	keyboards_sync(map);
+}
+
+static int mapping_begin(struct station_map *map, bool offered, unsigned seconds)
+{
+	int rc = keymap_load(map);
+
+	if (rc < 0)
+		return rc;
+	if (!map->active)
+		map->ndone = 0;
+	map->active = true;
+	map->offered = offered;
+	if (!offered)
+		map->noffered = 0;
+	loop_timer_arm(map->end, (int)seconds * 1000);
+	mapping_sync(map);
+	return 0;
+}
+
+int station_map_start(struct broker *b, unsigned seconds)
+{
+	struct station_map *map = b->map;
+	struct map_rules_seat rs[MAP_MAX_SEATS];
+	struct device *dev, *tmp;
+	int n, waiting, free_keyboards = 0, rc;
+
+	if (seconds < 1 || seconds > MAP_MAX_SECONDS)
+		return -EINVAL;
+	waiting = seats_gather(map, rs, &n);
+	if (!waiting)
+		return -ENODEV;
+	list_for_each(dev, tmp, &b->devices.list, link)
+		free_keyboards += keyboard_free(b, dev);
+	if (!free_keyboards)
+		return -ENOENT;
+	log_info("map: %d head%s wait%s for a keyboard, %d keyboard%s free, for %u s", waiting,
+		 waiting == 1 ? "" : "s", waiting == 1 ? "s" : "", free_keyboards,
+		 free_keyboards == 1 ? " is" : "s are", seconds);
+	rc = mapping_begin(map, false, seconds);
+	return rc < 0 ? rc : waiting;
+}
+
+int station_map_stop(struct broker *b)
+{
+	struct station_map *map = b->map;
+
+	if (!map->active)
+		return -EALREADY;
+	map->active = false;
+	map->offered = false;
+	map->noffered = 0;
+	loop_timer_arm(map->end, 0);
+	letters_clear(map);
+	keyboards_release(map);
+	keymap_free(map);
+	log_info("map: ended");
+	return 0;
+}
+
+bool station_map_active(const struct broker *b)
+{
+	return b->map && b->map->active;
+}
+
+char station_map_letter(const struct broker *b, const char *seat)
+{
+	const struct station_map *map = b->map;
+
+	for (int i = 0; map && map->active && i < map->nseats; i++)
+		if (!strcmp(map->seats[i], seat))
+			return map->letters[i];
+	return 0;
+}
+
+/* A free USB keyboard nobody had seen before, plugged while a head waits,
+ * offers mapping for itself. */
+static void offers_sync(struct station_map *map)
+{
+	struct map_rules_seat rs[MAP_MAX_SEATS];
+	struct device *dev, *tmp;
+	dev_t now[MAP_MAX_KEYBOARDS];
+	int nnow = 0, n, plugged = 0;
+	bool settled = loop_now_ms() - map->since_ms >= OFFER_AFTER_MS;
+
+	list_for_each(dev, tmp, &map->b->devices.list, link) {
+		if (!dev->usb || !keyboard_free(map->b, dev))
+			continue;
+		add_to(now, &nnow, dev->devnum);
+		if (!settled || among(map->known, map->nknown, dev->devnum) ||
+		    (map->active && !map->offered))
+			continue;
+		add_to(map->offered_by, &map->noffered, dev->devnum);
+		plugged++;
+	}
+	memcpy(map->known, now, sizeof(now[0]) * (size_t)nnow);
+	map->nknown = nnow;
+	if (!plugged || map->active)
+		return;
+	if (!seats_gather(map, rs, &n)) {
+		map->noffered = 0;
+		return;
+	}
+	log_info("map: a keyboard was plugged while a head waits: mapping offered for %d s",
+		 MAP_OFFER_SECONDS);
+	if (mapping_begin(map, true, MAP_OFFER_SECONDS) < 0)
+		map->noffered = 0;
+}
+
+void station_map_sync(struct broker *b)
+{
+	struct station_map *map = b->map;
+
+	if (!map)
+		return;
+	offers_sync(map);
+	if (map->active)
+		mapping_sync(map);
+}
+
+int station_map_init(struct broker *b)
+{
+	struct station_map *map = calloc(1, sizeof(*map));
+
+	if (!map)
+		return -1;
+	map->b = b;
+	map->since_ms = loop_now_ms();
+	list_init(&map->keyboards);
+	map->end = loop_add_timer(b->loop, end_fired, map);
+	if (!map->end) {
+		free(map);
+		return -1;
+	}
+	b->map = map;
+	return 0;
+}
+
+void station_map_finish(struct broker *b)
+{
+	struct station_map *map = b->map;
+
+	if (!map)
+		return;
+	station_map_stop(b);
+	loop_remove(map->end);
+	free(map);
+	b->map = NULL;
+}
