@@ -124,7 +124,10 @@ static int map_allowed(sd_bus_message *m, void *data)
 						  "mapping lasts 1 to %d seconds", MAP_MAX_SECONDS);
 	case -ENODEV:
 		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NothingToMap",
-						  "every head has a keyboard");
+						  "every head has a keyboard (or is blocked)");
+	case -EBUSY:
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+						  "no waiting head could show its letter");
 	case -ENOENT:
 		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NothingToMap",
 						  "no keyboard is free: every one belongs to a station");
@@ -147,6 +150,8 @@ static int map_allowed(sd_bus_message *m, void *data)
 	if (r >= 0)
 		r = sd_bus_send(NULL, reply, NULL);
 	sd_bus_message_unref(reply);
+	if (r < 0)
+		station_map_stop(a->b);	/* nobody was told it runs */
 	return r;
 }
 

@@ -7,13 +7,7 @@ static bool waits(const struct map_rules_seat *s)
 	return s->heads > 0 && s->keyboards == 0;
 }
 
-static bool letter_used(const struct map_rules_seat *seats, int n, char letter)
-{
-	for (int i = 0; i < n; i++)
-		if (seats[i].letter == letter)
-			return true;
-	return false;
-}
+#define BIT(letter) (1u << ((letter) - 'A'))
 
 /* The waiting seat without a letter that comes first by name, or -1. */
 static int first_unlettered(const struct map_rules_seat *seats, int n)
@@ -27,7 +21,7 @@ static int first_unlettered(const struct map_rules_seat *seats, int n)
 	return best;
 }
 
-int map_rules_letters(struct map_rules_seat *seats, int n)
+int map_rules_letters(struct map_rules_seat *seats, int n, uint32_t *given)
 {
 	int count = 0, i;
 	char next = 'A';
@@ -35,14 +29,17 @@ int map_rules_letters(struct map_rules_seat *seats, int n)
 	for (i = 0; i < n; i++) {
 		if (!waits(&seats[i]) || seats[i].letter < 'A' || seats[i].letter > 'Z')
 			seats[i].letter = 0;
+		if (seats[i].letter)
+			*given |= BIT(seats[i].letter);
 		count += waits(&seats[i]);
 	}
 	while ((i = first_unlettered(seats, n)) >= 0) {
-		while (next <= 'Z' && letter_used(seats, n, next))
+		while (next <= 'Z' && (*given & BIT(next)))
 			next++;
 		if (next > 'Z')
 			break;
-		seats[i].letter = next++;
+		seats[i].letter = next;
+		*given |= BIT(next);
 	}
 	return count;
 }

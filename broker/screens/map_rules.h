@@ -23,14 +23,17 @@ struct map_rules_seat {
 /*
  * A seat with a head and no keyboard waits and shows a letter: the one it
  * shows already (letters never move while a room is being mapped, so a
- * letter read across the room stays right), else the first free one, given
- * in the order of seat names (seat2 before seat10). Others show none.
- * How many wait; those past MAP_RULES_MAX get no letter.
+ * letter read across the room stays right), else the first one not given
+ * yet in this mapping (*given: a bit per letter, A = bit 0; a letter
+ * once read never comes back on another head), in the order of seat
+ * names (seat2 before seat10). Others show none. How many wait; those
+ * past the 26th letter get none until the mapping starts again.
  */
-int map_rules_letters(struct map_rules_seat *seats, int n);
+int map_rules_letters(struct map_rules_seat *seats, int n, uint32_t *given);
 
 /* A keyboard belongs to no station if udev named no seat for it (it is
- * seat0's by default, nobody's choice) or its seat has no head. */
+ * seat0's by default, nobody's choice) or its seat has no head of any
+ * kind (a remote station's counts: its keyboard is its own). */
 bool map_rules_keyboard_free(bool keyboard, bool assigned, int seat_heads);
 
 /* The letter a key that types utf32 stands for: 'A' to 'Z', or 0. */

@@ -18,10 +18,6 @@
 
 #define MAP_MAX_SEATS 64
 #define MAP_MAX_KEYBOARDS 32
-/* Keyboards announced this soon after seatmuxd started were there at
- * boot (udev's coldplug reaches them over the first seconds), not
- * plugged by anyone: they offer no mapping. */
-#define OFFER_AFTER_MS 20000
 
 struct map_keyboard {
 	struct list link;		/* map->keyboards */
@@ -32,23 +28,32 @@ struct map_keyboard {
 	char devnode[64];
 };
 
+/* A head showing its letter; claimed: a keyboard pressed it, and is on
+ * its way (udev moves it next): no other keyboard may take it too. */
+struct map_head {
+	char seat[SEAT_PROTO_MAX_SEAT];
+	char letter;
+	bool claimed;
+};
+
 struct station_map {
 	struct broker *b;
-	uint64_t since_ms;		/* seatmuxd's start: OFFER_AFTER_MS */
-	/* Free USB keyboards seen at the last sync: one not among them was
-	 * plugged since. */
-	dev_t known[MAP_MAX_KEYBOARDS];
+	/* Every USB keyboard seen so far: one not among them was plugged
+	 * since the last sync. */
+	dev_t *known;
 	int nknown;
 
 	bool active;
 	bool offered;			/* by plugged keyboards: only they count */
 	dev_t offered_by[MAP_MAX_KEYBOARDS];
 	int noffered;
-	dev_t done[MAP_MAX_KEYBOARDS];	/* given a seat: udev moves them next */
-	int ndone;
-	char seats[MAP_MAX_SEATS][SEAT_PROTO_MAX_SEAT];
-	char letters[MAP_MAX_SEATS];	/* what each shows now */
-	int nseats;
+	dev_t failed[MAP_MAX_KEYBOARDS];	/* cannot be read: not tried again */
+	int nfailed;
+	uint32_t given;			/* letters given in this mapping */
+	dev_t claims[MAP_MAX_KEYBOARDS];	/* pressed a letter: udev moves them */
+	int nclaims;
+	struct map_head heads[MAP_MAX_SEATS];
+	int nheads;
 	struct list keyboards;		/* struct map_keyboard: grabbed */
 	struct loop_source *end;
 	struct xkb_context *xkb;
@@ -72,20 +77,23 @@ static void add_to(dev_t *set, int *n, dev_t devnum)
 
 /* -- what the devices say -- */
 
-/* The machine's own heads on seat (a remote station's head comes with
- * its own input: it never waits for a keyboard). */
-static int seat_heads(struct broker *b, const char *seat)
+/* Heads on seat: the machine's own only (a remote station's head comes
+ * with its own input: it never waits for a keyboard), or of every kind. */
+static int seat_heads(struct broker *b, const char *seat, bool own_only)
 {
 	struct device *dev, *tmp;
 	const char *owner;
 	int n = 0;
 
-	if (!seat || !b->physical_heads)
+	if (!seat || (own_only && !b->physical_heads))
 		return 0;
 	list_for_each(dev, tmp, &b->devices.list, link) {
+		if (dev->kind != DEVICE_DRM_CARD && (own_only || dev->kind != DEVICE_DRM_CONNECTOR))
+			continue;
+		if (own_only && dev->origin != DEVICE_PHYSICAL)
+			continue;
 		owner = devices_seat_of(&b->devices, dev);
-		n += dev->kind == DEVICE_DRM_CARD && dev->origin == DEVICE_PHYSICAL && owner &&
-		     !strcmp(owner, seat);
+		n += owner && !strcmp(owner, seat);
 	}
 	return n;
 }
@@ -103,16 +111,21 @@ static int seat_keyboards(struct broker *b, const char *seat)
 	return n;
 }
 
+/* One of the machine's own keyboards that no station has: a remote
+ * station's (uinput, imported) is never mapped. */
 static bool keyboard_free(struct broker *b, const struct device *dev)
 {
-	return dev->kind == DEVICE_EVDEV &&
+	return dev->kind == DEVICE_EVDEV && dev->origin == DEVICE_PHYSICAL &&
 	       map_rules_keyboard_free(dev->keyboard, dev->assigned,
-				       seat_heads(b, devices_seat_of(&b->devices, dev)));
+				       seat_heads(b, devices_seat_of(&b->devices, dev), false));
 }
 
 /* Every seat with its heads, keyboards and the letter it shows now; the
- * letters it should show filled in. How many heads wait. */
-static int seats_gather(struct station_map *map, struct map_rules_seat *rs, int *n)
+ * letters it should show filled in (with given, the letters given so
+ * far). A blocked seat does not wait: its block stays on its head. How
+ * many heads wait. */
+static int seats_gather(struct station_map *map, struct map_rules_seat *rs, int *n,
+			uint32_t *given)
 {
 	struct seat *seat, *tmp;
 
@@ -122,20 +135,23 @@ static int seats_gather(struct station_map *map, struct map_rules_seat *rs, int 
 			break;
 		rs[*n] = (struct map_rules_seat){
 			.name = seat->name,
-			.heads = seat_heads(map->b, seat->name),
+			.heads = screens_blocked(map->b, seat->name) ? 0 :
+				 seat_heads(map->b, seat->name, true),
 			.keyboards = seat_keyboards(map->b, seat->name),
 			.letter = station_map_letter(map->b, seat->name),
 		};
 		(*n)++;
 	}
-	return map_rules_letters(rs, *n);
+	return map_rules_letters(rs, *n, given);
 }
 
 /* -- the keyboards read -- */
 
 static void keyboard_free_one(struct map_keyboard *k)
 {
-	loop_remove(k->src);	/* closes fd, and with it the grab */
+	/* Let go at once: the loop closes the fd only after its dispatch. */
+	ioctl(k->fd, EVIOCGRAB, (void *)0);
+	loop_remove(k->src);
 	list_remove(&k->link);
 	free(k);
 }
@@ -156,55 +172,81 @@ static char key_letter(struct station_map *map, unsigned code)
 	return map_rules_letter(xkb_keysym_to_utf32(sym));
 }
 
+/* Whether something below the hub at syspath is another station's
+ * already (a head, or a device udev gave a seat): the hub is shared, and
+ * giving it away would take that station's devices with it. */
+static bool hub_shared(struct station_map *map, const char *syspath)
+{
+	struct device *dev, *tmp;
+	size_t len = strlen(syspath);
+
+	list_for_each(dev, tmp, &map->b->devices.list, link)
+		if (!strncmp(dev->syspath, syspath, len) && dev->syspath[len] == '/' &&
+		    (dev->kind != DEVICE_EVDEV || dev->assigned))
+			return true;
+	return false;
+}
+
 /*
  * What the pressed keyboard's station is given: its nearest USB hub
  * (the mouse hangs off it too), else the keyboard itself, as loginctl
- * attach would take its node.
+ * attach would take its node. A hub built into the machine (its port is
+ * "fixed") or one another station's devices hang off too is not the
+ * station's: then the keyboard alone.
  */
 static void map_target(struct station_map *map, struct map_keyboard *k, char *out, size_t size)
 {
 	struct udev_device *ud = udev_device_new_from_devnum(map->b->devices.udev, 'c', k->devnum);
 	struct udev_device *p = ud;
+	const char *removable;
 
 	snprintf(out, size, "%s", k->devnode);
 	while (p && (p = udev_device_get_parent_with_subsystem_devtype(p, "usb", "usb_device"))) {
-		if (map_rules_station_hub(udev_device_get_sysname(p),
-					  udev_device_get_sysattr_value(p, "bDeviceClass"))) {
+		if (!map_rules_station_hub(udev_device_get_sysname(p),
+					   udev_device_get_sysattr_value(p, "bDeviceClass")))
+			continue;
+		removable = udev_device_get_sysattr_value(p, "removable");
+		if ((!removable || strcmp(removable, "fixed")) &&
+		    !hub_shared(map, udev_device_get_syspath(p)))
 			snprintf(out, size, "%s", udev_device_get_syspath(p));
-			break;
-		}
+		break;
 	}
 	if (ud)
 		udev_device_unref(ud);
 }
 
-static const char *seat_with_letter(struct station_map *map, char letter)
+static struct map_head *head_with_letter(struct station_map *map, char letter)
 {
-	for (int i = 0; i < map->nseats; i++)
-		if (map->letters[i] == letter)
-			return map->seats[i];
+	for (int i = 0; i < map->nheads; i++)
+		if (map->heads[i].letter == letter && !map->heads[i].claimed)
+			return &map->heads[i];
 	return NULL;
 }
 
 static void letter_pressed(struct station_map *map, struct map_keyboard *k, char letter)
 {
-	const char *seat = seat_with_letter(map, letter);
+	struct map_head *head = head_with_letter(map, letter);
 	char target[PATH_MAX], id[NAME_MAX + 1];
 	int rc;
 
-	if (!seat) {
-		log_debug("map: %c pressed on %s is no head's letter", letter, k->devnode);
+	if (!head) {
+		log_debug("map: %c pressed on %s is no waiting head's letter", letter, k->devnode);
 		return;
 	}
 	map_target(map, k, target, sizeof(target));
-	rc = seat_attach(map->b->devices.udev, SEAT_ATTACH_RULES_DIR, seat, target, id, sizeof(id));
-	if (rc < 0 && rc != -EAGAIN) {
-		log_warn("map: %s cannot be given to %s: %s", target, seat, strerror(-rc));
+	rc = seat_attach(map->b->devices.udev, SEAT_ATTACH_RULES_DIR, head->seat, target, id,
+			 sizeof(id));
+	if (rc < 0) {
+		/* The keyboard is still read: pressed again, it is tried again. */
+		log_warn("map: %s cannot be given to %s: %s", target, head->seat,
+			 rc == -EAGAIN ? "udev did not reload its rules" : strerror(-rc));
 		return;
 	}
-	log_info("map: %s (%s) given to %s: %c pressed on %s%s", target, id, seat, letter,
-		 k->devnode, rc == -EAGAIN ? " (udev did not reload its rules)" : "");
-	add_to(map->done, &map->ndone, k->devnum);
+	log_info("map: %s (%s) given to %s: %c pressed on %s", target, id, head->seat, letter,
+		 k->devnode);
+	head->claimed = true;
+	if (map->nclaims < MAP_MAX_KEYBOARDS)
+		map->claims[map->nclaims++] = k->devnum;
 	keyboard_free_one(k);	/* udev moves it next; station_map_sync sees it */
 }
 
@@ -255,7 +297,10 @@ static void keyboard_open(struct station_map *map, const struct device *dev)
 	int fd = open(dev->devnode, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
 
 	if (!k || fd < 0 || ioctl(fd, EVIOCGRAB, (void *)1) < 0) {
+		/* Grabbed by someone else, or gone: not tried again. */
 		log_warn("map: %s cannot be read: %m", dev->devnode);
+		if (map->nfailed < MAP_MAX_KEYBOARDS)
+			map->failed[map->nfailed++] = dev->devnum;
 		if (fd >= 0)
 			close(fd);
 		free(k);
@@ -275,9 +320,12 @@ static void keyboard_open(struct station_map *map, const struct device *dev)
 	log_debug("map: reading %s", dev->devnode);
 }
 
+static bool keyboard_claimed(struct station_map *map, const struct device *dev);
+
 static bool keyboard_wanted(struct station_map *map, const struct device *dev)
 {
-	return keyboard_free(map->b, dev) && !among(map->done, map->ndone, dev->devnum) &&
+	return keyboard_free(map->b, dev) && !among(map->failed, map->nfailed, dev->devnum) &&
+	       !keyboard_claimed(map, dev) &&
 	       (!map->offered || among(map->offered_by, map->noffered, dev->devnum));
 }
 
@@ -298,36 +346,66 @@ static void keyboards_sync(struct station_map *map)
 
 /* -- the heads' letters -- */
 
+static char letter_in(const struct map_head *heads, int n, const char *seat, bool *claimed)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(heads[i].seat, seat)) {
+			*claimed = heads[i].claimed;
+			return heads[i].letter;
+		}
+	*claimed = false;
+	return 0;
+}
+
+/* The heads' letters as rs says: new ones shown, gone ones put away. */
 static void letters_show(struct station_map *map, struct map_rules_seat *rs, int n)
 {
-	int rc;
+	struct map_head old[MAP_MAX_SEATS];
+	int nold = map->nheads, rc;
+	bool claimed;
+	char was;
 
-	map->nseats = 0;
+	memcpy(old, map->heads, sizeof(old[0]) * (size_t)nold);
+	map->nheads = 0;
 	for (int i = 0; i < n; i++) {
-		char old = station_map_letter(map->b, rs[i].name);
-
-		if (rs[i].letter != old) {
+		was = letter_in(old, nold, rs[i].name, &claimed);
+		if (rs[i].letter && rs[i].letter != was) {
 			rc = screens_map_letter(map->b, rs[i].name, rs[i].letter);
 			if (rc < 0) {
-				log_info("map: %s waits for a keyboard but cannot show its letter: %s",
-					 rs[i].name, rc == -EBUSY ? "it is blocked" : strerror(-rc));
-				rs[i].letter = 0;
-			} else if (rs[i].letter) {
-				log_info("map: %s shows %c", rs[i].name, rs[i].letter);
+				log_debug("map: %s cannot show its letter: %s", rs[i].name,
+					  strerror(-rc));
+				continue;
 			}
+			log_info("map: %s shows %c", rs[i].name, rs[i].letter);
+			claimed = false;
 		}
-		if (!rs[i].letter || map->nseats >= MAP_MAX_SEATS)
+		if (!rs[i].letter || map->nheads >= MAP_MAX_SEATS)
 			continue;
-		snprintf(map->seats[map->nseats], sizeof(map->seats[0]), "%s", rs[i].name);
-		map->letters[map->nseats++] = rs[i].letter;
+		map->heads[map->nheads++] = (struct map_head){ .letter = rs[i].letter,
+							       .claimed = claimed };
+		snprintf(map->heads[map->nheads - 1].seat, sizeof(map->heads[0].seat), "%s",
+			 rs[i].name);
 	}
+	for (int i = 0; i < nold; i++)
+		if (!station_map_letter(map->b, old[i].seat))
+			screens_map_letter(map->b, old[i].seat, 0);
 }
 
 static void letters_clear(struct station_map *map)
 {
-	for (int i = 0; i < map->nseats; i++)
-		screens_map_letter(map->b, map->seats[i], 0);
-	map->nseats = 0;
+	for (int i = 0; i < map->nheads; i++)
+		screens_map_letter(map->b, map->heads[i].seat, 0);
+	map->nheads = 0;
+}
+
+/* A keyboard that pressed a letter: its head is claimed and it waits
+ * for udev to move it. */
+static bool keyboard_claimed(struct station_map *map, const struct device *dev)
+{
+	for (int i = 0; i < map->nclaims; i++)
+		if (map->claims[i] == dev->devnum)
+			return true;
+	return false;
 }
 
 /* -- mapping -- */
@@ -372,9 +450,9 @@ static void mapping_sync(struct station_map *map)
 	struct map_rules_seat rs[MAP_MAX_SEATS];
 	int n;
 
-	seats_gather(map, rs, &n);
+	seats_gather(map, rs, &n, &map->given);
 	letters_show(map, rs, n);
-	if (!map->nseats) {
+	if (!map->nheads) {
 		log_info("map: no head waits for a keyboard");
 		station_map_stop(map->b);
 		return;
@@ -388,8 +466,11 @@ static int mapping_begin(struct station_map *map, bool offered, unsigned seconds
 
 	if (rc < 0)
 		return rc;
-	if (!map->active)
-		map->ndone = 0;
+	if (!map->active) {
+		map->given = 0;
+		map->nclaims = 0;
+		map->nfailed = 0;
+	}
 	map->active = true;
 	map->offered = offered;
 	if (!offered)
@@ -405,10 +486,11 @@ int station_map_start(struct broker *b, unsigned seconds)
 	struct map_rules_seat rs[MAP_MAX_SEATS];
 	struct device *dev, *tmp;
 	int n, waiting, free_keyboards = 0, rc;
+	uint32_t given = map->active ? map->given : 0;
 
 	if (seconds < 1 || seconds > MAP_MAX_SECONDS)
 		return -EINVAL;
-	waiting = seats_gather(map, rs, &n);
+	waiting = seats_gather(map, rs, &n, &given);
 	if (!waiting)
 		return -ENODEV;
 	list_for_each(dev, tmp, &b->devices.list, link)
@@ -419,7 +501,10 @@ int station_map_start(struct broker *b, unsigned seconds)
 		 waiting == 1 ? "" : "s", waiting == 1 ? "s" : "", free_keyboards,
 		 free_keyboards == 1 ? " is" : "s are", seconds);
 	rc = mapping_begin(map, false, seconds);
-	return rc < 0 ? rc : waiting;
+	if (rc < 0)
+		return rc;
+	/* Every waiting head may have refused its letter. */
+	return map->active ? map->nheads : -EBUSY;
 }
 
 int station_map_stop(struct broker *b)
@@ -448,37 +533,49 @@ char station_map_letter(const struct broker *b, const char *seat)
 {
 	const struct station_map *map = b->map;
 
-	for (int i = 0; map && map->active && i < map->nseats; i++)
-		if (!strcmp(map->seats[i], seat))
-			return map->letters[i];
+	for (int i = 0; map && map->active && i < map->nheads; i++)
+		if (!strcmp(map->heads[i].seat, seat))
+			return map->heads[i].letter;
 	return 0;
 }
 
-/* A free USB keyboard nobody had seen before, plugged while a head waits,
- * offers mapping for itself. */
+/* A free USB keyboard the kernel announced (plugged, not one udev's
+ * coldplug replays) while a head waits offers mapping for itself. Every
+ * USB keyboard is remembered, free or not: one that turns free (its seat
+ * let go of it) was not plugged. */
 static void offers_sync(struct station_map *map)
 {
 	struct map_rules_seat rs[MAP_MAX_SEATS];
 	struct device *dev, *tmp;
-	dev_t now[MAP_MAX_KEYBOARDS];
-	int nnow = 0, n, plugged = 0;
-	bool settled = loop_now_ms() - map->since_ms >= OFFER_AFTER_MS;
+	dev_t *now = NULL, *more;
+	int nnow = 0, cap = 0, n, plugged = 0;
+	uint32_t given = map->given;
 
 	list_for_each(dev, tmp, &map->b->devices.list, link) {
-		if (!dev->usb || !keyboard_free(map->b, dev))
+		if (dev->kind != DEVICE_EVDEV || !dev->usb || !dev->keyboard)
 			continue;
-		add_to(now, &nnow, dev->devnum);
-		if (!settled || among(map->known, map->nknown, dev->devnum) ||
-		    (map->active && !map->offered))
+		if (nnow == cap) {
+			cap = cap ? 2 * cap : 16;
+			more = realloc(now, sizeof(*now) * (size_t)cap);
+			if (!more) {
+				free(now);
+				return;	/* known stays as it was: tried next time */
+			}
+			now = more;
+		}
+		now[nnow++] = dev->devnum;
+		if (!dev->plugged || among(map->known, map->nknown, dev->devnum) ||
+		    !keyboard_free(map->b, dev) || (map->active && !map->offered))
 			continue;
 		add_to(map->offered_by, &map->noffered, dev->devnum);
 		plugged++;
 	}
-	memcpy(map->known, now, sizeof(now[0]) * (size_t)nnow);
+	free(map->known);
+	map->known = now;
 	map->nknown = nnow;
 	if (!plugged || map->active)
 		return;
-	if (!seats_gather(map, rs, &n)) {
+	if (!seats_gather(map, rs, &n, &given)) {
 		map->noffered = 0;
 		return;
 	}
@@ -506,7 +603,6 @@ int station_map_init(struct broker *b)
 	if (!map)
 		return -1;
 	map->b = b;
-	map->since_ms = loop_now_ms();
 	list_init(&map->keyboards);
 	map->end = loop_add_timer(b->loop, end_fired, map);
 	if (!map->end) {
@@ -525,6 +621,7 @@ void station_map_finish(struct broker *b)
 		return;
 	station_map_stop(b);
 	loop_remove(map->end);
+	free(map->known);
 	free(map);
 	b->map = NULL;
 }

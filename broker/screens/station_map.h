@@ -14,7 +14,10 @@
  * letter is the one printed on the key.
  *
  * A free USB keyboard plugged while a head waits offers mapping by
- * itself: for that keyboard only, for MAP_OFFER_SECONDS. The rules
+ * itself: for that keyboard only, for MAP_OFFER_SECONDS. Plugged means the
+ * kernel announced it while seatmuxd ran: udev's replay of the devices
+ * present at boot offers nothing, a keyboard the kernel finds late in a
+ * boot does (its head waits: the offer is what the room needs). The rules
  * (which heads wait, which keyboards are free, letters) are map_rules.h's.
  * Calls go one way: the map calls screens and seat_attach, never back.
  */

@@ -180,6 +180,9 @@ static struct device *device_from_udev(struct devices *devs,
 	if (res.kind == DEVICE_DRM_CARD || res.kind == DEVICE_DRM_CONNECTOR)
 		dev->origin = on_virtual_card(ud) ? DEVICE_VIRTUAL :
 			      on_vhci(ud) ? DEVICE_IMPORTED : DEVICE_PHYSICAL;
+	else	/* input made by software (uinput: an RDP station's) or imported */
+		dev->origin = !strncmp(udev_device_get_syspath(ud), "/sys/devices/virtual/", 21) ?
+			      DEVICE_VIRTUAL : on_vhci(ud) ? DEVICE_IMPORTED : DEVICE_PHYSICAL;
 	dev->devnum = udev_device_get_devnum(ud);
 	snprintf(dev->seat, sizeof(dev->seat), "%s", res.seat);
 	snprintf(dev->sysname, sizeof(dev->sysname), "%s", in.sysname);
@@ -210,6 +213,11 @@ static struct device *device_from_udev(struct devices *devs,
 		dev->keyboard = kbd && !strcmp(kbd, "1");
 		dev->usb = udev_device_get_parent_with_subsystem_devtype(ud, "usb",
 									  "usb_device") != NULL;
+		/* The kernel's own add: a replay (udevadm trigger, at boot or
+		 * by seat_attach) carries SYNTH_UUID. */
+		dev->plugged = udev_device_get_action(ud) &&
+			       !strcmp(udev_device_get_action(ud), "add") &&
+			       !udev_device_get_property_value(ud, "SYNTH_UUID");
 	}
 	return dev;
 }

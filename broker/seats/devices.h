@@ -32,11 +32,12 @@ struct device {
 	char parent[256];	/* matches a render node to its card */
 	char connector[32];	/* a connector's name, e.g. "Virtual-2" */
 	char description[160];	/* input name, or a card's connectors */
-	enum device_origin origin;	/* of cards and connectors */
+	enum device_origin origin;	/* a head's station kind; input's source */
 	/* Of evdev nodes, for mapping keyboards to heads (station_map.h):
 	 * udev named its seat (ID_SEAT; without it a device is seat0's by
-	 * default, nobody's choice), it types, it hangs off a USB port. */
-	bool assigned, keyboard, usb;
+	 * default, nobody's choice), it types, it hangs off a USB port, the
+	 * kernel announced it while seatmuxd ran (not a replay of udev's). */
+	bool assigned, keyboard, usb, plugged;
 };
 
 struct devices_listener {

@@ -12,13 +12,17 @@ static void test_letters_by_name(struct test_state *t)
 		{ "seat-rdp1", 0, 0, 0 },	/* no head of the machine's own */
 	};
 
-	CHECK(t, map_rules_letters(s, 4) == 2);
+	uint32_t given = 0;
+
+	CHECK(t, map_rules_letters(s, 4, &given) == 2);
+	CHECK(t, given == 3);
 	CHECK(t, s[2].letter == 'A');	/* seat2 before seat10 */
 	CHECK(t, s[0].letter == 'B');
 	CHECK(t, s[1].letter == 0 && s[3].letter == 0);
 }
 
-/* A letter shown stays while others come and go. */
+/* A letter shown stays while others come and go; one given in this
+ * mapping is never given again, to another head. */
 static void test_letters_stay(struct test_state *t)
 {
 	struct map_rules_seat s[] = {
@@ -27,12 +31,14 @@ static void test_letters_stay(struct test_state *t)
 		{ "seat3", 1, 0, 0 },		/* a head plugged meanwhile */
 		{ "seat0", 1, 0, 'Z' + 1 },	/* nonsense in: none out */
 	};
+	uint32_t given = 1 | 2;		/* A and B were given */
 
-	CHECK(t, map_rules_letters(s, 4) == 3);
+	CHECK(t, map_rules_letters(s, 4, &given) == 3);
 	CHECK(t, s[0].letter == 0);
 	CHECK(t, s[1].letter == 'B');
-	CHECK(t, s[3].letter == 'A');	/* A is free again, seat0 first */
-	CHECK(t, s[2].letter == 'C');
+	CHECK(t, s[3].letter == 'C');	/* not A: read on seat1 a moment ago */
+	CHECK(t, s[2].letter == 'D');
+	CHECK(t, given == 0xf);
 }
 
 static void test_letters_run_out(struct test_state *t)
@@ -40,12 +46,13 @@ static void test_letters_run_out(struct test_state *t)
 	struct map_rules_seat s[MAP_RULES_MAX + 2];
 	char names[MAP_RULES_MAX + 2][16];
 	int lettered = 0;
+	uint32_t given = 0;
 
 	for (int i = 0; i < MAP_RULES_MAX + 2; i++) {
 		snprintf(names[i], sizeof(names[i]), "seat%d", i + 1);
 		s[i] = (struct map_rules_seat){ names[i], 1, 0, 0 };
 	}
-	CHECK(t, map_rules_letters(s, MAP_RULES_MAX + 2) == MAP_RULES_MAX + 2);
+	CHECK(t, map_rules_letters(s, MAP_RULES_MAX + 2, &given) == MAP_RULES_MAX + 2);
 	for (int i = 0; i < MAP_RULES_MAX + 2; i++)
 		lettered += s[i].letter != 0;
 	CHECK(t, lettered == MAP_RULES_MAX);

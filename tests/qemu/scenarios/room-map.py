@@ -1,0 +1,197 @@
+"""Mapping stations by key press, and the mapping kept across a reboot.
+
+Two virtio GPUs: head0 is seat0's, with kbd0 and mouse0; head1 makes seat1
+(a udev rule for its card only) and has no keyboard. A USB hub hangs off
+the xHCI controller, empty. /etc/udev/rules.d is on a disk
+(room-map-rules.service), as on an installed system.
+
+- `seatmuxctl map`: a teacher is refused; root gets head1's letter, A,
+  shown large on head1 in the mapping colour while head0 carries on. Keys
+  typed on kbd0 (a free keyboard: udev named no seat for it) are the
+  broker's while mapping, not seat0's session's. Blocking seat1 meanwhile
+  is a clear error. `map stop` gives everything back.
+- A USB keyboard plugged into the hub (QMP device_add) offers mapping by
+  itself: head1 shows A again, kbd0 stays seat0's. B typed on the new
+  keyboard does nothing; A gives the hub to seat1 with loginctl's rule in
+  /etc/udev/rules.d, seat1's session starts with the keyboard and gets
+  its keys.
+- The guest reboots (cleanly) with the keyboard still on the hub: seat1's
+  session comes up with it at once, and nothing offers mapping again.
+"""
+
+import os
+import subprocess
+import time
+
+from harness import dev
+from stations import COLOR, attempt, ctl, event_log, shows, wait_ready
+
+TIMEOUT = 600
+TEACHER = "station22"
+KEY_X = 45
+
+DEVICES = [
+    dev("virtio-gpu-pci", id="head0", addr=0x08, xres=800, yres=600),
+    dev("virtio-gpu-pci", id="head1", addr=0x09, xres=800, yres=600),
+    dev("virtio-keyboard-pci", id="kbd0", addr=0x0a, display="head0"),
+    dev("virtio-mouse-pci", id="mouse0", addr=0x0c, display="head0"),
+    dev("usb-hub", id="hub1", bus="usb0.0", port="1"),
+]
+# Where the keyboard goes on the hub: its second boot finds it there.
+KBDH = dict(driver="usb-kbd", id="kbdh", bus="usb0.0", port="1.1", display="head1")
+HUB_ID = "usb-pci-0000_00_1f_0-usb-0_1"
+RULE = "/etc/udev/rules.d/72-seat-%s.rules" % HUB_ID
+RULE_TEXT = 'TAG=="seat", ENV{ID_FOR_SEAT}=="%s", ENV{ID_SEAT}="seat1"' % HUB_ID
+
+
+def screens():
+    from stations import scenario
+    return scenario("_room_screens")
+
+
+def disk_args(path):
+    return ["-drive", "file=%s,format=raw,if=none,id=rules" % path,
+            "-device", "virtio-blk-pci,drive=rules,addr=0x10"]
+
+
+def make_disk(path):
+    """An empty ext4 filesystem: the guest's /etc/udev/rules.d."""
+    with open(path, "wb") as f:
+        f.truncate(16 << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "rules", path], check=True)
+
+
+def key_count(m, seat, code):
+    rc, out = m.run("grep -c '^key key=%d state=pressed' %s 2>/dev/null || true"
+                    % (code, event_log(seat)))
+    return int(out.strip() or 0)
+
+
+def x_reaches(m, seat, kbd, timeout=15):
+    """Whether an x typed on kbd shows in seat's client within timeout."""
+    before = key_count(m, seat, KEY_X)
+    m.send_key(kbd, "x")
+    return attempt(lambda: m.wait_until(
+        "[ $(grep -c '^key key=%d state=pressed' %s) -gt %d ]" % (KEY_X, event_log(seat), before),
+        timeout))
+
+
+def mapping_shown(shot):
+    return screens().showing("map")(shot)
+
+
+def journal(m, pattern, n=10):
+    return m.run("journalctl -t seatmuxd -o cat | grep -E '%s' | tail -n %d" % (pattern, n))[1]
+
+
+def check_explicit_map(t, m):
+    rc, out, err = ctl(m, TEACHER, "map")
+    t.check("a teacher may not map: 'not authorized: org.seatmux.administer'",
+            rc == 1 and "not authorized: org.seatmux.administer" in err, "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, None, "map")
+    t.check("root maps: head1, the one head without a keyboard, gets A",
+            rc == 0 and out.splitlines()[:1] == ["seat1 shows A"] and "1 head waits" in out,
+            "rc %d: %r %r" % (rc, out, err))
+    t.check("head1 shows its letter, large, in the mapping colour",
+            screens().until(m, "head1", mapping_shown, timeout=40),
+            journal(m, "map|screen"))
+    shows(t, m.screendump("head0", 0), "seat0", "head0 still shows seat0's session")
+    t.check("kbd0 (no seat named for it: free) types to the broker, not seat0's session",
+            not x_reaches(m, "seat0", "kbd0", timeout=8), journal(m, "map"))
+    rc, out, err = ctl(m, None, "block seat1")
+    t.check("blocking seat1 while it is mapped: a clear error, exit 1",
+            rc == 1 and "'seat1' is being mapped" in err, "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, None, "map")
+    t.check("map again while mapping: the same letter", rc == 0 and "seat1 shows A" in out,
+            "rc %d: %r %r" % (rc, out, err))
+    rc, out, err = ctl(m, None, "map stop")
+    t.check("map stop", rc == 0, "rc %d: %r" % (rc, err))
+    t.check("head1 no longer shows a letter",
+            screens().until(m, "head1", lambda s: not mapping_shown(s), timeout=30))
+    t.check("kbd0 types into seat0's session again", x_reaches(m, "seat0", "kbd0"),
+            journal(m, "map"))
+    rc, out, err = ctl(m, None, "map stop")
+    t.check("map stop with nothing mapped: a clear error",
+            rc == 1 and err == "seatmuxctl: map stop: no station is being mapped",
+            "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, None, "map now")
+    t.check("map with a stray word: a usage error, exit 2",
+            rc == 2 and "map takes nothing or stop" in err, "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, None, "--timeout 0 map")
+    t.check("a mapping of 0 seconds: a usage error", rc == 2, "rc %d: %r" % (rc, err))
+
+
+def check_plugged_keyboard(t, m):
+    m.device_add(**KBDH)
+    t.check("a keyboard plugged into the hub offers mapping: head1 shows A",
+            screens().until(m, "head1", mapping_shown, timeout=60),
+            journal(m, "map: |USB Keyboard") +
+            m.run("dmesg | grep -iE 'usb|input' | tail -n 8")[1])
+    t.check("kbd0 is not taken by an offer: seat0's session gets its keys",
+            x_reaches(m, "seat0", "kbd0"), journal(m, "map"))
+    m.send_key("kbdh", "b")
+    time.sleep(3)
+    t.check("B, no head's letter, maps nothing",
+            m.run("ls /etc/udev/rules.d/72-seat-*.rules 2>/dev/null")[1].strip() == "" and
+            mapping_shown(m.screendump("head1", 0)), journal(m, "map"))
+    m.send_key("kbdh", "a")
+    ok = attempt(lambda: m.wait_until("test -s %s" % RULE, 30))
+    text = m.run("cat %s" % RULE)[1].strip()
+    t.check("A gives the hub to seat1: loginctl's rule in its file",
+            ok and text == RULE_TEXT, "%r %s" % (text, journal(m, "map|attach")))
+    ok = attempt(lambda: wait_ready(m, "seat1", timeout=120))
+    t.check("seat1's session starts with the keyboard", ok,
+            journal(m, "seat1|map", 15) + m.run("tail -n 5 /run/seat1.session.log")[1])
+    if ok:
+        time.sleep(2)
+        shows(t, m.screendump("head1", 0), "seat1", "head1 shows seat1's session")
+        t.check("the keyboard's keys reach seat1's session", x_reaches(m, "seat1", "kbdh"))
+    t.check("mapping ended: no head waits",
+            "map: no head waits for a keyboard" in journal(m, "map: "), journal(m, "map"))
+
+
+def reboot(t, m):
+    """A clean reboot: seatmuxd stopped (sanitizers read), filesystems
+    unmounted; QEMU runs with -no-reboot, so it ends."""
+    if t.failed:
+        m.collect_diagnostics()     # the reboot ends the machine
+    t.check_sanitizers(m)
+    try:
+        m.run("systemctl reboot", timeout=10)
+    except Exception:
+        pass
+    try:
+        m.proc.wait(120)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def run(t):
+    disk = os.path.join(t.artifacts, "rules-disk.img")
+    make_disk(disk)
+    with t.machine(devices=DEVICES, extra_args=disk_args(disk)) as m:
+        m.wait_agent(timeout=90)
+        ok = attempt(lambda: wait_ready(m, "seat0", timeout=120))
+        if not t.check("seat0's session runs", ok, journal(m, ".", 10)):
+            return
+        t.check("/etc/udev/rules.d is the disk's",
+                m.run("grep -q ' /etc/udev/rules.d ext4 ' /proc/mounts")[0] == 0,
+                m.run("cat /proc/mounts; systemctl status room-map-rules")[1])
+        check_explicit_map(t, m)
+        check_plugged_keyboard(t, m)
+        if not t.check("the guest reboots cleanly", reboot(t, m)):
+            return
+    with t.machine(name="after-reboot", devices=DEVICES + [dev(**KBDH)],
+                   extra_args=disk_args(disk)) as m:
+        m.wait_agent(timeout=90)
+        t.check("after the reboot the rule is still there",
+                m.run("cat %s" % RULE)[1].strip() == RULE_TEXT, m.run("ls -l /etc/udev/rules.d")[1])
+        ok = attempt(lambda: wait_ready(m, "seat1", timeout=150))
+        t.check("after the reboot seat1's session runs with the hub's keyboard", ok,
+                journal(m, "seat1|event", 15))
+        if ok:
+            t.check("and gets its keys", x_reaches(m, "seat1", "kbdh"))
+            t.check("and kbd0's keys still go to seat0", x_reaches(m, "seat0", "kbd0"))
+        t.check("nothing offers mapping after the reboot",
+                "map: " not in journal(m, "map: "), journal(m, "map"))
