@@ -459,6 +459,37 @@ out:
 	return r;
 }
 
+/* The room's mode, or (mode given) a new one. */
+static int mode(struct ctl *c, const char *want)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	char *now = NULL;
+	int r;
+
+	if (want) {
+		r = call_simple(c, "mode", "SetMode", "s", want, NULL);
+		if (r)
+			return r;
+	}
+	r = sd_bus_get_property_string(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Mode", &e,
+				       &now);
+	if (r < 0) {
+		r = fail("mode", &e, r);
+	} else {
+		if (c->json) {
+			printf("{");
+			json_field_str(stdout, "mode", now, true);
+			printf("}\n");
+		} else {
+			printf("%s\n", now);
+		}
+		r = 0;
+	}
+	free(now);
+	sd_bus_error_free(&e);
+	return r;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -480,6 +511,7 @@ static void usage(FILE *f)
 		"  flush-devices           undo every attach: devices go back to seat0\n"
 		"  map [stop]              each head without a keyboard shows a letter: typed on a\n"
 		"                          free keyboard, its hub goes to that head's seat\n"
+		"  mode [station|console]  the room's mode; console: seat0 takes every head\n"
 		"options:\n"
 		"  -a, --all               project on every other station\n"
 		"  -j, --json              JSON output\n"
@@ -513,6 +545,7 @@ static const struct {
 	{ "attach", 2, 2 },
 	{ "flush-devices", 0, 0 },
 	{ "map", 0, 1 },
+	{ "mode", 0, 1 },
 };
 
 /* command: launch's, after "--" (NULL-terminated). */
@@ -548,6 +581,12 @@ static int run(struct ctl *c, const char *cmd, char **args, int n, char **comman
 	}
 	if (!strcmp(cmd, "map"))
 		return n ? call_simple(c, "map stop", "StopMap", "", NULL, NULL) : map(c);
+	if (!strcmp(cmd, "mode") && n && strcmp(args[0], "station") && strcmp(args[0], "console")) {
+		fprintf(stderr, "seatmuxctl: mode takes station or console, not '%s'\n", args[0]);
+		return 2;
+	}
+	if (!strcmp(cmd, "mode"))
+		return mode(c, n ? args[0] : NULL);
 	if (!strcmp(cmd, "rename"))
 		return call_simple(c, args[0], "Rename", "ss", args[0], args[1]);
 	if (!strcmp(cmd, "launch"))

@@ -3,11 +3,13 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
+#include "api.h"
 #include "api_internal.h"
 #include "broker.h"
 #include "log.h"
 #include "polkit.h"
 #include "seat_attach.h"
+#include "seat_mode.h"
 #include "seats.h"
 #include "station_map.h"
 #include "station_names.h"
@@ -174,4 +176,48 @@ static int stop_map_allowed(sd_bus_message *m, void *data)
 int api_method_stop_map(sd_bus_message *m, void *data, sd_bus_error *err)
 {
 	return polkit_check(m, "org.seatmux.administer", stop_map_allowed, data);
+}
+
+int api_property_mode(sd_bus *bus, const char *path, const char *iface, const char *property,
+		      sd_bus_message *reply, void *data, sd_bus_error *err)
+{
+	return sd_bus_message_append(reply, "s", seats_console_mode() ? "console" : "station");
+}
+
+static int mode_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	const char *mode;
+	bool console;
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	r = sd_bus_message_read(m, "s", &mode);
+	if (r < 0)
+		return r;
+	if (strcmp(mode, "station") && strcmp(mode, "console"))
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+						  "'%s' is no mode: station or console", mode);
+	console = !strcmp(mode, "console");
+	/* seat0 has every keyboard then: nothing is left to map. */
+	if (console)
+		station_map_stop(a->b);
+	r = seats_set_console(a->b, console);
+	if (r == -EAGAIN)
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+						  "the mode is kept, but udev did not reload its "
+						  "rules: run udevadm control --reload");
+	if (r < 0 && r != -EALREADY)
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+						  "the mode could not be kept: %s", strerror(-r));
+	if (r == 0) {
+		log_info("api: %s mode by request", mode);
+		sd_bus_emit_properties_changed(a->bus, API_PATH, API_MANAGER_IFACE, "Mode", NULL);
+	}
+	return sd_bus_reply_method_return(m, "");
+}
+
+int api_method_set_mode(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.administer", mode_allowed, data);
 }

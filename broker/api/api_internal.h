@@ -45,5 +45,8 @@ int api_method_attach(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_flush(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_map(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_stop_map(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_set_mode(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_property_mode(sd_bus *bus, const char *path, const char *iface, const char *property,
+		      sd_bus_message *reply, void *data, sd_bus_error *err);
 
 #endif

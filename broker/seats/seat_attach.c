@@ -83,7 +83,7 @@ static void dir_sync(const char *path)
 
 /* Written aside, synced, then renamed over: udev never reads half a
  * rule, and a reboot finds the whole one. */
-static int rule_write(const char *path, const char *id, const char *seat)
+static int rules_write(const char *path, const char *text)
 {
 	char tmp[PATH_MAX];
 	FILE *f;
@@ -94,7 +94,7 @@ static int rule_write(const char *path, const char *id, const char *seat)
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "TAG==\"seat\", ENV{ID_FOR_SEAT}==\"%s\", ENV{ID_SEAT}=\"%s\"\n", id, seat);
+	fputs(text, f);
 	bad = fflush(f) != 0 || fsync(fileno(f)) < 0;
 	if (fclose(f) != 0 || bad || rename(tmp, path) < 0) {
 		int rc = errno ? -errno : -EIO;
@@ -104,6 +104,16 @@ static int rule_write(const char *path, const char *id, const char *seat)
 	}
 	dir_sync(path);
 	return 0;
+}
+
+/* loginctl's rule for one device. */
+static int rule_write(const char *path, const char *id, const char *seat)
+{
+	char text[2 * NAME_MAX + 128];
+
+	snprintf(text, sizeof(text), "TAG==\"seat\", ENV{ID_FOR_SEAT}==\"%s\", ENV{ID_SEAT}=\"%s\"\n",
+		 id, seat);
+	return rules_write(path, text);
 }
 
 /* Everything at and below syspath announced again (see the header);
@@ -202,4 +212,58 @@ int seat_flush_devices(struct udev *udev, const char *rules_dir)
 			announce_id(udev, ids[i]);
 	free(ids);
 	return n;
+}
+
+/* After every 72-seat-*.rules (loginctl's) and before logind's
+ * 73-seat-late.rules, which hands a device's seat down to what hangs off
+ * it. Remote and imported stations' devices (evdi heads, uinput, USB/IP)
+ * are left to their own rules. */
+static const char console_rule[] =
+	"# seatmuxctl mode console: every device of the machine's own is seat0's, one\n"
+	"# desktop for maintenance. Removed by seatmuxctl mode station.\n"
+	"DRIVERS==\"evdi|vhci_hcd\", GOTO=\"seatmux_console_end\"\n"
+	"DEVPATH==\"/devices/virtual/*\", GOTO=\"seatmux_console_end\"\n"
+	"TAG==\"seat\", ENV{ID_SEAT}=\"seat0\"\n"
+	"LABEL=\"seatmux_console_end\"\n";
+
+static int console_path(char *out, size_t size, const char *rules_dir)
+{
+	return (size_t)snprintf(out, size, "%s/%s", rules_dir, SEAT_CONSOLE_RULE) >= size ?
+		       -ENAMETOOLONG : 0;
+}
+
+bool seat_console_mode(const char *rules_dir)
+{
+	char path[PATH_MAX];
+
+	return console_path(path, sizeof(path), rules_dir) == 0 && access(path, F_OK) == 0;
+}
+
+int seat_console_write(const char *rules_dir, bool console)
+{
+	char path[PATH_MAX];
+	int rc = console_path(path, sizeof(path), rules_dir);
+
+	if (rc < 0)
+		return rc;
+	if (seat_console_mode(rules_dir) == console)
+		return -EALREADY;
+	if (console)
+		return rules_write(path, console_rule);
+	rc = unlink(path) < 0 ? -errno : 0;
+	dir_sync(path);
+	return rc;
+}
+
+int seat_console_announce(void)
+{
+	if (udev_rules_reload() < 0)
+		return -EAGAIN;
+	/* Every device, the ones between a hub and its keyboard included
+	 * (they hand the seat down), then input and heads as added: libinput
+	 * and wlroots take up devices on add only. */
+	udev_rules_trigger_all("change", NULL);
+	udev_rules_trigger_all("add", "input");
+	udev_rules_trigger_all("add", "drm");
+	return 0;
 }

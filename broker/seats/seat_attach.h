@@ -40,4 +40,21 @@ int seat_attach(struct udev *udev, const char *rules_dir, const char *seat,
  * other rules say. How many were removed, or -errno. */
 int seat_flush_devices(struct udev *udev, const char *rules_dir);
 
+/*
+ * Console mode: seat0 takes every device of the machine's own (one desktop
+ * on every head, for maintenance); station mode: every head a station, as
+ * the rules say. The mode is a rule file of its own in rules_dir,
+ * SEAT_CONSOLE_RULE, so it holds across reboots, udev and logind agree,
+ * and flush-devices leaves it be.
+ */
+#define SEAT_CONSOLE_RULE "72-zz-seatmux-console.rules"
+
+bool seat_console_mode(const char *rules_dir);
+/* The rule written or removed: 0, or -EALREADY (the mode is that
+ * already), -errno. */
+int seat_console_write(const char *rules_dir, bool console);
+/* Then udev reloads and every device is announced again: 0, or -EAGAIN
+ * (udev did not reload). */
+int seat_console_announce(void);
+
 #endif

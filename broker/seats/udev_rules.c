@@ -69,6 +69,15 @@ void udev_rules_trigger_tree(const char *syspath, const char *action, const char
 	run_udevadm((char *[]){ "udevadm", "trigger", act, parent, sub, NULL });
 }
 
+void udev_rules_trigger_all(const char *action, const char *subsystem)
+{
+	char act[32], sub[64];
+
+	snprintf(act, sizeof(act), "--action=%s", action);
+	snprintf(sub, sizeof(sub), "--subsystem-match=%s", subsystem ? subsystem : "*");
+	run_udevadm((char *[]){ "udevadm", "trigger", act, sub, NULL });
+}
+
 void udev_rules_retrigger(const char *syspath)
 {
 	run_udevadm((char *[]){ "udevadm", "trigger", "--action=change", (char *)syspath, NULL });

@@ -21,6 +21,8 @@ int udev_rules_install(const char *path, const char *what,
 /* action ("change", "add") for syspath and every device below it, of
  * one subsystem only if subsystem is not NULL. */
 void udev_rules_trigger_tree(const char *syspath, const char *action, const char *subsystem);
+/* action for every device (of one subsystem if subsystem is not NULL). */
+void udev_rules_trigger_all(const char *action, const char *subsystem);
 /* A change event for one device, so that rules made after it apply. */
 void udev_rules_retrigger(const char *syspath);
 

@@ -78,6 +78,38 @@ static void test_flush(struct test_state *t)
 	udev_unref(udev);
 }
 
+/* Console mode is a rule file of its own: written and removed whole,
+ * seat0 for the machine's own devices only, left alone by a flush. */
+static void test_console_mode(struct test_state *t)
+{
+	struct udev *udev = udev_new();
+	char path[256], text[1024] = "";
+	FILE *f;
+
+	CHECK(t, !seat_console_mode(dir));
+	CHECK(t, seat_console_write(dir, false) == -EALREADY);
+	CHECK(t, seat_console_write(dir, true) == 0);
+	CHECK(t, seat_console_mode(dir));
+	CHECK(t, seat_console_write(dir, true) == -EALREADY);
+	snprintf(path, sizeof(path), "%s/%s", dir, SEAT_CONSOLE_RULE);
+	f = fopen(path, "r");
+	if (f) {
+		size_t n = fread(text, 1, sizeof(text) - 1, f);
+
+		text[n] = 0;
+		fclose(f);
+	}
+	CHECK(t, strstr(text, "TAG==\"seat\", ENV{ID_SEAT}=\"seat0\"\n") != NULL);
+	CHECK(t, strstr(text, "DRIVERS==\"evdi|vhci_hcd\", GOTO=") != NULL);
+	CHECK(t, strstr(text, "DEVPATH==\"/devices/virtual/*\", GOTO=") != NULL);
+	CHECK(t, !exists(dir, SEAT_CONSOLE_RULE ".new"));
+	CHECK(t, seat_flush_devices(udev, dir) == 0 && seat_console_mode(dir));
+	CHECK(t, seat_console_write(dir, false) == 0);
+	CHECK(t, !seat_console_mode(dir));
+	CHECK(t, seat_console_write("/nonexistent", true) == -ENOENT);
+	udev_unref(udev);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -88,6 +120,7 @@ int main(void)
 	RUN(&t, test_names);
 	RUN(&t, test_devices_refused);
 	RUN(&t, test_flush);
+	RUN(&t, test_console_mode);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);

@@ -15,8 +15,12 @@ the xHCI controller, empty. /etc/udev/rules.d is on a disk
   keyboard does nothing; A gives the hub to seat1 with loginctl's rule in
   /etc/udev/rules.d, seat1's session starts with the keyboard and gets
   its keys.
-- The guest reboots (cleanly) with the keyboard still on the hub: seat1's
-  session comes up with it at once, and nothing offers mapping again.
+- Console mode (`seatmuxctl mode console`, administrators only): seat0
+  takes every head and keyboard (seat1 goes, seat0's session starts again
+  and opens head1 and the hub's keyboard), kept as a udev rule.
+- The guest reboots (cleanly) with the keyboard still on the hub: still in
+  console mode, seat0 has it all; back in station mode, seat1's session
+  comes up with the hub's keyboard, and nothing offers mapping again.
 """
 
 import os
@@ -24,7 +28,7 @@ import subprocess
 import time
 
 from harness import dev
-from stations import COLOR, attempt, ctl, event_log, shows, wait_ready
+from stations import COLOR, attempt, ctl, event_log, ready_pids, shows, wait_ready
 
 TIMEOUT = 600
 TEACHER = "station22"
@@ -42,6 +46,7 @@ KBDH = dict(driver="usb-kbd", id="kbdh", bus="usb0.0", port="1.1", display="head
 HUB_ID = "usb-pci-0000_00_1f_0-usb-0_1"
 RULE = "/etc/udev/rules.d/72-seat-%s.rules" % HUB_ID
 RULE_TEXT = 'TAG=="seat", ENV{ID_FOR_SEAT}=="%s", ENV{ID_SEAT}="seat1"' % HUB_ID
+CONSOLE_RULE = "/etc/udev/rules.d/72-zz-seatmux-console.rules"
 
 
 def screens():
@@ -150,6 +155,57 @@ def check_plugged_keyboard(t, m):
             "map: no head waits for a keyboard" in journal(m, "map: "), journal(m, "map"))
 
 
+def stations(m):
+    rc, out, err = ctl(m, None, "list-stations")
+    return sorted(l.split()[0] for l in out.splitlines()[1:] if l.strip() and
+                  not l.endswith("listed."))
+
+
+def card1_seat(m):
+    return m.run("udevadm info -q property /dev/dri/card1 | grep ^ID_SEAT=")[1].strip()
+
+
+def seat0_has_card1(m, since):
+    """seat0's session (started after `since` lines of the journal) was
+    handed head1's card."""
+    out = m.run("journalctl -t seatmuxd -o cat | tail -n +%d | "
+                "grep -c 'seat0: /dev/dri/card1 handed to pid' || true" % (since + 1))[1]
+    return int(out.strip() or 0) > 0
+
+
+def journal_lines(m):
+    return int(m.run("journalctl -t seatmuxd -o cat | wc -l")[1].strip() or 0)
+
+
+def check_console_mode(t, m):
+    rc, out, err = ctl(m, None, "mode")
+    t.check("the room is in station mode", rc == 0 and out.strip() == "station",
+            "rc %d: %r %r" % (rc, out, err))
+    rc, out, err = ctl(m, TEACHER, "mode console")
+    t.check("a teacher may not switch modes",
+            rc == 1 and "not authorized: org.seatmux.administer" in err, "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, None, "mode kiosk")
+    t.check("a mode that is none: a usage error", rc == 2 and "station or console" in err,
+            "rc %d: %r" % (rc, err))
+    since, ready0 = journal_lines(m), len(ready_pids(m, "seat0"))
+    rc, out, err = ctl(m, None, "mode console")
+    t.check("console mode", rc == 0 and out.strip() == "console", "rc %d: %r %r" % (rc, out, err))
+    t.check("kept as a udev rule", m.run("test -s " + CONSOLE_RULE)[0] == 0)
+    ok = attempt(lambda: m.wait_until(
+        "[ \"$(seatmuxctl list-stations | awk 'NR > 1 && NF > 3 { print $1 }')\" = seat0 ]", 60))
+    t.check("seat1 is gone: seat0 is the only station", ok, stations(m))
+    t.check("udev agrees: head1's card is seat0's", card1_seat(m) == "ID_SEAT=seat0",
+            card1_seat(m))
+    ok = attempt(lambda: wait_ready(m, "seat0", count=ready0 + 1, timeout=120))
+    t.check("seat0's session starts again and opens head1's card",
+            ok and attempt(lambda: m.wait_until(
+                "journalctl -t seatmuxd -o cat | tail -n +%d | "
+                "grep -q 'seat0: /dev/dri/card1 handed to pid'" % (since + 1), 60)),
+            journal(m, "seat0|mode", 12))
+    t.check("the hub's keyboard types into seat0's session", x_reaches(m, "seat0", "kbdh", 30),
+            journal(m, "event3|seat0", 8))
+
+
 def reboot(t, m):
     """A clean reboot: seatmuxd stopped (sanitizers read), filesystems
     unmounted; QEMU runs with -no-reboot, so it ends."""
@@ -180,6 +236,7 @@ def run(t):
                 m.run("cat /proc/mounts; systemctl status room-map-rules")[1])
         check_explicit_map(t, m)
         check_plugged_keyboard(t, m)
+        check_console_mode(t, m)
         if not t.check("the guest reboots cleanly", reboot(t, m)):
             return
     with t.machine(name="after-reboot", devices=DEVICES + [dev(**KBDH)],
@@ -187,11 +244,26 @@ def run(t):
         m.wait_agent(timeout=90)
         t.check("after the reboot the rule is still there",
                 m.run("cat %s" % RULE)[1].strip() == RULE_TEXT, m.run("ls -l /etc/udev/rules.d")[1])
+        ok = attempt(lambda: wait_ready(m, "seat0", timeout=150))
+        rc, out, err = ctl(m, None, "mode")
+        t.check("after the reboot the room is still in console mode",
+                ok and out.strip() == "console" and stations(m) == ["seat0"],
+                "%r %r %s" % (out, err, stations(m)))
+        t.check("seat0's session has head1's card and the hub's keyboard",
+                seat0_has_card1(m, 0) and x_reaches(m, "seat0", "kbdh", 30),
+                journal(m, "seat0", 12))
+        since = journal_lines(m)
+        rc, out, err = ctl(m, None, "mode station")
+        t.check("station mode again", rc == 0 and out.strip() == "station" and
+                m.run("test -e " + CONSOLE_RULE)[0] != 0, "rc %d: %r %r" % (rc, out, err))
         ok = attempt(lambda: wait_ready(m, "seat1", timeout=150))
-        t.check("after the reboot seat1's session runs with the hub's keyboard", ok,
+        t.check("seat1's session runs with the hub's keyboard, as mapped", ok,
                 journal(m, "seat1|event", 15))
         if ok:
-            t.check("and gets its keys", x_reaches(m, "seat1", "kbdh"))
-            t.check("and kbd0's keys still go to seat0", x_reaches(m, "seat0", "kbd0"))
+            t.check("and gets its keys", x_reaches(m, "seat1", "kbdh", 30))
+            t.check("and kbd0's keys still go to seat0", x_reaches(m, "seat0", "kbd0", 30))
+        t.check("seat0's session started again without head1's card",
+                attempt(lambda: wait_ready(m, "seat0", count=2, timeout=120)) and
+                not seat0_has_card1(m, since), journal(m, "seat0", 12))
         t.check("nothing offers mapping after the reboot",
                 "map: " not in journal(m, "map: "), journal(m, "map"))

@@ -1,0 +1,21 @@
+/*
+ * Station mode and console mode, switched at run time (seat_attach.h
+ * keeps the mode, as a udev rule): udev is told, every device is
+ * announced again and moves (seatmuxd revokes it from the seat it
+ * leaves), and once udev has settled seat0's session starts again, so
+ * that its compositor opens every head it has now.
+ */
+#ifndef SEATMUX_SEAT_MODE_H
+#define SEATMUX_SEAT_MODE_H
+
+#include <stdbool.h>
+
+struct broker;
+
+bool seats_console_mode(void);
+/* 0, or -EALREADY (the mode is that already), -EAGAIN (the rule is in
+ * place but udev did not reload), -errno (the rule could not be
+ * written or removed: nothing changed). */
+int seats_set_console(struct broker *b, bool console);
+
+#endif
