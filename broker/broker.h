@@ -14,6 +14,7 @@
 #include "station_names.h"
 
 struct api;
+struct child;
 struct rdp;
 struct station_kind;
 struct station_map;
@@ -32,6 +33,7 @@ struct broker {
 	struct list lease_cards;	/* struct lease_card: split cards */
 	struct list screens;		/* struct screen: what the broker shows */
 	struct station_map *map;	/* mapping keyboards to heads */
+	struct child *mode_settle;	/* udevadm settle after a mode switch */
 	/* The kinds of station served here, each for one origin of heads. */
 	const struct station_kind *kinds[BROKER_MAX_KINDS];
 	int nkinds;

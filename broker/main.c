@@ -267,6 +267,8 @@ static void on_udev(void *data, uint32_t events)
 	struct broker *b = data;
 
 	devices_dispatch(&b->devices);
+	leases_unsplit(b);
+	broker_changed(b);	/* a station's Devices may differ: signalled */
 }
 
 static void on_device_added(void *data, struct device *dev)

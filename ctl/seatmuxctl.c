@@ -131,10 +131,37 @@ static int get_u32(struct ctl *c, const char *path, const char *name, uint32_t *
 					   out);
 }
 
+/* A station's Devices, one a line under a label (text) or as a JSON
+ * field; the reply is read through. */
+static int print_devices(struct ctl *c, sd_bus_message *devs)
+{
+	const char *node, *kind, *what;
+	int r, n = 0;
+
+	r = sd_bus_message_enter_container(devs, 'a', "(sss)");
+	if (c->json && r >= 0)
+		printf(",\"devices\":[");
+	while (r >= 0 && (r = sd_bus_message_read(devs, "(sss)", &node, &kind, &what)) > 0) {
+		if (c->json) {
+			printf("%s{", n ? "," : "");
+			json_field_str(stdout, "node", node, true);
+			json_field_str(stdout, "kind", kind, false);
+			json_field_str(stdout, "description", what, false);
+			printf("}");
+		} else {
+			printf("\t%s %s (%s: %s)\n", n ? "        " : "Devices:", node, kind, what);
+		}
+		n++;
+	}
+	if (c->json && r >= 0)
+		printf("]");
+	return r;
+}
+
 static int station_status(struct ctl *c, const char *id)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
+	sd_bus_message *reply = NULL, *devs = NULL;
 	char *kind = NULL, *user = NULL, *state = NULL, *address = NULL, *shows = NULL;
 	char *name = NULL;
 	uint32_t pid = 0, uid = 0;
@@ -165,6 +192,9 @@ static int station_status(struct ctl *c, const char *id)
 	if (r >= 0)
 		r = sd_bus_get_property_trivial(c->bus, BUS_NAME, path, STATION_IFACE, "Blocked", &e,
 						'b', &blocked);
+	if (r >= 0)
+		r = sd_bus_get_property(c->bus, BUS_NAME, path, STATION_IFACE, "Devices", &e, &devs,
+					"a(sss)");
 	if (r < 0) {
 		r = fail(id, &e, r);
 		goto out;
@@ -181,6 +211,7 @@ static int station_status(struct ctl *c, const char *id)
 		json_field_str(stdout, "address", address, false);
 		printf(",\"blocked\":%s", blocked ? "true" : "false");
 		json_field_str(stdout, "projected_from", shows, false);
+		r = print_devices(c, devs);
 		printf("}\n");
 	} else {
 		printf("%s\n", id);
@@ -199,9 +230,11 @@ static int station_status(struct ctl *c, const char *id)
 			printf("\tBlocked: yes\n");
 		if (*shows)
 			printf("\t  Shows: %s (projected)\n", shows);
+		r = print_devices(c, devs);
 	}
-	r = 0;
+	r = r < 0 ? fail(id, NULL, r) : 0;
 out:
+	sd_bus_message_unref(devs);
 	free(shows);
 	free(name);
 	free(kind);

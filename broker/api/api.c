@@ -113,6 +113,51 @@ static int station_enumerate(sd_bus *bus, const char *prefix, void *data, char *
 }
 
 /* Property getters: the view's field named by the property. */
+/* What a device is, in the words a room uses. */
+static const char *device_kind_word(enum device_kind kind)
+{
+	switch (kind) {
+	case DEVICE_DRM_CARD:
+		return "head";
+	case DEVICE_DRM_CONNECTOR:
+		return "connector";
+	case DEVICE_DRM_RENDER:
+		return "render";
+	case DEVICE_EVDEV:
+		return "input";
+	}
+	return "?";
+}
+
+/* The station's devices: (node or connector, kind, description), its
+ * heads with their connectors, states and preferred modes first. */
+static int station_devices(sd_bus *bus, const char *path, const char *iface,
+			   const char *property, sd_bus_message *reply, void *data,
+			   sd_bus_error *err)
+{
+	struct seat *seat = data;
+	struct broker *b = seat->broker;
+	struct device *dev, *tmp;
+	const char *owner;
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'a', "(sss)");
+	for (int pass = 0; pass < 2 && r >= 0; pass++) {
+		list_for_each(dev, tmp, &b->devices.list, link) {
+			owner = devices_seat_of(&b->devices, dev);
+			if (!owner || strcmp(owner, seat->name) ||
+			    (dev->kind == DEVICE_EVDEV) != (pass == 1))
+				continue;
+			r = sd_bus_message_append(reply, "(sss)",
+						  dev->devnode[0] ? dev->devnode : dev->sysname,
+						  device_kind_word(dev->kind), dev->description);
+			if (r < 0)
+				break;
+		}
+	}
+	return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 static int station_property(sd_bus *bus, const char *path, const char *iface,
 			    const char *property, sd_bus_message *reply, void *data,
 			    sd_bus_error *err)
@@ -159,6 +204,8 @@ static const sd_bus_vtable station_vtable[] = {
 	SD_BUS_PROPERTY("Blocked", "b", station_property, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_PROPERTY("ProjectedFrom", "s", station_property, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+	SD_BUS_PROPERTY("Devices", "a(sss)", station_devices, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_VTABLE_END,
 };
@@ -441,7 +488,7 @@ static void emit(struct api *a, const char *member, const char *id)
 	else
 		sd_bus_emit_properties_changed(a->bus, path, API_STATION_IFACE, "Name", "User", "UID",
 					       "SessionPid", "SessionState", "Address", "Blocked",
-					       "ProjectedFrom", NULL);
+					       "ProjectedFrom", "Devices", NULL);
 	free(path);
 }
 

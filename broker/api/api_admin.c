@@ -59,6 +59,11 @@ static int attach_allowed(sd_bus_message *m, void *data)
 	r = sd_bus_message_read(m, "ss", &seat, &device);
 	if (r < 0)
 		return r;
+	/* The console rule would hide the new one until station mode. */
+	if (seats_console_mode())
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.ConsoleMode",
+						  "the room is in console mode: seat0 has every "
+						  "device until 'mode station'");
 	r = seat_attach(a->b->devices.udev, SEAT_ATTACH_RULES_DIR, seat, device, id, sizeof(id));
 	switch (r) {
 	case 0:
@@ -205,8 +210,8 @@ static int mode_allowed(sd_bus_message *m, void *data)
 	r = seats_set_console(a->b, console);
 	if (r == -EAGAIN)
 		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
-						  "the mode is kept, but udev did not reload its "
-						  "rules: run udevadm control --reload");
+						  "udev did not reload its rules: the mode is "
+						  "unchanged");
 	if (r < 0 && r != -EALREADY)
 		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
 						  "the mode could not be kept: %s", strerror(-r));

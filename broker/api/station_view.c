@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "fnv.h"
 #include "screens.h"
 #include "session_spec.h"
 #include "seats.h"
@@ -28,6 +29,24 @@ static const char *session_state(const struct session *s)
 	return "none";
 }
 
+/* What the station's Devices property says, as one number: a device come,
+ * gone or changed (a monitor plugged) changes it. */
+static uint64_t devices_fingerprint(struct broker *b, const char *seat)
+{
+	struct device *dev, *tmp;
+	const char *owner;
+	uint64_t h = FNV_START;
+
+	list_for_each(dev, tmp, &b->devices.list, link) {
+		owner = devices_seat_of(&b->devices, dev);
+		if (!owner || strcmp(owner, seat))
+			continue;
+		h = fnv_text(h, dev->syspath);
+		h = fnv_text(h, dev->description);
+	}
+	return h;
+}
+
 void station_view_of(struct broker *b, const struct seat *seat, struct station_view *v)
 {
 	const struct session *s = &seat->session;
@@ -46,6 +65,7 @@ void station_view_of(struct broker *b, const struct seat *seat, struct station_v
 	v->blocked = screens_blocked(b, seat->name) != NULL;
 	snprintf(v->projected_from, sizeof(v->projected_from), "%s",
 		 screens_projected(b, seat->name) ? screens_projected(b, seat->name) : "");
+	v->devices = devices_fingerprint(b, seat->name);
 }
 
 bool station_view_differs(const struct station_view *a, const struct station_view *b)
@@ -53,5 +73,5 @@ bool station_view_differs(const struct station_view *a, const struct station_vie
 	return strcmp(a->id, b->id) || strcmp(a->name, b->name) || strcmp(a->kind, b->kind) || strcmp(a->user, b->user) ||
 	       a->uid != b->uid || a->pid != b->pid || strcmp(a->state, b->state) ||
 	       strcmp(a->address, b->address) || a->blocked != b->blocked ||
-	       strcmp(a->projected_from, b->projected_from);
+	       strcmp(a->projected_from, b->projected_from) || a->devices != b->devices;
 }

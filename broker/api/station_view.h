@@ -28,6 +28,7 @@ struct station_view {
 	char address[STATION_VIEW_TEXT];	/* a remote user's, or "" */
 	bool blocked;			/* a block screen holds it (screens.h) */
 	char projected_from[SEAT_PROTO_MAX_SEAT];	/* shows this station, or "" */
+	uint64_t devices;		/* a fingerprint of its devices (Devices) */
 };
 
 void station_view_of(struct broker *b, const struct seat *seat, struct station_view *v);

@@ -374,6 +374,8 @@ static void letters_show(struct station_map *map, struct map_rules_seat *rs, int
 			if (rc < 0) {
 				log_debug("map: %s cannot show its letter: %s", rs[i].name,
 					  strerror(-rc));
+				if (rs[i].letter != was)	/* not used up */
+					map->given &= ~(1u << (rs[i].letter - 'A'));
 				continue;
 			}
 			log_info("map: %s shows %c", rs[i].name, rs[i].letter);

@@ -198,8 +198,13 @@ static struct device *device_from_udev(struct devices *devs,
 
 		snprintf(dev->connector, sizeof(dev->connector), "%s",
 			 seat_rules_connector_name(in.sysname));
-		snprintf(dev->description, sizeof(dev->description), "connector %s (%s)",
-			 dev->connector, status ? status : "?");
+		const char *modes = udev_device_get_sysattr_value(ud, "modes");
+		int mode_len = modes ? (int)strcspn(modes, "\n") : 0;
+
+		/* sysfs lists the modes preferred first; none while off. */
+		snprintf(dev->description, sizeof(dev->description), "connector %s (%s%s%.*s)",
+			 dev->connector, status ? status : "?", mode_len ? ", " : "",
+			 mode_len < 32 ? mode_len : 32, modes ? modes : "");
 		/* udev's ID_SEAT wins, as it does for every other device. */
 		if (!dev->seat[0] && configured)
 			snprintf(dev->seat, sizeof(dev->seat), "%s", configured);
@@ -281,6 +286,9 @@ static void device_change(struct devices *devs, struct udev_device *ud)
 			log_info("%s: %s", old->devnode,
 				 log_escape(text, sizeof(text), now->description));
 		memcpy(old->description, now->description, sizeof(old->description));
+		/* Looked up for a session before its add reached us: the
+		 * kernel's add still says it was plugged. */
+		old->plugged |= now->plugged;
 		free(now);
 		/*
 		 * Any change of a card may be a monitor come or gone (HOTPLUG=1

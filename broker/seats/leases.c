@@ -255,6 +255,21 @@ void leases_card_gone(struct broker *b, dev_t card)
 	}
 }
 
+void leases_unsplit(struct broker *b)
+{
+	struct lease_card *lc, *tmp;
+	struct device *card;
+
+	list_for_each(lc, tmp, &b->lease_cards, link) {
+		card = devices_find(&b->devices, lc->devnum);
+		if (!card || lc->nleases || leases_card_split(b, card))
+			continue;
+		log_info("%s: no longer split into leases: let go of", card->devnode);
+		card_free(lc);
+		broker_changed(b);
+	}
+}
+
 void leases_finish(struct broker *b)
 {
 	struct lease_card *lc, *tmp;

@@ -51,6 +51,10 @@ void leases_revoke(struct broker *b, dev_t card, uint32_t lessee_id);
 void leases_hotplug(struct broker *b, dev_t card);
 /* The card left: drop master and forget its leases. */
 void leases_card_gone(struct broker *b, dev_t card);
+/* A lessor card whose connectors all went back to its own seat (console
+ * mode, a rule removed) and that has no lease left is let go of: the
+ * seat's compositor can be its master. From the loop after udev events. */
+void leases_unsplit(struct broker *b);
 void leases_finish(struct broker *b);
 
 /*

@@ -217,12 +217,15 @@ int seat_flush_devices(struct udev *udev, const char *rules_dir)
 /* After every 72-seat-*.rules (loginctl's) and before logind's
  * 73-seat-late.rules, which hands a device's seat down to what hangs off
  * it. Remote and imported stations' devices (evdi heads, uinput, USB/IP)
- * are left to their own rules. */
+ * are left to their own rules. Connectors are seat0's too (udev's seat
+ * wins over seatmux.conf's): a card split into leases is whole again,
+ * and its lessor lets go of it (leases_unsplit). */
 static const char console_rule[] =
 	"# seatmuxctl mode console: every device of the machine's own is seat0's, one\n"
 	"# desktop for maintenance. Removed by seatmuxctl mode station.\n"
 	"DRIVERS==\"evdi|vhci_hcd\", GOTO=\"seatmux_console_end\"\n"
 	"DEVPATH==\"/devices/virtual/*\", GOTO=\"seatmux_console_end\"\n"
+
 	"TAG==\"seat\", ENV{ID_SEAT}=\"seat0\"\n"
 	"LABEL=\"seatmux_console_end\"\n";
 

@@ -13,9 +13,9 @@
 struct broker;
 
 bool seats_console_mode(void);
-/* 0, or -EALREADY (the mode is that already), -EAGAIN (the rule is in
- * place but udev did not reload), -errno (the rule could not be
- * written or removed: nothing changed). */
+/* 0, or -EALREADY (the mode is that already), -EAGAIN (udev did not
+ * reload its rules: the rule is taken back, nothing changed), -errno
+ * (the rule could not be written or removed: nothing changed). */
 int seats_set_console(struct broker *b, bool console);
 
 #endif

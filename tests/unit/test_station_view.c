@@ -28,6 +28,12 @@ const char *screens_projected(struct broker *b, const char *seat)
 	return !strcmp(seat, "seat0") ? "seat-rdp1" : NULL;
 }
 
+/* Devices are devices.c's: their own seat, here. */
+const char *devices_seat_of(const struct devices *devs, const struct device *dev)
+{
+	return dev->seat;
+}
+
 static const struct station_kind fake_rdp = { .name = "rdp", .address = fake_address };
 static const struct station_kind fake_physical = { .name = "physical" };
 
@@ -46,6 +52,10 @@ static void test_view(struct test_state *t)
 	struct station_view v, w;
 	struct seat s;
 	char user[] = "station1";
+	struct device kbd = { .seat = "seat0", .syspath = "/sys/devices/x/input/input4",
+			      .description = "keyboard \"QEMU USB Keyboard\"" };
+
+	list_init(&b.devices.list);
 
 	seat_init(&s, "seat-rdp1", &fake_rdp);
 	station_view_of(&b, &s, &v);
@@ -85,6 +95,21 @@ static void test_view(struct test_state *t)
 	w = v;
 	w.projected_from[0] = '\0';
 	CHECK(t, station_view_differs(&v, &w));	/* and a projection */
+
+	/* A keyboard joining seat0 changes its Devices; seat-rdp1's not. */
+	seat_init(&s, "seat0", &fake_physical);
+	station_view_of(&b, &s, &v);
+	list_insert(&b.devices.list, &kbd.link);
+	station_view_of(&b, &s, &w);
+	CHECK(t, station_view_differs(&v, &w));
+	snprintf(kbd.description, sizeof(kbd.description), "keyboard \"other\"");
+	station_view_of(&b, &s, &v);
+	CHECK(t, station_view_differs(&v, &w));
+	seat_init(&s, "seat-rdp1", &fake_rdp);
+	station_view_of(&b, &s, &v);
+	list_remove(&kbd.link);
+	station_view_of(&b, &s, &w);
+	CHECK(t, !station_view_differs(&v, &w));
 }
 
 static void test_json(struct test_state *t)

@@ -23,7 +23,9 @@ the xHCI controller, empty. /etc/udev/rules.d is on a disk
   comes up with the hub's keyboard, and nothing offers mapping again.
 """
 
+import json
 import os
+import re
 import subprocess
 import time
 
@@ -151,6 +153,21 @@ def check_plugged_keyboard(t, m):
         time.sleep(2)
         shows(t, m.screendump("head1", 0), "seat1", "head1 shows seat1's session")
         t.check("the keyboard's keys reach seat1's session", x_reaches(m, "seat1", "kbdh"))
+    rc, out, err = ctl(m, None, "station-status seat1")
+    t.check("station-status lists seat1's devices: its head, connector with mode, keyboard",
+            rc == 0 and re.search(r"Devices: /dev/dri/card1 \(head: 1 connectors: "
+                                  r"Virtual-\d\(connected\)\)", out) and
+            re.search(r"card1-Virtual-\d \(connector: connector Virtual-\d "
+                      r"\(connected, 800x600\)\)", out) and
+            '(input: keyboard "QEMU QEMU USB Keyboard")' in out, "rc %d: %s %r" % (rc, out, err))
+    rc, out, err = ctl(m, None, "--json station-status seat1")
+    try:
+        devs = json.loads(out).get("devices", [])
+    except ValueError:
+        devs = []
+    t.check("and as JSON", rc == 0 and
+            any(d["node"] == "/dev/dri/card1" and d["kind"] == "head" for d in devs) and
+            any(d["kind"] == "input" and "USB Keyboard" in d["description"] for d in devs), out)
     t.check("mapping ended: no head waits",
             "map: no head waits for a keyboard" in journal(m, "map: "), journal(m, "map"))
 
