@@ -8,9 +8,11 @@
 #include "broker.h"
 #include "log.h"
 #include "polkit.h"
+#include "screens.h"
 #include "seat_attach.h"
 #include "seat_mode.h"
 #include "seats.h"
+#include "station_kind.h"
 #include "station_map.h"
 #include "station_names.h"
 
@@ -192,6 +194,7 @@ int api_property_mode(sd_bus *bus, const char *path, const char *iface, const ch
 static int mode_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
+	struct seat *seat, *tmp;
 	const char *mode;
 	bool console;
 	int r;
@@ -204,6 +207,15 @@ static int mode_allowed(sd_bus_message *m, void *data)
 		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
 						  "'%s' is no mode: station or console", mode);
 	console = !strcmp(mode, "console");
+	/* A station console mode takes away would take its block with it:
+	 * the teacher lifts it first. */
+	list_for_each(seat, tmp, &a->b->seats, link)
+		if (console && !seats_console_mode() && strcmp(seat->name, "seat0") &&
+		    seat->kind && seat->kind->origin == DEVICE_PHYSICAL &&
+		    screens_blocked(a->b, seat->name))
+			return sd_bus_reply_method_errorf(m, "org.seatmux.Error.Blocked",
+							  "'%s' is blocked: unblock it before "
+							  "console mode", seat->name);
 	/* seat0 has every keyboard then: nothing is left to map. */
 	if (console)
 		station_map_stop(a->b);

@@ -204,6 +204,12 @@ def check_console_mode(t, m):
     rc, out, err = ctl(m, None, "mode kiosk")
     t.check("a mode that is none: a usage error", rc == 2 and "station or console" in err,
             "rc %d: %r" % (rc, err))
+    rc, out, err = ctl(m, None, "block seat1")
+    rc2, out2, err2 = ctl(m, None, "mode console")
+    t.check("console mode is refused while a station it would take away is blocked",
+            rc == 0 and rc2 == 1 and "'seat1' is blocked: unblock it before console mode" in err2,
+            "rc %d %d: %r %r" % (rc, rc2, err, err2))
+    rc, out, err = ctl(m, None, "unblock seat1")
     since, ready0 = journal_lines(m), len(ready_pids(m, "seat0"))
     rc, out, err = ctl(m, None, "mode console")
     t.check("console mode", rc == 0 and out.strip() == "console", "rc %d: %r %r" % (rc, out, err))
