@@ -42,6 +42,7 @@ struct station_map {
 	 * since the last sync. */
 	dev_t *known;
 	int nknown;
+	unsigned seen;			/* the devices' generation known was taken at */
 
 	bool active;
 	bool offered;			/* by plugged keyboards: only they count */
@@ -553,6 +554,10 @@ static void offers_sync(struct station_map *map)
 	int nnow = 0, cap = 0, n, plugged = 0;
 	uint32_t given = map->given;
 
+	/* After every dispatch of the loop: only a device come or gone can
+	 * make a plug. */
+	if (map->seen == map->b->devices.generation)
+		return;
 	list_for_each(dev, tmp, &map->b->devices.list, link) {
 		if (dev->kind != DEVICE_EVDEV || !dev->usb || !dev->keyboard)
 			continue;
@@ -575,6 +580,7 @@ static void offers_sync(struct station_map *map)
 	free(map->known);
 	map->known = now;
 	map->nknown = nnow;
+	map->seen = map->b->devices.generation;
 	if (!plugged || map->active)
 		return;
 	if (!seats_gather(map, rs, &n, &given)) {
@@ -605,6 +611,7 @@ int station_map_init(struct broker *b)
 	if (!map)
 		return -1;
 	map->b = b;
+	map->seen = b->devices.generation - 1;	/* looked at once at the least */
 	list_init(&map->keyboards);
 	map->end = loop_add_timer(b->loop, end_fired, map);
 	if (!map->end) {

@@ -40,6 +40,7 @@ static void device_free(struct devices *devs, struct device *dev)
 	if (devs->listener)
 		devs->listener->removed(devs->data, dev);
 	list_remove(&dev->link);
+	devs->generation++;
 	free(dev);
 }
 
@@ -245,6 +246,7 @@ static void device_add(struct devices *devs, struct udev_device *ud)
 	if (!dev)
 		return;
 	list_insert(&devs->list, &dev->link);
+	devs->generation++;
 	/* An input device names itself: a USB/IP station's says what it likes. */
 	if (dev->kind != DEVICE_DRM_CONNECTOR || dev->seat[0])
 		log_info("%s: %s %s on %s%s: %s", dev->devnode[0] ? dev->devnode : dev->sysname,

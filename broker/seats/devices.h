@@ -54,6 +54,9 @@ struct devices {
 	struct list list;
 	const struct devices_listener *listener;
 	void *data;
+	/* Bumped at every device added or removed (a change is both): what
+	 * looks at the whole list need not look again while it stands. */
+	unsigned generation;
 	/* Connectors the configuration gives to seats (may be NULL). */
 	const struct config *cfg;
 };
