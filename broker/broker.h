@@ -32,6 +32,7 @@ struct broker {
 	struct list seats;
 	struct list lease_cards;	/* struct lease_card: split cards */
 	struct list screens;		/* struct screen: what the broker shows */
+	struct list painters_ending;	/* struct painter_end: screens.c */
 	struct station_map *map;	/* mapping keyboards to heads */
 	struct child *mode_settle;	/* udevadm settle after a mode switch */
 	/* The kinds of station served here, each for one origin of heads. */

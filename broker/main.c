@@ -612,6 +612,7 @@ int main(int argc, char *argv[])
 	list_init(&b.seats);
 	list_init(&b.lease_cards);
 	list_init(&b.screens);
+	list_init(&b.painters_ending);
 	b.kinds[b.nkinds++] = &physical_station_kind;
 	b.kinds[b.nkinds++] = &rdp_station_kind;
 	b.kinds[b.nkinds++] = &usbip_station_kind;

@@ -10,6 +10,14 @@
  * keeps CAP_SYS_ADMIN to read its framebuffer (the kernel hands another
  * client's framebuffer to root or its master only), and the title is the
  * source station's name.
+ *
+ * A card split between stations by DRM leases is the seat's only on the
+ * connectors its lease holds: that card's fd is seatmuxd's own lessor fd
+ * (master of the whole card, shared: the kernel cannot take master from
+ * a lessee, so the seat's lease cannot be lent), the helper uses only
+ * the connectors listed and commits synchronously (its events would be
+ * anyone's who reads that fd). A projection's source is read from its
+ * listed connectors too.
  */
 #ifndef SEATMUX_SCREEN_PROTO_H
 #define SEATMUX_SCREEN_PROTO_H
@@ -20,6 +28,7 @@
 #define SCREEN_PROTO_BODY 1024
 #define SCREEN_PROTO_MAX_CARDS 4
 #define SCREEN_PROTO_FIRST_CARD 3
+#define SCREEN_PROTO_MAX_CONNECTORS 8
 
 enum screen_look {
 	SCREEN_IDENTIFY = 1,	/* the station's name, large */
@@ -36,12 +45,21 @@ enum screen_look {
 #define SCREEN_MAP_COLOR 0x5a3a8a
 #define SCREEN_TEXT_COLOR 0xffffff
 
+/* The heads of one card that are the seat's. */
+struct screen_heads {
+	uint32_t shared;	/* the fd is the lessor's, seatmuxd's too */
+	uint32_t nconnectors;	/* 0: every connected connector */
+	uint32_t connectors[SCREEN_PROTO_MAX_CONNECTORS];	/* KMS ids */
+};
+
 /* Both strings NUL-terminated UTF-8 within their arrays. */
 struct screen_request {
 	uint32_t look;
 	uint32_t ncards;
 	char title[SCREEN_PROTO_TITLE];
 	char body[SCREEN_PROTO_BODY];
+	struct screen_heads cards[SCREEN_PROTO_MAX_CARDS];
+	struct screen_heads source;	/* SCREEN_PROJECT's */
 };
 
 #endif

@@ -20,8 +20,7 @@ static int screen_error(sd_bus_message *m, const char *id, int rc)
 		return api_no_such_station(m, id);
 	case -EOPNOTSUPP:
 		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotSupported",
-						  "'%s' is a leased connector's station: its session "
-						  "cannot be made to let go of it", id);
+						  "'%s' has no head the broker can read", id);
 	case -EALREADY:
 		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotBlocked",
 						  "'%s' is not blocked", id);
@@ -102,7 +101,7 @@ static void identify_one(struct broker *b, const struct seat *seat)
 	}
 	snprintf(text, sizeof(text), "Station %d of %d", place, count);
 	if (screens_show(b, seat->name, SCREEN_IDENTIFY, text, IDENTIFY_SECONDS) < 0)
-		log_info("api: %s cannot show its name (a leased connector's)", seat->name);
+		log_info("api: %s cannot show its name", seat->name);
 }
 
 /* Every station named (none: all of them) shows its name. Names are

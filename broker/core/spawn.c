@@ -247,3 +247,9 @@ void child_detach(struct child *c)
 	if (c)
 		c->ended = NULL;
 }
+
+void child_rebind(struct child *c, child_ended_fn ended, void *data)
+{
+	c->ended = ended;
+	c->data = data;
+}

@@ -59,5 +59,7 @@ int child_pidfd(const struct child *c);
 int child_signal(struct child *c, int sig);
 /* Its end is nobody's business now: it is reaped and freed when it comes. */
 void child_detach(struct child *c);
+/* Whom its end is told to, from now on (a new owner of the child). */
+void child_rebind(struct child *c, child_ended_fn ended, void *data);
 
 #endif

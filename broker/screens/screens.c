@@ -27,6 +27,8 @@
 #define MESSAGE_GRACE_MS 1500
 /* An identify or a message that cannot be shown ends this much later. */
 #define SHOW_BOUND_MS 30000
+/* A painter on a split card that SIGTERM did not end is killed after. */
+#define PAINTER_END_MS 2000
 
 struct screen {
 	struct list link;		/* b->screens */
@@ -45,6 +47,7 @@ struct screen {
 	struct child *helper;
 	struct screen_request shown;
 	int cards[SCREEN_PROTO_MAX_CARDS];
+	bool shared[SCREEN_PROTO_MAX_CARDS];	/* a copy of a lessor's fd */
 	dev_t devnums[SCREEN_PROTO_MAX_CARDS];
 	int ncards;
 	struct loop_source *shown_src;	/* the painter says when it showed: */
@@ -66,18 +69,91 @@ static struct screen *screen_find(struct broker *b, const char *seat)
 	return NULL;
 }
 
+/*
+ * A painter on a split card draws through seatmuxd's lessor fd, whose
+ * master cannot be dropped without stopping every lease of the card:
+ * what it still does after SIGTERM would reach the head. Its seat is
+ * given back only once it is gone (screens_sync), SIGKILL after a bound.
+ */
+struct painter_end {
+	struct list link;		/* b->painters_ending */
+	struct broker *b;
+	char seat[SEAT_PROTO_MAX_SEAT];
+	struct child *child;
+	struct loop_source *kill;
+};
+
+static void painter_end_free(struct painter_end *pe)
+{
+	list_remove(&pe->link);
+	loop_remove(pe->kill);
+	free(pe);
+}
+
+static void painter_gone(void *data, pid_t pid, int status)
+{
+	struct painter_end *pe = data;
+
+	broker_changed(pe->b);	/* screens_sync gives its seat back */
+	painter_end_free(pe);
+}
+
+static void painter_kill(void *data, uint32_t events)
+{
+	struct painter_end *pe = data;
+
+	log_warn("%s: its screen's painter did not end: killed", pe->seat);
+	child_signal(pe->child, SIGKILL);
+}
+
+/* Whether the seat's head still waits for a painter to go. */
+static bool painter_ending(struct broker *b, const char *seat)
+{
+	struct painter_end *pe, *tmp;
+
+	list_for_each(pe, tmp, &b->painters_ending, link)
+		if (!strcmp(pe->seat, seat))
+			return true;
+	return false;
+}
+
+/* The painter is told to end, and waited for if it shares a card. */
+static void painter_stop(struct screen *s, bool shared)
+{
+	struct painter_end *pe = shared ? calloc(1, sizeof(*pe)) : NULL;
+
+	child_signal(s->helper, SIGTERM);
+	if (pe)
+		pe->kill = loop_add_timer(s->b->loop, painter_kill, pe);
+	if (!pe || !pe->kill) {
+		free(pe);
+		child_detach(s->helper);	/* not waited for: ours can't fail */
+		return;
+	}
+	pe->b = s->b;
+	pe->child = s->helper;
+	snprintf(pe->seat, sizeof(pe->seat), "%s", s->seat);
+	list_insert(&s->b->painters_ending, &pe->link);
+	child_rebind(s->helper, painter_gone, pe);
+	loop_timer_arm(pe->kill, PAINTER_END_MS);
+}
+
 /* The painter ends and the cards' master goes back to nobody: whatever
- * it still does reaches no screen, even before it is gone. */
+ * it still does reaches no screen, even before it is gone (but on a split
+ * card, where its seat waits for it to go: painter_stop). */
 static void screen_hide(struct screen *s)
 {
-	if (s->helper) {
-		child_signal(s->helper, SIGTERM);
-		child_detach(s->helper);
-		s->helper = NULL;
-	}
+	bool shared = false;
+
 	for (int i = 0; i < s->ncards; i++) {
-		drm_master_drop(s->cards[i]);
+		shared |= s->shared[i];
+		if (!s->shared[i])
+			drm_master_drop(s->cards[i]);
 		close(s->cards[i]);
+	}
+	if (s->helper) {
+		painter_stop(s, shared);
+		s->helper = NULL;
 	}
 	s->ncards = 0;
 	loop_remove(s->shown_src);
@@ -176,30 +252,12 @@ static bool screen_wanted(const struct screen *s, struct screen_request *req)
 	return req->look != 0;
 }
 
-int screens_seat_cards(struct broker *b, const char *seat, struct device **out, int max)
-{
-	struct device *dev, *tmp;
-	const char *owner;
-	int n = 0;
-
-	list_for_each(dev, tmp, &b->devices.list, link) {
-		if (dev->kind != DEVICE_DRM_CARD || n >= max)
-			continue;
-		if (dev->origin == DEVICE_PHYSICAL && !b->physical_heads)
-			continue;	/* a VM's console head is no station's */
-		owner = devices_seat_of(&b->devices, dev);
-		if (owner && !strcmp(owner, seat))
-			out[n++] = dev;
-	}
-	return n;
-}
-
-static bool same_cards(const struct screen *s, struct device **cards, int n)
+static bool same_cards(const struct screen *s, const struct screen_card *cards, int n)
 {
 	if (n != s->ncards)
 		return false;
 	for (int i = 0; i < n; i++)
-		if (cards[i]->devnum != s->devnums[i])
+		if (cards[i].card->devnum != s->devnums[i])
 			return false;
 	return true;
 }
@@ -207,12 +265,12 @@ static bool same_cards(const struct screen *s, struct device **cards, int n)
 /* A projection's painter reads the card its source shows on now. */
 static bool same_source(const struct screen *s, const struct screen_request *req)
 {
-	struct device *card;
+	struct screen_card card;
 
 	if (req->look != SCREEN_PROJECT)
 		return true;
 	return screens_seat_cards(s->b, req->title, &card, 1) == 1 &&
-	       card->devnum == s->source_card;
+	       card.card->devnum == s->source_card;
 }
 
 static void painter_ended(void *data, pid_t pid, int status)
@@ -276,14 +334,15 @@ static int open_master(const struct device *card)
  * session draws on it), and if the open made it master (nobody held it),
  * dropped at once so that the session gets it back. -errno if none.
  */
-static int open_source(struct screen *s, const char *source)
+static int open_source(struct screen *s, const char *source, struct screen_heads *heads)
 {
-	struct device *card;
+	struct screen_card card;
 	int fd;
 
 	if (screens_seat_cards(s->b, source, &card, 1) < 1)
 		return -ENOENT;
-	fd = open(card->devnode, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	screens_card_heads(&card, heads);
+	fd = open(card.card->devnode, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	drm_master_drop(fd);
@@ -291,11 +350,23 @@ static int open_source(struct screen *s, const char *source)
 		close(fd);	/* a painter must never hold the source's master */
 		return -EBUSY;
 	}
-	s->source_card = card->devnum;
+	s->source_card = card.card->devnum;
 	return fd;
 }
 
-static int painter_start(struct screen *s, struct device **cards, int n,
+/* A card for the painter: a master fd of its own, or on a split card a
+ * copy of seatmuxd's lessor fd (shared: screen_proto.h). */
+static int painter_card(const struct screen_card *card)
+{
+	int fd;
+
+	if (card->lessor_fd < 0)
+		return open_master(card->card);
+	fd = fcntl(card->lessor_fd, F_DUPFD_CLOEXEC, 3);
+	return fd < 0 ? -errno : fd;
+}
+
+static int painter_start(struct screen *s, const struct screen_card *cards, int n,
 			 const struct screen_request *req)
 {
 	static uint32_t next_uid;
@@ -309,18 +380,21 @@ static int painter_start(struct screen *s, struct device **cards, int n,
 		.gid = nobody ? nobody->pw_gid : 65534,
 	};
 
+	memset(sent.cards, 0, sizeof(sent.cards));
 	for (int i = 0; i < n; i++) {
-		rc = open_master(cards[i]);
+		rc = painter_card(&cards[i]);
 		if (rc < 0) {
-			log_warn("%s: cannot take %s for its screen: %s", s->seat, cards[i]->devnode,
-				 strerror(-rc));
+			log_warn("%s: cannot take %s for its screen: %s", s->seat,
+				 cards[i].card->devnode, strerror(-rc));
 			continue;
 		}
-		s->devnums[s->ncards] = cards[i]->devnum;
+		sent.cards[s->ncards] = req->cards[i];
+		s->shared[s->ncards] = cards[i].lessor_fd >= 0;
+		s->devnums[s->ncards] = cards[i].card->devnum;
 		s->cards[s->ncards++] = rc;
 	}
 	if (req->look == SCREEN_PROJECT) {
-		source = open_source(s, req->title);
+		source = open_source(s, req->title, &sent.source);
 		if (source < 0) {
 			log_debug("%s: %s cannot be read for its projection: %s", s->seat,
 				  req->title, strerror(-source));
@@ -370,7 +444,7 @@ err:
 /* One station: taken and painted with what it should show. */
 static void screen_sync(struct screen *s)
 {
-	struct device *cards[SCREEN_PROTO_MAX_CARDS];
+	struct screen_card cards[SCREEN_PROTO_MAX_CARDS];
 	struct screen_request req;
 	int n, rc;
 
@@ -391,6 +465,8 @@ static void screen_sync(struct screen *s)
 		return;
 	}
 	n = screens_seat_cards(s->b, s->seat, cards, SCREEN_PROTO_MAX_CARDS);
+	for (int i = 0; i < n; i++)
+		screens_card_heads(&cards[i], &req.cards[i]);
 	if (s->helper && !memcmp(&req, &s->shown, sizeof(req)) && same_cards(s, cards, n) &&
 	    same_source(s, &req))
 		return;
@@ -399,8 +475,7 @@ static void screen_sync(struct screen *s)
 	screen_hide(s);
 	rc = seats_take(s->b, s->seat);
 	if (rc < 0) {
-		/* Its head became a lease (the configuration changed while it
-		 * was blocked): said once, and the screen is forgotten. */
+		/* Said once, and the screen is forgotten. */
 		log_warn("%s: cannot be taken for its screen (%s): the screen is dropped", s->seat,
 			 strerror(-rc));
 		screen_free(s);
@@ -431,15 +506,14 @@ void screens_sync(struct broker *b)
 	list_for_each(s, tmp, &b->screens, link)
 		screen_sync(s);
 	list_for_each(seat, stmp, &b->seats, link)
-		if (seat->taken && !screen_find(b, seat->name))
+		if (seat->taken && !screen_find(b, seat->name) && !painter_ending(b, seat->name))
 			seats_give_back(b, seat->name);
 }
 
 /*
  * The station's screen, its seat taken: input stops reaching the session
  * at once, before anything is painted (screens_sync does that next).
- * NULL with *rc: -EINVAL (text too long), -ENOENT, -EOPNOTSUPP as
- * seats_take, -ENOMEM.
+ * NULL with *rc: -EINVAL (text too long), -ENOENT, -ENOMEM.
  */
 static struct screen *screen_take(struct broker *b, const char *seat, const char *text,
 				  int *rc)
@@ -562,15 +636,15 @@ int screens_project(struct broker *b, const char *source, const char *const *tar
 		    const char **bad)
 {
 	struct seat *seat, *tmp;
-	struct device *card;
+	struct screen_card card;
 	struct screen *s;
 	int rc, n = 0;
 
 	*bad = source;
 	if (!seats_find(b, source))
 		return -ENOENT;
-	/* Its head must be one seatmuxd can read (a leased connector's is
-	 * its lessor's card): else the targets would wait for ever. */
+	/* Its head must be one seatmuxd can read: else the targets would
+	 * wait for ever. */
 	if (screens_seat_cards(b, source, &card, 1) < 1)
 		return -EOPNOTSUPP;
 	/* Every target first: with one wrong, nothing is projected. */
@@ -670,12 +744,24 @@ void screens_restore(struct broker *b, struct state *st)
 	}
 }
 
+/* seatmuxd ends: painters still ending are the kernel's to reap. */
+static void painters_forget(struct broker *b)
+{
+	struct painter_end *pe, *tmp;
+
+	list_for_each(pe, tmp, &b->painters_ending, link) {
+		child_detach(pe->child);
+		painter_end_free(pe);
+	}
+}
+
 void screens_release(struct broker *b)
 {
 	struct screen *s, *tmp;
 
 	list_for_each(s, tmp, &b->screens, link)
 		screen_free(s);
+	painters_forget(b);
 }
 
 void screens_finish(struct broker *b)
@@ -689,4 +775,5 @@ void screens_finish(struct broker *b)
 		screen_free(s);
 		seats_give_back(b, seat);
 	}
+	painters_forget(b);
 }

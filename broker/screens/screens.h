@@ -10,6 +10,13 @@
  * A projection shows another station's heads the same way: its painter
  * reads the source's scanout (fb_read.h) whatever draws it.
  *
+ * A leased connector's station (a card split between seats) is taken
+ * the same way, but its compositor keeps its lease (the kernel cannot
+ * take master from a lessee, and a revoked lease is not given back): it
+ * stops drawing on disable_seat, the painter draws on the seat's
+ * connectors alone through seatmuxd's lessor fd, and the seat is given
+ * back once that painter is gone (screens_cards.h).
+ *
  * A block holds until it is lifted: across a restart of seatmuxd, the
  * station's session restarting, and its station going away and coming
  * back while its seat is kept (a remote one reconnecting); it ends with
@@ -32,9 +39,8 @@ struct state;
 #define SCREENS_TEXT_MAX SCREEN_PROTO_BODY	/* bytes with the NUL */
 #define SCREENS_MAX_SECONDS 3600
 
-/* 0, or -ENOENT (no such station), -EOPNOTSUPP (a leased connector's:
- * its session cannot be made to let go), -EINVAL (text too long),
- * -EBUSY (its keyboard is being mapped: screens_map_letter). */
+/* 0, or -ENOENT (no such station), -EINVAL (text too long), -EBUSY (its
+ * keyboard is being mapped: screens_map_letter). */
 int screens_block(struct broker *b, const char *seat, const char *message);
 /* 0, or -ENOENT (no such station), -EALREADY (it is not blocked). */
 int screens_unblock(struct broker *b, const char *seat);
@@ -48,7 +54,7 @@ int screens_show(struct broker *b, const char *seat, enum screen_look look,
  * or message shows over it, its block comes back after it. The number
  * of stations it shows on, or -errno with *bad the station at fault:
  * -ENOENT (no such station), -ELOOP (the source among the targets),
- * -EOPNOTSUPP (a leased connector's). With one target wrong, nothing is
+ * -EOPNOTSUPP (the source has no head to read). With one target wrong, nothing is
  * projected.
  */
 int screens_project(struct broker *b, const char *source, const char *const *targets,

@@ -16,6 +16,7 @@
 struct shot {
 	int fd;				/* the memfd the PNG goes into */
 	char card[64];			/* the card's node */
+	struct fb_heads heads;		/* its connectors, on a split card */
 	screenshot_fn done;
 	void *data;
 };
@@ -24,6 +25,7 @@ struct answer {
 	int rc;
 	int width, height;
 };
+_Static_assert(FB_HEADS_MAX == SCREEN_PROTO_MAX_CONNECTORS, "a split card's heads as found");
 _Static_assert(sizeof(struct answer) <= CHILD_JOB_MAX_ANSWER, "an answer child_job carries");
 
 /* In the child: read the head, write the PNG. */
@@ -38,7 +40,7 @@ static void shoot(void *arg, void *out)
 		a->rc = -errno;
 		return;
 	}
-	a->rc = fb_read_card(fd, &img);
+	a->rc = fb_read_card(fd, &s->heads, &img);
 	close(fd);
 	if (a->rc < 0)
 		return;
@@ -69,15 +71,17 @@ static void shot_done(void *data, const void *out)
 
 int screenshot_start(struct broker *b, const char *seat, screenshot_fn done, void *data)
 {
-	struct device *cards[1];
+	struct screen_card card;
 	struct shot *s;
 
-	if (screens_seat_cards(b, seat, cards, 1) < 1)
+	if (screens_seat_cards(b, seat, &card, 1) < 1)
 		return -ENOENT;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	snprintf(s->card, sizeof(s->card), "%s", cards[0]->devnode);
+	snprintf(s->card, sizeof(s->card), "%s", card.card->devnode);
+	s->heads.n = card.nconnectors;
+	memcpy(s->heads.connectors, card.connectors, sizeof(s->heads.connectors));
 	s->done = done;
 	s->data = data;
 	s->fd = memfd_create("seatmux-screenshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);

@@ -517,8 +517,14 @@ static void device_deactivate(struct client *c, struct client_device *d)
 
 	if (d->revoked)
 		return;
+	/*
+	 * The kernel refuses DROP_MASTER on a lessee, and a revoked lease is
+	 * gone for good: its compositor stops drawing on disable_seat as on
+	 * a VT switch, and the broker's screen is painted through the
+	 * lessor's fd meanwhile (screens.c).
+	 */
 	if (d->lessee_id)
-		return;		/* a lessee cannot drop master: the seat is not taken */
+		return;
 	if (d->kind == DEVICE_EVDEV) {
 		rc = evdev_revoke(d->fd);
 		d->revoked = true;

@@ -137,6 +137,17 @@ static int seat_connectors(struct broker *b, struct lease_card *lc,
 	return n;
 }
 
+int leases_seat_heads(struct broker *b, const struct device *card, const char *seat,
+		      uint32_t *ids, int max, int *lessor_fd)
+{
+	struct lease_card *lc = card_get(b, card);
+
+	if (!lc)
+		return -EIO;
+	*lessor_fd = lc->master_fd;
+	return seat_connectors(b, lc, card, seat, ids, max);
+}
+
 static bool connector_connected(int fd, uint32_t id)
 {
 	/* The current state only: a probe here could block on a slow head. */

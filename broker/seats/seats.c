@@ -444,23 +444,9 @@ pid_t seats_launch(struct broker *b, const char *name, char *const *argv)
 	return seat ? session_launch(&seat->session, argv) : -ENOENT;
 }
 
-/* Whether the seat's head is a lease of another seat's card. */
-static bool seat_leases(struct broker *b, const char *name)
-{
-	struct device *card, *tmp;
-
-	list_for_each(card, tmp, &b->devices.list, link)
-		if (card->kind == DEVICE_DRM_CARD && strcmp(card->seat, name) &&
-		    leases_seat_uses(b, card, name))
-			return true;
-	return false;
-}
-
 int seats_takeable(struct broker *b, const char *name)
 {
-	if (!seats_find(b, name))
-		return -ENOENT;
-	return seat_leases(b, name) ? -EOPNOTSUPP : 0;
+	return seats_find(b, name) ? 0 : -ENOENT;
 }
 
 int seats_take(struct broker *b, const char *name)

@@ -60,8 +60,9 @@ pid_t seats_launch(struct broker *b, const char *name, char *const *argv);
  * Taking a seat from its session the way a VT switch does, for a screen
  * the broker draws (screens.h): every client is cut off its devices and
  * told to let go; giving it back tells them to carry on. The session
- * keeps running meanwhile. -ENOENT: no such seat; -EOPNOTSUPP: its head
- * is a lease, which a session cannot be made to let go of.
+ * keeps running meanwhile. -ENOENT: no such seat. (A lessee cannot be
+ * made to drop master: a leased head's compositor is trusted to stop
+ * drawing, as every libseat compositor does; its input is revoked.)
  */
 int seats_take(struct broker *b, const char *name);
 /* What seats_take would say, without taking it. */

@@ -33,7 +33,8 @@ uint32_t drm_lease_find_connector(int fd, const char *name)
 	if (!res)
 		return 0;
 	for (int i = 0; i < res->count_connectors && !found; i++) {
-		drmModeConnector *c = drmModeGetConnector(fd, res->connectors[i]);
+		/* Its name needs no probe (which would read a monitor's EDID). */
+		drmModeConnector *c = drmModeGetConnectorCurrent(fd, res->connectors[i]);
 		const char *type = c ? drmModeGetConnectorTypeName(c->connector_type) : NULL;
 		char full[64];
 

@@ -9,19 +9,34 @@
 
 #include "fb_read.h"
 
-/* The framebuffer on the CRTC of the first connected connector that has
- * one lit; 0 if none. As the connectors are now, never probed: a
+static bool wanted(const struct fb_heads *heads, uint32_t connector)
+{
+	if (!heads || !heads->n)
+		return true;
+	for (int i = 0; i < heads->n; i++)
+		if (heads->connectors[i] == connector)
+			return true;
+	return false;
+}
+
+/* The framebuffer on the CRTC of the first connected connector of heads
+ * that has one lit; 0 if none. As the connectors are now, never probed: a
  * projection asks this every frame, and a probe of a USB or virtual head
  * can take seconds. */
-static uint32_t shown_fb(int fd)
+static uint32_t shown_fb(int fd, const struct fb_heads *heads)
 {
 	drmModeRes *res = drmModeGetResources(fd);
 	uint32_t fb = 0;
 
 	for (int i = 0; res && i < res->count_connectors && !fb; i++) {
-		drmModeConnector *conn = drmModeGetConnectorCurrent(fd, res->connectors[i]);
-		drmModeEncoder *enc = conn && conn->connection == DRM_MODE_CONNECTED &&
-				      conn->encoder_id ? drmModeGetEncoder(fd, conn->encoder_id) : NULL;
+		drmModeConnector *conn = wanted(heads, res->connectors[i]) ?
+					 drmModeGetConnectorCurrent(fd, res->connectors[i]) : NULL;
+		/* A station's own connector counts if lit, monitor or not
+		 * (a head lit by force, which QEMU reports as empty). */
+		bool counts = conn && (conn->connection == DRM_MODE_CONNECTED ||
+				       (heads && heads->n));
+		drmModeEncoder *enc = counts && conn->encoder_id ?
+				      drmModeGetEncoder(fd, conn->encoder_id) : NULL;
 		drmModeCrtc *crtc = enc && enc->crtc_id ? drmModeGetCrtc(fd, enc->crtc_id) : NULL;
 
 		if (crtc && crtc->mode_valid)
@@ -68,9 +83,9 @@ static void close_handles(int fd, const drmModeFB2 *fb)
 	}
 }
 
-int fb_map_card(int fd, struct fb_map *m)
+int fb_map_card(int fd, const struct fb_heads *heads, struct fb_map *m)
 {
-	uint32_t id = shown_fb(fd);
+	uint32_t id = shown_fb(fd, heads);
 	drmModeFB2 *fb;
 	int rc;
 
@@ -99,10 +114,10 @@ void fb_unmap(struct fb_map *m)
 	m->base = NULL;
 }
 
-int fb_read_card(int fd, struct fb_image *img)
+int fb_read_card(int fd, const struct fb_heads *heads, struct fb_image *img)
 {
 	struct fb_map m;
-	int rc = fb_map_card(fd, &m);
+	int rc = fb_map_card(fd, heads, &m);
 
 	memset(img, 0, sizeof(*img));
 	if (rc < 0)

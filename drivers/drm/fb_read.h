@@ -25,12 +25,20 @@ struct fb_image {
 	int width, height;
 };
 
-/* 0, or -errno (-ENOENT: no lit head; -EOPNOTSUPP: a format or buffer
- * kind that cannot be read). */
-int fb_read_card(int fd, struct fb_image *img);
+/* The connectors (KMS ids) a station has on a card split between
+ * stations by leases; NULL or n == 0: any of the card's. */
+#define FB_HEADS_MAX 8
+struct fb_heads {
+	int n;
+	uint32_t connectors[FB_HEADS_MAX];
+};
+
+/* The first lit head of heads: 0, or -errno (-ENOENT: no lit head;
+ * -EOPNOTSUPP: a format or buffer kind that cannot be read). */
+int fb_read_card(int fd, const struct fb_heads *heads, struct fb_image *img);
 /* The same framebuffer, mapped read-only instead of copied (a source
  * read every frame); errors as fb_read_card's. */
-int fb_map_card(int fd, struct fb_map *m);
+int fb_map_card(int fd, const struct fb_heads *heads, struct fb_map *m);
 void fb_unmap(struct fb_map *m);
 void fb_image_free(struct fb_image *img);
 

@@ -109,6 +109,18 @@ static int pick_crtc(int fd, drmModeRes *res, drmModeConnector *conn,
 	return -ENODEV;
 }
 
+/* The mode crtc shows now: -ENODEV if it is dark. */
+static int crtc_mode(int fd, uint32_t crtc_id, drmModeModeInfo *mode)
+{
+	drmModeCrtc *crtc = drmModeGetCrtc(fd, crtc_id);
+	int err = crtc && crtc->mode_valid ? 0 : -ENODEV;
+
+	if (!err)
+		*mode = crtc->mode;
+	drmModeFreeCrtc(crtc);
+	return err;
+}
+
 /* Atomic needs every property below; any missing one means legacy. */
 static bool atomic_props(struct kms_head *h)
 {
@@ -216,7 +228,7 @@ static int head_resources(struct kms_head *h, uint32_t connector_id,
 	 * an EDID read over the wire, 128 requests, seconds over USB/IP.
 	 */
 	conn = drmModeGetConnectorCurrent(h->fd, connector_id);
-	if (!conn || (!(flags & KMS_FORCE_CONNECTED) &&
+	if (!conn || (!(flags & (KMS_FORCE_CONNECTED | KMS_KEEP_MODE)) &&
 		      (conn->connection != DRM_MODE_CONNECTED || !conn->count_modes)))
 		goto out;
 	snprintf(h->name, sizeof(h->name), "%s-%u",
@@ -226,6 +238,8 @@ static int head_resources(struct kms_head *h, uint32_t connector_id,
 	pick_mode(h, conn, width, height);
 	err = pick_crtc(h->fd, res, conn, &h->crtc_id, &crtc_index);
 	if (err < 0)
+		goto out;
+	if ((flags & KMS_KEEP_MODE) && (err = crtc_mode(h->fd, h->crtc_id, &h->mode)) < 0)
 		goto out;
 	h->connector_id = connector_id;
 	if (!(flags & KMS_FORCE_LEGACY) &&
@@ -252,6 +266,7 @@ int kms_head_init(struct kms_head *h, int fd, uint32_t connector_id,
 	h->fd = fd;
 	h->on_flip = on_flip;
 	h->data = data;
+	h->sync = flags & KMS_SYNC;
 	err = head_resources(h, connector_id, width, height, flags);
 	if (err < 0)
 		return err;
@@ -318,7 +333,7 @@ static int add(drmModeAtomicReq *req, uint32_t obj, uint32_t prop, uint64_t v)
 static int present_atomic(struct kms_head *h, struct kms_buffer *b,
 			  const struct kms_rect *damage, int n)
 {
-	uint32_t flags = DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK;
+	uint32_t flags = h->sync ? 0 : DRM_MODE_PAGE_FLIP_EVENT | DRM_MODE_ATOMIC_NONBLOCK;
 	drmModeAtomicReq *req = drmModeAtomicAlloc();
 	uint32_t mode_blob = 0, clips_blob = 0;
 	struct kms_props *p = &h->props;
@@ -348,7 +363,7 @@ static int present_atomic(struct kms_head *h, struct kms_buffer *b,
 	    add(req, h->plane_id, p->crtc_x, 0) || add(req, h->plane_id, p->crtc_y, 0) ||
 	    add(req, h->plane_id, p->crtc_w, w) || add(req, h->plane_id, p->crtc_h, hh))
 		goto out_errno;
-	err = drmModeAtomicCommit(h->fd, req, flags, h) < 0 ? -errno : 0;
+	err = drmModeAtomicCommit(h->fd, req, flags, h) < 0 ? -errno : h->sync;
 	goto out;
 
 out_errno:
@@ -380,10 +395,11 @@ static int present_legacy(struct kms_head *h, struct kms_buffer *b,
 	if (drmModeDirtyFB(h->fd, b->fb_id, i ? clips : NULL, (uint32_t)i) < 0 &&
 	    errno != ENOSYS)
 		return -errno;
-	if (!h->modeset_done) {
+	if (!h->modeset_done || h->sync) {
 		if (drmModeSetCrtc(h->fd, h->crtc_id, b->fb_id, 0, 0, &conn, 1, &h->mode) < 0)
 			return -errno;
-		/* No event comes for SetCrtc: the flip is done at once. */
+		/* No event comes for SetCrtc: the flip is done at once
+		 * (KMS_SYNC: each frame, since a flip would need one). */
 		return 1;
 	}
 	/* One buffer: it is on screen already, DirtyFB said what changed. */

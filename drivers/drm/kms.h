@@ -57,6 +57,7 @@ struct kms_head {
 	bool use_alias;		/* the next commit shows fb_alias */
 	bool modeset_done;
 	bool flip_pending;
+	bool sync;		/* KMS_SYNC */
 	kms_flip_fn on_flip;
 	void *data;
 };
@@ -88,6 +89,19 @@ enum kms_flags {
 	 * commit carries no clips anyway.
 	 */
 	KMS_DAMAGE_NEEDS_NEW_FB = 1 << 3,
+	/*
+	 * The fd is another process's too (a lessor's master fd, shared by
+	 * seatmuxd with its painter): a commit waits for its frame instead
+	 * of asking for an event, which whoever reads the fd first would
+	 * take. kms_dispatch is never needed.
+	 */
+	KMS_SYNC = 1 << 4,
+	/*
+	 * Keep the mode the connector's CRTC shows now, whatever the
+	 * connector reports (a head someone else lit: a session's lease,
+	 * perhaps lit by force): no mode set, and no head if it is dark.
+	 */
+	KMS_KEEP_MODE = 1 << 5,
 };
 
 /* Sets up head for connector_id with its preferred mode (or w x h when

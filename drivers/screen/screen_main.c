@@ -8,7 +8,10 @@
  * screen reached the heads)
  * and the cards, DRM master already, as fds 3 onwards (screen_proto.h).
  * seatmuxd takes master back from those fds when the seat is given back:
- * whatever this process still does then reaches no screen.
+ * whatever this process still does then reaches no screen. A card split
+ * between stations by leases is seatmuxd's own lessor fd instead, whose
+ * master cannot be taken back: only the seat's connectors are touched,
+ * and seatmuxd gives the seat back once this process is gone.
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,9 +41,12 @@
 /* A projection's frames: at most about 30 a second. */
 #define PROJECT_FRAME_MS 33
 
+_Static_assert(FB_HEADS_MAX == SCREEN_PROTO_MAX_CONNECTORS, "a source's heads as asked");
+
 /* A projection's source: its last picture, to draw only what changed. */
 struct source {
 	int fd;
+	struct fb_heads heads;	/* its connectors, on a card split by leases */
 	uint32_t *last;		/* width * height, packed */
 	uint32_t width, height;
 	int last_error;		/* said once until it reads again */
@@ -70,8 +76,12 @@ static int read_request(struct screen_request *req)
 	}
 	if (req->look < SCREEN_IDENTIFY || req->look > SCREEN_MAP ||
 	    req->ncards < 1 || req->ncards > SCREEN_PROTO_MAX_CARDS ||
-	    !memchr(req->title, 0, sizeof(req->title)) || !memchr(req->body, 0, sizeof(req->body)))
+	    !memchr(req->title, 0, sizeof(req->title)) || !memchr(req->body, 0, sizeof(req->body)) ||
+	    req->source.nconnectors > SCREEN_PROTO_MAX_CONNECTORS)
 		return -1;
+	for (uint32_t i = 0; i < req->ncards; i++)
+		if (req->cards[i].nconnectors > SCREEN_PROTO_MAX_CONNECTORS)
+			return -1;
 	return 0;
 }
 
@@ -131,13 +141,35 @@ static int open_head(struct painter *p, int fd, uint32_t connector, unsigned fla
 	return p->source ? 0 : paint_head(p, head);
 }
 
-static int open_card(struct painter *p, int fd)
+static bool listed(const struct screen_heads *heads, uint32_t id)
 {
+	for (uint32_t i = 0; i < heads->nconnectors; i++)
+		if (heads->connectors[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * Card i's heads that are the seat's: every connected one, or on a card
+ * split by leases those listed, and only while lit (its session's CRTC:
+ * an unlit one could be given a CRTC another station's lease holds).
+ */
+static int open_card(struct painter *p, uint32_t card)
+{
+	const struct screen_heads *heads = &p->req.cards[card];
+	int fd = SCREEN_PROTO_FIRST_CARD + (int)card;
 	uint32_t ids[MAX_CONNECTORS];
-	unsigned flags = driver_flags(fd);
-	int n = kms_connectors(fd, ids, MAX_CONNECTORS, false), shown = 0, rc;
+	unsigned flags = driver_flags(fd) |
+			 (heads->shared ? KMS_SYNC : 0) | (heads->nconnectors ? KMS_KEEP_MODE : 0);
+	int n = kms_connectors(fd, ids, MAX_CONNECTORS, heads->nconnectors > 0), shown = 0, rc;
+	int w, h;
 
 	for (int i = 0; i < n && p->nheads < MAX_HEADS; i++) {
+		if (heads->nconnectors) {
+			current_size(fd, ids[i], &w, &h);
+			if (!listed(heads, ids[i]) || !w)
+				continue;
+		}
 		rc = open_head(p, fd, ids[i], flags);
 		if (rc < 0)
 			fprintf(stderr, "seatmux-screen: connector %u: %s\n", ids[i], strerror(-rc));
@@ -191,7 +223,7 @@ static int source_read(struct source *src)
 	int rc;
 
 	caps_set(true);
-	rc = fb_map_card(src->fd, &m);
+	rc = fb_map_card(src->fd, &src->heads, &m);
 	caps_set(false);
 	if (rc < 0)
 		return rc;
@@ -301,8 +333,11 @@ static int run(struct painter *p)
 	pfd[1] = (struct pollfd){ .fd = p->source ? frame_timer() : -1, .events = POLLIN };
 	if (pfd[0].fd < 0 || (p->source && pfd[1].fd < 0))
 		return 1;
+	/* A shared card's events are not ours to read (KMS_SYNC). */
 	for (uint32_t i = 0; i < p->req.ncards; i++)
-		pfd[n++] = (struct pollfd){ .fd = SCREEN_PROTO_FIRST_CARD + (int)i, .events = POLLIN };
+		if (!p->req.cards[i].shared)
+			pfd[n++] = (struct pollfd){ .fd = SCREEN_PROTO_FIRST_CARD + (int)i,
+						    .events = POLLIN };
 	for (;;) {
 		if (poll(pfd, (nfds_t)n, -1) < 0 && errno != EINTR)
 			return 1;
@@ -316,6 +351,9 @@ static int run(struct painter *p)
 	}
 	if (p->source)
 		project_report(p, (uint64_t)start.tv_sec * 1000 + (uint64_t)start.tv_nsec / 1000000);
+	/* Our framebuffers go with us: on a shared card the fd outlives us. */
+	for (int i = 0; i < p->nheads; i++)
+		kms_head_finish(&p->heads[i]);
 	return 0;
 }
 
@@ -331,6 +369,9 @@ int main(void)
 	}
 	if (p.req.look == SCREEN_PROJECT) {
 		source.fd = SCREEN_PROTO_FIRST_CARD + (int)p.req.ncards;
+		source.heads.n = (int)p.req.source.nconnectors;
+		memcpy(source.heads.connectors, p.req.source.connectors,
+		       sizeof(source.heads.connectors));
 		p.source = &source;
 		if (caps_confine() < 0) {
 			fprintf(stderr, "seatmux-screen: cannot confine CAP_SYS_ADMIN: %m\n");
@@ -338,7 +379,7 @@ int main(void)
 		}
 	}
 	for (uint32_t i = 0; i < p.req.ncards; i++) {
-		rc = open_card(&p, SCREEN_PROTO_FIRST_CARD + (int)i);
+		rc = open_card(&p, i);
 		if (rc < 0)
 			fprintf(stderr, "seatmux-screen: card fd %u: %s\n",
 				SCREEN_PROTO_FIRST_CARD + i, strerror(-rc));

@@ -11,15 +11,24 @@ new session a new lease. A restart and a SIGKILL of seatmuxd keep both
 leases (its master fd on the card is kept in systemd's store): the same
 compositors draw on and read their own keys, and the revocation above
 runs on the leases the restarted seatmuxd took back.
+
+Then the screens the broker draws, on leased connectors: seat1 blocked
+shows the block on connector 2 while seat0 animates on connector 1 of
+the same card, keys typed at seat1 meanwhile never arrive, and unblocked
+seat1's compositor draws on its lease again and gets its keys; seat0
+(the card's own seat, whose head is a lease too) shows its name on
+connector 1 alone; seat1 projected on seat0 is read from connector 2
+alone; a screenshot of each seat is its own connector's picture.
 """
 
 import re
 import time
 
 from harness import dev
-from stations import attempt, connector_status, event_log, log_lines, shows, wait_ready
+from stations import (COLOR, attempt, connector_status, event_log, log_lines, scenario, shows,
+                      wait_ready)
 
-TIMEOUT = 300
+TIMEOUT = 420
 OVERLAYS = ["one-gpu-two-seats-overlay", "compositor-lease-overlay"]
 
 DEVICES = [
@@ -52,6 +61,79 @@ def ready_pids(m):
 
 def main_pid(m):
     return m.run("systemctl show -p MainPID --value seatmuxd")[1].strip()
+
+
+def until(m, head, test, timeout=30):
+    """Screendumps of connector `head` until test(shot) holds."""
+    end = time.time() + timeout
+    while True:
+        if test(m.screendump("head0", head)):
+            return True
+        if time.time() > end:
+            return False
+        time.sleep(1)
+
+
+def near(seat, fraction=0.6):
+    return lambda shot: shot.fraction_near(COLOR[seat], tolerance=24) > fraction
+
+
+def screenshot_of(m, seat):
+    """seatmuxctl screenshot of seat: the Image, or the error text."""
+    from harness import Image
+    import base64
+    rc, out = m.run("seatmuxctl screenshot %s /tmp/shot.png 2>&1" % seat)
+    if rc != 0:
+        return out.strip()
+    data = base64.b64decode(m.run("base64 /tmp/shot.png; rm -f /tmp/shot.png")[1])
+    return Image.from_png(data)
+
+
+def lease_screens(t, m):
+    """The broker's screens on the two leases of card0 (docstring)."""
+    screens = scenario("_room_screens")
+    diag = "journalctl -t seatmuxd | tail -n 12; tail -n 4 /run/seat*.session.log"
+    rc, out = m.run("seatmuxctl --message 'Pens down' block seat1 2>&1")
+    ok = rc == 0 and until(m, 1, screens.showing("block"))
+    t.check("seat1 blocked: its leased connector shows the block screen", ok,
+            out + m.run(diag)[1])
+    t.check("while seat0, on the same card, animates on", changing(m, 0))
+    shows(t, m.screendump("head0", 0), "seat0", "and connector 1 still shows seat0's client")
+    typed = count(m, "seat1", "^key key=46 state=pressed")
+    m.send_key("kbd1", "c")
+    time.sleep(3)
+    t.check("keys typed at the blocked station do not reach its session",
+            count(m, "seat1", "^key key=46 state=pressed") == typed)
+    rc, out = m.run("seatmuxctl unblock seat1 2>&1")
+    ok = rc == 0 and until(m, 1, near("seat1"))
+    t.check("unblocked, seat1's compositor draws on its lease again", ok, out + m.run(diag)[1])
+    m.send_key("kbd1", "d")
+    ok = attempt(lambda: m.wait_until("grep -q '^key key=32 state=pressed' %s"
+                                      % event_log("seat1"), 20))
+    t.check("and gets its keys, none typed while it was blocked",
+            ok and count(m, "seat1", "^key key=46 state=pressed") == typed)
+
+    rc, out = m.run("seatmuxctl identify seat0 2>&1")
+    ok = rc == 0 and until(m, 0, screens.showing("identify"))
+    t.check("seat0, the card's own seat, shows its name on connector 1", ok, out + m.run(diag)[1])
+    shows(t, m.screendump("head0", 1), "seat1", "and connector 2 keeps seat1's client")
+    t.check("seat0 draws again once its name has shown", until(m, 0, near("seat0"), 60))
+
+    rc, out = m.run("seatmuxctl project seat1 seat0 2>&1")
+    ok = rc == 0 and until(m, 0, near("seat1", 0.5))
+    t.check("seat1 projected on seat0: connector 1 shows what connector 2 shows", ok,
+            out + m.run(diag)[1])
+    rc, out = m.run("seatmuxctl unproject seat1 2>&1")
+    t.check("unprojected, seat0 draws on its own lease again",
+            rc == 0 and until(m, 0, near("seat0")), out + m.run(diag)[1])
+
+    for seat, other in (("seat0", "seat1"), ("seat1", "seat0")):
+        img = screenshot_of(m, seat)
+        ok = not isinstance(img, str) and near(seat)(img) and \
+            img.fraction_near(COLOR[other], tolerance=24) < 0.01
+        t.check("a screenshot of %s is its own connector's picture" % seat, ok,
+                img if isinstance(img, str) else
+                "%.0f%% own colour" % (img.fraction_near(COLOR[seat], tolerance=24) * 100))
 
 
 def restart_keeps_leases(t, m, name, command):
@@ -132,3 +214,4 @@ def run(t):
         shows(t, m.screendump("head0", 0), "seat0", "connector 1 shows seat0's client again")
         t.check("and seat1's lease was never touched",
                 not re.search(r"seat1.*revok", m.run("journalctl -t seatmuxd")[1]) and changing(m, 1))
+        lease_screens(t, m)
