@@ -14,10 +14,14 @@
  * A card split between stations by DRM leases is the seat's only on the
  * connectors its lease holds: that card's fd is seatmuxd's own lessor fd
  * (master of the whole card, shared: the kernel cannot take master from
- * a lessee, so the seat's lease cannot be lent), the helper uses only
- * the connectors listed and commits synchronously (its events would be
- * anyone's who reads that fd). A projection's source is read from its
- * listed connectors too.
+ * a lessee, so the seat's lease cannot be lent), and the helper drives
+ * exactly the outputs listed (each connector on the CRTC and plane its
+ * lease holds) and commits synchronously (its events would be anyone's
+ * who reads that fd). That fd is more than the helper needs (it could
+ * touch other leases' heads, or read their framebuffers): the helper's
+ * own code keeps to the list, and its uid of its own and dropped
+ * capabilities keep it from anything beyond the card. A projection's
+ * source is read from its listed connectors only.
  */
 #ifndef SEATMUX_SCREEN_PROTO_H
 #define SEATMUX_SCREEN_PROTO_H
@@ -28,7 +32,7 @@
 #define SCREEN_PROTO_BODY 1024
 #define SCREEN_PROTO_MAX_CARDS 4
 #define SCREEN_PROTO_FIRST_CARD 3
-#define SCREEN_PROTO_MAX_CONNECTORS 8
+#define SCREEN_PROTO_MAX_OUTPUTS 8
 
 enum screen_look {
 	SCREEN_IDENTIFY = 1,	/* the station's name, large */
@@ -45,11 +49,16 @@ enum screen_look {
 #define SCREEN_MAP_COLOR 0x5a3a8a
 #define SCREEN_TEXT_COLOR 0xffffff
 
+/* A connector and the CRTC and primary plane to drive it with (KMS ids). */
+struct screen_output {
+	uint32_t connector, crtc, plane;
+};
+
 /* The heads of one card that are the seat's. */
 struct screen_heads {
 	uint32_t shared;	/* the fd is the lessor's, seatmuxd's too */
-	uint32_t nconnectors;	/* 0: every connected connector */
-	uint32_t connectors[SCREEN_PROTO_MAX_CONNECTORS];	/* KMS ids */
+	uint32_t noutputs;	/* 0: every connected connector, any CRTC */
+	struct screen_output outputs[SCREEN_PROTO_MAX_OUTPUTS];
 };
 
 /* Both strings NUL-terminated UTF-8 within their arrays. */

@@ -38,6 +38,7 @@ struct screen {
 	char block_text[SCREENS_TEXT_MAX];
 	char source[SEAT_PROTO_MAX_SEAT];	/* projected from it, or "" */
 	dev_t source_card;		/* the card its painter reads */
+	struct screen_heads source_heads;	/* and its heads there */
 	char map_letter;		/* waiting for its keyboard, or 0 */
 	enum screen_look transient;	/* identify or message, or 0 */
 	char transient_text[SCREENS_TEXT_MAX];
@@ -122,12 +123,18 @@ static void painter_stop(struct screen *s, bool shared)
 {
 	struct painter_end *pe = shared ? calloc(1, sizeof(*pe)) : NULL;
 
-	child_signal(s->helper, SIGTERM);
 	if (pe)
 		pe->kill = loop_add_timer(s->b->loop, painter_kill, pe);
-	if (!pe || !pe->kill) {
+	if (shared && (!pe || !pe->kill)) {
+		/* Out of memory: not waited for, so not let draw either. */
 		free(pe);
-		child_detach(s->helper);	/* not waited for: ours can't fail */
+		child_signal(s->helper, SIGKILL);
+		child_detach(s->helper);
+		return;
+	}
+	child_signal(s->helper, SIGTERM);
+	if (!shared) {
+		child_detach(s->helper);	/* its cards are not master now */
 		return;
 	}
 	pe->b = s->b;
@@ -262,15 +269,21 @@ static bool same_cards(const struct screen *s, const struct screen_card *cards, 
 	return true;
 }
 
-/* A projection's painter reads the card its source shows on now. */
+/* A projection's painter reads the heads its source shows on now: the
+ * same card, and on a split card the same connectors (one given to
+ * another seat since is not read on). */
 static bool same_source(const struct screen *s, const struct screen_request *req)
 {
 	struct screen_card card;
+	struct screen_heads heads;
 
 	if (req->look != SCREEN_PROJECT)
 		return true;
-	return screens_seat_cards(s->b, req->title, &card, 1) == 1 &&
-	       card.card->devnum == s->source_card;
+	if (screens_seat_cards(s->b, req->title, &card, 1) != 1 ||
+	    card.card->devnum != s->source_card)
+		return false;
+	screens_card_heads(&card, &heads);
+	return !memcmp(&heads, &s->source_heads, sizeof(heads));
 }
 
 static void painter_ended(void *data, pid_t pid, int status)
@@ -351,6 +364,7 @@ static int open_source(struct screen *s, const char *source, struct screen_heads
 		return -EBUSY;
 	}
 	s->source_card = card.card->devnum;
+	s->source_heads = *heads;
 	return fd;
 }
 
@@ -473,6 +487,10 @@ static void screen_sync(struct screen *s)
 	if (!s->helper && s->failed_at && loop_now_ms() - s->failed_at < RETRY_MS)
 		return;		/* its retry timer comes back */
 	screen_hide(s);
+	/* The last painter on a split card removes its framebuffers as it
+	 * goes, which may darken the head: the next one starts after. */
+	if (painter_ending(s->b, s->seat))
+		return;		/* painter_gone comes back */
 	rc = seats_take(s->b, s->seat);
 	if (rc < 0) {
 		/* Said once, and the screen is forgotten. */
@@ -662,8 +680,8 @@ int screens_project(struct broker *b, const char *source, const char *const *tar
 
 		for (const char *const *t = targets; t && *t && !named; t++)
 			named = !strcmp(*t, seat->name);
-		/* All of them: but the source, and those no screen can take. */
-		if (!named || !strcmp(seat->name, source) || seats_takeable(b, seat->name) < 0)
+		/* All of them: but the source. */
+		if (!named || !strcmp(seat->name, source))
 			continue;
 		untangle(b, source, seat->name);
 		s = screen_take(b, seat->name, "", &rc);

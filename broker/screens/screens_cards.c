@@ -1,10 +1,13 @@
 #include <string.h>
 
 #include "broker.h"
+#include "fb_read.h"
 #include "leases.h"
 #include "screens_cards.h"
 
-/* A split card: the seat's connectors on it, if it has a lit one there. */
+_Static_assert(FB_HEADS_MAX >= SCREEN_PROTO_MAX_OUTPUTS, "a split card's heads, read back");
+
+/* A split card: the seat's connectors on it, if it has any there. */
 static bool split_card(struct broker *b, struct device *card, const char *seat,
 		       struct screen_card *out)
 {
@@ -14,9 +17,9 @@ static bool split_card(struct broker *b, struct device *card, const char *seat,
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->card = card;
-	n = leases_seat_heads(b, card, seat, out->connectors, SCREEN_PROTO_MAX_CONNECTORS,
+	n = leases_seat_heads(b, card, seat, out->outputs, SCREEN_PROTO_MAX_OUTPUTS,
 			      &out->lessor_fd);
-	out->nconnectors = n > 0 ? n : 0;
+	out->noutputs = n > 0 ? n : 0;
 	return n > 0;
 }
 
@@ -48,6 +51,16 @@ void screens_card_heads(const struct screen_card *card, struct screen_heads *hea
 	if (card->lessor_fd < 0)
 		return;
 	heads->shared = 1;
-	heads->nconnectors = (uint32_t)card->nconnectors;
-	memcpy(heads->connectors, card->connectors, sizeof(heads->connectors));
+	heads->noutputs = (uint32_t)card->noutputs;
+	for (int i = 0; i < card->noutputs; i++)
+		heads->outputs[i] = (struct screen_output){ card->outputs[i].connector,
+							    card->outputs[i].crtc,
+							    card->outputs[i].plane };
+}
+
+void screens_card_read(const struct screen_card *card, struct fb_heads *heads)
+{
+	memset(heads, 0, sizeof(*heads));
+	for (int i = 0; i < card->noutputs; i++)
+		heads->connectors[heads->n++] = card->outputs[i].connector;
 }

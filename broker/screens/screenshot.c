@@ -25,7 +25,6 @@ struct answer {
 	int rc;
 	int width, height;
 };
-_Static_assert(FB_HEADS_MAX == SCREEN_PROTO_MAX_CONNECTORS, "a split card's heads as found");
 _Static_assert(sizeof(struct answer) <= CHILD_JOB_MAX_ANSWER, "an answer child_job carries");
 
 /* In the child: read the head, write the PNG. */
@@ -80,8 +79,7 @@ int screenshot_start(struct broker *b, const char *seat, screenshot_fn done, voi
 	if (!s)
 		return -ENOMEM;
 	snprintf(s->card, sizeof(s->card), "%s", card.card->devnode);
-	s->heads.n = card.nconnectors;
-	memcpy(s->heads.connectors, card.connectors, sizeof(s->heads.connectors));
+	screens_card_read(&card, &s->heads);
 	s->done = done;
 	s->data = data;
 	s->fd = memfd_create("seatmux-screenshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);

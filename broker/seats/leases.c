@@ -137,15 +137,34 @@ static int seat_connectors(struct broker *b, struct lease_card *lc,
 	return n;
 }
 
+/* What drives connector id: its lease's CRTC and plane, or, leased to
+ * nobody now, a CRTC and plane no lease holds. */
+static int output_of(const struct lease_card *lc, uint32_t id, struct drm_lease_output *out)
+{
+	struct drm_lease_objects busy;
+
+	for (int i = 0; i < lc->nleases; i++)
+		if (drm_lease_output_of(&lc->leases[i].objects, id, out) == 0)
+			return 0;
+	busy_objects(lc, &busy);
+	return drm_lease_pick(lc->master_fd, id, &busy, out);
+}
+
 int leases_seat_heads(struct broker *b, const struct device *card, const char *seat,
-		      uint32_t *ids, int max, int *lessor_fd)
+		      struct drm_lease_output *out, int max, int *lessor_fd)
 {
 	struct lease_card *lc = card_get(b, card);
+	uint32_t ids[LEASES_PER_CARD];
+	int n, found = 0;
 
 	if (!lc)
 		return -EIO;
 	*lessor_fd = lc->master_fd;
-	return seat_connectors(b, lc, card, seat, ids, max);
+	n = seat_connectors(b, lc, card, seat, ids, max < LEASES_PER_CARD ? max : LEASES_PER_CARD);
+	for (int i = 0; i < n; i++)
+		if (output_of(lc, ids[i], &out[found]) == 0)
+			found++;
+	return found;
 }
 
 static bool connector_connected(int fd, uint32_t id)

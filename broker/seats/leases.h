@@ -46,11 +46,15 @@ bool leases_seat_uses(struct broker *b, const struct device *card,
 int leases_grant(struct broker *b, const struct device *card,
 		 const char *seat, uint32_t *lessee_id);
 void leases_revoke(struct broker *b, dev_t card, uint32_t lessee_id);
-/* For a split card: the KMS ids of seat's connectors on it (up to max),
- * and seatmuxd's master fd on it in *lessor_fd (still seatmuxd's, opened
- * if need be), for a screen the broker paints there; the count or -errno. */
+/*
+ * For a split card: seat's connectors on it (up to max), each with the
+ * CRTC and plane its lease holds (or, leased to nobody now, ones no lease
+ * holds), and seatmuxd's master fd on it in *lessor_fd (still seatmuxd's,
+ * opened if need be), for a screen the broker paints there: nothing of
+ * another seat's lease is named. The count or -errno.
+ */
 int leases_seat_heads(struct broker *b, const struct device *card, const char *seat,
-		      uint32_t *ids, int max, int *lessor_fd);
+		      struct drm_lease_output *out, int max, int *lessor_fd);
 /* The card's connectors changed: a lease whose monitor went away is
  * revoked (its session's compositor loses the head and restarts). */
 void leases_hotplug(struct broker *b, dev_t card);

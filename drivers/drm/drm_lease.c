@@ -54,7 +54,7 @@ static int pick_crtc(int fd, drmModeRes *res, uint32_t connector,
 		     const struct drm_lease_objects *busy,
 		     struct drm_lease_objects *out)
 {
-	drmModeConnector *c = drmModeGetConnector(fd, connector);
+	drmModeConnector *c = drmModeGetConnectorCurrent(fd, connector);
 	uint32_t possible = 0;
 
 	if (!c)
@@ -105,6 +105,38 @@ int drm_lease_create(int fd, const uint32_t *connectors, int n,
 		return err;
 	lessee = drmModeCreateLease(fd, leased->ids, leased->count, O_CLOEXEC, lessee_id);
 	return lessee < 0 ? (errno ? -errno : lessee) : lessee;
+}
+
+int drm_lease_output_of(const struct drm_lease_objects *objects, uint32_t connector,
+			struct drm_lease_output *out)
+{
+	for (int i = 0; i + 2 < objects->count; i += 3) {
+		if (objects->ids[i] != connector)
+			continue;
+		*out = (struct drm_lease_output){ connector, objects->ids[i + 1], objects->ids[i + 2] };
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int drm_lease_pick(int fd, uint32_t connector, const struct drm_lease_objects *busy,
+		   struct drm_lease_output *out)
+{
+	struct drm_lease_objects picked = { .count = 0 };
+	drmModeRes *res;
+	int err;
+
+	if (drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) < 0)
+		return -errno;
+	res = drmModeGetResources(fd);
+	if (!res)
+		return -errno;
+	err = pick_crtc(fd, res, connector, busy, &picked);
+	drmModeFreeResources(res);
+	if (err)
+		return err;
+	*out = (struct drm_lease_output){ connector, picked.ids[0], picked.ids[1] };
+	return 0;
 }
 
 int drm_lease_revoke(int fd, uint32_t lessee_id)

@@ -10,9 +10,16 @@
 
 #define DRM_LEASE_MAX_OBJECTS 24
 
+/* A lease holds, for each connector, the connector, its CRTC and that
+ * CRTC's primary plane, in that order. */
 struct drm_lease_objects {
 	uint32_t ids[DRM_LEASE_MAX_OBJECTS];
 	int count;
+};
+
+/* One connector of a lease and what drives it: KMS ids. */
+struct drm_lease_output {
+	uint32_t connector, crtc, plane;
 };
 
 /*
@@ -29,6 +36,13 @@ int drm_lease_create(int master_fd, const uint32_t *connectors, int n,
 		     const struct drm_lease_objects *busy, uint32_t *lessee_id,
 		     struct drm_lease_objects *leased);
 int drm_lease_revoke(int master_fd, uint32_t lessee_id);
+/* The CRTC and plane leased with connector in objects: 0, or -ENOENT. */
+int drm_lease_output_of(const struct drm_lease_objects *objects, uint32_t connector,
+			struct drm_lease_output *out);
+/* A CRTC (and its primary plane) connector can be driven by that is not
+ * in busy: what a lease of it would hold. 0, or -errno. */
+int drm_lease_pick(int master_fd, uint32_t connector, const struct drm_lease_objects *busy,
+		   struct drm_lease_output *out);
 /* The lessees master_fd has now: how many (up to max in ids), or -errno. */
 int drm_lease_list(int master_fd, uint32_t *ids, int max);
 

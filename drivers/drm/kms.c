@@ -109,16 +109,14 @@ static int pick_crtc(int fd, drmModeRes *res, drmModeConnector *conn,
 	return -ENODEV;
 }
 
-/* The mode crtc shows now: -ENODEV if it is dark. */
-static int crtc_mode(int fd, uint32_t crtc_id, drmModeModeInfo *mode)
+/* The mode crtc shows now into *mode, if it is lit; else *mode stays. */
+static void keep_crtc_mode(int fd, uint32_t crtc_id, drmModeModeInfo *mode)
 {
 	drmModeCrtc *crtc = drmModeGetCrtc(fd, crtc_id);
-	int err = crtc && crtc->mode_valid ? 0 : -ENODEV;
 
-	if (!err)
+	if (crtc && crtc->mode_valid)
 		*mode = crtc->mode;
 	drmModeFreeCrtc(crtc);
-	return err;
 }
 
 /* Atomic needs every property below; any missing one means legacy. */
@@ -213,8 +211,18 @@ static void buffer_destroy(int fd, struct kms_buffer *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static int head_resources(struct kms_head *h, uint32_t connector_id,
-			  int width, int height, unsigned flags)
+/* The index of crtc_id among the card's CRTCs, or -ENODEV. */
+static int crtc_index_of(drmModeRes *res, uint32_t crtc_id)
+{
+	for (int i = 0; i < res->count_crtcs; i++)
+		if (res->crtcs[i] == crtc_id)
+			return i;
+	return -ENODEV;
+}
+
+/* crtc_id and plane_id: those to use (a lease's), or 0 to pick. */
+static int head_resources(struct kms_head *h, uint32_t connector_id, uint32_t crtc_id,
+			  uint32_t plane_id, int width, int height, unsigned flags)
 {
 	drmModeRes *res = drmModeGetResources(h->fd);
 	drmModeConnector *conn = NULL;
@@ -236,16 +244,22 @@ static int head_resources(struct kms_head *h, uint32_t connector_id,
 		 drmModeGetConnectorTypeName(conn->connector_type) : "Unknown",
 		 conn->connector_type_id);
 	pick_mode(h, conn, width, height);
-	err = pick_crtc(h->fd, res, conn, &h->crtc_id, &crtc_index);
+	if (crtc_id) {
+		h->crtc_id = crtc_id;
+		err = crtc_index = crtc_index_of(res, crtc_id);
+	} else {
+		err = pick_crtc(h->fd, res, conn, &h->crtc_id, &crtc_index);
+	}
 	if (err < 0)
 		goto out;
-	if ((flags & KMS_KEEP_MODE) && (err = crtc_mode(h->fd, h->crtc_id, &h->mode)) < 0)
-		goto out;
+	err = 0;
+	if (flags & KMS_KEEP_MODE)
+		keep_crtc_mode(h->fd, h->crtc_id, &h->mode);
 	h->connector_id = connector_id;
 	if (!(flags & KMS_FORCE_LEGACY) &&
 	    drmSetClientCap(h->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1) == 0 &&
 	    drmSetClientCap(h->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0) {
-		h->plane_id = drm_primary_plane(h->fd, crtc_index);
+		h->plane_id = plane_id ? plane_id : drm_primary_plane(h->fd, crtc_index);
 		h->atomic = h->plane_id && atomic_props(h);
 	}
 	if (!h->atomic)
@@ -260,6 +274,13 @@ int kms_head_init(struct kms_head *h, int fd, uint32_t connector_id,
 		  int width, int height, unsigned flags, kms_flip_fn on_flip,
 		  void *data)
 {
+	return kms_head_init_on(h, fd, connector_id, 0, 0, width, height, flags, on_flip, data);
+}
+
+int kms_head_init_on(struct kms_head *h, int fd, uint32_t connector_id, uint32_t crtc_id,
+		     uint32_t plane_id, int width, int height, unsigned flags,
+		     kms_flip_fn on_flip, void *data)
+{
 	int err;
 
 	memset(h, 0, sizeof(*h));
@@ -267,7 +288,7 @@ int kms_head_init(struct kms_head *h, int fd, uint32_t connector_id,
 	h->on_flip = on_flip;
 	h->data = data;
 	h->sync = flags & KMS_SYNC;
-	err = head_resources(h, connector_id, width, height, flags);
+	err = head_resources(h, connector_id, crtc_id, plane_id, width, height, flags);
 	if (err < 0)
 		return err;
 	h->nbuffers = flags & KMS_SINGLE_BUFFER ? 1 : 2;

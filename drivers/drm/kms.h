@@ -97,9 +97,10 @@ enum kms_flags {
 	 */
 	KMS_SYNC = 1 << 4,
 	/*
-	 * Keep the mode the connector's CRTC shows now, whatever the
-	 * connector reports (a head someone else lit: a session's lease,
-	 * perhaps lit by force): no mode set, and no head if it is dark.
+	 * The connector is the caller's whatever it reports (a session's
+	 * lease, perhaps lit by force without a monitor): the mode its CRTC
+	 * shows now is kept; a dark one is lit with the connector's own
+	 * mode (or VESA's, as KMS_FORCE_CONNECTED).
 	 */
 	KMS_KEEP_MODE = 1 << 5,
 };
@@ -110,6 +111,11 @@ enum kms_flags {
 int kms_head_init(struct kms_head *head, int fd, uint32_t connector_id,
 		  int width, int height, unsigned flags, kms_flip_fn on_flip,
 		  void *data);
+/* The same on the CRTC and primary plane given (a lease's), touching no
+ * other; plane_id 0: the CRTC's first primary plane. */
+int kms_head_init_on(struct kms_head *head, int fd, uint32_t connector_id, uint32_t crtc_id,
+		     uint32_t plane_id, int width, int height, unsigned flags,
+		     kms_flip_fn on_flip, void *data);
 void kms_head_finish(struct kms_head *head);
 
 enum kms_probe {

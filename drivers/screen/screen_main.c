@@ -1,12 +1,13 @@
 /*
  * seatmux-screen: paints a screen the broker shows on a station it has
- * taken from its session (identify, message, block) on every connected
- * connector of the seat's cards, and keeps it there until seatmuxd ends
- * it; or, for a projection, shows another station's head there, read
- * from that card's scanout at most PROJECT_FRAME_MS apart. It runs as a uid of its own (claimed by seatmuxd before the exec),
- * with nothing but the request on stdin (a byte on stdout says when the
- * screen reached the heads)
- * and the cards, DRM master already, as fds 3 onwards (screen_proto.h).
+ * taken from its session (identify, message, block) on the seat's heads
+ * (every connected connector of its cards, or its leased ones), and
+ * keeps it there until seatmuxd ends it; or, for a projection, shows
+ * another station's head there, read from that card's scanout at most
+ * PROJECT_FRAME_MS apart. It runs as a uid of its own (claimed by
+ * seatmuxd before the exec), with nothing but the request on stdin (a
+ * byte on stdout says when the screen reached the heads) and the cards,
+ * DRM master already, as fds 3 onwards (screen_proto.h).
  * seatmuxd takes master back from those fds when the seat is given back:
  * whatever this process still does then reaches no screen. A card split
  * between stations by leases is seatmuxd's own lessor fd instead, whose
@@ -41,7 +42,7 @@
 /* A projection's frames: at most about 30 a second. */
 #define PROJECT_FRAME_MS 33
 
-_Static_assert(FB_HEADS_MAX == SCREEN_PROTO_MAX_CONNECTORS, "a source's heads as asked");
+_Static_assert(FB_HEADS_MAX >= SCREEN_PROTO_MAX_OUTPUTS, "a source's heads as asked");
 
 /* A projection's source: its last picture, to draw only what changed. */
 struct source {
@@ -77,11 +78,12 @@ static int read_request(struct screen_request *req)
 	if (req->look < SCREEN_IDENTIFY || req->look > SCREEN_MAP ||
 	    req->ncards < 1 || req->ncards > SCREEN_PROTO_MAX_CARDS ||
 	    !memchr(req->title, 0, sizeof(req->title)) || !memchr(req->body, 0, sizeof(req->body)) ||
-	    req->source.nconnectors > SCREEN_PROTO_MAX_CONNECTORS)
+	    req->source.noutputs > SCREEN_PROTO_MAX_OUTPUTS)
 		return -1;
 	for (uint32_t i = 0; i < req->ncards; i++)
-		if (req->cards[i].nconnectors > SCREEN_PROTO_MAX_CONNECTORS)
-			return -1;
+		if (req->cards[i].noutputs > SCREEN_PROTO_MAX_OUTPUTS ||
+		    (req->cards[i].shared && !req->cards[i].noutputs))
+			return -1;	/* a shared card without its list: all of it */
 	return 0;
 }
 
@@ -127,13 +129,14 @@ static int paint_head(struct painter *p, struct kms_head *head)
 	return kms_head_present(head, NULL, 0);
 }
 
-static int open_head(struct painter *p, int fd, uint32_t connector, unsigned flags)
+static int open_head(struct painter *p, int fd, uint32_t connector, uint32_t crtc,
+		     uint32_t plane, unsigned flags)
 {
 	struct kms_head *head = &p->heads[p->nheads];
 	int w, h, rc;
 
 	current_size(fd, connector, &w, &h);
-	rc = kms_head_init(head, fd, connector, w, h, flags, NULL, NULL);
+	rc = kms_head_init_on(head, fd, connector, crtc, plane, w, h, flags, NULL, NULL);
 	if (rc < 0)
 		return rc;
 	p->nheads++;
@@ -141,42 +144,52 @@ static int open_head(struct painter *p, int fd, uint32_t connector, unsigned fla
 	return p->source ? 0 : paint_head(p, head);
 }
 
-static bool listed(const struct screen_heads *heads, uint32_t id)
+/* Every connected connector of a card that is the seat's whole. */
+static int open_whole_card(struct painter *p, int fd)
 {
-	for (uint32_t i = 0; i < heads->nconnectors; i++)
-		if (heads->connectors[i] == id)
-			return true;
-	return false;
-}
-
-/*
- * Card i's heads that are the seat's: every connected one, or on a card
- * split by leases those listed, and only while lit (its session's CRTC:
- * an unlit one could be given a CRTC another station's lease holds).
- */
-static int open_card(struct painter *p, uint32_t card)
-{
-	const struct screen_heads *heads = &p->req.cards[card];
-	int fd = SCREEN_PROTO_FIRST_CARD + (int)card;
 	uint32_t ids[MAX_CONNECTORS];
-	unsigned flags = driver_flags(fd) |
-			 (heads->shared ? KMS_SYNC : 0) | (heads->nconnectors ? KMS_KEEP_MODE : 0);
-	int n = kms_connectors(fd, ids, MAX_CONNECTORS, heads->nconnectors > 0), shown = 0, rc;
-	int w, h;
+	unsigned flags = driver_flags(fd);
+	int n = kms_connectors(fd, ids, MAX_CONNECTORS, false), shown = 0, rc;
 
 	for (int i = 0; i < n && p->nheads < MAX_HEADS; i++) {
-		if (heads->nconnectors) {
-			current_size(fd, ids[i], &w, &h);
-			if (!listed(heads, ids[i]) || !w)
-				continue;
-		}
-		rc = open_head(p, fd, ids[i], flags);
+		rc = open_head(p, fd, ids[i], 0, 0, flags);
 		if (rc < 0)
 			fprintf(stderr, "seatmux-screen: connector %u: %s\n", ids[i], strerror(-rc));
 		else
 			shown++;
 	}
 	return n < 0 ? n : shown;
+}
+
+/*
+ * The outputs listed on a card split by leases (its fd the lessor's,
+ * shared): each connector on the CRTC and plane its lease holds, nothing
+ * else of the card touched, in the mode the session left (KMS_KEEP_MODE).
+ */
+static int open_outputs(struct painter *p, int fd, const struct screen_heads *heads)
+{
+	unsigned flags = driver_flags(fd) | KMS_SYNC | KMS_KEEP_MODE;
+	int shown = 0, rc;
+
+	for (uint32_t i = 0; i < heads->noutputs && p->nheads < MAX_HEADS; i++) {
+		const struct screen_output *o = &heads->outputs[i];
+
+		rc = open_head(p, fd, o->connector, o->crtc, o->plane, flags);
+		if (rc < 0)
+			fprintf(stderr, "seatmux-screen: connector %u: %s\n", o->connector,
+				strerror(-rc));
+		else
+			shown++;
+	}
+	return shown;
+}
+
+static int open_card(struct painter *p, uint32_t card)
+{
+	const struct screen_heads *heads = &p->req.cards[card];
+	int fd = SCREEN_PROTO_FIRST_CARD + (int)card;
+
+	return heads->shared ? open_outputs(p, fd, heads) : open_whole_card(p, fd);
 }
 
 /* Tell seatmuxd once: it times a screen from this byte, and the
@@ -316,20 +329,15 @@ static int frame_timer(void)
 
 /* Until SIGTERM; page flip events are read so that none piles up, and a
  * projection draws a frame at every tick of its timer. */
-static int run(struct painter *p)
+static int run(struct painter *p, const sigset_t *set)
 {
 	struct pollfd pfd[2 + SCREEN_PROTO_MAX_CARDS];
 	struct timespec start;
 	uint64_t ticks;
-	sigset_t set;
 	int n = 2;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	pfd[0] = (struct pollfd){ .fd = signalfd(-1, &set, SFD_CLOEXEC), .events = POLLIN };
+	pfd[0] = (struct pollfd){ .fd = signalfd(-1, set, SFD_CLOEXEC), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = p->source ? frame_timer() : -1, .events = POLLIN };
 	if (pfd[0].fd < 0 || (p->source && pfd[1].fd < 0))
 		return 1;
@@ -351,9 +359,6 @@ static int run(struct painter *p)
 	}
 	if (p->source)
 		project_report(p, (uint64_t)start.tv_sec * 1000 + (uint64_t)start.tv_nsec / 1000000);
-	/* Our framebuffers go with us: on a shared card the fd outlives us. */
-	for (int i = 0; i < p->nheads; i++)
-		kms_head_finish(&p->heads[i]);
 	return 0;
 }
 
@@ -362,16 +367,24 @@ int main(void)
 	static struct painter p;
 	static struct source source;
 	int shown = 0, rc;
+	sigset_t set;
 
+	/* SIGTERM is read from run()'s loop, and waits until then: on a
+	 * shared card our framebuffers outlive us unless we remove them,
+	 * which every way out below does (all but SIGKILL). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (read_request(&p.req) < 0) {
 		fprintf(stderr, "seatmux-screen: no valid request on stdin\n");
 		return 2;
 	}
 	if (p.req.look == SCREEN_PROJECT) {
 		source.fd = SCREEN_PROTO_FIRST_CARD + (int)p.req.ncards;
-		source.heads.n = (int)p.req.source.nconnectors;
-		memcpy(source.heads.connectors, p.req.source.connectors,
-		       sizeof(source.heads.connectors));
+		for (uint32_t i = 0; i < p.req.source.noutputs; i++)
+			source.heads.connectors[source.heads.n++] =
+				p.req.source.outputs[i].connector;
 		p.source = &source;
 		if (caps_confine() < 0) {
 			fprintf(stderr, "seatmux-screen: cannot confine CAP_SYS_ADMIN: %m\n");
@@ -388,9 +401,13 @@ int main(void)
 	}
 	if (!shown) {
 		fprintf(stderr, "seatmux-screen: no head to show the screen on\n");
-		return 3;
+		rc = 3;
+	} else {
+		if (!p.source)
+			tell_shown(&p);
+		rc = run(&p, &set);
 	}
-	if (!p.source)
-		tell_shown(&p);
-	return run(&p);
+	for (int i = 0; i < p.nheads; i++)
+		kms_head_finish(&p.heads[i]);
+	return rc;
 }

@@ -14,7 +14,8 @@ runs on the leases the restarted seatmuxd took back.
 
 Then the screens the broker draws, on leased connectors: seat1 blocked
 shows the block on connector 2 while seat0 animates on connector 1 of
-the same card, keys typed at seat1 meanwhile never arrive, and unblocked
+the same card, its name over the block and the block again after, keys
+typed at seat1 meanwhile never arrive, and unblocked
 seat1's compositor draws on its lease again and gets its keys; seat0
 (the card's own seat, whose head is a lease too) shows its name on
 connector 1 alone; seat1 projected on seat0 is read from connector 2
@@ -99,6 +100,13 @@ def lease_screens(t, m):
             out + m.run(diag)[1])
     t.check("while seat0, on the same card, animates on", changing(m, 0))
     shows(t, m.screendump("head0", 0), "seat0", "and connector 1 still shows seat0's client")
+    # One painter after another on the blocked lease: each waits for the
+    # last to be gone, which takes its framebuffers with it.
+    rc, out = m.run("seatmuxctl identify seat1 2>&1")
+    ok = rc == 0 and until(m, 1, screens.showing("identify"))
+    t.check("the blocked lease shows its name over the block", ok, out + m.run(diag)[1])
+    t.check("and the block again after", until(m, 1, screens.showing("block"), 40),
+            m.run(diag)[1])
     typed = count(m, "seat1", "^key key=46 state=pressed")
     m.send_key("kbd1", "c")
     time.sleep(3)

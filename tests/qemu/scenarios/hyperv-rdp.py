@@ -39,20 +39,21 @@ def client_binary():
 class Client:
     """seatmux-rdp-client on the host, in a thread of its own."""
 
-    def __init__(self, port, user, password, size, tmp, extra=()):
+    def __init__(self, port, user, password, size, tmp, extra=(), lifetime=180):
         self.log = os.path.join(tmp, "%s-%s.log" % (user, size))
         self.dump = os.path.join(tmp, "%s-%s.ppm" % (user, size))
         argv = [client_binary(), "--host", "127.0.0.1", "--port", str(port), "--user", user,
                 "--password", password, "--size", size, "--timeout", "150",
                 "--frames", "120", "--dump", self.dump, "--log", self.log] + list(extra)
         self.rc = None
+        self.lifetime = lifetime    # seconds, then it is killed
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.thread = threading.Thread(target=self._wait)
         self.thread.start()
 
     def _wait(self):
         try:
-            self.rc = self.proc.wait(180)
+            self.rc = self.proc.wait(self.lifetime)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.rc = self.proc.wait()
