@@ -70,9 +70,8 @@ static void print_row(struct ctl *c, bool first, const char *id, const char *kin
 	printf("%-16s %-6s %-16s %-8s %s\n", id, kind, *user ? user : "-", spid, state);
 }
 
-/* Stations, or (sessions) only those with a session running, listed by
- * it: one call either way. */
-static int list(struct ctl *c, bool sessions)
+/* Every station: one call. */
+static int list(struct ctl *c)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
@@ -88,19 +87,12 @@ static int list(struct ctl *c, bool sessions)
 	}
 	if (c->json)
 		printf("[");
-	else if (sessions)
-		printf("%-8s %-16s %-16s %-6s %s\n", "SESSION", "USER", "STATION", "KIND", "STATE");
 	else
 		printf("%-16s %-6s %-16s %-8s %s\n", "STATION", "KIND", "USER", "SESSION", "STATE");
 	r = sd_bus_message_enter_container(reply, 'a', "(sssuso)");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "(sssuso)", &id, &kind, &user, &pid,
 						 &state, &path)) > 0) {
-		if (sessions && !pid)
-			continue;
-		if (sessions && !c->json)
-			printf("%-8u %-16s %-16s %-6s %s\n", (unsigned)pid, user, id, kind, state);
-		else
-			print_row(c, n == 0, id, kind, user, pid, state);
+		print_row(c, n == 0, id, kind, user, pid, state);
 		n++;
 	}
 	if (r < 0) {
@@ -110,7 +102,56 @@ static int list(struct ctl *c, bool sessions)
 	if (c->json)
 		printf("]\n");
 	else
-		printf("\n%d %s%s listed.\n", n, sessions ? "session" : "station", n == 1 ? "" : "s");
+		printf("\n%d station%s listed.\n", n, n == 1 ? "" : "s");
+	r = 0;
+out:
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+/* Every running session, as the manager lists them (logind's columns). */
+static int list_sessions(struct ctl *c)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	const char *id, *user, *station, *path;
+	uint32_t uid;
+	int r, n = 0;
+
+	r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "ListSessions", &e,
+			       &reply, "");
+	if (r < 0) {
+		r = fail("cannot list the sessions", &e, r);
+		goto out;
+	}
+	if (c->json)
+		printf("[");
+	else
+		printf("%-8s %-16s %-16s %s\n", "SESSION", "USER", "STATION", "UID");
+	r = sd_bus_message_enter_container(reply, 'a', "(susso)");
+	while (r >= 0 && (r = sd_bus_message_read(reply, "(susso)", &id, &uid, &user, &station,
+						 &path)) > 0) {
+		if (c->json) {
+			printf("%s{", n ? "," : "");
+			json_field_str(stdout, "session", id, true);
+			json_field_str(stdout, "user", user, false);
+			json_field_str(stdout, "station", station, false);
+			json_field_uint(stdout, "uid", uid);
+			printf("}");
+		} else {
+			printf("%-8s %-16s %-16s %u\n", id, user, station, (unsigned)uid);
+		}
+		n++;
+	}
+	if (r < 0) {
+		r = fail("cannot read the sessions", NULL, r);
+		goto out;
+	}
+	if (c->json)
+		printf("]\n");
+	else
+		printf("\n%d session%s listed.\n", n, n == 1 ? "" : "s");
 	r = 0;
 out:
 	sd_bus_error_free(&e);
@@ -585,9 +626,9 @@ static const struct {
 static int run(struct ctl *c, const char *cmd, char **args, int n, char **command)
 {
 	if (!strcmp(cmd, "list-stations"))
-		return list(c, false);
+		return list(c);
 	if (!strcmp(cmd, "list-sessions"))
-		return list(c, true);
+		return list_sessions(c);
 	if (!strcmp(cmd, "station-status"))
 		return station_status(c, args[0]);
 	if (!strcmp(cmd, "block"))

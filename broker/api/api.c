@@ -427,6 +427,11 @@ static const sd_bus_vtable manager_vtable[] = {
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("GetStation", SD_BUS_ARGS("s", id), SD_BUS_RESULT("o", path),
 				method_get, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ListSessions", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("a(susso)", sessions), api_method_list_sessions,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetSession", SD_BUS_ARGS("s", id), SD_BUS_RESULT("o", path),
+				api_method_get_session, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("LogOff", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
 				method_logoff, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", id, "s", name), SD_BUS_NO_RESULT,
@@ -464,6 +469,8 @@ static const sd_bus_vtable manager_vtable[] = {
 				api_method_unproject, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("StationNew", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("StationRemoved", SD_BUS_ARGS("s", id, "o", path), 0),
+	SD_BUS_SIGNAL_WITH_ARGS("SessionNew", SD_BUS_ARGS("s", id, "o", path), 0),
+	SD_BUS_SIGNAL_WITH_ARGS("SessionRemoved", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_VTABLE_END,
 };
 
@@ -515,6 +522,7 @@ void api_changed(struct api *a)
 			emit(a, "StationNew", now[n].id);
 		else if (station_view_differs(was, &now[n]))
 			emit(a, NULL, now[n].id);
+		api_sessions_changed(a, was, &now[n]);
 		n++;
 	}
 	for (int i = 0; i < a->nshown; i++) {
@@ -522,8 +530,10 @@ void api_changed(struct api *a)
 
 		for (int k = 0; k < n && !still; k++)
 			still = !strcmp(now[k].id, a->shown[i].id);
-		if (!still)
+		if (!still) {
+			api_sessions_changed(a, &a->shown[i], NULL);
 			emit(a, "StationRemoved", a->shown[i].id);
+		}
 	}
 	free(a->shown);
 	a->shown = now;
@@ -569,6 +579,8 @@ struct api *api_start(struct broker *b)
 					       station_vtable, station_find, a);
 	if (r >= 0)
 		r = sd_bus_add_node_enumerator(a->bus, NULL, API_STATION_PATH, station_enumerate, a);
+	if (r >= 0)
+		r = api_sessions_add(a);
 	/* Asynchronously: the bus may still be starting. */
 	if (r >= 0)
 		r = sd_bus_request_name_async(a->bus, NULL, API_BUS_NAME, 0, on_name, a);

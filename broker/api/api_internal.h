@@ -1,7 +1,7 @@
 /*
  * What the room's interface's files share: its state, the answers every
- * method gives alike, and the methods of each concern (api.c: stations
- * and sessions; api_screens.c: the screens the broker draws;
+ * method gives alike, and the methods of each concern (api.c: stations;
+ * api_sessions.c: sessions; api_screens.c: the screens the broker draws;
  * api_admin.c: what administrators change).
  */
 #ifndef SEATMUX_API_INTERNAL_H
@@ -29,6 +29,15 @@ int api_no_such_station(sd_bus_message *m, const char *id);
 /* The station a call names (its first argument), or NULL with the error
  * sent (its result in *r). */
 struct seat *api_named_station(struct api *a, sd_bus_message *m, int *r);
+
+/* api_sessions.c: the sessions' objects, and what the manager says of them. */
+int api_sessions_add(struct api *a);
+int api_method_list_sessions(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_get_session(sd_bus_message *m, void *data, sd_bus_error *err);
+/* A station's view changed (was or now NULL: it came or went): the
+ * session signals that follow. */
+void api_sessions_changed(struct api *a, const struct station_view *was,
+			  const struct station_view *now);
 
 /* api_screens.c: each checks its polkit action, then acts. */
 int api_method_block(sd_bus_message *m, void *data, sd_bus_error *err);

@@ -12,6 +12,7 @@ struct polkit_call {
 	const char *action;
 	polkit_allowed_fn allowed;
 	void *data;
+	uid_t owner;		/* polkit_check_own's, or (uid_t)-1 */
 };
 
 static void call_free(void *p)
@@ -75,30 +76,23 @@ static int on_reply(sd_bus_message *reply, void *p, sd_bus_error *ret_error)
 	return run_allowed(c);
 }
 
-int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowed, void *data)
+/* Asks polkit about c; c is the slot's from now on. */
+static int ask(struct polkit_call *c)
 {
-	sd_bus *bus = sd_bus_message_get_bus(m);
-	struct polkit_call *c;
+	sd_bus *bus = sd_bus_message_get_bus(c->m);
 	sd_bus_slot *slot = NULL;
 	uint32_t flags = 0;
 	int r;
 
 	/* root too is asked: polkit allows it without a round trip of
 	 * ours to the bus daemon (a synchronous one, in seatmuxd's loop). */
-	if (sd_bus_message_get_allow_interactive_authorization(m))
+	if (sd_bus_message_get_allow_interactive_authorization(c->m))
 		flags |= POLKIT_ALLOW_USER_INTERACTION;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->m = sd_bus_message_ref(m);
-	c->action = action;
-	c->allowed = allowed;
-	c->data = data;
 	r = sd_bus_call_method_async(bus, &slot, "org.freedesktop.PolicyKit1",
 				     "/org/freedesktop/PolicyKit1/Authority",
 				     "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
 				     on_reply, c, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name",
-				     "s", sd_bus_message_get_sender(m), action, 0, flags, "");
+				     "s", sd_bus_message_get_sender(c->m), c->action, 0, flags, "");
 	if (r < 0) {
 		call_free(c);
 		return r;
@@ -108,4 +102,69 @@ int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowe
 	sd_bus_slot_set_floating(slot, 1);
 	sd_bus_slot_unref(slot);
 	return 1;
+}
+
+static struct polkit_call *call_new(sd_bus_message *m, const char *action,
+				    polkit_allowed_fn allowed, void *data, uid_t owner)
+{
+	struct polkit_call *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->m = sd_bus_message_ref(m);
+	c->action = action;
+	c->allowed = allowed;
+	c->data = data;
+	c->owner = owner;
+	return c;
+}
+
+/* The bus daemon said who the sender is: its own, or polkit's word. */
+static int on_sender_uid(sd_bus_message *reply, void *p, sd_bus_error *ret_error)
+{
+	struct polkit_call *c = p, *next;
+	uint32_t uid;
+
+	if (!sd_bus_message_is_method_error(reply, NULL) &&
+	    sd_bus_message_read(reply, "u", &uid) >= 0 && uid == c->owner)
+		return run_allowed(c);
+	/* The slot frees c: polkit is asked with a copy. */
+	next = call_new(c->m, c->action, c->allowed, c->data, (uid_t)-1);
+	if (!next || ask(next) < 0)
+		return sd_bus_reply_method_errorf(c->m, SD_BUS_ERROR_NO_MEMORY,
+						  "cannot ask about %s", c->action);
+	return 0;
+}
+
+int polkit_check_own(sd_bus_message *m, const char *action, uid_t owner,
+		     polkit_allowed_fn allowed, void *data)
+{
+	sd_bus_slot *slot = NULL;
+	struct polkit_call *c;
+	int r;
+
+	if (owner == (uid_t)-1)
+		return polkit_check(m, action, allowed, data);
+	c = call_new(m, action, allowed, data, owner);
+	if (!c)
+		return -ENOMEM;
+	r = sd_bus_call_method_async(sd_bus_message_get_bus(m), &slot, "org.freedesktop.DBus",
+				     "/org/freedesktop/DBus", "org.freedesktop.DBus",
+				     "GetConnectionUnixUser", on_sender_uid, c, "s",
+				     sd_bus_message_get_sender(m));
+	if (r < 0) {
+		call_free(c);
+		return r;
+	}
+	sd_bus_slot_set_destroy_callback(slot, call_free);
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
+	return 1;
+}
+
+int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowed, void *data)
+{
+	struct polkit_call *c = call_new(m, action, allowed, data, (uid_t)-1);
+
+	return c ? ask(c) : -ENOMEM;
 }

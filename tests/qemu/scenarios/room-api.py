@@ -50,9 +50,14 @@ def described(m):
 
 
 def offered(m):
-    """Members of our interfaces on seatmuxd's manager and a station."""
+    """Members of our interfaces on seatmuxd's manager, a station and a
+    session."""
     found = set()
-    for path in ("/org/seatmux/Manager1", "/org/seatmux/Manager1/station/seat0"):
+    session = re.search(r'"([^"]+)"', m.run(
+        "busctl call org.seatmux.Manager1 /org/seatmux/Manager1 org.seatmux.Manager1 "
+        "GetSession s %s" % leader(m, "seat0"))[1])
+    for path in ("/org/seatmux/Manager1", "/org/seatmux/Manager1/station/seat0",
+                 session.group(1) if session else "/"):
         rc, out = m.run("busctl introspect --list org.seatmux.Manager1 %s 2>&1" % path)
         iface = None
         for line in out.splitlines():
@@ -107,6 +112,8 @@ def run(t):
                 rows.get("seat1", [])[:2] == [leader(m, "seat1"), "station1"] and
                 "2 sessions listed." in out, "rc %d: %s %s" % (rc, out, err))
 
+        old_session = check_sessions(t, m)
+
         # A teacher observes and controls through polkit's rules.
         rc, out, err = ctl(m, TEACHER, "station-status seat1")
         t.check("a teacher sees a station in full",
@@ -160,6 +167,9 @@ def run(t):
                 attempt(lambda: m.wait_until("grep -q 'station/seat1' /run/monitor.log", 20)),
                 m.run("tail -c 600 /run/monitor.log")[1])
         m.run("pkill -f 'busctl monitor'")
+        rc, out = get_session(m, None, old_session)
+        t.check("the session logged off is no object any more",
+                rc != 0 and "no session '%s'" % old_session in out, out)
         rc, out, err = ctl(m, ADMIN, "list-stations")
         t.check("an administrator lists the new session",
                 rc == 0 and leader(m, "seat1") in out, "rc %d: %s %s" % (rc, out, err))
@@ -167,6 +177,46 @@ def run(t):
         scenario("_room_screens").check(t, m)
         check_launch(t, m)
         check_attach(t, m)
+
+
+def get_session(m, user, session_id):
+    """GetSession(session_id) with busctl, as user (root if None)."""
+    cmd = ("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 org.seatmux.Manager1 "
+           "GetSession s '%s'" % session_id)
+    if user:
+        cmd = "su -s /bin/sh %s -c \"%s\"" % (user, cmd)
+    return m.run(cmd + " 2>&1")
+
+
+def check_sessions(t, m):
+    """Each running session is an object of its own (org.seatmux.Session1),
+    which its own user may look up and an ordinary user may not. Returns
+    seat1's session id."""
+    lead = leader(m, "seat1")
+    rc, out = get_session(m, None, lead)
+    found = re.search(r'^o "([^"]+)"', out.strip())
+    props = {}
+    for name in ("Id", "StationId", "User", "UID", "Leader", "State", "Kind"):
+        r, got = m.run("busctl get-property org.seatmux.Manager1 %s org.seatmux.Session1 %s"
+                       % (found.group(1) if found else "/", name))
+        props[name] = got.strip()
+    t.check("seat1's session is an object: its id, station, user, leader and state",
+            rc == 0 and found and props == {
+                "Id": 's "%s"' % lead, "StationId": 's "seat1"', "User": 's "station1"',
+                "UID": "u 1001", "Leader": "u %s" % lead, "State": 's "running"',
+                "Kind": 's "local"'}, "%s %s" % (out, props))
+    rc2, out2 = get_session(m, "station1", lead)
+    t.check("its own user may look it up", rc2 == 0 and found and found.group(1) in out2, out2)
+    rc2, out2 = get_session(m, PUPIL, lead)
+    # busctl says any AccessDenied error as "Access denied".
+    t.check("an ordinary user may not: AccessDenied", rc2 != 0 and "Access denied" in out2, out2)
+    bad = {}
+    for session_id in ("999999", "0%s" % lead, "%s " % lead, "seat1", ""):
+        rc2, out2 = get_session(m, None, session_id)
+        if rc2 == 0 or "no session '%s'" % session_id not in out2:
+            bad[session_id] = out2
+    t.check("an unknown or misspelt session: org.seatmux.Error.NoSuchSession", not bad, bad)
+    return lead
 
 
 def keys_reach(m, seat, kbd, before, timeout=30):
