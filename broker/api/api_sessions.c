@@ -190,23 +190,35 @@ int api_method_list_sessions(sd_bus_message *m, void *data, sd_bus_error *err)
 	return polkit_check(m, "org.seatmux.observe", list_allowed, data);
 }
 
+/* The running session a call names (its first argument), or NULL with
+ * NoSuchSession sent (its result in *r). */
+static struct seat *named_session(struct api *a, sd_bus_message *m, int *r)
+{
+	const char *id;
+	struct seat *seat;
+
+	*r = sd_bus_message_read(m, "s", &id);
+	if (*r < 0)
+		return NULL;
+	seat = seat_of_session(a, id);
+	if (!seat)
+		*r = no_such_session(m, id);
+	return seat;
+}
+
 static int get_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
 	struct station_view v;
 	struct seat *seat;
-	const char *id;
 	char *path = NULL;
 	int r;
 
-	sd_bus_message_rewind(m, true);
-	r = sd_bus_message_read(m, "s", &id);
-	if (r < 0)
-		return r;
 	/* Looked up again: it may have ended while polkit was asked. */
-	seat = seat_of_session(a, id);
+	sd_bus_message_rewind(m, true);
+	seat = named_session(a, m, &r);
 	if (!seat)
-		return no_such_session(m, id);
+		return r;
 	station_view_of(a->b, seat, &v);
 	r = session_path(&v, &path);
 	if (r >= 0)
@@ -217,17 +229,12 @@ static int get_allowed(sd_bus_message *m, void *data)
 
 int api_method_get_session(sd_bus_message *m, void *data, sd_bus_error *err)
 {
-	struct api *a = data;
 	struct seat *seat;
-	const char *id;
 	int r;
 
-	r = sd_bus_message_read(m, "s", &id);
-	if (r < 0)
-		return r;
-	seat = seat_of_session(a, id);
+	seat = named_session(data, m, &r);
 	if (!seat)
-		return no_such_session(m, id);
+		return r;
 	/* Its own user may look it up; anyone else as an observer. */
 	return polkit_check_own(m, "org.seatmux.observe", seat->session.uid, get_allowed, data);
 }

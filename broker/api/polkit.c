@@ -76,6 +76,20 @@ static int on_reply(sd_bus_message *reply, void *p, sd_bus_error *ret_error)
 	return run_allowed(c);
 }
 
+/* An asynchronous call about c was made (r: its result): c is freed with
+ * its slot, once answered or the bus gone; 1 (answered later) or r. */
+static int handed_to(sd_bus_slot *slot, struct polkit_call *c, int r)
+{
+	if (r < 0) {
+		call_free(c);
+		return r;
+	}
+	sd_bus_slot_set_destroy_callback(slot, call_free);
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
+	return 1;
+}
+
 /* Asks polkit about c; c is the slot's from now on. */
 static int ask(struct polkit_call *c)
 {
@@ -93,15 +107,7 @@ static int ask(struct polkit_call *c)
 				     "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
 				     on_reply, c, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name",
 				     "s", sd_bus_message_get_sender(c->m), c->action, 0, flags, "");
-	if (r < 0) {
-		call_free(c);
-		return r;
-	}
-	/* The call is freed with its slot: answered, or the bus gone. */
-	sd_bus_slot_set_destroy_callback(slot, call_free);
-	sd_bus_slot_set_floating(slot, 1);
-	sd_bus_slot_unref(slot);
-	return 1;
+	return handed_to(slot, c, r);
 }
 
 static struct polkit_call *call_new(sd_bus_message *m, const char *action,
@@ -152,14 +158,7 @@ int polkit_check_own(sd_bus_message *m, const char *action, uid_t owner,
 				     "/org/freedesktop/DBus", "org.freedesktop.DBus",
 				     "GetConnectionUnixUser", on_sender_uid, c, "s",
 				     sd_bus_message_get_sender(m));
-	if (r < 0) {
-		call_free(c);
-		return r;
-	}
-	sd_bus_slot_set_destroy_callback(slot, call_free);
-	sd_bus_slot_set_floating(slot, 1);
-	sd_bus_slot_unref(slot);
-	return 1;
+	return handed_to(slot, c, r);
 }
 
 int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowed, void *data)
