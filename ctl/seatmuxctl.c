@@ -140,7 +140,11 @@ static int list_sessions(struct ctl *c)
 			json_field_uint(stdout, "uid", uid);
 			printf("}");
 		} else {
-			printf("%-8s %-16s %-16s %u\n", id, user, station, (unsigned)uid);
+			char suid[16] = "-";
+
+			if (uid != (uint32_t)-1)
+				snprintf(suid, sizeof(suid), "%u", (unsigned)uid);
+			printf("%-8s %-16s %-16s %s\n", id, *user ? user : "-", station, suid);
 		}
 		n++;
 	}

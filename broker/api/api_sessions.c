@@ -2,8 +2,8 @@
  * The room's sessions on the bus, as logind shows its own: one object a
  * running session, API_SESSION_PATH/<id>, its id its leader's pid
  * (unique while it runs, and the same after a restart of seatmuxd, which
- * keeps the session). Listing them is observe's; looking one up is also
- * its own user's.
+ * keeps the session; a pid reused later names a new session). Listing
+ * and looking them up is observe's.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -125,8 +125,6 @@ static int session_property(sd_bus *bus, const char *path, const char *iface,
 		return sd_bus_message_append(reply, "s", v.state);
 	if (!strcmp(property, "Kind"))
 		return sd_bus_message_append(reply, "s", v.kind);
-	if (!strcmp(property, "Address"))
-		return sd_bus_message_append(reply, "s", v.address);
 	return -ENOENT;
 }
 
@@ -140,8 +138,6 @@ static const sd_bus_vtable session_vtable[] = {
 	SD_BUS_PROPERTY("Leader", "u", session_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("Kind", "s", session_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("State", "s", session_property, 0,
-			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
-	SD_BUS_PROPERTY("Address", "s", session_property, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_VTABLE_END,
 };
@@ -235,8 +231,7 @@ int api_method_get_session(sd_bus_message *m, void *data, sd_bus_error *err)
 	seat = named_session(data, m, &r);
 	if (!seat)
 		return r;
-	/* Its own user may look it up; anyone else as an observer. */
-	return polkit_check_own(m, "org.seatmux.observe", seat->session.uid, get_allowed, data);
+	return polkit_check(m, "org.seatmux.observe", get_allowed, data);
 }
 
 int api_sessions_add(struct api *a)
@@ -259,8 +254,7 @@ static void emit(struct api *a, const char *member, const struct station_view *v
 	if (member)
 		sd_bus_emit_signal(a->bus, API_PATH, API_MANAGER_IFACE, member, "so", id, path);
 	else
-		sd_bus_emit_properties_changed(a->bus, path, API_SESSION_IFACE, "State", "Address",
-					       NULL);
+		sd_bus_emit_properties_changed(a->bus, path, API_SESSION_IFACE, "State", NULL);
 	free(path);
 }
 
@@ -273,6 +267,6 @@ void api_sessions_changed(struct api *a, const struct station_view *was,
 		emit(a, "SessionRemoved", was);
 	if (after && before != after)
 		emit(a, "SessionNew", now);
-	else if (after && (strcmp(was->state, now->state) || strcmp(was->address, now->address)))
+	else if (after && strcmp(was->state, now->state))
 		emit(a, NULL, now);
 }

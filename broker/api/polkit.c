@@ -12,7 +12,6 @@ struct polkit_call {
 	const char *action;
 	polkit_allowed_fn allowed;
 	void *data;
-	uid_t owner;		/* polkit_check_own's, or (uid_t)-1 */
 };
 
 static void call_free(void *p)
@@ -111,7 +110,7 @@ static int ask(struct polkit_call *c)
 }
 
 static struct polkit_call *call_new(sd_bus_message *m, const char *action,
-				    polkit_allowed_fn allowed, void *data, uid_t owner)
+				    polkit_allowed_fn allowed, void *data)
 {
 	struct polkit_call *c = calloc(1, sizeof(*c));
 
@@ -121,49 +120,12 @@ static struct polkit_call *call_new(sd_bus_message *m, const char *action,
 	c->action = action;
 	c->allowed = allowed;
 	c->data = data;
-	c->owner = owner;
 	return c;
-}
-
-/* The bus daemon said who the sender is: its own, or polkit's word. */
-static int on_sender_uid(sd_bus_message *reply, void *p, sd_bus_error *ret_error)
-{
-	struct polkit_call *c = p, *next;
-	uint32_t uid;
-
-	if (!sd_bus_message_is_method_error(reply, NULL) &&
-	    sd_bus_message_read(reply, "u", &uid) >= 0 && uid == c->owner)
-		return run_allowed(c);
-	/* The slot frees c: polkit is asked with a copy. */
-	next = call_new(c->m, c->action, c->allowed, c->data, (uid_t)-1);
-	if (!next || ask(next) < 0)
-		return sd_bus_reply_method_errorf(c->m, SD_BUS_ERROR_NO_MEMORY,
-						  "cannot ask about %s", c->action);
-	return 0;
-}
-
-int polkit_check_own(sd_bus_message *m, const char *action, uid_t owner,
-		     polkit_allowed_fn allowed, void *data)
-{
-	sd_bus_slot *slot = NULL;
-	struct polkit_call *c;
-	int r;
-
-	if (owner == (uid_t)-1)
-		return polkit_check(m, action, allowed, data);
-	c = call_new(m, action, allowed, data, owner);
-	if (!c)
-		return -ENOMEM;
-	r = sd_bus_call_method_async(sd_bus_message_get_bus(m), &slot, "org.freedesktop.DBus",
-				     "/org/freedesktop/DBus", "org.freedesktop.DBus",
-				     "GetConnectionUnixUser", on_sender_uid, c, "s",
-				     sd_bus_message_get_sender(m));
-	return handed_to(slot, c, r);
 }
 
 int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowed, void *data)
 {
-	struct polkit_call *c = call_new(m, action, allowed, data, (uid_t)-1);
+	struct polkit_call *c = call_new(m, action, allowed, data);
 
 	return c ? ask(c) : -ENOMEM;
 }

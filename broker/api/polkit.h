@@ -7,7 +7,6 @@
 #ifndef SEATMUX_POLKIT_H
 #define SEATMUX_POLKIT_H
 
-#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 /* The call m, allowed: it is the callee's to answer (0 or -errno, as
@@ -20,10 +19,6 @@ typedef int (*polkit_allowed_fn)(sd_bus_message *m, void *data);
  * must live as long as the bus. Returns what a method handler returns.
  */
 int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowed, void *data);
-/* The same, but a sender whose uid is owner (a session's own user) may
- * without asking polkit; owner (uid_t)-1: polkit_check. The bus daemon
- * is asked who the sender is, without blocking. */
-int polkit_check_own(sd_bus_message *m, const char *action, uid_t owner,
-		     polkit_allowed_fn allowed, void *data);
+
 
 #endif

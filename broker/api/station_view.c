@@ -57,8 +57,8 @@ void station_view_of(struct broker *b, const struct seat *seat, struct station_v
 	v->kind = station_view_kind(seat->kind ? seat->kind->name : NULL);
 	v->pid = s->pid > 0 ? (uint32_t)s->pid : 0;
 	v->uid = (uint32_t)s->uid;
-	if (v->pid && s->spec.user)
-		snprintf(v->user, sizeof(v->user), "%s", s->spec.user);
+	if (v->pid)
+		snprintf(v->user, sizeof(v->user), "%s", s->user);
 	v->state = session_state(s);
 	if (seat->kind && seat->kind->address)
 		seat->kind->address(b, seat->name, v->address, sizeof(v->address));

@@ -166,6 +166,15 @@ void session_save(const struct session *s, FILE *f)
 		  (char *)NULL);
 }
 
+/* The running session's user's name, as the passwd database has it now
+ * (the spec names the next run's, which may be another's). */
+static void user_name_of(struct session *s, uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	snprintf(s->user, sizeof(s->user), "%s", pw ? pw->pw_name : "");
+}
+
 int session_adopt(struct session *s, int pidfd, uid_t uid)
 {
 	s->child = child_adopt_pidfd(s->loop, pidfd, leader_ended, s);
@@ -173,6 +182,7 @@ int session_adopt(struct session *s, int pidfd, uid_t uid)
 		return -1;
 	s->pid = child_pid(s->child);
 	s->uid = uid;
+	user_name_of(s, uid);
 	s->procs.pgid = s->pid;
 	if (scope_available())
 		scope_name(s->procs.scope, sizeof(s->procs.scope), s->seat, s->pid);
@@ -503,6 +513,7 @@ int session_start(struct session *s)
 		log_warn("%s: its session is not kept across a restart: %s", s->seat,
 			 strerror(-rc));
 	s->uid = pw->pw_uid;
+	user_name_of(s, pw->pw_uid);
 	s->procs.pgid = pid;
 	if (scoped)
 		scope_name(s->procs.scope, sizeof(s->procs.scope), s->seat, pid);
@@ -528,6 +539,7 @@ void session_stop(struct session *s)
 	s->stopping = true;
 	if (s->kill_timer)
 		loop_timer_arm(s->kill_timer, SESSION_STOP_MS);
+	changed(s);	/* its state: stopping */
 }
 
 static int backoff_ms(struct session *s)
@@ -571,6 +583,7 @@ static void leader_ended(void *data, pid_t pid, int status)
 	procs_clear(&s->procs);
 	s->pid = 0;
 	s->uid = (uid_t)-1;
+	s->user[0] = 0;
 	forget(s);
 	if (status < 0)
 		log_info("%s: session pid %d ended", s->seat, (int)pid);

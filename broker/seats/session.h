@@ -34,6 +34,7 @@ struct session {
 	struct child *child;	/* its leader, while it runs */
 	pid_t pid;
 	uid_t uid;		/* the running session's user; (uid_t)-1: none */
+	char user[64];		/* its name then ("": none), not the next run's */
 	struct session_procs procs;	/* the running session's */
 	struct session_procs leftovers;	/* an ended run's, killed after the grace */
 	int failures;		/* quick exits in a row: drives the backoff */

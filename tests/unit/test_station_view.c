@@ -66,11 +66,13 @@ static void test_view(struct test_state *t)
 	CHECK(t, !strcmp(v.address, "192.0.2.7:50123"));
 	CHECK(t, v.projected_from[0] == '\0');	/* nothing projected on it */
 
-	/* A running session: its user (the spec's) and pid. */
+	/* A running session: its user (the run's, not the spec's: the next
+	 * run may be another user's) and pid. */
 	s.session.pid = 412;
 	s.session.uid = 1001;
 	s.session.stopped = false;
-	s.session.spec.user = user;
+	snprintf(s.session.user, sizeof(s.session.user), "%s", user);
+	s.session.spec.user = "station9";
 	station_view_of(&b, &s, &w);
 	CHECK(t, !strcmp(w.state, "running") && w.pid == 412 && w.uid == 1001);
 	CHECK(t, !strcmp(w.user, "station1"));
