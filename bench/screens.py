@@ -14,7 +14,10 @@ the projection's source; the others seatmux-compositor with nothing to show.
               this is an upper bound): Block, Identify, SendMessage.
               Anchor: giving the seat back (Unblock) until the session's
               picture is back, the same way, which is what a VT switch
-              back costs a compositor.
+              back costs a compositor. The same on an RDP station (a
+              FreeRDP client on the host, seatmux-rdp-client, connected
+              as station20 at 1280x720): its pixels are the client's
+              frames, read by asking it for a picture until it shows.
   project     seat0 on 1, 4 and 8 stations for N seconds: frames drawn a
               second and CPU ms a drawn frame per target (each painter's
               own report), and the painters' CPU in all. Anchor: what the
@@ -32,6 +35,7 @@ asserts nothing; exits 1 only if a measurement could not be made.
 import argparse
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -67,9 +71,11 @@ def boot(build, out, tmp):
                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     heads = [harness.dev("virtio-gpu-pci", id="head%d" % i, addr=0x10 + i, xres=1920,
                          yres=1080) for i in range(HEADS)]
-    m = harness.Machine(image, tmp, name="screens", devices=heads, memory=3072, timeout=3600)
+    m = harness.Machine(image, tmp, name="screens", devices=heads, memory=3072, timeout=3600,
+                        hostfwd=[3389])
     m.start()
     m.wait_agent(timeout=180)
+    m.setup_network()
     try:
         m.wait_until("[ $(journalctl -t seatmuxd | grep -c 'session started') -ge %d ]" % HEADS,
                      240)
@@ -155,6 +161,89 @@ def latencies(m, runs):
     return rows
 
 
+class RdpClient:
+    """seatmux-rdp-client kept connected: SIGUSR1 makes it save its
+    picture again."""
+
+    def __init__(self, build, port, tmp):
+        self.dump = os.path.join(tmp, "rdp.ppm")
+        self.log = os.path.join(tmp, "rdp.log")
+        self.proc = subprocess.Popen(
+            [os.path.join(build, "tests", "rdp", "seatmux-rdp-client"), "--host", "127.0.0.1",
+             "--port", str(port), "--user", "station20", "--password", "station20",
+             "--size", "1280x720", "--frames", "1", "--timeout", "300", "--linger", "3600",
+             "--dump", self.dump, "--log", self.log],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def dumps(self):
+        try:
+            return open(self.log).read().count("dumped")
+        except OSError:
+            return 0
+
+    def picture(self):
+        n = self.dumps()
+        self.proc.send_signal(signal.SIGUSR1)
+        end = time.time() + 10
+        while self.dumps() <= n and time.time() < end:
+            time.sleep(0.05)
+        return harness.Image.read_ppm(self.dump) if os.path.exists(self.dump) else None
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def rdp_station(m, client, timeout=300):
+    """The RDP station's seat, once its client has its first picture."""
+    end = time.time() + timeout
+    while time.time() < end:
+        found = re.search(r"station20 logged on from .*: (seat-rdp\d+)",
+                          m.run("journalctl -t seatmuxd")[1])
+        if found and client.dumps():
+            return found.group(1)
+        if client.proc.poll() is not None:
+            break
+        time.sleep(1)
+    raise Failed("the RDP client got no station: %s" %
+                 (open(client.log).read()[-300:] if os.path.exists(client.log) else "no log"))
+
+
+def client_after(client, test, start, timeout=60):
+    end = time.time() + timeout
+    while time.time() < end:
+        img = client.picture()
+        if img and test(img):
+            return time.time() - start
+    raise Failed("the RDP client never showed what was asked")
+
+
+def one_rdp_latency(m, client, call, test):
+    t0 = guest_now(m)
+    start = time.time()
+    rc, out = m.run(BUS + call)
+    if rc != 0:
+        raise Failed("%s: %s" % (call, out))
+    pixels = client_after(client, test, start)
+    return shown_after(m, t0) - t0, pixels
+
+
+def rdp_latencies(m, client, seat, runs):
+    screens = [colour(n) for n in ("BLOCK", "IDENTIFY", "MESSAGE")]
+    back = lambda img: not any(near(img, c) for c in screens)   # noqa: E731
+    rows = {"Block": [], "Identify": [], "Unblock (anchor)": []}
+    for _ in range(runs):
+        rows["Block"].append(one_rdp_latency(m, client, "Block ss %s 'Eyes front'" % seat,
+                                             lambda img: near(img, colour("BLOCK"))))
+        start = time.time()
+        m.run(BUS + "Unblock s %s" % seat)
+        rows["Unblock (anchor)"].append((None, client_after(client, back, start)))
+        rows["Identify"].append(one_rdp_latency(m, client, "Identify as 1 %s" % seat,
+                                                lambda img: near(img, colour("IDENTIFY"))))
+        client_after(client, back, time.time())
+    return rows
+
+
 def cpu_ticks(m, pid):
     f = m.run("cat /proc/%s/stat" % pid)[1].rsplit(")", 1)[1].split()
     return int(f[11]) + int(f[12])
@@ -223,8 +312,8 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def print_latencies(rows):
-    print("\nCall to screen, seat1 (1920x1080, seatmux-compositor), median ms")
+def print_latencies(rows, what="seat1 (1920x1080, seatmux-compositor)"):
+    print("\nCall to screen, %s, median ms" % what)
     print("%-18s %10s %10s" % ("call", "to shown", "to pixels"))
     for name, values in rows.items():
         print("%-18s %10s %10s" % (name, ms(median(v[0] for v in values)).strip(),
@@ -257,6 +346,13 @@ def main():
     try:
         m = boot(os.path.abspath(args.build), out, out)
         print_latencies(latencies(m, args.runs))
+        client = RdpClient(os.path.abspath(args.build), m.ports[3389], out)
+        try:
+            seat = rdp_station(m, client)
+            print_latencies(rdp_latencies(m, client, seat, args.runs),
+                            "%s (1280x720, an RDP client's frames)" % seat)
+        finally:
+            client.close()
         print_project([(n, project(m, n, args.seconds)) for n in targets])
         ours, qemu = screenshots(m, args.runs)
         print("\nScreenshot of a 1920x1080 head, median ms")

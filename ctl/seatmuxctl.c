@@ -26,6 +26,7 @@
 
 #include "build_config.h"
 #include "json_out.h"
+#include "utf8.h"
 
 #define BUS_NAME "org.seatmux.Manager1"
 #define MANAGER_PATH "/org/seatmux/Manager1"
@@ -48,6 +49,68 @@ static int fail(const char *what, const sd_bus_error *e, int r)
 	fprintf(stderr, "seatmuxctl: %s: %s\n", what,
 		e && sd_bus_error_is_set(e) ? e->message : strerror(-r));
 	return 1;
+}
+
+/* What "-" reads of standard input at most: more is refused here, less
+ * is seatmuxd's to judge (it takes far less). */
+#define TEXT_READ_MAX (4u << 20)
+
+/* Standard input, whole, as a string: NULL (said) if it cannot be read,
+ * holds a NUL, or reaches TEXT_READ_MAX. */
+static char *read_stdin_text(void)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap + 1), *grown;
+	ssize_t n;
+
+	while (buf) {
+		if (len == cap) {
+			grown = cap < TEXT_READ_MAX ? realloc(buf, cap * 2 + 1) : NULL;
+			if (!grown) {
+				fprintf(stderr, "seatmuxctl: standard input: %s\n",
+					cap < TEXT_READ_MAX ? strerror(ENOMEM) : "4 MiB or more");
+				break;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		n = read(STDIN_FILENO, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "seatmuxctl: standard input: %s\n", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			buf[len] = 0;
+			if (strlen(buf) == len)
+				return buf;
+			fprintf(stderr, "seatmuxctl: standard input: a text holds no NUL byte\n");
+			break;
+		}
+		len += (size_t)n;
+	}
+	free(buf);
+	return NULL;
+}
+
+/*
+ * A message's text as given: the argument, or "-": standard input's. It
+ * must be UTF-8 (said here, in one line); its length is seatmuxd's to
+ * judge. *owned is what to free. NULL: said, exit 1.
+ */
+static const char *text_arg(const char *arg, char **owned)
+{
+	const char *text = arg;
+
+	*owned = NULL;
+	if (arg && !strcmp(arg, "-"))
+		text = *owned = read_stdin_text();
+	if (text && !utf8_valid(text)) {
+		fprintf(stderr, "seatmuxctl: the message is not UTF-8 text\n");
+		text = NULL;
+	}
+	return text;
 }
 
 static void print_row(struct ctl *c, bool first, const char *id, const char *kind,
@@ -579,7 +642,7 @@ static void usage(FILE *f)
 		"  block ID...             show a blocked screen; input stops reaching the session\n"
 		"  unblock ID...           give the stations back to their sessions\n"
 		"  identify [ID...]        show each station's name for a few seconds (all: none given)\n"
-		"  message ID TEXT         show TEXT on the station for --timeout seconds\n"
+		"  message ID TEXT         show TEXT on the station for --timeout seconds (-: stdin)\n"
 		"  screenshot ID FILE.png  what the station's head shows (FILE - : stdout)\n"
 		"  project SRC DST...      show SRC's screen on the DST stations (--all: every other)\n"
 		"  unproject [SRC]         end SRC's projection (none given: every projection)\n"
@@ -593,7 +656,7 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -a, --all               project on every other station\n"
 		"  -j, --json              JSON output\n"
-		"  -m, --message TEXT      the message a block shows\n"
+		"  -m, --message TEXT      the message a block shows (-: read from stdin)\n"
 		"  -t, --timeout SECONDS   how long a message shows (default 30), or a mapping\n"
 		"                          lasts (default 300)\n"
 		"  -h, --help              this text\n"
@@ -626,6 +689,24 @@ static const struct {
 	{ "mode", 0, 1 },
 };
 
+/* block and message, whose text may come from standard input ("-"). */
+static int with_text(struct ctl *c, const char *cmd, char **args, int n)
+{
+	char *owned = NULL;
+	const char *text;
+	int r;
+
+	if (!strcmp(cmd, "block")) {
+		text = c->message ? text_arg(c->message, &owned) : "";
+		r = text ? each_station(c, "Block", args, n, "ss", text) : 1;
+	} else {
+		text = text_arg(args[1], &owned);
+		r = text ? message(c, args[0], text) : 1;
+	}
+	free(owned);
+	return r;
+}
+
 /* command: launch's, after "--" (NULL-terminated). */
 static int run(struct ctl *c, const char *cmd, char **args, int n, char **command)
 {
@@ -635,14 +716,12 @@ static int run(struct ctl *c, const char *cmd, char **args, int n, char **comman
 		return list_sessions(c);
 	if (!strcmp(cmd, "station-status"))
 		return station_status(c, args[0]);
-	if (!strcmp(cmd, "block"))
-		return each_station(c, "Block", args, n, "ss", c->message ? c->message : "");
+	if (!strcmp(cmd, "block") || !strcmp(cmd, "message"))
+		return with_text(c, cmd, args, n);
 	if (!strcmp(cmd, "unblock"))
 		return each_station(c, "Unblock", args, n, NULL, NULL);
 	if (!strcmp(cmd, "identify"))
 		return identify(c, args, n);
-	if (!strcmp(cmd, "message"))
-		return message(c, args[0], args[1]);
 	if (!strcmp(cmd, "screenshot"))
 		return screenshot(c, args[0], args[1]);
 	if (!strcmp(cmd, "project"))

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static enum log_level log_level = LOG_LVL_INFO;
 
@@ -42,37 +43,6 @@ int log_parse_level(const char *name, enum log_level *level)
 		}
 	}
 	return -1;
-}
-
-/* The length of the UTF-8 character at s and its code point: valid,
- * shortest form, no surrogate, at most U+10FFFF; 0 if there is none. */
-static int utf8_char(const unsigned char *s, uint32_t *cp)
-{
-	uint32_t v, min;
-	int n;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2, v = s[0] & 0x1f, min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3, v = s[0] & 0x0f, min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4, v = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)	/* the string's end included */
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
 }
 
 /* Characters that break, move or hide what a reader sees of a line. */

@@ -241,6 +241,19 @@ def check(t, m):
     t.check("a message too long gets InvalidArgs, and nothing is blocked",
             rc != 0 and "at most 1023 bytes" in out and blocked_prop(m, "seat1") == "b false",
             out + blocked_prop(m, "seat1"))
+    m.run("dd if=/dev/zero bs=1024 count=1024 2>/dev/null | tr '\\000' x > /run/big.txt")
+    rc, out, err = ctl(m, TEACHER, "--message - block seat1 < /run/big.txt")
+    t.check("a 1 MB message (from standard input) gets a clear error, and nothing is blocked",
+            rc == 1 and err == "seatmuxctl: seat1: a text of at most 1023 bytes and 1 to 3600 "
+            "seconds" and blocked_prop(m, "seat1") == "b false" and
+            m.run("stat -c %s /run/big.txt")[1].strip() == "1048576",
+            "rc %d: %r %s" % (rc, err[:200], blocked_prop(m, "seat1")))
+    m.run("printf 'caf\\351 \\377' > /run/bad-utf8.txt")
+    rc, out, err = ctl(m, TEACHER, "message seat1 - < /run/bad-utf8.txt")
+    t.check("a message that is not UTF-8 is refused in one line, before anything is sent",
+            rc == 1 and err == "seatmuxctl: the message is not UTF-8 text" and
+            "its message" not in m.run("journalctl -t seatmuxd | tail -n 3")[1],
+            "rc %r: %r" % (rc, err))
 
     # Block seat1: the block screen on head1, keys stop, seat0 unaffected.
     k0, k1 = keys(m, "seat0"), keys(m, "seat1")
