@@ -63,13 +63,14 @@ class Head:
     def __init__(self, m, seat, user, display, index, kbd):
         self.m, self.seat, self.user = m, seat, user
         self.display, self.index, self.kbd = display, index, kbd
+        self.last = None    # the last screendump looked at
 
     def share(self, rgb):
         # One file a head, the last look kept: a look every second would
         # leave thousands.
         path = os.path.join(self.m.artifacts, "room-%s.ppm" % self.seat)
-        return self.m.screendump(self.display, self.index, path=path).fraction_near(
-            rgb, tolerance=24)
+        self.last = self.m.screendump(self.display, self.index, path=path)
+        return self.last.fraction_near(rgb, tolerance=24)
 
     def type(self):
         self.m.send_key(self.kbd, "a")
@@ -205,6 +206,55 @@ def run(t):
         emu.stop()
 
 
+def reference(m, look, width, height, title, body):
+    """The picture the painter draws for a request, drawn in the guest
+    (tests/tools/screen-ref: the guest's fonts)."""
+    import base64
+    import shlex
+    from harness import Image
+    # Its stderr apart: what the sanitizers say at exit is no PNG.
+    rc, out = m.run("/usr/libexec/seatmux/screen-ref %s %d %d %s %s >/run/ref.png "
+                    "2>/run/ref.err && base64 /run/ref.png" % (
+                        look, width, height, shlex.quote(title), shlex.quote(body)))
+    return Image.from_png(base64.b64decode(out)) if rc == 0 else None
+
+
+def text_agreement(a, b):
+    """Of the pixels that are text (white) in either picture, the share
+    that is text in both: 1.0 for the same words drawn alike."""
+    if not a or not b or (a.width, a.height) != (b.width, b.height):
+        return 0.0
+    same = total = 0
+    for y in range(0, a.height, 2):
+        for x in range(0, a.width, 2):
+            ta, tb = min(a.pixel(x, y)) > 200, min(b.pixel(x, y)) > 200
+            if ta or tb:
+                total += 1
+                same += ta == tb
+    return same / max(1, total)
+
+
+def identify_names(t, m, room):
+    """Each head showed its own station's name and place ("Station N of
+    M", N its place in name order), not another's: compared with what
+    the painter draws for its own request and for a neighbour's."""
+    import json
+    ids = sorted((s["station"] for s in json.loads(ctl(m, None, "--json list-stations")[1])),
+                 key=lambda i: i.encode())
+    heads = [st for st in room if isinstance(st, Head)]
+    wrong = {}
+    for i, st in enumerate(heads):
+        other = heads[(i + 1) % len(heads)].seat
+        shot = st.last
+        refs = [reference(m, "identify", shot.width, shot.height, seat,
+                          "Station %d of %d" % (ids.index(seat) + 1, len(ids)))
+                for seat in (st.seat, other)]
+        own, neighbour = (text_agreement(shot, r) for r in refs)
+        if own < 0.97 or own - neighbour < 0.05:
+            wrong[st.seat] = "own %.3f, %s's %.3f" % (own, other, neighbour)
+    t.check("each head's name screen is its own station's name and place", not wrong, wrong)
+
+
 def identify(t, m, room):
     rc, out, err = ctl(m, TEACHER, "identify")
     color = screen_colors()["identify"]
@@ -212,6 +262,8 @@ def identify(t, m, room):
     t.check("identify: every station shows its name screen (physical, lease, RDP, USB/IP)",
             not missing(room, found), "rc %d %s; not: %s | %s" % (rc, err, missing(room, found),
                                                                  journal(m)))
+    if not missing(room, found):
+        identify_names(t, m, room)
     back = seen(room, lambda st: seat_color(st.seat), 90)
     t.check("and each shows its own session again after", not missing(room, back),
             "not: %s" % missing(room, back))
