@@ -267,6 +267,18 @@ struct seat *api_named_station(struct api *a, sd_bus_message *m, int *r)
 	return seat;
 }
 
+uid_t api_station_owner(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	struct seat *seat;
+	const char *id;
+
+	if (sd_bus_message_rewind(m, true) < 0 || sd_bus_message_read(m, "s", &id) < 0)
+		return (uid_t)-1;
+	seat = seats_find(a->b, id);
+	return seat && seat->session.pid > 0 ? seat->session.uid : (uid_t)-1;
+}
+
 static int get_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;

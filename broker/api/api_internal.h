@@ -30,6 +30,10 @@ int api_no_such_station(sd_bus_message *m, const char *id);
  * sent (its result in *r). */
 struct seat *api_named_station(struct api *a, sd_bus_message *m, int *r);
 
+/* The user of the session running at the station m names (its first
+ * argument), or (uid_t)-1: polkit_check_own's owner. */
+uid_t api_station_owner(sd_bus_message *m, void *data);
+
 /* api_sessions.c: the sessions' objects, and what the manager says of them. */
 int api_sessions_add(struct api *a);
 int api_method_list_sessions(sd_bus_message *m, void *data, sd_bus_error *err);

@@ -206,9 +206,11 @@ static int screenshot_allowed(sd_bus_message *m, void *data)
 	return 0;	/* answered by screenshot_done */
 }
 
+/* Observe's, or the station's own user's: a picture of one's own screen. */
 int api_method_screenshot(sd_bus_message *m, void *data, sd_bus_error *err)
 {
-	return polkit_check(m, "org.seatmux.observe", screenshot_allowed, data);
+	return polkit_check_own(m, "org.seatmux.observe", api_station_owner, screenshot_allowed,
+				data);
 }
 
 /* A screens_project error, for the station at fault. */

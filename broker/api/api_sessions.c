@@ -3,7 +3,7 @@
  * running session, API_SESSION_PATH/<id>, its id its leader's pid
  * (unique while it runs, and the same after a restart of seatmuxd, which
  * keeps the session; a pid reused later names a new session). Listing
- * and looking them up is observe's.
+ * them is observe's; looking one up is also its own user's.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -223,6 +223,18 @@ static int get_allowed(sd_bus_message *m, void *data)
 	return r;
 }
 
+/* The user of the session m names, or (uid_t)-1: its own may look it up. */
+static uid_t session_owner(sd_bus_message *m, void *data)
+{
+	struct seat *seat;
+	const char *id;
+
+	if (sd_bus_message_rewind(m, true) < 0 || sd_bus_message_read(m, "s", &id) < 0)
+		return (uid_t)-1;
+	seat = seat_of_session(data, id);
+	return seat ? seat->session.uid : (uid_t)-1;
+}
+
 int api_method_get_session(sd_bus_message *m, void *data, sd_bus_error *err)
 {
 	struct seat *seat;
@@ -231,7 +243,7 @@ int api_method_get_session(sd_bus_message *m, void *data, sd_bus_error *err)
 	seat = named_session(data, m, &r);
 	if (!seat)
 		return r;
-	return polkit_check(m, "org.seatmux.observe", get_allowed, data);
+	return polkit_check_own(m, "org.seatmux.observe", session_owner, get_allowed, data);
 }
 
 int api_sessions_add(struct api *a)

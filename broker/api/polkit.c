@@ -11,6 +11,7 @@ struct polkit_call {
 	sd_bus_message *m;
 	const char *action;
 	polkit_allowed_fn allowed;
+	polkit_owner_fn owner;	/* polkit_check_own's, or NULL */
 	void *data;
 };
 
@@ -128,4 +129,42 @@ int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowe
 	struct polkit_call *c = call_new(m, action, allowed, data);
 
 	return c ? ask(c) : -ENOMEM;
+}
+
+/* The bus daemon said who the sender is: the owner still, or polkit's
+ * word (asked with a copy of the call: the slot frees this one). */
+static int on_sender_uid(sd_bus_message *reply, void *p, sd_bus_error *ret_error)
+{
+	struct polkit_call *c = p, *next;
+	uint32_t uid;
+
+	if (!sd_bus_message_is_method_error(reply, NULL) &&
+	    sd_bus_message_read(reply, "u", &uid) >= 0 && uid != (uint32_t)-1 &&
+	    (uid_t)uid == c->owner(c->m, c->data))
+		return run_allowed(c);
+	next = call_new(c->m, c->action, c->allowed, c->data);
+	if (!next || ask(next) < 0)
+		return sd_bus_reply_method_errorf(c->m, SD_BUS_ERROR_FAILED,
+						  "cannot ask about %s", c->action);
+	return 0;
+}
+
+int polkit_check_own(sd_bus_message *m, const char *action, polkit_owner_fn owner,
+		     polkit_allowed_fn allowed, void *data)
+{
+	sd_bus_slot *slot = NULL;
+	struct polkit_call *c;
+	int r;
+
+	if (owner(m, data) == (uid_t)-1)
+		return polkit_check(m, action, allowed, data);
+	c = call_new(m, action, allowed, data);
+	if (!c)
+		return -ENOMEM;
+	c->owner = owner;
+	r = sd_bus_call_method_async(sd_bus_message_get_bus(m), &slot, "org.freedesktop.DBus",
+				     "/org/freedesktop/DBus", "org.freedesktop.DBus",
+				     "GetConnectionUnixUser", on_sender_uid, c, "s",
+				     sd_bus_message_get_sender(m));
+	return handed_to(slot, c, r);
 }

@@ -7,6 +7,7 @@
 #ifndef SEATMUX_POLKIT_H
 #define SEATMUX_POLKIT_H
 
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 /* The call m, allowed: it is the callee's to answer (0 or -errno, as
@@ -19,6 +20,18 @@ typedef int (*polkit_allowed_fn)(sd_bus_message *m, void *data);
  * must live as long as the bus. Returns what a method handler returns.
  */
 int polkit_check(sd_bus_message *m, const char *action, polkit_allowed_fn allowed, void *data);
+
+/* Whose the thing m names is now (a session's user), or (uid_t)-1. */
+typedef uid_t (*polkit_owner_fn)(sd_bus_message *m, void *data);
+
+/*
+ * The same, but the sender may without polkit if it is the owner: the bus
+ * daemon is asked who the sender is (without blocking), and owner() is
+ * asked again when it answers, so that a session ended or handed to
+ * another user meanwhile is not its old user's.
+ */
+int polkit_check_own(sd_bus_message *m, const char *action, polkit_owner_fn owner,
+		     polkit_allowed_fn allowed, void *data);
 
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "test.h"
+#include "utf8.h"
 
 static const char *esc(const char *in)
 {
@@ -55,6 +56,19 @@ static void test_utf8(struct test_state *t)
 	CHECK(t, !strcmp(esc("a\xc2\x85" "b"), "a\\xc2\\x85b"));
 	CHECK(t, !strcmp(esc("a\xe2\x80\xa8" "b"), "a\\xe2\\x80\\xa8b"));
 	CHECK(t, !strcmp(esc("a\xe2\x80\xae" "b"), "a\\xe2\\x80\\xaeb"));
+}
+
+/* What seatmuxctl refuses to send: the same decoder, whole strings. */
+static void test_utf8_valid(struct test_state *t)
+{
+	CHECK(t, utf8_valid(""));
+	CHECK(t, utf8_valid("Pens down, please."));
+	CHECK(t, utf8_valid("J\xc3\xbcrgen \xe6\x97\xa5 \xf0\x9f\x98\x80"));
+	CHECK(t, !utf8_valid("caf\xe9 "));		/* Latin-1 */
+	CHECK(t, !utf8_valid("a\xe2\x82"));		/* cut short at the end */
+	CHECK(t, !utf8_valid("\xc0\x8a"));		/* overlong */
+	CHECK(t, !utf8_valid("\xed\xa0\x80"));		/* a surrogate */
+	CHECK(t, !utf8_valid("\xf4\x90\x80\x80"));	/* past U+10FFFF */
 }
 
 static void test_bounded(struct test_state *t)
@@ -110,6 +124,7 @@ int main(void)
 
 	RUN(&t, test_escape);
 	RUN(&t, test_utf8);
+	RUN(&t, test_utf8_valid);
 	RUN(&t, test_bounded);
 	RUN(&t, test_one_line);
 	RUN(&t, test_line_bounded);

@@ -120,6 +120,13 @@ def check_screenshots(t, m):
     rc, err, img = screenshot(m, PUPIL, "seat0")
     t.check("an ordinary user may not take one: 'not authorized', exit 1",
             rc == 1 and "not authorized: org.seatmux.observe" in err, "rc %d: %r" % (rc, err))
+    rc, err, img = screenshot(m, "station1", "seat1")
+    t.check("a session's own user may take one of its own station",
+            rc == 0 and img and img.fraction_near(COLOR["seat1"], tolerance=24) > 0.6,
+            "rc %d: %r" % (rc, err))
+    rc, err, img = screenshot(m, "station1", "seat0")
+    t.check("but not of another's: 'not authorized', exit 1",
+            rc == 1 and "not authorized: org.seatmux.observe" in err, "rc %d: %r" % (rc, err))
     rc, err, img = screenshot(m, TEACHER, "seat9")
     t.check("a screenshot of no station: a clear error",
             rc == 1 and err == "seatmuxctl: seat9: no station 'seat9'", "rc %d: %r" % (rc, err))

@@ -190,7 +190,8 @@ def get_session(m, user, session_id):
 
 def check_sessions(t, m):
     """Each running session is an object of its own (org.seatmux.Session1),
-    which an ordinary user may not look up. Returns seat1's session id."""
+    which its own user may look up and an ordinary user may not. Returns
+    seat1's session id."""
     lead = leader(m, "seat1")
     rc, out = get_session(m, None, lead)
     found = re.search(r'^o "([^"]+)"', out.strip())
@@ -204,6 +205,8 @@ def check_sessions(t, m):
                 "Id": 's "%s"' % lead, "StationId": 's "seat1"', "User": 's "station1"',
                 "UID": "u 1001", "Leader": "u %s" % lead, "State": 's "running"',
                 "Kind": 's "local"'}, "%s %s" % (out, props))
+    rc2, out2 = get_session(m, "station1", lead)
+    t.check("its own user may look it up", rc2 == 0 and found and found.group(1) in out2, out2)
     rc2, out2 = get_session(m, PUPIL, lead)
     # busctl says any AccessDenied error as "Access denied".
     t.check("an ordinary user may not: AccessDenied", rc2 != 0 and "Access denied" in out2, out2)

@@ -107,9 +107,14 @@ def soak(t, m, st, e1):
     t.check("seatmuxd's fd count stays flat", after["fds"] <= before["fds"], (before, after))
     # A few pages of allocator slack, not growth with the cycles. A long
     # run is judged over its second half: ASan's quarantine (the image's
-    # build) fills over the first tens of returns, then stays.
+    # build, 8 MB: tests/sanitizer/defaults.c) fills over the first tens of
+    # returns, then stays. A short run (CI's three) cannot tell that
+    # filling from growth: it is allowed the quarantine on top (it varied
+    # from 1.5 to 2.4 MB over two returns), and still catches a leak of
+    # megabytes a return; the long run judges the rest.
     base = mid or before
-    t.check("seatmuxd's memory stays flat", after["rss_kb"] <= base["rss_kb"] + 2048,
+    slack = 2048 if mid else 2048 + 8192
+    t.check("seatmuxd's memory stays flat", after["rss_kb"] <= base["rss_kb"] + slack,
             (before, mid, after))
     t.check("cards and vhci ports in use do not grow",
             after["cards"] <= before["cards"] and after["ports"] <= before["ports"],
