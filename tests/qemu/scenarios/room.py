@@ -225,8 +225,8 @@ def text_agreement(a, b):
     if not a or not b or (a.width, a.height) != (b.width, b.height):
         return 0.0
     same = total = 0
-    for y in range(0, a.height, 2):
-        for x in range(0, a.width, 2):
+    for y in range(0, a.height, 3):
+        for x in range(0, a.width, 3):
             ta, tb = min(a.pixel(x, y)) > 200, min(b.pixel(x, y)) > 200
             if ta or tb:
                 total += 1
