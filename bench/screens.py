@@ -128,13 +128,16 @@ def pixels_after(m, head, test, start, timeout=60):
     raise Failed("%s never showed what was asked" % head)
 
 
-def one_latency(m, call, head, test):
+def one_latency(m, call, head, test, seen=None):
+    """(to shown, to pixels) of call; seen(test, start) looks for the
+    pixels (a head's screendumps unless said)."""
+    seen = seen or (lambda test, start: pixels_after(m, head, test, start))
     t0 = guest_now(m)
     start = time.time()
     rc, out = m.run(BUS + call)
     if rc != 0:
         raise Failed("%s: %s" % (call, out))
-    pixels = pixels_after(m, head, test, start)
+    pixels = seen(test, start)
     return shown_after(m, t0) - t0, pixels
 
 
@@ -218,28 +221,20 @@ def client_after(client, test, start, timeout=60):
     raise Failed("the RDP client never showed what was asked")
 
 
-def one_rdp_latency(m, client, call, test):
-    t0 = guest_now(m)
-    start = time.time()
-    rc, out = m.run(BUS + call)
-    if rc != 0:
-        raise Failed("%s: %s" % (call, out))
-    pixels = client_after(client, test, start)
-    return shown_after(m, t0) - t0, pixels
-
-
 def rdp_latencies(m, client, seat, runs):
     screens = [colour(n) for n in ("BLOCK", "IDENTIFY", "MESSAGE")]
     back = lambda img: not any(near(img, c) for c in screens)   # noqa: E731
     rows = {"Block": [], "Identify": [], "Unblock (anchor)": []}
+    at_client = lambda test, start: client_after(client, test, start)   # noqa: E731
     for _ in range(runs):
-        rows["Block"].append(one_rdp_latency(m, client, "Block ss %s 'Eyes front'" % seat,
-                                             lambda img: near(img, colour("BLOCK"))))
+        rows["Block"].append(one_latency(m, "Block ss %s 'Eyes front'" % seat, None,
+                                         lambda img: near(img, colour("BLOCK")), at_client))
         start = time.time()
         m.run(BUS + "Unblock s %s" % seat)
         rows["Unblock (anchor)"].append((None, client_after(client, back, start)))
-        rows["Identify"].append(one_rdp_latency(m, client, "Identify as 1 %s" % seat,
-                                                lambda img: near(img, colour("IDENTIFY"))))
+        rows["Identify"].append(one_latency(m, "Identify as 1 %s" % seat, None,
+                                            lambda img: near(img, colour("IDENTIFY")),
+                                            at_client))
         client_after(client, back, time.time())
     return rows
 
