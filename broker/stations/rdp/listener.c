@@ -19,7 +19,8 @@
 #include "ratelimit.h"
 #include "rdp_internal.h"
 
-/* Connections not logged on: in all, and from that origin. */
+/* Connections not logged on: in all, and from that origin. A refused
+ * one is ending, its client told: it waits for nothing. */
 static int pending(struct rdp *r, const struct ratelimit_key *origin, int *same)
 {
 	struct sink *s, *tmp;
@@ -27,7 +28,7 @@ static int pending(struct rdp *r, const struct ratelimit_key *origin, int *same)
 
 	*same = 0;
 	list_for_each(s, tmp, &r->sinks, link) {
-		if (s->station)
+		if (s->station || s->refused)
 			continue;
 		n++;
 		*same += ratelimit_key_equal(&s->origin, origin);

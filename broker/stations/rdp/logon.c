@@ -27,6 +27,8 @@ void logon_refuse(struct sink *s, const char *user, const char *why)
 
 	snprintf(msg.reason, sizeof(msg.reason), "%s", why);
 	control_send(s->control, &msg, NULL, 0);
+	s->refused = true;
+	loop_timer_arm(s->timer, REFUSED_END_MS);
 	log_warn("rdp: logon of '%s' from %s refused: %s", log_escape(name, sizeof(name), user),
 		 s->peer, why);
 }
@@ -184,7 +186,7 @@ void logon_start(struct sink *s, const struct control_msg *msg)
 	struct auth_config ac = { .service = rc->pam_service ? rc->pam_service : "seatmux",
 				  .group = rc->group };
 
-	if (s->station || s->auth) {
+	if (s->station || s->auth || s->refused) {
 		logon_refuse(s, msg->user, "logged on already");
 		return;
 	}

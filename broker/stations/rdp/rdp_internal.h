@@ -35,6 +35,7 @@ struct state;
 struct vinput;
 
 #define HANDSHAKE_MS 30000
+#define REFUSED_END_MS 5000
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-rdp.rules"
 
 /* A station is made in steps, each waiting on the kernel or udev in a
@@ -79,6 +80,9 @@ struct sink {
 	struct ratelimit_key origin;	/* its address, as the rate limit knows it */
 	char peer[64];
 	struct station *station;
+	/* Refused: no longer logging on, only given a few seconds to end
+	 * (a sanitizer's exit report takes one) before it is killed. */
+	bool refused;
 	struct auth_job *auth;		/* PAM asked, no answer yet */
 	struct control_msg asked;	/* that logon, without its password */
 	/* Once it has a station it outlives a restart of seatmuxd
