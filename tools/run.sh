@@ -4,8 +4,10 @@
 # mouse, running a terminal under cage as its own user.
 #
 #   tools/run.sh [--headless] [--hyperv [--rdp-port PORT]] [--out DIR]
-#                [--memory MB] [--timeout SECONDS]
+#                [--build DIR] [--memory MB] [--timeout SECONDS]
 #
+# --build uses a meson build folder of this tree made already (a test or
+# developer build, with --prefix=/usr) instead of making OUT/build.
 # --hyperv boots it as a Hyper-V guest instead (data/demo-hyperv/): its
 # head is the VM's console, and stations are RDP connections to
 # 127.0.0.1:PORT (default 3389), a terminal for each user who logs on.
@@ -17,6 +19,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/run
+build=
 headless=
 hyperv=
 rdp_port=3389
@@ -29,9 +32,10 @@ while [ $# -gt 0 ]; do
 	--hyperv) hyperv=1; shift ;;
 	--rdp-port) rdp_port=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
+	--build) build=${2:?}; shift 2 ;;
 	--memory) memory=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
-	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -56,16 +60,19 @@ step() {
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-if [ ! -f "$out/build/build.ninja" ]; then
+[ -n "$build" ] || build=$out/build
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
+if [ ! -f "$build/build.ninja" ]; then
 	# The source tree is named: run.sh may be started from any folder.
 	step "meson setup" "$out/meson-setup.log" \
-		meson setup "$out/build" "$top" --prefix=/usr --sysconfdir=/etc
+		meson setup "$build" "$top" --prefix=/usr --sysconfdir=/etc
 fi
-step "the build" "$out/build.log" ninja -C "$out/build"
+step "the build" "$out/build.log" ninja -C "$build"
 demo=$top/data/demo
 [ -z "$hyperv" ] || demo=$top/data/demo-hyperv
 step "the image build" "$out/build-image.log" \
-	"$top/tests/qemu/build-image.sh" --build "$out/build" --out "$out/image" --overlay "$demo"
+	"$top/tests/qemu/build-image.sh" --build "$build" --out "$out/image" --overlay "$demo"
 
 qmp=$out/qmp.sock
 serial=$out/serial.log

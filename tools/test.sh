@@ -69,7 +69,7 @@ else
 fi
 
 echo "== the README's run command, from another folder"
-sh "$top/tests/readme/run.sh" "$out/readme" 2>&1 | tee "$log"
+sh "$top/tests/readme/run.sh" "$out/readme" "$out/image" 2>&1 | tee "$log"
 tally "$log" readme
 
 echo "$passed passed, $failed failed"
