@@ -29,6 +29,7 @@ struct broker {
 	enum platform_kind platform;
 	bool physical_heads;		/* stations on the machine's own heads */
 	struct console console;
+	const char *session_helper;	/* NULL: the installed seatmux-session */
 	struct list seats;
 	struct list lease_cards;	/* struct lease_card: split cards */
 	struct list screens;		/* struct screen: what the broker shows */

@@ -121,17 +121,28 @@ static int record_pidfd_name(const struct state_record *r, char *out, size_t siz
 static bool scope_recorded(void *data, const char *scope)
 {
 	struct state *st = data;
-	char name[SCOPE_NAME_MAX], fd_name[FDSTORE_NAME_MAX];
+	char name[SCOPE_NAME_MAX], now[SCOPE_NAME_MAX], fd_name[FDSTORE_NAME_MAX];
 	long long pid;
 
 	for (int i = 0; i < st->n; i++) {
 		const struct state_record *r = &st->v[i];
 
 		if (r->argc < 3 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
-		    scope_name(name, sizeof(name), r->argv[1], (pid_t)pid) < 0 ||
 		    record_pidfd_name(r, fd_name, sizeof(fd_name)) < 0)
 			continue;
-		if (!strcmp(name, scope) && fdstore_has(&st->fds, fd_name))
+		if (!fdstore_has(&st->fds, fd_name))
+			continue;
+		/* Where the recorded process is now: a session PAM was opening
+		 * when seatmuxd went is in logind's scope, not the recorded one. */
+		if (scope_of_pid((pid_t)pid, now, sizeof(now)) == 0 &&
+		    (!strcmp(now, scope) || (!strncmp(now, "system.slice/", 13) &&
+					      !strcmp(now + 13, scope))))
+			return true;
+		if (!strcmp(r->argv[0], "session") ?
+		    session_record_scope(r, name, sizeof(name)) < 0 :
+		    scope_name(name, sizeof(name), r->argv[1], (pid_t)pid) < 0)
+			continue;
+		if (!strcmp(name, scope))
 			return true;
 	}
 	return false;
@@ -192,8 +203,8 @@ static void state_taken_over(struct broker *b)
 	/* Sessions of seats that did not come back end with them, helpers
 	 * nobody took back too. */
 	while ((r = state_take(st, "session", (char *)NULL)))
-		if (r->argc >= 3 && state_number(r, 2, 1, INT32_MAX, &pid) == 0 &&
-		    scope_name(scope, sizeof(scope), r->argv[1], (pid_t)pid) == 0) {
+		if (state_number(r, 2, 1, INT32_MAX, &pid) == 0 &&
+		    session_record_scope(r, scope, sizeof(scope)) == 0) {
 			log_info("restart: %s's session pid %lld has no seat any more: ended",
 				 r->argv[1], pid);
 			scope_signal(scope, SIGKILL);

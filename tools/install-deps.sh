@@ -11,8 +11,8 @@ pkgs="
 	libsystemd-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fontconfig
 	clang-14 llvm-14 libclang-rt-14-dev libfuzzer-14-dev
 	python3 qemu-system-x86 qemu-utils zstd cpio kmod socat openssl
-	systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd
-	scdoc
+	systemd libpam-systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd
+	scdoc libjson-c-dev greetd
 	cage libseat1 weston xkb-data
 "
 

@@ -125,6 +125,10 @@ static int session_property(sd_bus *bus, const char *path, const char *iface,
 		return sd_bus_message_append(reply, "s", v.state);
 	if (!strcmp(property, "Kind"))
 		return sd_bus_message_append(reply, "s", v.kind);
+	if (!strcmp(property, "Class"))
+		return sd_bus_message_append(reply, "s", v.session_class);
+	if (!strcmp(property, "LogindSession"))
+		return sd_bus_message_append(reply, "s", v.logind);
 	return -ENOENT;
 }
 
@@ -138,6 +142,9 @@ static const sd_bus_vtable session_vtable[] = {
 	SD_BUS_PROPERTY("Leader", "u", session_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("Kind", "s", session_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("State", "s", session_property, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+	SD_BUS_PROPERTY("Class", "s", session_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("LogindSession", "s", session_property, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_VTABLE_END,
 };
@@ -266,7 +273,8 @@ static void emit(struct api *a, const char *member, const struct station_view *v
 	if (member)
 		sd_bus_emit_signal(a->bus, API_PATH, API_MANAGER_IFACE, member, "so", id, path);
 	else
-		sd_bus_emit_properties_changed(a->bus, path, API_SESSION_IFACE, "State", NULL);
+		sd_bus_emit_properties_changed(a->bus, path, API_SESSION_IFACE, "State",
+					       "LogindSession", NULL);
 	free(path);
 }
 
@@ -279,6 +287,6 @@ void api_sessions_changed(struct api *a, const struct station_view *was,
 		emit(a, "SessionRemoved", was);
 	if (after && before != after)
 		emit(a, "SessionNew", now);
-	else if (after && strcmp(was->state, now->state))
+	else if (after && (strcmp(was->state, now->state) || strcmp(was->logind, now->logind)))
 		emit(a, NULL, now);
 }

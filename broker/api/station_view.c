@@ -60,6 +60,8 @@ void station_view_of(struct broker *b, const struct seat *seat, struct station_v
 	if (v->pid)
 		snprintf(v->user, sizeof(v->user), "%s", s->user);
 	v->state = session_state(s);
+	v->session_class = !v->pid ? "" : s->run_greeter ? "greeter" : "user";
+	snprintf(v->logind, sizeof(v->logind), "%s", v->pid ? s->logind_id : "");
 	if (seat->kind && seat->kind->address)
 		seat->kind->address(b, seat->name, v->address, sizeof(v->address));
 	v->blocked = screens_blocked(b, seat->name) != NULL;
@@ -72,6 +74,7 @@ bool station_view_differs(const struct station_view *a, const struct station_vie
 {
 	return strcmp(a->id, b->id) || strcmp(a->name, b->name) || strcmp(a->kind, b->kind) || strcmp(a->user, b->user) ||
 	       a->uid != b->uid || a->pid != b->pid || strcmp(a->state, b->state) ||
+	       strcmp(a->session_class, b->session_class) || strcmp(a->logind, b->logind) ||
 	       strcmp(a->address, b->address) || a->blocked != b->blocked ||
 	       strcmp(a->projected_from, b->projected_from) || a->devices != b->devices;
 }

@@ -25,6 +25,8 @@ struct station_view {
 	uint32_t uid;			/* of that user; (uint32_t)-1: none */
 	uint32_t pid;			/* the session's leader, or 0 */
 	const char *state;		/* "none", "running", "stopping", "waiting" */
+	const char *session_class;	/* "user", "greeter" (its login screen), or "" */
+	char logind[STATION_VIEW_TEXT];	/* logind's id for the session, or "" */
 	char address[STATION_VIEW_TEXT];	/* a remote user's, or "" */
 	bool blocked;			/* a block screen holds it (screens.h) */
 	char projected_from[SEAT_PROTO_MAX_SEAT];	/* shows this station, or "" */

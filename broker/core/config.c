@@ -25,6 +25,8 @@ void config_init(struct config *cfg)
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->console = true;
 	cfg->socket_dir = strdup(SEATMUX_RUNDIR);
+	cfg->pam_service = strdup("seatmux");
+	cfg->greeter_user = strdup("seatmux-greeter");
 	list_init(&cfg->seats);
 	cfg->rdp.enabled = -1;
 	cfg->rdp.port = 3389;
@@ -63,7 +65,9 @@ void config_finish(struct config *cfg)
 		seat_config_free(sc);
 	free(cfg->platform);
 	free(cfg->socket_dir);
-	cfg->platform = cfg->socket_dir = NULL;
+	free(cfg->pam_service);
+	free(cfg->greeter_user);
+	cfg->platform = cfg->socket_dir = cfg->pam_service = cfg->greeter_user = NULL;
 	free(cfg->rdp.address);
 	free(cfg->rdp.group);
 	free(cfg->rdp.pam_service);
@@ -177,6 +181,16 @@ static int handle_broker(struct config_parse *p, const char *key,
 		else
 			return parse_fail(p, "physical-heads takes auto, yes or no, not '%s'", value);
 		return 1;
+	}
+	if (!strcmp(key, "greeter-user")) {
+		if (!value[0] || strlen(value) > 32)
+			return parse_fail(p, "greeter-user takes a user name, not '%s'", value);
+		return set_string(&cfg->greeter_user, value) ? 0 : 1;
+	}
+	if (!strcmp(key, "pam-service")) {
+		if (!value[0] || strlen(value) > 64 || strchr(value, '/'))
+			return parse_fail(p, "pam-service takes a service name, not '%s'", value);
+		return set_string(&cfg->pam_service, value) ? 0 : 1;
 	}
 	if (!strcmp(key, "console")) {
 		if (parse_bool(value, &cfg->console))
@@ -303,10 +317,20 @@ static int handle_seat(struct config_parse *p, const char *name,
 		return 0;
 	if (!strcmp(key, "user"))
 		return set_string(&sc->spec.user, value) ? 0 : 1;
+	if ((!strcmp(key, "command") || !strcmp(key, "application")) && sc->spec.greeter)
+		return parse_fail(p, "seat %s has a greeter: users' sessions come from it, "
+				  "not from %s", name, key);
 	if (!strcmp(key, "command"))
 		return set_string(&sc->spec.command, value) ? 0 : 1;
 	if (!strcmp(key, "application"))
 		return set_string(&sc->spec.application, value) ? 0 : 1;
+	if (!strcmp(key, "greeter")) {
+		if (sc->spec.command || sc->spec.application)
+			return parse_fail(p, "seat %s has a session already: a greeter is "
+					  "instead of command and application", name);
+		sc->spec.greeter = true;
+		return set_string(&sc->spec.command, value) ? 0 : 1;
+	}
 	if (!strcmp(key, "env"))
 		return handle_seat_env(p, sc, value);
 	if (!strcmp(key, "mode"))
@@ -698,6 +722,12 @@ static int finish_parse(struct config_parse *p, int rc, const char *name)
 		return -1;
 	}
 	list_for_each(sc, tmp, &cfg->seats, link) {
+		/* A greeter runs as the seat's user if it names one. */
+		if (sc->spec.greeter && !sc->spec.user && cfg->greeter_user &&
+		    !(sc->spec.user = strdup(cfg->greeter_user))) {
+			snprintf(cfg->error, sizeof(cfg->error), "%s: out of memory", name);
+			return -1;
+		}
 		if (sc->spec.mode[0] && !sc->spec.application) {
 			snprintf(cfg->error, sizeof(cfg->error),
 				 "%s: seat %s: mode applies to an application in seatmux-compositor",

@@ -40,7 +40,7 @@ struct rdp_config {
 	int port;		/* default 3389 */
 	int vsock_port;		/* also AF_VSOCK (Hyper-V enhanced session), 0: no */
 	char *group;		/* allowed group, NULL: any account */
-	char *pam_service;	/* default "seatmux" */
+	char *pam_service;	/* logons; default [broker]'s */
 	char *tls_dir;		/* cert.pem and key.pem, made if absent */
 	char *sink_user;	/* the sinks run in this account's group (nobody) */
 	char *application;	/* the session: inside seatmux-compositor */
@@ -84,6 +84,8 @@ struct config {
 	bool console;		/* keep the VT off seat0's head and keyboard */
 	int physical_heads;	/* 1 yes, 0 no, -1 auto (not under Hyper-V) */
 	char *socket_dir;
+	char *pam_service;	/* sessions open through it; default "seatmux" */
+	char *greeter_user;	/* greeters run as it; default "seatmux-greeter" */
 	struct list seats;
 	struct rdp_config rdp;
 	struct usbip_config usbip;

@@ -36,6 +36,7 @@ int session_spec_copy(struct session_spec *dst, const struct session_spec *src)
 		return 0;
 	memcpy(dst->mode, src->mode, sizeof(dst->mode));
 	dst->restart_max_s = src->restart_max_s;
+	dst->greeter = src->greeter;
 	ok = dup_string(&dst->user, src->user) && dup_string(&dst->command, src->command) &&
 	     dup_string(&dst->application, src->application) &&
 	     dup_string(&dst->log_path, src->log_path);
@@ -64,7 +65,8 @@ bool session_spec_equal(const struct session_spec *a, const struct session_spec 
 	if (!same_string(a->user, b->user) || !same_string(a->command, b->command) ||
 	    !same_string(a->application, b->application) ||
 	    !same_string(a->log_path, b->log_path) || strcmp(a->mode, b->mode) ||
-	    a->restart_max_s != b->restart_max_s || a->nenv != b->nenv)
+	    a->restart_max_s != b->restart_max_s || a->greeter != b->greeter ||
+	    a->nenv != b->nenv)
 		return false;
 	for (int i = 0; i < a->nenv; i++)
 		if (!same_string(a->env[i], b->env[i]))
@@ -84,6 +86,8 @@ unsigned long long session_spec_digest(const struct session_spec *spec)
 	h = fnv_text(h, spec->log_path);
 	h = fnv_text(h, spec->mode);
 	h = fnv_bytes(h, &spec->restart_max_s, sizeof(spec->restart_max_s));
+	if (spec->greeter)	/* as before greeters, for every other spec */
+		h = fnv_text(h, "greeter");
 	h = fnv_bytes(h, &spec->nenv, sizeof(spec->nenv));
 	for (int i = 0; i < spec->nenv; i++)
 		h = fnv_text(h, spec->env[i]);

@@ -21,6 +21,9 @@ struct session_spec {
 	char *env[SESSION_SPEC_MAX_ENV + 1];
 	int nenv;
 	int restart_max_s;	/* cap of the restart backoff */
+	/* A login screen: command is a greetd greeter, run as user (the
+	 * greeter's account), offered the seat's greetd socket. */
+	bool greeter;
 };
 
 /* Whether it says to run anything at all. */

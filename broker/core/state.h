@@ -26,7 +26,7 @@
 #include "fdstore.h"
 
 #define STATE_VERSION 1
-#define STATE_MAX_WORDS 12
+#define STATE_MAX_WORDS 24
 #define STATE_MAX_SIZE (1 << 20)
 
 struct state_record {

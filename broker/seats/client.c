@@ -28,9 +28,13 @@ static bool peer_allowed(struct seat *seat, int fd, struct ucred *cred)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
 		return false;
-	/* The user of the session running now, not of one that was. */
+	/* The user of the session running now, not of one that was; a
+	 * greeter's from its own session only: every seat's greeter runs
+	 * as the same account. */
 	return cred->uid == 0 || (seat->session.pid > 0 && !seat->session.stopping &&
-				  cred->uid == seat->session.uid);
+				  cred->uid == seat->session.uid &&
+				  (!seat->session.run_greeter ||
+				   session_has_pid(&seat->session, cred->pid)));
 }
 
 static int conn_name(const struct client *c, char *out, size_t size)

@@ -36,11 +36,13 @@ int scope_name(char *out, size_t size, const char *seat, pid_t leader)
 	return 0;
 }
 
+/* A bare unit name is system.slice's; a path is from the cgroup root. */
 static int cgroup_path(char *out, size_t size, const char *name, const char *file)
 {
-	if ((size_t)snprintf(out, size, "%s/%s/%s", SCOPE_CGROUP_ROOT, name, file) >= size)
-		return -ENAMETOOLONG;
-	return 0;
+	int n = strchr(name, '/') ? snprintf(out, size, "/sys/fs/cgroup/%s/%s", name, file) :
+				    snprintf(out, size, "%s/%s/%s", SCOPE_CGROUP_ROOT, name, file);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
 static int start_unit(sd_bus *bus, const char *name, const char *description, pid_t pid)
@@ -250,4 +252,47 @@ bool scope_populated(const char *name)
 			populated = true;
 	fclose(f);
 	return populated;
+}
+
+bool scope_path_valid(const char *path)
+{
+	size_t len = strlen(path);
+	const char *part = path;
+
+	if (!len || len >= SCOPE_NAME_MAX || len < 7 || strcmp(path + len - 6, ".scope"))
+		return false;
+	for (const char *p = path;; p++) {
+		if (*p == '/' || !*p) {
+			if (p == part || (p - part == 1 && part[0] == '.') ||
+			    (p - part == 2 && part[0] == '.' && part[1] == '.'))
+				return false;
+			if (!*p)
+				return true;
+			part = p + 1;
+		} else if (!isalnum((unsigned char)*p) && !strchr("-_.@\\:", *p)) {
+			return false;
+		}
+	}
+}
+
+int scope_of_pid(pid_t pid, char *out, size_t size)
+{
+	char path[64], line[SCOPE_NAME_MAX + 8];
+	int rc = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ENOENT;
+	while (rc == -ENOENT && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::/", 4))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (!scope_path_valid(line + 4))
+			break;
+		rc = (size_t)snprintf(out, size, "%s", line + 4) < size ? 0 : -ENAMETOOLONG;
+	}
+	fclose(f);
+	return rc;
 }

@@ -5,6 +5,12 @@
  * process group would miss), and so that sessions live outside
  * seatmuxd's own cgroup. Without systemd (or cgroup v2) a session falls
  * back to its process group, and the log says so once.
+ *
+ * A session opened through PAM with logind running is moved by
+ * pam_systemd into logind's scope for it (user.slice/user-UID.slice/
+ * session-N.scope): the functions below that take a name take either a
+ * unit of system.slice ("seatmux-seat0-42.scope") or such a path from
+ * the cgroup root, which scope_of_pid() gives.
  */
 #ifndef SEATMUX_SCOPE_H
 #define SEATMUX_SCOPE_H
@@ -13,7 +19,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SCOPE_NAME_MAX 96
+#define SCOPE_NAME_MAX 128
 
 /* Whether sessions can have scopes here: systemd is PID 1 with its
  * private bus, and cgroup v2 is mounted where systemd mounts it. */
@@ -50,5 +56,13 @@ int scope_signal(const char *name, int sig);
 
 /* Whether any process still runs in the scope. */
 bool scope_populated(const char *name);
+
+/* Whether path can name a session's scope: relative to the cgroup root,
+ * a .scope, nothing but plain names (no "..", no empty parts). Pure. */
+bool scope_path_valid(const char *path);
+
+/* The scope pid is in, as a path from the cgroup root: 0, or -ENOENT
+ * (gone, or in no scope), -ENAMETOOLONG. */
+int scope_of_pid(pid_t pid, char *out, size_t size);
 
 #endif

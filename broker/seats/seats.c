@@ -13,6 +13,8 @@
 #include "fdstore.h"
 #include "leases.h"
 #include "log.h"
+#include "seat_greeter.h"
+#include "seat_login.h"
 #include "seats.h"
 #include "station_kind.h"
 
@@ -139,10 +141,8 @@ static void seat_cut_off(struct seat *seat);
 static void kill_recorded(struct seat *seat, const struct state_record *r)
 {
 	char scope[SCOPE_NAME_MAX];
-	long long pid;
 
-	if (r->argc >= 3 && state_number(r, 2, 1, INT32_MAX, &pid) == 0 &&
-	    scope_name(scope, sizeof(scope), seat->name, (pid_t)pid) == 0)
+	if (session_record_scope(r, scope, sizeof(scope)) == 0)
 		scope_signal(scope, SIGKILL);
 }
 
@@ -151,7 +151,7 @@ static void kill_recorded(struct seat *seat, const struct state_record *r)
  * back, and its clients with it. If the configuration now says another
  * session, it is restarted as a reload would (its clients cut off).
  */
-static void seat_take_back(struct seat *seat, const struct session_spec *spec)
+static int take_back_session(struct seat *seat, const struct session_spec *spec)
 {
 	struct state *st = seat->broker->restored;
 	const struct state_record *r;
@@ -162,13 +162,13 @@ static void seat_take_back(struct seat *seat, const struct session_spec *spec)
 
 	r = st ? state_take(st, "session", seat->name, (char *)NULL) : NULL;
 	if (!r || fdstore_name(name, sizeof(name), "session/%s", seat->name) < 0)
-		return;
+		return -1;
 	pidfd = fdstore_take(&st->fds, name);
 	if (pidfd < 0) {
 		kill_recorded(seat, r);	/* its pidfd was not kept: gone, or unknown */
-		return;
+		return -1;
 	}
-	if (r->argc != 6 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
+	if (r->argc < 6 || r->argc > 7 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
 	    state_number(r, 3, 1, UINT32_MAX - 1, &uid) < 0) {
 		close(pidfd);
 		pidfd = -1;
@@ -178,14 +178,14 @@ static void seat_take_back(struct seat *seat, const struct session_spec *spec)
 			 seat->name);
 		fdstore_drop(name);
 		kill_recorded(seat, r);
-		return;
+		return -1;
 	}
 	if (seat->session.pid != (pid_t)pid) {
 		log_warn("%s: the last seatmuxd's session is not the one it recorded: ended",
 			 seat->name);
 		session_stop(&seat->session);
 		seat->session.start_when_gone = true;
-		return;
+		return -1;
 	}
 	lost = client_restore(seat, st) < 0;
 	snprintf(digest, sizeof(digest), "%llx", session_spec_digest(spec));
@@ -201,7 +201,37 @@ static void seat_take_back(struct seat *seat, const struct session_spec *spec)
 		seat->session.stopped = false;
 		seat->session.start_when_gone = true;
 	}
+	return 0;
 }
+
+/*
+ * A user logged on at the seat's greeter (a "login" record): their
+ * session is taken back as theirs. If it is not there to take back, the
+ * seat starts its greeter: nobody is logged on without a logon.
+ */
+static void seat_take_back(struct seat *seat, const struct session_spec *spec)
+{
+	struct state *st = seat->broker->restored;
+	const struct state_record *lr;
+	struct session_spec login;
+
+	lr = st && seat->greeter ? state_take(st, "login", seat->name, (char *)NULL) : NULL;
+	if (!lr || seat_login_restore(spec, lr, &login) < 0) {
+		take_back_session(seat, spec);
+		return;
+	}
+	if (session_set_spec(&seat->session, &login) < 0 ||
+	    take_back_session(seat, &login) < 0 || seat->session.start_when_gone) {
+		/* Not taken back, or to be started again (a device was not
+		 * kept, the seat's settings changed): the greeter's turn. */
+		if (session_set_spec(&seat->session, spec) < 0)
+			log_error("%s: no memory for its greeter", seat->name);
+	} else {
+		log_info("%s: %s, logged on at the greeter, taken back", seat->name, login.user);
+	}
+	session_spec_free(&login);
+}
+
 
 /* The session is gone: so are its rights to the devices. */
 static void seat_session_ended(void *data)
@@ -212,6 +242,7 @@ static void seat_session_ended(void *data)
 	list_for_each(c, tmp, &seat->clients, link)
 		if (c->uid != 0)
 			client_destroy(c);
+	seat_greeter_session_ended(seat);
 }
 
 static struct seat *seat_create(struct broker *b, const char *name,
@@ -243,6 +274,21 @@ static struct seat *seat_create(struct broker *b, const char *name,
 		return NULL;
 	}
 	seat->session.changed = seat_changed;
+	seat->session.pam_service = b->cfg.pam_service;
+	if (b->session_helper)
+		seat->session.helper = b->session_helper;
+	/* logind registers a session on seat0, which has the VTs, with its
+	 * VT: the one seatmuxd keeps off seat0's head. */
+	if (!strcmp(name, "seat0") && b->console.taken)
+		seat->session.vt = b->console.vt;
+	if (seat_greeter_init(seat, spec) < 0) {
+		session_finish(&seat->session);
+		loop_remove(seat->listen_src);
+		close(seat->listen_fd);
+		unlink(seat->socket_path);
+		free(seat);
+		return NULL;
+	}
 	/* Taken when the last seatmuxd went: its clients were disabled. */
 	seat->taken = b->restored && state_take(b->restored, "taken", name, (char *)NULL);
 	list_insert(&b->seats, &seat->link);
@@ -263,6 +309,7 @@ static void seat_destroy(struct seat *seat)
 	list_for_each(c, tmp, &seat->clients, link)
 		client_destroy(c);
 	session_finish(&seat->session);
+	seat_greeter_finish(seat);
 	loop_remove(seat->listen_src);
 	close(seat->listen_fd);
 	unlink(seat->socket_path);
@@ -379,6 +426,11 @@ void seats_reload(struct broker *b)
 		spec = seat->kind->session_spec(b, seat->name);
 		if (session_spec_equal(&seat->session.spec, spec))
 			continue;
+		seat_greeter_sync(seat, spec);
+		/* A user logged on at the greeter keeps their session: the
+		 * greeter's new configuration waits until they log off. */
+		if (seat_greeter_logged_on(seat) && spec && spec->greeter)
+			continue;
 		log_info("%s: its session changed in the configuration: %s", seat->name,
 			 session_spec_runs(spec) ? "restarting it" : "stopping it");
 		seats_session_start(b, seat->name, spec);
@@ -489,6 +541,8 @@ void seats_save(struct broker *b, FILE *f)
 		if (seat->taken)
 			state_put(f, "taken", seat->name, (char *)NULL);
 		session_save(&seat->session, f);
+		if (seat->greeter && seat->session.pid > 0)
+			seat_login_save(seat->name, &seat->session.spec, f);
 		list_for_each(c, ctmp, &seat->clients, link)
 			client_save(c, f);
 	}
@@ -523,6 +577,7 @@ void seats_release_all(struct broker *b)
 		list_for_each(c, ctmp, &seat->clients, link)
 			client_release(c);
 		session_release(&seat->session);
+		seat_greeter_finish(seat);
 		loop_remove(seat->listen_src);
 		close(seat->listen_fd);	/* its path stays: the next one listens on */
 		list_remove(&seat->link);

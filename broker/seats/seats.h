@@ -29,6 +29,8 @@ struct seat {
 	/* Taken from its session by the broker (seats_take): its clients are
 	 * disabled, and new ones start so, until it is given back. */
 	bool taken;
+	/* A login screen's seat: greetd's IPC for its greeter (seat_greeter.c). */
+	struct greeter *greeter;
 };
 
 void seats_device_added(struct broker *b, struct device *dev);

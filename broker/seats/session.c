@@ -1,4 +1,5 @@
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "log.h"
 #include "session.h"
 #include "session_display.h"
+#include "session_status.h"
 #include "spawn.h"
 #include "state.h"
 
@@ -75,15 +78,135 @@ static void leftovers_kill(struct session *s)
 	procs_clear(&s->leftovers);
 }
 
+static void status_read(struct session *s);
+
 static void kill_fired(void *data, uint32_t events)
 {
 	struct session *s = data;
 
+	status_read(s);
 	leftovers_kill(s);
 	if (s->pid <= 0 || !s->stopping)
 		return;
 	log_warn("%s: session pid %d ignored SIGTERM, killing", s->seat, (int)s->pid);
 	procs_signal(&s->procs, SIGKILL);
+}
+
+/* logind's scope for the session's user ("user.slice/user-UID.slice/
+ * session-ID.scope"), or the one seatmuxd made for this leader. */
+static bool scope_is_sessions(const struct session *s, const char *scope)
+{
+	char want[SCOPE_NAME_MAX], own[SCOPE_NAME_MAX];
+	size_t len;
+
+	snprintf(want, sizeof(want), "user.slice/user-%u.slice/session-", (unsigned)s->uid);
+	len = strlen(want);
+	if (!strncmp(scope, want, len) && !strchr(scope + len, '/'))
+		return true;
+	if (scope_name(own, sizeof(own), s->seat, s->pid) < 0)
+		return false;
+	return !strncmp(scope, "system.slice/", 13) && !strcmp(scope + 13, own);
+}
+
+/* logind's id of the session: its scope's "session-ID.scope". */
+static void scope_logind_id(struct session *s)
+{
+	const char *base = strrchr(s->procs.scope, '/');
+	size_t len;
+
+	s->logind_id[0] = '\0';
+	base = base ? base + 1 : s->procs.scope;
+	len = strlen(base);
+	if (!strncmp(base, "session-", 8) && len > 14 && len - 14 < sizeof(s->logind_id))
+		snprintf(s->logind_id, sizeof(s->logind_id), "%.*s", (int)(len - 14), base + 8);
+}
+
+static void status_close(struct session *s)
+{
+	loop_remove(s->status_src);
+	s->status_src = NULL;
+	if (s->status_fd >= 0)
+		close(s->status_fd);
+	s->status_fd = -1;
+}
+
+/*
+ * What seatmux-session says once the PAM session is open: pam_systemd
+ * has moved the session into logind's scope, which is where its
+ * processes are signalled from now on. Read when it comes, and once more
+ * when the leader ends (the two may come in one turn of the loop).
+ */
+static void status_read(struct session *s)
+{
+	char line[SESSION_PROTO_LINE_MAX], scope[SCOPE_NAME_MAX];
+	struct session_status st;
+	ssize_t n;
+
+	if (s->status_fd < 0)
+		return;
+	n = read(s->status_fd, line, sizeof(line));
+	if (n < 0 && errno == EAGAIN)
+		return;
+	status_close(s);
+	if (n <= 0)
+		return;		/* no PAM session: it says why in its log */
+	if (session_status_parse(line, (size_t)n, &st) < 0) {
+		log_warn("%s: seatmux-session said something else than its session", s->seat);
+		return;
+	}
+	/*
+	 * Where the session lives is read from its leader, while it runs
+	 * (once it is reaped, from the line), and must be logind's scope for
+	 * this user or ours for this leader: nothing else is killed as it.
+	 */
+	if (scope_of_pid(s->pid, scope, sizeof(scope)) < 0)
+		snprintf(scope, sizeof(scope), "%s", st.cgroup);
+	if (scope_is_sessions(s, scope)) {
+		snprintf(s->procs.scope, sizeof(s->procs.scope), "%s", scope);
+		scope_logind_id(s);
+	} else {
+		log_warn("%s: session pid %d is in no scope of its own", s->seat, (int)s->pid);
+	}
+	if (s->logind_id[0])
+		log_info("%s: session pid %d is logind's session %s", s->seat, (int)s->pid,
+			 s->logind_id);
+	changed(s);
+}
+
+bool session_has_pid(struct session *s, pid_t pid)
+{
+	char now[SCOPE_NAME_MAX];
+
+	status_read(s);
+	if (s->pid <= 0 || !s->procs.scope[0] || scope_of_pid(pid, now, sizeof(now)) < 0)
+		return false;
+	return !strcmp(now, s->procs.scope) ||
+	       (!strncmp(now, "system.slice/", 13) && !strcmp(now + 13, s->procs.scope));
+}
+
+static void on_status(void *data, uint32_t events)
+{
+	status_read(data);
+}
+
+/* The pipe seatmux-session answers on: ours to read, *child_end its. */
+static int status_open(struct session *s, int *child_end)
+{
+	int p[2];
+
+	status_close(s);
+	s->logind_id[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	s->status_fd = p[0];
+	*child_end = p[1];
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    !(s->status_src = loop_add_fd(s->loop, p[0], EPOLLIN, on_status, s))) {
+		close(p[1]);
+		status_close(s);
+		return -1;
+	}
+	return 0;
 }
 
 int session_init(struct session *s, struct loop *loop, const char *seat,
@@ -94,6 +217,8 @@ int session_init(struct session *s, struct loop *loop, const char *seat,
 	s->ended = ended;
 	s->ended_data = data;
 	s->uid = (uid_t)-1;
+	s->status_fd = -1;
+	s->helper = SEATMUX_SESSION_HELPER;
 	snprintf(s->seat, sizeof(s->seat), "%s", seat);
 	snprintf(s->socket_path, sizeof(s->socket_path), "%s", socket_path);
 	s->restart_timer = loop_add_timer(loop, restart_fired, s);
@@ -106,6 +231,7 @@ void session_finish(struct session *s)
 	s->stopped = true;
 	if (s->pid > 0)
 		log_info("%s: ending session pid %d and all its processes", s->seat, (int)s->pid);
+	status_read(s);
 	procs_signal(&s->procs, SIGKILL);
 	procs_clear(&s->procs);
 	leftovers_kill(s);
@@ -113,6 +239,7 @@ void session_finish(struct session *s)
 		forget(s);
 	child_detach(s->child);		/* reaped when it comes, by the loop */
 	s->child = NULL;
+	status_close(s);
 	s->pid = 0;
 	s->uid = (uid_t)-1;
 	loop_remove(s->restart_timer);
@@ -131,12 +258,79 @@ int session_set_spec(struct session *s, const struct session_spec *spec)
 
 static void leader_ended(void *data, pid_t pid, int status);
 
+static void orphan_kill(const char *scope, bool (*keep)(void *data, const char *scope),
+			void *data)
+{
+	if (keep && keep(data, scope))
+		return;
+	log_warn("%s: a session of an earlier seatmuxd, not taken back: ended", scope);
+	scope_signal(scope, SIGKILL);
+}
+
+/* Whether a seatmux-session of root's runs in scope (an upgrade may have
+ * replaced its file): the session is ours. */
+static bool scope_ours(const char *scope)
+{
+	static const char deleted[] = " (deleted)";
+	size_t want = strlen(SEATMUX_SESSION_HELPER);
+	char exe[PATH_MAX], link[64];
+	pid_t pids[64];
+	int n = scope_pids(scope, pids, 64);
+	struct stat st;
+	ssize_t len;
+
+	for (int i = 0; i < n; i++) {
+		snprintf(link, sizeof(link), "/proc/%d", (int)pids[i]);
+		if (stat(link, &st) < 0 || st.st_uid != 0)
+			continue;
+		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pids[i]);
+		len = readlink(link, exe, sizeof(exe) - 1);
+		if (len <= 0)
+			continue;
+		exe[len] = '\0';
+		if (!strncmp(exe, SEATMUX_SESSION_HELPER, want) &&
+		    (!exe[want] || !strcmp(exe + want, deleted)))
+			return true;
+	}
+	return false;
+}
+
+/* logind's scopes for sessions seatmux-session opened (pam_systemd moved
+ * them there): user.slice/user-UID.slice/session-ID.scope. */
+static void kill_logind_orphans(bool (*keep)(void *data, const char *scope), void *data)
+{
+	DIR *users = opendir("/sys/fs/cgroup/user.slice"), *sessions;
+	char path[SCOPE_NAME_MAX], dir[300];
+	struct dirent *u, *e;
+
+	if (!users)
+		return;
+	while ((u = readdir(users))) {
+		if (strncmp(u->d_name, "user-", 5) || !strstr(u->d_name, ".slice"))
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/user.slice/%s", u->d_name);
+		sessions = opendir(dir);
+		while (sessions && (e = readdir(sessions))) {
+			if (strncmp(e->d_name, "session-", 8) ||
+			    (size_t)snprintf(path, sizeof(path), "user.slice/%s/%s", u->d_name,
+					     e->d_name) >= sizeof(path) ||
+			    !scope_path_valid(path) || !scope_populated(path) || !scope_ours(path))
+				continue;
+			orphan_kill(path, keep, data);
+		}
+		if (sessions)
+			closedir(sessions);
+	}
+	closedir(users);
+}
+
 void session_kill_orphans(bool (*keep)(void *data, const char *scope), void *data)
 {
 	DIR *dir = opendir("/sys/fs/cgroup/system.slice");
 	struct dirent *e;
 	size_t len;
 
+	kill_logind_orphans(keep, data);
 	if (!dir)
 		return;
 	while ((e = readdir(dir))) {
@@ -144,11 +338,7 @@ void session_kill_orphans(bool (*keep)(void *data, const char *scope), void *dat
 		if (strncmp(e->d_name, "seatmux-", 8) || len < 6 ||
 		    strcmp(e->d_name + len - 6, ".scope") || !scope_populated(e->d_name))
 			continue;
-		if (keep && keep(data, e->d_name))
-			continue;
-		log_warn("%s: a session of an earlier seatmuxd, not taken back: ended",
-			 e->d_name);
-		scope_signal(e->d_name, SIGKILL);
+		orphan_kill(e->d_name, keep, data);
 	}
 	closedir(dir);
 }
@@ -163,7 +353,23 @@ void session_save(const struct session *s, FILE *f)
 	snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
 	snprintf(digest, sizeof(digest), "%llx", session_spec_digest(&s->spec));
 	state_put(f, "session", s->seat, pid, uid, digest, s->stopping ? "stopping" : "running",
-		  (char *)NULL);
+		  s->procs.scope[0] ? s->procs.scope : "-", (char *)NULL);
+}
+
+int session_record_scope(const struct state_record *r, char *out, size_t size)
+{
+	long long pid;
+
+	if (r->argc < 3 || state_number(r, 2, 1, INT32_MAX, &pid) < 0)
+		return -EINVAL;
+	/* logind's scope is killed only if a seatmux-session is still in it:
+	 * logind may have given its name to another session since. */
+	if (r->argc >= 7 && strchr(r->argv[6], '/') && scope_path_valid(r->argv[6])) {
+		if (!scope_ours(r->argv[6]))
+			return -ENOENT;
+		return (size_t)snprintf(out, size, "%s", r->argv[6]) < size ? 0 : -ENAMETOOLONG;
+	}
+	return scope_name(out, size, r->argv[1], (pid_t)pid);
 }
 
 /* The running session's user's name, as the passwd database has it now
@@ -175,6 +381,19 @@ static void user_name_of(struct session *s, uid_t uid)
 	snprintf(s->user, sizeof(s->user), "%s", pw ? pw->pw_name : "");
 }
 
+/* Where a session taken back lives: logind's scope for its user, or
+ * ours, as its leader's cgroup says. */
+static void scope_adopted(struct session *s)
+{
+	char scope[SCOPE_NAME_MAX];
+
+	if (scope_of_pid(s->pid, scope, sizeof(scope)) == 0 && scope_is_sessions(s, scope))
+		snprintf(s->procs.scope, sizeof(s->procs.scope), "%s", scope);
+	else
+		scope_name(s->procs.scope, sizeof(s->procs.scope), s->seat, s->pid);
+	scope_logind_id(s);
+}
+
 int session_adopt(struct session *s, int pidfd, uid_t uid)
 {
 	s->child = child_adopt_pidfd(s->loop, pidfd, leader_ended, s);
@@ -182,10 +401,11 @@ int session_adopt(struct session *s, int pidfd, uid_t uid)
 		return -1;
 	s->pid = child_pid(s->child);
 	s->uid = uid;
+	s->run_greeter = s->spec.greeter;
 	user_name_of(s, uid);
 	s->procs.pgid = s->pid;
 	if (scope_available())
-		scope_name(s->procs.scope, sizeof(s->procs.scope), s->seat, s->pid);
+		scope_adopted(s);
 	s->stopped = false;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	log_info("%s: session pid %d (uid %u) taken back", s->seat, (int)s->pid, (unsigned)uid);
@@ -197,6 +417,7 @@ void session_release(struct session *s)
 {
 	child_detach(s->child);		/* left running; the loop forgets it */
 	s->child = NULL;
+	status_close(s);
 	s->pid = 0;
 	loop_remove(s->restart_timer);
 	s->restart_timer = NULL;
@@ -291,6 +512,8 @@ static void env_build(struct env *env, const struct session *s,
 	 */
 	if (s->drm_devices[0])
 		env_add(env, "WLR_DRM_DEVICES", s->drm_devices);
+	if (s->spec.greeter && s->greetd_sock[0])
+		env_add(env, "GREETD_SOCK", s->greetd_sock);
 	for (int i = 0; i < s->spec.nenv && env->n < SESSION_ENV_MAX; i++)
 		env->vars[env->n++] = strdup(s->spec.env[i]);
 	env->vars[env->n] = NULL;
@@ -326,11 +549,37 @@ static int open_log(const struct session *s, const struct passwd *pw)
 	return fd;
 }
 
+/*
+ * The session's environment for seatmux-session, which runs as root with
+ * a clean one of its own (a greeter's env entries, say, must not reach
+ * its dynamic loader) and must not show it to other users in its
+ * command line: NAME=VALUE entries, each NUL-ended, in a memfd.
+ */
+static int env_fd(const struct env *env)
+{
+	int fd = memfd_create("seatmux-session-env", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	for (int i = 0; i < env->n; i++) {
+		size_t len = strlen(env->vars[i]) + 1;
+
+		if (write(fd, env->vars[i], len) != (ssize_t)len) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* What the session's first process needs after fork. */
 struct leader {
 	const struct session *s;
 	const struct passwd *pw;
-	char *const *envp;
 	bool scoped;
 };
 
@@ -353,22 +602,56 @@ static int leader_prepare(void *arg)
 	return 0;
 }
 
-/* As the user: home (which root may not enter), then the session. */
+/*
+ * Still root: seatmux-session opens the PAM session around the
+ * session's program and runs it as the user (session_proto.h).
+ */
 static int leader_run(void *arg)
 {
+	static char *const clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	const struct leader *l = arg;
 	const struct session_spec *spec = &l->s->spec;
+	const char *argv[32];
+	char vt[8];
+	int n = 0;
 
-	if (chdir(l->pw->pw_dir) < 0 && chdir("/") < 0)
-		return 126;
-	if (spec->application && spec->mode[0])
-		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--mode", spec->mode,
-		       "--", "/bin/sh", "-c", spec->application, (char *)NULL, l->envp);
-	else if (spec->application)
-		execle(SEATMUX_COMPOSITOR, "seatmux-compositor", "--kms", "--", "/bin/sh", "-c",
-		       spec->application, (char *)NULL, l->envp);
-	else
-		execle("/bin/sh", "sh", "-c", spec->command, (char *)NULL, l->envp);
+	snprintf(vt, sizeof(vt), "%d", l->s->vt);
+	argv[n++] = "seatmux-session";
+	argv[n++] = "--service";
+	argv[n++] = l->s->pam_service ? l->s->pam_service : "seatmux";
+	argv[n++] = "--user";
+	argv[n++] = l->pw->pw_name;
+	argv[n++] = "--seat";
+	argv[n++] = l->s->seat;
+	argv[n++] = "--class";
+	argv[n++] = spec->greeter ? "greeter" : "user";
+	if (l->s->vt > 0) {
+		argv[n++] = "--vt";
+		argv[n++] = vt;
+	}
+	argv[n++] = "--status-fd";
+	argv[n++] = "3";
+	argv[n++] = "--env-fd";
+	argv[n++] = "4";
+	argv[n++] = "--";
+	if (spec->application) {
+		argv[n++] = SEATMUX_COMPOSITOR;
+		argv[n++] = "--kms";
+		if (spec->mode[0]) {
+			argv[n++] = "--mode";
+			argv[n++] = spec->mode;
+		}
+		argv[n++] = "--";
+		argv[n++] = "/bin/sh";
+		argv[n++] = "-c";
+		argv[n++] = spec->application;
+	} else {
+		argv[n++] = "/bin/sh";
+		argv[n++] = "-c";
+		argv[n++] = spec->command;
+	}
+	argv[n] = NULL;
+	execve(l->s->helper, (char *const *)argv, clean_env);
 	return 127;
 }
 
@@ -453,7 +736,7 @@ pid_t session_launch(struct session *s, char *const *argv)
 int session_start(struct session *s)
 {
 	struct passwd *pw;
-	int fds[3] = { -1, -1, -1 };	/* stdin: /dev/null */
+	int fds[5] = { -1, -1, -1, -1, -1 };	/* stdin: /dev/null */
 	struct leader leader;
 	struct spawn sp;
 	struct env env;
@@ -490,20 +773,30 @@ int session_start(struct session *s)
 			 "a session's processes are its process group only", s->seat);
 		s->warned_no_scope = true;
 	}
+	if (status_open(s, &fds[3]) < 0) {
+		log_error("%s: cannot start its session: %m", s->seat);
+		close(log_fd);
+		return -1;
+	}
 	env_build(&env, s, pw, xdg_runtime);
-	leader = (struct leader){ .s = s, .pw = pw, .envp = env.vars, .scoped = scoped };
-	fds[1] = fds[2] = log_fd;
-	sp = (struct spawn){
-		.fds = fds, .nfds = 3, .new_session = true, .prepare = leader_prepare,
-		.drop = true, .uid = pw->pw_uid, .gid = pw->pw_gid, .groups_of = pw->pw_name,
-		.run = leader_run, .arg = &leader,
-	};
-	s->child = spawn_child(s->loop, &sp, leader_ended, s);
-	close(log_fd);
+	fds[4] = env_fd(&env);
 	for (int i = 0; i < env.n; i++)
 		free(env.vars[i]);
+	leader = (struct leader){ .s = s, .pw = pw, .scoped = scoped };
+	fds[1] = fds[2] = log_fd;
+	/* Root until seatmux-session has opened the PAM session. */
+	sp = (struct spawn){
+		.fds = fds, .nfds = 5, .new_session = true, .prepare = leader_prepare,
+		.run = leader_run, .arg = &leader,
+	};
+	s->child = fds[4] >= 0 ? spawn_child(s->loop, &sp, leader_ended, s) : NULL;
+	close(log_fd);
+	close(fds[3]);
+	if (fds[4] >= 0)
+		close(fds[4]);
 	if (!s->child) {
 		log_error("%s: cannot start its session: %m", s->seat);
+		status_close(s);
 		return -1;
 	}
 	pid = child_pid(s->child);
@@ -513,6 +806,7 @@ int session_start(struct session *s)
 		log_warn("%s: its session is not kept across a restart: %s", s->seat,
 			 strerror(-rc));
 	s->uid = pw->pw_uid;
+	s->run_greeter = s->spec.greeter;
 	user_name_of(s, pw->pw_uid);
 	s->procs.pgid = pid;
 	if (scoped)
@@ -535,6 +829,7 @@ void session_stop(struct session *s)
 	if (s->pid <= 0 || s->stopping)
 		return;
 	log_info("%s: stopping session pid %d", s->seat, (int)s->pid);
+	status_read(s);
 	procs_signal(&s->procs, SIGTERM);
 	s->stopping = true;
 	if (s->kill_timer)
@@ -564,6 +859,9 @@ static void leader_ended(void *data, pid_t pid, int status)
 	int delay;
 
 	s->child = NULL;
+	status_read(s);
+	status_close(s);
+	s->logind_id[0] = '\0';
 	/*
 	 * Whatever the leader left behind goes too: at once if it was being
 	 * stopped, else after the grace. Its user's rights end here.

@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "session_spec.h"
 #include "scope.h"
+#include "session_proto.h"
 
 /* The processes of one run of a session: its scope, or (without
  * systemd) its process group. */
@@ -31,11 +32,20 @@ struct session {
 	char seat[SEAT_PROTO_MAX_SEAT];
 	char socket_path[108];
 	char drm_devices[256];	/* WLR_DRM_DEVICES for lease-only seats */
+	char greetd_sock[108];	/* a greeter's GREETD_SOCK, "" without */
 	struct child *child;	/* its leader, while it runs */
 	pid_t pid;
 	uid_t uid;		/* the running session's user; (uid_t)-1: none */
 	char user[64];		/* its name then ("": none), not the next run's */
 	struct session_procs procs;	/* the running session's */
+	const char *pam_service;	/* the configuration's: opens the session */
+	const char *helper;		/* seatmux-session (a test's own build) */
+	int vt;			/* seat0's VT, which logind wants; 0: none */
+	/* Until its PAM session is open: where seatmux-session says the
+	 * session lives (session_proto.h), and logind's id for it then. */
+	int status_fd;
+	struct loop_source *status_src;
+	char logind_id[SESSION_PROTO_ID_MAX];	/* "": none (yet) */
 	struct session_procs leftovers;	/* an ended run's, killed after the grace */
 	int failures;		/* quick exits in a row: drives the backoff */
 	struct timespec started;
@@ -45,6 +55,7 @@ struct session {
 	bool stopping;		/* SIGTERM sent, not reaped yet */
 	bool start_when_gone;	/* started again while stopping */
 	bool warned_no_scope;	/* said once: later runs are the same */
+	bool run_greeter;	/* the run that runs (or just ended) is a greeter */
 	/* A run ended (its leader reaped), its rights with it (uid is none
 	 * again); what it left behind is asked to end and killed after the
 	 * grace; then the restart is scheduled. */
@@ -74,6 +85,9 @@ void session_finish(struct session *s);
  * session), -ENXIO (the session offers no Wayland display).
  */
 pid_t session_launch(struct session *s, char *const *argv);
+/* Whether pid is one of the running session's processes (in its scope):
+ * a greeter's account is every greeter's, its scope is one seat's. */
+bool session_has_pid(struct session *s, pid_t pid);
 /* Starts the session; while the last one is stopping, once it is gone. */
 int session_start(struct session *s);
 /*
@@ -86,6 +100,11 @@ void session_stop(struct session *s);
  * Sessions of an earlier seatmuxd (crashed or stopped): every process of
  * the scopes this one does not take back (keep() says no) is killed.
  */
+/* The scope of a session a state record names ("session SEAT PID UID
+ * DIGEST STATE SCOPE"; a record without SCOPE: ours for SEAT and PID).
+ * 0 or -errno. */
+struct state_record;
+int session_record_scope(const struct state_record *r, char *out, size_t size);
 void session_kill_orphans(bool (*keep)(void *data, const char *scope), void *data);
 
 /*

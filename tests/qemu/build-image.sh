@@ -75,7 +75,7 @@ pkgs=(
 	systemd libsystemd-shared udev kmod
 	cage libseat1 libwlroots10 weston libweston-10-0 libevdi0
 	xkb-data libinput-bin libwacom-common
-	libpam-modules libpam-modules-bin
+	libpam-modules libpam-modules-bin libpam-systemd greetd
 	fontconfig-config fonts-dejavu-core
 	dbus dbus-daemon dbus-system-bus-common polkitd
 )
@@ -297,6 +297,8 @@ build_base() {
 		# The system bus and polkit, for seatmuxd's room interface.
 		echo "messagebus:x:100:102::/nonexistent:/usr/sbin/nologin"
 		echo "polkitd:x:996:996:polkit:/nonexistent:/usr/sbin/nologin"
+		# Login screens run as it ([broker] greeter-user's default).
+		echo "seatmux-greeter:x:985:985:seatmux greeter:/var/lib/seatmux-greeter:/usr/sbin/nologin"
 	} >"$root/etc/passwd"
 	{
 		echo "root:x:0:"
@@ -308,6 +310,7 @@ build_base() {
 		echo "nogroup:x:65534:"
 		echo "messagebus:x:102:"
 		echo "polkitd:x:996:"
+		echo "seatmux-greeter:x:985:"
 		# The room's roles (data/polkit/50-seatmux.rules): station23 is
 		# an administrator, station22 a teacher.
 		echo "seatmux-admin:x:990:station23"
@@ -320,11 +323,13 @@ build_base() {
 			echo "station$i:$h:19000:0:99999:7:::"
 		done
 		echo "nobody:*:19000:0:99999:7:::"
+		echo "seatmux-greeter:!:19000:0:99999:7:::"
 	} >"$root/etc/shadow"
 	chmod 0600 "$root/etc/shadow"
 	for i in $(seq 0 23); do
 		install -d -m 0700 -o $((1000 + i)) -g $((1000 + i)) "$root/home/station$i"
 	done
+	install -d -m 0700 -o 985 -g 985 "$root/var/lib/seatmux-greeter"
 	cat >"$root/etc/nsswitch.conf" <<-'EOF'
 	passwd: files
 	group: files
@@ -343,6 +348,16 @@ build_base() {
 	password required pam_deny.so
 	session  required pam_permit.so
 	EOF
+	# What Debian's pam-auth-update writes (libpam-runtime), for the
+	# services that include it (seatmux's): pam_systemd registers sessions
+	# with logind.
+	printf 'auth\t[success=1 default=ignore]\tpam_unix.so nullok\nauth\trequisite\tpam_deny.so\nauth\trequired\tpam_permit.so\n' \
+		>"$root/etc/pam.d/common-auth"
+	printf 'account\t[success=1 new_authtok_reqd=done default=ignore]\tpam_unix.so\naccount\trequisite\tpam_deny.so\naccount\trequired\tpam_permit.so\n' \
+		>"$root/etc/pam.d/common-account"
+	printf 'session\t[default=1]\tpam_permit.so\nsession\trequisite\tpam_deny.so\nsession\trequired\tpam_permit.so\nsession\trequired\tpam_unix.so\nsession\toptional\tpam_systemd.so\n' \
+		>"$root/etc/pam.d/common-session"
+	printf 'password\trequired\tpam_deny.so\n' >"$root/etc/pam.d/common-password"
 	echo seatmux-test >"$root/etc/hostname"
 	printf '127.0.0.1 localhost\n::1 localhost\n127.0.1.1 seatmux-test\n' >"$root/etc/hosts"
 	: >"$root/etc/machine-id"  # systemd fills in a transient one at boot
@@ -373,10 +388,10 @@ build_base() {
 	# Masked: need dbus, disks, a persistent /etc or /var, or filesystems
 	# the kernel would have to load modules for; each costs boot time under
 	# TCG and some would fail.
-	for u in systemd-logind.service user@.service user-runtime-dir@.service \
+	for u in user@.service \
 		modprobe@.service getty.target getty-static.service \
 		systemd-ask-password-wall.path systemd-ask-password-console.path \
-		systemd-user-sessions.service systemd-update-utmp.service \
+		systemd-update-utmp.service \
 		systemd-update-utmp-runlevel.service systemd-remount-fs.service \
 		systemd-firstboot.service systemd-hwdb-update.service \
 		systemd-journal-catalog-update.service ldconfig.service \
@@ -392,6 +407,14 @@ build_base() {
 		cryptsetup.target integritysetup.target veritysetup.target \
 		remote-cryptsetup.target remote-veritysetup.target; do
 		ln -sf /dev/null "$sd/$u"
+	done
+	# logind runs alongside seatmuxd, as on any Debian desktop: it tracks
+	# seats and the sessions pam_systemd registers, and makes each user's
+	# XDG_RUNTIME_DIR (user-runtime-dir@). user@.service (a systemd --user
+	# for every station's user) stays masked: seconds of TCG per logon,
+	# and nothing here uses it.
+	for u in systemd-logind.service systemd-user-sessions.service; do
+		ln -sf "/usr/lib/systemd/system/$u" "$sd/multi-user.target.wants/$u"
 	done
 	# seatmuxd, when the build provides it, starts after udev has settled
 	# so that its first enumeration sees every coldplugged device.

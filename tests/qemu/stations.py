@@ -141,3 +141,31 @@ def scenario(name):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def logind_sessions(m):
+    """logind's sessions, {user: {property: value}} (loginctl, with the
+    properties a seat's session is registered with)."""
+    rc, out = m.run("loginctl list-sessions --no-legend 2>&1")
+    found = {}
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) < 3 or not fields[0].isalnum():
+            continue
+        rc, props = m.run("loginctl show-session %s -p Id -p Seat -p Class -p Type -p State "
+                          "-p Service -p Leader -p Remote -p Scope -p Active" % fields[0])
+        found[fields[2]] = dict(p.split("=", 1) for p in props.splitlines() if "=" in p)
+    return found
+
+
+def check_logind_session(t, m, user, seat, what):
+    """user's session is logind's on seat: registered by pam_systemd
+    (service seatmux), a wayland user session, active, whose scope holds
+    the session's processes."""
+    s = logind_sessions(m).get(user, {})
+    ok = (s.get("Seat") == seat and s.get("Class") == "user" and s.get("Type") == "wayland"
+          and s.get("State") == "active" and s.get("Service") == "seatmux")
+    t.check("%s: loginctl shows %s's session on %s (user, wayland, active, service seatmux)"
+            % (what, user, seat), ok, s or m.run("loginctl list-sessions; journalctl -b "
+                                                 "-u systemd-logind --no-pager | tail -5")[1])
+    return s

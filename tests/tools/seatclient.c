@@ -11,6 +11,13 @@
  *   seatclient [-u USER] garbage SOCKET BYTES SEED
  *   seatclient [-u USER] raw SOCKET OPCODE [HEXBODY]
  *   seatclient kdmode TTY                          the VT's display/keyboard mode
+ *   seatclient [-u USER] direct PATH...           open each PATH itself, not
+ *                                               through a seat (what ACLs allow)
+ *   seatclient acl PATH...                         the users an ACL names on PATH
+ *                                               (logind's uaccess): "PATH users=1000,1001"
+ *   seatclient [-u USER] greetd SOCKET JSON...     greetd's IPC: each request framed,
+ *                                               each reply printed ("closed" if none)
+ *   seatclient [-u USER] greetd-raw SOCKET HEX     raw bytes, then the reply
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -309,6 +317,60 @@ static int cmd_raw(int fd, const char *opcode, const char *hex)
 	return 0;
 }
 
+/* One greetd reply (a 32-bit length in native order, then JSON), printed
+ * on a line; "closed" when the connection ends or nothing comes. */
+static void greetd_reply(int fd)
+{
+	static char json[65536];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint32_t len;
+
+	/* PAM's answer, and a refusal's delay, take seconds under TCG. */
+	if (poll(&pfd, 1, 30000) <= 0 || read_full(fd, &len, sizeof(len), NULL) < 0 || len >= sizeof(json) ||
+	    read_full(fd, json, len, NULL) < 0) {
+		printf("closed\n");
+		return;
+	}
+	json[len] = '\0';
+	printf("%s\n", json);
+}
+
+static int cmd_greetd(int fd, int n, char **requests)
+{
+	for (int i = 0; i < n; i++) {
+		uint32_t len = (uint32_t)strlen(requests[i]);
+
+		if (send(fd, &len, sizeof(len), MSG_NOSIGNAL) < 0 ||
+		    send(fd, requests[i], len, MSG_NOSIGNAL) < 0) {
+			printf("closed\n");
+			return 0;
+		}
+		greetd_reply(fd);
+	}
+	return 0;
+}
+
+static int cmd_greetd_raw(int fd, const char *hex)
+{
+	uint8_t bytes[512];
+	size_t n = 0;
+
+	while (hex[0] && hex[1] && n < sizeof(bytes)) {
+		unsigned v;
+
+		if (sscanf(hex, "%2x", &v) != 1)
+			return 2;
+		bytes[n++] = (uint8_t)v;
+		hex += 2;
+	}
+	if (send(fd, bytes, n, MSG_NOSIGNAL) < 0) {
+		printf("closed\n");
+		return 0;
+	}
+	greetd_reply(fd);
+	return 0;
+}
+
 static int cmd_kdmode(const char *tty)
 {
 	int fd = open(tty, O_RDONLY | O_NOCTTY | O_CLOEXEC);
@@ -325,9 +387,55 @@ static int cmd_kdmode(const char *tty)
 	return 0;
 }
 
+/* What the user may open without asking any seat: "PATH ok" or
+ * "PATH error errno=N". */
+static int cmd_direct(int n, char **paths)
+{
+	for (int i = 0; i < n; i++) {
+		int fd = open(paths[i], O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+		if (fd < 0) {
+			printf("%s error errno=%d\n", paths[i], errno);
+			continue;
+		}
+		printf("%s ok\n", paths[i]);
+		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * The named users of a POSIX ACL, as the kernel stores it in the
+ * system.posix_acl_access attribute: a 4-byte version, then 8-byte
+ * entries {u16 tag, u16 perm, u32 id}, ACL_USER being tag 2.
+ */
+static int cmd_acl(int n, char **paths)
+{
+	unsigned char buf[1024];
+
+	for (int i = 0; i < n; i++) {
+		ssize_t len = getxattr(paths[i], "system.posix_acl_access", buf, sizeof(buf));
+		int found = 0;
+
+		printf("%s users=", paths[i]);
+		for (ssize_t off = 4; len > 0 && off + 8 <= len; off += 8) {
+			unsigned tag = buf[off] | buf[off + 1] << 8;
+			unsigned id = buf[off + 4] | buf[off + 5] << 8 | buf[off + 6] << 16 |
+				      (unsigned)buf[off + 7] << 24;
+
+			if (tag == 2)
+				printf("%s%u", found++ ? "," : "", id);
+		}
+		printf("%s\n", found ? "" : "-");
+	}
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: seatclient [-u USER] ping|open|hold|garbage|raw SOCKET ...\n"
+			"       seatclient [-u USER] direct PATH...\n"
+			"       seatclient acl PATH...\n"
 			"       seatclient kdmode TTY\n");
 }
 
@@ -351,6 +459,10 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "kdmode"))
 		return cmd_kdmode(argv[2]);
+	if (!strcmp(cmd, "direct"))
+		return cmd_direct(argc - 2, argv + 2);
+	if (!strcmp(cmd, "acl"))
+		return cmd_acl(argc - 2, argv + 2);
 	fd = sock_connect(argv[2]);
 	if (fd < 0)
 		return 1;
@@ -364,6 +476,10 @@ int main(int argc, char **argv)
 		rc = cmd_garbage(fd, strtoul(argv[3], NULL, 0), (unsigned)atoi(argv[4]));
 	else if (!strcmp(cmd, "raw") && argc >= 4)
 		rc = cmd_raw(fd, argv[3], argc > 4 ? argv[4] : NULL);
+	else if (!strcmp(cmd, "greetd"))
+		rc = cmd_greetd(fd, argc - 3, argv + 3);
+	else if (!strcmp(cmd, "greetd-raw") && argc == 4)
+		rc = cmd_greetd_raw(fd, argv[3]);
 	else {
 		usage();
 		rc = 2;

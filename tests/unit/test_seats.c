@@ -99,6 +99,7 @@ static int fixture_init(struct fixture *f, const char *command)
 	list_init(&f->b.lease_cards);
 	list_init(&f->b.devices.list);
 	f->b.loop = loop_create();
+	f->b.session_helper = TEST_SESSION_HELPER;
 	f->b.kinds[f->b.nkinds++] = &fake_kind;
 	memset(&fake, 0, sizeof(fake));
 	f->b.physical_heads = true;

@@ -1,7 +1,9 @@
 /*
  * session: a session's rights and processes end with it. Runs as root
- * (as CI does): sessions run as nobody. Without systemd here, a session's
- * processes are its process group (the scope case is tested in QEMU).
+ * (as CI does): sessions run as nobody, opened by the build's
+ * seatmux-session through this machine's PAM ("seatmux" falls back to
+ * Debian's "other"). Without systemd here, a session's processes are its
+ * process group (the scope and logind cases are tested in QEMU).
  */
 #include <errno.h>
 #include <signal.h>
@@ -54,6 +56,7 @@ static int fixture_init(struct fixture *f, const char *command)
 	f->loop = loop_create();
 	if (!f->loop || session_init(&f->s, f->loop, "seat-test", "/nonexistent", on_ended, f) < 0)
 		return -1;
+	f->s.helper = TEST_SESSION_HELPER;
 	return session_set_spec(&f->s, &f->spec);
 }
 

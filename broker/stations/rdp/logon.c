@@ -183,7 +183,7 @@ void logon_start(struct sink *s, const struct control_msg *msg)
 {
 	struct rdp *r = s->rdp;
 	struct rdp_config *rc = &r->b->cfg.rdp;
-	struct auth_config ac = { .service = rc->pam_service ? rc->pam_service : "seatmux",
+	struct auth_config ac = { .service = rc->pam_service ? rc->pam_service : r->b->cfg.pam_service,
 				  .group = rc->group };
 
 	if (s->station || s->auth || s->refused) {

@@ -35,7 +35,7 @@ import subprocess
 import tempfile
 import time
 
-from stations import SEATCLIENT, animating, attempt, scenario, seat_color, shows
+from stations import SEATCLIENT, animating, attempt, logind_sessions, scenario, seat_color, shows
 
 TIMEOUT = 1200
 OVERLAYS = ["two-stations-overlay", "broker-restart-overlay"]
@@ -307,6 +307,7 @@ def one_round(t, m, hv, emu, linger, tmp, name, command):
     pids = {u: lead[u][1] for u in USERS if u in lead}
     clients = {u: before["ready"][u][-1] for u in USERS if before["ready"][u]}
     procs = processes(m, list(pids.values()) + list(clients.values()))
+    logind_before = logind_sessions(m)
     old_main = before["main"] or 0
 
     t0 = time.monotonic()
@@ -375,9 +376,19 @@ def one_round(t, m, hv, emu, linger, tmp, name, command):
     t.check("%s: no session was started again" % name, not again, again)
     now = processes(m, list(pids.values()) + list(clients.values()))
     changed = {p: (procs.get(p), now.get(p)) for p in procs if now.get(p) != procs.get(p)}
-    scoped = all(procs.get(pids[u], ("", ""))[1].endswith("/seatmux-%s-%d.scope" % (seats[u], pids[u]))
+    # logind's sessions, side by side with seatmuxd's through its restart:
+    # the same ones, led by the same leaders, in whose scopes they run.
+    logind_after = logind_sessions(m)
+    same = {u: (logind_before.get(u, {}).get(k), logind_after.get(u, {}).get(k))
+            for u in pids for k in ("Id", "Leader", "Seat", "State")}
+    t.check("%s: logind's sessions are the same, led by the same leaders, still active" % name,
+            len(pids) == 5 and all(a == b and a for a, b in same.values())
+            and all(logind_after[u].get("Leader") == str(pids[u])
+                    and logind_after[u].get("State") == "active" for u in pids),
+            (logind_before, logind_after))
+    scoped = all(procs.get(pids[u], ("", ""))[1].endswith("/" + logind_after.get(u, {}).get("Scope", "?"))
                  for u in pids)
-    t.check("%s: every session leader is the same process, alive in its scope" % name,
+    t.check("%s: every session leader is the same process, alive in logind's scope for it" % name,
             len(pids) == 5 and scoped and all(pids[u] in now and pids[u] not in changed
                                               for u in pids),
             "leaders %s; changed %s" % (pids, changed))

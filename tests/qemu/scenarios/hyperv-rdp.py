@@ -24,7 +24,7 @@ import threading
 import time
 
 from harness import Image, dev
-from stations import LOOP_WAIT_MS, attempt, loop_stalls, seat_color
+from stations import LOOP_WAIT_MS, attempt, check_logind_session, loop_stalls, seat_color
 
 TIMEOUT = 720
 HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
@@ -141,6 +141,10 @@ def run(t):
                 "A rc %r: %s | B rc %r: %s" % (rca, outa[-200:], rcb, outb[-200:]))
         sa, sb = station_of(m, "station0"), station_of(m, "station1")
         t.check("each has a seat of their own", sa and sb and sa != sb, (sa, sb))
+        # Opened through PAM: logind knows each RDP station's session.
+        for user, seat in (("station0", sa), ("station1", sb)):
+            if seat:
+                check_logind_session(t, m, user, seat, "RDP")
         # A station's head, udev rules and input devices are made in child
         # jobs: meanwhile seatmuxd's loop serves every other seat.
         stalls = loop_stalls(m)

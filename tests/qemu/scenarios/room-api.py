@@ -17,7 +17,7 @@ import json
 import re
 import time
 
-from stations import attempt, ctl, event_log, scenario, shows, wait_ready
+from stations import attempt, ctl, event_log, logind_sessions, scenario, shows, wait_ready
 
 TIMEOUT = 840
 OVERLAYS = ["two-stations-overlay"]
@@ -196,15 +196,19 @@ def check_sessions(t, m):
     rc, out = get_session(m, None, lead)
     found = re.search(r'^o "([^"]+)"', out.strip())
     props = {}
-    for name in ("Id", "StationId", "User", "UID", "Leader", "State", "Kind"):
+    for name in ("Id", "StationId", "User", "UID", "Leader", "State", "Kind", "Class",
+                 "LogindSession"):
         r, got = m.run("busctl get-property org.seatmux.Manager1 %s org.seatmux.Session1 %s"
                        % (found.group(1) if found else "/", name))
         props[name] = got.strip()
-    t.check("seat1's session is an object: its id, station, user, leader and state",
+    logind = logind_sessions(m).get("station1", {}).get("Id", "?")
+    t.check("seat1's session is an object: its id, station, user, leader, state, class "
+            "and logind's id for it",
             rc == 0 and found and props == {
                 "Id": 's "%s"' % lead, "StationId": 's "seat1"', "User": 's "station1"',
                 "UID": "u 1001", "Leader": "u %s" % lead, "State": 's "running"',
-                "Kind": 's "local"'}, "%s %s" % (out, props))
+                "Kind": 's "local"', "Class": 's "user"',
+                "LogindSession": 's "%s"' % logind}, "%s %s" % (out, props))
     rc2, out2 = get_session(m, "station1", lead)
     t.check("its own user may look it up", rc2 == 0 and found and found.group(1) in out2, out2)
     rc2, out2 = get_session(m, PUPIL, lead)
@@ -319,7 +323,7 @@ def check_launch(t, m):
             re.search(r"^Uid:\s+1001\s", status, re.M) is not None, status[:300])
     cg = m.run("cat /proc/%s/cgroup" % pid)[1].strip()
     lead = m.run("cat /proc/%s/cgroup" % leader(m, "seat1"))[1].strip()
-    t.check("in the session's scope", cg == lead and "seatmux-seat1-" in cg, (cg, lead))
+    t.check("in the session's scope (logind's)", cg == lead and "/session-" in cg, (cg, lead))
     env = m.run("tr '\\0' '\\n' </proc/%s/environ" % pid)[1]
     t.check("with the session's Wayland display and environment",
             re.search(r"^WAYLAND_DISPLAY=wayland-\d+$", env, re.M) is not None and

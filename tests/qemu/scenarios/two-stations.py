@@ -12,8 +12,8 @@ import re
 import time
 
 from harness import dev
-from stations import (PIDS, SEATCLIENT, animating, attempt, event_log, frame_lines,
-                      log_lines, ready_pids, shows, wait_ready)
+from stations import (PIDS, SEATCLIENT, animating, attempt, check_logind_session, event_log,
+                      frame_lines, log_lines, ready_pids, shows, wait_ready)
 
 TIMEOUT = 420
 
@@ -32,6 +32,48 @@ EVENT = {"kbd0": "/dev/input/by-path/pci-0000:00:0a.0-event-kbd",
 
 SOCK = {"seat0": "/run/seatmux/seat0.sock", "seat1": "/run/seatmux/seat1.sock"}
 KEY_A = 30
+
+
+def logind_alongside(t, m):
+    """logind runs next to seatmuxd: it knows both seats and both sessions
+    (opened through PAM), gives their users their runtime directories, and
+    neither ACLs nor power-key watching on what seatmuxd hands out."""
+    rc, out = m.run("loginctl list-seats --no-legend")
+    t.check("logind knows both seats", set(out.split()) >= {"seat0", "seat1"}, out)
+    s1 = {}
+    for seat, user in (("seat0", "station0"), ("seat1", "station1")):
+        s = check_logind_session(t, m, user, seat, "two-stations")
+        if seat == "seat1":
+            s1 = s
+    rc, cage1 = m.run(PIDS % ("station1", "cage"))
+    pid = (cage1.split() or ["0"])[0]
+    rc, cgroup = m.run("cat /proc/%s/cgroup" % pid)
+    t.check("seat1's compositor runs in logind's scope for the session",
+            s1.get("Scope") and cgroup.strip().endswith("/" + s1["Scope"]), (cgroup, s1))
+    rc, out = m.run("tr '\\0' '\\n' < /proc/%s/environ | grep -E '^XDG_(RUNTIME_DIR|SESSION_ID)='; "
+                    "grep -c ' /run/user/1001 tmpfs ' /proc/mounts" % pid)
+    t.check("its XDG_RUNTIME_DIR and XDG_SESSION_ID are logind's (a tmpfs of its own)",
+            "XDG_RUNTIME_DIR=/run/user/1001" in out and "XDG_SESSION_ID=%s" % s1.get("Id") in out
+            and out.split()[-1] == "1", out)
+    # uaccess: logind gives seat0's user the render node, no card or keyboard.
+    rc, out = m.run("%s acl /dev/dri/renderD128 /dev/dri/card0 /dev/dri/card1 %s %s"
+                    % (SEATCLIENT, EVENT["kbd0"], EVENT["kbd1"]))
+    acl = dict(line.split(" users=") for line in out.splitlines() if " users=" in line)
+    t.check("logind's ACLs give seat0's user its render node (uaccess)",
+            acl.get("/dev/dri/renderD128") == "1000", out)
+    t.check("but no seat's card or input device: those are seatmuxd's to hand out",
+            [acl.get(p) for p in ("/dev/dri/card0", "/dev/dri/card1", EVENT["kbd0"], EVENT["kbd1"])]
+            == ["-"] * 4, out)
+    rc, out = m.run("%s -u station1 direct /dev/dri/card1 %s" % (SEATCLIENT, EVENT["kbd1"]))
+    t.check("seat1's user cannot open its own card or keyboard behind seatmuxd's back",
+            out.count("error errno=13") == 2, out)
+    # logind watches seat0's keyboard for the power key, not a station's.
+    rc, out = m.run("for f in /proc/$(pidof systemd-logind)/fd/*; do readlink $f; done; "
+                    "readlink -f %s; readlink -f %s" % (EVENT["kbd0"], EVENT["kbd1"]))
+    lines = out.split()
+    kbd0, kbd1 = (lines[-2], lines[-1]) if len(lines) >= 2 else ("?", "?")
+    t.check("logind watches seat0's keyboard for the power key, not seat1's",
+            kbd0 in lines[:-2] and kbd1 not in lines[:-2], out)
 
 
 def run(t):
@@ -98,6 +140,8 @@ def run(t):
                 "/dev/input/event99 error errno=2 " in out, out)
         rc, out = m.run("%s -u station1 ping %s" % (SEATCLIENT, SOCK["seat0"]))
         t.check("seat1's user cannot use seat0's socket", out.strip() == "ping closed", out)
+
+        logind_alongside(t, m)
 
         # Garbage on a socket costs that connection only.
         rc, out = m.run("%s -u station0 garbage %s 4096 7; %s -u station0 raw %s 3 ffff2f6465762f6e756c6c00"

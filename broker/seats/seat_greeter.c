@@ -1,0 +1,117 @@
+#include <pwd.h>
+#include <string.h>
+
+#include "broker.h"
+#include "greeter.h"
+#include "log.h"
+#include "seat_greeter.h"
+#include "seat_login.h"
+#include "station_kind.h"
+
+/* The greeter's own run, now. */
+static bool greeter_running(const struct seat *seat)
+{
+	const struct session *s = &seat->session;
+
+	return s->pid > 0 && !s->stopping && s->run_greeter;
+}
+
+/* Only the greeter's own run may use the greetd socket: its user, from
+ * its session (every seat's greeter runs as the same account). */
+static bool is_greeter(void *data, const struct ucred *peer)
+{
+	struct seat *seat = data;
+
+	return greeter_running(seat) && peer->uid == seat->session.uid &&
+	       session_has_pid(&seat->session, peer->pid);
+}
+
+static const struct session_spec *configured(const struct seat *seat)
+{
+	return seat->kind && seat->kind->session_spec ?
+	       seat->kind->session_spec(seat->broker, seat->name) : NULL;
+}
+
+/* The greeter is told yes, then goes (SIGTERM): the user's session
+ * starts once it is gone, as seats_session_start does for any. */
+static int login(void *data, const struct greeter_login *l)
+{
+	struct seat *seat = data;
+	struct session_spec spec;
+	struct passwd *pw = getpwnam(l->user);
+
+	/* Still the greeter that asked (not stopped since), and an account
+	 * a session can run as. */
+	if (!greeter_running(seat) || !pw || pw->pw_uid == 0)
+		return -1;
+	if (seat_login_spec(configured(seat), l->user, l->command, l->env, l->nenv, &spec) < 0) {
+		log_warn("%s: greeter: %s's session cannot be made (too many env entries?)",
+			 seat->name, l->user);
+		return -1;
+	}
+	log_info("%s: %s logged on at the greeter", seat->name, l->user);
+	seats_session_start(seat->broker, seat->name, &spec);
+	session_spec_free(&spec);
+	return 0;
+}
+
+int seat_greeter_init(struct seat *seat, const struct session_spec *spec)
+{
+	struct broker *b = seat->broker;
+	struct greeter_hooks hooks = { .is_greeter = is_greeter, .login = login, .data = seat };
+
+	if (!spec || !spec->greeter)
+		return 0;
+	seat->greeter = greeter_create(b->loop, seat->name, b->cfg.socket_dir, b->cfg.pam_service,
+				       &hooks);
+	if (!seat->greeter) {
+		log_error("%s: no greetd socket for its greeter: %m", seat->name);
+		return -1;
+	}
+	snprintf(seat->session.greetd_sock, sizeof(seat->session.greetd_sock), "%s",
+		 greeter_socket(seat->greeter));
+	return 0;
+}
+
+void seat_greeter_finish(struct seat *seat)
+{
+	greeter_destroy(seat->greeter);
+	seat->greeter = NULL;
+}
+
+void seat_greeter_sync(struct seat *seat, const struct session_spec *spec)
+{
+	bool wanted = spec && spec->greeter;
+
+	if (wanted && !seat->greeter)
+		seat_greeter_init(seat, spec);
+	else if (!wanted && seat->greeter) {
+		seat_greeter_finish(seat);
+		seat->session.greetd_sock[0] = '\0';
+	}
+}
+
+void seat_greeter_session_ended(struct seat *seat)
+{
+	const struct session_spec *spec;
+
+	if (!seat->greeter)
+		return;
+	greeter_reset(seat->greeter);
+	/* A greeter's run, or a user's that another start replaces already. */
+	if (seat->session.run_greeter || seat->session.start_when_gone)
+		return;
+	spec = configured(seat);
+	if (!spec || !spec->greeter)
+		return;
+	log_info("%s: %s logged off: the greeter again", seat->name,
+		 seat->session.spec.user ? seat->session.spec.user : "?");
+	if (session_set_spec(&seat->session, spec) < 0)
+		log_error("%s: no memory for its greeter", seat->name);
+	seat->session.failures = 0;
+}
+
+bool seat_greeter_logged_on(const struct seat *seat)
+{
+	return seat->greeter && !seat->session.spec.greeter && session_spec_runs(&seat->session.spec);
+}

@@ -1,0 +1,31 @@
+/*
+ * seatmuxd and seatmux-session, the helper that opens a seat's session
+ * through PAM: how it is started, and the one line it says back.
+ *
+ * seatmuxd starts it as root, as the session's leader (a process group
+ * and a scope of its own):
+ *
+ *   seatmux-session --service NAME --user NAME --seat SEAT [--class CLASS]
+ *                   [--vt N] [--status-fd FD] -- PROGRAM [ARG...]
+ *
+ * with the session's environment. Once the PAM session is open and
+ * PROGRAM started as the user, it writes one line to FD and closes it:
+ *
+ *   "<logind session id or -> <cgroup path>\n"
+ *
+ * the cgroup being the one PAM left it in (pam_systemd: logind's
+ * session-N.scope), where every process of the session is. Nothing is
+ * written when the session cannot be opened: the helper says why on
+ * stderr (the session's log) and exits with SESSION_EXIT_PAM.
+ */
+#ifndef SEATMUX_SESSION_PROTO_H
+#define SEATMUX_SESSION_PROTO_H
+
+#define SESSION_PROTO_ID_MAX 64
+#define SESSION_PROTO_CGROUP_MAX 256
+#define SESSION_PROTO_LINE_MAX (SESSION_PROTO_ID_MAX + SESSION_PROTO_CGROUP_MAX + 2)
+
+#define SESSION_EXIT_USAGE 2	/* seatmuxd called it wrong */
+#define SESSION_EXIT_PAM 3	/* PAM refused the session */
+
+#endif

@@ -1,0 +1,169 @@
+"""A login screen on a physical station, greetd's way.
+
+seat0 has no user of its own: its greeter is Debian's agreety in a
+terminal under cage (greeter-overlay), run as seatmux-greeter, talking
+greetd's IPC to seatmuxd's socket for the seat. The test types a user name
+and password at the station's keyboard (QMP), as a pupil would, and
+checks: the greeter is logind's greeter session; nobody but the greeter's
+user may use the socket; malformed requests get an error; no session
+starts without authentication; wrong passwords are refused and slowed;
+the right one starts the user's session on the seat (logind's, theirs),
+which a seatmuxd restart keeps; logging off brings the greeter back.
+"""
+
+import json
+import re
+import shlex
+import time
+
+from harness import dev
+from stations import (COLOR, SEATCLIENT, attempt, check_logind_session, ctl, logind_sessions,
+                      ready_pids, wait_ready)
+
+TIMEOUT = 420
+
+DEVICES = [
+    dev("virtio-gpu-pci", id="head0", addr=0x08, xres=800, yres=600),
+    dev("virtio-keyboard-pci", id="kbd0", addr=0x0a, display="head0"),
+    dev("virtio-mouse-pci", id="mouse0", addr=0x0c, display="head0"),
+]
+SOCK = "/run/seatmux/seat0.greetd.sock"
+
+
+def in_greeter(m, argv):
+    """argv (a list), run in the greeter's session (its scope), as a
+    greeter started there would be: the greetd socket takes only such
+    peers."""
+    found = re.findall(r"seat0: session started as seatmux-greeter, pid (\d+)",
+                       m.run("journalctl -t seatmuxd -o cat")[1])
+    return ("cg=$(sed -n 's/^0:://p' /proc/%s/cgroup); export cg; "
+            "sh -c 'echo $$ > /sys/fs/cgroup$cg/cgroup.procs; exec \"$@\"' sh %s"
+            % (found[-1] if found else "0", " ".join(shlex.quote(a) for a in argv)))
+
+
+def greetd(m, user, *requests, inside=True):
+    """Replies (parsed, or "closed") to requests sent as user on SOCK, from
+    the greeter's session (or, inside=False, from outside it)."""
+    argv = [SEATCLIENT, "-u", user, "greetd", SOCK] + [json.dumps(r) for r in requests]
+    cmd = in_greeter(m, argv) if inside else " ".join(shlex.quote(a) for a in argv)
+    rc, out = m.run(cmd, timeout=90)
+    replies = []
+    for line in out.splitlines():
+        try:
+            replies.append(json.loads(line))
+        except ValueError:
+            replies.append(line.strip())
+    return replies
+
+
+def own_color(shot):
+    return shot.fraction_near(COLOR["seat0"], 24) if shot else 0
+
+
+def greeter_runs(m, timeout=120):
+    return attempt(lambda: m.wait_until(
+        "ps -o user,comm | grep -q '^seatmux- *agreety'", timeout, interval=1))
+
+
+def type_line(m, text):
+    m.send_keys("kbd0", list(text) + ["ret"], hold=0.04)
+
+
+def run(t):
+    with t.machine(devices=DEVICES) as m:
+        m.wait_agent(timeout=90)
+        ok = greeter_runs(m)
+        if not t.check("seat0 shows its greeter: agreety in a terminal, as seatmux-greeter", ok,
+                       m.run("tail -n 8 /run/seat0.session.log; journalctl -t seatmuxd | "
+                             "tail -n 8")[1]):
+            return
+        s = logind_sessions(m).get("seatmux-greeter", {})
+        t.check("logind has it as seat0's greeter session",
+                s.get("Seat") == "seat0" and s.get("Class") == "greeter" and
+                s.get("Service") == "seatmux", s)
+        rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
+                        "org.seatmux.Manager1 ListSessions")
+        path = re.search(r'"seat0" "(/[^"]+)"', out)
+        rc, cls = m.run("busctl get-property org.seatmux.Manager1 %s org.seatmux.Session1 Class"
+                        % (path.group(1) if path else "/"))
+        t.check("seatmuxd's Session1 says it is a greeter", cls.strip() == 's "greeter"',
+                (out, cls))
+        shot = m.screendump("head0", 0)
+        t.check("the head shows the terminal, not a user's session", own_color(shot) < 0.2,
+                "%.0f%% seat0 colour" % (own_color(shot) * 100))
+
+        # The socket: the greeter's user only.
+        r = greetd(m, "station0", {"type": "create_session", "username": "station0"})
+        t.check("a user who is not the greeter's is refused at the greetd socket",
+                r == ["closed"], r)
+        r = greetd(m, "seatmux-greeter", {"type": "create_session", "username": "station0"},
+                   inside=False)
+        t.check("so is the greeter's account from outside the seat's greeter session "
+                "(another seat's greeter)", r == ["closed"], r)
+        # Malformed and out-of-order requests: errors, the connection lives.
+        r = greetd(m, "seatmux-greeter", "not json", {"type": "lock_session"},
+                   {"type": "create_session"}, {"type": "start_session", "cmd": ["sh"]},
+                   {"type": "post_auth_message_response", "response": "x"},
+                   {"type": "cancel_session"})
+        kinds = [x.get("type") if isinstance(x, dict) else x for x in r]
+        t.check("malformed requests get an error each, and the connection serves on",
+                kinds == ["error"] * 5 + ["success"], r)
+        t.check("a greeter cannot start a session without authenticating",
+                len(r) > 3 and isinstance(r[3], dict) and
+                "nobody authenticated" in r[3].get("description", ""),
+                r[3:4])
+        rc, out = m.run(in_greeter(m, [SEATCLIENT, "-u", "seatmux-greeter", "greetd-raw", SOCK,
+                                       "ffffff7f"]))
+        t.check("a request longer than any greetd request is refused and closed",
+                "request too long" in out, out)
+
+        # Wrong passwords: refused as auth errors, each waited out longer.
+        wrong = [{"type": "create_session", "username": "station0"},
+                 {"type": "post_auth_message_response", "response": "wrong"}]
+        r = greetd(m, "seatmux-greeter", *(wrong * 3))
+        t.check("the answer is asked for as a secret",
+                isinstance(r[0], dict) and r[0].get("auth_message_type") == "secret", r[:1])
+        t.check("three wrong passwords are refused (auth_error)",
+                [x.get("error_type") if isinstance(x, dict) else x for x in r[1::2]]
+                == ["auth_error"] * 3, r)
+        rc, log = m.run("journalctl -t seatmuxd -o cat | grep 'greeter: logon of'")
+        waits = [int(x) for x in re.findall(r"waits (\d+) ms", log)]
+        t.check("and logged, each refusal waited out longer (1 s, 2 s, 4 s)",
+                waits[-3:] == [1000, 2000, 4000], log[-400:])
+
+        # The pupil types at the station: the session is theirs.
+        type_line(m, "station0")
+        time.sleep(3)
+        type_line(m, "station0")
+        ok = attempt(lambda: wait_ready(m, "seat0", timeout=120))
+        if not t.check("typed at the station, the right password starts station0's session", ok,
+                       m.run("tail -n 10 /run/seat0.session.log; journalctl -t seatmuxd | "
+                             "tail -n 10")[1]):
+            return
+        time.sleep(2)
+        shot = m.screendump("head0", 0)
+        t.check("the head shows station0's client", own_color(shot) > 0.5,
+                "%.0f%%" % (own_color(shot) * 100))
+        check_logind_session(t, m, "station0", "seat0", "greeter")
+        t.check("the greeter is gone", not greeter_runs(m, timeout=2),
+                m.run("ps -o user,comm | grep seatmux-")[1])
+        pid = ready_pids(m, "seat0")[-1]
+
+        # A restart of seatmuxd keeps the user's session, as theirs.
+        m.run("systemctl restart seatmuxd", timeout=60)
+        m.wait_until("systemctl is-active -q seatmuxd", 60, interval=1)
+        time.sleep(3)
+        t.check("a seatmuxd restart keeps station0's session (the same client, alive)",
+                ready_pids(m, "seat0")[-1] == pid and
+                m.run("kill -0 %d" % pid)[0] == 0 and not greeter_runs(m, timeout=2),
+                (ready_pids(m, "seat0"), m.run("journalctl -t seatmuxd | tail -n 6")[1]))
+
+        # Logging off brings the greeter back.
+        rc, out, err = ctl(m, None, "logoff seat0")
+        t.check("seatmuxctl logoff seat0", rc == 0, err)
+        t.check("after the session, the greeter comes back", greeter_runs(m),
+                m.run("journalctl -t seatmuxd | tail -n 8")[1])
+        s = logind_sessions(m)
+        t.check("logind has the greeter again, and station0 no more",
+                s.get("seatmux-greeter", {}).get("Class") == "greeter" and "station0" not in s, s)
+        t.check_sanitizers(m)
