@@ -265,14 +265,8 @@ static struct seat *seat_create(struct broker *b, const char *name,
 	}
 	if (session_init(&seat->session, b->loop, name, seat->socket_path,
 			 seat_session_ended, seat) < 0 ||
-	    session_set_spec(&seat->session, spec) < 0) {
-		session_finish(&seat->session);
-		loop_remove(seat->listen_src);
-		close(seat->listen_fd);
-		unlink(seat->socket_path);
-		free(seat);
-		return NULL;
-	}
+	    session_set_spec(&seat->session, spec) < 0)
+		goto err;
 	seat->session.changed = seat_changed;
 	seat->session.pam_service = b->cfg.pam_service;
 	if (b->session_helper)
@@ -281,14 +275,8 @@ static struct seat *seat_create(struct broker *b, const char *name,
 	 * VT: the one seatmuxd keeps off seat0's head. */
 	if (!strcmp(name, "seat0") && b->console.taken)
 		seat->session.vt = b->console.vt;
-	if (seat_greeter_init(seat, spec) < 0) {
-		session_finish(&seat->session);
-		loop_remove(seat->listen_src);
-		close(seat->listen_fd);
-		unlink(seat->socket_path);
-		free(seat);
-		return NULL;
-	}
+	if (seat_greeter_init(seat, spec) < 0)
+		goto err;
 	/* Taken when the last seatmuxd went: its clients were disabled. */
 	seat->taken = b->restored && state_take(b->restored, "taken", name, (char *)NULL);
 	list_insert(&b->seats, &seat->link);
@@ -298,6 +286,14 @@ static struct seat *seat_create(struct broker *b, const char *name,
 	seat_take_back(seat, spec);
 	broker_changed(b);
 	return seat;
+
+err:
+	session_finish(&seat->session);
+	loop_remove(seat->listen_src);
+	close(seat->listen_fd);
+	unlink(seat->socket_path);
+	free(seat);
+	return NULL;
 }
 
 static void seat_destroy(struct seat *seat)

@@ -170,6 +170,9 @@ static void status_read(struct session *s)
 	if (s->logind_id[0])
 		log_info("%s: session pid %d is logind's session %s", s->seat, (int)s->pid,
 			 s->logind_id);
+	else if (access("/run/systemd/seats", F_OK) == 0)
+		log_warn("%s: session pid %d runs, but logind has no session for it (pam_systemd "
+			 "says why in the journal)", s->seat, (int)s->pid);
 	changed(s);
 }
 
