@@ -6,15 +6,18 @@
  * and a scope of its own):
  *
  *   seatmux-session --service NAME --user NAME --seat SEAT [--class CLASS]
- *                   [--vt N] [--status-fd FD] -- PROGRAM [ARG...]
+ *                   [--vt N] [--status-fd FD] [--env-fd FD] -- PROGRAM [ARG...]
  *
- * with the session's environment. Once the PAM session is open and
- * PROGRAM started as the user, it writes one line to FD and closes it:
+ * with a clean environment of its own; the session's is on the env fd,
+ * NAME=VALUE entries each ended by a NUL (64 at most, 64 KiB in all),
+ * for PROGRAM only. Once the PAM session is open, before PROGRAM is
+ * started as the user, it writes one line to the status fd and closes it:
  *
  *   "<logind session id or -> <cgroup path>\n"
  *
  * the cgroup being the one PAM left it in (pam_systemd: logind's
- * session-N.scope), where every process of the session is. Nothing is
+ * session-N.scope), where every process of the session is; seatmuxd
+ * reads it from the helper's /proc entry while it runs. Nothing is
  * written when the session cannot be opened: the helper says why on
  * stderr (the session's log) and exits with SESSION_EXIT_PAM.
  */

@@ -65,7 +65,8 @@ static void conn_close(struct greeter *g)
 		failed(g);
 	auth_job_cancel(g->auth);
 	g->auth = NULL;
-	loop_timer_arm(g->delay, 0);
+	if (g->delay)
+		loop_timer_arm(g->delay, 0);
 	loop_remove(g->src);
 	g->src = NULL;
 	if (g->fd >= 0)

@@ -62,6 +62,10 @@ int seat_greeter_init(struct seat *seat, const struct session_spec *spec)
 
 	if (!spec || !spec->greeter)
 		return 0;
+	/* Its greeter is told from another seat's by its scope. */
+	if (!scope_available())
+		log_error("%s: a greeter needs systemd's scopes (cgroup v2): it will be refused "
+			  "at the seat's sockets", seat->name);
 	seat->greeter = greeter_create(b->loop, seat->name, b->cfg.socket_dir, b->cfg.pam_service,
 				       &hooks);
 	if (!seat->greeter) {
@@ -105,6 +109,19 @@ void seat_greeter_session_ended(struct seat *seat)
 	if (!spec || !spec->greeter)
 		return;
 	log_info("%s: %s logged off: the greeter again", seat->name,
+		 seat->session.spec.user ? seat->session.spec.user : "?");
+	if (session_set_spec(&seat->session, spec) < 0)
+		log_error("%s: no memory for its greeter", seat->name);
+	seat->session.failures = 0;
+}
+
+void seat_greeter_start_failed(struct seat *seat)
+{
+	const struct session_spec *spec = configured(seat);
+
+	if (!seat->greeter || seat->session.spec.greeter || !spec || !spec->greeter)
+		return;
+	log_warn("%s: %s's session cannot start: the greeter again", seat->name,
 		 seat->session.spec.user ? seat->session.spec.user : "?");
 	if (session_set_spec(&seat->session, spec) < 0)
 		log_error("%s: no memory for its greeter", seat->name);

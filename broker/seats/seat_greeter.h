@@ -20,6 +20,9 @@ void seat_greeter_sync(struct seat *seat, const struct session_spec *spec);
 /* A run of the seat's session ended: a user's (logged on at the greeter)
  * gives the seat back to its greeter; a greeter's connection goes. */
 void seat_greeter_session_ended(struct seat *seat);
+/* A user's session could not start after their logon: the greeter's
+ * turn again (the session tries it after the backoff). */
+void seat_greeter_start_failed(struct seat *seat);
 /* Whether the seat runs (or is about to) a user who logged on at its
  * greeter: its configuration's greeter waits until they log off. */
 bool seat_greeter_logged_on(const struct seat *seat);

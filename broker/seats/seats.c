@@ -233,6 +233,11 @@ static void seat_take_back(struct seat *seat, const struct session_spec *spec)
 }
 
 
+static void seat_start_failed(void *data)
+{
+	seat_greeter_start_failed(data);
+}
+
 /* The session is gone: so are its rights to the devices. */
 static void seat_session_ended(void *data)
 {
@@ -268,6 +273,7 @@ static struct seat *seat_create(struct broker *b, const char *name,
 	    session_set_spec(&seat->session, spec) < 0)
 		goto err;
 	seat->session.changed = seat_changed;
+	seat->session.start_failed = seat_start_failed;
 	seat->session.pam_service = b->cfg.pam_service;
 	if (b->session_helper)
 		seat->session.helper = b->session_helper;
@@ -417,15 +423,18 @@ void seats_reload(struct broker *b)
 {
 	const struct session_spec *spec;
 	struct seat *seat, *tmp;
+	bool logged_on;
 
 	list_for_each(seat, tmp, &b->seats, link) {
 		spec = seat->kind->session_spec(b, seat->name);
 		if (session_spec_equal(&seat->session.spec, spec))
 			continue;
-		seat_greeter_sync(seat, spec);
 		/* A user logged on at the greeter keeps their session: the
-		 * greeter's new configuration waits until they log off. */
-		if (seat_greeter_logged_on(seat) && spec && spec->greeter)
+		 * greeter's new configuration waits until they log off. (Asked
+		 * before a greeter is added: a seat's own session is no logon.) */
+		logged_on = seat_greeter_logged_on(seat);
+		seat_greeter_sync(seat, spec);
+		if (logged_on && spec && spec->greeter)
 			continue;
 		log_info("%s: its session changed in the configuration: %s", seat->name,
 			 session_spec_runs(spec) ? "restarting it" : "stopping it");

@@ -47,12 +47,29 @@ static void forget(struct session *s)
 	changed(s);
 }
 
+static int backoff_ms(struct session *s);
+
+/*
+ * A start from the loop (a restart, the next session after a stop) that
+ * failed: its owner may change what is to run (a login screen's seat
+ * gives itself back to its greeter), and it is tried again after the
+ * backoff, not left with nothing running.
+ */
+static void start_failed(struct session *s)
+{
+	log_error("%s: session failed to start", s->seat);
+	if (s->start_failed)
+		s->start_failed(s->ended_data);
+	if (!s->stopped && s->restart_timer)
+		loop_timer_arm(s->restart_timer, backoff_ms(s));
+}
+
 static void restart_fired(void *data, uint32_t events)
 {
 	struct session *s = data;
 
 	if (!s->stopped && s->pid <= 0 && session_start(s) < 0)
-		log_error("%s: session failed to start again", s->seat);
+		start_failed(s);
 }
 
 /* Signals every process of one run of a session. */
@@ -78,13 +95,13 @@ static void leftovers_kill(struct session *s)
 	procs_clear(&s->leftovers);
 }
 
-static void status_read(struct session *s);
+static void status_read(struct session *s, bool reaped);
 
 static void kill_fired(void *data, uint32_t events)
 {
 	struct session *s = data;
 
-	status_read(s);
+	status_read(s, false);
 	leftovers_kill(s);
 	if (s->pid <= 0 || !s->stopping)
 		return;
@@ -136,7 +153,7 @@ static void status_close(struct session *s)
  * processes are signalled from now on. Read when it comes, and once more
  * when the leader ends (the two may come in one turn of the loop).
  */
-static void status_read(struct session *s)
+static void status_read(struct session *s, bool reaped)
 {
 	char line[SESSION_PROTO_LINE_MAX], scope[SCOPE_NAME_MAX];
 	struct session_status st;
@@ -155,11 +172,12 @@ static void status_read(struct session *s)
 		return;
 	}
 	/*
-	 * Where the session lives is read from its leader, while it runs
-	 * (once it is reaped, from the line), and must be logind's scope for
-	 * this user or ours for this leader: nothing else is killed as it.
+	 * Where the session lives is read from its leader while it runs
+	 * (once it is reaped, its pid may be another's: from the line), and
+	 * must be logind's scope for this user or ours for this leader:
+	 * nothing else is killed as it.
 	 */
-	if (scope_of_pid(s->pid, scope, sizeof(scope)) < 0)
+	if (reaped || scope_of_pid(s->pid, scope, sizeof(scope)) < 0)
 		snprintf(scope, sizeof(scope), "%s", st.cgroup);
 	if (scope_is_sessions(s, scope)) {
 		snprintf(s->procs.scope, sizeof(s->procs.scope), "%s", scope);
@@ -180,7 +198,7 @@ bool session_has_pid(struct session *s, pid_t pid)
 {
 	char now[SCOPE_NAME_MAX];
 
-	status_read(s);
+	status_read(s, false);
 	if (s->pid <= 0 || !s->procs.scope[0] || scope_of_pid(pid, now, sizeof(now)) < 0)
 		return false;
 	return !strcmp(now, s->procs.scope) ||
@@ -189,7 +207,7 @@ bool session_has_pid(struct session *s, pid_t pid)
 
 static void on_status(void *data, uint32_t events)
 {
-	status_read(data);
+	status_read(data, false);
 }
 
 /* The pipe seatmux-session answers on: ours to read, *child_end its. */
@@ -234,7 +252,7 @@ void session_finish(struct session *s)
 	s->stopped = true;
 	if (s->pid > 0)
 		log_info("%s: ending session pid %d and all its processes", s->seat, (int)s->pid);
-	status_read(s);
+	status_read(s, false);
 	procs_signal(&s->procs, SIGKILL);
 	procs_clear(&s->procs);
 	leftovers_kill(s);
@@ -518,7 +536,8 @@ static void env_build(struct env *env, const struct session *s,
 	if (s->spec.greeter && s->greetd_sock[0])
 		env_add(env, "GREETD_SOCK", s->greetd_sock);
 	for (int i = 0; i < s->spec.nenv && env->n < SESSION_ENV_MAX; i++)
-		env->vars[env->n++] = strdup(s->spec.env[i]);
+		if ((env->vars[env->n] = strdup(s->spec.env[i])))
+			env->n++;
 	env->vars[env->n] = NULL;
 }
 
@@ -832,7 +851,7 @@ void session_stop(struct session *s)
 	if (s->pid <= 0 || s->stopping)
 		return;
 	log_info("%s: stopping session pid %d", s->seat, (int)s->pid);
-	status_read(s);
+	status_read(s, false);
 	procs_signal(&s->procs, SIGTERM);
 	s->stopping = true;
 	if (s->kill_timer)
@@ -862,7 +881,7 @@ static void leader_ended(void *data, pid_t pid, int status)
 	int delay;
 
 	s->child = NULL;
-	status_read(s);
+	status_read(s, true);
 	status_close(s);
 	s->logind_id[0] = '\0';
 	/*
@@ -901,7 +920,7 @@ static void leader_ended(void *data, pid_t pid, int status)
 		if (s->start_when_gone) {
 			s->start_when_gone = false;
 			if (session_start(s) < 0)
-				log_error("%s: session failed to start", s->seat);
+				start_failed(s);
 		}
 		return;
 	}

@@ -63,6 +63,9 @@ struct session {
 	void *ended_data;
 	/* Started or ended: what the state file says of it changed. */
 	void (*changed)(void *data);
+	/* A start from the loop failed (it is tried again after the
+	 * backoff): what is to run may be changed here. */
+	void (*start_failed)(void *data);
 };
 
 /* With no spec: nothing to run until session_set_spec. ended(data) is

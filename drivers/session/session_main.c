@@ -246,7 +246,8 @@ static int own_cgroup(char *out, size_t size)
 		if (strncmp(line, "0::/", 4))
 			continue;
 		line[strcspn(line, "\n")] = '\0';
-		if ((size_t)snprintf(out, size, "%s", line + 3) < size)
+		/* The root: no scope at all (no systemd). */
+		if (line[4] && (size_t)snprintf(out, size, "%s", line + 3) < size)
 			rc = 0;
 	}
 	fclose(f);
@@ -299,36 +300,34 @@ static int exit_status(int status)
 
 /*
  * The session, its PAM session open around it. SIGTERM, SIGINT and
- * SIGHUP (seatmuxd's signals to the session reach this process too) are
- * passed on to the program and waited out: the PAM session is closed
- * after it, whatever ends it.
+ * SIGHUP (seatmuxd's signals to the session reach this process too),
+ * blocked from the start, are passed on to the program and waited out:
+ * the PAM session is closed after it, whatever ends it.
  */
 static int session_run(pam_handle_t *h, const struct args *a, const struct account *acct,
-		       char **envp)
+		       char **envp, const sigset_t *wait_for, const sigset_t *old)
 {
-	sigset_t wait_for, old;
+	sigset_t pending;
 	siginfo_t si;
 	int status;
 	pid_t pid;
 
-	sigemptyset(&wait_for);
-	sigaddset(&wait_for, SIGTERM);
-	sigaddset(&wait_for, SIGINT);
-	sigaddset(&wait_for, SIGHUP);
-	sigaddset(&wait_for, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &wait_for, &old);
+	/* Asked to end while PAM opened the session: nothing to run. */
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ||
+					  sigismember(&pending, SIGINT) ||
+					  sigismember(&pending, SIGHUP)))
+		return 128 + SIGTERM;
 	pid = fork();
 	if (pid < 0) {
 		perror("seatmux-session: fork");
 		return 1;
 	}
 	if (pid == 0)
-		program_run(a, acct, envp, &old);
-	status_say(h, a);
+		program_run(a, acct, envp, old);
 	for (;;) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return exit_status(status);
-		if (sigwaitinfo(&wait_for, &si) > 0 && si.si_signo != SIGCHLD)
+		if (sigwaitinfo(wait_for, &si) > 0 && si.si_signo != SIGCHLD)
 			kill(pid, si.si_signo);
 	}
 }
@@ -358,12 +357,20 @@ int main(int argc, char **argv)
 {
 	struct pam_conv conv = { converse, NULL };
 	static struct args a;	/* its env block is big */
+	sigset_t wait_for, old;
 	pam_handle_t *h = NULL;
 	char **envp = NULL, **pam_env = NULL;
 	struct account acct;
 	struct passwd *pw;
 	int rc, status = SESSION_EXIT_PAM;
 
+	/* A stop while PAM works waits for it: the PAM session is closed. */
+	sigemptyset(&wait_for);
+	sigaddset(&wait_for, SIGTERM);
+	sigaddset(&wait_for, SIGINT);
+	sigaddset(&wait_for, SIGHUP);
+	sigaddset(&wait_for, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &wait_for, &old);
 	args_parse(&a, argc, argv);
 	/* Not inherited by what PAM modules start: seatmuxd trusts what
 	 * comes on it to name the session's scope. */
@@ -418,7 +425,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "seatmux-session: PAM's environment: out of memory\n");
 		rc = PAM_BUF_ERR;
 	} else {
-		status = session_run(h, &a, &acct, envp);
+		status_say(h, &a);
+		status = session_run(h, &a, &acct, envp, &wait_for, &old);
 	}
 	free(envp);
 	strings_free(pam_env);

@@ -28,6 +28,7 @@ struct fixture {
 	struct loop *loop;
 	struct session s;
 	int ended;		/* runs of the session that ended */
+	int start_failed;	/* starts from the loop that failed */
 };
 
 static void on_ended(void *data)
@@ -35,6 +36,13 @@ static void on_ended(void *data)
 	struct fixture *f = data;
 
 	f->ended++;
+}
+
+static void on_start_failed(void *data)
+{
+	struct fixture *f = data;
+
+	f->start_failed++;
 }
 
 static int fixture_init(struct fixture *f, const char *command)
@@ -186,6 +194,30 @@ static void test_display_pick(struct test_state *t)
 	CHECK(t, session_display_pick(ENV("WAYLAND_DISPLAY=wayland-0\0"), out, 5) == -1);
 }
 
+/*
+ * A restart that cannot start (its log became a FIFO) is told to the
+ * session's owner, which may change what runs (a login screen's seat
+ * takes its greeter back), and tried again after the backoff: the seat
+ * is never left with nothing running and nothing to come.
+ */
+static void test_failed_restart_tried_again(struct test_state *t)
+{
+	struct fixture f;
+
+	CHECK(t, fixture_init(&f, "exit 1") == 0);
+	f.s.start_failed = on_start_failed;
+	CHECK(t, session_start(&f.s) == 0);
+	CHECK(t, wait_ended(&f, 5000));
+	CHECK(t, unlink(f.log) == 0 && mkfifo(f.log, 0666) == 0);
+	alarm(20);
+	for (int waited = 0; waited < 10000 && f.start_failed < 2; waited += 50)
+		loop_dispatch(f.loop, 50);
+	alarm(0);
+	CHECK(t, f.start_failed >= 2);
+	CHECK(t, f.s.pid == 0);
+	fixture_finish(&f);
+}
+
 /* Nothing is launched into a session that does not run. */
 static void test_launch_needs_a_session(struct test_state *t)
 {
@@ -213,5 +245,6 @@ int main(void)
 	RUN(&t, test_fifo_log_refused_at_once);
 	RUN(&t, test_user_only_while_running);
 	RUN(&t, test_leftovers_end);
+	RUN(&t, test_failed_restart_tried_again);
 	return TEST_SUMMARY(&t);
 }
