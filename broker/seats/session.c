@@ -448,8 +448,10 @@ void session_release(struct session *s)
 }
 
 /*
- * /run/user/UID, made here because there is no logind. Created without
- * following links and then checked, so a user cannot point it elsewhere.
+ * /run/user/UID, for a system without logind (with it, logind mounts the
+ * user's tmpfs over this one and pam_systemd names it in the session's
+ * environment). Created without following links and then checked, so a
+ * user cannot point it elsewhere.
  */
 static int runtime_dir(const struct passwd *pw, char *out, size_t size)
 {
