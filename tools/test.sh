@@ -45,9 +45,9 @@ else
 	failed=$((failed + 1))
 fi
 
-echo "== fuzz targets (15 s each)"
+echo "== fuzz targets (10 s each)"
 rm -rf "$out/fuzz"
-SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 15 2>&1 | tee "$log"
+SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 10 2>&1 | tee "$log"
 tally "$log" fuzz
 
 echo "== kernel config checker"
