@@ -95,37 +95,36 @@ void seat_greeter_sync(struct seat *seat, const struct session_spec *spec)
 	}
 }
 
+/* The seat's configured greeter runs next, in place of a user's session
+ * (why: for the log). */
+static void back_to_greeter(struct seat *seat, const char *why)
+{
+	const struct session_spec *spec = configured(seat);
+
+	if (!spec || !spec->greeter)
+		return;
+	log_info("%s: %s %s: the greeter again", seat->name,
+		 seat->session.spec.user ? seat->session.spec.user : "?", why);
+	if (session_set_spec(&seat->session, spec) < 0)
+		log_error("%s: no memory for its greeter", seat->name);
+	seat->session.failures = 0;
+}
+
 void seat_greeter_session_ended(struct seat *seat)
 {
-	const struct session_spec *spec;
-
 	if (!seat->greeter)
 		return;
 	greeter_reset(seat->greeter);
 	/* A greeter's run, or a user's that another start replaces already. */
 	if (seat->session.run_greeter || seat->session.start_when_gone)
 		return;
-	spec = configured(seat);
-	if (!spec || !spec->greeter)
-		return;
-	log_info("%s: %s logged off: the greeter again", seat->name,
-		 seat->session.spec.user ? seat->session.spec.user : "?");
-	if (session_set_spec(&seat->session, spec) < 0)
-		log_error("%s: no memory for its greeter", seat->name);
-	seat->session.failures = 0;
+	back_to_greeter(seat, "logged off");
 }
 
 void seat_greeter_start_failed(struct seat *seat)
 {
-	const struct session_spec *spec = configured(seat);
-
-	if (!seat->greeter || seat->session.spec.greeter || !spec || !spec->greeter)
-		return;
-	log_warn("%s: %s's session cannot start: the greeter again", seat->name,
-		 seat->session.spec.user ? seat->session.spec.user : "?");
-	if (session_set_spec(&seat->session, spec) < 0)
-		log_error("%s: no memory for its greeter", seat->name);
-	seat->session.failures = 0;
+	if (seat->greeter && !seat->session.spec.greeter)
+		back_to_greeter(seat, "could not start a session");
 }
 
 bool seat_greeter_logged_on(const struct seat *seat)
