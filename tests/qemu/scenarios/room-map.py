@@ -284,9 +284,12 @@ def run(t):
                 journal(m, "seat1|event", 15))
         if ok:
             t.check("and gets its keys", x_reaches(m, "seat1", "kbdh", 30))
-            t.check("and kbd0's keys still go to seat0", x_reaches(m, "seat0", "kbd0", 30))
+        # seat0's session restarts on the heads it has left; a key typed
+        # before its new compositor holds the keyboard reaches nobody.
+        ok = attempt(lambda: wait_ready(m, "seat0", count=2, timeout=120))
         t.check("seat0's session started again without head1's card",
-                attempt(lambda: wait_ready(m, "seat0", count=2, timeout=120)) and
-                not seat0_has_card1(m, since), journal(m, "seat0", 12))
+                ok and not seat0_has_card1(m, since), journal(m, "seat0", 12))
+        if ok:
+            t.check("and kbd0's keys still go to seat0", x_reaches(m, "seat0", "kbd0", 30))
         t.check("nothing offers mapping after the reboot",
                 "map: " not in journal(m, "map: "), journal(m, "map"))
