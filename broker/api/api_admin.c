@@ -41,6 +41,8 @@ static int rename_allowed(sd_bus_message *m, void *data)
 						  "the name could not be kept: %s", strerror(-r));
 	log_info("api: %s is called '%s' now", seat->name,
 		 station_names_get(&a->b->names, seat->name));
+	/* Its next session (its login screen's, say) is told. */
+	seat_set_station_name(seat, station_names_get(&a->b->names, seat->name));
 	broker_changed(a->b);	/* signalled with the rest */
 	return sd_bus_reply_method_return(m, "");
 }

@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GREETD_MAX_MSG 16384	/* a request's JSON, at most */
+#include "greetd_ipc.h"
+
 #define GREETD_MAX_USER 255	/* a user name, in bytes */
 #define GREETD_MAX_TEXT 4096	/* an answer, an argument, an env entry */
 #define GREETD_MAX_ARGS 64	/* start_session's cmd and env, each */
@@ -35,8 +36,6 @@ struct greetd_request {
 	char *env[GREETD_MAX_ARGS + 1];		/* start_session: "NAME=value", NULL-ended */
 	int nenv;
 };
-
-enum greetd_auth_type { GREETD_AUTH_VISIBLE, GREETD_AUTH_SECRET, GREETD_AUTH_INFO, GREETD_AUTH_ERROR };
 
 /* 0, or -1 with why set (a line for the greeter's error reply and the
  * log): out is then empty, nothing to free. */

@@ -250,6 +250,11 @@ static void seat_session_ended(void *data)
 	seat_greeter_session_ended(seat);
 }
 
+void seat_set_station_name(struct seat *seat, const char *name)
+{
+	snprintf(seat->session.station, sizeof(seat->session.station), "%s", name);
+}
+
 static struct seat *seat_create(struct broker *b, const char *name,
 			       const struct station_kind *kind)
 {
@@ -274,6 +279,7 @@ static struct seat *seat_create(struct broker *b, const char *name,
 		goto err;
 	seat->session.changed = seat_changed;
 	seat->session.start_failed = seat_start_failed;
+	seat_set_station_name(seat, station_names_get(&b->names, name));
 	seat->session.pam_service = b->cfg.pam_service;
 	if (b->session_helper)
 		seat->session.helper = b->session_helper;

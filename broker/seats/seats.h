@@ -36,6 +36,9 @@ struct seat {
 void seats_device_added(struct broker *b, struct device *dev);
 void seats_device_removed(struct broker *b, struct device *dev);
 struct seat *seats_find(struct broker *b, const char *name);
+/* The name the room knows the seat's station by: its sessions' SEATMUX_STATION
+ * from their next start. */
+void seat_set_station_name(struct seat *seat, const char *name);
 /* Revokes everything and stops every session: shutdown. */
 void seats_destroy_all(struct broker *b);
 /* The configuration was reloaded: a seat whose session is now another

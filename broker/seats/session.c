@@ -537,6 +537,9 @@ static void env_build(struct env *env, const struct session *s,
 		env_add(env, "WLR_DRM_DEVICES", s->drm_devices);
 	if (s->spec.greeter && s->greetd_sock[0])
 		env_add(env, "GREETD_SOCK", s->greetd_sock);
+	/* A login screen (or any session) says where it is. */
+	if (s->station[0])
+		env_add(env, "SEATMUX_STATION", s->station);
 	for (int i = 0; i < s->spec.nenv && env->n < SESSION_ENV_MAX; i++)
 		if ((env->vars[env->n] = strdup(s->spec.env[i])))
 			env->n++;

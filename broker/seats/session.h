@@ -16,6 +16,7 @@
 #include "session_spec.h"
 #include "scope.h"
 #include "session_proto.h"
+#include "station_names.h"
 
 /* The processes of one run of a session: its scope, or (without
  * systemd) its process group. */
@@ -33,6 +34,7 @@ struct session {
 	char socket_path[108];
 	char drm_devices[256];	/* WLR_DRM_DEVICES for lease-only seats */
 	char greetd_sock[108];	/* a greeter's GREETD_SOCK, "" without */
+	char station[STATION_NAME_MAX];	/* SEATMUX_STATION: its name in the room */
 	struct child *child;	/* its leader, while it runs */
 	pid_t pid;
 	uid_t uid;		/* the running session's user; (uid_t)-1: none */

@@ -9,6 +9,11 @@ user may use the socket; malformed requests get an error; no session
 starts without authentication; wrong passwords are refused and slowed;
 the right one starts the user's session on the seat (logind's, theirs),
 which a seatmuxd restart keeps; logging off brings the greeter back.
+
+seat1's login screen is the project's own, seatmux-greeter under
+seatmux-compositor. Typed at, it says on the head when a password was
+wrong and asks again; the right one starts station1's session; it shows
+the station's name in the room, which seatmuxctl rename changes.
 """
 
 import json
@@ -26,7 +31,12 @@ DEVICES = [
     dev("virtio-gpu-pci", id="head0", addr=0x08, xres=800, yres=600),
     dev("virtio-keyboard-pci", id="kbd0", addr=0x0a, display="head0"),
     dev("virtio-mouse-pci", id="mouse0", addr=0x0c, display="head0"),
+    dev("virtio-gpu-pci", id="head1", addr=0x09, xres=800, yres=600),
+    dev("virtio-keyboard-pci", id="kbd1", addr=0x0b, display="head1"),
 ]
+# greeter/draw.h's colours.
+GREETER_BACKGROUND = (0x20, 0x30, 0x40)
+GREETER_ERROR = (0xff, 0x60, 0x60)
 SOCK = "/run/seatmux/seat0.greetd.sock"
 
 
@@ -60,13 +70,80 @@ def own_color(shot):
     return shot.fraction_near(COLOR["seat0"], 24) if shot else 0
 
 
-def greeter_runs(m, timeout=120):
+def greeter_runs(m, timeout=120, program="agreety"):
     return attempt(lambda: m.wait_until(
-        "ps -o user,comm | grep -q '^seatmux- *agreety'", timeout, interval=1))
+        "ps -o user,comm | grep -q '^seatmux- *%s'" % program, timeout, interval=1))
 
 
-def type_line(m, text):
-    m.send_keys("kbd0", list(text) + ["ret"], hold=0.04)
+def type_line(m, text, kbd="kbd0"):
+    m.send_keys(kbd, list(text) + ["ret"], hold=0.04)
+
+
+def greeter_shown(m, station, timeout=60):
+    """Whether seat1's greeter said it shows station's name, full screen
+    with the compositor's keyboard layout."""
+    return attempt(lambda: m.wait_until(
+        "grep -q \"shown at 800x600: station '%s', Keyboard: English (US)\" "
+        "/run/seat1.session.log" % station, timeout, interval=1))
+
+
+def greeter_session(m, seat):
+    """logind's properties of the greeter's session on seat ({}: none)."""
+    rc, out = m.run("loginctl list-sessions --no-legend")
+    for f in (line.split() for line in out.splitlines()):
+        if len(f) > 3 and f[2] == "seatmux-greeter" and f[3] == seat:
+            rc, props = m.run("loginctl show-session %s -p Seat -p Class -p Service" % f[0])
+            return dict(p.split("=", 1) for p in props.splitlines() if "=" in p)
+    return {}
+
+
+def error_shown(m, tries=10):
+    """Whether head1 shows text in the greeter's error colour."""
+    for _ in range(tries):
+        shot = m.screendump("head1", 0)
+        if shot and shot.count_near(GREETER_ERROR, 40) > 10:
+            return True
+        time.sleep(1)
+    return False
+
+
+def check_own_greeter(t, m):
+    """seat1: seatmux-greeter, typed at on its own keyboard."""
+    ok = greeter_runs(m, program="seatmux-greeter") and greeter_shown(m, "seat1")
+    if not t.check("seat1 shows seatmux-greeter, with the station's name and keyboard layout",
+                   ok, m.run("tail -n 8 /run/seat1.session.log")[1]):
+        return
+    shot = m.screendump("head1", 0)
+    frac = shot.fraction_near(GREETER_BACKGROUND, 8) if shot else 0
+    t.check("its login screen fills head1", frac > 0.5, "%.0f%%" % (frac * 100))
+    t.check("logind has a greeter session on each seat",
+            all(greeter_session(m, seat).get("Class") == "greeter" for seat in ("seat0", "seat1")),
+            m.run("loginctl list-sessions --no-legend")[1])
+    type_line(m, "station1", "kbd1")
+    time.sleep(2)
+    type_line(m, "wrong", "kbd1")
+    ok = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q \"seat1: greeter: logon of 'station1' refused\"",
+        30, interval=1))
+    t.check("a wrong password typed at seat1 is refused", ok,
+            m.run("journalctl -t seatmuxd | tail -n 6")[1])
+    t.check("and the head says so, in the error colour", error_shown(m))
+    time.sleep(2)   # the same user is asked again, after seatmuxd's delay
+    type_line(m, "station1", "kbd1")
+    ok = attempt(lambda: wait_ready(m, "seat1", timeout=120))
+    if not t.check("the right password starts station1's session on seat1", ok,
+                   m.run("tail -n 10 /run/seat1.session.log; journalctl -t seatmuxd | "
+                         "tail -n 10")[1]):
+        return
+    check_logind_session(t, m, "station1", "seat1", "seatmux-greeter")
+    t.check("seatmux-greeter is gone from seat1",
+            not greeter_runs(m, timeout=2, program="seatmux-greeter"),
+            m.run("ps -o user,comm | grep seatmux-")[1])
+    rc, out, err = ctl(m, None, "rename seat1 'Back row 3'")
+    rc2, out, err2 = ctl(m, None, "logoff seat1")
+    t.check("renamed and logged off, seat1's greeter comes back with its new name",
+            rc == 0 and rc2 == 0 and greeter_runs(m, program="seatmux-greeter") and
+            greeter_shown(m, "Back row 3"), (err, err2, m.run("tail -n 4 /run/seat1.session.log")[1]))
 
 
 def run(t):
@@ -77,7 +154,7 @@ def run(t):
                        m.run("tail -n 8 /run/seat0.session.log; journalctl -t seatmuxd | "
                              "tail -n 8")[1]):
             return
-        s = logind_sessions(m).get("seatmux-greeter", {})
+        s = greeter_session(m, "seat0")
         t.check("logind has it as seat0's greeter session",
                 s.get("Seat") == "seat0" and s.get("Class") == "greeter" and
                 s.get("Service") == "seatmux", s)
@@ -163,7 +240,8 @@ def run(t):
         t.check("seatmuxctl logoff seat0", rc == 0, err)
         t.check("after the session, the greeter comes back", greeter_runs(m),
                 m.run("journalctl -t seatmuxd | tail -n 8")[1])
-        s = logind_sessions(m)
         t.check("logind has the greeter again, and station0 no more",
-                s.get("seatmux-greeter", {}).get("Class") == "greeter" and "station0" not in s, s)
+                greeter_session(m, "seat0").get("Class") == "greeter" and
+                "station0" not in logind_sessions(m), logind_sessions(m))
+        check_own_greeter(t, m)
         t.check_sanitizers(m)
