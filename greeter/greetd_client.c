@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "greetd_client.h"
+#include "utf8.h"
 
 static const char *string_field(struct json_object *obj, const char *key)
 {
@@ -17,14 +19,25 @@ static const char *string_field(struct json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
-/* Shown on the screen: control bytes become spaces, the length is cut. */
+/* Shown on the screen: whole UTF-8 characters only (json-c does not check
+ * them, Pango wants them), control characters as spaces, cut to fit. */
 static void copy_text(char *out, const char *s)
 {
-	size_t i;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t used = 0;
+	uint32_t cp;
+	int n;
 
-	for (i = 0; s && s[i] && i < GREETD_REPLY_TEXT - 1; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
-	out[i] = '\0';
+	while (*p && (n = utf8_char(p, &cp)) > 0 && used + (size_t)n < GREETD_REPLY_TEXT) {
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			out[used++] = ' ';
+		} else {
+			memcpy(out + used, p, (size_t)n);
+			used += (size_t)n;
+		}
+		p += n;
+	}
+	out[used] = '\0';
 }
 
 static int auth_type(const char *s, enum greetd_auth_type *out)
@@ -99,11 +112,8 @@ int greetd_reply_parse(const char *json, size_t len, struct greetd_reply *out)
 	return rc;
 }
 
-/*
- * obj's JSON, malloc'd; obj is put. json-c frees its buffers without
- * wiping them, and an answer is a password: the copies it made (the
- * strings, the printed text) are wiped here first.
- */
+/* obj's JSON, malloc'd; obj is put. No answer passes through here (see
+ * greetd_post_response). */
 static char *finish(struct json_object *obj)
 {
 	const char *text;
@@ -112,16 +122,8 @@ static char *finish(struct json_object *obj)
 	if (!obj)
 		return NULL;
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-	if (text) {
+	if (text)
 		out = strdup(text);
-		explicit_bzero((char *)text, strlen(text));
-	}
-	json_object_object_foreach(obj, key, v) {
-		(void)key;
-		if (json_object_is_type(v, json_type_string))
-			explicit_bzero((char *)json_object_get_string(v),
-				       (size_t)json_object_get_string_len(v));
-	}
 	json_object_put(obj);
 	return out;
 }
@@ -160,9 +162,39 @@ char *greetd_create_session(const char *user)
 	return request("create_session", "username", user);
 }
 
+/*
+ * The answer (a password) is written here, not by json-c: its printer
+ * grows its buffer with realloc and writes escaped strings in pieces, so
+ * copies of the answer would stay behind in freed memory, unwiped. Only
+ * '"', '\\' and control bytes need escaping in JSON; the greeter sends
+ * no control bytes, but they are escaped all the same.
+ */
 char *greetd_post_response(const char *response)
 {
-	return request("post_auth_message_response", "response", response);
+	static const char head[] = "{\"type\":\"post_auth_message_response\",\"response\":";
+	size_t len = response ? strlen(response) : 0;
+	char *out = malloc(sizeof(head) + 6 * len + sizeof("null}")), *p;
+
+	if (!out)
+		return NULL;
+	p = stpcpy(out, head);
+	if (!response) {
+		strcpy(p, "null}");
+		return out;
+	}
+	*p++ = '"';
+	for (const unsigned char *s = (const unsigned char *)response; *s; s++) {
+		if (*s == '"' || *s == '\\') {
+			*p++ = '\\';
+			*p++ = (char)*s;
+		} else if (*s < 0x20) {
+			p += sprintf(p, "\\u%04x", *s);
+		} else {
+			*p++ = (char)*s;
+		}
+	}
+	strcpy(p, "\"}");
+	return out;
 }
 
 char *greetd_cancel_session(void)
@@ -206,7 +238,8 @@ static int write_all(int fd, const void *buf, size_t len)
 	const char *p = buf;
 
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		/* seatmuxd gone: an error to report, not SIGPIPE. */
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 
 		if (n > 0) {

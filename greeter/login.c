@@ -30,7 +30,7 @@ static void say(struct login *l, const char *text, bool error)
 }
 
 /* Sends a request: *request set, the stage waits for its reply. */
-static int send(struct login *l, enum login_pending what, char *json, char **request)
+static int request_out(struct login *l, enum login_pending what, char *json, char **request)
 {
 	if (!json)
 		return -ENOMEM;
@@ -70,9 +70,15 @@ static void field_backspace(char *field)
 	explicit_bzero(field + len, strlen(field + len));
 }
 
+/* The field keys edit: the answer's from the user name's Enter on. */
 static char *typed(struct login *l)
 {
 	return l->stage == LOGIN_USER ? l->user : l->answer;
+}
+
+static bool typing_ahead(const struct login *l)
+{
+	return l->stage == LOGIN_WAITING && l->pending == LOGIN_CREATE;
 }
 
 static int submit(struct login *l, char **request)
@@ -83,16 +89,27 @@ static int submit(struct login *l, char **request)
 		if (!l->user[0])
 			return 0;
 		say(l, "", false);
-		return send(l, LOGIN_CREATE, greetd_create_session(l->user), request);
+		l->answered = l->pam_error = l->typed_ahead = false;
+		return request_out(l, LOGIN_CREATE, greetd_create_session(l->user), request);
 	}
 	json = greetd_post_response(l->answer);
 	login_wipe(l);
-	return send(l, LOGIN_RESPONSE, json, request);
+	l->answered = true;
+	return request_out(l, LOGIN_RESPONSE, json, request);
 }
 
 int login_key(struct login *l, enum login_key key, const char *text, char **request)
 {
 	*request = NULL;
+	if (typing_ahead(l)) {
+		if (key == LOGIN_KEY_ENTER)
+			l->typed_ahead = true;
+		else if (key == LOGIN_KEY_TEXT && !l->typed_ahead)
+			field_append(l->answer, text ? text : "");
+		else if (key == LOGIN_KEY_BACKSPACE && !l->typed_ahead)
+			field_backspace(l->answer);
+		return 0;
+	}
 	if (l->stage != LOGIN_USER && l->stage != LOGIN_ANSWER)
 		return 0;	/* an answer is awaited: typing waits */
 	switch (key) {
@@ -115,7 +132,7 @@ int login_key(struct login *l, enum login_key key, const char *text, char **requ
 		login_wipe(l);
 		l->retry = false;
 		say(l, "", false);
-		return send(l, LOGIN_CANCEL, greetd_cancel_session(), request);
+		return request_out(l, LOGIN_CANCEL, greetd_cancel_session(), request);
 	}
 	return 0;
 }
@@ -130,11 +147,16 @@ static int auth_message(struct login *l, const struct greetd_reply *r, char **re
 		l->secret = r->auth_type == GREETD_AUTH_SECRET;
 		l->stage = LOGIN_ANSWER;
 		l->pending = LOGIN_NONE;
+		if (l->typed_ahead) {
+			l->typed_ahead = false;
+			return submit(l, request);
+		}
 		return 0;
 	case GREETD_AUTH_INFO:
 	case GREETD_AUTH_ERROR:
 		say(l, r->text, r->auth_type == GREETD_AUTH_ERROR);
-		return send(l, LOGIN_RESPONSE, greetd_post_response(NULL), request);
+		l->pam_error |= r->auth_type == GREETD_AUTH_ERROR;
+		return request_out(l, LOGIN_RESPONSE, greetd_post_response(NULL), request);
 	}
 	return 0;
 }
@@ -142,10 +164,16 @@ static int auth_message(struct login *l, const struct greetd_reply *r, char **re
 /* A failure: said, and the half-made session cancelled. */
 static int failed(struct login *l, const struct greetd_reply *r, char **request)
 {
-	say(l, r->auth_error ? "Wrong user name or password" : r->text[0] ? r->text :
-	    "The session could not be started", true);
-	l->retry = r->auth_error;
-	return send(l, LOGIN_CANCEL, greetd_cancel_session(), request);
+	/* PAM's own words (an account locked, say) say more than ours. */
+	if (!l->pam_error)
+		say(l, r->auth_error ? "Wrong user name or password" : r->text[0] ? r->text :
+		    "The session could not be started", true);
+	login_wipe(l);
+	l->typed_ahead = false;
+	/* Asked again only after a wrong answer: a refusal before any
+	 * answer (a locked account) would come back at once, for ever. */
+	l->retry = r->auth_error && l->answered;
+	return request_out(l, LOGIN_CANCEL, greetd_cancel_session(), request);
 }
 
 static int cancelled(struct login *l, char **request)
@@ -153,8 +181,8 @@ static int cancelled(struct login *l, char **request)
 	l->pending = LOGIN_NONE;
 	l->stage = LOGIN_USER;
 	if (l->retry && l->user[0]) {
-		l->retry = false;
-		return send(l, LOGIN_CREATE, greetd_create_session(l->user), request);
+		l->retry = l->answered = l->pam_error = false;
+		return request_out(l, LOGIN_CREATE, greetd_create_session(l->user), request);
 	}
 	return 0;
 }
@@ -177,5 +205,5 @@ int login_reply(struct login *l, const struct greetd_reply *r, char **request)
 	if (r->type == GREETD_REPLY_AUTH_MESSAGE)
 		return auth_message(l, r, request);
 	say(l, "", false);
-	return send(l, LOGIN_START, greetd_start_session(l->cmd, l->env), request);
+	return request_out(l, LOGIN_START, greetd_start_session(l->cmd, l->env), request);
 }

@@ -7,8 +7,10 @@
  * The conversation: a user name, then create_session; every prompt
  * (a password, or another question PAM asks) is answered in turn; on
  * success start_session with the greeter's command. A wrong answer is
- * cancelled and the same user is asked again; Escape goes back to the
- * user name.
+ * cancelled and the same user is asked again (a refusal before any
+ * answer goes back to the user name: asking again would loop); Escape
+ * goes back to the user name. What is typed after the user name, before
+ * the prompt comes, is the answer: a quick typist loses nothing.
  */
 #ifndef SEATMUX_GREETER_LOGIN_H
 #define SEATMUX_GREETER_LOGIN_H
@@ -40,6 +42,9 @@ struct login {
 	enum login_stage stage;
 	enum login_pending pending;	/* the request out, while waiting */
 	bool retry;			/* after the cancel, ask the same user again */
+	bool answered;			/* an answer was sent since create_session */
+	bool pam_error;			/* PAM's own error line is the message */
+	bool typed_ahead;		/* Enter typed before the prompt came */
 	char user[LOGIN_FIELD];
 	char answer[LOGIN_FIELD];	/* wiped once sent */
 	bool secret;			/* the answer is not shown */

@@ -171,6 +171,14 @@ static void on_key(void *data, const struct window_key *k)
 	redraw(g);
 }
 
+/* Said in the log, for whoever watches the screen (a test): the prompt
+ * being shown, never what is typed. */
+static void log_prompt(struct greeter *g, enum login_stage before)
+{
+	if (g->login.stage == LOGIN_ANSWER && before != LOGIN_ANSWER)
+		fprintf(stderr, "seatmux-greeter: asks %s: %s\n", g->login.user, g->login.prompt);
+}
+
 static void on_greetd(struct greeter *g)
 {
 	struct greetd_reply reply;
@@ -178,9 +186,11 @@ static void on_greetd(struct greeter *g)
 	int rc;
 
 	while ((rc = greetd_read(g->sock, &g->reader, &reply)) == 1) {
+		enum login_stage before = g->login.stage;
 		int step = login_reply(&g->login, &reply, &request);
 
 		send_request(g, step, request);
+		log_prompt(g, before);
 		if (g->login.stage == LOGIN_DONE) {
 			fprintf(stderr, "seatmux-greeter: %s's session started\n", g->login.user);
 			g->status = 0;
@@ -204,6 +214,8 @@ static void on_clock(struct greeter *g)
 	if (read(g->clock, &ticks, sizeof(ticks)) < 0 && errno == ECANCELED) {
 		close(g->clock);
 		g->clock = clock_open();
+		if (g->clock < 0)
+			fprintf(stderr, "seatmux-greeter: the clock stops: %s\n", strerror(errno));
 	}
 	redraw(g);
 }
@@ -224,17 +236,34 @@ static void run(struct greeter *g)
 				continue;
 			break;
 		}
+		/* seatmuxd's reply first: a key that came with it is then
+		 * typed into the field the reply opened. */
+		if (fds[1].revents)
+			on_greetd(g);
 		if (fds[0].revents && window_dispatch(g->window) < 0) {
 			fprintf(stderr, "seatmux-greeter: the compositor is gone\n");
 			break;
 		}
-		if (fds[1].revents)
-			on_greetd(g);
 		if (fds[2].revents)
 			on_clock(g);
 	}
 	if (g->status < 0)
 		g->status = 1;
+}
+
+/* NAME=value with a name seatmuxd takes ([A-Za-z_][A-Za-z0-9_]*): a bad
+ * one is said now, not after someone typed their password. */
+static bool env_entry_valid(const char *s)
+{
+	const char *eq = strchr(s, '=');
+
+	if (!eq || eq == s || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (const char *p = s; p < eq; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -243,7 +272,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		if (!strcmp(argv[i], "--cmd") && i + 1 < argc)
 			o->cmd[0] = argv[++i];
 		else if (!strcmp(argv[i], "--env") && i + 1 < argc && o->nenv < MAX_ENV &&
-			 strchr(argv[i + 1], '=') && argv[i + 1][0] != '=')
+			 env_entry_valid(argv[i + 1]))
 			o->env[o->nenv++] = argv[++i];
 		else if (!strcmp(argv[i], "--station") && i + 1 < argc)
 			o->station = argv[++i];

@@ -11,6 +11,7 @@
 #include "xdg-shell-client-protocol.h"
 
 #define BUFFERS 2
+#define WINDOW_MAX 8192	/* pixels a side, at most */
 
 struct buffer {
 	struct wl_buffer *wl;
@@ -163,6 +164,11 @@ static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_
 	 * compositor's full-screen size the rule. */
 	w->width = width > 0 ? width : 1024;
 	w->height = height > 0 ? height : 768;
+	/* No head is larger; a buffer's size stays well inside int32. */
+	if (w->width > WINDOW_MAX)
+		w->width = WINDOW_MAX;
+	if (w->height > WINDOW_MAX)
+		w->height = WINDOW_MAX;
 }
 
 static void toplevel_close(void *data, struct xdg_toplevel *toplevel)
@@ -242,6 +248,7 @@ static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t seri
 					      XKB_STATE_MODS_EFFECTIVE) > 0;
 	xkb_state_key_get_utf8(w->state, key + 8, k.text, sizeof(k.text));
 	w->on_key(w->key_data, &k);
+	explicit_bzero(&k, sizeof(k));	/* it may have been part of a password */
 }
 
 static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -310,8 +317,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	} else if (!strcmp(iface, xdg_wm_base_interface.name) && !w->wm_base) {
 		w->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(w->wm_base, &wm_base_listener, w);
-	} else if (!strcmp(iface, wl_seat_interface.name) && !w->seat) {
-		/* Version 5 for wl_keyboard.release. */
+	} else if (!strcmp(iface, wl_seat_interface.name) && !w->seat && version >= 3) {
+		/* Version 3 for wl_keyboard.release. */
 		w->seat = wl_registry_bind(registry, name, &wl_seat_interface,
 					   min_u32(version, 5));
 		wl_seat_add_listener(w->seat, &seat_listener, w);

@@ -31,7 +31,8 @@ KEYS = {c: k for c, k in zip("qwertyuiop", range(16, 26))}
 KEYS.update({c: k for c, k in zip("asdfghjkl", range(30, 39))})
 KEYS.update({c: k for c, k in zip("zxcvbnm", range(44, 51))})
 KEYS.update({"1": 2, "2": 3, "3": 4})
-ENTER, ESC = 28, 1
+ENTER = 28
+ASKS = "asks pupil1: Password:"
 
 PROMPT = {"type": "auth_message", "auth_message_type": "secret", "auth_message": "Password:"}
 OK = {"type": "success"}
@@ -115,6 +116,8 @@ def run(comp, peer, proc, log):
     check("Enter sends create_session with the typed name",
           ok and peer.requests[0] == {"type": "create_session", "username": "pupil1"},
           peer.requests)
+    check("and the greeter shows the prompt it was sent",
+          wait_for(lambda: logged(log).count(ASKS) == 1), logged(log))
     type_text(comp, "bad")
     press(comp, ENTER)
     ok = wait_for(lambda: len(peer.requests) >= 4)
@@ -126,6 +129,7 @@ def run(comp, peer, proc, log):
               {"type": "create_session", "username": "pupil1"}], peer.requests)
     ok = wait_for(lambda: comp.shot().count_near(ERROR, 40) > 10, 5)
     check("the screen says the password was wrong, in the error colour", ok)
+    wait_for(lambda: logged(log).count(ASKS) == 2)
     type_text(comp, "right")
     press(comp, ENTER)
     ok = wait_for(lambda: len(peer.requests) >= 6)

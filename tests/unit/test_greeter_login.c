@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "draw.h"
 #include "greetd_client.h"
@@ -77,7 +79,6 @@ static void test_logon(struct test_state *t)
 	CHECK(t, parsed(enter(&l), &r) == 0 && r.type == GREETD_CREATE_SESSION &&
 		 !strcmp(r.username, "pupil1"));
 	greetd_request_free(&r);
-	type(&l, "x");	/* typing waits for the answer */
 	CHECK(t, !strcmp(l.user, "pupil1") && l.stage == LOGIN_WAITING);
 	CHECK(t, answer(&l, "{\"type\":\"auth_message\",\"auth_message_type\":\"secret\","
 			    "\"auth_message\":\"Password:\"}") == NULL);
@@ -171,13 +172,113 @@ static void test_editing(struct test_state *t)
 	login_key(&l, LOGIN_KEY_BACKSPACE, NULL, &req);
 	login_key(&l, LOGIN_KEY_BACKSPACE, NULL, &req);
 	CHECK(t, !strcmp(l.user, "\xc3\xa9l"));	/* whole characters off */
-	login_key(&l, LOGIN_KEY_TEXT, "\r\x1b\xff", &req);	/* control and broken bytes */
+	/* Control characters and broken UTF-8: not typed. */
+	login_key(&l, LOGIN_KEY_TEXT, "\r", &req);
+	login_key(&l, LOGIN_KEY_TEXT, "\x1b", &req);
+	login_key(&l, LOGIN_KEY_TEXT, "\xff", &req);
+	login_key(&l, LOGIN_KEY_TEXT, "\xc2\x85", &req);	/* C1 NEL */
+	login_key(&l, LOGIN_KEY_TEXT, "\xe2\x82", &req);	/* cut short */
 	CHECK(t, !strcmp(l.user, "\xc3\xa9l"));
 	for (int i = 0; i < 300; i++)
 		login_key(&l, LOGIN_KEY_TEXT, "\xe2\x82\xac", &req);
 	CHECK(t, strlen(l.user) == 255);
 	login_key(&l, LOGIN_KEY_CLEAR, NULL, &req);
 	CHECK(t, l.user[0] == '\0' && req == NULL);
+}
+
+/* PAM refuses before asking anything (a locked account): its words are
+ * shown and the greeter goes back to the user name, not round again. */
+static void test_refused_unasked(struct test_state *t)
+{
+	struct login l;
+	struct greetd_request r;
+
+	login_init(&l, cmd, NULL);
+	type(&l, "locked");
+	free(enter(&l));
+	CHECK(t, parsed(answer(&l, "{\"type\":\"auth_message\",\"auth_message_type\":\"error\","
+				   "\"auth_message\":\"The account is locked\"}"), &r) == 0 &&
+		 r.type == GREETD_POST_AUTH_MESSAGE_RESPONSE && !r.response);
+	CHECK(t, parsed(answer(&l, "{\"type\":\"error\",\"error_type\":\"auth_error\","
+				   "\"description\":\"no\"}"), &r) == 0 &&
+		 r.type == GREETD_CANCEL_SESSION);
+	CHECK(t, answer(&l, "{\"type\":\"success\"}") == NULL && l.stage == LOGIN_USER);
+	CHECK(t, !strcmp(l.message, "The account is locked") && l.message_is_error);
+}
+
+/* A quick typist: the password typed before the prompt came is the
+ * answer, Enter included. */
+static void test_typed_ahead(struct test_state *t)
+{
+	struct login l;
+	struct greetd_request r;
+
+	login_init(&l, cmd, NULL);
+	type(&l, "pupil1");
+	free(enter(&l));
+	type(&l, "s3cret");
+	CHECK(t, enter(&l) == NULL);
+	CHECK(t, parsed(answer(&l, "{\"type\":\"auth_message\",\"auth_message_type\":\"secret\","
+				   "\"auth_message\":\"Password:\"}"), &r) == 0 &&
+		 r.type == GREETD_POST_AUTH_MESSAGE_RESPONSE && r.response &&
+		 !strcmp(r.response, "s3cret"));
+	greetd_request_free(&r);
+	CHECK(t, l.answer[0] == '\0' && l.stage == LOGIN_WAITING);
+}
+
+/* Answers with JSON's special characters reach seatmuxd as typed. */
+static void test_answer_escaped(struct test_state *t)
+{
+	struct greetd_request r;
+
+	CHECK(t, parsed(greetd_post_response("a\"b\\c/\xc3\xa9\x01"), &r) == 0 && r.response &&
+		 !strcmp(r.response, "a\"b\\c/\xc3\xa9\x01"));
+	greetd_request_free(&r);
+	CHECK(t, parsed(greetd_post_response(NULL), &r) == 0 && !r.response);
+}
+
+/* The framing on a socket: a reply in pieces, two in one read, and
+ * lengths no reply has. */
+static void test_framing(struct test_state *t)
+{
+	static const char one[] = "{\"type\":\"success\"}";
+	struct greetd_reader rd = { 0 };
+	struct greetd_reply r;
+	uint32_t n = sizeof(one) - 1;
+	int sv[2];
+
+	CHECK(t, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+	CHECK(t, write(sv[1], &n, 2) == 2);
+	CHECK(t, greetd_read(sv[0], &rd, &r) == 0);
+	CHECK(t, write(sv[1], (char *)&n + 2, 2) == 2 && write(sv[1], one, 5) == 5);
+	CHECK(t, greetd_read(sv[0], &rd, &r) == 0 && greetd_read(sv[0], &rd, &r) == 0);
+	CHECK(t, write(sv[1], one + 5, n - 5) == (ssize_t)(n - 5));
+	CHECK(t, greetd_read(sv[0], &rd, &r) == 1 && r.type == GREETD_REPLY_SUCCESS);
+	/* Two at once. */
+	CHECK(t, write(sv[1], &n, 4) == 4 && write(sv[1], one, n) == (ssize_t)n);
+	CHECK(t, write(sv[1], &n, 4) == 4 && write(sv[1], one, n) == (ssize_t)n);
+	CHECK(t, greetd_read(sv[0], &rd, &r) == 0 && greetd_read(sv[0], &rd, &r) == 1);
+	CHECK(t, greetd_read(sv[0], &rd, &r) == 0 && greetd_read(sv[0], &rd, &r) == 1);
+	CHECK(t, greetd_read(sv[0], &rd, &r) == 0);	/* nothing more */
+	/* A request sent arrives framed. */
+	{
+		char buf[64];
+		uint32_t len;
+
+		CHECK(t, greetd_send(sv[0], greetd_cancel_session()) == 0);
+		CHECK(t, read(sv[1], &len, 4) == 4 && len < sizeof(buf) &&
+			 read(sv[1], buf, len) == (ssize_t)len &&
+			 !memcmp(buf, "{\"type\":\"cancel_session\"}", len));
+	}
+	n = 0;
+	CHECK(t, write(sv[1], &n, 4) == 4 && greetd_read(sv[0], &rd, &r) == -EPROTO);
+	memset(&rd, 0, sizeof(rd));
+	n = GREETD_MAX_MSG + 1;
+	CHECK(t, write(sv[1], &n, 4) == 4 && greetd_read(sv[0], &rd, &r) == -EPROTO);
+	memset(&rd, 0, sizeof(rd));
+	close(sv[1]);
+	CHECK(t, greetd_read(sv[0], &rd, &r) == -EPIPE);
+	close(sv[0]);
 }
 
 static void test_bad_replies(struct test_state *t)
@@ -223,13 +324,15 @@ static void test_picture(struct test_state *t)
 
 	login_init(&l, cmd, NULL);
 	CHECK(t, draw_login(a, W, H, W * 4, &l, &v) == 0);
-	CHECK(t, (a[0] & 0xffffff) == GREETER_BACKGROUND && has_color(a, W * H, GREETER_FIELD_ACTIVE));
+	/* The user name's box is the one typed in: no other box yet. */
+	CHECK(t, (a[0] & 0xffffff) == GREETER_BACKGROUND && !has_color(a, W * H, GREETER_FIELD));
 	type(&l, "u");
 	free(enter(&l));
 	answer(&l, "{\"type\":\"auth_message\",\"auth_message_type\":\"secret\","
 		   "\"auth_message\":\"Password:\"}");
 	type(&l, "abc");
 	draw_login(a, W, H, W * 4, &l, &v);
+	CHECK(t, has_color(a, W * H, GREETER_FIELD));	/* the user name's box, done */
 	login_key(&l, LOGIN_KEY_CLEAR, NULL, &req);
 	type(&l, "xyz");
 	draw_login(b, W, H, W * 4, &l, &v);
@@ -253,6 +356,10 @@ int main(void)
 	RUN(&t, test_wrong_password);
 	RUN(&t, test_info_messages);
 	RUN(&t, test_editing);
+	RUN(&t, test_refused_unasked);
+	RUN(&t, test_typed_ahead);
+	RUN(&t, test_answer_escaped);
+	RUN(&t, test_framing);
 	RUN(&t, test_bad_replies);
 	RUN(&t, test_picture);
 	return TEST_SUMMARY(&t);
