@@ -75,6 +75,7 @@ void config_finish(struct config *cfg)
 	free(cfg->rdp.sink_user);
 	free(cfg->rdp.application);
 	free(cfg->rdp.command);
+	free(cfg->rdp.greeter);
 	free(cfg->rdp.log_path);
 	for (int i = 0; i < cfg->rdp.nusers; i++) {
 		struct rdp_user_config *u = &cfg->rdp.users[i];
@@ -397,6 +398,8 @@ static int handle_rdp(struct config_parse *p, const char *key, const char *value
 		return set_string(&r->application, value) ? 0 : 1;
 	if (!strcmp(key, "command"))
 		return set_string(&r->command, value) ? 0 : 1;
+	if (!strcmp(key, "greeter"))
+		return set_string(&r->greeter, value) ? 0 : 1;
 	if (!strcmp(key, "keep"))
 		return int_in(p, key, value, 0, 86400, &r->keep_s);
 	if (!strcmp(key, "max-pending"))

@@ -45,6 +45,9 @@ struct rdp_config {
 	char *sink_user;	/* the sinks run in this account's group (nobody) */
 	char *application;	/* the session: inside seatmux-compositor */
 	char *command;		/* or a command, as for seats */
+	/* A login screen for connections without credentials, or whose
+	 * credentials failed: a greetd greeter, as [seat.X] greeter. */
+	char *greeter;
 	char *log_path;		/* sessions' output, "%s" becomes the seat */
 	int keep_s;		/* a disconnected station waits this long */
 	int max_pending;	/* connections not yet logged on, at most */

@@ -24,6 +24,8 @@ struct session_spec {
 	/* A login screen: command is a greetd greeter, run as user (the
 	 * greeter's account), offered the seat's greetd socket. */
 	bool greeter;
+	/* The PAM service its logons are checked with; NULL: [broker]'s. */
+	char *logon_service;
 };
 
 /* Whether it says to run anything at all. */

@@ -30,7 +30,7 @@ struct greeter {
 	struct loop *loop;
 	char seat[64];
 	char path[108];
-	const char *pam_service;
+	char pam_service[64];
 	struct greeter_hooks hooks;
 	int listen_fd;
 	struct loop_source *listen_src;
@@ -57,6 +57,8 @@ static void failed(struct greeter *g)
 {
 	g->failures++;
 	g->not_before = (long long)loop_now_ms() + fail_delay_ms(g->failures);
+	if (g->hooks.failed)
+		g->hooks.failed(g->hooks.data, g->user);
 }
 
 static void conn_close(struct greeter *g)
@@ -370,7 +372,7 @@ struct greeter *greeter_create(struct loop *loop, const char *seat, const char *
 	g->loop = loop;
 	g->fd = g->listen_fd = -1;
 	g->hooks = *hooks;
-	g->pam_service = pam_service ? pam_service : "seatmux";
+	snprintf(g->pam_service, sizeof(g->pam_service), "%s", pam_service ? pam_service : "seatmux");
 	snprintf(g->seat, sizeof(g->seat), "%s", seat);
 	g->delay = loop_add_timer(loop, on_delay, g);
 	if (!g->delay || listen_at(g, dir) < 0) {

@@ -34,6 +34,9 @@ struct greeter_hooks {
 	/* The user's session is to replace the greeter: 0, or -1 (the
 	 * greeter is told it could not be started). */
 	int (*login)(void *data, const struct greeter_login *login);
+	/* A logon failed (or was hung up on while PAM was asked): user is the
+	 * name the greeter sent. Optional. */
+	void (*failed)(void *data, const char *user);
 	void *data;
 };
 

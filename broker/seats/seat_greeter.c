@@ -32,6 +32,13 @@ static const struct session_spec *configured(const struct seat *seat)
 	       seat->kind->session_spec(seat->broker, seat->name) : NULL;
 }
 
+int seat_greeter_tell(struct seat *seat, enum greeter_event ev, const char *user)
+{
+	if (!seat->kind || !seat->kind->greeter_event)
+		return 0;
+	return seat->kind->greeter_event(seat->broker, seat->name, ev, user);
+}
+
 /* The greeter is told yes, then goes (SIGTERM): the user's session
  * starts once it is gone, as seats_session_start does for any. */
 static int login(void *data, const struct greeter_login *l)
@@ -49,16 +56,27 @@ static int login(void *data, const struct greeter_login *l)
 			 seat->name, l->user);
 		return -1;
 	}
+	if (seat_greeter_tell(seat, GREETER_LOGGED_ON, l->user) < 0) {
+		log_warn("%s: greeter: %s may not log on at this station", seat->name, l->user);
+		session_spec_free(&spec);
+		return -1;
+	}
 	log_info("%s: %s logged on at the greeter", seat->name, l->user);
 	seats_session_start(seat->broker, seat->name, &spec);
 	session_spec_free(&spec);
 	return 0;
 }
 
+static void login_failed(void *data, const char *user)
+{
+	seat_greeter_tell(data, GREETER_FAILED, user);
+}
+
 int seat_greeter_init(struct seat *seat, const struct session_spec *spec)
 {
 	struct broker *b = seat->broker;
-	struct greeter_hooks hooks = { .is_greeter = is_greeter, .login = login, .data = seat };
+	struct greeter_hooks hooks = { .is_greeter = is_greeter, .login = login,
+				       .failed = login_failed, .data = seat };
 
 	if (!spec || !spec->greeter)
 		return 0;
@@ -66,7 +84,10 @@ int seat_greeter_init(struct seat *seat, const struct session_spec *spec)
 	if (!scope_available())
 		log_error("%s: a greeter needs systemd's scopes (cgroup v2): it will be refused "
 			  "at the seat's sockets", seat->name);
-	seat->greeter = greeter_create(b->loop, seat->name, b->cfg.socket_dir, b->cfg.pam_service,
+	/* A kind may check its login screens' logons with its own service
+	 * ([rdp] pam-service): they are its logons. */
+	seat->greeter = greeter_create(b->loop, seat->name, b->cfg.socket_dir,
+				       spec->logon_service ? spec->logon_service : b->cfg.pam_service,
 				       &hooks);
 	if (!seat->greeter) {
 		log_error("%s: no greetd socket for its greeter: %m", seat->name);
@@ -108,6 +129,7 @@ static void back_to_greeter(struct seat *seat, const char *why)
 	if (session_set_spec(&seat->session, spec) < 0)
 		log_error("%s: no memory for its greeter", seat->name);
 	seat->session.failures = 0;
+	seat_greeter_tell(seat, GREETER_BACK, NULL);
 }
 
 void seat_greeter_session_ended(struct seat *seat)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "seats.h"
+#include "station_kind.h"
 
 /* Offers greetd's IPC if spec (the seat's configured one) is a greeter;
  * a seat without stays without. 0, or -1 (logged). */
@@ -26,5 +27,8 @@ void seat_greeter_start_failed(struct seat *seat);
 /* Whether the seat runs (or is about to) a user who logged on at its
  * greeter: its configuration's greeter waits until they log off. */
 bool seat_greeter_logged_on(const struct seat *seat);
+/* Tells the seat's kind what its login screen did (station_kind.h): the
+ * kind's answer, 0 if it has nothing to say. */
+int seat_greeter_tell(struct seat *seat, enum greeter_event ev, const char *user);
 
 #endif

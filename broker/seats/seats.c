@@ -226,6 +226,7 @@ static void seat_take_back(struct seat *seat, const struct session_spec *spec)
 		 * kept, the seat's settings changed): the greeter's turn. */
 		if (session_set_spec(&seat->session, spec) < 0)
 			log_error("%s: no memory for its greeter", seat->name);
+		seat_greeter_tell(seat, GREETER_BACK, NULL);
 	} else {
 		log_info("%s: %s, logged on at the greeter, taken back", seat->name, login.user);
 	}
@@ -467,6 +468,10 @@ void seats_session_start(struct broker *b, const char *name,
 		return;		/* it starts when its head arrives */
 	seat_cut_off(seat);
 	session_stop(&seat->session);
+	/* A station's slot may become a login screen (RDP's): its greetd
+	 * socket comes with it. */
+	if (spec && spec->greeter && !seat->greeter)
+		seat_greeter_init(seat, spec);
 	if (session_set_spec(&seat->session, spec) < 0)
 		log_error("%s: no memory for its session", name);
 	seat->session.stopped = false;

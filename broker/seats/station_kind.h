@@ -16,6 +16,13 @@
 struct broker;
 struct session_spec;
 
+/* What a seat's login screen tells the seat's kind. */
+enum greeter_event {
+	GREETER_LOGGED_ON,	/* user authenticated: may their session start there? */
+	GREETER_FAILED,		/* a logon failed (user as typed) */
+	GREETER_BACK,		/* the greeter runs again: nobody is logged on (user NULL) */
+};
+
 struct station_kind {
 	const char *name;
 	enum device_origin origin;	/* the heads it makes stations of */
@@ -46,6 +53,12 @@ struct station_kind {
 	 * it means more than the seat's session starting again. */
 	void (*address)(struct broker *b, const char *seat, char *out, size_t size);
 	void (*log_off)(struct broker *b, const char *seat);
+	/* A login screen's word (optional). For GREETER_LOGGED_ON, 0 lets
+	 * the user's session start, -1 refuses it; otherwise 0. A remote
+	 * kind holds its station for that user, applies its own rules (a
+	 * group), and counts failures against the connection's address. */
+	int (*greeter_event)(struct broker *b, const char *seat, enum greeter_event ev,
+			     const char *user);
 };
 
 extern const struct station_kind physical_station_kind;

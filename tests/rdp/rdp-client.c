@@ -10,7 +10,7 @@
  *                      [--keys SC,SC,...] [--click X,Y] [--act-after N]
  *                      [--codec raw|nsc|rfx] [--layout WINDOWS_ID] [--unicode TEXT]
  *                      [--suppress yes] [--sync-caps yes] [--measure SECONDS]
- *                      [--burst N] [--linger S] [--log FILE]
+ *                      [--burst N] [--linger S] [--poke-keys SC,...] [--log FILE]
  *
  * --measure (for bench/): once the first frame is in (logged: "first
  * frame ms=T"), counts frames for that long and logs "measured frames=N
@@ -37,7 +37,9 @@
  * with --linger S the client stays connected S seconds once done.
  * SIGUSR1 while it lingers (a test asking a client kept connected a long
  * time): it logs the frames so far ("poked frames=N"), saves the picture
- * again with --dump ("dumped"), and types --keys again.
+ * again with --dump ("dumped"), and types --keys again (or --poke-keys,
+ * which are typed at pokes only: a test types when the screen is ready).
+ * SIGUSR2 does the same but types nothing (a look at the screen).
  *
  * Log lines (flushed): connected width=W height=H | frames n=N small=M
  *   | typed n=N | burst n=N | clicked x=X y=Y | dumped | refused error=0xE
@@ -61,7 +63,7 @@
 #define PROG "seatmux-rdp-client"
 
 struct options {
-	const char *host, *user, *password, *dump, *keys, *codec, *unicode;
+	const char *host, *user, *password, *dump, *keys, *poke_keys, *codec, *unicode;
 	int port, width, height, frames, timeout_s, act_after, measure_s, linger_s, burst;
 	unsigned long layout;
 	int click_x, click_y;
@@ -81,14 +83,14 @@ struct client {
 
 static FILE *log_file;
 
-/* SIGUSR1 came: answered from pump(), with --keys typed again. */
+/* SIGUSR1 came: answered from pump(), with --keys typed again; SIGUSR2
+ * (a peek): the picture saved only. */
 static volatile sig_atomic_t poked;
 static const char *poke_keys, *poke_dump;
 
 static void on_poke(int sig)
 {
-	(void)sig;
-	poked = 1;
+	poked = sig == SIGUSR2 ? 2 : 1;
 }
 
 static void catch_pokes(void)
@@ -97,6 +99,7 @@ static void catch_pokes(void)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -333,6 +336,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->dump = v;
 		else if (!strcmp(k, "--keys"))
 			o->keys = v;
+		else if (!strcmp(k, "--poke-keys"))
+			o->poke_keys = v;
 		else if (!strcmp(k, "--click") && sscanf(v, "%d,%d", &o->click_x, &o->click_y) == 2)
 			o->click = true;
 		else if (!strcmp(k, "--log") && (log_file = fopen(v, "a")))
@@ -394,11 +399,13 @@ static bool pump(freerdp *instance, int ms)
 		if (!freerdp_check_event_handles(instance->context))
 			return false;
 		if (poked) {
+			bool peek = poked == 2;
+
 			poked = 0;
 			say("poked frames=%lu", c->frames);
 			if (poke_dump && dump(instance->context->gdi, poke_dump) == 0)
 				say("dumped");
-			if (poke_keys)
+			if (poke_keys && !peek)
 				type_keys(instance->input, poke_keys);
 		}
 	}
@@ -525,7 +532,7 @@ int main(int argc, char **argv)
 				"[--log F]\n");
 		return 1;
 	}
-	poke_keys = o.keys;
+	poke_keys = o.poke_keys ? o.poke_keys : o.keys;
 	poke_dump = o.dump;
 	catch_pokes();
 	instance = freerdp_new();

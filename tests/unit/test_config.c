@@ -72,12 +72,15 @@ static void test_rdp(struct test_state *t)
 		"application = weston-terminal\n"
 		"log = /run/%s.log\n"
 		"keep = 60\n"
+		"greeter = seatmux-compositor --kms -- seatmux-greeter --cmd sway\n"
 		"[rdp.user.teacher]\n"
 		"command = cage -- foot\n"
 		"env = WLR_RENDERER=pixman\n"), ""));
 	CHECK(t, cfg.rdp.enabled == 1 && cfg.rdp.port == 3390 && cfg.rdp.keep_s == 60);
 	CHECK(t, !strcmp(cfg.rdp.address, "10.0.0.1") && !strcmp(cfg.rdp.group, "students"));
 	CHECK(t, !strcmp(cfg.rdp.application, "weston-terminal"));
+	CHECK(t, cfg.rdp.greeter &&
+		 !strcmp(cfg.rdp.greeter, "seatmux-compositor --kms -- seatmux-greeter --cmd sway"));
 	u = config_rdp_user(&cfg, "teacher");
 	CHECK(t, u && !strcmp(u->command, "cage -- foot") && !u->application && u->nenv == 1);
 	CHECK(t, config_rdp_user(&cfg, "pupil") == NULL);

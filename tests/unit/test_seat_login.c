@@ -61,11 +61,29 @@ static void test_round_trip(struct test_state *t)
 	free(text);
 }
 
+/* A login screen's PAM service is part of what it is: copied, compared,
+ * and in its digest; a spec without one digests as before. */
+static void test_logon_service(struct test_state *t)
+{
+	struct session_spec a = { .user = "seatmux-greeter", .command = "greeter", .greeter = true };
+	struct session_spec b = { 0 };
+	unsigned long long plain = session_spec_digest(&a);
+
+	a.logon_service = "seatmux-rdp";
+	CHECK(t, session_spec_copy(&b, &a) == 0 && b.logon_service &&
+		 !strcmp(b.logon_service, "seatmux-rdp") && session_spec_equal(&a, &b));
+	CHECK(t, session_spec_digest(&a) != plain && session_spec_digest(&a) == session_spec_digest(&b));
+	a.logon_service = NULL;
+	CHECK(t, !session_spec_equal(&a, &b) && session_spec_digest(&a) == plain);
+	session_spec_free(&b);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
 
 	RUN(&t, test_spec);
+	RUN(&t, test_logon_service);
 	RUN(&t, test_round_trip);
 	return TEST_SUMMARY(&t);
 }

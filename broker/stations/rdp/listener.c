@@ -20,7 +20,8 @@
 #include "rdp_internal.h"
 
 /* Connections not logged on: in all, and from that origin. A refused
- * one is ending, its client told: it waits for nothing. */
+ * one is ending, its client told: it waits for nothing. One at a login
+ * screen still waits for a logon. */
 static int pending(struct rdp *r, const struct ratelimit_key *origin, int *same)
 {
 	struct sink *s, *tmp;
@@ -28,7 +29,7 @@ static int pending(struct rdp *r, const struct ratelimit_key *origin, int *same)
 
 	*same = 0;
 	list_for_each(s, tmp, &r->sinks, link) {
-		if (s->station || s->refused)
+		if ((s->station && !station_at_login(s->station)) || s->refused)
 			continue;
 		n++;
 		*same += ratelimit_key_equal(&s->origin, origin);

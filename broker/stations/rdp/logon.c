@@ -33,17 +33,30 @@ void logon_refuse(struct sink *s, const char *user, const char *why)
 		 s->peer, why);
 }
 
+/* The station user ("" for none) holds now, but the one given. */
+static struct station *station_of_user(struct rdp *r, const char *user,
+				       const struct station *but)
+{
+	struct station *st, *tmp;
+
+	list_for_each(st, tmp, &r->stations, link)
+		if (st != but && user[0] && !strcmp(st->user, user))
+			return st;
+	return NULL;
+}
+
+/* The user's station, or a free slot to reuse (a login screen, "", is
+ * nobody's: always a free slot or a new one). */
 static struct station *station_for(struct rdp *r, const char *user)
 {
-	struct station *st, *tmp, *free_slot = NULL;
+	struct station *st = station_of_user(r, user, NULL), *tmp;
 
-	list_for_each(st, tmp, &r->stations, link) {
-		if (!strcmp(st->user, user))
+	if (st)
+		return st;
+	list_for_each(st, tmp, &r->stations, link)
+		if (st->ended && !st->sink && !st->next)
 			return st;
-		if (st->ended && !st->sink)
-			free_slot = st;
-	}
-	return free_slot;
+	return NULL;
 }
 
 /* The station, made, goes to the sink that logged on for it. */
@@ -56,10 +69,12 @@ void logon_hand(struct station *st, struct sink *s)
 
 	if (st->keep_timer)
 		loop_timer_arm(st->keep_timer, 0);
-	if (strcmp(st->user, msg->user)) {
-		/* Another user: keyboard and pointer of their own. An fd to the
-		 * old ones (an earlier sink's, a leftover's) then reads and
-		 * writes nothing; the pointer takes the new size. */
+	if (strcmp(st->user, msg->user) || st->ended) {
+		/* Another user, or another connection to a slot whose session
+		 * ended (two login screens are both ""): keyboard and pointer
+		 * of their own. An fd to the old ones (an earlier sink's, a
+		 * leftover's) then reads and writes nothing; the pointer takes
+		 * the new size. */
 		station_input_destroy(st);
 		st->width = msg->width;
 		st->height = msg->height;
@@ -80,8 +95,10 @@ void logon_hand(struct station *st, struct sink *s)
 		return;
 	}
 	if (strcmp(st->user, msg->user) || st->ended) {
-		/* A kept slot changes hands: the new user's session. */
+		/* A kept slot changes hands: the new user's session (or a
+		 * login screen's). */
 		snprintf(st->user, sizeof(st->user), "%s", msg->user);
+		st->login_screen = !msg->user[0];
 		st->layout = msg->layout;
 		station_set_session(st, &r->b->cfg);
 		station_set_env(&st->spec, &r->b->cfg, msg->user, msg->layout);
@@ -107,10 +124,15 @@ void logon_hand(struct station *st, struct sink *s)
 		log_warn("rdp: %s: the sink went away", st->seat);
 		return;
 	}
-	loop_timer_arm(s->timer, 0);
+	/* A login screen holds a pending slot, for a while only. */
+	loop_timer_arm(s->timer, station_at_login(st) ? LOGIN_SCREEN_MS : 0);
 	broker_changed(r->b);
-	log_info("rdp: %s logged on from %s: %s, %dx%d", msg->user, s->peer, st->seat,
-		 msg->width, msg->height);
+	if (msg->user[0])
+		log_info("rdp: %s logged on from %s: %s, %dx%d", msg->user, s->peer, st->seat,
+			 msg->width, msg->height);
+	else
+		log_info("rdp: %s: a login screen for %s, %dx%d", st->seat, s->peer, msg->width,
+			 msg->height);
 	sink_scope(s);
 }
 
@@ -150,6 +172,82 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 }
 
 /*
+ * No logon yet: the connection gets a station of its own whose session is
+ * the login screen ([rdp] greeter). Whoever logs on there is told to
+ * rdp.c (rdp_greeter_logon), whose station it then is.
+ */
+static void login_screen(struct sink *s)
+{
+	s->asked.user[0] = '\0';
+	accept_logon(s, &s->asked);
+}
+
+/*
+ * Someone authenticated at st's login screen. Their logon has a password
+ * logon's rules: [rdp] group; and one station a user: with one of theirs
+ * already (kept after a disconnection, say), this one is refused, and
+ * their password at the client's next connection finds that one.
+ */
+int logon_screen_logged_on(struct station *st, const char *user)
+{
+	struct rdp *r = st->b->rdp;
+	const char *group = st->b->cfg.rdp.group;
+	struct station *other = station_of_user(r, user, st);
+	struct sink *s = st->sink;
+
+	if (group && group[0] && !auth_in_group(user, group)) {
+		log_warn("rdp: %s: %s, at its login screen, is not in group %s: refused", st->seat,
+			 user, group);
+		logon_screen_failed(st);
+		return -1;
+	}
+	if (other) {
+		log_warn("rdp: %s: %s logged on at its login screen, but has %s already: refused "
+			 "(their password at the client finds it)", st->seat, user, other->seat);
+		return -1;
+	}
+	if (s) {
+		ratelimit_succeeded(&r->failures, &s->origin, loop_now_ms());
+		loop_timer_arm(s->timer, 0);	/* logged on: no time limit */
+	}
+	snprintf(st->user, sizeof(st->user), "%s", user);
+	log_info("rdp: %s: %s logged on at its login screen", st->seat, user);
+	broker_changed(st->b);
+	return 0;
+}
+
+/* A failure at a login screen counts as a wrong password from its
+ * address; past the limit the connection is closed, as a password
+ * logon would be refused. */
+void logon_screen_failed(struct station *st)
+{
+	struct rdp *r = st->b->rdp;
+	struct sink *s = st->sink;
+
+	if (!s)
+		return;
+	ratelimit_failed(&r->failures, &s->origin, loop_now_ms());
+	if (!ratelimit_allow(&r->failures, &s->origin, loop_now_ms())) {
+		log_warn("rdp: %s: too many failed logons from %s: its login screen is closed",
+			 st->seat, s->peer);
+		sink_kill(s);
+	}
+}
+
+/* The greeter again (its user logged off): the station is nobody's, and
+ * its connection has a while to log on again; with no connection it
+ * ends. */
+void logon_screen_back(struct station *st)
+{
+	st->user[0] = '\0';
+	if (st->sink)
+		loop_timer_arm(st->sink->timer, LOGIN_SCREEN_MS);
+	else if (!st->next)
+		station_end_soon(st);
+	broker_changed(st->b);
+}
+
+/*
  * From here on the user is the account PAM settled on, not the name the
  * client typed: the station, the session and the log go by it, as the
  * group and root checks did.
@@ -163,6 +261,14 @@ static void on_auth(void *data, enum auth_result res, const struct auth_account 
 	s->auth = NULL;
 	if (res != AUTH_OK) {
 		ratelimit_failed(&r->failures, &s->origin, loop_now_ms());
+		if (r->b->cfg.rdp.greeter && res == AUTH_BAD_CREDENTIALS &&
+		    ratelimit_allow(&r->failures, &s->origin, loop_now_ms())) {
+			log_warn("rdp: logon of '%s' from %s refused: %s; its login screen instead",
+				 log_escape(typed, sizeof(typed), s->asked.user), s->peer,
+				 auth_result_text(res));
+			login_screen(s);
+			return;
+		}
 		logon_refuse(s, s->asked.user, auth_result_text(res));
 		return;
 	}
@@ -199,6 +305,12 @@ void logon_start(struct sink *s, const struct control_msg *msg)
 	s->asked = (struct control_msg){ .type = CONTROL_LOGON, .width = msg->width,
 					 .height = msg->height, .layout = msg->layout };
 	snprintf(s->asked.user, sizeof(s->asked.user), "%s", msg->user);
+	/* Nothing to check: the login screen asks (as an RDP client that
+	 * did not save its password expects). */
+	if (rc->greeter && (!msg->user[0] || !msg->password[0])) {
+		login_screen(s);
+		return;
+	}
 	s->auth = auth_job_start(r->b->loop, &ac, msg->user, msg->password, on_auth, s);
 	if (!s->auth) {
 		logon_refuse(s, msg->user, "authentication error");

@@ -147,7 +147,8 @@ static void rdp_end(struct broker *b, bool restarting)
 		return;
 	list_for_each(s, tmp, &r->sinks, link) {
 		helper_keep_release(&s->keep);
-		if (restarting && s->keep.kept && s->station) {
+		/* A connection at its login screen is not kept (restart.c). */
+		if (restarting && s->keep.kept && s->station && !station_at_login(s->station)) {
 			s->keep.kept = false;	/* left in the store */
 			s->station->sink = NULL;
 			s->station = NULL;
@@ -275,6 +276,28 @@ static void rdp_log_off(struct broker *b, const char *seat)
 		seats_session_start(b, seat, rdp_session_spec(b, seat));
 }
 
+/* A login screen's word, for logon.c: a station made for a connection
+ * without credentials is its login screen's business. */
+static int rdp_greeter_event(struct broker *b, const char *seat, enum greeter_event ev,
+			     const char *user)
+{
+	struct station *st = station_of_seat(b, seat);
+
+	if (!st || !st->login_screen)
+		return 0;
+	switch (ev) {
+	case GREETER_LOGGED_ON:
+		return logon_screen_logged_on(st, user);
+	case GREETER_FAILED:
+		logon_screen_failed(st);
+		return 0;
+	case GREETER_BACK:
+		logon_screen_back(st);
+		return 0;
+	}
+	return 0;
+}
+
 const struct station_kind rdp_station_kind = {
 	.name = "rdp",
 	.origin = DEVICE_VIRTUAL,
@@ -288,4 +311,5 @@ const struct station_kind rdp_station_kind = {
 	.release = rdp_release,
 	.address = rdp_address,
 	.log_off = rdp_log_off,
+	.greeter_event = rdp_greeter_event,
 };

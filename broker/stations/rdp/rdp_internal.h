@@ -36,6 +36,7 @@ struct vinput;
 
 #define HANDSHAKE_MS 30000
 #define REFUSED_END_MS 5000
+#define LOGIN_SCREEN_MS 120000	/* a connection at its login screen, at most */
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-rdp.rules"
 
 /* A station is made in steps, each waiting on the kernel or udev in a
@@ -65,7 +66,17 @@ struct station {
 	int width, height;		/* asked for at its making */
 	uint32_t layout;		/* its user's keyboard layout (the session's) */
 	bool ended;			/* kept for reuse, no session */
+	/* Made for a connection without credentials (or whose credentials
+	 * failed): its session is [rdp] greeter, and user is "" until
+	 * someone logs on there. */
+	bool login_screen;
 };
+
+/* Whether st shows its login screen, nobody logged on at it. */
+static inline bool station_at_login(const struct station *st)
+{
+	return st->login_screen && !st->user[0];
+}
 
 struct sink {
 	struct list link;
@@ -136,6 +147,12 @@ void sink_start_zygote(struct rdp *r);
 void sink_end_zygote(struct rdp *r);
 
 /* -- logon.c -- */
+/* A login screen's station (login_screen) and what its greeter did
+ * (rdp.c's greeter_event): someone authenticated (0: their session may
+ * start there, -1: refused), a logon failed, the greeter is back. */
+int logon_screen_logged_on(struct station *st, const char *user);
+void logon_screen_failed(struct station *st);
+void logon_screen_back(struct station *st);
 
 /* A sink's logon message: PAM asked off the loop, or the logon refused at once. */
 void logon_start(struct sink *s, const struct control_msg *msg);
@@ -152,6 +169,9 @@ struct station *station_create(struct rdp *r, const char *user, int w, int h, ui
 void station_heads_next(struct rdp *r);
 /* Nobody on a station (its sink went, or none came back): its session kept a while. */
 void station_keep(struct station *st);
+/* Nobody on the station, nor coming: it ends from the loop, soon (not
+ * from inside the seat's callback that found it so). */
+void station_end_soon(struct station *st);
 /* Its user logged on again while a connection holds it: s takes it once
  * that connection has ended. */
 void station_take_over(struct station *st, struct sink *s);

@@ -31,9 +31,11 @@ void rdp_save(struct broker *b, FILE *f)
 	if (!r)
 		return;
 	list_for_each(st, stmp, &r->stations, link) {
-		if (st->state != STATION_READY || !st->input) {
+		if (st->state != STATION_READY || !st->input || station_at_login(st)) {
 			/* Half made: made again at the next logon; its card
-			 * waits in the pool meanwhile. */
+			 * waits in the pool meanwhile. A login screen nobody
+			 * logged on at is not kept either: its connection
+			 * ends with this seatmuxd, as a greeter's does. */
 			if (st->card >= 0) {
 				snprintf(card, sizeof(card), "%d", st->card);
 				state_put(f, "rdp-spare-card", card, (char *)NULL);
@@ -45,15 +47,18 @@ void rdp_save(struct broker *b, FILE *f)
 		snprintf(w, sizeof(w), "%d", st->width);
 		snprintf(h, sizeof(h), "%d", st->height);
 		snprintf(layout, sizeof(layout), "%u", (unsigned)st->layout);
+		/* A login screen's station says so (its seat keeps its greeter,
+		 * and its user's session is theirs by a "login" record). */
 		state_put(f, "rdp-station", n, st->seat, card, w, h, st->ended ? "1" : "0",
-			  layout, st->user, (char *)NULL);
+			  layout, st->user, st->login_screen ? "login-screen" : (char *)NULL,
+			  (char *)NULL);
 	}
 	for (int i = 0; i < r->pool.ncards; i++) {
 		snprintf(card, sizeof(card), "%d", r->pool.cards[i]);
 		state_put(f, "rdp-spare-card", card, (char *)NULL);
 	}
 	list_for_each(s, tmp, &r->sinks, link) {
-		if (!s->keep.kept || !s->station)
+		if (!s->keep.kept || !s->station || station_at_login(s->station))
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)s->pid);
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->keep.key);
@@ -73,7 +78,8 @@ static struct station *station_numbered(struct rdp *r, int number)
 	return NULL;
 }
 
-/* rdp-station N SEAT CARD W H ENDED LAYOUT USER, with its two input fds. */
+/* rdp-station N SEAT CARD W H ENDED LAYOUT USER [login-screen], with its
+ * two input fds. */
 static void station_take_back(struct rdp *r, const struct state_record *rec, struct state *sb)
 {
 	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
@@ -81,7 +87,9 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 	struct station *st;
 	int kfd, pfd;
 
-	if (rec->argc != 9 || state_number(rec, 1, 1, STATION_POOL_MAX, &n) < 0 ||
+	if (rec->argc < 9 || rec->argc > 10 ||
+	    (rec->argc == 10 && strcmp(rec->argv[9], "login-screen")) ||
+	    state_number(rec, 1, 1, STATION_POOL_MAX, &n) < 0 ||
 	    state_number(rec, 3, 0, VHEAD_MAX_CARDS - 1, &card) < 0 ||
 	    state_number(rec, 4, 1, 4095, &w) < 0 || state_number(rec, 5, 1, 4095, &h) < 0 ||
 	    state_number(rec, 6, 0, 1, &ended) < 0 ||
@@ -126,8 +134,10 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 	st->layout = (uint32_t)layout;
 	st->state = STATION_READY;
 	snprintf(st->user, sizeof(st->user), "%s", rec->argv[8]);
+	st->login_screen = rec->argc == 10;
 	station_set_session(st, &r->b->cfg);
-	station_set_env(&st->spec, &r->b->cfg, st->user, st->layout);
+	/* A login screen's env is nobody's, as when it was made. */
+	station_set_env(&st->spec, &r->b->cfg, st->login_screen ? "" : st->user, st->layout);
 	list_insert(&r->stations, &st->link);
 	log_info("rdp: %s, %s's station (card%d), taken back", st->seat, st->user, st->card);
 }

@@ -154,6 +154,10 @@ static void on_handshake_timeout(void *data, uint32_t events)
 	if (s->refused)
 		log_warn("rdp: %s: sink pid %d refused %d s ago and still running: killed",
 			 s->peer, (int)s->pid, REFUSED_END_MS / 1000);
+	else if (s->station && station_at_login(s->station) &&
+		 s->station->state == STATION_READY)
+		log_warn("rdp: %s: nobody logged on at its login screen within %d s: closed",
+			 s->peer, LOGIN_SCREEN_MS / 1000);
 	else if (s->auth)
 		log_warn("rdp: %s: PAM did not answer within %d s: closed", s->peer,
 			 HANDSHAKE_MS / 1000);

@@ -124,18 +124,32 @@ out:
 	sc->env[sc->nenv] = NULL;
 }
 
+/*
+ * The user's session (their [rdp.user.NAME] section's, or [rdp]'s); on a
+ * login screen, [rdp] greeter as the greeter's account, whose logons then
+ * start users' sessions there (seat_greeter.c).
+ */
 void station_set_session(struct station *st, const struct config *cfg)
 {
 	const struct rdp_config *rc = &cfg->rdp;
-	const struct rdp_user_config *u = config_rdp_user(cfg, st->user);
+	const struct rdp_user_config *u = st->login_screen ? NULL : config_rdp_user(cfg, st->user);
 	const char *application = u && (u->application || u->command) ? u->application : rc->application;
 	const char *command = u && (u->application || u->command) ? u->command : rc->command;
 	struct session_spec *sc = &st->spec;
 	char log[256];
 	const char *pct = rc->log_path ? strstr(rc->log_path, "%s") : NULL;
 
+	if (st->login_screen) {
+		application = NULL;
+		command = rc->greeter;
+	}
+	sc->greeter = st->login_screen;
+	/* Its logons are RDP logons: [rdp]'s PAM service checks them. */
+	free(sc->logon_service);
+	sc->logon_service = st->login_screen && (rc->pam_service || cfg->pam_service) ?
+			    strdup(rc->pam_service ? rc->pam_service : cfg->pam_service) : NULL;
 	free(sc->user);
-	sc->user = strdup(st->user);
+	sc->user = strdup(st->login_screen ? cfg->greeter_user : st->user);
 	free(sc->application);
 	sc->application = application ? strdup(application) : NULL;
 	free(sc->command);
@@ -392,6 +406,7 @@ struct station *station_create(struct rdp *r, const char *user, int w, int h, ui
 	st->height = h;
 	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
 	snprintf(st->user, sizeof(st->user), "%s", user);
+	st->login_screen = !user[0];
 	st->layout = layout;
 	station_set_session(st, &r->b->cfg);
 	station_set_env(&st->spec, &r->b->cfg, user, layout);
@@ -416,9 +431,20 @@ static void station_keep_expired(void *data, uint32_t events)
 	/* Someone is on it (or it is over already): nothing ran out. */
 	if (st->sink || st->next || st->ended)
 		return;
-	log_info("rdp: %s: %s did not come back, session ended", st->seat, st->user);
+	if (station_at_login(st))
+		log_info("rdp: %s: its login screen, with nobody connected, ended", st->seat);
+	else
+		log_info("rdp: %s: %s did not come back, session ended", st->seat, st->user);
 	st->ended = true;
 	seats_session_stop(st->b, st->seat);
+}
+
+static void station_keep_for(struct station *st, int ms)
+{
+	if (!st->keep_timer)
+		st->keep_timer = loop_add_timer(st->b->loop, station_keep_expired, st);
+	if (st->keep_timer)
+		loop_timer_arm(st->keep_timer, ms > 0 ? ms : 1);
 }
 
 /* Nobody on the station: its session is kept for the configured time. */
@@ -427,10 +453,12 @@ void station_keep(struct station *st)
 	const struct rdp_config *rc = &st->b->cfg.rdp;
 
 	log_info("rdp: %s disconnected; %s kept for %d s", st->user, st->seat, rc->keep_s);
-	if (!st->keep_timer)
-		st->keep_timer = loop_add_timer(st->b->loop, station_keep_expired, st);
-	if (st->keep_timer)
-		loop_timer_arm(st->keep_timer, rc->keep_s > 0 ? rc->keep_s * 1000 : 1);
+	station_keep_for(st, rc->keep_s * 1000);
+}
+
+void station_end_soon(struct station *st)
+{
+	station_keep_for(st, 1);
 }
 
 /*
@@ -459,6 +487,13 @@ void station_sink_ended(struct station *st)
 	struct sink *s = st->next;
 
 	if (!s) {
+		/* A login screen nobody logged on at is nobody's to come
+		 * back to: it ends with its connection. */
+		if (station_at_login(st) && !st->ended) {
+			log_info("rdp: %s: its login screen's connection ended", st->seat);
+			station_end_soon(st);
+			return;
+		}
 		/* Logged off: its session is over already, nothing to keep. */
 		if (!st->ended)
 			station_keep(st);

@@ -11,10 +11,17 @@ at the client no longer reach the session. Unblocked, each session draws
 again and gets its keys. Then station0's screen is projected on
 station1's: station1's RDP client shows what seatmux-compositor draws for
 station0, read from one evdi head and painted on the other.
+
+A connection without credentials gets a login screen over RDP ([rdp]
+greeter: seatmux-greeter under seatmux-compositor on its own evdi head),
+as does one whose password was wrong; typed at from the client, it logs
+station3 on there, and that station is station3's. A login screen whose
+connection goes ends with it.
 """
 
 import os
 import re
+import shlex
 import signal
 import tempfile
 import time
@@ -22,7 +29,9 @@ import time
 from stations import LOOP_WAIT_MS, attempt, loop_stalls, scenario, seat_color
 
 BLOCK = (0x7a, 0x1c, 0x1c)     # SCREEN_BLOCK_COLOR, include/screen_proto.h
+GREETER_BACKGROUND = (0x20, 0x30, 0x40)     # greeter/draw.h
 KEY_A = 30
+STATION3 = "0x1f,0x14,0x1e,0x14,0x17,0x18,0x31,0x04,0x1c"     # s t a t i o n 3 Enter
 
 
 def dumps_in(log):
@@ -124,6 +133,100 @@ def project_over_rdp(t, m, clients, seats):
             out + m.run("journalctl -t seatmuxd | tail -n 6")[1])
 
 
+def journal_has(m, pattern, timeout):
+    return attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -Eq %s" % shlex.quote(pattern), timeout,
+        interval=1))
+
+
+def peek_until(client, test, timeout=45):
+    """As poke_until, but the client types nothing (SIGUSR2)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        n = dumps(client)
+        client.proc.send_signal(signal.SIGUSR2)
+        wait_end = time.time() + 10
+        while dumps(client) <= n and time.time() < wait_end:
+            time.sleep(0.3)
+        img = client.image()
+        if img and test(img):
+            return True
+        time.sleep(2)
+    return False
+
+
+def login_screen_over_rdp(t, m, hv, port, tmp):
+    """No credentials: the login screen over RDP, and a logon typed at it."""
+    c = hv.Client(port, "", "", "800x600", tmp,
+                  extra=["--frames", "1", "--poke-keys", STATION3, "--linger", "240"])
+    ok = journal_has(m, "seat-rdp[0-9]+: a login screen for", 90)
+    found = re.findall(r"(seat-rdp\d+): a login screen for",
+                       m.run("journalctl -t seatmuxd -o cat")[1])
+    seat = found[-1] if found else "none"
+    if not t.check("a connection without credentials gets a station with a login screen", ok,
+                   m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+        c.proc.terminate()
+        c.join()
+        return
+    log = "/run/%s.session.log" % seat
+    shown = attempt(lambda: m.wait_until(
+        "grep -q \"shown at 800x600: station '%s'\" %s" % (seat, log), 90, interval=1))
+    t.check("its session is seatmux-greeter, as the greeter's account (logind's greeter)",
+            shown and "greeter" in m.run("loginctl list-sessions --no-legend | grep %s | "
+                                         "awk '{print $1}' | xargs -r -n1 loginctl show-session "
+                                         "-p Class --value" % seat)[1],
+            m.run("tail -n 5 %s; loginctl list-sessions" % log)[1])
+    t.check("the RDP client shows the login screen",
+            peek_until(c, lambda img: img.fraction_near(GREETER_BACKGROUND, 8) > 0.5))
+    # The user name; the greeter asks for the password; then the password.
+    poke(c)
+    asked = attempt(lambda: m.wait_until("grep -q 'asks station3: Password:' %s" % log, 30,
+                                         interval=0.5))
+    t.check("the user name typed at the client: the greeter asks for station3's password",
+            asked, m.run("tail -n 5 %s" % log)[1])
+    poke(c)
+    ok = journal_has(m, "rdp: %s: station3 logged on at its login screen" % seat, 60)
+    t.check("the password typed at the client logs station3 on there", ok,
+            m.run("journalctl -t seatmuxd | tail -n 10")[1])
+    t.check("and the client shows station3's session on that station",
+            ok and peek_until(c, lambda img: img.fraction_near(seat_color(seat), 24) > 0.8, 90),
+            m.run("tail -n 5 %s" % log)[1])
+    s = hv_logind(m, "station3")
+    t.check("station3's session is logind's, on that seat", s.get("Seat") == seat and
+            s.get("Class") == "user", s)
+    ready = m.run("grep -c '^ready pid=' /home/station3/events.log")[1].strip()
+    c.proc.terminate()
+    c.join()
+
+    # The station is station3's now: their password finds it, session and all.
+    again = hv.Client(port, "station3", "station3", "800x600", tmp)
+    rc, out = again.join()
+    img = again.image()
+    t.check("station3 reconnecting with their password finds that station and session",
+            rc == 0 and hv.station_of(m, "station3") == seat and img and
+            img.fraction_near(seat_color(seat), 24) > 0.8 and
+            m.run("grep -c '^ready pid=' /home/station3/events.log")[1].strip() == ready,
+            "rc %r, %s: %s" % (rc, hv.station_of(m, "station3"), out[-200:]))
+
+    # A wrong password: the login screen instead of a refusal.
+    bad = hv.Client(port, "station4", "not-the-password", "640x480", tmp,
+                    extra=["--frames", "1", "--linger", "5"])
+    rc, out = bad.join()
+    t.check("a wrong password gets the login screen instead of a refusal",
+            rc == 0 and journal_has(m, "logon of 'station4' from .* its login screen instead", 30),
+            "rc %r: %s" % (rc, out[-200:]))
+    t.check("and its login screen ends with its connection",
+            journal_has(m, "seat-rdp[0-9]+: its login screen's connection ended", 60) and
+            journal_has(m, "seat-rdp[0-9]+: its login screen, with nobody connected, ended", 30),
+            m.run("journalctl -t seatmuxd | tail -n 6")[1])
+
+
+def hv_logind(m, user):
+    rc, out = m.run("loginctl list-sessions --no-legend | awk '$3 == \"%s\" {print $1}' | "
+                    "tail -n 1 | xargs -r loginctl show-session -p Seat -p Class" % user)
+    return dict(p.split("=", 1) for p in out.splitlines() if "=" in p)
+
+
 def wait_for(cond, timeout):
     end = time.time() + timeout
     while not cond():
@@ -131,7 +234,7 @@ def wait_for(cond, timeout):
             raise TimeoutError()
         time.sleep(0.5)
 
-TIMEOUT = 420
+TIMEOUT = 600
 
 
 def run(t):
@@ -184,6 +287,7 @@ def run(t):
         t.check("a session that ignores SIGTERM is killed after the 3 s grace",
                 killed and "session killed by signal 9" in journal and len(times) == 3 and
                 times[1] - times[0] >= 2.9, journal)
+        login_screen_over_rdp(t, m, hv, port, tmp)
         stalls = loop_stalls(m)
         t.check("and seatmuxd's loop did not wait out the grace in a callback",
                 all(ms < LOOP_WAIT_MS for ms in stalls),
