@@ -559,7 +559,9 @@ static void offers_sync(struct station_map *map)
 	if (map->seen == map->b->devices.generation)
 		return;
 	list_for_each(dev, tmp, &map->b->devices.list, link) {
-		if (dev->kind != DEVICE_EVDEV || !dev->usb || !dev->keyboard)
+		/* One a session found before its event reached us: whether
+		 * it was plugged, its event will tell. */
+		if (dev->kind != DEVICE_EVDEV || !dev->usb || !dev->keyboard || dev->early)
 			continue;
 		if (nnow == cap) {
 			cap = cap ? 2 * cap : 16;

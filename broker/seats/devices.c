@@ -289,8 +289,16 @@ static void device_change(struct devices *devs, struct udev_device *ud)
 				 log_escape(text, sizeof(text), now->description));
 		memcpy(old->description, now->description, sizeof(old->description));
 		/* Looked up for a session before its add reached us: the
-		 * kernel's add still says it was plugged. */
-		old->plugged |= now->plugged;
+		 * kernel's add still says it was plugged, and a plug is news
+		 * (station_map offers mapping for it). */
+		if (now->plugged && !old->plugged) {
+			old->plugged = true;
+			devs->generation++;
+		}
+		if (old->early) {
+			old->early = false;
+			devs->generation++;
+		}
 		free(now);
 		/*
 		 * Any change of a card may be a monitor come or gone (HOTPLUG=1
@@ -394,9 +402,12 @@ struct device *devices_lookup(struct devices *devs, dev_t devnum)
 		log_debug("%s: known to udev before its event reached us",
 			  udev_device_get_sysname(ud));
 		device_add(devs, ud);
+		dev = devices_find(devs, devnum);
+		if (dev)
+			dev->early = true;
 	}
 	udev_device_unref(ud);
-	return devices_find(devs, devnum);
+	return dev ? dev : devices_find(devs, devnum);
 }
 
 const char *devices_seat_of(const struct devices *devs,

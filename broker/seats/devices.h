@@ -38,6 +38,9 @@ struct device {
 	 * default, nobody's choice), it types, it hangs off a USB port, the
 	 * kernel announced it while seatmuxd ran (not a replay of udev's). */
 	bool assigned, keyboard, usb, plugged;
+	/* Looked up for a session (devices_lookup) before its udev event
+	 * reached us: whether it was plugged, that event says. */
+	bool early;
 };
 
 struct devices_listener {

@@ -99,6 +99,7 @@ modules=(
 	drm drm_kms_helper usbcore	# what evdi (added below) needs
 	vsock vsock_loopback		# RDP over AF_VSOCK, tested within the guest
 	virtio_blk ext4 crc32c_generic	# a disk for what must outlive a reboot (room-map)
+	snd_usb_audio usb_storage sd_mod	# a station hub's sound card and stick (room-map)
 )
 # Loaded at boot whether or not hardware asks for them: devices that have
 # no modalias (uinput, vhci) and the virtio drivers, so that the first

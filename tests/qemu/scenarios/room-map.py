@@ -21,6 +21,10 @@ the xHCI controller, empty. /etc/udev/rules.d is on a disk
 - The guest reboots (cleanly) with the keyboard still on the hub: still in
   console mode, seat0 has it all; back in station mode, seat1's session
   comes up with the hub's keyboard, and nothing offers mapping again.
+- A USB sound card and a USB stick sit on the hub too after the reboot:
+  with the hub, they are seat1's (udev's ID_SEAT), and logind gives the
+  sound card to seat1's user (uaccess): station1 can open it, station0,
+  at seat0, cannot.
 """
 
 import json
@@ -45,6 +49,10 @@ DEVICES = [
 ]
 # Where the keyboard goes on the hub: its second boot finds it there.
 KBDH = dict(driver="usb-kbd", id="kbdh", bus="usb0.0", port="1.1", display="head1")
+# A station's other USB devices, on the hub from the second boot on.
+AUDIOH = dict(driver="usb-audio", id="audioh", bus="usb0.0", port="1.2", audiodev="au0")
+STICKH = dict(driver="usb-storage", id="stickh", bus="usb0.0", port="1.3", drive="stick",
+              removable=True)
 HUB_ID = "usb-pci-0000_00_1f_0-usb-0_1"
 RULE = "/etc/udev/rules.d/72-seat-%s.rules" % HUB_ID
 RULE_TEXT = 'TAG=="seat", ENV{ID_FOR_SEAT}=="%s", ENV{ID_SEAT}="seat1"' % HUB_ID
@@ -54,6 +62,40 @@ CONSOLE_RULE = "/etc/udev/rules.d/72-zz-seatmux-console.rules"
 def screens():
     from stations import scenario
     return scenario("_room_screens")
+
+
+def hub_args(stick):
+    """The sound card's (silent) backend and the stick's image."""
+    return ["-audiodev", "none,id=au0",
+            "-drive", "file=%s,format=raw,if=none,id=stick" % stick]
+
+
+def opens(m, user, path):
+    """Whether user can open path for reading (0), or the shell's error."""
+    rc, out = m.run("su -s /bin/sh %s -c 'exec 3<%s' 2>&1" % (user, path))
+    return rc == 0, out.strip()
+
+
+def check_hub_devices(t, m):
+    """The hub's sound card and stick follow it to seat1; logind's ACL
+    gives the card to seat1's user only."""
+    card = m.run("ls /dev/snd 2>/dev/null | grep -m1 '^controlC'")[1].strip()
+    disk = m.run("for d in /sys/block/sd*; do [ -e \"$d\" ] && echo ${d##*/}; done | head -n 1")[1]
+    disk = disk.strip()
+    seat_of = lambda node: m.run("udevadm info -q property -n %s | sed -n 's/^ID_SEAT=//p'"
+                                 % node)[1].strip() or "seat0"
+    t.check("the hub's sound card and stick are seat1's, with the hub",
+            card and disk and seat_of("/dev/snd/" + card) == "seat1" and
+            seat_of("/dev/" + disk) == "seat1",
+            m.run("ls -l /dev/snd /sys/block; journalctl -k | grep -iE 'usb|snd|sd ' | tail -n 8")[1])
+    if not card:
+        return
+    ok1 = attempt(lambda: m.wait_until("su -s /bin/sh station1 -c 'exec 3</dev/snd/%s'" % card,
+                                       30, interval=1))
+    ok0, why0 = opens(m, "station0", "/dev/snd/" + card)
+    t.check("logind gives the sound card to seat1's user (uaccess): station1 opens it, "
+            "station0 (at seat0) cannot", ok1 and not ok0 and "denied" in why0,
+            (why0, m.run("ls -l /dev/snd/%s; loginctl seat-status seat1 | head -n 20" % card)[1]))
 
 
 def disk_args(path):
@@ -262,8 +304,12 @@ def run(t):
         check_console_mode(t, m)
         if not t.check("the guest reboots cleanly", reboot(t, m)):
             return
-    with t.machine(name="after-reboot", devices=DEVICES + [dev(**KBDH)],
-                   extra_args=disk_args(disk)) as m:
+    stick = os.path.join(t.artifacts, "stick.img")
+    with open(stick, "wb") as f:
+        f.truncate(8 << 20)
+    with t.machine(name="after-reboot", devices=DEVICES + [dev(**KBDH), dev(**AUDIOH),
+                                                           dev(**STICKH)],
+                   extra_args=disk_args(disk) + hub_args(stick)) as m:
         m.wait_agent(timeout=90)
         t.check("after the reboot the rule is still there",
                 m.run("cat %s" % RULE)[1].strip() == RULE_TEXT, m.run("ls -l /etc/udev/rules.d")[1])
@@ -291,5 +337,6 @@ def run(t):
                 ok and not seat0_has_card1(m, since), journal(m, "seat0", 12))
         if ok:
             t.check("and kbd0's keys still go to seat0", x_reaches(m, "seat0", "kbd0", 30))
+        check_hub_devices(t, m)
         t.check("nothing offers mapping after the reboot",
                 "map: " not in journal(m, "map: "), journal(m, "map"))
