@@ -223,15 +223,16 @@ static void on_clock(struct greeter *g)
 static void run(struct greeter *g)
 {
 	while (g->status < 0) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = window_fd(g->window), .events = POLLIN },
 			{ .fd = g->sock, .events = POLLIN },
 			{ .fd = g->clock, .events = POLLIN },
+			{ .fd = window_repeat_fd(g->window), .events = POLLIN },
 		};
 
 		if (window_flush(g->window) < 0)
 			break;
-		if (poll(fds, 3, -1) < 0) {
+		if (poll(fds, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -246,6 +247,8 @@ static void run(struct greeter *g)
 		}
 		if (fds[2].revents)
 			on_clock(g);
+		if (fds[3].revents)
+			window_repeat(g->window);
 	}
 	if (g->status < 0)
 		g->status = 1;

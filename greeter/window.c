@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
@@ -43,6 +44,10 @@ struct window {
 	void *draw_data;
 	window_key_fn on_key;
 	void *key_data;
+	/* A key held repeats at the compositor's rate after its delay. */
+	int repeat_fd;
+	int32_t repeat_rate, repeat_delay;	/* per second, ms */
+	uint32_t repeat_key;			/* evdev code; 0: none */
 };
 
 static void buffer_free(struct buffer *b)
@@ -188,6 +193,24 @@ static void wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t seria
 
 static const struct xdg_wm_base_listener wm_base_listener = { .ping = wm_base_ping };
 
+static void repeat_arm(struct window *w, uint32_t key)
+{
+	struct itimerspec at = { 0 };
+
+	w->repeat_key = key;
+	if (key && w->repeat_rate > 0) {
+		at.it_value.tv_sec = w->repeat_delay / 1000;
+		at.it_value.tv_nsec = (long)(w->repeat_delay % 1000) * 1000000L;
+		if (!at.it_value.tv_sec && !at.it_value.tv_nsec)
+			at.it_value.tv_nsec = 1;
+		at.it_interval.tv_nsec = 1000000000L / w->repeat_rate;
+		if (w->repeat_rate == 1)
+			at.it_interval = (struct timespec){ .tv_sec = 1 };
+	}
+	if (w->repeat_fd >= 0)
+		timerfd_settime(w->repeat_fd, 0, &at, NULL);
+}
+
 static void keymap_drop(struct window *w)
 {
 	xkb_state_unref(w->state);
@@ -232,16 +255,13 @@ static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t se
 static void keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
 			   struct wl_surface *surface)
 {
+	repeat_arm(data, 0);
 }
 
-static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-			 uint32_t time, uint32_t key, uint32_t state)
+static void key_emit(struct window *w, uint32_t key)
 {
-	struct window *w = data;
 	struct window_key k = { 0 };
 
-	if (state != WL_KEYBOARD_KEY_STATE_PRESSED || !w->state)
-		return;
 	/* xkb's keycodes are evdev's plus 8, for X11's sake. */
 	k.sym = xkb_state_key_get_one_sym(w->state, key + 8);
 	k.ctrl = xkb_state_mod_name_is_active(w->state, XKB_MOD_NAME_CTRL,
@@ -249,6 +269,38 @@ static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t seri
 	xkb_state_key_get_utf8(w->state, key + 8, k.text, sizeof(k.text));
 	w->on_key(w->key_data, &k);
 	explicit_bzero(&k, sizeof(k));	/* it may have been part of a password */
+}
+
+static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+			 uint32_t time, uint32_t key, uint32_t state)
+{
+	struct window *w = data;
+
+	if (!w->state)
+		return;
+	if (state != WL_KEYBOARD_KEY_STATE_PRESSED) {
+		if (key == w->repeat_key)
+			repeat_arm(w, 0);
+		return;
+	}
+	key_emit(w, key);
+	repeat_arm(w, xkb_keymap_key_repeats(w->keymap, key + 8) ? key : 0);
+}
+
+int window_repeat_fd(struct window *w)
+{
+	return w->repeat_fd;
+}
+
+void window_repeat(struct window *w)
+{
+	uint64_t n;
+
+	if (read(w->repeat_fd, &n, sizeof(n)) != sizeof(n) || !w->repeat_key || !w->state)
+		return;
+	/* A loop that fell behind types a few, not a burst. */
+	for (uint64_t i = 0; i < n && i < 4; i++)
+		key_emit(w, w->repeat_key);
 }
 
 static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -264,6 +316,10 @@ static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_
 static void keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
 				 int32_t delay)
 {
+	struct window *w = data;
+
+	w->repeat_rate = rate > 1000 ? 1000 : rate;	/* 0: keys do not repeat */
+	w->repeat_delay = delay < 0 ? 0 : delay;
 }
 
 static const struct wl_keyboard_listener keyboard_listener = {
@@ -366,6 +422,7 @@ struct window *window_create(const char *title, window_key_fn on_key, void *data
 		return NULL;
 	w->on_key = on_key;
 	w->key_data = data;
+	w->repeat_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	w->xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
 	w->display = wl_display_connect(NULL);
 	if (!w->xkb || !w->display) {
@@ -410,6 +467,8 @@ void window_destroy(struct window *w)
 	if (w->display)
 		wl_display_disconnect(w->display);
 	xkb_context_unref(w->xkb);
+	if (w->repeat_fd >= 0)
+		close(w->repeat_fd);
 	free(w);
 }
 

@@ -37,6 +37,10 @@ int window_flush(struct window *w);
 /* Draws now if the window is configured and a buffer is free, else as
  * soon as one is: 0, or -1 out of memory. */
 int window_redraw(struct window *w, window_draw_fn draw, void *data);
+/* For poll: a held key's repeat is due when it is readable; then
+ * window_repeat types it again (-1: keys do not repeat). */
+int window_repeat_fd(struct window *w);
+void window_repeat(struct window *w);
 /* The keyboard layout in use ("English (US)"), "" before a keymap. */
 const char *window_layout(struct window *w);
 

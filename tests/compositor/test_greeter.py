@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from headless import Checks, Compositor, wait_for  # noqa: E402
@@ -31,7 +32,7 @@ KEYS = {c: k for c, k in zip("qwertyuiop", range(16, 26))}
 KEYS.update({c: k for c, k in zip("asdfghjkl", range(30, 39))})
 KEYS.update({c: k for c, k in zip("zxcvbnm", range(44, 51))})
 KEYS.update({"1": 2, "2": 3, "3": 4})
-ENTER = 28
+ENTER, BACKSPACE = 28, 14
 ASKS = "asks pupil1: Password:"
 
 PROMPT = {"type": "auth_message", "auth_message_type": "secret", "auth_message": "Password:"}
@@ -110,10 +111,16 @@ def run(comp, peer, proc, log):
     shot = comp.shot()
     check("its background fills the head", shot.fraction_near(BACKGROUND, 4) > 0.5,
           "%.2f" % shot.fraction_near(BACKGROUND, 4))
+    # Two stray letters, then Backspace held: it repeats (the
+    # compositor's repeat_info: 600 ms, then 25 a second), taking both.
+    type_text(comp, "zz")
+    comp.send("key %d 1" % BACKSPACE)
+    time.sleep(1.5)
+    comp.send("key %d 0" % BACKSPACE)
     type_text(comp, "pupil1")
     press(comp, ENTER)
     ok = wait_for(lambda: len(peer.requests) >= 1)
-    check("Enter sends create_session with the typed name",
+    check("a held Backspace repeats; Enter sends create_session with the typed name",
           ok and peer.requests[0] == {"type": "create_session", "username": "pupil1"},
           peer.requests)
     check("and the greeter shows the prompt it was sent",
