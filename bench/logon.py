@@ -13,16 +13,19 @@ figure), timed on the host:
   physical   seat0's greeter: from the Enter after the password (QMP) to
              the session's first frame; logged off between runs.
   rdp        a FreeRDP client (tests/rdp/seatmux-rdp-client, 1280x720) with
-             a saved password: from starting it (TCP connect, TLS, PAM, a
-             station made: an evdi head, udev's rules, uinput devices) to
-             the session's first frame; and, as the client counts it,
-             from the connect to its first frame (the sink's first picture).
+             a saved password, a user a run (each gets a new station): from
+             starting it (TCP connect, TLS, PAM, a station made: an evdi
+             head, udev's rules, uinput devices) to the session's first
+             frame; and, as the client counts it, from the connect to its
+             first frame.
   rdp-login  the same client without credentials: from the Enter after the
              password typed at the login screen to the session's first
              frame.
   weston     the anchor: Weston 10's RDP backend in the same guest, the same
-             client: from the connect to its first frame (a desktop that
-             runs already: nothing is logged on or made).
+             client: from the connect to its first frame (its kiosk
+             desktop, which runs already: nothing is logged on or made),
+             as the client counts it; the rows timed on the host include
+             the agent's answer (tens of ms).
 
 Medians of R runs, in ms. The guest is emulated (TCG): only ratios mean
 something. Prints figures, asserts nothing; exits 1 only if a measurement
@@ -141,7 +144,7 @@ def login_screens(m):
 
 def shown_counts(m):
     """How many greeters each RDP seat's log has seen so far."""
-    rc, out = m.run("grep -c 'shown at .*English' /run/seat-rdp*.session.log 2>/dev/null; true")
+    rc, out = m.run("grep -cH 'shown at .*English' /run/seat-rdp*.session.log 2>/dev/null; true")
     return {k: int(v) for k, v in (line.rsplit(":", 1) for line in out.split() if ":" in line)}
 
 
@@ -239,6 +242,9 @@ def main():
         return 1
     finally:
         m.close()
+    if not (phys and auto and client_first and login and anchor):
+        print("bench/logon.py: a path gave no figure", file=sys.stderr)
+        return 1
     w = med(anchor)
     print("\n%-44s %10s %12s" % ("path", "ms", "x Weston"))
     for name, v in (("physical: greeter Enter -> first frame", med(phys)),

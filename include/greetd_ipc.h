@@ -11,6 +11,11 @@
 
 /* What an auth_message asks: an answer shown as typed, an answer kept
  * secret, or nothing (a line to show). */
-enum greetd_auth_type { GREETD_AUTH_VISIBLE, GREETD_AUTH_SECRET, GREETD_AUTH_INFO, GREETD_AUTH_ERROR };
+enum greetd_auth_type {
+	GREETD_AUTH_VISIBLE,
+	GREETD_AUTH_SECRET,
+	GREETD_AUTH_INFO,
+	GREETD_AUTH_ERROR,
+};
 
 #endif

@@ -30,7 +30,7 @@ struct greeter {
 	struct loop *loop;
 	char seat[64];
 	char path[108];
-	char pam_service[64];
+	char *pam_service;
 	struct greeter_hooks hooks;
 	int listen_fd;
 	struct loop_source *listen_src;
@@ -372,10 +372,10 @@ struct greeter *greeter_create(struct loop *loop, const char *seat, const char *
 	g->loop = loop;
 	g->fd = g->listen_fd = -1;
 	g->hooks = *hooks;
-	snprintf(g->pam_service, sizeof(g->pam_service), "%s", pam_service ? pam_service : "seatmux");
+	g->pam_service = strdup(pam_service ? pam_service : "seatmux");
 	snprintf(g->seat, sizeof(g->seat), "%s", seat);
 	g->delay = loop_add_timer(loop, on_delay, g);
-	if (!g->delay || listen_at(g, dir) < 0) {
+	if (!g->pam_service || !g->delay || listen_at(g, dir) < 0) {
 		err = errno;
 		greeter_destroy(g);
 		errno = err;
@@ -388,6 +388,8 @@ void greeter_destroy(struct greeter *g)
 {
 	if (!g)
 		return;
+	/* The seat going is no failed logon of anybody's. */
+	g->hooks.failed = NULL;
 	conn_close(g);
 	loop_remove(g->delay);
 	loop_remove(g->listen_src);
@@ -395,6 +397,7 @@ void greeter_destroy(struct greeter *g)
 		close(g->listen_fd);
 		unlink(g->path);
 	}
+	free(g->pam_service);
 	free(g);
 }
 

@@ -468,10 +468,11 @@ void seats_session_start(struct broker *b, const char *name,
 		return;		/* it starts when its head arrives */
 	seat_cut_off(seat);
 	session_stop(&seat->session);
-	/* A station's slot may become a login screen (RDP's): its greetd
-	 * socket comes with it. */
-	if (spec && spec->greeter && !seat->greeter)
-		seat_greeter_init(seat, spec);
+	/* A station's slot may become a login screen (RDP's), or stop being
+	 * one: its greetd socket comes or goes with what its kind says the
+	 * seat is (a logon at its greeter leaves that a greeter). */
+	seat_greeter_sync(seat, seat->kind && seat->kind->session_spec ?
+				seat->kind->session_spec(b, name) : NULL);
 	if (session_set_spec(&seat->session, spec) < 0)
 		log_error("%s: no memory for its session", name);
 	seat->session.stopped = false;

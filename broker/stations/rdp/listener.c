@@ -38,7 +38,8 @@ static int pending(struct rdp *r, const struct ratelimit_key *origin, int *same)
 }
 
 /* Connections waiting to log on hold sinks and a slot each, for the
- * handshake's time: one host may hold a share of the slots, not all. */
+ * handshake's time (a login screen's: 120 s): one host may hold a share
+ * of the slots, not all. */
 static bool too_many(struct rdp *r, int fd, const struct ratelimit_key *origin,
 		     const char *peer)
 {

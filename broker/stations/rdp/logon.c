@@ -59,6 +59,22 @@ static struct station *station_for(struct rdp *r, const char *user)
 	return NULL;
 }
 
+/* The station could not be handed to s: s lets go of it, and a station
+ * nobody holds is kept for its user (a login screen ends). */
+static void hand_failed(struct station *st, struct sink *s)
+{
+	if (st->sink == s) {
+		st->sink = NULL;
+		s->station = NULL;
+	}
+	if (st->sink || st->next)
+		return;
+	if (station_at_login(st))
+		station_end_soon(st);
+	else
+		station_keep(st);
+}
+
 /* The station, made, goes to the sink that logged on for it. */
 void logon_hand(struct station *st, struct sink *s)
 {
@@ -87,11 +103,7 @@ void logon_hand(struct station *st, struct sink *s)
 	}
 	if (!st->input) {
 		logon_refuse(s, msg->user, "the station has no keyboard and pointer");
-		if (st->sink == s) {
-			st->sink = NULL;
-			s->station = NULL;
-			station_keep(st);
-		}
+		hand_failed(st, s);
 		return;
 	}
 	if (strcmp(st->user, msg->user) || st->ended) {
@@ -107,12 +119,10 @@ void logon_hand(struct station *st, struct sink *s)
 	}
 	if (station_give_card(st->card, s->uid) < 0) {
 		logon_refuse(s, msg->user, "the station's card cannot be handed over");
-		/* The sink may have waited for the station's making. */
-		if (st->sink == s) {
-			st->sink = NULL;
-			s->station = NULL;
-			station_keep(st);
-		}
+		/* The sink may have waited for the station's making; a slot
+		 * reused just now runs its new session, which must not run
+		 * on unheld. */
+		hand_failed(st, s);
 		return;
 	}
 	st->sink = s;
@@ -174,7 +184,7 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 /*
  * No logon yet: the connection gets a station of its own whose session is
  * the login screen ([rdp] greeter). Whoever logs on there is told to
- * rdp.c (rdp_greeter_logon), whose station it then is.
+ * rdp.c (rdp_greeter_event), whose station it then is.
  */
 static void login_screen(struct sink *s)
 {
@@ -195,6 +205,11 @@ int logon_screen_logged_on(struct station *st, const char *user)
 	struct station *other = station_of_user(r, user, st);
 	struct sink *s = st->sink;
 
+	/* An ended slot that still bears the name is nobody's now. */
+	if (other && other->ended && !other->sink && !other->next) {
+		other->user[0] = '\0';
+		other = NULL;
+	}
 	if (group && group[0] && !auth_in_group(user, group)) {
 		log_warn("rdp: %s: %s, at its login screen, is not in group %s: refused", st->seat,
 			 user, group);
