@@ -8,8 +8,9 @@
  *
  *   seatmux-greeter --cmd COMMAND [--env NAME=VALUE]... [--station NAME]
  *
- * --cmd is the session started for whoever logs on (run by the user's
- * shell, as greetd does); --env adds to its environment. The station's
+ * --cmd is the session started for whoever logs on (seatmuxd runs it with
+ * /bin/sh -c as that user, its words joined as greetd does); --env adds to
+ * its environment. The station's
  * name is --station, else SEATMUX_STATION, else the seat (XDG_SEAT).
  */
 #include <errno.h>
@@ -134,6 +135,13 @@ static void send_request(struct greeter *g, int rc, char *request)
 
 static bool key_of(const struct window_key *k, enum login_key *out)
 {
+	/* Held, only text and Backspace go on: a held Enter would send an
+	 * empty answer once the prompt came, a failed logon. */
+	if (k->repeat && k->sym != XKB_KEY_BackSpace && (k->ctrl || !k->text[0] ||
+							  k->sym == XKB_KEY_Return ||
+							  k->sym == XKB_KEY_KP_Enter ||
+							  k->sym == XKB_KEY_Tab || k->sym == XKB_KEY_Escape))
+		return false;
 	switch (k->sym) {
 	case XKB_KEY_Return:
 	case XKB_KEY_KP_Enter:

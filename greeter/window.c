@@ -226,6 +226,7 @@ static void keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t f
 	char *map;
 
 	keymap_drop(w);
+	repeat_arm(w, 0);	/* a held key means another thing now */
 	if (format != WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1 || !size)
 		goto out;
 	/* Private: the compositor may share one read-only map with all. */
@@ -258,9 +259,9 @@ static void keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t se
 	repeat_arm(data, 0);
 }
 
-static void key_emit(struct window *w, uint32_t key)
+static void key_emit(struct window *w, uint32_t key, bool repeat)
 {
-	struct window_key k = { 0 };
+	struct window_key k = { .repeat = repeat };
 
 	/* xkb's keycodes are evdev's plus 8, for X11's sake. */
 	k.sym = xkb_state_key_get_one_sym(w->state, key + 8);
@@ -276,14 +277,14 @@ static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t seri
 {
 	struct window *w = data;
 
-	if (!w->state)
-		return;
 	if (state != WL_KEYBOARD_KEY_STATE_PRESSED) {
 		if (key == w->repeat_key)
 			repeat_arm(w, 0);
 		return;
 	}
-	key_emit(w, key);
+	if (!w->state)
+		return;
+	key_emit(w, key, false);
 	repeat_arm(w, xkb_keymap_key_repeats(w->keymap, key + 8) ? key : 0);
 }
 
@@ -300,7 +301,7 @@ void window_repeat(struct window *w)
 		return;
 	/* A loop that fell behind types a few, not a burst. */
 	for (uint64_t i = 0; i < n && i < 4; i++)
-		key_emit(w, w->repeat_key);
+		key_emit(w, w->repeat_key, true);
 }
 
 static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -342,6 +343,7 @@ static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 	} else if (!has && w->keyboard) {
 		wl_keyboard_release(w->keyboard);
 		w->keyboard = NULL;
+		repeat_arm(w, 0);	/* no release will come */
 	}
 }
 

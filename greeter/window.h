@@ -17,6 +17,7 @@ struct window_key {
 	xkb_keysym_t sym;
 	char text[16];	/* what the key types (UTF-8), "" for none */
 	bool ctrl;
+	bool repeat;	/* typed again because it is held */
 };
 
 /* Draws a width x height XRGB8888 picture: 0, or -1. */

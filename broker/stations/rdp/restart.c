@@ -31,11 +31,14 @@ void rdp_save(struct broker *b, FILE *f)
 	if (!r)
 		return;
 	list_for_each(st, stmp, &r->stations, link) {
-		if (st->state != STATION_READY || !st->input || station_at_login(st)) {
+		if (st->state != STATION_READY || !st->input || !st->user[0]) {
 			/* Half made: made again at the next logon; its card
-			 * waits in the pool meanwhile. A login screen nobody
-			 * logged on at is not kept either: its connection
-			 * ends with this seatmuxd, as a greeter's does. */
+			 * waits in the pool meanwhile. A station nobody's (a
+			 * login screen nobody logged on at, an ended slot
+			 * whose name went to a login screen) is not kept
+			 * either: its connection ends with this seatmuxd, as
+			 * a greeter's does. (An empty word would make the
+			 * whole state file unreadable.) */
 			if (st->card >= 0) {
 				snprintf(card, sizeof(card), "%d", st->card);
 				state_put(f, "rdp-spare-card", card, (char *)NULL);
@@ -58,7 +61,7 @@ void rdp_save(struct broker *b, FILE *f)
 		state_put(f, "rdp-spare-card", card, (char *)NULL);
 	}
 	list_for_each(s, tmp, &r->sinks, link) {
-		if (!s->keep.kept || !s->station || station_at_login(s->station))
+		if (!s->keep.kept || !s->station || !s->station->user[0])
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)s->pid);
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->keep.key);
