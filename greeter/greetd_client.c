@@ -138,23 +138,17 @@ static int add(struct json_object *obj, const char *key, struct json_object *v)
 	return 0;
 }
 
-/* A request of type with one string field (key NULL: none; value NULL:
- * JSON's null, which json-c spells NULL). */
+/* A request of type with one string field (key NULL: none). */
 static char *request(const char *type, const char *key, const char *value)
 {
 	struct json_object *obj = json_object_new_object();
 
-	if (!obj || add(obj, "type", json_object_new_string(type)) < 0)
-		goto fail;
-	if (key && value && add(obj, key, json_object_new_string(value)) < 0)
-		goto fail;
-	if (key && !value && json_object_object_add(obj, key, NULL) < 0)
-		goto fail;
+	if (!obj || add(obj, "type", json_object_new_string(type)) < 0 ||
+	    (key && add(obj, key, json_object_new_string(value)) < 0)) {
+		json_object_put(obj);
+		return NULL;
+	}
 	return finish(obj);
-
-fail:
-	json_object_put(obj);
-	return NULL;
 }
 
 char *greetd_create_session(const char *user)
