@@ -12,6 +12,7 @@
 #include "platform.h"
 #include "state.h"
 #include "station_names.h"
+#include "udev_job.h"
 
 struct api;
 struct child;
@@ -35,6 +36,8 @@ struct broker {
 	struct list screens;		/* struct screen: what the broker shows */
 	struct list painters_ending;	/* struct painter_end: screens.c */
 	struct station_map *map;	/* mapping keyboards to heads */
+	struct udev_jobs udev_jobs;	/* udev told, one job at a time */
+	struct mode_switch *mode_switch;	/* one telling udev, or NULL */
 	struct child *mode_settle;	/* udevadm settle after a mode switch */
 	/* The kinds of station served here, each for one origin of heads. */
 	const struct station_kind *kinds[BROKER_MAX_KINDS];

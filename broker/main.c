@@ -478,6 +478,7 @@ static int broker_run(struct broker *b)
 		goto out_console;
 	}
 	b->devices.cfg = &b->cfg;
+	udev_jobs_init(&b->udev_jobs, b->loop, b->devices.udev);
 	/* Kinds first: a kind's stations, taken back, say which heads are
 	 * theirs and what their seats run before the seats are made. */
 	for (int i = 0; i < b->nkinds; i++)
@@ -522,6 +523,9 @@ static int broker_run(struct broker *b)
 		 b->running_state_kept ? "restarting" : "shutting down");
 
 out_seats:
+	/* Every change asked of udev is carried out or refused, and its
+	 * caller answered, while the bus is there to answer on. */
+	udev_jobs_finish(&b->udev_jobs);
 	api_stop(b->api);
 	b->api = NULL;
 	station_names_free(&b->names);

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
 
@@ -9,12 +8,12 @@
 #include "log.h"
 #include "polkit.h"
 #include "screens.h"
-#include "seat_attach.h"
 #include "seat_mode.h"
 #include "seats.h"
 #include "station_kind.h"
 #include "station_map.h"
 #include "station_names.h"
+#include "udev_job.h"
 
 static int rename_allowed(sd_bus_message *m, void *data)
 {
@@ -52,45 +51,71 @@ int api_method_rename(sd_bus_message *m, void *data, sd_bus_error *err)
 	return polkit_check(m, "org.seatmux.administer", rename_allowed, data);
 }
 
+/* An AttachDevice's answer, once udev has the rule (udev_job.h). */
+static void attach_done(void *data, const struct udev_job_answer *answer)
+{
+	sd_bus_message *m = data;
+	const char *seat = NULL, *device = NULL;
+
+	sd_bus_message_rewind(m, true);
+	sd_bus_message_read(m, "ss", &seat, &device);
+	switch (answer->rc) {
+	case 0:
+		log_info("api: %s (%s) attached to %s by request", device, answer->id, seat);
+		sd_bus_reply_method_return(m, "");
+		break;
+	case -EINVAL:
+		sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+					   "'%s' is not a seat name (seat0, or seat then "
+					   "letters, digits, - and _)", seat);
+		break;
+	case -ENODEV:
+		sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoSuchDevice",
+					   "no device at '%s' (a /sys or /dev path)", device);
+		break;
+	case -ENOTTY:
+		sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotASeatDevice",
+					   "'%s' is nothing a seat can be given", device);
+		break;
+	case -EAGAIN:
+		sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+					   "the rule is written, but udev did not reload its "
+					   "rules: run udevadm control --reload");
+		break;
+	default:
+		sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+					   "the rule could not be written: %s", strerror(-answer->rc));
+	}
+	sd_bus_message_unref(m);
+}
+
 static int attach_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
 	const char *seat, *device;
-	char id[NAME_MAX + 1];
 	int r;
 
 	sd_bus_message_rewind(m, true);
 	r = sd_bus_message_read(m, "ss", &seat, &device);
 	if (r < 0)
 		return r;
+	if (seats_mode_switching(a->b))
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.Busy",
+						  "a mode switch is under way");
 	/* The console rule would hide the new one until station mode. */
 	if (seats_console_mode())
 		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.ConsoleMode",
 						  "the room is in console mode: seat0 has every "
 						  "device until 'mode station'");
-	r = seat_attach(a->b->devices.udev, SEAT_ATTACH_RULES_DIR, seat, device, id, sizeof(id));
-	switch (r) {
-	case 0:
-		log_info("api: %s (%s) attached to %s by request", device, id, seat);
-		return sd_bus_reply_method_return(m, "");
-	case -EINVAL:
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
-						  "'%s' is not a seat name (seat0, or seat then "
-						  "letters, digits, - and _)", seat);
-	case -ENODEV:
-		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoSuchDevice",
-						  "no device at '%s' (a /sys or /dev path)", device);
-	case -ENOTTY:
-		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotASeatDevice",
-						  "'%s' is nothing a seat can be given", device);
-	case -EAGAIN:
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
-						  "the rule is written, but udev did not reload its "
-						  "rules: run udevadm control --reload");
-	default:
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
-						  "the rule could not be written: %s", strerror(-r));
+	/* The device is looked up, its path resolved and udev waited for in
+	 * the child, away from the loop. */
+	if (!udev_job_start(&a->b->udev_jobs, UDEV_JOB_ATTACH, seat, device, attach_done,
+			    sd_bus_message_ref(m))) {
+		r = sd_bus_reply_method_errnof(m, errno, "the rule cannot be written now: %m");
+		sd_bus_message_unref(m);
+		return r;
 	}
+	return 0;	/* answered by attach_done */
 }
 
 int api_method_attach(sd_bus_message *m, void *data, sd_bus_error *err)
@@ -98,16 +123,34 @@ int api_method_attach(sd_bus_message *m, void *data, sd_bus_error *err)
 	return polkit_check(m, "org.seatmux.administer", attach_allowed, data);
 }
 
+static void flush_done(void *data, const struct udev_job_answer *answer)
+{
+	sd_bus_message *m = data;
+	int r = answer->rc;
+
+	if (r < 0) {
+		sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+					   "the rules could not be removed: %s", strerror(-r));
+	} else {
+		log_info("api: devices flushed by request (%d rule%s removed)", r,
+			 r == 1 ? "" : "s");
+		sd_bus_reply_method_return(m, "");
+	}
+	sd_bus_message_unref(m);
+}
+
 static int flush_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
-	int r = seat_flush_devices(a->b->devices.udev, SEAT_ATTACH_RULES_DIR);
 
-	if (r < 0)
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
-						  "the rules could not be removed: %s", strerror(-r));
-	log_info("api: devices flushed by request (%d rule%s removed)", r, r == 1 ? "" : "s");
-	return sd_bus_reply_method_return(m, "");
+	if (!udev_job_start(&a->b->udev_jobs, UDEV_JOB_FLUSH, NULL, NULL, flush_done,
+			    sd_bus_message_ref(m))) {
+		int r = sd_bus_reply_method_errnof(m, errno, "the rules cannot be removed now: %m");
+
+		sd_bus_message_unref(m);
+		return r;
+	}
+	return 0;	/* answered by flush_done */
 }
 
 int api_method_flush(sd_bus_message *m, void *data, sd_bus_error *err)
@@ -193,6 +236,29 @@ int api_property_mode(sd_bus *bus, const char *path, const char *iface, const ch
 	return sd_bus_message_append(reply, "s", seats_console_mode() ? "console" : "station");
 }
 
+static void mode_done(void *data, int r)
+{
+	sd_bus_message *m = data;
+	const char *mode = "";
+
+	sd_bus_message_rewind(m, true);
+	sd_bus_message_read(m, "s", &mode);
+	if (r == -EAGAIN)
+		sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+					   "udev did not reload its rules: the mode is unchanged");
+	else if (r < 0 && r != -EALREADY)
+		sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED, "the mode could not be kept: %s",
+					   strerror(-r));
+	else
+		sd_bus_reply_method_return(m, "");
+	if (r == 0) {
+		log_info("api: %s mode by request", mode);
+		sd_bus_emit_properties_changed(sd_bus_message_get_bus(m), API_PATH,
+					       API_MANAGER_IFACE, "Mode", NULL);
+	}
+	sd_bus_message_unref(m);
+}
+
 static int mode_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
@@ -209,6 +275,9 @@ static int mode_allowed(sd_bus_message *m, void *data)
 		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
 						  "'%s' is no mode: station or console", mode);
 	console = !strcmp(mode, "console");
+	if (seats_mode_switching(a->b))
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.Busy",
+						  "a mode switch is under way");
 	/* A station console mode takes away would take its block with it:
 	 * the teacher lifts it first. */
 	list_for_each(seat, tmp, &a->b->seats, link)
@@ -221,19 +290,16 @@ static int mode_allowed(sd_bus_message *m, void *data)
 	/* seat0 has every keyboard then: nothing is left to map. */
 	if (console)
 		station_map_stop(a->b);
-	r = seats_set_console(a->b, console);
-	if (r == -EAGAIN)
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
-						  "udev did not reload its rules: the mode is "
-						  "unchanged");
-	if (r < 0 && r != -EALREADY)
-		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
-						  "the mode could not be kept: %s", strerror(-r));
-	if (r == 0) {
-		log_info("api: %s mode by request", mode);
-		sd_bus_emit_properties_changed(a->bus, API_PATH, API_MANAGER_IFACE, "Mode", NULL);
+	r = seats_set_console(a->b, console, mode_done, sd_bus_message_ref(m));
+	if (r < 0) {
+		int e = r;
+
+		r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+					       "the mode cannot be switched now: %s", strerror(-e));
+		sd_bus_message_unref(m);
+		return r;
 	}
-	return sd_bus_reply_method_return(m, "");
+	return 0;	/* answered by mode_done */
 }
 
 int api_method_set_mode(sd_bus_message *m, void *data, sd_bus_error *err)

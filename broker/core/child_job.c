@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -109,6 +110,19 @@ struct child_job *child_job_start(struct loop *loop, size_t size, child_job_work
 err:
 	job_free(job);
 	return NULL;
+}
+
+void child_job_finish(struct child_job *job, int timeout_ms)
+{
+	struct pollfd p = { .fd = job->fd, .events = POLLIN };
+	int n;
+
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0 && job->child)
+		child_signal(job->child, SIGKILL);	/* its pipe ends with it */
+	on_answer(job, EPOLLIN);
 }
 
 void child_job_cancel(struct child_job *job)

@@ -30,6 +30,9 @@ typedef void (*child_job_done)(void *data, const void *answer);
  */
 struct child_job *child_job_start(struct loop *loop, size_t size, child_job_work work,
 				  void *arg, child_job_done done, void *data);
+/* Waits for the answer (seatmuxd ending: the loop runs no more), up to
+ * timeout_ms, then kills the child; done is called either way. */
+void child_job_finish(struct child_job *job, int timeout_ms);
 /* Kills the child; done is not called. NULL is nothing to cancel. */
 void child_job_cancel(struct child_job *job);
 

@@ -1,5 +1,7 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -27,6 +29,7 @@ struct loop_source {
 
 struct loop {
 	int epfd;
+	int schedstat;		/* /proc/thread-self/schedstat, or -1 */
 	struct list sources;
 	struct list dead;	/* removed while dispatching; freed after */
 };
@@ -42,6 +45,9 @@ struct loop *loop_create(void)
 		free(loop);
 		return NULL;
 	}
+	/* Without it (no CONFIG_SCHED_INFO), or where it reads zeros, a
+	 * callback's time waiting for a CPU is counted as waiting. */
+	loop->schedstat = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	list_init(&loop->sources);
 	list_init(&loop->dead);
 	return loop;
@@ -74,6 +80,8 @@ void loop_destroy(struct loop *loop)
 	free_dead(loop);
 	list_for_each(src, tmp, &loop->sources, link)
 		source_free(src);
+	if (loop->schedstat >= 0)
+		close(loop->schedstat);
 	close(loop->epfd);
 	free(loop);
 }
@@ -188,6 +196,39 @@ uint64_t loop_now_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
+/* ms this thread has spent runnable but waiting for a CPU (the second
+ * field of its schedstat), or 0 if unknown. */
+static uint64_t runnable_ms(const struct loop *loop)
+{
+	char buf[96];
+	unsigned long long on, waiting;
+	ssize_t n;
+
+	if (loop->schedstat < 0)
+		return 0;
+	n = pread(loop->schedstat, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &on, &waiting) != 2)
+		return 0;
+	return waiting / 1000000u;
+}
+
+/* Logs a callback that held the loop: of its time off the CPU, how much
+ * it was runnable but not run (a busy or emulated machine) and how much
+ * it waited (on a child, udev, the disk): the second is ours to fix. */
+static void stall_log(uint64_t ms, uint64_t cpu, uint64_t runnable)
+{
+	uint64_t off = cpu < ms ? ms - cpu : 0;
+	uint64_t waited = runnable < off ? off - runnable : 0;
+
+	log_warn("loop: a callback held the loop for %llu ms, %llu of them off the CPU "
+		 "(%llu waiting, %llu runnable)", (unsigned long long)ms,
+		 (unsigned long long)off, (unsigned long long)waited,
+		 (unsigned long long)(off - waited));
+}
+
 int loop_dispatch(struct loop *loop, int timeout_ms)
 {
 	struct epoll_event events[32];
@@ -197,21 +238,21 @@ int loop_dispatch(struct loop *loop, int timeout_ms)
 		return errno == EINTR ? 0 : -1;
 	for (int i = 0; i < n; i++) {
 		struct loop_source *src = events[i].data.ptr;
-		uint64_t start, cpu, ms;
+		uint64_t start, cpu, runnable, ms;
 
 		if (src->removed || (src->timer && !timer_expired(src)))
 			continue;
 		start = loop_now_ms();
 		cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID);
+		runnable = runnable_ms(loop);
 		src->fn(src->data, events[i].events);
 		ms = loop_now_ms() - start;
-		/* Off the CPU is waiting (on a child, udev, the disk) or being
-		 * preempted; a slow or descheduled VM counts as on it. */
+		/* A slow or descheduled VM counts as on the CPU. */
 		if (ms >= LOOP_STALL_MS) {
-			cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID) - cpu;
-			log_warn("loop: a callback held the loop for %llu ms, %llu of them off "
-				 "the CPU", (unsigned long long)ms,
-				 (unsigned long long)(cpu < ms ? ms - cpu : 0));
+			uint64_t now = runnable_ms(loop);
+
+			stall_log(ms, clock_ms(CLOCK_THREAD_CPUTIME_ID) - cpu,
+				  now > runnable ? now - runnable : 0);
 		}
 	}
 	free_dead(loop);

@@ -12,9 +12,9 @@
 #include "log.h"
 #include "map_rules.h"
 #include "screens.h"
-#include "seat_attach.h"
 #include "seats.h"
 #include "station_map.h"
+#include "udev_job.h"
 
 #define MAP_MAX_SEATS 64
 #define MAP_MAX_KEYBOARDS 32
@@ -34,6 +34,19 @@ struct map_head {
 	char seat[SEAT_PROTO_MAX_SEAT];
 	char letter;
 	bool claimed;
+};
+
+/* A keyboard on its way to a head's seat: udev is told in a child job
+ * (udev_job.h) while the loop goes on. */
+struct map_attach {
+	struct list link;		/* map->attaching */
+	struct station_map *map;
+	struct udev_job *job;
+	dev_t devnum;
+	char seat[SEAT_PROTO_MAX_SEAT];
+	char target[PATH_MAX];
+	char devnode[64];
+	char letter;
 };
 
 struct station_map {
@@ -56,6 +69,7 @@ struct station_map {
 	struct map_head heads[MAP_MAX_SEATS];
 	int nheads;
 	struct list keyboards;		/* struct map_keyboard: grabbed */
+	struct list attaching;		/* struct map_attach */
 	struct loop_source *end;
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;
@@ -224,31 +238,87 @@ static struct map_head *head_with_letter(struct station_map *map, char letter)
 	return NULL;
 }
 
+/* Whether target (a hub or a keyboard) is on its way to a seat. */
+static bool attaching(struct station_map *map, const char *target)
+{
+	struct map_attach *at, *tmp;
+
+	list_for_each(at, tmp, &map->attaching, link)
+		if (!strcmp(at->target, target))
+			return true;
+	return false;
+}
+
+static void claim_drop(struct station_map *map, dev_t devnum)
+{
+	for (int i = 0; i < map->nclaims; i++)
+		if (map->claims[i] == devnum)
+			map->claims[i--] = map->claims[--map->nclaims];
+}
+
+static void attached(void *data, const struct udev_job_answer *answer)
+{
+	struct map_attach *at = data;
+	struct station_map *map = at->map;
+
+	list_remove(&at->link);
+	if (answer->rc < 0) {
+		/* Unclaimed, the keyboard is read again: pressed again, it is
+		 * tried again. */
+		log_warn("map: %s cannot be given to %s: %s", at->target, at->seat,
+			 answer->rc == -EAGAIN ? "udev did not reload its rules" :
+						 strerror(-answer->rc));
+		claim_drop(map, at->devnum);
+		for (int i = 0; i < map->nheads; i++)
+			if (!strcmp(map->heads[i].seat, at->seat))
+				map->heads[i].claimed = false;
+	} else {
+		/* udev moves it next; station_map_sync sees it. */
+		log_info("map: %s (%s) given to %s: %c pressed on %s", at->target, answer->id,
+			 at->seat, at->letter, at->devnode);
+	}
+	free(at);
+}
+
 static void letter_pressed(struct station_map *map, struct map_keyboard *k, char letter)
 {
 	struct map_head *head = head_with_letter(map, letter);
-	char target[PATH_MAX], id[NAME_MAX + 1];
-	int rc;
+	struct map_attach *at;
 
 	if (!head) {
 		log_debug("map: %c pressed on %s is no waiting head's letter", letter, k->devnode);
 		return;
 	}
-	map_target(map, k, target, sizeof(target));
-	rc = seat_attach(map->b->devices.udev, SEAT_ATTACH_RULES_DIR, head->seat, target, id,
-			 sizeof(id));
-	if (rc < 0) {
-		/* The keyboard is still read: pressed again, it is tried again. */
-		log_warn("map: %s cannot be given to %s: %s", target, head->seat,
-			 rc == -EAGAIN ? "udev did not reload its rules" : strerror(-rc));
+	if (among(map->claims, map->nclaims, k->devnum))
+		return;		/* on its way to the head it pressed first */
+	at = calloc(1, sizeof(*at));
+	if (!at)
+		return;
+	at->map = map;
+	at->devnum = k->devnum;
+	at->letter = letter;
+	snprintf(at->seat, sizeof(at->seat), "%s", head->seat);
+	snprintf(at->devnode, sizeof(at->devnode), "%s", k->devnode);
+	map_target(map, k, at->target, sizeof(at->target));
+	/* Two keyboards of one hub: the hub goes to the first one's head. */
+	if (attaching(map, at->target)) {
+		log_info("map: %s is given to a head already: %c on %s not taken", at->target,
+			 letter, k->devnode);
+		free(at);
 		return;
 	}
-	log_info("map: %s (%s) given to %s: %c pressed on %s", target, id, head->seat, letter,
-		 k->devnode);
+	at->job = udev_job_start(&map->b->udev_jobs, UDEV_JOB_ATTACH, at->seat, at->target,
+				 attached, at);
+	if (!at->job) {
+		log_warn("map: %s cannot be given to %s: %m", at->target, at->seat);
+		free(at);
+		return;
+	}
+	list_insert(&map->attaching, &at->link);
+	/* No other keyboard may take the head, nor this one another. */
 	head->claimed = true;
 	if (map->nclaims < MAP_MAX_KEYBOARDS)
 		map->claims[map->nclaims++] = k->devnum;
-	keyboard_free_one(k);	/* udev moves it next; station_map_sync sees it */
 }
 
 static void keyboard_ready(void *data, uint32_t events)
@@ -470,9 +540,15 @@ static int mapping_begin(struct station_map *map, bool offered, unsigned seconds
 	if (rc < 0)
 		return rc;
 	if (!map->active) {
+		struct map_attach *at, *tmp;
+
 		map->given = 0;
 		map->nclaims = 0;
 		map->nfailed = 0;
+		/* Keyboards still on their way from the last mapping stay so. */
+		list_for_each(at, tmp, &map->attaching, link)
+			if (map->nclaims < MAP_MAX_KEYBOARDS)
+				map->claims[map->nclaims++] = at->devnum;
 	}
 	map->active = true;
 	map->offered = offered;
@@ -615,6 +691,7 @@ int station_map_init(struct broker *b)
 	map->b = b;
 	map->seen = b->devices.generation - 1;	/* looked at once at the least */
 	list_init(&map->keyboards);
+	list_init(&map->attaching);
 	map->end = loop_add_timer(b->loop, end_fired, map);
 	if (!map->end) {
 		free(map);
@@ -627,9 +704,17 @@ int station_map_init(struct broker *b)
 void station_map_finish(struct broker *b)
 {
 	struct station_map *map = b->map;
+	struct map_attach *at, *tmp;
 
 	if (!map)
 		return;
+	/* udev_jobs_finish answered them already; none is left but by a
+	 * start that failed. */
+	list_for_each(at, tmp, &map->attaching, link) {
+		udev_job_cancel(at->job);
+		list_remove(&at->link);
+		free(at);
+	}
 	station_map_stop(b);
 	loop_remove(map->end);
 	free(map->known);

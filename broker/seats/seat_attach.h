@@ -11,6 +11,10 @@
  * leave), and input devices are announced as added too, so that the
  * compositor of the seat they join opens them without a restart (libinput
  * acts on add and remove only). flush-devices removes every such rule.
+ *
+ * seat_attach, seat_flush_devices, seat_console_write and
+ * seat_console_announce wait for udev (and fsync under /etc): seatmuxd
+ * runs them in a child job (udev_job.h), never from its loop.
  */
 #ifndef SEATMUX_SEAT_ATTACH_H
 #define SEATMUX_SEAT_ATTACH_H

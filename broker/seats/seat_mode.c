@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "broker.h"
@@ -7,6 +8,7 @@
 #include "seat_mode.h"
 #include "seats.h"
 #include "spawn.h"
+#include "udev_job.h"
 
 static int settle_run(void *arg)
 {
@@ -30,29 +32,57 @@ bool seats_console_mode(void)
 	return seat_console_mode(SEAT_ATTACH_RULES_DIR);
 }
 
-int seats_set_console(struct broker *b, bool console)
-{
-	const struct spawn sp = { .nfds = -1, .run = settle_run };
-	int rc = seat_console_write(SEAT_ATTACH_RULES_DIR, console);
+struct mode_switch {
+	struct broker *b;
+	bool console;
+	seats_mode_done done;
+	void *data;
+};
 
-	if (rc < 0)
-		return rc;
-	rc = seat_console_announce();
-	if (rc < 0) {
-		/* udev would apply it at some later event, device by device:
-		 * nothing changes rather than half of it. */
-		seat_console_write(SEAT_ATTACH_RULES_DIR, !console);
-		return rc;
+static void told(void *data, const struct udev_job_answer *answer)
+{
+	struct mode_switch *ms = data;
+	struct broker *b = ms->b;
+	const struct spawn sp = { .nfds = -1, .run = settle_run };
+
+	b->mode_switch = NULL;
+	if (answer->rc == 0) {
+		log_info(ms->console ? "console mode: seat0 takes every head of the machine's own" :
+				       "station mode: every head a station");
+		/* A settle under way waits for these events too: one restart;
+		 * none when seatmuxd ends (its next start finds the heads). */
+		if (!b->mode_settle && !b->udev_jobs.finishing) {
+			b->mode_settle = spawn_child(b->loop, &sp, settled, b);
+			if (!b->mode_settle) {
+				log_warn("udevadm settle: %m: seat0's session starts again now");
+				seats_log_off(b, "seat0");
+			}
+		}
 	}
-	log_info(console ? "console mode: seat0 takes every head of the machine's own" :
-			   "station mode: every head a station");
-	/* A settle under way waits for these events too: one restart. */
-	if (b->mode_settle)
-		return 0;
-	b->mode_settle = spawn_child(b->loop, &sp, settled, b);
-	if (!b->mode_settle) {
-		log_warn("udevadm settle: %m: seat0's session starts again now");
-		seats_log_off(b, "seat0");
+	ms->done(ms->data, answer->rc);
+	free(ms);
+}
+
+int seats_set_console(struct broker *b, bool console, seats_mode_done done, void *data)
+{
+	struct mode_switch *ms;
+
+	if (b->mode_switch)
+		return -EBUSY;
+	ms = malloc(sizeof(*ms));
+	if (!ms)
+		return -ENOMEM;
+	*ms = (struct mode_switch){ .b = b, .console = console, .done = done, .data = data };
+	if (!udev_job_start(&b->udev_jobs, console ? UDEV_JOB_CONSOLE : UDEV_JOB_STATION, NULL,
+			    NULL, told, ms)) {
+		free(ms);
+		return -errno;
 	}
+	b->mode_switch = ms;
 	return 0;
+}
+
+bool seats_mode_switching(const struct broker *b)
+{
+	return b->mode_switch != NULL;
 }

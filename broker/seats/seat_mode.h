@@ -13,9 +13,18 @@
 struct broker;
 
 bool seats_console_mode(void);
-/* 0, or -EALREADY (the mode is that already), -EAGAIN (udev did not
+
+/* rc: 0, or -EALREADY (the mode is that already), -EAGAIN (udev did not
  * reload its rules: the rule is taken back, nothing changed), -errno
  * (the rule could not be written or removed: nothing changed). */
-int seats_set_console(struct broker *b, bool console);
+typedef void (*seats_mode_done)(void *data, int rc);
+
+/* Switches, udev told in a child job (udev_job.h); done runs from the
+ * loop once it is done or failed (also -EIO: the job died, -ECANCELED:
+ * seatmuxd ended first). 0, or -EBUSY (a switch is under way), -errno
+ * (nothing started; done is not called). */
+int seats_set_console(struct broker *b, bool console, seats_mode_done done, void *data);
+/* Whether a switch is under way. */
+bool seats_mode_switching(const struct broker *b);
 
 #endif

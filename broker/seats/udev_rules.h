@@ -2,6 +2,10 @@
  * Runtime udev rules (/run/udev/rules.d): how seatmuxd gives the devices
  * of remote and imported stations their seats, so that udev, libinput and
  * wlroots agree with the broker. Rules go in before the devices appear.
+ *
+ * Everything below but udev_rules_write runs udevadm and waits for it:
+ * call it in a child job (child_job.h, udev_job.h), never from the
+ * loop. udevadm is the job's own child, waited for there.
  */
 #ifndef SEATMUX_UDEV_RULES_H
 #define SEATMUX_UDEV_RULES_H

@@ -27,9 +27,10 @@
 #include "log.h"
 #include "scope.h"
 #include "spawn.h"
-#include "station_kind.h"
 #include "seats.h"
+#include "station_kind.h"
 #include "tls_cert.h"
+#include "udev_job.h"
 #include "udev_rules.h"
 #include "usbip.h"
 #include "usbip_msg.h"
@@ -53,6 +54,12 @@ struct station {
 	struct loop_source *src, *deadline, *retry, *grace;
 	int ports[USBIP_MAX_DEVICES];	/* vhci ports its devices are on */
 	int nports;
+	/* A device waiting for udev to read the rules naming its port (the
+	 * last of ports): the link's socket for it, its message's words. */
+	bool attach_waits;
+	int attach_fd;
+	struct link_msg attach_msg;
+	unsigned attach_gen;		/* the rules' generation it waits for */
 	bool up;			/* everything allowed is attached */
 	bool ended;			/* the grace time ran out */
 	bool was_up;
@@ -75,6 +82,9 @@ struct usbip {
 	int hs_bus;			/* vhci's USB 2 root hub: usbN */
 	gid_t link_gid;
 	char cert[256], key[256];
+	struct udev_job *reload;	/* udev reading the rules, or NULL */
+	unsigned rules_gen;		/* bumped at every write of the rules */
+	unsigned reload_gen;		/* what the reload under way reads */
 };
 
 /* -- vhci_hcd -- */
@@ -166,9 +176,45 @@ static void rules(FILE *f, void *data)
 	}
 }
 
-static int write_rules(struct usbip *u)
+static void attaches_finish(struct usbip *u, int rc, unsigned gen);
+static void rules_reload(struct usbip *u);
+
+static void rules_loaded(void *data, const struct udev_job_answer *answer)
 {
-	return udev_rules_install(RULES_PATH, "USB/IP stations' devices, by vhci port", rules, u);
+	struct usbip *u = data;
+
+	u->reload = NULL;
+	if (answer->rc < 0)
+		log_warn("usbip: udev did not read %s", RULES_PATH);
+	attaches_finish(u, answer->rc, u->reload_gen);
+	if (u->rules_gen != u->reload_gen)
+		rules_reload(u);	/* written since it began */
+}
+
+/* udev reads the rules in a child job, away from the loop. A device
+ * waits for a reload begun after its rules were written: one under way
+ * is followed by another when it ends. */
+static void rules_reload(struct usbip *u)
+{
+	if (u->reload)
+		return;
+	u->reload_gen = u->rules_gen;
+	u->reload = udev_job_start(&u->b->udev_jobs, UDEV_JOB_RELOAD, NULL, NULL, rules_loaded,
+				   u);
+	if (!u->reload) {
+		if (errno != ECANCELED)	/* seatmuxd ends */
+			log_warn("usbip: udev cannot be asked to read %s: %m", RULES_PATH);
+		attaches_finish(u, -EAGAIN, u->rules_gen);
+	}
+}
+
+/* Written at once (/run is memory), read by udev soon after. */
+static void write_rules(struct usbip *u)
+{
+	if (udev_rules_write(RULES_PATH, "USB/IP stations' devices, by vhci port", rules, u) < 0)
+		log_warn("usbip: cannot write %s: %m", RULES_PATH);
+	u->rules_gen++;
+	rules_reload(u);
 }
 
 /* -- one station -- */
@@ -192,12 +238,22 @@ static void ports_detach(const int *ports, int n)
 	}
 }
 
+/* A device waiting for udev is dropped, unattached, unanswered. */
+static void attach_drop(struct station *st)
+{
+	if (!st->attach_waits)
+		return;
+	st->attach_waits = false;
+	close(st->attach_fd);
+	st->nports--;	/* its port, not attached yet */
+}
+
 static void station_detach(struct station *st)
 {
+	attach_drop(st);
 	ports_detach(st->ports, st->nports);
 	st->nports = 0;
-	if (write_rules(st->u) < 0)
-		log_warn("usbip: cannot write %s: %m", RULES_PATH);
+	write_rules(st->u);
 }
 
 static int check_socket(int fd)
@@ -210,10 +266,66 @@ static int check_socket(int fd)
 	return type == SOCK_STREAM ? 0 : -ENOTSOCK;
 }
 
-static int attach(struct station *st, const struct link_msg *msg, int fd)
+/* A device the link imported, on the vhci port it was given once udev
+ * read the rules naming that port: the port, or -errno, for the link. */
+static int attach_finish(struct station *st, int rules)
 {
+	const struct link_msg *msg = &st->attach_msg;
 	struct usbip_device_info dev;
-	char line[64], why[256], busid[LOG_TEXT_MAX];
+	char line[64], busid[LOG_TEXT_MAX];
+	int port = st->ports[st->nports - 1], rc;
+
+	/* Born before its rules, it would be seat0's for a moment. */
+	if (rules < 0)
+		rc = rules;
+	else
+		rc = link_proto_attach_line(line, sizeof(line), port, st->attach_fd, msg);
+	if (rc >= 0)
+		rc = vhci_write(VHCI "/attach", line);
+	if (rc < 0) {
+		st->nports--;
+		return rc;
+	}
+	link_proto_device(msg, &dev);
+	log_info("usbip: %s: %s %04x:%04x (%s) attached on vhci port %d", st->cfg.name,
+		 log_escape(busid, sizeof(busid), msg->busid), msg->vendor, msg->product,
+		 usbip_kind_name(usbip_allow_kind(&dev)), port);
+	return port;
+}
+
+static void attach_answer(struct station *st, const struct link_msg *msg, int status)
+{
+	struct link_msg reply = { .type = LINK_ATTACHED, .status = status };
+	char text[LOG_TEXT_MAX];
+
+	if (status < 0 && status != -EPERM)
+		log_warn("usbip: %s: %s not attached: %s", st->cfg.name,
+			 log_escape(text, sizeof(text), msg->busid), strerror(-status));
+	link_proto_send(st->control, &reply, -1);
+}
+
+/* Every device that waited for rules of generation gen or before, which
+ * udev has now read (rc 0) or not. */
+static void attaches_finish(struct usbip *u, int rc, unsigned gen)
+{
+	for (int i = 0; i < CONFIG_MAX_STATIONS; i++) {
+		struct station *st = u->stations[i];
+
+		if (!st || !st->attach_waits || (int)(st->attach_gen - gen) > 0)
+			continue;
+		st->attach_waits = false;
+		attach_answer(st, &st->attach_msg, attach_finish(st, rc));
+		close(st->attach_fd);
+		/* The link may say more now. */
+		if (st->src)
+			loop_update_fd(st->src, EPOLLIN);
+	}
+}
+
+/* 0: the device waits for udev (attaches_finish answers), else -errno. */
+static int attach_begin(struct station *st, const struct link_msg *msg, int fd)
+{
+	char why[256];
 	int port, rc;
 
 	/* The link parses the network and may be anyone's by now: what it
@@ -231,23 +343,15 @@ static int attach(struct station *st, const struct link_msg *msg, int fd)
 	port = vhci_free_port(st->u);
 	if (port < 0)
 		return port;
-	rc = link_proto_attach_line(line, sizeof(line), port, fd, msg);
-	if (rc < 0)
-		return rc;
-	/* The rules first: the devices are born in the station's seat. */
+	/* The rules first: the devices are born in the station's seat. The
+	 * port is the station's from now, so no other station takes it. */
 	st->ports[st->nports++] = port;
-	if (write_rules(st->u) < 0)
-		log_warn("usbip: cannot write %s: %m", RULES_PATH);
-	rc = vhci_write(VHCI "/attach", line);
-	if (rc < 0) {
-		st->nports--;
-		return rc;
-	}
-	link_proto_device(msg, &dev);
-	log_info("usbip: %s: %s %04x:%04x (%s) attached on vhci port %d", st->cfg.name,
-		 log_escape(busid, sizeof(busid), msg->busid), msg->vendor, msg->product,
-		 usbip_kind_name(usbip_allow_kind(&dev)), port);
-	return port;
+	st->attach_msg = *msg;
+	st->attach_fd = fd;
+	st->attach_waits = true;
+	st->attach_gen = st->u->rules_gen + 1;	/* the write below */
+	write_rules(st->u);
+	return 0;
 }
 
 /* -- a link outlives seatmuxd once its station is up -- */
@@ -309,10 +413,21 @@ static void kill_link(struct station *st)
 static void on_control(void *data, uint32_t events)
 {
 	struct station *st = data;
-	struct link_msg msg, reply = { .type = LINK_ATTACHED };
+	struct link_msg msg;
 	char text[LOG_TEXT_MAX];	/* the link's words, for the log */
 	int fd, rc;
 
+	/* Not read while a device waits for udev: the link waits for its
+	 * answer, and one that hangs up meanwhile is stopped. */
+	if (st->attach_waits) {
+		if (events & (EPOLLHUP | EPOLLERR)) {
+			attach_drop(st);
+			loop_remove(st->src);
+			st->src = NULL;
+			kill_link(st);
+		}
+		return;
+	}
 	rc = link_proto_recv(st->control, &msg, &fd, 0);
 	if (rc == -ETIMEDOUT)
 		return;
@@ -331,12 +446,14 @@ static void on_control(void *data, uint32_t events)
 	}
 	switch (msg.type) {
 	case LINK_DEVICE:
-		reply.status = attach(st, &msg, fd);
-		if (reply.status < 0 && reply.status != -EPERM)
-			log_warn("usbip: %s: %s not attached: %s", st->cfg.name,
-				 log_escape(text, sizeof(text), msg.busid), strerror(-reply.status));
+		rc = attach_begin(st, &msg, fd);
+		if (rc == 0) {
+			if (st->attach_waits)	/* not answered at once */
+				loop_update_fd(st->src, 0);
+			break;
+		}
+		attach_answer(st, &msg, rc);
 		close(fd);
-		link_proto_send(st->control, &reply, -1);
 		break;
 	case LINK_REFUSED:
 		log_warn("usbip: %s: not imported: %s", st->cfg.name,
@@ -640,8 +757,7 @@ int usbip_start(struct broker *b)
 			station_connect(u->stations[i]);
 	if (b->restored)
 		links_left(b->restored);
-	if (write_rules(u) < 0)
-		log_warn("usbip: cannot write %s: %m", RULES_PATH);
+	write_rules(u);
 	log_info("usbip: %d stations, vhci bus %d", u->nstations, u->hs_bus);
 	return 0;
 }
@@ -655,6 +771,7 @@ void usbip_stop(struct broker *b)
 	for (int i = 0; i < CONFIG_MAX_STATIONS; i++)
 		if (u->stations[i])
 			station_end(u->stations[i]);
+	udev_job_cancel(u->reload);
 	unlink(RULES_PATH);
 	free(u);
 	b->usbip = NULL;
@@ -715,8 +832,7 @@ static void usbip_reload(struct broker *b)
 		log_info("usbip: %s is new in the configuration", st->cfg.name);
 		station_connect(st);
 	}
-	if (write_rules(u) < 0)
-		log_warn("usbip: cannot write %s: %m", RULES_PATH);
+	write_rules(u);
 }
 
 /* -- across a restart of seatmuxd -- */
@@ -867,6 +983,12 @@ static void usbip_release(struct broker *b)
 
 		if (!st)
 			continue;
+		/* A station whose device still waits was not up yet, or is
+		 * taking a new device: its link is told no, and ends. */
+		if (st->attach_waits) {
+			attach_answer(st, &st->attach_msg, -EAGAIN);
+			attach_drop(st);
+		}
 		helper_keep_release(&st->keep);
 		if (!st->keep.kept) {
 			kill_link(st);
@@ -879,6 +1001,7 @@ static void usbip_release(struct broker *b)
 			close(st->control);
 		station_free(st);
 	}
+	udev_job_cancel(u->reload);
 	free(u);
 	b->usbip = NULL;
 }

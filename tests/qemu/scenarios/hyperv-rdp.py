@@ -150,7 +150,7 @@ def run(t):
         stalls = loop_stalls(m)
         t.check("making two stations at once kept seatmuxd's loop waiting in no callback",
                 all(ms < LOOP_WAIT_MS for ms in stalls),
-                "ms off the CPU of callbacks of 250 ms or more: %s" % stalls)
+                "ms waiting of callbacks of 250 ms or more: %s" % stalls)
         # The test client moves a bar 1/16 of its width a frame, damaging
         # its old and new places only: frames (raw pieces here) are small
         # unless something on the way (compositor, evdi, sink) widens the

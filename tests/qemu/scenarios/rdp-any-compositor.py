@@ -291,4 +291,4 @@ def run(t):
         stalls = loop_stalls(m)
         t.check("and seatmuxd's loop did not wait out the grace in a callback",
                 all(ms < LOOP_WAIT_MS for ms in stalls),
-                "ms off the CPU of callbacks of 250 ms or more: %s" % stalls)
+                "ms waiting of callbacks of 250 ms or more: %s" % stalls)

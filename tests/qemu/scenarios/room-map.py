@@ -34,7 +34,7 @@ import subprocess
 import time
 
 from harness import dev
-from stations import COLOR, attempt, ctl, event_log, ready_pids, shows, wait_ready
+from stations import COLOR, attempt, check_loop_never_waited, ctl, event_log, ready_pids, shows, wait_ready
 
 TIMEOUT = 600
 TEACHER = "station22"
@@ -253,12 +253,20 @@ def check_console_mode(t, m):
             "rc %d %d: %r %r" % (rc, rc2, err, err2))
     rc, out, err = ctl(m, None, "unblock seat1")
     since, ready0 = journal_lines(m), len(ready_pids(m, "seat0"))
+    m.run("busctl monitor --system "
+          "--match \"type='signal',path_namespace='/org/seatmux/Manager1'\" "
+          ">/run/monitor.log 2>&1 &")
+    time.sleep(1)
     rc, out, err = ctl(m, None, "mode console")
     t.check("console mode", rc == 0 and out.strip() == "console", "rc %d: %r %r" % (rc, out, err))
     t.check("kept as a udev rule", m.run("test -s " + CONSOLE_RULE)[0] == 0)
     ok = attempt(lambda: m.wait_until(
         "[ \"$(seatmuxctl list-stations | awk 'NR > 1 && NF > 3 { print $1 }')\" = seat0 ]", 60))
     t.check("seat1 is gone: seat0 is the only station", ok, stations(m))
+    log = m.run("pkill -f 'busctl monitor'; cat /run/monitor.log")[1]
+    t.check("signalled: Mode changed, and StationRemoved for seat1",
+            re.search(r'Member=PropertiesChanged[\s\S]*?STRING "Mode"', log) and
+            re.search(r'Member=StationRemoved[\s\S]*?STRING "seat1"', log), log[-1500:])
     t.check("udev agrees: head1's card is seat0's", card1_seat(m) == "ID_SEAT=seat0",
             card1_seat(m))
     ok = attempt(lambda: wait_ready(m, "seat0", count=ready0 + 1, timeout=120))
@@ -302,6 +310,7 @@ def run(t):
         check_explicit_map(t, m)
         check_plugged_keyboard(t, m)
         check_console_mode(t, m)
+        check_loop_never_waited(t, m, "mapping, a rule written, console and station mode")
         if not t.check("the guest reboots cleanly", reboot(t, m)):
             return
     stick = os.path.join(t.artifacts, "stick.img")
@@ -338,5 +347,6 @@ def run(t):
         if ok:
             t.check("and kbd0's keys still go to seat0", x_reaches(m, "seat0", "kbd0", 30))
         check_hub_devices(t, m)
+        check_loop_never_waited(t, m, "station mode after the reboot")
         t.check("nothing offers mapping after the reboot",
                 "map: " not in journal(m, "map: "), journal(m, "map"))

@@ -39,7 +39,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "usbip"))
 import emucontrol  # noqa: E402
 from harness import dev  # noqa: E402
-from stations import attempt, seat_color  # noqa: E402
+from stations import attempt, check_loop_never_waited, seat_color  # noqa: E402
 
 TIMEOUT = 480
 HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
@@ -346,3 +346,4 @@ def check_expiry(t, m, e2):
     t.check("a station that never comes back has its session ended after the grace time",
             ok and ended and alive != "0" and left == "",
             "%s %s alive=%s left=%r" % (ok, ended, alive, left))
+    check_loop_never_waited(t, m, "attaching, dropping and taking back a station's devices")
