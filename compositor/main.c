@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "build_config.h"
 #include "data_device.h"
 #include "input.h"
 #include "kms.h"
@@ -239,6 +240,10 @@ int main(int argc, char **argv)
 	struct server server = { .background = 0x202020 };
 	int rc = 1;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("seatmux-compositor %s\n", SEATMUX_VERSION);
+		return 0;
+	}
 	if (parse_args(argc, argv, &o) < 0 || (!o.width && !o.kms)) {
 		fprintf(stderr, "usage: seatmux-compositor [--headless WxH[@Hz] | --kms [--legacy] "
 				"[--force] [--mode WxH]] [--socket NAME] [--dump-on-signal FILE] "

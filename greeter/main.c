@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "build_config.h"
 #include "draw.h"
 #include "greetd_client.h"
 #include "login.h"
@@ -309,6 +310,10 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	struct greeter g = { .sock = -1, .clock = -1, .status = -1 };
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("seatmux-greeter %s\n", SEATMUX_VERSION);
+		return 0;
+	}
 	if (parse_args(argc, argv, &o) < 0) {
 		fprintf(stderr, "usage: seatmux-greeter --cmd COMMAND [--env NAME=VALUE]... "
 				"[--station NAME]\n");

@@ -23,7 +23,7 @@ out=${SEATMUX_BUILD:-$top/build}/soak
 "$top/tools/install-deps.sh"
 if [ ! -f "$out/build/build.ninja" ]; then
 	meson setup "$out/build" "$top" -Dwerror=true --prefix=/usr --sysconfdir=/etc \
-		-Dbuildtype=debugoptimized -Db_sanitize=address,undefined
+		-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Dinstall-tests=true
 fi
 ninja -C "$out/build"
 SEATMUX_SOAK_CYCLES=$cycles exec python3 "$top/tests/qemu/run.py" \

@@ -59,7 +59,7 @@ rm -rf "$out/image"
 # The image's seatmuxd and clients run with ASan and UBSan too: each scenario
 # stops seatmuxd at its end and fails on any sanitizer report.
 if meson setup "$out/image" -Dwerror=true --prefix=/usr --sysconfdir=/etc \
-	-Dbuildtype=debugoptimized -Db_sanitize=address,undefined >"$log" 2>&1 && ninja -C "$out/image" >>"$log" 2>&1; then
+	-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Dinstall-tests=true >"$log" 2>&1 && ninja -C "$out/image" >>"$log" 2>&1; then
 	python3 "$top/tests/qemu/run.py" --build "$out/image" --out "$out/image-out" \
 		${SEATMUX_SCENARIOS:-} 2>&1 | tee "$log"
 	tally "$log" qemu

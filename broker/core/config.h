@@ -35,8 +35,8 @@ struct rdp_user_config {
 
 /* [rdp]: remote stations, a seat per authenticated RDP connection. */
 struct rdp_config {
-	int enabled;		/* 1 yes, 0 no, -1 auto (on in a VM console) */
-	char *address;		/* listen address, default 0.0.0.0 */
+	int enabled;		/* 1 yes, 0 no, -1 auto (on when physical heads are off) */
+	char *address;		/* numeric listen address, default :: */
 	int port;		/* default 3389 */
 	int vsock_port;		/* also AF_VSOCK (Hyper-V enhanced session), 0: no */
 	char *group;		/* allowed group, NULL: any account */

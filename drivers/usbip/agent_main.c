@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "build_config.h"
 #include "tls.h"
 
 #define MAX_CHILDREN 32
@@ -39,7 +40,8 @@ struct agent {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: seatmux-station-agent --listen ADDR:PORT --cert FILE --key FILE "
-		   "--peer FILE [--usbipd HOST:PORT] [--handshake-timeout SECONDS]\n");
+		   "--peer FILE [--usbipd HOST:PORT] [--handshake-timeout SECONDS]\n"
+		   "       seatmux-station-agent --version\n");
 }
 
 /* "host:port" (the last colon splits, so "[::1]:3240" works too). */
@@ -193,6 +195,7 @@ static int parse(struct agent *a, int argc, char **argv)
 		{ "usbipd", required_argument, NULL, 'u' },
 		{ "handshake-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	char *end;
@@ -216,6 +219,9 @@ static int parse(struct agent *a, int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("seatmux-station-agent %s\n", SEATMUX_VERSION);
 			exit(0);
 		default:
 			return -1;

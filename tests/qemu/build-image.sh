@@ -27,6 +27,7 @@ umask 022
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+data=$repo/data
 cache=${SEATMUX_CACHE:-/var/cache/seatmux}
 zlevel=${SEATMUX_ZSTD_LEVEL:-3}
 
@@ -114,6 +115,7 @@ key=$(
 		dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort
 		cd "$here" && find build-image.sh image -type f -print0 | LC_ALL=C sort -z |
 			xargs -0 sha256sum
+		cat "$data/sysusers/seatmux.conf" "$data/tmpfiles/seatmux.conf"
 		find "$here/image" -type f -perm -u+x -printf '%P x\n' | LC_ALL=C sort
 	} | sha256sum | cut -c1-16
 )
@@ -298,8 +300,6 @@ build_base() {
 		# The system bus and polkit, for seatmuxd's room interface.
 		echo "messagebus:x:100:102::/nonexistent:/usr/sbin/nologin"
 		echo "polkitd:x:996:996:polkit:/nonexistent:/usr/sbin/nologin"
-		# Login screens run as it ([broker] greeter-user's default).
-		echo "seatmux-greeter:x:985:985:seatmux greeter:/var/lib/seatmux-greeter:/usr/sbin/nologin"
 	} >"$root/etc/passwd"
 	{
 		echo "root:x:0:"
@@ -311,11 +311,6 @@ build_base() {
 		echo "nogroup:x:65534:"
 		echo "messagebus:x:102:"
 		echo "polkitd:x:996:"
-		echo "seatmux-greeter:x:985:"
-		# The room's roles (data/polkit/50-seatmux.rules): station23 is
-		# an administrator, station22 a teacher.
-		echo "seatmux-admin:x:990:station23"
-		echo "seatmux-teacher:x:991:station22"
 	} >"$root/etc/group"
 	{
 		echo "root::19000:0:99999:7:::"
@@ -324,13 +319,21 @@ build_base() {
 			echo "station$i:$h:19000:0:99999:7:::"
 		done
 		echo "nobody:*:19000:0:99999:7:::"
-		echo "seatmux-greeter:!:19000:0:99999:7:::"
 	} >"$root/etc/shadow"
 	chmod 0600 "$root/etc/shadow"
 	for i in $(seq 0 23); do
 		install -d -m 0700 -o $((1000 + i)) -g $((1000 + i)) "$root/home/station$i"
 	done
-	install -d -m 0700 -o 985 -g 985 "$root/var/lib/seatmux-greeter"
+	# seatmux's own accounts and folders from its sysusers.d and
+	# tmpfiles.d files, as its package makes them; then the room's roles
+	# for two test users: station23 is an administrator, station22 a
+	# teacher (data/polkit/50-seatmux.rules).
+	systemd-sysusers --root="$root" - <"$data/sysusers/seatmux.conf" >/dev/null ||
+		die "systemd-sysusers failed on data/sysusers/seatmux.conf"
+	printf 'm station23 seatmux-admin\nm station22 seatmux-teacher\n' |
+		systemd-sysusers --root="$root" - >/dev/null || die "systemd-sysusers failed"
+	systemd-tmpfiles --root="$root" --create - <"$data/tmpfiles/seatmux.conf" ||
+		die "systemd-tmpfiles failed on data/tmpfiles/seatmux.conf"
 	cat >"$root/etc/nsswitch.conf" <<-'EOF'
 	passwd: files
 	group: files

@@ -27,6 +27,7 @@ under ${SEATMUX_ARTIFACTS:-/tmp/seatmux-artifacts}/<name>-<time>/.
 import argparse
 import atexit
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -95,6 +96,17 @@ def build_image(args, out, overlays, log):
     return time.monotonic() - t0
 
 
+def installs_tests(build):
+    """Whether the meson build installs the test programs (the option
+    install-tests), as the scenarios' image needs."""
+    try:
+        with open(os.path.join(build, "meson-info", "intro-buildoptions.json")) as f:
+            options = json.load(f)
+    except (OSError, ValueError):
+        return True     # not set up yet: build-image.sh says what failed
+    return any(o["name"] == "install-tests" and o["value"] for o in options)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO")
@@ -122,6 +134,9 @@ def main():
     signal.signal(signal.SIGALRM, on_alarm)
     atexit.register(harness.kill_all)
 
+    if args.build and not installs_tests(args.build):
+        ap.error("%s does not install the test programs the scenarios run: "
+                 "meson configure %s -Dinstall-tests=true" % (args.build, args.build))
     # Scenarios that run a host-side client (RDP) find it in the build.
     if args.build:
         os.environ["SEATMUX_BUILD_DIR"] = os.path.abspath(args.build)
@@ -136,6 +151,7 @@ def main():
         artifacts = os.path.join(art_root, "%s-%s" % (name, stamp))
         os.makedirs(artifacts, exist_ok=True)
         t = None
+        began = time.monotonic()
         try:
             mod = load(name)
             overlays = overlays_of(name, mod)
@@ -169,6 +185,8 @@ def main():
             harness.kill_all()
         passed += t.passed
         failed += t.failed
+        # Where CI's time goes, a line a scenario, image build included.
+        print("# %s: took %.0f s" % (name, time.monotonic() - began), flush=True)
         if t.failed:
             print("# %s: artifacts kept in %s" % (name, artifacts), flush=True)
         elif not keep:
