@@ -10,7 +10,10 @@ seat0's lease while seat1 draws on, and plugging it back gives seat0's
 new session a new lease. A restart and a SIGKILL of seatmuxd keep both
 leases (its master fd on the card is kept in systemd's store): the same
 compositors draw on and read their own keys, and the revocation above
-runs on the leases the restarted seatmuxd took back.
+runs on the leases the restarted seatmuxd took back. A lease the card
+still has after a crash but no client record claims is revoked (the
+kernel then leases its holder nothing); a state file of a future version
+makes seatmuxd start afresh, saying why, with new sessions.
 
 Then the screens the broker draws, on leased connectors: seat1 blocked
 shows the block on connector 2 while seat0 animates on connector 1 of
@@ -29,7 +32,7 @@ from harness import dev
 from stations import (COLOR, attempt, connector_status, event_log, log_lines, scenario, shows,
                       wait_ready)
 
-TIMEOUT = 420
+TIMEOUT = 540
 OVERLAYS = ["one-gpu-two-seats-overlay", "compositor-lease-overlay"]
 
 DEVICES = [
@@ -169,6 +172,65 @@ def restart_keeps_leases(t, m, name, command):
             ok and count(m, "seat1", "^key key=19 ") == 0)
 
 
+def compositor_pid(m, user):
+    return m.run("ps -o pid,user,comm | awk '$2 == \"%s\" && $3 ~ /^seatmux-compos/ "
+                 "{ print $1 }' | head -n 1" % user)[1].strip()
+
+
+def leased_objects(m, pid):
+    """What the kernel leases to pid now: the objects of each lease it
+    holds (tests/tools/lease-objects)."""
+    out = m.run("/usr/libexec/seatmux/lease-objects %s" % pid)[1]
+    return [int(n) for n in re.findall(r"^fd \d+: (\d+) objects$", out, re.M)]
+
+
+def forgotten_lease(t, m):
+    """A lease seatmuxd takes back from the card after a crash but that no
+    client of its records claims (the record of seat1's lease lost) is
+    revoked: no process keeps a connector seatmuxd does not know it gave."""
+    pid, old = compositor_pid(m, "station1"), main_pid(m)
+    held = leased_objects(m, pid) if pid else []
+    if not t.check("seat1's compositor holds a lease of its connector (the kernel says)",
+                   any(n > 0 for n in held), "pid %r: %s" % (pid, held)):
+        return
+    # Stopped, so that it writes nothing more; the record of the lease fd
+    # it handed seat1 taken out; then killed: systemd starts it again.
+    m.run("kill -STOP %s && awk '!($1 == \"device\" && $2 == \"seat1\" && $7 != \"0\")' "
+          "/run/seatmux/state >/run/seatmux/state.new && mv /run/seatmux/state.new "
+          "/run/seatmux/state; kill -KILL %s" % (old, old))
+    ok = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd | grep -q 'was taken back by no client: revoked'", 60))
+    t.check("restarted without the record, seatmuxd revokes the lease nobody claims", ok,
+            m.run("journalctl -t seatmuxd | tail -n 12")[1])
+    held = leased_objects(m, pid)
+    t.check("the kernel leases seat1's old compositor nothing any more",
+            ok and not any(n > 0 for n in held), held)
+    t.check("seat0's lease was not touched",
+            any(n > 0 for n in leased_objects(m, compositor_pid(m, "station0"))) and
+            changing(m, 0))
+
+
+def unreadable_state(t, m):
+    """A state file of another version: seatmuxd starts afresh, says why,
+    and every seat gets a new session."""
+    before, old = ready_pids(m), main_pid(m)
+    m.run("kill -STOP %s && printf 'seatmux-state 99\\n' >/run/seatmux/state; kill -KILL %s"
+          % (old, old))
+    ok = attempt(lambda: m.wait_until(
+        "p=$(systemctl show -p MainPID --value seatmuxd); [ \"$p\" != 0 ] && [ \"$p\" != %s ] "
+        "&& systemctl is-active -q seatmuxd" % old, 60, interval=0.5))
+    said = m.run("journalctl -t seatmuxd | grep 'restart: .*a version this seatmuxd "
+                 "does not know.*: starting afresh' | tail -n 1")[1]
+    t.check("a state file of a future version: seatmuxd starts afresh and says why",
+            ok and said.strip() != "", m.run("journalctl -t seatmuxd | tail -n 10")[1])
+    ok = attempt(lambda: (wait_ready(m, "seat0", count=len(before[0]) + 1, timeout=90),
+                          wait_ready(m, "seat1", count=len(before[1]) + 1, timeout=90)))
+    t.check("and both seats get new sessions, drawing on their connectors",
+            ok and until(m, 0, lambda img: img.fraction_near(COLOR["seat0"], tolerance=24) > 0.5)
+            and until(m, 1, lambda img: img.fraction_near(COLOR["seat1"], tolerance=24) > 0.5),
+            m.run("journalctl -t seatmuxd | tail -n 8")[1])
+
+
 def run(t):
     with t.machine(devices=DEVICES) as m:
         m.wait_agent(timeout=90)
@@ -223,3 +285,5 @@ def run(t):
         t.check("and seat1's lease was never touched",
                 not re.search(r"seat1.*revok", m.run("journalctl -t seatmuxd")[1]) and changing(m, 1))
         lease_screens(t, m)
+        forgotten_lease(t, m)
+        unreadable_state(t, m)
