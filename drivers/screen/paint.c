@@ -43,22 +43,54 @@ static int text_height(PangoLayout *layout, const char *text, const char *face, 
 	return h;
 }
 
+/* Title and body laid out in a column at sizes that fit the head: both
+ * shrink together (a teacher's long message, a long station name) down to
+ * a floor still read at a desk; what still does not fit there is cut with
+ * an ellipsis, never drawn off the head. Returns the block's height. */
+static int text_fit(PangoLayout *title, PangoLayout *body, const struct screen_request *req,
+		    int column, int height, int gap)
+{
+	/* A mapping letter is read from across the room. */
+	int size = req->look == SCREEN_MAP ? height / 3 : height / 8;
+	int room = height * 9 / 10, floor_px = height / 40 > 10 ? height / 40 : 10;
+	int th, bh, scale;
+
+	for (scale = 100;; scale = scale * 4 / 5) {
+		th = text_height(title, req->title, "DejaVu Sans Bold", size * scale / 100, column);
+		bh = req->body[0] ? text_height(body, req->body, "DejaVu Sans",
+						height / 22 * scale / 100, column) : 0;
+		if (th + (bh ? gap + bh : 0) <= room || height / 22 * scale / 100 <= floor_px)
+			break;
+	}
+	if (th > room) {
+		pango_layout_set_height(title, room * PANGO_SCALE);
+		pango_layout_set_ellipsize(title, PANGO_ELLIPSIZE_END);
+		pango_layout_get_pixel_size(title, NULL, &th);
+	}
+	if (bh && th + gap + bh > room) {
+		pango_layout_set_height(body, (room - th - gap > 0 ? room - th - gap : 1) * PANGO_SCALE);
+		pango_layout_set_ellipsize(body, PANGO_ELLIPSIZE_END);
+		pango_layout_get_pixel_size(body, NULL, &bh);
+	}
+	return th + (bh ? gap + bh : 0);
+}
+
 static void draw_text(cairo_t *cr, const struct screen_request *req, int width, int height)
 {
 	PangoLayout *title = pango_cairo_create_layout(cr);
 	PangoLayout *body = pango_cairo_create_layout(cr);
 	int column = width * 4 / 5, gap = height / 30;
-	/* A mapping letter is read from across the room. */
-	int size = req->look == SCREEN_MAP ? height / 3 : height / 8;
-	int th = text_height(title, req->title, "DejaVu Sans Bold", size, column);
-	int bh = req->body[0] ? text_height(body, req->body, "DejaVu Sans", height / 22, column) : 0;
-	int y = (height - th - (bh ? gap + bh : 0)) / 2;
+	int y = (height - text_fit(title, body, req, column, height, gap)) / 2;
+	int th;
 
+	if (y < 0)
+		y = 0;
+	pango_layout_get_pixel_size(title, NULL, &th);
 	set_color(cr, SCREEN_TEXT_COLOR);
-	cairo_move_to(cr, (width - column) / 2, y > 0 ? y : 0);
+	cairo_move_to(cr, (width - column) / 2, y);
 	pango_cairo_show_layout(cr, title);
-	if (bh) {
-		cairo_move_to(cr, (width - column) / 2, (y > 0 ? y : 0) + th + gap);
+	if (req->body[0]) {
+		cairo_move_to(cr, (width - column) / 2, y + th + gap);
 		pango_cairo_show_layout(cr, body);
 	}
 	g_object_unref(body);

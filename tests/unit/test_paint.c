@@ -119,6 +119,40 @@ static void test_hostile_text(struct test_state *t)
 	free(px);
 }
 
+/* Text pixels in rows [from, to). */
+static int text_rows(const uint32_t *px, int from, int to)
+{
+	int n = 0;
+
+	for (int i = from * W; i < to * W; i++) {
+		uint32_t p = px[i] & 0xffffff;
+
+		n += (p >> 16 & 0xff) > 0xe0 && (p >> 8 & 0xff) > 0xe0 && (p & 0xff) > 0xe0;
+	}
+	return n;
+}
+
+/* The longest message a teacher may send is shrunk to fit the head, and
+ * cut with an ellipsis if it must be: nothing runs off its top or bottom. */
+static void test_long_text_fits(struct test_state *t)
+{
+	static const char *words = "Eyes to the front, please: the test starts now. ";
+	uint32_t *px = calloc(W * H, 4);
+	struct screen_request r = request(SCREEN_BLOCK, "A station with a long name indeed", "");
+	size_t n = strlen(words), at = 0;
+
+	while (at + n < sizeof(r.body)) {
+		memcpy(r.body + at, words, n);
+		at += n;
+	}
+	r.body[at] = '\0';
+	CHECK(t, paint_screen(px, W, H, W * 4, &r) == 0);
+	CHECK(t, text_rows(px, H / 20, H - H / 20) > 0);
+	CHECK(t, text_rows(px, 0, H / 25) == 0);
+	CHECK(t, text_rows(px, H - H / 25, H) == 0);
+	free(px);
+}
+
 /* A screenshot's PNG: its signature and its size in the header. */
 static void test_png(struct test_state *t)
 {
@@ -142,6 +176,7 @@ int main(void)
 	RUN(&t, test_map_letter);
 	RUN(&t, test_text_is_drawn);
 	RUN(&t, test_hostile_text);
+	RUN(&t, test_long_text_fits);
 	RUN(&t, test_png);
 	return TEST_SUMMARY(&t);
 }

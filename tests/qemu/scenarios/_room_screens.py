@@ -113,10 +113,14 @@ def screenshot(m, user, seat):
 
 def check_screenshots(t, m):
     rc, err, img = screenshot(m, TEACHER, "seat0")
+    dump = m.screendump("head0", 0)
     t.check("a teacher's screenshot of seat0 is a PNG of what head0 shows",
             rc == 0 and img and (img.width, img.height) == (800, 600) and
             img.fraction_near(COLOR["seat0"], tolerance=24) > 0.6,
             "rc %d %r: %s" % (rc, err, img and img.fraction_near(COLOR["seat0"], tolerance=24)))
+    # Seconds apart, the client's moving bar aside: the same picture.
+    t.check("the same picture as QEMU's screendump of head0",
+            img is not None and alike(img, dump) > 0.85, img and alike(img, dump))
     rc, err, img = screenshot(m, PUPIL, "seat0")
     t.check("an ordinary user may not take one: 'not authorized', exit 1",
             rc == 1 and "not authorized: org.seatmux.observe" in err, "rc %d: %r" % (rc, err))
@@ -153,9 +157,10 @@ def projected_prop(m, seat):
 def check_project(t, m):
     """seat0's screen on seat1: live, input stopped at seat1, then back."""
     rc, out, err = ctl(m, TEACHER, "project seat0 seat0")
-    t.check("projecting a station onto itself: a clear error",
-            rc == 1 and err == "seatmuxctl: project: 'seat0' cannot be projected onto itself",
-            "rc %d: %r" % (rc, err))
+    t.check("projecting a station onto itself: a clear error, and nothing is projected",
+            rc == 1 and err == "seatmuxctl: project: 'seat0' cannot be projected onto itself"
+            and projected_prop(m, "seat0") == 's ""' and own("seat0")(m.screendump("head0", 0)),
+            "rc %d: %r %s" % (rc, err, projected_prop(m, "seat0")))
     rc, out, err = ctl(m, TEACHER, "project seat0")
     t.check("project with neither targets nor --all: usage error, exit 2",
             rc == 2 and "either DST... or --all" in err, "rc %d: %r" % (rc, err))
@@ -347,6 +352,13 @@ def check(t, m):
     t.check("a message is put away by a key at the station, long before its time",
             ok and until(m, "head1", own("seat1"), timeout=20),
             m.run("journalctl -t seatmuxd | grep seat1 | tail -n 4")[1])
+    rc, out, err = ctl(m, TEACHER, "--timeout 600 message seat0 'Look at the board'")
+    ok = rc == 0 and until(m, "head0", showing("message"), timeout=10)
+    time.sleep(2)
+    m.click("mouse0")
+    t.check("and by a click there",
+            ok and until(m, "head0", own("seat0"), timeout=20),
+            m.run("journalctl -t seatmuxd | grep seat0 | tail -n 4")[1])
     rc, out, err = ctl(m, TEACHER, "--timeout 0 message seat0 hi")
     t.check("a timeout out of range: usage error, exit 2",
             rc == 2 and "--timeout takes 1 to 3600 seconds" in err, "rc %d: %r" % (rc, err))

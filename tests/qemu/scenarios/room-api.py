@@ -17,7 +17,7 @@ import json
 import re
 import time
 
-from stations import attempt, ctl, event_log, logind_sessions, scenario, shows, wait_ready
+from stations import attempt, check_loop_never_waited, ctl, event_log, logind_sessions, scenario, shows, wait_ready
 
 TIMEOUT = 840
 OVERLAYS = ["two-stations-overlay"]
@@ -131,6 +131,18 @@ def run(t):
                     rc == 1 and re.fullmatch(r"seatmuxctl: .*not authorized: org\.seatmux\.\w+",
                                              err) is not None,
                     "rc %d: %r %r" % (rc, out, err))
+        # And every other command, each refused the same way, nothing done.
+        wrong = []
+        for args in ("list-sessions", "identify seat0", "message seat0 hello", "block seat0",
+                     "unblock seat0", "project seat0 seat1", "unproject seat0",
+                     "rename seat0 hall", "attach seat1 /dev/input/event0", "flush-devices",
+                     "map", "mode console", "launch seat0 -- true"):
+            rc, out, err = ctl(m, PUPIL, args)
+            if rc != 1 or not re.fullmatch(r"seatmuxctl: .*not authorized: org\.seatmux\.\w+",
+                                           err):
+                wrong.append((args, rc, out, err))
+        t.check("an ordinary user is refused every other command in one line, exit 1",
+                not wrong, wrong)
         rc, out, err = ctl(m, None, "station-status seat9")
         t.check("an unknown station: a clear error, exit 1",
                 rc == 1 and err == "seatmuxctl: seat9: no station 'seat9'", "rc %d: %r" % (rc, err))
@@ -149,8 +161,9 @@ def run(t):
         # Log off seat1 as the teacher: its session ends, the next starts.
         before = pids(m, "seat1")
         seat0 = pids(m, "seat0")
-        m.run("busctl monitor --system --match \"type='signal',interface='org.freedesktop.DBus."
-              "Properties'\" >/run/monitor.log 2>&1 &")
+        m.run("busctl monitor --system "
+              "--match \"type='signal',path_namespace='/org/seatmux/Manager1'\" "
+              ">/run/monitor.log 2>&1 &")
         time.sleep(1)
         rc, out, err = ctl(m, TEACHER, "logoff seat1")
         t.check("a teacher logs station1 off", rc == 0, "rc %d: %s" % (rc, err))
@@ -166,6 +179,12 @@ def run(t):
         t.check("the change was signalled (PropertiesChanged on seat1's object)",
                 attempt(lambda: m.wait_until("grep -q 'station/seat1' /run/monitor.log", 20)),
                 m.run("tail -c 600 /run/monitor.log")[1])
+        new_session = leader(m, "seat1")
+        log = m.run("cat /run/monitor.log")[1]
+        t.check("and SessionRemoved named the old session, SessionNew the new one",
+                re.search(r'Member=SessionRemoved[\s\S]*?STRING "%s"' % old_session, log) and
+                re.search(r'Member=SessionNew[\s\S]*?STRING "%s"' % new_session, log),
+                (old_session, new_session, log[-1500:]))
         m.run("pkill -f 'busctl monitor'")
         rc, out = get_session(m, None, old_session)
         t.check("the session logged off is no object any more",
@@ -268,6 +287,7 @@ def check_attach(t, m):
     t.check("kbd0's keys reach seat0's session again",
             keys_reach(m, "seat0", "kbd0", k0),
             m.run("journalctl -t seatmuxd | grep -E 'event|flush' | tail -n 8")[1])
+    check_loop_never_waited(t, m, "attach and flush-devices (udev told in a child)")
 
 
 def name_prop(m, seat):

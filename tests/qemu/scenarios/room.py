@@ -13,6 +13,7 @@ seatmuxctl, and each action is looked for where a user would see it: on
 the physical heads' screendumps, in the RDP client's frames, in the
 emulator's decoded udl frames, and in the sessions' event logs.
 - identify: every station shows its name screen;
+- a message on each station, put away by a key typed there;
 - block every station with a message: each shows the block screen, and
   keys typed at each meanwhile never reach its session; unblocked, each
   session draws again and gets its keys;
@@ -195,6 +196,7 @@ def run(t):
             t.check("a key from the RDP client reaches its station only",
                     ok and not any(others.values()), others)
             identify(t, m, room)
+            message(t, m, room)
             block(t, m, room)
             project(t, m, room)
             screenshots(t, m, room)
@@ -267,6 +269,27 @@ def identify(t, m, room):
     back = seen(room, lambda st: seat_color(st.seat), 90)
     t.check("and each shows its own session again after", not missing(room, back),
             "not: %s" % missing(room, back))
+
+
+def message(t, m, room):
+    """A message on each station, put away by a key typed there: at a
+    lease's keyboard, the RDP client's, the USB/IP station's."""
+    wrong = []
+    for st in room:
+        rc, out, err = ctl(m, TEACHER, "--timeout 300 message %s 'Hands up, please.'" % st.seat)
+        if rc:
+            wrong.append((st.seat, rc, err))
+    color = screen_colors()["message"]
+    found = seen(room, lambda st: color, 60) if not wrong else {}
+    t.check("message: every station shows it (physical, lease, RDP, USB/IP)",
+            not missing(room, found), "%s; not: %s | %s" % (wrong, missing(room, found),
+                                                           journal(m)))
+    time.sleep(2)   # presses in a message's first 1.5 s do not count
+    for st in room:
+        st.type()
+    back = seen(room, lambda st: seat_color(st.seat), 90)
+    t.check("and a key at each station puts it away, long before its time",
+            not missing(room, back), "not: %s | %s" % (missing(room, back), journal(m)))
 
 
 def block(t, m, room):
