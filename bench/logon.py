@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """From credentials to the user's first frame, in one QEMU guest.
 
     bench/logon.py --build BUILD_DIR [--runs R]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """RDP stations against Weston 10's RDP backend, in one QEMU guest.
 
     bench/rdp.py --build BUILD_DIR [--seconds N] [--runs R] [--density 1,4,8,16,24]

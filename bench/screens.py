@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The screens the broker draws, in one QEMU guest (tests/qemu's image).
 
     bench/screens.py --build BUILD_DIR [--seconds N] [--runs R] [--targets 1,4,8]

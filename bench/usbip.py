@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """USB-over-Ethernet stations: plain USB/IP against the secure transport.
 
     bench/usbip.py --build BUILD_DIR [--seconds N] [--runs R]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The broker's state, passed explicitly to every part that needs it. */
 #ifndef SEATMUX_BROKER_H
 #define SEATMUX_BROKER_H

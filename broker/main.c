@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmuxd: the multiseat broker. Owns the seat devices, groups them into
  * seats from udev, serves each seat's libseat socket and runs its session.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The station's application: started with the compositor's socket and
  * started again whenever it exits, so that the station never stays empty.

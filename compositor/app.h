@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SEATMUX_COMPOSITOR_APP_H
 #define SEATMUX_COMPOSITOR_APP_H
 

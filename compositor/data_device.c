@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The selection is a wl_data_source of the client that set it. The client
  * with keyboard focus gets a wl_data_offer for it on every wl_data_device

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wl_data_device_manager: copy and paste between the clients of one
  * station. Each compositor serves one seat, so a selection never leaves it.

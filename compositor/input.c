@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * libinput over the seat's evdev devices, every one opened through libseat
  * (so through seatmuxd, which only hands out the seat's own). Events go to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmux-compositor: a station's compositor for simple KMS devices.
  *

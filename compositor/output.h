@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A head the compositor draws on. The compositor composites into the
  * output's pixman image and commits it with the damaged region; the output

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <wayland-server-protocol.h>
 
 #include "output.h"

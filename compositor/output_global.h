@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wl_output: the head's mode, so clients know the station's size. */
 #ifndef SEATMUX_COMPOSITOR_OUTPUT_GLOBAL_H
 #define SEATMUX_COMPOSITOR_OUTPUT_GLOBAL_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A head without a device: a pixman image and a timer standing in for
  * vblank. Like a real head it refreshes at fixed times (every period since

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A head on a KMS device, through drivers/drm/kms. The card comes from
  * libseat, so from seatmuxd: a whole card, or a lease of some connectors.

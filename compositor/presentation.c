@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Feedback follows a commit through three lists: the surface's pending
  * state, the surface once committed (s->feedbacks), and the server's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wp_presentation: clients learn when their content reached the screen,
  * from the head's own page-flip times (the headless output's stand-in).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Damage-tracked compositing with pixman: only the damaged region of the
  * head is redrawn, and the same region goes to the output so that KMS can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Repaint scheduling and pixman compositing. */
 #ifndef SEATMUX_COMPOSITOR_RENDER_H
 #define SEATMUX_COMPOSITOR_RENDER_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The station has one keyboard focus: the topmost mapped toplevel or popup
  * (the station's application fills the head, newer windows stack above).

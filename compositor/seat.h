@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wl_seat: the station's keyboard and pointer as clients see them, the
  * focus rules, and the cursor. Input backends (input.c over libinput, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * seatmux-compositor: one station's Wayland compositor, for simple KMS
  * devices (dumb buffers, pixman). The whole state lives in struct server,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The pool's mapping is referenced, so that the client resizing its pool
  * cannot move the pixels away under an image. Reads are bracketed by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A client's shm buffer, held while surfaces show it (as Weston and
  * wlroots do) rather than copied on commit: a copy of every frame less,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Subsurfaces. surface.c keeps the tree (a parent's below and above
  * lists) and the synchronized-commit cache; this file is the protocol.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wl_subcompositor: surfaces drawn relative to, and with, a parent. */
 #ifndef SEATMUX_COMPOSITOR_SUBSURFACE_H
 #define SEATMUX_COMPOSITOR_SUBSURFACE_H

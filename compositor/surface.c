@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Surfaces hold their last committed shm buffer (shm_ref.c) and give it
  * back when another replaces it: the compositor paints from the client's

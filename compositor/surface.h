@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wl_compositor: surfaces with double-buffered state, and regions.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * One command per line:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Test-only input and head control for the headless output, where there
  * are no devices: a FIFO of text lines standing in for libinput and for a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * wp_viewport state is double-buffered with the surface's: requests fill
  * s->pending.viewport and commit makes it current. The checks that need

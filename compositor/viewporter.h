@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wp_viewporter: a client crops and scales its buffer to a surface size. */
 #ifndef SEATMUX_COMPOSITOR_VIEWPORTER_H
 #define SEATMUX_COMPOSITOR_VIEWPORTER_H

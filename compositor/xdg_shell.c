@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * xdg-shell with the station's policy: every toplevel fills the head
  * (configured fullscreen at the output's size), newer toplevels stack

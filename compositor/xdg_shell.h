@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xdg_wm_base with the station policy. */
 #ifndef SEATMUX_COMPOSITOR_XDG_SHELL_H
 #define SEATMUX_COMPOSITOR_XDG_SHELL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* JSON output for --json: strings escaped as RFC 8259 says, nothing more. */
 #ifndef SEATMUX_JSON_OUT_H
 #define SEATMUX_JSON_OUT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmuxctl: the room from a shell, in loginctl's style, through
  * seatmuxd's D-Bus interface (org.seatmux.Manager1), so polkit decides

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The login screen's picture: the station's name and a clock at the top,
  * the user name and answer fields in the middle, the last word from

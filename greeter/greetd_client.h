@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The greeter's end of greetd's IPC: requests made, replies parsed
  * (json-c), and the framing on a non-blocking socket. Replies come from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the login screen asks and sends, apart from how it is drawn or
  * typed: the fields being typed, and greetd's conversation driven by the

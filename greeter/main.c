@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmux-greeter: the project's login screen, a Wayland client for
  * greetd's IPC. It runs as the unprivileged greeter user under any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The greeter's one full-screen window: the Wayland connection, an
  * xdg_toplevel asked to be full screen, shared-memory buffers drawn on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * greetd's IPC (greetd-ipc(7)) as both ends of it see the wire: each
  * message is a 32-bit length in native byte order, then that many bytes

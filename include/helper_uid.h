@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The uids seatmuxd's unprivileged helpers run as: an RDP sink or a
  * USB/IP link reads what the network sends, so each runs as a uid no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What seatmuxd asks of seatmux-screen, the unprivileged helper that
  * paints a screen the broker shows on a station taken from its session:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The seatd wire protocol, as spoken by libseat's seatd backend (libseat 0.7,
  * Debian 12). Every message is a header followed by `size` bytes of body, in

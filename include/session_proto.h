@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * seatmuxd and seatmux-session, the helper that opens a seat's session
  * through PAM: how it is started, and the one line it says back.

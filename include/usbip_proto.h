@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * USB/IP on the wire (the kernel's Documentation/usb/usbip_protocol.rst):
  * TCP, big-endian, one connection per imported device. The OP_ messages

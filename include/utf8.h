@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * UTF-8 as D-Bus and our logs take it: shortest form, no surrogate, at
  * most U+10FFFF. Pure and header-only: seatmuxd and its tools share it.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # versions.sh VERSION PROGRAM...: each PROGRAM --version prints its name
 # and VERSION, the version meson.build gives the project.
 version=$1

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds Debian's evdi module (evdi-dkms, the virtual heads of RDP and
 # USB/IP stations) for the kernel fetch-kernel.sh unpacked, as dkms would
 # on the target, and prints the path of evdi.ko. Cached outside the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Unpacks Debian's current amd64 kernel package (the one linux-image-amd64
 # depends on) into a cache outside the repository and prints its folder.
 # The folder holds boot/vmlinuz-*, boot/config-* and lib/modules/<version>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets of tests/fuzz (clang-14, ASan + UBSan) and
 # runs each for SECONDS (default 600) on a copy of its seed corpus. Any
 # crash, leak, sanitizer report or broken check fails the target; its

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages seatmux needs to build, test and boot its
 # QEMU image. Idempotent: packages already present are not fetched again.
 set -eu

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Sends one QMP command to a running QEMU and prints the answer.
 
     tools/qmp.py SOCKET screendump HEAD_ID FILE.png    save a station's screen

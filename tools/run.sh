@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Boots the seatmux OS image under QEMU with seatmuxd as the seat manager
 # and two stations (data/demo/): each a virtio GPU head, a keyboard and a
 # mouse, running a terminal under cage as its own user.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The long soaks in the QEMU guest (the README's test command runs a few
 # cycles of each):
 #   rdp    1000 RDP logons and logoffs in a row (tests/qemu/scenarios/rdp-soak.py)

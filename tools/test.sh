@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every seatmux test from a clean build: unit tests (with
 # AddressSanitizer and UBSan), the parsers' fuzz targets for a short while,
 # the kernel config checker's tests, and the whole-system scenarios booted

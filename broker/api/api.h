@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The room's interface: org.seatmux.Manager1 on the system bus, in
  * logind's style. One object per station (its seat) and one per running

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the room's interface's files share: its state, the answers every
  * method gives alike, and the methods of each concern (api.c: stations;

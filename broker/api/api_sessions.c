@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The room's sessions on the bus, as logind shows its own: one object a
  * running session, API_SESSION_PATH/<id>, its id its leader's pid

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Asking polkit whether the sender of a D-Bus call may do an action, as
  * logind and udisks2 do: without blocking the loop (polkit may ask the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the room's interface shows of a station: a snapshot of its seat,
  * taken without I/O, so that what changed between two snapshots is a

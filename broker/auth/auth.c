@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * PAM is driven with a conversation that answers the password prompt and
  * nothing else. The user name is given to PAM as the client sent it, but

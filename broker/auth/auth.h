@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Who may have a remote station: a system account whose password PAM
  * accepts (the "seatmux" service by default, /etc/pam.d/seatmux) and, if

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* A child_job whose answer is auth_check's. */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A PAM conversation away from the main loop: pam_unix's password hash is
  * slow by design and a network module slower still, while every seat's

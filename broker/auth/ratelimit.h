@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Failed logons, per network origin and in all. An origin is what one
  * host can cheaply vary its address within: an IPv6 /64 (a host is handed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * OpenSSL makes the key and certificate. Files are written under a
  * temporary name with O_EXCL and renamed, so a crash leaves no half key,

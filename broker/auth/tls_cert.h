@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The RDP listener's TLS identity: the configured certificate and key, or
  * a self-signed pair generated once and kept (key 0600, owned by root) so

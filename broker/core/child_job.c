@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The child writes its answer on a pipe in one write and exits; a pipe
  * that ends without a whole answer is a job that failed. The child is

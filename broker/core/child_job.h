@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Work that would stall seatmuxd's loop (a PAM conversation, waiting for
  * evdi's card node and for udev) runs in a child process, while every

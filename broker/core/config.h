@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* /etc/seatmux/seatmux.conf: an ini file parsed with inih. */
 #ifndef SEATMUX_CONFIG_H
 #define SEATMUX_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Buffered, non-blocking I/O on a client's Unix socket, with file
  * descriptors queued to ride on the next sendmsg.

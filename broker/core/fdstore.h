@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What seatmuxd holds that must outlive it (the fds it handed out, its
  * clients' connections, its listening sockets, its helpers' channels

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * FNV-1a, 64 bits: the fingerprints a restarted seatmuxd compares with
  * what it runs now (a session's spec, a USB/IP station's section). Not

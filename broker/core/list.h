@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An intrusive doubly linked list, the shape of wl_list and the kernel's. */
 #ifndef SEATMUX_LIST_H
 #define SEATMUX_LIST_H

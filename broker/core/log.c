@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Logging to stderr with sd-daemon style "<N>" priority prefixes, which the
  * journal understands when seatmuxd runs under systemd. The level is the

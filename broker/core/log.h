@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef SEATMUX_LOG_H
 #define SEATMUX_LOG_H
 

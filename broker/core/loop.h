@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The broker's epoll main loop: fd sources and timers, callback driven. */
 #ifndef SEATMUX_LOOP_H
 #define SEATMUX_LOOP_H

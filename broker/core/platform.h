@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Where seatmuxd runs: bare metal or which hypervisor. Decides which kinds
  * of station are offered (physical heads on bare metal; RDP and USB/IP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Decoding of client requests and encoding of server messages of the seatd
  * wire protocol. Pure functions on byte buffers, so that every malformed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What a seat's session is: whom it runs as and what it runs. The
  * configuration's [seat.NAME] sections hold one each, read-only once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The one way seatmuxd starts a child (a session, a sink, a link, the
  * zygote, a job): fork, lay out its fds as asked and close the rest,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What a seatmuxd started again needs to carry on where the last one
  * stopped: one line per thing it held (a session, a client, a device it

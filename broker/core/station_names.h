@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The names a room knows its stations by ("Front row 1"), given by an
  * administrator and kept across reboots in one file (state.h's format:

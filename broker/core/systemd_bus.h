@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * systemd's own bus (its private socket, which needs no dbus-daemon):
  * how sessions get their scopes, and how seatmuxd learns whether the

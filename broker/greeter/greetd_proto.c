@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>

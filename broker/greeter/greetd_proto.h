@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * greetd's IPC (greetd-ipc(7)), which seatmuxd speaks on each seat so that
  * greeters written for greetd (agreety, gtkgreet, ours) log users on at a

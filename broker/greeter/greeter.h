@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A station's login screen, greetd's way: the seat runs a greeter (any
  * greetd greeter: agreety in a terminal, ours) as the unprivileged

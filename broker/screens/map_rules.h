@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Mapping stations by key press, the rules apart from the devices
  * (station_map.c does the I/O): which heads wait for a keyboard and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Input while the broker shows a screen: the seat's session is cut off
  * its devices, so a key or a click at the station is the broker's. A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Screens the broker draws on a station: identify, message, block. The
  * station is taken from its session as a VT switch takes it (seats_take:

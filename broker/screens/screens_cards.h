@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The heads a seat's session would be handed (as client.c decides): what
  * the broker paints on and reads back. A card is the seat's whole, or,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A station's screenshot: what its first lit head shows, as PNG in a
  * sealed memfd, for the room's interface to hand over. Reading back a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Mapping stations by key press, as schools know it from MultiPoint: every
  * head of the machine's own that has no keyboard shows a letter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One connection on a seat's socket, speaking the seatd protocol. */
 #ifndef SEATMUX_CLIENT_H
 #define SEATMUX_CLIENT_H

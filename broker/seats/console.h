@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The kernel's VT on seat0: while seatmuxd serves seat0 the console must
  * neither draw on seat0's head nor read its keyboard.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Device paths named by seat clients, resolved by root without leaving
  * /dev and without waiting on any filesystem.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The registry of seat devices: DRM cards (with their connectors) and
  * render nodes, and evdev nodes, kept current from udev.

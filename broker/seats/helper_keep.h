@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A helper seatmuxd started (an RDP station's sink, a USB/IP station's
  * link) that must outlive a restart of seatmuxd once it serves a station:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * One graphics card, several seats: when udev gives some of a card's
  * connectors to other seats (ID_SEAT on the connector device), seatmuxd

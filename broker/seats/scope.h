@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A session's processes, all of them: each session runs in a systemd
  * scope of its own, as logind's sessions do, so that ending a session

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Devices given to seats the way `loginctl attach` gives them, so that
  * logind-aware tools agree: one persistent rule per device in

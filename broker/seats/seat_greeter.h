@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A seat whose configuration names a greeter: its greetd socket, the
  * user's session that a logon there starts in the greeter's place, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A user who logged on at a seat's greeter: their session's spec, made
  * from what the greeter asked (the account PAM settled on, the command,

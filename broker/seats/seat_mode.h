@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Station mode and console mode, switched at run time (seat_attach.h
  * keeps the mode, as a udev rule): udev is told, every device is

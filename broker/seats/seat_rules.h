@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Which devices are seat devices and which seat they belong to, following
  * systemd-logind: ID_SEAT names the seat (seat0 when unset), DRM cards

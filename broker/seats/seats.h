@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Seats: made from the device registry (a seat exists while it has a
  * master-of-seat card), each with its own libseat socket and session.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A seat's session: the configured command, run as the configured user
  * with a clean environment pointing at the seat's socket, restarted with

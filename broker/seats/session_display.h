@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The Wayland display a running session offers: what WAYLAND_DISPLAY its
  * compositor gave the programs it started, as their environment says

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The line seatmux-session says once the PAM session is open
  * (session_proto.h): logind's id for it and the scope it lives in.

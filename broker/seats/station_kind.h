@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Kinds of station (a physical head, an RDP connection, a USB/IP zero
  * client) behind one set of operations, as libseat's backends are. A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Changing udev's mind about seats waits on udevadm: a rule written (and
  * fsynced under /etc), udev's rules reloaded, devices announced again.

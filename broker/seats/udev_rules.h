@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Runtime udev rules (/run/udev/rules.d): how seatmuxd gives the devices
  * of remote and imported stations their seats, so that udev, libinput and

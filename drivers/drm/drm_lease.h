@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * DRM leases: one card's connectors handed to different seats. The broker
  * keeps DRM master on the card and gives each seat a lessee fd holding its

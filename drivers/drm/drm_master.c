@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Master is a property of the open file description, which the broker and
  * the session share through SCM_RIGHTS: dropping it on the broker's copy

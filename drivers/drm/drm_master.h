@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* DRM master handling on a broker-held card fd shared with a session. */
 #ifndef SEATMUX_DRM_MASTER_H
 #define SEATMUX_DRM_MASTER_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <string.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>

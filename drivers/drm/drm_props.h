@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* KMS object lookups shared by the lease and KMS-head code. */
 #ifndef SEATMUX_DRM_PROPS_H
 #define SEATMUX_DRM_PROPS_H

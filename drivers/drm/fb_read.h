@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What a card's head shows now, read back as pixels: the framebuffer on
  * the CRTC driving a connected connector, mapped as a dumb buffer (what

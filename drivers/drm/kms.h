@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * KMS output for simple display devices: one connector driven with two
  * dumb buffers (or one, KMS_SINGLE_BUFFER), presented with damage rectangles so that virtual and USB

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * EVIOCREVOKE acts on the file description, so revoking the broker's copy
  * also kills every duplicate a session received. libevdev has no wrapper.

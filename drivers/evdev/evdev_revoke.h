@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cutting a session off an evdev device it was handed. */
 #ifndef SEATMUX_EVDEV_REVOKE_H
 #define SEATMUX_EVDEV_REVOKE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Layout: a type byte, then fields; strings as a 16-bit length and the
  * bytes (no NUL inside), numbers as little-endian 16 or 32 bits. Every

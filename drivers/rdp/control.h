@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The narrow channel between seatmuxd and an RDP sink: a SOCK_SEQPACKET
  * pair, one message a datagram. The broker gives the TLS identity; the

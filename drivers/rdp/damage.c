@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A rectangle is widened to the alignment (inside the head), then cut into
  * bands of whole rows, as tall as fit in a message; a row too wide for one

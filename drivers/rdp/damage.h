@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Damage for the wire: the rectangles of a frame cut into pieces whose
  * encoding fits one RDP message (the client's MultifragMaxRequestSize),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * FreeRDP's encoders do the coding. RemoteFX cuts its own messages to
  * the size limit (rfx_encode_messages_ex); NSCodec and raw pixels get

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Frames for the wire in the best codec both sides have: RemoteFX (64x64
  * tiles, wavelet, what mstsc prefers), NSCodec, or raw pixels. Every

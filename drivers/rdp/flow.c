@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Ids count up from 1 and wrap; differences are taken modulo 2^32 so that
  * a wrap changes nothing (the one id equal to FLOW_ACK_SUSPEND, once in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Frame flow control for one RDP client: frames are bracketed by frame
  * markers and the client acknowledges each (TS_FRAME_ACKNOWLEDGE_PDU).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A ring of packets (an event or two, and the SYN_REPORT that ends them),
  * grown as needed up to INPUT_OUT_MAX. Each packet is one write(2): uinput

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client's input on its way to the station's uinput keyboard and
  * pointer, in the order the client sent it, at a pace the session can

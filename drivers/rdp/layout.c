@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Windows layout ids: the low 16 bits are the language (the LCID), the
  * high bits pick a variant layout of it (0x00010409 is US Dvorak). Exact

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The client's keyboard layout (a Windows layout id, as RDP sends it) as
  * XKB layout and variant names, so that the session's keymap gives keys

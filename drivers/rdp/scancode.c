@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * In set 1, scancodes 0x01-0x58 are the evdev codes themselves (Linux's
  * codes were laid out after them); the rest are tables. Sources: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * RDP keyboard events name keys by their PC/AT set 1 scancode, with an
  * "extended" flag for the E0-prefixed keys and "extended1" for Pause (E1).

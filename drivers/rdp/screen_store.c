@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A tile's blob, when it has one, holds its pixels as they are: it goes
  * when the tile is written, and stays when the tile is restored, so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sink's copy of the screen (the buffer evdi grabs into) is the only
  * whole picture it has: a client asking for a refresh, a send that failed

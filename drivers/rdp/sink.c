@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * FreeRDP drives the protocol; this file wires its peer callbacks to the
  * station. Frames are surface bits commands (encode.c: RemoteFX, NSCodec

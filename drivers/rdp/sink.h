@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The RDP side of a remote station, for one connection: FreeRDP's server
  * peer over an accepted socket, TLS only, the client's credentials handed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmux-rdp-sink: one RDP connection of a remote station. seatmuxd
  * accepts the connection and starts this program, already running as an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A tile's hash is XXH3 over its rows. A tile never hashed is "unknown"
  * and counts as changed whatever its hash: a bitmap of known tiles, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Damage says where the session drew, not what changed: toolkits redraw
  * whole windows, and a terminal scrolling alike lines redraws the same

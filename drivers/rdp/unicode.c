@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * xkbcommon answers which keysym each key gives at each level; the search
  * takes the first key and the lowest level that give the character's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * RDP clients may send characters instead of keys (unicode keyboard
  * events: on-screen keyboards, input methods, pasted text). The station

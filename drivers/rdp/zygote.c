@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Children are reaped here (a signalfd for SIGCHLD): seatmuxd learns of a
  * sink's end from its pidfd, which stays valid, and signals through it,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The sink zygote: one seatmux-rdp-sink process, started by seatmuxd as
  * root with `--zygote`, that has loaded and relocated FreeRDP and the

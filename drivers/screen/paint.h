@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The picture of a screen the broker shows (identify, message, block):
  * a background of the look's colour with the title large and the body

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <pixman.h>
 #include <stddef.h>
 

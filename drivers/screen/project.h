@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A station's picture drawn on another's head for a projection: scaled
  * to fit with its aspect kept, centred, black around it. Pure: no I/O,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmux-screen: paints a screen the broker shows on a station it has
  * taken from its session (identify, message, block) on the seat's heads

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmux-session: a seat's session opened through PAM, as a display
  * manager's session worker opens one (session_proto.h says how seatmuxd

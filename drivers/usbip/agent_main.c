@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmux-station-agent: runs on a zero client (a Linux board with the
  * display adapter, keyboard and mouse, and usbipd exporting them) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The allow-list. A device's kind comes from its interfaces, not from
  * what its vendor claims: a "keyboard" with a storage interface is

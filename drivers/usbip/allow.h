@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Which of a station's USB devices seatmuxd imports: its display adapter
  * and its HID devices, matched by class and vendor:product (and serial,

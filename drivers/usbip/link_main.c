@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmux-usbip-link: one station's connections, in a process of their
  * own without root. seatmuxd starts it with the control socket on fd 3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * seatmuxd and a station's link process (seatmux-usbip-link) over a
  * SOCK_SEQPACKET pair: fixed-size messages in host order, at most one

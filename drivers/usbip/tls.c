@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * OpenSSL 3 underneath. Keys are read into memory and cleansed after use;
  * every wait is a poll() with what is left of its deadline.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The secure transport of USB/IP stations: TLS 1.3 between seatmuxd's link
  * (the client) and the station agent (the server), each demanding the

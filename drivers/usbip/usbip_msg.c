@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * USB/IP's OP_ messages, importer side. Network byte order throughout;
  * memcpy into packed structs keeps the decoders free of unaligned reads.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The importer's half of USB/IP's OP_ messages: requests encoded, replies
  * decoded and checked. Replies come from the network, so every decoder

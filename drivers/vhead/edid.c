@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The timing is CVT with reduced blanking (VESA CVT 1.2, RB v1): a fixed
  * 160-pixel horizontal blank (48 front porch, 32 sync) and a vertical

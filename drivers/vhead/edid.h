@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * EDID for a virtual head: the monitor an RDP client or a zero client
  * stands for, announcing exactly the desktop size it asked for as the

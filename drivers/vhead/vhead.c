@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * libevdi does the talking to the evdi module: connect with our EDID,
  * learn the mode the session sets, register one buffer of that size and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A virtual head: an evdi device standing for a remote screen (an RDP
  * client, a USB/IP zero client). To the seat's session it is an ordinary

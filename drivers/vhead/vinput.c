@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * libevdev builds the device descriptions and talks to /dev/uinput. The
  * keyboard offers every key up to KEY_MICMUTE, which covers what an RDP

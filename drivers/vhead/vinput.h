@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The virtual keyboard and pointer of a remote station (an RDP client, a
  * zero client): uinput devices made with libevdev, which udev, libinput

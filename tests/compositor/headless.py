@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the compositor's host tests share: checks that count, polling,
 and seatmux-compositor on its headless output with pixels read back
 through its test-only --dump-on-signal (SIGUSR1 -> PPM) and, optionally,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """seatmux-greeter under seatmux-compositor's headless head, against a
 scripted greetd peer (the real one, seatmuxd's, is tested in the QEMU
 scenario `greeter`): keys typed through the compositor's test control

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """seatmux-compositor on its headless output, with real clients: our
 seatmux-testclient and Debian's weston-simple-shm. Pixels are read back
 through the compositor's test-only --dump-on-signal (SIGUSR1 -> PPM).

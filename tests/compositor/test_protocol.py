@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """seatmux-compositor's protocol surface on the headless output, played by
 seatmux-protoclient and seatmux-testclient: keyboard focus and modifiers,
 pointer enter/leave and the cursor, copy and paste, subsurfaces, the

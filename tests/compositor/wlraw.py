@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A raw Wayland client for protocol-error tests: it sends what a well
 behaved library never would. Python standard library only."""
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the fuzz targets share: libFuzzer's entry points, a check that
  * aborts (so libFuzzer keeps the input), and the count of open fds. */
 #ifndef SEATMUX_FUZZ_H

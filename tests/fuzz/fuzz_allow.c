@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The allow-list: patterns as the configuration gives them ("VID:PID",
  * "VID:*", "/SERIAL"), and the decisions on devices a station offers.

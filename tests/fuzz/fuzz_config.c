@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The configuration as seatmuxd (and seatmuxd --check-config) parses it:
  * the input is the file's text (up to a NUL), loaded from memory. A

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The sink control channel: what an RDP sink (its own uid, parsing the
  * network) sends seatmuxd. The input's first byte is how many fds ride

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * greetd's requests, as a greeter (an unprivileged process on a station)
  * sends them to seatmuxd: whatever is parsed is bounded and NUL-free,

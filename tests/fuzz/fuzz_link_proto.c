@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The link channel: what a station's link process (its own uid, parsing
  * the network) sends seatmuxd. The input's first byte is how many fds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The seatd protocol as seatmuxd decodes it from a session's stream:
  * request after request from one buffer, as broker/seats/client.c does. */
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A client's keyboard as the RDP sink maps it: scancodes with their
  * flags (fast-path and slow-path events, any 16 bits) to evdev keys, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The state file a restarted seatmuxd reads back (broker/core/state.c):
  * whatever it holds (cut short, garbled, from another version) is either
  * records whose words are clean or a refusal with a reason, never a

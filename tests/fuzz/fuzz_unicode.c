@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Characters a client types (unicode keyboard events, UTF-16 code units)
  * as the keys the sink presses for them, in the keymaps of a few client

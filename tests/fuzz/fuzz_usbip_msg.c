@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The USB/IP wire as the link reads it from a station (anyone on the
  * network, before TLS is checked on a plain link): the input's first byte

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Writes the fuzz targets' seeds: valid messages of each kind, made with
  * the encoders and structures the senders use, in each target's input

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Tests of kconfig/check-kconfig: against the Debian kernel the OS image
 # boots, and against configs with options taken away. Ends with
 # "N passed, M failed".

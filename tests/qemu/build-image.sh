@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Builds the seatmux test OS image: OUT/vmlinuz and OUT/initramfs.img.
 #
 #   build-image.sh [--build BUILD_DIR] --out OUT_DIR [--overlay DIR]...

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """QEMU test harness for seatmux whole-system scenarios.
 
 Scenarios (tests/qemu/scenarios/<name>.py) get a `Scenario` from run.py and

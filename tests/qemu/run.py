@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Runs seatmux's QEMU scenarios.
 
     tests/qemu/run.py [--build BUILD_DIR] [--out OUT_DIR] [--no-build]

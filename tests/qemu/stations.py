@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What station scenarios share: the seat colours seatmux-testclient paints
 (read from tests/clients/seat-colors.h, the one source of truth), its event
 logs, and small polling helpers. Scenarios import it like harness."""

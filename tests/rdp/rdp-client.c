@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmux-rdp-client: an RDP client for tests, on libfreerdp2's client
  * side with software decoding into memory (no X server). It connects with

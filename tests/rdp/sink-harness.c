@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * rdp-sink-harness: drivers/rdp/sink on the host, with a painted pattern
  * in place of a virtual head and a fixed account in place of the broker,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The RDP path end to end on the host: drivers/rdp/sink (in
 rdp-sink-harness, which paints a pattern instead of taking a virtual
 head's frames, and knows one account instead of asking the broker) against

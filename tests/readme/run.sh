@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The README's run command works from any folder and says what failed:
 # tools/run.sh started from / boots the image (seat0's session draws on
 # its head), and a build that cannot start prints

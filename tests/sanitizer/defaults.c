@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Linked into every executable of an AddressSanitizer build (the test
  * builds), with libcrypt loaded from the start (see meson.build: ASan's

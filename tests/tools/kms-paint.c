@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * kms-paint: a station session for tests that drives its seat's heads with
  * drivers/drm/kms and nothing else: no compositor, no GPU. It opens the

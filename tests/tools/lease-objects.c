@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * lease-objects: what the kernel still leases to a process, for tests of
  * lease revocation. For each DRM lease among PID's fds (taken with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * screen-ref: the picture seatmux-screen paints for a request, as PNG on
  * standard output: what a test compares a head's screendump with. It runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatclient: a raw seatd-protocol client for acceptance tests. It speaks
  * the wire format directly (not through libseat) so that tests can also

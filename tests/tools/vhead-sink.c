@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * vhead-sink: a virtual head with nothing behind it but this process, for
  * tests of virtual stations before RDP or USB/IP carry their pixels away.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * vsock-relay: TCP in, AF_VSOCK out, for tests of seatmuxd's vsock
  * listener inside a guest that has no Hyper-V host: it accepts on TCP port

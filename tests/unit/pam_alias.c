@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A PAM module for test_auth: PAM_USER changes as a module may change it
  * (an alias, a realm stripped). Each argument "from:to" renames from to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A minimal unit test harness: CHECK records, RUN reports per test. */
 #ifndef SEATMUX_TEST_H
 #define SEATMUX_TEST_H

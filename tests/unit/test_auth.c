@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * auth_check against a real PAM stack: a test service in a folder of its
  * own (pam_start_confdir) whose auth stage is pam_alias (this folder's

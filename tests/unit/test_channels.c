@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* What seatmuxd reads from its helpers, a link (link_proto.c) and an RDP
  * sink (control.c): every fd a peer passes is kept or closed whatever the
  * message, and no message makes the reader step outside it. */

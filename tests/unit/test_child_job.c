@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * child_job: the work runs in another process, its answer comes back
  * through the loop, a child that dies without answering is told as such,

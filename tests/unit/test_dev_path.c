@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* dev_path: a client's device path is resolved beneath /dev only. */
 #include <errno.h>
 #include <limits.h>

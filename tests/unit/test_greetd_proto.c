@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * greetd_proto: greetd's requests as greeters send them are understood;
  * anything else a greeter (an unprivileged process) sends is refused with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * greeter_login: the login screen's conversation (greeter/login.c) sends
  * what seatmuxd's greetd server parses (broker/greeter/greetd_proto.c) at

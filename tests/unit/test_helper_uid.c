@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The helpers' uid block: out of every identity source's default range,
  * uids not coming back soon, none the user database names. */
 #include <stdint.h>

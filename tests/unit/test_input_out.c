@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The sink's input path (input_out.h) writing into pipes in place of the
  * uinput devices, read by a model of the session's reader: evdev keeps 64

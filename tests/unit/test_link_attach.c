@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* What seatmuxd attaches when a station's link asks: a fake link's
  * LINK_DEVICE messages, passed with a socket over a real control pair,
  * decided by the station's allow-list from seatmuxd's configuration. */

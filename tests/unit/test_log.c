@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Log lines and strings from outside: a user name with a line break and
  * a priority of its own stays within its line, escaped; valid UTF-8 stays

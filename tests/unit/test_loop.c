@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The main loop's timers: a timer disarmed or re-armed by a callback in
  * the same batch of events does not fire on the time taken back. */
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* map_rules: which heads wait for a keyboard, their letters, which
  * keyboards may be pressed and what a pressed one's station gets. */
 #include <string.h>

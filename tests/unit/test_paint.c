@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The picture of a broker-drawn screen: its colour, its text, its bounds. */
 #include <stdlib.h>
 #include <string.h>

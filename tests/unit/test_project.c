@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * project: a station's picture fits another's head with its aspect kept,
  * centred, black bars around it; pixels land where they should, sizes

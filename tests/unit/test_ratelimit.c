@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The logon rate limit's rules: origins (a /64, an IPv4 address, a vsock
  * cid), each origin's limit, the limit on all origins together, a table

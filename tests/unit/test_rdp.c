@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The pure parts of the RDP sink: scancodes, damage cut for the wire,
  * tiles that changed, frame flow control. */
 #include <linux/input-event-codes.h>

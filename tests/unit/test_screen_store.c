@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The sink's still-screen store: bands put away give their pages back,
  * and every pixel comes back as it was, but for what evdi wrote since. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seat_attach: seat names as logind takes them, devices that are not a
  * seat's refused, and flush-devices removing loginctl's rule files only.

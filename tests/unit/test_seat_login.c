@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seat_login: a user's session made from a greeter's logon keeps the
  * seat's own settings, refuses more env than a spec holds, and comes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seats and clients with a fake kind of station: the kind decides which
  * heads make seats and which seats outlive their heads; a seat's socket

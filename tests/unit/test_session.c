@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * session: a session's rights and processes end with it. Runs as root
  * (as CI does): sessions run as nobody, opened by the build's

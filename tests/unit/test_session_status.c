@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * session_status: what seatmux-session says of the session it opened is
  * taken only as a logind id and a scope, never a path seatmuxd would kill

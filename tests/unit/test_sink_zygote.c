@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The sink zygote, both ends: this program is its own zygote (run with
  * --zygote), its "sink" reporting what it was given. Needs root (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * spawn: a child dropped to another uid keeps exactly the capabilities
  * asked for (keep_caps), as ambient ones that survive its exec, and none

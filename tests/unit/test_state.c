@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The state file across restarts: what is written reads back the same;
  * a file cut short, garbled or of another version is refused whole. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * station_names: a name set is read back by the next seatmuxd, "" gives
  * the seat id back, invalid names are refused, and a file that cannot

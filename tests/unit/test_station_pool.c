@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* RDP stations' numbers and evdi cards: what a station that could not be
  * made took is there for the next one. */
 #include <errno.h>

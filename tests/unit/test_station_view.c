@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* What the room's interface shows of a station, and what counts as a
  * change worth a signal; and seatmuxctl's JSON strings. */
 #include <stdio.h>

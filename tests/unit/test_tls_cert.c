@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include <fcntl.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>

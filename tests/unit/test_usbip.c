@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* USB/IP's OP_ messages as the importer sees them, hostile replies
  * included, and the allow-list's decisions. */
 #include <endian.h>

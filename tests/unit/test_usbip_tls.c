@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* The USB/IP secure transport: mutual pinning, refusals, deadlines and
  * the relay, over socketpairs with the server side in a child. */
 #include <errno.h>

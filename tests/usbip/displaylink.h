@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A DisplayLink USB 2 adapter as the kernel's udl driver uses it: a
  * vendor-class interface whose bulk OUT endpoint 1 takes the command

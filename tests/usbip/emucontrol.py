@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The station emulator's control socket (station-emu.c): a line sent, a
 line back. Used by the host's emulator test and the QEMU scenarios."""
 

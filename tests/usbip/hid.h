@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * A boot keyboard and a boot mouse (HID class, boot subclass), full speed,
  * whose reports wait in a queue until the host polls interrupt IN

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The commands, each starting with 0xAF (the kernel's udl_proto.h; udl
  * sends register writes, copies and RLX writes, see udl_transfer.c):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What a DisplayLink USB 2 adapter makes of the udl driver's bulk stream:
  * register writes and 16-bit pixel writes into the adapter's memory.

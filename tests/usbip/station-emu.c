@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * seatmux-station-emu: a zero client for the tests, exported over USB/IP
  * from the host. A DisplayLink adapter (busid 1-1) whose stream is decoded

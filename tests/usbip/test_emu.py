@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The station emulator on a loopback port, spoken to as seatmuxd's link
 and the kernel's vhci_hcd would: the device list, imports, control and
 bulk transfers, reports typed through the control socket, unlinks,

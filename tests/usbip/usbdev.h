@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the emulated devices share: the standard requests, answered from a
  * device's descriptors, so that a model adds only its class and vendor

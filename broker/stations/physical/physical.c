@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Stations on the machine's own heads: a card (or a connector lent by
  * lease) that udev gives a seat. Nothing to start: the heads are there.

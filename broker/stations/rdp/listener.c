@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The listening sockets, TCP and (in a VM) vsock, made here or taken
  * back from systemd's fd store after a restart, and each connection

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * From a sink's logon to its station: PAM asked off the loop (failures
  * limited per address), the account PAM settled on given its station,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * One listening socket; per connection a sink process (unprivileged, with
  * the socket and one end of a SOCK_SEQPACKET pair) and a handshake timer;

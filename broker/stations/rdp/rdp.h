@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Remote stations over RDP: seatmuxd listens, starts an unprivileged sink
  * per connection (drivers/rdp/sink_main.c), authenticates the credentials

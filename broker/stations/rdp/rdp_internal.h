@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What the files of stations/rdp/ share, and nothing outside it sees (rdp.h
  * is the public header): a station, a sink, RDP's own state, and what one

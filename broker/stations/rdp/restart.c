@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Across a restart of seatmuxd: what the state file says of RDP's
  * stations, spare cards and the sinks serving stations; taking them back

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * The zygote answers a request at once (it only forks), so seatmuxd waits
  * for the answer, as it waited for its own fork before; a zygote that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * seatmuxd's end of the sink zygote (drivers/rdp/zygote.h): a
  * seatmux-rdp-sink process kept as root, with its libraries loaded, that

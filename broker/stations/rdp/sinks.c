@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A sink's life, one per connection: a uid of its own, exec'd or forked
  * by the sink zygote (kept started here), its control channel read for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Numbers are a bitmap, lowest first, so that seat names stay small and
  * a number given back is the next one used; cards a stack.

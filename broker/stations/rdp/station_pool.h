@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * What RDP stations are made of and must give back: their numbers (seat
  * seat-rdpN) and evdi cards. evdi cannot remove a device, so a card whose

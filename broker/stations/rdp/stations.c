@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * A station's making and keeping. Made for a user in steps off the loop
  * (a virtual head, udev's rules for its devices, its keyboard and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Per station: a link process while the station is being reached or is
  * up, the vhci ports its devices are on, and two timers: the next attempt

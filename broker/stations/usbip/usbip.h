@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * USB-over-Ethernet stations: each [station.NAME] is a zero client whose
  * display adapter (udl), keyboard and mouse seatmuxd imports over USB/IP

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Screens the broker draws: block, unblock, identify, a message and a
 screenshot. Run by room-api on its guest (one boot for both: CI's time).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The image boots under TCG and gives seat-ready devices.
 
 Proves the foundation the broker scenarios stand on: systemd is PID 1,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """seatmuxd restarted, SIGKILLed and crashed (SIGSEGV) under a full room.
 
 One machine with every kind of station: two physical stations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """seatmux-compositor on simple KMS heads, where Debian's cage cannot go.
 
 Two bochs-display heads (no PRIME import: wlroots 0.15 refuses them; one

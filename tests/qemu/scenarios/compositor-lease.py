@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """seatmux-compositor on DRM leases: one GPU, two stations.
 
 The card and rules of one-gpu-two-seats (its second connector is seat1's),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A login screen on a physical station, greetd's way.
 
 seat0 has no user of its own: its greeter is Debian's agreety in a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Remote stations in a Hyper-V guest: a seat per RDP connection.
 
 The guest has Hyper-V's DMI identity and a bochs head, which stays the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """One graphics card, two seats: a connector each, by DRM lease.
 
 One virtio GPU with two outputs; a udev rule gives its second connector

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """seatmuxd knows where it runs, and says so; configuration mistakes are
 reported with file and line and stop nothing else.
 

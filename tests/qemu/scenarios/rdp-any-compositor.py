@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Any libseat compositor on a remote station: one RDP user's session runs
 in seatmux-compositor, another's under Debian's cage ([rdp.user.station1]),
 each on its own evdi head in a Hyper-V guest, both showing their client.

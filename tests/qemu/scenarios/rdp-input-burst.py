@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Keys sent by an RDP client all at once reach the session complete and
 in order.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A remote station's slot changes hands: nothing of the first user's
 session reaches the next user's devices.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """RDP logons and logoffs in a row (SEATMUX_SOAK_CYCLES, default 12; the
 soak command runs 1000): every logon works, seatmuxd's fd count and
 memory stay flat, evdi cards and station numbers do not grow past the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Debian's Weston clients in seatmux-compositor on a bochs head.
 
 weston-terminal is the seat's application: it draws, and keys typed on the

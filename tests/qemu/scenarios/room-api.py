@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The room's D-Bus interface and seatmuxctl, authorized by polkit.
 
 Two physical stations (two-stations' heads, rules and cage sessions),

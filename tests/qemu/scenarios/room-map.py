@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Mapping stations by key press, and the mapping kept across a reboot.
 
 Two virtio GPUs: head0 is seat0's, with kbd0 and mouse0; head1 makes seat1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The room: every kind of station in one machine, run by a teacher.
 
 On bare metal: seat0 is a whole GPU under Debian's cage; seat1 and seat2

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A seat's life: devices revoked with its session, hotplug, losing its head.
 
 Same stations as two-stations (its overlay is reused). Checks that a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Simple KMS heads driven by our own KMS layer (drivers/drm/kms).
 
 Two bochs-display heads (dumb buffers only: Debian's cage cannot use them;

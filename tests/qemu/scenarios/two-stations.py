@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Two physical stations on one machine, served by seatmuxd.
 
 Two virtio GPUs, two keyboards and two mice; udev rules (two-stations-overlay)

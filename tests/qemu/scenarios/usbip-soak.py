@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A USB/IP station dropped off the network and back, again and again
 (SEATMUX_SOAK_CYCLES, default 3; tools/soak.sh usbip runs 200): every
 return comes up with the same session (its pid unchanged, its frames going

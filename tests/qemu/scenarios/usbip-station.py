@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """USB-over-Ethernet zero clients in a Hyper-V guest.
 
 Each station is tests/usbip's emulator on the host: a DisplayLink adapter,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A station on a virtual head, in a Hyper-V guest.
 
 The guest has Hyper-V's DMI identity and a bochs head, which seatmuxd

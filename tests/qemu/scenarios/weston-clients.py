@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Debian's weston-simple-shm renders on a seatmux station.
 
 One head, one keyboard; seatmuxd runs cage with weston-simple-shm (an

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Test control agent: a root command loop on the second serial port.
 #
 # Protocol (one request per line, host -> guest):
