@@ -29,21 +29,31 @@ tally() {
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# One build serves the unit tests and the image the QEMU scenarios boot:
+# ASan and UBSan in both, so that each scenario, stopping seatmuxd at its
+# end, fails on any sanitizer report.
+echo "== the build (ASan + UBSan)"
+rm -rf "$out/image"
+built=0
+if meson setup "$out/image" -Dwerror=true --prefix=/usr --sysconfdir=/etc \
+	-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Dinstall-tests=true \
+	>"$log" 2>&1 && ninja -C "$out/image" >>"$log" 2>&1; then
+	built=1
+else
+	cat "$log"
+	failed=$((failed + 1))
+fi
+
 echo "== unit tests (ASan + UBSan)"
-rm -rf "$out/asan"
-if meson setup "$out/asan" -Dwerror=true -Db_sanitize=address,undefined \
-	-Db_lundef=false >"$log" 2>&1 && ninja -C "$out/asan" >>"$log" 2>&1; then
+if [ "$built" = 1 ]; then
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
-		meson test -C "$out/asan" --print-errorlogs >"$log" 2>&1
+		meson test -C "$out/image" --print-errorlogs >"$log" 2>&1
 	grep -E '^ *[0-9]+/[0-9]+ ' "$log"
 	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log")
 	bad=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log")
 	[ "${bad:-1}" = 0 ] || grep -E 'FAIL|failed:|ERROR' "$log"
 	echo "${ok:-0} passed, ${bad:-1} failed" >"$log"
 	tally "$log" unit
-else
-	cat "$log"
-	failed=$((failed + 1))
 fi
 
 echo "== fuzz targets (10 s each)"
@@ -56,17 +66,10 @@ sh "$top/tests/kconfig/run.sh" 2>&1 | tee "$log"
 tally "$log" kconfig
 
 echo "== QEMU scenarios"
-rm -rf "$out/image"
-# The image's seatmuxd and clients run with ASan and UBSan too: each scenario
-# stops seatmuxd at its end and fails on any sanitizer report.
-if meson setup "$out/image" -Dwerror=true --prefix=/usr --sysconfdir=/etc \
-	-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Dinstall-tests=true >"$log" 2>&1 && ninja -C "$out/image" >>"$log" 2>&1; then
+if [ "$built" = 1 ]; then
 	python3 "$top/tests/qemu/run.py" --build "$out/image" --out "$out/image-out" \
 		${SEATMUX_SCENARIOS:-} 2>&1 | tee "$log"
 	tally "$log" qemu
-else
-	cat "$log"
-	failed=$((failed + 1))
 fi
 
 echo "== the README's run command, from another folder"
