@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "build_config.h"
 #include "config.h"
 #include "fnv.h"
+#include "platform.h"
 #include "usbip_proto.h"
 
 #define SEAT_SECTION "seat."
@@ -156,13 +158,28 @@ static int parse_bool(const char *value, bool *out)
 	return 0;
 }
 
+/* A file under /etc/pam.d: a plain name. */
+static bool pam_service_valid(const char *name)
+{
+	return name[0] && strlen(name) <= 64 && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..");
+}
+
 static int handle_broker(struct config_parse *p, const char *key,
 			 const char *value)
 {
 	struct config *cfg = p->cfg;
 
-	if (!strcmp(key, "platform"))
+	if (!strcmp(key, "platform")) {
+		enum platform_kind kind;
+
+		/* Refused here, not at start: --check-config says so, and a
+		 * unit that cannot start is not restarted in a loop. */
+		if (strcmp(value, "auto") && platform_from_name(value, &kind) < 0)
+			return parse_fail(p, "platform takes auto, bare-metal, hyperv, kvm, qemu, "
+					  "vmware, xen, virtualbox or virtual, not '%s'", value);
 		return set_string(&cfg->platform, value) ? 0 : 1;
+	}
 	if (!strcmp(key, "socket-dir")) {
 		if (value[0] != '/')
 			return parse_fail(p, "socket-dir must be absolute: %s", value);
@@ -190,7 +207,7 @@ static int handle_broker(struct config_parse *p, const char *key,
 		return set_string(&cfg->greeter_user, value) ? 0 : 1;
 	}
 	if (!strcmp(key, "pam-service")) {
-		if (!value[0] || strlen(value) > 64 || strchr(value, '/'))
+		if (!pam_service_valid(value))
 			return parse_fail(p, "pam-service takes a service name, not '%s'", value);
 		return set_string(&cfg->pam_service, value) ? 0 : 1;
 	}
@@ -391,8 +408,11 @@ static int handle_rdp(struct config_parse *p, const char *key, const char *value
 		return int_in(p, key, value, 1, 65535, &r->vsock_port);
 	if (!strcmp(key, "group"))
 		return set_string(&r->group, value) ? 0 : 1;
-	if (!strcmp(key, "pam-service"))
+	if (!strcmp(key, "pam-service")) {
+		if (!pam_service_valid(value))
+			return parse_fail(p, "pam-service takes a service name, not '%s'", value);
 		return set_string(&r->pam_service, value) ? 0 : 1;
+	}
 	if (!strcmp(key, "sink-user"))
 		return set_string(&r->sink_user, value) ? 0 : 1;
 	if (!strcmp(key, "application"))

@@ -35,7 +35,6 @@
 #define CONTROL_FD 3
 #define USB_GET_DESCRIPTOR 0x06
 #define USB_LANG_EN_US 0x0409
-#define PEM_MAX 65536
 /* A pulled cable sends no FIN: keepalives and a send deadline end the
  * connection (and so the kernel's import) within about 15 s. */
 #define KEEPALIVE_IDLE_S 5
@@ -428,25 +427,6 @@ out:
 		kill(l->relays[i], SIGTERM);
 }
 
-static char *read_fd(int fd)
-{
-	char *buf = calloc(1, PEM_MAX + 1);
-	size_t len = 0;
-	ssize_t k;
-
-	while (buf && len < PEM_MAX && (k = read(fd, buf + len, PEM_MAX - len)) != 0) {
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			free(buf);
-			return NULL;
-		}
-		len += (size_t)k;
-	}
-	close(fd);
-	return buf;
-}
-
 static int receive_station(struct link *l, char *why, size_t size)
 {
 	struct usbip_tls_pem pem;
@@ -469,7 +449,7 @@ static int receive_station(struct link *l, char *why, size_t size)
 			return -1;
 		}
 		free(l->pem[msg.tls_file]);
-		l->pem[msg.tls_file] = read_fd(fd);
+		l->pem[msg.tls_file] = usbip_tls_pem_read(fd);
 	}
 	pem = (struct usbip_tls_pem){ l->pem[LINK_TLS_CERT], l->pem[LINK_TLS_KEY],
 				      l->pem[LINK_TLS_PEER] };

@@ -17,7 +17,6 @@
 
 #include "tls.h"
 
-#define PEM_MAX 65536
 #define RELAY_BUF (256 * 1024)
 #define RELAY_DRAIN_MS 5000
 
@@ -130,28 +129,38 @@ SSL_CTX *usbip_tls_context_pem(const struct usbip_tls_pem *pem, bool server, cha
 	return NULL;
 }
 
-static char *slurp(const char *path)
+char *usbip_tls_pem_read(int fd)
 {
-	char *buf = NULL;
+	char *buf = calloc(1, USBIP_TLS_PEM_MAX + 2);
 	size_t len = 0;
+	bool failed = false;
 	ssize_t k;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-	if (fd < 0)
-		return NULL;
-	buf = calloc(1, PEM_MAX + 1);
-	while (buf && len < PEM_MAX && (k = read(fd, buf + len, PEM_MAX - len)) != 0) {
+	/* One byte past the most: a file that big is refused, not cut (a
+	 * CA bundle cut short would trust less than it says, or nothing). */
+	while (buf && len <= USBIP_TLS_PEM_MAX &&
+	       (k = read(fd, buf + len, USBIP_TLS_PEM_MAX + 1 - len)) != 0) {
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			free(buf);
-			buf = NULL;
+			failed = true;
 			break;
 		}
 		len += (size_t)k;
 	}
 	close(fd);
+	if (buf && (failed || len > USBIP_TLS_PEM_MAX || memchr(buf, '\0', len))) {
+		free(buf);
+		return NULL;
+	}
 	return buf;
+}
+
+static char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	return fd < 0 ? NULL : usbip_tls_pem_read(fd);
 }
 
 SSL_CTX *usbip_tls_context(const struct usbip_tls_config *cfg, bool server, char *why,

@@ -31,6 +31,10 @@ struct usbip_tls_pem {
 	const char *cert, *key, *peer;
 };
 
+/* A PEM file read whole from fd (closed): NUL-terminated text, or NULL if
+ * it cannot be read, is over USBIP_TLS_PEM_MAX bytes or holds a NUL. */
+#define USBIP_TLS_PEM_MAX 65536
+char *usbip_tls_pem_read(int fd);
 /* A context for one side; NULL with a reason in why. */
 SSL_CTX *usbip_tls_context(const struct usbip_tls_config *cfg, bool server, char *why,
 			   size_t size);

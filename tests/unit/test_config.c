@@ -113,6 +113,12 @@ static void test_errors(struct test_state *t)
 		{ "\n\n[seat.station1]\nuser = a\n", "test.conf:4: invalid seat name 'station1'" },
 		{ "[broker]\nlog-level = loud\n", "test.conf:2: unknown log-level 'loud'" },
 		{ "[broker]\nconsole = maybe\n", "test.conf:2: console takes yes or no, not 'maybe'" },
+		{ "[broker]\nplatform = mainframe\n",
+		  "test.conf:2: platform takes auto, bare-metal, hyperv, kvm, qemu, vmware, xen, "
+		  "virtualbox or virtual, not 'mainframe'" },
+		{ "[broker]\npam-service = ..\n", "test.conf:2: pam-service takes a service name, not '..'" },
+		{ "[rdp]\npam-service = ../../tmp/x\n",
+		  "test.conf:2: pam-service takes a service name, not '../../tmp/x'" },
 		{ "[broker]\nphysical-heads = some\n", "test.conf:2: physical-heads takes auto, yes or no, not 'some'" },
 		{ "[broker]\nsocket-dir = run/x\n", "test.conf:2: socket-dir must be absolute: run/x" },
 		{ "[seat.seat1]\nlog = seat1.log\n", "test.conf:2: log must be an absolute path: seat1.log" },

@@ -2,6 +2,7 @@
 /* The USB/IP secure transport: mutual pinning, refusals, deadlines and
  * the relay, over socketpairs with the server side in a child. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -227,6 +228,33 @@ static void test_bad_files(struct test_state *t)
 	cfg = (struct usbip_tls_config){ broker.cert, broker.key, broker.key };
 	CHECK(t, usbip_tls_context(&cfg, false, why, sizeof(why)) == NULL);
 	CHECK(t, strstr(why, "peer's certificate") != NULL);
+	/* A CA bundle over 64 KiB is refused, not cut short. */
+	{
+		char big[] = "/tmp/test-usbip-tls-XXXXXX";
+		int fd = mkstemp(big), in = open(station.cert, O_RDONLY);
+		char pem[8192];
+		ssize_t n = in >= 0 ? read(in, pem, sizeof(pem)) : -1;
+		size_t written = 0;
+		SSL_CTX *ctx;
+
+		while (fd >= 0 && n > 0 && written <= USBIP_TLS_PEM_MAX)
+			written += (size_t)write(fd, pem, (size_t)n);
+		close(in);
+		close(fd);
+		cfg = (struct usbip_tls_config){ broker.cert, broker.key, big };
+		CHECK(t, usbip_tls_context(&cfg, false, why, sizeof(why)) == NULL);
+		CHECK(t, strstr(why, "cannot read") && strstr(why, big));
+		/* Just under the most, the same certificates are trusted. */
+		fd = open(big, O_WRONLY | O_TRUNC);
+		written = 0;
+		while (fd >= 0 && n > 0 && written + (size_t)n <= USBIP_TLS_PEM_MAX)
+			written += (size_t)write(fd, pem, (size_t)n);
+		close(fd);
+		ctx = usbip_tls_context(&cfg, false, why, sizeof(why));
+		CHECK(t, ctx != NULL);
+		SSL_CTX_free(ctx);
+		unlink(big);
+	}
 }
 
 static uint32_t sum(const unsigned char *p, size_t n)
