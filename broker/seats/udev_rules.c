@@ -52,14 +52,6 @@ int udev_rules_reload(void)
 	return run_udevadm((char *[]){ "udevadm", "control", "--reload", NULL });
 }
 
-int udev_rules_install(const char *path, const char *what,
-		       void (*write)(FILE *f, void *data), void *data)
-{
-	if (udev_rules_write(path, what, write, data) < 0)
-		return -1;
-	return udev_rules_reload();
-}
-
 void udev_rules_trigger_tree(const char *syspath, const char *action, const char *subsystem)
 {
 	char act[32], parent[4200], sub[64];

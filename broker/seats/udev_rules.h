@@ -20,9 +20,6 @@ int udev_rules_write(const char *path, const char *what,
 		     void (*write)(FILE *f, void *data), void *data);
 /* Has udev reload its rules, and waits for it: 0, or -1. */
 int udev_rules_reload(void);
-/* udev_rules_write, then udev_rules_reload. */
-int udev_rules_install(const char *path, const char *what,
-		       void (*write)(FILE *f, void *data), void *data);
 /* action ("change", "add") for syspath and every device below it, of
  * one subsystem only if subsystem is not NULL. */
 void udev_rules_trigger_tree(const char *syspath, const char *action, const char *subsystem);
