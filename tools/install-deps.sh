@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages seatmux needs to build, test and boot its
 # QEMU image. Idempotent: packages already present are not fetched again.
+# The directory's daemons (slapd, nslcd) are not installed here but
+# unpacked for the image (tools/fetch-debs.sh); their libraries are.
 set -eu
 
 pkgs="
@@ -15,6 +17,7 @@ pkgs="
 	systemd libpam-systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd
 	scdoc libjson-c-dev greetd
 	cage libseat1 weston xkb-data
+	libltdl7 libldap-2.5-0 libsasl2-2 libwrap0 libgssapi-krb5-2
 "
 
 missing=

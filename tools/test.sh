@@ -56,9 +56,9 @@ if [ "$built" = 1 ]; then
 	tally "$log" unit
 fi
 
-echo "== fuzz targets (10 s each)"
+echo "== fuzz targets (5 s each)"
 rm -rf "$out/fuzz"
-SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 10 2>&1 | tee "$log"
+SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 5 2>&1 | tee "$log"
 tally "$log" fuzz
 
 echo "== kernel config checker"

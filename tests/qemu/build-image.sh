@@ -69,6 +69,21 @@ kver=$(ls "$kdir/lib/modules")
 [ -n "$kver" ] || die "no kernel modules in $kdir"
 # evdi (virtual heads) is built for that kernel, as dkms would on a target.
 evdi=$(sh "$repo/tools/fetch-evdi.sh" "$kver") || die "cannot build evdi for $kver"
+# A directory server and its client side, unpacked but not installed here
+# (their maintainer scripts would start them and rewrite this machine's
+# PAM and NSS): what the directory scenario's overlay turns on.
+dirpkgs=$(sh "$repo/tools/fetch-debs.sh" slapd nslcd libnss-ldapd libpam-ldapd ldap-utils) ||
+	die "cannot fetch the directory's packages"
+# Of those, what a test directory and its clients use (patterns, matched
+# in that folder).
+dirfiles=(
+	usr/sbin/slapd 'usr/lib/x86_64-linux-gnu/libslapi-2.5.so.0*'
+	'usr/lib/ldap/back_mdb*.so*' 'usr/lib/ldap/ppolicy*.so*'
+	etc/ldap/schema/{core,cosine,nis,inetorgperson}.schema
+	usr/sbin/nslcd lib/x86_64-linux-gnu/libnss_ldap.so.2
+	lib/x86_64-linux-gnu/security/pam_ldap.so
+	usr/bin/ldapsearch usr/bin/ldapmodify usr/bin/ldapwhoami
+)
 
 # Packages copied whole (minus documentation and the like). Libraries they
 # link are found by ldd, so only packages whose files are data, dlopen'd or
@@ -113,6 +128,7 @@ key=$(
 	{
 		echo "kernel $kdir"
 		echo "evdi $(sha256sum <"$evdi")"
+		echo "directory $dirpkgs"
 		dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort
 		cd "$here" && find build-image.sh image -type f -print0 | LC_ALL=C sort -z |
 			xargs -0 sha256sum
@@ -158,10 +174,14 @@ merge_usr() {
 # It is run directly rather than through ldd, which costs ten times more
 # per file; static executables and scripts just fail and are ignored.
 # Run that way it does not list itself, hence the explicit loader path.
+# Libraries in the tree itself are searched first (the directory's slapd
+# needs its own libslapi), else the loader stops at the first it cannot
+# find and lists none.
 needed_libs() {
-	local r=$1 loader=/lib64/ld-linux-x86-64.so.2
+	local r=$1 loader=/lib64/ld-linux-x86-64.so.2 own
+	own=$(cd "$r" && pwd -P)/usr/lib/x86_64-linux-gnu
 	{ echo "	$loader (0x0)"; cd "$r" && find . -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' \) -print0 |
-		xargs -0 -r -n 1 -P 4 "$loader" --list 2>/dev/null || true; } |
+		xargs -0 -r -n 1 -P 4 "$loader" --library-path "$own" --list 2>/dev/null || true; } |
 		sed -n -e 's|.*=> \(/[^ ]*\) (0x.*|\1|p' -e 's|^[[:space:]]*\(/[^ ]*\) (0x.*|\1|p' |
 		canon | LC_ALL=C sort -u |
 		# A library found through a RUNPATH of $ORIGIN (weston's) resolves
@@ -239,6 +259,17 @@ build_base() {
 	for f in poweroff reboot halt shutdown; do
 		ln -sf ../bin/systemctl "$root/usr/sbin/$f"
 	done
+
+	# The directory's programs (slapadd is slapd under another name).
+	# shellcheck disable=SC2068
+	(cd "$dirpkgs" && ls -d ${dirfiles[@]}) | while read -r f; do
+		p=$(echo "/$f" | canon)
+		mkdir -p "$root$(dirname "$p")"
+		cp -a "$dirpkgs/$f" "$root$p"
+	done
+	ln -s slapd "$root/usr/sbin/slapadd"
+	# glibc's getent: busybox is static and sees no NSS module but files.
+	cp /usr/bin/getent "$root/usr/bin/getent"
 
 	add_libs "$root" "$root"
 	# The fonts' cache, made once here: without it every program drawing
@@ -331,7 +362,7 @@ build_base() {
 	# teacher (data/polkit/50-seatmux.rules).
 	systemd-sysusers --root="$root" - <"$data/sysusers/seatmux.conf" >/dev/null ||
 		die "systemd-sysusers failed on data/sysusers/seatmux.conf"
-	printf 'm station23 seatmux-admin\nm station22 seatmux-teacher\n' |
+	printf 'u nslcd - "nslcd (the directory scenario)" /run/nslcd\nm station23 seatmux-admin\nm station22 seatmux-teacher\n' |
 		systemd-sysusers --root="$root" - >/dev/null || die "systemd-sysusers failed"
 	systemd-tmpfiles --root="$root" --create - <"$data/tmpfiles/seatmux.conf" ||
 		die "systemd-tmpfiles failed on data/tmpfiles/seatmux.conf"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""RDP logons and logoffs in a row (SEATMUX_SOAK_CYCLES, default 12; the
+"""RDP logons and logoffs in a row (SEATMUX_SOAK_CYCLES, default 6; the
 soak command runs 1000): every logon works, seatmuxd's fd count and
 memory stay flat, evdi cards and station numbers do not grow past the
 users at once, and a session that stays connected all along is never
@@ -15,7 +15,7 @@ import time
 
 from stations import attempt, scenario
 
-CYCLES = int(os.environ.get("SEATMUX_SOAK_CYCLES", "12"))
+CYCLES = int(os.environ.get("SEATMUX_SOAK_CYCLES", "6"))
 # Logons at once (SEATMUX_SOAK_LANES, 1 to 3): each lane logs one user on
 # and off in turn; the long soak runs three to fit in an hour or so.
 LANES = max(1, min(3, int(os.environ.get("SEATMUX_SOAK_LANES", "1"))))

@@ -1,0 +1,1 @@
+echo "a home made from /etc/skel"

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: MIT
+"""Accounts from a directory: OpenLDAP's slapd in the guest, Debian's
+nslcd with libnss-ldapd and libpam-ldapd, and pam_mkhomedir
+(directory-overlay). The accounts exist in the directory only.
+
+An LDAP user logs on at a physical station's login screen (seatmux-greeter,
+typed at over QMP) and another over RDP: each session is theirs (uid, a
+logind session on the right seat) in a home made at that first logon from
+/etc/skel. A wrong password and an account the directory has locked
+(ppolicy's pwdAccountLockedTime) are refused at both, and looking accounts
+up through the directory never holds seatmuxd's loop.
+"""
+
+import tempfile
+import time
+
+from harness import dev
+from stations import (attempt, check_logind_session, check_loop_never_waited, scenario,
+                      seat_color)
+
+TIMEOUT = 420
+DEVICES = [
+    dev("virtio-gpu-pci", id="head0", addr=0x08, xres=800, yres=600),
+    dev("virtio-keyboard-pci", id="kbd0", addr=0x0a, display="head0"),
+    dev("virtio-mouse-pci", id="mouse0", addr=0x0c, display="head0"),
+]
+USERS = {"ldappupil1": (5001, "pupil1pass"), "ldappupil2": (5002, "pupil2pass"),
+         "ldaplocked": (5003, "lockedpass")}
+
+
+def seatmuxd_log(m):
+    return m.run("journalctl -t seatmuxd -o cat")[1]
+
+
+def home(m, user):
+    """'uid mode' of user's home, or '' while there is none."""
+    return m.run("stat -c '%%u %%a' /home/%s 2>/dev/null" % user)[1].strip()
+
+
+def asked(m, user, n, timeout=60):
+    """Waits until seat0's greeter has asked user for a password n times."""
+    return attempt(lambda: m.wait_until(
+        "[ $(grep -c 'asks %s: Password:' /run/seat0.session.log) -ge %d ]" % (user, n),
+        timeout, interval=0.5))
+
+
+def greeter_logon(m, user, password):
+    """Types user and password at seat0's greeter, as a pupil would."""
+    before = m.run("grep -c 'asks %s: Password:' /run/seat0.session.log" % user)[1].strip()
+    m.send_keys("kbd0", list(user) + ["ret"], hold=0.04)
+    asked(m, user, int(before) + 1 if before.isdigit() else 1)
+    m.send_keys("kbd0", list(password) + ["ret"], hold=0.04)
+
+
+def greeter_back(m, user, n):
+    """Once seat0's greeter asks user again (the n-th time), goes back to
+    an empty user name: Escape cancels the logon, a second one clears the
+    name."""
+    asked(m, user, n)
+    m.send_key("kbd0", "esc")
+    time.sleep(1.5)
+    m.send_key("kbd0", "esc")
+
+
+def check_lookups(t, m):
+    rc, out = m.run("getent passwd ldappupil1; grep -c '^ldappupil1:' /etc/passwd")
+    t.check("a directory account resolves through NSS (nslcd) and is in no local file",
+            out.startswith("ldappupil1:x:5001:5000:ldappupil1:/home/ldappupil1:/bin/sh") and
+            out.strip().endswith("0"), out)
+    rc, out = m.run("for u in ldaplocked:lockedpass ldappupil1:pupil1pass; do "
+                    "ldapwhoami -x -H ldap://127.0.0.1/ -e ppolicy -w ${u#*:} "
+                    "-D uid=${u%%:*},ou=people,dc=seatmux,dc=test 2>&1; done")
+    t.check("the directory itself refuses ldaplocked's right password: Account locked",
+            "Invalid credentials (49); Account locked" in out and
+            "dn:uid=ldappupil1,ou=people" in out, out)
+    t.check("no directory user has a home before logging on",
+            all(home(m, u) == "" for u in USERS), [home(m, u) for u in USERS])
+
+
+def check_rdp(t, m, tmp):
+    hv = scenario("hyperv-rdp")
+    port = m.ports[3389]
+    rc, out = hv.Client(port, "ldappupil2", "wrongpass", "640x480", tmp).join()
+    t.check("RDP: a directory user's wrong password is refused",
+            rc == 2 and "refused" in out, "rc %r: %s" % (rc, out[-200:]))
+    rc, out = hv.Client(port, "ldaplocked", USERS["ldaplocked"][1], "640x480", tmp).join()
+    log = seatmuxd_log(m)
+    t.check("RDP: an account the directory locked is refused, its right password "
+            "notwithstanding", rc == 2 and "logon of 'ldaplocked' from" in log and
+            "seat-rdp" not in log, "rc %r: %s | %s" % (rc, out[-200:], log[-300:]))
+    c = hv.Client(port, "ldappupil2", USERS["ldappupil2"][1], "640x480", tmp)
+    rc, out = c.join()
+    seat = hv.station_of(m, "ldappupil2")
+    img = c.image()
+    own = img.fraction_near(seat_color(seat), 24) if img and seat else 0
+    t.check("RDP: a directory user logs on and gets frames of their own session",
+            rc == 0 and seat and own > 0.8, "rc %r %s %.0f%%: %s" % (rc, seat, own * 100,
+                                                                  out[-200:]))
+    if seat:
+        check_logind_session(t, m, "ldappupil2", seat, "RDP, directory user")
+    check_session_is_theirs(t, m, "ldappupil2", "RDP")
+
+
+def check_session_is_theirs(t, m, user, where):
+    uid = USERS[user][0]
+    t.check("%s: %s's home was made at the first logon, theirs, mode 0700, from /etc/skel"
+            % (where, user), home(m, user) == "%d 700" % uid and
+            m.run("test -f /home/%s/.profile" % user)[0] == 0, home(m, user))
+    ok = attempt(lambda: m.wait_until("grep -q '^ready pid=' /home/%s/events.log" % user, 60))
+    rc, pid = m.run("sed -n 's/^ready pid=\\([0-9]*\\).*/\\1/p' /home/%s/events.log | tail -n 1"
+                    % user)
+    rc, owner = m.run("stat -c %%u /proc/%s" % (pid.strip() or "0"))
+    t.check("%s: the session's client runs as %s (uid %d)" % (where, user, uid),
+            ok and owner.strip() == str(uid), (pid, owner))
+
+
+def check_greeter(t, m):
+    ok = attempt(lambda: m.wait_until(
+        "grep -q \"shown at 800x600: station 'seat0'\" /run/seat0.session.log", 120))
+    if not t.check("seat0 shows seatmux-greeter", ok,
+                   m.run("tail -n 8 /run/seat0.session.log")[1]):
+        return
+    greeter_logon(m, "ldappupil1", "wrongpass")
+    ok = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q \"seat0: greeter: logon of 'ldappupil1' "
+        "refused\"", 30, interval=1))
+    t.check("greeter: a directory user's wrong password is refused", ok,
+            seatmuxd_log(m)[-400:])
+    greeter_back(m, "ldappupil1", 2)
+    greeter_logon(m, "ldaplocked", USERS["ldaplocked"][1])
+    ok = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q \"seat0: greeter: logon of 'ldaplocked' "
+        "refused\"", 30, interval=1))
+    t.check("greeter: an account the directory locked is refused", ok and home(m, "ldaplocked")
+            == "", seatmuxd_log(m)[-400:])
+    greeter_back(m, "ldaplocked", 2)
+    greeter_logon(m, "ldappupil1", USERS["ldappupil1"][1])
+    ok = attempt(lambda: m.wait_until("grep -q '^ready pid=' /home/ldappupil1/events.log", 120))
+    if not t.check("greeter: a directory user's password starts their session on seat0", ok,
+                   m.run("tail -n 10 /run/seat0.session.log")[1] + seatmuxd_log(m)[-400:]):
+        return
+    shot = m.screendump("head0", 0)
+    own = shot.fraction_near(seat_color("seat0"), 24) if shot else 0
+    t.check("head0 shows their session's client", own > 0.5, "%.0f%%" % (own * 100))
+    check_logind_session(t, m, "ldappupil1", "seat0", "greeter, directory user")
+    check_session_is_theirs(t, m, "ldappupil1", "greeter")
+
+
+def run(t):
+    tmp = tempfile.mkdtemp(prefix="directory-")
+    with t.machine(devices=DEVICES, hostfwd=[3389]) as m:
+        m.wait_agent(timeout=90)
+        m.setup_network()
+        ok = attempt(lambda: m.wait_until(
+            "systemctl is-active -q slapd nslcd && getent passwd ldappupil1 >/dev/null", 60))
+        if not t.check("slapd and nslcd run in the guest", ok,
+                       m.run("systemctl status slapd nslcd --no-pager | tail -n 20")[1]):
+            return
+        check_lookups(t, m)
+        check_rdp(t, m, tmp)
+        check_greeter(t, m)
+        check_loop_never_waited(t, m, "looking directory users up")
