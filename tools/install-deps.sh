@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages seatmux needs to build, test and boot its
 # QEMU image. Idempotent: packages already present are not fetched again.
-# The directory's daemons (slapd, nslcd) are not installed here but
-# unpacked for the image (tools/fetch-debs.sh); their libraries are.
+# Daemons only the image runs (slapd, nslcd, udisksd) are not installed
+# here but unpacked for it (tools/fetch-debs.sh); their libraries are.
 set -eu
 
 pkgs="
@@ -18,6 +18,8 @@ pkgs="
 	scdoc libjson-c-dev greetd
 	cage libseat1 weston xkb-data
 	libltdl7 libldap-2.5-0 libsasl2-2 libwrap0 libgssapi-krb5-2
+	libblockdev2 libblockdev-fs2 libblockdev-loop2 libblockdev-part2 libblockdev-swap2
+	libblockdev-utils2 libatasmart4 libudisks2-0
 "
 
 missing=

@@ -69,14 +69,19 @@ kver=$(ls "$kdir/lib/modules")
 [ -n "$kver" ] || die "no kernel modules in $kdir"
 # evdi (virtual heads) is built for that kernel, as dkms would on a target.
 evdi=$(sh "$repo/tools/fetch-evdi.sh" "$kver") || die "cannot build evdi for $kver"
-# A directory server and its client side, unpacked but not installed here
-# (their maintainer scripts would start them and rewrite this machine's
-# PAM and NSS): what the directory scenario's overlay turns on.
-dirpkgs=$(sh "$repo/tools/fetch-debs.sh" slapd nslcd libnss-ldapd libpam-ldapd ldap-utils) ||
-	die "cannot fetch the directory's packages"
-# Of those, what a test directory and its clients use (patterns, matched
-# in that folder).
-dirfiles=(
+# Daemons unpacked but not installed here (their maintainer scripts would
+# start them and rewrite this machine's PAM and NSS): a directory server
+# and its client side, which the directory scenario's overlay turns on,
+# and udisks2, which D-Bus starts when a station's user mounts a stick.
+unpacked=$(sh "$repo/tools/fetch-debs.sh" slapd nslcd libnss-ldapd libpam-ldapd ldap-utils \
+	udisks2) || die "cannot fetch the packages the image unpacks"
+# Of those, what the image uses (patterns, matched in that folder).
+unpacked_files=(
+	usr/libexec/udisks2/udisksd usr/bin/udisksctl etc/udisks2/udisks2.conf
+	usr/share/dbus-1/system-services/org.freedesktop.UDisks2.service
+	usr/share/dbus-1/system.d/org.freedesktop.UDisks2.conf
+	usr/share/polkit-1/actions/org.freedesktop.UDisks2.policy
+	lib/systemd/system/udisks2.service lib/udev/rules.d/80-udisks2.rules
 	usr/sbin/slapd 'usr/lib/x86_64-linux-gnu/libslapi-2.5.so.0*'
 	'usr/lib/ldap/back_mdb*.so*' 'usr/lib/ldap/ppolicy*.so*'
 	etc/ldap/schema/{core,cosine,nis,inetorgperson}.schema
@@ -95,6 +100,8 @@ pkgs=(
 	libpam-modules libpam-modules-bin libpam-systemd greetd
 	fontconfig-config fonts-dejavu-core
 	dbus dbus-daemon dbus-system-bus-common polkitd
+	libblockdev2 libblockdev-fs2 libblockdev-loop2 libblockdev-part2 libblockdev-swap2
+	libblockdev-utils2	# udisksd's plugins (dlopen'd) and their configuration
 )
 missing=
 for p in "${pkgs[@]}" busybox-static base-files; do
@@ -128,7 +135,7 @@ key=$(
 	{
 		echo "kernel $kdir"
 		echo "evdi $(sha256sum <"$evdi")"
-		echo "directory $dirpkgs"
+		echo "unpacked $unpacked"
 		dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort
 		cd "$here" && find build-image.sh image -type f -print0 | LC_ALL=C sort -z |
 			xargs -0 sha256sum
@@ -260,12 +267,12 @@ build_base() {
 		ln -sf ../bin/systemctl "$root/usr/sbin/$f"
 	done
 
-	# The directory's programs (slapadd is slapd under another name).
+	# The unpacked packages' files (slapadd is slapd under another name).
 	# shellcheck disable=SC2068
-	(cd "$dirpkgs" && ls -d ${dirfiles[@]}) | while read -r f; do
+	(cd "$unpacked" && ls -d ${unpacked_files[@]}) | while read -r f; do
 		p=$(echo "/$f" | canon)
 		mkdir -p "$root$(dirname "$p")"
-		cp -a "$dirpkgs/$f" "$root$p"
+		cp -a "$unpacked/$f" "$root$p"
 	done
 	ln -s slapd "$root/usr/sbin/slapadd"
 	# glibc's getent: busybox is static and sees no NSS module but files.

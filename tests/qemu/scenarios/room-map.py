@@ -25,7 +25,8 @@ the xHCI controller, empty. /etc/udev/rules.d is on a disk
 - A USB sound card and a USB stick sit on the hub too after the reboot:
   with the hub, they are seat1's (udev's ID_SEAT), and logind gives the
   sound card to seat1's user (uaccess): station1 can open it, station0,
-  at seat0, cannot.
+  at seat0, cannot; udisks2 mounts the stick for station1 from its
+  session without a password and refuses station0.
 """
 
 import json
@@ -97,6 +98,36 @@ def check_hub_devices(t, m):
     t.check("logind gives the sound card to seat1's user (uaccess): station1 opens it, "
             "station0 (at seat0) cannot", ok1 and not ok0 and "denied" in why0,
             (why0, m.run("ls -l /dev/snd/%s; loginctl seat-status seat1 | head -n 20" % card)[1]))
+    if disk:
+        check_stick_mount(t, m, "/dev/" + disk)
+
+
+def in_session(m, seat, user, command):
+    """command, run as user from inside seat's session (its scope, as a
+    program the user started there), so that polkit sees that session."""
+    pids = ready_pids(m, seat)
+    return m.run("cg=$(sed -n 's/^0:://p' /proc/%d/cgroup) && echo $$ >/sys/fs/cgroup$cg/cgroup.procs "
+                 "&& su -s /bin/sh %s -c '%s' 2>&1" % (pids[-1] if pids else 0, user, command),
+                 timeout=60)
+
+
+def check_stick_mount(t, m, node):
+    """udisks2 (D-Bus, polkit) mounts the stick on seat1's hub for seat1's
+    user, without asking: it is on their seat. station0, at seat0, would
+    need an administrator (udisks' filesystem-mount-other-seat)."""
+    mount = "udisksctl mount -b %s --no-user-interaction" % node
+    rc0, out0 = in_session(m, "seat0", "station0", mount)
+    t.check("udisks2 refuses station0 (at seat0) the stick on seat1's hub",
+            rc0 != 0 and "Not authorized" in out0 and
+            m.run("grep -q '^%s ' /proc/mounts" % node)[0] != 0, out0)
+    rc1, out1 = in_session(m, "seat1", "station1", mount)
+    t.check("and mounts it for station1, whose seat it is on (its own session, no password)",
+            rc1 == 0 and "at /media/station1/PUPILSTICK" in out1 and
+            m.run("grep -q '^%s /media/station1/PUPILSTICK ' /proc/mounts" % node)[0] == 0,
+            (out1, m.run("journalctl -u udisks2 -u polkit --no-pager | tail -n 6")[1]))
+    rc, out = in_session(m, "seat1", "station1", "udisksctl unmount -b %s --no-user-interaction"
+                         % node)
+    t.check("station1 unmounts it again", rc == 0, out)
 
 
 def disk_args(path):
@@ -317,6 +348,7 @@ def run(t):
     stick = os.path.join(t.artifacts, "stick.img")
     with open(stick, "wb") as f:
         f.truncate(8 << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "PUPILSTICK", stick], check=True)
     with t.machine(name="after-reboot", devices=DEVICES + [dev(**KBDH), dev(**AUDIOH),
                                                            dev(**STICKH)],
                    extra_args=disk_args(disk) + hub_args(stick)) as m:
