@@ -77,13 +77,6 @@ static bool in_group(const struct passwd *pw, const char *group)
 	return false;
 }
 
-bool auth_in_group(const char *user, const char *group)
-{
-	struct passwd *pw = getpwnam(user);
-
-	return pw && in_group(pw, group);
-}
-
 /*
  * PAM modules ask for a delay after a failure (pam_unix: about two
  * seconds), slept in the caller. seatmuxd's caller is its main loop, which

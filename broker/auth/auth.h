@@ -42,7 +42,5 @@ struct auth_config {
 enum auth_result auth_check(const struct auth_config *cfg, const char *user,
 			    const char *password, struct auth_account *acct);
 const char *auth_result_text(enum auth_result r);
-/* Whether user is a member of group (primary or supplementary). */
-bool auth_in_group(const char *user, const char *group);
 
 #endif

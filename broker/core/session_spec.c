@@ -18,6 +18,7 @@ void session_spec_free(struct session_spec *spec)
 	free(spec->application);
 	free(spec->log_path);
 	free(spec->logon_service);
+	free(spec->logon_group);
 	for (int i = 0; i < spec->nenv; i++)
 		free(spec->env[i]);
 	memset(spec, 0, sizeof(*spec));
@@ -42,7 +43,8 @@ int session_spec_copy(struct session_spec *dst, const struct session_spec *src)
 	ok = dup_string(&dst->user, src->user) && dup_string(&dst->command, src->command) &&
 	     dup_string(&dst->application, src->application) &&
 	     dup_string(&dst->log_path, src->log_path) &&
-	     dup_string(&dst->logon_service, src->logon_service);
+	     dup_string(&dst->logon_service, src->logon_service) &&
+	     dup_string(&dst->logon_group, src->logon_group);
 	for (int i = 0; ok && i < src->nenv && i < SESSION_SPEC_MAX_ENV; i++) {
 		ok = dup_string(&dst->env[i], src->env[i]);
 		dst->nenv = ok ? i + 1 : i;
@@ -69,6 +71,7 @@ bool session_spec_equal(const struct session_spec *a, const struct session_spec 
 	    !same_string(a->application, b->application) ||
 	    !same_string(a->log_path, b->log_path) || strcmp(a->mode, b->mode) ||
 	    !same_string(a->logon_service, b->logon_service) ||
+	    !same_string(a->logon_group, b->logon_group) ||
 	    a->restart_max_s != b->restart_max_s || a->greeter != b->greeter ||
 	    a->nenv != b->nenv)
 		return false;
@@ -94,6 +97,8 @@ unsigned long long session_spec_digest(const struct session_spec *spec)
 		h = fnv_text(h, "greeter");
 	if (spec->logon_service)	/* likewise */
 		h = fnv_text(h, spec->logon_service);
+	if (spec->logon_group)	/* likewise */
+		h = fnv_text(h, spec->logon_group);
 	h = fnv_bytes(h, &spec->nenv, sizeof(spec->nenv));
 	for (int i = 0; i < spec->nenv; i++)
 		h = fnv_text(h, spec->env[i]);

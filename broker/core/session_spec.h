@@ -27,6 +27,8 @@ struct session_spec {
 	bool greeter;
 	/* The PAM service its logons are checked with; NULL: [broker]'s. */
 	char *logon_service;
+	/* The group whoever logs on must be in; NULL: any account. */
+	char *logon_group;
 };
 
 /* Whether it says to run anything at all. */

@@ -32,6 +32,7 @@ struct greeter {
 	char seat[64];
 	char path[108];
 	char *pam_service;
+	char *group;			/* NULL: any account */
 	struct greeter_hooks hooks;
 	int listen_fd;
 	struct loop_source *listen_src;
@@ -40,6 +41,7 @@ struct greeter {
 	struct loop_source *src;
 	enum stage stage;
 	char user[GREETD_MAX_USER + 1];	/* asked for, then as PAM settled */
+	uid_t uid;			/* PAM's settled account's */
 	struct auth_job *auth;
 	struct loop_source *delay;	/* an answer's, until not_before */
 	/* The seat's, not a connection's: a greeter that connects again
@@ -150,6 +152,7 @@ static void on_auth(void *data, enum auth_result res, const struct auth_account 
 	} else {
 		g->failures = 0;
 		snprintf(g->user, sizeof(g->user), "%s", acct->user);
+		g->uid = acct->uid;
 		g->stage = STAGE_HELD;
 		log_info("%s: greeter: %s authenticated", g->seat, g->user);
 	}
@@ -173,7 +176,7 @@ static void create_session(struct greeter *g, const struct greetd_request *r)
 
 static void answer(struct greeter *g, const struct greetd_request *r)
 {
-	struct auth_config ac = { .service = g->pam_service };
+	struct auth_config ac = { .service = g->pam_service, .group = g->group };
 
 	if (g->stage != STAGE_ASKED) {
 		send_error(g, "nothing was asked");
@@ -208,8 +211,8 @@ static int join(char *out, size_t size, char *const *argv, int n)
 static void start_session(struct greeter *g, const struct greetd_request *r)
 {
 	char command[CMD_MAX];
-	struct greeter_login login = { .user = g->user, .command = command, .env = r->env,
-				       .nenv = r->nenv };
+	struct greeter_login login = { .user = g->user, .uid = g->uid, .command = command,
+				       .env = r->env, .nenv = r->nenv };
 
 	if (g->stage != STAGE_AUTHENTICATED) {
 		send_error(g, "nobody authenticated: no session to start");
@@ -363,7 +366,7 @@ static int listen_at(struct greeter *g, const char *dir)
 }
 
 struct greeter *greeter_create(struct loop *loop, const char *seat, const char *dir,
-			       const char *pam_service, const struct greeter_hooks *hooks)
+			       const struct auth_config *auth, const struct greeter_hooks *hooks)
 {
 	struct greeter *g = calloc(1, sizeof(*g));
 	int err;
@@ -373,10 +376,12 @@ struct greeter *greeter_create(struct loop *loop, const char *seat, const char *
 	g->loop = loop;
 	g->fd = g->listen_fd = -1;
 	g->hooks = *hooks;
-	g->pam_service = strdup(pam_service ? pam_service : "seatmux");
+	g->pam_service = strdup(auth->service ? auth->service : "seatmux");
+	g->group = auth->group && auth->group[0] ? strdup(auth->group) : NULL;
 	snprintf(g->seat, sizeof(g->seat), "%s", seat);
 	g->delay = loop_add_timer(loop, on_delay, g);
-	if (!g->pam_service || !g->delay || listen_at(g, dir) < 0) {
+	if (!g->pam_service || (auth->group && auth->group[0] && !g->group) || !g->delay ||
+	    listen_at(g, dir) < 0) {
 		err = errno;
 		greeter_destroy(g);
 		errno = err;
@@ -399,6 +404,7 @@ void greeter_destroy(struct greeter *g)
 		unlink(g->path);
 	}
 	free(g->pam_service);
+	free(g->group);
 	free(g);
 }
 

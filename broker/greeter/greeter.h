@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "auth.h"
 #include "loop.h"
 
 struct greeter;
@@ -23,6 +24,7 @@ struct greeter;
  * greetd does, and run by /bin/sh -c) and the greeter's env entries. */
 struct greeter_login {
 	const char *user;	/* the account PAM settled on */
+	uid_t uid;		/* its uid, as the check found it: never 0 */
 	const char *command;
 	char *const *env;	/* NULL-ended, NAME=value each */
 	int nenv;
@@ -41,9 +43,11 @@ struct greeter_hooks {
 	void *data;
 };
 
-/* Listens on dir/SEAT.greetd.sock. NULL with errno set. */
+/* Listens on dir/SEAT.greetd.sock; logons are checked as auth says (its
+ * PAM service, NULL: "seatmux", and group), in a child with the account
+ * looked up there: a slow directory holds no loop. NULL with errno set. */
 struct greeter *greeter_create(struct loop *loop, const char *seat, const char *dir,
-			       const char *pam_service, const struct greeter_hooks *hooks);
+			       const struct auth_config *auth, const struct greeter_hooks *hooks);
 void greeter_destroy(struct greeter *g);
 /* The socket's path, for the greeter session's GREETD_SOCK. */
 const char *greeter_socket(const struct greeter *g);

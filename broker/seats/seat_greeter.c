@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <pwd.h>
 #include <string.h>
 
 #include "broker.h"
@@ -46,11 +45,10 @@ static int login(void *data, const struct greeter_login *l)
 {
 	struct seat *seat = data;
 	struct session_spec spec;
-	struct passwd *pw = getpwnam(l->user);
 
 	/* Still the greeter that asked (not stopped since), and an account
-	 * a session can run as. */
-	if (!greeter_running(seat) || !pw || pw->pw_uid == 0)
+	 * a session can run as (the check looked it up, not the loop). */
+	if (!greeter_running(seat) || l->uid == 0)
 		return -1;
 	if (seat_login_spec(configured(seat), l->user, l->command, l->env, l->nenv, &spec) < 0) {
 		log_warn("%s: greeter: %s's session cannot be made (too many env entries?)",
@@ -78,6 +76,7 @@ int seat_greeter_init(struct seat *seat, const struct session_spec *spec)
 	struct broker *b = seat->broker;
 	struct greeter_hooks hooks = { .is_greeter = is_greeter, .login = login,
 				       .failed = login_failed, .data = seat };
+	struct auth_config auth = { .group = spec ? spec->logon_group : NULL };
 
 	if (!spec || !spec->greeter)
 		return 0;
@@ -86,10 +85,9 @@ int seat_greeter_init(struct seat *seat, const struct session_spec *spec)
 		log_error("%s: a greeter needs systemd's scopes (cgroup v2): it will be refused "
 			  "at the seat's sockets", seat->name);
 	/* A kind may check its login screens' logons with its own service
-	 * ([rdp] pam-service): they are its logons. */
-	seat->greeter = greeter_create(b->loop, seat->name, b->cfg.socket_dir,
-				       spec->logon_service ? spec->logon_service : b->cfg.pam_service,
-				       &hooks);
+	 * and group ([rdp] pam-service, group): they are its logons. */
+	auth.service = spec->logon_service ? spec->logon_service : b->cfg.pam_service;
+	seat->greeter = greeter_create(b->loop, seat->name, b->cfg.socket_dir, &auth, &hooks);
 	if (!seat->greeter) {
 		log_error("%s: no greetd socket for its greeter: %m", seat->name);
 		return -1;

@@ -835,7 +835,7 @@ int session_start(struct session *s)
 			 strerror(-rc));
 	s->uid = pw->pw_uid;
 	s->run_greeter = s->spec.greeter;
-	user_name_of(s, pw->pw_uid);
+	snprintf(s->user, sizeof(s->user), "%s", pw->pw_name);
 	s->procs.pgid = pid;
 	if (scoped)
 		scope_name(s->procs.scope, sizeof(s->procs.scope), s->seat, pid);

@@ -195,14 +195,15 @@ static void login_screen(struct sink *s)
 
 /*
  * Someone authenticated at st's login screen. Their logon has a password
- * logon's rules: [rdp] group; and one station a user: with one of theirs
+ * logon's rules: [rdp] group (checked with the password, in the child
+ * that asked PAM: the login screen's logon_group); and one station a
+ * user: with one of theirs
  * already (kept after a disconnection, say), this one is refused, and
  * their password at the client's next connection finds that one.
  */
 int logon_screen_logged_on(struct station *st, const char *user)
 {
 	struct rdp *r = st->b->rdp;
-	const char *group = st->b->cfg.rdp.group;
 	struct station *other = station_of_user(r, user, st);
 	struct sink *s = st->sink;
 
@@ -210,12 +211,6 @@ int logon_screen_logged_on(struct station *st, const char *user)
 	if (other && other->ended && !other->sink && !other->next) {
 		other->user[0] = '\0';
 		other = NULL;
-	}
-	if (group && group[0] && !auth_in_group(user, group)) {
-		log_warn("rdp: %s: %s, at its login screen, is not in group %s: refused", st->seat,
-			 user, group);
-		logon_screen_failed(st);
-		return -1;
 	}
 	if (other) {
 		log_warn("rdp: %s: %s logged on at its login screen, but has %s already: refused "

@@ -149,6 +149,16 @@ void station_set_session(struct station *st, const struct config *cfg)
 	free(sc->logon_service);
 	sc->logon_service = st->login_screen && (rc->pam_service || cfg->pam_service) ?
 			    strdup(rc->pam_service ? rc->pam_service : cfg->pam_service) : NULL;
+	/* And [rdp] group's: checked with the password, away from the loop. */
+	free(sc->logon_group);
+	sc->logon_group = st->login_screen && rc->group && rc->group[0] ? strdup(rc->group) : NULL;
+	/* A login screen that lost its checks to a failed copy would take
+	 * any account, or another service's: it runs nothing instead. */
+	if (st->login_screen && ((rc->group && rc->group[0] && !sc->logon_group) ||
+				 ((rc->pam_service || cfg->pam_service) && !sc->logon_service))) {
+		log_error("rdp: %s: its login screen cannot be made: out of memory", st->seat);
+		command = NULL;
+	}
 	free(sc->user);
 	sc->user = strdup(st->login_screen ? cfg->greeter_user : st->user);
 	free(sc->application);

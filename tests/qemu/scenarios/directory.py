@@ -7,10 +7,14 @@ An LDAP user logs on at a physical station's login screen (seatmux-greeter,
 typed at over QMP) and another over RDP: each session is theirs (uid, a
 logind session on the right seat) in a home made at that first logon from
 /etc/skel. A wrong password and an account the directory has locked
-(ppolicy's pwdAccountLockedTime) are refused at both, and looking accounts
-up through the directory never holds seatmuxd's loop.
+(ppolicy's pwdAccountLockedTime) are refused at both (over RDP, the
+connection gets the login screen instead). [rdp] group is a directory
+group: a local account outside it is refused with its right password,
+given to the client or typed at the RDP login screen. Looking accounts up
+through the directory never holds seatmuxd's loop.
 """
 
+import re
 import tempfile
 import time
 
@@ -24,6 +28,7 @@ DEVICES = [
     dev("virtio-keyboard-pci", id="kbd0", addr=0x0a, display="head0"),
     dev("virtio-mouse-pci", id="mouse0", addr=0x0c, display="head0"),
 ]
+STATION1 = "0x1f,0x14,0x1e,0x14,0x17,0x18,0x31,0x02,0x1c"     # s t a t i o n 1 Enter
 USERS = {"ldappupil1": (5001, "pupil1pass"), "ldappupil2": (5002, "pupil2pass"),
          "ldaplocked": (5003, "lockedpass")}
 
@@ -77,17 +82,36 @@ def check_lookups(t, m):
             all(home(m, u) == "" for u in USERS), [home(m, u) for u in USERS])
 
 
+def refused_to_login_screen(m, user, why):
+    """Whether seatmuxd refused user's password logon for why, giving the
+    connection its login screen instead ([rdp] greeter)."""
+    return attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -Eq \"logon of '%s' from [^ ]+ refused: %s; "
+        "its login screen instead\"" % (user, why), 30, interval=1))
+
+
 def check_rdp(t, m, tmp):
     hv = scenario("hyperv-rdp")
     port = m.ports[3389]
-    rc, out = hv.Client(port, "ldappupil2", "wrongpass", "640x480", tmp).join()
-    t.check("RDP: a directory user's wrong password is refused",
-            rc == 2 and "refused" in out, "rc %r: %s" % (rc, out[-200:]))
-    rc, out = hv.Client(port, "ldaplocked", USERS["ldaplocked"][1], "640x480", tmp).join()
-    log = seatmuxd_log(m)
+    once = ["--frames", "1", "--linger", "3"]
+    rc, out = hv.Client(port, "ldappupil2", "wrongpass", "640x480", tmp, once).join()
+    t.check("RDP: a directory user's wrong password is refused (the login screen instead)",
+            rc == 0 and refused_to_login_screen(m, "ldappupil2", "wrong user name or password"),
+            "rc %r: %s" % (rc, out[-200:]))
+    rc, out = hv.Client(port, "ldaplocked", USERS["ldaplocked"][1], "640x480", tmp, once).join()
     t.check("RDP: an account the directory locked is refused, its right password "
-            "notwithstanding", rc == 2 and "logon of 'ldaplocked' from" in log and
-            "seat-rdp" not in log, "rc %r: %s | %s" % (rc, out[-200:], log[-300:]))
+            "notwithstanding", rc == 0 and
+            refused_to_login_screen(m, "ldaplocked", "wrong user name or password") and
+            "session started as ldaplocked" not in seatmuxd_log(m) and
+            home(m, "ldaplocked") == "", "rc %r: %s" % (rc, out[-200:]))
+    # The right password of an account that may not log on: refused
+    # outright, no login screen.
+    rc, out = hv.Client(port, "station1", "station1", "640x480", tmp, once).join()
+    t.check("RDP: a local account outside the directory's group ([rdp] group) is refused",
+            rc == 2 and re.search(r"logon of 'station1' from \S+ refused: not in the allowed "
+                                  r"group$", seatmuxd_log(m), re.M),
+            "rc %r: %s" % (rc, out[-200:]))
+    check_login_screen_group(t, m, hv, port, tmp)
     c = hv.Client(port, "ldappupil2", USERS["ldappupil2"][1], "640x480", tmp)
     rc, out = c.join()
     seat = hv.station_of(m, "ldappupil2")
@@ -99,6 +123,41 @@ def check_rdp(t, m, tmp):
     if seat:
         check_logind_session(t, m, "ldappupil2", seat, "RDP, directory user")
     check_session_is_theirs(t, m, "ldappupil2", "RDP")
+
+
+def check_login_screen_group(t, m, hv, port, tmp):
+    """[rdp] group holds at the RDP login screen too: station1, whose
+    password is right, typed there is refused as a wrong password is,
+    and no session of theirs starts."""
+    rac = scenario("rdp-any-compositor")
+    c = hv.Client(port, "", "", "800x600", tmp,
+                  extra=["--frames", "1", "--poke-keys", STATION1, "--linger", "120"])
+    try:
+        found = []
+        if attempt(lambda: m.wait_until("journalctl -t seatmuxd -o cat | grep -Eq "
+                                        "'seat-rdp[0-9]+: a login screen for'", 90)):
+            found = re.findall(r"(seat-rdp\d+): a login screen for", seatmuxd_log(m))
+        seat = found[-1] if found else "none"
+        log = "/run/%s.session.log" % seat
+        shown = attempt(lambda: m.wait_until(
+            "grep -q \"shown at 800x600: station '%s'\" %s" % (seat, log), 90, interval=1))
+        if not t.check("RDP: a connection without credentials gets the login screen", shown,
+                       seatmuxd_log(m)[-400:]):
+            return
+        rac.poke(c)
+        asked_pw = attempt(lambda: m.wait_until("grep -q 'asks station1: Password:' %s" % log,
+                                                30, interval=0.5))
+        rac.poke(c)
+        refused = attempt(lambda: m.wait_until(
+            "journalctl -t seatmuxd -o cat | grep -q \"%s: greeter: logon of 'station1' "
+            "refused: not in the allowed group\"" % seat, 60, interval=1))
+        t.check("RDP login screen: station1, outside [rdp] group, is refused with the right "
+                "password", asked_pw and refused and
+                "station1 logged on at its login screen" not in seatmuxd_log(m),
+                (m.run("tail -n 5 %s" % log)[1], seatmuxd_log(m)[-400:]))
+    finally:
+        c.proc.terminate()
+        c.join()
 
 
 def check_session_is_theirs(t, m, user, where):
