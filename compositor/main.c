@@ -241,14 +241,21 @@ int main(int argc, char **argv)
 	struct server server = { .background = 0x202020 };
 	int rc = 1;
 
+	static const char usage[] =
+		"usage: seatmux-compositor [--headless WxH[@Hz] | --kms [--legacy] [--force] "
+		"[--mode WxH]] [--socket NAME] [--dump-on-signal FILE] [--test-control FIFO] "
+		"[-- APP ARGS...]\n";
+
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
 		printf("seatmux-compositor %s\n", SEATMUX_VERSION);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
 	if (parse_args(argc, argv, &o) < 0 || (!o.width && !o.kms)) {
-		fprintf(stderr, "usage: seatmux-compositor [--headless WxH[@Hz] | --kms [--legacy] "
-				"[--force] [--mode WxH]] [--socket NAME] [--dump-on-signal FILE] "
-				"[--test-control FIFO] [-- APP ARGS...]\n");
+		fputs(usage, stderr);
 		return 2;
 	}
 	server.display = wl_display_create();
