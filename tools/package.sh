@@ -35,9 +35,15 @@ rm -rf "$out"
 mkdir -p "$out/src"
 # The tracked files only: a build folder or a scratch file in the tree is
 # no part of the package.
-(cd "$top" && git ls-files -z | xargs -0 cp -P --parents -t "$out/src") ||
-	{ check "the tree is copied" 1 "git ls-files failed"; finish; }
+files=$out/files
+(cd "$top" && git ls-files -z >"$files") ||
+	{ check "the tree's files are listed" 1 "git ls-files failed in $top"; finish; }
+(cd "$top" && xargs -0 cp -P --parents -t "$out/src" <"$files") ||
+	{ check "the tree is copied" 1 "a tracked file is missing from the work tree"; finish; }
 version=$(cd "$out/src" && dpkg-parsechangelog -S Version)
+# What --version says: the upstream version, without epoch or revision.
+upstream=${version#*:}
+upstream=${upstream%-*}
 (cd "$out/src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1
 rc=$?
 check "dpkg-buildpackage builds seatmux $version" "$rc" "$(tail -n 5 "$out/build.log" | tr '\n' ' ')"
@@ -52,15 +58,15 @@ check "lintian finds no error and no warning" $? "$(grep -E '^[EW]:' "$out/linti
 
 root=$out/root
 for deb in "$out"/seatmux_"$version"_*.deb "$out"/seatmux-station-agent_"$version"_*.deb; do
-	dpkg-deb -x "$deb" "$root"
+	dpkg-deb -x "$deb" "$root" || { check "$deb unpacks" 1 "dpkg-deb -x failed"; finish; }
 done
 bad=
 for p in seatmuxd seatmuxctl seatmux-compositor seatmux-station-agent; do
 	v=$("$root/usr/bin/$p" --version 2>&1)
-	[ "$v" = "$p $version" ] || bad="$bad $p: '$v';"
+	[ "$v" = "$p $upstream" ] || bad="$bad $p: '$v';"
 done
 v=$("$root/usr/libexec/seatmux/seatmux-greeter" --version 2>&1)
-[ "$v" = "seatmux-greeter $version" ] || bad="$bad seatmux-greeter: '$v';"
+[ "$v" = "seatmux-greeter $upstream" ] || bad="$bad seatmux-greeter: '$v';"
 check "every program says the package's version" "$([ -z "$bad" ]; echo $?)" "$bad"
 # The helpers seatmuxd runs, and nothing else (-Dinstall-tests=false).
 helpers=$(ls "$root/usr/libexec/seatmux" | tr '\n' ' ')
