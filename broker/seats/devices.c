@@ -200,7 +200,12 @@ static struct device *device_from_udev(struct devices *devs,
 
 		snprintf(dev->connector, sizeof(dev->connector), "%s",
 			 seat_rules_connector_name(in.sysname));
-		const char *modes = udev_device_get_sysattr_value(ud, "modes");
+		/* Reading "modes" waits for the card's mode lock, which the
+		 * kernel holds while it reads the monitor's EDID: over the
+		 * network for an imported (USB/IP) card, 600 ms and more in
+		 * the loop. Its description goes without them. */
+		const char *modes = dev->origin == DEVICE_IMPORTED ? NULL :
+				    udev_device_get_sysattr_value(ud, "modes");
 		int mode_len = modes ? (int)strcspn(modes, "\n") : 0;
 
 		/* sysfs lists the modes preferred first; none while off. */
