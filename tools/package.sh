@@ -31,6 +31,15 @@ finish() {
 	exit
 }
 
+# What building and checking a package takes, beyond the test command's.
+"$top/tools/install-deps.sh" || exit 2
+for p in debhelper lintian; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' && continue
+	[ "$(id -u)" -eq 0 ] || { echo "package.sh: $p is missing (run as root)" >&2; exit 2; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >&2 ||
+		exit 2
+done
+
 rm -rf "$out"
 mkdir -p "$out/src"
 # The tracked files only: a build folder or a scratch file in the tree is
