@@ -55,9 +55,16 @@ def count(m, seat, pattern):
 
 
 def changing(m, head):
+    """Whether the head's picture moves within 6 s. One look 1.5 s on
+    could miss it: the bar crosses and comes back, and a compositor the
+    guest holds up under TCG draws nothing for a while; a head that is
+    still for 6 s is still."""
     a = m.screendump("head0", head)
-    time.sleep(1.5)
-    return a.pixels != m.screendump("head0", head).pixels
+    for _ in range(4):
+        time.sleep(1.5)
+        if a.pixels != m.screendump("head0", head).pixels:
+            return True
+    return False
 
 
 def ready_pids(m):
@@ -283,8 +290,9 @@ def run(t):
                 m.run("tail -n 4 /run/seat0.session.log; journalctl -t seatmuxd | tail -n 4")[1])
         time.sleep(2)
         shows(t, m.screendump("head0", 0), "seat0", "connector 1 shows seat0's client again")
-        t.check("and seat1's lease was never touched",
-                not re.search(r"seat1.*revok", m.run("journalctl -t seatmuxd")[1]) and changing(m, 1))
+        revoked = re.findall(r".*seat1.*revok.*", m.run("journalctl -t seatmuxd")[1])
+        t.check("and seat1's lease was never touched", not revoked, revoked)
+        t.check("and seat1 still animates", changing(m, 1))
         lease_screens(t, m)
         forgotten_lease(t, m)
         unreadable_state(t, m)
