@@ -17,9 +17,11 @@
 #          own files, so an apt upgrade or an edit here rebuilds it.
 #   layer  what `meson install` puts in a staging folder (plus the shared
 #          libraries it needs that the base lacks), then each --overlay.
-# The final root is a hard-linked copy of the base with the layer copied on
-# top using --remove-destination, which replaces files instead of writing
-# through the hard links, so the cache is never modified.
+# Each part is its own compressed cpio archive, the base's made once with
+# it; the image is the two concatenated, which the kernel unpacks in
+# order, a layer's file replacing the base's (as an early microcode
+# archive goes before an initramfs). Only the small layer is archived and
+# compressed for each image.
 #
 # Environment: SEATMUX_CACHE (default /var/cache/seatmux),
 # SEATMUX_ZSTD_LEVEL (default 3; the kernel cannot use --long/--ultra).
@@ -196,12 +198,13 @@ needed_libs() {
 		awk -v tree="$(cd "$r" && pwd -P)/" 'index($0, tree) != 1'
 }
 
-# Copies into root $2 the libraries that the files under $1 need and $2
-# lacks, from the host.
+# Copies into root $2 the libraries that the files under $1 need and
+# neither $2 nor the root $3 under it (default: none) has, from the host.
 add_libs() {
-	local scan=$1 r=$2 lib
+	local scan=$1 r=$2 under=${3:-$2} lib
 	while read -r lib; do
-		[ -e "$r$lib" ] || [ -L "$r$lib" ] && continue
+		[ -e "$r$lib" ] || [ -L "$r$lib" ] || [ -e "$under$lib" ] || [ -L "$under$lib" ] &&
+			continue
 		mkdir -p "$r$(dirname "$lib")"
 		cp -L "$lib" "$r$lib"
 	done < <(needed_libs "$scan")
@@ -474,6 +477,18 @@ build_base() {
 	chown -R 0:0 "$root/etc" "$root/usr"
 }
 
+# A compressed cpio archive of folder $1, the same for the same tree.
+archive() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc --quiet --reproducible |
+		zstd -q -T0 -"$zlevel" -c)
+}
+
+# Every path under $1, with its type, mode, owner, size and link target.
+manifest() {
+	(cd "$1" && find . -mindepth 1 -printf '%M %u:%g %s %P %l\n' | LC_ALL=C sort -k4)
+}
+
 mkdir -p "$cache/image"
 exec 9>"$cache/image/.lock"
 flock 9
@@ -483,14 +498,16 @@ if [ ! -f "$basedir/.complete" ]; then
 	tmpbase=$(mktemp -d "$cache/image/.base.XXXXXX")
 	trap 'rm -rf "$tmpbase"' EXIT
 	build_base "$tmpbase/root"
+	archive "$tmpbase/root" >"$tmpbase/base.cpio.zst"
+	manifest "$tmpbase/root" >"$tmpbase/base-manifest.txt"
 	mv "$tmpbase" "$basedir"
 	trap - EXIT
 	touch "$basedir/.complete"
 	# Older bases only take disk space.
 	find "$cache/image" -mindepth 1 -maxdepth 1 -name 'base-*' ! -path "$basedir" -exec rm -rf {} +
 fi
-# Readers hold the lock shared while they hard-link the base, so a builder
-# of a newer base cannot prune it from under them.
+# Readers hold the lock shared while they read the base, so a builder of
+# a newer base cannot prune it from under them.
 flock -s 9
 
 # --- layer and final image --------------------------------------------------
@@ -512,30 +529,29 @@ for o in "${overlays[@]}"; do
 	cp -a "$o/." "$layer/"
 	merge_usr "$layer"
 done
-chown -R 0:0 "$layer"
 
-root=$work/root
-cp -al "$basedir/root" "$root"
-flock -u 9
-cp -a --remove-destination "$layer/." "$root/"
-add_libs "$layer" "$root"
-for u in "$root"/usr/lib/systemd/system/seatmuxd.service "$root"/etc/systemd/system/seatmuxd.service; do
-	if [ -e "$u" ]; then
+add_libs "$layer" "$layer" "$basedir/root"
+for u in usr/lib/systemd/system/seatmuxd.service etc/systemd/system/seatmuxd.service; do
+	if [ -e "$layer/$u" ] || [ -e "$basedir/root/$u" ]; then
+		mkdir -p "$layer/etc/systemd/system/multi-user.target.wants"
 		ln -sf /usr/lib/systemd/system/seatmuxd.service \
-			"$root/etc/systemd/system/multi-user.target.wants/seatmuxd.service"
+			"$layer/etc/systemd/system/multi-user.target.wants/seatmuxd.service"
 		# A unit installed under /etc wins over /usr/lib anyway.
 		break
 	fi
 done
+chown -R 0:0 "$layer"
 
 mkdir -p "$out"
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio -o -H newc --quiet --reproducible |
-	zstd -q -T0 -"$zlevel" -c) >"$out/.initramfs.img.tmp"
+archive "$layer" | cat "$basedir/base.cpio.zst" - >"$out/.initramfs.img.tmp"
 mv "$out/.initramfs.img.tmp" "$out/initramfs.img"
 cp "$kdir"/boot/vmlinuz-"$kver" "$out/.vmlinuz.tmp"
 mv "$out/.vmlinuz.tmp" "$out/vmlinuz"
-(cd "$root" && find . -mindepth 1 -printf '%M %u:%g %s %P %l\n' | LC_ALL=C sort -k4) >"$out/image-manifest.txt"
+# The layer's paths over the base's, as the kernel unpacks them.
+manifest "$layer" >"$work/layer-manifest.txt"
+awk 'NR == FNR { path[$4] = 1; print; next } !($4 in path)' "$work/layer-manifest.txt" \
+	"$basedir/base-manifest.txt" | LC_ALL=C sort -k4 >"$out/image-manifest.txt"
+flock -u 9
 echo "$kver" >"$out/kernel-version"
 
 t1=$(date +%s.%N)
