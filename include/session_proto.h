@@ -6,12 +6,16 @@
  * seatmuxd starts it as root, as the session's leader (a process group
  * and a scope of its own):
  *
- *   seatmux-session --service NAME --user NAME --seat SEAT [--class CLASS]
- *                   [--vt N] [--status-fd FD] [--env-fd FD] -- PROGRAM [ARG...]
+ *   seatmux-session --service NAME --user NAME [--uid UID] --seat SEAT
+ *                   [--class CLASS] [--vt N] [--status-fd FD] [--env-fd FD]
+ *                   -- PROGRAM [ARG...]
  *
  * with a clean environment of its own; the session's is on the env fd,
  * NAME=VALUE entries each ended by a NUL (64 at most, 64 KiB in all),
- * for PROGRAM only. Once the PAM session is open, before PROGRAM is
+ * for PROGRAM only, with HOME, USER, LOGNAME and SHELL set from the
+ * account over any it names. UID is the user's as seatmuxd looked it up
+ * (and gave the seat's socket to): a name the database now gives another
+ * uid is refused. Once the PAM session is open, before PROGRAM is
  * started as the user, it writes one line to the status fd and closes it:
  *
  *   "<logind session id or -> <cgroup path>\n"

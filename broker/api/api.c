@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
 
+#include "account_job.h"
 #include "api.h"
 #include "api_internal.h"
 #include "broker.h"
@@ -364,31 +363,69 @@ static int launch_error(sd_bus_message *m, const char *id, int rc)
 	}
 }
 
-/* Whether user is in group (its primary group or one of its others). */
-static bool user_in_group(const char *user, const char *group)
+static void strv_free(char **argv)
 {
-	struct passwd *pw = user ? getpwnam(user) : NULL;
-	struct group *gr = getgrnam(group);
-	gid_t gids[256];
-	int n = 256;
+	for (char **p = argv; p && *p; p++)
+		free(*p);
+	free(argv);
+}
 
-	if (!pw || !gr)
-		return false;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) < 0)
-		return true;	/* too many to tell: not as someone who might be */
-	for (int i = 0; i < n; i++)
-		if (gids[i] == gr->gr_gid)
-			return true;
-	return false;
+/*
+ * Control is a teacher's: a program run as an administrator would give
+ * the teacher an administrator's rights. polkit's roles read the group
+ * database as it is now, so the session's user is looked up now too (a
+ * user made an administrator since their session started is one), away
+ * from the loop.
+ */
+struct launch_call {
+	struct api *a;
+	sd_bus_message *m;
+	char **argv;
+	char seat[SEAT_PROTO_MAX_SEAT];
+	pid_t pid;		/* the session the answer is about */
+};
+
+static void launch_call_free(struct launch_call *c)
+{
+	sd_bus_message_unref(c->m);
+	strv_free(c->argv);
+	free(c);
+}
+
+static void launch_checked(void *data, enum account_result res, const struct account *acct)
+{
+	struct launch_call *c = data;
+	struct seat *seat = seats_find(c->a->b, c->seat);
+	char text[LOG_TEXT_MAX];
+	pid_t pid;
+
+	if (!seat || seat->session.pid != c->pid) {
+		launch_error(c->m, c->seat, -ESRCH);	/* it ended meanwhile */
+	} else if (res != ACCOUNT_OK || acct->uid != seat->session.uid) {
+		sd_bus_reply_method_errorf(c->m, "org.seatmux.Error.NotAllowed",
+					   "the account of the session at '%s' cannot be looked "
+					   "up: nothing is launched into it", c->seat);
+	} else if (acct->admin) {
+		sd_bus_reply_method_errorf(c->m, "org.seatmux.Error.NotAllowed",
+					   "'%s' runs an administrator's session: nothing is "
+					   "launched into it", c->seat);
+	} else if ((pid = seats_launch(c->a->b, c->seat, c->argv)) < 0) {
+		launch_error(c->m, c->seat, (int)pid);
+	} else {
+		log_info("api: %s launched in %s's session as pid %d by request",
+			 log_escape(text, sizeof(text), c->argv[0]), c->seat, (int)pid);
+		sd_bus_reply_method_return(c->m, "u", (uint32_t)pid);
+	}
+	launch_call_free(c);
 }
 
 static int launch_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
-	const char *id;
-	char **argv = NULL, text[LOG_TEXT_MAX];
+	struct launch_call *c;
 	struct seat *seat;
-	pid_t pid;
+	const char *id;
+	char **argv = NULL;
 	int r;
 
 	sd_bus_message_rewind(m, true);
@@ -398,34 +435,31 @@ static int launch_allowed(sd_bus_message *m, void *data)
 	if (r < 0)
 		return r;
 	if (!launch_argv_valid(argv)) {
-		r = sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
-					       "a command of 1 to %d words, %d bytes in all, "
-					       "the first not empty", LAUNCH_MAX_ARGS,
-					       LAUNCH_MAX_BYTES);
-		goto out;
+		strv_free(argv);
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+						  "a command of 1 to %d words, %d bytes in all, "
+						  "the first not empty", LAUNCH_MAX_ARGS,
+						  LAUNCH_MAX_BYTES);
 	}
-	/* Control is a teacher's: a program run as an administrator would
-	 * give the teacher an administrator's rights. */
 	seat = seats_find(a->b, id);
-	if (seat && seat->session.pid > 0 && user_in_group(seat->session.spec.user, "seatmux-admin")) {
-		r = sd_bus_reply_method_errorf(m, "org.seatmux.Error.NotAllowed",
-					       "'%s' runs an administrator's session: nothing is "
-					       "launched into it", id);
-		goto out;
+	if (!seat || seat->session.pid <= 0 || !seat->session.user[0]) {
+		strv_free(argv);
+		return launch_error(m, id, seat ? -ESRCH : -ENOENT);
 	}
-	pid = seats_launch(a->b, id, argv);
-	if (pid < 0) {
-		r = launch_error(m, id, (int)pid);
-		goto out;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		strv_free(argv);
+		return -ENOMEM;
 	}
-	log_info("api: %s launched in %s's session as pid %d by request",
-		 log_escape(text, sizeof(text), argv[0]), id, (int)pid);
-	r = sd_bus_reply_method_return(m, "u", (uint32_t)pid);
-out:
-	for (char **p = argv; p && *p; p++)
-		free(*p);
-	free(argv);
-	return r;
+	*c = (struct launch_call){ .a = a, .m = sd_bus_message_ref(m), .argv = argv,
+				   .pid = seat->session.pid };
+	snprintf(c->seat, sizeof(c->seat), "%s", seat->name);
+	if (!account_job_start(a->b->loop, seat->session.user, launch_checked, c)) {
+		r = -errno;
+		launch_call_free(c);
+		return r;
+	}
+	return 1;
 }
 
 static int method_launch(sd_bus_message *m, void *data, sd_bus_error *err)

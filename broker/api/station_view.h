@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "account.h"
 #include "protocol.h"
 #include "station_names.h"
 
@@ -22,7 +23,7 @@ struct station_view {
 	char id[SEAT_PROTO_MAX_SEAT];	/* the seat's name: never changes */
 	char name[STATION_NAME_MAX];	/* what the room calls it (Rename) */
 	const char *kind;		/* "local", "rdp", "usbip" */
-	char user[STATION_VIEW_TEXT];	/* of the running session, or "" */
+	char user[ACCOUNT_NAME_MAX];	/* of the running session, or "" */
 	uint32_t uid;			/* of that user; (uint32_t)-1: none */
 	uint32_t pid;			/* the session's leader, or 0 */
 	const char *state;		/* "none", "running", "stopping", "waiting" */

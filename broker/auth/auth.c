@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "auth.h"
 
-#define MAX_GROUPS 256
 #define PW_BUF_SIZE 16384
 
 static int converse(int n, const struct pam_message **msg, struct pam_response **resp,
@@ -59,22 +59,6 @@ static bool plausible_user(const char *user)
 			return false;
 	}
 	return true;
-}
-
-static bool in_group(const struct passwd *pw, const char *group)
-{
-	struct group *gr = getgrnam(group);
-	gid_t groups[MAX_GROUPS];
-	int n = MAX_GROUPS;
-
-	if (!gr)
-		return false;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == gr->gr_gid)
-			return true;
-	return false;
 }
 
 /*
@@ -140,7 +124,7 @@ static enum auth_result account(const struct auth_config *cfg, const char *settl
 		goto out;
 	if (pw->pw_uid == 0 || pw->pw_gid == 0 || !plausible_user(pw->pw_name))
 		goto out;	/* never a station for root */
-	if (cfg->group && cfg->group[0] && !in_group(pw, cfg->group)) {
+	if (cfg->group && cfg->group[0] && !account_in_group(pw, cfg->group, false)) {
 		res = AUTH_NOT_IN_GROUP;
 		goto out;
 	}

@@ -60,7 +60,7 @@ struct auth_job *auth_job_start(struct loop *loop, const struct auth_config *cfg
 		return NULL;
 	aj->done = done;
 	aj->data = data;
-	aj->job = child_job_start(loop, sizeof(struct answer), check, &rq, on_answer, aj);
+	aj->job = child_job_start_bare(loop, sizeof(struct answer), check, &rq, on_answer, aj, 0);
 	if (!aj->job) {
 		free(aj);
 		return NULL;

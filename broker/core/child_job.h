@@ -13,7 +13,7 @@
 
 #include "loop.h"
 
-#define CHILD_JOB_MAX_ANSWER 64
+#define CHILD_JOB_MAX_ANSWER 512	/* within PIPE_BUF: one atomic write */
 
 struct child_job;
 
@@ -31,6 +31,17 @@ typedef void (*child_job_done)(void *data, const void *answer);
  */
 struct child_job *child_job_start(struct loop *loop, size_t size, child_job_work work,
 				  void *arg, child_job_done done, void *data);
+/*
+ * As child_job_start, for work that needs nothing of seatmuxd's (a PAM
+ * conversation, a user lookup: modules of the system's choosing run in
+ * it): the child has /dev/null, seatmuxd's stdout and stderr and its
+ * answer pipe, none of the seats' devices, sockets or clients. A child
+ * that has not answered within timeout_ms (0: no limit) is killed, and
+ * done gets no answer.
+ */
+struct child_job *child_job_start_bare(struct loop *loop, size_t size, child_job_work work,
+				       void *arg, child_job_done done, void *data,
+				       int timeout_ms);
 /* Waits for the answer (seatmuxd ending: the loop runs no more), up to
  * timeout_ms, then kills the child; done is called either way. */
 void child_job_finish(struct child_job *job, int timeout_ms);

@@ -147,6 +147,27 @@ static void kill_recorded(struct seat *seat, const struct state_record *r)
 		scope_signal(scope, SIGKILL);
 }
 
+/* "session SEAT PID UID DIGEST STATE SCOPE USER GID"; an older
+ * seatmuxd's record ends at SCOPE (or before): its account has no name. */
+static int record_account(const struct state_record *r, struct account *acct)
+{
+	long long uid, gid;
+
+	memset(acct, 0, sizeof(*acct));
+	if (r->argc < 6 || (r->argc > 7 && r->argc != 9) ||
+	    state_number(r, 3, 1, UINT32_MAX - 1, &uid) < 0)
+		return -1;
+	acct->uid = (uid_t)uid;
+	if (r->argc < 9)
+		return 0;
+	if (state_number(r, 8, 0, UINT32_MAX - 1, &gid) < 0 || !strcmp(r->argv[7], "-") ||
+	    (size_t)snprintf(acct->name, sizeof(acct->name), "%s", r->argv[7]) >=
+	    sizeof(acct->name))
+		return -1;
+	acct->gid = (gid_t)gid;
+	return 0;
+}
+
 /*
  * The session the last seatmuxd ran on this seat, if it still runs: taken
  * back, and its clients with it. If the configuration now says another
@@ -157,7 +178,8 @@ static int take_back_session(struct seat *seat, const struct session_spec *spec)
 	struct state *st = seat->broker->restored;
 	const struct state_record *r;
 	char name[FDSTORE_NAME_MAX], digest[24];
-	long long pid, uid;
+	struct account acct;
+	long long pid;
 	bool lost;
 	int pidfd;
 
@@ -169,12 +191,11 @@ static int take_back_session(struct seat *seat, const struct session_spec *spec)
 		kill_recorded(seat, r);	/* its pidfd was not kept: gone, or unknown */
 		return -1;
 	}
-	if (r->argc < 6 || r->argc > 7 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
-	    state_number(r, 3, 1, UINT32_MAX - 1, &uid) < 0) {
+	if (record_account(r, &acct) < 0 || state_number(r, 2, 1, INT32_MAX, &pid) < 0) {
 		close(pidfd);
 		pidfd = -1;
 	}
-	if (pidfd < 0 || session_adopt(&seat->session, pidfd, (uid_t)uid) < 0) {
+	if (pidfd < 0 || session_adopt(&seat->session, pidfd, &acct) < 0) {
 		log_warn("%s: the last seatmuxd's session cannot be taken back: ended",
 			 seat->name);
 		fdstore_drop(name);

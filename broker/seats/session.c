@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "account_job.h"
 #include "build_config.h"
 #include "fdstore.h"
 #include "log.h"
@@ -63,14 +64,18 @@ static void start_failed(struct session *s)
 		s->start_failed(s->ended_data);
 	if (!s->stopped && s->restart_timer)
 		loop_timer_arm(s->restart_timer, backoff_ms(s));
+	/* A start that fails is a run that did not last: the next failure
+	 * backs off further (the user database down at boot, a user that
+	 * does not exist), as quick exits do. */
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
 }
 
 static void restart_fired(void *data, uint32_t events)
 {
 	struct session *s = data;
 
-	if (!s->stopped && s->pid <= 0 && session_start(s) < 0)
-		start_failed(s);
+	if (!s->stopped && s->pid <= 0)
+		session_start(s);
 }
 
 /* Signals every process of one run of a session. */
@@ -239,6 +244,7 @@ int session_init(struct session *s, struct loop *loop, const char *seat,
 	s->ended = ended;
 	s->ended_data = data;
 	s->uid = (uid_t)-1;
+	s->gid = (gid_t)-1;
 	s->status_fd = -1;
 	s->helper = SEATMUX_SESSION_HELPER;
 	snprintf(s->seat, sizeof(s->seat), "%s", seat);
@@ -251,6 +257,8 @@ int session_init(struct session *s, struct loop *loop, const char *seat,
 void session_finish(struct session *s)
 {
 	s->stopped = true;
+	account_job_cancel(s->resolving);
+	s->resolving = NULL;
 	if (s->pid > 0)
 		log_info("%s: ending session pid %d and all its processes", s->seat, (int)s->pid);
 	status_read(s, false);
@@ -273,9 +281,18 @@ void session_finish(struct session *s)
 
 int session_set_spec(struct session *s, const struct session_spec *spec)
 {
+	bool again = s->resolving != NULL;
+	int rc;
+
 	if (spec == &s->spec)
 		return 0;
-	return session_spec_copy(&s->spec, spec);
+	/* A lookup under way was for the spec before: asked again for this one. */
+	account_job_cancel(s->resolving);
+	s->resolving = NULL;
+	rc = session_spec_copy(&s->spec, spec);
+	if (rc == 0 && again)
+		session_start(s);
+	return rc;
 }
 
 static void leader_ended(void *data, pid_t pid, int status);
@@ -367,15 +384,25 @@ void session_kill_orphans(bool (*keep)(void *data, const char *scope), void *dat
 
 void session_save(const struct session *s, FILE *f)
 {
-	char pid[16], uid[16], digest[24];
+	char pid[16], uid[16], gid[16], digest[24];
 
 	if (s->pid <= 0 || !s->child)
 		return;
 	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
 	snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)s->gid);
 	snprintf(digest, sizeof(digest), "%llx", session_spec_digest(&s->spec));
-	state_put(f, "session", s->seat, pid, uid, digest, s->stopping ? "stopping" : "running",
-		  s->procs.scope[0] ? s->procs.scope : "-", (char *)NULL);
+	/* An account not known in full (taken back from an older record,
+	 * the database silent) is written as that record was, by uid. */
+	if (!s->user[0] || s->gid == (gid_t)-1 || strlen(s->user) >= ACCOUNT_NAME_MAX ||
+	    strpbrk(s->user, " \t\n"))
+		state_put(f, "session", s->seat, pid, uid, digest,
+			  s->stopping ? "stopping" : "running",
+			  s->procs.scope[0] ? s->procs.scope : "-", (char *)NULL);
+	else
+		state_put(f, "session", s->seat, pid, uid, digest,
+			  s->stopping ? "stopping" : "running",
+			  s->procs.scope[0] ? s->procs.scope : "-", s->user, gid, (char *)NULL);
 }
 
 int session_record_scope(const struct state_record *r, char *out, size_t size)
@@ -394,13 +421,18 @@ int session_record_scope(const struct state_record *r, char *out, size_t size)
 	return scope_name(out, size, r->argv[1], (pid_t)pid);
 }
 
-/* The running session's user's name, as the passwd database has it now
- * (the spec names the next run's, which may be another's). */
-static void user_name_of(struct session *s, uid_t uid)
+/*
+ * A state record of an older seatmuxd names the session's uid alone: its
+ * name and group are looked up once, in the loop (an upgrade's restart).
+ * Not found, the session runs on, but nothing is launched into it
+ * (session_launch) and its record stays the older kind.
+ */
+static void account_of_old_record(struct session *s)
 {
-	struct passwd *pw = getpwuid(uid);
+	struct passwd *pw = getpwuid(s->uid);
 
 	snprintf(s->user, sizeof(s->user), "%s", pw ? pw->pw_name : "");
+	s->gid = pw ? pw->pw_gid : (gid_t)-1;
 }
 
 /* Where a session taken back lives: logind's scope for its user, or
@@ -416,27 +448,38 @@ static void scope_adopted(struct session *s)
 	scope_logind_id(s);
 }
 
-int session_adopt(struct session *s, int pidfd, uid_t uid)
+int session_adopt(struct session *s, int pidfd, const struct account *acct)
 {
 	s->child = child_adopt_pidfd(s->loop, pidfd, leader_ended, s);
 	if (!s->child)
 		return -1;
 	s->pid = child_pid(s->child);
-	s->uid = uid;
+	s->uid = acct->uid;
 	s->run_greeter = s->spec.greeter;
-	user_name_of(s, uid);
+	if (acct->name[0]) {
+		snprintf(s->user, sizeof(s->user), "%s", acct->name);
+		s->gid = acct->gid;
+	} else {
+		account_of_old_record(s);
+	}
 	s->procs.pgid = s->pid;
 	if (scope_available())
 		scope_adopted(s);
 	s->stopped = false;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
-	log_info("%s: session pid %d (uid %u) taken back", s->seat, (int)s->pid, (unsigned)uid);
+	log_info("%s: session pid %d (uid %u) taken back", s->seat, (int)s->pid,
+		 (unsigned)s->uid);
 	changed(s);
 	return 0;
 }
 
 void session_release(struct session *s)
 {
+	/* A start still looking its user up is not made: the next seatmuxd
+	 * starts what its configuration says (a login screen's user, not yet
+	 * in the state file, logs on again). */
+	account_job_cancel(s->resolving);
+	s->resolving = NULL;
 	child_detach(s->child);		/* left running; the loop forgets it */
 	s->child = NULL;
 	status_close(s);
@@ -454,21 +497,21 @@ void session_release(struct session *s)
  * environment). Created without following links and then checked, so a
  * user cannot point it elsewhere.
  */
-static int runtime_dir(const struct passwd *pw, char *out, size_t size)
+static int runtime_dir(uid_t uid, gid_t gid, char *out, size_t size)
 {
 	struct stat st;
 	int fd;
 
 	if (mkdir("/run/user", 0755) < 0 && errno != EEXIST)
 		return -1;
-	snprintf(out, size, "/run/user/%u", (unsigned)pw->pw_uid);
+	snprintf(out, size, "/run/user/%u", (unsigned)uid);
 	if (mkdir(out, 0700) < 0 && errno != EEXIST)
 		return -1;
 	fd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 ||
-	    fchown(fd, pw->pw_uid, pw->pw_gid) < 0 || fchmod(fd, 0700) < 0) {
+	    fchown(fd, uid, gid) < 0 || fchmod(fd, 0700) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -516,15 +559,12 @@ static int env_set(struct env *env, const char *name, const char *value)
 	return 0;
 }
 
-static void env_build(struct env *env, const struct session *s,
-		      const struct passwd *pw, const char *xdg_runtime)
+/* HOME, USER, LOGNAME and SHELL are the account's: set where it is looked
+ * up, away from the loop (seatmux-session; launch_run). */
+static void env_build(struct env *env, const struct session *s, const char *xdg_runtime)
 {
 	env->n = 0;
 	env_add(env, "PATH", "/usr/local/bin:/usr/bin:/bin");
-	env_add(env, "HOME", pw->pw_dir);
-	env_add(env, "USER", pw->pw_name);
-	env_add(env, "LOGNAME", pw->pw_name);
-	env_add(env, "SHELL", pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
 	env_add(env, "XDG_SEAT", s->seat);
 	env_add(env, "XDG_RUNTIME_DIR", xdg_runtime);
 	env_add(env, "XDG_SESSION_TYPE", "wayland");
@@ -552,7 +592,7 @@ static void env_build(struct env *env, const struct session *s,
  * of root's or the session user's with a single link, so a user cannot aim
  * the broker's write at a file of someone else's through a link.
  */
-static int open_log(const struct session *s, const struct passwd *pw)
+static int open_log(const struct session *s, uid_t uid, const char *user)
 {
 	const char *path = s->spec.log_path;
 	struct stat st;
@@ -568,9 +608,9 @@ static int open_log(const struct session *s, const struct passwd *pw)
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    (st.st_uid != 0 && st.st_uid != pw->pw_uid)) {
+	    (st.st_uid != 0 && st.st_uid != uid)) {
 		log_error("%s: session log %s: not a plain file of root's or %s's",
-			  s->seat, path, pw->pw_name);
+			  s->seat, path, user);
 		close(fd);
 		return -1;
 	}
@@ -607,7 +647,7 @@ static int env_fd(const struct env *env)
 /* What the session's first process needs after fork. */
 struct leader {
 	const struct session *s;
-	const struct passwd *pw;
+	const struct account *acct;
 	bool scoped;
 };
 
@@ -619,10 +659,10 @@ struct leader {
 static int leader_prepare(void *arg)
 {
 	const struct leader *l = arg;
-	char scope[SCOPE_NAME_MAX], what[160];
+	char scope[SCOPE_NAME_MAX], what[ACCOUNT_NAME_MAX + SEAT_PROTO_MAX_SEAT + 32];
 
 	fcntl(STDOUT_FILENO, F_SETFL, O_APPEND);	/* not O_NONBLOCK */
-	snprintf(what, sizeof(what), "seatmux session of %s on %s", l->pw->pw_name,
+	snprintf(what, sizeof(what), "seatmux session of %s on %s", l->acct->name,
 		 l->s->seat);
 	if (l->scoped && (scope_name(scope, sizeof(scope), l->s->seat, getpid()) < 0 ||
 			  scope_enter(scope, what) < 0))
@@ -639,16 +679,19 @@ static int leader_run(void *arg)
 	static char *const clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	const struct leader *l = arg;
 	const struct session_spec *spec = &l->s->spec;
-	const char *argv[32];
-	char vt[8];
+	const char *argv[34];
+	char vt[8], uid[16];
 	int n = 0;
 
 	snprintf(vt, sizeof(vt), "%d", l->s->vt);
+	snprintf(uid, sizeof(uid), "%u", (unsigned)l->acct->uid);
 	argv[n++] = "seatmux-session";
 	argv[n++] = "--service";
 	argv[n++] = l->s->pam_service ? l->s->pam_service : "seatmux";
 	argv[n++] = "--user";
-	argv[n++] = l->pw->pw_name;
+	argv[n++] = l->acct->name;
+	argv[n++] = "--uid";
+	argv[n++] = uid;
 	argv[n++] = "--seat";
 	argv[n++] = l->s->seat;
 	argv[n++] = "--class";
@@ -684,29 +727,51 @@ static int leader_run(void *arg)
 }
 
 struct launch {
-	const struct passwd *pw;
+	const char *user;
+	uid_t uid;
 	char *const *argv;
 	char *const *envp;
 	const char *scope;
 };
 
-/* As root: into the session's scope before anything of the user's runs. */
+/*
+ * As root: into the session's scope before anything of the user's runs;
+ * and the name still the uid's (its groups are taken by name), looked up
+ * here, away from the loop.
+ */
 static int launch_prepare(void *arg)
 {
 	const struct launch *l = arg;
+	struct passwd *pw;
 
 	fcntl(STDOUT_FILENO, F_SETFL, O_APPEND);	/* not O_NONBLOCK */
+	pw = getpwnam(l->user);
+	if (!pw || pw->pw_uid != l->uid) {
+		fprintf(stderr, "seatmuxd: not launched: %s is not uid %u now\n", l->user,
+			(unsigned)l->uid);
+		return 125;
+	}
 	return scope_join(l->scope) < 0 ? 125 : 0;
 }
 
+/* As the user: its account is looked up here, away from the loop. */
 static int launch_run(void *arg)
 {
 	const struct launch *l = arg;
+	struct passwd *pw;
 
-	if (chdir(l->pw->pw_dir) < 0 && chdir("/") < 0)
-		return 126;
 	/* execvp looks in environ's PATH: the session's, not seatmuxd's. */
 	environ = (char **)l->envp;
+	pw = getpwuid(getuid());
+	if (!pw || setenv("HOME", pw->pw_dir, 1) < 0 || setenv("USER", pw->pw_name, 1) < 0 ||
+	    setenv("LOGNAME", pw->pw_name, 1) < 0 ||
+	    setenv("SHELL", pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh", 1) < 0) {
+		fprintf(stderr, "seatmuxd: not launched: uid %u has no account\n",
+			(unsigned)getuid());
+		return 126;
+	}
+	if (chdir(pw->pw_dir) < 0 && chdir("/") < 0)
+		return 126;
 	execvp(l->argv[0], l->argv);
 	return 127;
 }
@@ -715,28 +780,26 @@ pid_t session_launch(struct session *s, char *const *argv)
 {
 	char xdg_runtime[64], display[SESSION_DISPLAY_MAX];
 	int fds[3] = { -1, -1, -1 };	/* stdin: /dev/null */
-	struct passwd *pw;
 	struct launch l;
 	struct spawn sp;
 	struct child *c;
 	struct env env;
 	int log_fd, rc;
 
-	if (s->pid <= 0 || !s->spec.user || !(pw = getpwnam(s->spec.user)) ||
-	    pw->pw_uid != s->uid || pw->pw_uid == 0)
+	if (s->pid <= 0 || s->uid == (uid_t)-1 || s->uid == 0 || s->gid == (gid_t)-1 ||
+	    !s->user[0])
 		return -ESRCH;
 	if (!s->procs.scope[0])
 		return -EOPNOTSUPP;
-	if (runtime_dir(pw, xdg_runtime, sizeof(xdg_runtime)) < 0)
+	if (runtime_dir(s->uid, s->gid, xdg_runtime, sizeof(xdg_runtime)) < 0)
 		return -errno;
-	rc = session_display_find(s->procs.scope, pw->pw_uid, xdg_runtime, display,
-				  sizeof(display));
+	rc = session_display_find(s->procs.scope, s->uid, xdg_runtime, display, sizeof(display));
 	if (rc < 0)
 		return rc;
-	log_fd = open_log(s, pw);
+	log_fd = open_log(s, s->uid, s->user);
 	if (log_fd < 0)
 		return -EIO;
-	env_build(&env, s, pw, xdg_runtime);
+	env_build(&env, s, xdg_runtime);
 	rc = env_set(&env, "WAYLAND_DISPLAY", display);
 	if (rc < 0) {
 		close(log_fd);
@@ -744,11 +807,12 @@ pid_t session_launch(struct session *s, char *const *argv)
 			free(env.vars[i]);
 		return rc;
 	}
-	l = (struct launch){ .pw = pw, .argv = argv, .envp = env.vars, .scope = s->procs.scope };
+	l = (struct launch){ .user = s->user, .uid = s->uid, .argv = argv, .envp = env.vars,
+			     .scope = s->procs.scope };
 	fds[1] = fds[2] = log_fd;
 	sp = (struct spawn){
 		.fds = fds, .nfds = 3, .new_session = true, .prepare = launch_prepare,
-		.drop = true, .uid = pw->pw_uid, .gid = pw->pw_gid, .groups_of = pw->pw_name,
+		.drop = true, .uid = s->uid, .gid = s->gid, .groups_of = s->user,
 		.run = launch_run, .arg = &l,
 	};
 	c = spawn_child(s->loop, &sp, NULL, NULL);
@@ -761,9 +825,9 @@ pid_t session_launch(struct session *s, char *const *argv)
 	return rc;
 }
 
-int session_start(struct session *s)
+/* The account is looked up: the session's first process starts as it. */
+static int leader_spawn(struct session *s, const struct account *acct)
 {
-	struct passwd *pw;
 	int fds[5] = { -1, -1, -1, -1, -1 };	/* stdin: /dev/null */
 	struct leader leader;
 	struct spawn sp;
@@ -773,26 +837,11 @@ int session_start(struct session *s)
 	int log_fd, rc;
 	pid_t pid;
 
-	if (!session_spec_runs(&s->spec))
-		return 0;
-	if (s->stopping) {
-		s->start_when_gone = true;
-		return 0;
-	}
-	pw = getpwnam(s->spec.user);
-	if (!pw) {
-		log_error("%s: session user '%s' does not exist", s->seat, s->spec.user);
-		return -1;
-	}
-	if (pw->pw_uid == 0) {
-		log_error("%s: refusing to run a session as root", s->seat);
-		return -1;
-	}
-	if (runtime_dir(pw, xdg_runtime, sizeof(xdg_runtime)) < 0) {
+	if (runtime_dir(acct->uid, acct->gid, xdg_runtime, sizeof(xdg_runtime)) < 0) {
 		log_error("%s: cannot prepare %s: %m", s->seat, xdg_runtime);
 		return -1;
 	}
-	log_fd = open_log(s, pw);
+	log_fd = open_log(s, acct->uid, acct->name);
 	if (log_fd < 0)
 		return -1;
 	scoped = scope_available();
@@ -806,11 +855,11 @@ int session_start(struct session *s)
 		close(log_fd);
 		return -1;
 	}
-	env_build(&env, s, pw, xdg_runtime);
+	env_build(&env, s, xdg_runtime);
 	fds[4] = env_fd(&env);
 	for (int i = 0; i < env.n; i++)
 		free(env.vars[i]);
-	leader = (struct leader){ .s = s, .pw = pw, .scoped = scoped };
+	leader = (struct leader){ .s = s, .acct = acct, .scoped = scoped };
 	fds[1] = fds[2] = log_fd;
 	/* Root until seatmux-session has opened the PAM session. */
 	sp = (struct spawn){
@@ -833,18 +882,63 @@ int session_start(struct session *s)
 	    (rc = fdstore_put(name, child_pidfd(s->child))) < 0)
 		log_warn("%s: its session is not kept across a restart: %s", s->seat,
 			 strerror(-rc));
-	s->uid = pw->pw_uid;
+	s->uid = acct->uid;
+	s->gid = acct->gid;
 	s->run_greeter = s->spec.greeter;
-	snprintf(s->user, sizeof(s->user), "%s", pw->pw_name);
+	snprintf(s->user, sizeof(s->user), "%s", acct->name);
 	s->procs.pgid = pid;
 	if (scoped)
 		scope_name(s->procs.scope, sizeof(s->procs.scope), s->seat, pid);
 	s->stopped = false;
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	changed(s);
-	log_info("%s: session started as %s, pid %d: %s%s", s->seat, pw->pw_name, (int)pid,
+	log_info("%s: session started as %s, pid %d: %s%s", s->seat, acct->name, (int)pid,
 		 s->spec.application ? "seatmux-compositor with " : "",
 		 s->spec.application ? s->spec.application : s->spec.command);
+	return 0;
+}
+
+static void account_found(void *data, enum account_result res, const struct account *acct)
+{
+	struct session *s = data;
+
+	s->resolving = NULL;
+	if (res == ACCOUNT_UNKNOWN)
+		log_error("%s: session user '%s' does not exist", s->seat, s->spec.user);
+	else if (res == ACCOUNT_ROOT)
+		log_error("%s: refusing to run a session as root", s->seat);
+	else if (res == ACCOUNT_TOO_LONG)
+		log_error("%s: session user '%s': its name is longer than %d bytes", s->seat,
+			  s->spec.user, ACCOUNT_NAME_MAX - 1);
+	else if (res != ACCOUNT_OK)
+		log_error("%s: session user '%s': %s", s->seat, s->spec.user,
+			  account_result_text(res));
+	if (res != ACCOUNT_OK || leader_spawn(s, acct) < 0)
+		start_failed(s);
+}
+
+int session_start(struct session *s)
+{
+	if (!session_spec_runs(&s->spec))
+		return 0;
+	if (s->stopping) {
+		s->start_when_gone = true;
+		return 0;
+	}
+	if (s->resolving)
+		return 0;	/* under way, for the spec as it is (session_set_spec) */
+	/* Asked to run: a failure from here on is tried again. */
+	s->stopped = false;
+	/*
+	 * The user database may be a directory that takes seconds to answer,
+	 * or never does: every seat's session would wait on it here.
+	 */
+	s->resolving = account_job_start(s->loop, s->spec.user, account_found, s);
+	if (!s->resolving) {
+		log_error("%s: cannot look its session's user up: %m", s->seat);
+		start_failed(s);
+		return -1;
+	}
 	return 0;
 }
 
@@ -852,6 +946,11 @@ void session_stop(struct session *s)
 {
 	s->stopped = true;
 	s->start_when_gone = false;
+	if (s->resolving) {
+		account_job_cancel(s->resolving);
+		s->resolving = NULL;
+		changed(s);	/* nothing is starting any more */
+	}
 	if (s->restart_timer)
 		loop_timer_arm(s->restart_timer, 0);
 	if (s->pid <= 0 || s->stopping)
@@ -909,6 +1008,7 @@ static void leader_ended(void *data, pid_t pid, int status)
 	procs_clear(&s->procs);
 	s->pid = 0;
 	s->uid = (uid_t)-1;
+	s->gid = (gid_t)-1;
 	s->user[0] = 0;
 	forget(s);
 	if (status < 0)
@@ -925,8 +1025,7 @@ static void leader_ended(void *data, pid_t pid, int status)
 		loop_timer_arm(s->kill_timer, 0);
 		if (s->start_when_gone) {
 			s->start_when_gone = false;
-			if (session_start(s) < 0)
-				start_failed(s);
+			session_start(s);
 		}
 		return;
 	}

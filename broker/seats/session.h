@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "account.h"
 #include "config.h"
 #include "loop.h"
 #include "session_spec.h"
@@ -39,7 +40,11 @@ struct session {
 	struct child *child;	/* its leader, while it runs */
 	pid_t pid;
 	uid_t uid;		/* the running session's user; (uid_t)-1: none */
-	char user[64];		/* its name then ("": none), not the next run's */
+	gid_t gid;		/* its primary group */
+	char user[ACCOUNT_NAME_MAX];	/* its name then ("": none), not the next run's */
+	/* The next run's account, being looked up (account_job.h): the
+	 * session starts when the user database answers. */
+	struct account_job *resolving;
 	struct session_procs procs;	/* the running session's */
 	const char *pam_service;	/* the configuration's: opens the session */
 	const char *helper;		/* seatmux-session (a test's own build) */
@@ -94,7 +99,12 @@ pid_t session_launch(struct session *s, char *const *argv);
 /* Whether pid is one of the running session's processes (in its scope):
  * a greeter's account is every greeter's, its scope is one seat's. */
 bool session_has_pid(struct session *s, pid_t pid);
-/* Starts the session; while the last one is stopping, once it is gone. */
+/*
+ * Starts the session: once its user's account is looked up (away from the
+ * loop), and while the last one is stopping, once that is gone. -1 if the
+ * lookup cannot even start; a start that fails later is told through
+ * start_failed, as one from the loop is.
+ */
 int session_start(struct session *s);
 /*
  * Asks every process of the session to end and returns: the leader is
@@ -107,7 +117,8 @@ void session_stop(struct session *s);
  * the scopes this one does not take back (keep() says no) is killed.
  */
 /* The scope of a session a state record names ("session SEAT PID UID
- * DIGEST STATE SCOPE"; a record without SCOPE: ours for SEAT and PID).
+ * DIGEST STATE SCOPE USER GID"; one without SCOPE: ours for SEAT
+ * and PID).
  * 0 or -errno. */
 struct state_record;
 int session_record_scope(const struct state_record *r, char *out, size_t size);
@@ -121,7 +132,9 @@ void session_kill_orphans(bool (*keep)(void *data, const char *scope), void *dat
  * leaves it running: seatmuxd is restarting.
  */
 void session_save(const struct session *s, FILE *f);
-int session_adopt(struct session *s, int pidfd, uid_t uid);
+/* acct: as the state file has it; a name of "" (a record of an older
+ * seatmuxd) is looked up. */
+int session_adopt(struct session *s, int pidfd, const struct account *acct);
 void session_release(struct session *s);
 
 #endif

@@ -39,12 +39,13 @@
 
 struct args {
 	const char *service, *user, *seat, *class;
+	uid_t uid;		/* the user's, as seatmuxd knows it; (uid_t)-1: unsaid */
 	int vt;			/* 0: none */
 	int status_fd;		/* -1: nobody asks */
 	int env_fd;		/* -1: none */
 	/* The session's environment, which this process (root, its own
 	 * kept clean by seatmuxd) never takes: only the program gets it. */
-	char *env[ENV_MAX + 1];
+	char *env[ENV_MAX + 4 + 1];	/* and the account's four (env_account) */
 	int nenv;
 	char env_block[ENV_BYTES_MAX + 1];
 	char **argv;		/* the program */
@@ -61,8 +62,8 @@ struct account {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: seatmux-session --service NAME --user NAME --seat SEAT "
-			"[--class CLASS] [--vt N] [--status-fd FD] [--env-fd FD] "
+	fprintf(stderr, "usage: seatmux-session --service NAME --user NAME [--uid UID] "
+			"--seat SEAT [--class CLASS] [--vt N] [--status-fd FD] [--env-fd FD] "
 			"-- PROGRAM [ARG...]\n");
 	exit(SESSION_EXIT_USAGE);
 }
@@ -79,11 +80,24 @@ static int number(const char *s, int max)
 	return (int)v;
 }
 
+static uid_t uid_number(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v == 0 || v >= (uid_t)-1)
+		usage();
+	return (uid_t)v;
+}
+
 static void args_parse(struct args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "service", required_argument, NULL, 's' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "uid", required_argument, NULL, 'U' },
 		{ "seat", required_argument, NULL, 'S' },
 		{ "class", required_argument, NULL, 'c' },
 		{ "vt", required_argument, NULL, 'v' },
@@ -96,10 +110,12 @@ static void args_parse(struct args *a, int argc, char **argv)
 	memset(a, 0, sizeof(*a));
 	a->class = "user";
 	a->status_fd = a->env_fd = -1;
+	a->uid = (uid_t)-1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': a->service = optarg; break;
 		case 'u': a->user = optarg; break;
+		case 'U': a->uid = uid_number(optarg); break;
 		case 'S': a->seat = optarg; break;
 		case 'c': a->class = optarg; break;
 		case 'v': a->vt = number(optarg, 63); break;
@@ -198,6 +214,31 @@ static bool same_name(const char *a, const char *b)
 	size_t n = strcspn(a, "=");
 
 	return !strncmp(a, b, n) && b[n] == '=';
+}
+
+/* HOME, USER, LOGNAME and SHELL are the account's, as login(1) sets them,
+ * in place of any the session's environment gave. */
+static int env_account(struct args *a, const struct passwd *pw)
+{
+	const char *shell = pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh";
+	const char *vars[][2] = {
+		{ "HOME", pw->pw_dir }, { "USER", pw->pw_name },
+		{ "LOGNAME", pw->pw_name }, { "SHELL", shell },
+	};
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		char *var;
+		int at = 0;
+
+		if (asprintf(&var, "%s=%s", vars[i][0], vars[i][1]) < 0)
+			return -1;
+		while (at < a->nenv && !same_name(var, a->env[at]))
+			at++;
+		if (at == a->nenv)
+			a->nenv++;
+		a->env[at] = var;	/* lives as long as the process */
+	}
+	return 0;
 }
 
 /*
@@ -390,6 +431,16 @@ int main(int argc, char **argv)
 	if (!pw || pw->pw_uid == 0 || strlen(pw->pw_name) >= sizeof(acct.name) ||
 	    strlen(pw->pw_dir) >= sizeof(acct.home)) {
 		fprintf(stderr, "seatmux-session: %s: no such user, or root\n", a.user);
+		return SESSION_EXIT_PAM;
+	}
+	/* The socket and devices were given to the uid seatmuxd looked up. */
+	if (a.uid != (uid_t)-1 && pw->pw_uid != a.uid) {
+		fprintf(stderr, "seatmux-session: %s is uid %u now, not %u\n", a.user,
+			(unsigned)pw->pw_uid, (unsigned)a.uid);
+		return SESSION_EXIT_PAM;
+	}
+	if (env_account(&a, pw) < 0) {
+		fprintf(stderr, "seatmux-session: out of memory\n");
 		return SESSION_EXIT_PAM;
 	}
 	acct = (struct account){ .uid = pw->pw_uid, .gid = pw->pw_gid };

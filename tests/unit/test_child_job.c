@@ -2,9 +2,11 @@
 /*
  * child_job: the work runs in another process, its answer comes back
  * through the loop, a child that dies without answering is told as such,
- * and a cancelled job is never answered.
+ * and a cancelled job is never answered. A bare job's child holds none of
+ * the parent's fds, and one past its deadline is killed and told as dead.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -86,6 +88,50 @@ static void test_answers(struct test_state *t)
 		;
 }
 
+/* The answer's text: whether fd (the parent's, open there) is open here. */
+static void work_looks_at_fd(void *arg, void *out)
+{
+	struct answer *a = out;
+
+	a->pid = getpid();
+	snprintf(a->text, sizeof(a->text), "%s",
+		 fcntl(*(const int *)arg, F_GETFD) < 0 ? "closed" : "open");
+}
+
+static void work_hangs(void *arg, void *out)
+{
+	pause();
+}
+
+static void test_bare(struct test_state *t)
+{
+	struct loop *loop = loop_create();
+	struct result bare = { 0 }, kept = { 0 }, late = { 0 }, on_time = { 0 };
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	CHECK(t, loop && fd > 3);
+	if (!loop)
+		return;
+	CHECK(t, child_job_start_bare(loop, sizeof(struct answer), work_looks_at_fd, &fd, done,
+				      &bare, 0));
+	CHECK(t, child_job_start(loop, sizeof(struct answer), work_looks_at_fd, &fd, done, &kept));
+	run_until(loop, &bare, &kept);
+	CHECK(t, bare.answered && !strcmp(bare.a.text, "closed"));
+	CHECK(t, kept.answered && !strcmp(kept.a.text, "open"));
+	/* Past its deadline: killed, no answer. In time: answered. */
+	CHECK(t, child_job_start_bare(loop, sizeof(struct answer), work_hangs, NULL, done, &late,
+				      300));
+	CHECK(t, child_job_start_bare(loop, sizeof(struct answer), work_answers, "in time", done,
+				      &on_time, 5000));
+	run_until(loop, &late, &on_time);
+	CHECK(t, late.calls == 1 && !late.answered);
+	CHECK(t, on_time.calls == 1 && on_time.answered && !strcmp(on_time.a.text, "in time"));
+	close(fd);
+	loop_destroy(loop);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+}
+
 static void test_bad_size(struct test_state *t)
 {
 	struct loop *loop = loop_create();
@@ -108,6 +154,7 @@ int main(void)
 	struct test_state t = { 0 };
 
 	RUN(&t, test_answers);
+	RUN(&t, test_bare);
 	RUN(&t, test_bad_size);
 	return TEST_SUMMARY(&t);
 }

@@ -183,6 +183,15 @@ static void reap_session(struct fixture *f, struct seat *seat)
 		loop_dispatch(f->b.loop, 10);
 }
 
+/* A session starts once its account is looked up, in a child: true once
+ * it runs. */
+static bool session_runs(struct fixture *f, struct seat *seat)
+{
+	for (int i = 0; i < 500 && seat && seat->session.pid <= 0; i++)
+		loop_dispatch(f->b.loop, 10);
+	return seat && seat->session.pid > 0;
+}
+
 static void test_kind_decides_heads(struct test_state *t)
 {
 	struct fixture f;
@@ -225,7 +234,7 @@ static void test_socket_admits_session_user_only(struct test_state *t)
 	fake.wants = true;
 	seats_device_added(&f.b, &f.head);
 	seat = seats_find(&f.b, "seat-t");
-	CHECK(t, seat && seat->session.pid > 0);
+	CHECK(t, session_runs(&f, seat));
 	CHECK(t, ping_as(&f, NOBODY) == 1);
 	CHECK(t, ping_as(&f, DAEMON) == 0);
 	if (!seat) {
@@ -391,6 +400,7 @@ static void test_reload_touches_changed_seats_only(struct test_state *t)
 		fixture_finish(&f);
 		return;
 	}
+	CHECK(t, session_runs(&f, st) && session_runs(&f, su));
 	pt = st->session.pid;
 	pu = su->session.pid;
 	CHECK(t, pt > 0 && pu > 0);
@@ -407,7 +417,7 @@ static void test_reload_touches_changed_seats_only(struct test_state *t)
 		   "[seat.seat-u]\nuser = nobody\ncommand = exec sleep 60\n");
 	CHECK(t, st->session.stopping);
 	reap_session(&f, st);
-	CHECK(t, st->session.pid > 0 && st->session.pid != pt);
+	CHECK(t, session_runs(&f, st) && st->session.pid != pt);
 	CHECK(t, st->session.spec.command && !strcmp(st->session.spec.command, "exec sleep 61"));
 	CHECK(t, su->session.pid == pu && !su->session.stopping && kill(pu, 0) == 0);
 
@@ -496,6 +506,7 @@ static void test_restart_takes_back(struct test_state *t)
 	fake.wants = true;
 	seats_device_added(&f.b, &f.head);
 	seat = seats_find(&f.b, "seat-t");
+	CHECK(t, session_runs(&f, seat));
 	fd = connect_seat(&f);
 	for (int i = 0; i < 10; i++)
 		loop_dispatch(f.b.loop, 10);
@@ -515,6 +526,9 @@ static void test_restart_takes_back(struct test_state *t)
 	seats_device_added(&f.b, &f.head);
 	seat = seats_find(&f.b, "seat-t");
 	CHECK(t, seat && seat->session.pid == pid && !seat->session.stopping);
+	/* Its account as the state file had it: no lookup at a restart. */
+	CHECK(t, seat && seat->session.uid == 65534 && seat->session.gid == 65534 &&
+	      !strcmp(seat->session.user, "nobody"));
 	c = seat ? list_entry(seat->clients.next, struct client, link) : NULL;
 	CHECK(t, c && &c->link != &seat->clients && c->uid == 0);
 	/* The question asked meanwhile is answered, then the next. */

@@ -7,6 +7,7 @@
  * process group (the scope and logind cases are tested in QEMU).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,24 @@ static bool wait_ended(struct fixture *f, int ms)
 	return f->ended > before;
 }
 
+/* The account is looked up in a child: the session starts when the loop
+ * has its answer. True once it runs, within ms. */
+static bool wait_started(struct fixture *f, int ms)
+{
+	for (int waited = 0; waited < ms && f->s.pid <= 0; waited += 10)
+		loop_dispatch(f->loop, 10);
+	return f->s.pid > 0;
+}
+
+static bool wait_start_failed(struct fixture *f, int ms)
+{
+	int before = f->start_failed;
+
+	for (int waited = 0; waited < ms && f->start_failed == before; waited += 10)
+		loop_dispatch(f->loop, 10);
+	return f->start_failed > before;
+}
+
 static pid_t read_pid(const char *path, int ms)
 {
 	for (int waited = 0; waited < ms; waited += 10) {
@@ -125,9 +144,11 @@ static void test_fifo_log_refused_at_once(struct test_state *t)
 	struct fixture f;
 
 	CHECK(t, fixture_init(&f, "exec sleep 30") == 0);
+	f.s.start_failed = on_start_failed;
 	CHECK(t, mkfifo(f.log, 0666) == 0);
 	alarm(10);	/* a hang is a failure, not a stuck test run */
-	CHECK(t, session_start(&f.s) < 0);
+	CHECK(t, session_start(&f.s) == 0);
+	CHECK(t, wait_start_failed(&f, 5000));
 	alarm(0);
 	CHECK(t, f.s.pid == 0);
 	CHECK(t, f.s.uid == (uid_t)-1);
@@ -142,7 +163,9 @@ static void test_user_only_while_running(struct test_state *t)
 	CHECK(t, fixture_init(&f, "exec sleep 30") == 0);
 	CHECK(t, f.s.uid == (uid_t)-1);
 	CHECK(t, session_start(&f.s) == 0);
-	CHECK(t, f.s.pid > 0 && f.s.uid == 65534);
+	CHECK(t, wait_started(&f, 5000));
+	CHECK(t, f.s.pid > 0 && f.s.uid == 65534 && f.s.gid == 65534);
+	CHECK(t, !strcmp(f.s.user, "nobody"));
 	session_stop(&f.s);
 	CHECK(t, wait_ended(&f, 5000));
 	CHECK(t, f.s.pid == 0 && f.s.uid == (uid_t)-1);
@@ -162,6 +185,7 @@ static void test_leftovers_end(struct test_state *t)
 	CHECK(t, fixture_init(&f, "sh -c \"trap '' TERM; echo \\$\\$ > $LEFT; exec sleep 300\" & "
 			      "sleep 1; exit 0") == 0);
 	CHECK(t, session_start(&f.s) == 0);
+	CHECK(t, wait_started(&f, 5000));
 	left = read_pid(f.pidfile, 5000);
 	CHECK(t, left > 0);
 	CHECK(t, wait_ended(&f, 5000));
@@ -219,6 +243,102 @@ static void test_failed_restart_tried_again(struct test_state *t)
 	fixture_finish(&f);
 }
 
+/*
+ * A user the database does not have, or root, is found out in the child
+ * that looks the account up: the start fails from the loop, as a restart
+ * does, and nothing runs.
+ */
+static void test_no_such_user_or_root(struct test_state *t)
+{
+	static const char *users[] = { "seatmux-no-such-user", "root" };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct fixture f;
+
+		CHECK(t, fixture_init(&f, "exec sleep 30") == 0);
+		f.spec.user = (char *)users[i];
+		CHECK(t, session_set_spec(&f.s, &f.spec) == 0);
+		f.s.start_failed = on_start_failed;
+		CHECK(t, session_start(&f.s) == 0);
+		CHECK(t, f.s.pid == 0);
+		CHECK(t, wait_start_failed(&f, 5000));
+		CHECK(t, f.s.pid == 0 && f.s.uid == (uid_t)-1);
+		fixture_finish(&f);
+	}
+}
+
+/* A session stopped while its user is looked up never starts. */
+static void test_stop_while_looking_up(struct test_state *t)
+{
+	struct fixture f;
+
+	CHECK(t, fixture_init(&f, "exec sleep 30") == 0);
+	f.s.start_failed = on_start_failed;
+	CHECK(t, session_start(&f.s) == 0);
+	CHECK(t, f.s.resolving != NULL);
+	session_stop(&f.s);
+	CHECK(t, f.s.resolving == NULL);
+	for (int i = 0; i < 50; i++)
+		loop_dispatch(f.loop, 10);
+	CHECK(t, f.s.pid == 0 && f.start_failed == 0);
+	/* Started again, it runs. */
+	CHECK(t, session_start(&f.s) == 0);
+	CHECK(t, wait_started(&f, 5000));
+	fixture_finish(&f);
+}
+
+/*
+ * HOME, USER, LOGNAME and SHELL are the account's (seatmux-session sets
+ * them, as login does), over any the configuration gave.
+ */
+static void test_account_environment(struct test_state *t)
+{
+	struct fixture f;
+	char line[256] = "";
+	FILE *fp;
+
+	CHECK(t, fixture_init(&f, "echo \"$HOME $USER $LOGNAME $SHELL\" > $LEFT.env; "
+			      "echo $$ > $LEFT; exec sleep 30") == 0);
+	f.spec.env[1] = "HOME=/from-the-configuration";
+	f.spec.nenv = 2;
+	CHECK(t, session_set_spec(&f.s, &f.spec) == 0);
+	CHECK(t, session_start(&f.s) == 0);
+	CHECK(t, wait_started(&f, 5000));
+	CHECK(t, read_pid(f.pidfile, 5000) > 0);
+	snprintf(line, sizeof(line), "%s.env", f.pidfile);
+	fp = fopen(line, "r");
+	line[0] = '\0';
+	if (fp) {
+		if (!fgets(line, sizeof(line), fp))
+			line[0] = '\0';
+		fclose(fp);
+	}
+	CHECK(t, !strcmp(line, "/nonexistent nobody nobody /usr/sbin/nologin\n"));
+	snprintf(line, sizeof(line), "%s.env", f.pidfile);
+	unlink(line);
+	fixture_finish(&f);
+}
+
+/* seatmux-session refuses a user whose uid is not the one seatmuxd gave
+ * the seat to (the database changed in between). */
+static void test_helper_refuses_another_uid(struct test_state *t)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 2);
+		execl(TEST_SESSION_HELPER, "seatmux-session", "--service", "seatmux", "--user",
+		      "nobody", "--uid", "4242", "--seat", "seat-test", "--", "/bin/true",
+		      (char *)NULL);
+		_exit(127);
+	}
+	CHECK(t, pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(t, WIFEXITED(status) && WEXITSTATUS(status) == SESSION_EXIT_PAM);
+}
+
 /* Nothing is launched into a session that does not run. */
 static void test_launch_needs_a_session(struct test_state *t)
 {
@@ -247,5 +367,9 @@ int main(void)
 	RUN(&t, test_user_only_while_running);
 	RUN(&t, test_leftovers_end);
 	RUN(&t, test_failed_restart_tried_again);
+	RUN(&t, test_no_such_user_or_root);
+	RUN(&t, test_stop_while_looking_up);
+	RUN(&t, test_account_environment);
+	RUN(&t, test_helper_refuses_another_uid);
 	return TEST_SUMMARY(&t);
 }

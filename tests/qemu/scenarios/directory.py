@@ -11,7 +11,9 @@ logind session on the right seat) in a home made at that first logon from
 connection gets the login screen instead). [rdp] group is a directory
 group: a local account outside it is refused with its right password,
 given to the client or typed at the RDP login screen. Looking accounts up
-through the directory never holds seatmuxd's loop.
+through the directory never holds seatmuxd's loop; with slapd stopped
+(lookups hang), a restart of seatmuxd takes both users' sessions back,
+their accounts read from its state file.
 """
 
 import re
@@ -205,6 +207,31 @@ def check_greeter(t, m):
     check_session_is_theirs(t, m, "ldappupil1", "greeter")
 
 
+def check_directory_down(t, m):
+    """A directory that stops answering holds no station: seatmuxd
+    restarts and takes both directory users' sessions back from its state
+    file (each with its account), looking nobody up."""
+    pid = m.run("sed -n 's/^ready pid=\\([0-9]*\\).*/\\1/p' /home/ldappupil1/events.log "
+                "| tail -n 1")[1].strip()
+    m.run("kill -STOP $(pidof slapd)")
+    try:
+        rc, out = m.run("timeout 5 getent passwd ldappupil1; echo rc=$?", timeout=30)
+        # Killed by timeout: 124 (coreutils) or 143, busybox's SIGTERM.
+        t.check("slapd stopped: looking a directory user up hangs",
+                re.search(r"rc=(124|143)$", out.strip()), out)
+        m.run("systemctl restart seatmuxd", timeout=120)
+        back = attempt(lambda: m.wait_until(
+            "journalctl -t seatmuxd -o cat | grep -Eq 'seat0: session pid [0-9]+ \\(uid 5001\\) "
+            "taken back' && journalctl -t seatmuxd -o cat | grep -Eq "
+            "'seat-rdp[0-9]+: session pid [0-9]+ \\(uid 5002\\) taken back'", 60))
+        t.check("with the directory silent, a restart takes both directory users' sessions "
+                "back", back and pid and m.run("kill -0 %s" % pid)[0] == 0,
+                seatmuxd_log(m)[-600:])
+        check_loop_never_waited(t, m, "a restart with the directory silent")
+    finally:
+        m.run("kill -CONT $(pidof slapd)")
+
+
 def run(t):
     tmp = tempfile.mkdtemp(prefix="directory-")
     with t.machine(devices=DEVICES, hostfwd=[3389]) as m:
@@ -219,3 +246,4 @@ def run(t):
         check_rdp(t, m, tmp)
         check_greeter(t, m)
         check_loop_never_waited(t, m, "looking directory users up")
+        check_directory_down(t, m)
