@@ -16,7 +16,7 @@ pkgs="
 	python3 qemu-system-x86 qemu-utils zstd cpio kmod socat openssl
 	systemd libpam-systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd
 	scdoc libjson-c-dev greetd
-	debhelper lintian
+	debhelper lintian haproxy
 	cage libseat1 weston xkb-data
 	libltdl7 libldap-2.5-0 libsasl2-2 libwrap0 libgssapi-krb5-2
 	libblockdev2 libblockdev-fs2 libblockdev-loop2 libblockdev-part2 libblockdev-swap2

@@ -11,9 +11,11 @@ logind session on the right seat) in a home made at that first logon from
 connection gets the login screen instead). [rdp] group is a directory
 group: a local account outside it is refused with its right password,
 given to the client or typed at the RDP login screen. Looking accounts up
-through the directory never holds seatmuxd's loop; with slapd stopped
+through the directory never holds seatmuxd's loop; with nslcd stopped
 (lookups hang), a restart of seatmuxd takes both users' sessions back,
-their accounts read from its state file.
+their accounts read from its state file, and a directory user's session
+that ends is started again once the directory answers, the loop never
+waiting on it meanwhile.
 """
 
 import re
@@ -210,26 +212,44 @@ def check_greeter(t, m):
 def check_directory_down(t, m):
     """A directory that stops answering holds no station: seatmuxd
     restarts and takes both directory users' sessions back from its state
-    file (each with its account), looking nobody up."""
+    file (each with its account), looking nobody up; and a directory
+    user's session that ends is started again once the directory answers,
+    the loop serving everyone else meanwhile."""
     pid = m.run("sed -n 's/^ready pid=\\([0-9]*\\).*/\\1/p' /home/ldappupil1/events.log "
                 "| tail -n 1")[1].strip()
-    m.run("kill -STOP $(pidof slapd)")
+    # nslcd stopped: every lookup through it waits, as on a directory
+    # that is slow to answer (slapd stopped, nslcd would soon fail them
+    # at once instead).
+    m.run("kill -STOP $(pidof nslcd)")
     try:
         rc, out = m.run("timeout 5 getent passwd ldappupil1; echo rc=$?", timeout=30)
         # Killed by timeout: 124 (coreutils) or 143, busybox's SIGTERM.
-        t.check("slapd stopped: looking a directory user up hangs",
+        t.check("nslcd stopped: looking a directory user up hangs",
                 re.search(r"rc=(124|143)$", out.strip()), out)
         m.run("systemctl restart seatmuxd", timeout=120)
         back = attempt(lambda: m.wait_until(
             "journalctl -t seatmuxd -o cat | grep -Eq 'seat0: session pid [0-9]+ \\(uid 5001\\) "
             "taken back' && journalctl -t seatmuxd -o cat | grep -Eq "
-            "'seat-rdp[0-9]+: session pid [0-9]+ \\(uid 5002\\) taken back'", 60))
+            "'seat-rdp[0-9]+: session pid [0-9]+ \\(uid 5002\\) taken back'", 20))
         t.check("with the directory silent, a restart takes both directory users' sessions "
                 "back", back and pid and m.run("kill -0 %s" % pid)[0] == 0,
                 seatmuxd_log(m)[-600:])
-        check_loop_never_waited(t, m, "a restart with the directory silent")
+        # ldappupil2's session ends: it is started again as its user,
+        # whose account the directory does not give now.
+        leader = re.findall(r"seat-rdp\d+: session pid (\d+) \(uid 5002\) taken back",
+                            seatmuxd_log(m))
+        before = len(re.findall(r"session started as ldappupil2,", seatmuxd_log(m)))
+        m.run("kill -KILL %s" % (leader[-1] if leader else "0"))
+        time.sleep(8)
     finally:
-        m.run("kill -CONT $(pidof slapd)")
+        m.run("kill -CONT $(pidof nslcd)")
+    again = attempt(lambda: m.wait_until(
+        "[ $(journalctl -t seatmuxd -o cat | grep -c 'session started as ldappupil2,') -gt %d ]"
+        % before, 90, interval=1))
+    t.check("once the directory answers again, that session starts", again,
+            seatmuxd_log(m)[-600:])
+    # Only now: a callback held by a lookup is logged when it returns.
+    check_loop_never_waited(t, m, "a restart and a session's start with the directory silent")
 
 
 def run(t):
