@@ -75,13 +75,16 @@ static int job_run(void *data)
 	return write(run->fd, answer, run->size) == (ssize_t)run->size ? 0 : 1;
 }
 
-/* Too late: killed, its pipe ends with it and tells the job so. */
+/* Too late: killed, and told as a job with no answer now, not when its
+ * pipe ends (a process it forked may hold that open). */
 static void deadline_passed(void *data, uint32_t events)
 {
 	struct child_job *job = data;
 
 	if (job->child)
 		child_signal(job->child, SIGKILL);
+	job->done(job->data, NULL);
+	job_free(job);
 }
 
 /* Reaped; its answer, if any, is read from the pipe on its own. */
@@ -133,8 +136,10 @@ static struct child_job *job_start(struct loop *loop, size_t size, child_job_wor
 	job->src = loop_add_fd(loop, job->fd, EPOLLIN, on_answer, job);
 	if (job->src && timeout_ms > 0) {
 		job->deadline = loop_add_timer(loop, deadline_passed, job);
-		if (job->deadline)
-			loop_timer_arm(job->deadline, timeout_ms);
+		if (job->deadline && loop_timer_arm(job->deadline, timeout_ms) < 0) {
+			loop_remove(job->deadline);
+			job->deadline = NULL;
+		}
 	}
 	if (!job->src || (timeout_ms > 0 && !job->deadline)) {
 		child_job_cancel(job);

@@ -239,8 +239,15 @@ def check_directory_down(t, m):
         leader = re.findall(r"seat-rdp\d+: session pid (\d+) \(uid 5002\) taken back",
                             seatmuxd_log(m))
         before = len(re.findall(r"session started as ldappupil2,", seatmuxd_log(m)))
-        m.run("kill -KILL %s" % (leader[-1] if leader else "0"))
+        if not leader:
+            t.fail("a directory user's session ends with the directory silent",
+                   "ldappupil2's session was not taken back")
+            return
+        m.run("kill -KILL %s" % leader[-1])
         time.sleep(8)
+        started = len(re.findall(r"session started as ldappupil2,", seatmuxd_log(m)))
+        t.check("while the directory is silent, that session waits for its account",
+                started == before, seatmuxd_log(m)[-600:])
     finally:
         m.run("kill -CONT $(pidof nslcd)")
     again = attempt(lambda: m.wait_until(

@@ -2,8 +2,9 @@
 """Many virtual machines behind one address: two seatmux guests (Hyper-V's
 identity, RDP stations only) behind Debian's HAProxy on the host, which
 chooses a guest by the RDP cookie every client sends with its user name
-(`balance rdp-cookie`, `persist rdp-cookie`; README, "Many virtual
-machines behind one address").
+(`balance rdp-cookie`, `hash-type consistent`; `persist rdp-cookie`,
+which follows a session broker's token seatmux does not send, harms
+nothing; README, "Many virtual machines behind one address").
 
 Users logging on through HAProxy's one address spread over both guests;
 each, disconnected and connecting again through it, lands on the same
@@ -15,12 +16,23 @@ guest's users find theirs as before.
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
 import time
 
 from stations import attempt, scenario
+
+
+def wait_for(test, timeout):
+    """Polls test() until it holds (True) or timeout seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not test():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
 
 TIMEOUT = 600
 OVERLAYS = ["rdp-farm-overlay"]
@@ -45,8 +57,22 @@ def haproxy_config(port, guests):
             "    tcp-request inspect-delay 5s\n"
             "    tcp-request content accept if RDP_COOKIE\n"
             "    default_backend guests\n"
-            "backend guests\n    balance rdp-cookie\n    persist rdp-cookie\n%s"
+            "backend guests\n    balance rdp-cookie\n    hash-type consistent\n"
+            "    persist rdp-cookie\n%s"
             % (port, servers))
+
+
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 1).close()
+        return True
+    except OSError:
+        return False
+
+
+def haproxy_says(path, text):
+    with open(path, "rb") as f:
+        return text.encode() in f.read()
 
 
 def logons(m, user):
@@ -67,7 +93,7 @@ def connect_all(hv, port, users, tmp):
 
 
 def placement(guests, users):
-    """user -> the guest name each last logged on at (None: nowhere)."""
+    """user -> the one guest each logged on at (None: none, or both)."""
     where = {}
     for u in users:
         seen = [(len(logons(m, u)), name) for name, m in guests.items()]
@@ -89,24 +115,33 @@ def run(t):
             "journalctl -t seatmuxd | grep -q 'rdp: listening'", 60)) for m in guests.values())
         if not t.check("both guests listen for RDP", ok):
             return
+        if not t.check("HAProxy is installed", shutil.which("haproxy"),
+                       "no haproxy: run tools/install-deps.sh"):
+            return
         port = free_port()
-        cfg = os.path.join(tmp, "haproxy.cfg")
+        cfg = os.path.join(t.artifacts, "haproxy.cfg")
         with open(cfg, "w") as f:
             f.write(haproxy_config(port, [(n, m.ports[3389]) for n, m in guests.items()]))
-        log = open(os.path.join(t.artifacts, "haproxy.log"), "wb")
-        proxy = subprocess.Popen(["haproxy", "-f", cfg, "-db"], stdout=log,
-                                 stderr=subprocess.STDOUT)
+        logpath = os.path.join(t.artifacts, "haproxy.log")
+        with open(logpath, "wb") as log:
+            proxy = subprocess.Popen(["haproxy", "-f", cfg, "-db"], stdout=log,
+                                     stderr=subprocess.STDOUT)
         try:
-            run_farm(t, hv, guests, port, tmp)
+            run_farm(t, hv, guests, port, logpath, tmp)
         finally:
             proxy.terminate()
-            proxy.wait(10)
-            log.close()
+            try:
+                proxy.wait(10)
+            except subprocess.TimeoutExpired:
+                proxy.kill()
+                proxy.wait()
 
 
-def run_farm(t, hv, guests, port, tmp):
-    # HAProxy is up once its health checks have found both guests.
-    time.sleep(4)
+def run_farm(t, hv, guests, port, logpath, tmp):
+    # Its servers start up (checked from then on): it is ready once bound.
+    if not t.check("HAProxy listens on the one address",
+                   wait_for(lambda: listening(port), 20)):
+        return
     results = connect_all(hv, port, USERS, tmp)
     where = placement(guests, USERS)
     t.check("every user logs on through HAProxy's one address",
@@ -117,9 +152,9 @@ def run_farm(t, hv, guests, port, tmp):
 
     results = connect_all(hv, port, USERS, tmp)
     again = placement(guests, USERS)
-    same = all(again[u] == where[u] and len(logons(guests[where[u]], u)) == 2 and
-               starts(guests[where[u]], u) == first[u] and len(first[u]) == 1
-               for u in USERS if where[u])
+    same = all(where.values()) and all(
+        again[u] == where[u] and len(logons(guests[where[u]], u)) == 2 and
+        starts(guests[where[u]], u) == first[u] and len(first[u]) == 1 for u in USERS)
     t.check("each user, connecting again, lands on the same guest and the same session",
             same and all(rc == 0 for rc, _ in results.values()),
             (again, {u: starts(guests[g], u) for u, g in again.items() if g}))
@@ -127,10 +162,12 @@ def run_farm(t, hv, guests, port, tmp):
     # g2 powered off: HAProxy's checks take it out; its users go to g1.
     moved = [u for u in USERS if where[u] == "g2"]
     kept = [u for u in USERS if where[u] == "g1"]
-    guests["g2"].kill()
-    time.sleep(5)
     if not moved or not kept:
         t.fail("a guest powered off sends its users to the other", where)
+        return
+    guests["g2"].kill()
+    down = wait_for(lambda: haproxy_says(logpath, "Server guests/g2 is DOWN"), 30)
+    if not t.check("HAProxy's health check takes g2, powered off, out", down):
         return
     rc, _ = connect_all(hv, port, moved[:1], tmp)[moved[0]]
     t.check("with g2 powered off, one of its users gets a session on g1",
