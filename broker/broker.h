@@ -11,6 +11,7 @@
 #include "list.h"
 #include "loop.h"
 #include "platform.h"
+#include "roam_rules.h"
 #include "state.h"
 #include "station_names.h"
 #include "udev_job.h"
@@ -47,6 +48,7 @@ struct broker {
 	struct usbip *usbip;		/* USB/IP stations, or NULL */
 	struct api *api;		/* the room's D-Bus interface, or NULL */
 	struct station_names names;	/* what the room calls its stations */
+	struct roam_table roam;		/* stations' devices in their users' sessions */
 	const char *config_path;	/* read again on SIGHUP */
 	/* Across restarts (state.h): what the last seatmuxd left, while
 	 * this one takes it back (NULL after); keys for names in the fd

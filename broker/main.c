@@ -28,6 +28,7 @@
 #include "fdstore.h"
 #include "log.h"
 #include "leases.h"
+#include "roam.h"
 #include "screens.h"
 #include "seats.h"
 #include "session.h"
@@ -95,6 +96,7 @@ static void state_save(struct broker *b)
 	}
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)b->next_key);
 	state_put(f, "next-key", key, (char *)NULL);
+	roam_save(b, f);
 	seats_save(b, f);
 	leases_save(b, f);
 	screens_save(b, f);
@@ -480,6 +482,8 @@ static int broker_run(struct broker *b)
 	}
 	b->devices.cfg = &b->cfg;
 	udev_jobs_init(&b->udev_jobs, b->loop, b->devices.udev);
+	/* Before any seat: a seat of moved devices is their station's. */
+	roam_take_back(b);
 	/* Kinds first: a kind's stations, taken back, say which heads are
 	 * theirs and what their seats run before the seats are made. */
 	for (int i = 0; i < b->nkinds; i++)

@@ -361,6 +361,7 @@ static int on_dark_frame(void *data)
 }
 
 static void kms_card_gone(struct kms_output *k);
+static void kms_card_moved(struct kms_output *k);
 
 static unsigned long long uevent_seqnum(void)
 {
@@ -427,6 +428,45 @@ static void kms_hotplug(struct kms_output *k)
 
 static void kms_card_added(struct kms_output *k, struct udev_device *d);
 
+/* A card udev gives our seat (one without ID_SEAT is seat0's). */
+static bool of_our_seat(const struct kms_output *k, struct udev_device *d)
+{
+	const char *id = udev_device_get_property_value(d, "ID_SEAT");
+
+	return !strcmp(id && id[0] ? id : "seat0", libseat_seat_name(k->seat));
+}
+
+/*
+ * The station moved and took its card to another seat, while the session
+ * stays here (seatmuxd revoked the card already): the head goes dark as
+ * if the card were unplugged, and the seat's other card, if it has one
+ * now (the one the session moved to, given before this one went), is
+ * the head.
+ */
+static void kms_card_moved(struct kms_output *k)
+{
+	struct udev_enumerate *e;
+	struct udev_list_entry *entry;
+	struct udev_device *d;
+
+	kms_card_gone(k);
+	e = udev_enumerate_new(k->udev);
+	if (!e || udev_enumerate_add_match_subsystem(e, "drm") < 0 ||
+	    udev_enumerate_add_match_sysname(e, "card[0-9]*") < 0 ||
+	    udev_enumerate_scan_devices(e) < 0)
+		goto out;
+	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
+		d = udev_device_new_from_syspath(k->udev, udev_list_entry_get_name(entry));
+		if (d && !k->card && of_our_seat(k, d))
+			kms_card_added(k, d);
+		if (d)
+			udev_device_unref(d);
+	}
+out:
+	if (e)
+		udev_enumerate_unref(e);
+}
+
 static int on_udev(int fd, uint32_t mask, void *data)
 {
 	struct kms_output *k = data;
@@ -439,6 +479,9 @@ static int on_udev(int fd, uint32_t mask, void *data)
 	action = udev_device_get_action(d);
 	if (!action)
 		;
+	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "change") &&
+		 !of_our_seat(k, d))
+		kms_card_moved(k);
 	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "change") &&
 		 !seen_already(k, d))
 		kms_hotplug(k);
@@ -617,12 +660,11 @@ static void kms_card_gone(struct kms_output *k)
 
 static void kms_card_added(struct kms_output *k, struct udev_device *d)
 {
-	const char *id = udev_device_get_property_value(d, "ID_SEAT");
 	const char *name = udev_device_get_sysname(d);
 	struct stat st;
 	int rc;
 
-	if (!name || strncmp(name, "card", 4) || strcmp(id ? id : "seat0", libseat_seat_name(k->seat)))
+	if (!name || strncmp(name, "card", 4) || !of_our_seat(k, d))
 		return;
 	/*
 	 * open_head has read the connector, which for a USB display is an

@@ -7,6 +7,7 @@
  *   seatmuxctl [--json] list-stations
  *   seatmuxctl [--json] station-status ID
  *   seatmuxctl logoff ID
+ *   seatmuxctl disconnect ID
  *   seatmuxctl [--message TEXT] block ID...
  *   seatmuxctl unblock ID...
  *   seatmuxctl identify [ID...]
@@ -640,6 +641,8 @@ static void usage(FILE *f)
 		"  list-sessions           every running session: pid, user, station\n"
 		"  station-status ID       one station in full\n"
 		"  logoff ID               end the station's session (the next one starts)\n"
+		"  disconnect ID           leave the session running for its user to pick up at\n"
+		"                          any station; the station shows its greeter\n"
 		"  block ID...             show a blocked screen; input stops reaching the session\n"
 		"  unblock ID...           give the stations back to their sessions\n"
 		"  identify [ID...]        show each station's name for a few seconds (all: none given)\n"
@@ -675,6 +678,7 @@ static const struct {
 	{ "list-sessions", 0, 0 },
 	{ "station-status", 1, 1 },
 	{ "logoff", 1, 1 },
+	{ "disconnect", 1, 1 },
 	{ "block", 1, MANY },
 	{ "unblock", 1, MANY },
 	{ "identify", 0, MANY },
@@ -749,6 +753,8 @@ static int run(struct ctl *c, const char *cmd, char **args, int n, char **comman
 		return call_simple(c, args[0], "Rename", "ss", args[0], args[1]);
 	if (!strcmp(cmd, "launch"))
 		return launch(c, args[0], command);
+	if (!strcmp(cmd, "disconnect"))
+		return call_simple(c, args[0], "Disconnect", "s", args[0], NULL);
 	return logoff(c, args[0]);
 }
 

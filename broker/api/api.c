@@ -326,6 +326,48 @@ static int method_logoff(sd_bus_message *m, void *data, sd_bus_error *err)
 	return polkit_check(m, "org.seatmux.control", logoff_allowed, data);
 }
 
+static int disconnect_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	struct seat *seat;
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	seat = api_named_station(a, m, &r);
+	if (!seat)
+		return r;
+	switch (seats_disconnect(a->b, seat->name)) {
+	case 0:
+		return sd_bus_reply_method_return(m, "");
+	case -ESRCH:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoSession",
+						  "nobody is logged on at '%s' whose session could "
+						  "wait for them", seat->name);
+	case -EALREADY:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.Disconnected",
+						  "'%s' is disconnected already", seat->name);
+	case -EBUSY:
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.Busy",
+						  "the session at '%s' is moving already", seat->name);
+	case -EOPNOTSUPP:
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_NOT_SUPPORTED,
+						  "no station here can hold a disconnected session "
+						  "(RDP is off)");
+	default:
+		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
+						  "the session at '%s' cannot be disconnected",
+						  seat->name);
+	}
+}
+
+/* The control role's, or the session's own user's (as logind lets a
+ * user lock their own session). */
+static int method_disconnect(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check_own(m, "org.seatmux.control", api_station_owner, disconnect_allowed,
+				data);
+}
+
 /* A command line as a teacher may give it: 1 to LAUNCH_MAX_ARGS words,
  * the first not empty, LAUNCH_MAX_BYTES in all. */
 #define LAUNCH_MAX_ARGS 64
@@ -481,6 +523,8 @@ static const sd_bus_vtable manager_vtable[] = {
 				api_method_get_session, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("LogOff", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
 				method_logoff, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Disconnect", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
+				method_disconnect, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Rename", SD_BUS_ARGS("s", id, "s", name), SD_BUS_NO_RESULT,
 				api_method_rename, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("AttachDevice", SD_BUS_ARGS("s", seat, "s", device),

@@ -27,6 +27,7 @@ void config_init(struct config *cfg)
 	cfg->physical_heads = -1;
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->console = true;
+	cfg->roaming_takes_over = true;
 	cfg->socket_dir = strdup(SEATMUX_RUNDIR);
 	cfg->pam_service = strdup("seatmux");
 	cfg->greeter_user = strdup("seatmux-greeter");
@@ -188,6 +189,15 @@ static int handle_broker(struct config_parse *p, const char *key,
 	if (!strcmp(key, "log-level")) {
 		if (log_parse_level(value, &cfg->log_level))
 			return parse_fail(p, "unknown log-level '%s'", value);
+		return 1;
+	}
+	if (!strcmp(key, "roaming")) {
+		if (!strcmp(value, "take-over"))
+			cfg->roaming_takes_over = true;
+		else if (!strcmp(value, "refuse"))
+			cfg->roaming_takes_over = false;
+		else
+			return parse_fail(p, "roaming takes take-over or refuse, not '%s'", value);
 		return 1;
 	}
 	if (!strcmp(key, "physical-heads")) {

@@ -90,6 +90,11 @@ struct config {
 	char *socket_dir;
 	char *pam_service;	/* sessions open through it; default "seatmux" */
 	char *greeter_user;	/* greeters run as it; default "seatmux-greeter" */
+	/* A user logging on while their session is in use at another
+	 * station: it comes to them (yes, the default, as a Windows
+	 * reconnection does), or the logon is refused. A session whose
+	 * station is away always comes. */
+	bool roaming_takes_over;
 	struct list seats;
 	struct rdp_config rdp;
 	struct usbip_config usbip;

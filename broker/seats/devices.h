@@ -42,6 +42,7 @@ struct device {
 	/* Looked up for a session (devices_lookup) before its udev event
 	 * reached us: whether it was plugged, that event says. */
 	bool early;
+	bool counted;		/* a head its seat counts (seats.c) */
 };
 
 struct devices_listener {

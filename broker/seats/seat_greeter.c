@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <string.h>
 
 #include "broker.h"
@@ -39,12 +40,44 @@ int seat_greeter_tell(struct seat *seat, enum greeter_event ev, const char *user
 	return seat->kind->greeter_event(seat->broker, seat->name, ev, user);
 }
 
+/*
+ * The user has a session at another station already: this station goes
+ * to it (seat_roam.c), unless it is in use there and the configuration
+ * says a logon takes nothing over. 1: it comes; 0: none elsewhere (or
+ * none that can come): a session starts here; -1: refused.
+ */
+static int roam_here(struct seat *seat, const char *user, const struct session_spec *spec)
+{
+	struct broker *b = seat->broker;
+	struct seat *from = seats_roam_source(b, user, seat);
+	int rc;
+
+	if (!from)
+		return 0;
+	if (!seats_roam_away(b, from) && !b->cfg.roaming_takes_over) {
+		log_warn("%s: greeter: %s's session is in use at %s: roaming = refuse", seat->name,
+			 user, from->name);
+		return -1;
+	}
+	rc = seats_roam_here(b, seat, from, spec);
+	if (rc == -EOPNOTSUPP)
+		return 0;	/* this station cannot move: a session of its own */
+	if (rc < 0) {
+		log_error("%s: greeter: %s's session on %s cannot come here: %s", seat->name, user,
+			  from->name, strerror(-rc));
+		return -1;
+	}
+	log_info("%s: %s's session on %s comes to this station", seat->name, user, from->name);
+	return 1;
+}
+
 /* The greeter is told yes, then goes (SIGTERM): the user's session
  * starts once it is gone, as seats_session_start does for any. */
 static int login(void *data, const struct greeter_login *l)
 {
 	struct seat *seat = data;
 	struct session_spec spec;
+	int rc;
 
 	/* Still the greeter that asked (not stopped since), and an account
 	 * a session can run as (the check looked it up, not the loop). */
@@ -61,9 +94,11 @@ static int login(void *data, const struct greeter_login *l)
 		return -1;
 	}
 	log_info("%s: %s logged on at the greeter", seat->name, l->user);
-	seats_session_start(seat->broker, seat->name, &spec);
+	rc = roam_here(seat, l->user, &spec);
+	if (rc == 0)
+		seats_session_start(seat->broker, seat->name, &spec);
 	session_spec_free(&spec);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 static void login_failed(void *data, const char *user)

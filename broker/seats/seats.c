@@ -14,8 +14,10 @@
 #include "fdstore.h"
 #include "leases.h"
 #include "log.h"
+#include "roam.h"
 #include "seat_greeter.h"
 #include "seat_login.h"
+#include "seat_roam.h"
 #include "seats.h"
 #include "station_kind.h"
 
@@ -302,7 +304,8 @@ static struct seat *seat_create(struct broker *b, const char *name,
 		goto err;
 	seat->session.changed = seat_changed;
 	seat->session.start_failed = seat_start_failed;
-	seat_set_station_name(seat, station_names_get(&b->names, name));
+	/* Named for its devices' station, wherever they are. */
+	seat_set_station_name(seat, station_names_get(&b->names, roam_home(b, name)));
 	seat->session.pam_service = b->cfg.pam_service;
 	if (b->session_helper)
 		seat->session.helper = b->session_helper;
@@ -341,6 +344,7 @@ static void seat_destroy(struct seat *seat)
 		client_destroy(c);
 	session_finish(&seat->session);
 	seat_greeter_finish(seat);
+	seat_roam_forget(seat);
 	loop_remove(seat->listen_src);
 	close(seat->listen_fd);
 	unlink(seat->socket_path);
@@ -370,13 +374,6 @@ static const struct station_kind *kind_of(struct broker *b, const struct device 
 	return NULL;
 }
 
-static bool head_counts(struct broker *b, const struct device *dev)
-{
-	const struct station_kind *kind = kind_of(b, dev);
-
-	return kind && kind->wants_head(b, dev);
-}
-
 static bool head_allowed(struct broker *b, const struct device *dev)
 {
 	const struct station_kind *kind = kind_of(b, dev);
@@ -400,6 +397,7 @@ void seats_device_added(struct broker *b, struct device *dev)
 		if (!seat)
 			return;
 		seat->masters = 1;
+		dev->counted = true;
 		leases_seat_cards(b, seat->name, seat->session.drm_devices,
 				  sizeof(seat->session.drm_devices));
 		/* Point the session at its virtual head, past the console's card. */
@@ -411,7 +409,10 @@ void seats_device_added(struct broker *b, struct device *dev)
 			session_start(&seat->session);
 		return;
 	}
+	dev->counted = true;
 	seat->masters++;
+	if (seat->arriving && seat->arriving == kind_of(b, dev))
+		seat_roam_arrived(seat);
 }
 
 void seats_device_removed(struct broker *b, struct device *dev)
@@ -426,8 +427,11 @@ void seats_device_removed(struct broker *b, struct device *dev)
 				client_device_gone(c, dev->devnum);
 	if (dev->kind == DEVICE_DRM_CARD)
 		leases_card_gone(b, dev->devnum);
-	if (!is_head(dev) || !head_counts(b, dev))
-		return;		/* never counted */
+	/* Counted as it came: a station let go of meanwhile no longer
+	 * claims its head, which its seat counted all the same. */
+	if (!dev->counted)
+		return;
+	dev->counted = false;
 	seat = seats_find(b, dev->seat);
 	if (!seat || --seat->masters > 0)
 		return;
@@ -617,6 +621,7 @@ void seats_release_all(struct broker *b)
 			client_release(c);
 		session_release(&seat->session);
 		seat_greeter_finish(seat);
+		seat_roam_forget(seat);
 		loop_remove(seat->listen_src);
 		close(seat->listen_fd);	/* its path stays: the next one listens on */
 		list_remove(&seat->link);

@@ -32,6 +32,18 @@ struct seat {
 	bool taken;
 	/* A login screen's seat: greetd's IPC for its greeter (seat_greeter.c). */
 	struct greeter *greeter;
+	/*
+	 * Its user picked the session up at a station of this kind
+	 * (seat_roam.c), whose devices are on their way: the first of its
+	 * heads to come makes the seat that station's, and the station it
+	 * had leaves (the kind lets go of it, or its devices go to a seat
+	 * of their own). What the seat runs next is then arriving_spec
+	 * (a logon's), or the new kind's.
+	 */
+	const struct station_kind *arriving;
+	struct session_spec arriving_spec;
+	bool has_arriving_spec;
+	char leaving[SEAT_PROTO_MAX_SEAT];	/* the home of the devices it has */
 };
 
 void seats_device_added(struct broker *b, struct device *dev);
@@ -88,5 +100,41 @@ void seats_check_devices(struct broker *b);
 /* A station whose seat outlived its head is gone for good (its section
  * removed): its seat goes with its session, unless a head holds it. */
 void seats_station_gone(struct broker *b, const char *name);
+
+/*
+ * Sessions that follow their user (seat_roam.c). A user's session on a
+ * seat may be picked up at another station: one they logged on at, at a
+ * greeter (not a station's own auto-logon), or one a kind holds for them
+ * (an RDP connection's). NULL: none but on seat but.
+ */
+struct seat *seats_roam_source(struct broker *b, const char *user, const struct seat *but);
+/* Whether that seat's station is away (its user disconnected): picking
+ * the session up then takes it from nobody. */
+bool seats_roam_away(struct broker *b, const struct seat *seat);
+/*
+ * A station of kind is on its way to the session of seat: its first head
+ * makes it the seat's station (the kind's own making, an RDP station's
+ * say, whose devices udev gives that seat). 0, or -EBUSY (already so).
+ */
+int seats_roam_expect(struct broker *b, const char *seat, const struct station_kind *kind);
+/* That station will not come (it could not be made): the seat keeps the
+ * one it has. */
+void seats_roam_cancel(struct broker *b, const char *seat);
+/*
+ * The devices of station (a greeter's seat: a physical head, a USB/IP
+ * station) go to the session of seat to, which spec runs next (its
+ * logon's). 0, or -errno: -EOPNOTSUPP (station's kind keeps its own
+ * devices), -EBUSY, roam_move's.
+ */
+int seats_roam_here(struct broker *b, struct seat *station, struct seat *to,
+		    const struct session_spec *spec);
+/*
+ * The session of seat goes on without its station, kept for its user
+ * to pick up elsewhere (a station kind that can hold it, RDP's, does).
+ * 0, or -errno: -ENOENT (no such seat), -ESRCH (no logon there to
+ * keep), -EALREADY (away already), -EOPNOTSUPP (no kind holds
+ * sessions here).
+ */
+int seats_disconnect(struct broker *b, const char *seat);
 
 #endif

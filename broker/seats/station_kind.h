@@ -60,6 +60,20 @@ struct station_kind {
 	 * group), and counts failures against the connection's address. */
 	int (*greeter_event)(struct broker *b, const char *seat, enum greeter_event ev,
 			     const char *user);
+	/*
+	 * Roaming (optional; seat_roam.c). A kind whose stations it makes
+	 * itself (RDP's) holds sessions left without a station: adopt makes
+	 * a station of the kind for seat's session, user's, which goes on
+	 * meanwhile (0, or -errno); let_go gives the seat's station up when
+	 * the session has another, the session left running; away says
+	 * whether its user disconnected from it; disconnect ends the
+	 * connection, keeping the station (0, or -EALREADY). A kind without
+	 * let_go has stations of devices, which move by udev's rules.
+	 */
+	int (*adopt)(struct broker *b, const char *seat, const char *user);
+	void (*let_go)(struct broker *b, const char *seat);
+	bool (*away)(struct broker *b, const char *seat);
+	int (*disconnect)(struct broker *b, const char *seat);
 };
 
 extern const struct station_kind physical_station_kind;

@@ -52,6 +52,9 @@ static void work(void *arg, void *out)
 	case UDEV_JOB_RELOAD:
 		a->rc = udev_rules_reload() < 0 ? -EAGAIN : 0;
 		break;
+	case UDEV_JOB_MOVE:
+		a->rc = udev_rules_move_seat(job->q->udev, job->seat) < 0 ? -EAGAIN : 0;
+		break;
 	}
 }
 

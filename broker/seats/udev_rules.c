@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -74,4 +77,78 @@ void udev_rules_trigger_all(const char *action, const char *subsystem)
 void udev_rules_retrigger(const char *syspath)
 {
 	run_udevadm((char *[]){ "udevadm", "trigger", "--action=change", (char *)syspath, NULL });
+}
+
+/* The devices udev gives seat now (up to max; only evdev nodes if
+ * inputs): their sysfs paths. */
+static int seat_devices(struct udev *udev, const char *seat, bool inputs,
+			char (*paths)[PATH_MAX], int max)
+{
+	struct udev_enumerate *e = udev_enumerate_new(udev);
+	struct udev_list_entry *entry;
+	int n = 0;
+
+	if (!e || (inputs && (udev_enumerate_add_match_subsystem(e, "input") < 0 ||
+			      udev_enumerate_add_match_sysname(e, "event[0-9]*") < 0)) ||
+	    udev_enumerate_add_match_property(e, "ID_SEAT", seat) < 0 ||
+	    udev_enumerate_scan_devices(e) < 0) {
+		if (e)
+			udev_enumerate_unref(e);
+		return -1;
+	}
+	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
+		if (n < max)
+			snprintf(paths[n++], PATH_MAX, "%s", udev_list_entry_get_name(entry));
+	udev_enumerate_unref(e);
+	return n;
+}
+
+#define MOVE_MAX 32
+
+/* A change for each device and every device below it (a card's
+ * connectors, a hub's keyboards, which take their seat from it). */
+static int announce_trees(char (*paths)[PATH_MAX], int n)
+{
+	char *argv[MOVE_MAX + 5] = { "udevadm", "trigger", "--settle", "--action=change" };
+	char (*match)[PATH_MAX + 16] = calloc(MOVE_MAX, PATH_MAX + 16);
+	int rc;
+
+	if (!match)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		snprintf(match[i], PATH_MAX + 16, "--parent-match=%s", paths[i]);
+		argv[4 + i] = match[i];
+	}
+	rc = n ? run_udevadm(argv) : 0;
+	free(match);
+	return rc;
+}
+
+int udev_rules_move_seat(struct udev *udev, const char *seat)
+{
+	char (*devs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
+	char (*inputs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
+	struct udev_device *d;
+	const char *now;
+	int n = devs ? seat_devices(udev, seat, false, devs, MOVE_MAX) : -1;
+	int ni = inputs ? seat_devices(udev, seat, true, inputs, MOVE_MAX) : -1;
+	int rc = -1;
+
+	if (n < 0 || ni < 0 || udev_rules_reload() < 0 || announce_trees(devs, n) < 0)
+		goto out;
+	for (int i = 0; i < ni; i++) {
+		d = udev_device_new_from_syspath(udev, inputs[i]);
+		now = d ? udev_device_get_property_value(d, "ID_SEAT") : NULL;
+		/* libinput takes a device only as it is added. */
+		if (now && strcmp(now, seat))
+			run_udevadm((char *[]){ "udevadm", "trigger", "--action=add", inputs[i],
+						NULL });
+		if (d)
+			udev_device_unref(d);
+	}
+	rc = 0;
+out:
+	free(devs);
+	free(inputs);
+	return rc;
 }

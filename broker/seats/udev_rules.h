@@ -11,6 +11,7 @@
 #ifndef SEATMUX_UDEV_RULES_H
 #define SEATMUX_UDEV_RULES_H
 
+#include <libudev.h>
 #include <stdio.h>
 
 /* Replaces the rules file with what write() puts after a header line
@@ -25,6 +26,13 @@ int udev_rules_reload(void);
 void udev_rules_trigger_tree(const char *syspath, const char *action, const char *subsystem);
 /* action for every device (of one subsystem if subsystem is not NULL). */
 void udev_rules_trigger_all(const char *action, const char *subsystem);
+/*
+ * A station's devices that were seat's now go elsewhere (or come back):
+ * the rules (written already) reloaded, seat's devices announced again,
+ * settled, and its input devices that left announced as added, which is
+ * all libinput heeds. 0, or -1.
+ */
+int udev_rules_move_seat(struct udev *udev, const char *seat);
 /* A change event for one device, so that rules made after it apply. */
 void udev_rules_retrigger(const char *syspath);
 

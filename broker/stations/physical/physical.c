@@ -5,6 +5,7 @@
  */
 #include "broker.h"
 #include "log.h"
+#include "roam.h"
 #include "station_kind.h"
 
 /* Where the policy says so (a VM's console) physical heads are none. */
@@ -22,7 +23,9 @@ static void physical_leave_alone(struct broker *b, const struct device *head)
 
 static const struct session_spec *physical_session_spec(struct broker *b, const char *seat)
 {
-	const struct seat_config *sc = config_seat(&b->cfg, seat);
+	/* A station's devices moved away from their session (roam.h) are
+	 * still that station: its section says what they run. */
+	const struct seat_config *sc = config_seat(&b->cfg, roam_home(b, seat));
 
 	return sc ? &sc->spec : NULL;
 }

@@ -41,7 +41,7 @@ static struct station *station_of_user(struct rdp *r, const char *user,
 	struct station *st, *tmp;
 
 	list_for_each(st, tmp, &r->stations, link)
-		if (st != but && user[0] && !strcmp(st->user, user))
+		if (st != but && !st->leaving && user[0] && !strcmp(st->user, user))
 			return st;
 	return NULL;
 }
@@ -55,7 +55,7 @@ static struct station *station_for(struct rdp *r, const char *user)
 	if (st)
 		return st;
 	list_for_each(st, tmp, &r->stations, link)
-		if (st->ended && !st->sink && !st->next)
+		if (st->ended && !st->sink && !st->next && !st->adopted && !st->leaving)
 			return st;
 	return NULL;
 }
@@ -147,6 +147,32 @@ void logon_hand(struct station *st, struct sink *s)
 	sink_scope(s);
 }
 
+/*
+ * The user's session is at another station (a physical head, a USB/IP
+ * station): it comes here, in a station made for its seat, unless it is
+ * in use there and the configuration says a logon takes nothing over.
+ * 0 (s->station set if it comes), or -1: refused.
+ */
+static int roam(struct sink *s, const struct control_msg *msg)
+{
+	struct rdp *r = s->rdp;
+	struct seat *from = seats_roam_source(r->b, msg->user, NULL);
+
+	if (!from)
+		return 0;
+	if (!seats_roam_away(r->b, from) && !r->b->cfg.roaming_takes_over) {
+		log_info("rdp: %s's session is in use at %s: roaming = refuse", msg->user,
+			 from->name);
+		logon_refuse(s, msg->user, "your session is in use at another station");
+		return -1;
+	}
+	if (!station_adopt(r, from->name, msg->user, s)) {
+		logon_refuse(s, msg->user, "your session cannot come to this station");
+		return -1;
+	}
+	return 0;
+}
+
 /* PAM said yes: the user's station, found or made, goes to this sink. */
 static void accept_logon(struct sink *s, const struct control_msg *msg)
 {
@@ -166,8 +192,12 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 		station_take_over(st, s);
 		return;
 	}
+	if (!st && roam(s, msg) < 0)
+		return;
+	if (s->station)
+		return;		/* a station for its session elsewhere, on its way */
 	if (!st)
-		st = station_create(r, msg->user, msg->width, msg->height, msg->layout);
+		st = station_create(r, msg->user, msg->width, msg->height, msg->layout, NULL);
 	if (!st) {
 		logon_refuse(s, msg->user, "no station could be made");
 		return;

@@ -50,21 +50,14 @@ out:
 	return text;
 }
 
-static struct station *station_of_seat(struct broker *b, const char *seat)
+static struct station *seat_station(struct broker *b, const char *seat)
 {
-	struct station *st, *tmp;
-
-	if (!b->rdp)
-		return NULL;
-	list_for_each(st, tmp, &b->rdp->stations, link)
-		if (!strcmp(st->seat, seat))
-			return st;
-	return NULL;
+	return b->rdp ? station_of_seat(b->rdp, seat) : NULL;
 }
 
 bool rdp_owns_seat(struct broker *b, const char *seat)
 {
-	return station_of_seat(b, seat) != NULL;
+	return seat_station(b, seat) != NULL;
 }
 
 int rdp_start(struct broker *b)
@@ -239,7 +232,7 @@ static bool rdp_wants_head(struct broker *b, const struct device *head)
  * the configuration's [seat.NAME] says, as a physical head would. */
 static const struct session_spec *rdp_session_spec(struct broker *b, const char *seat)
 {
-	struct station *st = station_of_seat(b, seat);
+	struct station *st = seat_station(b, seat);
 	const struct seat_config *sc;
 
 	if (st)
@@ -262,14 +255,14 @@ static bool rdp_keeps_seat(struct broker *b, const char *seat)
 
 static void rdp_address(struct broker *b, const char *seat, char *out, size_t size)
 {
-	struct station *st = station_of_seat(b, seat);
+	struct station *st = seat_station(b, seat);
 
 	snprintf(out, size, "%s", st && st->sink ? st->sink->peer : "");
 }
 
 static void rdp_log_off(struct broker *b, const char *seat)
 {
-	struct station *st = station_of_seat(b, seat);
+	struct station *st = seat_station(b, seat);
 
 	if (st)
 		station_log_off(st);
@@ -282,7 +275,7 @@ static void rdp_log_off(struct broker *b, const char *seat)
 static int rdp_greeter_event(struct broker *b, const char *seat, enum greeter_event ev,
 			     const char *user)
 {
-	struct station *st = station_of_seat(b, seat);
+	struct station *st = seat_station(b, seat);
 
 	if (!st || !st->login_screen)
 		return 0;
@@ -296,6 +289,41 @@ static int rdp_greeter_event(struct broker *b, const char *seat, enum greeter_ev
 		logon_screen_back(st);
 		return 0;
 	}
+	return 0;
+}
+
+/* A session whose station went (its user disconnected at a physical
+ * head) is held by a station of ours, for its user's next logon. */
+static int rdp_adopt(struct broker *b, const char *seat, const char *user)
+{
+	if (!b->rdp)
+		return -EOPNOTSUPP;
+	return station_adopt(b->rdp, seat, user, NULL) ? 0 : -EIO;
+}
+
+static void rdp_let_go(struct broker *b, const char *seat)
+{
+	struct station *st = seat_station(b, seat);
+
+	if (st)
+		station_let_go(st);
+}
+
+static bool rdp_away(struct broker *b, const char *seat)
+{
+	struct station *st = seat_station(b, seat);
+
+	return st && !st->sink && !st->next && !st->ended;
+}
+
+static int rdp_disconnect(struct broker *b, const char *seat)
+{
+	struct station *st = seat_station(b, seat);
+
+	if (!st || !st->sink)
+		return -EALREADY;
+	log_info("rdp: %s: %s disconnected by request", seat, st->user);
+	sink_kill(st->sink);	/* its end keeps the station for its user */
 	return 0;
 }
 
@@ -313,4 +341,8 @@ const struct station_kind rdp_station_kind = {
 	.address = rdp_address,
 	.log_off = rdp_log_off,
 	.greeter_event = rdp_greeter_event,
+	.adopt = rdp_adopt,
+	.let_go = rdp_let_go,
+	.away = rdp_away,
+	.disconnect = rdp_disconnect,
 };

@@ -20,6 +20,7 @@
 #include "helper_keep.h"
 #include "list.h"
 #include "ratelimit.h"
+#include "seat_proto.h"
 #include "session_spec.h"
 #include "sink_zygote.h"
 #include "station_pool.h"
@@ -53,7 +54,7 @@ enum station_state {
 struct station {
 	struct list link;
 	struct broker *b;
-	char seat[32];
+	char seat[SEAT_PROTO_MAX_SEAT];
 	char user[CONTROL_MAX_TEXT + 1];
 	int card;
 	struct vinput *input;
@@ -71,6 +72,13 @@ struct station {
 	 * failed): its session is [rdp] greeter, and user is "" until
 	 * someone logs on there. */
 	bool login_screen;
+	/* Made for a session that had another station (its user picked it
+	 * up over RDP, or disconnected from it): its seat is that
+	 * session's, and it goes with the session, never reused. */
+	bool adopted;
+	/* Given up (station_let_go): its card on its way out of the seat,
+	 * it is nobody's and nothing finds it. */
+	bool leaving;
 };
 
 /* Whether st shows its login screen, nobody logged on at it. */
@@ -164,8 +172,20 @@ void logon_hand(struct station *st, struct sink *s);
 
 /* -- stations.c -- */
 
-/* A user logged on with no station: one made, in steps from station_heads_next; NULL: none. */
-struct station *station_create(struct rdp *r, const char *user, int w, int h, uint32_t layout);
+/* A user logged on with no station: one made, in steps from station_heads_next; NULL: none.
+ * Its seat is seat-rdpN, or seat (not NULL) for a session it adopts. */
+struct station *station_create(struct rdp *r, const char *user, int w, int h, uint32_t layout,
+			       const char *seat);
+/* A session with no station of ours, its user's, gets one: made for its
+ * seat, whose session goes on (seats_roam_expect); s waits for it, or
+ * nobody does (the user disconnected elsewhere). NULL: none. */
+struct station *station_adopt(struct rdp *r, const char *seat, const char *user, struct sink *s);
+/* The station's session has another station now: it goes, its
+ * connection ended, its card and number given back, the session left
+ * running. */
+void station_let_go(struct station *st);
+/* The seat's station (one leaving is nobody's), or NULL. */
+struct station *station_of_seat(struct rdp *r, const char *seat);
 /* A station waits for a head, or one was added: the next one waiting gets one. */
 void station_heads_next(struct rdp *r);
 /* Nobody on a station (its sink went, or none came back): its session kept a while. */

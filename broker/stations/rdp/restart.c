@@ -107,7 +107,11 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 	}
 	st->b = r->b;
 	st->number = (int)n;
+	/* seat-rdpN, or the seat of a session it adopted. */
 	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
+	st->adopted = strcmp(st->seat, rec->argv[2]) && config_valid_seat_name(rec->argv[2]);
+	if (st->adopted)
+		snprintf(st->seat, sizeof(st->seat), "%s", rec->argv[2]);
 	kfd = station_input_name(st, "keyboard", kbd, sizeof(kbd)) == 0 ?
 	      fdstore_take(&sb->fds, kbd) : -1;
 	pfd = station_input_name(st, "pointer", ptr, sizeof(ptr)) == 0 ?

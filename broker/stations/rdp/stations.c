@@ -21,6 +21,7 @@
 #include "log.h"
 #include "rdp_internal.h"
 #include "seats.h"
+#include "station_kind.h"
 #include "udev_rules.h"
 #include "vhead.h"
 #include "vinput.h"
@@ -35,6 +36,8 @@ static void rules(FILE *f, void *data)
 	struct station *st, *tmp;
 
 	list_for_each(st, tmp, &r->stations, link) {
+		if (st->leaving || st->card < 0)
+			continue;
 		fprintf(f, "SUBSYSTEM==\"drm\", KERNEL==\"card%d\", ENV{ID_SEAT}=\"%s\"\n",
 			st->card, st->seat);
 		fprintf(f, "SUBSYSTEM==\"input\", ATTRS{name}==\"seatmux %s *\", ENV{ID_SEAT}=\"%s\"\n",
@@ -276,6 +279,8 @@ static void station_fail(struct station *st, const char *why)
 	struct rdp *r = st->b->rdp;
 
 	log_error("rdp: %s: no station for %s: %s", st->seat, st->user, why);
+	if (st->adopted)
+		seats_roam_cancel(st->b, st->seat);
 	if (st->sink) {
 		logon_refuse(st->sink, st->user, "no station could be made");
 		st->sink->station = NULL;
@@ -319,6 +324,8 @@ static void on_rules_loaded(void *data, const void *out)
 	/* A sink being replaced (st->next waits for its end) gets nothing. */
 	if (st->sink && !st->next)
 		logon_hand(st, st->sink);
+	else if (!st->sink && !st->next && st->adopted)
+		station_keep(st);	/* its user disconnected elsewhere */
 	/* After the handover: the sink connects the client's monitor while
 	 * the seat comes up, before its compositor first looks for one. */
 	st->job = child_job_start(st->b->loop, sizeof(int), retrigger, &st->card, on_retriggered,
@@ -398,7 +405,8 @@ void station_heads_next(struct rdp *r)
  * its keyboard and pointer. Whoever waits for it is its sink; it may be
  * gone by then.
  */
-struct station *station_create(struct rdp *r, const char *user, int w, int h, uint32_t layout)
+struct station *station_create(struct rdp *r, const char *user, int w, int h, uint32_t layout,
+			       const char *seat)
 {
 	int number = station_pool_take_number(&r->pool);
 	struct station *st;
@@ -415,7 +423,10 @@ struct station *station_create(struct rdp *r, const char *user, int w, int h, ui
 	st->number = number;
 	st->width = w;
 	st->height = h;
-	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
+	if (seat)
+		snprintf(st->seat, sizeof(st->seat), "%s", seat);
+	else
+		snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
 	snprintf(st->user, sizeof(st->user), "%s", user);
 	st->login_screen = !user[0];
 	st->layout = layout;
@@ -427,6 +438,107 @@ err:
 	free(st);
 	station_pool_put_number(&r->pool, number);
 	return NULL;
+}
+
+/* The longest seat name a station adopts: its keyboard's and pointer's
+ * names ("seatmux SEAT keyboard") must fit uinput's 80 bytes whole, as
+ * udev's rules match them. */
+#define ADOPT_MAX_SEAT 48
+
+struct station *station_adopt(struct rdp *r, const char *seat, const char *user, struct sink *s)
+{
+	struct station *st;
+
+	if (strlen(seat) > ADOPT_MAX_SEAT || station_of_seat(r, seat)) {
+		log_error("rdp: %s's session on %s cannot have a station of ours", user, seat);
+		return NULL;
+	}
+	/* The client's size if one waits; a disconnected session's head is
+	 * dark until one connects, at its own size. */
+	st = station_create(r, user, s ? s->asked.width : 1024, s ? s->asked.height : 768,
+			    s ? s->asked.layout : 0, seat);
+	if (!st)
+		return NULL;
+	st->adopted = true;
+	if (seats_roam_expect(r->b, seat, &rdp_station_kind) < 0) {
+		station_fail(st, "its session is moving already");
+		return NULL;
+	}
+	log_info("rdp: %s: a station for %s's session, which goes on", seat, user);
+	st->sink = s;
+	if (s)
+		s->station = st;
+	station_heads_next(r);
+	return st;
+}
+
+struct station *station_of_seat(struct rdp *r, const char *seat)
+{
+	struct station *st, *tmp;
+
+	list_for_each(st, tmp, &r->stations, link)
+		if (!st->leaving && !strcmp(st->seat, seat))
+			return st;
+	return NULL;
+}
+
+static void on_let_go(void *data, const void *out)
+{
+	struct station *st = data;
+	struct rdp *r = st->b->rdp;
+
+	st->job = NULL;
+	if (station_pool_put_card(&r->pool, st->card) < 0)
+		log_warn("rdp: card%d is in the pool already", st->card);
+	station_pool_put_number(&r->pool, st->number);
+	list_remove(&st->link);
+	session_spec_free(&st->spec);
+	free(st);
+	broker_changed(r->b);
+}
+
+/* In a child: udev reads the rules without the card, which it then
+ * announces again: the card leaves the seat. */
+static void card_leaves(void *arg, void *out)
+{
+	int *card = arg;
+
+	udev_rules_reload();
+	retrigger(card, out);
+}
+
+void station_let_go(struct station *st)
+{
+	struct rdp *r = st->b->rdp;
+
+	log_info("rdp: %s: %s's session has another station: this one goes", st->seat, st->user);
+	st->leaving = true;
+	if (st->keep_timer)
+		loop_remove(st->keep_timer);
+	st->keep_timer = NULL;
+	child_job_cancel(st->job);
+	st->job = NULL;
+	if (st->next) {
+		logon_refuse(st->next, st->user, "the session went to another station");
+		st->next->station = NULL;
+		st->next = NULL;
+	}
+	if (st->sink) {
+		st->sink->station = NULL;
+		sink_kill(st->sink);
+		st->sink = NULL;
+	}
+	station_input_destroy(st);
+	if (st->card < 0) {
+		on_let_go(st, NULL);
+		return;
+	}
+	station_take_card(st->card, st->seat);
+	if (station_write_rules(r) < 0)
+		log_warn("rdp: cannot write %s: %m", RULES_PATH);
+	st->job = child_job_start(r->b->loop, sizeof(int), card_leaves, &st->card, on_let_go, st);
+	if (!st->job)
+		on_let_go(st, NULL);
 }
 
 static void station_keep_expired(void *data, uint32_t events)
@@ -448,6 +560,8 @@ static void station_keep_expired(void *data, uint32_t events)
 		log_info("rdp: %s: %s did not come back, session ended", st->seat, st->user);
 	st->ended = true;
 	seats_session_stop(st->b, st->seat);
+	if (st->adopted)
+		station_let_go(st);	/* its seat goes with its session */
 }
 
 static void station_keep_for(struct station *st, int ms)
@@ -532,4 +646,6 @@ void station_log_off(struct station *st)
 	if (st->sink)
 		sink_kill(st->sink);
 	seats_session_stop(st->b, st->seat);
+	if (st->adopted)
+		station_let_go(st);
 }

@@ -1,0 +1,195 @@
+# SPDX-License-Identifier: MIT
+"""Sessions that follow their user across stations of different kinds.
+
+seat1 is a physical station (a virtio GPU, keyboard and mouse) whose login
+screen is seatmux-greeter; the session it starts is the test client under
+seatmux-compositor (roaming-overlay). station1 logs on there, then
+disconnects (seatmuxctl disconnect, as that user): the session goes on
+without the station, held by a dark virtual head, and the station shows
+its greeter again. station1 then connects over RDP: the same session
+(the same client process) comes to the RDP client's frames. Back at the
+physical station's greeter, station1's logon brings the session back to
+the head, its keyboard with it, and the RDP connection ends. The
+session's processes are the same throughout, logind keeps it on its
+seat, and nobody else may disconnect it.
+"""
+
+import re
+import tempfile
+import time
+
+from harness import dev
+from stations import (COLOR, attempt, check_logind_session, check_loop_never_waited, ctl,
+                      log_lines, logind_sessions, ready_pids, scenario, wait_ready)
+
+TIMEOUT = 480
+DEVICES = [
+    dev("virtio-gpu-pci", id="head0", addr=0x08, xres=800, yres=600),
+    dev("virtio-gpu-pci", id="head1", addr=0x09, xres=800, yres=600),
+    dev("virtio-keyboard-pci", id="kbd1", addr=0x0b, display="head1"),
+    dev("virtio-mouse-pci", id="mouse1", addr=0x0d, display="head1"),
+]
+GREETER_BACKGROUND = (0x20, 0x30, 0x40)     # greeter/draw.h's
+KEY_A = 30
+
+
+def journal(m):
+    return m.run("journalctl -t seatmuxd -o cat")[1]
+
+
+def greeter_asks(m, n, timeout=60):
+    """Waits until seat1's greeter (wherever its devices are) has asked
+    station1 for a password n times."""
+    return attempt(lambda: m.wait_until(
+        "[ $(grep -c 'asks station1: Password:' /run/seat1.session.log) -ge %d ]" % n, timeout,
+        interval=0.5))
+
+
+def greeter_ready(m, n, timeout=90):
+    """Whether the n-th greeter the station ran shows, with the station's
+    name and its keyboard (typing before that would be lost)."""
+    return attempt(lambda: m.wait_until(
+        "[ $(grep -c \"shown at 800x600: station 'seat1', Keyboard: English (US)\" "
+        "/run/seat1.session.log) -ge %d ]" % n, timeout, interval=1))
+
+
+def greeter_logon(m, n):
+    """Types station1's name and password at the physical station's
+    greeter, as a pupil would; n: how many times it asked before."""
+    m.send_keys("kbd1", list("station1") + ["ret"], hold=0.04)
+    greeter_asks(m, n + 1)
+    m.send_keys("kbd1", list("station1") + ["ret"], hold=0.04)
+
+
+def head_shows(m, rgb, fraction=0.5, tries=30):
+    """Whether head1 shows mostly rgb, within tries seconds."""
+    frac = 0
+    for _ in range(tries):
+        shot = m.screendump("head1", 0)
+        frac = shot.fraction_near(rgb, 24) if shot else 0
+        if frac > fraction:
+            return True, frac
+        time.sleep(1)
+    return False, frac
+
+
+def alive(m, pid):
+    return m.run("kill -0 %d" % pid)[0] == 0
+
+
+def compositor_pid(m):
+    rc, out = m.run("ps -o pid,user,comm | awk '$2 == \"station1\" && "
+                    "$3 ~ /^seatmux-compos/ { print $1 }'")
+    pids = [int(p) for p in out.split() if p.isdigit()]
+    return pids[0] if len(pids) == 1 else None
+
+
+def logind_seats(m):
+    return m.run("loginctl list-seats --no-legend")[1].split()
+
+
+def log_on_at_head(t, m):
+    if not t.check("seat1 shows its greeter, with the station's name", greeter_ready(m, 1),
+                   m.run("tail -n 5 /run/seat1.session.log")[1]):
+        return None
+    greeter_logon(m, 0)
+    ok = attempt(lambda: wait_ready(m, "seat1", timeout=120))
+    shown, frac = head_shows(m, COLOR["seat1"])
+    if not t.check("station1 logs on at seat1's greeter: its session draws on head1",
+                   ok and shown, "%.0f%%: %s" % (frac * 100, journal(m)[-600:])):
+        return None
+    check_logind_session(t, m, "station1", "seat1", "at the head")
+    return ready_pids(m, "seat1")[-1], compositor_pid(m)
+
+
+def disconnect(t, m, pid, comp):
+    rc, out, err = ctl(m, "station2", "disconnect seat1")
+    t.check("another user may not disconnect station1's session, and it stays",
+            rc != 0 and "disconnects" not in journal(m), (rc, err, journal(m)[-400:]))
+    rc, out, err = ctl(m, "station1", "disconnect seat1")
+    t.check("station1 disconnects their own session (seatmuxctl disconnect)", rc == 0, err)
+    moved = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q \"seat1: station1's session is at its rdp "
+        "station now\"", 60, interval=1))
+    shown, frac = head_shows(m, GREETER_BACKGROUND, tries=60)
+    t.check("the physical station shows its greeter again, on a seat of its own, named for it",
+            moved and shown and "seat1-away" in logind_seats(m) and greeter_ready(m, 2),
+            "%s %.0f%% %s: %s %s" % (moved, frac * 100, logind_seats(m), m.run(
+                "cat /run/udev/rules.d/73-seatmux-zz-roam.rules")[1], journal(m)[-600:]))
+    t.check("the session goes on meanwhile: the same client and compositor, drawing",
+            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
+            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+    s = logind_sessions(m).get("station1", {})
+    t.check("logind keeps it on seat1, which has the session's virtual head now",
+            s.get("Seat") == "seat1" and "seat1" in logind_seats(m), (s, logind_seats(m)))
+    rc, out, err = ctl(m, "station1", "disconnect seat1")
+    t.check("disconnecting it again says it is disconnected already",
+            rc != 0 and "disconnected already" in err, err)
+
+
+def over_rdp(t, m, tmp, pid, comp):
+    hv = scenario("hyperv-rdp")
+    c = hv.Client(m.ports[3389], "station1", "station1", "640x480", tmp,
+                  ["--frames", "40", "--linger", "2"])
+    rc, out = c.join()
+    img = c.image()
+    own = img.fraction_near(COLOR["seat1"], 24) if img else 0
+    t.check("over RDP, station1 finds the session: the RDP client's frames are its client's",
+            rc == 0 and own > 0.8, "rc %r %.0f%%: %s" % (rc, own * 100, out[-300:]))
+    t.check("the same processes: no new session, the same client and compositor",
+            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid and
+            len(re.findall(r"session started as station1\b", journal(m))) == 1,
+            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+    t.check("seatmuxd gave the session no station of its own over RDP (seat-rdpN)",
+            not re.search(r"station1 logged on from .*: seat-rdp", journal(m)), journal(m)[-600:])
+
+
+def back_at_head(t, m, tmp, pid, comp):
+    # A client connected when the user comes back to the head loses the
+    # session to it (roaming = take-over, the default).
+    hv = scenario("hyperv-rdp")
+    c = hv.Client(m.ports[3389], "station1", "station1", "640x480", tmp,
+                  ["--frames", "100000", "--timeout", "150"], lifetime=150)
+    connected = attempt(lambda: m.wait_until(
+        "[ $(journalctl -t seatmuxd -o cat | grep -c 'station1 logged on from') -ge 2 ]", 60,
+        interval=1))
+    n = int(m.run("grep -c 'asks station1: Password:' /run/seat1.session.log")[1].strip() or 0)
+    greeter_logon(m, n)
+    shown, frac = head_shows(m, COLOR["seat1"], tries=60)
+    t.check("station1 logs on at the physical greeter: the session is back on head1",
+            connected and shown, "%s %.0f%%: %s" % (connected, frac * 100, journal(m)[-800:]))
+    rc, out = c.join()
+    t.check("and the RDP connection that had it ends", rc is not None and
+            "has another station: this one goes" in journal(m), (rc, out[-300:]))
+    t.check("still the same processes",
+            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
+            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+    before = len(log_lines(m, "seat1", "key key=%d state=pressed" % KEY_A))
+    m.send_keys("kbd1", ["a"], hold=0.05)
+    ok = attempt(lambda: m.wait_until(
+        "[ $(grep -c '^key key=%d state=pressed' /home/station1/events.log) -gt %d ]"
+        % (KEY_A, before), 20, interval=0.5))
+    t.check("the station's keyboard reaches the session again", ok,
+            log_lines(m, "seat1", "key")[-3:])
+    check_logind_session(t, m, "station1", "seat1", "back at the head")
+    t.check("the greeter's seat for the station's devices is gone",
+            attempt(lambda: m.wait_until("! loginctl list-seats --no-legend | grep -q away", 30,
+                                         interval=1)), logind_seats(m))
+
+
+def run(t):
+    tmp = tempfile.mkdtemp(prefix="roaming-")
+    with t.machine(devices=DEVICES, hostfwd=[3389]) as m:
+        m.wait_agent(timeout=90)
+        m.setup_network()
+        found = log_on_at_head(t, m)
+        if not found:
+            return
+        pid, comp = found
+        t.check("one compositor of station1's runs", comp is not None,
+                m.run("ps -o pid,user,comm")[1])
+        disconnect(t, m, pid, comp)
+        over_rdp(t, m, tmp, pid, comp)
+        back_at_head(t, m, tmp, pid, comp)
+        check_loop_never_waited(t, m, "moving a session between stations")
+        t.check_sanitizers(m)
