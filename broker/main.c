@@ -244,8 +244,9 @@ static void reload(struct broker *b)
 		config_finish(&next);
 		return;
 	}
-	log_info("reload: %s read; seats' sessions and USB/IP stations follow it, other "
-		 "sections take effect at restart (which loses no session)", b->config_path);
+	log_info("reload: %s read; seats' sessions, USB/IP stations and roaming follow it, "
+		 "other settings take effect at restart (which loses no session)", b->config_path);
+	b->cfg.roaming_takes_over = next.roaming_takes_over;
 	config_take_seats(&b->cfg, &next);
 	config_take_stations(&b->cfg, &next);
 	config_finish(&next);

@@ -65,6 +65,7 @@ struct kms_output {
 	int want_w, want_h;		/* a configured mode, or 0 */
 	bool live;			/* the head has a mode and buffers */
 	bool forced;			/* lit by --force: no monitor at start */
+	bool moved;			/* its station moved: WLR_DRM_DEVICES is stale */
 	dev_t card;
 	struct udev *udev;
 	struct udev_monitor *monitor;
@@ -450,6 +451,7 @@ static void kms_card_moved(struct kms_output *k)
 	struct udev_device *d;
 
 	kms_card_gone(k);
+	k->moved = true;
 	e = udev_enumerate_new(k->udev);
 	if (!e || udev_enumerate_add_match_subsystem(e, "drm") < 0 ||
 	    udev_enumerate_add_match_sysname(e, "card[0-9]*") < 0 ||
@@ -550,9 +552,10 @@ static const struct output_impl kms_impl = {
  * The seat's card: named by seatmuxd in WLR_DRM_DEVICES when it is a lease
  * of another seat's card, otherwise the first card udev gives the seat.
  */
-static int find_card(const char *seat, char *path, size_t size)
+static int find_card(const char *seat, bool moved, char *path, size_t size)
 {
-	const char *listed = getenv("WLR_DRM_DEVICES");
+	/* The card named at the start: not once the station moved away. */
+	const char *listed = moved ? NULL : getenv("WLR_DRM_DEVICES");
 	struct udev *udev;
 	struct udev_enumerate *en;
 	struct udev_list_entry *e;
@@ -592,7 +595,7 @@ static int open_head(struct kms_output *k)
 	char path[256];
 	int n, rc;
 
-	rc = find_card(libseat_seat_name(k->seat), path, sizeof(path));
+	rc = find_card(libseat_seat_name(k->seat), k->moved, path, sizeof(path));
 	if (rc < 0)
 		return rc;
 	k->device_id = libseat_open_device(k->seat, path, &k->card_fd);

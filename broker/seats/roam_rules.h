@@ -25,8 +25,9 @@ struct roam_table {
 };
 
 /* home's devices go to seat now (now == home: back where the rules put
- * them). 0, or -EINVAL (not seat names, or now is another station's
- * home or destination), -ENOSPC. */
+ * them). Two homes may go to one seat for a while: a session's new
+ * station comes in before its old one leaves. 0, or -EINVAL (not seat
+ * names), -ENOSPC. */
 int roam_table_set(struct roam_table *t, const char *home, const char *now);
 /* Where home's devices are: now, or home itself. */
 const char *roam_table_now(const struct roam_table *t, const char *home);

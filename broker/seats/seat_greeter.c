@@ -52,19 +52,18 @@ static int roam_here(struct seat *seat, const char *user, const struct session_s
 	struct seat *from = seats_roam_source(b, user, seat);
 	int rc;
 
-	if (!from)
+	/* An RDP login screen is a station its kind made for a session of
+	 * its own: the user's session elsewhere stays there. */
+	if (!from || seat->kind->let_go)
 		return 0;
-	if (!seats_roam_away(b, from) && !b->cfg.roaming_takes_over) {
-		log_warn("%s: greeter: %s's session is in use at %s: roaming = refuse", seat->name,
-			 user, from->name);
-		return -1;
-	}
-	rc = seats_roam_here(b, seat, from, spec);
+	rc = seats_roam_allowed(b, from, user);
+	if (rc == 0)
+		rc = seats_roam_here(b, seat, from, user, spec);
 	if (rc == -EOPNOTSUPP)
 		return 0;	/* this station cannot move: a session of its own */
 	if (rc < 0) {
-		log_error("%s: greeter: %s's session on %s cannot come here: %s", seat->name, user,
-			  from->name, strerror(-rc));
+		log_warn("%s: greeter: %s's session on %s does not come here: %s", seat->name,
+			 user, from->name, rc == -EBUSY ? "it is in use there" : strerror(-rc));
 		return -1;
 	}
 	log_info("%s: %s's session on %s comes to this station", seat->name, user, from->name);

@@ -4,12 +4,12 @@
  * and go under it: its seat takes the devices of the station its user is
  * at now, and the station it had leaves, first one in, then the other
  * out, so that the seat (logind's too) always has a head. A station of
- * devices (a physical head, a USB/IP station) moves by udev's rules
- * (roam.h), and leaves the same way, to a seat of its own where its
- * greeter comes back; a station a kind makes (RDP's) is made for the
- * seat and let go of by its kind. The compositor sees its card go and
- * the seat's other card come, its input devices go and come: its
- * clients, and every process of the session, are the same throughout.
+ * devices (a physical head) moves by udev's rules (roam.h), and leaves
+ * the same way, to a seat of its own where its greeter comes back; a
+ * station a kind makes (RDP's) is made for the seat and let go of by its
+ * kind. The compositor sees its card go and the seat's other card come,
+ * its input devices go and come: its clients, and every process of the
+ * session, are the same throughout.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,6 +21,9 @@
 #include "seat_roam.h"
 #include "seats.h"
 #include "station_kind.h"
+
+/* A station's devices on their way: this long, then the move is undone. */
+#define ARRIVAL_MS 60000
 
 /* A user's session that may move: their logon at a greeter, or a
  * session a kind holds for them (its stations are the kind's to give
@@ -34,6 +37,21 @@ static bool roams(const struct seat *seat, const char *user)
 	return seat_greeter_logged_on(seat) || (seat->kind && seat->kind->let_go);
 }
 
+/*
+ * Whether the station the seat has can leave its session: a kind's own
+ * (let go of), or devices udev's rules give the seat as their home.
+ * Not seat0's (its devices have no ID_SEAT to be moved by, and the
+ * console's VTs are its), nor a seat of leased connectors (the
+ * configuration, not udev, gives those their seat).
+ */
+static bool can_leave(const struct seat *seat)
+{
+	if (seat->kind->let_go)
+		return true;
+	return seat->kind->moves_by_rules && strcmp(seat->name, "seat0") &&
+	       !seat->session.drm_devices[0];
+}
+
 struct seat *seats_roam_source(struct broker *b, const char *user, const struct seat *but)
 {
 	struct seat *seat, *tmp;
@@ -41,7 +59,7 @@ struct seat *seats_roam_source(struct broker *b, const char *user, const struct 
 	if (!user || !user[0])
 		return NULL;
 	list_for_each(seat, tmp, &b->seats, link)
-		if (seat != but && !seat->arriving && roams(seat, user))
+		if (seat != but && roams(seat, user))
 			return seat;
 	return NULL;
 }
@@ -51,7 +69,21 @@ bool seats_roam_away(struct broker *b, const struct seat *seat)
 	return seat->kind && seat->kind->away && seat->kind->away(b, seat->name);
 }
 
-int seats_roam_expect(struct broker *b, const char *name, const struct station_kind *kind)
+int seats_roam_allowed(struct broker *b, const struct seat *from, const char *user)
+{
+	if (from->arriving)
+		return -EBUSY;	/* coming to another station already */
+	if (!seats_roam_away(b, from) && !b->cfg.roaming_takes_over) {
+		log_info("%s: %s's session is in use there: roaming = refuse", from->name, user);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void arrival_late(void *data, uint32_t events);
+
+int seats_roam_expect(struct broker *b, const char *name, const struct station_kind *kind,
+		      const char *user)
 {
 	struct seat *seat = seats_find(b, name);
 
@@ -59,11 +91,18 @@ int seats_roam_expect(struct broker *b, const char *name, const struct station_k
 		return -ENOENT;
 	if (seat->arriving)
 		return -EBUSY;
+	if (!can_leave(seat))
+		return -EOPNOTSUPP;
+	if (!seat->arrival_timer)
+		seat->arrival_timer = loop_add_timer(b->loop, arrival_late, seat);
+	if (!seat->arrival_timer)
+		return -ENOMEM;
+	loop_timer_arm(seat->arrival_timer, ARRIVAL_MS);
 	seat->arriving = kind;
+	snprintf(seat->roaming_user, sizeof(seat->roaming_user), "%s", user);
 	/* The devices the seat has now leave once the new ones are in. */
 	snprintf(seat->leaving, sizeof(seat->leaving), "%s", roam_home(b, seat->name));
-	log_info("%s: %s's session waits for its %s station", name, seat->session.user,
-		 kind->name);
+	log_info("%s: %s's session waits for its %s station", name, user, kind->name);
 	return 0;
 }
 
@@ -77,26 +116,55 @@ void seats_roam_cancel(struct broker *b, const char *name)
 	}
 }
 
-int seats_roam_here(struct broker *b, struct seat *station, struct seat *to,
+/*
+ * The station on its way goes back: the kind that makes it lets go of
+ * it, or its devices go back where they were. Its greeter there comes
+ * back; the session stays where it is, with the station it has.
+ */
+static void send_back(struct seat *seat, const struct station_kind *kind)
+{
+	struct broker *b = seat->broker;
+
+	if (kind->let_go)
+		kind->let_go(b, seat->name);
+	else if (seat->moved_home[0] && roam_move(b, seat->moved_home, seat->moved_back) < 0)
+		log_error("%s: %s's devices cannot go back to %s", seat->name, seat->moved_home,
+			  seat->moved_back);
+}
+
+static void arrival_late(void *data, uint32_t events)
+{
+	struct seat *seat = data;
+	const struct station_kind *kind = seat->arriving;
+
+	if (!kind)
+		return;
+	log_warn("%s: its %s station did not come in %d s: it goes back", seat->name, kind->name,
+		 ARRIVAL_MS / 1000);
+	seat_roam_forget(seat);
+	send_back(seat, kind);
+}
+
+int seats_roam_here(struct broker *b, struct seat *station, struct seat *to, const char *user,
 		    const struct session_spec *spec)
 {
 	char home[SEAT_PROTO_MAX_SEAT];
 	int rc;
 
-	if (station->kind->let_go)
-		return -EOPNOTSUPP;	/* its kind makes its stations for a seat */
+	if (!station->kind->moves_by_rules || !strcmp(station->name, "seat0") ||
+	    station->session.drm_devices[0])
+		return -EOPNOTSUPP;	/* its devices do not move by udev's rules */
 	snprintf(home, sizeof(home), "%s", roam_home(b, station->name));
-	rc = seats_roam_expect(b, to->name, station->kind);
+	rc = seats_roam_expect(b, to->name, station->kind, user);
 	if (rc < 0)
 		return rc;
-	if (spec) {
-		if (session_spec_copy(&to->arriving_spec, spec) < 0) {
-			to->arriving = NULL;
-			return -ENOMEM;
-		}
-		to->has_arriving_spec = true;
-	}
-	rc = roam_move(b, home, to->name);
+	snprintf(to->moved_home, sizeof(to->moved_home), "%s", home);
+	snprintf(to->moved_back, sizeof(to->moved_back), "%s", station->name);
+	if (spec && session_spec_copy(&to->arriving_spec, spec) < 0)
+		rc = -ENOMEM;
+	to->has_arriving_spec = spec && rc == 0;
+	if (rc == 0)
+		rc = roam_move(b, home, to->name);
 	if (rc < 0)
 		seat_roam_forget(to);
 	return rc;
@@ -112,8 +180,8 @@ static int away_name(struct broker *b, const char *home, char *out, size_t size)
 	for (int i = 1; i < 10; i++) {
 		if (i == 1)
 			snprintf(out, size, "%s", base);
-		else if ((size_t)snprintf(out, size, "%.*s%d", (int)(size - 2), base, i) >= size)
-			return -ENAMETOOLONG;
+		else
+			snprintf(out, size, "%.*s%d", (int)(size - 2), base, i);
 		if (!seats_find(b, out) && !strcmp(roam_home(b, out), out) &&
 		    !strcmp(roam_now(b, out), out))
 			return 0;
@@ -144,17 +212,25 @@ static void old_station_leaves(struct seat *seat, const struct station_kind *old
 void seat_roam_arrived(struct seat *seat)
 {
 	struct broker *b = seat->broker;
-	const struct station_kind *old = seat->kind;
+	const struct station_kind *old = seat->kind, *kind = seat->arriving;
 	const struct session_spec *spec;
 
-	seat->kind = seat->arriving;
-	seat->arriving = NULL;
+	/* The session it came for ended, or is another's now (a logoff, a
+	 * greeter's logon): it goes back, and the seat keeps what it has. */
+	if (!roams(seat, seat->roaming_user)) {
+		log_warn("%s: %s's session is gone: the %s station that came for it goes back",
+			 seat->name, seat->roaming_user, kind->name);
+		seat_roam_forget(seat);
+		send_back(seat, kind);
+		return;
+	}
+	seat->kind = kind;
 	log_info("%s: %s's session is at its %s station now (pid %d)", seat->name,
-		 seat->session.user, seat->kind->name, (int)seat->session.pid);
+		 seat->session.user, kind->name, (int)seat->session.pid);
 	old_station_leaves(seat, old);
 	/* What runs next: the logon's session (its greeter after it), or
 	 * what the new kind says; the session that runs goes on. */
-	spec = seat->kind->session_spec(b, seat->name);
+	spec = kind->session_spec(b, seat->name);
 	seat_greeter_sync(seat, spec);
 	if (seat->has_arriving_spec)
 		spec = &seat->arriving_spec;
@@ -168,9 +244,42 @@ void seat_roam_forget(struct seat *seat)
 {
 	seat->arriving = NULL;
 	seat->leaving[0] = '\0';
+	seat->roaming_user[0] = '\0';
+	seat->moved_home[0] = '\0';
+	seat->moved_back[0] = '\0';
+	if (seat->arrival_timer)
+		loop_timer_arm(seat->arrival_timer, 0);
 	if (seat->has_arriving_spec)
 		session_spec_free(&seat->arriving_spec);
 	seat->has_arriving_spec = false;
+}
+
+void seat_roam_finish(struct seat *seat)
+{
+	seat_roam_forget(seat);
+	if (seat->arrival_timer)
+		loop_remove(seat->arrival_timer);
+	seat->arrival_timer = NULL;
+}
+
+/*
+ * A seat goes (its session over, its station with it): devices of its
+ * home that went to a seat of their own come home again, unless
+ * someone logged on there since (they stay that session's).
+ */
+void seat_roam_gone(struct seat *seat)
+{
+	struct broker *b = seat->broker;
+	const char *now = roam_now(b, seat->name);
+	struct seat *away;
+
+	if (!b->running || !strcmp(now, seat->name))
+		return;
+	away = seats_find(b, now);
+	if (away && (away->arriving || seat_greeter_logged_on(away)))
+		return;
+	if (roam_move(b, seat->name, seat->name) < 0)
+		log_warn("%s: its station's devices cannot come home from %s", seat->name, now);
 }
 
 int seats_disconnect(struct broker *b, const char *name)
@@ -187,6 +296,8 @@ int seats_disconnect(struct broker *b, const char *name)
 		return -EBUSY;
 	if (seat->kind->disconnect)
 		return seat->kind->disconnect(b, name);
+	if (!can_leave(seat))
+		return -EOPNOTSUPP;
 	/* A station of devices: a kind that makes stations holds it. */
 	for (int i = 0; i < b->nkinds; i++)
 		if (b->kinds[i]->adopt && b->kinds[i] != seat->kind) {

@@ -344,7 +344,7 @@ static void seat_destroy(struct seat *seat)
 		client_destroy(c);
 	session_finish(&seat->session);
 	seat_greeter_finish(seat);
-	seat_roam_forget(seat);
+	seat_roam_finish(seat);
 	loop_remove(seat->listen_src);
 	close(seat->listen_fd);
 	unlink(seat->socket_path);
@@ -353,6 +353,7 @@ static void seat_destroy(struct seat *seat)
 	list_remove(&seat->link);
 	broker_changed(seat->broker);
 	log_info("%s: seat down", seat->name);
+	seat_roam_gone(seat);
 	free(seat);
 }
 
@@ -621,7 +622,7 @@ void seats_release_all(struct broker *b)
 			client_release(c);
 		session_release(&seat->session);
 		seat_greeter_finish(seat);
-		seat_roam_forget(seat);
+		seat_roam_finish(seat);
 		loop_remove(seat->listen_src);
 		close(seat->listen_fd);	/* its path stays: the next one listens on */
 		list_remove(&seat->link);

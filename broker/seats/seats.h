@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "account.h"
 #include "broker.h"
 #include "session.h"
 
@@ -38,12 +39,19 @@ struct seat {
 	 * heads to come makes the seat that station's, and the station it
 	 * had leaves (the kind lets go of it, or its devices go to a seat
 	 * of their own). What the seat runs next is then arriving_spec
-	 * (a logon's), or the new kind's.
+	 * (a logon's), or the new kind's. If the session is no longer
+	 * roaming_user's then, or nothing came in time, the new station
+	 * goes back (its devices to where they were: moved_home's to
+	 * moved_back).
 	 */
 	const struct station_kind *arriving;
 	struct session_spec arriving_spec;
 	bool has_arriving_spec;
 	char leaving[SEAT_PROTO_MAX_SEAT];	/* the home of the devices it has */
+	char roaming_user[ACCOUNT_NAME_MAX];
+	char moved_home[SEAT_PROTO_MAX_SEAT];	/* "": the kind makes the station */
+	char moved_back[SEAT_PROTO_MAX_SEAT];
+	struct loop_source *arrival_timer;
 };
 
 void seats_device_added(struct broker *b, struct device *dev);
@@ -108,33 +116,32 @@ void seats_station_gone(struct broker *b, const char *name);
  * (an RDP connection's). NULL: none but on seat but.
  */
 struct seat *seats_roam_source(struct broker *b, const char *user, const struct seat *but);
+/* Whether user's session on from may come to them now: 0, or -EBUSY (it
+ * is in use at its station, and [broker] roaming = refuse). */
+int seats_roam_allowed(struct broker *b, const struct seat *from, const char *user);
 /* Whether that seat's station is away (its user disconnected): picking
  * the session up then takes it from nobody. */
 bool seats_roam_away(struct broker *b, const struct seat *seat);
 /*
- * A station of kind is on its way to the session of seat: its first head
- * makes it the seat's station (the kind's own making, an RDP station's
- * say, whose devices udev gives that seat). 0, or -EBUSY (already so).
+ * A station of kind is on its way to the session of seat, user's: its
+ * first head makes it the seat's station (the kind's own making, an RDP
+ * station's say, whose devices udev gives that seat). 0, or -errno:
+ * -ENOENT (no such seat), -EBUSY (a station is on its way already),
+ * -EOPNOTSUPP (the station the seat has cannot leave it).
  */
-int seats_roam_expect(struct broker *b, const char *seat, const struct station_kind *kind);
+int seats_roam_expect(struct broker *b, const char *seat, const struct station_kind *kind,
+		      const char *user);
 /* That station will not come (it could not be made): the seat keeps the
  * one it has. */
 void seats_roam_cancel(struct broker *b, const char *seat);
 /*
- * The devices of station (a greeter's seat: a physical head, a USB/IP
- * station) go to the session of seat to, which spec runs next (its
- * logon's). 0, or -errno: -EOPNOTSUPP (station's kind keeps its own
- * devices), -EBUSY, roam_move's.
+ * The devices of station (a greeter's seat: a physical head) go to the
+ * session of seat to, user's, which spec runs next (its logon's). 0, or
+ * -errno: -EOPNOTSUPP (station's devices cannot move), -EBUSY,
+ * roam_move's.
  */
-int seats_roam_here(struct broker *b, struct seat *station, struct seat *to,
+int seats_roam_here(struct broker *b, struct seat *station, struct seat *to, const char *user,
 		    const struct session_spec *spec);
-/*
- * The session of seat goes on without its station, kept for its user
- * to pick up elsewhere (a station kind that can hold it, RDP's, does).
- * 0, or -errno: -ENOENT (no such seat), -ESRCH (no logon there to
- * keep), -EALREADY (away already), -EOPNOTSUPP (no kind holds
- * sessions here).
- */
 int seats_disconnect(struct broker *b, const char *seat);
 
 #endif

@@ -68,8 +68,11 @@ struct station_kind {
 	 * the session has another, the session left running; away says
 	 * whether its user disconnected from it; disconnect ends the
 	 * connection, keeping the station (0, or -EALREADY). A kind without
-	 * let_go has stations of devices, which move by udev's rules.
+	 * let_go whose stations' devices udev's rules may move to another
+	 * seat (their seat rules give each its home, roam_rules.h) says so
+	 * in moves_by_rules; a kind with neither does not roam.
 	 */
+	bool moves_by_rules;
 	int (*adopt)(struct broker *b, const char *seat, const char *user);
 	void (*let_go)(struct broker *b, const char *seat);
 	bool (*away)(struct broker *b, const char *seat);

@@ -79,34 +79,73 @@ void udev_rules_retrigger(const char *syspath)
 	run_udevadm((char *[]){ "udevadm", "trigger", "--action=change", (char *)syspath, NULL });
 }
 
-/* The devices udev gives seat now (up to max; only evdev nodes if
- * inputs): their sysfs paths. */
-static int seat_devices(struct udev *udev, const char *seat, bool inputs,
-			char (*paths)[PATH_MAX], int max)
+#define MOVE_MAX 64
+
+struct seen_input {
+	char path[PATH_MAX];
+	char seat[64];
+};
+
+/* Every evdev node and the seat udev gives it now (up to max). */
+static int inputs_now(struct udev *udev, struct seen_input *in, int max)
 {
 	struct udev_enumerate *e = udev_enumerate_new(udev);
 	struct udev_list_entry *entry;
+	struct udev_device *d;
+	const char *seat;
 	int n = 0;
 
-	if (!e || (inputs && (udev_enumerate_add_match_subsystem(e, "input") < 0 ||
-			      udev_enumerate_add_match_sysname(e, "event[0-9]*") < 0)) ||
-	    udev_enumerate_add_match_property(e, "ID_SEAT", seat) < 0 ||
+	if (!e || udev_enumerate_add_match_subsystem(e, "input") < 0 ||
+	    udev_enumerate_add_match_sysname(e, "event[0-9]*") < 0 ||
 	    udev_enumerate_scan_devices(e) < 0) {
 		if (e)
 			udev_enumerate_unref(e);
 		return -1;
 	}
-	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e))
-		if (n < max)
-			snprintf(paths[n++], PATH_MAX, "%s", udev_list_entry_get_name(entry));
+	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
+		if (n == max)
+			break;
+		d = udev_device_new_from_syspath(udev, udev_list_entry_get_name(entry));
+		if (!d)
+			continue;
+		seat = udev_device_get_property_value(d, "ID_SEAT");
+		snprintf(in[n].path, sizeof(in[n].path), "%s", udev_list_entry_get_name(entry));
+		snprintf(in[n].seat, sizeof(in[n].seat), "%s", seat ? seat : "");
+		n++;
+		udev_device_unref(d);
+	}
 	udev_enumerate_unref(e);
 	return n;
 }
 
-#define MOVE_MAX 32
+/* The devices whose home (72-zzz-seatmux-home.rules) is home: their sysfs
+ * paths (up to max). */
+static int home_devices(struct udev *udev, const char *home, char (*paths)[PATH_MAX], int max)
+{
+	struct udev_enumerate *e = udev_enumerate_new(udev);
+	struct udev_list_entry *entry;
+	int n = 0;
 
-/* A change for each device and every device below it (a card's
- * connectors, a hub's keyboards, which take their seat from it). */
+	if (!e || udev_enumerate_add_match_property(e, "SEATMUX_HOME_SEAT", home) < 0 ||
+	    udev_enumerate_scan_devices(e) < 0) {
+		if (e)
+			udev_enumerate_unref(e);
+		return -1;
+	}
+	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
+		if (n == max) {
+			fprintf(stderr, "seatmuxd: %s has more than %d devices: the rest stay\n",
+				home, max);
+			break;
+		}
+		snprintf(paths[n++], PATH_MAX, "%s", udev_list_entry_get_name(entry));
+	}
+	udev_enumerate_unref(e);
+	return n;
+}
+
+/* A change for each device and every device below it (a hub's keyboards,
+ * which take their seat from it); one udevadm, the matches ORed. */
 static int announce_trees(char (*paths)[PATH_MAX], int n)
 {
 	char *argv[MOVE_MAX + 5] = { "udevadm", "trigger", "--settle", "--action=change" };
@@ -124,28 +163,42 @@ static int announce_trees(char (*paths)[PATH_MAX], int n)
 	return rc;
 }
 
-int udev_rules_move_seat(struct udev *udev, const char *seat)
+/*
+ * An input device whose seat changed is announced as removed and added
+ * again: libinput heeds only those, and a compositor that had it (one
+ * that started in between) drops it before it takes it again, never
+ * holding it twice.
+ */
+static void announce_inputs(struct udev *udev, const struct seen_input *before, int n)
 {
-	char (*devs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
-	char (*inputs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
 	struct udev_device *d;
 	const char *now;
-	int n = devs ? seat_devices(udev, seat, false, devs, MOVE_MAX) : -1;
-	int ni = inputs ? seat_devices(udev, seat, true, inputs, MOVE_MAX) : -1;
+
+	for (int i = 0; i < n; i++) {
+		d = udev_device_new_from_syspath(udev, before[i].path);
+		now = d ? udev_device_get_property_value(d, "ID_SEAT") : NULL;
+		if (d && strcmp(now ? now : "", before[i].seat)) {
+			run_udevadm((char *[]){ "udevadm", "trigger", "--settle", "--action=remove",
+						(char *)before[i].path, NULL });
+			run_udevadm((char *[]){ "udevadm", "trigger", "--action=add",
+						(char *)before[i].path, NULL });
+		}
+		if (d)
+			udev_device_unref(d);
+	}
+}
+
+int udev_rules_move_home(struct udev *udev, const char *home)
+{
+	char (*devs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
+	struct seen_input *inputs = calloc(MOVE_MAX, sizeof(*inputs));
+	int n = devs ? home_devices(udev, home, devs, MOVE_MAX) : -1;
+	int ni = inputs ? inputs_now(udev, inputs, MOVE_MAX) : -1;
 	int rc = -1;
 
 	if (n < 0 || ni < 0 || udev_rules_reload() < 0 || announce_trees(devs, n) < 0)
 		goto out;
-	for (int i = 0; i < ni; i++) {
-		d = udev_device_new_from_syspath(udev, inputs[i]);
-		now = d ? udev_device_get_property_value(d, "ID_SEAT") : NULL;
-		/* libinput takes a device only as it is added. */
-		if (now && strcmp(now, seat))
-			run_udevadm((char *[]){ "udevadm", "trigger", "--action=add", inputs[i],
-						NULL });
-		if (d)
-			udev_device_unref(d);
-	}
+	announce_inputs(udev, inputs, ni);
 	rc = 0;
 out:
 	free(devs);

@@ -27,12 +27,12 @@ void udev_rules_trigger_tree(const char *syspath, const char *action, const char
 /* action for every device (of one subsystem if subsystem is not NULL). */
 void udev_rules_trigger_all(const char *action, const char *subsystem);
 /*
- * A station's devices that were seat's now go elsewhere (or come back):
- * the rules (written already) reloaded, seat's devices announced again,
- * settled, and its input devices that left announced as added, which is
- * all libinput heeds. 0, or -1.
+ * The devices whose home is home go elsewhere (or come back): the rules
+ * (written already) reloaded, those devices and every one below them
+ * announced again, settled, and the input devices whose seat changed
+ * announced as removed and added, which is all libinput heeds. 0, or -1.
  */
-int udev_rules_move_seat(struct udev *udev, const char *seat);
+int udev_rules_move_home(struct udev *udev, const char *home);
 /* A change event for one device, so that rules made after it apply. */
 void udev_rules_retrigger(const char *syspath);
 

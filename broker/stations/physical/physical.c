@@ -53,4 +53,6 @@ const struct station_kind physical_station_kind = {
 	.leave_alone = physical_leave_alone,
 	.session_spec = physical_session_spec,
 	.keeps_seat = physical_keeps_seat,
+	/* Its seat rules give its devices their seats (roam_rules.h). */
+	.moves_by_rules = true,
 };

@@ -160,14 +160,14 @@ static int roam(struct sink *s, const struct control_msg *msg)
 
 	if (!from)
 		return 0;
-	if (!seats_roam_away(r->b, from) && !r->b->cfg.roaming_takes_over) {
-		log_info("rdp: %s's session is in use at %s: roaming = refuse", msg->user,
-			 from->name);
+	if (seats_roam_allowed(r->b, from, msg->user) < 0) {
 		logon_refuse(s, msg->user, "your session is in use at another station");
 		return -1;
 	}
-	if (!station_adopt(r, from->name, msg->user, s)) {
-		logon_refuse(s, msg->user, "your session cannot come to this station");
+	if (station_adopt(r, from->name, msg->user, s) < 0) {
+		/* A sink the making refused was told so already. */
+		if (!s->refused)
+			logon_refuse(s, msg->user, "your session cannot come to this station");
 		return -1;
 	}
 	return 0;
@@ -192,7 +192,9 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 		station_take_over(st, s);
 		return;
 	}
-	if (!st && roam(s, msg) < 0)
+	/* No station of theirs that lives: their session elsewhere comes
+	 * here, before a slot is made or reused for a new one. */
+	if ((!st || st->ended) && roam(s, msg) < 0)
 		return;
 	if (s->station)
 		return;		/* a station for its session elsewhere, on its way */

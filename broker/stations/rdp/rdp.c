@@ -298,7 +298,7 @@ static int rdp_adopt(struct broker *b, const char *seat, const char *user)
 {
 	if (!b->rdp)
 		return -EOPNOTSUPP;
-	return station_adopt(b->rdp, seat, user, NULL) ? 0 : -EIO;
+	return station_adopt(b->rdp, seat, user, NULL);
 }
 
 static void rdp_let_go(struct broker *b, const char *seat)

@@ -178,8 +178,9 @@ struct station *station_create(struct rdp *r, const char *user, int w, int h, ui
 			       const char *seat);
 /* A session with no station of ours, its user's, gets one: made for its
  * seat, whose session goes on (seats_roam_expect); s waits for it, or
- * nobody does (the user disconnected elsewhere). NULL: none. */
-struct station *station_adopt(struct rdp *r, const char *seat, const char *user, struct sink *s);
+ * nobody does (the user disconnected elsewhere). 0, or -errno (s may
+ * have been refused already). */
+int station_adopt(struct rdp *r, const char *seat, const char *user, struct sink *s);
 /* The station's session has another station now: it goes, its
  * connection ended, its card and number given back, the session left
  * running. */

@@ -54,8 +54,8 @@ void rdp_save(struct broker *b, FILE *f)
 		/* A login screen's station says so (its seat keeps its greeter,
 		 * and its user's session is theirs by a "login" record). */
 		state_put(f, "rdp-station", n, st->seat, card, w, h, st->ended ? "1" : "0",
-			  layout, st->user, st->login_screen ? "login-screen" : (char *)NULL,
-			  (char *)NULL);
+			  layout, st->user, st->login_screen ? "login-screen" :
+			  st->adopted ? "adopted" : (char *)NULL, (char *)NULL);
 	}
 	for (int i = 0; i < r->pool.ncards; i++) {
 		snprintf(card, sizeof(card), "%d", r->pool.cards[i]);
@@ -82,7 +82,7 @@ static struct station *station_numbered(struct rdp *r, int number)
 	return NULL;
 }
 
-/* rdp-station N SEAT CARD W H ENDED LAYOUT USER [login-screen], with its
+/* rdp-station N SEAT CARD W H ENDED LAYOUT USER [login-screen|adopted], with its
  * two input fds. */
 static void station_take_back(struct rdp *r, const struct state_record *rec, struct state *sb)
 {
@@ -92,7 +92,8 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 	int kfd, pfd;
 
 	if (rec->argc < 9 || rec->argc > 10 ||
-	    (rec->argc == 10 && strcmp(rec->argv[9], "login-screen")) ||
+	    (rec->argc == 10 && strcmp(rec->argv[9], "login-screen") &&
+	     strcmp(rec->argv[9], "adopted")) ||
 	    state_number(rec, 1, 1, STATION_POOL_MAX, &n) < 0 ||
 	    state_number(rec, 3, 0, VHEAD_MAX_CARDS - 1, &card) < 0 ||
 	    state_number(rec, 4, 1, 4095, &w) < 0 || state_number(rec, 5, 1, 4095, &h) < 0 ||
@@ -108,10 +109,11 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 	st->b = r->b;
 	st->number = (int)n;
 	/* seat-rdpN, or the seat of a session it adopted. */
-	snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
-	st->adopted = strcmp(st->seat, rec->argv[2]) && config_valid_seat_name(rec->argv[2]);
-	if (st->adopted)
+	st->adopted = rec->argc == 10 && !strcmp(rec->argv[9], "adopted");
+	if (st->adopted && config_valid_seat_name(rec->argv[2]))
 		snprintf(st->seat, sizeof(st->seat), "%s", rec->argv[2]);
+	else
+		snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
 	kfd = station_input_name(st, "keyboard", kbd, sizeof(kbd)) == 0 ?
 	      fdstore_take(&sb->fds, kbd) : -1;
 	pfd = station_input_name(st, "pointer", ptr, sizeof(ptr)) == 0 ?
@@ -142,7 +144,7 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 	st->layout = (uint32_t)layout;
 	st->state = STATION_READY;
 	snprintf(st->user, sizeof(st->user), "%s", rec->argv[8]);
-	st->login_screen = rec->argc == 10;
+	st->login_screen = rec->argc == 10 && !st->adopted;
 	station_set_session(st, &r->b->cfg);
 	/* A login screen's env is nobody's, as when it was made. */
 	station_set_env(&st->spec, &r->b->cfg, st->login_screen ? "" : st->user, st->layout);

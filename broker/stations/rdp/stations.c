@@ -405,10 +405,31 @@ void station_heads_next(struct rdp *r)
  * its keyboard and pointer. Whoever waits for it is its sink; it may be
  * gone by then.
  */
+/*
+ * The lowest number free whose seat-rdpN is no seat now: a session that
+ * went from an RDP station to another station (roaming) keeps that seat,
+ * which a new station of the same name would join.
+ */
+static int free_number(struct rdp *r)
+{
+	int skipped[STATION_POOL_MAX], n = 0, number;
+	char name[SEAT_PROTO_MAX_SEAT];
+
+	while ((number = station_pool_take_number(&r->pool)) >= 0) {
+		snprintf(name, sizeof(name), "seat-rdp%d", number);
+		if (!seats_find(r->b, name))
+			break;
+		skipped[n++] = number;
+	}
+	while (n > 0)
+		station_pool_put_number(&r->pool, skipped[--n]);
+	return number;
+}
+
 struct station *station_create(struct rdp *r, const char *user, int w, int h, uint32_t layout,
 			       const char *seat)
 {
-	int number = station_pool_take_number(&r->pool);
+	int number = free_number(r);
 	struct station *st;
 
 	if (number < 0) {
@@ -445,31 +466,44 @@ err:
  * udev's rules match them. */
 #define ADOPT_MAX_SEAT 48
 
-struct station *station_adopt(struct rdp *r, const char *seat, const char *user, struct sink *s)
+/* Whether st is still one of RDP's (a making that failed at once frees it). */
+static bool listed(struct rdp *r, const struct station *st)
+{
+	struct station *it, *tmp;
+
+	list_for_each(it, tmp, &r->stations, link)
+		if (it == st)
+			return true;
+	return false;
+}
+
+int station_adopt(struct rdp *r, const char *seat, const char *user, struct sink *s)
 {
 	struct station *st;
+	int rc;
 
 	if (strlen(seat) > ADOPT_MAX_SEAT || station_of_seat(r, seat)) {
 		log_error("rdp: %s's session on %s cannot have a station of ours", user, seat);
-		return NULL;
+		return -EINVAL;
 	}
 	/* The client's size if one waits; a disconnected session's head is
 	 * dark until one connects, at its own size. */
 	st = station_create(r, user, s ? s->asked.width : 1024, s ? s->asked.height : 768,
 			    s ? s->asked.layout : 0, seat);
 	if (!st)
-		return NULL;
-	st->adopted = true;
-	if (seats_roam_expect(r->b, seat, &rdp_station_kind) < 0) {
-		station_fail(st, "its session is moving already");
-		return NULL;
+		return -ENOMEM;
+	rc = seats_roam_expect(r->b, seat, &rdp_station_kind, user);
+	if (rc < 0) {
+		station_fail(st, "its session cannot come to a station of ours");
+		return rc;
 	}
+	st->adopted = true;
 	log_info("rdp: %s: a station for %s's session, which goes on", seat, user);
 	st->sink = s;
 	if (s)
 		s->station = st;
 	station_heads_next(r);
-	return st;
+	return listed(r, st) ? 0 : -EIO;
 }
 
 struct station *station_of_seat(struct rdp *r, const char *seat)
@@ -488,7 +522,7 @@ static void on_let_go(void *data, const void *out)
 	struct rdp *r = st->b->rdp;
 
 	st->job = NULL;
-	if (station_pool_put_card(&r->pool, st->card) < 0)
+	if (st->card >= 0 && station_pool_put_card(&r->pool, st->card) < 0)
 		log_warn("rdp: card%d is in the pool already", st->card);
 	station_pool_put_number(&r->pool, st->number);
 	list_remove(&st->link);

@@ -11,7 +11,8 @@ its greeter again. station1 then connects over RDP: the same session
 physical station's greeter, station1's logon brings the session back to
 the head, its keyboard with it, and the RDP connection ends. The
 session's processes are the same throughout, logind keeps it on its
-seat, and nobody else may disconnect it.
+seat, and nobody else may disconnect it. With roaming = refuse, a logon
+elsewhere while the session is in use is refused.
 """
 
 import re
@@ -31,6 +32,7 @@ DEVICES = [
 ]
 GREETER_BACKGROUND = (0x20, 0x30, 0x40)     # greeter/draw.h's
 KEY_A = 30
+KEY_LEFTSHIFT = 42
 
 
 def journal(m):
@@ -105,7 +107,8 @@ def log_on_at_head(t, m):
 def disconnect(t, m, pid, comp):
     rc, out, err = ctl(m, "station2", "disconnect seat1")
     t.check("another user may not disconnect station1's session, and it stays",
-            rc != 0 and "disconnects" not in journal(m), (rc, err, journal(m)[-400:]))
+            rc != 0 and "not authorized" in err and "disconnects" not in journal(m),
+            (rc, err, journal(m)[-400:]))
     rc, out, err = ctl(m, "station1", "disconnect seat1")
     t.check("station1 disconnects their own session (seatmuxctl disconnect)", rc == 0, err)
     moved = attempt(lambda: m.wait_until(
@@ -116,7 +119,14 @@ def disconnect(t, m, pid, comp):
             moved and shown and "seat1-away" in logind_seats(m) and greeter_ready(m, 2),
             "%s %.0f%% %s: %s %s" % (moved, frac * 100, logind_seats(m), m.run(
                 "cat /run/udev/rules.d/73-seatmux-zz-roam.rules")[1], journal(m)[-600:]))
-    t.check("the session goes on meanwhile: the same client and compositor, drawing",
+    # What is typed at the station now is the greeter's, not the session's.
+    before = len(log_lines(m, "seat1", "key key=%d " % KEY_LEFTSHIFT))
+    m.send_keys("kbd1", ["shift"], hold=0.05)
+    time.sleep(3)
+    t.check("the station's keyboard no longer reaches the session",
+            len(log_lines(m, "seat1", "key key=%d " % KEY_LEFTSHIFT)) == before,
+            log_lines(m, "seat1", "key")[-3:])
+    t.check("the session goes on meanwhile: the same client and compositor",
             alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
             (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
     s = logind_sessions(m).get("station1", {})
@@ -125,6 +135,16 @@ def disconnect(t, m, pid, comp):
     rc, out, err = ctl(m, "station1", "disconnect seat1")
     t.check("disconnecting it again says it is disconnected already",
             rc != 0 and "disconnected already" in err, err)
+    # seatmuxd restarts while the session waits: the station made for it,
+    # and where the station's devices went, are taken back.
+    m.run("systemctl restart seatmuxd", timeout=60)
+    up = attempt(lambda: m.wait_until("systemctl is-active -q seatmuxd", 60, interval=1))
+    taken = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q \"rdp: seat1, station1's station (card[0-9]*), "
+        "taken back\"", 30, interval=1))
+    t.check("a restart of seatmuxd keeps the waiting session, held for its user",
+            up and taken and alive(m, pid) and compositor_pid(m) == comp and
+            "seat1-away" in logind_seats(m), journal(m)[-800:])
 
 
 def over_rdp(t, m, tmp, pid, comp):
@@ -159,7 +179,8 @@ def back_at_head(t, m, tmp, pid, comp):
     t.check("station1 logs on at the physical greeter: the session is back on head1",
             connected and shown, "%s %.0f%%: %s" % (connected, frac * 100, journal(m)[-800:]))
     rc, out = c.join()
-    t.check("and the RDP connection that had it ends", rc is not None and
+    # Ended by seatmuxd, not killed by the test at the end of its life.
+    t.check("and the RDP connection that had it ends", rc is not None and rc >= 0 and
             "has another station: this one goes" in journal(m), (rc, out[-300:]))
     t.check("still the same processes",
             alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
@@ -177,6 +198,25 @@ def back_at_head(t, m, tmp, pid, comp):
                                          interval=1)), logind_seats(m))
 
 
+def refused(t, m, tmp, pid):
+    """roaming = refuse (read again on SIGHUP): a logon over RDP while the
+    session is in use at the head is refused, and the session stays."""
+    m.run("sed -i 's/^log-level = debug$/&\\nroaming = refuse/' /etc/seatmux/seatmux.conf && "
+          "kill -HUP $(systemctl show -p MainPID --value seatmuxd)")
+    read = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q 'roaming follow it'", 30, interval=1))
+    hv = scenario("hyperv-rdp")
+    rc, out = hv.Client(m.ports[3389], "station1", "station1", "640x480", tmp,
+                        ["--frames", "1", "--linger", "2"]).join()
+    t.check("roaming = refuse: station1's RDP logon is refused while the head has the session",
+            read and rc != 0 and "roaming = refuse" in journal(m) and
+            re.search(r"logon of 'station1' from \S+ refused: your session is in use at another "
+                      r"station", journal(m)), (rc, out[-300:], journal(m)[-400:]))
+    shown, frac = head_shows(m, COLOR["seat1"], tries=5)
+    t.check("and the session stays at the head, the same client", shown and alive(m, pid) and
+            ready_pids(m, "seat1")[-1] == pid, "%.0f%%" % (frac * 100))
+
+
 def run(t):
     tmp = tempfile.mkdtemp(prefix="roaming-")
     with t.machine(devices=DEVICES, hostfwd=[3389]) as m:
@@ -191,5 +231,6 @@ def run(t):
         disconnect(t, m, pid, comp)
         over_rdp(t, m, tmp, pid, comp)
         back_at_head(t, m, tmp, pid, comp)
+        refused(t, m, tmp, pid)
         check_loop_never_waited(t, m, "moving a session between stations")
         t.check_sanitizers(m)
