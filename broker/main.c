@@ -512,6 +512,7 @@ static int broker_run(struct broker *b)
 	while (b->running) {
 		if (loop_dispatch(b->loop, -1) < 0) {
 			log_error("main loop: %m");
+			b->running = false;	/* what ends now ends, nothing moves */
 			goto out_seats;
 		}
 		station_map_sync(b);

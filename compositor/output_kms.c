@@ -66,6 +66,9 @@ struct kms_output {
 	bool live;			/* the head has a mode and buffers */
 	bool forced;			/* lit by --force: no monitor at start */
 	bool moved;			/* its station moved: WLR_DRM_DEVICES is stale */
+	/* The card is WLR_DRM_DEVICES's (a lease of another seat's card):
+	 * udev gives it that seat, and it is ours all the same. */
+	bool listed;
 	dev_t card;
 	struct udev *udev;
 	struct udev_monitor *monitor;
@@ -482,7 +485,7 @@ static int on_udev(int fd, uint32_t mask, void *data)
 	if (!action)
 		;
 	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "change") &&
-		 !of_our_seat(k, d))
+		 !k->listed && !of_our_seat(k, d))
 		kms_card_moved(k);
 	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "change") &&
 		 !seen_already(k, d))
@@ -552,7 +555,7 @@ static const struct output_impl kms_impl = {
  * The seat's card: named by seatmuxd in WLR_DRM_DEVICES when it is a lease
  * of another seat's card, otherwise the first card udev gives the seat.
  */
-static int find_card(const char *seat, bool moved, char *path, size_t size)
+static int find_card(const char *seat, bool moved, char *path, size_t size, bool *named)
 {
 	/* The card named at the start: not once the station moved away. */
 	const char *listed = moved ? NULL : getenv("WLR_DRM_DEVICES");
@@ -561,7 +564,8 @@ static int find_card(const char *seat, bool moved, char *path, size_t size)
 	struct udev_list_entry *e;
 	int rc = -ENODEV;
 
-	if (listed && listed[0]) {
+	*named = listed && listed[0];
+	if (*named) {
 		snprintf(path, size, "%.*s", (int)strcspn(listed, ":"), listed);
 		return 0;
 	}
@@ -595,7 +599,7 @@ static int open_head(struct kms_output *k)
 	char path[256];
 	int n, rc;
 
-	rc = find_card(libseat_seat_name(k->seat), k->moved, path, sizeof(path));
+	rc = find_card(libseat_seat_name(k->seat), k->moved, path, sizeof(path), &k->listed);
 	if (rc < 0)
 		return rc;
 	k->device_id = libseat_open_device(k->seat, path, &k->card_fd);

@@ -159,7 +159,7 @@ static struct device *device_from_udev(struct devices *devs,
 	struct seat_rules_result res;
 	struct udev_device *parent;
 	struct device *dev;
-	const char *node = udev_device_get_devnode(ud);
+	const char *node = udev_device_get_devnode(ud), *home;
 	int rc = seat_rules_classify(&in, &res);
 
 	char text[LOG_TEXT_MAX];
@@ -187,6 +187,9 @@ static struct device *device_from_udev(struct devices *devs,
 			      DEVICE_VIRTUAL : on_vhci(ud) ? DEVICE_IMPORTED : DEVICE_PHYSICAL;
 	dev->devnum = udev_device_get_devnum(ud);
 	snprintf(dev->seat, sizeof(dev->seat), "%s", res.seat);
+	home = udev_device_get_property_value(ud, "SEATMUX_HOME_SEAT");
+	if (home && config_valid_seat_name(home))
+		snprintf(dev->home, sizeof(dev->home), "%s", home);
 	snprintf(dev->sysname, sizeof(dev->sysname), "%s", in.sysname);
 	snprintf(dev->devnode, sizeof(dev->devnode), "%s", node);
 	snprintf(dev->syspath, sizeof(dev->syspath), "%s", udev_device_get_syspath(ud));

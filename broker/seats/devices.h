@@ -43,6 +43,9 @@ struct device {
 	 * reached us: whether it was plugged, that event says. */
 	bool early;
 	bool counted;		/* a head its seat counts (seats.c) */
+	/* The seat its seat rules gave it itself (SEATMUX_HOME_SEAT): what
+	 * roaming moves it by; "" if none did. */
+	char home[SEAT_PROTO_MAX_SEAT];
 };
 
 struct devices_listener {

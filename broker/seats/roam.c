@@ -56,7 +56,8 @@ int roam_move(struct broker *b, const char *home, const char *now)
 	broker_changed(b);
 	log_info("roam: %s's devices go from %s to %s", home, from, now);
 	arg = strdup(home);
-	if (!arg || !udev_job_start(&b->udev_jobs, UDEV_JOB_MOVE, home, NULL, on_moved, arg)) {
+	/* The home's devices, and the input devices now from's. */
+	if (!arg || !udev_job_start(&b->udev_jobs, UDEV_JOB_MOVE, home, from, on_moved, arg)) {
 		log_error("roam: udev cannot be told of %s's move: %m", home);
 		free(arg);
 	}

@@ -37,6 +37,19 @@ static bool roams(const struct seat *seat, const char *user)
 	return seat_greeter_logged_on(seat) || (seat->kind && seat->kind->let_go);
 }
 
+/* Whether a head of the seat has the home the seat's devices are moved
+ * by (72-zzz-seatmux-home.rules kept it): else a move would move none. */
+static bool has_home(const struct seat *seat)
+{
+	const char *home = roam_home(seat->broker, seat->name);
+	struct device *dev, *tmp;
+
+	list_for_each(dev, tmp, &seat->broker->devices.list, link)
+		if (dev->counted && !strcmp(dev->seat, seat->name) && !strcmp(dev->home, home))
+			return true;
+	return false;
+}
+
 /*
  * Whether the station the seat has can leave its session: a kind's own
  * (let go of), or devices udev's rules give the seat as their home.
@@ -49,7 +62,7 @@ static bool can_leave(const struct seat *seat)
 	if (seat->kind->let_go)
 		return true;
 	return seat->kind->moves_by_rules && strcmp(seat->name, "seat0") &&
-	       !seat->session.drm_devices[0];
+	       !seat->session.drm_devices[0] && has_home(seat);
 }
 
 struct seat *seats_roam_source(struct broker *b, const char *user, const struct seat *but)
@@ -58,8 +71,9 @@ struct seat *seats_roam_source(struct broker *b, const char *user, const struct 
 
 	if (!user || !user[0])
 		return NULL;
+	/* A session whose station cannot leave it stays there. */
 	list_for_each(seat, tmp, &b->seats, link)
-		if (seat != but && roams(seat, user))
+		if (seat != but && roams(seat, user) && can_leave(seat))
 			return seat;
 	return NULL;
 }
@@ -121,28 +135,32 @@ void seats_roam_cancel(struct broker *b, const char *name)
  * it, or its devices go back where they were. Its greeter there comes
  * back; the session stays where it is, with the station it has.
  */
-static void send_back(struct seat *seat, const struct station_kind *kind)
+static void send_back(struct seat *seat)
 {
 	struct broker *b = seat->broker;
+	const struct station_kind *kind = seat->arriving;
+	char home[SEAT_PROTO_MAX_SEAT], back[SEAT_PROTO_MAX_SEAT];
 
+	snprintf(home, sizeof(home), "%s", seat->moved_home);
+	snprintf(back, sizeof(back), "%s", seat->moved_back);
+	seat_roam_forget(seat);
+	if (!kind)
+		return;
 	if (kind->let_go)
 		kind->let_go(b, seat->name);
-	else if (seat->moved_home[0] && roam_move(b, seat->moved_home, seat->moved_back) < 0)
-		log_error("%s: %s's devices cannot go back to %s", seat->name, seat->moved_home,
-			  seat->moved_back);
+	else if (home[0] && roam_move(b, home, back) < 0)
+		log_error("%s: %s's devices cannot go back to %s", seat->name, home, back);
 }
 
 static void arrival_late(void *data, uint32_t events)
 {
 	struct seat *seat = data;
-	const struct station_kind *kind = seat->arriving;
 
-	if (!kind)
+	if (!seat->arriving)
 		return;
-	log_warn("%s: its %s station did not come in %d s: it goes back", seat->name, kind->name,
-		 ARRIVAL_MS / 1000);
-	seat_roam_forget(seat);
-	send_back(seat, kind);
+	log_warn("%s: its %s station did not come in %d s: it goes back", seat->name,
+		 seat->arriving->name, ARRIVAL_MS / 1000);
+	send_back(seat);
 }
 
 int seats_roam_here(struct broker *b, struct seat *station, struct seat *to, const char *user,
@@ -151,8 +169,7 @@ int seats_roam_here(struct broker *b, struct seat *station, struct seat *to, con
 	char home[SEAT_PROTO_MAX_SEAT];
 	int rc;
 
-	if (!station->kind->moves_by_rules || !strcmp(station->name, "seat0") ||
-	    station->session.drm_devices[0])
+	if (station->kind->let_go || !can_leave(station))
 		return -EOPNOTSUPP;	/* its devices do not move by udev's rules */
 	snprintf(home, sizeof(home), "%s", roam_home(b, station->name));
 	rc = seats_roam_expect(b, to->name, station->kind, user);
@@ -220,8 +237,7 @@ void seat_roam_arrived(struct seat *seat)
 	if (!roams(seat, seat->roaming_user)) {
 		log_warn("%s: %s's session is gone: the %s station that came for it goes back",
 			 seat->name, seat->roaming_user, kind->name);
-		seat_roam_forget(seat);
-		send_back(seat, kind);
+		send_back(seat);
 		return;
 	}
 	seat->kind = kind;
@@ -254,8 +270,19 @@ void seat_roam_forget(struct seat *seat)
 	seat->has_arriving_spec = false;
 }
 
-void seat_roam_finish(struct seat *seat)
+bool seats_roam_pending(struct broker *b, const char *name)
 {
+	struct seat *seat = seats_find(b, name);
+
+	return seat && seat->arriving;
+}
+
+void seat_roam_finish(struct seat *seat, bool going)
+{
+	/* A station on its way to a seat that goes goes back (a session it
+	 * came for is no more); across a restart it is left as it is. */
+	if (going && seat->broker->running)
+		send_back(seat);
 	seat_roam_forget(seat);
 	if (seat->arrival_timer)
 		loop_remove(seat->arrival_timer);

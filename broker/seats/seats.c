@@ -344,7 +344,7 @@ static void seat_destroy(struct seat *seat)
 		client_destroy(c);
 	session_finish(&seat->session);
 	seat_greeter_finish(seat);
-	seat_roam_finish(seat);
+	seat_roam_finish(seat, true);
 	loop_remove(seat->listen_src);
 	close(seat->listen_fd);
 	unlink(seat->socket_path);
@@ -622,7 +622,7 @@ void seats_release_all(struct broker *b)
 			client_release(c);
 		session_release(&seat->session);
 		seat_greeter_finish(seat);
-		seat_roam_finish(seat);
+		seat_roam_finish(seat, false);
 		loop_remove(seat->listen_src);
 		close(seat->listen_fd);	/* its path stays: the next one listens on */
 		list_remove(&seat->link);

@@ -134,6 +134,8 @@ int seats_roam_expect(struct broker *b, const char *seat, const struct station_k
 /* That station will not come (it could not be made): the seat keeps the
  * one it has. */
 void seats_roam_cancel(struct broker *b, const char *seat);
+/* Whether a station is on its way to seat's session. */
+bool seats_roam_pending(struct broker *b, const char *seat);
 /*
  * The devices of station (a greeter's seat: a physical head) go to the
  * session of seat to, user's, which spec runs next (its logon's). 0, or

@@ -25,7 +25,7 @@ enum udev_job_op {
 	UDEV_JOB_CONSOLE,	/* console mode: seat_console_write, _announce */
 	UDEV_JOB_STATION,	/* station mode: the same */
 	UDEV_JOB_RELOAD,	/* runtime rules written: udev_rules_reload */
-	UDEV_JOB_MOVE,		/* roaming rules written: udev_rules_move_home(seat) */
+	UDEV_JOB_MOVE,		/* roaming rules written: udev_rules_move_home(seat, device) */
 };
 
 struct udev_job_answer {

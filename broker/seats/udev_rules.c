@@ -86,31 +86,35 @@ struct seen_input {
 	char seat[64];
 };
 
-/* Every evdev node and the seat udev gives it now (up to max). */
-static int inputs_now(struct udev *udev, struct seen_input *in, int max)
+/* The evdev nodes udev gives seat now (up to max, the rest said). */
+static int inputs_now(struct udev *udev, const char *seat, struct seen_input *in, int max)
 {
 	struct udev_enumerate *e = udev_enumerate_new(udev);
 	struct udev_list_entry *entry;
 	struct udev_device *d;
-	const char *seat;
+	const char *now;
 	int n = 0;
 
 	if (!e || udev_enumerate_add_match_subsystem(e, "input") < 0 ||
 	    udev_enumerate_add_match_sysname(e, "event[0-9]*") < 0 ||
+	    udev_enumerate_add_match_property(e, "ID_SEAT", seat) < 0 ||
 	    udev_enumerate_scan_devices(e) < 0) {
 		if (e)
 			udev_enumerate_unref(e);
 		return -1;
 	}
 	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
-		if (n == max)
+		if (n == max) {
+			fprintf(stderr, "seatmuxd: %s has more than %d input devices: the rest "
+				"are not announced\n", seat, max);
 			break;
+		}
 		d = udev_device_new_from_syspath(udev, udev_list_entry_get_name(entry));
 		if (!d)
 			continue;
-		seat = udev_device_get_property_value(d, "ID_SEAT");
+		now = udev_device_get_property_value(d, "ID_SEAT");
 		snprintf(in[n].path, sizeof(in[n].path), "%s", udev_list_entry_get_name(entry));
-		snprintf(in[n].seat, sizeof(in[n].seat), "%s", seat ? seat : "");
+		snprintf(in[n].seat, sizeof(in[n].seat), "%s", now ? now : "");
 		n++;
 		udev_device_unref(d);
 	}
@@ -188,15 +192,17 @@ static void announce_inputs(struct udev *udev, const struct seen_input *before, 
 	}
 }
 
-int udev_rules_move_home(struct udev *udev, const char *home)
+int udev_rules_move_home(struct udev *udev, const char *home, const char *from)
 {
 	char (*devs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
 	struct seen_input *inputs = calloc(MOVE_MAX, sizeof(*inputs));
 	int n = devs ? home_devices(udev, home, devs, MOVE_MAX) : -1;
-	int ni = inputs ? inputs_now(udev, inputs, MOVE_MAX) : -1;
+	int ni = inputs ? inputs_now(udev, from, inputs, MOVE_MAX) : -1;
 	int rc = -1;
 
-	if (n < 0 || ni < 0 || udev_rules_reload() < 0 || announce_trees(devs, n) < 0)
+	if (n == 0)
+		errno = ENOENT;	/* nothing has that home: nothing would move */
+	if (n <= 0 || ni < 0 || udev_rules_reload() < 0 || announce_trees(devs, n) < 0)
 		goto out;
 	announce_inputs(udev, inputs, ni);
 	rc = 0;

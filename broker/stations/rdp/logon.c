@@ -40,10 +40,16 @@ static struct station *station_of_user(struct rdp *r, const char *user,
 {
 	struct station *st, *tmp;
 
+	struct station *ended = NULL;
+
+	/* One that lives first: an ended slot may still bear the name. */
 	list_for_each(st, tmp, &r->stations, link)
-		if (st != but && !st->leaving && user[0] && !strcmp(st->user, user))
-			return st;
-	return NULL;
+		if (st != but && !st->leaving && user[0] && !strcmp(st->user, user)) {
+			if (!st->ended)
+				return st;
+			ended = ended ? ended : st;
+		}
+	return ended;
 }
 
 /* The user's station, or a free slot to reuse (a login screen, "", is

@@ -465,6 +465,10 @@ err:
  * names ("seatmux SEAT keyboard") must fit uinput's 80 bytes whole, as
  * udev's rules match them. */
 #define ADOPT_MAX_SEAT 48
+/* An adopted station outlives its session's SIGTERM grace (session.c's
+ * 3 s): its card leaving first would end the seat, and the session
+ * with it, at once. */
+#define ADOPTED_END_MS 5000
 
 /* Whether st is still one of RDP's (a making that failed at once frees it). */
 static bool listed(struct rdp *r, const struct station *st)
@@ -529,6 +533,7 @@ static void on_let_go(void *data, const void *out)
 	session_spec_free(&st->spec);
 	free(st);
 	broker_changed(r->b);
+	station_heads_next(r);	/* it may have been the one being made */
 }
 
 /* In a child: udev reads the rules without the card, which it then
@@ -545,7 +550,8 @@ void station_let_go(struct station *st)
 {
 	struct rdp *r = st->b->rdp;
 
-	log_info("rdp: %s: %s's session has another station: this one goes", st->seat, st->user);
+	log_info("rdp: %s: %s's station goes (%s)", st->seat, st->user,
+		 st->ended ? "the session ended" : "the session has another station");
 	st->leaving = true;
 	if (st->keep_timer)
 		loop_remove(st->keep_timer);
@@ -557,11 +563,14 @@ void station_let_go(struct station *st)
 		st->next->station = NULL;
 		st->next = NULL;
 	}
-	if (st->sink) {
+	if (st->sink && st->state != STATION_READY) {
+		logon_refuse(st->sink, st->user, "the session went to another station");
+		st->sink->station = NULL;
+	} else if (st->sink) {
 		st->sink->station = NULL;
 		sink_kill(st->sink);
-		st->sink = NULL;
 	}
+	st->sink = NULL;
 	station_input_destroy(st);
 	if (st->card < 0) {
 		on_let_go(st, NULL);
@@ -585,17 +594,28 @@ static void station_keep_expired(void *data, uint32_t events)
 		loop_timer_arm(st->keep_timer, 1000);
 		return;
 	}
+	/* Its session ended (its SIGTERM grace over): an adopted station
+	 * goes with it, its seat with its card. */
+	if (st->ended && st->adopted) {
+		station_let_go(st);
+		return;
+	}
 	/* Someone is on it (or it is over already): nothing ran out. */
 	if (st->sink || st->next || st->ended)
 		return;
+	/* Its user is bringing the session to another station just now. */
+	if (seats_roam_pending(st->b, st->seat)) {
+		loop_timer_arm(st->keep_timer, 1000);
+		return;
+	}
 	if (station_at_login(st))
 		log_info("rdp: %s: its login screen, with nobody connected, ended", st->seat);
 	else
 		log_info("rdp: %s: %s did not come back, session ended", st->seat, st->user);
 	st->ended = true;
 	seats_session_stop(st->b, st->seat);
-	if (st->adopted)
-		station_let_go(st);	/* its seat goes with its session */
+	if (st->adopted)	/* its seat goes with its session */
+		loop_timer_arm(st->keep_timer, ADOPTED_END_MS);
 }
 
 static void station_keep_for(struct station *st, int ms)
@@ -681,5 +701,5 @@ void station_log_off(struct station *st)
 		sink_kill(st->sink);
 	seats_session_stop(st->b, st->seat);
 	if (st->adopted)
-		station_let_go(st);
+		station_keep_for(st, ADOPTED_END_MS);
 }

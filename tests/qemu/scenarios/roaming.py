@@ -181,7 +181,7 @@ def back_at_head(t, m, tmp, pid, comp):
     rc, out = c.join()
     # Ended by seatmuxd, not killed by the test at the end of its life.
     t.check("and the RDP connection that had it ends", rc is not None and rc >= 0 and
-            "has another station: this one goes" in journal(m), (rc, out[-300:]))
+            "station goes (the session has another station)" in journal(m), (rc, out[-300:]))
     t.check("still the same processes",
             alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
             (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
