@@ -187,7 +187,9 @@ static struct device *device_from_udev(struct devices *devs,
 			      DEVICE_VIRTUAL : on_vhci(ud) ? DEVICE_IMPORTED : DEVICE_PHYSICAL;
 	dev->devnum = udev_device_get_devnum(ud);
 	snprintf(dev->seat, sizeof(dev->seat), "%s", res.seat);
-	home = udev_device_get_property_value(ud, "SEATMUX_HOME_SEAT");
+	/* Its own home, or the nearest parent's whose seat it took. */
+	for (parent = ud, home = NULL; parent && !home; parent = udev_device_get_parent(parent))
+		home = udev_device_get_property_value(parent, "SEATMUX_HOME_SEAT");
 	if (home && config_valid_seat_name(home))
 		snprintf(dev->home, sizeof(dev->home), "%s", home);
 	snprintf(dev->sysname, sizeof(dev->sysname), "%s", in.sysname);
@@ -297,6 +299,7 @@ static void device_change(struct devices *devs, struct udev_device *ud)
 			log_info("%s: %s", old->devnode,
 				 log_escape(text, sizeof(text), now->description));
 		memcpy(old->description, now->description, sizeof(old->description));
+		memcpy(old->home, now->home, sizeof(old->home));
 		/* Looked up for a session before its add reached us: the
 		 * kernel's add still says it was plugged, and a plug is news
 		 * (station_map offers mapping for it). */

@@ -53,8 +53,9 @@ static void work(void *arg, void *out)
 		a->rc = udev_rules_reload() < 0 ? -EAGAIN : 0;
 		break;
 	case UDEV_JOB_MOVE:
-		a->rc = udev_rules_move_home(job->q->udev, job->seat, job->device) < 0 ?
-			(errno == ENOENT ? -ENOENT : -EAGAIN) : 0;
+		a->rc = udev_rules_move_home(job->q->udev, job->seat, job->device);
+		if (a->rc < 0 && a->rc != -ENOENT)
+			a->rc = -EAGAIN;
 		break;
 	}
 }

@@ -198,10 +198,8 @@ int udev_rules_move_home(struct udev *udev, const char *home, const char *from)
 	struct seen_input *inputs = calloc(MOVE_MAX, sizeof(*inputs));
 	int n = devs ? home_devices(udev, home, devs, MOVE_MAX) : -1;
 	int ni = inputs ? inputs_now(udev, from, inputs, MOVE_MAX) : -1;
-	int rc = -1;
+	int rc = n == 0 ? -ENOENT : -1;	/* nothing has that home: nothing would move */
 
-	if (n == 0)
-		errno = ENOENT;	/* nothing has that home: nothing would move */
 	if (n <= 0 || ni < 0 || udev_rules_reload() < 0 || announce_trees(devs, n) < 0)
 		goto out;
 	announce_inputs(udev, inputs, ni);

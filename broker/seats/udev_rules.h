@@ -31,7 +31,7 @@ void udev_rules_trigger_all(const char *action, const char *subsystem);
  * (written already) reloaded, those devices and every one below them
  * announced again, settled, and the input devices of seat from whose
  * seat changed announced as removed and added, which is all libinput
- * heeds. 0, or -1 (none has that home: ENOENT).
+ * heeds. 0, -ENOENT (nothing has that home), or -1.
  */
 int udev_rules_move_home(struct udev *udev, const char *home, const char *from);
 /* A change event for one device, so that rules made after it apply. */

@@ -185,6 +185,10 @@ static void accept_logon(struct sink *s, const struct control_msg *msg)
 	struct rdp *r = s->rdp;
 	struct station *st = station_for(r, msg->user);
 
+	/* A station a session of theirs had, ended: it is going. */
+	if (st && st->adopted && st->ended)
+		st = NULL;
+
 	/* Before anything is made for it: a size no head can announce would
 	 * make a station that cannot be. */
 	if (!edid_size_ok(msg->width, msg->height)) {

@@ -210,6 +210,8 @@ void rdp_take_back(struct rdp *r, struct state *sb)
 	list_for_each(st, tmp, &r->stations, link)
 		if (!st->sink && !st->ended && !st->keep_timer)
 			station_keep(st);
+		else if (!st->sink && st->ended && st->adopted)
+			station_end_soon(st);	/* its session ended: it goes, as it would have */
 	if (station_write_rules(r) < 0)
 		log_warn("rdp: cannot write %s: %m", RULES_PATH);
 }
