@@ -7,6 +7,7 @@
 #include "log.h"
 #include "seat_greeter.h"
 #include "seat_login.h"
+#include "seat_roam.h"
 #include "station_kind.h"
 
 /* The greeter's own run, now. */
@@ -52,8 +53,8 @@ static int roam_here(struct seat *seat, const char *user, const struct session_s
 	struct seat *from = seats_roam_source(b, user, seat);
 	int rc;
 
-	/* An RDP login screen is a station its kind made for a session of
-	 * its own: the user's session elsewhere stays there. */
+	/* A station its kind makes (an RDP login screen's) moves the other
+	 * way, in its greeter_event: its connection goes to the session. */
 	if (!from || seat->kind->let_go)
 		return 0;
 	rc = seats_roam_allowed(b, from, user);
@@ -87,12 +88,19 @@ static int login(void *data, const struct greeter_login *l)
 			 seat->name, l->user);
 		return -1;
 	}
-	if (seat_greeter_tell(seat, GREETER_LOGGED_ON, l->user) < 0) {
+	rc = seat_greeter_tell(seat, GREETER_LOGGED_ON, l->user);
+	if (rc < 0) {
 		log_warn("%s: greeter: %s may not log on at this station", seat->name, l->user);
 		session_spec_free(&spec);
 		return -1;
 	}
 	log_info("%s: %s logged on at the greeter", seat->name, l->user);
+	/* Its kind took the user to their session elsewhere (an RDP login
+	 * screen's connection goes to it): nothing starts here. */
+	if (rc > 0) {
+		session_spec_free(&spec);
+		return 0;
+	}
 	rc = roam_here(seat, l->user, &spec);
 	if (rc == 0)
 		seats_session_start(seat->broker, seat->name, &spec);
@@ -174,6 +182,7 @@ void seat_greeter_session_ended(struct seat *seat)
 	if (seat->session.run_greeter || seat->session.start_when_gone)
 		return;
 	back_to_greeter(seat, "logged off");
+	seat_roam_logged_off(seat);
 }
 
 void seat_greeter_start_failed(struct seat *seat)

@@ -187,12 +187,17 @@ int seats_roam_here(struct broker *b, struct seat *station, struct seat *to, con
 	return rc;
 }
 
-/* A seat for devices whose session stays without them: one no seat and
- * no move has ("seat1-away", "seat1-away2", ...). */
+/* A seat for devices whose session stays without them: their home if
+ * it is free (they came to the session from a station of their own), or
+ * one no seat and no move has ("seat1-away", "seat1-away2", ...). */
 static int away_name(struct broker *b, const char *home, char *out, size_t size)
 {
 	char base[SEAT_PROTO_MAX_SEAT];
 
+	if (!seats_find(b, home) && !strcmp(roam_home(b, home), home)) {
+		snprintf(out, size, "%s", home);
+		return 0;
+	}
 	roam_away_name(home, base, sizeof(base));
 	for (int i = 1; i < 10; i++) {
 		if (i == 1)
@@ -290,23 +295,67 @@ void seat_roam_finish(struct seat *seat, bool going)
 }
 
 /*
- * A seat goes (its session over, its station with it): devices of its
- * home that went to a seat of their own come home again, unless
- * someone logged on there since (they stay that session's).
+ * A seat goes (its session over, its station with it): devices of other
+ * homes it had go home (a USB/IP station away past its grace comes back
+ * there), and devices of its home that went to a seat of their own come
+ * home again, unless someone logged on there since (they stay that
+ * session's).
  */
 void seat_roam_gone(struct seat *seat)
 {
 	struct broker *b = seat->broker;
-	const char *now = roam_now(b, seat->name);
+	char home[SEAT_PROTO_MAX_SEAT];
+	struct roam_table before;
+	const char *now;
 	struct seat *away;
 
-	if (!b->running || !strcmp(now, seat->name))
+	if (!b->running)
+		return;
+	/* Home only if nobody has that seat now (a session that came to
+	 * other devices): else they stay to come back to a seat of their
+	 * own. The table changes as they go: its copy is walked. */
+	before = b->roam;
+	for (int i = 0; i < before.n; i++) {
+		const struct roam_move *mv = &before.moves[i];
+
+		if (strcmp(mv->now, seat->name) || seats_find(b, mv->home))
+			continue;
+		snprintf(home, sizeof(home), "%s", mv->home);
+		if (roam_move(b, home, home) < 0)
+			log_warn("%s: %s's devices cannot go home", seat->name, home);
+	}
+	now = roam_now(b, seat->name);
+	if (!strcmp(now, seat->name))
 		return;
 	away = seats_find(b, now);
 	if (away && (away->arriving || seat_greeter_logged_on(away)))
 		return;
 	if (roam_move(b, seat->name, seat->name) < 0)
 		log_warn("%s: its station's devices cannot come home from %s", seat->name, now);
+}
+
+/*
+ * A session that its user brought to another station's devices is over
+ * (logged off there): those devices go home, when nobody has their seat,
+ * and the seat, left without a head, goes; its own home's devices come
+ * back with it (seat_roam_gone). Each station is its own seat again,
+ * with its own greeter, as it was before the user came.
+ */
+void seat_roam_logged_off(struct seat *seat)
+{
+	struct broker *b = seat->broker;
+	char home[SEAT_PROTO_MAX_SEAT];
+
+	/* A seat without a head (its station away) waits: its devices
+	 * come back to it, or its grace ends it (and they go home then). */
+	snprintf(home, sizeof(home), "%s", roam_home(b, seat->name));
+	if (!strcmp(home, seat->name) || seats_find(b, home) || seat->arriving ||
+	    seat->masters <= 0)
+		return;
+	log_info("%s: the session that came to %s's station is over: it goes home", seat->name,
+		 home);
+	if (roam_move(b, home, home) < 0)
+		log_warn("%s: %s's devices cannot go home", seat->name, home);
 }
 
 int seats_disconnect(struct broker *b, const char *name)

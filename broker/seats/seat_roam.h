@@ -16,5 +16,7 @@ void seat_roam_arrived(struct seat *seat);
 void seat_roam_forget(struct seat *seat);
 void seat_roam_finish(struct seat *seat, bool going);
 void seat_roam_gone(struct seat *seat);
+/* The session of a user logged on at the seat's greeter is over. */
+void seat_roam_logged_off(struct seat *seat);
 
 #endif

@@ -531,6 +531,7 @@ void seats_log_off(struct broker *b, const char *name)
 	}
 	seats_session_start(b, name, seat->kind && seat->kind->session_spec ?
 				     seat->kind->session_spec(b, name) : NULL);
+	seat_roam_logged_off(seat);
 }
 
 pid_t seats_launch(struct broker *b, const char *name, char *const *argv)

@@ -55,9 +55,11 @@ struct station_kind {
 	void (*address)(struct broker *b, const char *seat, char *out, size_t size);
 	void (*log_off)(struct broker *b, const char *seat);
 	/* A login screen's word (optional). For GREETER_LOGGED_ON, 0 lets
-	 * the user's session start, -1 refuses it; otherwise 0. A remote
-	 * kind holds its station for that user, applies its own rules (a
-	 * group), and counts failures against the connection's address. */
+	 * the user's session start, 1 says the kind took the user to a
+	 * session of theirs elsewhere (nothing starts), -1 refuses it;
+	 * otherwise 0. A remote kind holds its station for that user,
+	 * applies its own rules (a group), and counts failures against the
+	 * connection's address. */
 	int (*greeter_event)(struct broker *b, const char *seat, enum greeter_event ev,
 			     const char *user);
 	/*

@@ -4,8 +4,9 @@
  * pair, one message a datagram. The broker gives the TLS identity; the
  * sink asks for a logon with what the client sent; the broker answers
  * with the station (its evdi card and, as fds, its keyboard and pointer)
- * or a refusal. Nothing else crosses: the broker is not on the frame or
- * input path.
+ * or a refusal; later, in the same words, the station of the session a
+ * user who logged on at the login screen has elsewhere. Nothing else
+ * crosses: the broker is not on the frame or input path.
  */
 #ifndef SEATMUX_RDP_CONTROL_H
 #define SEATMUX_RDP_CONTROL_H

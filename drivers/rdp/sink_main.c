@@ -47,6 +47,7 @@ struct station {
 	struct rdp_sink *sink;
 	struct vhead *head;
 	int card;
+	int width, height;	/* the client's desktop, once activated */
 	int keyboard, pointer;	/* uinput fds from seatmuxd */
 	struct input_out *input;	/* what goes to them, paced */
 	char name[64];
@@ -157,6 +158,8 @@ static void on_activated(void *data, int w, int h)
 
 	screen_store_free(st->store);
 	st->store = NULL;
+	st->width = w;
+	st->height = h;
 	vhead_close(st->head);
 	st->head = vhead_open(st->card, w, h, st->name, &head_listener, st);
 	if (!st->head)
@@ -164,6 +167,42 @@ static void on_activated(void *data, int w, int h)
 	else
 		fprintf(stderr, "seatmux-rdp-sink: activated at %dx%d: monitor connected\n", w, h);
 	st->full = true;
+}
+
+/*
+ * seatmuxd's word once the connection is up. A station again: the user
+ * who logged on at the login screen has a session elsewhere, and the
+ * connection goes to it, its head and input for these (the login
+ * screen's station ends). Anything else, or seatmuxd's hang-up, ends the
+ * station. False: the connection ends.
+ */
+static bool on_control(struct station *st)
+{
+	static uint8_t buf[CONTROL_MAX_MSG];
+	struct control_msg msg;
+	int fds[2];
+
+	if (control_recv(CONTROL_FD, buf, &msg, fds, 0) < 0)
+		return false;
+	if (msg.type != CONTROL_ACCEPTED || fds[0] < 0 || fds[1] < 0) {
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return false;
+	}
+	if (st->keyboard >= 0)
+		close(st->keyboard);
+	if (st->pointer >= 0)
+		close(st->pointer);
+	st->keyboard = fds[0];
+	st->pointer = fds[1];
+	input_out_set_fds(st->input, st->keyboard, st->pointer);
+	st->card = msg.card;
+	fprintf(stderr, "seatmux-rdp-sink: the connection goes to the user's session: card %d\n",
+		st->card);
+	if (st->head)
+		on_activated(st, st->width, st->height);
+	return true;
 }
 
 /* Input is queued (input_out.h): the loop writes it out at the pace the
@@ -364,7 +403,7 @@ static int sink_main(void)
 			timeout = paced;
 		if (poll(pfd, (nfds_t)m, timeout) < 0 && errno != EINTR)
 			break;
-		if (pfd[m - 1].revents & (POLLIN | POLLHUP))
+		if ((pfd[m - 1].revents & (POLLIN | POLLHUP)) && !on_control(&st))
 			break;		/* seatmuxd ends the station */
 		if (backlog ? hung_up(pfd, n) : !rdp_sink_dispatch(st.sink))
 			break;

@@ -61,7 +61,8 @@ static struct station *station_for(struct rdp *r, const char *user)
 	if (st)
 		return st;
 	list_for_each(st, tmp, &r->stations, link)
-		if (st->ended && !st->sink && !st->next && !st->adopted && !st->leaving)
+		if (st->ended && !st->sink && !st->next && !st->adopted && !st->leaving &&
+		    !st->left_by)
 			return st;
 	return NULL;
 }
@@ -236,31 +237,77 @@ static void login_screen(struct sink *s)
 }
 
 /*
+ * The user who logged on at st's login screen has a session already: at
+ * a station of ours (other, kept after a disconnection, say) or at
+ * another station. The connection goes to it, as a logon with the
+ * client's credentials would, and the login screen ends; the sink takes
+ * the new station's head and input in place of these. 1: it goes, 0: no
+ * session elsewhere, -1: refused (in use elsewhere and roaming =
+ * refuse), the login screen stays.
+ */
+static int login_screen_leaves(struct station *st, struct sink *s, const char *user,
+			       struct station *other)
+{
+	struct rdp *r = st->b->rdp;
+	struct seat *from = other ? NULL : seats_roam_source(r->b, user, NULL);
+
+	if (!other && !from)
+		return 0;
+	if (from && seats_roam_allowed(r->b, from, user) < 0) {
+		log_warn("rdp: %s: %s logged on at its login screen, but their session is in use "
+			 "at %s: refused", st->seat, user, from->name);
+		return -1;
+	}
+	log_info("rdp: %s: %s logged on at its login screen: the connection goes to their "
+		 "session on %s", st->seat, user, other ? other->seat : from->name);
+	st->sink = NULL;
+	st->left_by = s;
+	s->station = NULL;
+	s->moved = true;
+	/* The login screen ends; its card, which the sink still reads
+	 * until the new one comes, is no longer the sink's to open. */
+	station_take_card(st->card, st->seat);
+	station_end_soon(st);
+	snprintf(s->asked.user, sizeof(s->asked.user), "%s", user);
+	/* Bounded as a logon is until its new station has it (logon_hand). */
+	loop_timer_arm(s->timer, HANDSHAKE_MS);
+	accept_logon(s, &s->asked);
+	return 1;
+}
+
+/*
  * Someone authenticated at st's login screen. Their logon has a password
  * logon's rules: [rdp] group (checked with the password, in the child
- * that asked PAM: the login screen's logon_group); and one station a
- * user: with one of theirs
- * already (kept after a disconnection, say), this one is refused, and
- * their password at the client's next connection finds that one.
+ * that asked PAM: the login screen's logon_group); and one session a
+ * user: with one of theirs already, at a station of ours or another,
+ * the connection goes to it (a login screen left without its
+ * connection refuses them instead). 0: the login screen's station is
+ * theirs, 1: the connection went, -1: refused.
  */
 int logon_screen_logged_on(struct station *st, const char *user)
 {
 	struct rdp *r = st->b->rdp;
 	struct station *other = station_of_user(r, user, st);
 	struct sink *s = st->sink;
+	int rc;
 
 	/* An ended slot that still bears the name is nobody's now. */
 	if (other && other->ended && !other->sink && !other->next) {
 		other->user[0] = '\0';
 		other = NULL;
 	}
-	if (other) {
+	if (other && !s) {
 		log_warn("rdp: %s: %s logged on at its login screen, but has %s already: refused "
 			 "(their password at the client finds it)", st->seat, user, other->seat);
 		return -1;
 	}
 	if (s) {
+		rc = login_screen_leaves(st, s, user, other);
+		if (rc < 0)
+			return rc;
 		ratelimit_succeeded(&r->failures, &s->origin, loop_now_ms());
+		if (rc > 0)
+			return rc;
 		loop_timer_arm(s->timer, 0);	/* logged on: no time limit */
 	}
 	snprintf(st->user, sizeof(st->user), "%s", user);

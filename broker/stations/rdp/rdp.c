@@ -142,7 +142,7 @@ static void rdp_end(struct broker *b, bool restarting)
 	list_for_each(s, tmp, &r->sinks, link) {
 		helper_keep_release(&s->keep);
 		/* A connection at its login screen is not kept (restart.c). */
-		if (restarting && s->keep.kept && s->station && s->station->user[0]) {
+		if (restarting && s->keep.kept && sink_serves(s)) {
 			s->keep.kept = false;	/* left in the store */
 			s->station->sink = NULL;
 			s->station = NULL;

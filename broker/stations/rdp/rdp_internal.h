@@ -79,6 +79,11 @@ struct station {
 	/* Given up (station_let_go): its card on its way out of the seat,
 	 * it is nobody's and nothing finds it. */
 	bool leaving;
+	/* A login screen whose connection went to its user's session
+	 * elsewhere: its session ends at once and its card is root's again,
+	 * but the slot (and its card) is nobody else's until that sink is
+	 * gone: the sink may still hold the card open. */
+	struct sink *left_by;
 };
 
 /* Whether st shows its login screen, nobody logged on at it. */
@@ -108,7 +113,20 @@ struct sink {
 	/* Once it has a station it outlives a restart of seatmuxd
 	 * (helper_keep.h): a restarted seatmuxd takes it back. */
 	struct helper_keep keep;
+	/* It went from a login screen to its user's session elsewhere: it
+	 * may still hold that screen's card, whose slot no restarted
+	 * seatmuxd would know to keep from others, so it is not kept. */
+	bool moved;
 };
+
+/* Whether s is its station's connection, handed over: what a restart
+ * keeps (not one waiting for a station being made or for another
+ * connection's end, nor one at a login screen, nor one that moved). */
+static inline bool sink_serves(const struct sink *s)
+{
+	return s->station && s->station->sink == s && s->station->state == STATION_READY &&
+	       s->station->user[0] && !s->moved;
+}
 
 struct rdp {
 	struct broker *b;
@@ -158,7 +176,8 @@ void sink_end_zygote(struct rdp *r);
 /* -- logon.c -- */
 /* A login screen's station (login_screen) and what its greeter did
  * (rdp.c's greeter_event): someone authenticated (0: their session may
- * start there, -1: refused), a logon failed, the greeter is back. */
+ * start there, 1: the connection went to their session elsewhere, -1:
+ * refused), a logon failed, the greeter is back. */
 int logon_screen_logged_on(struct station *st, const char *user);
 void logon_screen_failed(struct station *st);
 void logon_screen_back(struct station *st);
@@ -194,6 +213,8 @@ void station_keep(struct station *st);
 /* Nobody on the station, nor coming: it ends from the loop, soon (not
  * from inside the seat's callback that found it so). */
 void station_end_soon(struct station *st);
+/* s is gone: a login screen it left is a slot like any other again. */
+void station_left_behind(struct rdp *r, const struct sink *s);
 /* Its user logged on again while a connection holds it: s takes it once
  * that connection has ended. */
 void station_take_over(struct station *st, struct sink *s);

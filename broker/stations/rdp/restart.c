@@ -62,7 +62,7 @@ void rdp_save(struct broker *b, FILE *f)
 		state_put(f, "rdp-spare-card", card, (char *)NULL);
 	}
 	list_for_each(s, tmp, &r->sinks, link) {
-		if (!s->keep.kept || !s->station || !s->station->user[0])
+		if (!s->keep.kept || !sink_serves(s))
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)s->pid);
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->keep.key);

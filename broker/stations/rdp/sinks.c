@@ -40,6 +40,7 @@ static void sink_unkeep(struct sink *s)
 
 void sink_free(struct sink *s)
 {
+	station_left_behind(s->rdp, s);
 	if (s->station && s->station->sink == s)
 		s->station->sink = NULL;
 	if (s->station && s->station->next == s)
@@ -114,6 +115,8 @@ static void on_sink_kept(void *data, bool kept)
 
 void sink_scope(struct sink *s)
 {
+	if (s->keep.kept || s->keep.job)
+		return;		/* scoped already: a connection that changed stations */
 	s->keep.done = on_sink_kept;
 	s->keep.data = s;
 	if (helper_keep_start(&s->keep, s->rdp->b->loop, s->pid, sink_pidfd(s), s->control) < 0 &&

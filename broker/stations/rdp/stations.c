@@ -640,6 +640,15 @@ void station_end_soon(struct station *st)
 	station_keep_for(st, 1);
 }
 
+void station_left_behind(struct rdp *r, const struct sink *s)
+{
+	struct station *st, *tmp;
+
+	list_for_each(st, tmp, &r->stations, link)
+		if (st->left_by == s)
+			st->left_by = NULL;
+}
+
 /*
  * Its user again, while a connection still holds the station: a client
  * that crashed or lost its network and came back before its old sink

@@ -26,6 +26,7 @@
 #include "helper_uid.h"
 #include "link_proto.h"
 #include "log.h"
+#include "roam.h"
 #include "scope.h"
 #include "spawn.h"
 #include "seats.h"
@@ -37,6 +38,7 @@
 #include "usbip_msg.h"
 
 static const struct session_spec *usbip_session_spec(struct broker *b, const char *seat);
+static struct station *station_at(struct broker *b, const char *seat);
 
 #define VHCI "/sys/devices/platform/vhci_hcd.0"
 #define RULES_PATH "/run/udev/rules.d/73-seatmux-usbip.rules"
@@ -165,15 +167,17 @@ static void rules(FILE *f, void *data)
 		if (!st)
 			continue;
 		/* The card and input nodes; not the card's connectors, which
-		 * with a seat of their own would make the card a split one. */
+		 * with a seat of their own would make the card a split one.
+		 * Their seat is their home too: a session their user picks
+		 * up elsewhere takes them by it (roam.h). */
 		for (int k = 0; k < st->nports; k++)
 			fprintf(f, "SUBSYSTEM==\"drm\", KERNEL==\"card*\", KERNEL!=\"card*-*\", "
 				"DEVPATH==\"/devices/platform/vhci_hcd.0/usb%d/%d-%d/*\", "
-				"ENV{ID_SEAT}=\"%s\"\n"
+				"ENV{ID_SEAT}=\"%s\", ENV{SEATMUX_HOME_SEAT}=\"%s\"\n"
 				"SUBSYSTEM==\"input\", DEVPATH==\"/devices/platform/vhci_hcd.0/"
-				"usb%d/%d-%d/*\", ENV{ID_SEAT}=\"%s\"\n",
-				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg.seat,
-				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg.seat);
+				"usb%d/%d-%d/*\", ENV{ID_SEAT}=\"%s\", ENV{SEATMUX_HOME_SEAT}=\"%s\"\n",
+				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg.seat, st->cfg.seat,
+				u->hs_bus, u->hs_bus, st->ports[k] + 1, st->cfg.seat, st->cfg.seat);
 	}
 }
 
@@ -395,8 +399,12 @@ static void station_ready(struct station *st, int count)
 	log_info("usbip: %s is up: %d devices, seat %s%s", st->cfg.name, count, st->cfg.seat,
 		 st->was_up && !st->ended ? ", its session resumed" : "");
 	if (st->ended) {
+		const char *seat = roam_now(b, st->cfg.seat);
+
 		st->ended = false;
-		seats_session_start(b, st->cfg.seat, usbip_session_spec(b, st->cfg.seat));
+		/* Not a seat that has another station's devices since. */
+		if (station_at(b, seat) == st)
+			seats_session_start(b, seat, usbip_session_spec(b, seat));
 	}
 	st->was_up = true;
 	broker_changed(b);
@@ -585,11 +593,21 @@ static void on_deadline(void *data, uint32_t events)
 static void on_grace(void *data, uint32_t events)
 {
 	struct station *st = data;
+	struct broker *b = st->u->b;
+	char seat[SEAT_PROTO_MAX_SEAT];
 
-	log_info("usbip: %s did not come back within %d s: its session ended",
-		 st->cfg.name, st->u->b->cfg.usbip.grace_s);
+	/* Its session: its own, or one its user picked up there (roam.h). */
+	snprintf(seat, sizeof(seat), "%s", roam_now(b, st->cfg.seat));
+	log_info("usbip: %s did not come back within %d s: its session on %s ended",
+		 st->cfg.name, b->cfg.usbip.grace_s, seat);
 	st->ended = true;
-	seats_session_stop(st->u->b, st->cfg.seat);
+	if (station_at(b, seat) != st)
+		return;		/* not the station's any more */
+	seats_session_stop(b, seat);
+	/* A seat its devices went to is a session's, not the station's: it
+	 * goes, and they come back home (seat_roam.c). */
+	if (strcmp(seat, st->cfg.seat))
+		seats_station_gone(b, seat);
 }
 
 /* The link is gone: so are the station's devices, but not its seat. */
@@ -620,14 +638,18 @@ static void station_down(struct station *st, int status)
 	loop_timer_arm(st->grace, b->cfg.usbip.grace_s > 0 ? b->cfg.usbip.grace_s * 1000 : 1);
 }
 
-bool usbip_owns_seat(struct broker *b, const char *seat)
+/* The station whose devices seat has: the seat's own, or one whose
+ * user picked up a session there (roam.h); NULL: none of ours. Asked
+ * by where each station's devices are now, not by the seat's home: a
+ * seat may have two stations' devices while one comes and one goes. */
+static struct station *station_at(struct broker *b, const char *seat)
 {
 	struct usbip *u = b->usbip;
 
 	for (int i = 0; u && i < CONFIG_MAX_STATIONS; i++)
-		if (u->stations[i] && !strcmp(u->stations[i]->cfg.seat, seat))
-			return true;
-	return false;
+		if (u->stations[i] && !strcmp(roam_now(b, u->stations[i]->cfg.seat), seat))
+			return u->stations[i];
+	return NULL;
 }
 
 /* -- all stations -- */
@@ -811,7 +833,7 @@ static void usbip_reload(struct broker *b)
 		log_info("usbip: %s %s", st->cfg.name,
 			 now ? "changed in the configuration: reached anew" :
 			 "is no longer in the configuration: ended");
-		snprintf(seat, sizeof(seat), "%s", st->cfg.seat);
+		snprintf(seat, sizeof(seat), "%s", roam_now(b, st->cfg.seat));
 		station_end(st);
 		/* Away, its seat has no head to take it: it goes now. */
 		if (!now)
@@ -1020,21 +1042,29 @@ static int usbip_kind_start(struct broker *b)
 
 static bool usbip_wants_head(struct broker *b, const struct device *head)
 {
-	return usbip_owns_seat(b, head->seat);
+	return station_at(b, head->seat) != NULL;
 }
 
-/* A station's seat runs what its [seat.NAME] says, unless the station
- * stayed away past its grace (its session ended until it is back). */
+/* A station's seat runs what its [seat.NAME] says, wherever its devices
+ * are, unless the station stayed away past its grace (its session ended
+ * until it is back). */
 static const struct session_spec *usbip_session_spec(struct broker *b, const char *seat)
 {
-	const struct seat_config *sc = config_seat(&b->cfg, seat);
-	struct usbip *u = b->usbip;
+	const struct station *st = station_at(b, seat);
+	const struct seat_config *sc;
 
-	for (int i = 0; u && i < CONFIG_MAX_STATIONS; i++)
-		if (u->stations[i] && !strcmp(u->stations[i]->cfg.seat, seat) &&
-		    u->stations[i]->ended)
-			return NULL;
+	if (!st || st->ended)
+		return NULL;
+	sc = config_seat(&b->cfg, st->cfg.seat);
 	return sc ? &sc->spec : NULL;
+}
+
+/* A station away keeps the seat its devices are at, and its session,
+ * through its grace (the kernel drops them before the link is seen to
+ * end); the seat they left for a session elsewhere goes (roam.h). */
+static bool usbip_keeps_seat(struct broker *b, const char *seat)
+{
+	return station_at(b, seat) != NULL;
 }
 
 static void usbip_leave_alone(struct broker *b, const struct device *head)
@@ -1051,9 +1081,10 @@ const struct station_kind usbip_station_kind = {
 	.wants_head = usbip_wants_head,
 	.leave_alone = usbip_leave_alone,
 	.session_spec = usbip_session_spec,
-	/* A station away keeps its seat and session through its grace. */
-	.keeps_seat = usbip_owns_seat,
+	.keeps_seat = usbip_keeps_seat,
 	.save = usbip_save,
 	.release = usbip_release,
 	.reload = usbip_reload,
+	/* Its rules give its devices their home (roam_rules.h). */
+	.moves_by_rules = true,
 };

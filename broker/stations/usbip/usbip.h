@@ -11,16 +11,10 @@
 #ifndef SEATMUX_USBIP_H
 #define SEATMUX_USBIP_H
 
-#include <stdbool.h>
-#include <sys/types.h>
-
 struct broker;
 
 /* Starts every configured station; 0, or -1 if none can be (no vhci). */
 int usbip_start(struct broker *b);
 void usbip_stop(struct broker *b);
-/* Whether seat is a USB/IP station's: its imported head makes the seat,
- * and the seat outlives the head while the station is away. */
-bool usbip_owns_seat(struct broker *b, const char *seat);
 
 #endif

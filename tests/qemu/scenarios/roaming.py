@@ -9,13 +9,26 @@ without the station, held by a dark virtual head, and the station shows
 its greeter again. station1 then connects over RDP: the same session
 (the same client process) comes to the RDP client's frames. Back at the
 physical station's greeter, station1's logon brings the session back to
-the head, its keyboard with it, and the RDP connection ends. The
+the head, its keyboard with it, and the RDP connection ends. An RDP
+connection without credentials gets a login screen; station1's logon
+typed there takes the connection to the session, in use at the head,
+instead of starting one (the login screen's station ends). With
+roaming = refuse, a logon elsewhere while the session is in use is
+refused. At a USB/IP zero client's greeter (tests/usbip's emulator,
+plain USB/IP, typed at through its HID keyboard), station1's logon brings
+the session, in use at the head, to the zero client: its udl head shows
+the client, its keyboard types into it, and the physical station shows
+its greeter; a logon back at the head takes the session home and the
+zero client's devices go back to a seat and greeter of their own. The
 session's processes are the same throughout, logind keeps it on its
-seat, and nobody else may disconnect it. With roaming = refuse, a logon
-elsewhere while the session is in use is refused.
+seat, and nobody else may disconnect it. Last, station1 brings the
+session to the zero client again and logs off there: each station's
+devices are its own seat's again, each with its greeter.
 """
 
+import os
 import re
+import shutil
 import tempfile
 import time
 
@@ -31,8 +44,15 @@ DEVICES = [
     dev("virtio-mouse-pci", id="mouse1", addr=0x0d, display="head1"),
 ]
 GREETER_BACKGROUND = (0x20, 0x30, 0x40)     # greeter/draw.h's
+# seat1's greeter showing, ready for typing (its log's line).
+SEAT1_GREETER = "shown at 800x600: station 'seat1', Keyboard: English (US)"
 KEY_A = 30
 KEY_LEFTSHIFT = 42
+# "station1" and Enter as the RDP client types them (scancodes).
+STATION1 = "0x1f,0x14,0x1e,0x14,0x17,0x18,0x31,0x02,0x1c"
+# HID usages the emulator's keyboard sends (USB HID usage tables, 0x07).
+HID = {"s": 0x16, "t": 0x17, "a": 0x04, "i": 0x0c, "o": 0x12, "n": 0x11, "1": 0x1e,
+       "\n": 0x28}
 
 
 def journal(m):
@@ -51,8 +71,8 @@ def greeter_ready(m, n, timeout=90):
     """Whether the n-th greeter the station ran shows, with the station's
     name and its keyboard (typing before that would be lost)."""
     return attempt(lambda: m.wait_until(
-        "[ $(grep -c \"shown at 800x600: station 'seat1', Keyboard: English (US)\" "
-        "/run/seat1.session.log) -ge %d ]" % n, timeout, interval=1))
+        "[ $(grep -c \"%s\" /run/seat1.session.log) -ge %d ]" % (SEAT1_GREETER, n), timeout,
+        interval=1))
 
 
 def greeter_logon(m, n):
@@ -77,6 +97,15 @@ def head_shows(m, rgb, fraction=0.5, tries=30):
 
 def alive(m, pid):
     return m.run("kill -0 %d" % pid)[0] == 0
+
+
+def key_reaches_session(m, press, timeout=30):
+    """Whether the A key that press() types reaches station1's client."""
+    before = len(log_lines(m, "seat1", "key key=%d state=pressed" % KEY_A))
+    press()
+    return attempt(lambda: m.wait_until(
+        "[ $(grep -c '^key key=%d state=pressed' /home/station1/events.log) -gt %d ]"
+        % (KEY_A, before), timeout, interval=0.5))
 
 
 def compositor_pid(m):
@@ -185,17 +214,125 @@ def back_at_head(t, m, tmp, pid, comp):
     t.check("still the same processes",
             alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
             (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
-    before = len(log_lines(m, "seat1", "key key=%d state=pressed" % KEY_A))
-    m.send_keys("kbd1", ["a"], hold=0.05)
-    ok = attempt(lambda: m.wait_until(
-        "[ $(grep -c '^key key=%d state=pressed' /home/station1/events.log) -gt %d ]"
-        % (KEY_A, before), 20, interval=0.5))
+    ok = key_reaches_session(m, lambda: m.send_keys("kbd1", ["a"], hold=0.05))
     t.check("the station's keyboard reaches the session again", ok,
             log_lines(m, "seat1", "key")[-3:])
     check_logind_session(t, m, "station1", "seat1", "back at the head")
     t.check("the greeter's seat for the station's devices is gone",
             attempt(lambda: m.wait_until("! loginctl list-seats --no-legend | grep -q away", 30,
                                          interval=1)), logind_seats(m))
+
+
+def usbip_type(emu, text):
+    emu.cmd("key " + " ".join(str(HID[c]) for c in text))
+
+
+def at_zero_client(t, m, usb, emu, pid, comp):
+    """station1, whose session is at head1, logs on at desk1's greeter."""
+    up = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q 'usbip: desk1 is up'", 120, interval=1))
+    shown = attempt(lambda: m.wait_until(
+        "grep -q \"shown at .*station 'seat-desk1'\" /run/seat-desk1.session.log", 120,
+        interval=1))
+    got = usb.wait_color(emu, None, 60, rgb=GREETER_BACKGROUND)
+    if not t.check("the USB/IP zero client desk1 shows its own greeter on its udl head",
+                   up and shown and got >= 0.5, "%s %s %.0f%%: %s" % (
+                       up, shown, got * 100,
+                       m.run("tail -n 5 /run/seat-desk1.session.log")[1])):
+        return False
+    usbip_type(emu, "station1\n")
+    asked = attempt(lambda: m.wait_until(
+        "grep -q 'asks station1: Password:' /run/seat-desk1.session.log", 60, interval=0.5))
+    usbip_type(emu, "station1\n")
+    moved = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q \"seat1: station1's session is at its usbip "
+        "station now\"", 90, interval=1))
+    got = usb.wait_color(emu, "seat1", 90)
+    t.check("station1 logs on at the zero client: the session in use at head1 comes to its "
+            "udl head (take-over)", asked and moved and got >= 0.5,
+            "%s %s %.0f%%: %s" % (asked, moved, got * 100, journal(m)[-800:]))
+    t.check("the same processes: the same client and compositor, no new session",
+            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid and
+            len(re.findall(r"session started as station1\b", journal(m))) == 1,
+            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+    shown, frac = head_shows(m, GREETER_BACKGROUND, tries=60)
+    t.check("and the physical station shows its greeter, on a seat of its own",
+            shown and "seat1-away" in logind_seats(m),
+            "%.0f%% %s" % (frac * 100, logind_seats(m)))
+    ok = key_reaches_session(m, lambda: usbip_type(emu, "a"))
+    t.check("the zero client's keyboard types into the session", ok,
+            log_lines(m, "seat1", "key")[-3:])
+    check_logind_session(t, m, "station1", "seat1", "at the zero client")
+    return True
+
+
+def home_from_zero_client(t, m, usb, emu, pid, comp):
+    """station1 logs on at the head again: the session comes home and the
+    zero client's devices go back to its own seat and greeter."""
+    n = int(m.run("grep -c 'asks station1: Password:' /run/seat1.session.log")[1].strip() or 0)
+    greeter_logon(m, n)
+    shown, frac = head_shows(m, COLOR["seat1"], tries=60)
+    t.check("station1 logs on at head1's greeter: the session is back on head1",
+            shown and alive(m, pid) and compositor_pid(m) == comp,
+            "%.0f%%: %s" % (frac * 100, journal(m)[-800:]))
+    got = usb.wait_color(emu, None, 90, rgb=GREETER_BACKGROUND)
+    seats = logind_seats(m)
+    t.check("and the zero client shows its greeter again, on its own seat",
+            got >= 0.5 and "seat-desk1" in seats and "seat1-away" not in seats,
+            "%.0f%% %s: %s" % (got * 100, seats, m.run(
+                "cat /run/udev/rules.d/73-seatmux-zz-roam.rules")[1]))
+
+
+def login_screen_over_rdp(t, m, tmp, pid, comp):
+    """No credentials: the login screen, where station1 logs on while
+    their session is at head1: the connection goes to that session."""
+    hv, rac = scenario("hyperv-rdp"), scenario("rdp-any-compositor")
+    c = hv.Client(m.ports[3389], "", "", "800x600", tmp,
+                  ["--frames", "1", "--poke-keys", STATION1, "--linger", "200"], lifetime=200)
+    try:
+        ok = attempt(lambda: m.wait_until(
+            "journalctl -t seatmuxd -o cat | grep -q 'seat-rdp[0-9]*: a login screen for'", 90,
+            interval=1))
+        found = re.findall(r"(seat-rdp\d+): a login screen for", journal(m))
+        seat = found[-1] if found else "none"
+        log = "/run/%s.session.log" % seat
+        shown = ok and attempt(lambda: m.wait_until(
+            "grep -q \"shown at 800x600: station '%s'\" %s" % (seat, log), 90, interval=1))
+        if not t.check("an RDP connection without credentials gets a login screen", shown,
+                       journal(m)[-400:]):
+            return
+        rac.poke(c)
+        asked = attempt(lambda: m.wait_until("grep -q 'asks station1: Password:' %s" % log, 30,
+                                             interval=0.5))
+        rac.poke(c)
+        went = attempt(lambda: m.wait_until(
+            "journalctl -t seatmuxd -o cat | grep -q '%s: station1 logged on at its login "
+            "screen: the connection goes to their session on seat1'" % seat, 60, interval=1))
+        drawn = went and rac.peek_until(
+            c, lambda img: img.fraction_near(COLOR["seat1"], 24) > 0.8, 90)
+        t.check("station1's logon there takes the connection to the session in use at head1: "
+                "the client shows it", asked and drawn, "%s %s %s: %s" % (
+                    asked, went, drawn, journal(m)[-800:]))
+        t.check("the same processes, and no session started at the login screen's station",
+                alive(m, pid) and compositor_pid(m) == comp and
+                ready_pids(m, "seat1")[-1] == pid and
+                len(re.findall(r"session started as station1\b", journal(m))) == 1,
+                (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+        shown, frac = head_shows(m, GREETER_BACKGROUND, tries=60)
+        t.check("head1 shows its greeter, and the login screen's station ends",
+                shown and attempt(lambda: m.wait_until(
+                    "journalctl -t seatmuxd -o cat | grep -q '%s: its login screen, with nobody "
+                    "connected, ended'" % seat, 30, interval=1)),
+                "%.0f%%: %s" % (frac * 100, journal(m)[-600:]))
+    finally:
+        c.proc.terminate()
+        c.join()
+    # What follows wants the session at the head again.
+    n = int(m.run("grep -c 'asks station1: Password:' /run/seat1.session.log")[1].strip() or 0)
+    greeter_logon(m, n)
+    shown, frac = head_shows(m, COLOR["seat1"], tries=60)
+    t.check("and station1's logon at head1 brings it back there", shown and alive(m, pid),
+            "%.0f%%: %s" % (frac * 100, journal(m)[-400:]))
 
 
 def refused(t, m, tmp, pid):
@@ -215,22 +352,74 @@ def refused(t, m, tmp, pid):
     shown, frac = head_shows(m, COLOR["seat1"], tries=5)
     t.check("and the session stays at the head, the same client", shown and alive(m, pid) and
             ready_pids(m, "seat1")[-1] == pid, "%.0f%%" % (frac * 100))
+    # take-over again for what follows
+    m.run("sed -i '/^roaming = refuse$/d' /etc/seatmux/seatmux.conf && "
+          "kill -HUP $(systemctl show -p MainPID --value seatmuxd)")
+    attempt(lambda: m.wait_until(
+        "[ $(journalctl -t seatmuxd -o cat | grep -c 'roaming follow it') -ge 2 ]", 30,
+        interval=1))
+
+
+def log_off_at_zero_client(t, m, usb, emu, pid):
+    """station1 brings the session to the zero client once more and logs
+    off there: each station is its own seat again, with its own greeter."""
+    n = int(m.run("grep -c 'asks station1: Password:' /run/seat-desk1.session.log")[1].strip()
+            or 0)
+    usbip_type(emu, "station1\n")
+    attempt(lambda: m.wait_until(
+        "[ $(grep -c 'asks station1: Password:' /run/seat-desk1.session.log) -gt %d ]" % n, 60,
+        interval=0.5))
+    usbip_type(emu, "station1\n")
+    moved = attempt(lambda: m.wait_until(
+        "[ $(journalctl -t seatmuxd -o cat | grep -c \"seat1: station1's session is at its usbip "
+        "station now\") -ge 2 ]", 90, interval=1))
+    got = usb.wait_color(emu, "seat1", 90)
+    if not t.check("station1 brings the session to the zero client again", moved and got >= 0.5,
+                   "%s %.0f%%: %s" % (moved, got * 100, journal(m)[-600:])):
+        return
+    greeters = int(m.run("grep -c \"%s\" /run/seat1.session.log" % SEAT1_GREETER)[1].strip()
+                   or 0)
+    rc, out, err = ctl(m, None, "logoff seat1")
+    got = usb.wait_color(emu, None, 90, rgb=GREETER_BACKGROUND)
+    home = attempt(lambda: m.wait_until(
+        "loginctl list-seats --no-legend | grep -qw seat-desk1 && "
+        "loginctl list-seats --no-legend | grep -qw seat1 && "
+        "! loginctl list-seats --no-legend | grep -q away", 60, interval=1))
+    t.check("logged off there, the session ends and the zero client shows its greeter on its "
+            "own seat", rc == 0 and got >= 0.5 and home and not alive(m, pid),
+            "rc %d %s %.0f%% %s: %s" % (rc, err, got * 100, logind_seats(m), journal(m)[-600:]))
+    t.check("and the physical station's devices are seat1's again, its greeter there",
+            greeter_ready(m, greeters + 1) and head_shows(m, GREETER_BACKGROUND, tries=30)[0],
+            m.run("tail -n 5 /run/seat1.session.log; cat "
+                  "/run/udev/rules.d/73-seatmux-zz-roam.rules 2>&1")[1])
 
 
 def run(t):
     tmp = tempfile.mkdtemp(prefix="roaming-")
-    with t.machine(devices=DEVICES, hostfwd=[3389]) as m:
-        m.wait_agent(timeout=90)
-        m.setup_network()
-        found = log_on_at_head(t, m)
-        if not found:
-            return
-        pid, comp = found
-        t.check("one compositor of station1's runs", comp is not None,
-                m.run("ps -o pid,user,comm")[1])
-        disconnect(t, m, pid, comp)
-        over_rdp(t, m, tmp, pid, comp)
-        back_at_head(t, m, tmp, pid, comp)
-        refused(t, m, tmp, pid)
-        check_loop_never_waited(t, m, "moving a session between stations")
-        t.check_sanitizers(m)
+    usb = scenario("usbip-station")
+    emu = usb.Emulator(tmp, "desk1")
+    try:
+        with t.machine(devices=DEVICES, hostfwd=[3389], guestfwd={3240: emu.port},
+                       memory=2048) as m:
+            m.wait_agent(timeout=90)
+            m.setup_network()
+            found = log_on_at_head(t, m)
+            if not found:
+                return
+            pid, comp = found
+            t.check("one compositor of station1's runs", comp is not None,
+                    m.run("ps -o pid,user,comm")[1])
+            disconnect(t, m, pid, comp)
+            over_rdp(t, m, tmp, pid, comp)
+            back_at_head(t, m, tmp, pid, comp)
+            login_screen_over_rdp(t, m, tmp, pid, comp)
+            refused(t, m, tmp, pid)
+            if at_zero_client(t, m, usb, emu, pid, comp):
+                home_from_zero_client(t, m, usb, emu, pid, comp)
+                log_off_at_zero_client(t, m, usb, emu, pid)
+            check_loop_never_waited(t, m, "moving a session between stations")
+            t.check_sanitizers(m)
+    finally:
+        emu.stop()
+        if os.path.exists(emu.log):
+            shutil.copy(emu.log, t.artifacts)

@@ -238,8 +238,10 @@ def check_stations(t, m, e1, e2, e3):
             re.search(r"usbip-link\[desk3\].*(certificate|verify)", out),
             "%s | %s" % (e3.stats(), m.run("journalctl -t seatmuxd | grep desk3 | tail -n 4")[1]))
     rc, rules = m.run("cat /run/udev/rules.d/73-seatmux-usbip.rules")
-    t.check("the stations' vhci ports are their seats in udev's rules",
-            rules.count("seat-desk1") == 6 and rules.count("seat-desk2") == 6, rules)
+    t.check("the stations' vhci ports are their seats, and their devices' homes, in udev's "
+            "rules", all(rules.count('ENV{%s}="%s"' % (key, seat)) == 6
+                         for key in ("ID_SEAT", "SEATMUX_HOME_SEAT")
+                         for seat in ("seat-desk1", "seat-desk2")), rules)
 
     for emu, seat in ((e1, "seat-desk1"), (e2, "seat-desk2")):
         got = wait_color(emu, seat, 120)
@@ -341,7 +343,8 @@ def check_expiry(t, m, e2):
     e2.cmd("drop")
     ok = wait_journal(m, "desk2 is gone; its session is kept", 30)
     alive = m.run("ps -o user,comm | grep -c 'station1 .*seatmux-'")[1].strip()
-    ended = wait_journal(m, "desk2 did not come back within 45 s: its session ended", 60)
+    ended = wait_journal(m, "desk2 did not come back within 45 s: its session on seat-desk2 ended",
+                         60)
     time.sleep(3)
     left = m.run("ps -o user,comm | grep 'station1 .*seatmux-' || true")[1].strip()
     t.check("a station that never comes back has its session ended after the grace time",
