@@ -94,4 +94,15 @@ void roam_take_back(struct broker *b)
 			log_warn("roam: a move of the last seatmuxd is not understood: dropped");
 	if (write_rules(b) < 0)
 		log_warn("roam: cannot write %s: %m", ROAM_RULES);
+	/* A station on its way when it went goes back where it was: with
+	 * both stations' devices in one seat, this one could not tell which
+	 * was to leave. Its user logs on again. */
+	while (b->restored && (r = state_take(b->restored, "roam-arriving", (char *)NULL))) {
+		if (r->argc != 3 || strcmp(roam_table_now(&b->roam, r->argv[1]), r->argv[1]) == 0)
+			continue;
+		log_warn("roam: %s's devices were on their way when the last seatmuxd went: back to "
+			 "%s", r->argv[1], r->argv[2]);
+		if (roam_move(b, r->argv[1], r->argv[2]) < 0)
+			log_error("roam: %s's devices cannot go back", r->argv[1]);
+	}
 }

@@ -28,7 +28,9 @@ const char *roam_home(const struct broker *b, const char *seat);
 /* Where home's devices are now. */
 const char *roam_now(const struct broker *b, const char *home);
 /* Across a restart: "roam HOME NOW" for each move; and, at the start,
- * the moves the last seatmuxd made (its rule is still udev's). */
+ * the moves the last seatmuxd made (its rule is still udev's), but for
+ * a station's devices it left on their way (seat_roam_save): they go
+ * back. */
 void roam_save(const struct broker *b, FILE *f);
 void roam_take_back(struct broker *b);
 

@@ -358,6 +358,12 @@ void seat_roam_logged_off(struct seat *seat)
 		log_warn("%s: %s's devices cannot go home", seat->name, home);
 }
 
+void seat_roam_save(const struct seat *seat, FILE *f)
+{
+	if (seat->arriving && seat->moved_home[0])
+		state_put(f, "roam-arriving", seat->moved_home, seat->moved_back, (char *)NULL);
+}
+
 int seats_disconnect(struct broker *b, const char *name)
 {
 	struct seat *seat = seats_find(b, name);

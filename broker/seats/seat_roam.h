@@ -7,6 +7,7 @@
 #define SEATMUX_SEAT_ROAM_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "seats.h"
 
@@ -18,5 +19,10 @@ void seat_roam_finish(struct seat *seat, bool going);
 void seat_roam_gone(struct seat *seat);
 /* The session of a user logged on at the seat's greeter is over. */
 void seat_roam_logged_off(struct seat *seat);
+/* Across a restart: a station's devices on their way to the seat
+ * ("roam-arriving HOME BACK"), which the next seatmuxd sends back
+ * (roam_take_back): it could not tell their arrival from a seat that
+ * had both stations. */
+void seat_roam_save(const struct seat *seat, FILE *f);
 
 #endif

@@ -588,6 +588,7 @@ void seats_save(struct broker *b, FILE *f)
 		session_save(&seat->session, f);
 		if (seat->greeter && seat->session.pid > 0)
 			seat_login_save(seat->name, &seat->session.spec, f);
+		seat_roam_save(seat, f);
 		list_for_each(c, ctmp, &seat->clients, link)
 			client_save(c, f);
 	}

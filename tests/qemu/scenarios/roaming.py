@@ -15,7 +15,10 @@ typed there takes the connection to the session, in use at the head,
 instead of starting one (the login screen's station ends). With
 roaming = refuse, a logon elsewhere while the session is in use is
 refused. At a USB/IP zero client's greeter (tests/usbip's emulator,
-plain USB/IP, typed at through its HID keyboard), station1's logon brings
+plain USB/IP, typed at through its HID keyboard), station1 logs on while
+udev holds events and seatmuxd restarts: the move under way is undone
+(the zero client back at its greeter, the session at the head). Then
+station1's logon there brings
 the session, in use at the head, to the zero client: its udl head shows
 the client, its keyboard types into it, and the physical station shows
 its greeter; a logon back at the head takes the session home and the
@@ -227,6 +230,49 @@ def usbip_type(emu, text):
     emu.cmd("key " + " ".join(str(HID[c]) for c in text))
 
 
+def zero_client_logon(m, emu):
+    """Types station1's name and password at desk1's greeter; whether it
+    asked for the password in between."""
+    n = int(m.run("grep -c 'asks station1: Password:' /run/seat-desk1.session.log")[1].strip()
+            or 0)
+    usbip_type(emu, "station1\n")
+    asked = attempt(lambda: m.wait_until(
+        "[ $(grep -c 'asks station1: Password:' /run/seat-desk1.session.log) -gt %d ]" % n, 60,
+        interval=0.5))
+    usbip_type(emu, "station1\n")
+    return asked
+
+
+def restart_mid_move(t, m, usb, emu, pid):
+    """seatmuxd restarts while the zero client's devices are on their way
+    to the session (udev holds its events meanwhile): they go back to the
+    zero client's own seat, and the session stays at the head."""
+    shown = attempt(lambda: m.wait_until(
+        "grep -q \"shown at .*station 'seat-desk1'\" /run/seat-desk1.session.log", 120,
+        interval=1))
+    m.run("udevadm control --stop-exec-queue", check=True)
+    try:
+        zero_client_logon(m, emu)
+        moving = attempt(lambda: m.wait_until(
+            "journalctl -t seatmuxd -o cat | grep -q \"seat1: station1's session waits for its "
+            "usbip station\"", 60, interval=0.5))
+        m.run("systemctl restart --no-block seatmuxd")
+        back = attempt(lambda: m.wait_until(
+            "journalctl -t seatmuxd -o cat | grep -q \"seat-desk1's devices were on their way "
+            "when the last seatmuxd went: back to seat-desk1\"", 60, interval=0.5))
+    finally:
+        m.run("udevadm control --start-exec-queue")
+    up = attempt(lambda: m.wait_until("systemctl is-active -q seatmuxd", 60, interval=1))
+    got = usb.wait_color(emu, None, 90, rgb=GREETER_BACKGROUND)
+    at_head, frac = head_shows(m, COLOR["seat1"], tries=30)
+    t.check("seatmuxd restarted while the zero client's devices were on their way: they go "
+            "back to its greeter, and the session stays at the head with its own station",
+            shown and moving and back and up and got >= 0.5 and at_head and alive(m, pid) and
+            "seat1-away" not in logind_seats(m),
+            "%s %s %s %s %.0f%% %.0f%% %s: %s" % (shown, moving, back, up, got * 100, frac * 100,
+                                                 logind_seats(m), journal(m)[-800:]))
+
+
 def at_zero_client(t, m, usb, emu, pid, comp):
     """station1, whose session is at head1, logs on at desk1's greeter."""
     up = attempt(lambda: m.wait_until(
@@ -240,10 +286,7 @@ def at_zero_client(t, m, usb, emu, pid, comp):
                        up, shown, got * 100,
                        m.run("tail -n 5 /run/seat-desk1.session.log")[1])):
         return False
-    usbip_type(emu, "station1\n")
-    asked = attempt(lambda: m.wait_until(
-        "grep -q 'asks station1: Password:' /run/seat-desk1.session.log", 60, interval=0.5))
-    usbip_type(emu, "station1\n")
+    asked = zero_client_logon(m, emu)
     moved = attempt(lambda: m.wait_until(
         "journalctl -t seatmuxd -o cat | grep -q \"seat1: station1's session is at its usbip "
         "station now\"", 90, interval=1))
@@ -363,13 +406,7 @@ def refused(t, m, tmp, pid):
 def log_off_at_zero_client(t, m, usb, emu, pid):
     """station1 brings the session to the zero client once more and logs
     off there: each station is its own seat again, with its own greeter."""
-    n = int(m.run("grep -c 'asks station1: Password:' /run/seat-desk1.session.log")[1].strip()
-            or 0)
-    usbip_type(emu, "station1\n")
-    attempt(lambda: m.wait_until(
-        "[ $(grep -c 'asks station1: Password:' /run/seat-desk1.session.log) -gt %d ]" % n, 60,
-        interval=0.5))
-    usbip_type(emu, "station1\n")
+    zero_client_logon(m, emu)
     moved = attempt(lambda: m.wait_until(
         "[ $(journalctl -t seatmuxd -o cat | grep -c \"seat1: station1's session is at its usbip "
         "station now\") -ge 2 ]", 90, interval=1))
@@ -414,6 +451,7 @@ def run(t):
             back_at_head(t, m, tmp, pid, comp)
             login_screen_over_rdp(t, m, tmp, pid, comp)
             refused(t, m, tmp, pid)
+            restart_mid_move(t, m, usb, emu, pid)
             if at_zero_client(t, m, usb, emu, pid, comp):
                 home_from_zero_client(t, m, usb, emu, pid, comp)
                 log_off_at_zero_client(t, m, usb, emu, pid)
