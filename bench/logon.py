@@ -22,6 +22,11 @@ figure), timed on the host:
   rdp-login  the same client without credentials: from the Enter after the
              password typed at the login screen to the session's first
              frame.
+  haproxy    Debian's HAProxy on the host in front of the guest, configured as
+             the rdp-farm scenario's (balance rdp-cookie, health checks): a
+             user reconnecting to their kept session, directly and through
+             HAProxy in turn, from the connect to the client's first frame
+             as the client counts it; the difference is HAProxy's cost.
   weston     the anchor: Weston 10's RDP backend in the same guest, the same
              client: from the connect to its first frame (its kiosk
              desktop, which runs already: nothing is logged on or made),
@@ -47,6 +52,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
 import rdp as rdpbench  # noqa: E402
+import stations  # noqa: E402
 
 SIZE = "1280x720"
 # Set 1 scancodes of what the RDP client types.
@@ -188,6 +194,43 @@ def rdp_login(m, build, port, runs, tmp):
     return times
 
 
+def through_haproxy(m, build, port, runs, tmp):
+    """Reconnections of one user to their kept session, directly and
+    through HAProxy in turn: connect -> the client's first frame."""
+    farm = stations.scenario("rdp-farm")
+    front = farm.free_port()
+    cfg = os.path.join(tmp, "haproxy.cfg")
+    with open(cfg, "w") as f:
+        f.write(farm.haproxy_config(front, [("guest", port)]))
+    log = open(os.path.join(tmp, "haproxy.log"), "w")
+    try:
+        proxy = subprocess.Popen(["haproxy", "-f", cfg, "-db"], stdout=log,
+                                 stderr=subprocess.STDOUT)
+    except OSError as e:
+        raise Failed("HAProxy cannot run (apt-get install haproxy): %s" % e)
+    direct, proxied = [], []
+    try:
+        if not farm.wait_for(lambda: farm.listening(front), 10):
+            raise Failed("HAProxy did not listen")
+        user = "station20"
+        p, _ = rdp_client(build, port, user, tmp, ["--frames", "1", "--linger", "1"])
+        p.wait(180)     # the session, made and kept
+        for _ in range(runs):
+            for dest, out in ((port, direct), (front, proxied)):
+                p, clog = rdp_client(build, dest, user, tmp, ["--measure", "1", "--linger", "1"])
+                p.wait(180)
+                res = rdpbench.measured(clog)
+                if not res:
+                    raise Failed("no first frame %s HAProxy" %
+                                 ("through" if dest == front else "without"))
+                out.append(res[2])
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
+        log.close()
+    return direct, proxied
+
+
 def weston(m, build, port, runs, tmp):
     """Weston's RDP backend: connect to the client's first frame."""
     firsts = []
@@ -237,13 +280,14 @@ def main():
         phys = physical(m, args.runs)
         auto, client_first = rdp(m, build, m.ports[3389], args.runs, tmp)
         login = rdp_login(m, build, m.ports[3389], args.runs, tmp)
+        direct, proxied = through_haproxy(m, build, m.ports[3389], args.runs, tmp)
         anchor = weston(m, build, m.ports[rdpbench.WESTON_PORT], args.runs, tmp)
     except (Failed, harness.MachineError, subprocess.CalledProcessError) as e:
         print("bench/logon.py: %s" % e, file=sys.stderr)
         return 1
     finally:
         m.close()
-    if not (phys and auto and client_first and login and anchor):
+    if not (phys and auto and client_first and login and direct and proxied and anchor):
         print("bench/logon.py: a path gave no figure", file=sys.stderr)
         return 1
     w = med(anchor)
@@ -252,8 +296,11 @@ def main():
                     ("rdp: connect -> session's first frame", med(auto)),
                     ("rdp: connect -> client's first frame", med(client_first)),
                     ("rdp-login: Enter -> first frame", med(login)),
+                    ("rdp again: connect -> client's first frame", med(direct)),
+                    ("  the same through HAProxy", med(proxied)),
                     ("weston rdp: connect -> client's first frame", w)):
         print("%-44s %10.0f %12.2f" % (name, v, v / w if w else float("nan")))
+    print("%-44s %10.0f" % ("HAProxy's cost (through - direct)", med(proxied) - med(direct)))
     return 0
 
 

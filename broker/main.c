@@ -495,6 +495,7 @@ static int broker_run(struct broker *b)
 		log_error("udev: cannot enumerate devices: %m");
 		goto out_seats;
 	}
+	seats_roam_tidy(b);
 	load_names(b);
 	if (station_map_init(b) < 0) {
 		log_error("map: no memory");

@@ -327,8 +327,10 @@ void seat_roam_gone(struct seat *seat)
 	now = roam_now(b, seat->name);
 	if (!strcmp(now, seat->name))
 		return;
+	/* A seat without a head (its USB/IP station away) keeps them: its
+	 * station's grace ends it, and they come home then. */
 	away = seats_find(b, now);
-	if (away && (away->arriving || seat_greeter_logged_on(away)))
+	if (away && (away->arriving || seat_greeter_logged_on(away) || away->masters <= 0))
 		return;
 	if (roam_move(b, seat->name, seat->name) < 0)
 		log_warn("%s: its station's devices cannot come home from %s", seat->name, now);
@@ -356,6 +358,22 @@ void seat_roam_logged_off(struct seat *seat)
 		 home);
 	if (roam_move(b, home, home) < 0)
 		log_warn("%s: %s's devices cannot go home", seat->name, home);
+}
+
+void seats_roam_tidy(struct broker *b)
+{
+	struct roam_table before = b->roam;
+
+	for (int i = 0; i < before.n; i++) {
+		const struct roam_move *mv = &before.moves[i];
+
+		if (seats_find(b, mv->now))
+			continue;
+		log_info("roam: no seat has %s's devices at %s any more: they go home", mv->home,
+			 mv->now);
+		if (roam_move(b, mv->home, mv->home) < 0)
+			log_warn("roam: %s's devices cannot go home", mv->home);
+	}
 }
 
 void seat_roam_save(const struct seat *seat, FILE *f)

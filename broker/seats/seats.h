@@ -145,5 +145,9 @@ bool seats_roam_pending(struct broker *b, const char *seat);
 int seats_roam_here(struct broker *b, struct seat *station, struct seat *to, const char *user,
 		    const struct session_spec *spec);
 int seats_disconnect(struct broker *b, const char *seat);
+/* At the start, once the devices are known: a move the last seatmuxd
+ * made to a seat that no device made again (a USB/IP station away when
+ * it went, a head unplugged) is dropped; its devices come home. */
+void seats_roam_tidy(struct broker *b);
 
 #endif

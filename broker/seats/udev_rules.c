@@ -81,71 +81,56 @@ void udev_rules_retrigger(const char *syspath)
 
 #define MOVE_MAX 64
 
-struct seen_input {
-	char path[PATH_MAX];
-	char seat[64];
-};
-
-/* The evdev nodes udev gives seat now (up to max, the rest said). */
-static int inputs_now(struct udev *udev, const char *seat, struct seen_input *in, int max)
+/* The sysfs paths of what e matches, up to max (the rest said, as
+ * what's); -1 if udev cannot say. e is let go of. */
+static int matched_paths(struct udev_enumerate *e, char (*paths)[PATH_MAX], int max,
+			 const char *what)
 {
-	struct udev_enumerate *e = udev_enumerate_new(udev);
 	struct udev_list_entry *entry;
-	struct udev_device *d;
-	const char *now;
 	int n = 0;
 
-	if (!e || udev_enumerate_add_match_subsystem(e, "input") < 0 ||
-	    udev_enumerate_add_match_sysname(e, "event[0-9]*") < 0 ||
-	    udev_enumerate_add_match_property(e, "ID_SEAT", seat) < 0 ||
-	    udev_enumerate_scan_devices(e) < 0) {
-		if (e)
-			udev_enumerate_unref(e);
+	if (udev_enumerate_scan_devices(e) < 0) {
+		udev_enumerate_unref(e);
 		return -1;
 	}
 	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
 		if (n == max) {
-			fprintf(stderr, "seatmuxd: %s has more than %d input devices: the rest "
-				"are not announced\n", seat, max);
-			break;
-		}
-		d = udev_device_new_from_syspath(udev, udev_list_entry_get_name(entry));
-		if (!d)
-			continue;
-		now = udev_device_get_property_value(d, "ID_SEAT");
-		snprintf(in[n].path, sizeof(in[n].path), "%s", udev_list_entry_get_name(entry));
-		snprintf(in[n].seat, sizeof(in[n].seat), "%s", now ? now : "");
-		n++;
-		udev_device_unref(d);
-	}
-	udev_enumerate_unref(e);
-	return n;
-}
-
-/* The devices whose home (72-zzz-seatmux-home.rules) is home: their sysfs
- * paths (up to max). */
-static int home_devices(struct udev *udev, const char *home, char (*paths)[PATH_MAX], int max)
-{
-	struct udev_enumerate *e = udev_enumerate_new(udev);
-	struct udev_list_entry *entry;
-	int n = 0;
-
-	if (!e || udev_enumerate_add_match_property(e, "SEATMUX_HOME_SEAT", home) < 0 ||
-	    udev_enumerate_scan_devices(e) < 0) {
-		if (e)
-			udev_enumerate_unref(e);
-		return -1;
-	}
-	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
-		if (n == max) {
-			fprintf(stderr, "seatmuxd: %s has more than %d devices: the rest stay\n",
-				home, max);
+			fprintf(stderr, "seatmuxd: %s has more than %d devices: the rest are not "
+				"announced\n", what, max);
 			break;
 		}
 		snprintf(paths[n++], PATH_MAX, "%s", udev_list_entry_get_name(entry));
 	}
 	udev_enumerate_unref(e);
 	return n;
+}
+
+/* The evdev nodes udev gives seat now. */
+static int inputs_now(struct udev *udev, const char *seat, char (*paths)[PATH_MAX], int max)
+{
+	struct udev_enumerate *e = udev_enumerate_new(udev);
+
+	if (!e || udev_enumerate_add_match_subsystem(e, "input") < 0 ||
+	    udev_enumerate_add_match_sysname(e, "event[0-9]*") < 0 ||
+	    udev_enumerate_add_match_property(e, "ID_SEAT", seat) < 0) {
+		if (e)
+			udev_enumerate_unref(e);
+		return -1;
+	}
+	return matched_paths(e, paths, max, seat);
+}
+
+/* The devices whose home (72-zzz-seatmux-home.rules) is home. */
+static int home_devices(struct udev *udev, const char *home, char (*paths)[PATH_MAX], int max)
+{
+	struct udev_enumerate *e = udev_enumerate_new(udev);
+
+	if (!e || udev_enumerate_add_match_property(e, "SEATMUX_HOME_SEAT", home) < 0) {
+		if (e)
+			udev_enumerate_unref(e);
+		return -1;
+	}
+	return matched_paths(e, paths, max, home);
 }
 
 /* A change for each device and every device below it (a hub's keyboards,
@@ -173,19 +158,20 @@ static int announce_trees(char (*paths)[PATH_MAX], int n)
  * that started in between) drops it before it takes it again, never
  * holding it twice.
  */
-static void announce_inputs(struct udev *udev, const struct seen_input *before, int n)
+static void announce_inputs(struct udev *udev, char (*paths)[PATH_MAX], int n,
+			    const char *was)
 {
 	struct udev_device *d;
 	const char *now;
 
 	for (int i = 0; i < n; i++) {
-		d = udev_device_new_from_syspath(udev, before[i].path);
+		d = udev_device_new_from_syspath(udev, paths[i]);
 		now = d ? udev_device_get_property_value(d, "ID_SEAT") : NULL;
-		if (d && strcmp(now ? now : "", before[i].seat)) {
+		if (d && strcmp(now ? now : "", was)) {
 			run_udevadm((char *[]){ "udevadm", "trigger", "--settle", "--action=remove",
-						(char *)before[i].path, NULL });
-			run_udevadm((char *[]){ "udevadm", "trigger", "--action=add",
-						(char *)before[i].path, NULL });
+						paths[i], NULL });
+			run_udevadm((char *[]){ "udevadm", "trigger", "--action=add", paths[i],
+						NULL });
 		}
 		if (d)
 			udev_device_unref(d);
@@ -195,14 +181,14 @@ static void announce_inputs(struct udev *udev, const struct seen_input *before, 
 int udev_rules_move_home(struct udev *udev, const char *home, const char *from)
 {
 	char (*devs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
-	struct seen_input *inputs = calloc(MOVE_MAX, sizeof(*inputs));
+	char (*inputs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
 	int n = devs ? home_devices(udev, home, devs, MOVE_MAX) : -1;
 	int ni = inputs ? inputs_now(udev, from, inputs, MOVE_MAX) : -1;
 	int rc = n == 0 ? -ENOENT : -1;	/* nothing has that home: nothing would move */
 
 	if (n <= 0 || ni < 0 || udev_rules_reload() < 0 || announce_trees(devs, n) < 0)
 		goto out;
-	announce_inputs(udev, inputs, ni);
+	announce_inputs(udev, inputs, ni, from);
 	rc = 0;
 out:
 	free(devs);

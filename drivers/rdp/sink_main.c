@@ -48,6 +48,7 @@ struct station {
 	struct vhead *head;
 	int card;
 	int width, height;	/* the client's desktop, once activated */
+	unsigned head_gen;	/* bumped at every (re)opening of head */
 	int keyboard, pointer;	/* uinput fds from seatmuxd */
 	struct input_out *input;	/* what goes to them, paced */
 	char name[64];
@@ -160,6 +161,7 @@ static void on_activated(void *data, int w, int h)
 	st->store = NULL;
 	st->width = w;
 	st->height = h;
+	st->head_gen++;
 	vhead_close(st->head);
 	st->head = vhead_open(st->card, w, h, st->name, &head_listener, st);
 	if (!st->head)
@@ -190,6 +192,9 @@ static bool on_control(struct station *st)
 				close(fds[i]);
 		return false;
 	}
+	/* Nothing typed at the login screen goes on to the session, and
+	 * nothing stays held there. */
+	input_out_end(st->input);
 	if (st->keyboard >= 0)
 		close(st->keyboard);
 	if (st->pointer >= 0)
@@ -382,6 +387,9 @@ static int sink_main(void)
 	for (;;) {
 		struct pollfd pfd[8];
 		int n = rdp_sink_fds(st.sink, fds, 2), m = n;
+		/* The head polled: the client or seatmuxd may open another
+		 * meanwhile, whose fd this poll did not see. */
+		unsigned head_gen = st.head_gen;
 		int timeout = rdp_sink_write_blocked(st.sink) ? 16 : -1;
 		int still = st.store ? screen_store_put_away(st.store, now_ms(), &st.damage) : -1;
 		/* Input waiting by the thousand: the client waits too (its
@@ -407,7 +415,7 @@ static int sink_main(void)
 			break;		/* seatmuxd ends the station */
 		if (backlog ? hung_up(pfd, n) : !rdp_sink_dispatch(st.sink))
 			break;
-		if (st.head && (pfd[n].revents & POLLIN))
+		if (st.head && head_gen == st.head_gen && (pfd[n].revents & POLLIN))
 			vhead_dispatch(st.head);
 		flush(&st);
 		paced = input_out_flush(st.input, now_ms());

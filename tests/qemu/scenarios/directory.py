@@ -144,7 +144,9 @@ def check_login_screen_group(t, m, hv, port, tmp):
         seat = found[-1] if found else "none"
         log = "/run/%s.session.log" % seat
         shown = attempt(lambda: m.wait_until(
-            "grep -q \"shown at 800x600: station '%s'\" %s" % (seat, log), 90, interval=1))
+            # With its keyboard: typing before that would be lost.
+            "grep -q \"shown at 800x600: station '%s', Keyboard: [A-Z]\" %s" % (seat, log), 90,
+            interval=1))
         if not t.check("RDP: a connection without credentials gets the login screen", shown,
                        seatmuxd_log(m)[-400:]):
             return
@@ -179,7 +181,8 @@ def check_session_is_theirs(t, m, user, where):
 
 def check_greeter(t, m):
     ok = attempt(lambda: m.wait_until(
-        "grep -q \"shown at 800x600: station 'seat0'\" /run/seat0.session.log", 120))
+        "grep -q \"shown at 800x600: station 'seat0', Keyboard: [A-Z]\" "
+        "/run/seat0.session.log", 120))
     if not t.check("seat0 shows seatmux-greeter", ok,
                    m.run("tail -n 8 /run/seat0.session.log")[1]):
         return

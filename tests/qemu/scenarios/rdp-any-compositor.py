@@ -171,7 +171,9 @@ def login_screen_over_rdp(t, m, hv, port, tmp):
         return
     log = "/run/%s.session.log" % seat
     shown = attempt(lambda: m.wait_until(
-        "grep -q \"shown at 800x600: station '%s'\" %s" % (seat, log), 90, interval=1))
+        # With its keyboard: typing before that would be lost.
+        "grep -q \"shown at 800x600: station '%s', Keyboard: [A-Z]\" %s" % (seat, log), 90,
+        interval=1))
     t.check("its session is seatmux-greeter, as the greeter's account (logind's greeter)",
             shown and "greeter" in m.run("loginctl list-sessions --no-legend | grep %s | "
                                          "awk '{print $1}' | xargs -r -n1 loginctl show-session "

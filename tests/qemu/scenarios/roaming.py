@@ -340,7 +340,9 @@ def login_screen_over_rdp(t, m, tmp, pid, comp):
         seat = found[-1] if found else "none"
         log = "/run/%s.session.log" % seat
         shown = ok and attempt(lambda: m.wait_until(
-            "grep -q \"shown at 800x600: station '%s'\" %s" % (seat, log), 90, interval=1))
+            # With its keyboard (typing before that would be lost).
+            "grep -q \"shown at 800x600: station '%s', Keyboard: [A-Z]\" %s" % (seat, log), 90,
+            interval=1))
         if not t.check("an RDP connection without credentials gets a login screen", shown,
                        journal(m)[-400:]):
             return
