@@ -367,7 +367,9 @@ void seats_roam_tidy(struct broker *b)
 	for (int i = 0; i < before.n; i++) {
 		const struct roam_move *mv = &before.moves[i];
 
-		if (seats_find(b, mv->now))
+		/* Not into a seat of the home's name that has another
+		 * station's devices (a session that came there). */
+		if (seats_find(b, mv->now) || seats_find(b, mv->home))
 			continue;
 		log_info("roam: no seat has %s's devices at %s any more: they go home", mv->home,
 			 mv->now);

@@ -83,6 +83,7 @@ void input_out_set_fds(struct input_out *out, int keyboard, int pointer)
 {
 	out->fd[KEYBOARD] = keyboard;
 	out->fd[POINTER] = pointer;
+	out->failed = 0;	/* new devices: their first failure is logged */
 }
 
 static struct packet *slot(struct input_out *out, size_t i)

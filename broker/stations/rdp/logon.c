@@ -253,8 +253,6 @@ static int login_screen_leaves(struct station *st, struct sink *s, const char *u
 
 	if (!other && !from)
 		return 0;
-	if (s->refused)
-		return -1;	/* going, it is given nothing more */
 	if (from && seats_roam_allowed(r->b, from, user) < 0) {
 		log_warn("rdp: %s: %s logged on at its login screen, but their session is in use "
 			 "at %s: refused", st->seat, user, from->name);
@@ -294,8 +292,9 @@ int logon_screen_logged_on(struct station *st, const char *user)
 	int rc;
 
 	/* Its connection went to a session elsewhere: it ends, and nobody
-	 * logs on at it (that sink may still read its card). */
-	if (st->left_by)
+	 * logs on at it (that sink may still read its card). A connection
+	 * refused already gets nothing more (its end stays due). */
+	if (st->left_by || (s && s->refused))
 		return -1;
 	/* An ended slot that still bears the name is nobody's now. */
 	if (other && other->ended && !other->sink && !other->next) {
