@@ -294,6 +294,13 @@ void seat_roam_finish(struct seat *seat, bool going)
 	seat->arrival_timer = NULL;
 }
 
+/* home's devices go back to their own seat (the rule for them dropped). */
+static void go_home(struct broker *b, const char *home)
+{
+	if (roam_move(b, home, home) < 0)
+		log_warn("roam: %s's devices cannot go home", home);
+}
+
 /*
  * A seat goes (its session over, its station with it): devices of other
  * homes it had go home (a USB/IP station away past its grace comes back
@@ -304,7 +311,6 @@ void seat_roam_finish(struct seat *seat, bool going)
 void seat_roam_gone(struct seat *seat)
 {
 	struct broker *b = seat->broker;
-	char home[SEAT_PROTO_MAX_SEAT];
 	struct roam_table before;
 	const char *now;
 	struct seat *away;
@@ -318,11 +324,8 @@ void seat_roam_gone(struct seat *seat)
 	for (int i = 0; i < before.n; i++) {
 		const struct roam_move *mv = &before.moves[i];
 
-		if (strcmp(mv->now, seat->name) || seats_find(b, mv->home))
-			continue;
-		snprintf(home, sizeof(home), "%s", mv->home);
-		if (roam_move(b, home, home) < 0)
-			log_warn("%s: %s's devices cannot go home", seat->name, home);
+		if (!strcmp(mv->now, seat->name) && !seats_find(b, mv->home))
+			go_home(b, mv->home);
 	}
 	now = roam_now(b, seat->name);
 	if (!strcmp(now, seat->name))
@@ -356,8 +359,7 @@ void seat_roam_logged_off(struct seat *seat)
 		return;
 	log_info("%s: the session that came to %s's station is over: it goes home", seat->name,
 		 home);
-	if (roam_move(b, home, home) < 0)
-		log_warn("%s: %s's devices cannot go home", seat->name, home);
+	go_home(b, home);
 }
 
 void seats_roam_tidy(struct broker *b)
@@ -373,8 +375,7 @@ void seats_roam_tidy(struct broker *b)
 			continue;
 		log_info("roam: no seat has %s's devices at %s any more: they go home", mv->home,
 			 mv->now);
-		if (roam_move(b, mv->home, mv->home) < 0)
-			log_warn("roam: %s's devices cannot go home", mv->home);
+		go_home(b, mv->home);
 	}
 }
 

@@ -155,6 +155,25 @@ def scenario(name):
     return mod
 
 
+def rdp_login_screen(m, timeout=90):
+    """The newest RDP login screen (an 800x600 client's): its seat (None
+    if none came within timeout), its session log, and whether its
+    greeter shows with its keyboard (typing before that would be lost)."""
+    came = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -Eq 'seat-rdp[0-9]+: a login screen for'",
+        timeout, interval=1))
+    found = re.findall(r"(seat-rdp\d+): a login screen for",
+                       m.run("journalctl -t seatmuxd -o cat")[1])
+    if not came or not found:
+        return None, "/dev/null", False
+    seat = found[-1]
+    log = "/run/%s.session.log" % seat
+    shown = attempt(lambda: m.wait_until(
+        "grep -q \"shown at 800x600: station '%s', Keyboard: [A-Z]\" %s" % (seat, log), timeout,
+        interval=1))
+    return seat, log, shown
+
+
 def logind_sessions(m):
     """logind's sessions, {user: {property: value}} (loginctl, with the
     properties a seat's session is registered with)."""

@@ -23,8 +23,8 @@ import tempfile
 import time
 
 from harness import dev
-from stations import (attempt, check_logind_session, check_loop_never_waited, scenario,
-                      seat_color)
+from stations import (attempt, check_logind_session, check_loop_never_waited, rdp_login_screen,
+                      scenario, seat_color)
 
 TIMEOUT = 420
 DEVICES = [
@@ -137,16 +137,7 @@ def check_login_screen_group(t, m, hv, port, tmp):
     c = hv.Client(port, "", "", "800x600", tmp,
                   extra=["--frames", "1", "--poke-keys", STATION1, "--linger", "120"])
     try:
-        found = []
-        if attempt(lambda: m.wait_until("journalctl -t seatmuxd -o cat | grep -Eq "
-                                        "'seat-rdp[0-9]+: a login screen for'", 90)):
-            found = re.findall(r"(seat-rdp\d+): a login screen for", seatmuxd_log(m))
-        seat = found[-1] if found else "none"
-        log = "/run/%s.session.log" % seat
-        shown = attempt(lambda: m.wait_until(
-            # With its keyboard: typing before that would be lost.
-            "grep -q \"shown at 800x600: station '%s', Keyboard: [A-Z]\" %s" % (seat, log), 90,
-            interval=1))
+        seat, log, shown = rdp_login_screen(m)
         if not t.check("RDP: a connection without credentials gets the login screen", shown,
                        seatmuxd_log(m)[-400:]):
             return

@@ -27,7 +27,8 @@ import signal
 import tempfile
 import time
 
-from stations import LOOP_WAIT_MS, attempt, loop_stalls, scenario, seat_color
+from stations import (LOOP_WAIT_MS, attempt, loop_stalls, rdp_login_screen, scenario,
+                      seat_color)
 
 BLOCK = (0x7a, 0x1c, 0x1c)     # SCREEN_BLOCK_COLOR, include/screen_proto.h
 GREETER_BACKGROUND = (0x20, 0x30, 0x40)     # greeter/draw.h
@@ -160,20 +161,12 @@ def login_screen_over_rdp(t, m, hv, port, tmp):
     """No credentials: the login screen over RDP, and a logon typed at it."""
     c = hv.Client(port, "", "", "800x600", tmp,
                   extra=["--frames", "1", "--poke-keys", STATION3, "--linger", "240"])
-    ok = journal_has(m, "seat-rdp[0-9]+: a login screen for", 90)
-    found = re.findall(r"(seat-rdp\d+): a login screen for",
-                       m.run("journalctl -t seatmuxd -o cat")[1])
-    seat = found[-1] if found else "none"
-    if not t.check("a connection without credentials gets a station with a login screen", ok,
-                   m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+    seat, log, shown = rdp_login_screen(m)
+    if not t.check("a connection without credentials gets a station with a login screen",
+                   seat is not None, m.run("journalctl -t seatmuxd | tail -n 8")[1]):
         c.proc.terminate()
         c.join()
         return
-    log = "/run/%s.session.log" % seat
-    shown = attempt(lambda: m.wait_until(
-        # With its keyboard: typing before that would be lost.
-        "grep -q \"shown at 800x600: station '%s', Keyboard: [A-Z]\" %s" % (seat, log), 90,
-        interval=1))
     t.check("its session is seatmux-greeter, as the greeter's account (logind's greeter)",
             shown and "greeter" in m.run("loginctl list-sessions --no-legend | grep %s | "
                                          "awk '{print $1}' | xargs -r -n1 loginctl show-session "

@@ -37,7 +37,8 @@ import time
 
 from harness import dev
 from stations import (COLOR, attempt, check_logind_session, check_loop_never_waited, ctl,
-                      log_lines, logind_sessions, ready_pids, scenario, wait_ready)
+                      log_lines, logind_sessions, rdp_login_screen, ready_pids, scenario,
+                      wait_ready)
 
 TIMEOUT = 480
 DEVICES = [
@@ -333,16 +334,7 @@ def login_screen_over_rdp(t, m, tmp, pid, comp):
     c = hv.Client(m.ports[3389], "", "", "800x600", tmp,
                   ["--frames", "1", "--poke-keys", STATION1, "--linger", "200"], lifetime=200)
     try:
-        ok = attempt(lambda: m.wait_until(
-            "journalctl -t seatmuxd -o cat | grep -q 'seat-rdp[0-9]*: a login screen for'", 90,
-            interval=1))
-        found = re.findall(r"(seat-rdp\d+): a login screen for", journal(m))
-        seat = found[-1] if found else "none"
-        log = "/run/%s.session.log" % seat
-        shown = ok and attempt(lambda: m.wait_until(
-            # With its keyboard (typing before that would be lost).
-            "grep -q \"shown at 800x600: station '%s', Keyboard: [A-Z]\" %s" % (seat, log), 90,
-            interval=1))
+        seat, log, shown = rdp_login_screen(m)
         if not t.check("an RDP connection without credentials gets a login screen", shown,
                        journal(m)[-400:]):
             return
