@@ -351,8 +351,8 @@ static int disconnect_allowed(sd_bus_message *m, void *data)
 						  "the session at '%s' is moving already", seat->name);
 	case -EOPNOTSUPP:
 		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_NOT_SUPPORTED,
-						  "the session at '%s' cannot leave its station (seat0, "
-						  "leased connectors, or RDP off)", seat->name);
+						  "the session at '%s' cannot leave its station (leased "
+						  "connectors, a station without a home, or RDP off)", seat->name);
 	default:
 		return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_FAILED,
 						  "the session at '%s' cannot be disconnected",

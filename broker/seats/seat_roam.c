@@ -52,17 +52,18 @@ static bool has_home(const struct seat *seat)
 
 /*
  * Whether the station the seat has can leave its session: a kind's own
- * (let go of), or devices udev's rules give the seat as their home.
- * Not seat0's (its devices have no ID_SEAT to be moved by, and the
- * console's VTs are its), nor a seat of leased connectors (the
- * configuration, not udev, gives those their seat).
+ * (let go of), or devices udev's rules give the seat as their home
+ * (seat0's too: 73-seatmux-zy-seat0-home.rules gives them theirs; the
+ * console stays in graphics mode while seatmuxd runs, so its card may
+ * serve another seat, and seat0's session keeps its VT where it is).
+ * Not a seat of leased connectors: the configuration, not udev, gives
+ * those their seat, and a compositor takes no lease handed to it later.
  */
 static bool can_leave(const struct seat *seat)
 {
 	if (seat->kind->let_go)
 		return true;
-	return seat->kind->moves_by_rules && strcmp(seat->name, "seat0") &&
-	       !seat->session.drm_devices[0] && has_home(seat);
+	return seat->kind->moves_by_rules && !seat->session.drm_devices[0] && has_home(seat);
 }
 
 struct seat *seats_roam_source(struct broker *b, const char *user, const struct seat *but)

@@ -81,12 +81,22 @@ void udev_rules_retrigger(const char *syspath)
 
 #define MOVE_MAX 64
 
-/* The sysfs paths of what e matches, up to max (the rest said, as
- * what's); -1 if udev cannot say. e is let go of. */
-static int matched_paths(struct udev_enumerate *e, char (*paths)[PATH_MAX], int max,
-			 const char *what)
+/* A device's seat: udev's ID_SEAT, or seat0 without one (logind's). */
+static bool on_seat(struct udev_device *d, const char *seat)
+{
+	const char *id = udev_device_get_property_value(d, "ID_SEAT");
+
+	return !strcmp(id && id[0] ? id : "seat0", seat);
+}
+
+/* The sysfs paths of what e matches (on seat, if seat is given), up to
+ * max (the rest said, as what's); -1 if udev cannot say. e is let go of. */
+static int matched_paths(struct udev *udev, struct udev_enumerate *e, const char *seat,
+			 char (*paths)[PATH_MAX], int max, const char *what)
 {
 	struct udev_list_entry *entry;
+	struct udev_device *d;
+	const char *path;
 	int n = 0;
 
 	if (udev_enumerate_scan_devices(e) < 0) {
@@ -94,30 +104,42 @@ static int matched_paths(struct udev_enumerate *e, char (*paths)[PATH_MAX], int 
 		return -1;
 	}
 	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
+		path = udev_list_entry_get_name(entry);
+		if (seat) {
+			d = udev_device_new_from_syspath(udev, path);
+			if (!d || !on_seat(d, seat)) {
+				if (d)
+					udev_device_unref(d);
+				continue;
+			}
+			udev_device_unref(d);
+		}
 		if (n == max) {
 			fprintf(stderr, "seatmuxd: %s has more than %d devices: the rest are not "
 				"announced\n", what, max);
 			break;
 		}
-		snprintf(paths[n++], PATH_MAX, "%s", udev_list_entry_get_name(entry));
+		snprintf(paths[n++], PATH_MAX, "%s", path);
 	}
 	udev_enumerate_unref(e);
 	return n;
 }
 
-/* The evdev nodes udev gives seat now. */
+/* The evdev nodes udev gives seat now. seat0's have no ID_SEAT to match
+ * on: those are told apart one by one. */
 static int inputs_now(struct udev *udev, const char *seat, char (*paths)[PATH_MAX], int max)
 {
 	struct udev_enumerate *e = udev_enumerate_new(udev);
+	bool seat0 = !strcmp(seat, "seat0");
 
 	if (!e || udev_enumerate_add_match_subsystem(e, "input") < 0 ||
 	    udev_enumerate_add_match_sysname(e, "event[0-9]*") < 0 ||
-	    udev_enumerate_add_match_property(e, "ID_SEAT", seat) < 0) {
+	    (!seat0 && udev_enumerate_add_match_property(e, "ID_SEAT", seat) < 0)) {
 		if (e)
 			udev_enumerate_unref(e);
 		return -1;
 	}
-	return matched_paths(e, paths, max, seat);
+	return matched_paths(udev, e, seat0 ? seat : NULL, paths, max, seat);
 }
 
 /* The devices whose home (72-zzz-seatmux-home.rules) is home. */
@@ -130,7 +152,7 @@ static int home_devices(struct udev *udev, const char *home, char (*paths)[PATH_
 			udev_enumerate_unref(e);
 		return -1;
 	}
-	return matched_paths(e, paths, max, home);
+	return matched_paths(udev, e, NULL, paths, max, home);
 }
 
 /* A change for each device and every device below it (a hub's keyboards,
@@ -162,12 +184,10 @@ static void announce_inputs(struct udev *udev, char (*paths)[PATH_MAX], int n,
 			    const char *was)
 {
 	struct udev_device *d;
-	const char *now;
 
 	for (int i = 0; i < n; i++) {
 		d = udev_device_new_from_syspath(udev, paths[i]);
-		now = d ? udev_device_get_property_value(d, "ID_SEAT") : NULL;
-		if (d && strcmp(now ? now : "", was)) {
+		if (d && !on_seat(d, was)) {
 			run_udevadm((char *[]){ "udevadm", "trigger", "--settle", "--action=remove",
 						paths[i], NULL });
 			run_udevadm((char *[]){ "udevadm", "trigger", "--action=add", paths[i],

@@ -24,9 +24,13 @@ the client, its keyboard types into it, and the physical station shows
 its greeter; a logon back at the head takes the session home and the
 zero client's devices go back to a seat and greeter of their own. The
 session's processes are the same throughout, logind keeps it on its
-seat, and nobody else may disconnect it. Last, station1 brings the
+seat, and nobody else may disconnect it. Then station1 brings the
 session to the zero client again and logs off there: each station's
-devices are its own seat's again, each with its greeter.
+devices are its own seat's again, each with its greeter. Last, seat0,
+the console's seat (a keyboard of its own, devices without an ID_SEAT):
+station1's session there, with its VT, takes seat1's devices when
+station1 logs on at seat1, while seat0's own go to seat0-away and its
+greeter; station1's logon there brings them home, and seat1's go back.
 """
 
 import os
@@ -44,12 +48,14 @@ TIMEOUT = 480
 DEVICES = [
     dev("virtio-gpu-pci", id="head0", addr=0x08, xres=800, yres=600),
     dev("virtio-gpu-pci", id="head1", addr=0x09, xres=800, yres=600),
+    dev("virtio-keyboard-pci", id="kbd0", addr=0x0a, display="head0"),
     dev("virtio-keyboard-pci", id="kbd1", addr=0x0b, display="head1"),
     dev("virtio-mouse-pci", id="mouse1", addr=0x0d, display="head1"),
 ]
 GREETER_BACKGROUND = (0x20, 0x30, 0x40)     # greeter/draw.h's
 # seat1's greeter showing, ready for typing (its log's line).
 SEAT1_GREETER = "shown at 800x600: station 'seat1', Keyboard: English (US)"
+SEAT0_GREETER = "shown at 800x600: station 'seat0', Keyboard: English (US)"
 KEY_A = 30
 KEY_LEFTSHIFT = 42
 # "station1" and Enter as the RDP client types them (scancodes).
@@ -63,35 +69,44 @@ def journal(m):
     return m.run("journalctl -t seatmuxd -o cat")[1]
 
 
-def greeter_asks(m, n, timeout=60):
-    """Waits until seat1's greeter (wherever its devices are) has asked
-    station1 for a password n times."""
+def times_asked(m, seat="seat1"):
+    """How many times seat's greeter (wherever its devices are) asked
+    station1 for a password."""
+    return int(m.run("grep -c 'asks station1: Password:' /run/%s.session.log" % seat)[1]
+               .strip() or 0)
+
+
+def greeter_asks(m, n, timeout=60, seat="seat1"):
+    """Waits until seat's greeter has asked station1 for a password n times."""
     return attempt(lambda: m.wait_until(
-        "[ $(grep -c 'asks station1: Password:' /run/seat1.session.log) -ge %d ]" % n, timeout,
-        interval=0.5))
+        "[ $(grep -c 'asks station1: Password:' /run/%s.session.log) -ge %d ]" % (seat, n),
+        timeout, interval=0.5))
 
 
-def greeter_ready(m, n, timeout=90):
+def greeter_ready(m, n, timeout=90, seat="seat1"):
     """Whether the n-th greeter the station ran shows, with the station's
     name and its keyboard (typing before that would be lost)."""
+    shown = SEAT1_GREETER if seat == "seat1" else SEAT0_GREETER
     return attempt(lambda: m.wait_until(
-        "[ $(grep -c \"%s\" /run/seat1.session.log) -ge %d ]" % (SEAT1_GREETER, n), timeout,
+        "[ $(grep -c \"%s\" /run/%s.session.log) -ge %d ]" % (shown, seat, n), timeout,
         interval=1))
 
 
-def greeter_logon(m, n):
-    """Types station1's name and password at the physical station's
-    greeter, as a pupil would; n: how many times it asked before."""
-    m.send_keys("kbd1", list("station1") + ["ret"], hold=0.04)
-    greeter_asks(m, n + 1)
-    m.send_keys("kbd1", list("station1") + ["ret"], hold=0.04)
+def greeter_logon(m, n, seat="seat1"):
+    """Types station1's name and password at a physical station's greeter
+    (seat1's, or seat0's), as a pupil would; n: how many times it asked
+    before."""
+    kbd = "kbd" + seat[len("seat"):]
+    m.send_keys(kbd, list("station1") + ["ret"], hold=0.04)
+    greeter_asks(m, n + 1, seat=seat)
+    m.send_keys(kbd, list("station1") + ["ret"], hold=0.04)
 
 
-def head_shows(m, rgb, fraction=0.5, tries=30):
-    """Whether head1 shows mostly rgb, within tries seconds."""
+def head_shows(m, rgb, fraction=0.5, tries=30, head="head1"):
+    """Whether the head shows mostly rgb, within tries seconds."""
     frac = 0
     for _ in range(tries):
-        shot = m.screendump("head1", 0)
+        shot = m.screendump(head, 0)
         frac = shot.fraction_near(rgb, 24) if shot else 0
         if frac > fraction:
             return True, frac
@@ -206,7 +221,7 @@ def back_at_head(t, m, tmp, pid, comp):
     connected = attempt(lambda: m.wait_until(
         "[ $(journalctl -t seatmuxd -o cat | grep -c 'station1 logged on from') -ge 2 ]", 60,
         interval=1))
-    n = int(m.run("grep -c 'asks station1: Password:' /run/seat1.session.log")[1].strip() or 0)
+    n = times_asked(m)
     greeter_logon(m, n)
     shown, frac = head_shows(m, COLOR["seat1"], tries=60)
     t.check("station1 logs on at the physical greeter: the session is back on head1",
@@ -313,7 +328,7 @@ def at_zero_client(t, m, usb, emu, pid, comp):
 def home_from_zero_client(t, m, usb, emu, pid, comp):
     """station1 logs on at the head again: the session comes home and the
     zero client's devices go back to its own seat and greeter."""
-    n = int(m.run("grep -c 'asks station1: Password:' /run/seat1.session.log")[1].strip() or 0)
+    n = times_asked(m)
     greeter_logon(m, n)
     shown, frac = head_shows(m, COLOR["seat1"], tries=60)
     t.check("station1 logs on at head1's greeter: the session is back on head1",
@@ -365,7 +380,7 @@ def login_screen_over_rdp(t, m, tmp, pid, comp):
         c.proc.terminate()
         c.join()
     # What follows wants the session at the head again.
-    n = int(m.run("grep -c 'asks station1: Password:' /run/seat1.session.log")[1].strip() or 0)
+    n = times_asked(m)
     greeter_logon(m, n)
     shown, frac = head_shows(m, COLOR["seat1"], tries=60)
     t.check("and station1's logon at head1 brings it back there", shown and alive(m, pid),
@@ -425,6 +440,63 @@ def log_off_at_zero_client(t, m, usb, emu, pid):
                   "/run/udev/rules.d/73-seatmux-zz-roam.rules 2>&1")[1])
 
 
+def seat0_roams(t, m):
+    """seat0, the console's seat, is a station like the others: a session
+    there (with the VT seatmuxd keeps in graphics mode) takes seat1's
+    devices, and seat0's own devices, whose home 73-seatmux-zy-seat0-home
+    gives them, go to a seat of their own and back."""
+    if not t.check("seat0 shows its greeter, with the station's name",
+                   greeter_ready(m, 1, seat="seat0"),
+                   m.run("tail -n 5 /run/seat0.session.log")[1]):
+        return
+    t.check("seat0's own devices have seat0 as their home, the power button none",
+            m.run("udevadm info -q property /sys/class/drm/card0 | "
+                  "grep -qx SEATMUX_HOME_SEAT=seat0 && ! udevadm info -q property "
+                  "/sys/devices/LNXSYSTM:00/LNXPWRBN:00/input/input* | grep -q SEATMUX_HOME")[0]
+            == 0, m.run("udevadm info -q property /sys/class/drm/card0")[1])
+    before = len(ready_pids(m, "seat1"))
+    greeter_logon(m, times_asked(m, "seat0"), seat="seat0")
+    ok = attempt(lambda: wait_ready(m, "seat1", count=before + 1, timeout=120))
+    shown, frac = head_shows(m, COLOR["seat0"], head="head0")
+    if not t.check("station1 logs on at seat0's greeter: its session draws on head0",
+                   ok and shown, "%.0f%%: %s" % (frac * 100, journal(m)[-600:])):
+        return
+    check_logind_session(t, m, "station1", "seat0", "at seat0, with its VT")
+    pid, comp = ready_pids(m, "seat1")[-1], compositor_pid(m)
+    greeter_logon(m, times_asked(m))
+    moved = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q \"seat0: station1's session is at its physical "
+        "station now\"", 90, interval=1))
+    shown, frac = head_shows(m, COLOR["seat0"], tries=60)
+    t.check("station1 logs on at seat1: the session at seat0 comes to head1 (take-over)",
+            moved and shown, "%s %.0f%%: %s" % (moved, frac * 100, journal(m)[-800:]))
+    away, frac = head_shows(m, GREETER_BACKGROUND, tries=60, head="head0")
+    t.check("and seat0's own devices go to a seat of their own, seat0-away, with seat0's "
+            "greeter", away and "seat0-away" in logind_seats(m) and
+            greeter_ready(m, 2, seat="seat0"),
+            "%.0f%% %s: %s" % (frac * 100, logind_seats(m), m.run(
+                "cat /run/udev/rules.d/73-seatmux-zz-roam.rules")[1]))
+    t.check("the same processes: no new session",
+            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
+            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+    ok = key_reaches_session(m, lambda: m.send_keys("kbd1", ["a"], hold=0.05))
+    t.check("seat1's keyboard types into the session at seat0", ok,
+            log_lines(m, "seat1", "key")[-3:])
+    check_logind_session(t, m, "station1", "seat0", "seat1's devices at seat0")
+    greeter_logon(m, times_asked(m, "seat0"), seat="seat0")
+    home, frac = head_shows(m, COLOR["seat0"], tries=60, head="head0")
+    back = attempt(lambda: m.wait_until(
+        "loginctl list-seats --no-legend | grep -qw seat1 && "
+        "! loginctl list-seats --no-legend | grep -q away", 60, interval=1))
+    t.check("station1's logon at seat0-away brings seat0's devices home to the session, and "
+            "seat1's go back to a seat and greeter of their own",
+            home and back and head_shows(m, GREETER_BACKGROUND, tries=60)[0] and
+            alive(m, pid) and compositor_pid(m) == comp,
+            "%.0f%% %s: %s" % (frac * 100, logind_seats(m), journal(m)[-800:]))
+    ok = key_reaches_session(m, lambda: m.send_keys("kbd0", ["a"], hold=0.05))
+    t.check("seat0's keyboard types into it again", ok, log_lines(m, "seat1", "key")[-3:])
+
+
 def run(t):
     tmp = tempfile.mkdtemp(prefix="roaming-")
     usb = scenario("usbip-station")
@@ -449,6 +521,7 @@ def run(t):
             if at_zero_client(t, m, usb, emu, pid, comp):
                 home_from_zero_client(t, m, usb, emu, pid, comp)
                 log_off_at_zero_client(t, m, usb, emu, pid)
+            seat0_roams(t, m)
             check_loop_never_waited(t, m, "moving a session between stations")
             t.check_sanitizers(m)
     finally:
