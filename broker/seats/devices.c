@@ -199,6 +199,7 @@ static struct device *device_from_udev(struct devices *devs,
 	if (parent)
 		snprintf(dev->parent, sizeof(dev->parent), "%s",
 			 udev_device_get_syspath(parent));
+	dev->assigned = in.id_seat && in.id_seat[0];
 	if (dev->kind == DEVICE_DRM_CONNECTOR) {
 		const char *status = udev_device_get_sysattr_value(ud, "status");
 		const char *configured = configured_seat(devs, ud, in.sysname);
@@ -226,7 +227,6 @@ static struct device *device_from_udev(struct devices *devs,
 		const char *kbd = udev_device_get_property_value(ud, "ID_INPUT_KEYBOARD");
 
 		describe_input(ud, dev);
-		dev->assigned = in.id_seat && in.id_seat[0];
 		dev->keyboard = kbd && !strcmp(kbd, "1");
 		dev->usb = udev_device_get_parent_with_subsystem_devtype(ud, "usb",
 									  "usb_device") != NULL;

@@ -34,10 +34,11 @@ struct device {
 	char connector[32];	/* a connector's name, e.g. "Virtual-2" */
 	char description[160];	/* input name, or a card's connectors */
 	enum device_origin origin;	/* a head's station kind; input's source */
-	/* Of evdev nodes, for mapping keyboards to heads (station_map.h):
-	 * udev named its seat (ID_SEAT; without it a device is seat0's by
-	 * default, nobody's choice), it types, it hangs off a USB port, the
-	 * kernel announced it while seatmuxd ran (not a replay of udev's). */
+	/* udev named its seat (ID_SEAT; without it a device is seat0's by
+	 * default, nobody's choice: a new evdi card no station claimed yet).
+	 * Of evdev nodes, for mapping keyboards to heads (station_map.h): it
+	 * types, it hangs off a USB port, the kernel announced it while
+	 * seatmuxd ran (not a replay of udev's). */
 	bool assigned, keyboard, usb, plugged;
 	/* Looked up for a session (devices_lookup) before its udev event
 	 * reached us: whether it was plugged, that event says. */

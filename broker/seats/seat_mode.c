@@ -74,6 +74,8 @@ int seats_set_console(struct broker *b, bool console, seats_mode_done done, void
 	if (!ms)
 		return -ENOMEM;
 	*ms = (struct mode_switch){ .b = b, .console = console, .done = done, .data = data };
+	/* Queued before the switch's own job: udev sees them first. */
+	seats_roam_reset(b);
 	if (!udev_job_start(&b->udev_jobs, console ? UDEV_JOB_CONSOLE : UDEV_JOB_STATION, NULL,
 			    NULL, told, ms)) {
 		free(ms);

@@ -15,9 +15,11 @@
 #include <string.h>
 
 #include "broker.h"
+#include "leases.h"
 #include "log.h"
 #include "roam.h"
 #include "seat_greeter.h"
+#include "seat_mode.h"
 #include "seat_roam.h"
 #include "seats.h"
 #include "station_kind.h"
@@ -50,20 +52,41 @@ static bool has_home(const struct seat *seat)
 	return false;
 }
 
+/* Whether a card the seat has is split into leases: its connectors take
+ * the card's seat from udev (73-seat-late), and udev's seat wins over
+ * seatmux.conf's, so the card would take the leased seats' heads along. */
+static bool has_split_card(const struct seat *seat)
+{
+	struct device *dev, *tmp;
+
+	list_for_each(dev, tmp, &seat->broker->devices.list, link)
+		if (dev->counted && dev->kind == DEVICE_DRM_CARD && !strcmp(dev->seat, seat->name) &&
+		    leases_card_split(seat->broker, dev))
+			return true;
+	return false;
+}
+
 /*
  * Whether the station the seat has can leave its session: a kind's own
- * (let go of), or devices udev's rules give the seat as their home
- * (seat0's too: 73-seatmux-zy-seat0-home.rules gives them theirs; the
- * console stays in graphics mode while seatmuxd runs, so its card may
- * serve another seat, and seat0's session keeps its VT where it is).
- * Not a seat of leased connectors: the configuration, not udev, gives
- * those their seat, and a compositor takes no lease handed to it later.
+ * (let go of), or devices udev's rules give the seat as their home.
+ * seat0's too (73-seatmux-zy-seat0-home.rules gives them theirs) while
+ * seatmuxd keeps the console in graphics mode, so that its card may
+ * serve another seat (seat0's session keeps its VT where it is). Not in
+ * console mode (one desktop of every device), nor a seat of leased
+ * connectors (the configuration, not udev, gives those their seat, and
+ * a compositor takes no lease handed to it later), nor a card split
+ * into such leases.
  */
 static bool can_leave(const struct seat *seat)
 {
+	struct broker *b = seat->broker;
+
 	if (seat->kind->let_go)
 		return true;
-	return seat->kind->moves_by_rules && !seat->session.drm_devices[0] && has_home(seat);
+	if (!strcmp(roam_home(b, seat->name), "seat0") && !b->console.taken)
+		return false;
+	return seat->kind->moves_by_rules && !seats_console_mode() &&
+	       !seat->session.drm_devices[0] && !has_split_card(seat) && has_home(seat);
 }
 
 struct seat *seats_roam_source(struct broker *b, const char *user, const struct seat *but)
@@ -300,6 +323,20 @@ static void go_home(struct broker *b, const char *home)
 {
 	if (roam_move(b, home, home) < 0)
 		log_warn("roam: %s's devices cannot go home", home);
+}
+
+void seats_roam_reset(struct broker *b)
+{
+	struct roam_table before = b->roam;
+	struct seat *seat, *tmp;
+
+	list_for_each(seat, tmp, &b->seats, link)
+		seat_roam_forget(seat);
+	for (int i = 0; i < before.n; i++) {
+		log_info("roam: %s's devices go home from %s", before.moves[i].home,
+			 before.moves[i].now);
+		go_home(b, before.moves[i].home);
+	}
 }
 
 /*

@@ -149,5 +149,9 @@ int seats_disconnect(struct broker *b, const char *seat);
  * made to a seat that no device made again (a USB/IP station away when
  * it went, a head unplugged) is dropped; its devices come home. */
 void seats_roam_tidy(struct broker *b);
+/* Every station's devices go home and every move under way is dropped:
+ * a mode switch seats every device anew, and a move made before it
+ * would take seat0's devices (every one, in console mode) elsewhere. */
+void seats_roam_reset(struct broker *b);
 
 #endif

@@ -79,7 +79,36 @@ void udev_rules_retrigger(const char *syspath)
 	run_udevadm((char *[]){ "udevadm", "trigger", "--action=change", (char *)syspath, NULL });
 }
 
-#define MOVE_MAX 64
+/* At most this many devices to one udevadm (its argv); more in turns. */
+#define TRIGGER_BATCH 64
+
+/* sysfs paths, as many as udev has. */
+struct paths {
+	char **path;
+	int n, size;
+};
+
+static void paths_free(struct paths *p)
+{
+	for (int i = 0; i < p->n; i++)
+		free(p->path[i]);
+	free(p->path);
+}
+
+static int paths_add(struct paths *p, const char *path)
+{
+	if (p->n == p->size) {
+		int size = p->size ? 2 * p->size : 16;
+		char **more = realloc(p->path, sizeof(*more) * (size_t)size);
+
+		if (!more)
+			return -1;
+		p->path = more;
+		p->size = size;
+	}
+	p->path[p->n] = strdup(path);
+	return p->path[p->n] ? (p->n++, 0) : -1;
+}
 
 /* A device's seat: udev's ID_SEAT, or seat0 without one (logind's). */
 static bool on_seat(struct udev_device *d, const char *seat)
@@ -89,15 +118,15 @@ static bool on_seat(struct udev_device *d, const char *seat)
 	return !strcmp(id && id[0] ? id : "seat0", seat);
 }
 
-/* The sysfs paths of what e matches (on seat, if seat is given), up to
- * max (the rest said, as what's); -1 if udev cannot say. e is let go of. */
+/* What e matches (on seat, if seat is given), into p; -1 if udev cannot
+ * say. e is let go of. */
 static int matched_paths(struct udev *udev, struct udev_enumerate *e, const char *seat,
-			 char (*paths)[PATH_MAX], int max, const char *what)
+			 struct paths *p)
 {
 	struct udev_list_entry *entry;
 	struct udev_device *d;
 	const char *path;
-	int n = 0;
+	int rc = 0;
 
 	if (udev_enumerate_scan_devices(e) < 0) {
 		udev_enumerate_unref(e);
@@ -114,20 +143,18 @@ static int matched_paths(struct udev *udev, struct udev_enumerate *e, const char
 			}
 			udev_device_unref(d);
 		}
-		if (n == max) {
-			fprintf(stderr, "seatmuxd: %s has more than %d devices: the rest are not "
-				"announced\n", what, max);
+		if (paths_add(p, path) < 0) {
+			rc = -1;
 			break;
 		}
-		snprintf(paths[n++], PATH_MAX, "%s", path);
 	}
 	udev_enumerate_unref(e);
-	return n;
+	return rc;
 }
 
 /* The evdev nodes udev gives seat now. seat0's have no ID_SEAT to match
  * on: those are told apart one by one. */
-static int inputs_now(struct udev *udev, const char *seat, char (*paths)[PATH_MAX], int max)
+static int inputs_now(struct udev *udev, const char *seat, struct paths *p)
 {
 	struct udev_enumerate *e = udev_enumerate_new(udev);
 	bool seat0 = !strcmp(seat, "seat0");
@@ -139,11 +166,11 @@ static int inputs_now(struct udev *udev, const char *seat, char (*paths)[PATH_MA
 			udev_enumerate_unref(e);
 		return -1;
 	}
-	return matched_paths(udev, e, seat0 ? seat : NULL, paths, max, seat);
+	return matched_paths(udev, e, seat0 ? seat : NULL, p);
 }
 
 /* The devices whose home (72-zzz-seatmux-home.rules) is home. */
-static int home_devices(struct udev *udev, const char *home, char (*paths)[PATH_MAX], int max)
+static int home_devices(struct udev *udev, const char *home, struct paths *p)
 {
 	struct udev_enumerate *e = udev_enumerate_new(udev);
 
@@ -152,24 +179,27 @@ static int home_devices(struct udev *udev, const char *home, char (*paths)[PATH_
 			udev_enumerate_unref(e);
 		return -1;
 	}
-	return matched_paths(udev, e, NULL, paths, max, home);
+	return matched_paths(udev, e, NULL, p);
 }
 
 /* A change for each device and every device below it (a hub's keyboards,
- * which take their seat from it); one udevadm, the matches ORed. */
-static int announce_trees(char (*paths)[PATH_MAX], int n)
+ * which take their seat from it); one udevadm a batch, the matches ORed. */
+static int announce_trees(const struct paths *p)
 {
-	char *argv[MOVE_MAX + 5] = { "udevadm", "trigger", "--settle", "--action=change" };
-	char (*match)[PATH_MAX + 16] = calloc(MOVE_MAX, PATH_MAX + 16);
-	int rc;
+	char *argv[TRIGGER_BATCH + 5] = { "udevadm", "trigger", "--settle", "--action=change" };
+	char (*match)[PATH_MAX + 16] = calloc(TRIGGER_BATCH, PATH_MAX + 16);
+	int rc = match ? 0 : -1;
 
-	if (!match)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		snprintf(match[i], PATH_MAX + 16, "--parent-match=%s", paths[i]);
-		argv[4 + i] = match[i];
+	for (int done = 0; rc == 0 && done < p->n; done += TRIGGER_BATCH) {
+		int n = p->n - done < TRIGGER_BATCH ? p->n - done : TRIGGER_BATCH;
+
+		for (int i = 0; i < n; i++) {
+			snprintf(match[i], PATH_MAX + 16, "--parent-match=%s", p->path[done + i]);
+			argv[4 + i] = match[i];
+		}
+		argv[4 + n] = NULL;
+		rc = run_udevadm(argv);
 	}
-	rc = n ? run_udevadm(argv) : 0;
 	free(match);
 	return rc;
 }
@@ -180,17 +210,16 @@ static int announce_trees(char (*paths)[PATH_MAX], int n)
  * that started in between) drops it before it takes it again, never
  * holding it twice.
  */
-static void announce_inputs(struct udev *udev, char (*paths)[PATH_MAX], int n,
-			    const char *was)
+static void announce_inputs(struct udev *udev, const struct paths *p, const char *was)
 {
 	struct udev_device *d;
 
-	for (int i = 0; i < n; i++) {
-		d = udev_device_new_from_syspath(udev, paths[i]);
+	for (int i = 0; i < p->n; i++) {
+		d = udev_device_new_from_syspath(udev, p->path[i]);
 		if (d && !on_seat(d, was)) {
 			run_udevadm((char *[]){ "udevadm", "trigger", "--settle", "--action=remove",
-						paths[i], NULL });
-			run_udevadm((char *[]){ "udevadm", "trigger", "--action=add", paths[i],
+						p->path[i], NULL });
+			run_udevadm((char *[]){ "udevadm", "trigger", "--action=add", p->path[i],
 						NULL });
 		}
 		if (d)
@@ -200,18 +229,21 @@ static void announce_inputs(struct udev *udev, char (*paths)[PATH_MAX], int n,
 
 int udev_rules_move_home(struct udev *udev, const char *home, const char *from)
 {
-	char (*devs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
-	char (*inputs)[PATH_MAX] = calloc(MOVE_MAX, PATH_MAX);
-	int n = devs ? home_devices(udev, home, devs, MOVE_MAX) : -1;
-	int ni = inputs ? inputs_now(udev, from, inputs, MOVE_MAX) : -1;
-	int rc = n == 0 ? -ENOENT : -1;	/* nothing has that home: nothing would move */
+	struct paths devs = { 0 }, inputs = { 0 };
+	int rc = -1;
 
-	if (n <= 0 || ni < 0 || udev_rules_reload() < 0 || announce_trees(devs, n) < 0)
+	if (home_devices(udev, home, &devs) < 0 || inputs_now(udev, from, &inputs) < 0)
 		goto out;
-	announce_inputs(udev, inputs, ni, from);
+	rc = -ENOENT;	/* nothing has that home: nothing would move */
+	if (devs.n == 0)
+		goto out;
+	rc = -1;
+	if (udev_rules_reload() < 0 || announce_trees(&devs) < 0)
+		goto out;
+	announce_inputs(udev, &inputs, from);
 	rc = 0;
 out:
-	free(devs);
-	free(inputs);
+	paths_free(&devs);
+	paths_free(&inputs);
 	return rc;
 }

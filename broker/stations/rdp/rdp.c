@@ -220,11 +220,13 @@ static int rdp_kind_start(struct broker *b)
 }
 
 /* While RDP stations are served, a virtual head is a station only once a
- * remote station has claimed it (a new evdi card passes through seat0);
- * without them, any virtual head is (a sink of another maker's). */
+ * remote station has claimed it by its rule (a new evdi card passes
+ * through seat0 without an ID_SEAT, which is no claim even while a
+ * station serves seat0); without them, any virtual head is (a sink of
+ * another maker's). */
 static bool rdp_wants_head(struct broker *b, const struct device *head)
 {
-	return !b->rdp || rdp_owns_seat(b, head->seat);
+	return !b->rdp || (head->assigned && rdp_owns_seat(b, head->seat));
 }
 
 /* The station's user's session, as its logon made it; a virtual head
