@@ -69,6 +69,10 @@ struct kms_output {
 	/* The card is WLR_DRM_DEVICES's (a lease of another seat's card):
 	 * udev gives it that seat, and it is ours all the same. */
 	bool listed;
+	/* udev's rules gave the card its seat (ID_SEAT): a card that loses
+	 * it went back to seat0's default (an RDP station's evdi card given
+	 * back to its pool), which is no card of ours even at seat0. */
+	bool seated;
 	dev_t card;
 	struct udev *udev;
 	struct udev_monitor *monitor;
@@ -472,6 +476,29 @@ out:
 		udev_enumerate_unref(e);
 }
 
+static bool has_seat(struct udev_device *d)
+{
+	const char *id = udev_device_get_property_value(d, "ID_SEAT");
+
+	return id && id[0];
+}
+
+static bool card_seated(struct kms_output *k)
+{
+	struct udev_device *d = udev_device_new_from_devnum(k->udev, 'c', k->card);
+	bool seated = d && has_seat(d);
+
+	if (d)
+		udev_device_unref(d);
+	return seated;
+}
+
+/* Our card's seat changed: another's now, or seat0's by default only. */
+static bool card_left(const struct kms_output *k, struct udev_device *d)
+{
+	return !k->listed && (!of_our_seat(k, d) || (k->seated && !has_seat(d)));
+}
+
 static int on_udev(int fd, uint32_t mask, void *data)
 {
 	struct kms_output *k = data;
@@ -485,7 +512,7 @@ static int on_udev(int fd, uint32_t mask, void *data)
 	if (!action)
 		;
 	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "change") &&
-		 !k->listed && !of_our_seat(k, d))
+		 card_left(k, d))
 		kms_card_moved(k);
 	else if (k->card && udev_device_get_devnum(d) == k->card && !strcmp(action, "change") &&
 		 !seen_already(k, d))
@@ -506,6 +533,7 @@ static int watch_hotplug(struct kms_output *k, struct wl_event_loop *loop)
 		return -1;
 	k->card = st.st_rdev;
 	k->udev = udev_new();
+	k->seated = k->udev && card_seated(k);
 	k->monitor = k->udev ? udev_monitor_new_from_netlink(k->udev, "udev") : NULL;
 	if (!k->monitor ||
 	    udev_monitor_filter_add_match_subsystem_devtype(k->monitor, "drm", "drm_minor") < 0 ||
@@ -696,6 +724,7 @@ static void kms_card_added(struct kms_output *k, struct udev_device *d)
 		return;
 	}
 	k->card = st.st_rdev;
+	k->seated = card_seated(k);
 	if (!k->live)
 		return;
 	fprintf(stderr, "seatmux-compositor: %s is the head now, %dx%d@%d\n", k->head.name,

@@ -293,8 +293,10 @@ static void device_change(struct devices *devs, struct udev_device *ud)
 		return;
 	now = device_from_udev(devs, ud);
 
+	/* A card udev seats by a rule only now (an evdi card a station
+	 * claims, named for seat0) comes anew: it may be a head only now. */
 	if (old && now && !strcmp(old->seat, now->seat) &&
-	    old->master == now->master) {
+	    old->master == now->master && old->assigned == now->assigned) {
 		if (strcmp(old->description, now->description))
 			log_info("%s: %s", old->devnode,
 				 log_escape(text, sizeof(text), now->description));

@@ -70,6 +70,12 @@ int seats_set_console(struct broker *b, bool console, seats_mode_done done, void
 
 	if (b->mode_switch)
 		return -EBUSY;
+	/* Asked for the mode it is in: done, and nothing moves (no roam is
+	 * undone). */
+	if (seats_console_mode() == console) {
+		done(data, -EALREADY);
+		return 0;
+	}
 	ms = malloc(sizeof(*ms));
 	if (!ms)
 		return -ENOMEM;

@@ -22,7 +22,8 @@ typedef void (*seats_mode_done)(void *data, int rc);
 
 /* Switches, udev told in a child job (udev_job.h); done runs from the
  * loop once it is done or failed (also -EIO: the job died, -ECANCELED:
- * seatmuxd ended first). 0, or -EBUSY (a switch is under way), -errno
+ * seatmuxd ended first), or at once with -EALREADY when the machine is
+ * in that mode already. 0, or -EBUSY (a switch is under way), -errno
  * (nothing started; done is not called). */
 int seats_set_console(struct broker *b, bool console, seats_mode_done done, void *data);
 /* Whether a switch is under way. */

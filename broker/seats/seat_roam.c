@@ -85,7 +85,7 @@ static bool can_leave(const struct seat *seat)
 		return true;
 	if (!strcmp(roam_home(b, seat->name), "seat0") && !b->console.taken)
 		return false;
-	return seat->kind->moves_by_rules && !seats_console_mode() &&
+	return seat->kind->moves_by_rules && !seats_mode_switching(b) && !seats_console_mode() &&
 	       !seat->session.drm_devices[0] && !has_split_card(seat) && has_home(seat);
 }
 
@@ -330,8 +330,11 @@ void seats_roam_reset(struct broker *b)
 	struct roam_table before = b->roam;
 	struct seat *seat, *tmp;
 
+	/* A station a kind makes (RDP's) arrives as it would: no mode
+	 * seats its devices. */
 	list_for_each(seat, tmp, &b->seats, link)
-		seat_roam_forget(seat);
+		if (seat->arriving && !seat->arriving->let_go)
+			seat_roam_forget(seat);
 	for (int i = 0; i < before.n; i++) {
 		log_info("roam: %s's devices go home from %s", before.moves[i].home,
 			 before.moves[i].now);

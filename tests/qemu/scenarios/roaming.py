@@ -30,7 +30,9 @@ devices are its own seat's again, each with its greeter. Last, seat0,
 the console's seat (a keyboard of its own, devices without an ID_SEAT):
 station1's session there, with its VT, takes seat1's devices when
 station1 logs on at seat1, while seat0's own go to seat0-away and its
-greeter; station1's logon there brings them home, and seat1's go back.
+greeter; an RDP logon then takes the session to a station made for
+seat0, seat1's devices going home; station1's logon at seat0-away brings
+seat0's devices home to it and ends the connection.
 """
 
 import os
@@ -452,7 +454,7 @@ def power_keys(m):
                        % node)[0] == 0 for node in (KBD0_EVENT, KBD1_EVENT))
 
 
-def seat0_roams(t, m):
+def seat0_roams(t, m, tmp):
     """seat0, the console's seat, is a station like the others: a session
     there (with the VT seatmuxd keeps in graphics mode) takes seat1's
     devices, and seat0's own devices, whose home 73-seatmux-zy-seat0-home
@@ -505,16 +507,34 @@ def seat0_roams(t, m):
     check_logind_session(t, m, "station1", "seat0", "seat1's devices at seat0")
     t.check_eq("seat1's keyboard at seat0 is still a pupil's (no power key), seat0's at "
                "seat0-away too", power_keys(m), (False, False))
-    greeter_logon(m, times_asked(m, "seat0"), seat="seat0")
-    home, frac = head_shows(m, COLOR["seat0"], tries=60, head="head0")
+    # Over RDP: a station made for seat0 (its evdi card passes through
+    # seat0 unclaimed, then its rule seats it there).
+    hv = scenario("hyperv-rdp")
+    # Its 40th frame dumped, it lingers until seatmuxd ends it (exit 2).
+    c = hv.Client(m.ports[3389], "station1", "station1", "640x480", tmp,
+                  ["--frames", "40", "--linger", "150", "--timeout", "150"], lifetime=150)
+    moved = attempt(lambda: m.wait_until(
+        "journalctl -t seatmuxd -o cat | grep -q \"seat0: station1's session is at its rdp "
+        "station now\"", 90, interval=1))
     back = attempt(lambda: m.wait_until(
         "loginctl list-seats --no-legend | grep -qw seat1 && "
-        "! loginctl list-seats --no-legend | grep -q away", 60, interval=1))
-    t.check("station1's logon at seat0-away brings seat0's devices home to the session, and "
-            "seat1's go back to a seat and greeter of their own",
-            home and back and head_shows(m, GREETER_BACKGROUND, tries=60)[0] and
-            alive(m, pid) and compositor_pid(m) == comp,
-            "%.0f%% %s: %s" % (frac * 100, logind_seats(m), journal(m)[-800:]))
+        "! loginctl list-seats --no-legend | grep -q seat1-away", 60, interval=1))
+    t.check("over RDP, station1 takes the session at seat0 to the client, and seat1's "
+            "devices go back to a seat and greeter of their own", moved and back and
+            head_shows(m, GREETER_BACKGROUND, tries=60)[0] and alive(m, pid),
+            "%s %s %s: %s" % (moved, back, logind_seats(m), journal(m)[-800:]))
+    greeter_logon(m, times_asked(m, "seat0"), seat="seat0")
+    home, frac = head_shows(m, COLOR["seat0"], tries=60, head="head0")
+    rc, out = c.join()
+    img = c.image()
+    own = img.fraction_near(COLOR["seat0"], 24) if img else 0
+    t.check("the RDP client showed the session until station1's logon at seat0-away took it "
+            "home to head0, with seat0's own devices", home and own > 0.8 and
+            rc == 2 and "disconnected" in out and alive(m, pid) and compositor_pid(m) == comp and
+            attempt(lambda: m.wait_until(
+                "! loginctl list-seats --no-legend | grep -q away", 60, interval=1)),
+            "%.0f%% %.0f%% rc %r %s: %s" % (frac * 100, own * 100, rc, logind_seats(m),
+                                           journal(m)[-800:]))
     ok = key_reaches_session(m, lambda: m.send_keys("kbd0", ["a"], hold=0.05))
     t.check("seat0's keyboard types into it again", ok, log_lines(m, "seat1", "key")[-3:])
     t.check_eq("home again, seat0's keyboard is the machine's again", power_keys(m),
@@ -545,7 +565,7 @@ def run(t):
             if at_zero_client(t, m, usb, emu, pid, comp):
                 home_from_zero_client(t, m, usb, emu, pid, comp)
                 log_off_at_zero_client(t, m, usb, emu, pid)
-            seat0_roams(t, m)
+            seat0_roams(t, m, tmp)
             check_loop_never_waited(t, m, "moving a session between stations")
             t.check_sanitizers(m)
     finally:
