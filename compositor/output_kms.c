@@ -507,6 +507,10 @@ static int on_udev(int fd, uint32_t mask, void *data)
 
 	if (!d)
 		return 0;
+	/* Its rule seated our card after we took it: losing that seat
+	 * later is leaving. */
+	if (k->card && udev_device_get_devnum(d) == k->card && has_seat(d) && of_our_seat(k, d))
+		k->seated = true;
 	/* HOTPLUG=1 from the kernel, or any change: the probe tells. */
 	action = udev_device_get_action(d);
 	if (!action)
@@ -579,6 +583,17 @@ static const struct output_impl kms_impl = {
 	.destroy = kms_destroy,
 };
 
+/* An evdi card no rule seated: seat0's by udev's default only, an RDP
+ * station's pool card that seatmuxd hands nobody. */
+static bool unclaimed_virtual(struct udev_device *d)
+{
+	struct udev_device *parent = udev_device_get_parent(d);
+	const char *driver = parent ? udev_device_get_driver(parent) : NULL;
+	const char *id = udev_device_get_property_value(d, "ID_SEAT");
+
+	return driver && !strcmp(driver, "evdi") && !(id && id[0]);
+}
+
 /*
  * The seat's card: named by seatmuxd in WLR_DRM_DEVICES when it is a lease
  * of another seat's card, otherwise the first card udev gives the seat.
@@ -609,7 +624,8 @@ static int find_card(const char *seat, bool moved, char *path, size_t size, bool
 		const char *id = d ? udev_device_get_property_value(d, "ID_SEAT") : NULL;
 		const char *node = d ? udev_device_get_devnode(d) : NULL;
 
-		if (rc && node && !strcmp(id ? id : "seat0", seat)) {
+		if (rc && node && !strcmp(id && id[0] ? id : "seat0", seat) &&
+		    !(d && unclaimed_virtual(d))) {
 			snprintf(path, size, "%s", node);
 			rc = 0;
 		}

@@ -278,6 +278,14 @@ static int check_path(struct client *c, const char *path, char *real,
 			 c->seat->name, (int)c->pid, log_escape(text, sizeof(text), real));
 		return -ENODEV;
 	}
+	/* A virtual card no station claimed (an evdi card in the RDP pool,
+	 * seat0's by default only) is nobody's: it may be another user's
+	 * station next. */
+	if (dev->kind == DEVICE_DRM_CARD && dev->origin == DEVICE_VIRTUAL && !dev->counted) {
+		log_warn("%s: pid %d asked for %s, a virtual head of no station: refused",
+			 c->seat->name, (int)c->pid, log_escape(text, sizeof(text), real));
+		return -EPERM;
+	}
 	seat = devices_seat_of(&b->devices, dev);
 	if (dev->kind == DEVICE_DRM_CARD && leases_seat_uses(b, dev, c->seat->name))
 		seat = c->seat->name;	/* one of its connectors is ours */

@@ -293,10 +293,14 @@ static void device_change(struct devices *devs, struct udev_device *ud)
 		return;
 	now = device_from_udev(devs, ud);
 
-	/* A card udev seats by a rule only now (an evdi card a station
-	 * claims, named for seat0) comes anew: it may be a head only now. */
-	if (old && now && !strcmp(old->seat, now->seat) &&
-	    old->master == now->master && old->assigned == now->assigned) {
+	/* A virtual card udev seats by a rule only now (an evdi card a
+	 * station claims for seat0), or no more, comes anew: whether it is
+	 * a head depends on that (rdp_wants_head). Any other device that
+	 * keeps its seat stays as it is (console mode names seat0's own). */
+	if (old && now && !strcmp(old->seat, now->seat) && old->master == now->master &&
+	    (old->assigned == now->assigned || old->kind != DEVICE_DRM_CARD ||
+	     old->origin != DEVICE_VIRTUAL)) {
+		old->assigned = now->assigned;
 		if (strcmp(old->description, now->description))
 			log_info("%s: %s", old->devnode,
 				 log_escape(text, sizeof(text), now->description));

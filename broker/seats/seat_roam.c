@@ -247,6 +247,12 @@ static void old_station_leaves(struct seat *seat, const struct station_kind *old
 		old->let_go(b, seat->name);
 		return;
 	}
+	/* A mode switch seats every device anew: nothing moves meanwhile. */
+	if (seats_mode_switching(b) || seats_console_mode()) {
+		log_warn("%s: %s's devices stay: the mode is switching or console", seat->name,
+			 seat->leaving);
+		return;
+	}
 	rc = away_name(b, seat->leaving, away, sizeof(away));
 	if (rc == 0)
 		rc = roam_move(b, seat->leaving, away);
