@@ -120,6 +120,17 @@ def alive(m, pid):
     return m.run("kill -0 %d" % pid)[0] == 0
 
 
+def same_session(m, pid, comp):
+    """Whether station1's session is the one it was: its client (the
+    newest to say ready) and its compositor, both alive."""
+    return alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid
+
+
+def processes(m, pid, comp):
+    """What same_session looked at, for a failure's report."""
+    return (pid, comp, compositor_pid(m), ready_pids(m, "seat1"))
+
+
 def key_reaches_session(m, press, timeout=30):
     """Whether the A key that press() types reaches station1's client."""
     before = len(log_lines(m, "seat1", "key key=%d state=pressed" % KEY_A))
@@ -177,8 +188,8 @@ def disconnect(t, m, pid, comp):
             len(log_lines(m, "seat1", "key key=%d " % KEY_LEFTSHIFT)) == before,
             log_lines(m, "seat1", "key")[-3:])
     t.check("the session goes on meanwhile: the same client and compositor",
-            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
-            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+            same_session(m, pid, comp),
+            processes(m, pid, comp))
     s = logind_sessions(m).get("station1", {})
     t.check("logind keeps it on seat1, which has the session's virtual head now",
             s.get("Seat") == "seat1" and "seat1" in logind_seats(m), (s, logind_seats(m)))
@@ -207,9 +218,9 @@ def over_rdp(t, m, tmp, pid, comp):
     t.check("over RDP, station1 finds the session: the RDP client's frames are its client's",
             rc == 0 and own > 0.8, "rc %r %.0f%%: %s" % (rc, own * 100, out[-300:]))
     t.check("the same processes: no new session, the same client and compositor",
-            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid and
+            same_session(m, pid, comp) and
             len(re.findall(r"session started as station1\b", journal(m))) == 1,
-            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+            processes(m, pid, comp))
     t.check("seatmuxd gave the session no station of its own over RDP (seat-rdpN)",
             not re.search(r"station1 logged on from .*: seat-rdp", journal(m)), journal(m)[-600:])
 
@@ -233,8 +244,8 @@ def back_at_head(t, m, tmp, pid, comp):
     t.check("and the RDP connection that had it ends", rc is not None and rc >= 0 and
             "station goes (the session has another station)" in journal(m), (rc, out[-300:]))
     t.check("still the same processes",
-            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
-            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+            same_session(m, pid, comp),
+            processes(m, pid, comp))
     ok = key_reaches_session(m, lambda: m.send_keys("kbd1", ["a"], hold=0.05))
     t.check("the station's keyboard reaches the session again", ok,
             log_lines(m, "seat1", "key")[-3:])
@@ -313,9 +324,9 @@ def at_zero_client(t, m, usb, emu, pid, comp):
             "udl head (take-over)", asked and moved and got >= 0.5,
             "%s %s %.0f%%: %s" % (asked, moved, got * 100, journal(m)[-800:]))
     t.check("the same processes: the same client and compositor, no new session",
-            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid and
+            same_session(m, pid, comp) and
             len(re.findall(r"session started as station1\b", journal(m))) == 1,
-            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+            processes(m, pid, comp))
     shown, frac = head_shows(m, GREETER_BACKGROUND, tries=60)
     t.check("and the physical station shows its greeter, on a seat of its own",
             shown and "seat1-away" in logind_seats(m),
@@ -368,10 +379,9 @@ def login_screen_over_rdp(t, m, tmp, pid, comp):
                 "the client shows it", asked and drawn, "%s %s %s: %s" % (
                     asked, went, drawn, journal(m)[-800:]))
         t.check("the same processes, and no session started at the login screen's station",
-                alive(m, pid) and compositor_pid(m) == comp and
-                ready_pids(m, "seat1")[-1] == pid and
+                same_session(m, pid, comp) and
                 len(re.findall(r"session started as station1\b", journal(m))) == 1,
-                (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+                processes(m, pid, comp))
         shown, frac = head_shows(m, GREETER_BACKGROUND, tries=60)
         t.check("head1 shows its greeter, and the login screen's station ends",
                 shown and attempt(lambda: m.wait_until(
@@ -499,8 +509,8 @@ def seat0_roams(t, m, tmp):
             "%.0f%% %s: %s" % (frac * 100, logind_seats(m), m.run(
                 "cat /run/udev/rules.d/73-seatmux-zz-roam.rules")[1]))
     t.check("the same processes: no new session",
-            alive(m, pid) and compositor_pid(m) == comp and ready_pids(m, "seat1")[-1] == pid,
-            (pid, comp, compositor_pid(m), ready_pids(m, "seat1")))
+            same_session(m, pid, comp),
+            processes(m, pid, comp))
     ok = key_reaches_session(m, lambda: m.send_keys("kbd1", ["a"], hold=0.05))
     t.check("seat1's keyboard types into the session at seat0", ok,
             log_lines(m, "seat1", "key")[-3:])
