@@ -39,6 +39,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
@@ -50,8 +52,11 @@
 #define PROG "seatmux-testclient"
 #define DEFAULT_WIDTH 640
 #define DEFAULT_HEIGHT 480
-#define FRAME_LOG_EVERY 60
+#define FRAME_LOG_EVERY 20
 #define COUNTER_EVERY 10
+/* A QEMU guest under TCG has little CPU: two clients animating at the
+ * compositor's pace take all of it from what the tests time. */
+#define DEFAULT_FPS 10
 #define BUFFER_COUNT 2
 
 struct buffer {
@@ -72,12 +77,15 @@ struct options {
 	uint32_t color;
 	bool have_color;
 	uint32_t still_after;	/* 0: never */
+	uint32_t fps;		/* 0: at the compositor's pace */
 };
 
 struct app {
 	struct options opts;
 	FILE *log;
 	int signal_fd;
+	int pace_fd;		/* timerfd: the next frame's time */
+	struct timespec drawn_at;
 
 	struct wl_display *display;
 	struct wl_registry *registry;
@@ -261,6 +269,42 @@ static void app_damage(struct app *app, int32_t bar_x)
 }
 
 static const struct wl_callback_listener frame_listener;
+static void app_redraw(struct app *app);
+
+/* The next frame one period after the last, at --fps: at once if that
+ * time has passed, else when pace_fd fires. */
+static void app_pace(struct app *app)
+{
+	struct itimerspec at = { 0 };
+	struct timespec now;
+	int64_t period_ns, due_ns, now_ns;
+
+	if (!app->opts.fps) {
+		app_redraw(app);
+		return;
+	}
+	period_ns = 1000000000LL / app->opts.fps;
+	due_ns = app->drawn_at.tv_sec * 1000000000LL + app->drawn_at.tv_nsec +
+		 period_ns;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = now.tv_sec * 1000000000LL + now.tv_nsec;
+	if (due_ns <= now_ns) {
+		app_redraw(app);
+		return;
+	}
+	at.it_value.tv_sec = due_ns / 1000000000LL;
+	at.it_value.tv_nsec = due_ns % 1000000000LL;
+	if (timerfd_settime(app->pace_fd, TFD_TIMER_ABSTIME, &at, NULL) < 0)
+		app_redraw(app);
+}
+
+static void app_handle_pace(struct app *app)
+{
+	uint64_t expired;
+
+	if (read(app->pace_fd, &expired, sizeof(expired)) == sizeof(expired))
+		app_redraw(app);
+}
 
 static void app_redraw(struct app *app)
 {
@@ -291,6 +335,7 @@ static void app_redraw(struct app *app)
 					 app);
 	}
 	wl_surface_commit(app->surface);
+	clock_gettime(CLOCK_MONOTONIC, &app->drawn_at);
 	buf->busy = true;
 	app->shown_width = app->width;
 	app->shown_height = app->height;
@@ -322,7 +367,7 @@ static void frame_handle_done(void *data, struct wl_callback *callback,
 		counter_write(app);
 		return;
 	}
-	app_redraw(app);
+	app_pace(app);
 }
 
 static const struct wl_callback_listener frame_listener = {
@@ -724,9 +769,10 @@ static void app_handle_display_error(struct app *app)
  * queue while poll sleeps. */
 static void app_run(struct app *app)
 {
-	struct pollfd fds[2] = {
+	struct pollfd fds[3] = {
 		{ .fd = wl_display_get_fd(app->display) },
 		{ .fd = app->signal_fd, .events = POLLIN },
+		{ .fd = app->pace_fd, .events = POLLIN },
 	};
 
 	while (!app->quit) {
@@ -742,7 +788,7 @@ static void app_run(struct app *app)
 			}
 			fds[0].events |= POLLOUT;
 		}
-		if (poll(fds, 2, -1) < 0) {
+		if (poll(fds, 3, -1) < 0) {
 			wl_display_cancel_read(app->display);
 			if (errno == EINTR)
 				continue;
@@ -759,6 +805,8 @@ static void app_run(struct app *app)
 			goto err;
 		if (fds[1].revents & POLLIN)
 			app_handle_signal(app);
+		if (fds[2].revents & POLLIN)
+			app_handle_pace(app);
 	}
 	return;
 
@@ -807,13 +855,16 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: " PROG " [--seat NAME] [--color RRGGBB] [--log PATH]\n"
-		"       [--counter-file PATH] [--still-after N]\n"
+		"       [--counter-file PATH] [--still-after N] [--fps N]\n"
 		"  --seat NAME          seat name (default $XDG_SEAT or seat0);\n"
 		"                       picks the colour from seat-colors.h\n"
 		"  --color RRGGBB       paint this colour instead\n"
 		"  --log PATH           append events here (default stdout)\n"
 		"  --counter-file PATH  keep the frame count in this file\n"
-		"  --still-after N      stop drawing after N frames\n");
+		"  --still-after N      stop drawing after N frames\n"
+		"  --fps N              draw at most N frames a second (default %d;\n"
+		"                       0: as often as the compositor asks)\n",
+		DEFAULT_FPS);
 }
 
 static int options_parse(struct options *opts, int argc, char **argv)
@@ -824,13 +875,15 @@ static int options_parse(struct options *opts, int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "counter-file", required_argument, NULL, 'n' },
 		{ "still-after", required_argument, NULL, 'S' },
+		{ "fps", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int opt;
 
 	opts->seat = getenv("XDG_SEAT");
-	while ((opt = getopt_long(argc, argv, "s:c:l:n:S:h", long_opts,
+	opts->fps = DEFAULT_FPS;
+	while ((opt = getopt_long(argc, argv, "s:c:l:n:S:f:h", long_opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -859,6 +912,18 @@ static int options_parse(struct options *opts, int argc, char **argv)
 				return -1;
 			}
 			opts->still_after = (uint32_t)n;
+			break;
+		}
+		case 'f': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || n > 1000) {
+				fprintf(stderr, PROG ": bad --fps '%s', want 0 to 1000\n",
+					optarg);
+				return -1;
+			}
+			opts->fps = (uint32_t)n;
 			break;
 		}
 		case 'h':
@@ -911,15 +976,18 @@ static int signals_setup(struct app *app)
 	app->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (app->signal_fd < 0)
 		goto err;
+	app->pace_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (app->pace_fd < 0)
+		goto err;
 	return 0;
 err:
-	fprintf(stderr, PROG ": cannot set up signals: %s\n", strerror(errno));
+	fprintf(stderr, PROG ": cannot set up signals or the frame timer: %s\n", strerror(errno));
 	return -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct app app = { .signal_fd = -1, .shown_bar_x = -1,
+	struct app app = { .signal_fd = -1, .pace_fd = -1, .shown_bar_x = -1,
 			   .status = EXIT_SUCCESS };
 
 	if (options_parse(&app.opts, argc, argv) < 0)
@@ -943,6 +1011,7 @@ int main(int argc, char **argv)
 	if (app.log != stdout)
 		fclose(app.log);
 	close(app.signal_fd);
+	close(app.pace_fd);
 	return app.status;
 
 err_app:
@@ -953,5 +1022,6 @@ err_log:
 		fclose(app.log);
 err_signal:
 	close(app.signal_fd);
+	close(app.pace_fd);
 	return EXIT_FAILURE;
 }
