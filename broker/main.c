@@ -471,7 +471,11 @@ static int broker_run(struct broker *b)
 	state_take_over(b, &restored);
 	/* Before any client: their lessee fds are checked against these. */
 	leases_restore(b, &restored);
-	if (b->cfg.console) {
+	/* With the machine's own heads left alone (a Hyper-V VM), its screen
+	 * and keyboard are the administrator's console: not ours to take. */
+	if (b->cfg.console && !b->physical_heads) {
+		log_info("console: left to the administrator: physical heads are no stations");
+	} else if (b->cfg.console) {
 		int err = console_take(&b->console);
 
 		if (err < 0)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages seatmux needs to build, test and boot its
-# QEMU image. Idempotent: packages already present are not fetched again.
+# QEMU image, and to build and boot its OS image. Idempotent: packages
+# already present are not fetched again.
 # Daemons only the image runs (slapd, nslcd, udisksd) are not installed
 # here but unpacked for it (tools/fetch-debs.sh); their libraries are.
 set -eu
@@ -17,6 +18,7 @@ pkgs="
 	systemd libpam-systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd
 	scdoc libjson-c-dev greetd
 	debhelper lintian haproxy
+	mmdebstrap ovmf dosfstools mtools
 	cage libseat1 weston xkb-data
 	libltdl7 libldap-2.5-0 libsasl2-2 libwrap0 libgssapi-krb5-2
 	libblockdev2 libblockdev-fs2 libblockdev-loop2 libblockdev-part2 libblockdev-swap2

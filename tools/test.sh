@@ -48,11 +48,19 @@ fi
 # CPU the other stages leave idle (SCHED_IDLE, idle I/O): a QEMU guest
 # under TCG leaves much of the machine idle, and scheduled this way the
 # package build takes no time from a guest's, whose checks time things.
-echo "== Debian packages (in the background until the scenarios end)"
+# Then the OS image is built from them (image/build.sh: mmdebstrap from
+# Debian's archive, dkms, the disk), the same way.
+echo "== Debian packages and the OS image (in the background until the scenarios end)"
 pkglog=$out/package.log
+imglog=$out/os-image.log
 mkdir -p "$out"
-DEB_BUILD_OPTIONS=parallel=2 chrt --idle 0 ionice -c 3 \
-	sh "$top/tools/package.sh" "$out/deb" >"$pkglog" 2>&1 &
+rm -rf "$out/os-image"
+(
+	DEB_BUILD_OPTIONS=parallel=2 chrt --idle 0 ionice -c 3 \
+		sh "$top/tools/package.sh" "$out/deb" >"$pkglog" 2>&1
+	chrt --idle 0 ionice -c 3 \
+		"$top/image/build.sh" --debs "$out/deb" --out "$out/os-image" >"$imglog" 2>&1
+) &
 pkgpid=$!
 
 echo "== unit tests (ASan + UBSan)"
@@ -88,6 +96,16 @@ wait "$pkgpid"
 cat "$pkglog"
 cp "$pkglog" "$log"
 tally "$log" package
+
+echo "== the OS image, booted from its disk (OVMF)"
+cat "$imglog"
+if [ -f "$out/os-image/seatmux.qcow2" ] && [ "$built" = 1 ]; then
+	python3 "$top/tests/image/boot.py" --image "$out/os-image" --build "$out/image" 2>&1 | tee "$log"
+	tally "$log" os-image
+else
+	echo "test.sh: no OS image to boot (image/build.sh failed: $imglog)"
+	failed=$((failed + 1))
+fi
 
 echo "== the README's run command, from another folder"
 sh "$top/tests/readme/run.sh" "$out/readme" "$out/image" 2>&1 | tee "$log"

@@ -168,6 +168,9 @@ int vhead_add_device(void)
 		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
 		before[i] = access(path, F_OK) == 0;
 	}
+	/* libevdi would report a missing module as a refused device. */
+	if (access("/sys/devices/evdi", F_OK) < 0)
+		return -ENODEV;
 	if (!evdi_add_device())
 		return -ENOSPC;
 	/* A child job, away from the loop: a busy udev may take seconds. */

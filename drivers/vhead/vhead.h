@@ -34,8 +34,9 @@ struct vhead_listener {
  */
 struct vhead *vhead_open(int card, int width, int height, const char *name,
 			 const struct vhead_listener *l, void *data);
-/* Adds an evdi device (root); its card number, -ENOSPC when evdi refuses
- * another device (its limit), -ETIMEDOUT when no card node came. */
+/* Adds an evdi device (root); its card number, -ENODEV when the evdi
+ * module is not loaded, -ENOSPC when evdi refuses another device (its
+ * limit), -ETIMEDOUT when no card node came. */
 int vhead_add_device(void);
 /* Cards vhead_add_device looks among: /dev/dri/card0 to card63. */
 #define VHEAD_MAX_CARDS 64

@@ -346,6 +346,10 @@ static void on_head_added(void *data, const void *out)
 	if (card == -ENOSPC)
 		log_error("rdp: evdi refuses another virtual head for %s: the module's limit "
 			  "is reached (16 in Debian's evdi 1.12)", st->user);
+	if (card == -ENODEV)
+		log_error("rdp: no virtual head for %s: the evdi module is not loaded "
+			  "(modprobe evdi; list it in /etc/modules-load.d/ to load it at boot)",
+			  st->user);
 	if (card < 0) {
 		station_fail(st, "no virtual head");
 		station_heads_next(r);
