@@ -8,6 +8,8 @@
 #
 #   image/build.sh --debs DIR --out DIR [--mirror URL]
 #
+# The mirror defaults to $SEATMUX_IMAGE_MIRROR, else deb.debian.org.
+#
 # DIR given to --debs holds seatmux's packages (tools/package.sh makes
 # them); the rest comes from Debian's archive through mmdebstrap. The
 # disk is assembled without mounting anything: mkfs.ext4 -d fills the
@@ -31,12 +33,12 @@ usage() {
 }
 
 debs= out=
-mirror=http://deb.debian.org/debian
+mirror=${SEATMUX_IMAGE_MIRROR:-http://deb.debian.org/debian}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--debs) debs=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
-	--mirror) mirror=${2:?}; shift 2 ;;
+	--mirror) mirror=${2%/}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -53,8 +55,13 @@ done
 
 t0=$(date +%s)
 mkdir -p "$out" "$cache"
+# One build at a time uses the apt cache.
+exec 9>"$cache/.lock"
+flock 9
 work=$(mktemp -d "$out/.work.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# --one-file-system: a killed mmdebstrap may leave its mounts (the
+# packages' folder among them) in the root.
+trap 'rm -rf --one-file-system "$work"' EXIT
 root=$work/root
 
 # What a seat manager in a VM or on bare metal needs, from Debian. evdi
@@ -66,7 +73,7 @@ packages=(
 	dkms evdi-dkms
 	cage foot weston fonts-dejavu-core
 	hyperv-daemons
-	e2fsprogs iproute2 less nano busybox
+	systemd-resolved e2fsprogs dosfstools iproute2 less nano busybox
 )
 include=$(IFS=,; echo "${packages[*]}")
 
@@ -103,7 +110,9 @@ cp "$root/boot/initrd.img-$kver" "$esp/initrd.img"
 # changes kept in memory, forgotten at reboot). seatmux-image-protect
 # sets which one is the default; the menu (a key held at boot) offers
 # both.
-printf 'default seatmux.conf\ntimeout 0\n' >"$esp/loader/loader.conf"
+# No editor: with Secure Boot off, a kernel command line typed at the
+# menu (init=/bin/sh) would be root for anyone at the console.
+printf 'default seatmux.conf\ntimeout 0\neditor no\n' >"$esp/loader/loader.conf"
 # tty0 last: the VM's screen (Hyper-V's VM connection) is /dev/console,
 # where the first boot asks for the administrator's password; ttyS0 gets
 # the kernel's messages and a login prompt too.

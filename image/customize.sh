@@ -11,7 +11,10 @@ set -eu
 root=${1:?usage: customize.sh ROOT}
 here=$(cd "$(dirname "$0")" && pwd)
 
-cp -a "$here/rootfs/." "$root/"
+# Owned by root, modes from the umask: cp -a would give the image's /,
+# /etc and /usr the checkout's owner and modes.
+umask 022
+cp -R --no-preserve=all "$here/rootfs/." "$root/"
 chmod 0755 "$root/usr/local/sbin"/seatmux-image-* \
 	"$root/etc/initramfs-tools/scripts/local-bottom/seatmux-protect"
 # Disk protection's overlay is set up in the initramfs (local-bottom).
@@ -28,7 +31,7 @@ mkdir -p "$root/boot/efi"
 # A display manager's place: seatmuxd is the seat manager. Networking by
 # systemd-networkd; the first-boot unit before anything logs anyone on.
 chroot "$root" systemctl enable seatmuxd.service systemd-networkd.service \
-	seatmux-image-firstboot.service
+	systemd-resolved.service seatmux-image-firstboot.service
 chroot "$root" systemctl set-default multi-user.target
 
 # Unique to each machine, so not in the image: the machine-id (empty:
@@ -37,6 +40,9 @@ chroot "$root" systemctl set-default multi-user.target
 # any key. seatmuxd makes its RDP TLS key on first use.
 : >"$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id" "$root/etc/hostname"
+# mmdebstrap copied the build machine's resolver in: names come from
+# DHCP through systemd-resolved instead.
+ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
 rm -rf "$root/var/lib/seatmux" "$root/etc/ssh"/ssh_host_*
 chroot "$root" usermod -p '!' root
 # The journal persists (an administrator reads last boot's).

@@ -47,7 +47,7 @@ import harness  # noqa: E402
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
-TIMEOUT = 600
+TIMEOUT = 900
 USER = "pupil"
 # The shell reading the test's commands on the serial console (the
 # harness's agent protocol): no echo, no line-length limit, no CR.
@@ -65,8 +65,9 @@ class DiskMachine(harness.Machine):
     console where the test logs on (and, once logged on, the harness's
     command channel: run() works as with the test image's agent)."""
 
-    def __init__(self, disk, vars_file, artifacts, credentials, hostfwd, **kwargs):
-        super().__init__(None, artifacts, name="image", hostfwd=hostfwd, **kwargs)
+    def __init__(self, disk, vars_file, artifacts, credentials, hostfwd, name="image",
+                 **kwargs):
+        super().__init__(None, artifacts, name=name, hostfwd=hostfwd, **kwargs)
         self.disk, self.vars_file = disk, vars_file
         self.credentials = credentials
         self.uuid = str(uuid.uuid4())
@@ -230,7 +231,9 @@ def rdp(t, m, build, tmp):
         lambda: m.run("pgrep -u %s -x foot" % USER)[0] == 0, 120)
     t.check("their station's terminal (foot in seatmux-compositor) runs as the user", ok,
             m.run("ps -eo user,pid,args | grep -E 'foot|seatmux-compositor' | grep -v grep")[1])
-    time.sleep(3)   # the shell's prompt
+    # The shell in the terminal, then a moment for its prompt.
+    harness_wait(lambda: m.run("pgrep -u %s -x bash" % USER)[0] == 0, 60)
+    time.sleep(1)
     c.proc.send_signal(10)   # SIGUSR1, once lingering: type the keys, dump the picture
     harness_wait(lambda: "poked" in c.text(), 30)
     ok = harness_wait(lambda: m.run("[ -f /home/%s/rdpok ]" % USER)[0] == 0, 60)
@@ -259,6 +262,7 @@ def reboot(t, m, password):
     m.run("systemctl --no-block reboot")
     try:
         ok = m.login(password, 300, since=mark)
+        m.wait_until("findmnt /boot/efi", 60)   # nofail: it may come after the prompt
     except harness.MachineError as e:
         ok = False
         print("# image-boot: %s" % e)
@@ -312,6 +316,52 @@ def harness_wait(pred, timeout, interval=1.0):
     return False
 
 
+def identity(m):
+    """machine-id, host name and the RDP certificate's digest."""
+    out = m.run("cat /etc/machine-id; hostname; sha256sum </var/lib/seatmux/cert.pem")[1].split()
+    return out[:3]
+
+
+def imported(t, disk, vars_file, password, before):
+    """The same disk as a new VM (a new UUID and MAC address, as Hyper-V's
+    import as a copy makes): it takes a new identity, reboots once, and
+    comes up healthy with what the original kept."""
+    m = DiskMachine(disk, vars_file, t.artifacts, {}, hostfwd=[3389], smbios=HYPERV,
+                    memory=2048, name="imported", timeout=max(5, t.remaining()))
+    m.failing = lambda: t.failed > 0
+    with m:
+        try:
+            m.wait_serial("BdsDxe: starting", 120)
+            mark = m.serial_mark()
+            m.wait_serial("BdsDxe: starting", 180, since=mark)
+            ok = m.login(password, 300, since=mark)
+        except harness.MachineError as e:
+            t.fail("the disk imported as a new VM boots again by itself once, then to a login "
+                   "prompt", e)
+            return
+        t.check("the disk imported as a new VM boots again by itself once, then root logs on "
+                "with the password set before", ok)
+        now = identity(m)
+        want = m.uuid.replace("-", "")
+        t.check("it has a new identity: the machine-id from the new UUID, a host name from it, "
+                "a new TLS key", len(now) == 3 and now[0] == want and now[1] == "seatmux-" +
+                want[:6] and now[0] != before[0] and now[2] != before[2],
+                "before %s, now %s, uuid %s" % (before, now, m.uuid))
+        rc, out = m.run("cat /var/lib/seatmux-image/imports")
+        t.check("the import is on record (/var/lib/seatmux-image/imports)",
+                out.strip().endswith("-> " + m.uuid), out)
+        rc, state = m.run("systemctl is-system-running --wait", 180)
+        rc, failed = m.run("systemctl --failed --no-legend --plain")
+        t.check("it comes up healthy: systemd running, no unit failed, seatmuxd active, "
+                "the users of before kept",
+                state.strip() == "running" and not failed.strip() and
+                m.run("systemctl is-active seatmuxd")[1].strip() == "active" and
+                m.run("id -un %s" % USER)[1].strip() == USER,
+                "%s: %s" % (state.strip(), failed.strip()))
+        if t.failed:
+            m.collect_diagnostics()
+
+
 def run(t, image, build, tmp):
     disk = os.path.join(tmp, "disk.qcow2")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
@@ -336,6 +386,7 @@ def run(t, image, build, tmp):
         print("# image-boot: logged on %.0f s after QEMU started" % (time.monotonic() - t0))
         first_boot(t, m)
         rdp(t, m, build, tmp)
+        before = identity(m)
         if t.failed:
             m.collect_diagnostics()
         protection(t, m, password)
@@ -347,6 +398,7 @@ def run(t, image, build, tmp):
         except subprocess.TimeoutExpired:
             pass
         t.check("it powers off when asked", m.proc.poll() is not None)
+    imported(t, disk, vars_file, password, before)
 
 
 def main():

@@ -63,20 +63,22 @@ def frames_flow(emu, timeout):
 
 
 def relays(m, port):
-    """Pids of QEMU's guestfwd relays (socat, one per guest connection)
-    to host port `port`."""
+    """QEMU's guestfwd relays (socat, one per guest connection) to host
+    port `port`: (pid, start time) each, so that a pid reused since is
+    told apart."""
     found = []
     for pid in os.listdir("/proc"):
         try:
             with open("/proc/%s/stat" % pid) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                stat = f.read().rsplit(")", 1)[1].split()
+            ppid, started = int(stat[1]), stat[19]
             with open("/proc/%s/cmdline" % pid, "rb") as f:
                 argv = f.read().split(b"\0")
         except (OSError, ValueError, IndexError):
             continue
         if ppid == m.proc.pid and argv[0].endswith(b"socat") and \
                 ("TCP:127.0.0.1:%d" % port).encode() in argv:
-            found.append(int(pid))
+            found.append((int(pid), started))
     return found
 
 
@@ -128,11 +130,13 @@ def run(t):
             start = time.monotonic()
             out = hmp(m, "loadvm checkpoint1")
             restored = time.monotonic() - start
-            for pid in stale:
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+            still = relays(m, emu.port)
+            for pid, started in stale:
+                if (pid, started) in still:
+                    try:
+                        os.kill(pid, signal.SIGTERM)
+                    except ProcessLookupError:
+                        pass
             t.check("the hypervisor restores the checkpoint", out.strip() == "", out)
             print("# checkpoint: loadvm took %.1f s" % restored, flush=True)
             back = attempt(lambda: m.wait_until(
