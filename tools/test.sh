@@ -86,8 +86,9 @@ tally "$log" kconfig
 
 echo "== QEMU scenarios"
 if [ "$built" = 1 ]; then
+	# Two guests at once: each spends most of its scenario waiting.
 	python3 "$top/tests/qemu/run.py" --build "$out/image" --out "$out/image-out" \
-		${SEATMUX_SCENARIOS:-} 2>&1 | tee "$log"
+		--jobs "${SEATMUX_JOBS:-2}" ${SEATMUX_SCENARIOS:-} 2>&1 | tee "$log"
 	tally "$log" qemu
 fi
 

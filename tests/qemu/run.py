@@ -3,7 +3,7 @@
 """Runs seatmux's QEMU scenarios.
 
     tests/qemu/run.py [--build BUILD_DIR] [--out OUT_DIR] [--no-build]
-                      [--keep] [--list] [SCENARIO...]
+                      [--keep] [--jobs N] [--list] [SCENARIO...]
 
 A scenario is tests/qemu/scenarios/<name>.py defining:
 
@@ -17,6 +17,13 @@ A scenario is tests/qemu/scenarios/<name>.py defining:
 Without SCENARIO arguments every scenario runs, in name order. The image is
 (re)built first with build-image.sh (seconds when its base is cached):
 OUT_DIR/base for scenarios without overlays, OUT_DIR/<name> for the others.
+
+With --jobs N, N scenarios run at once, each in a run.py of its own, the
+longest (by TIMEOUT) first; a scenario's lines are printed together when
+it ends. Under TCG a guest spends much of a scenario waiting (boots aside,
+the clients draw at 10 frames a second), so two lanes share a machine's
+cores without starving each other; the checks bound time generously, never
+tightly, so a neighbour's load moves no verdict.
 
 Output: one line per check, "PASS name: check" or "FAIL name: check
 (reason)", a scenario that raises adds one FAIL line, and the last line is
@@ -57,6 +64,8 @@ def on_alarm(signum, frame):
 def on_terminate(signum, frame):
     # Kill the guests first: the rest of the unwinding may take a while.
     harness.kill_all()
+    for proc in _lanes:
+        proc.send_signal(signal.SIGTERM)
     raise KeyboardInterrupt("signal %d" % signum)
 
 
@@ -108,6 +117,114 @@ def installs_tests(build):
     return any(o["name"] == "install-tests" and o["value"] for o in options)
 
 
+def run_one(args, name, built, art_root, keep):
+    """Runs one scenario in this process: (passed, failed, interrupted)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    artifacts = os.path.join(art_root, "%s-%s" % (name, stamp))
+    os.makedirs(artifacts, exist_ok=True)
+    t = None
+    interrupted = False
+    began = time.monotonic()
+    try:
+        mod = load(name)
+        image = ensure_image(args, name, mod, built, artifacts)
+        timeout = getattr(mod, "TIMEOUT", DEFAULT_TIMEOUT)
+        t = harness.Scenario(name, image, artifacts, time.monotonic() + timeout)
+        # The machines' watchdogs fire at the deadline; the alarm, a bit
+        # later, also stops scenario code stuck outside a machine call.
+        signal.alarm(int(timeout) + 20)
+        try:
+            mod.run(t)
+        finally:
+            signal.alarm(0)
+        if t.passed + t.failed == 0:
+            t.fail("scenario", "ran no checks")
+    except KeyboardInterrupt as e:
+        interrupted = True
+        t = t or harness.Scenario(name, None, artifacts, 0)
+        t.fail("scenario", "interrupted (%s)" % e)
+    except Exception as e:
+        t = t or harness.Scenario(name, None, artifacts, 0)
+        with open(os.path.join(artifacts, "traceback.txt"), "w") as f:
+            traceback.print_exc(file=f)
+        t.fail("scenario", "%s: %s" % (type(e).__name__, e))
+    finally:
+        harness.kill_all()
+    # Where CI's time goes, a line a scenario, image build included.
+    print("# %s: took %.0f s" % (name, time.monotonic() - began), flush=True)
+    if t.failed:
+        print("# %s: artifacts kept in %s" % (name, artifacts), flush=True)
+    elif not keep:
+        shutil.rmtree(artifacts, ignore_errors=True)
+    return t.passed, t.failed, interrupted
+
+
+def ensure_image(args, name, mod, built, artifacts):
+    """The scenario's image folder, built unless it is already (this run,
+    or before with --no-build)."""
+    overlays = overlays_of(name, mod)
+    image = os.path.join(args.out, name if overlays else "base")
+    have = os.path.exists(os.path.join(image, "initramfs.img"))
+    if image not in built and not (args.no_build and have):
+        secs = build_image(args, image, overlays, os.path.join(artifacts, "build-image.log"))
+        print("# %s: image %s built in %.1fs" % (name, image, secs), flush=True)
+        built.add(image)
+    return image
+
+
+_lanes = []             # running lane processes, for on_terminate()
+
+
+def run_lanes(args, names, art_root):
+    """Runs the scenarios `args.jobs` at a time, each in a child run.py on
+    an image this process built: (passed, failed, interrupted)."""
+    order = sorted(names, key=lambda n: -getattr(load(n), "TIMEOUT", DEFAULT_TIMEOUT))
+    built = set()
+    passed = failed = 0
+    lanes = {}
+    while order or lanes:
+        while order and len(lanes) < args.jobs:
+            name = order.pop(0)
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            logdir = os.path.join(art_root, "%s-%s" % (name, stamp))
+            os.makedirs(logdir, exist_ok=True)
+            try:
+                ensure_image(args, name, load(name), built, logdir)
+            except Exception as e:
+                print("FAIL %s: scenario (%s: %s)" % (name, type(e).__name__, e), flush=True)
+                print("# %s: artifacts kept in %s" % (name, logdir), flush=True)
+                failed += 1
+                continue
+            shutil.rmtree(logdir, ignore_errors=True)
+            out = tempfile.TemporaryFile()
+            cmd = [sys.executable, os.path.abspath(__file__), "--no-build", "--out", args.out,
+                   name] + (["--build", args.build] if args.build else []) + \
+                (["--keep"] if args.keep else [])
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+            _lanes.append(proc)
+            lanes[proc] = (out, name)
+        ended = [proc for proc in lanes if proc.poll() is not None]
+        if not ended:
+            time.sleep(0.5)
+            continue
+        proc = ended[0]
+        out, name = lanes.pop(proc)
+        _lanes.remove(proc)
+        out.seek(0)
+        lines = out.read().decode(errors="replace").splitlines()
+        out.close()
+        tally = lines.pop() if lines and " passed, " in lines[-1] else ""
+        print("\n".join(lines), flush=True)
+        try:
+            p, f = (int(w) for w in tally.replace(",", "").split()[::2])
+        except ValueError:
+            print("FAIL %s: scenario (its run.py ended without a tally)" % name, flush=True)
+            p, f = 0, 1
+        passed += p
+        failed += f
+    return passed, failed, False
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO")
@@ -118,6 +235,8 @@ def main():
                     help="use the images already in --out")
     ap.add_argument("--keep", action="store_true",
                     help="keep artifacts of passing scenarios too")
+    ap.add_argument("--jobs", type=int, default=1, metavar="N",
+                    help="scenarios run at once (default: %(default)s)")
     ap.add_argument("--list", action="store_true", help="list scenarios and exit")
     args = ap.parse_args()
 
@@ -145,55 +264,16 @@ def main():
     keep = args.keep or os.environ.get("SEATMUX_KEEP_ARTIFACTS") == "1"
     passed = failed = 0
     built = set()
-    interrupted = False
 
-    for name in names:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        artifacts = os.path.join(art_root, "%s-%s" % (name, stamp))
-        os.makedirs(artifacts, exist_ok=True)
-        t = None
-        began = time.monotonic()
-        try:
-            mod = load(name)
-            overlays = overlays_of(name, mod)
-            image = os.path.join(args.out, name if overlays else "base")
-            have = os.path.exists(os.path.join(image, "initramfs.img"))
-            if image not in built and not (args.no_build and have):
-                secs = build_image(args, image, overlays, os.path.join(artifacts, "build-image.log"))
-                print("# %s: image %s built in %.1fs" % (name, image, secs), flush=True)
-                built.add(image)
-            timeout = getattr(mod, "TIMEOUT", DEFAULT_TIMEOUT)
-            t = harness.Scenario(name, image, artifacts, time.monotonic() + timeout)
-            # The machines' watchdogs fire at the deadline; the alarm, a bit
-            # later, also stops scenario code stuck outside a machine call.
-            signal.alarm(int(timeout) + 20)
-            try:
-                mod.run(t)
-            finally:
-                signal.alarm(0)
-            if t.passed + t.failed == 0:
-                t.fail("scenario", "ran no checks")
-        except KeyboardInterrupt as e:
-            interrupted = True
-            t = t or harness.Scenario(name, None, artifacts, 0)
-            t.fail("scenario", "interrupted (%s)" % e)
-        except Exception as e:
-            t = t or harness.Scenario(name, None, artifacts, 0)
-            with open(os.path.join(artifacts, "traceback.txt"), "w") as f:
-                traceback.print_exc(file=f)
-            t.fail("scenario", "%s: %s" % (type(e).__name__, e))
-        finally:
-            harness.kill_all()
-        passed += t.passed
-        failed += t.failed
-        # Where CI's time goes, a line a scenario, image build included.
-        print("# %s: took %.0f s" % (name, time.monotonic() - began), flush=True)
-        if t.failed:
-            print("# %s: artifacts kept in %s" % (name, artifacts), flush=True)
-        elif not keep:
-            shutil.rmtree(artifacts, ignore_errors=True)
-        if interrupted:
-            break
+    if args.jobs > 1 and len(names) > 1:
+        passed, failed, interrupted = run_lanes(args, names, art_root)
+    else:
+        for name in names:
+            p, f, interrupted = run_one(args, name, built, art_root, keep)
+            passed += p
+            failed += f
+            if interrupted:
+                break
 
     print("%d passed, %d failed" % (passed, failed), flush=True)
     return 1 if failed or interrupted else 0

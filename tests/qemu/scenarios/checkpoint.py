@@ -62,22 +62,23 @@ def frames_flow(emu, timeout):
     return False
 
 
-def relays(m, port):
+def relays(port):
     """QEMU's guestfwd relays (socat, one per guest connection) to host
     port `port`: (pid, start time) each, so that a pid reused since is
-    told apart."""
+    told apart. glib spawns them through an intermediate child, so they
+    are init's children, not QEMU's: the port, unique to this emulator,
+    tells them apart."""
     found = []
     for pid in os.listdir("/proc"):
         try:
             with open("/proc/%s/stat" % pid) as f:
                 stat = f.read().rsplit(")", 1)[1].split()
-            ppid, started = int(stat[1]), stat[19]
+            started = stat[19]
             with open("/proc/%s/cmdline" % pid, "rb") as f:
                 argv = f.read().split(b"\0")
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == m.proc.pid and argv[0].endswith(b"socat") and \
-                ("TCP:127.0.0.1:%d" % port).encode() in argv:
+        if argv[0].endswith(b"socat") and ("TCP:127.0.0.1:%d" % port).encode() in argv:
             found.append((int(pid), started))
     return found
 
@@ -126,15 +127,15 @@ def run(t):
             # keeps its host end open instead, and the emulator would hold
             # the old import for ever: the relay is closed as the network
             # would.
-            stale = relays(m, emu.port)
+            stale = relays(emu.port)
             start = time.monotonic()
             out = hmp(m, "loadvm checkpoint1")
             restored = time.monotonic() - start
-            still = relays(m, emu.port)
-            for pid, started in stale:
-                if (pid, started) in still:
+            still = relays(emu.port)
+            for relay in stale:
+                if relay in still:
                     try:
-                        os.kill(pid, signal.SIGTERM)
+                        os.kill(relay[0], signal.SIGTERM)
                     except ProcessLookupError:
                         pass
             t.check("the hypervisor restores the checkpoint", out.strip() == "", out)
