@@ -13,6 +13,7 @@
  *   seatmuxctl identify [ID...]
  *   seatmuxctl [--timeout SECONDS] message ID TEXT
  *   seatmuxctl screenshot ID FILE.png
+ *   seatmuxctl --serve           (commands on stdin: see serve())
  *
  * Errors are one line on stderr and exit status 1 (2: bad usage).
  */
@@ -44,11 +45,13 @@ struct ctl {
 	unsigned timeout;	/* --timeout: a message's or a mapping's, in seconds */
 	bool timeout_set;
 	bool all;		/* --all: project on every other station */
+	bool serving;		/* --serve: requests come on stdin */
+	FILE *out, *err;	/* a command's output and errors */
 };
 
-static int fail(const char *what, const sd_bus_error *e, int r)
+static int fail(struct ctl *c, const char *what, const sd_bus_error *e, int r)
 {
-	fprintf(stderr, "seatmuxctl: %s: %s\n", what,
+	fprintf(c->err, "seatmuxctl: %s: %s\n", what,
 		e && sd_bus_error_is_set(e) ? e->message : strerror(-r));
 	return 1;
 }
@@ -59,7 +62,7 @@ static int fail(const char *what, const sd_bus_error *e, int r)
 
 /* Standard input, whole, as a string: NULL (said) if it cannot be read,
  * holds a NUL, or reaches TEXT_READ_MAX. */
-static char *read_stdin_text(void)
+static char *read_stdin_text(struct ctl *c)
 {
 	size_t len = 0, cap = 65536;
 	char *buf = malloc(cap + 1), *grown;
@@ -69,7 +72,7 @@ static char *read_stdin_text(void)
 		if (len == cap) {
 			grown = cap < TEXT_READ_MAX ? realloc(buf, cap * 2 + 1) : NULL;
 			if (!grown) {
-				fprintf(stderr, "seatmuxctl: standard input: %s\n",
+				fprintf(c->err, "seatmuxctl: standard input: %s\n",
 					cap < TEXT_READ_MAX ? strerror(ENOMEM) : "4 MiB or more");
 				break;
 			}
@@ -80,14 +83,14 @@ static char *read_stdin_text(void)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fprintf(stderr, "seatmuxctl: standard input: %s\n", strerror(errno));
+			fprintf(c->err, "seatmuxctl: standard input: %s\n", strerror(errno));
 			break;
 		}
 		if (n == 0) {
 			buf[len] = 0;
 			if (strlen(buf) == len)
 				return buf;
-			fprintf(stderr, "seatmuxctl: standard input: a text holds no NUL byte\n");
+			fprintf(c->err, "seatmuxctl: standard input: a text holds no NUL byte\n");
 			break;
 		}
 		len += (size_t)n;
@@ -101,15 +104,19 @@ static char *read_stdin_text(void)
  * must be UTF-8 (said here, in one line); its length is seatmuxd's to
  * judge. *owned is what to free. NULL: said, exit 1.
  */
-static const char *text_arg(const char *arg, char **owned)
+static const char *text_arg(struct ctl *c, const char *arg, char **owned)
 {
 	const char *text = arg;
 
 	*owned = NULL;
+	if (arg && !strcmp(arg, "-") && c->serving) {
+		fprintf(c->err, "seatmuxctl: --serve reads its requests, not a text, from stdin\n");
+		return NULL;
+	}
 	if (arg && !strcmp(arg, "-"))
-		text = *owned = read_stdin_text();
+		text = *owned = read_stdin_text(c);
 	if (text && !utf8_valid(text)) {
-		fprintf(stderr, "seatmuxctl: the message is not UTF-8 text\n");
+		fprintf(c->err, "seatmuxctl: the message is not UTF-8 text\n");
 		text = NULL;
 	}
 	return text;
@@ -121,18 +128,18 @@ static void print_row(struct ctl *c, bool first, const char *id, const char *kin
 	char spid[16] = "-";
 
 	if (c->json) {
-		printf("%s{", first ? "" : ",");
-		json_field_str(stdout, "station", id, true);
-		json_field_str(stdout, "kind", kind, false);
-		json_field_str(stdout, "user", user, false);
-		json_field_uint(stdout, "session_pid", pid);
-		json_field_str(stdout, "state", state, false);
-		printf("}");
+		fprintf(c->out, "%s{", first ? "" : ",");
+		json_field_str(c->out, "station", id, true);
+		json_field_str(c->out, "kind", kind, false);
+		json_field_str(c->out, "user", user, false);
+		json_field_uint(c->out, "session_pid", pid);
+		json_field_str(c->out, "state", state, false);
+		fprintf(c->out, "}");
 		return;
 	}
 	if (pid)
 		snprintf(spid, sizeof(spid), "%u", (unsigned)pid);
-	printf("%-16s %-6s %-16s %-8s %s\n", id, kind, *user ? user : "-", spid, state);
+	fprintf(c->out, "%-16s %-6s %-16s %-8s %s\n", id, kind, *user ? user : "-", spid, state);
 }
 
 /* Every station: one call. */
@@ -147,13 +154,13 @@ static int list(struct ctl *c)
 	r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "ListStations", &e,
 			       &reply, "");
 	if (r < 0) {
-		r = fail("cannot list the stations", &e, r);
+		r = fail(c, "cannot list the stations", &e, r);
 		goto out;
 	}
 	if (c->json)
-		printf("[");
+		fprintf(c->out, "[");
 	else
-		printf("%-16s %-6s %-16s %-8s %s\n", "STATION", "KIND", "USER", "SESSION", "STATE");
+		fprintf(c->out, "%-16s %-6s %-16s %-8s %s\n", "STATION", "KIND", "USER", "SESSION", "STATE");
 	r = sd_bus_message_enter_container(reply, 'a', "(sssuso)");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "(sssuso)", &id, &kind, &user, &pid,
 						 &state, &path)) > 0) {
@@ -161,13 +168,13 @@ static int list(struct ctl *c)
 		n++;
 	}
 	if (r < 0) {
-		r = fail("cannot read the stations", NULL, r);
+		r = fail(c, "cannot read the stations", NULL, r);
 		goto out;
 	}
 	if (c->json)
-		printf("]\n");
+		fprintf(c->out, "]\n");
 	else
-		printf("\n%d station%s listed.\n", n, n == 1 ? "" : "s");
+		fprintf(c->out, "\n%d station%s listed.\n", n, n == 1 ? "" : "s");
 	r = 0;
 out:
 	sd_bus_error_free(&e);
@@ -187,40 +194,40 @@ static int list_sessions(struct ctl *c)
 	r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "ListSessions", &e,
 			       &reply, "");
 	if (r < 0) {
-		r = fail("cannot list the sessions", &e, r);
+		r = fail(c, "cannot list the sessions", &e, r);
 		goto out;
 	}
 	if (c->json)
-		printf("[");
+		fprintf(c->out, "[");
 	else
-		printf("%-8s %-16s %-16s %s\n", "SESSION", "USER", "STATION", "UID");
+		fprintf(c->out, "%-8s %-16s %-16s %s\n", "SESSION", "USER", "STATION", "UID");
 	r = sd_bus_message_enter_container(reply, 'a', "(susso)");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "(susso)", &id, &uid, &user, &station,
 						 &path)) > 0) {
 		if (c->json) {
-			printf("%s{", n ? "," : "");
-			json_field_str(stdout, "session", id, true);
-			json_field_str(stdout, "user", user, false);
-			json_field_str(stdout, "station", station, false);
-			json_field_uint(stdout, "uid", uid);
-			printf("}");
+			fprintf(c->out, "%s{", n ? "," : "");
+			json_field_str(c->out, "session", id, true);
+			json_field_str(c->out, "user", user, false);
+			json_field_str(c->out, "station", station, false);
+			json_field_uint(c->out, "uid", uid);
+			fprintf(c->out, "}");
 		} else {
 			char suid[16] = "-";
 
 			if (uid != (uint32_t)-1)
 				snprintf(suid, sizeof(suid), "%u", (unsigned)uid);
-			printf("%-8s %-16s %-16s %s\n", id, *user ? user : "-", station, suid);
+			fprintf(c->out, "%-8s %-16s %-16s %s\n", id, *user ? user : "-", station, suid);
 		}
 		n++;
 	}
 	if (r < 0) {
-		r = fail("cannot read the sessions", NULL, r);
+		r = fail(c, "cannot read the sessions", NULL, r);
 		goto out;
 	}
 	if (c->json)
-		printf("]\n");
+		fprintf(c->out, "]\n");
 	else
-		printf("\n%d session%s listed.\n", n, n == 1 ? "" : "s");
+		fprintf(c->out, "\n%d session%s listed.\n", n, n == 1 ? "" : "s");
 	r = 0;
 out:
 	sd_bus_error_free(&e);
@@ -250,21 +257,21 @@ static int print_devices(struct ctl *c, sd_bus_message *devs)
 
 	r = sd_bus_message_enter_container(devs, 'a', "(sss)");
 	if (c->json && r >= 0)
-		printf(",\"devices\":[");
+		fprintf(c->out, ",\"devices\":[");
 	while (r >= 0 && (r = sd_bus_message_read(devs, "(sss)", &node, &kind, &what)) > 0) {
 		if (c->json) {
-			printf("%s{", n ? "," : "");
-			json_field_str(stdout, "node", node, true);
-			json_field_str(stdout, "kind", kind, false);
-			json_field_str(stdout, "description", what, false);
-			printf("}");
+			fprintf(c->out, "%s{", n ? "," : "");
+			json_field_str(c->out, "node", node, true);
+			json_field_str(c->out, "kind", kind, false);
+			json_field_str(c->out, "description", what, false);
+			fprintf(c->out, "}");
 		} else {
-			printf("\t%s %s (%s: %s)\n", n ? "        " : "Devices:", node, kind, what);
+			fprintf(c->out, "\t%s %s (%s: %s)\n", n ? "        " : "Devices:", node, kind, what);
 		}
 		n++;
 	}
 	if (c->json && r >= 0)
-		printf("]");
+		fprintf(c->out, "]");
 	return r;
 }
 
@@ -306,43 +313,43 @@ static int station_status(struct ctl *c, const char *id)
 		r = sd_bus_get_property(c->bus, BUS_NAME, path, STATION_IFACE, "Devices", &e, &devs,
 					"a(sss)");
 	if (r < 0) {
-		r = fail(id, &e, r);
+		r = fail(c, id, &e, r);
 		goto out;
 	}
 	if (c->json) {
-		printf("{");
-		json_field_str(stdout, "station", id, true);
-		json_field_str(stdout, "name", name, false);
-		json_field_str(stdout, "kind", kind, false);
-		json_field_str(stdout, "user", user, false);
-		json_field_uint(stdout, "uid", uid);
-		json_field_uint(stdout, "session_pid", pid);
-		json_field_str(stdout, "state", state, false);
-		json_field_str(stdout, "address", address, false);
-		printf(",\"blocked\":%s", blocked ? "true" : "false");
-		json_field_str(stdout, "projected_from", shows, false);
+		fprintf(c->out, "{");
+		json_field_str(c->out, "station", id, true);
+		json_field_str(c->out, "name", name, false);
+		json_field_str(c->out, "kind", kind, false);
+		json_field_str(c->out, "user", user, false);
+		json_field_uint(c->out, "uid", uid);
+		json_field_uint(c->out, "session_pid", pid);
+		json_field_str(c->out, "state", state, false);
+		json_field_str(c->out, "address", address, false);
+		fprintf(c->out, ",\"blocked\":%s", blocked ? "true" : "false");
+		json_field_str(c->out, "projected_from", shows, false);
 		r = print_devices(c, devs);
-		printf("}\n");
+		fprintf(c->out, "}\n");
 	} else {
-		printf("%s\n", id);
+		fprintf(c->out, "%s\n", id);
 		if (strcmp(name, id))
-			printf("\t   Name: %s\n", name);
-		printf("\t   Kind: %s\n", kind);
+			fprintf(c->out, "\t   Name: %s\n", name);
+		fprintf(c->out, "\t   Kind: %s\n", kind);
 		if (*user)
-			printf("\t   User: %s (%u)\n", user, (unsigned)uid);
+			fprintf(c->out, "\t   User: %s (%u)\n", user, (unsigned)uid);
 		if (pid)
-			printf("\tSession: %u (%s)\n", (unsigned)pid, state);
+			fprintf(c->out, "\tSession: %u (%s)\n", (unsigned)pid, state);
 		else
-			printf("\tSession: %s\n", state);
+			fprintf(c->out, "\tSession: %s\n", state);
 		if (*address)
-			printf("\t   From: %s\n", address);
+			fprintf(c->out, "\t   From: %s\n", address);
 		if (blocked)
-			printf("\tBlocked: yes\n");
+			fprintf(c->out, "\tBlocked: yes\n");
 		if (*shows)
-			printf("\t  Shows: %s (projected)\n", shows);
+			fprintf(c->out, "\t  Shows: %s (projected)\n", shows);
 		r = print_devices(c, devs);
 	}
-	r = r < 0 ? fail(id, NULL, r) : 0;
+	r = r < 0 ? fail(c, id, NULL, r) : 0;
 out:
 	sd_bus_message_unref(devs);
 	free(shows);
@@ -362,7 +369,7 @@ static int logoff(struct ctl *c, const char *id)
 	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "LogOff", &e,
 				   NULL, "s", id);
 
-	r = r < 0 ? fail(id, &e, r) : 0;
+	r = r < 0 ? fail(c, id, &e, r) : 0;
 	sd_bus_error_free(&e);
 	return r;
 }
@@ -382,7 +389,7 @@ static int each_station(struct ctl *c, const char *method, char **ids, int n, co
 						 method, &e, NULL, "s", ids[i]);
 
 		if (r < 0)
-			failed = fail(ids[i], &e, r);
+			failed = fail(c, ids[i], &e, r);
 		sd_bus_error_free(&e);
 	}
 	return failed;
@@ -399,7 +406,7 @@ static int identify(struct ctl *c, char **ids, int n)
 		r = sd_bus_message_append_strv(m, ids);	/* none: every station */
 	if (r >= 0)
 		r = sd_bus_call(c->bus, m, 0, &e, NULL);
-	r = r < 0 ? fail(n ? "identify" : "identify (every station)", &e, r) : 0;
+	r = r < 0 ? fail(c, n ? "identify" : "identify (every station)", &e, r) : 0;
 	sd_bus_error_free(&e);
 	sd_bus_message_unref(m);
 	return r;
@@ -411,31 +418,30 @@ static int message(struct ctl *c, const char *id, const char *text)
 	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "SendMessage",
 				   &e, NULL, "ssu", id, text, c->timeout);
 
-	r = r < 0 ? fail(id, &e, r) : 0;
+	r = r < 0 ? fail(c, id, &e, r) : 0;
 	sd_bus_error_free(&e);
 	return r;
 }
 
 /* The PNG seatmuxd hands over, copied to path ("-": standard output). */
-static int copy_png(int from, const char *path)
+static int copy_png(struct ctl *c, int from, const char *path)
 {
 	char buf[65536];
-	int to = strcmp(path, "-") ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) :
-				     STDOUT_FILENO;
+	FILE *to = strcmp(path, "-") ? fopen(path, "we") : c->out;
 	ssize_t n = 0;
 	off_t at = 0;
 
-	if (to < 0)
+	if (!to)
 		return -errno;
 	/* pread: the fd's offset is shared with seatmuxd's copy. */
 	while ((n = pread(from, buf, sizeof(buf), at)) > 0) {
-		if (write(to, buf, (size_t)n) != n) {
+		if (fwrite(buf, 1, (size_t)n, to) != (size_t)n) {
 			n = -1;
 			break;
 		}
 		at += n;
 	}
-	if ((to != STDOUT_FILENO && close(to) < 0) || n < 0)
+	if ((to != c->out && fclose(to) != 0) || n < 0)
 		return -errno;
 	return 0;
 }
@@ -452,17 +458,17 @@ static int screenshot(struct ctl *c, const char *id, const char *path)
 	if (r >= 0)
 		r = sd_bus_message_read(reply, "huu", &fd, &w, &h);
 	if (r < 0) {
-		r = fail(id, &e, r);
+		r = fail(c, id, &e, r);
 	} else {
-		r = copy_png(fd, path);
+		r = copy_png(c, fd, path);
 		if (r < 0)
-			r = fail(path, NULL, r);
-		else if (c->json) {
-			printf("{");
-			json_field_str(stdout, "station", id, true);
-			json_field_uint(stdout, "width", w);
-			json_field_uint(stdout, "height", h);
-			printf("}\n");
+			r = fail(c, path, NULL, r);
+		else if (c->json && strcmp(path, "-")) {
+			fprintf(c->out, "{");
+			json_field_str(c->out, "station", id, true);
+			json_field_uint(c->out, "width", w);
+			json_field_uint(c->out, "height", h);
+			fprintf(c->out, "}\n");
 		}
 	}
 	sd_bus_error_free(&e);
@@ -478,7 +484,7 @@ static int call_simple(struct ctl *c, const char *what, const char *method, cons
 	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, method, &e,
 				   NULL, fmt, a1, a2);
 
-	r = r < 0 ? fail(what, &e, r) : 0;
+	r = r < 0 ? fail(c, what, &e, r) : 0;
 	sd_bus_error_free(&e);
 	return r;
 }
@@ -511,15 +517,15 @@ static int launch(struct ctl *c, const char *id, char **argv)
 	int r = call_list(c, "Launch", id, argv, &pid, &e);
 
 	if (r < 0) {
-		r = fail(id, &e, r);
+		r = fail(c, id, &e, r);
 	} else if (c->json) {
-		printf("{");
-		json_field_str(stdout, "station", id, true);
-		json_field_uint(stdout, "pid", pid);
-		printf("}\n");
+		fprintf(c->out, "{");
+		json_field_str(c->out, "station", id, true);
+		json_field_uint(c->out, "pid", pid);
+		fprintf(c->out, "}\n");
 		r = 0;
 	} else {
-		printf("%u\n", (unsigned)pid);
+		fprintf(c->out, "%u\n", (unsigned)pid);
 		r = 0;
 	}
 	sd_bus_error_free(&e);
@@ -535,16 +541,16 @@ static int project(struct ctl *c, const char *source, char **ids, int n)
 	int r = call_list(c, "Project", source, ids, &shown, &e);
 
 	if (r < 0) {
-		r = fail("project", &e, r);
+		r = fail(c, "project", &e, r);
 	} else if (c->json) {
-		printf("{");
-		json_field_str(stdout, "station", source, true);
-		json_field_uint(stdout, "shown_on", shown);
-		printf("}\n");
+		fprintf(c->out, "{");
+		json_field_str(c->out, "station", source, true);
+		json_field_uint(c->out, "shown_on", shown);
+		fprintf(c->out, "}\n");
 		r = 0;
 	} else {
 		if (!n)
-			printf("%s shown on %u station%s.\n", source, (unsigned)shown,
+			fprintf(c->out, "%s shown on %u station%s.\n", source, (unsigned)shown,
 			       shown == 1 ? "" : "s");
 		r = 0;
 	}
@@ -558,7 +564,7 @@ static int unproject(struct ctl *c, const char *source)
 	int r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Unproject", &e,
 				   NULL, "s", source ? source : "");
 
-	r = r < 0 ? fail(source ? source : "unproject", &e, r) : 0;
+	r = r < 0 ? fail(c, source ? source : "unproject", &e, r) : 0;
 	sd_bus_error_free(&e);
 	return r;
 }
@@ -577,26 +583,26 @@ static int map(struct ctl *c)
 		goto out;
 	r = sd_bus_message_enter_container(reply, 'a', "(ss)");
 	if (c->json && r >= 0)
-		printf("[");
+		fprintf(c->out, "[");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "(ss)", &seat, &letter)) > 0) {
 		if (c->json) {
-			printf("%s{", count ? "," : "");
-			json_field_str(stdout, "station", seat, true);
-			json_field_str(stdout, "letter", letter, false);
-			printf("}");
+			fprintf(c->out, "%s{", count ? "," : "");
+			json_field_str(c->out, "station", seat, true);
+			json_field_str(c->out, "letter", letter, false);
+			fprintf(c->out, "}");
 		} else {
-			printf("%s shows %s\n", seat, letter);
+			fprintf(c->out, "%s shows %s\n", seat, letter);
 		}
 		count++;
 	}
 	if (r >= 0 && c->json)
-		printf("]\n");
+		fprintf(c->out, "]\n");
 	else if (r >= 0)
-		printf("%d head%s wait%s: press the letter a head shows on the keyboard that "
+		fprintf(c->out, "%d head%s wait%s: press the letter a head shows on the keyboard that "
 		       "belongs to it (Escape ends).\n", count, count == 1 ? "" : "s",
 		       count == 1 ? "s" : "");
 out:
-	r = r < 0 ? fail("map", &e, r) : 0;
+	r = r < 0 ? fail(c, "map", &e, r) : 0;
 	sd_bus_error_free(&e);
 	sd_bus_message_unref(reply);
 	return r;
@@ -617,14 +623,14 @@ static int mode(struct ctl *c, const char *want)
 	r = sd_bus_get_property_string(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Mode", &e,
 				       &now);
 	if (r < 0) {
-		r = fail("mode", &e, r);
+		r = fail(c, "mode", &e, r);
 	} else {
 		if (c->json) {
-			printf("{");
-			json_field_str(stdout, "mode", now, true);
-			printf("}\n");
+			fprintf(c->out, "{");
+			json_field_str(c->out, "mode", now, true);
+			fprintf(c->out, "}\n");
 		} else {
-			printf("%s\n", now);
+			fprintf(c->out, "%s\n", now);
 		}
 		r = 0;
 	}
@@ -702,18 +708,18 @@ static int with_text(struct ctl *c, const char *cmd, char **args, int n)
 	int r;
 
 	if (!strcmp(cmd, "block")) {
-		text = c->message ? text_arg(c->message, &owned) : "";
+		text = c->message ? text_arg(c, c->message, &owned) : "";
 		r = text ? each_station(c, "Block", args, n, "ss", text) : 1;
 	} else {
-		text = text_arg(args[1], &owned);
+		text = text_arg(c, args[1], &owned);
 		r = text ? message(c, args[0], text) : 1;
 	}
 	free(owned);
 	return r;
 }
 
-/* command: launch's, after "--" (NULL-terminated). */
-static int run(struct ctl *c, const char *cmd, char **args, int n, char **command)
+/* launch_argv: launch's, after "--" (NULL-terminated). */
+static int run(struct ctl *c, const char *cmd, char **args, int n, char **launch_argv)
 {
 	if (!strcmp(cmd, "list-stations"))
 		return list(c);
@@ -738,13 +744,13 @@ static int run(struct ctl *c, const char *cmd, char **args, int n, char **comman
 	if (!strcmp(cmd, "flush-devices"))
 		return call_simple(c, "flush-devices", "FlushDevices", "", NULL, NULL);
 	if (!strcmp(cmd, "map") && n && strcmp(args[0], "stop")) {
-		fprintf(stderr, "seatmuxctl: map takes nothing or stop, not '%s'\n", args[0]);
+		fprintf(c->err, "seatmuxctl: map takes nothing or stop, not '%s'\n", args[0]);
 		return 2;
 	}
 	if (!strcmp(cmd, "map"))
 		return n ? call_simple(c, "map stop", "StopMap", "", NULL, NULL) : map(c);
 	if (!strcmp(cmd, "mode") && n && strcmp(args[0], "station") && strcmp(args[0], "console")) {
-		fprintf(stderr, "seatmuxctl: mode takes station or console, not '%s'\n", args[0]);
+		fprintf(c->err, "seatmuxctl: mode takes station or console, not '%s'\n", args[0]);
 		return 2;
 	}
 	if (!strcmp(cmd, "mode"))
@@ -752,37 +758,38 @@ static int run(struct ctl *c, const char *cmd, char **args, int n, char **comman
 	if (!strcmp(cmd, "rename"))
 		return call_simple(c, args[0], "Rename", "ss", args[0], args[1]);
 	if (!strcmp(cmd, "launch"))
-		return launch(c, args[0], command);
+		return launch(c, args[0], launch_argv);
 	if (!strcmp(cmd, "disconnect"))
 		return call_simple(c, args[0], "Disconnect", "s", args[0], NULL);
 	return logoff(c, args[0]);
 }
 
-static int arity_error(int i)
+static int arity_error(struct ctl *c, int i)
 {
 	if (commands[i].min == commands[i].max)
-		fprintf(stderr, "seatmuxctl: %s takes %d argument%s\n", commands[i].name,
+		fprintf(c->err, "seatmuxctl: %s takes %d argument%s\n", commands[i].name,
 			commands[i].min, commands[i].min == 1 ? "" : "s");
 	else
-		fprintf(stderr, "seatmuxctl: %s takes at least %d argument%s\n", commands[i].name,
+		fprintf(c->err, "seatmuxctl: %s takes at least %d argument%s\n", commands[i].name,
 			commands[i].min, commands[i].min == 1 ? "" : "s");
 	return 2;
 }
 
-static int parse_timeout(const char *arg, unsigned *out)
+static int parse_timeout(struct ctl *c, const char *arg, unsigned *out)
 {
 	char *end;
 	unsigned long v = strtoul(arg, &end, 10);
 
 	if (!*arg || *end || v < 1 || v > 3600) {
-		fprintf(stderr, "seatmuxctl: --timeout takes 1 to 3600 seconds, not '%s'\n", arg);
+		fprintf(c->err, "seatmuxctl: --timeout takes 1 to 3600 seconds, not '%s'\n", arg);
 		return -1;
 	}
 	*out = (unsigned)v;
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The options before the command; -1: said (2), or done (0: --help). */
+static int parse_options(struct ctl *c, int end, char **argv)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
@@ -793,8 +800,44 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	struct ctl c = { .timeout = 30 };
-	int opt, r, n, end = argc;
+	int opt;
+
+	optind = 0;	/* glibc: start afresh (--serve parses many commands) */
+	opterr = !c->serving;
+	while ((opt = getopt_long(end, argv, "ajm:t:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			c->all = true;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'm':
+			c->message = optarg;
+			break;
+		case 't':
+			if (parse_timeout(c, optarg, &c->timeout) < 0)
+				return 2;
+			c->timeout_set = true;
+			break;
+		case 'h':
+			usage(c->out);
+			return 0;
+		case 'V':
+			fprintf(c->out, "seatmuxctl %s\n", SEATMUX_VERSION);
+			return 0;
+		default:
+			usage(c->err);
+			return 2;
+		}
+	}
+	return -1;
+}
+
+/* One command line, argv[0] the program: its exit status. */
+static int command(struct ctl *c, int argc, char **argv)
+{
+	int r, n, end = argc;
 
 	/* Options end at "--": what follows is launch's command, never ours
 	 * (getopt would take a command's own -a for --all). */
@@ -804,35 +847,11 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	while ((opt = getopt_long(end, argv, "ajm:t:hV", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
-			c.all = true;
-			break;
-		case 'j':
-			c.json = true;
-			break;
-		case 'm':
-			c.message = optarg;
-			break;
-		case 't':
-			if (parse_timeout(optarg, &c.timeout) < 0)
-				return 2;
-			c.timeout_set = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("seatmuxctl %s\n", SEATMUX_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
+	r = parse_options(c, end, argv);
+	if (r >= 0)
+		return r;
 	if (optind >= end) {
-		usage(stderr);
+		usage(c->err);
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
@@ -840,30 +859,123 @@ int main(int argc, char **argv)
 			continue;
 		n = end - optind - 1;
 		if (!strcmp(commands[i].name, "launch") && (n != 1 || end >= argc - 1)) {
-			fprintf(stderr, "seatmuxctl: launch takes ID -- COMMAND [ARG...]\n");
+			fprintf(c->err, "seatmuxctl: launch takes ID -- COMMAND [ARG...]\n");
 			return 2;
 		}
 		if (strcmp(commands[i].name, "launch") && end < argc) {
-			fprintf(stderr, "seatmuxctl: only launch takes -- and a command\n");
+			fprintf(c->err, "seatmuxctl: only launch takes -- and a command\n");
 			return 2;
 		}
 		if (n < commands[i].min || n > commands[i].max)
-			return arity_error((int)i);
+			return arity_error(c, (int)i);
 		/* Targets or --all, never both, never neither: a forgotten
 		 * target list must not put one pupil's screen on every head. */
-		if (!strcmp(commands[i].name, "project") && (n > 1) == c.all) {
-			fprintf(stderr, "seatmuxctl: project takes SRC and either DST... or --all\n");
+		if (!strcmp(commands[i].name, "project") && (n > 1) == c->all) {
+			fprintf(c->err, "seatmuxctl: project takes SRC and either DST... or --all\n");
 			return 2;
 		}
-		r = sd_bus_open_system(&c.bus);
-		if (r < 0)
-			return fail("cannot reach the system bus", NULL, r);
-		/* polkit may ask the user for a password, where an agent runs. */
-		sd_bus_set_allow_interactive_authorization(c.bus, true);
-		r = run(&c, argv[optind], argv + optind + 1, n, argv + end + 1);
-		sd_bus_flush_close_unref(c.bus);
-		return r;
+		if (!c->bus) {
+			r = sd_bus_open_system(&c->bus);
+			if (r < 0)
+				return fail(c, "cannot reach the system bus", NULL, r);
+			/* polkit may ask the user for a password, where an agent runs. */
+			sd_bus_set_allow_interactive_authorization(c->bus, true);
+		}
+		return run(c, argv[optind], argv + optind + 1, n, argv + end + 1);
 	}
-	fprintf(stderr, "seatmuxctl: unknown command '%s' (see --help)\n", argv[optind]);
+	fprintf(c->err, "seatmuxctl: unknown command '%s' (see --help)\n", argv[optind]);
 	return 2;
+}
+
+/* A --serve request's fields, in place: argv[0] "seatmuxctl", then the
+ * fields the TABs part. -1: too many. */
+static int split_request(char *line, char **argv, int max)
+{
+	int argc = 0;
+
+	argv[argc++] = "seatmuxctl";
+	for (char *field = line;; field++) {
+		if (argc == max)
+			return -1;
+		argv[argc++] = field;
+		field = strchr(field, '\t');
+		if (!field)
+			break;
+		*field = 0;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+/* Fields a request may have; a line's length at most. */
+#define SERVE_ARGS 64
+#define SERVE_LINE (64u << 10)
+
+/*
+ * --serve: commands, one a line on stdin, their fields parted by TABs,
+ * each answered on stdout as "STATUS OUTLEN ERRLEN\n", then its output
+ * and its errors, as many bytes as said. One bus connection serves them
+ * all: what runs this (seatmux-dashboard's session helper, as the user
+ * who logged on) asks as that user, and polkit judges each call.
+ */
+static int serve(void)
+{
+	char *line = NULL, *out = NULL, *err = NULL;
+	size_t cap = 0, outlen, errlen;
+	sd_bus *bus = NULL;
+	ssize_t len;
+	int r;
+
+	r = sd_bus_open_system(&bus);
+	if (r < 0) {
+		fprintf(stderr, "seatmuxctl: cannot reach the system bus: %s\n", strerror(-r));
+		return 1;
+	}
+	while ((len = getline(&line, &cap, stdin)) > 0) {
+		struct ctl c = { .bus = bus, .timeout = 30, .json = true, .serving = true };
+		char *argv[SERVE_ARGS + 1];
+		int argc;
+
+		if (line[len - 1] == '\n')
+			line[--len] = 0;
+		c.out = open_memstream(&out, &outlen);
+		c.err = open_memstream(&err, &errlen);
+		if (!c.out || !c.err) {
+			r = 1;
+			break;
+		}
+		argc = (size_t)len < SERVE_LINE && strlen(line) == (size_t)len ?
+			       split_request(line, argv, SERVE_ARGS) : -1;
+		if (argc < 0) {
+			fprintf(c.err, "seatmuxctl: a request is one line of at most %u bytes "
+				       "and %d fields\n", SERVE_LINE, SERVE_ARGS);
+			r = 2;
+		} else {
+			r = command(&c, argc, argv);
+		}
+		fclose(c.out);
+		fclose(c.err);
+		printf("%d %zu %zu\n", r, outlen, errlen);
+		fwrite(out, 1, outlen, stdout);
+		fwrite(err, 1, errlen, stdout);
+		free(out);
+		free(err);
+		if (fflush(stdout) != 0)
+			break;
+	}
+	free(line);
+	sd_bus_flush_close_unref(bus);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { .timeout = 30, .out = stdout, .err = stderr };
+	int r;
+
+	if (argc == 2 && !strcmp(argv[1], "--serve"))
+		return serve();
+	r = command(&c, argc, argv);
+	sd_bus_flush_close_unref(c.bus);
+	return r;
 }
