@@ -47,10 +47,14 @@ struct ctl {
 	bool all;		/* --all: project on every other station */
 	bool serving;		/* --serve: requests come on stdin */
 	FILE *out, *err;	/* a command's output and errors */
+	char error_name[256];	/* the last D-Bus error's name, if any */
 };
 
 static int fail(struct ctl *c, const char *what, const sd_bus_error *e, int r)
 {
+	/* --serve's answer names the error, for its client to act on. */
+	if (e && sd_bus_error_is_set(e))
+		snprintf(c->error_name, sizeof(c->error_name), "%s", e->name);
 	fprintf(c->err, "seatmuxctl: %s: %s\n", what,
 		e && sd_bus_error_is_set(e) ? e->message : strerror(-r));
 	return 1;
@@ -122,19 +126,51 @@ static const char *text_arg(struct ctl *c, const char *arg, char **owned)
 	return text;
 }
 
-static void print_row(struct ctl *c, bool first, const char *id, const char *kind,
-		      const char *user, uint32_t pid, const char *state)
+/* A station's Name and Blocked, in one call: "" and false if it is gone. */
+static void name_and_blocked(struct ctl *c, const char *path, char *name, size_t size,
+			     int *blocked)
 {
-	char spid[16] = "-";
+	sd_bus_message *reply = NULL;
+	const char *key, *str;
+	int r;
+
+	*name = 0;
+	*blocked = 0;
+	r = sd_bus_call_method(c->bus, BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+			       NULL, &reply, "s", STATION_IFACE);
+	if (r >= 0)
+		r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		r = sd_bus_message_read(reply, "s", &key);
+		if (r >= 0 && !strcmp(key, "Name") &&
+		    (r = sd_bus_message_read(reply, "v", "s", &str)) >= 0)
+			snprintf(name, size, "%s", str);
+		else if (r >= 0 && !strcmp(key, "Blocked"))
+			r = sd_bus_message_read(reply, "v", "b", blocked);
+		else if (r >= 0)
+			r = sd_bus_message_skip(reply, "v");
+		if (r >= 0)
+			r = sd_bus_message_exit_container(reply);
+	}
+	sd_bus_message_unref(reply);
+}
+
+static void print_row(struct ctl *c, bool first, const char *id, const char *kind,
+		      const char *user, uint32_t pid, const char *state, const char *path)
+{
+	char spid[16] = "-", name[256];
+	int blocked;
 
 	if (c->json) {
+		name_and_blocked(c, path, name, sizeof(name), &blocked);
 		fprintf(c->out, "%s{", first ? "" : ",");
 		json_field_str(c->out, "station", id, true);
+		json_field_str(c->out, "name", *name ? name : id, false);
 		json_field_str(c->out, "kind", kind, false);
 		json_field_str(c->out, "user", user, false);
 		json_field_uint(c->out, "session_pid", pid);
 		json_field_str(c->out, "state", state, false);
-		fprintf(c->out, "}");
+		fprintf(c->out, ",\"blocked\":%s}", blocked ? "true" : "false");
 		return;
 	}
 	if (pid)
@@ -164,7 +200,7 @@ static int list(struct ctl *c)
 	r = sd_bus_message_enter_container(reply, 'a', "(sssuso)");
 	while (r >= 0 && (r = sd_bus_message_read(reply, "(sssuso)", &id, &kind, &user, &pid,
 						 &state, &path)) > 0) {
-		print_row(c, n == 0, id, kind, user, pid, state);
+		print_row(c, n == 0, id, kind, user, pid, state, path);
 		n++;
 	}
 	if (r < 0) {
@@ -913,8 +949,10 @@ static int split_request(char *line, char **argv, int max)
 
 /*
  * --serve: commands, one a line on stdin, their fields parted by TABs,
- * each answered on stdout as "STATUS OUTLEN ERRLEN\n", then its output
- * and its errors, as many bytes as said. One bus connection serves them
+ * each answered on stdout as "STATUS OUTLEN ERRLEN ERROR\n", then its
+ * output and its errors, as many bytes as said; ERROR is the D-Bus error
+ * that failed it (org.freedesktop.DBus.Error.AccessDenied: polkit said
+ * no), or "-". One bus connection serves them
  * all: what runs this (seatmux-dashboard's session helper, as the user
  * who logged on) asks as that user, and polkit judges each call.
  */
@@ -955,7 +993,7 @@ static int serve(void)
 		}
 		fclose(c.out);
 		fclose(c.err);
-		printf("%d %zu %zu\n", r, outlen, errlen);
+		printf("%d %zu %zu %s\n", r, outlen, errlen, c.error_name[0] ? c.error_name : "-");
 		fwrite(out, 1, outlen, stdout);
 		fwrite(err, 1, errlen, stdout);
 		free(out);

@@ -100,9 +100,10 @@ def run(t):
             js = json.loads(out)
         except ValueError:
             js = None
-        t.check("--json gives the same as JSON",
+        t.check("--json gives the same as JSON, with each station's name and blocked state",
                 rc == 0 and js and sorted(s["station"] for s in js) == ["seat0", "seat1"] and
-                all(s["kind"] == "local" and s["state"] == "running" for s in js),
+                all(s["kind"] == "local" and s["state"] == "running" and
+                    s["name"] == s["station"] and s["blocked"] is False for s in js),
                 "rc %d: %s %s" % (rc, out, err))
 
         rc, out, err = ctl(m, None, "list-sessions")
