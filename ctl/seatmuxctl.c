@@ -840,7 +840,10 @@ static int parse_options(struct ctl *c, int end, char **argv)
 
 	optind = 0;	/* glibc: start afresh (--serve parses many commands) */
 	opterr = !c->serving;
-	while ((opt = getopt_long(end, argv, "ajm:t:hV", opts, NULL)) != -1) {
+	/* --serve: options before the command only, so that a text its
+	 * client passes on ("-v" as a message) is never taken for one. */
+	while ((opt = getopt_long(end, argv, c->serving ? "+ajm:t:hV" : "ajm:t:hV", opts,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			c->all = true;

@@ -141,7 +141,8 @@ key=$(
 		dpkg-query -W -f='${Package} ${Version} ${Architecture}\n' | LC_ALL=C sort
 		cd "$here" && find build-image.sh image -type f -print0 | LC_ALL=C sort -z |
 			xargs -0 sha256sum
-		cat "$data/sysusers/seatmux.conf" "$data/tmpfiles/seatmux.conf"
+		cat "$data/sysusers/seatmux.conf" "$data/sysusers/seatmux-dashboard.conf" \
+		    "$data/tmpfiles/seatmux.conf"
 		find "$here/image" -type f -perm -u+x -printf '%P x\n' | LC_ALL=C sort
 	} | sha256sum | cut -c1-16
 )
@@ -370,8 +371,9 @@ build_base() {
 	# tmpfiles.d files, as its package makes them; then the room's roles
 	# for two test users: station23 is an administrator, station22 a
 	# teacher (data/polkit/50-seatmux.rules).
-	systemd-sysusers --root="$root" - <"$data/sysusers/seatmux.conf" >/dev/null ||
-		die "systemd-sysusers failed on data/sysusers/seatmux.conf"
+	cat "$data/sysusers/seatmux.conf" "$data/sysusers/seatmux-dashboard.conf" |
+		systemd-sysusers --root="$root" - >/dev/null ||
+		die "systemd-sysusers failed on data/sysusers/"
 	printf 'u nslcd - "nslcd (the directory scenario)" /run/nslcd\nm station23 seatmux-admin\nm station22 seatmux-teacher\n' |
 		systemd-sysusers --root="$root" - >/dev/null || die "systemd-sysusers failed"
 	systemd-tmpfiles --root="$root" --create - <"$data/tmpfiles/seatmux.conf" ||

@@ -20,10 +20,9 @@ OUT_DIR/base for scenarios without overlays, OUT_DIR/<name> for the others.
 
 With --jobs N, N scenarios run at once, each in a run.py of its own, the
 longest (by TIMEOUT) first; a scenario's lines are printed together when
-it ends. Under TCG a guest spends much of a scenario waiting (boots aside,
-the clients draw at 10 frames a second), so two lanes share a machine's
-cores without starving each other; the checks bound time generously, never
-tightly, so a neighbour's load moves no verdict.
+it ends. Only for machines with cores to spare: on two cores, two guests
+under TCG take as long as one after the other, and the checks that bound
+seatmuxd's loop stalls fail under the load.
 
 Output: one line per check, "PASS name: check" or "FAIL name: check
 (reason)", a scenario that raises adds one FAIL line, and the last line is

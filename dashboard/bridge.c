@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "bridge.h"
+
+/* PAM may take a while (a directory's answer); a seatmuxd call less. */
+#define LOGON_TIMEOUT_S 30
+#define CALL_TIMEOUT_S 30
+
+static void set_timeout(int fd, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *data, size_t len)
+{
+	char *p = data;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One line, without its newline: a byte at a time, as nothing after it
+ * is ours to take here. */
+static int read_line(int fd, char *line, size_t size)
+{
+	for (size_t len = 0; len + 1 < size; len++) {
+		if (read_all(fd, line + len, 1) < 0)
+			return -1;
+		if (line[len] == '\n') {
+			line[len] = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int helper_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	set_timeout(fd, LOGON_TIMEOUT_S);
+	return fd;
+}
+
+/* "ok USER ROLE" into b, or the reason of "no REASON" into why. */
+static enum bridge_logon read_verdict(struct bridge *b, char *why, size_t size)
+{
+	char line[BRIDGE_USER_MAX + 512], user[BRIDGE_USER_MAX + 1], role[8];
+
+	if (read_line(b->fd, line, sizeof(line)) < 0) {
+		snprintf(why, size, "the logon helper did not answer");
+		return BRIDGE_UNREACHABLE;
+	}
+	if (!strncmp(line, "no ", 3)) {
+		snprintf(why, size, "%s", line + 3);
+		return BRIDGE_REFUSED;
+	}
+	if (sscanf(line, "ok %32s %7s", user, role) != 2 ||
+	    (strcmp(role, "teacher") && strcmp(role, "admin"))) {
+		snprintf(why, size, "the logon helper said what it never says");
+		return BRIDGE_UNREACHABLE;
+	}
+	strcpy(b->user, user);
+	strcpy(b->role, role);
+	return BRIDGE_LOGGED_ON;
+}
+
+enum bridge_logon bridge_logon(const char *socket_path, const char *user, const char *password,
+			       struct bridge **out, char *why, size_t size)
+{
+	size_t ulen = strlen(user), plen = strlen(password);
+	struct bridge *b = calloc(1, sizeof(*b));
+	enum bridge_logon res = BRIDGE_UNREACHABLE;
+
+	snprintf(why, size, "the logon helper cannot be reached");
+	if (!b)
+		return res;
+	b->fd = helper_connect(socket_path);
+	if (b->fd < 0)
+		goto fail;
+	/* NULs end each: what the helper reads byte by byte. */
+	if (write_all(b->fd, user, ulen + 1) < 0 || write_all(b->fd, password, plen + 1) < 0)
+		goto fail;
+	res = read_verdict(b, why, size);
+	if (res != BRIDGE_LOGGED_ON)
+		goto fail;
+	set_timeout(b->fd, CALL_TIMEOUT_S);
+	*out = b;
+	return res;
+fail:
+	bridge_free(b);
+	return res;
+}
+
+bool bridge_field_ok(const char *s)
+{
+	return !strpbrk(s, "\t\n");
+}
+
+static int send_request(struct bridge *b, const char *const *args, int nargs)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+	int r;
+
+	if (!f)
+		return -1;
+	for (int i = 0; i < nargs; i++)
+		fprintf(f, "%s%s", i ? "\t" : "", args[i]);
+	fputc('\n', f);
+	r = fclose(f) == 0 ? write_all(b->fd, line, len) : -1;
+	free(line);
+	return r;
+}
+
+/* n bytes of the answer, NUL-terminated. */
+static char *read_part(struct bridge *b, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (!p || read_all(b->fd, p, n) < 0) {
+		free(p);
+		return NULL;
+	}
+	p[n] = 0;
+	return p;
+}
+
+int bridge_call(struct bridge *b, const char *const *args, int nargs, struct bridge_reply *r)
+{
+	char line[512];
+
+	memset(r, 0, sizeof(*r));
+	if (b->broken)
+		return -1;
+	for (int i = 0; i < nargs; i++)
+		if (!bridge_field_ok(args[i]))
+			return -1;
+	if (send_request(b, args, nargs) < 0 || read_line(b->fd, line, sizeof(line)) < 0 ||
+	    sscanf(line, "%d %zu %zu %255s", &r->status, &r->outlen, &r->errlen, r->error) != 4 ||
+	    r->outlen > BRIDGE_REPLY_MAX || r->errlen > BRIDGE_REPLY_MAX)
+		goto broken;
+	if (!strcmp(r->error, "-"))
+		r->error[0] = 0;
+	r->out = read_part(b, r->outlen);
+	r->err = r->out ? read_part(b, r->errlen) : NULL;
+	if (!r->err)
+		goto broken;
+	return 0;
+broken:
+	bridge_reply_free(r);
+	b->broken = true;
+	return -1;
+}
+
+void bridge_reply_free(struct bridge_reply *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+void bridge_free(struct bridge *b)
+{
+	if (!b)
+		return;
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b);
+}

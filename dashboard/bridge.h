@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A logged-on user's bridge: the connection to seatmux-dashboard-session,
+ * which checked the password with PAM, became that user and runs
+ * `seatmuxctl --serve` on it. Every request goes to seatmuxd as the user,
+ * and polkit judges it. One request at a time: the caller serializes.
+ * Functions return 0, or -1 once the bridge is broken (gone, late, or
+ * saying what seatmuxctl never says); a broken bridge stays broken.
+ */
+#ifndef SEATMUX_DASHBOARD_BRIDGE_H
+#define SEATMUX_DASHBOARD_BRIDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BRIDGE_USER_MAX 32
+#define BRIDGE_PASSWORD_MAX 512
+/* The largest answer taken: a station's screenshot, as PNG. */
+#define BRIDGE_REPLY_MAX (32u << 20)
+
+struct bridge {
+	int fd;
+	bool broken;
+	char user[BRIDGE_USER_MAX + 1];	/* as PAM settled it */
+	char role[8];			/* "teacher" or "admin" */
+};
+
+enum bridge_logon {
+	BRIDGE_LOGGED_ON,
+	BRIDGE_REFUSED,		/* why says: wrong password, no role... */
+	BRIDGE_UNREACHABLE,	/* the helper could not be asked */
+};
+
+/* Logs user on through the helper at socket_path; on BRIDGE_LOGGED_ON
+ * *out is the user's bridge. */
+enum bridge_logon bridge_logon(const char *socket_path, const char *user, const char *password,
+			       struct bridge **out, char *why, size_t size);
+
+struct bridge_reply {
+	int status;		/* seatmuxctl's exit status */
+	char error[256];	/* the D-Bus error that failed it, or "" */
+	char *out, *err;	/* NUL-terminated too */
+	size_t outlen, errlen;
+};
+
+/* Runs seatmuxctl with args (none may hold a TAB or a newline: the
+ * caller checks, see bridge_field_ok). */
+int bridge_call(struct bridge *b, const char *const *args, int nargs, struct bridge_reply *r);
+bool bridge_field_ok(const char *s);
+void bridge_reply_free(struct bridge_reply *r);
+void bridge_free(struct bridge *b);
+
+#endif

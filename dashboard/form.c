@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+
+#include "form.h"
+#include "utf8.h"
+
+static int hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* in[0..n) decoded into out: its length, or -1. */
+static int decode(const char *in, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)in[i];
+
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			if (i + 2 >= n || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0)
+				return -1;
+			c = hex(in[i + 1]) << 4 | hex(in[i + 2]);
+			i += 2;
+		}
+		if (c == 0 || o + 1 >= size)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = 0;
+	return utf8_valid(out) ? (int)o : -1;
+}
+
+int form_field(const char *body, size_t len, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key), at = 0;
+	int found = 0;
+
+	while (at < len) {
+		const char *pair = body + at, *amp = memchr(pair, '&', len - at);
+		size_t plen = amp ? (size_t)(amp - pair) : len - at;
+		const char *eq = memchr(pair, '=', plen);
+
+		at += plen + 1;
+		if (!eq || (size_t)(eq - pair) != klen || memcmp(pair, key, klen))
+			continue;
+		if (found || decode(eq + 1, plen - klen - 1, out, size) < 0)
+			return -1;
+		found = 1;
+	}
+	return found;
+}
+
+bool form_station_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n >= 1 && n <= 63 &&
+	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+bool form_line_ok(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}

@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "form.h"
+#include "http.h"
+
+#define COOKIE "seatmux_session"
+/* A logon, an action: a form of a few fields. More is refused unread. */
+#define BODY_MAX 8192
+#define TEXT_MAX 1024
+#define CSP "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; " \
+	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+struct request {
+	size_t len;
+	bool too_big;
+	bool answered;	/* refused at its start, before its body */
+	char body[BODY_MAX];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
+			     const void *data, size_t len, const char *cookie, bool cache)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ok;
+
+	if (!r)
+		return MHD_NO;
+	if (type)
+		MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Content-Security-Policy", CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+	/* A picture's URL names its version: it may be kept. Nothing else. */
+	MHD_add_response_header(r, "Cache-Control", cache ? "private, max-age=3600" : "no-store");
+	if (cookie)
+		MHD_add_response_header(r, "Set-Cookie", cookie);
+	ok = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static enum MHD_Result reply_json(struct MHD_Connection *conn, unsigned status,
+				  json_object *obj, const char *cookie)
+{
+	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	enum MHD_Result ok = reply(conn, status, "application/json", text, strlen(text), cookie,
+				   false);
+
+	json_object_put(obj);
+	return ok;
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status,
+				   const char *fmt, ...)
+{
+	json_object *obj = json_object_new_object();
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	json_object_object_add(obj, "error", json_object_new_string(text));
+	return reply_json(conn, status, obj, NULL);
+}
+
+static const char *header(struct MHD_Connection *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+/* A browser's request from another site's page names that site. */
+static bool same_origin(struct MHD_Connection *conn)
+{
+	const char *origin = header(conn, "Origin"), *host = header(conn, "Host");
+
+	if (!origin)
+		return true;	/* not a browser's cross-site request */
+	return host && !strncmp(origin, "https://", 8) && !strcmp(origin + 8, host);
+}
+
+/* The peer's origin for the logon rate limit. */
+static struct ratelimit_key client_key(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	uint8_t addr[16] = { [10] = 0xff, [11] = 0xff };
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	if (sa && sa->sa_family == AF_INET6)
+		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	else if (sa && sa->sa_family == AF_INET)
+		memcpy(addr + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	return ratelimit_key_inet6(addr);
+}
+
+static void client_text(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, size, "?");
+	if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, size);
+	else if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, size);
+}
+
+static json_object *me_json(const struct websession *s)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "user", json_object_new_string(s->bridge->user));
+	json_object_object_add(obj, "role", json_object_new_string(s->bridge->role));
+	json_object_object_add(obj, "csrf", json_object_new_string(s->csrf));
+	return obj;
+}
+
+static enum MHD_Result login(struct dashboard *d, struct MHD_Connection *conn,
+			     const struct request *rq)
+{
+	char user[BRIDGE_USER_MAX + 1], password[BRIDGE_PASSWORD_MAX + 1], why[256], peer[64];
+	char cookie[WEBSESSION_HEX + 80];
+	struct ratelimit_key key = client_key(conn);
+	enum bridge_logon res;
+	struct websession *s;
+	struct bridge *b;
+	enum MHD_Result ok;
+	bool allowed;
+
+	client_text(conn, peer, sizeof(peer));
+	if (form_field(rq->body, rq->len, "user", user, sizeof(user)) != 1 ||
+	    form_field(rq->body, rq->len, "password", password, sizeof(password)) != 1 ||
+	    !user[0] || !password[0])
+		return reply_error(conn, 400, "a logon is a user name and a password (at most %d "
+				   "and %d bytes)", BRIDGE_USER_MAX, BRIDGE_PASSWORD_MAX);
+	pthread_mutex_lock(&d->logons_lock);
+	allowed = ratelimit_allow(&d->logons, &key, now_ms());
+	pthread_mutex_unlock(&d->logons_lock);
+	if (!allowed) {
+		explicit_bzero(password, sizeof(password));
+		fprintf(stderr, "logon of %s from %s held back: too many failures\n", user, peer);
+		return reply_error(conn, 429, "too many failed logons from here: wait a little");
+	}
+	res = bridge_logon(d->helper_path, user, password, &b, why, sizeof(why));
+	explicit_bzero(password, sizeof(password));
+	if (res == BRIDGE_UNREACHABLE) {
+		fprintf(stderr, "logon of %s from %s: %s\n", user, peer, why);
+		return reply_error(conn, 502, "%s", why);
+	}
+	if (res == BRIDGE_REFUSED) {
+		pthread_mutex_lock(&d->logons_lock);
+		ratelimit_failed(&d->logons, &key, now_ms());
+		pthread_mutex_unlock(&d->logons_lock);
+		fprintf(stderr, "logon of %s from %s refused: %s\n", user, peer, why);
+		sleep(1);	/* this connection's thread alone waits */
+		return reply_error(conn, strstr(why, "neither") ? 403 : 401, "%s", why);
+	}
+	pthread_mutex_lock(&d->logons_lock);
+	ratelimit_succeeded(&d->logons, &key, now_ms());
+	pthread_mutex_unlock(&d->logons_lock);
+	s = websession_new(&d->sessions, b, now_ms());
+	if (!s)
+		return reply_error(conn, 503, "too many sessions: log out elsewhere first");
+	fprintf(stderr, "%s logged on from %s (%s)\n", s->bridge->user, peer, s->bridge->role);
+	snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
+		 s->id);
+	ok = reply_json(conn, 200, me_json(s), cookie);
+	websession_put(&d->sessions, s);
+	return ok;
+}
+
+/* seatmuxctl's error line, without its name and newline. */
+static const char *error_text(struct bridge_reply *r)
+{
+	char *text = r->err, *nl;
+
+	if (!strncmp(text, "seatmuxctl: ", 12))
+		text += 12;
+	nl = strchr(text, '\n');
+	if (nl)
+		*nl = 0;
+	return *text ? text : "failed";
+}
+
+/* A failed command's status: who is at fault, by the D-Bus error. */
+static unsigned status_of(const struct bridge_reply *r)
+{
+	if (r->status == 2 || !strcmp(r->error, "org.freedesktop.DBus.Error.InvalidArgs"))
+		return 400;
+	if (!strcmp(r->error, "org.freedesktop.DBus.Error.AccessDenied"))
+		return 403;
+	if (!strcmp(r->error, "org.seatmux.Error.NoSuchStation"))
+		return 404;
+	if (!strncmp(r->error, "org.seatmux.Error.", 18))
+		return 409;
+	return 502;	/* seatmuxd gone, no answer... */
+}
+
+static enum MHD_Result bridge_broke(struct dashboard *d, struct MHD_Connection *conn,
+				    struct websession *s)
+{
+	fprintf(stderr, "%s: the bridge broke: the session ends\n", s->bridge->user);
+	websession_end(&d->sessions, s);
+	return reply_error(conn, 502, "the connection to seatmuxd broke: log on again");
+}
+
+/* The station's picture now: its version (0: none). */
+static unsigned picture(struct websession *s, const char *id)
+{
+	static const unsigned char png_magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	const char *args[] = { "screenshot", id, "-" };
+	struct bridge_reply r;
+	unsigned v = 0;
+
+	if (bridge_call(s->bridge, args, 3, &r) < 0)
+		return 0;	/* broken: the next call says so */
+	if (r.status == 0 && r.outlen > sizeof(png_magic) &&
+	    !memcmp(r.out, png_magic, sizeof(png_magic))) {
+		v = websession_thumb_update(s, id, (unsigned char *)r.out, r.outlen);
+		r.out = NULL;	/* the session keeps it */
+	}
+	bridge_reply_free(&r);
+	return v;
+}
+
+static const char *str_of(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+		       json_object_get_string(v) : "";
+}
+
+/* One station of seatmuxctl's list, as the page takes it; NULL if it is
+ * not one. */
+static json_object *station_json(struct websession *s, json_object *in)
+{
+	const char *id = str_of(in, "station");
+	json_object *out, *blocked;
+
+	if (!form_station_ok(id))
+		return NULL;
+	out = json_object_new_object();
+	json_object_object_add(out, "id", json_object_new_string(id));
+	json_object_object_add(out, "name", json_object_new_string(str_of(in, "name")));
+	json_object_object_add(out, "kind", json_object_new_string(str_of(in, "kind")));
+	json_object_object_add(out, "user", json_object_new_string(str_of(in, "user")));
+	json_object_object_add(out, "state", json_object_new_string(str_of(in, "state")));
+	json_object_object_add(out, "blocked", json_object_new_boolean(
+		json_object_object_get_ex(in, "blocked", &blocked) &&
+		json_object_get_boolean(blocked)));
+	json_object_object_add(out, "thumb", json_object_new_int64(picture(s, id)));
+	return out;
+}
+
+static enum MHD_Result stations(struct dashboard *d, struct MHD_Connection *conn,
+				struct websession *s)
+{
+	const char *args[] = { "list-stations" };
+	json_object *list = NULL, *out, *arr;
+	struct bridge_reply r;
+	enum MHD_Result ok;
+
+	pthread_mutex_lock(&s->lock);
+	if (bridge_call(s->bridge, args, 1, &r) < 0) {
+		pthread_mutex_unlock(&s->lock);
+		return bridge_broke(d, conn, s);
+	}
+	if (r.status) {
+		pthread_mutex_unlock(&s->lock);
+		ok = reply_error(conn, status_of(&r), "%s", error_text(&r));
+		bridge_reply_free(&r);
+		return ok;
+	}
+	list = json_tokener_parse(r.out);
+	bridge_reply_free(&r);
+	arr = json_object_new_array();
+	for (size_t i = 0; json_object_is_type(list, json_type_array) &&
+			   i < json_object_array_length(list); i++) {
+		json_object *st = station_json(s, json_object_array_get_idx(list, i));
+
+		if (st)
+			json_object_array_add(arr, st);
+	}
+	pthread_mutex_unlock(&s->lock);
+	json_object_put(list);
+	out = json_object_new_object();
+	json_object_object_add(out, "stations", arr);
+	return reply_json(conn, 200, out, NULL);
+}
+
+static enum MHD_Result thumb(struct MHD_Connection *conn, struct websession *s)
+{
+	const char *id = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
+	const struct thumb *t;
+	enum MHD_Result ok;
+
+	if (!id || !form_station_ok(id))
+		return reply_error(conn, 400, "which station? (id=)");
+	pthread_mutex_lock(&s->lock);
+	t = websession_thumb(s, id);
+	if (t && t->png)
+		ok = reply(conn, 200, "image/png", t->png, t->len, NULL, true);
+	else
+		ok = reply_error(conn, 404, "no picture of station '%s'", id);
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+/* The seatmuxctl words for an action; 0 if op is none. */
+static int action_args(const char *op, const char *id, const char *text, const char **args)
+{
+	if (!strcmp(op, "identify") || !strcmp(op, "unblock") || !strcmp(op, "logoff")) {
+		args[0] = op;
+		args[1] = id;
+		return 2;
+	}
+	if (!strcmp(op, "block") && !*text) {
+		args[0] = op;
+		args[1] = id;
+		return 2;
+	}
+	if (!strcmp(op, "block")) {
+		args[0] = "--message";
+		args[1] = text;
+		args[2] = "block";
+		args[3] = id;
+		return 4;
+	}
+	if (!strcmp(op, "message") || !strcmp(op, "rename")) {
+		args[0] = op;
+		args[1] = id;
+		args[2] = text;
+		return 3;
+	}
+	return 0;
+}
+
+static enum MHD_Result action(struct dashboard *d, struct MHD_Connection *conn,
+			      struct websession *s, const struct request *rq)
+{
+	char op[16], id[WEBSESSION_STATION_MAX + 1], text[TEXT_MAX];
+	const char *args[4];
+	struct bridge_reply r;
+	enum MHD_Result ok;
+	int n, got;
+
+	if (form_field(rq->body, rq->len, "op", op, sizeof(op)) != 1 ||
+	    form_field(rq->body, rq->len, "id", id, sizeof(id)) != 1 || !form_station_ok(id))
+		return reply_error(conn, 400, "an action is an op and a station's id");
+	got = form_field(rq->body, rq->len, "text", text, sizeof(text));
+	if (got < 0 || (got == 1 && !form_line_ok(text)))
+		return reply_error(conn, 400, "a text is one line of UTF-8, under %d bytes",
+				   TEXT_MAX);
+	if (got == 0)
+		text[0] = 0;
+	n = action_args(op, id, text, args);
+	if (!n)
+		return reply_error(conn, 400, "no action '%s'", op);
+	if (!strcmp(op, "message") && !*text)
+		return reply_error(conn, 400, "a message needs a text");
+	pthread_mutex_lock(&s->lock);
+	if (bridge_call(s->bridge, args, n, &r) < 0) {
+		pthread_mutex_unlock(&s->lock);
+		return bridge_broke(d, conn, s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	fprintf(stderr, "%s: %s %s: %s\n", s->bridge->user, op, id,
+		r.status ? error_text(&r) : "done");
+	ok = r.status ? reply_error(conn, status_of(&r), "%s", error_text(&r)) :
+			reply(conn, 204, NULL, "", 0, NULL, false);
+	bridge_reply_free(&r);
+	return ok;
+}
+
+static enum MHD_Result logout(struct dashboard *d, struct MHD_Connection *conn,
+			      struct websession *s)
+{
+	fprintf(stderr, "%s logged out\n", s->bridge->user);
+	websession_end(&d->sessions, s);
+	return reply(conn, 204, NULL, "", 0, COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; "
+		     "Max-Age=0", false);
+}
+
+static enum MHD_Result page(struct dashboard *d, struct MHD_Connection *conn, const char *url)
+{
+	for (size_t i = 0; i < sizeof(d->page) / sizeof(d->page[0]); i++)
+		if (!strcmp(url, d->page[i].url))
+			return reply(conn, 200, d->page[i].type, d->page[i].data, d->page[i].len,
+				     NULL, false);
+	return reply_error(conn, 404, "nothing here");
+}
+
+/* What needs a session: the session's own requests. */
+static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *conn,
+				    const char *url, bool post, const struct request *rq)
+{
+	struct websession *s = websession_get(
+		&d->sessions, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE), now_ms());
+	enum MHD_Result ok;
+
+	if (!s)
+		return reply_error(conn, 401, "not logged on (or the session expired)");
+	if (post && !websession_csrf_ok(s, header(conn, "X-CSRF-Token")))
+		ok = reply_error(conn, 403, "the request lacks this session's token");
+	else if (!post && !strcmp(url, "/api/me"))
+		ok = reply_json(conn, 200, me_json(s), NULL);
+	else if (!post && !strcmp(url, "/api/stations"))
+		ok = stations(d, conn, s);
+	else if (!post && !strcmp(url, "/api/thumb"))
+		ok = thumb(conn, s);
+	else if (post && !strcmp(url, "/api/action"))
+		ok = action(d, conn, s, rq);
+	else if (post && !strcmp(url, "/api/logout"))
+		ok = logout(d, conn, s);
+	else
+		ok = reply_error(conn, 404, "no such request");
+	websession_put(&d->sessions, s);
+	return ok;
+}
+
+static enum MHD_Result dispatch(struct dashboard *d, struct MHD_Connection *conn,
+				const char *url, const char *method, const struct request *rq)
+{
+	bool post = !strcmp(method, "POST");
+
+	if (!post && strcmp(method, "GET"))
+		return reply_error(conn, 405, "GET or POST");
+	if (rq->too_big)
+		return reply_error(conn, 413, "a request's body is at most %d bytes", BODY_MAX);
+	if (post && !same_origin(conn))
+		return reply_error(conn, 403, "a request from another site");
+	if (strncmp(url, "/api/", 5))
+		return post ? reply_error(conn, 405, "GET") : page(d, conn, url);
+	if (post && !strcmp(url, "/api/login"))
+		return login(d, conn, rq);
+	return with_session(d, conn, url, post, rq);
+}
+
+enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,
+			    const char *method, const char *version, const char *upload,
+			    size_t *upload_size, void **req)
+{
+	struct request *rq = *req;
+	const char *length;
+
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		*req = rq;
+		if (!rq)
+			return MHD_NO;
+		/* Said to be too large: answered before any of it is read. */
+		length = header(conn, "Content-Length");
+		if (length && strtoull(length, NULL, 10) > sizeof(rq->body)) {
+			rq->answered = true;
+			return reply_error(conn, 413, "a request's body is at most %d bytes",
+					   BODY_MAX);
+		}
+		return MHD_YES;
+	}
+	if (rq->answered) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (rq->len + *upload_size > sizeof(rq->body))
+			rq->too_big = true;
+		else
+			memcpy(rq->body + rq->len, upload, *upload_size);
+		rq->len += rq->too_big ? 0 : *upload_size;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(cls, conn, url, method, rq);
+}
+
+void http_completed(void *cls, struct MHD_Connection *conn, void **req,
+		    enum MHD_RequestTerminationCode why)
+{
+	free(*req);
+	*req = NULL;
+}

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: MIT
+// The seatmux teacher's dashboard: logon, a live grid of stations, actions on a selection. DOM is
+// built with createElement/textContent only: names and users come from the network, never markup.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const grid = $('stations');
+
+let me = null;		// {user, role, csrf} while logged on
+let session = 0;	// bumped at every logon and logoff, so late replies of an old session are dropped
+let pollTimer = 0;
+let polling = false;	// a /api/stations request is in flight
+let pollFailing = false;
+let current = null;	// id of the card that last had focus: the target when nothing is selected
+const cards = new Map();	// station id -> card parts, so updates happen in place
+
+const DONE = { identify: 'Identified', message: 'Sent the message to', block: 'Blocked',
+	unblock: 'Unblocked', logoff: 'Logged off' };
+const EXPIRED = 'Your session expired, log on again';
+const REFRESH = 'Cannot refresh the stations';
+
+const apiError = (status, message) => Object.assign(new Error(message), { status });
+
+// One request to the server; resolves to the JSON reply (null for 204), throws an Error with .status.
+async function api(method, path, fields) {
+	const headers = fields ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {};
+	if (method !== 'GET' && me) headers['X-CSRF-Token'] = me.csrf;
+	const body = fields && new URLSearchParams(fields).toString();
+	const opts = { method, headers, body, credentials: 'same-origin', cache: 'no-store' };
+	const res = await fetch(path, opts).catch(() => { throw apiError(0, 'Cannot reach the server'); });
+	if (res.status === 204) return null;
+	// A reply that is not JSON (a proxy's error page, say) falls back to the status line.
+	const data = await res.json().catch(() => null);
+	if (!res.ok) throw apiError(res.status, (data && data.error) || `${res.status} ${res.statusText}`);
+	return data;
+}
+
+// Comparing first keeps the DOM, and screen readers, quiet when nothing changed.
+function setText(node, text) {
+	if (node.textContent !== text) node.textContent = text;
+}
+function setStatus(text, bad) {
+	$('status').classList.toggle('error', !!bad);
+	setText($('status'), text);
+}
+
+function el(tag, className = '', textContent = '') {
+	return Object.assign(document.createElement(tag), { className, textContent });
+}
+
+// --- Views
+function showLogin(message) {
+	session++;
+	clearTimeout(pollTimer);
+	me = null;
+	for (const d of document.querySelectorAll('dialog[open]')) d.close();
+	cards.clear();
+	grid.textContent = '';
+	current = null;
+	pollFailing = false;
+	setStatus('');
+	$('password').value = '';
+	$('dashboard').hidden = true;
+	$('login').hidden = false;
+	setText($('login-error'), message || '');
+	($('user').value ? $('password') : $('user')).focus();
+}
+
+function enter(who) {
+	session++;
+	me = who;
+	setText($('whoami'), `${who.user} (${who.role})`);
+	$('login').hidden = true;
+	$('dashboard').hidden = false;
+	updateSelection();
+	schedule(0);
+}
+
+// --- Polling: a setTimeout chain, so a slow server never gets requests piling up
+function schedule(ms) {
+	clearTimeout(pollTimer);
+	pollTimer = setTimeout(poll, ms);
+}
+
+async function poll() {
+	const gen = session;
+	let delay = 1000;
+	polling = true;
+	try {
+		const data = await api('GET', '/api/stations');
+		if (gen !== session) return;
+		render(data.stations || []);
+		if (pollFailing && $('status').textContent.startsWith(REFRESH)) setStatus('');
+		pollFailing = false;
+	} catch (e) {
+		if (gen !== session) return;
+		if (e.status === 401) return showLogin(EXPIRED);
+		delay = 5000;
+		if (!pollFailing)	// announce the first failure, not one every 5 s
+			setStatus(`${REFRESH}: ${e.message}`, true);
+		pollFailing = true;
+	} finally {
+		polling = false;
+	}
+	if (gen === session) schedule(delay);
+}
+
+// After an action, show its effect without waiting for the next tick (unless one is in flight).
+function refreshSoon() {
+	if (me && !polling) schedule(150);
+}
+
+// --- Cards
+function makeCard(id) {
+	const c = { id, thumb: undefined, station: null, el: el('li', 'station') };
+	c.el.dataset.station = id;
+	c.el.tabIndex = -1;	// a click anywhere on the card makes it the current one
+	const label = el('label', 'pick');
+	c.check = Object.assign(el('input', 'select'), { type: 'checkbox' });
+	c.check.addEventListener('change', updateSelection);
+	c.name = el('span', 'name');
+	c.idText = el('span', 'id');
+	label.append(c.check, c.name, c.idText);
+	c.img = Object.assign(el('img', 'thumb'), { hidden: true });
+	c.nopic = el('div', 'nopic', 'No picture');
+	// Keep the failed URL: an unchanged picture is never fetched again.
+	c.img.addEventListener('error', () => c.thumb && showPicture(c, false, 'Picture unavailable'));
+	const frame = el('div', 'frame');
+	frame.append(c.img, c.nopic);
+	const facts = el('dl', 'facts');
+	c.kind = el('dd', 'kind');
+	c.user = el('dd', 'user');
+	c.state = el('dd', 'state');
+	facts.append(el('dt', '', 'Kind'), c.kind, el('dt', '', 'User'), c.user, el('dt', '', 'State'), c.state);
+	c.badge = el('span', 'blocked', 'Blocked');
+	c.el.append(label, frame, facts);
+	if (me.role === 'admin') {	// teachers never see it: the server would refuse anyway
+		const rename = Object.assign(el('button', 'rename', 'Rename…'), { type: 'button' });
+		rename.addEventListener('click', () => renameStation(id));
+		c.el.append(rename);
+	}
+	return c;
+}
+
+function updateCard(c, st) {
+	c.station = st;
+	const name = st.name || st.id;
+	setText(c.name, name);
+	setText(c.idText, name === st.id ? '' : `(${st.id})`);
+	setText(c.kind, st.kind || '');
+	setText(c.user, st.user || 'nobody');
+	setText(c.state, st.state || '');
+	c.el.classList.toggle('is-blocked', !!st.blocked);
+	if (st.blocked && !c.badge.isConnected) c.el.firstChild.after(c.badge);
+	else if (!st.blocked && c.badge.isConnected) c.badge.remove();
+	if (c.img.alt !== `Screen of ${name}`) c.img.alt = `Screen of ${name}`;
+	if (st.thumb === c.thumb) return;
+	// v changes only when the picture does, so the src (and a fetch) only changes then too.
+	c.thumb = st.thumb;
+	if (st.thumb)
+		c.img.src = `/api/thumb?id=${encodeURIComponent(st.id)}&v=${encodeURIComponent(st.thumb)}`;
+	else
+		c.img.removeAttribute('src');
+	showPicture(c, !!st.thumb, 'No picture');
+}
+
+function showPicture(c, on, text) {
+	c.img.hidden = !on;
+	c.nopic.hidden = on;
+	setText(c.nopic, text);
+}
+
+function render(list) {
+	const seen = new Set();
+	let prev = null;
+	for (const st of list) {
+		if (!st || typeof st.id !== 'string' || seen.has(st.id)) continue;
+		seen.add(st.id);
+		let c = cards.get(st.id);
+		if (!c) cards.set(st.id, c = makeCard(st.id));
+		updateCard(c, st);
+		// Follow the server's order, moving a card only when it is out of place.
+		const want = prev ? prev.nextSibling : grid.firstChild;
+		if (want !== c.el) grid.insertBefore(c.el, want);
+		prev = c.el;
+	}
+	for (const [id, c] of cards) {
+		if (!seen.has(id)) {
+			c.el.remove();
+			cards.delete(id);
+		}
+	}
+	if (current && !cards.has(current)) current = null;
+	updateSelection();
+}
+
+// --- Selection and targets
+function selected() {
+	return [...cards.values()].filter((c) => c.check.checked).map((c) => c.id);
+}
+function nameOf(id) {
+	const c = cards.get(id);
+	return (c && c.station && c.station.name) || id;
+}
+
+function updateSelection() {
+	const ids = selected();
+	for (const c of cards.values()) {
+		c.el.classList.toggle('is-selected', c.check.checked);
+		c.el.classList.toggle('is-current', !ids.length && c.id === current);
+	}
+	setText($('selection'), ids.length ? `${ids.length} of ${cards.size} selected`
+		: current ? `Acting on ${nameOf(current)}` : 'No station selected');
+}
+
+grid.addEventListener('focusin', (ev) => {
+	const card = ev.target.closest('.station');
+	if (card) current = card.dataset.station;
+	updateSelection();
+});
+
+// The stations an action applies to: the selection, else the current card; null if neither.
+function targets() {
+	const ids = selected();
+	if (ids.length) return ids;
+	if (current && cards.has(current)) return [current];
+	setStatus('Select a station first', true);
+	return null;
+}
+function describe(ids) {
+	return ids.length === 1 ? nameOf(ids[0]) : `${ids.length} stations`;
+}
+function selectAll(on) {
+	for (const c of cards.values()) c.check.checked = on;
+	updateSelection();
+}
+
+// --- Dialogs: resolve to the returnValue set by the method="dialog" buttons ('' on Escape)
+function openDialog(d, focus) {
+	const back = document.activeElement;
+	d.returnValue = '';
+	d.showModal();
+	focus.focus();
+	return new Promise((resolve) => d.addEventListener('close', () => {
+		if (back && back.isConnected) back.focus();
+		resolve(d.returnValue);
+	}, { once: true }));
+}
+
+async function askText(title, label, required, initial) {
+	const ta = $('dialog-text');
+	setText($('dialog-title'), title);
+	setText($('dialog-label'), label);
+	ta.value = initial || '';
+	ta.required = required;
+	return (await openDialog($('text-dialog'), ta)) === 'ok' ? ta.value : null;
+}
+
+async function confirmed(text) {
+	setText($('confirm-text'), text);
+	// Cancel has the focus, so a stray Enter logs nobody off.
+	return (await openDialog($('confirm-dialog'), $('confirm-cancel'))) === 'ok';
+}
+
+// --- Actions: one request per station, in parallel; the status says what worked and groups errors
+async function act(op, ids, text) {
+	const gen = session;
+	const errors = await Promise.all(ids.map((id) =>
+		api('POST', '/api/action', text ? { op, id, text } : { op, id }).then(() => null, (e) => e)));
+	if (gen !== session) return;
+	if (errors.some((e) => e && e.status === 401)) return showLogin(EXPIRED);
+	const parts = [];
+	const ok = ids.filter((id, i) => !errors[i]);
+	if (ok.length)
+		parts.push(op === 'rename' ? `Renamed ${ok[0]} to ${text}` : `${DONE[op]} ${ok.join(', ')}`);
+	const byError = new Map();
+	ids.forEach((id, i) => {
+		if (errors[i]) byError.set(errors[i].message, (byError.get(errors[i].message) || []).concat(id));
+	});
+	for (const [message, failed] of byError) parts.push(`${failed.join(', ')}: ${message}`);
+	setStatus(parts.join('. '), byError.size > 0);
+	refreshSoon();
+}
+
+// A click handler for an action that needs no text.
+const simple = (op) => () => {
+	const ids = targets();
+	if (ids) act(op, ids);
+};
+
+async function sendMessage() {
+	const ids = targets();
+	const text = ids && await askText(`Message to ${describe(ids)}`, 'Message', true);
+	if (text === null) return;
+	if (!text.trim()) return setStatus('Nothing sent: the message is empty', true);
+	act('message', ids, text);
+}
+
+async function block() {
+	const ids = targets();
+	const text = ids && await askText(`Block ${describe(ids)}`, 'Message on the blocked screen (optional)', false);
+	if (text !== null) act('block', ids, text.trim());
+}
+
+async function logoff() {
+	const ids = targets();
+	if (ids && await confirmed(`Log off ${describe(ids)}? Unsaved work will be lost.`)) act('logoff', ids);
+}
+
+async function renameStation(id) {
+	const text = await askText(`Rename ${id}`, 'New name', true, nameOf(id));
+	if (text === null) return;
+	if (!text.trim()) return setStatus('Not renamed: the name is empty', true);
+	act('rename', [id], text.trim());
+}
+
+// --- Wiring
+$('login').addEventListener('submit', async (ev) => {
+	ev.preventDefault();
+	$('login-button').disabled = true;	// no double submit, which would count as two failures
+	setText($('login-error'), '');
+	try {
+		enter(await api('POST', '/api/login', { user: $('user').value, password: $('password').value }));
+		$('password').value = '';
+	} catch (e) {
+		setText($('login-error'), e.message);
+		$('password').focus();
+		$('password').select();
+	} finally {
+		$('login-button').disabled = false;
+	}
+});
+
+$('logout').addEventListener('click', async () => {
+	const err = await api('POST', '/api/logout').then(() => null, (e) => e);
+	// An expired session is as good as logged out; anything else means still logged on.
+	if (err && err.status !== 401) return setStatus(`Could not log out: ${err.message}`, true);
+	showLogin('');
+});
+
+$('act-identify').addEventListener('click', simple('identify'));
+$('act-unblock').addEventListener('click', simple('unblock'));
+$('act-message').addEventListener('click', sendMessage);
+$('act-block').addEventListener('click', block);
+$('act-logoff').addEventListener('click', logoff);
+$('select-all').addEventListener('click', () => selectAll(true));
+$('select-none').addEventListener('click', () => selectAll(false));
+
+// Start: the dashboard if a session cookie is still good, else the logon form.
+api('GET', '/api/me').then(enter, (e) => showLogin(e.status === 401 ? '' : e.message));

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "websession.h"
+
+void websession_store_init(struct websession_store *st, uint64_t idle_ms)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->lock, NULL);
+	st->idle_ms = idle_ms;
+}
+
+static void session_free(struct websession *s)
+{
+	for (int i = 0; i < s->nthumbs; i++)
+		free(s->thumbs[i].png);
+	bridge_free(s->bridge);
+	pthread_mutex_destroy(&s->lock);
+	explicit_bzero(s, sizeof(*s));
+	free(s);
+}
+
+/* The store's lock is held. */
+static void unref_locked(struct websession *s)
+{
+	if (--s->refs == 0)
+		session_free(s);
+}
+
+/* The store's lock is held: the slot's session leaves the table. */
+static void drop_locked(struct websession_store *st, int i)
+{
+	struct websession *s = st->slots[i];
+
+	st->slots[i] = NULL;
+	s->ended = true;
+	unref_locked(s);
+}
+
+void websession_store_finish(struct websession_store *st)
+{
+	for (int i = 0; i < WEBSESSION_MAX; i++)
+		if (st->slots[i])
+			drop_locked(st, i);
+	pthread_mutex_destroy(&st->lock);
+}
+
+static int random_hex(char *out, size_t hexlen)
+{
+	unsigned char raw[WEBSESSION_HEX / 2];
+
+	if (hexlen / 2 > sizeof(raw) || getrandom(raw, hexlen / 2, 0) != (ssize_t)(hexlen / 2))
+		return -1;
+	for (size_t i = 0; i < hexlen / 2; i++)
+		sprintf(out + 2 * i, "%02x", raw[i]);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+/* The store's lock is held: sessions idle too long leave. */
+static void sweep_locked(struct websession_store *st, uint64_t now_ms)
+{
+	for (int i = 0; i < WEBSESSION_MAX; i++)
+		if (st->slots[i] && now_ms - st->slots[i]->last_ms > st->idle_ms)
+			drop_locked(st, i);
+}
+
+struct websession *websession_new(struct websession_store *st, struct bridge *bridge,
+				  uint64_t now_ms)
+{
+	struct websession *s = calloc(1, sizeof(*s));
+	int slot = -1;
+
+	if (!s || random_hex(s->id, WEBSESSION_HEX) < 0 ||
+	    random_hex(s->csrf, WEBSESSION_HEX) < 0) {
+		free(s);
+		bridge_free(bridge);
+		return NULL;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->bridge = bridge;
+	s->last_ms = now_ms;
+	s->refs = 2;	/* the table's, the caller's */
+	pthread_mutex_lock(&st->lock);
+	sweep_locked(st, now_ms);
+	for (int i = 0; i < WEBSESSION_MAX && slot < 0; i++)
+		if (!st->slots[i])
+			slot = i;
+	if (slot >= 0)
+		st->slots[slot] = s;
+	pthread_mutex_unlock(&st->lock);
+	if (slot < 0) {
+		session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Equal, in a time that tells nothing of where they differ. */
+static bool token_equal(const char *a, const char *b)
+{
+	unsigned char diff = 0;
+
+	if (strlen(a) != WEBSESSION_HEX || strlen(b) != WEBSESSION_HEX)
+		return false;
+	for (size_t i = 0; i < WEBSESSION_HEX; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+struct websession *websession_get(struct websession_store *st, const char *id,
+				  uint64_t now_ms)
+{
+	struct websession *found = NULL;
+
+	if (!id)
+		return NULL;
+	pthread_mutex_lock(&st->lock);
+	sweep_locked(st, now_ms);
+	for (int i = 0; i < WEBSESSION_MAX && !found; i++) {
+		if (st->slots[i] && token_equal(st->slots[i]->id, id)) {
+			found = st->slots[i];
+			found->last_ms = now_ms;
+			found->refs++;
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	return found;
+}
+
+void websession_put(struct websession_store *st, struct websession *s)
+{
+	pthread_mutex_lock(&st->lock);
+	unref_locked(s);
+	pthread_mutex_unlock(&st->lock);
+}
+
+void websession_end(struct websession_store *st, struct websession *s)
+{
+	pthread_mutex_lock(&st->lock);
+	for (int i = 0; i < WEBSESSION_MAX; i++)
+		if (st->slots[i] == s)
+			drop_locked(st, i);
+	pthread_mutex_unlock(&st->lock);
+}
+
+bool websession_csrf_ok(const struct websession *s, const char *token)
+{
+	return token && token_equal(s->csrf, token);
+}
+
+static struct thumb *thumb_find(const struct websession *s, const char *station)
+{
+	for (int i = 0; i < s->nthumbs; i++)
+		if (!strcmp(s->thumbs[i].station, station))
+			return (struct thumb *)&s->thumbs[i];
+	return NULL;
+}
+
+unsigned websession_thumb_update(struct websession *s, const char *station,
+				 unsigned char *png, size_t len)
+{
+	struct thumb *t = thumb_find(s, station);
+
+	if (!t && (s->nthumbs == WEBSESSION_THUMBS || strlen(station) > WEBSESSION_STATION_MAX)) {
+		free(png);
+		return 0;
+	}
+	if (!t) {
+		t = &s->thumbs[s->nthumbs++];
+		snprintf(t->station, sizeof(t->station), "%s", station);
+	}
+	if (t->png && t->len == len && !memcmp(t->png, png, len)) {
+		free(png);	/* unchanged: the browser keeps what it has */
+		return t->version;
+	}
+	free(t->png);
+	t->png = png;
+	t->len = len;
+	return ++t->version;
+}
+
+const struct thumb *websession_thumb(const struct websession *s, const char *station)
+{
+	return thumb_find(s, station);
+}

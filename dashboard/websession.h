@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The dashboard's logged-on browsers: a session each, named by a random
+ * id (its cookie), with a CSRF token of its own, the user's bridge, and
+ * the stations' last pictures (sent to the browser only when they
+ * change). A session ends at logout, when its bridge breaks, or after
+ * idle_ms without a request. Sessions are shared by the server's
+ * connection threads: the store's lock guards the table, a session's own
+ * lock its bridge and pictures, and a reference keeps it alive while a
+ * request uses it.
+ */
+#ifndef SEATMUX_DASHBOARD_WEBSESSION_H
+#define SEATMUX_DASHBOARD_WEBSESSION_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bridge.h"
+
+#define WEBSESSION_MAX 64
+#define WEBSESSION_HEX 64	/* 32 random bytes, in hex */
+#define WEBSESSION_THUMBS 64	/* stations whose pictures are kept */
+#define WEBSESSION_STATION_MAX 63
+
+struct thumb {
+	char station[WEBSESSION_STATION_MAX + 1];
+	unsigned version;	/* counts the picture's changes, from 1 */
+	unsigned char *png;
+	size_t len;
+};
+
+struct websession {
+	char id[WEBSESSION_HEX + 1];
+	char csrf[WEBSESSION_HEX + 1];
+	pthread_mutex_t lock;	/* bridge, thumbs */
+	struct bridge *bridge;
+	struct thumb thumbs[WEBSESSION_THUMBS];
+	int nthumbs;
+	/* The store's lock guards these. */
+	uint64_t last_ms;
+	unsigned refs;
+	bool ended;
+};
+
+struct websession_store {
+	pthread_mutex_t lock;
+	struct websession *slots[WEBSESSION_MAX];
+	uint64_t idle_ms;
+};
+
+void websession_store_init(struct websession_store *st, uint64_t idle_ms);
+void websession_store_finish(struct websession_store *st);
+/* A new session for bridge (taken); NULL if the table is full of live
+ * ones or no randomness was to be had (the bridge is then freed). */
+struct websession *websession_new(struct websession_store *st, struct bridge *bridge,
+				  uint64_t now_ms);
+/* The live session of that id, referenced; NULL if none or expired. */
+struct websession *websession_get(struct websession_store *st, const char *id,
+				  uint64_t now_ms);
+void websession_put(struct websession_store *st, struct websession *s);
+/* Ends it (logout, a broken bridge): later gets find nothing. */
+void websession_end(struct websession_store *st, struct websession *s);
+/* Whether token is the session's CSRF token (in constant time). */
+bool websession_csrf_ok(const struct websession *s, const char *token);
+/* The station's picture is png (taken): its version, bumped if it
+ * changed. 0 if no room was left. The session's lock is held. */
+unsigned websession_thumb_update(struct websession *s, const char *station,
+				 unsigned char *png, size_t len);
+/* The picture kept for station, or NULL. The session's lock is held. */
+const struct thumb *websession_thumb(const struct websession *s, const char *station);
+
+#endif

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""seatmux-dashboard's HTTP rules, against a fake logon helper that
+answers as seatmux-dashboard-session and seatmuxctl --serve would (the
+real ones, with PAM, polkit and seatmuxd, run in the QEMU scenario
+"dashboard"): sessions, cookies, CSRF, origins, limits, error statuses,
+pictures sent only when they change, a broken bridge and idle expiry.
+
+    test_http.py DASHBOARD PAGE_DIR
+"""
+
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import http.client
+
+PNG = b"\x89PNG\r\n\x1a\n"
+failed = 0
+
+
+def check(what, ok, detail=""):
+    global failed
+    print("%s %s%s" % ("PASS" if ok else "FAIL", what, "" if ok else " (%s)" % detail),
+          flush=True)
+    failed += not ok
+
+
+class FakeHelper:
+    """A logon helper: password "good" logs on (user "boss" as admin, any
+    other as teacher); then a seatmuxctl --serve with one station whose
+    picture is self.picture, and a polkit that refuses teachers "rename"."""
+
+    def __init__(self, path):
+        self.picture = PNG + b"one"
+        self.requests = []
+        self.conns = []
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.bind(path)
+        self.sock.listen(16)
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            c, _ = self.sock.accept()
+            self.conns.append(c)
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+    def reply(self, c, status=0, out=b"", err=b"", error="-"):
+        c.sendall(b"%d %d %d %s\n" % (status, len(out), len(err), error.encode()) + out + err)
+
+    def serve(self, c):
+        buf = b""
+        while buf.count(b"\0") < 2:
+            d = c.recv(1)
+            if not d:
+                return
+            buf += d
+        user, password = buf.split(b"\0")[:2]
+        if password != b"good":
+            c.sendall(b"no wrong user name or password\n")
+            return c.close()
+        if user == b"pupil":
+            c.sendall(b"no pupil is neither a teacher nor an administrator\n")
+            return c.close()
+        role = b"admin" if user == b"boss" else b"teacher"
+        c.sendall(b"ok %s %s\n" % (user, role))
+        for line in c.makefile("rb"):
+            args = line.rstrip(b"\n").decode().split("\t")
+            self.requests.append(args)
+            if args == ["list-stations"]:
+                self.reply(c, out=json.dumps([{
+                    "station": "seat1", "name": "Desk 1", "kind": "local", "user": "p1",
+                    "session_pid": 7, "state": "running", "blocked": False}, {
+                    "station": "bad/id", "name": "x"}]).encode())
+            elif args[0] == "screenshot":
+                self.reply(c, out=self.picture)
+            elif args[0] == "rename" and role == b"teacher":
+                self.reply(c, 1, err=b"seatmuxctl: seat1: not authorized\n",
+                           error="org.freedesktop.DBus.Error.AccessDenied")
+            elif "seat9" in args:
+                self.reply(c, 1, err=b"seatmuxctl: seat9: no station 'seat9'\n",
+                           error="org.seatmux.Error.NoSuchStation")
+            else:
+                self.reply(c)
+
+
+class Browser:
+    def __init__(self, port):
+        self.port = port
+        self.cookie = None
+        self.csrf = None
+        self.ctx = ssl.create_default_context()
+        self.ctx.check_hostname = False
+        self.ctx.verify_mode = ssl.CERT_NONE
+
+    def req(self, method, path, body=None, headers=None, token=True):
+        h = dict(headers or {})
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        if method == "POST":
+            h.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            if token and self.csrf:
+                h["X-CSRF-Token"] = self.csrf
+        c = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=30)
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict(r.getheaders()), data
+
+    def login(self, user, password):
+        status, h, data = self.req("POST", "/api/login", "user=%s&password=%s" % (user, password))
+        if status == 200:
+            self.cookie = h["Set-Cookie"].split(";")[0]
+            self.csrf = json.loads(data)["csrf"]
+        return status, h, data
+
+
+def main():
+    dashboard, page = sys.argv[1], sys.argv[2]
+    tmp = tempfile.mkdtemp(prefix="dashboard-test-")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", tmp + "/key.pem", "-out",
+                    tmp + "/cert.pem", "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True)
+    helper = FakeHelper(tmp + "/helper.sock")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp + "/dashboard.log", "w+")
+    proc = subprocess.Popen([dashboard, "--listen", str(port), "--cert", tmp + "/cert.pem",
+                             "--key", tmp + "/key.pem", "--page", page, "--helper",
+                             tmp + "/helper.sock", "--idle", "3"], stderr=log)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        run(Browser(port), helper, port)
+    finally:
+        proc.terminate()
+        rc = proc.wait(20)
+        log.seek(0)
+        text = log.read()
+        check("the dashboard stops cleanly on SIGTERM, no sanitizer report",
+              rc == 0 and "Sanitizer" not in text, "rc %s: %s" % (rc, text[-2000:]))
+    print("%d failed" % failed)
+    return 1 if failed else 0
+
+
+def run(b, helper, port):
+    st, h, data = b.req("GET", "/")
+    check("the page is served, with a strict content security policy",
+          st == 200 and b"<html" in data and "script-src 'self'" in
+          h.get("Content-Security-Policy", "") and h.get("X-Content-Type-Options") == "nosniff",
+          (st, h))
+    st, _, _ = b.req("GET", "/api/me")
+    check("no session: 401", st == 401, st)
+    st, _, data = b.req("GET", "/api/stations")
+    check("no session, no stations: 401", st == 401, st)
+
+    t0 = time.monotonic()
+    st, _, data = b.login("alice", "bad")
+    check("a wrong password: 401, said, and slowed (1 s)",
+          st == 401 and b"wrong user name or password" in data and time.monotonic() - t0 >= 1,
+          (st, data))
+    st, _, data = b.login("pupil", "good")
+    check("a user in neither role: 403", st == 403 and b"neither" in data, (st, data))
+    st, _, data = b.req("POST", "/api/login", "user=alice")
+    check("a logon without a password: 400", st == 400, (st, data))
+
+    st, h, data = b.login("alice", "good")
+    cookie = h.get("Set-Cookie", "")
+    check("alice logs on as a teacher; the cookie is Secure, HttpOnly, SameSite=Strict",
+          st == 200 and json.loads(data)["role"] == "teacher" and "Secure" in cookie and
+          "HttpOnly" in cookie and "SameSite=Strict" in cookie, (st, cookie, data))
+    st, _, data = b.req("GET", "/api/stations")
+    js = json.loads(data) if st == 200 else {}
+    one = js.get("stations", [{}])
+    check("the stations, as seatmuxctl listed them; an id no seat has is left out",
+          st == 200 and len(one) == 1 and one[0]["id"] == "seat1" and
+          one[0]["name"] == "Desk 1" and one[0]["thumb"] == 1, (st, data))
+    st, h, data = b.req("GET", "/api/thumb?id=seat1&v=1")
+    check("the station's picture, PNG", st == 200 and data == helper.picture and
+          h.get("Content-Type") == "image/png", (st, h))
+    st, _, data = b.req("GET", "/api/stations")
+    check("an unchanged picture keeps its version", json.loads(data)["stations"][0]["thumb"] == 1,
+          data)
+    helper.picture = PNG + b"two"
+    st, _, data = b.req("GET", "/api/stations")
+    check("a changed picture gets a new one", json.loads(data)["stations"][0]["thumb"] == 2, data)
+
+    st, _, data = b.req("POST", "/api/action", "op=block&id=seat1", token=False)
+    check("an action without the session's token: 403, and nothing reaches seatmuxd",
+          st == 403 and not any("block" in r for r in helper.requests), (st, data))
+    saved, b.csrf = b.csrf, "0" * 64
+    st, _, _ = b.req("POST", "/api/action", "op=block&id=seat1")
+    b.csrf = saved
+    check("an action with a forged token: 403", st == 403, st)
+    st, _, _ = b.req("POST", "/api/action", "op=block&id=seat1",
+                     headers={"Origin": "https://elsewhere.example"})
+    check("an action from another site's page: 403", st == 403, st)
+    st, _, _ = b.req("POST", "/api/action", "op=block&id=seat1&text=Eyes+front%21")
+    check("block with a message: 204, seatmuxctl --message TEXT block ID",
+          st == 204 and helper.requests[-1] == ["--message", "Eyes front!", "block", "seat1"],
+          (st, helper.requests[-1:]))
+    st, _, _ = b.req("POST", "/api/action", "op=message&id=seat1&text=-v")
+    check("a message that looks like an option is still the message",
+          st == 204 and helper.requests[-1] == ["message", "seat1", "-v"], (st, helper.requests[-1:]))
+    for body, why in (("op=format&id=seat1", "an unknown action"),
+                      ("op=block&id=../etc", "a station id no seat has"),
+                      ("op=message&id=seat1&text=a%0Ab", "a text with a line break"),
+                      ("op=message&id=seat1&text=%FF", "a text that is not UTF-8"),
+                      ("op=message&id=seat1", "a message without text"),
+                      ("op=block&id=seat1&id=seat2", "a field given twice")):
+        n = len(helper.requests)
+        st, _, data = b.req("POST", "/api/action", body)
+        check("%s: 400, said, nothing sent" % why,
+              st == 400 and json.loads(data)["error"] and len(helper.requests) == n, (st, data))
+    st, _, data = b.req("POST", "/api/action", "op=rename&id=seat1&text=Front")
+    check("what polkit refuses a teacher (rename): 403 with its reason",
+          st == 403 and b"not authorized" in data, (st, data))
+    st, _, data = b.req("POST", "/api/action", "op=unblock&id=seat9")
+    check("an unknown station: 404", st == 404 and b"seat9" in data, (st, data))
+    st, _, data = b.req("POST", "/api/action", "op=block&id=seat1&text=" + "a" * 9000)
+    check("a request larger than 8 KiB: 413", st == 413, (st, data))
+    st, _, _ = b.req("DELETE", "/api/me")
+    check("another method: 405", st == 405, st)
+    st, _, data = b.req("GET", "/api/me")
+    check("the session still works after all that", st == 200, (st, data))
+
+    boss = Browser(port)
+    st, _, data = boss.login("boss", "good")
+    st2, _, _ = boss.req("POST", "/api/action", "op=rename&id=seat1&text=Front")
+    check("an administrator may rename", st == 200 and json.loads(data)["role"] == "admin" and
+          st2 == 204, (st, st2))
+    st, _, _ = boss.req("POST", "/api/logout")
+    st2, _, _ = boss.req("GET", "/api/me")
+    check("logout: 204, then the cookie is worth nothing", st == 204 and st2 == 401, (st, st2))
+
+    for c in list(helper.conns):
+        try:
+            c.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    st, _, data = b.req("GET", "/api/stations")
+    st2, _, _ = b.req("GET", "/api/me")
+    check("a broken bridge: 502, and the session ends", st == 502 and st2 == 401, (st, st2))
+
+    st, _, _ = b.login("alice", "good")
+    time.sleep(4.5)
+    st2, _, _ = b.req("GET", "/api/me")
+    check("a session idle longer than --idle expires", st == 200 and st2 == 401, (st, st2))
+
+    late = Browser(port)
+    codes = [late.login("mallory", "bad")[0] for _ in range(6)]
+    check("failed logons from one address: slowed, then 429", codes[-1] == 429, codes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

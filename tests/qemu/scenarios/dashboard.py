@@ -1,0 +1,267 @@
+# SPDX-License-Identifier: MIT
+"""The teacher's dashboard (seatmux-dashboard) against a real room.
+
+Two physical stations (two-stations' heads and sessions), seatmuxd's
+D-Bus API and polkit; the dashboard's units as installed (socket
+activation, the logon helper with the image's PAM stack), reached from
+the host over HTTPS. First its API as any HTTP client sees it: wrong
+passwords (slowed), a pupil refused, a teacher's logon, the stations and
+their pictures (compared with QEMU's screendumps of the heads), what
+polkit refuses a teacher, a forged request, an unknown station, a body
+too large. Then the page in headless Chromium, driven by Selenium: the
+teacher logs on, sees both stations' pictures, blocks seat1 with a
+message (head1 shows the block screen, the card says so), unblocks it,
+sends a message, and logs out; an administrator sees the rename actions
+a teacher does not. Screenshots of the page at each step are kept in the
+artifacts (PNG).
+"""
+
+import http.client
+import json
+import os
+import re
+import ssl
+import sys
+import time
+
+from harness import Image
+from stations import attempt, scenario, wait_ready
+
+screens = scenario("_room_screens")
+alike, blocked_prop, own, showing, until = (screens.alike, screens.blocked_prop, screens.own,
+                                            screens.showing, screens.until)
+
+TIMEOUT = 600
+OVERLAYS = ["two-stations-overlay", "dashboard-overlay"]
+TEACHER, ADMIN, PUPIL = "station22", "station23", "station21"
+
+
+def devices():
+    return scenario("two-stations").DEVICES
+
+
+class Http:
+    """An HTTPS client with the dashboard's cookie and token."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookie = self.csrf = None
+        self.ctx = ssl.create_default_context()
+        self.ctx.check_hostname = False
+        self.ctx.verify_mode = ssl.CERT_NONE
+
+    def req(self, method, path, body=None, token=True):
+        h = {"Cookie": self.cookie} if self.cookie else {}
+        if method == "POST":
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+            if token and self.csrf:
+                h["X-CSRF-Token"] = self.csrf
+        c = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60)
+        try:
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            return r.status, dict(r.getheaders()), r.read()
+        finally:
+            c.close()
+
+    def login(self, user, password):
+        st, h, data = self.req("POST", "/api/login", "user=%s&password=%s" % (user, password))
+        if st == 200:
+            self.cookie = h["Set-Cookie"].split(";")[0]
+            self.csrf = json.loads(data)["csrf"]
+        return st, data
+
+    def action(self, op, station, text=None, token=True):
+        body = "op=%s&id=%s" % (op, station) + ("&text=%s" % text if text else "")
+        return self.req("POST", "/api/action", body, token)
+
+
+def error_of(data):
+    try:
+        return json.loads(data).get("error", "")
+    except ValueError:
+        return data[:200]
+
+
+def check_api(t, m, port):
+    h = Http(port)
+    start = time.monotonic()
+    st, data = h.login(TEACHER, "wrong")
+    t.check("a wrong password: 401 with the reason, slowed", st == 401 and
+            "wrong user name or password" in error_of(data) and time.monotonic() - start >= 1,
+            (st, data))
+    st, data = h.login(PUPIL, PUPIL)
+    t.check("a pupil's right password: 403, neither a teacher nor an administrator",
+            st == 403 and "neither a teacher nor an administrator" in error_of(data), (st, data))
+    st, data = h.login(TEACHER, TEACHER)
+    t.check("a teacher logs on with their own account (PAM)",
+            st == 200 and json.loads(data)["role"] == "teacher" and
+            json.loads(data)["user"] == TEACHER, (st, data))
+    if st != 200:
+        return None
+    rc, out = m.run("for p in /proc/[0-9]*; do echo \"$(stat -c %U $p) $(tr '\\0' ' ' "
+                    "<$p/cmdline)\"; done 2>/dev/null")
+    ps = "\n".join(l for l in out.splitlines() if "dashboard" in l or "--serve" in l)
+    t.check("the dashboard runs as seatmux-dashboard, the teacher's bridge as the teacher",
+            re.search(r"^seatmux-dashboard /usr/bin/seatmux-dashboard", ps, re.M) and
+            re.search(r"^%s seatmuxctl --serve" % TEACHER, ps, re.M), ps)
+
+    st, _, data = h.req("GET", "/api/stations")
+    stations = {s["id"]: s for s in json.loads(data)["stations"]} if st == 200 else {}
+    t.check("both stations listed, with their users and a picture each",
+            sorted(stations) == ["seat0", "seat1"] and
+            stations["seat1"]["user"] == "station1" and
+            all(s["thumb"] > 0 and s["kind"] == "local" for s in stations.values()),
+            (st, data))
+    for seat, head in (("seat0", "head0"), ("seat1", "head1")):
+        v = stations.get(seat, {}).get("thumb", 0)
+        st, hdr, png = h.req("GET", "/api/thumb?id=%s&v=%d" % (seat, v))
+        img = Image.from_png(png) if st == 200 else None
+        dump = m.screendump(head, 0)
+        t.check("%s's picture is what %s shows (QEMU's screendump)" % (seat, head),
+                img is not None and own(seat)(img) and alike(img, dump) > 0.85,
+                (st, img and alike(img, dump)))
+
+    st, _, data = h.action("block", "seat1", token=False)
+    t.check("a forged action (no token): 403, and seat1 is not blocked",
+            st == 403 and blocked_prop(m, "seat1") == "b false", (st, data))
+    st, _, data = h.action("rename", "seat1", "Front")
+    t.check("what polkit refuses a teacher (rename): 403 with its reason",
+            st == 403 and "not authorized" in error_of(data), (st, data))
+    st, _, data = h.action("unblock", "seat9")
+    t.check("an unknown station: 404", st == 404 and "seat9" in error_of(data), (st, data))
+    st, _, data = h.action("block", "seat1", "x" * 9000)
+    t.check("a body too large: 413, and seat1 is not blocked",
+            st == 413 and blocked_prop(m, "seat1") == "b false", (st, data))
+    st, _, data = h.action("unblock", "seat1")
+    t.check("unblocking a station that is not blocked: 409 with seatmuxd's reason",
+            st == 409 and "not blocked" in error_of(data), (st, data))
+    st, _, _ = h.req("POST", "/api/logout")
+    st2, _, _ = h.req("GET", "/api/me")
+    t.check("logout ends the session", st == 204 and st2 == 401, (st, st2))
+    return True
+
+
+def browser():
+    """Headless Chromium through Selenium (Debian's chromium,
+    chromium-driver and python3-selenium)."""
+    sys.path.append("/usr/lib/python3/dist-packages")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    opts = webdriver.ChromeOptions()
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900",
+              "--ignore-certificate-errors", "--disable-dev-shm-usage"):
+        opts.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+class Page:
+    def __init__(self, t, driver, url):
+        self.t, self.d, self.url = t, driver, url
+        self.shots = 0
+
+    def find(self, css, timeout=30, gone=False):
+        from selenium.webdriver.common.by import By
+        end = time.monotonic() + timeout
+        while True:
+            found = [e for e in self.d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]
+            if bool(found) != gone or time.monotonic() > end:
+                return found
+            time.sleep(0.3)
+
+    def shot(self, what):
+        """The page as a PNG in the artifacts, one per step."""
+        self.shots += 1
+        self.d.save_screenshot(os.path.join(self.t.artifacts, "page-%02d-%s.png" %
+                                            (self.shots, what)))
+
+    def login(self, user):
+        self.d.get(self.url)
+        self.find("#login")[0]
+        self.d.find_element("id", "user").send_keys(user)
+        self.d.find_element("id", "password").send_keys(user)
+        self.d.find_element("id", "login-button").click()
+        return self.find("#dashboard .station img.thumb", 60)
+
+    def card(self, seat):
+        return self.find('.station[data-station="%s"]' % seat)
+
+    def dialog(self, text):
+        self.find("#text-dialog")[0]
+        self.d.find_element("id", "dialog-text").send_keys(text)
+        self.d.find_element("id", "dialog-ok").click()
+
+
+def check_page(t, m, port):
+    try:
+        driver = browser()
+    except Exception as e:  # noqa: BLE001 (reported as the check's reason)
+        t.check("headless Chromium starts under Selenium", False, "%s: %s" % (type(e).__name__, e))
+        return
+    try:
+        page_steps(t, m, Page(t, driver, "https://127.0.0.1:%d/" % port))
+    finally:
+        driver.quit()
+
+
+def page_steps(t, m, p):
+    thumbs = p.login(TEACHER)
+    p.shot("logged-on")
+    t.check("the teacher logs on in the page and sees both stations' pictures",
+            len(thumbs) == 2 and all(p.d.execute_script(
+                "return arguments[0].complete && arguments[0].naturalWidth > 0", i)
+                for i in thumbs), len(thumbs))
+    t.check("the page offers a teacher no rename", not p.find("button.rename", 2), "")
+    card = p.card("seat1")
+    card[0].find_element("css selector", "input.select").click()
+    p.d.find_element("id", "act-block").click()
+    p.dialog("Eyes to the front")
+    ok = until(m, "head1", showing("block"), 60)
+    badge = p.find('.station[data-station="seat1"] .blocked', 30)
+    p.shot("blocked")
+    t.check("Block from the page: head1 shows the block screen, the card says blocked",
+            ok and badge and blocked_prop(m, "seat1") == "b true" and
+            own("seat0")(m.screendump("head0", 0)), (ok, bool(badge), blocked_prop(m, "seat1")))
+    p.d.find_element("id", "act-unblock").click()
+    ok = until(m, "head1", own("seat1"), 60)
+    gone = p.find('.station[data-station="seat1"] .blocked', 30, gone=True) == []
+    p.shot("unblocked")
+    t.check("Unblock: head1 shows seat1's session again, the badge goes",
+            ok and gone and blocked_prop(m, "seat1") == "b false", (ok, gone))
+    p.d.find_element("id", "act-message").click()
+    p.dialog("Five minutes left")
+    ok = until(m, "head1", showing("message"), 60)
+    p.shot("message")
+    t.check("Message from the page: head1 shows it", ok, "")
+    p.d.find_element("id", "logout").click()
+    back = p.find("#login", 30)
+    p.shot("logged-out")
+    t.check("Log out: back to the logon form", back, "")
+    p.login(ADMIN)
+    renames = p.find("button.rename", 30)
+    p.shot("administrator")
+    t.check("an administrator's page offers rename on each station", len(renames) == 2,
+            len(renames))
+
+
+def run(t):
+    with t.machine(devices=devices(), hostfwd=[8443]) as m:
+        m.wait_agent(timeout=90)
+        ok = attempt(lambda: (wait_ready(m, "seat0", timeout=120),
+                              wait_ready(m, "seat1", timeout=120)))
+        if not t.check("both stations' sessions run", ok,
+                       m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+            return
+        m.setup_network()
+        m.run("systemctl start seatmux-dashboard.socket seatmux-dashboard-session.socket",
+              check=True, timeout=60)
+        port = m.ports[8443]
+        if check_api(t, m, port):
+            check_page(t, m, port)
+        rc, log = m.run("journalctl -u seatmux-dashboard -u 'seatmux-dashboard-session@*' "
+                        "-o cat")
+        t.check("the dashboard logged the logons, refusals and actions",
+                "logon of %s from" % TEACHER in log and "%s: block seat1: done" % TEACHER in
+                log, log[-600:])
+        m.run("systemctl stop seatmux-dashboard.service")
+        t.check_sanitizers(m)
