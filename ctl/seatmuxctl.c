@@ -113,11 +113,8 @@ static const char *text_arg(struct ctl *c, const char *arg, char **owned)
 	const char *text = arg;
 
 	*owned = NULL;
-	if (arg && !strcmp(arg, "-") && c->serving) {
-		fprintf(c->err, "seatmuxctl: --serve reads its requests, not a text, from stdin\n");
-		return NULL;
-	}
-	if (arg && !strcmp(arg, "-"))
+	/* --serve: stdin carries the requests; "-" is then just the text. */
+	if (arg && !strcmp(arg, "-") && !c->serving)
 		text = *owned = read_stdin_text(c);
 	if (text && !utf8_valid(text)) {
 		fprintf(c->err, "seatmuxctl: the message is not UTF-8 text\n");

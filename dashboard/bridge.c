@@ -1,35 +1,56 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "bridge.h"
 
 /* PAM may take a while (a directory's answer); a seatmuxd call less. */
-#define LOGON_TIMEOUT_S 30
-#define CALL_TIMEOUT_S 30
+#define LOGON_TIMEOUT_MS 30000
+#define CALL_TIMEOUT_MS 30000
 
-static void set_timeout(int fd, int seconds)
+static uint64_t now_ms(void)
 {
-	struct timeval tv = { seconds, 0 };
+	struct timespec ts;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+/* Waits until fd is ready for events, or the deadline passes (-1). */
+static int wait_fd(int fd, short events, uint64_t deadline)
+{
+	struct pollfd p = { fd, events, 0 };
+	uint64_t now;
+	int r;
+
+	do {
+		now = now_ms();
+		if (now >= deadline)
+			return -1;
+		r = poll(&p, 1, (int)(deadline - now));
+	} while (r < 0 && errno == EINTR);
+	return r == 1 ? 0 : -1;
+}
+
+static int write_all(int fd, const void *data, size_t len, uint64_t deadline)
 {
 	const char *p = data;
 
 	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (wait_fd(fd, POLLOUT, deadline) < 0)
+			return -1;
+		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return -1;
@@ -39,14 +60,17 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-static int read_all(int fd, void *data, size_t len)
+static int read_all(int fd, void *data, size_t len, uint64_t deadline)
 {
 	char *p = data;
 
 	while (len) {
-		ssize_t n = read(fd, p, len);
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (wait_fd(fd, POLLIN, deadline) < 0)
+			return -1;
+		n = recv(fd, p, len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return -1;
@@ -58,10 +82,10 @@ static int read_all(int fd, void *data, size_t len)
 
 /* One line, without its newline: a byte at a time, as nothing after it
  * is ours to take here. */
-static int read_line(int fd, char *line, size_t size)
+static int read_line(int fd, char *line, size_t size, uint64_t deadline)
 {
 	for (size_t len = 0; len + 1 < size; len++) {
-		if (read_all(fd, line + len, 1) < 0)
+		if (read_all(fd, line + len, 1, deadline) < 0)
 			return -1;
 		if (line[len] == '\n') {
 			line[len] = 0;
@@ -86,16 +110,16 @@ static int helper_connect(const char *path)
 		close(fd);
 		return -1;
 	}
-	set_timeout(fd, LOGON_TIMEOUT_S);
 	return fd;
 }
 
 /* "ok USER ROLE" into b, or the reason of "no REASON" into why. */
-static enum bridge_logon read_verdict(struct bridge *b, char *why, size_t size)
+static enum bridge_logon read_verdict(struct bridge *b, char *why, size_t size,
+				      uint64_t deadline)
 {
 	char line[BRIDGE_USER_MAX + 512], user[BRIDGE_USER_MAX + 1], role[8];
 
-	if (read_line(b->fd, line, sizeof(line)) < 0) {
+	if (read_line(b->fd, line, sizeof(line), deadline) < 0) {
 		snprintf(why, size, "the logon helper did not answer");
 		return BRIDGE_UNREACHABLE;
 	}
@@ -117,6 +141,7 @@ enum bridge_logon bridge_logon(const char *socket_path, const char *user, const 
 			       struct bridge **out, char *why, size_t size)
 {
 	size_t ulen = strlen(user), plen = strlen(password);
+	uint64_t deadline = now_ms() + LOGON_TIMEOUT_MS;
 	struct bridge *b = calloc(1, sizeof(*b));
 	enum bridge_logon res = BRIDGE_UNREACHABLE;
 
@@ -127,12 +152,12 @@ enum bridge_logon bridge_logon(const char *socket_path, const char *user, const 
 	if (b->fd < 0)
 		goto fail;
 	/* NULs end each: what the helper reads byte by byte. */
-	if (write_all(b->fd, user, ulen + 1) < 0 || write_all(b->fd, password, plen + 1) < 0)
+	if (write_all(b->fd, user, ulen + 1, deadline) < 0 ||
+	    write_all(b->fd, password, plen + 1, deadline) < 0)
 		goto fail;
-	res = read_verdict(b, why, size);
+	res = read_verdict(b, why, size, deadline);
 	if (res != BRIDGE_LOGGED_ON)
 		goto fail;
-	set_timeout(b->fd, CALL_TIMEOUT_S);
 	*out = b;
 	return res;
 fail:
@@ -145,7 +170,8 @@ bool bridge_field_ok(const char *s)
 	return !strpbrk(s, "\t\n");
 }
 
-static int send_request(struct bridge *b, const char *const *args, int nargs)
+static int send_request(struct bridge *b, const char *const *args, int nargs,
+			uint64_t deadline)
 {
 	char *line = NULL;
 	size_t len = 0;
@@ -157,17 +183,17 @@ static int send_request(struct bridge *b, const char *const *args, int nargs)
 	for (int i = 0; i < nargs; i++)
 		fprintf(f, "%s%s", i ? "\t" : "", args[i]);
 	fputc('\n', f);
-	r = fclose(f) == 0 ? write_all(b->fd, line, len) : -1;
+	r = fclose(f) == 0 ? write_all(b->fd, line, len, deadline) : -1;
 	free(line);
 	return r;
 }
 
 /* n bytes of the answer, NUL-terminated. */
-static char *read_part(struct bridge *b, size_t n)
+static char *read_part(struct bridge *b, size_t n, uint64_t deadline)
 {
 	char *p = malloc(n + 1);
 
-	if (!p || read_all(b->fd, p, n) < 0) {
+	if (!p || read_all(b->fd, p, n, deadline) < 0) {
 		free(p);
 		return NULL;
 	}
@@ -177,6 +203,7 @@ static char *read_part(struct bridge *b, size_t n)
 
 int bridge_call(struct bridge *b, const char *const *args, int nargs, struct bridge_reply *r)
 {
+	uint64_t deadline = now_ms() + CALL_TIMEOUT_MS;
 	char line[512];
 
 	memset(r, 0, sizeof(*r));
@@ -185,14 +212,15 @@ int bridge_call(struct bridge *b, const char *const *args, int nargs, struct bri
 	for (int i = 0; i < nargs; i++)
 		if (!bridge_field_ok(args[i]))
 			return -1;
-	if (send_request(b, args, nargs) < 0 || read_line(b->fd, line, sizeof(line)) < 0 ||
+	if (send_request(b, args, nargs, deadline) < 0 ||
+	    read_line(b->fd, line, sizeof(line), deadline) < 0 ||
 	    sscanf(line, "%d %zu %zu %255s", &r->status, &r->outlen, &r->errlen, r->error) != 4 ||
 	    r->outlen > BRIDGE_REPLY_MAX || r->errlen > BRIDGE_REPLY_MAX)
 		goto broken;
 	if (!strcmp(r->error, "-"))
 		r->error[0] = 0;
-	r->out = read_part(b, r->outlen);
-	r->err = r->out ? read_part(b, r->errlen) : NULL;
+	r->out = read_part(b, r->outlen, deadline);
+	r->err = r->out ? read_part(b, r->errlen, deadline) : NULL;
 	if (!r->err)
 		goto broken;
 	return 0;

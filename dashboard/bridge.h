@@ -5,7 +5,9 @@
  * `seatmuxctl --serve` on it. Every request goes to seatmuxd as the user,
  * and polkit judges it. One request at a time: the caller serializes.
  * Functions return 0, or -1 once the bridge is broken (gone, late, or
- * saying what seatmuxctl never says); a broken bridge stays broken.
+ * saying what seatmuxctl never says); a broken bridge stays broken. The
+ * bridge runs as the user, who may make it say anything: its answers are
+ * bounded in size and in time (a whole call, not each read).
  */
 #ifndef SEATMUX_DASHBOARD_BRIDGE_H
 #define SEATMUX_DASHBOARD_BRIDGE_H
@@ -15,8 +17,9 @@
 
 #define BRIDGE_USER_MAX 32
 #define BRIDGE_PASSWORD_MAX 512
-/* The largest answer taken: a station's screenshot, as PNG. */
-#define BRIDGE_REPLY_MAX (32u << 20)
+/* The largest answer taken: a station's screenshot, as PNG (a 1920x1080
+ * screen of noise is 6 MB; a desktop's, a few hundred KB). */
+#define BRIDGE_REPLY_MAX (4u << 20)
 
 struct bridge {
 	int fd;

@@ -67,6 +67,14 @@ bool form_station_ok(const char *id)
 	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
+bool form_user_ok(const char *user)
+{
+	size_t n = strlen(user);
+
+	return n >= 1 && n <= 32 && user[0] != '-' &&
+	       strspn(user, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-") == n;
+}
+
 bool form_line_ok(const char *text)
 {
 	for (const unsigned char *p = (const unsigned char *)text; *p; p++)

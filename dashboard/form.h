@@ -20,6 +20,10 @@ int form_field(const char *body, size_t len, const char *key, char *out, size_t 
 /* A station's id as seatmuxd makes them (a seat's name): 1 to 63 of
  * [A-Za-z0-9_.-]. */
 bool form_station_ok(const char *id);
+/* A user name as an account's may be spelled (useradd's, and a
+ * directory's user@domain): 1 to 32 of [A-Za-z0-9._@-], not leading '-'.
+ * Anything else is refused before it reaches PAM or the log. */
+bool form_user_ok(const char *user);
 /* A text the bridge can carry: no TAB, no line break, no control byte. */
 bool form_line_ok(const char *text);
 

@@ -15,12 +15,14 @@
 #define COOKIE "seatmux_session"
 /* A logon, an action: a form of a few fields. More is refused unread. */
 #define BODY_MAX 8192
+/* What of a too large body without a length is read before closing. */
+#define DROP_MAX (64u << 10)
 #define TEXT_MAX 1024
 #define CSP "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; " \
 	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 struct request {
-	size_t len;
+	size_t len, dropped;
 	bool too_big;
 	bool answered;	/* refused at its start, before its body */
 	char body[BODY_MAX];
@@ -35,7 +37,7 @@ static uint64_t now_ms(void)
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
-			     const void *data, size_t len, const char *cookie, bool cache)
+			     const void *data, size_t len, const char *cookie)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data,
 								 MHD_RESPMEM_MUST_COPY);
@@ -50,8 +52,9 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
-	/* A picture's URL names its version: it may be kept. Nothing else. */
-	MHD_add_response_header(r, "Cache-Control", cache ? "private, max-age=3600" : "no-store");
+	/* Nothing is kept: not a pupil's screen on the teacher's disk, not a
+	 * picture a later session's could be taken for. */
+	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (cookie)
 		MHD_add_response_header(r, "Set-Cookie", cookie);
 	ok = MHD_queue_response(conn, status, r);
@@ -63,8 +66,7 @@ static enum MHD_Result reply_json(struct MHD_Connection *conn, unsigned status,
 				  json_object *obj, const char *cookie)
 {
 	const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-	enum MHD_Result ok = reply(conn, status, "application/json", text, strlen(text), cookie,
-				   false);
+	enum MHD_Result ok = reply(conn, status, "application/json", text, strlen(text), cookie);
 
 	json_object_put(obj);
 	return ok;
@@ -127,6 +129,43 @@ static void client_text(struct MHD_Connection *conn, char *out, size_t size)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, size);
 }
 
+/*
+ * Whether a logon from key may go to PAM now: not if its origin has
+ * failed too often, or too many of its (or anyone's) logons wait already.
+ * If it may, it is counted pending until logon_done. The logons' lock is
+ * held.
+ */
+static bool logon_admit_locked(struct dashboard *d, const struct ratelimit_key *key)
+{
+	int same = 0;
+
+	if (!ratelimit_allow(&d->logons, key, now_ms()))
+		return false;
+	for (int i = 0; i < d->npending; i++)
+		same += ratelimit_key_equal(&d->pending[i], key);
+	if (!ratelimit_admit_pending(d->npending, same, DASHBOARD_PENDING_MAX,
+				     ratelimit_per_origin(DASHBOARD_PENDING_MAX)))
+		return false;
+	d->pending[d->npending++] = *key;
+	return true;
+}
+
+static void logon_done(struct dashboard *d, const struct ratelimit_key *key, bool failed)
+{
+	pthread_mutex_lock(&d->logons_lock);
+	for (int i = 0; i < d->npending; i++) {
+		if (ratelimit_key_equal(&d->pending[i], key)) {
+			d->pending[i] = d->pending[--d->npending];
+			break;
+		}
+	}
+	if (failed)
+		ratelimit_failed(&d->logons, key, now_ms());
+	else
+		ratelimit_succeeded(&d->logons, key, now_ms());
+	pthread_mutex_unlock(&d->logons_lock);
+}
+
 static json_object *me_json(const struct websession *s)
 {
 	json_object *obj = json_object_new_object();
@@ -152,34 +191,33 @@ static enum MHD_Result login(struct dashboard *d, struct MHD_Connection *conn,
 	client_text(conn, peer, sizeof(peer));
 	if (form_field(rq->body, rq->len, "user", user, sizeof(user)) != 1 ||
 	    form_field(rq->body, rq->len, "password", password, sizeof(password)) != 1 ||
-	    !user[0] || !password[0])
-		return reply_error(conn, 400, "a logon is a user name and a password (at most %d "
-				   "and %d bytes)", BRIDGE_USER_MAX, BRIDGE_PASSWORD_MAX);
+	    !form_user_ok(user) || !password[0]) {
+		explicit_bzero(password, sizeof(password));
+		return reply_error(conn, 400, "a logon is a user name (at most %d of A-Z a-z 0-9 "
+				   "._@-) and a password (at most %d bytes)", BRIDGE_USER_MAX,
+				   BRIDGE_PASSWORD_MAX);
+	}
 	pthread_mutex_lock(&d->logons_lock);
-	allowed = ratelimit_allow(&d->logons, &key, now_ms());
+	allowed = logon_admit_locked(d, &key);
 	pthread_mutex_unlock(&d->logons_lock);
 	if (!allowed) {
 		explicit_bzero(password, sizeof(password));
-		fprintf(stderr, "logon of %s from %s held back: too many failures\n", user, peer);
-		return reply_error(conn, 429, "too many failed logons from here: wait a little");
+		fprintf(stderr, "logon of %s from %s held back: too many failures or logons "
+			"at once\n", user, peer);
+		return reply_error(conn, 429, "too many logons from here: wait a little");
 	}
 	res = bridge_logon(d->helper_path, user, password, &b, why, sizeof(why));
 	explicit_bzero(password, sizeof(password));
+	logon_done(d, &key, res == BRIDGE_REFUSED);
 	if (res == BRIDGE_UNREACHABLE) {
 		fprintf(stderr, "logon of %s from %s: %s\n", user, peer, why);
 		return reply_error(conn, 502, "%s", why);
 	}
 	if (res == BRIDGE_REFUSED) {
-		pthread_mutex_lock(&d->logons_lock);
-		ratelimit_failed(&d->logons, &key, now_ms());
-		pthread_mutex_unlock(&d->logons_lock);
 		fprintf(stderr, "logon of %s from %s refused: %s\n", user, peer, why);
 		sleep(1);	/* this connection's thread alone waits */
 		return reply_error(conn, strstr(why, "neither") ? 403 : 401, "%s", why);
 	}
-	pthread_mutex_lock(&d->logons_lock);
-	ratelimit_succeeded(&d->logons, &key, now_ms());
-	pthread_mutex_unlock(&d->logons_lock);
 	s = websession_new(&d->sessions, b, now_ms());
 	if (!s)
 		return reply_error(conn, 503, "too many sessions: log out elsewhere first");
@@ -322,7 +360,7 @@ static enum MHD_Result thumb(struct MHD_Connection *conn, struct websession *s)
 	pthread_mutex_lock(&s->lock);
 	t = websession_thumb(s, id);
 	if (t && t->png)
-		ok = reply(conn, 200, "image/png", t->png, t->len, NULL, true);
+		ok = reply(conn, 200, "image/png", t->png, t->len, NULL);
 	else
 		ok = reply_error(conn, 404, "no picture of station '%s'", id);
 	pthread_mutex_unlock(&s->lock);
@@ -390,7 +428,7 @@ static enum MHD_Result action(struct dashboard *d, struct MHD_Connection *conn,
 	fprintf(stderr, "%s: %s %s: %s\n", s->bridge->user, op, id,
 		r.status ? error_text(&r) : "done");
 	ok = r.status ? reply_error(conn, status_of(&r), "%s", error_text(&r)) :
-			reply(conn, 204, NULL, "", 0, NULL, false);
+			reply(conn, 204, NULL, "", 0, NULL);
 	bridge_reply_free(&r);
 	return ok;
 }
@@ -401,15 +439,14 @@ static enum MHD_Result logout(struct dashboard *d, struct MHD_Connection *conn,
 	fprintf(stderr, "%s logged out\n", s->bridge->user);
 	websession_end(&d->sessions, s);
 	return reply(conn, 204, NULL, "", 0, COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; "
-		     "Max-Age=0", false);
+		     "Max-Age=0");
 }
 
 static enum MHD_Result page(struct dashboard *d, struct MHD_Connection *conn, const char *url)
 {
 	for (size_t i = 0; i < sizeof(d->page) / sizeof(d->page[0]); i++)
 		if (!strcmp(url, d->page[i].url))
-			return reply(conn, 200, d->page[i].type, d->page[i].data, d->page[i].len,
-				     NULL, false);
+			return reply(conn, 200, d->page[i].type, d->page[i].data, d->page[i].len, NULL);
 	return reply_error(conn, 404, "nothing here");
 }
 
@@ -448,8 +485,6 @@ static enum MHD_Result dispatch(struct dashboard *d, struct MHD_Connection *conn
 
 	if (!post && strcmp(method, "GET"))
 		return reply_error(conn, 405, "GET or POST");
-	if (rq->too_big)
-		return reply_error(conn, 413, "a request's body is at most %d bytes", BODY_MAX);
 	if (post && !same_origin(conn))
 		return reply_error(conn, 403, "a request from another site");
 	if (strncmp(url, "/api/", 5))
@@ -485,14 +520,24 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (rq->len + *upload_size > sizeof(rq->body))
-			rq->too_big = true;
-		else
-			memcpy(rq->body + rq->len, upload, *upload_size);
-		rq->len += rq->too_big ? 0 : *upload_size;
+		size_t n = *upload_size;
+
 		*upload_size = 0;
+		/* Sent without a length (chunked) and too large: the rest is
+		 * read and dropped, up to a point, to answer 413; past it the
+		 * connection is closed. */
+		if (rq->len + n > sizeof(rq->body))
+			rq->too_big = true;
+		if (rq->too_big) {
+			rq->dropped += n;
+			return rq->dropped > DROP_MAX ? MHD_NO : MHD_YES;
+		}
+		memcpy(rq->body + rq->len, upload, n);
+		rq->len += n;
 		return MHD_YES;
 	}
+	if (rq->too_big)
+		return reply_error(conn, 413, "a request's body is at most %d bytes", BODY_MAX);
 	return dispatch(cls, conn, url, method, rq);
 }
 

@@ -36,10 +36,15 @@ struct page_file {
 	size_t len;
 };
 
+/* Logons waiting for PAM at once, in all (each holds a helper). */
+#define DASHBOARD_PENDING_MAX 16
+
 struct dashboard {
 	struct websession_store sessions;
-	pthread_mutex_t logons_lock;
+	pthread_mutex_t logons_lock;	/* logons, pending, npending */
 	struct ratelimit logons;	/* failed logons, per address */
+	struct ratelimit_key pending[DASHBOARD_PENDING_MAX];	/* their origins */
+	int npending;
 	const char *helper_path;	/* seatmux-dashboard-session's socket */
 	struct page_file page[3];
 };

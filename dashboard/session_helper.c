@@ -102,6 +102,9 @@ static int become(const struct passwd *pw)
 		return -1;
 	if (setuid(0) == 0)
 		return -1;	/* still root somehow: never go on */
+	/* What PAM's and NSS's modules left open is not the user's. */
+	if (close_range(3, ~0u, 0) < 0)
+		return -1;
 	if (clearenv() != 0 || setenv("HOME", pw->pw_dir, 1) < 0 ||
 	    setenv("USER", pw->pw_name, 1) < 0 || setenv("LOGNAME", pw->pw_name, 1) < 0 ||
 	    setenv("PATH", "/usr/bin:/bin", 1) < 0 || setenv("LANG", "C.UTF-8", 1) < 0)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +61,20 @@ static int random_hex(char *out, size_t hexlen)
 	return 0;
 }
 
-/* The store's lock is held: sessions idle too long leave. */
+/* Whether a session is over: idle too long, or too old. A thread may
+ * have read the clock before another stamped last_ms: never "negative". */
+static bool expired(const struct websession_store *st, const struct websession *s,
+		    uint64_t now_ms)
+{
+	return (now_ms > s->last_ms && now_ms - s->last_ms > st->idle_ms) ||
+	       (now_ms > s->created_ms && now_ms - s->created_ms > WEBSESSION_MAX_AGE_MS);
+}
+
+/* The store's lock is held: sessions over leave. */
 static void sweep_locked(struct websession_store *st, uint64_t now_ms)
 {
 	for (int i = 0; i < WEBSESSION_MAX; i++)
-		if (st->slots[i] && now_ms - st->slots[i]->last_ms > st->idle_ms)
+		if (st->slots[i] && expired(st, st->slots[i], now_ms))
 			drop_locked(st, i);
 }
 
@@ -82,7 +92,7 @@ struct websession *websession_new(struct websession_store *st, struct bridge *br
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	s->bridge = bridge;
-	s->last_ms = now_ms;
+	s->created_ms = s->last_ms = now_ms;
 	s->refs = 2;	/* the table's, the caller's */
 	pthread_mutex_lock(&st->lock);
 	sweep_locked(st, now_ms);
@@ -123,7 +133,8 @@ struct websession *websession_get(struct websession_store *st, const char *id,
 	for (int i = 0; i < WEBSESSION_MAX && !found; i++) {
 		if (st->slots[i] && token_equal(st->slots[i]->id, id)) {
 			found = st->slots[i];
-			found->last_ms = now_ms;
+			if (now_ms > found->last_ms)
+				found->last_ms = now_ms;
 			found->refs++;
 		}
 	}
@@ -163,9 +174,12 @@ static struct thumb *thumb_find(const struct websession *s, const char *station)
 unsigned websession_thumb_update(struct websession *s, const char *station,
 				 unsigned char *png, size_t len)
 {
+	static atomic_uint versions;
 	struct thumb *t = thumb_find(s, station);
+	size_t held = t ? t->len : 0;
 
-	if (!t && (s->nthumbs == WEBSESSION_THUMBS || strlen(station) > WEBSESSION_STATION_MAX)) {
+	if ((!t && (s->nthumbs == WEBSESSION_THUMBS || strlen(station) > WEBSESSION_STATION_MAX)) ||
+	    s->thumb_bytes - held + len > WEBSESSION_THUMB_BYTES) {
 		free(png);
 		return 0;
 	}
@@ -178,9 +192,11 @@ unsigned websession_thumb_update(struct websession *s, const char *station,
 		return t->version;
 	}
 	free(t->png);
+	s->thumb_bytes = s->thumb_bytes - held + len;
 	t->png = png;
 	t->len = len;
-	return ++t->version;
+	t->version = atomic_fetch_add(&versions, 1) + 1;
+	return t->version;
 }
 
 const struct thumb *websession_thumb(const struct websession *s, const char *station)

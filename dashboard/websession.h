@@ -23,10 +23,15 @@
 #define WEBSESSION_HEX 64	/* 32 random bytes, in hex */
 #define WEBSESSION_THUMBS 64	/* stations whose pictures are kept */
 #define WEBSESSION_STATION_MAX 63
+/* A session's pictures, in all, at most (a bridge is the user's: it may
+ * send whatever it likes, as large as bridge.h allows). */
+#define WEBSESSION_THUMB_BYTES (48u << 20)
+/* However active, a session ends after this long. */
+#define WEBSESSION_MAX_AGE_MS (12 * 3600 * 1000ull)
 
 struct thumb {
 	char station[WEBSESSION_STATION_MAX + 1];
-	unsigned version;	/* counts the picture's changes, from 1 */
+	unsigned version;	/* this picture's, unique to it; from 1 */
 	unsigned char *png;
 	size_t len;
 };
@@ -38,8 +43,9 @@ struct websession {
 	struct bridge *bridge;
 	struct thumb thumbs[WEBSESSION_THUMBS];
 	int nthumbs;
+	size_t thumb_bytes;
 	/* The store's lock guards these. */
-	uint64_t last_ms;
+	uint64_t created_ms, last_ms;
 	unsigned refs;
 	bool ended;
 };
@@ -65,7 +71,9 @@ void websession_end(struct websession_store *st, struct websession *s);
 /* Whether token is the session's CSRF token (in constant time). */
 bool websession_csrf_ok(const struct websession *s, const char *token);
 /* The station's picture is png (taken): its version, bumped if it
- * changed. 0 if no room was left. The session's lock is held. */
+ * changed; versions are unique across sessions, so that a browser never
+ * takes one session's picture for another's. 0 if no room was left. The
+ * session's lock is held. */
 unsigned websession_thumb_update(struct websession *s, const char *station,
 				 unsigned char *png, size_t len);
 /* The picture kept for station, or NULL. The session's lock is held. */

@@ -66,11 +66,12 @@ lintian --pedantic --fail-on error,warning "$changes" >"$out/lintian.log" 2>&1
 check "lintian finds no error and no warning" $? "$(grep -E '^[EW]:' "$out/lintian.log" | tr '\n' ' ')"
 
 root=$out/root
-for deb in "$out"/seatmux_"$version"_*.deb "$out"/seatmux-station-agent_"$version"_*.deb; do
+for deb in "$out"/seatmux_"$version"_*.deb "$out"/seatmux-station-agent_"$version"_*.deb \
+	"$out"/seatmux-dashboard_"$version"_*.deb; do
 	dpkg-deb -x "$deb" "$root" || { check "$deb unpacks" 1 "dpkg-deb -x failed"; finish; }
 done
 bad=
-for p in seatmuxd seatmuxctl seatmux-compositor seatmux-station-agent; do
+for p in seatmuxd seatmuxctl seatmux-compositor seatmux-station-agent seatmux-dashboard; do
 	v=$("$root/usr/bin/$p" --version 2>&1)
 	[ "$v" = "$p $upstream" ] || bad="$bad $p: '$v';"
 done
@@ -79,7 +80,13 @@ v=$("$root/usr/libexec/seatmux/seatmux-greeter" --version 2>&1)
 check "every program says the package's version" "$([ -z "$bad" ]; echo $?)" "$bad"
 # The helpers seatmuxd runs, and nothing else (-Dinstall-tests=false).
 helpers=$(ls "$root/usr/libexec/seatmux" | tr '\n' ' ')
-want="seatmux-greeter seatmux-rdp-sink seatmux-screen seatmux-session seatmux-usbip-link "
+want="seatmux-dashboard-session seatmux-greeter seatmux-rdp-sink seatmux-screen seatmux-session "
+want="${want}seatmux-usbip-link "
 check "no test or benchmark program is in a package: libexec has the helpers only" \
 	"$([ "$helpers" = "$want" ]; echo $?)" "$helpers"
+# dpkg refuses a file two packages ship.
+twice=$(for deb in "$out"/seatmux*_"$version"_*.deb; do
+	dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }'
+done | sort | uniq -d | tr '\n' ' ')
+check "no file is in two packages" "$([ -z "$twice" ]; echo $?)" "$twice"
 finish

@@ -73,7 +73,10 @@ class FakeHelper:
         for line in c.makefile("rb"):
             args = line.rstrip(b"\n").decode().split("\t")
             self.requests.append(args)
-            if args == ["list-stations"]:
+            if user == b"mallet":
+                # A bridge its user made say more than seatmuxctl ever does.
+                c.sendall(b"0 99999999999 0 -\n" + b"x" * 4096)
+            elif args == ["list-stations"]:
                 self.reply(c, out=json.dumps([{
                     "station": "seat1", "name": "Desk 1", "kind": "local", "user": "p1",
                     "session_pid": 7, "state": "running", "blocked": False}, {
@@ -233,6 +236,31 @@ def run(b, helper, port):
     check("an unknown station: 404", st == 404 and b"seat9" in data, (st, data))
     st, _, data = b.req("POST", "/api/action", "op=block&id=seat1&text=" + "a" * 9000)
     check("a request larger than 8 KiB: 413", st == 413, (st, data))
+    def chunked(chunks, end):
+        c = http.client.HTTPSConnection("127.0.0.1", b.port, context=b.ctx, timeout=30)
+        c.putrequest("POST", "/api/action")
+        c.putheader("Cookie", b.cookie)
+        c.putheader("X-CSRF-Token", b.csrf)
+        c.putheader("Transfer-Encoding", "chunked")
+        c.endheaders()
+        try:
+            for _ in range(chunks):
+                c.send(b"1000\r\n" + b"a" * 4096 + b"\r\n")
+            if end:
+                c.send(b"0\r\n\r\n")
+            return c.getresponse().status
+        except OSError as e:
+            return type(e).__name__
+        finally:
+            c.close()
+    st = chunked(4, True)
+    check("a chunked body larger than 8 KiB: 413", st == 413, st)
+    st = chunked(40, False)
+    check("one that goes on and on: the connection is closed after 64 KiB", st != 413 and
+          isinstance(st, str) and "timed out" not in st, st)
+    st, _, data = b.req("POST", "/api/login", "user=a%0Ab&password=x")
+    check("a user name with a line break: 400 before PAM or the log see it", st == 400,
+          (st, data))
     st, _, _ = b.req("DELETE", "/api/me")
     check("another method: 405", st == 405, st)
     st, _, data = b.req("GET", "/api/me")
@@ -246,6 +274,13 @@ def run(b, helper, port):
     st, _, _ = boss.req("POST", "/api/logout")
     st2, _, _ = boss.req("GET", "/api/me")
     check("logout: 204, then the cookie is worth nothing", st == 204 and st2 == 401, (st, st2))
+
+    evil = Browser(port)
+    evil.login("mallet", "good")
+    st, _, _ = evil.req("GET", "/api/stations")
+    st2, _, _ = evil.req("GET", "/api/me")
+    check("a bridge that says it sends 100 GB: 502, the session ends, nothing allocated",
+          st == 502 and st2 == 401, (st, st2))
 
     for c in list(helper.conns):
         try:

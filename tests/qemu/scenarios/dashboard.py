@@ -105,6 +105,15 @@ def check_api(t, m, port):
     t.check("the dashboard runs as seatmux-dashboard, the teacher's bridge as the teacher",
             re.search(r"^seatmux-dashboard /usr/bin/seatmux-dashboard", ps, re.M) and
             re.search(r"^%s seatmuxctl --serve" % TEACHER, ps, re.M), ps)
+    rc, ids = m.run("for p in /proc/[0-9]*; do grep -q 'seatmuxctl.--serve' $p/cmdline "
+                    "2>/dev/null && grep -E '^(Uid|Gid|Groups):' $p/status; done; "
+                    "id -u %s; id -g %s; getent group seatmux-teacher" % ((TEACHER,) * 2))
+    lines = ids.split("\n")
+    want_uid, want_gid = (lines[3].strip(), lines[4].strip()) if len(lines) > 4 else ("?", "?")
+    tgid = lines[5].split(":")[2] if len(lines) > 5 and lines[5].count(":") >= 2 else "?"
+    t.check("the bridge holds the teacher's uid, gid and groups, nothing of root's",
+            lines[0].split()[1:] == [want_uid] * 4 and lines[1].split()[1:] == [want_gid] * 4
+            and tgid in lines[2].split()[1:] and "0" not in lines[2].split()[1:], ids)
 
     st, _, data = h.req("GET", "/api/stations")
     stations = {s["id"]: s for s in json.loads(data)["stations"]} if st == 200 else {}
