@@ -25,7 +25,7 @@ import sys
 import time
 
 from harness import Image
-from stations import attempt, scenario, wait_ready
+from stations import COLOR, attempt, scenario, wait_ready
 
 screens = scenario("_room_screens")
 alike, blocked_prop, own, showing, until = (screens.alike, screens.blocked_prop, screens.own,
@@ -192,6 +192,29 @@ class Page:
         self.d.find_element("id", "login-button").click()
         return self.find("#dashboard .station img.thumb", 60)
 
+    def thumb_rgb(self, seat):
+        """The colour at the middle of the left half of seat's picture, as
+        the browser has it (drawn onto a canvas), or None."""
+        return self.d.execute_script(
+            "const i = document.querySelector('.station[data-station=\"' + arguments[0] +"
+            " '\"] img.thumb');"
+            "if (!i || !i.complete || !i.naturalWidth) return null;"
+            "const c = document.createElement('canvas');"
+            "c.width = i.naturalWidth; c.height = i.naturalHeight;"
+            "const g = c.getContext('2d'); g.drawImage(i, 0, 0);"
+            "const d = g.getImageData(c.width >> 2, c.height >> 1, 1, 1).data;"
+            "return [d[0], d[1], d[2]];", seat)
+
+    def thumb_shows(self, seat, rgb, timeout=30, tolerance=24):
+        end = time.monotonic() + timeout
+        while True:
+            got = self.thumb_rgb(seat)
+            if got and all(abs(a - b) <= tolerance for a, b in zip(got, rgb)):
+                return True
+            if time.monotonic() > end:
+                return got
+            time.sleep(0.5)
+
     def card(self, seat):
         return self.find('.station[data-station="%s"]' % seat)
 
@@ -227,16 +250,21 @@ def page_steps(t, m, p):
     p.dialog("Eyes to the front")
     ok = until(m, "head1", showing("block"), 60)
     badge = p.find('.station[data-station="seat1"] .blocked', 30)
-    p.shot("blocked")
     t.check("Block from the page: head1 shows the block screen, the card says blocked",
             ok and badge and blocked_prop(m, "seat1") == "b true" and
             own("seat0")(m.screendump("head0", 0)), (ok, bool(badge), blocked_prop(m, "seat1")))
+    pic = p.thumb_shows("seat1", screens.SCREEN["block"])
+    p.shot("blocked")
+    t.check("and seat1's picture in the page changes to the block screen", pic is True, pic)
     p.d.find_element("id", "act-unblock").click()
     ok = until(m, "head1", own("seat1"), 60)
     gone = p.find('.station[data-station="seat1"] .blocked', 30, gone=True) == []
+    pic = p.thumb_shows("seat1", COLOR["seat1"])
     p.shot("unblocked")
-    t.check("Unblock: head1 shows seat1's session again, the badge goes",
-            ok and gone and blocked_prop(m, "seat1") == "b false", (ok, gone))
+    t.check("Unblock: head1 shows seat1's session again, the badge goes, and so does its "
+            "picture in the page",
+            ok and gone and pic is True and blocked_prop(m, "seat1") == "b false",
+            (ok, gone, pic))
     p.d.find_element("id", "act-message").click()
     p.dialog("Five minutes left")
     ok = until(m, "head1", showing("message"), 60)
