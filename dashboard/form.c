@@ -1,19 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
+#include "hexdigit.h"
 #include "form.h"
 #include "utf8.h"
-
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* in[0..n) decoded into out: its length, or -1. */
 static int decode(const char *in, size_t n, char *out, size_t size)
@@ -26,9 +16,9 @@ static int decode(const char *in, size_t n, char *out, size_t size)
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			if (i + 2 >= n || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0)
+			if (i + 2 >= n || hex_digit(in[i + 1]) < 0 || hex_digit(in[i + 2]) < 0)
 				return -1;
-			c = hex(in[i + 1]) << 4 | hex(in[i + 2]);
+			c = hex_digit(in[i + 1]) << 4 | hex_digit(in[i + 2]);
 			i += 2;
 		}
 		if (c == 0 || o + 1 >= size)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hexdigit.h"
 #include "state.h"
 
 #define HEADER "seatmux-state"
@@ -28,17 +29,6 @@ void state_clear(struct state *st)
 	st->n = 0;
 }
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One word, %XX undone; a NUL it would hold is refused. */
 static char *word_decode(const char *s, size_t len)
 {
@@ -53,10 +43,10 @@ static char *word_decode(const char *s, size_t len)
 		}
 		if (i + 2 >= len)
 			goto bad;
-		if (hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0 ||
-		    (hex(s[i + 1]) == 0 && hex(s[i + 2]) == 0))
+		if (hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0 ||
+		    (hex_digit(s[i + 1]) == 0 && hex_digit(s[i + 2]) == 0))
 			goto bad;
-		*o++ = (char)(hex(s[i + 1]) << 4 | hex(s[i + 2]));
+		*o++ = (char)(hex_digit(s[i + 1]) << 4 | hex_digit(s[i + 2]));
 		i += 2;
 	}
 	*o = '\0';

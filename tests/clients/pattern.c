@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "hexdigit.h"
 #include "pattern.h"
 #include "seat-colors.h"
 
@@ -9,17 +10,6 @@ struct seat_color {
 	const char *name;
 	uint32_t color;
 };
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 bool pattern_parse_color(const char *text, uint32_t *color)
 {
