@@ -138,7 +138,7 @@ static enum bridge_logon read_verdict(struct bridge *b, char *why, size_t size,
 }
 
 enum bridge_logon bridge_logon(const char *socket_path, const char *user, const char *password,
-			       struct bridge **out, char *why, size_t size)
+			       const char *rhost, struct bridge **out, char *why, size_t size)
 {
 	size_t ulen = strlen(user), plen = strlen(password);
 	uint64_t deadline = now_ms() + LOGON_TIMEOUT_MS;
@@ -153,7 +153,8 @@ enum bridge_logon bridge_logon(const char *socket_path, const char *user, const 
 		goto fail;
 	/* NULs end each: what the helper reads byte by byte. */
 	if (write_all(b->fd, user, ulen + 1, deadline) < 0 ||
-	    write_all(b->fd, password, plen + 1, deadline) < 0)
+	    write_all(b->fd, password, plen + 1, deadline) < 0 ||
+	    write_all(b->fd, rhost, strlen(rhost) + 1, deadline) < 0)
 		goto fail;
 	res = read_verdict(b, why, size, deadline);
 	if (res != BRIDGE_LOGGED_ON)

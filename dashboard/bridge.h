@@ -34,10 +34,10 @@ enum bridge_logon {
 	BRIDGE_UNREACHABLE,	/* the helper could not be asked */
 };
 
-/* Logs user on through the helper at socket_path; on BRIDGE_LOGGED_ON
- * *out is the user's bridge. */
+/* Logs user on from rhost (the browser's address) through the helper at
+ * socket_path; on BRIDGE_LOGGED_ON *out is the user's bridge. */
 enum bridge_logon bridge_logon(const char *socket_path, const char *user, const char *password,
-			       struct bridge **out, char *why, size_t size);
+			       const char *rhost, struct bridge **out, char *why, size_t size);
 
 struct bridge_reply {
 	int status;		/* seatmuxctl's exit status */

@@ -206,7 +206,8 @@ static enum MHD_Result login(struct dashboard *d, struct MHD_Connection *conn,
 			"at once\n", user, peer);
 		return reply_error(conn, 429, "too many logons from here: wait a little");
 	}
-	res = bridge_logon(d->helper_path, user, password, &b, why, sizeof(why));
+	res = bridge_logon(d->helper_path, user, password, strcmp(peer, "?") ? peer : "", &b, why,
+			   sizeof(why));
 	explicit_bzero(password, sizeof(password));
 	logon_done(d, &key, res == BRIDGE_REFUSED);
 	if (res == BRIDGE_UNREACHABLE) {
@@ -367,31 +368,57 @@ static enum MHD_Result thumb(struct MHD_Connection *conn, struct websession *s)
 	return ok;
 }
 
-/* The seatmuxctl words for an action; 0 if op is none. */
-static int action_args(const char *op, const char *id, const char *text, const char **args)
+/* The most words an action gives seatmuxctl: a projection's targets, a
+ * launched command's words. */
+#define ACTION_WORDS 40
+#define LAUNCH_WORDS 16
+
+/* text's words, parted by sep, in place, after args[n]: the new count,
+ * or -1 if a word is empty (or, stations, not a station's id) or there
+ * are more than max. */
+static int words(char *text, char sep, bool stations, const char **args, int n, int max)
 {
-	if (!strcmp(op, "identify") || !strcmp(op, "unblock") || !strcmp(op, "logoff")) {
-		args[0] = op;
-		args[1] = id;
-		return 2;
+	int first = n;
+
+	for (char *w = text, *end; w; w = end) {
+		end = strchr(w, sep);
+		if (end)
+			*end++ = 0;
+		if (!*w || n - first == max || (stations && !form_station_ok(w)))
+			return -1;
+		args[n++] = w;
 	}
-	if (!strcmp(op, "block") && !*text) {
-		args[0] = op;
-		args[1] = id;
-		return 2;
+	return n;
+}
+
+/* The seatmuxctl words for an action (text may be cut up); 0 if op is
+ * none, -1 if its text does not fit it. */
+static int action_args(const char *op, const char *id, char *text, const char **args)
+{
+	int n = 0;
+
+	if (!strcmp(op, "block") && *text) {
+		args[n++] = "--message";
+		args[n++] = text;
 	}
-	if (!strcmp(op, "block")) {
-		args[0] = "--message";
-		args[1] = text;
-		args[2] = "block";
-		args[3] = id;
-		return 4;
-	}
+	/* project SRC DST... ; none named: --all, every other station. */
+	if (!strcmp(op, "project") && !*text)
+		args[n++] = "--all";
+	args[n++] = op;
+	args[n++] = id;
+	if (!strcmp(op, "identify") || !strcmp(op, "unblock") || !strcmp(op, "logoff") ||
+	    !strcmp(op, "block") || !strcmp(op, "unproject"))
+		return n;
 	if (!strcmp(op, "message") || !strcmp(op, "rename")) {
-		args[0] = op;
-		args[1] = id;
-		args[2] = text;
-		return 3;
+		args[n++] = text;
+		return n;
+	}
+	if (!strcmp(op, "project"))
+		return *text ? words(text, ',', true, args, n, ACTION_WORDS - n) : n;
+	if (!strcmp(op, "launch")) {
+		/* Words, not a shell's line: nothing is interpreted. */
+		args[n++] = "--";
+		return words(text, ' ', false, args, n, LAUNCH_WORDS);
 	}
 	return 0;
 }
@@ -400,7 +427,7 @@ static enum MHD_Result action(struct dashboard *d, struct MHD_Connection *conn,
 			      struct websession *s, const struct request *rq)
 {
 	char op[16], id[WEBSESSION_STATION_MAX + 1], text[TEXT_MAX];
-	const char *args[4];
+	const char *args[ACTION_WORDS];
 	struct bridge_reply r;
 	enum MHD_Result ok;
 	int n, got;
@@ -414,11 +441,15 @@ static enum MHD_Result action(struct dashboard *d, struct MHD_Connection *conn,
 				   TEXT_MAX);
 	if (got == 0)
 		text[0] = 0;
+	if ((!strcmp(op, "message") || !strcmp(op, "launch")) && !*text)
+		return reply_error(conn, 400, "%s needs a text", op);
 	n = action_args(op, id, text, args);
 	if (!n)
 		return reply_error(conn, 400, "no action '%s'", op);
-	if (!strcmp(op, "message") && !*text)
-		return reply_error(conn, 400, "a message needs a text");
+	if (n < 0)
+		return reply_error(conn, 400, "%s takes %s", op, !strcmp(op, "launch") ?
+				   "a command's words, parted by spaces (at most 16)" :
+				   "stations' ids, parted by commas (none: every other one)");
 	pthread_mutex_lock(&s->lock);
 	if (bridge_call(s->bridge, args, n, &r) < 0) {
 		pthread_mutex_unlock(&s->lock);

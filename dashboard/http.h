@@ -13,7 +13,10 @@
  *                                when the station's picture does (0: none)
  *   GET  /api/thumb?id=ID&v=N    the picture, PNG
  *   POST /api/action             op (identify, block, unblock, message,
- *                                logoff, rename), id, text -> 204
+ *                                logoff, rename, project, unproject,
+ *                                launch), id, text -> 204; project's text
+ *                                names the targets (commas; none: all),
+ *                                launch's is the command's words
  *
  * POSTs but the logon carry the session's token in X-CSRF-Token, and an
  * Origin, if sent, must be this server's. Errors are {"error": TEXT}:

@@ -12,7 +12,8 @@
  * seatmuxctl in the user's own shell. The dashboard never holds more
  * than its users do.
  *
- *   dashboard -> helper: USER NUL PASSWORD NUL
+ *   dashboard -> helper: USER NUL PASSWORD NUL RHOST NUL (the browser's
+ *                        address, for PAM_RHOST; may be empty)
  *   helper -> dashboard: "ok USER ROLE\n", then seatmuxctl --serve's replies
  *                        "no REASON\n", and the connection ends
  */
@@ -36,6 +37,8 @@
 #define TEACHER_GROUP "seatmux-teacher"
 /* A password longer than this is nobody's (and PAM's own limit is 512). */
 #define PASSWORD_MAX 512
+/* The longest address (INET6_ADDRSTRLEN). */
+#define RHOST_MAX 46
 /* How long the dashboard may take to send a logon. */
 #define REQUEST_TIMEOUT_MS 10000
 
@@ -62,25 +65,29 @@ static bool peer_allowed(void)
 }
 
 /*
- * USER NUL PASSWORD NUL into buf: 0, or -1 if it is malformed, too long
- * or late. Read a byte at a time: nothing after the second NUL may be
- * taken from the connection, which seatmuxctl reads next.
+ * USER NUL PASSWORD NUL RHOST NUL into buf: 0, or -1 if it is malformed,
+ * too long or late. Read a byte at a time: nothing after the last NUL may
+ * be taken from the connection, which seatmuxctl reads next.
  */
-static int read_request(char *buf, size_t size, const char **user, const char **password)
+static int read_request(char *buf, size_t size, const char **user, const char **password,
+			const char **rhost)
 {
 	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
 	size_t len = 0;
 	int nuls = 0;
 
-	while (nuls < 2) {
+	while (nuls < 3) {
 		if (len == size || poll(&p, 1, REQUEST_TIMEOUT_MS) != 1 ||
 		    read(STDIN_FILENO, buf + len, 1) != 1)
 			return -1;
 		nuls += buf[len++] == 0;
 	}
 	*user = buf;
-	*password = buf + strlen(buf) + 1;
-	return 0;
+	*password = *user + strlen(*user) + 1;
+	*rhost = *password + strlen(*password) + 1;
+	/* An address, as inet_ntop writes them. */
+	return strlen(*rhost) < RHOST_MAX && strspn(*rhost, "0123456789abcdefABCDEF.:") ==
+		strlen(*rhost) ? 0 : -1;
 }
 
 static const char *role_of(const struct passwd *pw)
@@ -114,17 +121,18 @@ static int become(const struct passwd *pw)
 
 static int logon(void)
 {
-	const struct auth_config cfg = { .service = PAM_SERVICE, .confdir = NULL, .group = NULL };
-	char buf[AUTH_MAX_USER + 1 + PASSWORD_MAX + 1];
+	struct auth_config cfg = { .service = PAM_SERVICE };
+	char buf[AUTH_MAX_USER + 1 + PASSWORD_MAX + 1 + RHOST_MAX + 1];
 	struct auth_account acct;
-	const char *user, *password, *role;
+	const char *user, *password, *rhost, *role;
 	struct passwd *pw;
 	enum auth_result res;
 
 	if (!peer_allowed())
 		return say_no("only seatmux-dashboard may ask");
-	if (read_request(buf, sizeof(buf), &user, &password) < 0)
-		return say_no("a logon is USER NUL PASSWORD NUL, sent at once");
+	if (read_request(buf, sizeof(buf), &user, &password, &rhost) < 0)
+		return say_no("a logon is USER NUL PASSWORD NUL RHOST NUL, sent at once");
+	cfg.rhost = *rhost ? rhost : NULL;
 	res = auth_check(&cfg, user, password, &acct);
 	explicit_bzero(buf, sizeof(buf));
 	if (res != AUTH_OK)

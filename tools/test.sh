@@ -29,10 +29,17 @@ tally() {
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# A stage's heading, with the seconds since the start (where CI's time
+# goes: the whole run must stay well under its limit).
+began=$(date +%s)
+stage() {
+	echo "== $1 (at $(($(date +%s) - began)) s)"
+}
+
 # One build serves the unit tests and the image the QEMU scenarios boot:
 # ASan and UBSan in both, so that each scenario, stopping seatmuxd at its
 # end, fails on any sanitizer report.
-echo "== the build (ASan + UBSan)"
+stage "the build (ASan + UBSan)"
 rm -rf "$out/image"
 built=0
 if meson setup "$out/image" -Dwerror=true --prefix=/usr --sysconfdir=/etc \
@@ -50,7 +57,7 @@ fi
 # package build takes no time from a guest's, whose checks time things.
 # Then the OS image is built from them (image/build.sh: mmdebstrap from
 # Debian's archive, dkms, the disk), the same way.
-echo "== Debian packages and the OS image (in the background until the scenarios end)"
+stage "Debian packages and the OS image (in the background until the scenarios end)"
 pkglog=$out/package.log
 imglog=$out/os-image.log
 mkdir -p "$out"
@@ -63,7 +70,7 @@ rm -rf "$out/os-image"
 ) &
 pkgpid=$!
 
-echo "== unit tests (ASan + UBSan)"
+stage "unit tests (ASan + UBSan)"
 if [ "$built" = 1 ]; then
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
 		meson test -C "$out/image" --print-errorlogs >"$log" 2>&1
@@ -75,16 +82,16 @@ if [ "$built" = 1 ]; then
 	tally "$log" unit
 fi
 
-echo "== fuzz targets (5 s each)"
+stage "fuzz targets (5 s each)"
 rm -rf "$out/fuzz"
 SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 5 2>&1 | tee "$log"
 tally "$log" fuzz
 
-echo "== kernel config checker"
+stage "kernel config checker"
 sh "$top/tests/kconfig/run.sh" 2>&1 | tee "$log"
 tally "$log" kconfig
 
-echo "== QEMU scenarios"
+stage "QEMU scenarios"
 if [ "$built" = 1 ]; then
 	# One guest at a time: two at once (SEATMUX_JOBS=2) take as long on
 	# two cores, and checks that bound a loop's stalls fail under the load.
@@ -93,13 +100,13 @@ if [ "$built" = 1 ]; then
 	tally "$log" qemu
 fi
 
-echo "== Debian packages"
+stage "Debian packages"
 wait "$pkgpid"
 cat "$pkglog"
 cp "$pkglog" "$log"
 tally "$log" package
 
-echo "== the OS image, booted from its disk (OVMF)"
+stage "the OS image, booted from its disk (OVMF)"
 cat "$imglog"
 if [ -f "$out/os-image/seatmux.qcow2" ] && [ "$built" = 1 ]; then
 	python3 "$top/tests/image/boot.py" --image "$out/os-image" --build "$out/image" 2>&1 | tee "$log"
@@ -109,9 +116,10 @@ else
 	failed=$((failed + 1))
 fi
 
-echo "== the README's run command, from another folder"
+stage "the README's run command, from another folder"
 sh "$top/tests/readme/run.sh" "$out/readme" "$out/image" 2>&1 | tee "$log"
 tally "$log" readme
 
+stage "end"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

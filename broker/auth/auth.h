@@ -36,6 +36,7 @@ struct auth_config {
 	const char *service;	/* PAM service name */
 	const char *confdir;	/* PAM configuration folder, NULL: /etc/pam.d */
 	const char *group;	/* allowed group, NULL or "": any account */
+	const char *rhost;	/* where the logon comes from (PAM_RHOST), or NULL */
 };
 
 /* Checks user and password; on AUTH_OK *acct is the account PAM settled on. */

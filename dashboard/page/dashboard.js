@@ -15,7 +15,8 @@ let current = null;	// id of the card that last had focus: the target when nothi
 const cards = new Map();	// station id -> card parts, so updates happen in place
 
 const DONE = { identify: 'Identified', message: 'Sent the message to', block: 'Blocked',
-	unblock: 'Unblocked', logoff: 'Logged off' };
+	unblock: 'Unblocked', logoff: 'Logged off', project: 'Projected', unproject: 'Stopped projecting',
+	launch: 'Launched it on' };
 const EXPIRED = 'Your session expired, log on again';
 const REFRESH = 'Cannot refresh the stations';
 
@@ -256,8 +257,9 @@ async function askText(title, label, required, initial) {
 	return (await openDialog($('text-dialog'), ta)) === 'ok' ? ta.value : null;
 }
 
-async function confirmed(text) {
+async function confirmed(text, yes) {
 	setText($('confirm-text'), text);
+	setText($('confirm-ok'), yes);
 	// Cancel has the focus, so a stray Enter logs nobody off.
 	return (await openDialog($('confirm-dialog'), $('confirm-cancel'))) === 'ok';
 }
@@ -304,7 +306,29 @@ async function block() {
 
 async function logoff() {
 	const ids = targets();
-	if (ids && await confirmed(`Log off ${describe(ids)}? Unsaved work will be lost.`)) act('logoff', ids);
+	if (ids && await confirmed(`Log off ${describe(ids)}? Unsaved work will be lost.`, 'Log off'))
+		act('logoff', ids);
+}
+
+// The current station's screen on the other selected ones, or on every other station.
+async function project() {
+	const src = current && cards.has(current) ? current : (targets() || [])[0];
+	if (!src) return;
+	const dsts = [...cards.values()].filter((c) => c.check.checked && c.id !== src).map((c) => c.id);
+	const where = dsts.length ? describe(dsts) : 'every other station';
+	if (await confirmed(`Show ${nameOf(src)} on ${where}? Their input stops until you stop projecting.`,
+		'Project'))
+		act('project', [src], dsts.join(','));
+}
+
+async function launch() {
+	const ids = targets();
+	const text = ids && await askText(`Launch on ${describe(ids)}`,
+		'Command (words parted by spaces; runs as each station\'s user)', true);
+	if (text === null) return;
+	const words = text.trim().split(/\s+/).filter(Boolean);
+	if (!words.length) return setStatus('Nothing launched: the command is empty', true);
+	act('launch', ids, words.join(' '));
 }
 
 async function renameStation(id) {
@@ -343,6 +367,9 @@ $('act-unblock').addEventListener('click', simple('unblock'));
 $('act-message').addEventListener('click', sendMessage);
 $('act-block').addEventListener('click', block);
 $('act-logoff').addEventListener('click', logoff);
+$('act-project').addEventListener('click', project);
+$('act-unproject').addEventListener('click', simple('unproject'));
+$('act-launch').addEventListener('click', launch);
 $('select-all').addEventListener('click', () => selectAll(true));
 $('select-none').addEventListener('click', () => selectAll(false));
 

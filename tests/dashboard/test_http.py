@@ -39,6 +39,7 @@ class FakeHelper:
     def __init__(self, path):
         self.picture = PNG + b"one"
         self.requests = []
+        self.rhosts = []
         self.conns = []
         self.sock = socket.socket(socket.AF_UNIX)
         self.sock.bind(path)
@@ -56,12 +57,13 @@ class FakeHelper:
 
     def serve(self, c):
         buf = b""
-        while buf.count(b"\0") < 2:
+        while buf.count(b"\0") < 3:
             d = c.recv(1)
             if not d:
                 return
             buf += d
-        user, password = buf.split(b"\0")[:2]
+        user, password, rhost = buf.split(b"\0")[:3]
+        self.rhosts.append(rhost)
         if password != b"good":
             c.sendall(b"no wrong user name or password\n")
             return c.close()
@@ -183,6 +185,8 @@ def run(b, helper, port):
 
     st, h, data = b.login("alice", "good")
     cookie = h.get("Set-Cookie", "")
+    check("the helper is told where the logon comes from (PAM_RHOST)",
+          helper.rhosts[-1] in (b"::ffff:127.0.0.1", b"127.0.0.1"), helper.rhosts[-1:])
     check("alice logs on as a teacher; the cookie is Secure, HttpOnly, SameSite=Strict",
           st == 200 and json.loads(data)["role"] == "teacher" and "Secure" in cookie and
           "HttpOnly" in cookie and "SameSite=Strict" in cookie, (st, cookie, data))
@@ -219,7 +223,20 @@ def run(b, helper, port):
     st, _, _ = b.req("POST", "/api/action", "op=message&id=seat1&text=-v")
     check("a message that looks like an option is still the message",
           st == 204 and helper.requests[-1] == ["message", "seat1", "-v"], (st, helper.requests[-1:]))
+    for body, want in (("op=project&id=seat1&text=seat2,seat3", ["project", "seat1", "seat2", "seat3"]),
+                       ("op=project&id=seat1", ["--all", "project", "seat1"]),
+                       ("op=unproject&id=seat1", ["unproject", "seat1"]),
+                       ("op=launch&id=seat1&text=foot+--title+Lesson",
+                        ["launch", "seat1", "--", "foot", "--title", "Lesson"])):
+        st, _, data = b.req("POST", "/api/action", body)
+        check("%s: 204, seatmuxctl %s" % (body, " ".join(want)),
+              st == 204 and helper.requests[-1] == want, (st, data, helper.requests[-1:]))
     for body, why in (("op=format&id=seat1", "an unknown action"),
+                      ("op=project&id=seat1&text=seat2,,seat3", "a projection's empty target"),
+                      ("op=project&id=seat1&text=seat2,../x", "a projection's bad target"),
+                      ("op=launch&id=seat1&text=foot++x", "a command with an empty word"),
+                      ("op=launch&id=seat1", "a launch without a command"),
+                      ("op=launch&id=seat1&text=" + "+".join(["w"] * 17), "a command of 17 words"),
                       ("op=block&id=../etc", "a station id no seat has"),
                       ("op=message&id=seat1&text=a%0Ab", "a text with a line break"),
                       ("op=message&id=seat1&text=%FF", "a text that is not UTF-8"),

@@ -10,8 +10,9 @@ their pictures (compared with QEMU's screendumps of the heads), what
 polkit refuses a teacher, a forged request, an unknown station, a body
 too large. Then the page in headless Chromium, driven by Selenium: the
 teacher logs on, sees both stations' pictures, blocks seat1 with a
-message (head1 shows the block screen, the card says so), unblocks it,
-sends a message, and logs out; an administrator sees the rename actions
+message (head1 shows the block screen, the card and its picture say so),
+unblocks it, sends a message, projects seat0 onto seat1 and stops,
+launches a command into seat1's session, and logs out; an administrator sees the rename actions
 a teacher does not. Screenshots of the page at each step are kept in the
 artifacts (PNG).
 """
@@ -90,6 +91,10 @@ def check_api(t, m, port):
     t.check("a wrong password: 401 with the reason, slowed", st == 401 and
             "wrong user name or password" in error_of(data) and time.monotonic() - start >= 1,
             (st, data))
+    rc, log = m.run("journalctl -o cat | grep 'pam_unix(seatmux-dashboard:auth): "
+                    "authentication failure' | tail -n 1")
+    t.check("PAM knows where the failed logon came from (PAM_RHOST: the host's address)",
+            re.search(r"rhost=\S*10\.0\.2\.2\s+user=%s" % TEACHER, log), log)
     st, data = h.login(PUPIL, PUPIL)
     t.check("a pupil's right password: 403, neither a teacher nor an administrator",
             st == 403 and "neither a teacher nor an administrator" in error_of(data), (st, data))
@@ -270,6 +275,30 @@ def page_steps(t, m, p):
     ok = until(m, "head1", showing("message"), 60)
     p.shot("message")
     t.check("Message from the page: head1 shows it", ok, "")
+    # seat0 on seat1: seat1 selected, seat0 the card in hand.
+    p.d.find_element("id", "select-none").click()
+    p.card("seat1")[0].find_element("css selector", "input.select").click()
+    p.card("seat0")[0].find_element("css selector", "img.thumb").click()
+    p.d.find_element("id", "act-project").click()
+    p.find("#confirm-dialog")[0]
+    p.d.find_element("id", "confirm-ok").click()
+    ok = until(m, "head1", own("seat0"), 60)
+    p.shot("projected")
+    t.check("Project from the page: head1 shows seat0's screen", ok, "")
+    p.d.find_element("id", "select-none").click()
+    p.card("seat0")[0].find_element("css selector", "img.thumb").click()
+    p.d.find_element("id", "act-unproject").click()
+    ok = until(m, "head1", own("seat1"), 60)
+    t.check("Stop projecting: head1 shows seat1's session again", ok, "")
+    # A command launched into seat1's session runs there, as its user.
+    m.run("rm -f /tmp/launched")
+    p.card("seat1")[0].find_element("css selector", "img.thumb").click()
+    p.d.find_element("id", "act-launch").click()
+    p.dialog("touch /tmp/launched")
+    ok = attempt(lambda: m.wait_until("[ -e /tmp/launched ]", 30))
+    owner = m.run("stat -c %U /tmp/launched")[1].strip()
+    t.check("Launch from the page: the command runs in seat1's session, as its user",
+            ok and owner == "station1", (ok, owner))
     p.d.find_element("id", "logout").click()
     back = p.find("#login", 30)
     p.shot("logged-out")
