@@ -48,6 +48,10 @@ done
 seatmux_deb=$(ls "$debs"/seatmux_*_amd64.deb 2>/dev/null | head -n 1)
 [ -n "$seatmux_deb" ] || die "no seatmux_*_amd64.deb in $debs (tools/package.sh makes it)"
 seatmux_deb=$(realpath "$seatmux_deb")
+# The teacher's dashboard comes with the image, not enabled.
+dashboard_deb=$(ls "$debs"/seatmux-dashboard_*_amd64.deb 2>/dev/null | head -n 1)
+[ -n "$dashboard_deb" ] || die "no seatmux-dashboard_*_amd64.deb in $debs (tools/package.sh makes it)"
+dashboard_deb=$(realpath "$dashboard_deb")
 
 for tool in mmdebstrap systemd-repart mkfs.ext4 mkfs.vfat mcopy qemu-img; do
 	command -v "$tool" >/dev/null || die "$tool is missing (tools/install-deps.sh installs it)"
@@ -82,7 +86,7 @@ note "root file system (mmdebstrap, Debian 12)"
 # seatmux package goes in through the file-mirror-automount hook, which
 # makes its path visible inside the chroot.
 mmdebstrap --mode=root --variant=important --components=main \
-	--include="$include" --include="$seatmux_deb" \
+	--include="$include" --include="$seatmux_deb" --include="$dashboard_deb" \
 	--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
 	--skip=download/empty --skip=essential/unlink \
 	--setup-hook="mkdir -p \"\$1\"/var/cache/apt/archives/" \

@@ -29,6 +29,7 @@ check fails.
 """
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -43,6 +44,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "qemu"))
 import harness  # noqa: E402
+from webclient import DashboardClient  # noqa: E402
 
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -255,6 +257,25 @@ def rdp(t, m, build, tmp):
     c.join()
 
 
+def dashboard(t, m):
+    """The teacher's dashboard the image carries: enabled by the
+    administrator, a teacher logs on from the host and sees the pupil's
+    RDP station."""
+    m.out("useradd -m -G seatmux-teacher teacher && echo 'teacher:teacher-pw' | chpasswd && "
+          "systemctl enable --now seatmux-dashboard.socket seatmux-dashboard-session.socket")
+    h = DashboardClient(m.ports[8443])
+    try:
+        st, data = h.login("teacher", "teacher-pw")
+        st2, _, body = h.req("GET", "/api/stations") if st == 200 else (st, None, b"{}")
+    except OSError as e:
+        st, data, st2, body = e, b"", None, b"{}"
+    stations = json.loads(body or b"{}").get("stations", []) if st2 == 200 else []
+    t.check("the dashboard, once enabled: a teacher logs on over HTTPS and sees the pupil's "
+            "RDP station", st == 200 and any(s["kind"] == "rdp" and s["user"] == USER
+                                              for s in stations),
+            "%s %s %s %s" % (st, data[:200], st2, body[:300]))
+
+
 def reboot(t, m, password):
     """Reboots the guest and logs on again; the seconds it took."""
     mark = m.serial_mark()
@@ -376,7 +397,7 @@ def run(t, image, build, tmp):
     shutil.copy(OVMF_VARS, vars_file)
     password = secrets.token_urlsafe(12)
     m = DiskMachine(disk, vars_file, t.artifacts, {"passwd.plaintext-password.root": password},
-                    hostfwd=[3389], smbios=HYPERV, memory=2048, timeout=max(5, t.remaining()))
+                    hostfwd=[3389, 8443], smbios=HYPERV, memory=2048, timeout=max(5, t.remaining()))
     m.failing = lambda: t.failed > 0
     with m:
         t0 = time.monotonic()
@@ -392,6 +413,7 @@ def run(t, image, build, tmp):
         print("# image-boot: logged on %.0f s after QEMU started" % (time.monotonic() - t0))
         first_boot(t, m)
         rdp(t, m, build, tmp)
+        dashboard(t, m)
         before = identity(m)
         if t.failed:
             m.collect_diagnostics()

@@ -17,17 +17,17 @@ a teacher does not. Screenshots of the page at each step are kept in the
 artifacts (PNG).
 """
 
-import http.client
 import json
 import os
 import re
-import ssl
 import sys
 import time
 
 from harness import Image
 from stations import COLOR, attempt, scenario, wait_ready
+from webclient import DashboardClient
 
+error_of = DashboardClient.error_of
 screens = scenario("_room_screens")
 alike, blocked_prop, own, showing, until = (screens.alike, screens.blocked_prop, screens.own,
                                             screens.showing, screens.until)
@@ -41,51 +41,8 @@ def devices():
     return scenario("two-stations").DEVICES
 
 
-class Http:
-    """An HTTPS client with the dashboard's cookie and token."""
-
-    def __init__(self, port):
-        self.port = port
-        self.cookie = self.csrf = None
-        self.ctx = ssl.create_default_context()
-        self.ctx.check_hostname = False
-        self.ctx.verify_mode = ssl.CERT_NONE
-
-    def req(self, method, path, body=None, token=True):
-        h = {"Cookie": self.cookie} if self.cookie else {}
-        if method == "POST":
-            h["Content-Type"] = "application/x-www-form-urlencoded"
-            if token and self.csrf:
-                h["X-CSRF-Token"] = self.csrf
-        c = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60)
-        try:
-            c.request(method, path, body=body, headers=h)
-            r = c.getresponse()
-            return r.status, dict(r.getheaders()), r.read()
-        finally:
-            c.close()
-
-    def login(self, user, password):
-        st, h, data = self.req("POST", "/api/login", "user=%s&password=%s" % (user, password))
-        if st == 200:
-            self.cookie = h["Set-Cookie"].split(";")[0]
-            self.csrf = json.loads(data)["csrf"]
-        return st, data
-
-    def action(self, op, station, text=None, token=True):
-        body = "op=%s&id=%s" % (op, station) + ("&text=%s" % text if text else "")
-        return self.req("POST", "/api/action", body, token)
-
-
-def error_of(data):
-    try:
-        return json.loads(data).get("error", "")
-    except ValueError:
-        return data[:200]
-
-
 def check_api(t, m, port):
-    h = Http(port)
+    h = DashboardClient(port)
     start = time.monotonic()
     st, data = h.login(TEACHER, "wrong")
     t.check("a wrong password: 401 with the reason, slowed", st == 401 and
