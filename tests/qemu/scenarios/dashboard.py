@@ -227,11 +227,6 @@ def page_steps(t, m, p):
             "picture in the page",
             ok and gone and pic is True and blocked_prop(m, "seat1") == "b false",
             (ok, gone, pic))
-    p.d.find_element("id", "act-message").click()
-    p.dialog("Five minutes left")
-    ok = until(m, "head1", showing("message"), 60)
-    p.shot("message")
-    t.check("Message from the page: head1 shows it", ok, "")
     # seat0 on seat1: seat1 selected, seat0 the card in hand.
     p.d.find_element("id", "select-none").click()
     p.card("seat1")[0].find_element("css selector", "input.select").click()
@@ -256,6 +251,13 @@ def page_steps(t, m, p):
     owner = m.run("stat -c %U /tmp/launched")[1].strip()
     t.check("Launch from the page: the command runs in seat1's session, as its user",
             ok and owner == "station1", (ok, owner))
+    # Last: a message shows for 30 s.
+    p.card("seat1")[0].find_element("css selector", "img.thumb").click()
+    p.d.find_element("id", "act-message").click()
+    p.dialog("Five minutes left")
+    ok = until(m, "head1", showing("message"), 60)
+    p.shot("message")
+    t.check("Message from the page: head1 shows it", ok, "")
     p.d.find_element("id", "logout").click()
     back = p.find("#login", 30)
     p.shot("logged-out")
