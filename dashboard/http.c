@@ -11,6 +11,7 @@
 
 #include "form.h"
 #include "http.h"
+#include "thumbnail.h"
 
 #define COOKIE "seatmux_session"
 /* A logon, an action: a form of a few fields. More is refused unread. */
@@ -265,21 +266,19 @@ static enum MHD_Result bridge_broke(struct dashboard *d, struct MHD_Connection *
 	return reply_error(conn, 502, "the connection to seatmuxd broke: log on again");
 }
 
-/* The station's picture now: its version (0: none). */
+/* The station's picture now, made small: its version (0: none). */
 static unsigned picture(struct websession *s, const char *id)
 {
-	static const unsigned char png_magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 	const char *args[] = { "screenshot", id, "-" };
 	struct bridge_reply r;
+	unsigned char *small;
+	size_t len;
 	unsigned v = 0;
 
 	if (bridge_call(s->bridge, args, 3, &r) < 0)
 		return 0;	/* broken: the next call says so */
-	if (r.status == 0 && r.outlen > sizeof(png_magic) &&
-	    !memcmp(r.out, png_magic, sizeof(png_magic))) {
-		v = websession_thumb_update(s, id, (unsigned char *)r.out, r.outlen);
-		r.out = NULL;	/* the session keeps it */
-	}
+	if (r.status == 0 && thumbnail_make((unsigned char *)r.out, r.outlen, &small, &len) == 0)
+		v = websession_thumb_update(s, id, small, len);
 	bridge_reply_free(&r);
 	return v;
 }

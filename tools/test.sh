@@ -84,7 +84,7 @@ fi
 
 stage "fuzz targets (3 s each)"
 rm -rf "$out/fuzz"
-SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 3 2>sh "$top/tools/fuzz.sh" 5 2>&11 | tee "$log"
+SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 3 2>&1 | tee "$log"
 tally "$log" fuzz
 
 stage "kernel config checker"

@@ -20,8 +20,25 @@ import threading
 import time
 import http.client
 
-PNG = b"\x89PNG\r\n\x1a\n"
 failed = 0
+
+
+def png(w, h, rgb):
+    """A w x h picture of one colour, as PNG (8-bit RGB)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    row = b"\0" + bytes(rgb) * w
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(row * h)) + chunk(b"IEND", b""))
+
+
+def png_size(data):
+    import struct
+    return struct.unpack(">II", data[16:24]) if data[:8] == b"\x89PNG\r\n\x1a\n" else None
 
 
 def check(what, ok, detail=""):
@@ -37,7 +54,7 @@ class FakeHelper:
     picture is self.picture, and a polkit that refuses teachers "rename"."""
 
     def __init__(self, path):
-        self.picture = PNG + b"one"
+        self.picture = png(1280, 800, (200, 20, 20))
         self.requests = []
         self.rhosts = []
         self.conns = []
@@ -197,14 +214,21 @@ def run(b, helper, port):
           st == 200 and len(one) == 1 and one[0]["id"] == "seat1" and
           one[0]["name"] == "Desk 1" and one[0]["thumb"] == 1, (st, data))
     st, h, data = b.req("GET", "/api/thumb?id=seat1&v=1")
-    check("the station's picture, PNG", st == 200 and data == helper.picture and
-          h.get("Content-Type") == "image/png", (st, h))
+    check("the station's picture, made small: a 1280x800 screen is a 384x240 PNG",
+          st == 200 and png_size(data) == (384, 240) and h.get("Content-Type") == "image/png"
+          and len(data) < len(helper.picture), (st, h, png_size(data)))
     st, _, data = b.req("GET", "/api/stations")
     check("an unchanged picture keeps its version", json.loads(data)["stations"][0]["thumb"] == 1,
           data)
-    helper.picture = PNG + b"two"
+    helper.picture = png(1280, 800, (20, 200, 20))
     st, _, data = b.req("GET", "/api/stations")
     check("a changed picture gets a new one", json.loads(data)["stations"][0]["thumb"] == 2, data)
+    helper.picture = png(1, 1, (0, 0, 0))[:16] + bytes.fromhex("0001869f0001869f") + \
+        png(1, 1, (0, 0, 0))[24:]
+    st, _, data = b.req("GET", "/api/stations")
+    check("a picture whose header claims 99999x99999 is refused before decoding: no picture",
+          st == 200 and json.loads(data)["stations"][0]["thumb"] == 0, data)
+    helper.picture = png(1280, 800, (20, 200, 20))
 
     st, _, data = b.req("POST", "/api/action", "op=block&id=seat1", token=False)
     check("an action without the session's token: 403, and nothing reaches seatmuxd",

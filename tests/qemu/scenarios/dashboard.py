@@ -29,8 +29,8 @@ from webclient import DashboardClient
 
 error_of = DashboardClient.error_of
 screens = scenario("_room_screens")
-alike, blocked_prop, own, showing, until = (screens.alike, screens.blocked_prop, screens.own,
-                                            screens.showing, screens.until)
+blocked_prop, own, showing, until = (screens.blocked_prop, screens.own, screens.showing,
+                                     screens.until)
 
 TIMEOUT = 600
 OVERLAYS = ["two-stations-overlay", "dashboard-overlay"]
@@ -89,9 +89,14 @@ def check_api(t, m, port):
         st, hdr, png = h.req("GET", "/api/thumb?id=%s&v=%d" % (seat, v))
         img = Image.from_png(png) if st == 200 else None
         dump = m.screendump(head, 0)
-        t.check("%s's picture is what %s shows (QEMU's screendump)" % (seat, head),
-                img is not None and own(seat)(img) and alike(img, dump) > 0.85,
-                (st, img and alike(img, dump)))
+        color = COLOR[seat]
+        t.check("%s's picture is what %s shows (QEMU's screendump), made small: its colour, "
+                "its proportions, at most 384x240" % (seat, head),
+                img is not None and own(seat)(img) and img.width <= 384 and img.height <= 240 and
+                abs(img.width / img.height - dump.width / dump.height) < 0.02 and
+                abs(img.fraction_near(color, 24) - dump.fraction_near(color, 24)) < 0.1,
+                (st, img and (img.width, img.height, img.fraction_near(color, 24)),
+                 dump.fraction_near(color, 24)))
 
     st, _, data = h.action("block", "seat1", token=False)
     t.check("a forged action (no token): 403, and seat1 is not blocked",

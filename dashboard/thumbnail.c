@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+#include <cairo.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "png_out.h"
+#include "project.h"
+#include "thumbnail.h"
+
+struct reader {
+	const unsigned char *data;
+	size_t len, at;
+};
+
+static cairo_status_t read_mem(void *closure, unsigned char *data, unsigned int len)
+{
+	struct reader *r = closure;
+
+	if (len > r->len - r->at)
+		return CAIRO_STATUS_READ_ERROR;
+	memcpy(data, r->data + r->at, len);
+	r->at += len;
+	return CAIRO_STATUS_SUCCESS;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The signature, then IHDR first, as the format demands: its size. */
+static int png_size(const unsigned char *png, size_t len, uint32_t *w, uint32_t *h)
+{
+	static const unsigned char magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+
+	if (len < 24 || memcmp(png, magic, 8) || memcmp(png + 12, "IHDR", 4))
+		return -1;
+	*w = be32(png + 16);
+	*h = be32(png + 20);
+	return 0;
+}
+
+/* The scaled pixels as PNG, through a memfd (png_out writes to an fd). */
+static int encode(const uint32_t *pixels, int w, int h, unsigned char **out, size_t *outlen)
+{
+	int fd = memfd_create("seatmux-thumbnail", MFD_CLOEXEC);
+	off_t size;
+	int rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (png_out_write(fd, pixels, w, h) < 0 || (size = lseek(fd, 0, SEEK_CUR)) <= 0)
+		goto out;
+	*out = malloc((size_t)size);
+	if (*out && pread(fd, *out, (size_t)size, 0) == size) {
+		*outlen = (size_t)size;
+		rc = 0;
+	} else {
+		free(*out);
+		*out = NULL;
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen)
+{
+	struct reader r = { png, len, 0 };
+	cairo_surface_t *src = NULL;
+	struct project_rect fit;
+	uint32_t w, h, *pixels = NULL;
+	int rc = -1;
+
+	if (png_size(png, len, &w, &h) < 0 || w < 1 || h < 1 || w > THUMBNAIL_SOURCE_MAX ||
+	    h > THUMBNAIL_SOURCE_MAX)
+		return -1;
+	src = cairo_image_surface_create_from_png_stream(read_mem, &r);
+	if (cairo_surface_status(src) != CAIRO_STATUS_SUCCESS ||
+	    (cairo_image_surface_get_format(src) != CAIRO_FORMAT_RGB24 &&
+	     cairo_image_surface_get_format(src) != CAIRO_FORMAT_ARGB32))
+		goto out;
+	cairo_surface_flush(src);
+	fit = project_fit((int)w, (int)h, THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT);
+	if (fit.width > (int)w || fit.height > (int)h)
+		fit = (struct project_rect){ 0, 0, (int)w, (int)h };	/* never enlarged */
+	pixels = malloc((size_t)fit.width * (size_t)fit.height * 4);
+	if (!pixels || project_draw(cairo_image_surface_get_data(src), (int)w, (int)h,
+				    cairo_image_surface_get_stride(src), pixels, fit.width,
+				    fit.height, fit.width * 4) < 0)
+		goto out;
+	rc = encode(pixels, fit.width, fit.height, out, outlen);
+out:
+	free(pixels);
+	cairo_surface_destroy(src);
+	return rc;
+}

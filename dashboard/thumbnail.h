@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A station's picture made small for the page: decoded (Cairo's PNG
+ * reader), scaled to fit THUMBNAIL_WIDTH x THUMBNAIL_HEIGHT with its
+ * aspect kept (drivers/screen/project: pixman), and encoded again as PNG
+ * (drivers/screen/png_out). A thumbnail of a 1920x1080 desktop is a
+ * twentieth of its picture: that, and not the picture, goes to the
+ * browser and is kept. The PNG comes from the user's bridge: its size
+ * is read from its header first, and a picture larger than any head is
+ * refused before a pixel is decoded.
+ */
+#ifndef SEATMUX_DASHBOARD_THUMBNAIL_H
+#define SEATMUX_DASHBOARD_THUMBNAIL_H
+
+#include <stddef.h>
+
+#define THUMBNAIL_WIDTH 384
+#define THUMBNAIL_HEIGHT 240
+/* The largest picture taken: larger than any head seatmuxd drives. */
+#define THUMBNAIL_SOURCE_MAX 8192
+
+/* png (len bytes) as a thumbnail in *out (malloc'd, *outlen bytes): 0,
+ * or -1 if it is no PNG, too large, or cannot be made. */
+int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen);
+
+#endif
