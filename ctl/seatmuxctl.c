@@ -876,9 +876,11 @@ static int command(struct ctl *c, int argc, char **argv)
 	int r, n, end = argc;
 
 	/* Options end at "--": what follows is launch's command, never ours
-	 * (getopt would take a command's own -a for --all). */
+	 * (getopt would take a command's own -a for --all). --serve: only
+	 * after "launch ID", so that a text "--" stays a text. */
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
+		if (!strcmp(argv[i], "--") &&
+		    (!c->serving || (i >= 2 && !strcmp(argv[i - 2], "launch")))) {
 			end = i;
 			break;
 		}

@@ -53,7 +53,7 @@ bool form_station_ok(const char *id)
 {
 	size_t n = strlen(id);
 
-	return n >= 1 && n <= 63 &&
+	return n >= 1 && n <= 63 && id[0] != '-' &&
 	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 

@@ -18,7 +18,7 @@
  */
 int form_field(const char *body, size_t len, const char *key, char *out, size_t size);
 /* A station's id as seatmuxd makes them (a seat's name): 1 to 63 of
- * [A-Za-z0-9_.-]. */
+ * [A-Za-z0-9_.-], not leading '-' (never an option to seatmuxctl). */
 bool form_station_ok(const char *id);
 /* A user name as an account's may be spelled (useradd's, and a
  * directory's user@domain): 1 to 32 of [A-Za-z0-9._@-], not leading '-'.

@@ -124,7 +124,12 @@ static void client_text(struct MHD_Connection *conn, char *out, size_t size)
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(out, size, "?");
-	if (sa && sa->sa_family == AF_INET6)
+	/* An IPv4 peer of the dual-stack socket as IPv4: as pam_access's and
+	 * pam_faillock's rules, and a reader of the log, write it. */
+	if (sa && sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr))
+		inet_ntop(AF_INET, &((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr[12], out, size);
+	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, size);
 	else if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, size);
@@ -151,7 +156,10 @@ static bool logon_admit_locked(struct dashboard *d, const struct ratelimit_key *
 	return true;
 }
 
-static void logon_done(struct dashboard *d, const struct ratelimit_key *key, bool failed)
+/* A logon is over: a refusal spends a token, a logon trusts its origin;
+ * a helper that could not be asked says nothing of either. */
+static void logon_done(struct dashboard *d, const struct ratelimit_key *key,
+		       enum bridge_logon res)
 {
 	pthread_mutex_lock(&d->logons_lock);
 	for (int i = 0; i < d->npending; i++) {
@@ -160,9 +168,9 @@ static void logon_done(struct dashboard *d, const struct ratelimit_key *key, boo
 			break;
 		}
 	}
-	if (failed)
+	if (res == BRIDGE_REFUSED)
 		ratelimit_failed(&d->logons, key, now_ms());
-	else
+	else if (res == BRIDGE_LOGGED_ON)
 		ratelimit_succeeded(&d->logons, key, now_ms());
 	pthread_mutex_unlock(&d->logons_lock);
 }
@@ -210,7 +218,7 @@ static enum MHD_Result login(struct dashboard *d, struct MHD_Connection *conn,
 	res = bridge_logon(d->helper_path, user, password, strcmp(peer, "?") ? peer : "", &b, why,
 			   sizeof(why));
 	explicit_bzero(password, sizeof(password));
-	logon_done(d, &key, res == BRIDGE_REFUSED);
+	logon_done(d, &key, res);
 	if (res == BRIDGE_UNREACHABLE) {
 		fprintf(stderr, "logon of %s from %s: %s\n", user, peer, why);
 		return reply_error(conn, 502, "%s", why);
@@ -267,18 +275,24 @@ static enum MHD_Result bridge_broke(struct dashboard *d, struct MHD_Connection *
 }
 
 /* The station's picture now, made small: its version (0: none). */
-static unsigned picture(struct websession *s, const char *id)
+static unsigned picture(struct dashboard *d, struct websession *s, const char *id)
 {
 	const char *args[] = { "screenshot", id, "-" };
 	struct bridge_reply r;
 	unsigned char *small;
 	size_t len;
 	unsigned v = 0;
+	bool made;
 
 	if (bridge_call(s->bridge, args, 3, &r) < 0)
 		return 0;	/* broken: the next call says so */
-	if (r.status == 0 && thumbnail_make((unsigned char *)r.out, r.outlen, &small, &len) == 0)
-		v = websession_thumb_update(s, id, small, len);
+	if (r.status == 0) {
+		pthread_mutex_lock(&d->pictures_lock);
+		made = thumbnail_make((unsigned char *)r.out, r.outlen, &small, &len) == 0;
+		pthread_mutex_unlock(&d->pictures_lock);
+		if (made)
+			v = websession_thumb_update(s, id, small, len);
+	}
 	bridge_reply_free(&r);
 	return v;
 }
@@ -293,7 +307,7 @@ static const char *str_of(json_object *o, const char *key)
 
 /* One station of seatmuxctl's list, as the page takes it; NULL if it is
  * not one. */
-static json_object *station_json(struct websession *s, json_object *in)
+static json_object *station_json(struct dashboard *d, struct websession *s, json_object *in)
 {
 	const char *id = str_of(in, "station");
 	json_object *out, *blocked;
@@ -309,7 +323,7 @@ static json_object *station_json(struct websession *s, json_object *in)
 	json_object_object_add(out, "blocked", json_object_new_boolean(
 		json_object_object_get_ex(in, "blocked", &blocked) &&
 		json_object_get_boolean(blocked)));
-	json_object_object_add(out, "thumb", json_object_new_int64(picture(s, id)));
+	json_object_object_add(out, "thumb", json_object_new_int64(picture(d, s, id)));
 	return out;
 }
 
@@ -337,7 +351,7 @@ static enum MHD_Result stations(struct dashboard *d, struct MHD_Connection *conn
 	arr = json_object_new_array();
 	for (size_t i = 0; json_object_is_type(list, json_type_array) &&
 			   i < json_object_array_length(list); i++) {
-		json_object *st = station_json(s, json_object_array_get_idx(list, i));
+		json_object *st = station_json(d, s, json_object_array_get_idx(list, i));
 
 		if (st)
 			json_object_array_add(arr, st);
@@ -369,7 +383,7 @@ static enum MHD_Result thumb(struct MHD_Connection *conn, struct websession *s)
 
 /* The most words an action gives seatmuxctl: a projection's targets, a
  * launched command's words. */
-#define ACTION_WORDS 40
+#define ACTION_WORDS 72
 #define LAUNCH_WORDS 16
 
 /* text's words, parted by sep, in place, after args[n]: the new count,

@@ -49,6 +49,8 @@ struct dashboard {
 	struct ratelimit_key pending[DASHBOARD_PENDING_MAX];	/* their origins */
 	int npending;
 	const char *helper_path;	/* seatmux-dashboard-session's socket */
+	/* One picture decoded at a time, whoever's: each may take 64 MiB. */
+	pthread_mutex_t pictures_lock;
 	struct page_file page[3];
 };
 

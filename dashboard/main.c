@@ -194,6 +194,7 @@ int main(int argc, char **argv)
 		return 2;
 	websession_store_init(&d.sessions, (uint64_t)o.idle_s * 1000);
 	pthread_mutex_init(&d.logons_lock, NULL);
+	pthread_mutex_init(&d.pictures_lock, NULL);
 	/* Five failures at once from an address, then one a minute; all
 	 * addresses together, a hundred, then one a second. */
 	ratelimit_init(&d.logons, (struct ratelimit_rate){ 5, 60000 },

@@ -31,12 +31,16 @@ static uint32_t be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* The signature, then IHDR first, as the format demands: its size. */
+/*
+ * The signature, then IHDR first, as the format demands (libpng refuses
+ * any other IHDR): its size, if it is 8 bits a sample. Deeper samples
+ * Cairo decodes into a wider format, and seatmuxd never sends them.
+ */
 static int png_size(const unsigned char *png, size_t len, uint32_t *w, uint32_t *h)
 {
 	static const unsigned char magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 
-	if (len < 24 || memcmp(png, magic, 8) || memcmp(png + 12, "IHDR", 4))
+	if (len < 26 || memcmp(png, magic, 8) || memcmp(png + 12, "IHDR", 4) || png[24] != 8)
 		return -1;
 	*w = be32(png + 16);
 	*h = be32(png + 20);
@@ -76,12 +80,14 @@ int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, si
 	int rc = -1;
 
 	if (png_size(png, len, &w, &h) < 0 || w < 1 || h < 1 || w > THUMBNAIL_SOURCE_MAX ||
-	    h > THUMBNAIL_SOURCE_MAX)
+	    h > THUMBNAIL_SOURCE_MAX || (uint64_t)w * h > THUMBNAIL_SOURCE_PIXELS)
 		return -1;
 	src = cairo_image_surface_create_from_png_stream(read_mem, &r);
 	if (cairo_surface_status(src) != CAIRO_STATUS_SUCCESS ||
 	    (cairo_image_surface_get_format(src) != CAIRO_FORMAT_RGB24 &&
-	     cairo_image_surface_get_format(src) != CAIRO_FORMAT_ARGB32))
+	     cairo_image_surface_get_format(src) != CAIRO_FORMAT_ARGB32) ||
+	    cairo_image_surface_get_width(src) != (int)w ||
+	    cairo_image_surface_get_height(src) != (int)h)
 		goto out;
 	cairo_surface_flush(src);
 	fit = project_fit((int)w, (int)h, THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT);

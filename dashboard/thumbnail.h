@@ -16,11 +16,13 @@
 
 #define THUMBNAIL_WIDTH 384
 #define THUMBNAIL_HEIGHT 240
-/* The largest picture taken: larger than any head seatmuxd drives. */
+/* The largest picture taken: a side, and pixels in all (two 4K heads);
+ * decoded, it is at most 64 MiB. */
 #define THUMBNAIL_SOURCE_MAX 8192
+#define THUMBNAIL_SOURCE_PIXELS (2u * 3840 * 2160)
 
 /* png (len bytes) as a thumbnail in *out (malloc'd, *outlen bytes): 0,
- * or -1 if it is no PNG, too large, or cannot be made. */
+ * or -1 if it is no 8-bit PNG, too large, or cannot be made. */
 int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen);
 
 #endif

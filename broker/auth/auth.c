@@ -85,8 +85,8 @@ static enum auth_result run_pam(const struct auth_config *cfg, const char *user,
 		return AUTH_ERROR;
 	pam_set_item(pamh, PAM_FAIL_DELAY, (const void *)no_delay);
 	/* For pam_faillock, pam_access and the audit log. */
-	if (cfg->rhost)
-		pam_set_item(pamh, PAM_RHOST, cfg->rhost);
+	if (cfg->rhost && pam_set_item(pamh, PAM_RHOST, cfg->rhost) != PAM_SUCCESS)
+		goto out;
 	rc = pam_authenticate(pamh, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
 	if (rc != PAM_SUCCESS) {
 		/* Modules fail in their own words (pam_exec: PAM_SYSTEM_ERR);
