@@ -14,8 +14,9 @@ connects N RDP clients from the host (tests/rdp/seatmux-rdp-client,
            station list once a second, each picture fetched when its
            version changed.
 
-Figures per phase: CPU seconds a second of seatmuxd, seatmux-dashboard
-and the teacher's bridge (seatmuxctl --serve), bytes a second to the
+Figures per phase: CPU seconds a second of seatmuxd (with its
+screenshot children), seatmux-dashboard and the teacher's bridge
+(seatmuxctl --serve), bytes a second to the
 browser, pictures a second, and the list's round trip (median, p95).
 The difference between the phases is what the page costs; Debian has no
 dashboard of its own to set beside it. Under TCG only the proportions
@@ -36,6 +37,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 import harness  # noqa: E402
+from stations import ctl  # noqa: E402
 from webclient import DashboardClient  # noqa: E402
 
 
@@ -73,8 +75,16 @@ def groups(rdp, m):
             "bridge": rdp.pids_of(m, '$3 == "seatmuxctl"')}
 
 
-def cpu(rdp, m, pids):
-    return {name: rdp.cpu_and_rss(m, p)[0] for name, p in pids.items()}
+def cpu(m, pids):
+    """CPU seconds of each group, with their children's that have ended
+    (seatmuxd encodes each screenshot in a child)."""
+    out = {}
+    for name, p in pids.items():
+        rc, text = m.run("for p in %s; do cut -d' ' -f14-17 /proc/$p/stat 2>/dev/null; done"
+                         % " ".join(str(x) for x in p))
+        out[name] = sum(int(x) for line in text.splitlines() for x in line.split()
+                        if x.isdigit()) / 100.0
+    return out
 
 
 def page(h, seconds):
@@ -129,13 +139,13 @@ def main():
             "phase", "seatmuxd cpu/s", "dashboard cpu/s", "bridge cpu/s", "KB/s sent",
             "pictures/s", "list ms p50/p95"))
         for phase in ("closed", "open"):
-            c0, t0 = cpu(rdp, m, pids), time.monotonic()
+            c0, t0 = cpu(m, pids), time.monotonic()
             if phase == "open":
                 sent, pictures, trips = page(h, args.seconds)
             else:
                 time.sleep(args.seconds)
                 sent, pictures, trips = 0, 0, []
-            c1, dt = cpu(rdp, m, pids), time.monotonic() - t0
+            c1, dt = cpu(m, pids), time.monotonic() - t0
             p = sorted(trips)
             lat = ("%.0f/%.0f" % (statistics.median(p), p[min(len(p) - 1, int(0.95 * len(p)))])
                    if p else "-")
@@ -143,6 +153,13 @@ def main():
                 phase, (c1["seatmuxd"] - c0["seatmuxd"]) / dt,
                 (c1["dashboard"] - c0["dashboard"]) / dt, (c1["bridge"] - c0["bridge"]) / dt,
                 sent / 1024 / dt, pictures / dt, lat), flush=True)
+            if phase == "open" and not pictures:
+                st, _, body = h.req("GET", "/api/stations")
+                first = (json.loads(body).get("stations") or [{}])[0] if st == 200 else {}
+                rc, out, err = ctl(m, "station22", "screenshot %s /tmp/bench.png" %
+                                   first.get("id", "?"))
+                print("# no picture came: %s; seatmuxctl screenshot as the teacher: %s %s"
+                      % (first, rc, err))
         return 0
     finally:
         for p in procs:
