@@ -158,8 +158,10 @@ def main():
                 first = (json.loads(body).get("stations") or [{}])[0] if st == 200 else {}
                 rc, out, err = ctl(m, "station22", "screenshot %s /tmp/bench.png" %
                                    first.get("id", "?"))
-                print("# no picture came: %s; seatmuxctl screenshot as the teacher: %s %s"
-                      % (first, rc, err))
+                print("# no picture came: the list said %s %s; seatmuxctl screenshot as the "
+                      "teacher: %s %s" % (st, body[:300], rc, err))
+                print("# " + m.run("journalctl -o cat -u seatmux-dashboard | tail -n 5")[1]
+                      .replace("\n", "\n# "))
         return 0
     finally:
         for p in procs:
