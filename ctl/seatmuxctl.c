@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "build_config.h"
+#include "input_events.h"
 #include "json_out.h"
 #include "utf8.h"
 
@@ -672,6 +673,66 @@ static int mode(struct ctl *c, const char *want)
 	return r;
 }
 
+/* What SendInput takes at most in one call (seatmuxd's limit). */
+#define INPUT_MAX 256
+
+static int send_input(struct ctl *c, const char *id, const struct input_events_event *ev,
+		      int n, sd_bus_error *e)
+{
+	sd_bus_message *m = NULL;
+	int r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
+					       "SendInput");
+
+	if (r >= 0)
+		r = sd_bus_message_append(m, "s", id);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(qqi)");
+	for (int i = 0; i < n && r >= 0; i++)
+		r = sd_bus_message_append(m, "(qqi)", ev[i].type, ev[i].code, ev[i].value);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_call(c->bus, m, 0, e, NULL);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+/*
+ * Control is this connection's: under --serve it lasts from control to
+ * release (or the end); a command of its own takes control, sends and
+ * lets go.
+ */
+static int input(struct ctl *c, const char *id, const char *text)
+{
+	struct input_events_event ev[INPUT_MAX];
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	bool took = false;
+	int n = input_events_parse(text, ev, INPUT_MAX);
+	int r;
+
+	if (n < 0) {
+		fprintf(c->err, "seatmuxctl: input takes TYPE:CODE:VALUE events parted by commas, "
+			"at most %d\n", INPUT_MAX);
+		return 2;
+	}
+	r = send_input(c, id, ev, n, &e);
+	if (r < 0 && sd_bus_error_has_name(&e, "org.seatmux.Error.NotControlled") &&
+	    !c->serving) {
+		sd_bus_error_free(&e);
+		r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
+				       "TakeControl", &e, NULL, "s", id);
+		took = r >= 0;
+		if (took)
+			r = send_input(c, id, ev, n, &e);
+	}
+	r = r < 0 ? fail(c, id, &e, r) : 0;
+	if (took)
+		sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
+				   "ReleaseControl", NULL, NULL, "s", id);
+	sd_bus_error_free(&e);
+	return r;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -690,6 +751,10 @@ static void usage(FILE *f)
 		"  project SRC DST...      show SRC's screen on the DST stations (--all: every other)\n"
 		"  unproject [SRC]         end SRC's projection (none given: every projection)\n"
 		"  launch ID -- CMD...     run CMD in the station's session, as its user\n"
+		"  control ID              take control: a keyboard and pointer of seatmuxd's on the\n"
+		"                          station (--serve: until release)\n"
+		"  input ID EVENTS         send evdev events, TYPE:CODE:VALUE parted by commas\n"
+		"  release ID              let go of the station's control\n"
 		"  rename ID NAME          what the room calls the station (\"\": its id)\n"
 		"  attach SEAT DEVICE      give DEVICE (/sys or /dev path) and what hangs off it to SEAT\n"
 		"  flush-devices           undo every attach: devices go back to seat0\n"
@@ -726,6 +791,9 @@ static const struct {
 	{ "project", 1, MANY },
 	{ "unproject", 0, 1 },
 	{ "launch", 1, 1 },	/* and "--" COMMAND... */
+	{ "control", 1, 1 },
+	{ "input", 2, 2 },
+	{ "release", 1, 1 },
 	{ "rename", 2, 2 },
 	{ "attach", 2, 2 },
 	{ "flush-devices", 0, 0 },
@@ -794,6 +862,12 @@ static int run(struct ctl *c, const char *cmd, char **args, int n, char **launch
 		return launch(c, args[0], launch_argv);
 	if (!strcmp(cmd, "disconnect"))
 		return call_simple(c, args[0], "Disconnect", "s", args[0], NULL);
+	if (!strcmp(cmd, "control"))
+		return call_simple(c, args[0], "TakeControl", "s", args[0], NULL);
+	if (!strcmp(cmd, "release"))
+		return call_simple(c, args[0], "ReleaseControl", "s", args[0], NULL);
+	if (!strcmp(cmd, "input"))
+		return input(c, args[0], args[1]);
 	return logoff(c, args[0]);
 }
 

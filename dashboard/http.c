@@ -19,6 +19,8 @@
 /* What of a too large body without a length is read before closing. */
 #define DROP_MAX (64u << 10)
 #define TEXT_MAX 1024
+/* Input events in one request: seatmuxd takes 256 a call. */
+#define INPUT_MAX 4096
 #define CSP "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; " \
 	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
@@ -381,6 +383,85 @@ static enum MHD_Result thumb(struct MHD_Connection *conn, struct websession *s)
 	return ok;
 }
 
+/*
+ * A station opened large: its picture now, fitted to the VIEW size, made
+ * for this request and kept nowhere (the page asks again when it has
+ * shown it, so a slow link or station slows it down, never piles up).
+ */
+static enum MHD_Result view(struct dashboard *d, struct MHD_Connection *conn,
+			    struct websession *s)
+{
+	const char *id = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
+	const char *args[] = { "screenshot", id, "-" };
+	struct bridge_reply r;
+	unsigned char *png = NULL;
+	enum MHD_Result ok;
+	size_t len = 0;
+	int made = -1;
+
+	if (!id || !form_station_ok(id))
+		return reply_error(conn, 400, "which station? (id=)");
+	pthread_mutex_lock(&s->lock);
+	if (bridge_call(s->bridge, args, 3, &r) < 0) {
+		pthread_mutex_unlock(&s->lock);
+		return bridge_broke(d, conn, s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (r.status) {
+		ok = reply_error(conn, status_of(&r), "%s", error_text(&r));
+		bridge_reply_free(&r);
+		return ok;
+	}
+	pthread_mutex_lock(&d->pictures_lock);
+	made = thumbnail_fit((unsigned char *)r.out, r.outlen, THUMBNAIL_VIEW_WIDTH,
+			     THUMBNAIL_VIEW_HEIGHT, &png, &len);
+	pthread_mutex_unlock(&d->pictures_lock);
+	bridge_reply_free(&r);
+	ok = made == 0 ? reply(conn, 200, "image/png", png, len, NULL) :
+			 reply_error(conn, 502, "station '%s' sent no picture the dashboard can read",
+				     id);
+	free(png);
+	return ok;
+}
+
+/* A list of input events as seatmuxctl input takes them; what they may
+ * be is seatmuxd's to judge. */
+static bool events_ok(const char *text)
+{
+	return *text && strspn(text, "0123456789:,-") == strlen(text);
+}
+
+/*
+ * Input for a station the session took control of. Not logged: what a
+ * teacher types (a password, say) is nobody's business, and the log
+ * would fill with keystrokes; control and release are.
+ */
+static enum MHD_Result input(struct dashboard *d, struct MHD_Connection *conn,
+			     struct websession *s, const struct request *rq)
+{
+	char id[WEBSESSION_STATION_MAX + 1], events[INPUT_MAX];
+	const char *args[] = { "input", id, events };
+	struct bridge_reply r;
+	enum MHD_Result ok;
+
+	if (form_field(rq->body, rq->len, "id", id, sizeof(id)) != 1 || !form_station_ok(id))
+		return reply_error(conn, 400, "input is for a station's id");
+	if (form_field(rq->body, rq->len, "events", events, sizeof(events)) != 1 ||
+	    !events_ok(events))
+		return reply_error(conn, 400, "events are TYPE:CODE:VALUE, parted by commas, "
+				   "under %d bytes", INPUT_MAX);
+	pthread_mutex_lock(&s->lock);
+	if (bridge_call(s->bridge, args, 3, &r) < 0) {
+		pthread_mutex_unlock(&s->lock);
+		return bridge_broke(d, conn, s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	ok = r.status ? reply_error(conn, status_of(&r), "%s", error_text(&r)) :
+			reply(conn, 204, NULL, "", 0, NULL);
+	bridge_reply_free(&r);
+	return ok;
+}
+
 /* The most words an action gives seatmuxctl: a projection's targets, a
  * launched command's words. */
 #define ACTION_WORDS 72
@@ -420,7 +501,8 @@ static int action_args(const char *op, const char *id, char *text, const char **
 	args[n++] = op;
 	args[n++] = id;
 	if (!strcmp(op, "identify") || !strcmp(op, "unblock") || !strcmp(op, "logoff") ||
-	    !strcmp(op, "block") || !strcmp(op, "unproject"))
+	    !strcmp(op, "block") || !strcmp(op, "unproject") || !strcmp(op, "control") ||
+	    !strcmp(op, "release"))
 		return n;
 	if (!strcmp(op, "message") || !strcmp(op, "rename")) {
 		args[n++] = text;
@@ -512,6 +594,10 @@ static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *
 		ok = stations(d, conn, s);
 	else if (!post && !strcmp(url, "/api/thumb"))
 		ok = thumb(conn, s);
+	else if (!post && !strcmp(url, "/api/view"))
+		ok = view(d, conn, s);
+	else if (post && !strcmp(url, "/api/input"))
+		ok = input(d, conn, s, rq);
 	else if (post && !strcmp(url, "/api/action"))
 		ok = action(d, conn, s, rq);
 	else if (post && !strcmp(url, "/api/logout"))

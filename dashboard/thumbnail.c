@@ -73,6 +73,12 @@ out:
 
 int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen)
 {
+	return thumbnail_fit(png, len, THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT, out, outlen);
+}
+
+int thumbnail_fit(const unsigned char *png, size_t len, int width, int height,
+		  unsigned char **out, size_t *outlen)
+{
 	struct reader r = { png, len, 0 };
 	cairo_surface_t *src = NULL;
 	struct project_rect fit;
@@ -90,7 +96,7 @@ int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, si
 	    cairo_image_surface_get_height(src) != (int)h)
 		goto out;
 	cairo_surface_flush(src);
-	fit = project_fit((int)w, (int)h, THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT);
+	fit = project_fit((int)w, (int)h, width, height);
 	if (fit.width > (int)w || fit.height > (int)h)
 		fit = (struct project_rect){ 0, 0, (int)w, (int)h };	/* never enlarged */
 	pixels = malloc((size_t)fit.width * (size_t)fit.height * 4);

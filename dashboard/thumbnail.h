@@ -16,6 +16,9 @@
 
 #define THUMBNAIL_WIDTH 384
 #define THUMBNAIL_HEIGHT 240
+/* A station opened large (watched, or taken control of). */
+#define THUMBNAIL_VIEW_WIDTH 1280
+#define THUMBNAIL_VIEW_HEIGHT 800
 /* The largest picture taken: a side, and pixels in all (two 4K heads);
  * decoded, it is at most 64 MiB. */
 #define THUMBNAIL_SOURCE_MAX 8192
@@ -24,5 +27,8 @@
 /* png (len bytes) as a thumbnail in *out (malloc'd, *outlen bytes): 0,
  * or -1 if it is no 8-bit PNG, too large, or cannot be made. */
 int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen);
+/* The same, to fit width x height (at most the VIEW size's pixels). */
+int thumbnail_fit(const unsigned char *png, size_t len, int width, int height,
+		  unsigned char **out, size_t *outlen);
 
 #endif

@@ -9,6 +9,7 @@
 #include "api.h"
 #include "api_internal.h"
 #include "broker.h"
+#include "station_control.h"
 #include "log.h"
 #include "polkit.h"
 #include "seats.h"
@@ -558,6 +559,13 @@ static const sd_bus_vtable manager_vtable[] = {
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Unproject", SD_BUS_ARGS("s", source), SD_BUS_RESULT("u", ended),
 				api_method_unproject, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("TakeControl", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
+				api_method_take_control, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ReleaseControl", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
+				api_method_release_control, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("SendInput", SD_BUS_ARGS("s", id, "a(qqi)", events),
+				SD_BUS_NO_RESULT, api_method_send_input,
+				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("StationNew", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("StationRemoved", SD_BUS_ARGS("s", id, "o", path), 0),
 	SD_BUS_SIGNAL_WITH_ARGS("SessionNew", SD_BUS_ARGS("s", id, "o", path), 0),
@@ -658,6 +666,10 @@ struct api *api_start(struct broker *b)
 	if (!a)
 		return NULL;
 	a->b = b;
+	list_init(&a->takes);
+	a->controls = station_controls_create(b->loop);
+	if (!a->controls)
+		goto err;
 	r = sd_bus_open_system(&a->bus);
 	if (r < 0) {
 		log_info("api: no system bus (%s): the room's interface is not offered",
@@ -699,7 +711,9 @@ void api_stop(struct api *a)
 		loop_remove(a->src);
 	if (a->timer)
 		loop_remove(a->timer);
+	api_control_finish(a);
 	sd_bus_flush_close_unref(a->bus);
+	station_controls_destroy(a->controls);
 	free(a->shown);
 	free(a);
 }

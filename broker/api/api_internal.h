@@ -10,9 +10,11 @@
 
 #include <systemd/sd-bus.h>
 
+#include "list.h"
 #include "station_view.h"
 
 struct broker;
+struct controls;
 struct loop_source;
 struct seat;
 
@@ -23,6 +25,8 @@ struct api {
 	/* What clients were last told, to signal only what changed. */
 	struct station_view *shown;
 	int nshown;
+	struct controls *controls;	/* stations taken control of */
+	struct list takes;		/* TakeControl calls not answered yet */
 };
 
 /* The NoSuchStation error, sent. */
@@ -52,6 +56,13 @@ int api_method_message(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_screenshot(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_project(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_unproject(sd_bus_message *m, void *data, sd_bus_error *err);
+
+/* api_control.c: taking control of a station, and its input. */
+int api_method_take_control(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_release_control(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_send_input(sd_bus_message *m, void *data, sd_bus_error *err);
+/* Answers the calls still waiting (at the interface's end). */
+void api_control_finish(struct api *a);
 
 /* api_admin.c: org.seatmux.administer. */
 int api_method_rename(sd_bus_message *m, void *data, sd_bus_error *err);

@@ -31,6 +31,21 @@ struct seat *seats_find(struct broker *b, const char *name)
 	return NULL;
 }
 
+bool seats_device_held(struct broker *b, const char *name, dev_t devnum)
+{
+	struct seat *seat = seats_find(b, name);
+	struct client *c, *tmp;
+	struct client_device *d, *dtmp;
+
+	if (!seat)
+		return false;
+	list_for_each(c, tmp, &seat->clients, link)
+		list_for_each(d, dtmp, &c->devices, link)
+			if (d->devnum == devnum && !d->revoked)
+				return true;
+	return false;
+}
+
 static void seat_accept(void *data, uint32_t events)
 {
 	struct seat *seat = data;

@@ -57,6 +57,9 @@ struct seat {
 void seats_device_added(struct broker *b, struct device *dev);
 void seats_device_removed(struct broker *b, struct device *dev);
 struct seat *seats_find(struct broker *b, const char *name);
+/* Whether a client of the seat named holds the device (opened, not
+ * revoked): its session took it. */
+bool seats_device_held(struct broker *b, const char *name, dev_t devnum);
 /* The name the room knows the seat's station by: its sessions' SEATMUX_STATION
  * from their next start. */
 void seat_set_station_name(struct seat *seat, const char *name);

@@ -135,6 +135,11 @@ function makeCard(id) {
 	facts.append(el('dt', '', 'Kind'), c.kind, el('dt', '', 'User'), c.user, el('dt', '', 'State'), c.state);
 	c.badge = el('span', 'blocked', 'Blocked');
 	c.el.append(label, frame, facts);
+	const open = Object.assign(el('button', 'open', 'Open'), { type: 'button',
+		title: 'Watch the station large, or take control of it' });
+	open.addEventListener('click', () => openView(id));
+	frame.addEventListener('dblclick', () => openView(id));
+	c.el.append(open);
 	if (me.role === 'admin') {	// teachers never see it: the server would refuse anyway
 		const rename = Object.assign(el('button', 'rename', 'Rename…'), { type: 'button' });
 		rename.addEventListener('click', () => renameStation(id));
@@ -337,6 +342,178 @@ async function renameStation(id) {
 	if (!text.trim()) return setStatus('Not renamed: the name is empty', true);
 	act('rename', [id], text.trim());
 }
+
+// --- A station opened large: watched, and with View only unchecked, taken control of. Keys go as
+// evdev codes by their place on the keyboard (the station's own layout gives them their meaning),
+// the pointer as a place on the screen from 0 to 65535, through seatmuxd's keyboard and pointer on
+// the station's seat.
+const KEYS = { Escape: 1, Minus: 12, Equal: 13, Backspace: 14, Tab: 15, BracketLeft: 26,
+	BracketRight: 27, Enter: 28, ControlLeft: 29, Semicolon: 39, Quote: 40, Backquote: 41,
+	ShiftLeft: 42, Backslash: 43, Comma: 51, Period: 52, Slash: 53, ShiftRight: 54,
+	NumpadMultiply: 55, AltLeft: 56, Space: 57, CapsLock: 58, NumLock: 69, ScrollLock: 70,
+	NumpadSubtract: 74, NumpadAdd: 78, NumpadDecimal: 83, IntlBackslash: 86, F11: 87, F12: 88,
+	NumpadEnter: 96, ControlRight: 97, NumpadDivide: 98, PrintScreen: 99, AltRight: 100, Home: 102,
+	ArrowUp: 103, PageUp: 104, ArrowLeft: 105, ArrowRight: 106, End: 107, ArrowDown: 108,
+	PageDown: 109, Insert: 110, Delete: 111, Pause: 119, MetaLeft: 125, MetaRight: 126,
+	ContextMenu: 127 };
+[...'1234567890'].forEach((d, i) => { KEYS[`Digit${d}`] = 2 + i; });
+[...'QWERTYUIOP'].forEach((k, i) => { KEYS[`Key${k}`] = 16 + i; });
+[...'ASDFGHJKL'].forEach((k, i) => { KEYS[`Key${k}`] = 30 + i; });
+[...'ZXCVBNM'].forEach((k, i) => { KEYS[`Key${k}`] = 44 + i; });
+for (let i = 1; i <= 10; i++) KEYS[`F${i}`] = 58 + i;
+[71, 72, 73, 75, 76, 77, 79, 80, 81, 82].forEach((code, i) => { KEYS[`Numpad${[7, 8, 9, 4, 5, 6, 1, 2, 3, 0][i]}`] = code; });
+const BUTTONS = [272, 274, 273];	// the browser's left, middle, right: BTN_LEFT, BTN_MIDDLE, BTN_RIGHT
+const BATCH = 240;			// events a request (seatmuxd takes 256 a call)
+
+let view = null;	// {id, frame, control, queue: [[event...]], sending, down: Set of key codes}
+
+function viewStatus(text, bad) {
+	$('view-status').classList.toggle('error', !!bad);
+	setText($('view-status'), text);
+}
+
+function openView(id) {
+	if (view) return;
+	view = { id, frame: 0, control: false, queue: [], sending: false, down: new Set() };
+	setText($('view-title'), nameOf(id));
+	$('view-only').checked = true;
+	$('view-dialog').classList.remove('is-controlled');
+	$('view-img').alt = `Screen of ${nameOf(id)}`;
+	viewStatus('Watching: nothing you do reaches the station');
+	openDialog($('view-dialog'), $('view-img')).then(closeView);
+	nextFrame(view);
+}
+
+// The next picture once this one is shown: as fast as the station and the link allow, never piling up.
+function nextFrame(v) {
+	if (v && view === v) $('view-img').src = `/api/view?id=${encodeURIComponent(v.id)}&f=${++v.frame}`;
+}
+$('view-img').addEventListener('load', () => { const v = view; setTimeout(() => nextFrame(v), 100); });
+$('view-img').addEventListener('error', () => {
+	const v = view;
+	if (!v || !$('view-img').getAttribute('src')) return;
+	viewStatus('No picture of the station just now', true);
+	setTimeout(() => nextFrame(v), 1000);
+});
+
+function closeView() {
+	const v = view;
+	if (!v) return;
+	view = null;
+	$('view-img').removeAttribute('src');
+	if (v.control) {
+		releaseKeys(v);
+		v.control = false;
+		api('POST', '/api/action', { op: 'release', id: v.id }).catch(() => {});
+	}
+}
+
+async function setControl(on) {
+	const v = view;
+	if (!v || on === v.control) return;
+	if (!on) {
+		releaseKeys(v);
+		v.control = false;
+		$('view-dialog').classList.remove('is-controlled');
+		viewStatus('Watching: nothing you do reaches the station');
+		await api('POST', '/api/action', { op: 'release', id: v.id }).catch(() => {});
+		return;
+	}
+	viewStatus('Taking control…');
+	try {
+		await api('POST', '/api/action', { op: 'control', id: v.id });
+	} catch (e) {
+		if (e.status === 401) return showLogin(EXPIRED);
+		if (view === v) {
+			$('view-only').checked = true;
+			viewStatus(`Cannot take control: ${e.message}`, true);
+		}
+		return;
+	}
+	if (view !== v || $('view-only').checked) return;
+	v.control = true;
+	$('view-dialog').classList.add('is-controlled');
+	viewStatus('In control: your keyboard and mouse reach the station (Close or View only to stop)');
+	$('view-img').focus();
+}
+
+// Events go in order, one request at a time; a move replaces a move still waiting.
+function send(v, events, isMove) {
+	if (!v.control) return;
+	const last = v.queue[v.queue.length - 1];
+	if (isMove && last && last.move) v.queue[v.queue.length - 1] = Object.assign(events, { move: true });
+	else v.queue.push(Object.assign(events, { move: isMove }));
+	if (!v.sending) flush(v);
+}
+
+async function flush(v) {
+	v.sending = true;
+	while (v.queue.length && v.control && view === v) {
+		const batch = [];
+		while (v.queue.length && batch.length + v.queue[0].length <= BATCH) batch.push(...v.queue.shift());
+		try {
+			await api('POST', '/api/input', { id: v.id, events: batch.join(',') });
+		} catch (e) {
+			if (e.status === 401) return showLogin(EXPIRED);
+			v.queue = [];
+			if (e.status === 409) {	// taken over, or gone unused: back to watching
+				v.control = false;
+				$('view-only').checked = true;
+				$('view-dialog').classList.remove('is-controlled');
+			}
+			viewStatus(`Input not sent: ${e.message}`, true);
+		}
+	}
+	v.sending = false;
+}
+
+function releaseKeys(v) {
+	const ups = [...v.down].map((code) => `1:${code}:0`);
+	v.down.clear();
+	if (ups.length) send(v, ups, false);
+}
+
+function onKey(ev, down) {
+	const v = view;
+	if (!v || !v.control) return;
+	const code = KEYS[ev.code];
+	ev.preventDefault();
+	// Autorepeat is the station's own; a key it never saw go down does not go up.
+	if (!code || ev.repeat || (!down && !v.down.has(code))) return;
+	if (down) v.down.add(code);
+	else v.down.delete(code);
+	send(v, [`1:${code}:${down ? 1 : 0}`], false);
+}
+
+function place(ev) {
+	const r = $('view-img').getBoundingClientRect();
+	const at = (p, size) => Math.round(Math.min(Math.max(p / size, 0), 1) * 65535);
+	return [`3:0:${at(ev.clientX - r.left, r.width)}`, `3:1:${at(ev.clientY - r.top, r.height)}`, '0:0:0'];
+}
+
+// Keys typed on the picture (click it, or Tab to it); the dialog's buttons stay the page's.
+$('view-img').addEventListener('keydown', (ev) => onKey(ev, true));
+$('view-img').addEventListener('keyup', (ev) => onKey(ev, false));
+// In control, Escape is the station's, not the dialog's: Close ends control.
+$('view-dialog').addEventListener('cancel', (ev) => { if (view && view.control) ev.preventDefault(); });
+$('view-img').addEventListener('mousemove', (ev) => view && send(view, place(ev), true));
+for (const [type, down] of [['mousedown', 1], ['mouseup', 0]]) {
+	$('view-img').addEventListener(type, (ev) => {
+		if (!view || !view.control || BUTTONS[ev.button] === undefined) return;
+		ev.preventDefault();
+		send(view, place(ev).concat(`1:${BUTTONS[ev.button]}:${down}`), false);
+	});
+}
+$('view-img').addEventListener('contextmenu', (ev) => { if (view && view.control) ev.preventDefault(); });
+$('view-img').addEventListener('wheel', (ev) => {
+	if (!view || !view.control || !ev.deltaY) return;
+	ev.preventDefault();
+	send(view, place(ev).concat(`2:8:${ev.deltaY > 0 ? -1 : 1}`), false);	// down the page: towards the user
+}, { passive: false });
+$('view-img').addEventListener('dragstart', (ev) => ev.preventDefault());
+$('view-only').addEventListener('change', () => setControl(!$('view-only').checked));
+$('view-close').addEventListener('click', () => $('view-dialog').close());
+window.addEventListener('blur', () => view && releaseKeys(view));
 
 // --- Wiring
 $('login').addEventListener('submit', async (ev) => {

@@ -34,15 +34,29 @@ struct vinput {
 	struct libevdev_uinput *keyboard;
 	struct libevdev_uinput *pointer;
 	int keyboard_fd, pointer_fd;
+	bool own_fds;		/* made with a phys: libevdev does not close them */
 };
 
-static struct libevdev_uinput *make(struct libevdev *dev)
+/*
+ * libevdev sets no phys on a device it makes: with one to set, /dev/uinput
+ * is opened here and phys set on it first, and the fd stays ours to close.
+ */
+static struct libevdev_uinput *make(struct libevdev *dev, const char *phys)
 {
 	struct libevdev_uinput *ui = NULL;
-	int rc = libevdev_uinput_create_from_device(dev, LIBEVDEV_UINPUT_OPEN_MANAGED, &ui);
+	int fd = LIBEVDEV_UINPUT_OPEN_MANAGED, rc = 0;
 
+	if (phys) {
+		fd = open("/dev/uinput", O_RDWR | O_CLOEXEC);
+		if (fd < 0 || ioctl(fd, UI_SET_PHYS, phys) < 0)
+			rc = -errno;
+	}
+	if (rc == 0)
+		rc = libevdev_uinput_create_from_device(dev, fd, &ui);
 	libevdev_free(dev);
 	if (rc < 0) {
+		if (phys && fd >= 0)
+			close(fd);
 		errno = -rc;
 		return NULL;
 	}
@@ -55,7 +69,7 @@ static const unsigned quiet_axes[] = {
 	REL_Z, REL_RX, REL_RY, REL_RZ, REL_DIAL, REL_MISC, 0x0d, 0x0e, 0x0f,
 };
 
-static struct libevdev_uinput *make_keyboard(const char *label)
+static struct libevdev_uinput *make_keyboard(const char *label, const char *phys)
 {
 	struct libevdev *dev = libevdev_new();
 	char name[128];
@@ -64,6 +78,8 @@ static struct libevdev_uinput *make_keyboard(const char *label)
 		return NULL;
 	snprintf(name, sizeof(name), "seatmux %s keyboard", label);
 	libevdev_set_name(dev, name);
+	if (phys)
+		libevdev_set_phys(dev, phys);
 	libevdev_set_id_bustype(dev, BUS_VIRTUAL);
 	libevdev_enable_event_type(dev, EV_KEY);
 	for (unsigned code = KEY_ESC; code <= KEY_MICMUTE; code++)
@@ -75,10 +91,11 @@ static struct libevdev_uinput *make_keyboard(const char *label)
 	libevdev_enable_event_code(dev, EV_LED, LED_NUML, NULL);
 	libevdev_enable_event_code(dev, EV_LED, LED_CAPSL, NULL);
 	libevdev_enable_event_code(dev, EV_LED, LED_SCROLLL, NULL);
-	return make(dev);
+	return make(dev, phys);
 }
 
-static struct libevdev_uinput *make_pointer(const char *label, int width, int height)
+static struct libevdev_uinput *make_pointer(const char *label, const char *phys, int width,
+					    int height)
 {
 	struct input_absinfo x = { .maximum = width - 1, .resolution = 1 };
 	struct input_absinfo y = { .maximum = height - 1, .resolution = 1 };
@@ -90,6 +107,8 @@ static struct libevdev_uinput *make_pointer(const char *label, int width, int he
 		return NULL;
 	snprintf(name, sizeof(name), "seatmux %s pointer", label);
 	libevdev_set_name(dev, name);
+	if (phys)
+		libevdev_set_phys(dev, phys);
 	libevdev_set_id_bustype(dev, BUS_VIRTUAL);
 	libevdev_enable_event_type(dev, EV_ABS);
 	libevdev_enable_event_code(dev, EV_ABS, ABS_X, &x);
@@ -100,10 +119,15 @@ static struct libevdev_uinput *make_pointer(const char *label, int width, int he
 	libevdev_enable_event_type(dev, EV_REL);
 	libevdev_enable_event_code(dev, EV_REL, REL_WHEEL, NULL);
 	libevdev_enable_event_code(dev, EV_REL, REL_HWHEEL, NULL);
-	return make(dev);
+	return make(dev, phys);
 }
 
 struct vinput *vinput_create(const char *label, int width, int height)
+{
+	return vinput_create_at(label, NULL, width, height);
+}
+
+struct vinput *vinput_create_at(const char *label, const char *phys, int width, int height)
 {
 	struct vinput *vi = calloc(1, sizeof(*vi));
 	int err;
@@ -111,10 +135,11 @@ struct vinput *vinput_create(const char *label, int width, int height)
 	if (!vi)
 		return NULL;
 	vi->keyboard_fd = vi->pointer_fd = -1;
-	vi->keyboard = make_keyboard(label);
+	vi->own_fds = phys != NULL;
+	vi->keyboard = make_keyboard(label, phys);
 	if (!vi->keyboard)
 		goto err;
-	vi->pointer = make_pointer(label, width, height);
+	vi->pointer = make_pointer(label, phys, width, height);
 	if (!vi->pointer)
 		goto err;
 	vi->keyboard_fd = libevdev_uinput_get_fd(vi->keyboard);
@@ -146,16 +171,26 @@ static void destroy_fd(int fd)
 	close(fd);
 }
 
+/* A device libevdev made, gone; its fd closed if libevdev does not. */
+static void destroy_made(struct libevdev_uinput *ui, bool own_fd)
+{
+	int fd = libevdev_uinput_get_fd(ui);
+
+	libevdev_uinput_destroy(ui);
+	if (own_fd)
+		close(fd);
+}
+
 void vinput_destroy(struct vinput *vi)
 {
 	if (!vi)
 		return;
 	if (vi->keyboard)
-		libevdev_uinput_destroy(vi->keyboard);
+		destroy_made(vi->keyboard, vi->own_fds);
 	else
 		destroy_fd(vi->keyboard_fd);
 	if (vi->pointer)
-		libevdev_uinput_destroy(vi->pointer);
+		destroy_made(vi->pointer, vi->own_fds);
 	else
 		destroy_fd(vi->pointer_fd);
 	free(vi);
@@ -167,7 +202,7 @@ void vinput_destroy(struct vinput *vi)
  * sends (and its close) reach nothing of the device's. Without
  * /dev/null the handle is kept rather than the device destroyed.
  */
-static void let_go(struct libevdev_uinput *ui, int fd)
+static void let_go(struct libevdev_uinput *ui, int fd, bool own_fd)
 {
 	int null;
 
@@ -180,7 +215,7 @@ static void let_go(struct libevdev_uinput *ui, int fd)
 	if (null < 0)
 		return;
 	if (dup3(null, libevdev_uinput_get_fd(ui), O_CLOEXEC) >= 0)
-		libevdev_uinput_destroy(ui);
+		destroy_made(ui, own_fd);
 	close(null);
 }
 
@@ -188,8 +223,8 @@ void vinput_release(struct vinput *vi)
 {
 	if (!vi)
 		return;
-	let_go(vi->keyboard, vi->keyboard_fd);
-	let_go(vi->pointer, vi->pointer_fd);
+	let_go(vi->keyboard, vi->keyboard_fd, vi->own_fds);
+	let_go(vi->pointer, vi->pointer_fd, vi->own_fds);
 	free(vi);
 }
 

@@ -15,6 +15,9 @@ struct vinput;
 /* Devices named "seatmux LABEL keyboard" and "seatmux LABEL pointer"
  * (udev rules match the names); NULL with errno set. */
 struct vinput *vinput_create(const char *label, int width, int height);
+/* The same, with phys (at most 63 bytes) set on both: what a udev rule
+ * seats them by when their name is shared. */
+struct vinput *vinput_create_at(const char *label, const char *phys, int width, int height);
 /* Devices a seatmuxd before this one made, from their uinput fds (kept
  * in systemd's store across its restart), now taken. NULL on ENOMEM. */
 struct vinput *vinput_adopt(int keyboard_fd, int pointer_fd);

@@ -40,7 +40,8 @@ static void rules(FILE *f, void *data)
 			continue;
 		fprintf(f, "SUBSYSTEM==\"drm\", KERNEL==\"card%d\", ENV{ID_SEAT}=\"%s\"\n",
 			st->card, st->seat);
-		fprintf(f, "SUBSYSTEM==\"input\", ATTRS{name}==\"seatmux %s *\", ENV{ID_SEAT}=\"%s\"\n",
+		fprintf(f, "SUBSYSTEM==\"input\", DEVPATH==\"/devices/virtual/input/*\", "
+			"ATTRS{name}==\"seatmux %s *\", ENV{ID_SEAT}=\"%s\"\n",
 			st->seat, st->seat);
 	}
 }

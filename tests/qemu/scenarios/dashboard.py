@@ -12,9 +12,13 @@ too large. Then the page in headless Chromium, driven by Selenium: the
 teacher logs on, sees both stations' pictures, blocks seat1 with a
 message (head1 shows the block screen, the card and its picture say so),
 unblocks it, sends a message, projects seat0 onto seat1 and stops,
-launches a command into seat1's session, and logs out; an administrator sees the rename actions
-a teacher does not. Screenshots of the page at each step are kept in the
-artifacts (PNG).
+launches a command into seat1's session, opens seat1 large (watching
+sends nothing; taking control, typing and clicking on the picture reach
+seat1's client through seatmuxd's keyboard and pointer on its seat, and
+seat0's client gets nothing) and logs out; an administrator sees the
+rename actions a teacher does not. Taking control over HTTP first: input
+before control, bad events, the large picture, release. Screenshots of
+the page at each step are kept in the artifacts (PNG).
 """
 
 import json
@@ -24,7 +28,7 @@ import sys
 import time
 
 from harness import Image
-from stations import COLOR, attempt, scenario, wait_ready
+from stations import COLOR, PIDS, attempt, log_lines, scenario, wait_ready
 from webclient import DashboardClient
 
 error_of = DashboardClient.error_of
@@ -112,10 +116,103 @@ def check_api(t, m, port):
     st, _, data = h.action("unblock", "seat1")
     t.check("unblocking a station that is not blocked: 409 with seatmuxd's reason",
             st == 409 and "not blocked" in error_of(data), (st, data))
+    check_control_api(t, m, h)
     st, _, _ = h.req("POST", "/api/logout")
     st2, _, _ = h.req("GET", "/api/me")
     t.check("logout ends the session", st == 204 and st2 == 401, (st, st2))
     return True
+
+
+# seatmuxd's keyboard and pointer for a controller, as "NAME PHYS" lines.
+CONTROL_DEVICES = ("for d in /sys/class/input/input*; do case \"$(cat $d/name)\" in "
+                   "'seatmux control '*) echo \"$(cat $d/name) $(cat $d/phys)\";; esac; done")
+
+
+def keys(m, seat):
+    """The keys seat's client was told of, in order: (code, state)."""
+    return [tuple(l.split()[1:3]) for l in log_lines(m, seat, "key key=")]
+
+
+def held_by_cage(m, seat, name):
+    """How many fds seat's compositor (cage, as seat's user) holds to the
+    event node of the input device called name (from seatmuxd), as text."""
+    pid = (m.run(PIDS % ("station" + seat[len("seat"):], "cage"))[1].split() or ["none"])[0]
+    rc, out = m.run("for d in /sys/class/input/event*; do [ \"$(cat $d/device/name)\" = '%s' ] "
+                    "&& ev=/dev/input/${d##*/}; done; ls -l /proc/%s/fd | grep -c \" $ev$\""
+                    % (name, pid))
+    return out.strip()
+
+
+def clicks(m, seat):
+    return len(log_lines(m, seat, "button button=272 state=pressed"))
+
+
+def clicked(m, seat, before, timeout=20):
+    """Whether seat's client got a left click after its first `before`."""
+    return attempt(lambda: m.wait_until(
+        "[ $(grep -c '^button button=272 state=pressed' /home/station%s/events.log) -gt %d ]"
+        % (seat[len("seat"):], before), timeout))
+
+
+def typed(m, seat, before, want, timeout=20):
+    """Whether seat's client was told of the keys want (pressed, in
+    order) after its first `before` key lines; and what it got."""
+    end = time.monotonic() + timeout
+    while True:
+        got = [k for k, state in keys(m, seat)[before:] if state == "state=pressed"]
+        if got == ["key=%d" % k for k in want] or time.monotonic() > end:
+            return got == ["key=%d" % k for k in want], got
+        time.sleep(0.5)
+
+
+def check_control_api(t, m, h):
+    """Taking control of seat1 over HTTP: seatmuxd's keyboard and pointer
+    on its seat, in its session; events checked; release."""
+    k0, k1 = len(keys(m, "seat0")), len(keys(m, "seat1"))
+    st, _, data = h.req("POST", "/api/input", "id=seat1&events=1:30:1,1:30:0")
+    t.check("input before taking control: 409 with seatmuxd's reason, nothing typed",
+            st == 409 and "take control first" in error_of(data) and
+            len(keys(m, "seat1")) == k1, (st, data))
+    st, _, data = h.action("control", "seat1")
+    devs = m.run(CONTROL_DEVICES)[1].split("\n")
+    held = [held_by_cage(m, seat, "seatmux control " + what)
+            for seat in ("seat1", "seat0") for what in ("keyboard", "pointer")]
+    t.check("Take control of seat1: seatmuxd's keyboard and pointer, on seat1 (their phys), "
+            "held by seat1's compositor (not seat0's) when the answer comes",
+            st == 204 and sorted(d for d in devs if d) == ["seatmux control keyboard seat1",
+                                                           "seatmux control pointer seat1"]
+            and held == ["1", "1", "0", "0"], (st, data, devs, held))
+    st, _, data = h.req("POST", "/api/input", "id=seat1&events=1:30:1,1:30:0,1:48:1,1:48:0")
+    ok, got = typed(m, "seat1", k1, [30, 48])
+    t.check("keys sent reach seat1's client in order (a, b), and seat0's client gets none",
+            st == 204 and ok and len(keys(m, "seat0")) == k0, (st, data, got))
+    c1 = clicks(m, "seat1")
+    st, _, data = h.req("POST", "/api/input",
+                        "id=seat1&events=3:0:32768,3:1:16384,0:0:0,1:272:1,1:272:0")
+    ok = clicked(m, "seat1", c1)
+    motion = log_lines(m, "seat1", "motion ")[-1:]
+    t.check("a click at (0.5, 0.25) of the screen: seat1's client gets the button there "
+            "(400, 150 on its 800x600 head)",
+            st == 204 and ok and motion and
+            re.search(r"x=(399|400|401) y=(149|150|151)$", motion[0]), (st, data, motion))
+    k1 = len(keys(m, "seat1"))
+    for events, why in (("1:9999:1", "no key of ours"), ("1:30:2", "autorepeat"),
+                        ("3:0:70000", "off the screen"), ("1:30:1,abc", "not events"),
+                        (",".join(["1:30:1"] * 300), "more than 256")):
+        st, _, data = h.req("POST", "/api/input", "id=seat1&events=" + events)
+        t.check("bad input (%s): 400 with the reason, and nothing typed" % why,
+                st == 400 and len(keys(m, "seat1")) == k1, (st, data))
+    st, hdr, png = h.req("GET", "/api/view?id=seat1")
+    img = Image.from_png(png) if st == 200 else None
+    t.check("seat1 opened large: its head's own picture, 800x600 (no larger than 1280x800), "
+            "in its colour",
+            img is not None and (img.width, img.height) == (800, 600) and own("seat1")(img),
+            (st, img and (img.width, img.height)))
+    st, _, data = h.action("release", "seat1")
+    gone = attempt(lambda: m.wait_until("[ -z \"$(%s)\" ]" % CONTROL_DEVICES, 20))
+    st2, _, data2 = h.req("POST", "/api/input", "id=seat1&events=1:30:1,1:30:0")
+    t.check("Release: the keyboard and pointer go, and input is refused again (409)",
+            st == 204 and gone and st2 == 409, (st, data, st2, data2))
 
 
 def browser():
@@ -256,6 +353,7 @@ def page_steps(t, m, p):
     owner = m.run("stat -c %U /tmp/launched")[1].strip()
     t.check("Launch from the page: the command runs in seat1's session, as its user",
             ok and owner == "station1", (ok, owner))
+    page_control(t, m, p)
     # Last: a message shows for 30 s.
     p.card("seat1")[0].find_element("css selector", "img.thumb").click()
     p.d.find_element("id", "act-message").click()
@@ -272,6 +370,48 @@ def page_steps(t, m, p):
     p.shot("administrator")
     t.check("an administrator's page offers rename on each station", len(renames) == 2,
             len(renames))
+
+
+def page_control(t, m, p):
+    """seat1 opened large: watching sends nothing; with View only off,
+    keys typed and a click on the picture reach seat1's session."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    k0, k1 = len(keys(m, "seat0")), len(keys(m, "seat1"))
+    c1 = clicks(m, "seat1")
+    p.card("seat1")[0].find_element("css selector", "button.open").click()
+    img = p.find("#view-img", 30)
+    big = p.d.execute_script("const i = arguments[0]; return i.complete && i.naturalWidth;",
+                             img[0]) if img else None
+    end = time.monotonic() + 30
+    while img and not big and time.monotonic() < end:
+        time.sleep(0.5)
+        big = p.d.execute_script("const i = arguments[0]; return i.complete && i.naturalWidth;",
+                                 img[0])
+    ActionChains(p.d).click(img[0]).send_keys("ab").perform() if img else None
+    time.sleep(3)
+    p.shot("watching")
+    t.check("seat1 opened large in the page, its picture at the head's size; watching, typed "
+            "keys and a click reach nobody",
+            big == 800 and len(keys(m, "seat1")) == k1 and clicks(m, "seat1") == c1 and
+            not m.run(CONTROL_DEVICES)[1],
+            (big, keys(m, "seat1")[k1:]))
+    p.d.find_element("id", "view-only").click()
+    ok = attempt(lambda: m.wait_until("[ -n \"$(%s)\" ]" % CONTROL_DEVICES, 20))
+    end = time.monotonic() + 20
+    while "In control" not in p.d.find_element("id", "view-status").text and \
+            time.monotonic() < end:
+        time.sleep(0.3)
+    ActionChains(p.d).click(img[0]).send_keys("ab").perform()
+    typed_ok, got = typed(m, "seat1", k1, [30, 48])
+    click = clicked(m, "seat1", c1)
+    p.shot("in-control")
+    t.check("View only off: the page takes control; a and b typed and a click on the picture "
+            "reach seat1's client, and seat0's gets nothing",
+            ok and typed_ok and click and len(keys(m, "seat0")) == k0, (ok, got, click))
+    p.d.find_element("id", "view-close").click()
+    gone = attempt(lambda: m.wait_until("[ -z \"$(%s)\" ]" % CONTROL_DEVICES, 20))
+    t.check("Close: control is let go (the keyboard and pointer go)", gone,
+            m.run(CONTROL_DEVICES)[1])
 
 
 def run(t):

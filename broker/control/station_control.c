@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "station_control.h"
+#include "control_rules.h"
+#include "list.h"
+#include "log.h"
+#include "loop.h"
+#include "seat_proto.h"
+#include "vinput.h"
+
+/* How often idle controls are looked for. */
+#define SWEEP_MS 30000
+
+struct control {
+	struct list link;
+	char seat[SEAT_PROTO_MAX_SEAT];
+	char owner[CONTROL_OWNER_MAX + 1];
+	struct vinput *input;
+	int x, y;		/* the pointer's position, sent at a frame's end */
+	bool moved;
+	uint64_t used_ms;
+};
+
+struct controls {
+	struct list list;
+	struct loop_source *sweeper;
+};
+
+static struct control *find(struct controls *ctls, const char *seat)
+{
+	struct control *c, *tmp;
+
+	list_for_each(c, tmp, &ctls->list, link)
+		if (!strcmp(c->seat, seat))
+			return c;
+	return NULL;
+}
+
+/* The seat's control if owner holds it. */
+static struct control *held(struct controls *ctls, const char *seat, const char *owner)
+{
+	struct control *c = find(ctls, seat);
+
+	return c && !strcmp(c->owner, owner) ? c : NULL;
+}
+
+static void drop(struct control *c, const char *why)
+{
+	log_info("control: %s: its keyboard and pointer go (%s)", c->seat, why);
+	list_remove(&c->link);
+	vinput_destroy(c->input);
+	free(c);
+}
+
+static void sweep(void *data, uint32_t events)
+{
+	struct controls *ctls = data;
+	uint64_t now = loop_now_ms();
+	struct control *c, *tmp;
+
+	(void)events;
+	list_for_each(c, tmp, &ctls->list, link)
+		if (now - c->used_ms >= CONTROL_IDLE_MS)
+			drop(c, "unused");
+	loop_timer_arm(ctls->sweeper, list_empty(&ctls->list) ? 0 : SWEEP_MS);
+}
+
+struct controls *station_controls_create(struct loop *loop)
+{
+	struct controls *ctls = calloc(1, sizeof(*ctls));
+
+	if (!ctls)
+		return NULL;
+	list_init(&ctls->list);
+	ctls->sweeper = loop_add_timer(loop, sweep, ctls);
+	if (!ctls->sweeper) {
+		free(ctls);
+		return NULL;
+	}
+	return ctls;
+}
+
+void station_controls_destroy(struct controls *ctls)
+{
+	struct control *c, *tmp;
+
+	if (!ctls)
+		return;
+	list_for_each(c, tmp, &ctls->list, link)
+		drop(c, "seatmuxd stops");
+	loop_remove(ctls->sweeper);
+	free(ctls);
+}
+
+int station_control_take(struct controls *ctls, const char *seat, const char *owner)
+{
+	struct control *c = find(ctls, seat);
+
+	if (strlen(seat) >= sizeof(c->seat) || strlen(owner) >= sizeof(c->owner))
+		return -ENAMETOOLONG;
+	if (c) {
+		if (strcmp(c->owner, owner))
+			log_info("control: %s: %s takes over from %s", seat, owner, c->owner);
+		snprintf(c->owner, sizeof(c->owner), "%s", owner);
+		c->used_ms = loop_now_ms();
+		return 1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->seat, sizeof(c->seat), "%s", seat);
+	snprintf(c->owner, sizeof(c->owner), "%s", owner);
+	/* The pointer's range is the rules', not the head's: a controller
+	 * need not know the station's size. */
+	c->input = vinput_create_at("control", seat, CONTROL_ABS_MAX + 1, CONTROL_ABS_MAX + 1);
+	if (!c->input) {
+		int rc = -errno;
+
+		free(c);
+		return rc;
+	}
+	c->used_ms = loop_now_ms();
+	list_insert(&ctls->list, &c->link);
+	loop_timer_arm(ctls->sweeper, SWEEP_MS);
+	log_info("control: %s: a keyboard and pointer for %s (%s, %s)", seat, owner,
+		 vinput_keyboard_node(c->input), vinput_pointer_node(c->input));
+	return 0;
+}
+
+int station_control_devices(struct controls *ctls, const char *seat, dev_t out[2])
+{
+	struct control *c = find(ctls, seat);
+	const char *node[2];
+	struct stat st;
+
+	if (!c)
+		return -ENOENT;
+	node[0] = vinput_keyboard_node(c->input);
+	node[1] = vinput_pointer_node(c->input);
+	for (int i = 0; i < 2; i++)
+		out[i] = stat(node[i], &st) == 0 && S_ISCHR(st.st_mode) ? st.st_rdev : 0;
+	return 0;
+}
+
+int station_control_release(struct controls *ctls, const char *seat, const char *owner)
+{
+	struct control *c = held(ctls, seat, owner);
+
+	if (!c)
+		return -ENOENT;
+	drop(c, "released");
+	return 0;
+}
+
+static int flush_move(struct control *c)
+{
+	if (!c->moved)
+		return 0;
+	c->moved = false;
+	return vinput_move(c->input, c->x, c->y);
+}
+
+static int send_one(struct control *c, int kind, const struct control_input *ev)
+{
+	int rc;
+
+	if (kind == CONTROL_KEY)
+		return vinput_key(c->input, ev->code, ev->value);
+	if (kind == CONTROL_ABS_X || kind == CONTROL_ABS_Y) {
+		*(kind == CONTROL_ABS_X ? &c->x : &c->y) = ev->value;
+		c->moved = true;
+		return 0;
+	}
+	/* A click or a wheel where the pointer is now, not where it was. */
+	rc = flush_move(c);
+	if (rc < 0 || kind == CONTROL_SYN)
+		return rc;
+	if (kind == CONTROL_BUTTON)
+		return vinput_button(c->input, ev->code, ev->value);
+	return vinput_wheel(c->input, kind == CONTROL_HWHEEL, ev->value);
+}
+
+int station_control_send(struct controls *ctls, const char *seat, const char *owner,
+		 const struct control_input *ev, int n, int *bad)
+{
+	struct control *c;
+	int rc = 0;
+
+	if (n > CONTROL_EVENTS_MAX)
+		return -E2BIG;
+	for (int i = 0; i < n; i++) {
+		if (control_event_classify(ev[i].type, ev[i].code, ev[i].value) < 0) {
+			*bad = i;
+			return -EINVAL;
+		}
+	}
+	c = held(ctls, seat, owner);
+	if (!c)
+		return -ENOENT;
+	c->used_ms = loop_now_ms();
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = send_one(c, control_event_classify(ev[i].type, ev[i].code, ev[i].value),
+			      &ev[i]);
+	return rc < 0 ? rc : flush_move(c);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Taking control of a station from afar, as a teacher at the dashboard
+ * does: a keyboard and an absolute pointer of the broker's (uinput, named
+ * "seatmux control keyboard" and "... pointer", their phys the seat's
+ * name), which udev seats by that name (72-seatmux-control.rules). The
+ * station's session takes them as it takes any device that comes to its
+ * seat, whatever its compositor and whatever the station's kind, and its
+ * own keyboard and mouse keep working beside them.
+ *
+ * A control is its taker's (an owner: a D-Bus caller's unique name), who
+ * alone sends through it or lets it go; whoever takes it next takes it
+ * over. A control nobody uses for CONTROL_IDLE_MS goes by itself: a dashboard
+ * that vanished leaves no device behind for long. Controls do not
+ * outlive seatmuxd: a controller takes control again after a restart.
+ * Errors are -errno.
+ */
+#ifndef SEATMUX_STATION_CONTROL_H
+#define SEATMUX_STATION_CONTROL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CONTROL_IDLE_MS (5 * 60 * 1000)
+
+struct controls;
+struct loop;
+
+/* An event as evdev has it (linux/input.h's type, code, value). */
+struct control_input {
+	uint16_t type, code;
+	int32_t value;
+};
+
+/* NULL on ENOMEM. */
+struct controls *station_controls_create(struct loop *loop);
+/* Every control's devices go (a session sees them unplugged). */
+void station_controls_destroy(struct controls *ctls);
+/* The largest owner's name (D-Bus's limit on a name). */
+#define CONTROL_OWNER_MAX 255
+
+/* The seat's devices, owner's now, made if there are none yet: 0
+ * (made), 1 (there already), or -errno (-ENAMETOOLONG: a seat or owner
+ * name too long). */
+int station_control_take(struct controls *ctls, const char *seat, const char *owner);
+/* The seat's keyboard's and pointer's device numbers: 0, or -ENOENT. */
+int station_control_devices(struct controls *ctls, const char *seat, dev_t out[2]);
+/* 0, or -ENOENT if owner does not hold the seat. */
+int station_control_release(struct controls *ctls, const char *seat, const char *owner);
+/* Sends n events to the seat's devices: every one is checked first
+ * (control_rules.h) and none is sent unless all are good: -EINVAL with
+ * *bad the first bad one's index; -E2BIG over CONTROL_EVENTS_MAX;
+ * -ENOENT if owner does not hold the seat; else 0 or a write's error. */
+int station_control_send(struct controls *ctls, const char *seat, const char *owner,
+		 const struct control_input *ev, int n, int *bad);
+
+#endif
