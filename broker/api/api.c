@@ -630,6 +630,7 @@ void api_changed(struct api *a)
 		for (int k = 0; k < n && !still; k++)
 			still = !strcmp(now[k].id, a->shown[i].id);
 		if (!still) {
+			station_control_drop_seat(a->controls, a->shown[i].id);
 			api_sessions_changed(a, &a->shown[i], NULL);
 			emit(a, "StationRemoved", a->shown[i].id);
 		}
@@ -684,6 +685,8 @@ struct api *api_start(struct broker *b)
 		r = sd_bus_add_node_enumerator(a->bus, NULL, API_STATION_PATH, station_enumerate, a);
 	if (r >= 0)
 		r = api_sessions_add(a);
+	if (r >= 0)
+		r = api_control_start(a);
 	/* Asynchronously: the bus may still be starting. */
 	if (r >= 0)
 		r = sd_bus_request_name_async(a->bus, NULL, API_BUS_NAME, 0, on_name, a);

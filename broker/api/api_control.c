@@ -34,6 +34,62 @@ static int not_controlled(sd_bus_message *m, const char *id)
 
 #define TAKE_WAIT_MS 3000
 #define TAKE_POLL_MS 50
+/* TakeControl calls waiting at once; more are answered without waiting. */
+#define TAKES_MAX 16
+
+/* A name leaving the bus lets go of what it held. */
+static int on_owner_changed(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	struct api *a = data;
+	const char *name, *was, *now;
+
+	if (sd_bus_message_read(m, "sss", &name, &was, &now) >= 0 && name[0] == ':' && !now[0])
+		station_control_drop_owner(a->controls, name);
+	return 0;
+}
+
+int api_control_start(struct api *a)
+{
+	return sd_bus_match_signal(a->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				   "org.freedesktop.DBus", "NameOwnerChanged", on_owner_changed, a);
+}
+
+/* A taker that left before its control was made (its NameOwnerChanged
+ * came first) is found by asking the bus who owns its name: nobody. */
+struct owner_check {
+	struct api *a;
+	char name[];
+};
+
+static int on_owner_checked(sd_bus_message *reply, void *data, sd_bus_error *err)
+{
+	struct owner_check *oc = data;
+
+	if (sd_bus_message_is_method_error(reply, NULL))
+		station_control_drop_owner(oc->a->controls, oc->name);
+	return 0;
+}
+
+static void check_owner(struct api *a, const char *name)
+{
+	struct owner_check *oc = malloc(sizeof(*oc) + strlen(name) + 1);
+	sd_bus_slot *slot = NULL;
+
+	if (!oc)
+		return;
+	oc->a = a;
+	strcpy(oc->name, name);
+	if (sd_bus_call_method_async(a->bus, &slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				     "org.freedesktop.DBus", "GetNameOwner", on_owner_checked, oc,
+				     "s", name) < 0) {
+		free(oc);
+		return;
+	}
+	/* The bus frees it, and oc with it, once answered or closed. */
+	sd_bus_slot_set_destroy_callback(slot, free);
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
+}
 
 /* A TakeControl call waiting for the session to take the devices. */
 struct take {
@@ -88,6 +144,16 @@ void api_control_finish(struct api *a)
 		take_answer(t);
 }
 
+static int takes_waiting(struct api *a)
+{
+	struct take *t, *tmp;
+	int n = 0;
+
+	list_for_each(t, tmp, &a->takes, link)
+		n++;
+	return n;
+}
+
 static int take_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
@@ -102,6 +168,10 @@ static int take_allowed(sd_bus_message *m, void *data)
 	r = station_control_take(a->controls, seat->name, sd_bus_message_get_sender(m));
 	if (r < 0)
 		return sd_bus_reply_method_errno(m, -r, NULL);
+	check_owner(a, sd_bus_message_get_sender(m));
+	/* Nobody waits for the answer, or too many wait already. */
+	if (!sd_bus_message_get_expect_reply(m) || takes_waiting(a) >= TAKES_MAX)
+		return sd_bus_reply_method_return(m, "");
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return sd_bus_reply_method_errno(m, ENOMEM, NULL);
@@ -164,6 +234,10 @@ int api_method_send_input(sd_bus_message *m, void *data, sd_bus_error *err)
 	r = sd_bus_message_read(m, "s", &id);
 	if (r < 0)
 		return r;
+	if (!seats_find(a->b, id)) {
+		station_control_drop_seat(a->controls, id);
+		return api_no_such_station(m, id);
+	}
 	n = read_events(m, ev, CONTROL_EVENTS_MAX + 1);
 	if (n < 0)
 		return n;

@@ -61,6 +61,8 @@ int api_method_unproject(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_take_control(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_release_control(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_send_input(sd_bus_message *m, void *data, sd_bus_error *err);
+/* Watches the bus for takers leaving it: 0, or a negative errno. */
+int api_control_start(struct api *a);
 /* Answers the calls still waiting (at the interface's end). */
 void api_control_finish(struct api *a);
 

@@ -3,13 +3,14 @@
 #include <linux/input-event-codes.h>
 
 #include "control_rules.h"
+#include "system_keys.h"
 
 /* The codes are those vinput's devices offer (drivers/vhead/vinput.c). */
 static int classify_key(unsigned code, int value)
 {
 	if (value != 0 && value != 1)
 		return -EINVAL;
-	if (code >= KEY_ESC && code <= KEY_MICMUTE)
+	if (code >= KEY_ESC && code <= KEY_MICMUTE && !system_key(code))
 		return CONTROL_KEY;
 	if (code >= BTN_LEFT && code <= BTN_EXTRA)
 		return CONTROL_BUTTON;

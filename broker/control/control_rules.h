@@ -28,7 +28,7 @@ enum control_event {
 };
 
 /* What (type, code, value) is, or -EINVAL: a code no keyboard or pointer
- * of ours has, a key neither pressed nor released (autorepeat is the
+ * of ours has (nor a key of the machine's own: system_keys.h), a key neither pressed nor released (autorepeat is the
  * session's), a position off the screen, no wheel clicks or too many. */
 int control_event_classify(unsigned type, unsigned code, int value);
 

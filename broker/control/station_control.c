@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <linux/input-event-codes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,14 @@
 #include "seat_proto.h"
 #include "vinput.h"
 
-/* How often idle controls are looked for. */
-#define SWEEP_MS 30000
+/* How often idle controls, and keys held without input, are looked for. */
+#define SWEEP_MS 5000
+/* Keys and buttons held this long without any input are let go: the
+ * station's session repeats a held key, and a controller that went away
+ * between a press and its release would leave it repeating. */
+#define STUCK_MS 10000
+/* The codes a control may hold down: keys and buttons (control_rules.h). */
+#define DOWN_CODES 512
 
 struct control {
 	struct list link;
@@ -25,6 +32,8 @@ struct control {
 	int x, y;		/* the pointer's position, sent at a frame's end */
 	bool moved;
 	uint64_t used_ms;
+	uint64_t down[DOWN_CODES / 64];	/* keys and buttons pressed, not released */
+	bool any_down;
 };
 
 struct controls {
@@ -50,6 +59,32 @@ static struct control *held(struct controls *ctls, const char *seat, const char 
 	return c && !strcmp(c->owner, owner) ? c : NULL;
 }
 
+static void mark(struct control *c, unsigned code, bool down)
+{
+	if (down)
+		c->down[code / 64] |= 1ull << (code % 64);
+	else
+		c->down[code / 64] &= ~(1ull << (code % 64));
+	if (down)
+		c->any_down = true;
+}
+
+/* Every key and button held goes up, as its controller would have let
+ * it: before another takes over, and when one stopped sending. */
+static void let_go_all(struct control *c)
+{
+	for (unsigned code = 0; code < DOWN_CODES && c->any_down; code++) {
+		if (!(c->down[code / 64] & (1ull << (code % 64))))
+			continue;
+		if (control_event_classify(EV_KEY, code, 0) == CONTROL_BUTTON)
+			vinput_button(c->input, code, false);
+		else
+			vinput_key(c->input, code, false);
+		mark(c, code, false);
+	}
+	c->any_down = false;
+}
+
 static void drop(struct control *c, const char *why)
 {
 	log_info("control: %s: its keyboard and pointer go (%s)", c->seat, why);
@@ -65,9 +100,15 @@ static void sweep(void *data, uint32_t events)
 	struct control *c, *tmp;
 
 	(void)events;
-	list_for_each(c, tmp, &ctls->list, link)
-		if (now - c->used_ms >= CONTROL_IDLE_MS)
+	list_for_each(c, tmp, &ctls->list, link) {
+		if (now - c->used_ms >= CONTROL_IDLE_MS) {
 			drop(c, "unused");
+		} else if (c->any_down && now - c->used_ms >= STUCK_MS) {
+			log_info("control: %s: keys held %d s without input let go", c->seat,
+				 STUCK_MS / 1000);
+			let_go_all(c);
+		}
+	}
 	loop_timer_arm(ctls->sweeper, list_empty(&ctls->list) ? 0 : SWEEP_MS);
 }
 
@@ -105,8 +146,10 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 	if (strlen(seat) >= sizeof(c->seat) || strlen(owner) >= sizeof(c->owner))
 		return -ENAMETOOLONG;
 	if (c) {
-		if (strcmp(c->owner, owner))
+		if (strcmp(c->owner, owner)) {
 			log_info("control: %s: %s takes over from %s", seat, owner, c->owner);
+			let_go_all(c);
+		}
 		snprintf(c->owner, sizeof(c->owner), "%s", owner);
 		c->used_ms = loop_now_ms();
 		return 1;
@@ -148,6 +191,23 @@ int station_control_devices(struct controls *ctls, const char *seat, dev_t out[2
 	return 0;
 }
 
+void station_control_drop_owner(struct controls *ctls, const char *owner)
+{
+	struct control *c, *tmp;
+
+	list_for_each(c, tmp, &ctls->list, link)
+		if (!strcmp(c->owner, owner))
+			drop(c, "its controller left");
+}
+
+void station_control_drop_seat(struct controls *ctls, const char *seat)
+{
+	struct control *c = find(ctls, seat);
+
+	if (c)
+		drop(c, "the station went");
+}
+
 int station_control_release(struct controls *ctls, const char *seat, const char *owner)
 {
 	struct control *c = held(ctls, seat, owner);
@@ -170,8 +230,12 @@ static int send_one(struct control *c, int kind, const struct control_input *ev)
 {
 	int rc;
 
-	if (kind == CONTROL_KEY)
-		return vinput_key(c->input, ev->code, ev->value);
+	if (kind == CONTROL_KEY) {
+		rc = vinput_key(c->input, ev->code, ev->value);
+		if (rc == 0)
+			mark(c, ev->code, ev->value);
+		return rc;
+	}
 	if (kind == CONTROL_ABS_X || kind == CONTROL_ABS_Y) {
 		*(kind == CONTROL_ABS_X ? &c->x : &c->y) = ev->value;
 		c->moved = true;
@@ -181,8 +245,12 @@ static int send_one(struct control *c, int kind, const struct control_input *ev)
 	rc = flush_move(c);
 	if (rc < 0 || kind == CONTROL_SYN)
 		return rc;
-	if (kind == CONTROL_BUTTON)
-		return vinput_button(c->input, ev->code, ev->value);
+	if (kind == CONTROL_BUTTON) {
+		rc = vinput_button(c->input, ev->code, ev->value);
+		if (rc == 0)
+			mark(c, ev->code, ev->value);
+		return rc;
+	}
 	return vinput_wheel(c->input, kind == CONTROL_HWHEEL, ev->value);
 }
 

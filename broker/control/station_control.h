@@ -3,14 +3,14 @@
  * Taking control of a station from afar, as a teacher at the dashboard
  * does: a keyboard and an absolute pointer of the broker's (uinput, named
  * "seatmux control keyboard" and "... pointer", their phys the seat's
- * name), which udev seats by that name (72-seatmux-control.rules). The
+ * name), which udev seats by that name (73-seatmux-control.rules). The
  * station's session takes them as it takes any device that comes to its
  * seat, whatever its compositor and whatever the station's kind, and its
  * own keyboard and mouse keep working beside them.
  *
  * A control is its taker's (an owner: a D-Bus caller's unique name), who
- * alone sends through it or lets it go; whoever takes it next takes it
- * over. A control nobody uses for CONTROL_IDLE_MS goes by itself: a dashboard
+ * alone sends through it or lets it go, until it leaves the bus; whoever
+ * takes it next takes it over, with every key the last one held let go. A control nobody uses for CONTROL_IDLE_MS goes by itself: a dashboard
  * that vanished leaves no device behind for long. Controls do not
  * outlive seatmuxd: a controller takes control again after a restart.
  * Errors are -errno.
@@ -45,6 +45,11 @@ void station_controls_destroy(struct controls *ctls);
 int station_control_take(struct controls *ctls, const char *seat, const char *owner);
 /* The seat's keyboard's and pointer's device numbers: 0, or -ENOENT. */
 int station_control_devices(struct controls *ctls, const char *seat, dev_t out[2]);
+/* owner left the bus: whatever it held goes. */
+void station_control_drop_owner(struct controls *ctls, const char *owner);
+/* The station went: its control goes (a new station of its name is
+ * nobody's to control yet). */
+void station_control_drop_seat(struct controls *ctls, const char *seat);
 /* 0, or -ENOENT if owner does not hold the seat. */
 int station_control_release(struct controls *ctls, const char *seat, const char *owner);
 /* Sends n events to the seat's devices: every one is checked first

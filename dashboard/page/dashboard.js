@@ -365,7 +365,7 @@ for (let i = 1; i <= 10; i++) KEYS[`F${i}`] = 58 + i;
 const BUTTONS = [272, 274, 273];	// the browser's left, middle, right: BTN_LEFT, BTN_MIDDLE, BTN_RIGHT
 const BATCH = 240;			// events a request (seatmuxd takes 256 a call)
 
-let view = null;	// {id, frame, control, queue: [[event...]], sending, down: Set of key codes}
+let view = null;	// {id, frame, control, queue: [[event...]], sending, down: Set of codes, wheel}
 
 function viewStatus(text, bad) {
 	$('view-status').classList.toggle('error', !!bad);
@@ -374,7 +374,7 @@ function viewStatus(text, bad) {
 
 function openView(id) {
 	if (view) return;
-	view = { id, frame: 0, control: false, queue: [], sending: false, down: new Set() };
+	view = { id, frame: 0, control: false, queue: [], sending: false, down: new Set(), wheel: 0 };
 	setText($('view-title'), nameOf(id));
 	$('view-only').checked = true;
 	$('view-dialog').classList.remove('is-controlled');
@@ -430,7 +430,10 @@ async function setControl(on) {
 		}
 		return;
 	}
-	if (view !== v || $('view-only').checked) return;
+	if (view !== v || $('view-only').checked) {	// changed their mind while it was taken
+		api('POST', '/api/action', { op: 'release', id: v.id }).catch(() => {});
+		return;
+	}
 	v.control = true;
 	$('view-dialog').classList.add('is-controlled');
 	viewStatus('In control: your keyboard and mouse reach the station (Close or View only to stop)');
@@ -467,6 +470,7 @@ async function flush(v) {
 	v.sending = false;
 }
 
+// Keys and buttons held go up (seatmuxd also lets go of what is held 10 s without input).
 function releaseKeys(v) {
 	const ups = [...v.down].map((code) => `1:${code}:0`);
 	v.down.clear();
@@ -496,19 +500,37 @@ $('view-img').addEventListener('keydown', (ev) => onKey(ev, true));
 $('view-img').addEventListener('keyup', (ev) => onKey(ev, false));
 // In control, Escape is the station's, not the dialog's: Close ends control.
 $('view-dialog').addEventListener('cancel', (ev) => { if (view && view.control) ev.preventDefault(); });
-$('view-img').addEventListener('mousemove', (ev) => view && send(view, place(ev), true));
-for (const [type, down] of [['mousedown', 1], ['mouseup', 0]]) {
+$('view-img').addEventListener('blur', () => view && releaseKeys(view));
+$('view-img').addEventListener('pointermove', (ev) => view && send(view, place(ev), true));
+// Captured: a button let go outside the picture is still let go at the station.
+for (const [type, down] of [['pointerdown', 1], ['pointerup', 0]]) {
 	$('view-img').addEventListener(type, (ev) => {
-		if (!view || !view.control || BUTTONS[ev.button] === undefined) return;
+		const v = view;
+		const code = BUTTONS[ev.button];
+		if (!v || !v.control || code === undefined || (!down && !v.down.has(code))) return;
 		ev.preventDefault();
-		send(view, place(ev).concat(`1:${BUTTONS[ev.button]}:${down}`), false);
+		if (down) {
+			$('view-img').setPointerCapture(ev.pointerId);
+			$('view-img').focus();
+			v.down.add(code);
+		} else {
+			v.down.delete(code);
+		}
+		send(v, place(ev).concat(`1:${code}:${down}`), false);
 	});
 }
 $('view-img').addEventListener('contextmenu', (ev) => { if (view && view.control) ev.preventDefault(); });
+// A wheel click is 100 pixels or 3 lines of the browser's scrolling: a touchpad's many small
+// steps add up to clicks rather than each being one.
 $('view-img').addEventListener('wheel', (ev) => {
-	if (!view || !view.control || !ev.deltaY) return;
+	const v = view;
+	if (!v || !v.control) return;
 	ev.preventDefault();
-	send(view, place(ev).concat(`2:8:${ev.deltaY > 0 ? -1 : 1}`), false);	// down the page: towards the user
+	v.wheel += ev.deltaMode === 0 ? ev.deltaY / 100 : ev.deltaMode === 1 ? ev.deltaY / 3 : ev.deltaY;
+	const clicks = Math.max(-16, Math.min(16, Math.trunc(v.wheel)));
+	if (!clicks) return;
+	v.wheel -= clicks;
+	send(v, place(ev).concat(`2:8:${-clicks}`), false);	// down the page: towards the user
 }, { passive: false });
 $('view-img').addEventListener('dragstart', (ev) => ev.preventDefault());
 $('view-only').addEventListener('change', () => setControl(!$('view-only').checked));

@@ -2,7 +2,8 @@
 /*
  * libevdev builds the device descriptions and talks to /dev/uinput. The
  * keyboard offers every key up to KEY_MICMUTE, which covers what an RDP
- * scancode can name; the pointer's absolute range is the head's size, so
+ * scancode can name, but the machine's own (system_keys.h): the kernel
+ * drops what a device does not offer, whoever writes to it. The pointer's absolute range is the head's size, so
  * positions pass through unscaled.
  *
  * The kernel gives each reader of an evdev device a buffer sized by what
@@ -26,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "system_keys.h"
 #include "vinput.h"
 
 /* Made here: libevdev's handles, whose fds are the two below. Adopted:
@@ -83,7 +85,8 @@ static struct libevdev_uinput *make_keyboard(const char *label, const char *phys
 	libevdev_set_id_bustype(dev, BUS_VIRTUAL);
 	libevdev_enable_event_type(dev, EV_KEY);
 	for (unsigned code = KEY_ESC; code <= KEY_MICMUTE; code++)
-		libevdev_enable_event_code(dev, EV_KEY, code, NULL);
+		if (!system_key(code))
+			libevdev_enable_event_code(dev, EV_KEY, code, NULL);
 	libevdev_enable_event_type(dev, EV_REL);
 	for (size_t i = 0; i < sizeof(quiet_axes) / sizeof(quiet_axes[0]); i++)
 		libevdev_enable_event_code(dev, EV_REL, quiet_axes[i], NULL);

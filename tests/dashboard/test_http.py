@@ -102,7 +102,7 @@ class FakeHelper:
                     "station": "seat1", "name": "Desk 1", "kind": "local", "user": "p1",
                     "session_pid": 7, "state": "running", "blocked": False}, {
                     "station": "bad/id", "name": "x"}]).encode())
-            elif args[0] == "screenshot":
+            elif args[0] == "screenshot" and "seat9" not in args:
                 self.reply(c, out=self.picture)
             elif args[0] == "rename" and role == b"teacher":
                 self.reply(c, 1, err=b"seatmuxctl: seat1: not authorized\n",
@@ -276,6 +276,44 @@ def run(b, helper, port):
         st, _, data = b.req("POST", "/api/action", body)
         check("%s: 400, said, nothing sent" % why,
               st == 400 and json.loads(data)["error"] and len(helper.requests) == n, (st, data))
+    for op in ("control", "release"):
+        st, _, data = b.req("POST", "/api/action", "op=%s&id=seat1" % op)
+        check("%s: 204, seatmuxctl %s seat1" % (op, op),
+              st == 204 and helper.requests[-1] == [op, "seat1"], (st, data, helper.requests[-1:]))
+    st, _, data = b.req("POST", "/api/input", "id=seat1&events=1:30:1,1:30:0,3:0:65535,2:8:-1")
+    check("input: 204, seatmuxctl input seat1 EVENTS, passed on as sent",
+          st == 204 and helper.requests[-1] == ["input", "seat1", "1:30:1,1:30:0,3:0:65535,2:8:-1"],
+          (st, data, helper.requests[-1:]))
+    st, _, data = b.req("POST", "/api/input", "id=seat1&events=1:30:1", token=False)
+    check("input without the session's token: 403", st == 403, (st, data))
+    for body, why in (("id=seat1", "no events"), ("id=seat1&events=", "empty events"),
+                      ("id=seat1&events=1:30:1%09x", "a tab in the events"),
+                      ("id=seat1&events=1+:30:1", "a space in the events"),
+                      ("id=seat1&events=" + "1:30:1," * 600 + "1:30:0", "events of 4 KiB or more"),
+                      ("id=-x&events=1:30:1", "a station id no seat has"),
+                      ("events=1:30:1", "no station")):
+        n = len(helper.requests)
+        st, _, data = b.req("POST", "/api/input", body)
+        check("input with %s: 400, said, nothing sent" % why,
+              st == 400 and json.loads(data)["error"] and len(helper.requests) == n, (st, data))
+    st, h, data = b.req("GET", "/api/view?id=seat1")
+    check("a station opened large: its picture fitted to 1280x800, not kept",
+          st == 200 and png_size(data) == (1280, 800) and h.get("Content-Type") == "image/png" and
+          h.get("Cache-Control") == "no-store" and helper.requests[-1] == ["screenshot", "seat1", "-"],
+          (st, h, png_size(data)))
+    helper.picture = png(3840, 1200, (20, 200, 20))
+    st, h, data = b.req("GET", "/api/view?id=seat1")
+    check("a wider screen opened large keeps its proportions: 1280x400",
+          st == 200 and png_size(data) == (1280, 400), (st, png_size(data)))
+    helper.picture = png(8193, 1, (20, 200, 20))
+    st, h, data = b.req("GET", "/api/view?id=seat1")
+    check("a picture larger than any head, opened large: 502, said", st == 502 and
+          b"no picture" in data, (st, data))
+    helper.picture = png(1280, 800, (20, 200, 20))
+    st, _, data = b.req("GET", "/api/view?id=seat9")
+    check("an unknown station opened large: 404", st == 404 and b"seat9" in data, (st, data))
+    st, _, data = b.req("GET", "/api/view?id=../x")
+    check("a bad station id opened large: 400", st == 400, (st, data))
     st, _, data = b.req("POST", "/api/action", "op=rename&id=seat1&text=Front")
     check("what polkit refuses a teacher (rename): 403 with its reason",
           st == 403 and b"not authorized" in data, (st, data))

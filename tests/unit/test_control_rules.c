@@ -15,6 +15,11 @@ static void test_keys_and_buttons(struct test_state *t)
 	CHECK(t, control_event_classify(EV_KEY, KEY_MICMUTE, 1) == CONTROL_KEY);
 	CHECK(t, control_event_classify(EV_KEY, KEY_MICMUTE + 1, 1) == -EINVAL);
 	CHECK(t, control_event_classify(EV_KEY, KEY_RESERVED, 1) == -EINVAL);
+	/* The machine's own: power would end it for every station. */
+	CHECK(t, control_event_classify(EV_KEY, KEY_POWER, 1) == -EINVAL);
+	CHECK(t, control_event_classify(EV_KEY, KEY_SLEEP, 0) == -EINVAL);
+	CHECK(t, control_event_classify(EV_KEY, KEY_SUSPEND, 1) == -EINVAL);
+	CHECK(t, control_event_classify(EV_KEY, KEY_SYSRQ, 1) == CONTROL_KEY);	/* PrintScreen */
 	CHECK(t, control_event_classify(EV_KEY, KEY_A, 2) == -EINVAL);	/* autorepeat */
 	CHECK(t, control_event_classify(EV_KEY, KEY_A, -1) == -EINVAL);
 	CHECK(t, control_event_classify(EV_KEY, BTN_LEFT, 1) == CONTROL_BUTTON);

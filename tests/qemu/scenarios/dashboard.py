@@ -170,6 +170,7 @@ def check_control_api(t, m, h):
     on its seat, in its session; events checked; release."""
     k0, k1 = len(keys(m, "seat0")), len(keys(m, "seat1"))
     st, _, data = h.req("POST", "/api/input", "id=seat1&events=1:30:1,1:30:0")
+    time.sleep(1)
     t.check("input before taking control: 409 with seatmuxd's reason, nothing typed",
             st == 409 and "take control first" in error_of(data) and
             len(keys(m, "seat1")) == k1, (st, data))
@@ -197,9 +198,11 @@ def check_control_api(t, m, h):
             re.search(r"x=(399|400|401) y=(149|150|151)$", motion[0]), (st, data, motion))
     k1 = len(keys(m, "seat1"))
     for events, why in (("1:9999:1", "no key of ours"), ("1:30:2", "autorepeat"),
+                        ("1:116:1", "the power key, the machine's"),
                         ("3:0:70000", "off the screen"), ("1:30:1,abc", "not events"),
                         (",".join(["1:30:1"] * 300), "more than 256")):
         st, _, data = h.req("POST", "/api/input", "id=seat1&events=" + events)
+        time.sleep(1)	# what was sent would have arrived by now
         t.check("bad input (%s): 400 with the reason, and nothing typed" % why,
                 st == 400 and len(keys(m, "seat1")) == k1, (st, data))
     st, hdr, png = h.req("GET", "/api/view?id=seat1")

@@ -138,7 +138,8 @@ def run(t):
         for args in ("list-sessions", "identify seat0", "message seat0 hello", "block seat0",
                      "unblock seat0", "project seat0 seat1", "unproject seat0",
                      "rename seat0 hall", "attach seat1 /dev/input/event0", "flush-devices",
-                     "map", "mode console", "launch seat0 -- true"):
+                     "map", "mode console", "launch seat0 -- true", "control seat0",
+                     "input seat0 1:30:1,1:30:0"):
             rc, out, err = ctl(m, PUPIL, args)
             if rc != 1 or not re.fullmatch(r"seatmuxctl: .*not authorized: org\.seatmux\.\w+",
                                            err):
@@ -196,6 +197,7 @@ def run(t):
                 rc == 0 and leader(m, "seat1") in out, "rc %d: %s %s" % (rc, out, err))
         check_rename(t, m)
         scenario("_room_screens").check(t, m)
+        check_input(t, m)
         check_launch(t, m)
         check_attach(t, m)
 
@@ -325,6 +327,42 @@ def check_rename(t, m):
     rc, out, err = ctl(m, ADMIN, "rename seat1 ''")
     t.check("renamed to '': seat1 goes by its id again",
             rc == 0 and name_prop(m, "seat1") == 's "seat1"', "rc %d: %r" % (rc, err))
+
+
+def check_input(t, m):
+    """seatmuxctl input on its own takes control of seat1, sends the keys
+    once seat1's session holds seatmuxd's keyboard, and lets go."""
+    log = event_log("seat1")
+    before = int(m.run("grep -c '^key key=' %s || true" % log)[1].strip() or 0)
+    rc, out, err = ctl(m, TEACHER, "input seat1 1:30:1,1:30:0,1:48:1,1:48:0")
+    ok = attempt(lambda: m.wait_until("[ $(grep -c '^key key=' %s) -ge %d ]" % (log, before + 4),
+                                      20))
+    got = m.run("grep '^key key=' %s | tail -n +%d" % (log, before + 1))[1].strip().split("\n")
+    t.check("seatmuxctl input: a, b pressed and released reach seat1's client, none lost "
+            "to a keyboard its session had not opened yet",
+            rc == 0 and ok and [l.split()[1:3] for l in got] ==
+            [["key=30", "state=pressed"], ["key=30", "state=released"],
+             ["key=48", "state=pressed"], ["key=48", "state=released"]],
+            "rc %d: %r %r %r" % (rc, out, err, got))
+    gone = attempt(lambda: m.wait_until(
+        "! grep -qx 'seatmux control keyboard' /sys/class/input/input*/name", 20))
+    t.check("and lets go after: seatmuxd's keyboard is gone", gone, "")
+    rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
+                    "org.seatmux.Manager1 SendInput 'sa(qqi)' seat1 1 1 30 1 2>&1")
+    t.check("SendInput without TakeControl: NotControlled", rc != 0 and "take control first"
+            in out, out)
+    rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
+                    "org.seatmux.Manager1 SendInput 'sa(qqi)' seat1 257 %s 2>&1"
+                    % " ".join(["1 30 1"] * 257))
+    t.check("SendInput of 257 events: InvalidArgs, at most 256", rc != 0 and
+            "at most 256 events" in out, out)
+    rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
+                    "org.seatmux.Manager1 SendInput 'sa(qqi)' seat1 2 1 30 1 1 116 1 2>&1")
+    t.check("SendInput with the power key: InvalidArgs naming it (event 1, code 116)",
+            rc != 0 and "event 1 (type 1, code 116" in out, out)
+    rc, out = m.run("cat /proc/sys/kernel/sysrq")
+    t.check("the kernel's SysRq keys are off (60-seatmux-sysrq.conf): no keyboard reboots "
+            "the machine", out.strip() == "0", out)
 
 
 def check_launch(t, m):
