@@ -46,6 +46,7 @@ struct ctl {
 	unsigned timeout;	/* --timeout: a message's or a mapping's, in seconds */
 	bool timeout_set;
 	bool all;		/* --all: project on every other station */
+	uint32_t fit_width, fit_height;	/* --fit: a screenshot's box (0: full size) */
 	bool serving;		/* --serve: requests come on stdin */
 	FILE *out, *err;	/* a command's output and errors */
 	char error_name[256];	/* the last D-Bus error's name, if any */
@@ -487,8 +488,11 @@ static int screenshot(struct ctl *c, const char *id, const char *path)
 	uint32_t w = 0, h = 0;
 	int fd = -1, r;
 
-	r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Screenshot", &e,
-			       &reply, "s", id);
+	r = c->fit_width ?
+		sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Thumbnail", &e,
+				   &reply, "suu", id, c->fit_width, c->fit_height) :
+		sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Screenshot", &e,
+				   &reply, "s", id);
 	if (r >= 0)
 		r = sd_bus_message_read(reply, "huu", &fd, &w, &h);
 	if (r < 0) {
@@ -763,6 +767,7 @@ static void usage(FILE *f)
 		"  mode [station|console]  the room's mode; console: seat0 takes every head\n"
 		"options:\n"
 		"  -a, --all               project on every other station\n"
+		"  -f, --fit WxH           a screenshot made small to fit W x H pixels\n"
 		"  -j, --json              JSON output\n"
 		"  -m, --message TEXT      the message a block shows (-: read from stdin)\n"
 		"  -t, --timeout SECONDS   how long a message shows (default 30), or a mapping\n"
@@ -895,11 +900,27 @@ static int parse_timeout(struct ctl *c, const char *arg, unsigned *out)
 	return 0;
 }
 
+/* --fit WIDTHxHEIGHT; seatmuxd judges the sizes. */
+static int parse_fit(struct ctl *c, const char *arg)
+{
+	unsigned w, h;
+	char end;
+
+	if (sscanf(arg, "%5ux%5u%c", &w, &h, &end) != 2 || !w || !h) {
+		fprintf(c->err, "seatmuxctl: --fit takes WIDTHxHEIGHT, not '%s'\n", arg);
+		return -1;
+	}
+	c->fit_width = w;
+	c->fit_height = h;
+	return 0;
+}
+
 /* The options before the command; -1: said (2), or done (0: --help). */
 static int parse_options(struct ctl *c, int end, char **argv)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "fit", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "message", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -913,11 +934,15 @@ static int parse_options(struct ctl *c, int end, char **argv)
 	opterr = !c->serving;
 	/* --serve: options before the command only, so that a text its
 	 * client passes on ("-v" as a message) is never taken for one. */
-	while ((opt = getopt_long(end, argv, c->serving ? "+ajm:t:hV" : "ajm:t:hV", opts,
+	while ((opt = getopt_long(end, argv, c->serving ? "+af:jm:t:hV" : "af:jm:t:hV", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			c->all = true;
+			break;
+		case 'f':
+			if (parse_fit(c, optarg) < 0)
+				return 2;
 			break;
 		case 'j':
 			c->json = true;

@@ -279,14 +279,16 @@ static enum MHD_Result bridge_broke(struct dashboard *d, struct MHD_Connection *
 /* The station's picture now, made small: its version (0: none). */
 static unsigned picture(struct dashboard *d, struct websession *s, const char *id)
 {
-	const char *args[] = { "screenshot", id, "-" };
+	/* seatmuxd makes it small before it encodes it; the dashboard still
+	 * reads it as a stranger's (the bridge is its user's) and makes its own. */
+	const char *args[] = { "--fit", THUMBNAIL_FIT, "screenshot", id, "-" };
 	struct bridge_reply r;
 	unsigned char *small;
 	size_t len;
 	unsigned v = 0;
 	bool made;
 
-	if (bridge_call(s->bridge, args, 3, &r) < 0)
+	if (bridge_call(s->bridge, args, 5, &r) < 0)
 		return 0;	/* broken: the next call says so */
 	if (r.status == 0) {
 		pthread_mutex_lock(&d->pictures_lock);
@@ -392,7 +394,7 @@ static enum MHD_Result view(struct dashboard *d, struct MHD_Connection *conn,
 			    struct websession *s)
 {
 	const char *id = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
-	const char *args[] = { "screenshot", id, "-" };
+	const char *args[] = { "--fit", THUMBNAIL_VIEW_FIT, "screenshot", id, "-" };
 	struct bridge_reply r;
 	unsigned char *png = NULL;
 	enum MHD_Result ok;
@@ -402,7 +404,7 @@ static enum MHD_Result view(struct dashboard *d, struct MHD_Connection *conn,
 	if (!id || !form_station_ok(id))
 		return reply_error(conn, 400, "which station? (id=)");
 	pthread_mutex_lock(&s->lock);
-	if (bridge_call(s->bridge, args, 3, &r) < 0) {
+	if (bridge_call(s->bridge, args, 5, &r) < 0) {
 		pthread_mutex_unlock(&s->lock);
 		return bridge_broke(d, conn, s);
 	}

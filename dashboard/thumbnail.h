@@ -16,9 +16,11 @@
 
 #define THUMBNAIL_WIDTH 384
 #define THUMBNAIL_HEIGHT 240
+#define THUMBNAIL_FIT "384x240"		/* seatmuxctl --fit's */
 /* A station opened large (watched, or taken control of). */
 #define THUMBNAIL_VIEW_WIDTH 1280
 #define THUMBNAIL_VIEW_HEIGHT 800
+#define THUMBNAIL_VIEW_FIT "1280x800"
 /* The largest picture taken: a side, and pixels in all (two 4K heads);
  * decoded, it is at most 64 MiB. */
 #define THUMBNAIL_SOURCE_MAX 8192

@@ -191,13 +191,26 @@ static int screenshot_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
 	struct seat *seat;
+	uint32_t w = 0, h = 0;
 	int r;
 
 	sd_bus_message_rewind(m, true);
 	seat = api_named_station(a, m, &r);
 	if (!seat)
 		return r;
-	r = screenshot_start(a->b, seat->name, screenshot_done, sd_bus_message_ref(m));
+	/* Thumbnail's box: both sides within the limits. */
+	if (!strcmp(sd_bus_message_get_member(m), "Thumbnail")) {
+		r = sd_bus_message_read(m, "uu", &w, &h);
+		if (r < 0)
+			return r;
+		if (w < SCREENSHOT_FIT_MIN || w > SCREENSHOT_FIT_MAX || h < SCREENSHOT_FIT_MIN ||
+		    h > SCREENSHOT_FIT_MAX)
+			return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+							  "a thumbnail's sides are %d to %d pixels",
+							  SCREENSHOT_FIT_MIN, SCREENSHOT_FIT_MAX);
+	}
+	r = screenshot_start(a->b, seat->name, (int)w, (int)h, screenshot_done,
+			     sd_bus_message_ref(m));
 	if (r < 0) {
 		sd_bus_message_unref(m);
 		return r == -ENOENT ? sd_bus_reply_method_errorf(m, "org.seatmux.Error.NoHead",
@@ -209,6 +222,13 @@ static int screenshot_allowed(sd_bus_message *m, void *data)
 
 /* Observe's, or the station's own user's: a picture of one's own screen. */
 int api_method_screenshot(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check_own(m, "org.seatmux.observe", api_station_owner, screenshot_allowed,
+				data);
+}
+
+/* The same, made to fit a box before it is encoded. */
+int api_method_thumbnail(sd_bus_message *m, void *data, sd_bus_error *err)
 {
 	return polkit_check_own(m, "org.seatmux.observe", api_station_owner, screenshot_allowed,
 				data);

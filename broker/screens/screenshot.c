@@ -11,6 +11,7 @@
 #include "fb_read.h"
 #include "log.h"
 #include "png_out.h"
+#include "project.h"
 #include "screens_cards.h"
 #include "screenshot.h"
 
@@ -18,6 +19,7 @@ struct shot {
 	int fd;				/* the memfd the PNG goes into */
 	char card[64];			/* the card's node */
 	struct fb_heads heads;		/* its connectors, on a split card */
+	int fit_width, fit_height;	/* 0: the head's size */
 	screenshot_fn done;
 	void *data;
 };
@@ -28,7 +30,33 @@ struct answer {
 };
 _Static_assert(sizeof(struct answer) <= CHILD_JOB_MAX_ANSWER, "an answer child_job carries");
 
-/* In the child: read the head, write the PNG. */
+/* img made to fit the shot's box, if it is larger: 0, or -errno. */
+static int fit(const struct shot *s, struct fb_image *img)
+{
+	struct project_rect r;
+	uint32_t *small;
+
+	if (!s->fit_width || (img->width <= s->fit_width && img->height <= s->fit_height))
+		return 0;
+	r = project_fit(img->width, img->height, s->fit_width, s->fit_height);
+	if (r.width < 1 || r.height < 1)
+		return -EINVAL;
+	small = malloc((size_t)r.width * (size_t)r.height * 4);
+	if (!small)
+		return -ENOMEM;
+	if (project_draw(img->pixels, img->width, img->height, img->width * 4, small, r.width,
+			 r.height, r.width * 4) < 0) {
+		free(small);
+		return -EIO;
+	}
+	free(img->pixels);
+	img->pixels = small;
+	img->width = r.width;
+	img->height = r.height;
+	return 0;
+}
+
+/* In the child: read the head, make it fit, write the PNG. */
 static void shoot(void *arg, void *out)
 {
 	struct shot *s = arg;
@@ -44,7 +72,9 @@ static void shoot(void *arg, void *out)
 	close(fd);
 	if (a->rc < 0)
 		return;
-	a->rc = png_out_write(s->fd, img.pixels, img.width, img.height) < 0 ? -EIO : 0;
+	a->rc = fit(s, &img);
+	if (a->rc == 0)
+		a->rc = png_out_write(s->fd, img.pixels, img.width, img.height) < 0 ? -EIO : 0;
 	a->width = img.width;
 	a->height = img.height;
 	fb_image_free(&img);
@@ -69,7 +99,8 @@ static void shot_done(void *data, const void *out)
 	free(s);
 }
 
-int screenshot_start(struct broker *b, const char *seat, screenshot_fn done, void *data)
+int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_height,
+		     screenshot_fn done, void *data)
 {
 	struct screen_card card;
 	struct shot *s;
@@ -81,6 +112,8 @@ int screenshot_start(struct broker *b, const char *seat, screenshot_fn done, voi
 		return -ENOMEM;
 	snprintf(s->card, sizeof(s->card), "%s", card.card->devnode);
 	screens_card_read(&card, &s->heads);
+	s->fit_width = fit_width;
+	s->fit_height = fit_height;
 	s->done = done;
 	s->data = data;
 	s->fd = memfd_create("seatmux-screenshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);

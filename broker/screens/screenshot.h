@@ -15,7 +15,16 @@ struct broker;
  * station or no lit head, -EOPNOTSUPP a buffer that cannot be read. */
 typedef void (*screenshot_fn)(void *data, int fd, int width, int height);
 
-/* 0 (done is called once, from the loop), or -errno (it is not). */
-int screenshot_start(struct broker *b, const char *seat, screenshot_fn done, void *data);
+/* The smallest and largest side a picture may be asked to fit. */
+#define SCREENSHOT_FIT_MIN 16
+#define SCREENSHOT_FIT_MAX 4096
+
+/* 0 (done is called once, from the loop), or -errno (it is not).
+ * fit_width x fit_height (0 x 0: the head's own size) is the box the
+ * picture is scaled down to fit, its aspect kept, never enlarged: made
+ * small before it is encoded, a thumbnail costs a fraction of a full
+ * picture's encoding and bytes. */
+int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_height,
+		     screenshot_fn done, void *data);
 
 #endif

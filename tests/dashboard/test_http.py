@@ -102,7 +102,7 @@ class FakeHelper:
                     "station": "seat1", "name": "Desk 1", "kind": "local", "user": "p1",
                     "session_pid": 7, "state": "running", "blocked": False}, {
                     "station": "bad/id", "name": "x"}]).encode())
-            elif args[0] == "screenshot" and "seat9" not in args:
+            elif "screenshot" in args and "seat9" not in args:
                 self.reply(c, out=self.picture)
             elif args[0] == "rename" and role == b"teacher":
                 self.reply(c, 1, err=b"seatmuxctl: seat1: not authorized\n",
@@ -219,6 +219,9 @@ def run(b, helper, port):
     check("the station's picture, made small: a 1280x800 screen is a 384x240 PNG",
           st == 200 and png_size(data) == (384, 240) and h.get("Content-Type") == "image/png"
           and len(data) < len(helper.picture), (st, h, png_size(data)))
+    check("the pictures are asked for made small by seatmuxd (seatmuxctl --fit 384x240)",
+          ["--fit", "384x240", "screenshot", "seat1", "-"] in helper.requests,
+          [r for r in helper.requests if "screenshot" in r][-1:])
     st, _, data = b.req("GET", "/api/stations")
     check("an unchanged picture keeps its version", json.loads(data)["stations"][0]["thumb"] == 1,
           data)
@@ -299,7 +302,8 @@ def run(b, helper, port):
     st, h, data = b.req("GET", "/api/view?id=seat1")
     check("a station opened large: its picture fitted to 1280x800, not kept",
           st == 200 and png_size(data) == (1280, 800) and h.get("Content-Type") == "image/png" and
-          h.get("Cache-Control") == "no-store" and helper.requests[-1] == ["screenshot", "seat1", "-"],
+          h.get("Cache-Control") == "no-store" and
+          helper.requests[-1] == ["--fit", "1280x800", "screenshot", "seat1", "-"],
           (st, h, png_size(data)))
     helper.picture = png(3840, 1200, (20, 200, 20))
     st, h, data = b.req("GET", "/api/view?id=seat1")

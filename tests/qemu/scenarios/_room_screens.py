@@ -102,9 +102,11 @@ def blocked_prop(m, seat):
     return out.strip()
 
 
-def screenshot(m, user, seat):
-    """seatmuxctl screenshot as user: (status, stderr, Image or None)."""
-    rc, out, err = ctl(m, user, "screenshot %s /tmp/shot.png" % seat)
+def screenshot(m, user, seat, fit=None):
+    """seatmuxctl screenshot as user (made small to fit "WxH" if fit):
+    (status, stderr, Image or None)."""
+    rc, out, err = ctl(m, user, ("--fit %s " % fit if fit else "") +
+                       "screenshot %s /tmp/shot.png" % seat)
     if rc != 0:
         return rc, err, None
     data = base64.b64decode(m.run("base64 /tmp/shot.png")[1])
@@ -122,6 +124,17 @@ def check_screenshots(t, m):
     # Seconds apart, the client's moving bar aside: the same picture.
     t.check("the same picture as QEMU's screendump of head0",
             img is not None and alike(img, dump) > 0.85, img and alike(img, dump))
+    rc, err, small = screenshot(m, TEACHER, "seat0", "200x100")
+    t.check("a thumbnail of seat0 (--fit 200x100): 133x100, the head's aspect, its colour",
+            rc == 0 and small and (small.width, small.height) == (133, 100) and
+            small.fraction_near(COLOR["seat0"], tolerance=24) > 0.6,
+            "rc %d %r: %s" % (rc, err, small and (small.width, small.height)))
+    rc, err, big = screenshot(m, TEACHER, "seat0", "1600x1600")
+    t.check("never enlarged: --fit 1600x1600 is the head's 800x600",
+            rc == 0 and big and (big.width, big.height) == (800, 600), "rc %d %r" % (rc, err))
+    rc, err, _ = screenshot(m, TEACHER, "seat0", "8x8")
+    t.check("a box too small: InvalidArgs, said", rc == 1 and "16 to 4096" in err,
+            "rc %d: %r" % (rc, err))
     rc, err, img = screenshot(m, PUPIL, "seat0")
     t.check("an ordinary user may not take one: 'not authorized', exit 1",
             rc == 1 and "not authorized: org.seatmux.observe" in err, "rc %d: %r" % (rc, err))
