@@ -86,6 +86,9 @@ function schedule(ms) {
 async function poll() {
 	const gen = session;
 	let delay = 1000;
+	// A station opened large has the server to itself: the grid's pictures would make its input
+	// and its picture wait behind one screenshot a station.
+	if (view) return schedule(delay);
 	polling = true;
 	try {
 		const data = await api('GET', '/api/stations');
