@@ -160,7 +160,8 @@ def main():
                                    first.get("id", "?"))
                 print("# no picture came: the list said %s %s; seatmuxctl screenshot as the "
                       "teacher: %s %s" % (st, body[:300], rc, err))
-                print("# " + m.run("journalctl -o cat -u seatmux-dashboard | tail -n 5")[1]
+                print("# " + m.run("journalctl -o cat -u seatmux-dashboard -u "
+                                   "'seatmux-dashboard-session@*' -u dbus | tail -n 15")[1]
                       .replace("\n", "\n# "))
         return 0
     finally:

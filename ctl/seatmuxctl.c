@@ -1060,14 +1060,21 @@ static int split_request(char *line, char **argv, int max)
 static int serve(void)
 {
 	char *line = NULL, *out = NULL, *err = NULL;
+	const char *unique;
 	size_t cap = 0, outlen, errlen;
 	sd_bus *bus = NULL;
 	ssize_t len;
 	int r;
 
+	/* Connected and authenticated now, not at the first request: the
+	 * bus closes a connection that has not authenticated in 30 s, and
+	 * the first request may come later than that. */
 	r = sd_bus_open_system(&bus);
+	if (r >= 0)
+		r = sd_bus_get_unique_name(bus, &unique);
 	if (r < 0) {
 		fprintf(stderr, "seatmuxctl: cannot reach the system bus: %s\n", strerror(-r));
+		sd_bus_unref(bus);
 		return 1;
 	}
 	while ((len = getline(&line, &cap, stdin)) > 0) {

@@ -100,7 +100,7 @@ int thumbnail_fit(const unsigned char *png, size_t len, int width, int height,
 	if (fit.width > (int)w || fit.height > (int)h)
 		fit = (struct project_rect){ 0, 0, (int)w, (int)h };	/* never enlarged */
 	pixels = malloc((size_t)fit.width * (size_t)fit.height * 4);
-	if (!pixels || project_draw(cairo_image_surface_get_data(src), (int)w, (int)h,
+	if (!pixels || project_scale(cairo_image_surface_get_data(src), (int)w, (int)h,
 				    cairo_image_surface_get_stride(src), pixels, fit.width,
 				    fit.height, fit.width * 4) < 0)
 		goto out;

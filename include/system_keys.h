@@ -24,6 +24,7 @@ static inline bool system_key(unsigned code)
 	case KEY_WLAN:
 	case KEY_BLUETOOTH:
 	case KEY_WWAN:
+	case KEY_UWB:
 	case KEY_EJECTCD:
 	case KEY_EJECTCLOSECD:
 	case KEY_CLOSECD:

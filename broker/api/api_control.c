@@ -50,8 +50,10 @@ static int on_owner_changed(sd_bus_message *m, void *data, sd_bus_error *err)
 
 int api_control_start(struct api *a)
 {
-	return sd_bus_match_signal(a->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-				   "org.freedesktop.DBus", "NameOwnerChanged", on_owner_changed, a);
+	/* Asynchronously, as the rest: the bus may still be starting. */
+	return sd_bus_match_signal_async(a->bus, NULL, "org.freedesktop.DBus",
+					 "/org/freedesktop/DBus", "org.freedesktop.DBus",
+					 "NameOwnerChanged", on_owner_changed, NULL, a);
 }
 
 /* A taker that left before its control was made (its NameOwnerChanged

@@ -65,8 +65,9 @@ static void mark(struct control *c, unsigned code, bool down)
 		c->down[code / 64] |= 1ull << (code % 64);
 	else
 		c->down[code / 64] &= ~(1ull << (code % 64));
-	if (down)
-		c->any_down = true;
+	c->any_down = false;
+	for (size_t i = 0; i < sizeof(c->down) / sizeof(c->down[0]) && !c->any_down; i++)
+		c->any_down = c->down[i] != 0;
 }
 
 /* Every key and button held goes up, as its controller would have let

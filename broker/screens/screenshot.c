@@ -44,7 +44,7 @@ static int fit(const struct shot *s, struct fb_image *img)
 	small = malloc((size_t)r.width * (size_t)r.height * 4);
 	if (!small)
 		return -ENOMEM;
-	if (project_draw(img->pixels, img->width, img->height, img->width * 4, small, r.width,
+	if (project_scale(img->pixels, img->width, img->height, img->width * 4, small, r.width,
 			 r.height, r.width * 4) < 0) {
 		free(small);
 		return -EIO;

@@ -365,10 +365,10 @@ const KEYS = { Escape: 1, Minus: 12, Equal: 13, Backspace: 14, Tab: 15, BracketL
 [...'ZXCVBNM'].forEach((k, i) => { KEYS[`Key${k}`] = 44 + i; });
 for (let i = 1; i <= 10; i++) KEYS[`F${i}`] = 58 + i;
 [71, 72, 73, 75, 76, 77, 79, 80, 81, 82].forEach((code, i) => { KEYS[`Numpad${[7, 8, 9, 4, 5, 6, 1, 2, 3, 0][i]}`] = code; });
-const BUTTONS = [272, 274, 273];	// the browser's left, middle, right: BTN_LEFT, BTN_MIDDLE, BTN_RIGHT
 const BATCH = 240;			// events a request (seatmuxd takes 256 a call)
 
 let view = null;	// {id, frame, control, queue: [[event...]], sending, down: Set of codes, wheel}
+let takes = 0;		// control asked for, ever: a late answer's release must not end a newer one
 
 function viewStatus(text, bad) {
 	$('view-status').classList.toggle('error', !!bad);
@@ -423,6 +423,7 @@ async function setControl(on) {
 		return;
 	}
 	viewStatus('Taking control…');
+	const take = ++takes;
 	try {
 		await api('POST', '/api/action', { op: 'control', id: v.id });
 	} catch (e) {
@@ -434,7 +435,8 @@ async function setControl(on) {
 		return;
 	}
 	if (view !== v || $('view-only').checked) {	// changed their mind while it was taken
-		api('POST', '/api/action', { op: 'release', id: v.id }).catch(() => {});
+		if (take === takes)	// not a newer take's to let go of
+			api('POST', '/api/action', { op: 'release', id: v.id }).catch(() => {});
 		return;
 	}
 	v.control = true;
@@ -504,24 +506,36 @@ $('view-img').addEventListener('keyup', (ev) => onKey(ev, false));
 // In control, Escape is the station's, not the dialog's: Close ends control.
 $('view-dialog').addEventListener('cancel', (ev) => { if (view && view.control) ev.preventDefault(); });
 $('view-img').addEventListener('blur', () => view && releaseKeys(view));
-$('view-img').addEventListener('pointermove', (ev) => view && send(view, place(ev), true));
-// Captured: a button let go outside the picture is still let go at the station.
-for (const [type, down] of [['pointerdown', 1], ['pointerup', 0]]) {
-	$('view-img').addEventListener(type, (ev) => {
-		const v = view;
-		const code = BUTTONS[ev.button];
-		if (!v || !v.control || code === undefined || (!down && !v.down.has(code))) return;
-		ev.preventDefault();
-		if (down) {
-			$('view-img').setPointerCapture(ev.pointerId);
-			$('view-img').focus();
-			v.down.add(code);
-		} else {
-			v.down.delete(code);
-		}
-		send(v, place(ev).concat(`1:${code}:${down}`), false);
-	});
+// The buttons as the browser has them now (ev.buttons: a second button pressed or let go while
+// another is held comes as a pointermove), sent where they differ from what the station was told;
+// captured, so a button let go outside the picture is still let go at the station.
+const HELD = [[1, 272], [2, 273], [4, 274]];	// ev.buttons' bits: left, right, middle
+function syncButtons(ev) {
+	const v = view;
+	if (!v || !v.control) return;
+	for (const [bit, code] of HELD) {
+		const down = (ev.buttons & bit) !== 0;
+		if (down === v.down.has(code)) continue;
+		if (down) v.down.add(code);
+		else v.down.delete(code);
+		send(v, place(ev).concat(`1:${code}:${down ? 1 : 0}`), false);
+	}
 }
+$('view-img').addEventListener('pointerdown', (ev) => {
+	if (!view || !view.control) return;
+	ev.preventDefault();
+	$('view-img').setPointerCapture(ev.pointerId);
+	$('view-img').focus();
+	syncButtons(ev);
+});
+$('view-img').addEventListener('pointermove', (ev) => {
+	if (!view) return;
+	send(view, place(ev), true);
+	syncButtons(ev);
+});
+$('view-img').addEventListener('pointerup', syncButtons);
+for (const type of ['pointercancel', 'lostpointercapture'])
+	$('view-img').addEventListener(type, (ev) => syncButtons({ buttons: 0, clientX: ev.clientX, clientY: ev.clientY }));
 $('view-img').addEventListener('contextmenu', (ev) => { if (view && view.control) ev.preventDefault(); });
 // A wheel click is 100 pixels or 3 lines of the browser's scrolling: a touchpad's many small
 // steps add up to clicks rather than each being one.

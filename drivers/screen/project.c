@@ -43,10 +43,10 @@ static void fill_bars(pixman_image_t *dst, struct project_rect r, int dw, int dh
 		pixman_image_fill_rectangles(PIXMAN_OP_SRC, dst, &black, n, bars);
 }
 
-int project_draw(const void *src, int sw, int sh, int sstride, void *dst, int dw, int dh,
-		 int dstride)
+/* src scaled into r of dst; the rest of dst black. */
+static int draw(const void *src, int sw, int sh, int sstride, void *dst, int dw, int dh,
+		int dstride, struct project_rect r)
 {
-	struct project_rect r;
 	pixman_image_t *s, *d;
 	pixman_transform_t scale;
 	int rc = -1;
@@ -54,7 +54,6 @@ int project_draw(const void *src, int sw, int sh, int sstride, void *dst, int dw
 	if (sw < 1 || sh < 1 || dw < 1 || dh < 1 || sw > INT16_MAX || sh > INT16_MAX ||
 	    dw > INT16_MAX || dh > INT16_MAX)
 		return -1;
-	r = project_fit(sw, sh, dw, dh);
 	/* pixman reads src only; its API takes no const. */
 	s = pixman_image_create_bits_no_clear(PIXMAN_x8r8g8b8, sw, sh, (uint32_t *)src, sstride);
 	d = pixman_image_create_bits_no_clear(PIXMAN_x8r8g8b8, dw, dh, dst, dstride);
@@ -80,4 +79,19 @@ out:
 	if (d)
 		pixman_image_unref(d);
 	return rc;
+}
+
+int project_draw(const void *src, int sw, int sh, int sstride, void *dst, int dw, int dh,
+		 int dstride)
+{
+	if (sw < 1 || sh < 1 || dw < 1 || dh < 1)
+		return -1;
+	return draw(src, sw, sh, sstride, dst, dw, dh, dstride, project_fit(sw, sh, dw, dh));
+}
+
+int project_scale(const void *src, int sw, int sh, int sstride, void *dst, int dw, int dh,
+		  int dstride)
+{
+	return draw(src, sw, sh, sstride, dst, dw, dh, dstride,
+		    (struct project_rect){ 0, 0, dw, dh });
 }

@@ -20,5 +20,10 @@ struct project_rect project_fit(int sw, int sh, int dw, int dh);
  * if a size is not positive or pixman cannot. */
 int project_draw(const void *src, int sw, int sh, int sstride, void *dst, int dw, int dh,
 		 int dstride);
+/* src scaled to fill dst whole, for a dst already of its aspect
+ * (project_fit's size): fitted again, rounding would leave a black
+ * line. The same errors. */
+int project_scale(const void *src, int sw, int sh, int sstride, void *dst, int dw, int dh,
+		  int dstride);
 
 #endif

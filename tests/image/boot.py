@@ -291,6 +291,23 @@ def reboot(t, m, password):
     return time.monotonic() - start if ok else None
 
 
+ESP_SUMS = "sha256sum /boot/efi/vmlinuz /boot/efi/initrd.img /boot/vmlinuz-$(uname -r) " \
+    "/boot/initrd.img-$(uname -r) | cut -d' ' -f1"
+
+
+def esp_update(t, m):
+    """An initramfs made anew (as a kernel update or dkms makes one)
+    reaches the EFI partition, which boots /vmlinuz and /initrd.img."""
+    before = m.run(ESP_SUMS)[1].split()
+    rc, out = m.run("update-initramfs -u 2>&1", timeout=300)
+    after = m.run(ESP_SUMS)[1].split()
+    t.check("update-initramfs -u: the new initramfs is on the EFI partition too "
+            "(the kernel there is the installed one)",
+            rc == 0 and len(before) == 4 and len(after) == 4 and after[1] != before[1] and
+            after[1] == after[3] and after[0] == after[2] and
+            "the EFI partition now boots" in out, (before, after, out[-400:]))
+
+
 def protection(t, m, password):
     """Disk protection: on, a reboot, writes; off, a reboot: forgotten,
     but for the kept homes."""
@@ -308,6 +325,11 @@ def protection(t, m, password):
     print("# image-boot: a reboot to a protected disk took %.0f s" % took)
     t.check_eq("the machine runs protected", status(), "protection: on now, on from the next boot")
     t.check_eq("its root is the overlay", m.run("findmnt -n -o FSTYPE /")[1].strip(), "overlay")
+    sums = m.run(ESP_SUMS)[1].split()
+    rc, out = m.run("seatmux-image-esp-update $(uname -r) 2>&1")
+    t.check("protected, a kernel update leaves the EFI partition alone (the root's modules "
+            "would be forgotten)", rc == 0 and "the disk is protected" in out and
+            m.run(ESP_SUMS)[1].split() == sums, (out, sums))
     rc, out = m.run("echo forgotten >/etc/seatmux-test-written && "
                     "echo kept >/home/%s/kept && chown %s /home/%s/kept && "
                     "useradd -m visitor && seatmux-image-protect off" % (USER, USER, USER))
@@ -414,6 +436,7 @@ def run(t, image, build, tmp):
         first_boot(t, m)
         rdp(t, m, build, tmp)
         dashboard(t, m)
+        esp_update(t, m)
         before = identity(m)
         if t.failed:
             m.collect_diagnostics()

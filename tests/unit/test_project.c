@@ -71,6 +71,26 @@ static void test_scaled_with_bars(struct test_state *t)
 	free(dst);
 }
 
+/* A thumbnail at project_fit's size: fitted again, 800x600 into 133x100
+ * would be 133x99 and leave a black row; scaled, every pixel is the
+ * picture's. */
+static void test_scale_fills(struct test_state *t)
+{
+	uint32_t *src = picture(800, 600, RED);
+	struct project_rect r = project_fit(800, 600, 200, 100);
+	uint32_t *dst = picture(r.width, r.height, BLUE);
+	int wrong = 0;
+
+	CHECK(t, r.width == 133 && r.height == 100);
+	CHECK(t, project_scale(src, 800, 600, 800 * 4, dst, r.width, r.height, r.width * 4) == 0);
+	for (int i = 0; i < r.width * r.height; i++)
+		wrong += (dst[i] & 0xffffff) != RED;
+	CHECK(t, wrong == 0);
+	CHECK(t, project_scale(src, 800, 600, 800 * 4, dst, 0, 100, 0) == -1);
+	free(src);
+	free(dst);
+}
+
 static void test_bad_sizes(struct test_state *t)
 {
 	uint32_t px = 0;
@@ -87,6 +107,7 @@ int main(void)
 	RUN(&t, test_fit);
 	RUN(&t, test_same_size_copies);
 	RUN(&t, test_scaled_with_bars);
+	RUN(&t, test_scale_fills);
 	RUN(&t, test_bad_sizes);
 	return TEST_SUMMARY(&t);
 }

@@ -347,6 +347,30 @@ def check_input(t, m):
     gone = attempt(lambda: m.wait_until(
         "! grep -qx 'seatmux control keyboard' /sys/class/input/input*/name", 20))
     t.check("and lets go after: seatmuxd's keyboard is gone", gone, "")
+
+    # A teacher's bridge holds shift down; the administrator takes over:
+    # shift goes up before the administrator's key. Then the bridge
+    # leaves the bus without letting go: the control goes with it.
+    m.run("rm -f /run/bridge.out; (printf 'control\\tseat1\\ninput\\tseat1\\t1:42:1\\n'; "
+          "sleep 8) | su -s /bin/sh %s -c 'seatmuxctl --serve' >/run/bridge.out 2>&1 &" % TEACHER)
+    held = attempt(lambda: m.wait_until("grep -q '^key key=42 state=pressed' %s" % log, 20))
+    before = int(m.run("grep -c '^key key=' %s || true" % log)[1].strip() or 0)
+    rc, out, err = ctl(m, ADMIN, "input seat1 1:30:1,1:30:0")
+    ok = attempt(lambda: m.wait_until("[ $(grep -c '^key key=' %s) -ge %d ]" % (log, before + 3),
+                                      20))
+    got = [l.split()[1:3] for l in m.run("grep '^key key=' %s | tail -n +%d"
+                                         % (log, before + 1))[1].strip().split("\n")]
+    t.check("another takes over: the shift the first held goes up before the new one's a",
+            held and rc == 0 and ok and got[:3] == [["key=42", "state=released"],
+                                                    ["key=30", "state=pressed"],
+                                                    ["key=30", "state=released"]],
+            "held %s rc %d %r: %r" % (held, rc, err, got))
+    m.run("(printf 'control\\tseat1\\n'; sleep 1) | su -s /bin/sh %s -c 'seatmuxctl --serve' "
+          ">/dev/null 2>&1" % TEACHER, timeout=30)
+    gone = attempt(lambda: m.wait_until(
+        "! grep -qx 'seatmux control keyboard' /sys/class/input/input*/name", 10))
+    t.check("a controller that leaves the bus without letting go: the control goes with it",
+            gone, m.run("journalctl -t seatmuxd -o cat | grep 'control:' | tail -n 3")[1])
     rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
                     "org.seatmux.Manager1 SendInput 'sa(qqi)' seat1 1 1 30 1 2>&1")
     t.check("SendInput without TakeControl: NotControlled", rc != 0 and "take control first"
