@@ -82,9 +82,9 @@ if [ "$built" = 1 ]; then
 	tally "$log" unit
 fi
 
-stage "fuzz targets (3 s each)"
+stage "fuzz targets (2 s each)"
 rm -rf "$out/fuzz"
-SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 3 2>&1 | tee "$log"
+SEATMUX_FUZZ_BUILD="$out/fuzz" sh "$top/tools/fuzz.sh" 2 2>&1 | tee "$log"
 tally "$log" fuzz
 
 stage "kernel config checker"
