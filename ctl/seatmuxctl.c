@@ -679,8 +679,6 @@ static int mode(struct ctl *c, const char *want)
 
 /* What SendInput takes at most in one call (seatmuxd's limit). */
 #define INPUT_MAX 256
-/* How long a command of its own holds control after sending. */
-#define INPUT_READ_GRACE_S 2
 
 static int send_input(struct ctl *c, const char *id, const struct input_events_event *ev,
 		      int n, sd_bus_error *e)
@@ -732,11 +730,8 @@ static int input(struct ctl *c, const char *id, const char *text)
 			r = send_input(c, id, ev, n, &e);
 	}
 	r = r < 0 ? fail(c, id, &e, r) : 0;
-	/* An evdev device destroyed before its reader read what was sent
-	 * loses it: the session gets a moment first (a busy one, under
-	 * emulation, took over 50 ms). */
-	if (took && r == 0)
-		sleep(INPUT_READ_GRACE_S);
+	/* Letting go at once loses nothing: seatmuxd keeps the devices a
+	 * moment for the session to read what was sent. */
 	if (took)
 		sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
 				   "ReleaseControl", NULL, NULL, "s", id);

@@ -276,6 +276,30 @@ static enum MHD_Result bridge_broke(struct dashboard *d, struct MHD_Connection *
 	return reply_error(conn, 502, "the connection to seatmuxd broke: log on again");
 }
 
+/* One command through the session's bridge, one at a time: 0, or -1 if
+ * the bridge broke (the caller ends the session with bridge_broke). */
+static int bridge_run(struct websession *s, const char **args, int n, struct bridge_reply *r)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = bridge_call(s->bridge, args, n, r);
+	pthread_mutex_unlock(&s->lock);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A command's answer with no body: 204, or its failure's status and
+ * reason. */
+static enum MHD_Result reply_done(struct MHD_Connection *conn, struct bridge_reply *r)
+{
+	enum MHD_Result ok;
+
+	ok = r->status ? reply_error(conn, status_of(r), "%s", error_text(r)) :
+			 reply(conn, 204, NULL, "", 0, NULL);
+	bridge_reply_free(r);
+	return ok;
+}
+
 /* The station's picture now, made small: its version (0: none). */
 static unsigned picture(struct dashboard *d, struct websession *s, const char *id)
 {
@@ -403,17 +427,10 @@ static enum MHD_Result view(struct dashboard *d, struct MHD_Connection *conn,
 
 	if (!id || !form_station_ok(id))
 		return reply_error(conn, 400, "which station? (id=)");
-	pthread_mutex_lock(&s->lock);
-	if (bridge_call(s->bridge, args, 5, &r) < 0) {
-		pthread_mutex_unlock(&s->lock);
+	if (bridge_run(s, args, 5, &r) < 0)
 		return bridge_broke(d, conn, s);
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (r.status) {
-		ok = reply_error(conn, status_of(&r), "%s", error_text(&r));
-		bridge_reply_free(&r);
-		return ok;
-	}
+	if (r.status)
+		return reply_done(conn, &r);
 	pthread_mutex_lock(&d->pictures_lock);
 	made = thumbnail_fit((unsigned char *)r.out, r.outlen, THUMBNAIL_VIEW_WIDTH,
 			     THUMBNAIL_VIEW_HEIGHT, &png, &len);
@@ -444,7 +461,6 @@ static enum MHD_Result input(struct dashboard *d, struct MHD_Connection *conn,
 	char id[WEBSESSION_STATION_MAX + 1], events[INPUT_MAX];
 	const char *args[] = { "input", id, events };
 	struct bridge_reply r;
-	enum MHD_Result ok;
 
 	if (form_field(rq->body, rq->len, "id", id, sizeof(id)) != 1 || !form_station_ok(id))
 		return reply_error(conn, 400, "input is for a station's id");
@@ -452,16 +468,9 @@ static enum MHD_Result input(struct dashboard *d, struct MHD_Connection *conn,
 	    !events_ok(events))
 		return reply_error(conn, 400, "events are TYPE:CODE:VALUE, parted by commas, "
 				   "under %d bytes", INPUT_MAX);
-	pthread_mutex_lock(&s->lock);
-	if (bridge_call(s->bridge, args, 3, &r) < 0) {
-		pthread_mutex_unlock(&s->lock);
+	if (bridge_run(s, args, 3, &r) < 0)
 		return bridge_broke(d, conn, s);
-	}
-	pthread_mutex_unlock(&s->lock);
-	ok = r.status ? reply_error(conn, status_of(&r), "%s", error_text(&r)) :
-			reply(conn, 204, NULL, "", 0, NULL);
-	bridge_reply_free(&r);
-	return ok;
+	return reply_done(conn, &r);
 }
 
 /* The most words an action gives seatmuxctl: a projection's targets, a
@@ -526,7 +535,6 @@ static enum MHD_Result action(struct dashboard *d, struct MHD_Connection *conn,
 	char op[16], id[WEBSESSION_STATION_MAX + 1], text[TEXT_MAX];
 	const char *args[ACTION_WORDS];
 	struct bridge_reply r;
-	enum MHD_Result ok;
 	int n, got;
 
 	if (form_field(rq->body, rq->len, "op", op, sizeof(op)) != 1 ||
@@ -547,18 +555,11 @@ static enum MHD_Result action(struct dashboard *d, struct MHD_Connection *conn,
 		return reply_error(conn, 400, "%s takes %s", op, !strcmp(op, "launch") ?
 				   "a command's words, parted by spaces (at most 16)" :
 				   "stations' ids, parted by commas (none: every other one)");
-	pthread_mutex_lock(&s->lock);
-	if (bridge_call(s->bridge, args, n, &r) < 0) {
-		pthread_mutex_unlock(&s->lock);
+	if (bridge_run(s, args, n, &r) < 0)
 		return bridge_broke(d, conn, s);
-	}
-	pthread_mutex_unlock(&s->lock);
 	fprintf(stderr, "%s: %s %s: %s\n", s->bridge->user, op, id,
 		r.status ? error_text(&r) : "done");
-	ok = r.status ? reply_error(conn, status_of(&r), "%s", error_text(&r)) :
-			reply(conn, 204, NULL, "", 0, NULL);
-	bridge_reply_free(&r);
-	return ok;
+	return reply_done(conn, &r);
 }
 
 static enum MHD_Result logout(struct dashboard *d, struct MHD_Connection *conn,

@@ -23,6 +23,12 @@
 #define STUCK_MS 10000
 /* The codes a control may hold down: keys and buttons (control_rules.h). */
 #define DOWN_CODES 512
+/* A control let go keeps its devices this long: events written just
+ * before are still queued in them, and a device destroyed before the
+ * session read them takes them along (under emulation a busy session
+ * took over 50 ms to read). Whoever takes the seat meanwhile gets the
+ * same devices back, with nothing for the session to open again. */
+#define LEAVE_MS 2000
 
 struct control {
 	struct list link;
@@ -32,6 +38,7 @@ struct control {
 	int x, y;		/* the pointer's position, sent at a frame's end */
 	bool moved;
 	uint64_t used_ms;
+	uint64_t leave_ms;	/* let go: its devices go then (0: held) */
 	uint64_t down[DOWN_CODES / 64];	/* keys and buttons pressed, not released */
 	bool any_down;
 };
@@ -56,7 +63,7 @@ static struct control *held(struct controls *ctls, const char *seat, const char 
 {
 	struct control *c = find(ctls, seat);
 
-	return c && !strcmp(c->owner, owner) ? c : NULL;
+	return c && !c->leave_ms && !strcmp(c->owner, owner) ? c : NULL;
 }
 
 static void mark(struct control *c, unsigned code, bool down)
@@ -94,6 +101,37 @@ static void drop(struct control *c, const char *why)
 	free(c);
 }
 
+/* The sweeper comes back when the next control let go is due, or for
+ * the next look at idle ones; it sleeps while there is none. */
+static void arm(struct controls *ctls, uint64_t now)
+{
+	uint64_t next = SWEEP_MS;
+	struct control *c, *tmp;
+
+	list_for_each(c, tmp, &ctls->list, link) {
+		if (!c->leave_ms)
+			continue;
+		if (c->leave_ms <= now)
+			next = 1;
+		else if (c->leave_ms - now < next)
+			next = c->leave_ms - now;
+	}
+	loop_timer_arm(ctls->sweeper, list_empty(&ctls->list) ? 0 : (int)next);
+}
+
+/* Its owner is done with it: nobody sends through it any more, and its
+ * devices go after LEAVE_MS, with every key it held up. */
+static void let_go(struct controls *ctls, struct control *c, const char *why)
+{
+	uint64_t now = loop_now_ms();
+
+	log_info("control: %s: let go (%s)", c->seat, why);
+	let_go_all(c);
+	c->owner[0] = '\0';
+	c->leave_ms = now + LEAVE_MS;
+	arm(ctls, now);
+}
+
 static void sweep(void *data, uint32_t events)
 {
 	struct controls *ctls = data;
@@ -102,7 +140,10 @@ static void sweep(void *data, uint32_t events)
 
 	(void)events;
 	list_for_each(c, tmp, &ctls->list, link) {
-		if (now - c->used_ms >= CONTROL_IDLE_MS) {
+		if (c->leave_ms) {
+			if (now >= c->leave_ms)
+				drop(c, "let go");
+		} else if (now - c->used_ms >= CONTROL_IDLE_MS) {
 			drop(c, "unused");
 		} else if (c->any_down && now - c->used_ms >= STUCK_MS) {
 			log_info("control: %s: keys held %d s without input let go", c->seat,
@@ -110,7 +151,7 @@ static void sweep(void *data, uint32_t events)
 			let_go_all(c);
 		}
 	}
-	loop_timer_arm(ctls->sweeper, list_empty(&ctls->list) ? 0 : SWEEP_MS);
+	arm(ctls, now);
 }
 
 struct controls *station_controls_create(struct loop *loop)
@@ -147,11 +188,15 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 	if (strlen(seat) >= sizeof(c->seat) || strlen(owner) >= sizeof(c->owner))
 		return -ENAMETOOLONG;
 	if (c) {
-		if (strcmp(c->owner, owner)) {
+		if (c->leave_ms)
+			log_info("control: %s: %s takes it back before its devices went", seat,
+				 owner);
+		else if (strcmp(c->owner, owner))
 			log_info("control: %s: %s takes over from %s", seat, owner, c->owner);
+		if (strcmp(c->owner, owner))
 			let_go_all(c);
-		}
 		snprintf(c->owner, sizeof(c->owner), "%s", owner);
+		c->leave_ms = 0;
 		c->used_ms = loop_now_ms();
 		return 1;
 	}
@@ -171,7 +216,7 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 	}
 	c->used_ms = loop_now_ms();
 	list_insert(&ctls->list, &c->link);
-	loop_timer_arm(ctls->sweeper, SWEEP_MS);
+	arm(ctls, c->used_ms);
 	log_info("control: %s: a keyboard and pointer for %s (%s, %s)", seat, owner,
 		 vinput_keyboard_node(c->input), vinput_pointer_node(c->input));
 	return 0;
@@ -197,8 +242,8 @@ void station_control_drop_owner(struct controls *ctls, const char *owner)
 	struct control *c, *tmp;
 
 	list_for_each(c, tmp, &ctls->list, link)
-		if (!strcmp(c->owner, owner))
-			drop(c, "its controller left");
+		if (!c->leave_ms && !strcmp(c->owner, owner))
+			let_go(ctls, c, "its controller left");
 }
 
 void station_control_drop_seat(struct controls *ctls, const char *seat)
@@ -215,7 +260,7 @@ int station_control_release(struct controls *ctls, const char *seat, const char 
 
 	if (!c)
 		return -ENOENT;
-	drop(c, "released");
+	let_go(ctls, c, "released");
 	return 0;
 }
 
@@ -258,23 +303,26 @@ static int send_one(struct control *c, int kind, const struct control_input *ev)
 int station_control_send(struct controls *ctls, const char *seat, const char *owner,
 		 const struct control_input *ev, int n, int *bad)
 {
+	signed char kind[CONTROL_EVENTS_MAX];
 	struct control *c;
 	int rc = 0;
 
 	if (n > CONTROL_EVENTS_MAX)
 		return -E2BIG;
 	for (int i = 0; i < n; i++) {
-		if (control_event_classify(ev[i].type, ev[i].code, ev[i].value) < 0) {
+		int k = control_event_classify(ev[i].type, ev[i].code, ev[i].value);
+
+		if (k < 0) {
 			*bad = i;
 			return -EINVAL;
 		}
+		kind[i] = (signed char)k;
 	}
 	c = held(ctls, seat, owner);
 	if (!c)
 		return -ENOENT;
 	c->used_ms = loop_now_ms();
 	for (int i = 0; i < n && rc == 0; i++)
-		rc = send_one(c, control_event_classify(ev[i].type, ev[i].code, ev[i].value),
-			      &ev[i]);
+		rc = send_one(c, kind[i], &ev[i]);
 	return rc < 0 ? rc : flush_move(c);
 }

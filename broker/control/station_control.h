@@ -10,8 +10,11 @@
  *
  * A control is its taker's (an owner: a D-Bus caller's unique name), who
  * alone sends through it or lets it go, until it leaves the bus; whoever
- * takes it next takes it over, with every key the last one held let go. A control nobody uses for CONTROL_IDLE_MS goes by itself: a dashboard
- * that vanished leaves no device behind for long. Controls do not
+ * takes it next takes it over, with every key the last one held let go.
+ * A control let go keeps its devices a moment, so that what was sent
+ * last is read before they go. A control nobody uses for CONTROL_IDLE_MS
+ * goes by itself: a dashboard that vanished leaves no device behind for
+ * long. Controls do not
  * outlive seatmuxd: a controller takes control again after a restart.
  * Errors are -errno.
  */
@@ -40,7 +43,7 @@ void station_controls_destroy(struct controls *ctls);
 #define CONTROL_OWNER_MAX 255
 
 /* The seat's devices, owner's now, made if there are none yet: 0
- * (made), 1 (there already), or -errno (-ENAMETOOLONG: a seat or owner
+ * (made), 1 (there already, or let go a moment ago), or -errno (-ENAMETOOLONG: a seat or owner
  * name too long). */
 int station_control_take(struct controls *ctls, const char *seat, const char *owner);
 /* The seat's keyboard's and pointer's device numbers: 0, or -ENOENT. */
