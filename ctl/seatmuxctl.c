@@ -757,8 +757,9 @@ static void usage(FILE *f)
 		"  project SRC DST...      show SRC's screen on the DST stations (--all: every other)\n"
 		"  unproject [SRC]         end SRC's projection (none given: every projection)\n"
 		"  launch ID -- CMD...     run CMD in the station's session, as its user\n"
+		"  watch ID                tell the station's user it is being watched\n"
 		"  control ID              take control: a keyboard and pointer of seatmuxd's on the\n"
-		"                          station (--serve: until release)\n"
+		"                          station (--serve: until release), its user told first\n"
 		"  input ID EVENTS         send evdev events, TYPE:CODE:VALUE parted by commas\n"
 		"  release ID              let go of the station's control\n"
 		"  rename ID NAME          what the room calls the station (\"\": its id)\n"
@@ -798,6 +799,7 @@ static const struct {
 	{ "project", 1, MANY },
 	{ "unproject", 0, 1 },
 	{ "launch", 1, 1 },	/* and "--" COMMAND... */
+	{ "watch", 1, 1 },
 	{ "control", 1, 1 },
 	{ "input", 2, 2 },
 	{ "release", 1, 1 },
@@ -869,6 +871,8 @@ static int run(struct ctl *c, const char *cmd, char **args, int n, char **launch
 		return launch(c, args[0], launch_argv);
 	if (!strcmp(cmd, "disconnect"))
 		return call_simple(c, args[0], "Disconnect", "s", args[0], NULL);
+	if (!strcmp(cmd, "watch"))
+		return call_simple(c, args[0], "Watch", "s", args[0], NULL);
 	if (!strcmp(cmd, "control"))
 		return call_simple(c, args[0], "TakeControl", "s", args[0], NULL);
 	if (!strcmp(cmd, "release"))

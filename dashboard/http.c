@@ -409,6 +409,38 @@ static enum MHD_Result thumb(struct MHD_Connection *conn, struct websession *s)
 	return ok;
 }
 
+/* A large view's pictures come this often at least while it is open
+ * (each is asked for when the last is shown); a longer gap means the
+ * station was closed and opened again. */
+#define WATCH_GAP_MS 10000
+
+/*
+ * The station's user is told (seatmuxd's Watch) when this session starts
+ * watching it: another station opened large, or the same one opened
+ * again. Called with the session's lock held. 0, or -1 if the bridge
+ * broke; a refusal is the picture's to report (it is refused alike).
+ */
+static int watch(struct websession *s, const char *id)
+{
+	const char *args[] = { "watch", id };
+	uint64_t now = now_ms();
+	bool again = !strcmp(s->watched, id) && now - s->watched_ms < WATCH_GAP_MS;
+	struct bridge_reply r;
+
+	s->watched_ms = now;
+	if (again)
+		return 0;
+	snprintf(s->watched, sizeof(s->watched), "%s", id);
+	if (bridge_call(s->bridge, args, 2, &r) < 0)
+		return -1;
+	fprintf(stderr, "%s: watch %s: %s\n", s->bridge->user, id,
+		r.status ? error_text(&r) : "done");
+	if (r.status)
+		s->watched[0] = 0;	/* told nobody: tell them next time */
+	bridge_reply_free(&r);
+	return 0;
+}
+
 /*
  * A station opened large: its picture now, fitted to the VIEW size, made
  * for this request and kept nowhere (the page asks again when it has
@@ -423,10 +455,15 @@ static enum MHD_Result view(struct dashboard *d, struct MHD_Connection *conn,
 	unsigned char *png = NULL;
 	enum MHD_Result ok;
 	size_t len = 0;
-	int made = -1;
+	int made, told;
 
 	if (!id || !form_station_ok(id))
 		return reply_error(conn, 400, "which station? (id=)");
+	pthread_mutex_lock(&s->lock);
+	told = watch(s, id);
+	pthread_mutex_unlock(&s->lock);
+	if (told < 0)
+		return bridge_broke(d, conn, s);
 	if (bridge_run(s, args, 5, &r) < 0)
 		return bridge_broke(d, conn, s);
 	if (r.status)

@@ -39,11 +39,15 @@ struct thumb {
 struct websession {
 	char id[WEBSESSION_HEX + 1];
 	char csrf[WEBSESSION_HEX + 1];
-	pthread_mutex_t lock;	/* bridge, thumbs */
+	pthread_mutex_t lock;	/* bridge, thumbs, watched */
 	struct bridge *bridge;
 	struct thumb thumbs[WEBSESSION_THUMBS];
 	int nthumbs;
 	size_t thumb_bytes;
+	/* The station last opened large, and when its picture was last
+	 * asked for: its user is told when watching starts (http.c). */
+	char watched[WEBSESSION_STATION_MAX + 1];
+	uint64_t watched_ms;
 	/* The store's lock guards these. */
 	uint64_t created_ms, last_ms;
 	unsigned refs;

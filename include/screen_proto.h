@@ -41,6 +41,7 @@ enum screen_look {
 	SCREEN_BLOCK = 3,	/* blocked, with the teacher's message */
 	SCREEN_PROJECT = 4,	/* another station's picture, live */
 	SCREEN_MAP = 5,		/* a head waiting for its keyboard: a letter */
+	SCREEN_WATCHED = 6,	/* the user told the station is watched from afar */
 };
 
 /* Background colours (0xRRGGBB): tests tell the screens apart by them. */
@@ -48,6 +49,7 @@ enum screen_look {
 #define SCREEN_MESSAGE_COLOR 0x1c5a3a
 #define SCREEN_BLOCK_COLOR 0x7a1c1c
 #define SCREEN_MAP_COLOR 0x5a3a8a
+#define SCREEN_WATCHED_COLOR 0x8a5a14
 #define SCREEN_TEXT_COLOR 0xffffff
 
 /* A connector and the CRTC and primary plane to drive it with (KMS ids). */

@@ -562,6 +562,8 @@ static const sd_bus_vtable manager_vtable[] = {
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Unproject", SD_BUS_ARGS("s", source), SD_BUS_RESULT("u", ended),
 				api_method_unproject, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Watch", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
+				api_method_watch, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("TakeControl", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
 				api_method_take_control, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("ReleaseControl", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
@@ -633,7 +635,7 @@ void api_changed(struct api *a)
 		for (int k = 0; k < n && !still; k++)
 			still = !strcmp(now[k].id, a->shown[i].id);
 		if (!still) {
-			station_control_drop_seat(a->controls, a->shown[i].id);
+			station_control_drop_seat(a->controls, a->shown[i].id, "the station went");
 			api_sessions_changed(a, &a->shown[i], NULL);
 			emit(a, "StationRemoved", a->shown[i].id);
 		}
@@ -671,6 +673,7 @@ struct api *api_start(struct broker *b)
 		return NULL;
 	a->b = b;
 	list_init(&a->takes);
+	list_init(&a->told);
 	a->controls = station_controls_create(b->loop);
 	if (!a->controls)
 		goto err;

@@ -6,10 +6,16 @@
  * polkit round trip a keystroke: its unique name is its proof, as a
  * logind session's is.
  *
- * TakeControl answers once the station's session holds both devices, so
- * that the first key sent is not lost on a device nobody reads yet; or,
- * if it takes none (no session, a login screen that reads no pointer),
- * after TAKE_WAIT_MS.
+ * A new taker is announced on the station first: its user sees for
+ * NOTICE_SECONDS that the screen is watched and controlled (a screen the
+ * broker draws, whatever the station's kind and compositor), unless the
+ * station said it is watched less than TOLD_MS ago (a viewer opening it
+ * large calls Watch, and takes control from there): each notice takes
+ * the station from its session for a while. The devices are made once
+ * the station is its session's again, and TakeControl answers once the
+ * session holds both, so that the first key or click sent is not lost on
+ * a device nobody reads yet; or, if it takes none (no session, a login
+ * screen that reads no pointer), TAKE_WAIT_MS later.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +28,7 @@
 #include "control_rules.h"
 #include "log.h"
 #include "polkit.h"
+#include "screens.h"
 #include "seats.h"
 
 static int not_controlled(sd_bus_message *m, const char *id)
@@ -33,6 +40,47 @@ static int not_controlled(sd_bus_message *m, const char *id)
 }
 
 #define TAKE_WAIT_MS 3000
+#define NOTICE_SECONDS 3
+/* From the notice's asking to its end and the station given back. */
+#define NOTICE_WAIT_MS (NOTICE_SECONDS * 1000 + 2000)
+/* A station told it is watched is not told again for control so soon. */
+#define TOLD_MS 60000
+
+/* A station told it is watched, and when. */
+struct told {
+	struct list link;	/* api->told */
+	uint64_t at_ms;
+	char seat[SEAT_PROTO_MAX_SEAT];
+};
+
+/* The station's entry in a->told, those past TOLD_MS gone first. */
+static struct told *told_find(struct api *a, const char *seat)
+{
+	uint64_t now = loop_now_ms();
+	struct told *t, *tmp, *found = NULL;
+
+	list_for_each(t, tmp, &a->told, link) {
+		if (now - t->at_ms >= TOLD_MS) {
+			list_remove(&t->link);
+			free(t);
+		} else if (!strcmp(t->seat, seat)) {
+			found = t;
+		}
+	}
+	return found;
+}
+
+static void told_now(struct api *a, const char *seat)
+{
+	struct told *t = told_find(a, seat);
+
+	if (!t && strlen(seat) < sizeof(t->seat) && (t = calloc(1, sizeof(*t)))) {
+		snprintf(t->seat, sizeof(t->seat), "%s", seat);
+		list_insert(&a->told, &t->link);
+	}
+	if (t)
+		t->at_ms = loop_now_ms();
+}
 #define TAKE_POLL_MS 50
 /* TakeControl calls waiting at once; more are answered without waiting. */
 #define TAKES_MAX 16
@@ -93,15 +141,44 @@ static void check_owner(struct api *a, const char *name)
 	sd_bus_slot_unref(slot);
 }
 
-/* A TakeControl call waiting for the session to take the devices. */
+/* A TakeControl call under way: the station first shows its notice and
+ * is given back, then the devices are made, then its session takes them. */
 struct take {
 	struct list link;	/* api->takes */
 	struct api *a;
-	sd_bus_message *m;
+	sd_bus_message *m;	/* NULL: nobody waits for the answer */
 	struct loop_source *timer;
 	char seat[SEAT_PROTO_MAX_SEAT];
+	char owner[CONTROL_OWNER_MAX + 1];
 	uint64_t until_ms;
+	bool made;		/* the control is the owner's: its devices are made */
 };
+
+static void take_answer(struct take *t, int err)
+{
+	if (t->m && err)
+		sd_bus_reply_method_errno(t->m, err, NULL);
+	else if (t->m)
+		sd_bus_reply_method_return(t->m, "");
+	sd_bus_message_unref(t->m);
+	loop_remove(t->timer);
+	list_remove(&t->link);
+	free(t);
+}
+
+/*
+ * The station is its session's (no notice or other screen of the broker's
+ * on it): devices made while it is taken are opened by its compositor
+ * only when it is given back, and cage then took no click from an
+ * absolute pointer made meanwhile (nor from one across any such screen:
+ * a pointer of seatmuxd's misses clicks after the station was taken).
+ */
+static bool station_free(struct take *t)
+{
+	struct seat *seat = seats_find(t->a->b, t->seat);
+
+	return !screens_transient(t->a->b, t->seat) && (!seat || !seat->taken);
+}
 
 static bool taken_up(struct take *t)
 {
@@ -113,37 +190,57 @@ static bool taken_up(struct take *t)
 	       seats_device_held(t->a->b, t->seat, devs[1]);
 }
 
-static void take_answer(struct take *t)
+/* The control is made the owner's: 0, or -errno. */
+static int take_make(struct take *t)
 {
-	sd_bus_reply_method_return(t->m, "");
-	sd_bus_message_unref(t->m);
-	loop_remove(t->timer);
-	list_remove(&t->link);
-	free(t);
+	int r = station_control_take(t->a->controls, t->seat, t->owner);
+
+	if (r < 0)
+		return r;
+	t->made = true;
+	t->until_ms = loop_now_ms() + TAKE_WAIT_MS;
+	check_owner(t->a, t->owner);
+	return 0;
 }
 
 static void take_poll(void *data, uint32_t events)
 {
 	struct take *t = data;
-	bool up = taken_up(t);
+	uint64_t now = loop_now_ms();
+	int r;
 
 	(void)events;
-	if (!up && loop_now_ms() < t->until_ms) {
-		loop_timer_arm(t->timer, TAKE_POLL_MS);
+	if (!t->made && (station_free(t) || now >= t->until_ms)) {
+		if (!station_free(t))
+			log_info("control: %s: its devices are made while the station is "
+				 "taken from its session", t->seat);
+		r = take_make(t);
+		if (r < 0) {
+			take_answer(t, -r);
+			return;
+		}
+	}
+	if (t->made && (taken_up(t) || now >= t->until_ms)) {
+		if (!taken_up(t))
+			log_info("control: %s: its session took no keyboard and pointer of "
+				 "ours in %d ms", t->seat, TAKE_WAIT_MS);
+		take_answer(t, 0);
 		return;
 	}
-	if (!up)
-		log_info("control: %s: its session took no keyboard and pointer of ours in "
-			 "%d ms", t->seat, TAKE_WAIT_MS);
-	take_answer(t);
+	loop_timer_arm(t->timer, TAKE_POLL_MS);
 }
 
 void api_control_finish(struct api *a)
 {
 	struct take *t, *tmp;
+	struct told *w, *wtmp;
 
 	list_for_each(t, tmp, &a->takes, link)
-		take_answer(t);
+		take_answer(t, 0);
+	list_for_each(w, wtmp, &a->told, link) {
+		list_remove(&w->link);
+		free(w);
+	}
 }
 
 static int takes_waiting(struct api *a)
@@ -156,9 +253,27 @@ static int takes_waiting(struct api *a)
 	return n;
 }
 
+/* The station's user is told that someone watches (and controls) it. A
+ * station that cannot show it now (its keyboard being mapped) is not
+ * kept from being watched: the log says so. */
+static bool announce(struct api *a, const char *seat, bool control)
+{
+	int r = screens_show(a->b, seat, SCREEN_WATCHED, control ?
+			     "and controlled: someone else's keyboard and pointer work on it "
+			     "beside yours" : "from the room's dashboard", NOTICE_SECONDS);
+
+	if (r < 0)
+		log_info("control: %s: its user cannot be told it is %s now (%s)", seat,
+			 control ? "controlled" : "watched", strerror(-r));
+	else
+		told_now(a, seat);
+	return r == 0;
+}
+
 static int take_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
+	const char *owner = sd_bus_message_get_sender(m);
 	struct seat *seat;
 	struct take *t;
 	int r;
@@ -167,27 +282,35 @@ static int take_allowed(sd_bus_message *m, void *data)
 	seat = api_named_station(a, m, &r);
 	if (!seat)
 		return r;
-	r = station_control_take(a->controls, seat->name, sd_bus_message_get_sender(m));
-	if (r < 0)
-		return sd_bus_reply_method_errno(m, -r, NULL);
-	check_owner(a, sd_bus_message_get_sender(m));
-	/* Nobody waits for the answer, or too many wait already. */
-	if (!sd_bus_message_get_expect_reply(m) || takes_waiting(a) >= TAKES_MAX)
-		return sd_bus_reply_method_return(m, "");
+	if (strlen(seat->name) >= sizeof(t->seat) || strlen(owner) >= sizeof(t->owner))
+		return sd_bus_reply_method_errno(m, ENAMETOOLONG, NULL);
+	if (takes_waiting(a) >= TAKES_MAX)
+		return sd_bus_reply_method_errorf(m, "org.seatmux.Error.Busy",
+						  "%d takings of control are under way: try again",
+						  TAKES_MAX);
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return sd_bus_reply_method_errno(m, ENOMEM, NULL);
 	t->a = a;
-	t->m = sd_bus_message_ref(m);
+	t->m = sd_bus_message_get_expect_reply(m) ? sd_bus_message_ref(m) : NULL;
 	snprintf(t->seat, sizeof(t->seat), "%s", seat->name);
+	snprintf(t->owner, sizeof(t->owner), "%s", owner);
 	t->until_ms = loop_now_ms() + TAKE_WAIT_MS;
 	t->timer = loop_add_timer(a->b->loop, take_poll, t);
 	if (!t->timer) {
 		sd_bus_message_unref(t->m);
 		free(t);
-		return sd_bus_reply_method_return(m, "");
+		return sd_bus_reply_method_errno(m, ENOMEM, NULL);
 	}
 	list_insert(&a->takes, &t->link);
+	/* A new taker is announced first, unless the station said it is
+	 * watched a moment ago. Whoever held it loses it now, devices and
+	 * all: the station is taken for the notice (see station_free). */
+	if (!station_control_holds(a->controls, t->seat, owner) && !told_find(a, t->seat) &&
+	    announce(a, t->seat, true)) {
+		station_control_drop_seat(a->controls, t->seat, "taken over");
+		t->until_ms = loop_now_ms() + NOTICE_WAIT_MS;
+	}
 	take_poll(t, 0);
 	return 0;
 }
@@ -195,6 +318,28 @@ static int take_allowed(sd_bus_message *m, void *data)
 int api_method_take_control(sd_bus_message *m, void *data, sd_bus_error *err)
 {
 	return polkit_check(m, "org.seatmux.control", take_allowed, data);
+}
+
+static int watch_allowed(sd_bus_message *m, void *data)
+{
+	struct api *a = data;
+	struct seat *seat;
+	int r;
+
+	sd_bus_message_rewind(m, true);
+	seat = api_named_station(a, m, &r);
+	if (!seat)
+		return r;
+	log_info("control: %s: watched from afar", seat->name);
+	announce(a, seat->name, false);
+	return sd_bus_reply_method_return(m, "");
+}
+
+/* Whoever may look at a station may watch it; what Watch adds is that
+ * its user is told. */
+int api_method_watch(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	return polkit_check(m, "org.seatmux.observe", watch_allowed, data);
 }
 
 int api_method_release_control(sd_bus_message *m, void *data, sd_bus_error *err)
@@ -237,7 +382,7 @@ int api_method_send_input(sd_bus_message *m, void *data, sd_bus_error *err)
 	if (r < 0)
 		return r;
 	if (!seats_find(a->b, id)) {
-		station_control_drop_seat(a->controls, id);
+		station_control_drop_seat(a->controls, id, "the station went");
 		return api_no_such_station(m, id);
 	}
 	n = read_events(m, ev, CONTROL_EVENTS_MAX + 1);

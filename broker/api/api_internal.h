@@ -27,6 +27,7 @@ struct api {
 	int nshown;
 	struct controls *controls;	/* stations taken control of */
 	struct list takes;		/* TakeControl calls not answered yet */
+	struct list told;		/* stations told lately they are watched */
 };
 
 /* The NoSuchStation error, sent. */
@@ -61,6 +62,7 @@ int api_method_unproject(sd_bus_message *m, void *data, sd_bus_error *err);
 /* api_control.c: taking control of a station, and its input. */
 int api_method_take_control(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_release_control(sd_bus_message *m, void *data, sd_bus_error *err);
+int api_method_watch(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_send_input(sd_bus_message *m, void *data, sd_bus_error *err);
 /* Watches the bus for takers leaving it: 0, or a negative errno. */
 int api_control_start(struct api *a);

@@ -127,7 +127,6 @@ static void let_go(struct controls *ctls, struct control *c, const char *why)
 
 	log_info("control: %s: let go (%s)", c->seat, why);
 	let_go_all(c);
-	c->owner[0] = '\0';
 	c->leave_ms = now + LEAVE_MS;
 	arm(ctls, now);
 }
@@ -188,17 +187,17 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 	if (strlen(seat) >= sizeof(c->seat) || strlen(owner) >= sizeof(c->owner))
 		return -ENAMETOOLONG;
 	if (c) {
-		if (c->leave_ms)
-			log_info("control: %s: %s takes it back before its devices went", seat,
-				 owner);
-		else if (strcmp(c->owner, owner))
-			log_info("control: %s: %s takes over from %s", seat, owner, c->owner);
-		if (strcmp(c->owner, owner))
+		bool same = !strcmp(c->owner, owner);
+
+		if (!same) {
+			log_info("control: %s: %s takes over from %s%s", seat, owner, c->owner,
+				 c->leave_ms ? ", who let go a moment ago" : "");
 			let_go_all(c);
+		}
 		snprintf(c->owner, sizeof(c->owner), "%s", owner);
 		c->leave_ms = 0;
 		c->used_ms = loop_now_ms();
-		return 1;
+		return same ? 1 : 0;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -220,6 +219,13 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 	log_info("control: %s: a keyboard and pointer for %s (%s, %s)", seat, owner,
 		 vinput_keyboard_node(c->input), vinput_pointer_node(c->input));
 	return 0;
+}
+
+bool station_control_holds(struct controls *ctls, const char *seat, const char *owner)
+{
+	struct control *c = find(ctls, seat);
+
+	return c && !strcmp(c->owner, owner);
 }
 
 int station_control_devices(struct controls *ctls, const char *seat, dev_t out[2])
@@ -246,12 +252,12 @@ void station_control_drop_owner(struct controls *ctls, const char *owner)
 			let_go(ctls, c, "its controller left");
 }
 
-void station_control_drop_seat(struct controls *ctls, const char *seat)
+void station_control_drop_seat(struct controls *ctls, const char *seat, const char *why)
 {
 	struct control *c = find(ctls, seat);
 
 	if (c)
-		drop(c, "the station went");
+		drop(c, why);
 }
 
 int station_control_release(struct controls *ctls, const char *seat, const char *owner)

@@ -21,6 +21,7 @@
 #ifndef SEATMUX_STATION_CONTROL_H
 #define SEATMUX_STATION_CONTROL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -42,17 +43,21 @@ void station_controls_destroy(struct controls *ctls);
 /* The largest owner's name (D-Bus's limit on a name). */
 #define CONTROL_OWNER_MAX 255
 
-/* The seat's devices, owner's now, made if there are none yet: 0
- * (made), 1 (there already, or let go a moment ago), or -errno (-ENAMETOOLONG: a seat or owner
+/* The seat's devices, owner's now, made if there are none yet: 0 (a new
+ * taker: made, or taken from another), 1 (owner's already, or let go by
+ * owner a moment ago), or -errno (-ENAMETOOLONG: a seat or owner
  * name too long). */
 int station_control_take(struct controls *ctls, const char *seat, const char *owner);
+/* Whether owner holds the seat's control, or let go of it a moment ago. */
+bool station_control_holds(struct controls *ctls, const char *seat, const char *owner);
 /* The seat's keyboard's and pointer's device numbers: 0, or -ENOENT. */
 int station_control_devices(struct controls *ctls, const char *seat, dev_t out[2]);
 /* owner left the bus: whatever it held goes. */
 void station_control_drop_owner(struct controls *ctls, const char *owner);
-/* The station went: its control goes (a new station of its name is
- * nobody's to control yet). */
-void station_control_drop_seat(struct controls *ctls, const char *seat);
+/* The seat's control goes, devices and all, now (why is logged): the
+ * station went (a new station of its name is nobody's to control yet),
+ * or a new taker is announced on it. */
+void station_control_drop_seat(struct controls *ctls, const char *seat, const char *why);
 /* 0, or -ENOENT if owner does not hold the seat. */
 int station_control_release(struct controls *ctls, const char *seat, const char *owner);
 /* Sends n events to the seat's devices: every one is checked first

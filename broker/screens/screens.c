@@ -41,7 +41,7 @@ struct screen {
 	dev_t source_card;		/* the card its painter reads */
 	struct screen_heads source_heads;	/* and its heads there */
 	char map_letter;		/* waiting for its keyboard, or 0 */
-	enum screen_look transient;	/* identify or message, or 0 */
+	enum screen_look transient;	/* identify, message or watched, or 0 */
 	char transient_text[SCREENS_TEXT_MAX];
 	struct loop_source *transient_end;
 	int transient_ms;		/* how long it shows, once it shows */
@@ -241,7 +241,9 @@ static bool screen_wanted(const struct screen *s, struct screen_request *req)
 		req->look = s->transient;
 		snprintf(req->title, sizeof(req->title), "%s",
 			 s->transient == SCREEN_IDENTIFY ?
-			 station_names_get(&s->b->names, s->seat) : "Message");
+			 station_names_get(&s->b->names, s->seat) :
+			 s->transient == SCREEN_WATCHED ? "Your screen is being watched" :
+			 "Message");
 		snprintf(req->body, sizeof(req->body), "%s", s->transient_text);
 	} else if (s->map_letter) {
 		req->look = SCREEN_MAP;
@@ -588,7 +590,8 @@ int screens_show(struct broker *b, const char *seat, enum screen_look look,
 	struct screen *s;
 	int rc;
 
-	if ((look != SCREEN_IDENTIFY && look != SCREEN_MESSAGE) || seconds < 1 ||
+	if ((look != SCREEN_IDENTIFY && look != SCREEN_MESSAGE && look != SCREEN_WATCHED) ||
+	    seconds < 1 ||
 	    seconds > SCREENS_MAX_SECONDS)
 		return -EINVAL;
 	s = screen_take(b, seat, text, &rc);
@@ -602,6 +605,13 @@ int screens_show(struct broker *b, const char *seat, enum screen_look look,
 	loop_timer_arm(s->transient_end, s->transient_ms + SHOW_BOUND_MS);
 	broker_changed(b);
 	return 0;
+}
+
+bool screens_transient(struct broker *b, const char *seat)
+{
+	struct screen *s = screen_find(b, seat);
+
+	return s && s->transient;
 }
 
 int screens_map_letter(struct broker *b, const char *seat, char letter)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Screens the broker draws on a station: identify, message, block. The
+ * Screens the broker draws on a station: identify, message, block, and
+ * the notice that it is watched or controlled from afar. The
  * station is taken from its session as a VT switch takes it (seats_take:
  * its compositor lets go of the devices, input stops reaching it), the
  * screen is painted on the seat's heads by seatmux-screen, a helper of
@@ -45,10 +46,13 @@ struct state;
 int screens_block(struct broker *b, const char *seat, const char *message);
 /* 0, or -ENOENT (no such station), -EALREADY (it is not blocked). */
 int screens_unblock(struct broker *b, const char *seat);
-/* SCREEN_IDENTIFY or SCREEN_MESSAGE for seconds (1 to
+/* SCREEN_IDENTIFY, SCREEN_MESSAGE or SCREEN_WATCHED for seconds (1 to
  * SCREENS_MAX_SECONDS); errors as screens_block's. */
 int screens_show(struct broker *b, const char *seat, enum screen_look look,
 		 const char *text, unsigned seconds);
+/* Whether seat has an identify, message or watched screen still to show
+ * or showing (its session gets the station back after it). */
+bool screens_transient(struct broker *b, const char *seat);
 /*
  * Shows source's heads on every target (NULL: on every other station a
  * screen can take), live, until screens_unproject; a target's identify

@@ -13,6 +13,8 @@ uint32_t paint_background(enum screen_look look)
 		return SCREEN_MESSAGE_COLOR;
 	case SCREEN_MAP:
 		return SCREEN_MAP_COLOR;
+	case SCREEN_WATCHED:
+		return SCREEN_WATCHED_COLOR;
 	case SCREEN_BLOCK:
 	default:
 		return SCREEN_BLOCK_COLOR;

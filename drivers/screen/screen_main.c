@@ -76,7 +76,7 @@ static int read_request(struct screen_request *req)
 			return -1;
 		got += (size_t)n;
 	}
-	if (req->look < SCREEN_IDENTIFY || req->look > SCREEN_MAP ||
+	if (req->look < SCREEN_IDENTIFY || req->look > SCREEN_WATCHED ||
 	    req->ncards < 1 || req->ncards > SCREEN_PROTO_MAX_CARDS ||
 	    !memchr(req->title, 0, sizeof(req->title)) || !memchr(req->body, 0, sizeof(req->body)) ||
 	    req->source.noutputs > SCREEN_PROTO_MAX_OUTPUTS)

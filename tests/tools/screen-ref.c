@@ -24,6 +24,7 @@ static enum screen_look look_named(const char *name)
 		{ "message", SCREEN_MESSAGE },
 		{ "block", SCREEN_BLOCK },
 		{ "map", SCREEN_MAP },
+		{ "watched", SCREEN_WATCHED },
 	};
 
 	for (size_t i = 0; i < sizeof(looks) / sizeof(looks[0]); i++)

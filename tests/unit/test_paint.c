@@ -38,7 +38,8 @@ static void count(const uint32_t *px, uint32_t bg, int *background, int *text)
 
 static void test_looks(struct test_state *t)
 {
-	static const enum screen_look looks[] = { SCREEN_IDENTIFY, SCREEN_MESSAGE, SCREEN_BLOCK };
+	static const enum screen_look looks[] = { SCREEN_IDENTIFY, SCREEN_MESSAGE, SCREEN_BLOCK,
+						   SCREEN_WATCHED };
 	uint32_t *px = calloc(W * H, 4);
 	int bg, text;
 
@@ -53,6 +54,9 @@ static void test_looks(struct test_state *t)
 		CHECK(t, text > W * H / 200);		/* and text that shows */
 	}
 	CHECK(t, paint_background(SCREEN_BLOCK) != paint_background(SCREEN_IDENTIFY));
+	/* A pupil tells "you are watched" from a message or a block. */
+	CHECK(t, paint_background(SCREEN_WATCHED) != paint_background(SCREEN_MESSAGE));
+	CHECK(t, paint_background(SCREEN_WATCHED) != paint_background(SCREEN_BLOCK));
 	free(px);
 }
 

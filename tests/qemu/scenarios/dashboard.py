@@ -12,12 +12,14 @@ too large. Then the page in headless Chromium, driven by Selenium: the
 teacher logs on, sees both stations' pictures, blocks seat1 with a
 message (head1 shows the block screen, the card and its picture say so),
 unblocks it, sends a message, projects seat0 onto seat1 and stops,
-launches a command into seat1's session, opens seat1 large (watching
-sends nothing; taking control, typing and clicking on the picture reach
+launches a command into seat1's session, opens seat1 large (head1
+tells its user it is watched; watching sends nothing; taking control, typing and clicking on the picture reach
 seat1's client through seatmuxd's keyboard and pointer on its seat, and
 seat0's client gets nothing) and logs out; an administrator sees the
 rename actions a teacher does not. Taking control over HTTP first: input
-before control, bad events, the large picture, release. Screenshots of
+before control, the station telling its user before the answer, bad
+events, the large picture (another session opening it: head1 says it is
+watched), release. Screenshots of
 the page at each step are kept in the artifacts (PNG).
 """
 
@@ -25,6 +27,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 
 from harness import Image
@@ -165,6 +168,18 @@ def typed(m, seat, before, want, timeout=20):
         time.sleep(0.5)
 
 
+def while_watching(m, head, call):
+    """call()'s answer, and whether head showed that its station is
+    watched meanwhile (looked for from before the call until 15 s)."""
+    seen = []
+    look = threading.Thread(target=lambda: seen.append(
+        screens.seen_on(m, (head,), showing("watched"), timeout=15)))
+    look.start()
+    answer = call()
+    look.join()
+    return tuple(answer) + (seen == [{head}],)
+
+
 def check_control_api(t, m, h):
     """Taking control of seat1 over HTTP: seatmuxd's keyboard and pointer
     on its seat, in its session; events checked; release."""
@@ -174,7 +189,9 @@ def check_control_api(t, m, h):
     t.check("input before taking control: 409 with seatmuxd's reason, nothing typed",
             st == 409 and "take control first" in error_of(data) and
             len(keys(m, "seat1")) == k1, (st, data))
-    st, _, data = h.action("control", "seat1")
+    st, _, data, told = while_watching(m, "head1", lambda: h.action("control", "seat1"))
+    t.check("Take control: head1 tells seat1's user first, and the answer comes after",
+            told, (st, data))
     devs = m.run(CONTROL_DEVICES)[1].split("\n")
     held = [held_by_cage(m, seat, "seatmux control " + what)
             for seat in ("seat1", "seat0") for what in ("keyboard", "pointer")]
@@ -206,12 +223,20 @@ def check_control_api(t, m, h):
     time.sleep(1)	# what any of them sent would have arrived by now
     t.check("and none of them typed anything", len(keys(m, "seat1")) == k1,
             keys(m, "seat1")[k1:])
-    st, hdr, png = h.req("GET", "/api/view?id=seat1")
+    # Another session opens seat1 large: its user is told (Watch).
+    v = DashboardClient(h.port)
+    v.login(TEACHER, TEACHER)
+    st, hdr, png, told = while_watching(m, "head1", lambda: v.req("GET", "/api/view?id=seat1"))
+    end = time.monotonic() + 20
     img = Image.from_png(png) if st == 200 else None
-    t.check("seat1 opened large: its head's own picture, 800x600 (no larger than 1280x800), "
-            "in its colour",
-            img is not None and (img.width, img.height) == (800, 600) and own("seat1")(img),
-            (st, img and (img.width, img.height)))
+    while st == 200 and not own("seat1")(img) and time.monotonic() < end:
+        time.sleep(0.5)	# its picture may be the notice: the station shows it
+        st, hdr, png = v.req("GET", "/api/view?id=seat1")
+        img = Image.from_png(png) if st == 200 else None
+    t.check("seat1 opened large by another teacher's session: head1 says it is watched; its "
+            "picture is the head's own, 800x600 (no larger than 1280x800), in its colour",
+            told and img is not None and (img.width, img.height) == (800, 600) and
+            own("seat1")(img), (st, told, img and (img.width, img.height)))
     st, _, data = h.action("release", "seat1")
     gone = attempt(lambda: m.wait_until("[ -z \"$(%s)\" ]" % CONTROL_DEVICES, 20))
     st2, _, data2 = h.req("POST", "/api/input", "id=seat1&events=1:30:1,1:30:0")
@@ -382,8 +407,13 @@ def page_control(t, m, p):
     from selenium.webdriver.common.action_chains import ActionChains
     k0, k1 = len(keys(m, "seat0")), len(keys(m, "seat1"))
     c1 = clicks(m, "seat1")
+    told = []
+    look = threading.Thread(target=lambda: told.append(
+        screens.seen_on(m, ("head1",), showing("watched"), timeout=15)))
+    look.start()
     p.card("seat1")[0].find_element("css selector", "button.open").click()
     img = p.find("#view-img", 30)
+    look.join()
     big = p.d.execute_script("const i = arguments[0]; return i.complete && i.naturalWidth;",
                              img[0]) if img else None
     end = time.monotonic() + 30
@@ -394,9 +424,9 @@ def page_control(t, m, p):
     ActionChains(p.d).click(img[0]).send_keys("ab").perform() if img else None
     time.sleep(3)
     p.shot("watching")
-    t.check("seat1 opened large in the page, its picture at the head's size; watching, typed "
-            "keys and a click reach nobody",
-            big == 800 and len(keys(m, "seat1")) == k1 and clicks(m, "seat1") == c1 and
+    t.check("seat1 opened large in the page: head1 says it is watched; the picture is the "
+            "head's size; watching, typed keys and a click reach nobody",
+            told == [{"head1"}] and big == 800 and len(keys(m, "seat1")) == k1 and clicks(m, "seat1") == c1 and
             not m.run(CONTROL_DEVICES)[1],
             (big, keys(m, "seat1")[k1:]))
     p.d.find_element("id", "view-only").click()
@@ -409,6 +439,9 @@ def page_control(t, m, p):
     typed_ok, got = typed(m, "seat1", k1, [30, 48])
     click = clicked(m, "seat1", c1)
     p.shot("in-control")
+    if not (typed_ok and click):	# what seat1's client was told, for the log
+        print("# dashboard: seat1's client: " + " | ".join(
+            m.run("grep -v ^frame /home/station1/events.log | tail -n 24")[1].split("\n")))
     t.check("View only off: the page takes control; a and b typed and a click on the picture "
             "reach seat1's client, and seat0's gets nothing",
             ok and typed_ok and click and len(keys(m, "seat0")) == k0, (ok, got, click))

@@ -138,7 +138,7 @@ def run(t):
         for args in ("list-sessions", "identify seat0", "message seat0 hello", "block seat0",
                      "unblock seat0", "project seat0 seat1", "unproject seat0",
                      "rename seat0 hall", "attach seat1 /dev/input/event0", "flush-devices",
-                     "map", "mode console", "launch seat0 -- true", "control seat0",
+                     "map", "mode console", "launch seat0 -- true", "watch seat0", "control seat0",
                      "input seat0 1:30:1,1:30:0"):
             rc, out, err = ctl(m, PUPIL, args)
             if rc != 1 or not re.fullmatch(r"seatmuxctl: .*not authorized: org\.seatmux\.\w+",
@@ -331,10 +331,22 @@ def check_rename(t, m):
 
 def check_input(t, m):
     """seatmuxctl input on its own takes control of seat1, sends the keys
-    once seat1's session holds seatmuxd's keyboard, and lets go."""
+    once seat1's user was told and seat1's session holds seatmuxd's
+    keyboard, and lets go."""
+    screens = scenario("_room_screens")
     log = event_log("seat1")
     before = int(m.run("grep -c '^key key=' %s || true" % log)[1].strip() or 0)
-    rc, out, err = ctl(m, TEACHER, "input seat1 1:30:1,1:30:0,1:48:1,1:48:0")
+    # In the background, to watch head1 meanwhile: a new taker is
+    # announced before its keys go.
+    m.run("rm -f /run/input.rc; (su -s /bin/sh %s -c 'seatmuxctl input seat1 "
+          "1:30:1,1:30:0,1:48:1,1:48:0' >/run/input.out 2>&1; echo $? >/run/input.rc) &"
+          % TEACHER)
+    told = screens.seen_on(m, ("head1",), screens.showing("watched"), timeout=15)
+    done = attempt(lambda: m.wait_until("[ -s /run/input.rc ]", 30))
+    rc = int(m.run("cat /run/input.rc")[1].strip() or -1) if done else -1
+    out = err = m.run("cat /run/input.out")[1]
+    t.check("control taken: head1 tells seat1's user first (watched and controlled)",
+            told == {"head1"}, m.run("journalctl -t seatmuxd -o cat | grep seat1 | tail -n 5")[1])
     ok = attempt(lambda: m.wait_until("[ $(grep -c '^key key=' %s) -ge %d ]" % (log, before + 4),
                                       20))
     got = m.run("grep '^key key=' %s | tail -n +%d" % (log, before + 1))[1].strip().split("\n")
@@ -352,7 +364,7 @@ def check_input(t, m):
     # shift goes up before the administrator's key. Then the bridge
     # leaves the bus without letting go: the control goes with it.
     m.run("rm -f /run/bridge.out; (printf 'control\\tseat1\\ninput\\tseat1\\t1:42:1\\n'; "
-          "sleep 8) | su -s /bin/sh %s -c 'seatmuxctl --serve' >/run/bridge.out 2>&1 &" % TEACHER)
+          "sleep 15) | su -s /bin/sh %s -c 'seatmuxctl --serve' >/run/bridge.out 2>&1 &" % TEACHER)
     held = attempt(lambda: m.wait_until("grep -q '^key key=42 state=pressed' %s" % log, 20))
     before = int(m.run("grep -c '^key key=' %s || true" % log)[1].strip() or 0)
     rc, out, err = ctl(m, ADMIN, "input seat1 1:30:1,1:30:0")
@@ -371,6 +383,14 @@ def check_input(t, m):
         "! grep -qx 'seatmux control keyboard' /sys/class/input/input*/name", 10))
     t.check("a controller that leaves the bus without letting go: the control goes with it",
             gone, m.run("journalctl -t seatmuxd -o cat | grep 'control:' | tail -n 3")[1])
+    rc, out, err = ctl(m, TEACHER, "watch seat1")
+    seen = screens.seen_on(m, ("head1",), screens.showing("watched"), timeout=15)
+    back = screens.until(m, "head1", screens.own("seat1"), timeout=20)
+    t.check("watch: head1 tells seat1's user the screen is watched, then shows the session "
+            "again; head0 stays seat0's",
+            rc == 0 and seen == {"head1"} and back and
+            screens.own("seat0")(m.screendump("head0", 0)), "rc %d %r seen %s back %s"
+            % (rc, err, seen, back))
     rc, out = m.run("busctl call org.seatmux.Manager1 /org/seatmux/Manager1 "
                     "org.seatmux.Manager1 SendInput 'sa(qqi)' seat1 1 1 30 1 2>&1")
     t.check("SendInput without TakeControl: NotControlled", rc != 0 and "take control first"
