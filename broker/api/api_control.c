@@ -154,16 +154,21 @@ struct take {
 	bool made;		/* the control is the owner's: its devices are made */
 };
 
+static void take_free(struct take *t)
+{
+	sd_bus_message_unref(t->m);
+	loop_remove(t->timer);
+	list_remove(&t->link);
+	free(t);
+}
+
 static void take_answer(struct take *t, int err)
 {
 	if (t->m && err)
 		sd_bus_reply_method_errno(t->m, err, NULL);
 	else if (t->m)
 		sd_bus_reply_method_return(t->m, "");
-	sd_bus_message_unref(t->m);
-	loop_remove(t->timer);
-	list_remove(&t->link);
-	free(t);
+	take_free(t);
 }
 
 /*
@@ -210,6 +215,12 @@ static void take_poll(void *data, uint32_t events)
 	int r;
 
 	(void)events;
+	if (!t->made && !seats_find(t->a->b, t->seat)) {	/* it went during the notice */
+		if (t->m)
+			api_no_such_station(t->m, t->seat);
+		take_free(t);
+		return;
+	}
 	if (!t->made && (station_free(t) || now >= t->until_ms)) {
 		if (!station_free(t))
 			log_info("control: %s: its devices are made while the station is "

@@ -14,6 +14,7 @@
 #include "client.h"
 #include "dev_path.h"
 #include "drm_master.h"
+#include "evdev_nudge.h"
 #include "evdev_revoke.h"
 #include "fdstore.h"
 #include "leases.h"
@@ -62,6 +63,32 @@ static void keep(const struct client *c, const char *name, int fd)
 			 strerror(-rc));
 }
 
+/* After a switch back, once no device was opened for NUDGE_MS: the
+ * session has reopened what it reopens at once. */
+#define NUDGE_MS 300
+
+/* Wakes the session's input reader through the first device it holds
+ * that takes the nudge (a keyboard reporting scancodes). */
+static void client_nudge(void *data, uint32_t events)
+{
+	struct client *c = data;
+	struct client_device *d, *tmp;
+
+	(void)events;
+	if (c->disabled)
+		return;
+	c->nudge_due = false;
+	list_for_each(d, tmp, &c->devices, link) {
+		if (d->kind != DEVICE_EVDEV || d->revoked || evdev_nudge(d->fd) < 0)
+			continue;
+		log_info("%s: pid %d's input woken through %s", c->seat->name, (int)c->pid,
+			  d->path);
+		return;
+	}
+	log_debug("%s: pid %d holds no device to wake its input through", c->seat->name,
+		  (int)c->pid);
+}
+
 static struct client *client_new(struct seat *seat, int fd, const struct ucred *cred,
 				 uint64_t key)
 {
@@ -79,7 +106,10 @@ static struct client *client_new(struct seat *seat, int fd, const struct ucred *
 	list_init(&c->devices);
 	connection_init(&c->conn, fd);
 	c->src = loop_add_fd(seat->broker->loop, fd, EPOLLIN, client_event, c);
-	if (!c->src) {
+	c->nudge = loop_add_timer(seat->broker->loop, client_nudge, c);
+	if (!c->src || !c->nudge) {
+		loop_remove(c->src);
+		loop_remove(c->nudge);
 		connection_finish(&c->conn);
 		free(c);
 		return NULL;
@@ -168,6 +198,7 @@ void client_destroy(struct client *c)
 		fdstore_drop(name);
 	broker_changed(c->seat->broker);
 	loop_remove(c->src);
+	loop_remove(c->nudge);
 	connection_finish(&c->conn);
 	list_remove(&c->link);
 	log_debug("%s: client pid %d gone", c->seat->name, (int)c->pid);
@@ -395,6 +426,8 @@ static int handle_open_device(struct client *c, const char *path)
 	if (device_name(c, d, text, sizeof(text)) == 0)
 		keep(c, text, d->fd);
 	broker_changed(c->seat->broker);
+	if (c->nudge_due && kind == DEVICE_EVDEV)
+		loop_timer_arm(c->nudge, NUDGE_MS);
 	log_info("%s: %s handed to pid %d as device %d%s", c->seat->name,
 		 log_escape(text, sizeof(text), real), (int)c->pid, d->id, d->lessee_id ? " (a lease of its connectors)" : "");
 	return reply_device(c, d);
@@ -558,6 +591,7 @@ int client_disable(struct client *c)
 	list_for_each(d, tmp, &c->devices, link)
 		device_deactivate(c, d);
 	c->disabled = true;
+	loop_timer_arm(c->nudge, 0);
 	broker_changed(c->seat->broker);
 	return send_event(c, SEAT_PROTO_EV_DISABLE_SEAT);
 }
@@ -580,6 +614,7 @@ int client_enable(struct client *c)
 				 strerror(-rc));
 	}
 	c->disabled = false;
+	c->nudge_due = true;
 	broker_changed(c->seat->broker);
 	return send_event(c, SEAT_PROTO_EV_ENABLE_SEAT);
 }

@@ -39,6 +39,10 @@ struct client {
 	uid_t uid;
 	bool opened;		/* between OPEN_SEAT and CLOSE_SEAT */
 	bool disabled;		/* the seat is taken: told DISABLE, not ENABLE yet */
+	/* Given the seat back: its input reader is woken once it reopened
+	 * its devices (evdev_nudge.h). */
+	bool nudge_due;
+	struct loop_source *nudge;
 	struct list devices;
 	int ndevices;
 	int next_id;

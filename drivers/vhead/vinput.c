@@ -94,6 +94,10 @@ static struct libevdev_uinput *make_keyboard(const char *label, const char *phys
 	libevdev_enable_event_code(dev, EV_LED, LED_NUML, NULL);
 	libevdev_enable_event_code(dev, EV_LED, LED_CAPSL, NULL);
 	libevdev_enable_event_code(dev, EV_LED, LED_SCROLLL, NULL);
+	/* As a real keyboard reports scancodes: what seatmuxd wakes its
+	 * session's reader with after a switch (evdev_nudge.h). */
+	libevdev_enable_event_type(dev, EV_MSC);
+	libevdev_enable_event_code(dev, EV_MSC, MSC_SCAN, NULL);
 	return make(dev, phys);
 }
 
