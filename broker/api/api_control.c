@@ -173,10 +173,10 @@ static void take_answer(struct take *t, int err)
 
 /*
  * The station is its session's (no notice or other screen of the broker's
- * on it): devices made while it is taken are opened by its compositor
- * only when it is given back, and cage then took no click from an
- * absolute pointer made meanwhile (nor from one across any such screen:
- * a pointer of seatmuxd's misses clicks after the station was taken).
+ * on it). Devices made while it is taken would be opened by its
+ * compositor only among everything it reopens when given it back; made
+ * after, they come to a running session as any plugged device does, and
+ * the answer waits for it to take them.
  */
 static bool station_free(struct take *t)
 {
