@@ -168,6 +168,15 @@ def typed(m, seat, before, want, timeout=20):
         time.sleep(0.5)
 
 
+def click_at(m, h, seat, x, y):
+    """A left click sent over HTTP at (x, y) of 0..65535: its status and
+    reason, whether seat's client got the button, and its last motion."""
+    c = clicks(m, seat)
+    st, _, data = h.req("POST", "/api/input", "id=%s&events=3:0:%d,3:1:%d,0:0:0,1:272:1,"
+                        "1:272:0" % (seat, x, y))
+    return st, data, clicked(m, seat, c), log_lines(m, seat, "motion ")[-1:]
+
+
 def while_watching(m, head, call):
     """call()'s answer, and whether head showed that its station is
     watched meanwhile (looked for from before the call until 15 s)."""
@@ -204,11 +213,7 @@ def check_control_api(t, m, h):
     ok, got = typed(m, "seat1", k1, [30, 48])
     t.check("keys sent reach seat1's client in order (a, b), and seat0's client gets none",
             st == 204 and ok and len(keys(m, "seat0")) == k0, (st, data, got))
-    c1 = clicks(m, "seat1")
-    st, _, data = h.req("POST", "/api/input",
-                        "id=seat1&events=3:0:32768,3:1:16384,0:0:0,1:272:1,1:272:0")
-    ok = clicked(m, "seat1", c1)
-    motion = log_lines(m, "seat1", "motion ")[-1:]
+    st, data, ok, motion = click_at(m, h, "seat1", 32768, 16384)
     t.check("a click at (0.5, 0.25) of the screen: seat1's client gets the button there "
             "(400, 150 on its 800x600 head)",
             st == 204 and ok and motion and
@@ -223,11 +228,7 @@ def check_control_api(t, m, h):
     back = until(m, "head1", own("seat1"), timeout=30) and attempt(lambda: m.wait_until(
         "[ $(grep -c '^capabilities pointer=1' /home/station1/events.log) -gt %d ]" % caps,
         20))
-    c1 = clicks(m, "seat1")
-    st, _, data = h.req("POST", "/api/input",
-                        "id=seat1&events=3:0:16384,3:1:49152,0:0:0,1:272:1,1:272:0")
-    ok = clicked(m, "seat1", c1)
-    motion = log_lines(m, "seat1", "motion ")[-1:]
+    st, data, ok, motion = click_at(m, h, "seat1", 16384, 49152)
     t.check("after identify gave seat1 back, its client gets its pointer back with no input, "
             "and the first click lands: at (200, 450)", back and st == 204 and ok and motion and
             re.search(r"x=(199|200|201) y=(449|450|451)$", motion[0]),
