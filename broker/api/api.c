@@ -674,7 +674,7 @@ struct api *api_start(struct broker *b)
 	a->b = b;
 	list_init(&a->takes);
 	list_init(&a->told);
-	a->controls = station_controls_create(b->loop);
+	a->controls = station_controls_create(b->loop, &b->devices);
 	if (!a->controls)
 		goto err;
 	r = sd_bus_open_system(&a->bus);

@@ -9,6 +9,7 @@
 
 #include "station_control.h"
 #include "control_rules.h"
+#include "devices.h"
 #include "list.h"
 #include "log.h"
 #include "loop.h"
@@ -46,6 +47,7 @@ struct control {
 struct controls {
 	struct list list;
 	struct loop_source *sweeper;
+	struct devices *devs;
 };
 
 static struct control *find(struct controls *ctls, const char *seat)
@@ -93,10 +95,11 @@ static void let_go_all(struct control *c)
 	c->any_down = false;
 }
 
-static void drop(struct control *c, const char *why)
+static void drop(struct controls *ctls, struct control *c, const char *why)
 {
 	log_info("control: %s: its keyboard and pointer go (%s)", c->seat, why);
 	list_remove(&c->link);
+	devices_disown_input(ctls->devs, c->input);
 	vinput_destroy(c->input);
 	free(c);
 }
@@ -141,9 +144,9 @@ static void sweep(void *data, uint32_t events)
 	list_for_each(c, tmp, &ctls->list, link) {
 		if (c->leave_ms) {
 			if (now >= c->leave_ms)
-				drop(c, "let go");
+				drop(ctls, c, "let go");
 		} else if (now - c->used_ms >= CONTROL_IDLE_MS) {
-			drop(c, "unused");
+			drop(ctls, c, "unused");
 		} else if (c->any_down && now - c->used_ms >= STUCK_MS) {
 			log_info("control: %s: keys held %d s without input let go", c->seat,
 				 STUCK_MS / 1000);
@@ -153,13 +156,14 @@ static void sweep(void *data, uint32_t events)
 	arm(ctls, now);
 }
 
-struct controls *station_controls_create(struct loop *loop)
+struct controls *station_controls_create(struct loop *loop, struct devices *devs)
 {
 	struct controls *ctls = calloc(1, sizeof(*ctls));
 
 	if (!ctls)
 		return NULL;
 	list_init(&ctls->list);
+	ctls->devs = devs;
 	ctls->sweeper = loop_add_timer(loop, sweep, ctls);
 	if (!ctls->sweeper) {
 		free(ctls);
@@ -175,7 +179,7 @@ void station_controls_destroy(struct controls *ctls)
 	if (!ctls)
 		return;
 	list_for_each(c, tmp, &ctls->list, link)
-		drop(c, "seatmuxd stops");
+		drop(ctls, c, "seatmuxd stops");
 	loop_remove(ctls->sweeper);
 	free(ctls);
 }
@@ -183,6 +187,7 @@ void station_controls_destroy(struct controls *ctls)
 int station_control_take(struct controls *ctls, const char *seat, const char *owner)
 {
 	struct control *c = find(ctls, seat);
+	int rc;
 
 	if (strlen(seat) >= sizeof(c->seat) || strlen(owner) >= sizeof(c->owner))
 		return -ENAMETOOLONG;
@@ -207,9 +212,9 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 	/* The pointer's range is the rules', not the head's: a controller
 	 * need not know the station's size. */
 	c->input = vinput_create_at("control", seat, CONTROL_ABS_MAX + 1, CONTROL_ABS_MAX + 1);
-	if (!c->input) {
-		int rc = -errno;
-
+	rc = c->input ? devices_own_input(ctls->devs, c->input) : -errno;
+	if (rc < 0) {
+		vinput_destroy(c->input);
 		free(c);
 		return rc;
 	}
@@ -257,7 +262,7 @@ void station_control_drop_seat(struct controls *ctls, const char *seat, const ch
 	struct control *c = find(ctls, seat);
 
 	if (c)
-		drop(c, why);
+		drop(ctls, c, why);
 }
 
 int station_control_release(struct controls *ctls, const char *seat, const char *owner)

@@ -28,6 +28,7 @@
 #define CONTROL_IDLE_MS (5 * 60 * 1000)
 
 struct controls;
+struct devices;
 struct loop;
 
 /* An event as evdev has it (linux/input.h's type, code, value). */
@@ -36,8 +37,9 @@ struct control_input {
 	int32_t value;
 };
 
-/* NULL on ENOMEM. */
-struct controls *station_controls_create(struct loop *loop);
+/* NULL on ENOMEM. The devices made are devs' own (devices_own_input):
+ * udev's seat for them holds. */
+struct controls *station_controls_create(struct loop *loop, struct devices *devs);
 /* Every control's devices go (a session sees them unplugged). */
 void station_controls_destroy(struct controls *ctls);
 /* The largest owner's name (D-Bus's limit on a name). */

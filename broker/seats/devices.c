@@ -13,6 +13,7 @@ int devices_init(struct devices *devs, const struct devices_listener *l,
 {
 	memset(devs, 0, sizeof(*devs));
 	list_init(&devs->list);
+	list_init(&devs->made);
 	devs->listener = l;
 	devs->data = data;
 	devs->udev = udev_new();
@@ -45,13 +46,23 @@ static void device_free(struct devices *devs, struct device *dev)
 	free(dev);
 }
 
+struct made_input {
+	struct list link;
+	char sysname[VINPUT_SYSNAME_MAX];
+};
+
 void devices_finish(struct devices *devs)
 {
+	struct made_input *mi, *mtmp;
 	struct device *dev, *tmp;
 
 	list_for_each(dev, tmp, &devs->list, link) {
 		list_remove(&dev->link);
 		free(dev);
+	}
+	list_for_each(mi, mtmp, &devs->made, link) {
+		list_remove(&mi->link);
+		free(mi);
 	}
 	udev_monitor_unref(devs->monitor);
 	udev_unref(devs->udev);
@@ -147,6 +158,37 @@ static bool on_vhci(struct udev_device *ud)
 	return false;
 }
 
+static struct made_input *find_made(const struct devices *devs, const char *sysname)
+{
+	struct made_input *mi, *tmp;
+
+	list_for_each(mi, tmp, &devs->made, link)
+		if (!strcmp(mi->sysname, sysname))
+			return mi;
+	return NULL;
+}
+
+#define VIRTUAL_INPUT "/sys/devices/virtual/input/"
+
+/* An input device software made (uinput: its syspath is below
+ * /sys/devices/virtual/input/inputN) that seatmuxd did not make. */
+static bool foreign_input(const struct devices *devs, struct udev_device *ud)
+{
+	const char *path = udev_device_get_syspath(ud);
+	char input[VINPUT_SYSNAME_MAX];
+	size_t len;
+
+	if (!path || strncmp(path, VIRTUAL_INPUT, strlen(VIRTUAL_INPUT)))
+		return false;
+	path += strlen(VIRTUAL_INPUT);
+	len = strcspn(path, "/");
+	if (!len || len >= sizeof(input))
+		return true;
+	memcpy(input, path, len);
+	input[len] = '\0';
+	return !find_made(devs, input);
+}
+
 static struct device *device_from_udev(struct devices *devs,
 				       struct udev_device *ud)
 {
@@ -155,6 +197,7 @@ static struct device *device_from_udev(struct devices *devs,
 		.sysname = udev_device_get_sysname(ud),
 		.id_seat = udev_device_get_property_value(ud, "ID_SEAT"),
 		.tag_master = udev_device_has_tag(ud, "master-of-seat"),
+		.foreign = foreign_input(devs, ud),
 	};
 	struct seat_rules_result res;
 	struct udev_device *parent;
@@ -167,6 +210,15 @@ static struct device *device_from_udev(struct devices *devs,
 	if (rc == -EINVAL)
 		log_warn("%s: ignored: invalid ID_SEAT \"%s\"", in.sysname,
 			 log_escape(text, sizeof(text), in.id_seat));
+	if (rc == -EPERM) {
+		parent = udev_device_get_parent(ud);
+		log_warn("%s: refused: \"%s\" is an input device another program made "
+			 "(uinput), not seatmuxd, and udev seats it at %s: a station takes "
+			 "virtual input from seatmuxd only", in.sysname,
+			 log_escape(text, sizeof(text), parent ?
+				    udev_device_get_sysattr_value(parent, "name") : NULL),
+			 in.id_seat);
+	}
 	if (rc)
 		return NULL;
 	/* Connectors have no node; everything else must have one. */
@@ -363,6 +415,77 @@ int devices_enumerate(struct devices *devs)
 int devices_monitor_fd(const struct devices *devs)
 {
 	return udev_monitor_get_fd(devs->monitor);
+}
+
+/* The event nodes below /sys/devices/virtual/input/<input> udev knows and
+ * we do not (yet): refused while the device was not known to be ours. */
+static void add_made(struct devices *devs, const char *input)
+{
+	char path[sizeof(VIRTUAL_INPUT) + VINPUT_SYSNAME_MAX];
+	struct udev_enumerate *en;
+	struct udev_device *parent;
+	struct udev_list_entry *e;
+
+	snprintf(path, sizeof(path), VIRTUAL_INPUT "%s", input);
+	parent = udev_device_new_from_syspath(devs->udev, path);
+	en = parent ? udev_enumerate_new(devs->udev) : NULL;
+	if (en && udev_enumerate_add_match_parent(en, parent) == 0 &&
+	    udev_enumerate_add_match_subsystem(en, "input") == 0 &&
+	    udev_enumerate_scan_devices(en) == 0) {
+		udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
+			struct udev_device *ud = udev_device_new_from_syspath(
+				devs->udev, udev_list_entry_get_name(e));
+
+			if (ud && udev_device_get_is_initialized(ud) &&
+			    !find_syspath(devs, udev_device_get_syspath(ud)))
+				device_add(devs, ud);
+			udev_device_unref(ud);
+		}
+	}
+	udev_enumerate_unref(en);
+	udev_device_unref(parent);
+}
+
+static int own(struct devices *devs, const char *input)
+{
+	struct made_input *mi;
+
+	if (find_made(devs, input))
+		return 0;
+	mi = calloc(1, sizeof(*mi));
+	if (!mi)
+		return -ENOMEM;
+	snprintf(mi->sysname, sizeof(mi->sysname), "%s", input);
+	list_insert(&devs->made, &mi->link);
+	add_made(devs, input);
+	return 0;
+}
+
+int devices_own_input(struct devices *devs, const struct vinput *vi)
+{
+	char kbd[VINPUT_SYSNAME_MAX], ptr[VINPUT_SYSNAME_MAX];
+	int rc = vinput_sysnames(vi, kbd, ptr);
+
+	if (rc < 0)
+		return rc;
+	rc = own(devs, kbd);
+	return rc < 0 ? rc : own(devs, ptr);
+}
+
+void devices_disown_input(struct devices *devs, const struct vinput *vi)
+{
+	char name[2][VINPUT_SYSNAME_MAX];
+	struct made_input *mi;
+
+	if (vinput_sysnames(vi, name[0], name[1]) < 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		mi = find_made(devs, name[i]);
+		if (mi) {
+			list_remove(&mi->link);
+			free(mi);
+		}
+	}
 }
 
 void devices_dispatch(struct devices *devs)

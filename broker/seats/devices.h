@@ -13,6 +13,7 @@
 #include "config.h"
 #include "list.h"
 #include "seat_rules.h"
+#include "vinput.h"
 
 /* Where a head comes from: each origin is one kind of station's. */
 enum device_origin {
@@ -68,6 +69,9 @@ struct devices {
 	unsigned generation;
 	/* Connectors the configuration gives to seats (may be NULL). */
 	const struct config *cfg;
+	/* The virtual input devices seatmuxd made (struct made_input, by
+	 * their "inputN"): the only ones a seat but seat0 is given. */
+	struct list made;
 };
 
 int devices_init(struct devices *devs, const struct devices_listener *l,
@@ -76,6 +80,15 @@ void devices_finish(struct devices *devs);
 /* Announces every present device through listener->added. */
 int devices_enumerate(struct devices *devs);
 int devices_monitor_fd(const struct devices *devs);
+/*
+ * The keyboard and pointer of vi are seatmuxd's own: udev's seat for them
+ * holds (any other uinput device goes to seat0 or nowhere). Their event
+ * nodes already known to udev (devices kept across a restart, enumerated
+ * before they were taken back) are added now. 0 or -errno.
+ */
+int devices_own_input(struct devices *devs, const struct vinput *vi);
+/* Before vi is destroyed or let go. */
+void devices_disown_input(struct devices *devs, const struct vinput *vi);
 void devices_dispatch(struct devices *devs);
 struct device *devices_find(const struct devices *devs, dev_t devnum);
 /* devices_find, falling back to udev's database for a device so new that

@@ -65,6 +65,8 @@ int seat_rules_classify(const struct seat_rules_input *in,
 	snprintf(out->seat, sizeof(out->seat), "%s",
 		 in->id_seat && in->id_seat[0] ? in->id_seat :
 		 kind == DEVICE_DRM_CONNECTOR ? "" : "seat0");
+	if (kind == DEVICE_EVDEV && in->foreign && strcmp(out->seat, "seat0"))
+		return -EPERM;
 	return 0;
 }
 

@@ -25,6 +25,10 @@ struct seat_rules_input {
 	const char *sysname;
 	const char *id_seat;	/* NULL when unset */
 	bool tag_master;	/* udev tag master-of-seat */
+	/* An input device software made (uinput) that seatmuxd did not:
+	 * anyone given /dev/uinput (Debian's steam-devices gives it) can
+	 * name one for a station, and udev's rules seat it by its name. */
+	bool foreign;
 };
 
 struct seat_rules_result {
@@ -33,7 +37,10 @@ struct seat_rules_result {
 	char seat[SEAT_PROTO_MAX_SEAT];	/* "" for a connector that follows its card */
 };
 
-/* 0, -ENODEV for devices no seat hands out, -EINVAL for a bad ID_SEAT. */
+/* 0, -ENODEV for devices no seat hands out, -EINVAL for a bad ID_SEAT,
+ * -EPERM for a foreign input device udev seats elsewhere than seat0 (a
+ * station gets virtual input from seatmuxd only; seat0 is the console's,
+ * whose user is the one a uaccess /dev/uinput is given to). */
 int seat_rules_classify(const struct seat_rules_input *in,
 			struct seat_rules_result *out);
 /* The kind of device a canonical /dev path names, or -1. */

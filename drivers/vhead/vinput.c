@@ -235,6 +235,22 @@ void vinput_release(struct vinput *vi)
 	free(vi);
 }
 
+static int sysname(int fd, char out[VINPUT_SYSNAME_MAX])
+{
+	if (ioctl(fd, UI_GET_SYSNAME(VINPUT_SYSNAME_MAX), out) < 0)
+		return -errno;
+	out[VINPUT_SYSNAME_MAX - 1] = '\0';
+	return 0;
+}
+
+int vinput_sysnames(const struct vinput *vi, char keyboard[VINPUT_SYSNAME_MAX],
+		    char pointer[VINPUT_SYSNAME_MAX])
+{
+	int rc = sysname(vi->keyboard_fd, keyboard);
+
+	return rc < 0 ? rc : sysname(vi->pointer_fd, pointer);
+}
+
 /* One event, written as libevdev would: -errno. */
 static int emit(int fd, unsigned type, unsigned code, int value)
 {

@@ -34,6 +34,11 @@ int vinput_wheel(struct vinput *vi, bool horizontal, int clicks);
 /* The uinput fds, for a process that writes the events itself (a sink). */
 int vinput_keyboard_fd(const struct vinput *vi);
 int vinput_pointer_fd(const struct vinput *vi);
+/* The kernel's names of the two devices ("input17": their event nodes'
+ * parents), from their uinput fds: 0 or -errno. */
+#define VINPUT_SYSNAME_MAX 32
+int vinput_sysnames(const struct vinput *vi, char keyboard[VINPUT_SYSNAME_MAX],
+		    char pointer[VINPUT_SYSNAME_MAX]);
 /* The event nodes, e.g. for udev rules or tests ("" if unknown, or
  * adopted). */
 const char *vinput_keyboard_node(const struct vinput *vi);

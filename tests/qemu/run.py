@@ -14,7 +14,10 @@ A scenario is tests/qemu/scenarios/<name>.py defining:
                          # over the image root; default: <name>-overlay/
                          # if it exists
 
-Without SCENARIO arguments every scenario runs, in name order. The image is
+Without SCENARIO arguments every scenario runs, in name order, but for the
+long soaks (*-soak): they run only when named (tools/soak.sh), and a
+few of their cycles run inside other scenarios (rdp-slot-reuse,
+usbip-station). The image is
 (re)built first with build-image.sh (seconds when its base is cached):
 OUT_DIR/base for scenarios without overlays, OUT_DIR/<name> for the others.
 
@@ -239,7 +242,7 @@ def main():
     ap.add_argument("--list", action="store_true", help="list scenarios and exit")
     args = ap.parse_args()
 
-    names = args.scenarios or available()
+    names = args.scenarios or [n for n in available() if not n.endswith("-soak")]
     if args.list:
         print("\n".join(available()))
         return 0

@@ -7,8 +7,11 @@
  * binary PPM. With --input it also makes the station's virtual keyboard
  * and pointer (uinput), and on SIGUSR2 moves the pointer to the middle of
  * the head, clicks, and types "a". Runs as root (evdi's sysfs add).
+ * With --input-only it makes the keyboard and pointer and no head: what
+ * any user given /dev/uinput can make, named for any station.
  *
- *   vhead-sink --size WxH [--name NAME] [--dump FILE] [--log FILE] [--input]
+ *   vhead-sink --size WxH [--name NAME] [--dump FILE] [--log FILE]
+ *              [--input | --input-only]
  *
  * Log lines: card path=/dev/dri/cardN | mode width=W height=H
  *   | frames n=N rects=R   (every 60 updates)
@@ -97,8 +100,8 @@ int main(int argc, char **argv)
 	const char *name = "vhead-sink";
 	int w = 0, h = 0, sfd;
 	struct vinput *vi = NULL;
-	bool input = false;
-	struct vhead *vh;
+	bool input = false, head = true;
+	struct vhead *vh = NULL;
 	sigset_t mask;
 
 	for (int i = 1; i < argc; i++) {
@@ -109,6 +112,9 @@ int main(int argc, char **argv)
 			name = argv[++i];
 		} else if (!strcmp(argv[i], "--input")) {
 			input = true;
+		} else if (!strcmp(argv[i], "--input-only")) {
+			input = true;
+			head = false;
 		} else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
 			s.dump = argv[++i];
 		} else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
@@ -133,12 +139,14 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	vh = vhead_open(-1, w, h, name, &listener, &s);
-	if (!vh || sfd < 0) {
+	if (head)
+		vh = vhead_open(-1, w, h, name, &listener, &s);
+	if ((head && !vh) || sfd < 0) {
 		fprintf(stderr, "vhead-sink: cannot open a virtual head: %s\n", strerror(errno));
 		return 1;
 	}
-	fprintf(s.log, "card path=%s\n", vhead_card(vh));
+	if (vh)
+		fprintf(s.log, "card path=%s\n", vhead_card(vh));
 	if (input) {
 		vi = vinput_create(name, w, h);
 		if (!vi) {
@@ -151,14 +159,14 @@ int main(int argc, char **argv)
 	fflush(s.log);
 	for (;;) {
 		struct pollfd fds[2] = {
-			{ .fd = vhead_fd(vh), .events = POLLIN },
+			{ .fd = vh ? vhead_fd(vh) : -1, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 		};
 		struct signalfd_siginfo si;
 
 		if (poll(fds, 2, -1) < 0 && errno != EINTR)
 			break;
-		if (fds[0].revents & POLLIN)
+		if (vh && (fds[0].revents & POLLIN))
 			vhead_dispatch(vh);
 		if (!(fds[1].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
@@ -170,7 +178,7 @@ int main(int argc, char **argv)
 		}
 		if (si.ssi_signo != SIGUSR1)
 			break;
-		if (dump(vh, s.dump) < 0)
+		if (!vh || dump(vh, s.dump) < 0)
 			fprintf(stderr, "vhead-sink: no frame to dump yet\n");
 	}
 	vinput_destroy(vi);

@@ -84,6 +84,32 @@ static void test_connectors(struct test_state *t)
 	CHECK(t, seat_rules_path_kind("/dev/dri/card0-Virtual-1") == -1);
 }
 
+/* A uinput device seatmuxd did not make: seat0's at most, whatever udev
+ * names (its name, which anyone with /dev/uinput chooses, seats it). */
+static void test_foreign_input(struct test_state *t)
+{
+	struct seat_rules_input in = { .subsystem = "input", .sysname = "event9", .foreign = true };
+	struct seat_rules_result r;
+
+	in.id_seat = "seat-rdp3";
+	CHECK(t, seat_rules_classify(&in, &r) == -EPERM);
+	in.id_seat = "seat1";
+	CHECK(t, seat_rules_classify(&in, &r) == -EPERM);
+	in.id_seat = NULL;
+	CHECK(t, seat_rules_classify(&in, &r) == 0 && !strcmp(r.seat, "seat0"));
+	in.id_seat = "seat0";
+	CHECK(t, seat_rules_classify(&in, &r) == 0 && !strcmp(r.seat, "seat0"));
+	/* seatmuxd's own keep udev's seat. */
+	in.foreign = false;
+	in.id_seat = "seat-rdp3";
+	CHECK(t, seat_rules_classify(&in, &r) == 0 && !strcmp(r.seat, "seat-rdp3"));
+	/* Input devices only: no user makes a card (adding an evdi card is
+	 * root's). */
+	in = (struct seat_rules_input){ .subsystem = "drm", .sysname = "card3",
+					.id_seat = "seat-rdp3", .foreign = true };
+	CHECK(t, seat_rules_classify(&in, &r) == 0 && !strcmp(r.seat, "seat-rdp3"));
+}
+
 static void test_path_kind(struct test_state *t)
 {
 	CHECK(t, seat_rules_path_kind("/dev/dri/card0") == DEVICE_DRM_CARD);
@@ -107,6 +133,7 @@ int main(void)
 	RUN(&t, test_master_only_cards);
 	RUN(&t, test_not_seat_devices);
 	RUN(&t, test_connectors);
+	RUN(&t, test_foreign_input);
 	RUN(&t, test_path_kind);
 	return TEST_SUMMARY(&t);
 }

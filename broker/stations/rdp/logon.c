@@ -89,7 +89,7 @@ void logon_hand(struct station *st, struct sink *s)
 	struct rdp *r = s->rdp;
 	const struct control_msg *msg = &s->asked;
 	struct control_msg ok = { .type = CONTROL_ACCEPTED };
-	int fds[2];
+	int fds[2], rc;
 
 	if (st->keep_timer)
 		loop_timer_arm(st->keep_timer, 0);
@@ -102,12 +102,10 @@ void logon_hand(struct station *st, struct sink *s)
 		station_input_destroy(st);
 		st->width = msg->width;
 		st->height = msg->height;
-		st->input = vinput_create(st->seat, st->width, st->height);
-		if (!st->input)
-			log_error("rdp: %s: no new keyboard and pointer for %s: %m", st->seat,
-				  msg->user);
-		else
-			station_input_keep(st);
+		rc = station_input_make(st);
+		if (rc < 0)
+			log_error("rdp: %s: no new keyboard and pointer for %s: %s", st->seat,
+				  msg->user, strerror(-rc));
 	}
 	if (!st->input) {
 		logon_refuse(s, msg->user, "the station has no keyboard and pointer");

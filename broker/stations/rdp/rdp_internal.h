@@ -238,6 +238,9 @@ void station_set_env(struct session_spec *sc, const struct config *cfg, const ch
 int station_input_name(const struct station *st, const char *which, char *out, size_t size);
 /* A station's keyboard and pointer made: kept in the fd store, to outlive seatmuxd. */
 void station_input_keep(struct station *st);
+/* st->input made anew (its seat's name, st's size), seatmuxd's own to
+ * the devices registry (devices_own_input) and kept: 0 or -errno. */
+int station_input_make(struct station *st);
 /* A station's keyboard and pointer destroyed, and dropped from the fd store. */
 void station_input_destroy(struct station *st);
 

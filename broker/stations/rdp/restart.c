@@ -119,11 +119,14 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 	pfd = station_input_name(st, "pointer", ptr, sizeof(ptr)) == 0 ?
 	      fdstore_take(&sb->fds, ptr) : -1;
 	st->input = vinput_adopt(kfd, pfd);
-	if (strcmp(st->seat, rec->argv[2]) || kfd < 0 || pfd < 0 || !st->input) {
+	/* Its devices are seatmuxd's own again: udev's seat for them holds. */
+	if (strcmp(st->seat, rec->argv[2]) || kfd < 0 || pfd < 0 || !st->input ||
+	    devices_own_input(&r->b->devices, st->input) < 0) {
 		log_warn("rdp: %s of the last seatmuxd cannot be taken back", rec->argv[2]);
 		/* Its keyboard and pointer go for good: kept, they would be the
 		 * next station of that number's too. */
 		if (st->input) {
+			devices_disown_input(&r->b->devices, st->input);
 			vinput_destroy(st->input);
 		} else {
 			if (kfd >= 0)

@@ -254,12 +254,30 @@ void station_input_keep(struct station *st)
 	broker_changed(st->b);
 }
 
+int station_input_make(struct station *st)
+{
+	int rc;
+
+	st->input = vinput_create(st->seat, st->width, st->height);
+	if (!st->input)
+		return -errno;
+	rc = devices_own_input(&st->b->devices, st->input);
+	if (rc < 0) {
+		vinput_destroy(st->input);
+		st->input = NULL;
+		return rc;
+	}
+	station_input_keep(st);
+	return 0;
+}
+
 void station_input_destroy(struct station *st)
 {
 	char name[FDSTORE_NAME_MAX];
 
 	if (!st->input)
 		return;
+	devices_disown_input(&st->b->devices, st->input);
 	if (station_input_name(st, "keyboard", name, sizeof(name)) == 0)
 		fdstore_drop(name);
 	if (station_input_name(st, "pointer", name, sizeof(name)) == 0)
@@ -314,12 +332,10 @@ static void on_rules_loaded(void *data, const void *out)
 	st->job = NULL;
 	if (!out || *(const int *)out < 0)
 		log_warn("rdp: %s: udev did not confirm it reloaded its rules", st->seat);
-	st->input = vinput_create(st->seat, st->width, st->height);
-	if (!st->input) {
+	if (station_input_make(st) < 0) {
 		station_fail(st, "no virtual keyboard and pointer");
 		return;
 	}
-	station_input_keep(st);
 	st->state = STATION_READY;
 	log_info("rdp: %s is %s's station (card%d)", st->seat, st->user, st->card);
 	/* A sink being replaced (st->next waits for its end) gets nothing. */

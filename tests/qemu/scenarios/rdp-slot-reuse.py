@@ -12,6 +12,13 @@ The socket then admits nobody of station0's. station1 logs on, gets the
 same slot, and types: no key of station1's reaches any process of
 station0's, and no process of station0's holds station1's keyboard or
 card.
+
+A user given /dev/uinput makes a keyboard named for station2's station:
+udev seats it there by its name, seatmuxd refuses it, and its keys never
+reach station2's client.
+
+Then a few cycles of rdp-soak on the same guest (tools/soak.sh rdp runs
+the long one): logons and logoffs in a row, with flat fds and memory.
 """
 
 import re
@@ -20,8 +27,9 @@ import time
 
 from stations import attempt, scenario
 
-TIMEOUT = 360
+TIMEOUT = 480
 SEATCLIENT = "/usr/libexec/seatmux/seatclient"
+SINK = "/usr/libexec/seatmux/vhead-sink"
 
 # The seat's keyboard or card, found anew each time: a new user's devices
 # may be new nodes.
@@ -142,6 +150,56 @@ def run(t):
                 "closed" in out and " ok id=" not in out, out)
         rc, out = m.run("journalctl -t seatmuxd | grep -c 'refused connection from uid 1000' || true")
         t.check("and the refusals are logged", int(out.strip() or 0) >= 1, out)
+
+        check_forged(t, m, hv, port, tmp)
+        # A short soak: one round to warm, three logons measured (the
+        # guest has had six already); tools/soak.sh rdp runs 1000.
+        scenario("rdp-soak").soak(t, m, hv, tmp, 3, warm=1)
+
+
+def check_forged(t, m, hv, port, tmp):
+    """A user given /dev/uinput (Debian's steam-devices gives it to the
+    console's user) makes a keyboard named for another user's station, as
+    seatmuxd names a station's: udev's rules seat it there by that name,
+    and seatmuxd refuses it: no key of it reaches that station's client."""
+    c = hv.Client(port, "station2", "station2", "640x480", tmp, ["--frames", "5", "--linger", "60"])
+    mode = "600"
+    try:
+        ok = attempt(lambda: m.wait_until(
+            "grep -q '^ready pid=' /home/station2/events.log 2>/dev/null", 120, interval=1))
+        seat = hv.station_of(m, "station2")
+        if not t.check("station2 logs on (the station a forged keyboard is named for)", ok and seat,
+                       m.run("journalctl -t seatmuxd | tail -n 5")[1]):
+            return
+        mode = m.run("stat -c %a /dev/uinput")[1].strip() or "600"
+        m.run("chmod 0666 /dev/uinput && rm -f /tmp/forge.log && "
+              "su -s /bin/sh station0 -c 'setsid %s --input-only --name %s --size 640x480 "
+              "--log /tmp/forge.log </dev/null >/dev/null 2>&1 &'" % (SINK, seat), check=True)
+        made = attempt(lambda: m.wait_until("grep -q '^input keyboard=' /tmp/forge.log", 20))
+        node = re.search(r"keyboard=(/dev/input/event\d+)", m.run("cat /tmp/forge.log")[1] or "")
+        node = node.group(1) if node else "/dev/input/none"
+        rc, props = m.run("udevadm info -q property -n %s" % node)
+        t.check("station0 makes a keyboard named for station2's station, and udev seats it there",
+                made and "ID_SEAT=%s\n" % seat in props + "\n", props[-300:])
+        ev = node.rsplit("/", 1)[-1]
+        refused = attempt(lambda: m.wait_until(
+            "journalctl -t seatmuxd -o cat | grep -q '^%s: refused: .*another program made'" % ev, 20))
+        t.check("seatmuxd refuses it: a station takes virtual input from seatmuxd only", refused,
+                m.run("journalctl -t seatmuxd -o cat | grep -E '%s|refused' | tail -n 5" % ev)[1])
+        keys = len(re.findall(r"^key ", hv.events(m, "station2"), re.M))
+        m.run("killall -USR2 vhead-sink", check=True)
+        typed = attempt(lambda: m.wait_until("grep -q '^typed' /tmp/forge.log", 10))
+        time.sleep(3)
+        after = hv.events(m, "station2")
+        handed = m.run("journalctl -t seatmuxd -o cat | grep '%s handed to' || true" % node)[1]
+        t.check("no key of it reaches station2's client, nor is it handed to the session",
+                typed and len(re.findall(r"^key ", after, re.M)) == keys and not handed.strip(),
+                "typed=%s keys %d -> %d %s" % (typed, keys, len(re.findall(r"^key ", after, re.M)),
+                                               handed[-200:]))
+    finally:
+        m.run("killall vhead-sink; chmod %s /dev/uinput; true" % mode)
+        c.proc.kill()
+        c.join()
 
 
 def sh_quote(text):

@@ -26,6 +26,11 @@ and tens of seconds on a loaded host. The emulator's picture is blanked
 while the station is away, so the return is judged by the client's colour
 painted after it (up to 60 s), then by frames going on, not by a picture
 left from before.
+
+Then, on the same guest, CI's few cycles of usbip-soak (tools/soak.sh usbip
+runs the long one: desk1 dropped and back, fds and memory flat) and its
+reload (SIGHUP adds a station and ends one taken out of the
+configuration).
 """
 
 import os
@@ -40,7 +45,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "usbip"))
 import emucontrol  # noqa: E402
 from harness import dev  # noqa: E402
-from stations import attempt, check_loop_never_waited, seat_color  # noqa: E402
+from stations import attempt, check_loop_never_waited, scenario, seat_color  # noqa: E402
 
 TIMEOUT = 480
 HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
@@ -210,6 +215,9 @@ def run(t):
             check_stations(t, m, e1, e2, e3)
             check_return(t, m, e1)
             check_expiry(t, m, e2)
+            soak, st = scenario("usbip-soak"), scenario("usbip-station")
+            soak.soak(t, m, st, e1, soak.CYCLES)
+            soak.reload(t, m, st)
     finally:
         for p in procs:
             p.stop()
