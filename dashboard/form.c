@@ -49,6 +49,25 @@ int form_field(const char *body, size_t len, const char *key, char *out, size_t 
 	return found;
 }
 
+size_t form_without(const char *body, size_t len, const char *key, char *out)
+{
+	size_t klen = strlen(key), at = 0, n = 0;
+
+	while (at < len) {
+		const char *pair = body + at, *amp = memchr(pair, '&', len - at);
+		size_t plen = amp ? (size_t)(amp - pair) : len - at;
+
+		at += plen + 1;
+		if (plen > klen && pair[klen] == '=' && !memcmp(pair, key, klen))
+			continue;
+		if (n)
+			out[n++] = '&';
+		memcpy(out + n, pair, plen);
+		n += plen;
+	}
+	return n;
+}
+
 bool form_station_ok(const char *id)
 {
 	size_t n = strlen(id);

@@ -17,6 +17,9 @@
  * or the field given twice).
  */
 int form_field(const char *body, size_t len, const char *key, char *out, size_t size);
+/* The form without its key= fields, into out (len bytes at least, not
+ * NUL-terminated): its length. */
+size_t form_without(const char *body, size_t len, const char *key, char *out);
 /* A station's id as seatmuxd makes them (a seat's name): 1 to 63 of
  * [A-Za-z0-9_.-], not leading '-' (never an option to seatmuxctl). */
 bool form_station_ok(const char *id);

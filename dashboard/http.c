@@ -11,6 +11,7 @@
 
 #include "form.h"
 #include "http.h"
+#include "peer.h"
 #include "thumbnail.h"
 
 #define COOKIE "seatmux_session"
@@ -187,13 +188,25 @@ static json_object *me_json(const struct websession *s)
 	return obj;
 }
 
+/* The teacher's sessions on the other hosts end: logged out there. */
+static void peers_end(struct peer **peers, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (peers[i])
+			peer_logout(peers[i]);
+		peer_free(peers[i]);
+	}
+}
+
 static enum MHD_Result login(struct dashboard *d, struct MHD_Connection *conn,
 			     const struct request *rq)
 {
 	char user[BRIDGE_USER_MAX + 1], password[BRIDGE_PASSWORD_MAX + 1], why[256], peer[64];
 	char cookie[WEBSESSION_HEX + 80];
 	struct ratelimit_key key = client_key(conn);
+	struct peer *peers[HOSTS_MAX] = { NULL };
 	enum bridge_logon res;
+	int n = 0;
 	struct websession *s;
 	struct bridge *b;
 	enum MHD_Result ok;
@@ -219,6 +232,10 @@ static enum MHD_Result login(struct dashboard *d, struct MHD_Connection *conn,
 	}
 	res = bridge_logon(d->helper_path, user, password, strcmp(peer, "?") ? peer : "", &b, why,
 			   sizeof(why));
+	/* The other hosts, with the same account: while the password is here. */
+	if (res == BRIDGE_LOGGED_ON)
+		for (n = 0; n < d->hosts.n; n++)
+			peers[n] = peer_logon(&d->hosts.host[n], b->user, password, now_ms());
 	explicit_bzero(password, sizeof(password));
 	logon_done(d, &key, res);
 	if (res == BRIDGE_UNREACHABLE) {
@@ -231,9 +248,22 @@ static enum MHD_Result login(struct dashboard *d, struct MHD_Connection *conn,
 		return reply_error(conn, strstr(why, "neither") ? 403 : 401, "%s", why);
 	}
 	s = websession_new(&d->sessions, b, now_ms());
-	if (!s)
+	if (!s) {
+		peers_end(peers, n);
 		return reply_error(conn, 503, "too many sessions: log out elsewhere first");
+	}
 	fprintf(stderr, "%s logged on from %s (%s)\n", s->bridge->user, peer, s->bridge->role);
+	/* Nobody else knows the session yet: its peers go in unlocked. */
+	for (int i = 0; i < n; i++) {
+		enum peer_state st;
+
+		if (!peers[i])
+			continue;
+		st = peer_state(peers[i], why, sizeof(why));
+		s->peers[s->npeers++] = peers[i];
+		fprintf(stderr, "%s: host %s: %s%s%s\n", s->bridge->user, d->hosts.host[i].name,
+			peer_state_name(st), why[0] ? ": " : "", why);
+	}
 	snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
 		 s->id);
 	ok = reply_json(conn, 200, me_json(s), cookie);
@@ -355,6 +385,69 @@ static json_object *station_json(struct dashboard *d, struct websession *s, json
 	return out;
 }
 
+/* One station of another host's list, as this page takes it: that host
+ * is trusted (pinned), its words are still only words. NULL if it is
+ * not one. */
+static json_object *remote_station_json(json_object *in)
+{
+	static const char *const words[] = { "name", "kind", "user", "state" };
+	const char *id = str_of(in, "id");
+	json_object *out, *v;
+
+	if (!form_station_ok(id))
+		return NULL;
+	out = json_object_new_object();
+	json_object_object_add(out, "id", json_object_new_string(id));
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		json_object_object_add(out, words[i], json_object_new_string_len(
+			str_of(in, words[i]), (int)strnlen(str_of(in, words[i]), 200)));
+	json_object_object_add(out, "blocked", json_object_new_boolean(
+		json_object_object_get_ex(in, "blocked", &v) && json_object_get_boolean(v)));
+	json_object_object_add(out, "thumb", json_object_new_int64(
+		json_object_object_get_ex(in, "thumb", &v) && json_object_is_type(v, json_type_int) ?
+		json_object_get_int64(v) : 0));
+	return out;
+}
+
+/* Each other host: its name, state (online, offline...), why, and its
+ * stations as it lists them for this teacher. */
+static json_object *hosts_json(struct websession *s)
+{
+	json_object *hosts = json_object_new_array();
+
+	for (int i = 0; i < s->npeers; i++) {
+		json_object *h = json_object_new_object(), *arr = json_object_new_array(), *list;
+		struct peer_reply r;
+		enum peer_state st;
+		char why[200];
+
+		if (peer_request(s->peers[i], "/api/stations", NULL, 0, &r, now_ms()) == 0 &&
+		    r.status == 200) {
+			json_object *got = json_tokener_parse(r.data);
+
+			if (json_object_object_get_ex(got, "stations", &list) &&
+			    json_object_is_type(list, json_type_array))
+				for (size_t k = 0; k < json_object_array_length(list) &&
+						   k < WEBSESSION_THUMBS; k++) {
+					json_object *one = remote_station_json(
+						json_object_array_get_idx(list, k));
+
+					if (one)
+						json_object_array_add(arr, one);
+				}
+			json_object_put(got);
+		}
+		peer_reply_free(&r);
+		st = peer_state(s->peers[i], why, sizeof(why));
+		json_object_object_add(h, "name", json_object_new_string(peer_host(s->peers[i])->name));
+		json_object_object_add(h, "state", json_object_new_string(peer_state_name(st)));
+		json_object_object_add(h, "why", json_object_new_string(why));
+		json_object_object_add(h, "stations", arr);
+		json_object_array_add(hosts, h);
+	}
+	return hosts;
+}
+
 static enum MHD_Result stations(struct dashboard *d, struct MHD_Connection *conn,
 				struct websession *s)
 {
@@ -388,6 +481,10 @@ static enum MHD_Result stations(struct dashboard *d, struct MHD_Connection *conn
 	json_object_put(list);
 	out = json_object_new_object();
 	json_object_object_add(out, "stations", arr);
+	if (d->hosts.n) {
+		json_object_object_add(out, "self", json_object_new_string(d->hosts.self));
+		json_object_object_add(out, "hosts", hosts_json(s));
+	}
 	return reply_json(conn, 200, out, NULL);
 }
 
@@ -603,6 +700,8 @@ static enum MHD_Result logout(struct dashboard *d, struct MHD_Connection *conn,
 			      struct websession *s)
 {
 	fprintf(stderr, "%s logged out\n", s->bridge->user);
+	for (int i = 0; i < s->npeers; i++)
+		peer_logout(s->peers[i]);
 	websession_end(&d->sessions, s);
 	return reply(conn, 204, NULL, "", 0, COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; "
 		     "Max-Age=0");
@@ -616,18 +715,90 @@ static enum MHD_Result page(struct dashboard *d, struct MHD_Connection *conn, co
 	return reply_error(conn, 404, "nothing here");
 }
 
+/* The host a request names (host=, in its query or its form), or NULL
+ * for this one. */
+static const char *host_of(struct dashboard *d, struct MHD_Connection *conn, bool post,
+			   const struct request *rq, char *buf, size_t size)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "host");
+
+	if (post) {
+		int got = form_field(rq->body, rq->len, "host", buf, size);
+
+		/* One too long is nobody's: never this host's. */
+		h = got == 1 ? buf : got < 0 ? "-" : NULL;
+	}
+	return h && *h && strcmp(h, d->hosts.self) ? h : NULL;
+}
+
+/* What of another host's answer is passed on: JSON, a picture, nothing. */
+static bool relayable(const struct peer_reply *r)
+{
+	return (r->status == 204 && !r->len) || !strncmp(r->type, "application/json", 16) ||
+	       !strcmp(r->type, "image/png");
+}
+
+/*
+ * A request for another host's station goes to that host in the
+ * teacher's session there, as it came but for its host=, and its answer
+ * comes back. Its 401 is not this session's: said as 502.
+ */
+static enum MHD_Result forward(struct MHD_Connection *conn, struct websession *s,
+			       const char *host, const char *url, bool post,
+			       const struct request *rq)
+{
+	const char *id = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
+	struct peer *p = NULL;
+	struct peer_reply r;
+	enum MHD_Result ok;
+	char path[128], why[200], body[BODY_MAX];
+	size_t len = 0;
+
+	for (int i = 0; i < s->npeers && !p; i++)
+		if (!strcmp(peer_host(s->peers[i])->name, host))
+			p = s->peers[i];
+	if (!p || !hosts_name_ok(host))
+		return reply_error(conn, 404, "no host '%.31s' in this dashboard", host);
+	if (post && strcmp(url, "/api/input") && strcmp(url, "/api/action"))
+		return reply_error(conn, 404, "no such request for another host");
+	if (!post && strcmp(url, "/api/thumb") && strcmp(url, "/api/view"))
+		return reply_error(conn, 404, "no such request for another host");
+	if (!post && (!id || !form_station_ok(id)))
+		return reply_error(conn, 400, "which station? (id=)");
+	snprintf(path, sizeof(path), "%s%s%s", url, post ? "" : "?id=", post ? "" : id);
+	/* Without its host=: the other host would look for it among its own. */
+	if (post)
+		len = form_without(rq->body, rq->len, "host", body);
+	if (peer_request(p, path, post ? body : NULL, len, &r, now_ms()) < 0 ||
+	    r.status == 401 || !relayable(&r)) {
+		enum peer_state st = peer_state(p, why, sizeof(why));
+
+		ok = reply_error(conn, 502, "host %s: %s%s%s", host, r.data && !relayable(&r) ?
+				 "an answer this dashboard does not pass on" : peer_state_name(st),
+				 why[0] ? ": " : "", why);
+	} else {
+		ok = reply(conn, (unsigned)r.status, r.type[0] ? r.type : NULL, r.data, r.len, NULL);
+	}
+	peer_reply_free(&r);
+	return ok;
+}
+
 /* What needs a session: the session's own requests. */
 static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *conn,
 				    const char *url, bool post, const struct request *rq)
 {
 	struct websession *s = websession_get(
 		&d->sessions, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE), now_ms());
+	char name[HOST_NAME_MAX_LEN + 2];
+	const char *host;
 	enum MHD_Result ok;
 
 	if (!s)
 		return reply_error(conn, 401, "not logged on (or the session expired)");
 	if (post && !websession_csrf_ok(s, header(conn, "X-CSRF-Token")))
 		ok = reply_error(conn, 403, "the request lacks this session's token");
+	else if ((host = host_of(d, conn, post, rq, name, sizeof(name))))
+		ok = forward(conn, s, host, url, post, rq);
 	else if (!post && !strcmp(url, "/api/me"))
 		ok = reply_json(conn, 200, me_json(s), NULL);
 	else if (!post && !strcmp(url, "/api/stations"))

@@ -30,6 +30,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
+#include "hosts.h"
 #include "ratelimit.h"
 #include "websession.h"
 
@@ -52,6 +53,7 @@ struct dashboard {
 	/* One picture decoded at a time, whoever's: each may take 64 MiB. */
 	pthread_mutex_t pictures_lock;
 	struct page_file page[3];
+	struct hosts hosts;	/* the other hosts shown here, and this one's name */
 };
 
 enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,

@@ -7,7 +7,11 @@
  *
  *   seatmux-dashboard [--listen PORT] [--cert FILE --key FILE]
  *                     [--page DIR] [--helper SOCKET] [--idle SECONDS]
- *                     [--state DIR]
+ *                     [--state DIR] [--hosts FILE] [--pin]
+ *
+ * --hosts names the other seatmux hosts shown beside this one (hosts.h;
+ * default /etc/seatmux/dashboard.conf). --pin prints this dashboard's
+ * pin, what another host's dashboard.conf names it by, and exits.
  *
  * The listening socket may come from systemd (socket activation). Without
  * --cert and --key, a self-signed certificate is made on first start in
@@ -16,12 +20,18 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <systemd/sd-daemon.h>
 
 #include "build_config.h"
+#include "hosts.h"
 #include "http.h"
 #include "tls_cert.h"
 
@@ -33,8 +43,9 @@
 
 struct options {
 	unsigned port;
-	const char *cert, *key, *page, *helper, *state;
+	const char *cert, *key, *page, *helper, *state, *hosts;
 	unsigned idle_s;
+	bool pin;
 };
 
 /* A whole file, NUL-terminated (the certificate and key go to GnuTLS as
@@ -94,7 +105,9 @@ static int tls_files(struct options *o, char *cert, char *key, size_t size)
 		fprintf(stderr, "seatmux-dashboard: --cert and --key go together\n");
 		return -1;
 	}
-	if (tls_cert_ensure(o->state, "seatmux-dashboard", why, sizeof(why)) < 0) {
+	/* A pin is of the certificate there is: none is made for it (as root,
+	 * it would be root's, and the service could not read its key). */
+	if (!o->pin && tls_cert_ensure(o->state, "seatmux-dashboard", why, sizeof(why)) < 0) {
 		fprintf(stderr, "seatmux-dashboard: %s: %s\n", o->state, why);
 		return -1;
 	}
@@ -103,6 +116,31 @@ static int tls_files(struct options *o, char *cert, char *key, size_t size)
 	o->cert = cert;
 	o->key = key;
 	return 0;
+}
+
+/* "sha256//" and the base64 of the SHA-256 of the certificate's public
+ * key (its DER SubjectPublicKeyInfo): curl's pin, what another host's
+ * dashboard.conf names this one by. 0, or 1 said. */
+static int print_pin(const char *pem)
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	unsigned char *der = NULL, md[32], b64[64];
+	unsigned mdlen = 0;
+	int len = x ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der) : -1;
+	int rc = 1;
+
+	if (len > 0 && EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) &&
+	    mdlen == sizeof(md) && EVP_EncodeBlock(b64, md, (int)mdlen) == 44) {
+		printf("sha256//%s\n", b64);
+		rc = 0;
+	} else {
+		fprintf(stderr, "seatmux-dashboard: the certificate's key cannot be read\n");
+	}
+	OPENSSL_free(der);
+	X509_free(x);
+	BIO_free(bio);
+	return rc;
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -115,6 +153,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "helper", required_argument, NULL, 's' },
 		{ "idle", required_argument, NULL, 'i' },
 		{ "state", required_argument, NULL, 'd' },
+		{ "hosts", required_argument, NULL, 'H' },
+		{ "pin", no_argument, NULL, 'P' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
@@ -143,6 +183,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'd':
 			o->state = optarg;
 			break;
+		case 'H':
+			o->hosts = optarg;
+			break;
+		case 'P':
+			o->pin = true;
+			break;
 		case 'V':
 			printf("seatmux-dashboard %s\n", SEATMUX_VERSION);
 			exit(0);
@@ -152,7 +198,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc || !o->port || o->port > 65535 || !o->idle_s) {
 		fprintf(stderr, "usage: seatmux-dashboard [--listen PORT] [--cert FILE --key FILE] "
-				"[--page DIR] [--helper SOCKET] [--idle SECONDS] [--state DIR]\n");
+				"[--page DIR] [--helper SOCKET] [--idle SECONDS] [--state DIR] "
+				"[--hosts FILE] [--pin]\n");
 		return -1;
 	}
 	return 0;
@@ -182,9 +229,9 @@ static struct MHD_Daemon *start(struct dashboard *d, const struct options *o, co
 int main(int argc, char **argv)
 {
 	struct options o = { DEFAULT_PORT, NULL, NULL, SEATMUX_DASHBOARD_PAGEDIR, DEFAULT_HELPER,
-			     DEFAULT_STATE, DEFAULT_IDLE_S };
+			     DEFAULT_STATE, SEATMUX_DASHBOARD_CONFIG_PATH, DEFAULT_IDLE_S, false };
 	struct dashboard d = { 0 };
-	char cpath[4096], kpath[4096];
+	char cpath[4096], kpath[4096], why[512];
 	char *cert = NULL, *key = NULL;
 	struct MHD_Daemon *daemon = NULL;
 	sigset_t stop;
@@ -203,9 +250,24 @@ int main(int argc, char **argv)
 	if (tls_files(&o, cpath, kpath, sizeof(cpath)) < 0)
 		goto out;
 	cert = read_file(NULL, o.cert, NULL);
+	if (o.pin) {
+		rc = cert ? print_pin(cert) : 1;
+		goto out;
+	}
 	key = read_file(NULL, o.key, NULL);
 	if (!cert || !key || load_page(&d, o.page) < 0)
 		goto out;
+	if (hosts_load(o.hosts, &d.hosts, why, sizeof(why)) < 0) {
+		fprintf(stderr, "seatmux-dashboard: %s: %s\n", o.hosts, why);
+		goto out;
+	}
+	if (d.hosts.n && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "seatmux-dashboard: libcurl cannot start\n");
+		goto out;
+	}
+	for (int i = 0; i < d.hosts.n; i++)
+		fprintf(stderr, "seatmux-dashboard: host %s at %s, shown beside %s\n",
+			d.hosts.host[i].name, d.hosts.host[i].address, d.hosts.self);
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
@@ -230,5 +292,7 @@ out:
 	for (size_t i = 0; i < sizeof(d.page) / sizeof(d.page[0]); i++)
 		free(d.page[i].data);
 	websession_store_finish(&d.sessions);
+	if (d.hosts.n)
+		curl_global_cleanup();
 	return rc;
 }

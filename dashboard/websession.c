@@ -18,6 +18,8 @@ static void session_free(struct websession *s)
 {
 	for (int i = 0; i < s->nthumbs; i++)
 		free(s->thumbs[i].png);
+	for (int i = 0; i < s->npeers; i++)
+		peer_free(s->peers[i]);
 	bridge_free(s->bridge);
 	pthread_mutex_destroy(&s->lock);
 	explicit_bzero(s, sizeof(*s));

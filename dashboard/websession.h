@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #include "bridge.h"
+#include "hosts.h"
+#include "peer.h"
 
 #define WEBSESSION_MAX 64
 #define WEBSESSION_HEX 64	/* 32 random bytes, in hex */
@@ -48,6 +50,10 @@ struct websession {
 	 * asked for: its user is told when watching starts (http.c). */
 	char watched[WEBSESSION_STATION_MAX + 1];
 	uint64_t watched_ms;
+	/* The teacher's sessions on the other hosts (hosts.h), made at the
+	 * logon, each with its own lock; freed with the session. */
+	struct peer *peers[HOSTS_MAX];
+	int npeers;
 	/* The store's lock guards these. */
 	uint64_t created_ms, last_ms;
 	unsigned refs;

@@ -11,8 +11,11 @@ let session = 0;	// bumped at every logon and logoff, so late replies of an old 
 let pollTimer = 0;
 let polling = false;	// a /api/stations request is in flight
 let pollFailing = false;
-let current = null;	// id of the card that last had focus: the target when nothing is selected
-const cards = new Map();	// station id -> card parts, so updates happen in place
+let current = null;	// key of the card that last had focus: the target when nothing is selected
+// Cards by key: a station of this host by its id, one of another host (dashboard.conf) as
+// "host/id", so that updates happen in place.
+const cards = new Map();
+const heads = new Map();	// host name -> its group's heading, while other hosts are shown
 
 const DONE = { identify: 'Identified', message: 'Sent the message to', block: 'Blocked',
 	unblock: 'Unblocked', logoff: 'Logged off', project: 'Projected', unproject: 'Stopped projecting',
@@ -56,6 +59,7 @@ function showLogin(message) {
 	me = null;
 	for (const d of document.querySelectorAll('dialog[open]')) d.close();
 	cards.clear();
+	heads.clear();
 	grid.textContent = '';
 	current = null;
 	pollFailing = false;
@@ -93,7 +97,7 @@ async function poll() {
 	try {
 		const data = await api('GET', '/api/stations');
 		if (gen !== session) return;
-		render(data.stations || []);
+		render(data);
 		if (pollFailing && $('status').textContent.startsWith(REFRESH)) setStatus('');
 		pollFailing = false;
 	} catch (e) {
@@ -115,9 +119,14 @@ function refreshSoon() {
 }
 
 // --- Cards
-function makeCard(id) {
-	const c = { id, thumb: undefined, station: null, el: el('li', 'station') };
-	c.el.dataset.station = id;
+// Another host's station's requests name it: host=.
+const where = (c) => (c.host ? { host: c.host } : {});
+const keyOf = (host, id) => (host ? `${host}/${id}` : id);
+
+function makeCard(key, host, id) {
+	const c = { key, host, id, thumb: undefined, station: null, el: el('li', 'station') };
+	c.el.dataset.station = key;
+	if (host) c.el.dataset.host = host;
 	c.el.tabIndex = -1;	// a click anywhere on the card makes it the current one
 	const label = el('label', 'pick');
 	c.check = Object.assign(el('input', 'select'), { type: 'checkbox' });
@@ -140,12 +149,12 @@ function makeCard(id) {
 	c.el.append(label, frame, facts);
 	const open = Object.assign(el('button', 'open', 'Open'), { type: 'button',
 		title: 'Watch the station large, or take control of it' });
-	open.addEventListener('click', () => openView(id));
-	frame.addEventListener('dblclick', () => openView(id));
+	open.addEventListener('click', () => openView(key));
+	frame.addEventListener('dblclick', () => openView(key));
 	c.el.append(open);
 	if (me.role === 'admin') {	// teachers never see it: the server would refuse anyway
 		const rename = Object.assign(el('button', 'rename', 'Rename…'), { type: 'button' });
-		rename.addEventListener('click', () => renameStation(id));
+		rename.addEventListener('click', () => renameStation(key));
 		c.el.append(rename);
 	}
 	return c;
@@ -167,7 +176,7 @@ function updateCard(c, st) {
 	// v changes only when the picture does, so the src (and a fetch) only changes then too.
 	c.thumb = st.thumb;
 	if (st.thumb)
-		c.img.src = `/api/thumb?id=${encodeURIComponent(st.id)}&v=${encodeURIComponent(st.thumb)}`;
+		c.img.src = `/api/thumb?${new URLSearchParams({ id: st.id, v: st.thumb, ...where(c) })}`;
 	else
 		c.img.removeAttribute('src');
 	showPicture(c, !!st.thumb, 'No picture');
@@ -179,24 +188,61 @@ function showPicture(c, on, text) {
 	setText(c.nopic, text);
 }
 
-function render(list) {
-	const seen = new Set();
-	let prev = null;
-	for (const st of list) {
-		if (!st || typeof st.id !== 'string' || seen.has(st.id)) continue;
-		seen.add(st.id);
-		let c = cards.get(st.id);
-		if (!c) cards.set(st.id, c = makeCard(st.id));
-		updateCard(c, st);
-		// Follow the server's order, moving a card only when it is out of place.
-		const want = prev ? prev.nextSibling : grid.firstChild;
-		if (want !== c.el) grid.insertBefore(c.el, want);
-		prev = c.el;
+// A group's heading: the host's name and, for another host, whether it is reached.
+function heading(name, state, why) {
+	let h = heads.get(name);
+	if (!h) {
+		h = { el: el('li', 'host'), name: el('h2', 'host-name', name), state: el('span', 'host-state') };
+		h.el.dataset.host = name;
+		h.el.append(h.name, h.state);
+		heads.set(name, h);
 	}
-	for (const [id, c] of cards) {
-		if (!seen.has(id)) {
+	const text = !state ? 'this host' : state === 'online' ? 'online' : `${state}${why ? `: ${why}` : ''}`;
+	setText(h.state, text);
+	h.el.classList.toggle('is-offline', !!state && state !== 'online');
+	return h.el;
+}
+
+// This host's stations, then each other host's under its heading (while dashboard.conf names
+// any), in the server's order; a card is moved only when it is out of place.
+function render(data) {
+	const items = [];
+	const groups = [{ host: '', list: data.stations || [] }];
+	if (Array.isArray(data.hosts)) {
+		items.push(heading(data.self || 'This host'));
+		for (const h of data.hosts)
+			if (h && typeof h.name === 'string') groups.push({ host: h.name, list: h.stations || [], h });
+	}
+	const seen = new Set();
+	for (const g of groups) {
+		if (g.h) items.push(heading(g.host, g.h.state || 'offline', g.h.why || ''));
+		for (const st of g.list) {
+			if (!st || typeof st.id !== 'string') continue;
+			const key = keyOf(g.host, st.id);
+			if (seen.has(key)) continue;
+			seen.add(key);
+			let c = cards.get(key);
+			if (!c) cards.set(key, c = makeCard(key, g.host, st.id));
+			updateCard(c, st);
+			items.push(c.el);
+		}
+	}
+	let prev = null;
+	for (const node of items) {
+		const want = prev ? prev.nextSibling : grid.firstChild;
+		if (want !== node) grid.insertBefore(node, want);
+		prev = node;
+	}
+	for (const [key, c] of cards) {
+		if (!seen.has(key)) {
 			c.el.remove();
-			cards.delete(id);
+			cards.delete(key);
+		}
+	}
+	for (const [name, h] of heads) {
+		if (!items.includes(h.el)) {
+			h.el.remove();
+			heads.delete(name);
 		}
 	}
 	if (current && !cards.has(current)) current = null;
@@ -205,18 +251,19 @@ function render(list) {
 
 // --- Selection and targets
 function selected() {
-	return [...cards.values()].filter((c) => c.check.checked).map((c) => c.id);
+	return [...cards.values()].filter((c) => c.check.checked).map((c) => c.key);
 }
-function nameOf(id) {
-	const c = cards.get(id);
-	return (c && c.station && c.station.name) || id;
+function nameOf(key) {
+	const c = cards.get(key);
+	const name = (c && c.station && c.station.name) || (c ? c.id : key);
+	return c && c.host ? `${name} (${c.host})` : name;
 }
 
 function updateSelection() {
 	const ids = selected();
 	for (const c of cards.values()) {
 		c.el.classList.toggle('is-selected', c.check.checked);
-		c.el.classList.toggle('is-current', !ids.length && c.id === current);
+		c.el.classList.toggle('is-current', !ids.length && c.key === current);
 	}
 	setText($('selection'), ids.length ? `${ids.length} of ${cards.size} selected`
 		: current ? `Acting on ${nameOf(current)}` : 'No station selected');
@@ -275,8 +322,12 @@ async function confirmed(text, yes) {
 // --- Actions: one request per station, in parallel; the status says what worked and groups errors
 async function act(op, ids, text) {
 	const gen = session;
-	const errors = await Promise.all(ids.map((id) =>
-		api('POST', '/api/action', text ? { op, id, text } : { op, id }).then(() => null, (e) => e)));
+	const errors = await Promise.all(ids.map((key) => {
+		const c = cards.get(key);
+		if (!c) return apiError(404, 'no such station any more');
+		const fields = { op, id: c.id, ...(text ? { text } : {}), ...where(c) };
+		return api('POST', '/api/action', fields).then(() => null, (e) => e);
+	}));
 	if (gen !== session) return;
 	if (errors.some((e) => e && e.status === 401)) return showLogin(EXPIRED);
 	const parts = [];
@@ -322,11 +373,16 @@ async function logoff() {
 async function project() {
 	const src = current && cards.has(current) ? current : (targets() || [])[0];
 	if (!src) return;
-	const dsts = [...cards.values()].filter((c) => c.check.checked && c.id !== src).map((c) => c.id);
-	const where = dsts.length ? describe(dsts) : 'every other station';
-	if (await confirmed(`Show ${nameOf(src)} on ${where}? Their input stops until you stop projecting.`,
+	const from = cards.get(src);
+	const picked = [...cards.values()].filter((c) => c.check.checked && c.key !== src);
+	// A host projects onto its own stations only: its broker draws them.
+	if (picked.some((c) => c.host !== from.host))
+		return setStatus(`A projection stays on one host: select stations of ${from.host || 'this host'} only`, true);
+	const dsts = picked.map((c) => c.key);
+	const onto = dsts.length ? describe(dsts) : `every other station${from.host ? ` of ${from.host}` : ''}`;
+	if (await confirmed(`Show ${nameOf(src)} on ${onto}? Their input stops until you stop projecting.`,
 		'Project'))
-		act('project', [src], dsts.join(','));
+		act('project', [src], picked.map((c) => c.id).join(','));
 }
 
 async function launch() {
@@ -339,11 +395,12 @@ async function launch() {
 	act('launch', ids, words.join(' '));
 }
 
-async function renameStation(id) {
-	const text = await askText(`Rename ${id}`, 'New name', true, nameOf(id));
-	if (text === null) return;
+async function renameStation(key) {
+	const c = cards.get(key);
+	const text = c && await askText(`Rename ${nameOf(key)}`, 'New name', true, (c.station && c.station.name) || c.id);
+	if (text == null) return;	// cancelled, or the card went
 	if (!text.trim()) return setStatus('Not renamed: the name is empty', true);
-	act('rename', [id], text.trim());
+	act('rename', [key], text.trim());
 }
 
 // --- A station opened large: watched, and with View only unchecked, taken control of. Keys go as
@@ -375,13 +432,15 @@ function viewStatus(text, bad) {
 	setText($('view-status'), text);
 }
 
-function openView(id) {
-	if (view) return;
-	view = { id, frame: 0, control: false, queue: [], sending: false, down: new Set(), wheel: 0 };
-	setText($('view-title'), nameOf(id));
+function openView(key) {
+	const c = cards.get(key);
+	if (view || !c) return;
+	view = { id: c.id, at: where(c), frame: 0, control: false, queue: [], sending: false,
+		down: new Set(), wheel: 0 };
+	setText($('view-title'), nameOf(key));
 	$('view-only').checked = true;
 	$('view-dialog').classList.remove('is-controlled');
-	$('view-img').alt = `Screen of ${nameOf(id)}`;
+	$('view-img').alt = `Screen of ${nameOf(key)}`;
 	viewStatus('Watching: nothing you do reaches the station');
 	openDialog($('view-dialog'), $('view-img')).then(closeView);
 	nextFrame(view);
@@ -389,7 +448,7 @@ function openView(id) {
 
 // The next picture once this one is shown: as fast as the station and the link allow, never piling up.
 function nextFrame(v) {
-	if (v && view === v) $('view-img').src = `/api/view?id=${encodeURIComponent(v.id)}&f=${++v.frame}`;
+	if (v && view === v) $('view-img').src = `/api/view?${new URLSearchParams({ id: v.id, f: ++v.frame, ...v.at })}`;
 }
 $('view-img').addEventListener('load', () => { const v = view; setTimeout(() => nextFrame(v), 100); });
 $('view-img').addEventListener('error', () => {
@@ -407,7 +466,7 @@ function closeView() {
 	if (v.control) {
 		releaseKeys(v);
 		v.control = false;
-		api('POST', '/api/action', { op: 'release', id: v.id }).catch(() => {});
+		api('POST', '/api/action', { op: 'release', id: v.id, ...v.at }).catch(() => {});
 	}
 }
 
@@ -419,13 +478,13 @@ async function setControl(on) {
 		v.control = false;
 		$('view-dialog').classList.remove('is-controlled');
 		viewStatus('Watching: nothing you do reaches the station');
-		await api('POST', '/api/action', { op: 'release', id: v.id }).catch(() => {});
+		await api('POST', '/api/action', { op: 'release', id: v.id, ...v.at }).catch(() => {});
 		return;
 	}
 	viewStatus('Taking control…');
 	const take = ++takes;
 	try {
-		await api('POST', '/api/action', { op: 'control', id: v.id });
+		await api('POST', '/api/action', { op: 'control', id: v.id, ...v.at });
 	} catch (e) {
 		if (e.status === 401) return showLogin(EXPIRED);
 		if (view === v) {
@@ -436,7 +495,7 @@ async function setControl(on) {
 	}
 	if (view !== v || $('view-only').checked) {	// changed their mind while it was taken
 		if (take === takes)	// not a newer take's to let go of
-			api('POST', '/api/action', { op: 'release', id: v.id }).catch(() => {});
+			api('POST', '/api/action', { op: 'release', id: v.id, ...v.at }).catch(() => {});
 		return;
 	}
 	v.control = true;
@@ -460,7 +519,7 @@ async function flush(v) {
 		const batch = [];
 		while (v.queue.length && batch.length + v.queue[0].length <= BATCH) batch.push(...v.queue.shift());
 		try {
-			await api('POST', '/api/input', { id: v.id, events: batch.join(',') });
+			await api('POST', '/api/input', { id: v.id, events: batch.join(','), ...v.at });
 		} catch (e) {
 			if (e.status === 401) return showLogin(EXPIRED);
 			v.queue = [];

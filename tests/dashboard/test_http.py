@@ -45,7 +45,7 @@ def png_size(data):
 
 def check(what, ok, detail=""):
     global failed
-    print("%s %s%s" % ("PASS" if ok else "FAIL", what, "" if ok else " (%s)" % detail),
+    print("%s %s%s" % ("PASS" if ok else "FAIL", what, "" if ok else " (%s)" % (detail,)),
           flush=True)
     failed += not ok
 
@@ -160,7 +160,8 @@ def main():
     log = open(tmp + "/dashboard.log", "w+")
     proc = subprocess.Popen([dashboard, "--listen", str(port), "--cert", tmp + "/cert.pem",
                              "--key", tmp + "/key.pem", "--page", page, "--helper",
-                             tmp + "/helper.sock", "--idle", "3"], stderr=log)
+                             tmp + "/helper.sock", "--idle", "3", "--hosts",
+                             tmp + "/none.conf"], stderr=log)
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -3,8 +3,10 @@
  * What a browser (anyone who reaches the dashboard's port) sends as a
  * form: a field is found whole and decoded within its buffer, as UTF-8
  * without NUL, or refused; a station id that passes has only the
- * characters a seat's name has.
+ * characters a seat's name has; the form passed on to another host
+ * without its host= fits where it came from and has no host= left.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "form.h"
@@ -18,8 +20,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const keys[] = { "user", "password", "op", "id", "text" };
-	char out[64];
+	static const char *const keys[] = { "user", "password", "op", "id", "text", "host" };
+	char out[64], *rest = size ? malloc(size) : NULL;
+	size_t n;
+
+	if (size && !rest)
+		return 0;
+	n = form_without((const char *)data, size, "host", rest);
+	FUZZ_CHECK(n <= size);
+	FUZZ_CHECK(form_field(rest, n, "host", out, sizeof(out)) == 0);
+	free(rest);
 
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		memset(out, 0x55, sizeof(out));

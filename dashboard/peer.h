@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A teacher's session on another host's seatmux-dashboard (hosts.h): made
+ * at the teacher's logon here, with the same account and password (not
+ * kept), over HTTPS to the host's pinned public key (libcurl). Its
+ * cookie and token then carry the teacher's requests for that host's
+ * stations, which that host's polkit judges as it judges any of its own.
+ *
+ * A host that cannot be reached is offline: asked again after a pause
+ * (PEER_RETRY_MS), answered offline meanwhile, so that the other hosts'
+ * stations never wait for it. One whose session ended (it restarted, or
+ * the session expired there) is logged out until the teacher logs on
+ * again. Calls on one peer are one at a time (its lock).
+ */
+#ifndef SEATMUX_DASHBOARD_PEER_H
+#define SEATMUX_DASHBOARD_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hosts.h"
+
+#define PEER_RETRY_MS 10000
+#define PEER_REPLY_MAX (8u << 20)
+
+enum peer_state {
+	PEER_ONLINE,
+	PEER_OFFLINE,		/* not reached: down, or no answer in time */
+	PEER_UNTRUSTED,		/* it showed another public key than its pin */
+	PEER_REFUSED,		/* it refused the teacher's logon */
+	PEER_LOGGED_OUT,	/* its session is gone: log on again */
+};
+
+struct peer;
+
+struct peer_reply {
+	long status;		/* HTTP's */
+	char type[64];		/* Content-Type, "" if none */
+	char *data;		/* NUL-terminated too */
+	size_t len;
+};
+
+/* Logs user on at h (NULL only without memory): its state says how it went. */
+struct peer *peer_logon(const struct host *h, const char *user, const char *password,
+			uint64_t now_ms);
+/*
+ * GET (body NULL) or POST (a form, with the peer's token) of path on the
+ * host: 0 with r filled (any HTTP status), or -1 if the host was not
+ * reached now (r->status 0), or is not to be asked until its retry.
+ */
+int peer_request(struct peer *p, const char *path, const char *body, size_t len,
+		 struct peer_reply *r, uint64_t now_ms);
+/* The peer's state and its reason in words ("" when online). */
+enum peer_state peer_state(struct peer *p, char *why, size_t size);
+const char *peer_state_name(enum peer_state s);
+const struct host *peer_host(const struct peer *p);
+/* Logs out there (best effort, briefly): at the teacher's logout. */
+void peer_logout(struct peer *p);
+void peer_reply_free(struct peer_reply *r);
+void peer_free(struct peer *p);
+
+#endif
