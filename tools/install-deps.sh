@@ -14,7 +14,7 @@ pkgs="
 	libevdi0-dev libpam0g-dev libssl-dev freerdp2-dev libxxhash-dev liblz4-dev
 	libsystemd-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fontconfig
 	clang-14 llvm-14 libclang-rt-14-dev libfuzzer-14-dev
-	python3 qemu-system-x86 qemu-utils zstd cpio kmod socat openssl
+	python3 qemu-system-x86 qemu-utils zstd lz4 cpio kmod socat openssl
 	systemd libpam-systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd
 	scdoc libjson-c-dev greetd libmicrohttpd-dev libcurl4-openssl-dev
 	chromium chromium-driver python3-selenium
