@@ -246,3 +246,28 @@ void bridge_free(struct bridge *b)
 		close(b->fd);
 	free(b);
 }
+
+const char *bridge_error_text(struct bridge_reply *r)
+{
+	char *text = r->err, *nl;
+
+	if (!strncmp(text, "seatmuxctl: ", 12))
+		text += 12;
+	nl = strchr(text, '\n');
+	if (nl)
+		*nl = 0;
+	return *text ? text : "failed";
+}
+
+unsigned bridge_status(const struct bridge_reply *r)
+{
+	if (r->status == 2 || !strcmp(r->error, "org.freedesktop.DBus.Error.InvalidArgs"))
+		return 400;
+	if (!strcmp(r->error, "org.freedesktop.DBus.Error.AccessDenied"))
+		return 403;
+	if (!strcmp(r->error, "org.seatmux.Error.NoSuchStation"))
+		return 404;
+	if (!strncmp(r->error, "org.seatmux.Error.", 18))
+		return 409;
+	return 502;	/* seatmuxd gone, no answer... */
+}

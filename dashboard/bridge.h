@@ -50,6 +50,12 @@ struct bridge_reply {
  * caller checks, see bridge_field_ok). */
 int bridge_call(struct bridge *b, const char *const *args, int nargs, struct bridge_reply *r);
 bool bridge_field_ok(const char *s);
+/* A failed command's reason: seatmuxctl's error line, without its name
+ * and newline (cut in r->err). */
+const char *bridge_error_text(struct bridge_reply *r);
+/* Its HTTP status: who is at fault, by the D-Bus error (400, 403, 404,
+ * 409, or 502 when seatmuxd did not answer). */
+unsigned bridge_status(const struct bridge_reply *r);
 void bridge_reply_free(struct bridge_reply *r);
 void bridge_free(struct bridge *b);
 

@@ -49,6 +49,11 @@ int form_field(const char *body, size_t len, const char *key, char *out, size_t 
 	return found;
 }
 
+bool form_events_ok(const char *text)
+{
+	return *text && strspn(text, "0123456789:,-") == strlen(text);
+}
+
 size_t form_without(const char *body, size_t len, const char *key, char *out)
 {
 	size_t klen = strlen(key), at = 0, n = 0;

@@ -19,6 +19,9 @@
 int form_field(const char *body, size_t len, const char *key, char *out, size_t size);
 /* The form without its key= fields, into out (len bytes at least, not
  * NUL-terminated): its length. */
+/* A list of input events as seatmuxctl input takes them (digits, ':',
+ * ',' and '-'); what they may be is seatmuxd's to judge. */
+bool form_events_ok(const char *text);
 size_t form_without(const char *body, size_t len, const char *key, char *out);
 /* A station's id as seatmuxd makes them (a seat's name): 1 to 63 of
  * [A-Za-z0-9_.-], not leading '-' (never an option to seatmuxctl). */

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "form.h"
 #include "http.h"
 #include "peer.h"
+#include "stream.h"
 #include "thumbnail.h"
 
 #define COOKIE "seatmux_session"
@@ -22,6 +24,8 @@
 #define TEXT_MAX 1024
 /* Input events in one request: seatmuxd takes 256 a call. */
 #define INPUT_MAX 4096
+/* Large views streaming at once, everyone's. */
+#define STREAMS_MAX 32
 #define CSP "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; " \
 	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
@@ -271,33 +275,6 @@ static enum MHD_Result login(struct dashboard *d, struct MHD_Connection *conn,
 	return ok;
 }
 
-/* seatmuxctl's error line, without its name and newline. */
-static const char *error_text(struct bridge_reply *r)
-{
-	char *text = r->err, *nl;
-
-	if (!strncmp(text, "seatmuxctl: ", 12))
-		text += 12;
-	nl = strchr(text, '\n');
-	if (nl)
-		*nl = 0;
-	return *text ? text : "failed";
-}
-
-/* A failed command's status: who is at fault, by the D-Bus error. */
-static unsigned status_of(const struct bridge_reply *r)
-{
-	if (r->status == 2 || !strcmp(r->error, "org.freedesktop.DBus.Error.InvalidArgs"))
-		return 400;
-	if (!strcmp(r->error, "org.freedesktop.DBus.Error.AccessDenied"))
-		return 403;
-	if (!strcmp(r->error, "org.seatmux.Error.NoSuchStation"))
-		return 404;
-	if (!strncmp(r->error, "org.seatmux.Error.", 18))
-		return 409;
-	return 502;	/* seatmuxd gone, no answer... */
-}
-
 static enum MHD_Result bridge_broke(struct dashboard *d, struct MHD_Connection *conn,
 				    struct websession *s)
 {
@@ -324,7 +301,7 @@ static enum MHD_Result reply_done(struct MHD_Connection *conn, struct bridge_rep
 {
 	enum MHD_Result ok;
 
-	ok = r->status ? reply_error(conn, status_of(r), "%s", error_text(r)) :
+	ok = r->status ? reply_error(conn, bridge_status(r), "%s", bridge_error_text(r)) :
 			 reply(conn, 204, NULL, "", 0, NULL);
 	bridge_reply_free(r);
 	return ok;
@@ -463,7 +440,7 @@ static enum MHD_Result stations(struct dashboard *d, struct MHD_Connection *conn
 	}
 	if (r.status) {
 		pthread_mutex_unlock(&s->lock);
-		ok = reply_error(conn, status_of(&r), "%s", error_text(&r));
+		ok = reply_error(conn, bridge_status(&r), "%s", bridge_error_text(&r));
 		bridge_reply_free(&r);
 		return ok;
 	}
@@ -514,28 +491,34 @@ static enum MHD_Result thumb(struct MHD_Connection *conn, struct websession *s)
 /*
  * The station's user is told (seatmuxd's Watch) when this session starts
  * watching it: another station opened large, or the same one opened
- * again. Called with the session's lock held. 0, or -1 if the bridge
- * broke; a refusal is the picture's to report (it is refused alike).
+ * again. 0, or -1 if the bridge broke; a refusal is the picture's to
+ * report (it is refused alike).
  */
 static int watch(struct websession *s, const char *id)
 {
 	const char *args[] = { "watch", id };
 	uint64_t now = now_ms();
-	bool again = !strcmp(s->watched, id) && now - s->watched_ms < WATCH_GAP_MS;
 	struct bridge_reply r;
+	bool again;
+	int rc = 0;
 
+	pthread_mutex_lock(&s->lock);
+	again = !strcmp(s->watched, id) && now - s->watched_ms < WATCH_GAP_MS;
 	s->watched_ms = now;
 	if (again)
-		return 0;
+		goto out;
 	snprintf(s->watched, sizeof(s->watched), "%s", id);
-	if (bridge_call(s->bridge, args, 2, &r) < 0)
-		return -1;
+	rc = bridge_call(s->bridge, args, 2, &r) < 0 ? -1 : 0;
+	if (rc < 0)
+		goto out;
 	fprintf(stderr, "%s: watch %s: %s\n", s->bridge->user, id,
-		r.status ? error_text(&r) : "done");
+		r.status ? bridge_error_text(&r) : "done");
 	if (r.status)
 		s->watched[0] = 0;	/* told nobody: tell them next time */
 	bridge_reply_free(&r);
-	return 0;
+out:
+	pthread_mutex_unlock(&s->lock);
+	return rc;
 }
 
 /*
@@ -552,16 +535,11 @@ static enum MHD_Result view(struct dashboard *d, struct MHD_Connection *conn,
 	unsigned char *png = NULL;
 	enum MHD_Result ok;
 	size_t len = 0;
-	int made, told;
+	int made;
 
 	if (!id || !form_station_ok(id))
 		return reply_error(conn, 400, "which station? (id=)");
-	pthread_mutex_lock(&s->lock);
-	told = watch(s, id);
-	pthread_mutex_unlock(&s->lock);
-	if (told < 0)
-		return bridge_broke(d, conn, s);
-	if (bridge_run(s, args, 5, &r) < 0)
+	if (watch(s, id) < 0 || bridge_run(s, args, 5, &r) < 0)
 		return bridge_broke(d, conn, s);
 	if (r.status)
 		return reply_done(conn, &r);
@@ -577,11 +555,46 @@ static enum MHD_Result view(struct dashboard *d, struct MHD_Connection *conn,
 	return ok;
 }
 
-/* A list of input events as seatmuxctl input takes them; what they may
- * be is seatmuxd's to judge. */
-static bool events_ok(const char *text)
+/* A header's comma-parted list names token (any case). */
+static bool names_token(const char *list, const char *token)
 {
-	return *text && strspn(text, "0123456789:,-") == strlen(text);
+	size_t n = strlen(token);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		p += strspn(p, " \t");
+		if (!strncasecmp(p, token, n) && (p[n] == 0 || p[n] == ',' || p[n] == ' '))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The large view over a WebSocket (stream.c): the handshake is judged
+ * here. A browser always names the page's origin on a WebSocket, which
+ * no same-origin rule guards: one from another site's page is refused.
+ */
+static enum MHD_Result stream(struct dashboard *d, struct MHD_Connection *conn,
+			      struct websession *s)
+{
+	const char *id = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
+	const char *upgrade = header(conn, "Upgrade"), *connection = header(conn, "Connection");
+	const char *version = header(conn, "Sec-WebSocket-Version");
+	char accept[29];
+
+	if (!upgrade || strcasecmp(upgrade, "websocket") || !connection ||
+	    !names_token(connection, "upgrade") || !version || strcmp(version, "13") ||
+	    stream_accept_key(header(conn, "Sec-WebSocket-Key"), accept) < 0)
+		return reply_error(conn, 400, "a WebSocket handshake (version 13) is expected here");
+	if (!header(conn, "Origin") || !same_origin(conn))
+		return reply_error(conn, 403, "a WebSocket from another site, or of no page");
+	if (!id || !form_station_ok(id))
+		return reply_error(conn, 400, "which station? (id=)");
+	/* Each holds two pictures (8 MiB at most) and a thread. */
+	if (atomic_load(&d->streams) >= STREAMS_MAX)
+		return reply_error(conn, 503, "too many stations open large: close one first");
+	if (watch(s, id) < 0)
+		return bridge_broke(d, conn, s);
+	return stream_start(d, conn, s, id, accept);
 }
 
 /*
@@ -599,7 +612,7 @@ static enum MHD_Result input(struct dashboard *d, struct MHD_Connection *conn,
 	if (form_field(rq->body, rq->len, "id", id, sizeof(id)) != 1 || !form_station_ok(id))
 		return reply_error(conn, 400, "input is for a station's id");
 	if (form_field(rq->body, rq->len, "events", events, sizeof(events)) != 1 ||
-	    !events_ok(events))
+	    !form_events_ok(events))
 		return reply_error(conn, 400, "events are TYPE:CODE:VALUE, parted by commas, "
 				   "under %d bytes", INPUT_MAX);
 	if (bridge_run(s, args, 3, &r) < 0)
@@ -692,7 +705,7 @@ static enum MHD_Result action(struct dashboard *d, struct MHD_Connection *conn,
 	if (bridge_run(s, args, n, &r) < 0)
 		return bridge_broke(d, conn, s);
 	fprintf(stderr, "%s: %s %s: %s\n", s->bridge->user, op, id,
-		r.status ? error_text(&r) : "done");
+		r.status ? bridge_error_text(&r) : "done");
 	return reply_done(conn, &r);
 }
 
@@ -807,6 +820,8 @@ static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *
 		ok = thumb(conn, s);
 	else if (!post && !strcmp(url, "/api/view"))
 		ok = view(d, conn, s);
+	else if (!post && !strcmp(url, "/api/stream"))
+		ok = stream(d, conn, s);
 	else if (post && !strcmp(url, "/api/input"))
 		ok = input(d, conn, s, rq);
 	else if (post && !strcmp(url, "/api/action"))

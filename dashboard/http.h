@@ -29,6 +29,7 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "hosts.h"
 #include "ratelimit.h"
@@ -54,6 +55,10 @@ struct dashboard {
 	pthread_mutex_t pictures_lock;
 	struct page_file page[3];
 	struct hosts hosts;	/* the other hosts shown here, and this one's name */
+	/* Large views streaming (stream.c), which end when the server stops:
+	 * libmicrohttpd's stop waits for every switched connection's end. */
+	atomic_int streams;
+	atomic_bool stopping;
 };
 
 enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,

@@ -29,6 +29,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "build_config.h"
 #include "hosts.h"
@@ -209,7 +210,7 @@ static struct MHD_Daemon *start(struct dashboard *d, const struct options *o, co
 				const char *key)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL;
+			 MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL | MHD_ALLOW_UPGRADE;
 	int fd = sd_listen_fds(1) == 1 ? SD_LISTEN_FDS_START : -1;
 
 	if (fd < 0)
@@ -282,6 +283,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "seatmux-dashboard: serving on port %u\n", o.port);
 	sigdelset(&stop, SIGPIPE);
 	sigwait(&stop, &sig);
+	/* Streams first (each looks every 250 ms): the stop waits for them. */
+	atomic_store(&d.stopping, true);
+	for (int i = 0; i < 40 && atomic_load(&d.streams) > 0; i++)
+		usleep(100 * 1000);
 	MHD_stop_daemon(daemon);
 	rc = 0;
 out:

@@ -76,8 +76,8 @@ int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, si
 	return thumbnail_fit(png, len, THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT, out, outlen);
 }
 
-int thumbnail_fit(const unsigned char *png, size_t len, int width, int height,
-		  unsigned char **out, size_t *outlen)
+int thumbnail_pixels(const unsigned char *png, size_t len, int width, int height,
+		     uint32_t **out, int *outw, int *outh)
 {
 	struct reader r = { png, len, 0 };
 	cairo_surface_t *src = NULL;
@@ -104,9 +104,32 @@ int thumbnail_fit(const unsigned char *png, size_t len, int width, int height,
 				    cairo_image_surface_get_stride(src), pixels, fit.width,
 				    fit.height, fit.width * 4) < 0)
 		goto out;
-	rc = encode(pixels, fit.width, fit.height, out, outlen);
+	*out = pixels;
+	*outw = fit.width;
+	*outh = fit.height;
+	pixels = NULL;
+	rc = 0;
 out:
 	free(pixels);
 	cairo_surface_destroy(src);
+	return rc;
+}
+
+int thumbnail_encode(const uint32_t *pixels, int width, int height, unsigned char **out,
+		     size_t *outlen)
+{
+	return encode(pixels, width, height, out, outlen);
+}
+
+int thumbnail_fit(const unsigned char *png, size_t len, int width, int height,
+		  unsigned char **out, size_t *outlen)
+{
+	uint32_t *pixels;
+	int w, h, rc;
+
+	if (thumbnail_pixels(png, len, width, height, &pixels, &w, &h) < 0)
+		return -1;
+	rc = encode(pixels, w, h, out, outlen);
+	free(pixels);
 	return rc;
 }

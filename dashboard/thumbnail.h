@@ -13,6 +13,7 @@
 #define SEATMUX_DASHBOARD_THUMBNAIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define THUMBNAIL_WIDTH 384
 #define THUMBNAIL_HEIGHT 240
@@ -32,5 +33,11 @@ int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, si
 /* The same, to fit width x height (at most the VIEW size's pixels). */
 int thumbnail_fit(const unsigned char *png, size_t len, int width, int height,
 		  unsigned char **out, size_t *outlen);
+/* Its pixels only (XRGB, rows of *outw, malloc'd), fitted so: 0 or -1. */
+int thumbnail_pixels(const unsigned char *png, size_t len, int width, int height,
+		     uint32_t **out, int *outw, int *outh);
+/* Pixels (rows of width) as PNG: 0 or -1. */
+int thumbnail_encode(const uint32_t *pixels, int width, int height, unsigned char **out,
+		     size_t *outlen);
 
 #endif

@@ -160,6 +160,19 @@ void websession_end(struct websession_store *st, struct websession *s)
 	pthread_mutex_unlock(&st->lock);
 }
 
+bool websession_live(struct websession_store *st, struct websession *s, uint64_t now_ms)
+{
+	bool live;
+
+	pthread_mutex_lock(&st->lock);
+	sweep_locked(st, now_ms);
+	live = !s->ended;
+	if (live && now_ms > s->last_ms)
+		s->last_ms = now_ms;
+	pthread_mutex_unlock(&st->lock);
+	return live;
+}
+
 bool websession_csrf_ok(const struct websession *s, const char *token)
 {
 	return token && token_equal(s->csrf, token);

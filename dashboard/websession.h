@@ -79,6 +79,9 @@ void websession_put(struct websession_store *st, struct websession *s);
 /* Ends it (logout, a broken bridge): later gets find nothing. */
 void websession_end(struct websession_store *st, struct websession *s);
 /* Whether token is the session's CSRF token (in constant time). */
+/* Whether s is still in the store (not ended, not expired), and if so
+ * used now: a stream keeps its session alive while it runs. */
+bool websession_live(struct websession_store *st, struct websession *s, uint64_t now_ms);
 bool websession_csrf_ok(const struct websession *s, const char *token);
 /* The station's picture is png (taken): its version, bumped if it
  * changed; versions are unique across sessions, so that a browser never

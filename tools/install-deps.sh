@@ -16,7 +16,7 @@ pkgs="
 	clang-14 llvm-14 libclang-rt-14-dev libfuzzer-14-dev
 	python3 qemu-system-x86 qemu-utils zstd lz4 cpio kmod socat openssl
 	systemd libpam-systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd
-	scdoc libjson-c-dev greetd libmicrohttpd-dev libcurl4-openssl-dev
+	scdoc libjson-c-dev greetd libmicrohttpd-dev libcurl4-openssl-dev libwslay-dev
 	chromium chromium-driver python3-selenium
 	debhelper lintian haproxy
 	mmdebstrap ovmf dosfstools mtools

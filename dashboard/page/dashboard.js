@@ -423,8 +423,12 @@ const KEYS = { Escape: 1, Minus: 12, Equal: 13, Backspace: 14, Tab: 15, BracketL
 for (let i = 1; i <= 10; i++) KEYS[`F${i}`] = 58 + i;
 [71, 72, 73, 75, 76, 77, 79, 80, 81, 82].forEach((code, i) => { KEYS[`Numpad${[7, 8, 9, 4, 5, 6, 1, 2, 3, 0][i]}`] = code; });
 const BATCH = 240;			// events a request (seatmuxd takes 256 a call)
+const WATCHING = 'Watching: nothing you do reaches the station';
+const IN_CONTROL = 'In control: your keyboard and mouse reach the station (Close or View only to stop)';
 
-let view = null;	// {id, frame, control, queue: [[event...]], sending, down: Set of codes, wheel}
+// {id, at, frame, control, queue: [[event...]], sending, down: Set of codes, wheel, ws, drawn}
+let view = null;
+const viewScreen = $('view-screen');
 let takes = 0;		// control asked for, ever: a late answer's release must not end a newer one
 
 function viewStatus(text, bad) {
@@ -436,33 +440,113 @@ function openView(key) {
 	const c = cards.get(key);
 	if (view || !c) return;
 	view = { id: c.id, at: where(c), frame: 0, control: false, queue: [], sending: false,
-		down: new Set(), wheel: 0 };
+		down: new Set(), wheel: 0, ws: null, drawn: Promise.resolve() };
 	setText($('view-title'), nameOf(key));
 	$('view-only').checked = true;
 	$('view-dialog').classList.remove('is-controlled');
-	$('view-img').alt = `Screen of ${nameOf(key)}`;
-	viewStatus('Watching: nothing you do reaches the station');
-	openDialog($('view-dialog'), $('view-img')).then(closeView);
-	nextFrame(view);
+	viewScreen.setAttribute('aria-label', `Screen of ${nameOf(key)}`);
+	Object.assign(viewScreen.dataset, { messages: 0, tilesFirst: 0, tilesFewest: 0, tilesLast: 0, stream: '' });
+	viewScreen.getContext('2d').clearRect(0, 0, viewScreen.width, viewScreen.height);
+	viewStatus(WATCHING);
+	openDialog($('view-dialog'), viewScreen).then(closeView);
+	// This host's station streams over a WebSocket, damage only; another host's is asked for picture
+	// by picture, through this server.
+	if (!c.host && 'WebSocket' in window) stream(view);
+	else nextFrame(view);
 }
 
-// The next picture once this one is shown: as fast as the station and the link allow, never piling up.
-function nextFrame(v) {
-	if (v && view === v) $('view-img').src = `/api/view?${new URLSearchParams({ id: v.id, f: ++v.frame, ...v.at })}`;
+// The stream: each binary message is a picture's changed tiles (stream.h), a text one an error.
+function stream(v) {
+	const ws = new WebSocket(`wss://${location.host}/api/stream?${new URLSearchParams({ id: v.id })}`);
+	ws.binaryType = 'arraybuffer';
+	v.ws = ws;
+	viewScreen.dataset.stream = 'websocket';
+	ws.addEventListener('message', (ev) => {
+		if (view !== v) return;
+		if (typeof ev.data === 'string') return streamError(v, JSON.parse(ev.data));
+		v.drawn = v.drawn.then(() => drawTiles(v, ev.data));
+	});
+	ws.addEventListener('close', () => {
+		if (view !== v || v.ws !== ws) return;
+		// Gone (the server restarted, the link broke): picture by picture from now on.
+		v.ws = null;
+		nextFrame(v);
+	});
 }
-$('view-img').addEventListener('load', () => { const v = view; setTimeout(() => nextFrame(v), 100); });
-$('view-img').addEventListener('error', () => {
-	const v = view;
-	if (!v || !$('view-img').getAttribute('src')) return;
-	viewStatus('No picture of the station just now', true);
-	setTimeout(() => nextFrame(v), 1000);
-});
+
+function streamError(v, e) {
+	const input = v.control || e.status === 409;
+	if (e.status === 409 && v.control) {	// taken over, or gone unused: back to watching
+		v.queue = [];
+		v.control = false;
+		$('view-only').checked = true;
+		$('view-dialog').classList.remove('is-controlled');
+	}
+	viewStatus(`${input ? 'Input not sent' : 'No picture'}: ${e.error}`, true);
+	v.errored = !input;
+}
+
+// Pictures again after a station had none: the status says what it said before.
+function pictureBack(v) {
+	if (!v.errored) return;
+	v.errored = false;
+	viewStatus(v.control ? IN_CONTROL : WATCHING);
+}
+
+async function drawTiles(v, buf) {
+	const d = new DataView(buf);
+	const w = d.getUint16(0, true), h = d.getUint16(2, true), n = d.getUint16(4, true);
+	const parts = [];
+	for (let i = 0, at = 6; i < n && at + 12 <= buf.byteLength; i++) {
+		const len = d.getUint32(at + 8, true);
+		parts.push({ x: d.getUint16(at, true), y: d.getUint16(at + 2, true),
+			png: new Blob([new Uint8Array(buf, at + 12, len)], { type: 'image/png' }) });
+		at += 12 + len;
+	}
+	const bitmaps = await Promise.all(parts.map((p) => createImageBitmap(p.png)));
+	if (view !== v) return;
+	if (viewScreen.width !== w || viewScreen.height !== h)
+		Object.assign(viewScreen, { width: w, height: h });
+	const g = viewScreen.getContext('2d');
+	parts.forEach((p, i) => g.drawImage(bitmaps[i], p.x, p.y));
+	pictureBack(v);
+	// For the tests (and the curious): how much each change carried.
+	const ds = viewScreen.dataset;
+	ds.messages = Number(ds.messages) + 1;
+	if (ds.messages === '1') ds.tilesFirst = n;
+	else ds.tilesFewest = Math.min(Number(ds.tilesFewest) || n, n);
+	ds.tilesLast = n;
+}
+
+// Picture by picture: the next once this one is shown, as fast as the station and the link allow.
+async function nextFrame(v) {
+	if (!v || view !== v) return;
+	viewScreen.dataset.stream = 'pictures';
+	try {
+		const res = await fetch(`/api/view?${new URLSearchParams({ id: v.id, f: ++v.frame, ...v.at })}`,
+			{ credentials: 'same-origin', cache: 'no-store' });
+		if (!res.ok) throw new Error(`${res.status}`);
+		const bitmap = await createImageBitmap(await res.blob());
+		if (view !== v) return;
+		if (viewScreen.width !== bitmap.width || viewScreen.height !== bitmap.height)
+			Object.assign(viewScreen, { width: bitmap.width, height: bitmap.height });
+		viewScreen.getContext('2d').drawImage(bitmap, 0, 0);
+		viewScreen.dataset.messages = Number(viewScreen.dataset.messages) + 1;
+		pictureBack(v);
+		setTimeout(() => nextFrame(v), 100);
+	} catch (e) {
+		if (view !== v) return;
+		viewStatus('No picture of the station just now', true);
+		v.errored = true;
+		setTimeout(() => nextFrame(v), 1000);
+	}
+}
 
 function closeView() {
 	const v = view;
 	if (!v) return;
 	view = null;
-	$('view-img').removeAttribute('src');
+	if (v.ws) v.ws.close();
 	if (v.control) {
 		releaseKeys(v);
 		v.control = false;
@@ -477,7 +561,7 @@ async function setControl(on) {
 		releaseKeys(v);
 		v.control = false;
 		$('view-dialog').classList.remove('is-controlled');
-		viewStatus('Watching: nothing you do reaches the station');
+		viewStatus(WATCHING);
 		await api('POST', '/api/action', { op: 'release', id: v.id, ...v.at }).catch(() => {});
 		return;
 	}
@@ -500,8 +584,8 @@ async function setControl(on) {
 	}
 	v.control = true;
 	$('view-dialog').classList.add('is-controlled');
-	viewStatus('In control: your keyboard and mouse reach the station (Close or View only to stop)');
-	$('view-img').focus();
+	viewStatus(IN_CONTROL);
+	viewScreen.focus();
 }
 
 // Events go in order, one request at a time; a move replaces a move still waiting.
@@ -519,7 +603,9 @@ async function flush(v) {
 		const batch = [];
 		while (v.queue.length && batch.length + v.queue[0].length <= BATCH) batch.push(...v.queue.shift());
 		try {
-			await api('POST', '/api/input', { id: v.id, events: batch.join(','), ...v.at });
+			// Over the stream when there is one (its errors come back on it), else a request.
+			if (v.ws && v.ws.readyState === WebSocket.OPEN) v.ws.send(batch.join(','));
+			else await api('POST', '/api/input', { id: v.id, events: batch.join(','), ...v.at });
 		} catch (e) {
 			if (e.status === 401) return showLogin(EXPIRED);
 			v.queue = [];
@@ -554,17 +640,17 @@ function onKey(ev, down) {
 }
 
 function place(ev) {
-	const r = $('view-img').getBoundingClientRect();
+	const r = viewScreen.getBoundingClientRect();
 	const at = (p, size) => Math.round(Math.min(Math.max(p / size, 0), 1) * 65535);
 	return [`3:0:${at(ev.clientX - r.left, r.width)}`, `3:1:${at(ev.clientY - r.top, r.height)}`, '0:0:0'];
 }
 
 // Keys typed on the picture (click it, or Tab to it); the dialog's buttons stay the page's.
-$('view-img').addEventListener('keydown', (ev) => onKey(ev, true));
-$('view-img').addEventListener('keyup', (ev) => onKey(ev, false));
+viewScreen.addEventListener('keydown', (ev) => onKey(ev, true));
+viewScreen.addEventListener('keyup', (ev) => onKey(ev, false));
 // In control, Escape is the station's, not the dialog's: Close ends control.
 $('view-dialog').addEventListener('cancel', (ev) => { if (view && view.control) ev.preventDefault(); });
-$('view-img').addEventListener('blur', () => view && releaseKeys(view));
+viewScreen.addEventListener('blur', () => view && releaseKeys(view));
 // The buttons as the browser has them now (ev.buttons: a second button pressed or let go while
 // another is held comes as a pointermove), sent where they differ from what the station was told;
 // captured, so a button let go outside the picture is still let go at the station.
@@ -580,25 +666,25 @@ function syncButtons(ev) {
 		send(v, place(ev).concat(`1:${code}:${down ? 1 : 0}`), false);
 	}
 }
-$('view-img').addEventListener('pointerdown', (ev) => {
+viewScreen.addEventListener('pointerdown', (ev) => {
 	if (!view || !view.control) return;
 	ev.preventDefault();
-	$('view-img').setPointerCapture(ev.pointerId);
-	$('view-img').focus();
+	viewScreen.setPointerCapture(ev.pointerId);
+	viewScreen.focus();
 	syncButtons(ev);
 });
-$('view-img').addEventListener('pointermove', (ev) => {
+viewScreen.addEventListener('pointermove', (ev) => {
 	if (!view) return;
 	send(view, place(ev), true);
 	syncButtons(ev);
 });
-$('view-img').addEventListener('pointerup', syncButtons);
+viewScreen.addEventListener('pointerup', syncButtons);
 for (const type of ['pointercancel', 'lostpointercapture'])
-	$('view-img').addEventListener(type, (ev) => syncButtons({ buttons: 0, clientX: ev.clientX, clientY: ev.clientY }));
-$('view-img').addEventListener('contextmenu', (ev) => { if (view && view.control) ev.preventDefault(); });
+	viewScreen.addEventListener(type, (ev) => syncButtons({ buttons: 0, clientX: ev.clientX, clientY: ev.clientY }));
+viewScreen.addEventListener('contextmenu', (ev) => { if (view && view.control) ev.preventDefault(); });
 // A wheel click is 100 pixels or 3 lines of the browser's scrolling: a touchpad's many small
 // steps add up to clicks rather than each being one.
-$('view-img').addEventListener('wheel', (ev) => {
+viewScreen.addEventListener('wheel', (ev) => {
 	const v = view;
 	if (!v || !v.control) return;
 	ev.preventDefault();
@@ -608,7 +694,7 @@ $('view-img').addEventListener('wheel', (ev) => {
 	v.wheel -= clicks;
 	send(v, place(ev).concat(`2:8:${-clicks}`), false);	// down the page: towards the user
 }, { passive: false });
-$('view-img').addEventListener('dragstart', (ev) => ev.preventDefault());
+viewScreen.addEventListener('dragstart', (ev) => ev.preventDefault());
 $('view-only').addEventListener('change', () => setControl(!$('view-only').checked));
 $('view-close').addEventListener('click', () => $('view-dialog').close());
 window.addEventListener('blur', () => view && releaseKeys(view));

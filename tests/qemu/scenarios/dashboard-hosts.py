@@ -8,7 +8,9 @@ administrator reads it) goes into room1's /etc/seatmux/dashboard.conf,
 with room2's address as room1 reaches it (QEMU's guestfwd to room2's
 port on the host). In headless Chromium, a teacher logs on at room1 only:
 the page shows room1's stations and, under room2's heading, room2's, with
-pictures (room2's compared with room2's own heads). Blocked from room1's
+pictures (room2's compared with room2's own heads). room2's seat1 opened
+large there comes picture by picture through room1, and room2's head1
+says it is watched. Blocked from room1's
 page, room2's seat1 shows the block screen on room2's head1 (room1's
 head1 goes on), its card says so; unblocked, back. room2 powered off: its
 heading says offline within seconds, and room1's stations go on (a block
@@ -17,6 +19,7 @@ of room1's seat1 from the same page still works). The protocol's rules
 with two dashboards on loopback (tests/dashboard/test_hosts.py).
 """
 
+import threading
 import time
 
 from stations import COLOR, attempt, scenario, wait_ready
@@ -104,6 +107,30 @@ def steps(t, a, b, p):
     gone = p.find('.station[data-station="room2/seat1"] .blocked', 30, gone=True) == []
     t.check("Unblock: room2's head1 shows its session again, the badge goes", ok and gone,
             (ok, gone))
+    # room2's seat1 opened large in room1's page: picture by picture
+    # through room1, and room2's head1 says it is watched.
+    told = []
+    look = threading.Thread(target=lambda: told.append(
+        screens.seen_on(b, ("head1",), showing("watched"), timeout=20)))
+    look.start()
+    p.card("room2/seat1")[0].find_element("css selector", "button.open").click()
+    canvas = p.find("#view-screen", 30)
+    look.join()
+    shown = ("const c = arguments[0]; if (!(+c.dataset.messages > 0)) return null;"
+             "const d = c.getContext('2d').getImageData(c.width >> 2, c.height >> 1, 1, 1).data;"
+             "return {stream: c.dataset.stream, rgb: [d[0], d[1], d[2]]};")
+    got, end = None, time.monotonic() + 40
+    while canvas and time.monotonic() < end:
+        got = p.d.execute_script(shown, canvas[0])
+        if got and all(abs(x - y) <= 24 for x, y in zip(got["rgb"], want)):
+            break
+        time.sleep(0.5)
+    p.shot("room2-large")
+    t.check("room2's seat1 opened large from room1's page: its pictures come through room1, "
+            "and room2's head1 says it is watched",
+            told == [{"head1"}] and got and got["stream"] == "pictures" and
+            all(abs(x - y) <= 24 for x, y in zip(got["rgb"], want)), (told, got, want))
+    p.d.find_element("id", "view-close").click()
     rc, log = b.run("journalctl -u seatmux-dashboard -o cat")
     t.check("room2's dashboard did it for the teacher's own session there",
             "%s logged on from" % TEACHER in log and

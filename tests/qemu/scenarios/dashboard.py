@@ -433,15 +433,14 @@ def page_control(t, m, p):
         screens.seen_on(m, ("head1",), showing("watched"), timeout=15)))
     look.start()
     p.card("seat1")[0].find_element("css selector", "button.open").click()
-    img = p.find("#view-img", 30)
+    img = p.find("#view-screen", 30)
     look.join()
-    big = p.d.execute_script("const i = arguments[0]; return i.complete && i.naturalWidth;",
-                             img[0]) if img else None
+    shown = "const c = arguments[0]; return Number(c.dataset.messages) > 0 && c.width;"
+    big = p.d.execute_script(shown, img[0]) if img else None
     end = time.monotonic() + 30
     while img and not big and time.monotonic() < end:
         time.sleep(0.5)
-        big = p.d.execute_script("const i = arguments[0]; return i.complete && i.naturalWidth;",
-                                 img[0])
+        big = p.d.execute_script(shown, img[0])
     ActionChains(p.d).click(img[0]).send_keys("ab").perform() if img else None
     time.sleep(3)
     p.shot("watching")
@@ -450,6 +449,26 @@ def page_control(t, m, p):
             told == [{"head1"}] and big == 800 and len(keys(m, "seat1")) == k1 and clicks(m, "seat1") == c1 and
             not m.run(CONTROL_DEVICES)[1],
             (big, keys(m, "seat1")[k1:]))
+    # Over the WebSocket, damage only: seat1's client moves a bar across
+    # its colour, so once its notice is over, a picture sends the few
+    # tiles the bar crossed.
+    def streamed():
+        return p.d.execute_script(
+            "const c = arguments[0], g = c.getContext('2d');"
+            "const d = g.getImageData(c.width >> 2, c.height >> 1, 1, 1).data;"
+            "return {stream: c.dataset.stream, messages: +c.dataset.messages, "
+            "first: +c.dataset.tilesFirst, fewest: +c.dataset.tilesFewest, "
+            "rgb: [d[0], d[1], d[2]]};", img[0]) if img else {}
+
+    def fine(ds):
+        return (ds.get("stream") == "websocket" and 0 < ds.get("fewest", 0) < ds.get("first", 0)
+                and all(abs(a - b) <= 24 for a, b in zip(ds.get("rgb", ()), COLOR["seat1"])))
+    ds, end = streamed(), time.monotonic() + 30
+    while not fine(ds) and time.monotonic() < end:
+        time.sleep(0.5)
+        ds = streamed()
+    t.check("the large view streams over a WebSocket: the picture is seat1's client, and after "
+            "the first picture whole, only the tiles that changed come", fine(ds), ds)
     p.d.find_element("id", "view-only").click()
     ok = attempt(lambda: m.wait_until("[ -n \"$(%s)\" ]" % CONTROL_DEVICES, 20))
     end = time.monotonic() + 20
