@@ -123,8 +123,8 @@ def soak(t, m, hv, tmp, cycles, warm=2):
         for th in lanes:
             th.join()
         elapsed = time.time() - start
-        # The last stations' keep (2 s; 5 s in rdp-slot-reuse) and their
-        # sessions' stop (3 s at most) run out.
+        # The last stations' keep (2 s, here and in rdp-slot-reuse) and
+        # their sessions' stop (3 s at most) run out.
         time.sleep(10)
         after = figures(m)
         print("# %s: %d logons (%d at once) in %.0f s; seatmuxd fds %d -> %d, RSS %d -> %d kB, "
