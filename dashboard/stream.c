@@ -47,6 +47,7 @@ struct stream {
 	bool broken;		/* the bridge broke: the session ends */
 	bool closing;		/* its close is queued: no more pictures */
 	unsigned sent;		/* pictures' changes sent */
+	bool failing;		/* the last picture asked for did not come */
 };
 
 static uint64_t now_ms(void)
@@ -273,11 +274,14 @@ static int picture(struct stream *st)
 		unsigned status = bridge_status(&r);
 
 		say_error(st, status, bridge_error_text(&r));
-		fprintf(stderr, "%s: stream %s: no picture: %s\n", st->s->bridge->user, st->id,
-			bridge_error_text(&r));
+		if (!st->failing)	/* the first of a run, not one a second */
+			fprintf(stderr, "%s: stream %s: no picture: %s\n", st->s->bridge->user,
+				st->id, bridge_error_text(&r));
+		st->failing = true;
 		bridge_reply_free(&r);
 		return status == 404 ? -1 : 1;
 	}
+	st->failing = false;
 	pthread_mutex_lock(&st->d->pictures_lock);
 	made = thumbnail_pixels((unsigned char *)r.out, r.outlen, THUMBNAIL_VIEW_WIDTH,
 				THUMBNAIL_VIEW_HEIGHT, &pixels, &w, &h);
