@@ -342,48 +342,46 @@ static const char *str_of(json_object *o, const char *key)
 
 /* One station of seatmuxctl's list, as the page takes it; NULL if it is
  * not one. */
-static json_object *station_json(struct dashboard *d, struct websession *s, json_object *in)
-{
-	const char *id = str_of(in, "station");
-	json_object *out, *blocked;
-
-	if (!form_station_ok(id))
-		return NULL;
-	out = json_object_new_object();
-	json_object_object_add(out, "id", json_object_new_string(id));
-	json_object_object_add(out, "name", json_object_new_string(str_of(in, "name")));
-	json_object_object_add(out, "kind", json_object_new_string(str_of(in, "kind")));
-	json_object_object_add(out, "user", json_object_new_string(str_of(in, "user")));
-	json_object_object_add(out, "state", json_object_new_string(str_of(in, "state")));
-	json_object_object_add(out, "blocked", json_object_new_boolean(
-		json_object_object_get_ex(in, "blocked", &blocked) &&
-		json_object_get_boolean(blocked)));
-	json_object_object_add(out, "thumb", json_object_new_int64(picture(d, s, id)));
-	return out;
-}
-
-/* One station of another host's list, as this page takes it: that host
- * is trusted (pinned), its words are still only words. NULL if it is
- * not one. */
-static json_object *remote_station_json(json_object *in)
+/* One station as the page takes it, from a list's entry, this host's
+ * (seatmuxd's words) or another's (a pinned host: trusted, its words
+ * still only words, so each is cut to a length). */
+static json_object *station_out(const char *id, json_object *in, int64_t thumb)
 {
 	static const char *const words[] = { "name", "kind", "user", "state" };
-	const char *id = str_of(in, "id");
-	json_object *out, *v;
+	json_object *out = json_object_new_object(), *blocked;
 
-	if (!form_station_ok(id))
-		return NULL;
-	out = json_object_new_object();
 	json_object_object_add(out, "id", json_object_new_string(id));
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		json_object_object_add(out, words[i], json_object_new_string_len(
 			str_of(in, words[i]), (int)strnlen(str_of(in, words[i]), 200)));
 	json_object_object_add(out, "blocked", json_object_new_boolean(
-		json_object_object_get_ex(in, "blocked", &v) && json_object_get_boolean(v)));
-	json_object_object_add(out, "thumb", json_object_new_int64(
-		json_object_object_get_ex(in, "thumb", &v) && json_object_is_type(v, json_type_int) ?
-		json_object_get_int64(v) : 0));
+		json_object_object_get_ex(in, "blocked", &blocked) &&
+		json_object_get_boolean(blocked)));
+	json_object_object_add(out, "thumb", json_object_new_int64(thumb));
 	return out;
+}
+
+/* This host's station, its picture taken if it changed. NULL if the id
+ * is not one. */
+static json_object *station_json(struct dashboard *d, struct websession *s, json_object *in)
+{
+	const char *id = str_of(in, "station");
+
+	if (!form_station_ok(id))
+		return NULL;
+	return station_out(id, in, picture(d, s, id));
+}
+
+/* One station of another host's list. NULL if it is not one. */
+static json_object *remote_station_json(json_object *in)
+{
+	const char *id = str_of(in, "id");
+	json_object *v;
+
+	if (!form_station_ok(id))
+		return NULL;
+	return station_out(id, in, json_object_object_get_ex(in, "thumb", &v) &&
+			   json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0);
 }
 
 /* Each other host: its name, state (online, offline...), why, and its
