@@ -29,20 +29,35 @@ static int decode(const char *in, size_t n, char *out, size_t size)
 	return utf8_valid(out) ? (int)o : -1;
 }
 
+/* The next key=value pair of body from *at on: false at the end. */
+static bool pair_next(const char *body, size_t len, size_t *at, const char **pair, size_t *plen)
+{
+	const char *amp;
+
+	if (*at >= len)
+		return false;
+	*pair = body + *at;
+	amp = memchr(*pair, '&', len - *at);
+	*plen = amp ? (size_t)(amp - *pair) : len - *at;
+	*at += *plen + 1;
+	return true;
+}
+
+static bool pair_is(const char *pair, size_t plen, const char *key, size_t klen)
+{
+	return plen > klen && pair[klen] == '=' && !memcmp(pair, key, klen);
+}
+
 int form_field(const char *body, size_t len, const char *key, char *out, size_t size)
 {
-	size_t klen = strlen(key), at = 0;
+	size_t klen = strlen(key), at = 0, plen;
+	const char *pair;
 	int found = 0;
 
-	while (at < len) {
-		const char *pair = body + at, *amp = memchr(pair, '&', len - at);
-		size_t plen = amp ? (size_t)(amp - pair) : len - at;
-		const char *eq = memchr(pair, '=', plen);
-
-		at += plen + 1;
-		if (!eq || (size_t)(eq - pair) != klen || memcmp(pair, key, klen))
+	while (pair_next(body, len, &at, &pair, &plen)) {
+		if (!pair_is(pair, plen, key, klen))
 			continue;
-		if (found || decode(eq + 1, plen - klen - 1, out, size) < 0)
+		if (found || decode(pair + klen + 1, plen - klen - 1, out, size) < 0)
 			return -1;
 		found = 1;
 	}
@@ -56,14 +71,11 @@ bool form_events_ok(const char *text)
 
 size_t form_without(const char *body, size_t len, const char *key, char *out)
 {
-	size_t klen = strlen(key), at = 0, n = 0;
+	size_t klen = strlen(key), at = 0, n = 0, plen;
+	const char *pair;
 
-	while (at < len) {
-		const char *pair = body + at, *amp = memchr(pair, '&', len - at);
-		size_t plen = amp ? (size_t)(amp - pair) : len - at;
-
-		at += plen + 1;
-		if (plen > klen && pair[klen] == '=' && !memcmp(pair, key, klen))
+	while (pair_next(body, len, &at, &pair, &plen)) {
+		if (pair_is(pair, plen, key, klen))
 			continue;
 		if (n)
 			out[n++] = '&';
