@@ -3,8 +3,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "png_out.h"
 #include "project.h"
@@ -45,30 +43,6 @@ static int png_size(const unsigned char *png, size_t len, uint32_t *w, uint32_t 
 	*w = be32(png + 16);
 	*h = be32(png + 20);
 	return 0;
-}
-
-/* The scaled pixels as PNG, through a memfd (png_out writes to an fd). */
-static int encode(const uint32_t *pixels, int w, int h, unsigned char **out, size_t *outlen)
-{
-	int fd = memfd_create("seatmux-thumbnail", MFD_CLOEXEC);
-	off_t size;
-	int rc = -1;
-
-	if (fd < 0)
-		return -1;
-	if (png_out_write(fd, pixels, w, h) < 0 || (size = lseek(fd, 0, SEEK_CUR)) <= 0)
-		goto out;
-	*out = malloc((size_t)size);
-	if (*out && pread(fd, *out, (size_t)size, 0) == size) {
-		*outlen = (size_t)size;
-		rc = 0;
-	} else {
-		free(*out);
-		*out = NULL;
-	}
-out:
-	close(fd);
-	return rc;
 }
 
 int thumbnail_make(const unsigned char *png, size_t len, unsigned char **out, size_t *outlen)
@@ -118,7 +92,7 @@ out:
 int thumbnail_encode(const uint32_t *pixels, int width, int height, unsigned char **out,
 		     size_t *outlen)
 {
-	return encode(pixels, width, height, out, outlen);
+	return png_out_buffer(pixels, width, height, out, outlen);
 }
 
 int thumbnail_fit(const unsigned char *png, size_t len, int width, int height,
@@ -129,7 +103,7 @@ int thumbnail_fit(const unsigned char *png, size_t len, int width, int height,
 
 	if (thumbnail_pixels(png, len, width, height, &pixels, &w, &h) < 0)
 		return -1;
-	rc = encode(pixels, w, h, out, outlen);
+	rc = png_out_buffer(pixels, w, h, out, outlen);
 	free(pixels);
 	return rc;
 }

@@ -173,6 +173,32 @@ static void test_png(struct test_state *t)
 	close(fd);
 }
 
+/* The same PNG in memory, byte for byte, for pictures larger than the
+ * writer's first buffer too. */
+static void test_png_buffer(struct test_state *t)
+{
+	enum { PW = 300, PH = 200 };
+	uint32_t *px = calloc(PW * PH, 4);
+	unsigned char *png = NULL, *file = NULL;
+	size_t len = 0;
+	int fd = memfd_create("test-png", MFD_CLOEXEC);
+	off_t size;
+
+	CHECK(t, px && fd >= 0);
+	for (int i = 0; i < PW * PH; i++)
+		px[i] = (uint32_t)i * 2654435761u;	/* noise: compresses badly */
+	CHECK(t, png_out_buffer(px, PW, PH, &png, &len) == 0 && len > 4096);
+	CHECK(t, png_out_write(fd, px, PW, PH) == 0);
+	size = lseek(fd, 0, SEEK_CUR);
+	CHECK(t, size == (off_t)len && (file = malloc(len)) &&
+		 pread(fd, file, len, 0) == (ssize_t)len && !memcmp(file, png, len));
+	png = (free(png), NULL);
+	CHECK(t, png_out_buffer(px, 0, PH, &png, &len) < 0 && !png);	/* no picture: no PNG */
+	free(file);
+	free(px);
+	close(fd);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -183,5 +209,6 @@ int main(void)
 	RUN(&t, test_hostile_text);
 	RUN(&t, test_long_text_fits);
 	RUN(&t, test_png);
+	RUN(&t, test_png_buffer);
 	return TEST_SUMMARY(&t);
 }
