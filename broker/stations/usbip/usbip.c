@@ -559,6 +559,7 @@ static void station_connect(struct station *st)
 		goto later;
 	}
 	st->pid = child_pid(st->link);
+	log_info("usbip: %s: link pid %d started", st->cfg.name, (int)st->pid);
 	st->keep.key = b->next_key++;
 	st->src = loop_add_fd(b->loop, st->control, EPOLLIN, on_control, st);
 	if (!st->src || send_hello(st) < 0) {

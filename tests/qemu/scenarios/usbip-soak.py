@@ -130,16 +130,14 @@ def soak(t, m, st, e1, cycles):
             (before, after))
 
 
-# desk1's link runs as the first link uid (LINK_UID_FIRST,
-# include/helper_uid.h, plus its place in the configuration: the first):
-# other stations' links, retrying a station that is away, come and go.
-DESK1_LINK_UID = 0x7f000000 + 0x00f00000
-
-
 def link_pids(m):
-    return m.run("for p in $(pgrep -f seatmux-usbip-link); do "
-                 "[ \"$(stat -c %%u /proc/$p)\" = %d ] && echo $p; done | sort"
-                 % DESK1_LINK_UID)[1].split()
+    """desk1's link: the pid seatmuxd last started it with, if it still
+    runs (other stations' links, retrying a station that is away, come
+    and go)."""
+    pids = re.findall(r"usbip: desk1: link pid (\d+) started",
+                      m.run("journalctl -t seatmuxd -o cat")[1])
+    alive = pids and m.run("test -d /proc/%s" % pids[-1])[0] == 0
+    return pids[-1:] if alive else []
 
 
 def reload(t, m, st):
