@@ -20,6 +20,7 @@ and the bus say.
 
 import base64
 import re
+import threading
 import time
 
 from harness import Image
@@ -66,6 +67,21 @@ def seen_on(m, heads, test, timeout):
             if head not in seen and test(m.screendump(head, 0)):
                 seen.add(head)
     return seen
+
+
+def watched_while(m, head, call, timeout=15):
+    """call()'s answer, and whether head said its station is watched
+    meanwhile: looked for from before the call until timeout (the notice
+    shows for a few seconds only)."""
+    seen = []
+    look = threading.Thread(target=lambda: seen.append(
+        seen_on(m, (head,), showing("watched"), timeout)))
+    look.start()
+    try:
+        answer = call()
+    finally:
+        look.join()
+    return answer, seen == [{head}]
 
 
 def showing(look):

@@ -27,7 +27,6 @@ import json
 import os
 import re
 import sys
-import threading
 import time
 
 from harness import Image
@@ -178,15 +177,9 @@ def click_at(m, h, seat, x, y):
 
 
 def while_watching(m, head, call):
-    """call()'s answer, and whether head showed that its station is
-    watched meanwhile (looked for from before the call until 15 s)."""
-    seen = []
-    look = threading.Thread(target=lambda: seen.append(
-        screens.seen_on(m, (head,), showing("watched"), timeout=15)))
-    look.start()
-    answer = call()
-    look.join()
-    return tuple(answer) + (seen == [{head}],)
+    """call()'s answer (a tuple), and whether head said it is watched."""
+    answer, seen = screens.watched_while(m, head, call)
+    return tuple(answer) + (seen,)
 
 
 def check_control_api(t, m, h):
@@ -428,13 +421,11 @@ def page_control(t, m, p):
     from selenium.webdriver.common.action_chains import ActionChains
     k0, k1 = len(keys(m, "seat0")), len(keys(m, "seat1"))
     c1 = clicks(m, "seat1")
-    told = []
-    look = threading.Thread(target=lambda: told.append(
-        screens.seen_on(m, ("head1",), showing("watched"), timeout=15)))
-    look.start()
-    p.card("seat1")[0].find_element("css selector", "button.open").click()
-    img = p.find("#view-screen", 30)
-    look.join()
+    def open_large():
+        p.card("seat1")[0].find_element("css selector", "button.open").click()
+        return p.find("#view-screen", 30)
+
+    img, told = screens.watched_while(m, "head1", open_large)
     shown = "const c = arguments[0]; return Number(c.dataset.messages) > 0 && c.width;"
     big = p.d.execute_script(shown, img[0]) if img else None
     end = time.monotonic() + 30
@@ -446,7 +437,7 @@ def page_control(t, m, p):
     p.shot("watching")
     t.check("seat1 opened large in the page: head1 says it is watched; the picture is the "
             "head's size; watching, typed keys and a click reach nobody",
-            told == [{"head1"}] and big == 800 and len(keys(m, "seat1")) == k1 and clicks(m, "seat1") == c1 and
+            told and big == 800 and len(keys(m, "seat1")) == k1 and clicks(m, "seat1") == c1 and
             not m.run(CONTROL_DEVICES)[1],
             (big, keys(m, "seat1")[k1:]))
     # Over the WebSocket, damage only: seat1's client moves a bar across
