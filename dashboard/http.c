@@ -237,9 +237,10 @@ static enum MHD_Result login(struct dashboard *d, struct MHD_Connection *conn,
 	res = bridge_logon(d->helper_path, user, password, strcmp(peer, "?") ? peer : "", &b, why,
 			   sizeof(why));
 	/* The other hosts, with the same account: while the password is here. */
-	if (res == BRIDGE_LOGGED_ON)
-		for (n = 0; n < d->hosts.n; n++)
-			peers[n] = peer_logon(&d->hosts.host[n], b->user, password, now_ms());
+	if (res == BRIDGE_LOGGED_ON) {
+		n = d->hosts.n;
+		peer_logon_all(d->hosts.host, n, b->user, password, now_ms(), peers);
+	}
 	explicit_bzero(password, sizeof(password));
 	logon_done(d, &key, res);
 	if (res == BRIDGE_UNREACHABLE) {
@@ -389,16 +390,17 @@ static json_object *remote_station_json(json_object *in)
 static json_object *hosts_json(struct websession *s)
 {
 	json_object *hosts = json_object_new_array();
+	struct peer_reply r[HOSTS_MAX];
+	int ok[HOSTS_MAX];
 
+	peer_get_all(s->peers, s->npeers, "/api/stations", r, ok, now_ms());
 	for (int i = 0; i < s->npeers; i++) {
 		json_object *h = json_object_new_object(), *arr = json_object_new_array(), *list;
-		struct peer_reply r;
 		enum peer_state st;
 		char why[200];
 
-		if (peer_request(s->peers[i], "/api/stations", NULL, 0, &r, now_ms()) == 0 &&
-		    r.status == 200) {
-			json_object *got = json_tokener_parse(r.data);
+		if (ok[i] == 0 && r[i].status == 200) {
+			json_object *got = json_tokener_parse(r[i].data);
 
 			if (json_object_object_get_ex(got, "stations", &list) &&
 			    json_object_is_type(list, json_type_array))
@@ -412,7 +414,7 @@ static json_object *hosts_json(struct websession *s)
 				}
 			json_object_put(got);
 		}
-		peer_reply_free(&r);
+		peer_reply_free(&r[i]);
 		st = peer_state(s->peers[i], why, sizeof(why));
 		json_object_object_add(h, "name", json_object_new_string(peer_host(s->peers[i])->name));
 		json_object_object_add(h, "state", json_object_new_string(peer_state_name(st)));

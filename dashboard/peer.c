@@ -85,46 +85,69 @@ static CURL *handle_new(const struct host *h)
 	return c;
 }
 
-/* One request on the handle; the lock is held. CURLE_OK with r filled. */
-static CURLcode perform(struct peer *p, const char *path, const char *body, size_t len,
-			long timeout_ms, struct peer_reply *r)
-{
-	struct curl_slist *headers = NULL;
-	char url[HOST_ADDRESS_MAX + 512], token[CSRF_MAX + 16];
-	const char *type = NULL;
-	CURLcode rc;
+/* A request on a peer's handle, its lock held: set up by call_start,
+ * run by calls_run (several at once), its reply read by call_finish. */
+struct call {
+	struct peer *p;
+	struct peer_reply *r;
+	struct curl_slist *headers;
+	CURLcode rc;		/* of the setup, then of the transfer */
+	bool in_multi;
+	/* Called as soon as it is over, if set (the others may go on). */
+	void (*done)(struct call *c);
+	uint64_t now_ms;
+	int *ok;
+};
 
-	memset(r, 0, sizeof(*r));
+static void call_start(struct call *c, const char *path, const char *body, size_t len,
+		       long timeout_ms)
+{
+	struct peer *p = c->p;
+	char url[HOST_ADDRESS_MAX + 512], token[CSRF_MAX + 16];
+
+	memset(c->r, 0, sizeof(*c->r));
+	c->headers = NULL;
+	c->rc = CURLE_OK;
 	snprintf(url, sizeof(url), "https://%s%s", p->host->address, path);
 	if (body) {
 		snprintf(token, sizeof(token), "X-CSRF-Token: %s", p->csrf);
-		headers = curl_slist_append(headers,
-					    "Content-Type: application/x-www-form-urlencoded");
-		if (headers && p->csrf[0])
-			headers = curl_slist_append(headers, token);
-		if (!headers)
-			return CURLE_OUT_OF_MEMORY;
+		c->headers = curl_slist_append(c->headers,
+					       "Content-Type: application/x-www-form-urlencoded");
+		if (c->headers && p->csrf[0])
+			c->headers = curl_slist_append(c->headers, token);
+		if (!c->headers) {
+			c->rc = CURLE_OUT_OF_MEMORY;
+			return;
+		}
 	}
 	curl_easy_setopt(p->curl, CURLOPT_URL, url);
 	curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, c->r);
+	curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, c->headers);
 	if (body) {
 		curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE, (long)len);
 	} else {
 		curl_easy_setopt(p->curl, CURLOPT_HTTPGET, 1L);
 	}
-	rc = curl_easy_perform(p->curl);
-	curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, NULL);
-	curl_slist_free_all(headers);
-	if (rc != CURLE_OK) {
+}
+
+/* CURLE_OK with the reply's status, type and data (at least ""). */
+static CURLcode call_finish(struct call *c)
+{
+	struct peer_reply *r = c->r;
+	const char *type = NULL;
+
+	curl_easy_setopt(c->p->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c->p->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(c->headers);
+	c->headers = NULL;
+	if (c->rc != CURLE_OK) {
 		peer_reply_free(r);
-		return rc;
+		return c->rc;
 	}
-	curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	if (curl_easy_getinfo(p->curl, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
+	curl_easy_getinfo(c->p->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	if (curl_easy_getinfo(c->p->curl, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
 		snprintf(r->type, sizeof(r->type), "%s", type);
 	if (!r->data) {
 		r->data = calloc(1, 1);
@@ -132,6 +155,81 @@ static CURLcode perform(struct peer *p, const char *path, const char *body, size
 			return CURLE_OUT_OF_MEMORY;
 	}
 	return CURLE_OK;
+}
+
+static void call_done(struct call *c, CURLcode rc)
+{
+	c->rc = rc;
+	if (c->done)
+		c->done(c);
+}
+
+/* The calls done by the multi handle so far, each taken out of it before
+ * its done() (which may hand its handle to another thread). */
+static int calls_reap(CURLM *multi, struct call *calls, int n)
+{
+	int reaped = 0, queued;
+	CURLMsg *msg;
+
+	while ((msg = curl_multi_info_read(multi, &queued))) {
+		CURL *easy = msg->easy_handle;
+		CURLcode rc = msg->data.result;	/* msg is curl's until the removal */
+
+		for (int i = 0; i < n && msg->msg == CURLMSG_DONE; i++) {
+			if (!calls[i].in_multi || easy != calls[i].p->curl)
+				continue;
+			curl_multi_remove_handle(multi, easy);
+			calls[i].in_multi = false;
+			call_done(&calls[i], rc);
+			reaped++;
+			break;
+		}
+	}
+	return reaped;
+}
+
+/* The started calls, all at once (curl's multi interface): a slow host
+ * costs its own time, not every other host's too. Each handle's timeout
+ * bounds the whole. */
+static void calls_run(struct call *calls, int n)
+{
+	CURLM *multi = n > 1 ? curl_multi_init() : NULL;
+	int running = 0, left = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (calls[i].rc != CURLE_OK) {
+			call_done(&calls[i], calls[i].rc);
+		} else if (multi && curl_multi_add_handle(multi, calls[i].p->curl) == CURLM_OK) {
+			calls[i].in_multi = true;
+			left++;
+		} else {	/* one call, or no multi handle */
+			call_done(&calls[i], curl_easy_perform(calls[i].p->curl));
+		}
+	}
+	while (left > 0 && curl_multi_perform(multi, &running) == CURLM_OK) {
+		left -= calls_reap(multi, calls, n);
+		if (left <= 0 || curl_multi_poll(multi, NULL, 0, 1000, NULL) != CURLM_OK)
+			break;
+	}
+	for (int i = 0; i < n; i++)
+		if (calls[i].in_multi) {	/* curl failed itself: not done */
+			curl_multi_remove_handle(multi, calls[i].p->curl);
+			calls[i].in_multi = false;
+			call_done(&calls[i], CURLE_FAILED_INIT);
+		}
+	if (multi)
+		curl_multi_cleanup(multi);
+}
+
+/* One request on the handle; the lock is held. CURLE_OK with r filled. */
+static CURLcode perform(struct peer *p, const char *path, const char *body, size_t len,
+			long timeout_ms, struct peer_reply *r)
+{
+	struct call c = { .p = p, .r = r };
+
+	call_start(&c, path, body, len, timeout_ms);
+	calls_run(&c, 1);
+	return call_finish(&c);
 }
 
 /* Not reached: offline (or untrusted) until the retry. The lock is held. */
@@ -171,15 +269,16 @@ static void logged_on(struct peer *p, const struct peer_reply *r)
 	json_object_put(obj);
 }
 
-struct peer *peer_logon(const struct host *h, const char *user, const char *password,
-			uint64_t now_ms)
+/* A peer for h with its logon's body (user and password, escaped), or
+ * NULL without memory. A peer it cannot ask is offline for good. */
+static struct peer *logon_prepare(const struct host *h, const char *user,
+				  const char *password, char **body, size_t *len)
 {
 	struct peer *p = calloc(1, sizeof(*p));
-	char *u = NULL, *pw = NULL, *body = NULL;
-	struct peer_reply r;
-	size_t len = 0;
-	CURLcode rc;
+	char *u = NULL, *pw = NULL;
 
+	*body = NULL;
+	*len = 0;
 	if (!p)
 		return NULL;
 	p->host = h;
@@ -190,49 +289,73 @@ struct peer *peer_logon(const struct host *h, const char *user, const char *pass
 		pw = curl_easy_escape(p->curl, password, 0);
 	}
 	if (u && pw) {
-		len = strlen(u) + strlen(pw) + 16;
-		body = malloc(len);
+		*len = strlen(u) + strlen(pw) + 16;
+		*body = malloc(*len);
 	}
-	if (!body) {
+	if (*body) {
+		*len = (size_t)snprintf(*body, *len, "user=%s&password=%s", u, pw);
+	} else {
 		p->state = PEER_OFFLINE;
 		snprintf(p->why, sizeof(p->why), "out of memory");
 		p->retry_ms = UINT64_MAX;
-		goto out;
 	}
-	len = (size_t)snprintf(body, len, "user=%s&password=%s", u, pw);
-	rc = perform(p, "/api/login", body, len, REQUEST_MS, &r);
-	if (rc != CURLE_OK) {
-		unreached(p, rc, now_ms);
-	} else {
-		logged_on(p, &r);
-		peer_reply_free(&r);
-	}
-out:
 	if (pw)
 		explicit_bzero(pw, strlen(pw));
-	if (body)
-		explicit_bzero(body, len);
 	curl_free(u);
 	curl_free(pw);
-	free(body);
 	return p;
 }
 
-int peer_request(struct peer *p, const char *path, const char *body, size_t len,
-		 struct peer_reply *r, uint64_t now_ms)
+void peer_logon_all(const struct host *hosts, int n, const char *user, const char *password,
+		    uint64_t now_ms, struct peer **peers)
 {
-	CURLcode rc;
-	int ok = -1;
+	struct call calls[HOSTS_MAX];
+	struct peer_reply replies[HOSTS_MAX];
+	char *bodies[HOSTS_MAX];
+	size_t lens[HOSTS_MAX];
+	int m = 0;
 
-	memset(r, 0, sizeof(*r));
-	pthread_mutex_lock(&p->lock);
-	if (p->state == PEER_REFUSED || p->state == PEER_LOGGED_OUT || !p->curl ||
-	    (p->state != PEER_ONLINE && now_ms < p->retry_ms))
-		goto out;
-	rc = perform(p, path, body, len, REQUEST_MS, r);
+	for (int i = 0; i < n && i < HOSTS_MAX; i++) {
+		peers[i] = logon_prepare(&hosts[i], user, password, &bodies[i], &lens[i]);
+		if (!peers[i] || !bodies[i])
+			continue;
+		calls[m] = (struct call){ .p = peers[i], .r = &replies[m] };
+		call_start(&calls[m], "/api/login", bodies[i], lens[i], REQUEST_MS);
+		m++;
+	}
+	/* Nobody else knows these peers yet: no lock is needed. */
+	calls_run(calls, m);
+	for (int i = 0; i < m; i++) {
+		CURLcode rc = call_finish(&calls[i]);
+
+		if (rc != CURLE_OK) {
+			unreached(calls[i].p, rc, now_ms);
+		} else {
+			logged_on(calls[i].p, &replies[i]);
+			peer_reply_free(&replies[i]);
+		}
+	}
+	for (int i = 0; i < n && i < HOSTS_MAX; i++) {
+		if (bodies[i])
+			explicit_bzero(bodies[i], lens[i]);
+		free(bodies[i]);
+	}
+}
+
+/* May p be asked now? Its lock is held. */
+static bool askable(const struct peer *p, uint64_t now_ms)
+{
+	return p->curl && p->state != PEER_REFUSED && p->state != PEER_LOGGED_OUT &&
+	       (p->state == PEER_ONLINE || now_ms >= p->retry_ms);
+}
+
+/* What a request's outcome says of the peer; its lock is held. 0 if it
+ * answered. */
+static int settle(struct peer *p, CURLcode rc, const struct peer_reply *r, uint64_t now_ms)
+{
 	if (rc != CURLE_OK) {
 		unreached(p, rc, now_ms);
-		goto out;
+		return -1;
 	}
 	if (r->status == 401) {
 		p->state = PEER_LOGGED_OUT;
@@ -241,10 +364,49 @@ int peer_request(struct peer *p, const char *path, const char *body, size_t len,
 		p->state = PEER_ONLINE;
 		p->why[0] = 0;
 	}
-	ok = 0;
-out:
+	return 0;
+}
+
+int peer_request(struct peer *p, const char *path, const char *body, size_t len,
+		 struct peer_reply *r, uint64_t now_ms)
+{
+	int ok = -1;
+
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_lock(&p->lock);
+	if (askable(p, now_ms))
+		ok = settle(p, perform(p, path, body, len, REQUEST_MS, r), r, now_ms);
 	pthread_mutex_unlock(&p->lock);
 	return ok;
+}
+
+/* One of peer_get_all's: said, and its peer free for others at once. */
+static void got_one(struct call *c)
+{
+	*c->ok = settle(c->p, call_finish(c), c->r, c->now_ms);
+	pthread_mutex_unlock(&c->p->lock);
+}
+
+void peer_get_all(struct peer *const *peers, int n, const char *path, struct peer_reply *r,
+		  int *ok, uint64_t now_ms)
+{
+	struct call calls[HOSTS_MAX];
+	int m = 0;
+
+	/* Locked in order (others lock one at a time): none waits on another. */
+	for (int i = 0; i < n && i < HOSTS_MAX; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		ok[i] = -1;
+		pthread_mutex_lock(&peers[i]->lock);
+		if (!askable(peers[i], now_ms)) {
+			pthread_mutex_unlock(&peers[i]->lock);
+			continue;
+		}
+		calls[m] = (struct call){ .p = peers[i], .r = &r[i], .done = got_one,
+					  .now_ms = now_ms, .ok = &ok[i] };
+		call_start(&calls[m++], path, NULL, 0, REQUEST_MS);
+	}
+	calls_run(calls, m);
 }
 
 enum peer_state peer_state(struct peer *p, char *why, size_t size)

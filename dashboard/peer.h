@@ -10,7 +10,8 @@
  * (PEER_RETRY_MS), answered offline meanwhile, so that the other hosts'
  * stations never wait for it. One whose session ended (it restarted, or
  * the session expired there) is logged out until the teacher logs on
- * again. Calls on one peer are one at a time (its lock).
+ * again. Calls on one peer are one at a time (its lock); the hosts of
+ * a list are asked at once (curl's multi interface).
  */
 #ifndef SEATMUX_DASHBOARD_PEER_H
 #define SEATMUX_DASHBOARD_PEER_H
@@ -40,9 +41,10 @@ struct peer_reply {
 	size_t len;
 };
 
-/* Logs user on at h (NULL only without memory): its state says how it went. */
-struct peer *peer_logon(const struct host *h, const char *user, const char *password,
-			uint64_t now_ms);
+/* Logs user on at each of the n hosts, all at once: peers[i] for
+ * hosts[i] (NULL only without memory), its state saying how it went. */
+void peer_logon_all(const struct host *hosts, int n, const char *user, const char *password,
+		    uint64_t now_ms, struct peer **peers);
 /*
  * GET (body NULL) or POST (a form, with the peer's token) of path on the
  * host: 0 with r filled (any HTTP status), or -1 if the host was not
@@ -50,6 +52,10 @@ struct peer *peer_logon(const struct host *h, const char *user, const char *pass
  */
 int peer_request(struct peer *p, const char *path, const char *body, size_t len,
 		 struct peer_reply *r, uint64_t now_ms);
+/* GET path on each of the n peers at once, as peer_request: ok[i] its
+ * 0 or -1, r[i] its reply (freed by the caller either way). */
+void peer_get_all(struct peer *const *peers, int n, const char *path, struct peer_reply *r,
+		  int *ok, uint64_t now_ms);
 /* The peer's state and its reason in words ("" when online). */
 enum peer_state peer_state(struct peer *p, char *why, size_t size);
 const char *peer_state_name(enum peer_state s);

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Several hosts in one dashboard (dashboard.conf), with two real
 seatmux-dashboards on loopback, each behind a fake logon helper
-(test_http.py's): A lists B as room2 (the right pin), room3 (B again,
-pinned to another key) and room4 (nothing listening). A teacher's logon at
+(test_http.py's): A lists B as room2 and room5 (the right pin), room3
+(B again, pinned to another key) and room4 (nothing listening). A teacher's logon at
 A logs on at B with the same account; A's stations come with each host's
 group and state; B's station's picture, actions and large view go to B
 through A and come back; an unknown host, one offline or untrusted, a
@@ -103,8 +103,9 @@ def main():
         "[dashboard]\nname = room1\n\n"
         "[host.room2]\naddress = 127.0.0.1:%d\npin = %s\n\n"
         "[host.room3]\naddress = 127.0.0.1:%d\npin = %s\n\n"
-        "[host.room4]\naddress = 127.0.0.1:%d\npin = %s\n" % (b.port, pin, b.port, wrong,
-                                                            free_port(), pin)))
+        "[host.room4]\naddress = 127.0.0.1:%d\npin = %s\n\n"
+        "[host.room5]\naddress = 127.0.0.1:%d\npin = %s\n" % (b.port, pin, b.port, wrong,
+                                                           free_port(), pin, b.port, pin)))
     try:
         run(a, b)
     finally:
@@ -112,7 +113,8 @@ def main():
             b.stop()
         text = a.stop()
         check("A logged each host's logon", "host room2: online" in text and
-              "host room3: untrusted" in text and "host room4: offline" in text, text[-800:])
+              "host room3: untrusted" in text and "host room4: offline" in text and
+              "host room5: online" in text, text[-800:])
     print("%d failed" % test_http.failed)
     return 1 if test_http.failed else 0
 
@@ -124,8 +126,8 @@ def run(a, b):
           (st, b.helper.rhosts))
     t = Browser(a.port)
     st, _, data = t.login("alice", "good")
-    check("the teacher logs on at A, and with the same account at B",
-          st == 200 and len(b.helper.rhosts) == 1, (st, data, b.helper.rhosts))
+    check("the teacher logs on at A, and with the same account at B (room2 and room5)",
+          st == 200 and len(b.helper.rhosts) == 2, (st, data, b.helper.rhosts))
     st, data = stations(t)
     ok = st == 200 and data.get("self") == "room1"
     r2, r3, r4 = host(data, "room2"), host(data, "room3"), host(data, "room4")
@@ -138,6 +140,18 @@ def run(a, b):
           "not the one pinned" in r3.get("why", ""), r3)
     check("room4 does not answer: offline", r4.get("state") == "offline" and
           not r4.get("stations"), r4)
+
+    # Each of B's sessions takes 3 s to list its station (its picture):
+    # asked one after the other, the list would take 6 s.
+    b.helper.delay = 3
+    start = time.monotonic()
+    st, data = stations(t)
+    took = time.monotonic() - start
+    b.helper.delay = 0
+    check("the hosts are asked at once: two slow ones cost the time of one (%.1f s)" % took,
+          st == 200 and took < 5.5 and
+          all(host(data, n).get("state") == "online" and host(data, n).get("stations")
+              for n in ("room2", "room5")), data)
 
     st, h, pic = t.req("GET", "/api/thumb?id=seat1&host=room2&v=1")
     check("room2's station's picture comes from B, through A",

@@ -57,6 +57,7 @@ class FakeHelper:
 
     def __init__(self, path):
         self.picture = png(1280, 800, (200, 20, 20))
+        self.delay = 0		# seconds a screenshot takes
         self.requests = []
         self.rhosts = []
         self.conns = []
@@ -103,6 +104,7 @@ class FakeHelper:
                     "session_pid": 7, "state": "running", "blocked": False}, {
                     "station": "bad/id", "name": "x"}]).encode())
             elif "screenshot" in args and "seat9" not in args:
+                time.sleep(self.delay)
                 self.reply(c, out=self.picture)
             elif args[0] == "rename" and role == b"teacher":
                 self.reply(c, 1, err=b"seatmuxctl: seat1: not authorized\n",
