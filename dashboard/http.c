@@ -33,6 +33,7 @@ struct request {
 	size_t len, dropped;
 	bool too_big;
 	bool answered;	/* refused at its start, before its body */
+	struct stream_want stream;	/* a WebSocket's, until it is switched */
 	char body[BODY_MAX];
 };
 
@@ -574,7 +575,7 @@ static bool names_token(const char *list, const char *token)
  * no same-origin rule guards: one from another site's page is refused.
  */
 static enum MHD_Result stream(struct dashboard *d, struct MHD_Connection *conn,
-			      struct websession *s)
+			      struct websession *s, struct stream_want *want)
 {
 	const char *id = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
 	const char *upgrade = header(conn, "Upgrade"), *connection = header(conn, "Connection");
@@ -594,7 +595,7 @@ static enum MHD_Result stream(struct dashboard *d, struct MHD_Connection *conn,
 		return reply_error(conn, 503, "too many stations open large: close one first");
 	if (watch(s, id) < 0)
 		return bridge_broke(d, conn, s);
-	return stream_start(d, conn, s, id, accept);
+	return stream_start(d, conn, s, id, accept, want);
 }
 
 /*
@@ -798,7 +799,7 @@ static enum MHD_Result forward(struct MHD_Connection *conn, struct websession *s
 
 /* What needs a session: the session's own requests. */
 static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *conn,
-				    const char *url, bool post, const struct request *rq)
+				    const char *url, bool post, struct request *rq)
 {
 	struct websession *s = websession_get(
 		&d->sessions, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE), now_ms());
@@ -821,7 +822,7 @@ static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *
 	else if (!post && !strcmp(url, "/api/view"))
 		ok = view(d, conn, s);
 	else if (!post && !strcmp(url, "/api/stream"))
-		ok = stream(d, conn, s);
+		ok = stream(d, conn, s, &rq->stream);
 	else if (post && !strcmp(url, "/api/input"))
 		ok = input(d, conn, s, rq);
 	else if (post && !strcmp(url, "/api/action"))
@@ -835,7 +836,7 @@ static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *
 }
 
 static enum MHD_Result dispatch(struct dashboard *d, struct MHD_Connection *conn,
-				const char *url, const char *method, const struct request *rq)
+				const char *url, const char *method, struct request *rq)
 {
 	bool post = !strcmp(method, "POST");
 

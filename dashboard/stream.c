@@ -35,7 +35,6 @@
 struct stream {
 	struct dashboard *d;
 	struct websession *s;		/* held from the switch on */
-	char session[WEBSESSION_HEX + 1];	/* its id, to take it by then */
 	char id[WEBSESSION_STATION_MAX + 1];
 	MHD_socket sock;
 	struct MHD_UpgradeResponseHandle *urh;
@@ -389,19 +388,23 @@ static void *run(void *data)
 static void on_upgraded(void *cls, struct MHD_Connection *conn, void *req, const char *extra_in,
 			size_t extra_len, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
-	struct stream *st = cls;
+	const struct stream_want *want = cls;
+	struct stream *st = calloc(1, sizeof(*st));
 	pthread_attr_t attr;
 	pthread_t thread;
 
-	st->sock = sock;
-	st->urh = urh;
 	/* The session, if it is still there: held while the stream runs. */
-	st->s = websession_get(&st->d->sessions, st->session, now_ms());
-	if (!st->s) {
+	if (st)
+		st->s = websession_get(&want->d->sessions, want->session, now_ms());
+	if (!st || !st->s) {
 		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 		free(st);
 		return;
 	}
+	st->d = want->d;
+	memcpy(st->id, want->id, sizeof(st->id));
+	st->sock = sock;
+	st->urh = urh;
 	if (extra_len) {
 		st->extra = malloc(extra_len);
 		if (st->extra) {
@@ -425,26 +428,20 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *req, const
 }
 
 enum MHD_Result stream_start(struct dashboard *d, struct MHD_Connection *conn,
-			     struct websession *s, const char *id, const char *accept)
+			     struct websession *s, const char *id, const char *accept,
+			     struct stream_want *want)
 {
-	struct stream *st = calloc(1, sizeof(*st));
-	struct MHD_Response *r = st ? MHD_create_response_for_upgrade(on_upgraded, st) : NULL;
+	struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgraded, want);
 	enum MHD_Result ok;
 
-	if (!r) {
-		free(st);
+	if (!r)
 		return MHD_NO;
-	}
-	st->d = d;
-	snprintf(st->session, sizeof(st->session), "%s", s->id);
-	snprintf(st->id, sizeof(st->id), "%s", id);
+	want->d = d;
+	snprintf(want->session, sizeof(want->session), "%s", s->id);
+	snprintf(want->id, sizeof(want->id), "%s", id);
 	MHD_add_response_header(r, "Upgrade", "websocket");
 	MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
 	ok = MHD_queue_response(conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
 	MHD_destroy_response(r);
-	/* Queued, st is the handler's; a connection that fails before the
-	 * switch leaves it behind (a few hundred bytes, no session held). */
-	if (ok != MHD_YES)
-		free(st);
 	return ok;
 }

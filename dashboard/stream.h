@@ -20,13 +20,27 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "websession.h"
 
 /* The handshake's answer to the client's Sec-WebSocket-Key: out holds
  * 29 bytes. 0, or -1 if the key is not 16 bytes in base64. */
 int stream_accept_key(const char *key, char out[29]);
+/*
+ * What a stream is to be, kept in its request's context (http.c): MHD
+ * frees that context whether or not the connection is ever switched, so
+ * a connection that fails before the switch leaves nothing behind.
+ */
+struct stream_want {
+	struct dashboard *d;
+	char session[WEBSESSION_HEX + 1];
+	char id[WEBSESSION_STATION_MAX + 1];
+};
+
 /* Answers conn 101 with accept, and streams station id to it once the
- * connection is switched, holding a reference to s meanwhile. */
+ * connection is switched (want, in the request's context, says what),
+ * holding a reference to s's session meanwhile. */
 enum MHD_Result stream_start(struct dashboard *d, struct MHD_Connection *conn,
-			     struct websession *s, const char *id, const char *accept);
+			     struct websession *s, const char *id, const char *accept,
+			     struct stream_want *want);
 
 #endif
