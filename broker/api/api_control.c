@@ -271,7 +271,8 @@ static bool announce(struct api *a, const char *seat, bool control)
 {
 	int r = screens_show(a->b, seat, SCREEN_WATCHED, control ?
 			     "and controlled: someone else's keyboard and pointer work on it "
-			     "beside yours" : "from the room's dashboard", NOTICE_SECONDS);
+			     "beside yours" : "by the room's teacher or administrator",
+			     NOTICE_SECONDS);
 
 	if (r < 0)
 		log_info("control: %s: its user cannot be told it is %s now (%s)", seat,
