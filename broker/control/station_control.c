@@ -202,7 +202,7 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 		snprintf(c->owner, sizeof(c->owner), "%s", owner);
 		c->leave_ms = 0;
 		c->used_ms = loop_now_ms();
-		return same ? 1 : 0;
+		return 0;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c)

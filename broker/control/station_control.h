@@ -45,10 +45,9 @@ void station_controls_destroy(struct controls *ctls);
 /* The largest owner's name (D-Bus's limit on a name). */
 #define CONTROL_OWNER_MAX 255
 
-/* The seat's devices, owner's now, made if there are none yet: 0 (a new
- * taker: made, or taken from another), 1 (owner's already, or let go by
- * owner a moment ago), or -errno (-ENAMETOOLONG: a seat or owner
- * name too long). */
+/* The seat's devices, owner's now (made if there are none yet, taken
+ * from another owner if there are): 0, or -errno (-ENAMETOOLONG: a seat
+ * or owner name too long). */
 int station_control_take(struct controls *ctls, const char *seat, const char *owner);
 /* Whether owner holds the seat's control, or let go of it a moment ago. */
 bool station_control_holds(struct controls *ctls, const char *seat, const char *owner);
