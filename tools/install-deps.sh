@@ -12,7 +12,7 @@ pkgs="
 	libudev-dev libdrm-dev libevdev-dev libinput-dev libxkbcommon-dev
 	libwayland-dev wayland-protocols libpixman-1-dev libinih-dev libseat-dev
 	libevdi0-dev libpam0g-dev libssl-dev freerdp2-dev libxxhash-dev liblz4-dev
-	libsystemd-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core fontconfig
+	libsystemd-dev libcairo2-dev libpng-dev libpango1.0-dev fonts-dejavu-core fontconfig
 	clang-14 llvm-14 libclang-rt-14-dev libfuzzer-14-dev
 	python3 qemu-system-x86 qemu-utils zstd lz4 cpio kmod socat openssl
 	systemd libpam-systemd udev busybox-static dbus dbus-daemon dbus-system-bus-common polkitd

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A picture as PNG (Cairo's encoder): what a screenshot hands out. */
+/* A picture as PNG (libpng, fast): what a screenshot hands out. */
 #ifndef SEATMUX_PNG_OUT_H
 #define SEATMUX_PNG_OUT_H
 

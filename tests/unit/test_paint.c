@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The picture of a broker-drawn screen: its colour, its text, its bounds. */
+#include <cairo.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +175,43 @@ static void test_png(struct test_state *t)
 	close(fd);
 }
 
+struct png_reader {
+	const unsigned char *data;
+	size_t len, at;
+};
+
+static cairo_status_t png_read(void *closure, unsigned char *data, unsigned int len)
+{
+	struct png_reader *r = closure;
+
+	if (len > r->len - r->at)
+		return CAIRO_STATUS_READ_ERROR;
+	memcpy(data, r->data + r->at, len);
+	r->at += len;
+	return CAIRO_STATUS_SUCCESS;
+}
+
+/* Whether the PNG, read by another decoder (Cairo's), is px exactly:
+ * red, green and blue where they were, the X byte aside. */
+static bool png_pixels_equal(const unsigned char *png, size_t len, const uint32_t *px, int w,
+			     int h)
+{
+	struct png_reader r = { png, len, 0 };
+	cairo_surface_t *s = cairo_image_surface_create_from_png_stream(png_read, &r);
+	bool same = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS &&
+		    cairo_image_surface_get_width(s) == w && cairo_image_surface_get_height(s) == h;
+
+	for (int y = 0; same && y < h; y++) {
+		const uint32_t *row = (const uint32_t *)(cairo_image_surface_get_data(s) +
+							  (size_t)y * cairo_image_surface_get_stride(s));
+
+		for (int x = 0; same && x < w; x++)
+			same = (row[x] & 0xffffff) == (px[(size_t)y * w + x] & 0xffffff);
+	}
+	cairo_surface_destroy(s);
+	return same;
+}
+
 /* The same PNG in memory, byte for byte, for pictures larger than the
  * writer's first buffer too. */
 static void test_png_buffer(struct test_state *t)
@@ -192,6 +231,7 @@ static void test_png_buffer(struct test_state *t)
 	size = lseek(fd, 0, SEEK_CUR);
 	CHECK(t, size == (off_t)len && (file = malloc(len)) &&
 		 pread(fd, file, len, 0) == (ssize_t)len && !memcmp(file, png, len));
+	CHECK(t, png_pixels_equal(png, len, px, PW, PH));
 	png = (free(png), NULL);
 	CHECK(t, png_out_buffer(px, 0, PH, &png, &len) < 0 && !png);	/* no picture: no PNG */
 	free(file);
