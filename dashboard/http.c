@@ -26,6 +26,8 @@
 #define INPUT_MAX 4096
 /* Large views streaming at once, everyone's. */
 #define STREAMS_MAX 32
+/* A list's time for taking pictures (list_pictures). */
+#define LIST_PICTURES_MS 1000
 #define CSP "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; " \
 	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
@@ -363,15 +365,54 @@ static json_object *station_out(const char *id, json_object *in, int64_t thumb)
 	return out;
 }
 
-/* This host's station, its picture taken if it changed. NULL if the id
- * is not one. */
-static json_object *station_json(struct dashboard *d, struct websession *s, json_object *in)
+/* The version of the picture kept for station id (0: none yet). */
+static unsigned kept_picture(struct websession *s, const char *id)
 {
-	const char *id = str_of(in, "station");
+	const struct thumb *t;
+	unsigned v;
 
-	if (!form_station_ok(id))
-		return NULL;
-	return station_out(id, in, picture(d, s, id));
+	pthread_mutex_lock(&s->lock);
+	t = websession_thumb(s, id);
+	v = t ? t->version : 0;
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+/*
+ * The versions of the pictures of list's stations (0 for an entry that
+ * is none): taken again for LIST_PICTURES_MS at most, round robin from
+ * where the last list stopped; the others keep the one they have. A list
+ * then answers in about that time whatever the room's size (under load a
+ * picture takes seconds), and a stream's pictures, with the session's
+ * lock, come between these, not after all of them.
+ */
+static void list_pictures(struct dashboard *d, struct websession *s, json_object *list,
+			  unsigned *versions, size_t n)
+{
+	uint64_t until = now_ms() + LIST_PICTURES_MS;
+	size_t start, taken = 0;
+
+	pthread_mutex_lock(&s->lock);
+	start = s->thumb_turn % n;
+	pthread_mutex_unlock(&s->lock);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = (start + k) % n;
+		const char *id = str_of(json_object_array_get_idx(list, i), "station");
+
+		if (!form_station_ok(id))
+			continue;
+		if (now_ms() < until) {
+			pthread_mutex_lock(&s->lock);
+			versions[i] = picture(d, s, id);
+			pthread_mutex_unlock(&s->lock);
+			taken = k + 1;
+		} else {
+			versions[i] = kept_picture(s, id);
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	s->thumb_turn = start + taken;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* One station of another host's list. NULL if it is not one. */
@@ -430,9 +471,11 @@ static enum MHD_Result stations(struct dashboard *d, struct MHD_Connection *conn
 				struct websession *s)
 {
 	const char *args[] = { "list-stations" };
+	unsigned *versions = NULL;
 	json_object *list = NULL, *out, *arr;
 	struct bridge_reply r;
 	enum MHD_Result ok;
+	size_t n;
 
 	pthread_mutex_lock(&s->lock);
 	if (bridge_call(s->bridge, args, 1, &r) < 0) {
@@ -445,17 +488,26 @@ static enum MHD_Result stations(struct dashboard *d, struct MHD_Connection *conn
 		bridge_reply_free(&r);
 		return ok;
 	}
+	pthread_mutex_unlock(&s->lock);
 	list = json_tokener_parse(r.out);
 	bridge_reply_free(&r);
-	arr = json_object_new_array();
-	for (size_t i = 0; json_object_is_type(list, json_type_array) &&
-			   i < json_object_array_length(list); i++) {
-		json_object *st = station_json(d, s, json_object_array_get_idx(list, i));
-
-		if (st)
-			json_object_array_add(arr, st);
+	n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+	versions = calloc(n ? n : 1, sizeof(*versions));
+	if (!versions) {
+		json_object_put(list);
+		return reply_error(conn, 503, "out of memory");
 	}
-	pthread_mutex_unlock(&s->lock);
+	arr = json_object_new_array();
+	if (n)
+		list_pictures(d, s, list, versions, n);
+	for (size_t i = 0; i < n; i++) {
+		json_object *in = json_object_array_get_idx(list, i);
+		const char *id = str_of(in, "station");
+
+		if (form_station_ok(id))
+			json_object_array_add(arr, station_out(id, in, versions[i]));
+	}
+	free(versions);
 	json_object_put(list);
 	out = json_object_new_object();
 	json_object_object_add(out, "stations", arr);

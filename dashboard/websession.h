@@ -46,6 +46,7 @@ struct websession {
 	struct thumb thumbs[WEBSESSION_THUMBS];
 	int nthumbs;
 	size_t thumb_bytes;
+	size_t thumb_turn;	/* the list's next station to take a picture of */
 	/* The station last opened large, and when its picture was last
 	 * asked for: its user is told when watching starts (http.c). */
 	char watched[WEBSESSION_STATION_MAX + 1];

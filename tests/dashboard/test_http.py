@@ -58,6 +58,7 @@ class FakeHelper:
     def __init__(self, path):
         self.picture = png(1280, 800, (200, 20, 20))
         self.delay = 0		# seconds a screenshot takes
+        self.more = []		# stations listed after seat1
         self.requests = []
         self.rhosts = []
         self.conns = []
@@ -101,7 +102,9 @@ class FakeHelper:
             elif args == ["list-stations"]:
                 self.reply(c, out=json.dumps([{
                     "station": "seat1", "name": "Desk 1", "kind": "local", "user": "p1",
-                    "session_pid": 7, "state": "running", "blocked": False}, {
+                    "session_pid": 7, "state": "running", "blocked": False}] + [{
+                    "station": n, "name": n, "kind": "rdp", "user": "", "state": "greeter",
+                    "blocked": False} for n in self.more] + [{
                     "station": "bad/id", "name": "x"}]).encode())
             elif "screenshot" in args and "seat9" not in args:
                 time.sleep(self.delay)
@@ -239,6 +242,24 @@ def run(b, helper, port):
         check("a %dx%d picture of %d-bit samples is %s" % (
             w, h, depth, "made small" if want else "refused before it is decoded: no picture"),
             got == want, data)
+    # Six stations whose pictures take 0.5 s each: a list takes pictures
+    # for about a second, round robin from where the last one stopped,
+    # and answers; one after another, the lists reach every station.
+    helper.more = ["desk%d" % i for i in range(2, 7)]
+    helper.picture = png(1280, 800, (200, 20, 20))
+    helper.delay = 0.5
+    took, seen, listed = [], {}, 0
+    for _ in range(4):
+        start = time.monotonic()
+        st, _, data = b.req("GET", "/api/stations")
+        took.append(round(time.monotonic() - start, 1))
+        got = json.loads(data)["stations"] if st == 200 else []
+        listed = len(got)
+        seen.update((one["id"], one["thumb"]) for one in got if one["thumb"])
+    helper.delay, helper.more = 0, []
+    check("slow pictures: each list takes them for about a second, not 3 s for all; "
+          "four lists picture all six stations (%s s)" % took,
+          listed == 6 and max(took) < 2.2 and len(seen) == 6, (took, seen))
     helper.picture = png(1280, 800, (20, 200, 20))
 
     st, _, data = b.req("POST", "/api/action", "op=block&id=seat1", token=False)
