@@ -19,15 +19,26 @@ screenshot children), seatmux-dashboard and the teacher's bridge
 (seatmuxctl --serve), bytes a second to the
 browser, pictures a second, and the list's round trip (median, p95).
 The difference between the phases is what the page costs; Debian has no
-dashboard of its own to set beside it. Under TCG only the proportions
-mean something. Prints figures, asserts nothing; exits 1 only if a
-measurement could not be made.
+dashboard of its own to set beside it.
+
+Then take control: station0 (whose session is seatmux-testclient
+--key-recolour: each key press turns its whole screen to the colour's
+complement) is connected last, its RDP client timing --echo keys (from a
+key sent to the middle of its screen changing: the pupil's own latency,
+the anchor). Then a teacher's headless Chromium (the real page) opens
+station0 large, takes control and types the same key, timing from the
+browser's keydown to the changed pixels drawn on the page's canvas
+(over the WebSocket). Both with the other stations drawing.
+
+Under TCG only the proportions mean something. Prints figures, asserts
+nothing; exits 1 only if a measurement could not be made.
 """
 
 import argparse
 import importlib.util
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -37,7 +48,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "qemu"))
 import harness  # noqa: E402
-from stations import ctl  # noqa: E402
+from stations import ctl, scenario  # noqa: E402
 from webclient import DashboardClient  # noqa: E402
 
 
@@ -67,6 +78,141 @@ def boot(rdp, build, out, tmp):
     m.setup_network()
     m.wait_until("journalctl -u seatmuxd | grep -q 'sink zygote pid [0-9]* ready'", 90)
     return m
+
+
+# station0 draws what it is typed; the others draw the density's client.
+LATENCY_SESSION = ("\n[rdp.user.station0]\napplication = /usr/libexec/seatmux/seatmux-testclient "
+                   "--key-recolour --still-after 1\n")
+ECHOES = 20
+
+
+def latency_station(m):
+    """station0's own session, before any client: seatmuxd restarted to
+    read it."""
+    m.run("printf '%s' >> /etc/seatmux/seatmux.conf && systemctl restart seatmuxd" %
+          LATENCY_SESSION, check=True, timeout=60)
+    m.wait_until("journalctl -u seatmuxd --since=-60s | grep -q 'sink zygote pid [0-9]* ready'",
+                 90)
+
+
+def echo_client(build, port, log):
+    argv = [os.path.join(build, "tests", "rdp", "seatmux-rdp-client"), "--host", "127.0.0.1",
+            "--port", str(port), "--user", "station0", "--password", "station0", "--size",
+            "1280x800", "--codec", "rfx", "--echo", str(ECHOES), "--linger", "900",
+            "--timeout", "120", "--log", log]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# Installed in the page: a keydown on the large view starts a clock; the
+# first message drawn after it (data-messages changes once a message is
+# drawn) whose middle pixel is the colour that key makes (window.benchWant)
+# stops it. Looking for that colour, not for any change, keeps a key whose
+# pixels came late from being counted as the next key's.
+WATCH_KEYS = """
+const c = document.getElementById('view-screen');
+const g = c.getContext('2d');
+window.benchMiddle = () => Array.from(g.getImageData(c.width >> 1, c.height >> 1, 1, 1).data);
+window.benchEchoes = [];
+window.benchWant = null;
+let t0 = null;
+c.addEventListener('keydown', () => { t0 = performance.now(); }, true);
+new MutationObserver(() => {
+	const m = window.benchMiddle(), w = window.benchWant;
+	if (t0 !== null && w && [0, 1, 2].every((i) => Math.abs(m[i] - w[i]) <= 8)) {
+		window.benchEchoes.push(performance.now() - t0);
+		t0 = null;
+	}
+}).observe(c, { attributes: true, attributeFilter: ['data-messages'] });
+"""
+
+
+def station_of(h, user):
+    st, _, body = h.req("GET", "/api/stations")
+    return next((s["id"] for s in json.loads(body)["stations"] if s.get("user") == user),
+                None) if st == 200 else None
+
+
+def browser_echoes(port, station):
+    """The teacher's page in control of station: ECHOES keys, each timed
+    from keydown to its pixels on the canvas. [ms], or None and why."""
+    dash = scenario("dashboard")
+    driver = dash.browser()	# puts Debian's selenium on the path
+    from selenium.webdriver.common.action_chains import ActionChains
+    try:
+        p = dash.Page(None, driver, "https://127.0.0.1:%d/" % port)
+        p.login("station22")
+        card = p.card(station)
+        if not card:
+            return None, "%s is not on the page" % station
+        card[0].find_element("css selector", "button.open").click()
+        canvas = p.find("#view-screen", 30)
+        end = time.monotonic() + 60
+        while canvas and time.monotonic() < end and not driver.execute_script(
+                "return +arguments[0].dataset.messages > 0", canvas[0]):
+            time.sleep(0.3)
+        driver.find_element("id", "view-only").click()
+        if not p.find("#view-dialog.is-controlled", 30):
+            return None, "control was not taken: " + driver.find_element("id", "view-status").text
+        driver.execute_script(WATCH_KEYS)
+        driver.execute_script("arguments[0].focus()", canvas[0])
+        first = driver.execute_script("return window.benchMiddle()")
+        # Key i turns the screen to the complement of its first colour if
+        # i is even, back if odd. One key at a time, the next once the
+        # last one's colour is in (or 15 s went).
+        for i in range(ECHOES):
+            want = [255 - x for x in first[:3]] if i % 2 == 0 else first[:3]
+            driver.execute_script("window.benchWant = arguments[0]", want)
+            done = len(driver.execute_script("return window.benchEchoes"))
+            ActionChains(driver).send_keys("a").perform()
+            end = time.monotonic() + 15
+            while time.monotonic() < end and len(
+                    driver.execute_script("return window.benchEchoes")) <= done:
+                time.sleep(0.02)
+            time.sleep(0.5)
+        return driver.execute_script("return window.benchEchoes"), None
+    finally:
+        driver.quit()
+
+
+def rdp_echoes(log):
+    with open(log) as f:
+        text = f.read()
+    return [float(x) for x in re.findall(r"echo ms=([\d.]+)", text)], text.count("echo lost")
+
+
+def spread(ms, lost):
+    if not ms:
+        return "-"
+    p = sorted(ms)
+    return "%7.0f %7.0f %7.0f %5d" % (statistics.median(p), p[min(len(p) - 1, int(0.95 * len(p)))],
+                                      p[-1], lost)
+
+
+def take_control(build, m, h, log):
+    """Both latencies, printed side by side; 0, or 1 if one was not made."""
+    proc = echo_client(build, m.ports[3389], log)
+    end = time.monotonic() + 300
+    while time.monotonic() < end and proc.poll() is None and not (
+            os.path.exists(log) and "echoed" in open(log).read()):
+        time.sleep(0.5)
+    try:
+        rdp_ms, rdp_lost = rdp_echoes(log) if os.path.exists(log) else ([], 0)
+        station = station_of(h, "station0")
+        page_ms, why = (browser_echoes(m.ports[8443], station) if station else
+                        (None, "station0 has no station in the list"))
+    finally:
+        proc.kill()
+    print("\ntake control: a key to its changed pixels, ms (%d keys)" % ECHOES)
+    print("%-42s %7s %7s %7s %5s" % ("path", "p50", "p95", "max", "lost"))
+    print("%-42s %s" % ("station0's own RDP client (the anchor)", spread(rdp_ms, rdp_lost)))
+    print("%-42s %s" % ("teacher's browser, in control (WebSocket)",
+                        spread(page_ms or [], ECHOES - len(page_ms or []))))
+    if why:
+        print("# the page: " + why)
+    if not rdp_ms:
+        print("# station0's client: " + (open(log).read()[-400:] if os.path.exists(log) else
+                                         "no log"))
+    return 0 if rdp_ms and page_ms else 1
 
 
 def groups(rdp, m):
@@ -109,7 +255,7 @@ def page(h, seconds):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--build", required=True)
-    ap.add_argument("--stations", type=int, default=8, help="RDP stations (1 to 24)")
+    ap.add_argument("--stations", type=int, default=8, help="RDP stations drawing (1 to 23), station0 apart")
     ap.add_argument("--seconds", type=int, default=30)
     args = ap.parse_args()
     rdp = rdp_bench()
@@ -119,9 +265,10 @@ def main():
     m = boot(rdp, build, out, tmp)
     procs = []
     try:
-        users = ["station%d" % i for i in range(max(1, min(args.stations, rdp.USERS)))]
+        latency_station(m)
+        users = ["station%d" % i for i in range(1, 1 + max(1, min(args.stations, rdp.USERS - 1)))]
         logs = [os.path.join(tmp, "%s.log" % u) for u in users]
-        linger = 3 * args.seconds + 120
+        linger = 3 * args.seconds + 600	# and the take-control phase
         procs = [rdp.client(build, m.ports[3389], u, 5, lg, linger) for u, lg in zip(users, logs)]
         rdp.wait_measured(logs, procs, 300)
         drawing = sum(1 for lg in logs if rdp.measured(lg))
@@ -163,7 +310,7 @@ def main():
                 print("# " + m.run("journalctl -o cat -u seatmux-dashboard -u "
                                    "'seatmux-dashboard-session@*' -u dbus | tail -n 15")[1]
                       .replace("\n", "\n# "))
-        return 0
+        return take_control(build, m, h, os.path.join(tmp, "station0-echo.log"))
     finally:
         for p in procs:
             p.kill()

@@ -26,6 +26,11 @@
  * --still-after N stops the bar after N frame callbacks: nothing is drawn
  * or committed any more (logged "still n=N"), so the screen stays as it
  * is. A resize still draws the new size, bar where it stopped.
+ *
+ * --key-recolour swaps the colour for its complement at each key press,
+ * the whole surface redrawn and damaged at once (logged "recolour
+ * color=RRGGBB"): what a key does, seen on the screen, for bench/'s
+ * latency from a key to its pixels.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -78,6 +83,7 @@ struct options {
 	bool have_color;
 	uint32_t still_after;	/* 0: never */
 	uint32_t fps;		/* 0: at the compositor's pace */
+	bool key_recolour;
 };
 
 struct app {
@@ -504,6 +510,17 @@ static const struct wl_pointer_listener pointer_listener = {
 	.axis_discrete = pointer_handle_axis_discrete,
 };
 
+/* The complement of the colour, everywhere, now (--key-recolour). */
+static void app_recolour(struct app *app)
+{
+	app->opts.color ^= 0xffffff;
+	for (int i = 0; i < BUFFER_COUNT; i++)
+		app->buffers[i].bar_x = -1;	/* stale: drawn whole */
+	app->shown_bar_x = -1;			/* damaged whole */
+	app_log(app, "recolour color=%06x", app->opts.color);
+	app_redraw(app);
+}
+
 static void keyboard_reset_keymap(struct app *app)
 {
 	if (app->xkb_state)
@@ -575,6 +592,8 @@ static void keyboard_handle_key(void *data, struct wl_keyboard *keyboard,
 	}
 	app_log(app, "key key=%u state=%s sym=%s", key, state_name(state),
 		name);
+	if (app->opts.key_recolour && state == WL_KEYBOARD_KEY_STATE_PRESSED)
+		app_recolour(app);
 }
 
 static void keyboard_handle_modifiers(void *data, struct wl_keyboard *keyboard,
@@ -856,12 +875,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: " PROG " [--seat NAME] [--color RRGGBB] [--log PATH]\n"
 		"       [--counter-file PATH] [--still-after N] [--fps N]\n"
+		"       [--key-recolour]\n"
 		"  --seat NAME          seat name (default $XDG_SEAT or seat0);\n"
 		"                       picks the colour from seat-colors.h\n"
 		"  --color RRGGBB       paint this colour instead\n"
 		"  --log PATH           append events here (default stdout)\n"
 		"  --counter-file PATH  keep the frame count in this file\n"
 		"  --still-after N      stop drawing after N frames\n"
+		"  --key-recolour       each key press swaps the colour for its complement\n"
 		"  --fps N              draw at most N frames a second (default %d;\n"
 		"                       0: as often as the compositor asks)\n",
 		DEFAULT_FPS);
@@ -876,6 +897,7 @@ static int options_parse(struct options *opts, int argc, char **argv)
 		{ "counter-file", required_argument, NULL, 'n' },
 		{ "still-after", required_argument, NULL, 'S' },
 		{ "fps", required_argument, NULL, 'f' },
+		{ "key-recolour", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -883,7 +905,7 @@ static int options_parse(struct options *opts, int argc, char **argv)
 
 	opts->seat = getenv("XDG_SEAT");
 	opts->fps = DEFAULT_FPS;
-	while ((opt = getopt_long(argc, argv, "s:c:l:n:S:f:h", long_opts,
+	while ((opt = getopt_long(argc, argv, "s:c:l:n:S:f:kh", long_opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -926,6 +948,9 @@ static int options_parse(struct options *opts, int argc, char **argv)
 			opts->fps = (uint32_t)n;
 			break;
 		}
+		case 'k':
+			opts->key_recolour = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);

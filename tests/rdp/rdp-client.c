@@ -12,6 +12,7 @@
  *                      [--codec raw|nsc|rfx] [--layout WINDOWS_ID] [--unicode TEXT]
  *                      [--suppress yes] [--sync-caps yes] [--measure SECONDS]
  *                      [--burst N] [--linger S] [--poke-keys SC,...] [--log FILE]
+ *                      [--echo N]
  *
  * --measure (for bench/): once the first frame is in (logged: "first
  * frame ms=T"), counts frames for that long and logs "measured frames=N
@@ -22,6 +23,14 @@
  * small changes; RemoteFX messages name the whole screen);
  * --linger S stays connected S seconds more (the bench reads the server
  * meanwhile).
+ *
+ * --echo N (for bench/): once the first frame is in and 3 s have passed,
+ * presses a key (A) N times, each time timing how long the middle of the
+ * screen takes to turn to the colour that key makes, the complement of
+ * the first one or back ("echo ms=T", or "echo lost" after 15 s), and
+ * lets it go 300 ms later: the latency from a key to its pixels at this
+ * client, against a station's client that draws what it is typed
+ * (seatmux-testclient --key-recolour). Then "echoed n=N", and --linger.
  *
  * --suppress: once acting, tells the server its output is suppressed (a
  * minimised window) for 2 s and logs the frames that came meanwhile
@@ -65,7 +74,7 @@
 
 struct options {
 	const char *host, *user, *password, *dump, *keys, *poke_keys, *codec, *unicode;
-	int port, width, height, frames, timeout_s, act_after, measure_s, linger_s, burst;
+	int port, width, height, frames, timeout_s, act_after, measure_s, linger_s, burst, echo;
 	unsigned long layout;
 	int click_x, click_y;
 	bool click, suppress, sync_caps;
@@ -319,6 +328,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->measure_s = atoi(v);
 		else if (!strcmp(k, "--linger"))
 			o->linger_s = atoi(v);
+		else if (!strcmp(k, "--echo"))
+			o->echo = atoi(v);
 		else if (!strcmp(k, "--burst"))
 			o->burst = atoi(v);
 		else if (!strcmp(k, "--unicode"))
@@ -469,6 +480,87 @@ static int measure(freerdp *instance, const struct options *o, double connected_
 	return 0;
 }
 
+static UINT32 middle_pixel(rdpGdi *gdi)
+{
+	const BYTE *p = gdi->primary_buffer + (size_t)(gdi->height / 2) * gdi->stride +
+			(size_t)(gdi->width / 2) * 4;
+
+	return (UINT32)p[0] | (UINT32)p[1] << 8 | (UINT32)p[2] << 16;
+}
+
+/* Within a lossy codec's error of each other, channel by channel. */
+static bool near(UINT32 a, UINT32 b)
+{
+	for (int shift = 0; shift < 24; shift += 8) {
+		int d = (int)((a >> shift) & 0xff) - (int)((b >> shift) & 0xff);
+
+		if (d > 24 || d < -24)
+			return false;
+	}
+	return true;
+}
+
+/* Milliseconds from a press of A to the middle pixel's being want; -1 if
+ * it was not within 15 s, -2 if the connection went. The events are
+ * looked at every 5 ms at most. */
+static double echo_one(freerdp *instance, UINT32 want)
+{
+	rdpGdi *gdi = instance->context->gdi;
+	double t0 = now_s(), took = -1;
+	HANDLE handles[64];
+
+	freerdp_input_send_keyboard_event(instance->input, KBD_FLAGS_DOWN, 0x1e);
+	while (now_s() < t0 + 15) {
+		DWORD n = freerdp_get_event_handles(instance->context, handles, 64);
+
+		WaitForMultipleObjects(n, handles, FALSE, 5);
+		if (!freerdp_check_event_handles(instance->context))
+			return -2;
+		if (near(middle_pixel(gdi), want)) {
+			took = (now_s() - t0) * 1000;
+			break;
+		}
+	}
+	freerdp_input_send_keyboard_event(instance->input, KBD_FLAGS_RELEASE, 0x1e);
+	return pump(instance, 300) ? took : -2;
+}
+
+/* bench/: --echo's keys, timed, once the screen has settled. */
+static int echo(freerdp *instance, const struct options *o, double connected_at)
+{
+	struct client *c = (struct client *)instance->context;
+	UINT32 first;
+
+	while (!c->frames) {
+		if (now_s() > connected_at + o->timeout_s) {
+			say("timeout");
+			return 3;
+		}
+		if (!pump(instance, 10))
+			return 2;
+	}
+	if (!pump(instance, 3000))
+		return 2;
+	/* Key i turns the screen to the complement of its first colour if i
+	 * is even, back if odd: looking for that colour, a key whose pixels
+	 * came late is not counted as the next one's. */
+	first = middle_pixel(instance->context->gdi);
+	for (int i = 0; i < o->echo; i++) {
+		double ms = echo_one(instance, i % 2 ? first : first ^ 0xffffff);
+
+		if (ms < -1)
+			return 2;
+		if (ms < 0)
+			say("echo lost");
+		else
+			say("echo ms=%.1f", ms);
+	}
+	say("echoed n=%d", o->echo);
+	if (o->linger_s > 0 && !pump(instance, o->linger_s * 1000))
+		return 2;
+	return 0;
+}
+
 /* Runs until the frames are in (then acts) or the time is up. */
 static int run(freerdp *instance, const struct options *o)
 {
@@ -557,7 +649,8 @@ int main(int argc, char **argv)
 		say("connected width=%u height=%u",
 		    freerdp_settings_get_uint32(instance->settings, FreeRDP_DesktopWidth),
 		    freerdp_settings_get_uint32(instance->settings, FreeRDP_DesktopHeight));
-		rc = o.measure_s > 0 ? measure(instance, &o, started) : run(instance, &o);
+		rc = o.measure_s > 0 ? measure(instance, &o, started) :
+		     o.echo > 0 ? echo(instance, &o, started) : run(instance, &o);
 		freerdp_disconnect(instance);
 	}
 	if (instance->context->gdi)
