@@ -188,18 +188,22 @@ static void put32(unsigned char *p, uint32_t v)
 	put16(p + 2, v >> 16);
 }
 
-/* Appends the tile of pixels (rows of w) at r to *msg as its header and
- * PNG: 0 or -1. */
+/* Appends the piece of pixels (rows of w) at r to *msg as its header and
+ * PNG: 0 or -1. piece holds r's pixels while they are encoded. */
 static int add_tile(unsigned char **msg, size_t *len, const uint32_t *pixels, int w,
-		    const struct tile_rect *r, uint32_t *tile)
+		    const struct tile_rect *r, uint32_t *piece)
 {
+	const uint32_t *from = pixels + (size_t)r->y * w;
 	unsigned char *png = NULL, *more;
 	size_t plen = 0;
 
-	for (int y = 0; y < r->h; y++)
-		memcpy(tile + (size_t)y * r->w, pixels + (size_t)(r->y + y) * w + r->x,
-		       (size_t)r->w * 4);
-	if (thumbnail_encode(tile, r->w, r->h, &png, &plen) < 0)
+	if (r->x != 0 || r->w != w) {	/* whole rows are contiguous already */
+		for (int y = 0; y < r->h; y++)
+			memcpy(piece + (size_t)y * r->w, pixels + (size_t)(r->y + y) * w + r->x,
+			       (size_t)r->w * 4);
+		from = piece;
+	}
+	if (thumbnail_encode(from, r->w, r->h, &png, &plen) < 0)
 		return -1;
 	more = realloc(*msg, *len + TILE_HEADER + plen);
 	if (!more) {
@@ -223,9 +227,9 @@ static int add_tile(unsigned char **msg, size_t *len, const uint32_t *pixels, in
 static int send_damage(struct stream *st, const uint32_t *pixels, int w, int h)
 {
 	struct tile_rect rects[TILES_MAX];
-	uint32_t tile[TILE_SIZE * TILE_SIZE];
 	struct wslay_event_msg out = { WSLAY_BINARY_FRAME, NULL, 0 };
 	int n = tiles_changed(st->prev, st->pw, st->ph, pixels, w, h, rects, TILES_MAX);
+	uint32_t *piece;
 	unsigned char *msg;
 	size_t len = 6;
 	int rc = 0;
@@ -233,13 +237,18 @@ static int send_damage(struct stream *st, const uint32_t *pixels, int w, int h)
 	if (!n)
 		return 0;
 	msg = malloc(len);
-	if (!msg)
+	piece = malloc((size_t)w * (size_t)h * 4);
+	if (!msg || !piece) {
+		free(msg);
+		free(piece);
 		return -1;
+	}
 	put16(msg, (unsigned)w);
 	put16(msg + 2, (unsigned)h);
 	put16(msg + 4, (unsigned)n);
 	for (int i = 0; i < n && rc == 0; i++)
-		rc = add_tile(&msg, &len, pixels, w, &rects[i], tile);
+		rc = add_tile(&msg, &len, pixels, w, &rects[i], piece);
+	free(piece);
 	out.msg = msg;
 	out.msg_length = len;
 	if (rc == 0 && wslay_event_queue_msg(st->ws, &out) != 0)

@@ -2,15 +2,16 @@
 /*
  * A station opened large, over a WebSocket (RFC 6455, framed by wslay):
  * its picture, fitted to the view's size, is taken again as soon as the
- * last one is sent, and only the tiles that changed go to the browser
- * (tiles.h); the teacher's input (events as seatmuxctl input takes
+ * last one is sent, and only the tiles that changed go to the browser,
+ * joined into rectangles (tiles.h); the teacher's input (events as seatmuxctl input takes
  * them, a text message each) comes back the same way. One thread a
  * stream, with the session's bridge, until the browser closes it, the
  * session ends, or the bridge breaks.
  *
  * A binary message is one picture's change, little-endian: width and
- * height (16 bits each), the number of tiles (16 bits), then each tile's
- * x, y, w, h (16 bits each), its PNG's length (32 bits) and the PNG. A
+ * height (16 bits each), the number of pieces (16 bits), then each
+ * piece's x, y, w, h (16 bits each), its PNG's length (32 bits) and the
+ * PNG. A
  * text message from the server is an error in JSON ({"status", "error"}:
  * 409 when input comes without control, as /api/input says it).
  */

@@ -14,9 +14,15 @@ struct tile_rect {
 	uint16_t x, y, w, h;
 };
 
-/* The tiles of cur (w x h pixels, rows of w) that differ from prev's, in
- * rows from the top: every tile if prev is NULL or of another size
- * (pw x ph). Their number, at most max (then the first max). */
+/*
+ * Where cur (w x h pixels, rows of w) differs from prev, in TILE_SIZE
+ * tiles joined into rectangles: the changed tiles side by side in a row
+ * make one, and one whose columns are those of a rectangle ending just
+ * above it makes that one taller (a whole picture is one rectangle, a
+ * vertical bar's trail one). Every tile if prev is NULL or of another
+ * size (pw x ph). In order from the top; their number, at most max (then
+ * the first max). Fewer, larger pieces: each is a PNG to make.
+ */
 int tiles_changed(const uint32_t *prev, int pw, int ph, const uint32_t *cur, int w, int h,
 		 struct tile_rect *out, int max);
 

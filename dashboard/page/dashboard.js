@@ -445,7 +445,7 @@ function openView(key) {
 	$('view-only').checked = true;
 	$('view-dialog').classList.remove('is-controlled');
 	viewScreen.setAttribute('aria-label', `Screen of ${nameOf(key)}`);
-	Object.assign(viewScreen.dataset, { messages: 0, tilesFirst: 0, tilesFewest: 0, tilesLast: 0, stream: '' });
+	Object.assign(viewScreen.dataset, { messages: 0, areaFirst: 0, areaFewest: 0, areaLast: 0, stream: '' });
 	viewScreen.getContext('2d').clearRect(0, 0, viewScreen.width, viewScreen.height);
 	viewStatus(WATCHING);
 	openDialog($('view-dialog'), viewScreen).then(closeView);
@@ -497,10 +497,12 @@ async function drawTiles(v, buf) {
 	const d = new DataView(buf);
 	const w = d.getUint16(0, true), h = d.getUint16(2, true), n = d.getUint16(4, true);
 	const parts = [];
+	let area = 0;
 	for (let i = 0, at = 6; i < n && at + 12 <= buf.byteLength; i++) {
 		const len = d.getUint32(at + 8, true);
 		parts.push({ x: d.getUint16(at, true), y: d.getUint16(at + 2, true),
 			png: new Blob([new Uint8Array(buf, at + 12, len)], { type: 'image/png' }) });
+		area += d.getUint16(at + 4, true) * d.getUint16(at + 6, true);
 		at += 12 + len;
 	}
 	const bitmaps = await Promise.all(parts.map((p) => createImageBitmap(p.png)));
@@ -510,12 +512,12 @@ async function drawTiles(v, buf) {
 	const g = viewScreen.getContext('2d');
 	parts.forEach((p, i) => g.drawImage(bitmaps[i], p.x, p.y));
 	pictureBack(v);
-	// For the tests (and the curious): how much each change carried.
+	// For the tests (and the curious): how many pixels each change carried.
 	const ds = viewScreen.dataset;
 	ds.messages = Number(ds.messages) + 1;
-	if (ds.messages === '1') ds.tilesFirst = n;
-	else ds.tilesFewest = Math.min(Number(ds.tilesFewest) || n, n);
-	ds.tilesLast = n;
+	if (ds.messages === '1') ds.areaFirst = area;
+	else ds.areaFewest = Math.min(Number(ds.areaFewest) || area, area);
+	ds.areaLast = area;
 }
 
 // Picture by picture: the next once this one is shown, as fast as the station and the link allow.

@@ -448,7 +448,7 @@ def page_control(t, m, p):
             "const c = arguments[0], g = c.getContext('2d');"
             "const d = g.getImageData(c.width >> 2, c.height >> 1, 1, 1).data;"
             "return {stream: c.dataset.stream, messages: +c.dataset.messages, "
-            "first: +c.dataset.tilesFirst, fewest: +c.dataset.tilesFewest, "
+            "first: +c.dataset.areaFirst, fewest: +c.dataset.areaFewest, "
             "rgb: [d[0], d[1], d[2]]};", img[0]) if img else {}
 
     def fine(ds):
