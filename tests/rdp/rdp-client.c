@@ -449,12 +449,11 @@ static bool suppress(freerdp *instance)
 	return true;
 }
 
-/* bench/: frames a second, from the first frame on. */
-static int measure(freerdp *instance, const struct options *o, double connected_at)
+/* Until the first frame is in: 0; 3 (logged) past --timeout, 2 if the
+ * connection went. */
+static int first_frame(freerdp *instance, const struct options *o, double connected_at)
 {
 	struct client *c = (struct client *)instance->context;
-	double first, end;
-	unsigned long start, small;
 
 	while (!c->frames) {
 		if (now_s() > connected_at + o->timeout_s) {
@@ -464,6 +463,19 @@ static int measure(freerdp *instance, const struct options *o, double connected_
 		if (!pump(instance, 10))
 			return 2;
 	}
+	return 0;
+}
+
+/* bench/: frames a second, from the first frame on. */
+static int measure(freerdp *instance, const struct options *o, double connected_at)
+{
+	struct client *c = (struct client *)instance->context;
+	double first, end;
+	unsigned long start, small;
+	int rc = first_frame(instance, o, connected_at);
+
+	if (rc)
+		return rc;
 	first = now_s();
 	say("first frame ms=%.0f", (first - connected_at) * 1000);
 	start = c->frames;
@@ -528,17 +540,11 @@ static double echo_one(freerdp *instance, UINT32 want)
 /* bench/: --echo's keys, timed, once the screen has settled. */
 static int echo(freerdp *instance, const struct options *o, double connected_at)
 {
-	struct client *c = (struct client *)instance->context;
 	UINT32 first;
+	int rc = first_frame(instance, o, connected_at);
 
-	while (!c->frames) {
-		if (now_s() > connected_at + o->timeout_s) {
-			say("timeout");
-			return 3;
-		}
-		if (!pump(instance, 10))
-			return 2;
-	}
+	if (rc)
+		return rc;
 	if (!pump(instance, 3000))
 		return 2;
 	/* Key i turns the screen to the complement of its first colour if i
