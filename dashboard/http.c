@@ -762,6 +762,41 @@ static enum MHD_Result action(struct dashboard *d, struct MHD_Connection *conn,
 	return reply_done(conn, &r);
 }
 
+/*
+ * The room's own actions, an administrator's (polkit judges; the page
+ * shows them to administrators only): map (the heads show letters to
+ * press on their keyboards) and its stop, and the mode (station: a
+ * station a head; console: seat0 takes every head).
+ */
+static enum MHD_Result room(struct dashboard *d, struct MHD_Connection *conn,
+			    struct websession *s, const struct request *rq)
+{
+	char op[16];
+	const char *args[2];
+	struct bridge_reply r;
+	int n = 0;
+
+	if (form_field(rq->body, rq->len, "op", op, sizeof(op)) != 1)
+		return reply_error(conn, 400, "a room's action is an op");
+	if (!strcmp(op, "map")) {
+		args[n++] = "map";
+	} else if (!strcmp(op, "map-stop")) {
+		args[n++] = "map";
+		args[n++] = "stop";
+	} else if (!strcmp(op, "mode-station") || !strcmp(op, "mode-console")) {
+		args[n++] = "mode";
+		args[n++] = op + 5;
+	} else {
+		return reply_error(conn, 400, "no room action '%s' (map, map-stop, mode-station, "
+				   "mode-console)", op);
+	}
+	if (bridge_run(s, args, n, &r) < 0)
+		return bridge_broke(d, conn, s);
+	fprintf(stderr, "%s: room %s: %s\n", s->bridge->user, op,
+		r.status ? bridge_error_text(&r) : "done");
+	return reply_done(conn, &r);
+}
+
 static enum MHD_Result logout(struct dashboard *d, struct MHD_Connection *conn,
 			      struct websession *s)
 {
@@ -879,6 +914,8 @@ static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *
 		ok = input(d, conn, s, rq);
 	else if (post && !strcmp(url, "/api/action"))
 		ok = action(d, conn, s, rq);
+	else if (post && !strcmp(url, "/api/room"))
+		ok = room(d, conn, s, rq);
 	else if (post && !strcmp(url, "/api/logout"))
 		ok = logout(d, conn, s);
 	else

@@ -77,6 +77,7 @@ function enter(who) {
 	setText($('whoami'), `${who.user} (${who.role})`);
 	$('login').hidden = true;
 	$('dashboard').hidden = false;
+	$('room-actions').hidden = who.role !== 'admin';
 	updateSelection();
 	schedule(0);
 }
@@ -733,6 +734,29 @@ $('act-logoff').addEventListener('click', logoff);
 $('act-project').addEventListener('click', project);
 $('act-unproject').addEventListener('click', simple('unproject'));
 $('act-launch').addEventListener('click', launch);
+// The room's own actions (administrators): map, and the mode.
+const ROOM_DONE = {
+	'map': 'Mapping: each head shows a letter; press it on that head\'s keyboard',
+	'map-stop': 'Mapping stopped', 'mode-station': 'Station mode: a station at each head',
+	'mode-console': 'Console mode: the console takes every head',
+};
+async function roomAction(op, ask) {
+	if (ask && !await confirmed(ask, 'Switch')) return;
+	try {
+		await api('POST', '/api/room', { op });
+		setStatus(ROOM_DONE[op]);
+	} catch (e) {
+		if (e.status === 401) return showLogin(EXPIRED);
+		setStatus(`The room: ${e.message}`, true);
+	}
+	refreshSoon();
+}
+$('room-map').addEventListener('click', () => roomAction('map'));
+$('room-map-stop').addEventListener('click', () => roomAction('map-stop'));
+$('room-mode-station').addEventListener('click', () => roomAction('mode-station',
+	'Switch to station mode? Each head becomes a station of its own.'));
+$('room-mode-console').addEventListener('click', () => roomAction('mode-console',
+	'Switch to console mode? The console takes every head; the stations\' sessions lose them.'));
 $('select-all').addEventListener('click', () => selectAll(true));
 $('select-none').addEventListener('click', () => selectAll(false));
 

@@ -109,7 +109,7 @@ class FakeHelper:
             elif "screenshot" in args and "seat9" not in args:
                 time.sleep(self.delay)
                 self.reply(c, out=self.picture)
-            elif args[0] == "rename" and role == b"teacher":
+            elif args[0] in ("rename", "map", "mode") and role == b"teacher":
                 self.reply(c, 1, err=b"seatmuxctl: seat1: not authorized\n",
                            error="org.freedesktop.DBus.Error.AccessDenied")
             elif "seat9" in args:
@@ -387,6 +387,28 @@ def run(b, helper, port):
     st2, _, _ = boss.req("POST", "/api/action", "op=rename&id=seat1&text=Front")
     check("an administrator may rename", st == 200 and json.loads(data)["role"] == "admin" and
           st2 == 204, (st, st2))
+    # The room's own actions: an administrator's, judged by polkit.
+    before = len(helper.requests)
+    st, _, data = b.req("POST", "/api/room", "op=mode-console")
+    check("a teacher forcing the room's mode: polkit's refusal comes back (403)",
+          st == 403 and b"not authorized" in data, (st, data))
+    st, _, _ = boss.req("POST", "/api/room", "op=mode-console", token=False)
+    check("the room's mode without the session's token: 403, nothing sent", st == 403 and
+          ["mode", "console"] not in helper.requests[before + 1:], st)
+    sent = []
+    for op, want in (("map", ["map"]), ("map-stop", ["map", "stop"]),
+                     ("mode-console", ["mode", "console"]), ("mode-station", ["mode", "station"])):
+        n = len(helper.requests)
+        st, _, _ = boss.req("POST", "/api/room", "op=" + op)
+        sent.append((st, helper.requests[n:]))
+    check("an administrator maps the room, stops, and switches its mode both ways",
+          [x[0] for x in sent] == [204] * 4 and [x[1] for x in sent] ==
+          [[["map"]], [["map", "stop"]], [["mode", "console"]], [["mode", "station"]]], sent)
+    n = len(helper.requests)
+    st, _, data = boss.req("POST", "/api/room", "op=mode-x")
+    st2, _, _ = boss.req("POST", "/api/room", "op=map&host=room9")
+    check("a room action that is none: 400, nothing sent; for a host not listed: 404",
+          st == 400 and st2 == 404 and len(helper.requests) == n, (st, data, st2))
     st, _, _ = boss.req("POST", "/api/logout")
     st2, _, _ = boss.req("GET", "/api/me")
     check("logout: 204, then the cookie is worth nothing", st == 204 and st2 == 401, (st, st2))
