@@ -81,6 +81,10 @@ def initramfs_boot(build, image, tmp):
                         smbios=HYPERV, hostfwd=[3389], memory=2048, timeout=900)
     try:
         m.start()
+        # The test initramfs has no DHCP client: the harness's agent sets
+        # the address the scenarios' guests use (hyperv-rdp does the same).
+        m.wait_agent(timeout=300)
+        m.setup_network()
         return rdp_ready(build, m.ports[3389], m.started_at)
     finally:
         m.close()
