@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 """The teacher's dashboard (seatmux-dashboard) against a real room.
 
-Two physical stations (two-stations' heads and sessions), seatmuxd's
+Two physical stations (two-stations' heads and sessions), an RDP station
+(our FreeRDP client on the host, station2) and a USB/IP station (the
+emulator behind its agent, TLS, station4), seatmuxd's
 D-Bus API and polkit; the dashboard's units as installed (socket
 activation, the logon helper with the image's PAM stack), reached from
 the host over HTTPS. First its API as any HTTP client sees it: wrong
@@ -16,7 +18,7 @@ launches a command into seat1's session, opens seat1 large (head1
 tells its user it is watched; watching sends nothing; taking control, typing and clicking on the picture reach
 seat1's client through seatmuxd's keyboard and pointer on its seat, and
 seat0's client gets nothing) and logs out; an administrator sees the
-rename actions a teacher does not. Taking control over HTTP first: input
+rename actions and the room's (console mode, and back) that a teacher does not. Taking control over HTTP first: input
 before control, the station telling its user before the answer, bad
 events, the large picture (another session opening it: head1 says it is
 watched), release. Screenshots of
@@ -26,11 +28,14 @@ the page at each step are kept in the artifacts (PNG).
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 
 from harness import Image
-from stations import COLOR, PIDS, attempt, log_lines, scenario, wait_ready
+from stations import (COLOR, PIDS, attempt, ctl, log_lines, scenario, seat_color,
+                      wait_ready)
 from webclient import DashboardClient
 
 error_of = DashboardClient.error_of
@@ -38,8 +43,8 @@ screens = scenario("_room_screens")
 blocked_prop, own, showing, until = (screens.blocked_prop, screens.own, screens.showing,
                                      screens.until)
 
-TIMEOUT = 600
-OVERLAYS = ["two-stations-overlay", "dashboard-overlay"]
+TIMEOUT = 900
+OVERLAYS = ["two-stations-overlay", "dashboard-overlay", "dashboard-room-overlay"]
 TEACHER, ADMIN, PUPIL = "station22", "station23", "station21"
 
 
@@ -83,13 +88,31 @@ def check_api(t, m, port):
             lines[0].split()[1:] == [want_uid] * 4 and lines[1].split()[1:] == [want_gid] * 4
             and tgid in lines[2].split()[1:] and "0" not in lines[2].split()[1:], ids)
 
-    st, _, data = h.req("GET", "/api/stations")
-    stations = {s["id"]: s for s in json.loads(data)["stations"]} if st == 200 else {}
-    t.check("both stations listed, with their users and a picture each",
-            sorted(stations) == ["seat0", "seat1"] and
-            stations["seat1"]["user"] == "station1" and
-            all(s["thumb"] > 0 and s["kind"] == "local" for s in stations.values()),
-            (st, data))
+    # A list takes pictures for a second at most: a few lists picture all.
+    stations, end = {}, time.monotonic() + 60
+    while time.monotonic() < end:
+        st, _, data = h.req("GET", "/api/stations")
+        stations = {s["id"]: s for s in json.loads(data)["stations"]} if st == 200 else {}
+        if len(stations) == 4 and all(s["thumb"] > 0 for s in stations.values()):
+            break
+        time.sleep(1)
+    remote = {s["kind"]: s for s in stations.values() if s["kind"] != "local"}
+    t.check("every station listed, with its kind, its user and a picture: the two heads, "
+            "the RDP station and the USB/IP station",
+            sorted(s for s in stations if s.startswith("seat") and s[4:].isdigit()) ==
+            ["seat0", "seat1"] and stations["seat1"]["user"] == "station1" and
+            sorted(remote) == ["rdp", "usbip"] and remote["rdp"]["user"] == "station2" and
+            remote["usbip"]["id"] == "seat-desk1" and remote["usbip"]["user"] == "station4" and
+            all(s["thumb"] > 0 for s in stations.values()), (st, data))
+    for kind, far in (("rdp", "the RDP client"), ("usbip", "the USB/IP station's screen")):
+        one = remote.get(kind, {})
+        st, hdr, png = h.req("GET", "/api/thumb?id=%s&v=%d" % (one.get("id"), one.get("thumb", 0)))
+        img = Image.from_png(png) if st == 200 else None
+        color = seat_color(one.get("id", "?"))
+        t.check("the %s station's picture shows its client, as %s does: its colour, made small"
+                % (kind, far), img is not None and img.fraction_near(color, 24) > 0.5 and
+                img.width <= 384 and img.height <= 240,
+                (st, img and (img.width, img.height, img.fraction_near(color, 24))))
     for seat, head in (("seat0", "head0"), ("seat1", "head1")):
         v = stations.get(seat, {}).get("thumb", 0)
         st, hdr, png = h.req("GET", "/api/thumb?id=%s&v=%d" % (seat, v))
@@ -110,6 +133,11 @@ def check_api(t, m, port):
     st, _, data = h.action("rename", "seat1", "Front")
     t.check("what polkit refuses a teacher (rename): 403 with its reason",
             st == 403 and "not authorized" in error_of(data), (st, data))
+    st, _, data = h.req("POST", "/api/room", "op=mode-console")
+    t.check("the room's mode, forced by a teacher: polkit refuses it (403, "
+            "org.seatmux.administer), and the room stays in station mode",
+            st == 403 and "not authorized" in error_of(data) and
+            ctl(m, None, "mode")[1].strip() == "station", (st, data, ctl(m, None, "mode")))
     st, _, data = h.action("unblock", "seat9")
     t.check("an unknown station: 404", st == 404 and "seat9" in error_of(data), (st, data))
     st, _, data = h.action("block", "seat1", "x" * 9000)
@@ -346,11 +374,17 @@ def check_page(t, m, port):
 def page_steps(t, m, p):
     thumbs = p.login(TEACHER)
     p.shot("logged-on")
-    t.check("the teacher logs on in the page and sees both stations' pictures",
-            len(thumbs) == 2 and all(p.d.execute_script(
+    end = time.monotonic() + 60
+    while len(thumbs) < 4 and time.monotonic() < end:
+        time.sleep(1)
+        thumbs = p.find("#dashboard .station img.thumb", 5)
+    t.check("the teacher logs on in the page and sees every station's picture (two heads, "
+            "RDP, USB/IP)",
+            len(thumbs) == 4 and all(p.d.execute_script(
                 "return arguments[0].complete && arguments[0].naturalWidth > 0", i)
                 for i in thumbs), len(thumbs))
-    t.check("the page offers a teacher no rename", not p.find("button.rename", 2), "")
+    t.check("the page offers a teacher no rename, and none of the room's actions",
+            not p.find("button.rename", 2) and not p.find("#room-map", 1), "")
     card = p.card("seat1")
     card[0].find_element("css selector", "input.select").click()
     p.d.find_element("id", "act-block").click()
@@ -411,8 +445,26 @@ def page_steps(t, m, p):
     p.login(ADMIN)
     renames = p.find("button.rename", 30)
     p.shot("administrator")
-    t.check("an administrator's page offers rename on each station", len(renames) == 2,
-            len(renames))
+    t.check("an administrator's page offers rename on each station, and the room's actions",
+            len(renames) == 4 and p.find("#room-mode-console", 5), len(renames))
+    # Console mode from the page: seat0 takes both heads; then back.
+    p.d.find_element("id", "room-mode-console").click()
+    p.find("#confirm-dialog", 10)[0]
+    p.d.find_element("id", "confirm-ok").click()
+    gone = p.find('.station[data-station="seat1"]', 60, gone=True) == []
+    mode = ctl(m, None, "mode")[1].strip()
+    p.shot("console-mode")
+    t.check("Console mode from the administrator's page: the room says console, and the "
+            "page shows seat0 alone (seat1 is gone)", gone and mode == "console" and
+            p.card("seat0"), (mode, m.run("journalctl -t seatmuxd | tail -n 8")[1]))
+    p.d.find_element("id", "room-mode-station").click()
+    p.find("#confirm-dialog", 10)[0]
+    p.d.find_element("id", "confirm-ok").click()
+    back = (p.find('.station[data-station="seat1"]', 90) and
+            until(m, "head1", own("seat1"), 120))
+    t.check("Station mode again: seat1 is back in the page, and head1 shows its session",
+            back and ctl(m, None, "mode")[1].strip() == "station",
+            m.run("journalctl -t seatmuxd | tail -n 8")[1])
 
 
 def page_control(t, m, p):
@@ -483,23 +535,56 @@ def page_control(t, m, p):
 
 
 def run(t):
-    with t.machine(devices=devices(), hostfwd=[8443]) as m:
-        m.wait_agent(timeout=90)
-        ok = attempt(lambda: (wait_ready(m, "seat0", timeout=120),
-                              wait_ready(m, "seat1", timeout=120)))
-        if not t.check("both stations' sessions run", ok,
-                       m.run("journalctl -t seatmuxd | tail -n 8")[1]):
-            return
-        m.setup_network()
-        m.run("systemctl start seatmux-dashboard.socket seatmux-dashboard-session.socket",
-              check=True, timeout=60)
-        port = m.ports[8443]
-        if check_api(t, m, port):
-            check_page(t, m, port)
-        rc, log = m.run("journalctl -u seatmux-dashboard -u 'seatmux-dashboard-session@*' "
-                        "-o cat")
-        t.check("the dashboard logged the logons, refusals and actions",
-                "logon of %s from" % TEACHER in log and "%s: block seat1: done" % TEACHER in
-                log, log[-600:])
-        m.run("systemctl stop seatmux-dashboard.service")
-        t.check_sanitizers(m)
+    hv = scenario("hyperv-rdp")
+    usb = scenario("usbip-station")
+    tmp = tempfile.mkdtemp(prefix="dashboard-")
+    certs = {n: usb.make_cert(tmp, n) for n in ("seatmuxd", "desk1")}
+    emu = usb.Emulator(tmp, "desk1")
+    agent = usb.Agent(tmp, "desk1", emu, *certs["desk1"], peer=certs["seatmuxd"][0])
+    rdp = None
+    try:
+        with t.machine(devices=devices(), hostfwd=[8443, 3389], guestfwd={3241: agent.port},
+                       memory=2048) as m:
+            m.wait_agent(timeout=90)
+            m.setup_network()
+            usb.install_certs(m, {"seatmuxd.pem": certs["seatmuxd"][0],
+                                  "seatmuxd.key": certs["seatmuxd"][1],
+                                  "desk1.pem": certs["desk1"][0]})
+            ok = attempt(lambda: (wait_ready(m, "seat0", timeout=120),
+                                  wait_ready(m, "seat1", timeout=120)))
+            if not t.check("both physical stations' sessions run", ok,
+                           m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+                return
+            rdp = scenario("broker-restart").Lingering(hv.client_binary(), m.ports[3389],
+                                                       "station2", "640x480", tmp, "0x2e")
+            up = usb.wait_journal(m, "usbip: desk1 is up", 120)
+            drawn = usb.wait_color(emu, "seat-desk1", 120) if up else 0
+            end = time.monotonic() + 150
+            while time.monotonic() < end and "frames n=" not in rdp.text() and rdp.connected():
+                time.sleep(1)
+            if not t.check("the RDP station (our FreeRDP client, station2) and the USB/IP "
+                           "station (the emulator behind its agent) are up and drawn",
+                           "frames n=" in rdp.text() and rdp.connected() and drawn >= 0.5,
+                           (rdp.text()[-300:], drawn)):
+                return
+            m.run("systemctl start seatmux-dashboard.socket seatmux-dashboard-session.socket",
+                  check=True, timeout=60)
+            port = m.ports[8443]
+            if check_api(t, m, port):
+                check_page(t, m, port)
+            rc, log = m.run("journalctl -u seatmux-dashboard -u 'seatmux-dashboard-session@*' "
+                            "-o cat")
+            t.check("the dashboard logged the logons, refusals and actions",
+                    "logon of %s from" % TEACHER in log and "%s: block seat1: done" % TEACHER in
+                    log, log[-600:])
+            m.run("systemctl stop seatmux-dashboard.service")
+            t.check_sanitizers(m)
+    finally:
+        if rdp:
+            rdp.stop()
+            shutil.copy(rdp.log, t.artifacts)
+        agent.stop()
+        emu.stop()
+        for log in (emu.log, agent.log):
+            if os.path.exists(log):
+                shutil.copy(log, t.artifacts)
