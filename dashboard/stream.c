@@ -229,16 +229,22 @@ static int send_damage(struct stream *st, const uint32_t *pixels, int w, int h)
 	struct tile_rect rects[TILES_MAX];
 	struct wslay_event_msg out = { WSLAY_BINARY_FRAME, NULL, 0 };
 	int n = tiles_changed(st->prev, st->pw, st->ph, pixels, w, h, rects, TILES_MAX);
-	uint32_t *piece;
+	uint32_t *piece = NULL;
 	unsigned char *msg;
-	size_t len = 6;
+	size_t len = 6, need = 0;
 	int rc = 0;
 
 	if (!n)
 		return 0;
+	/* Room for the largest piece that is not whole rows (those are
+	 * encoded where they lie): none for a whole-screen change. */
+	for (int i = 0; i < n; i++)
+		if ((rects[i].x || rects[i].w != w) && (size_t)rects[i].w * rects[i].h > need)
+			need = (size_t)rects[i].w * rects[i].h;
 	msg = malloc(len);
-	piece = malloc((size_t)w * (size_t)h * 4);
-	if (!msg || !piece) {
+	if (need)
+		piece = malloc(need * 4);
+	if (!msg || (need && !piece)) {
 		free(msg);
 		free(piece);
 		return -1;
