@@ -206,18 +206,15 @@ def run(t):
     hv = scenario("hyperv-rdp")
     usb = scenario("usbip-station")
     tmp = tempfile.mkdtemp(prefix="restart-")
-    certs = {n: usb.make_cert(tmp, n) for n in ("seatmuxd", "desk1")}
-    emu = usb.Emulator(tmp, "desk1")
-    agent = usb.Agent(tmp, "desk1", emu, *certs["desk1"], peer=certs["seatmuxd"][0])
+    desk = usb.Desk(tmp)
+    emu = desk.emu
     linger = None
     try:
-        with t.machine(devices=DEVICES, hostfwd=[3389], guestfwd={3241: agent.port},
+        with t.machine(devices=DEVICES, hostfwd=[3389], guestfwd=desk.guestfwd,
                        memory=2048) as m:
             m.wait_agent(timeout=90)
             m.setup_network()
-            usb.install_certs(m, {"seatmuxd.pem": certs["seatmuxd"][0],
-                                  "seatmuxd.key": certs["seatmuxd"][1],
-                                  "desk1.pem": certs["desk1"][0]})
+            desk.install(m)
             linger = bring_up(t, m, hv, usb, emu, tmp)
             print("# %s: every station up %.0f s after QEMU started"
                   % (t.name, time.monotonic() - m.started_at), flush=True)
@@ -258,11 +255,7 @@ def run(t):
         if linger:
             linger.stop()
             shutil.copy(linger.log, t.artifacts)
-        agent.stop()
-        emu.stop()
-        for log in (emu.log, agent.log):
-            if os.path.exists(log):
-                shutil.copy(log, t.artifacts)
+        desk.stop(t.artifacts)
 
 
 def bring_up(t, m, hv, usb, emu, tmp):

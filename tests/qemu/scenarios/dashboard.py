@@ -538,18 +538,14 @@ def run(t):
     hv = scenario("hyperv-rdp")
     usb = scenario("usbip-station")
     tmp = tempfile.mkdtemp(prefix="dashboard-")
-    certs = {n: usb.make_cert(tmp, n) for n in ("seatmuxd", "desk1")}
-    emu = usb.Emulator(tmp, "desk1")
-    agent = usb.Agent(tmp, "desk1", emu, *certs["desk1"], peer=certs["seatmuxd"][0])
+    desk = usb.Desk(tmp)
     rdp = None
     try:
-        with t.machine(devices=devices(), hostfwd=[8443, 3389], guestfwd={3241: agent.port},
+        with t.machine(devices=devices(), hostfwd=[8443, 3389], guestfwd=desk.guestfwd,
                        memory=2048) as m:
             m.wait_agent(timeout=90)
             m.setup_network()
-            usb.install_certs(m, {"seatmuxd.pem": certs["seatmuxd"][0],
-                                  "seatmuxd.key": certs["seatmuxd"][1],
-                                  "desk1.pem": certs["desk1"][0]})
+            desk.install(m)
             ok = attempt(lambda: (wait_ready(m, "seat0", timeout=120),
                                   wait_ready(m, "seat1", timeout=120)))
             if not t.check("both physical stations' sessions run", ok,
@@ -558,7 +554,7 @@ def run(t):
             rdp = scenario("broker-restart").Lingering(hv.client_binary(), m.ports[3389],
                                                        "station2", "640x480", tmp, "0x2e")
             up = usb.wait_journal(m, "usbip: desk1 is up", 120)
-            drawn = usb.wait_color(emu, "seat-desk1", 120) if up else 0
+            drawn = usb.wait_color(desk.emu, "seat-desk1", 120) if up else 0
             end = time.monotonic() + 150
             while time.monotonic() < end and "frames n=" not in rdp.text() and rdp.connected():
                 time.sleep(1)
@@ -583,8 +579,4 @@ def run(t):
         if rdp:
             rdp.stop()
             shutil.copy(rdp.log, t.artifacts)
-        agent.stop()
-        emu.stop()
-        for log in (emu.log, agent.log):
-            if os.path.exists(log):
-                shutil.copy(log, t.artifacts)
+        desk.stop(t.artifacts)

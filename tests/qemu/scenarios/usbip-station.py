@@ -161,6 +161,32 @@ def install_certs(m, files):
               check=True)
 
 
+class Desk:
+    """desk1 for a room's scenario: its emulator behind its agent (TLS,
+    the certificates made here), reached by guestfwd at port 3241 of
+    10.0.2.100; install() puts seatmuxd's side into the guest, stop()
+    ends both and keeps their logs in the artifacts."""
+
+    def __init__(self, tmp):
+        self.certs = {n: make_cert(tmp, n) for n in ("seatmuxd", "desk1")}
+        self.emu = Emulator(tmp, "desk1")
+        self.agent = Agent(tmp, "desk1", self.emu, *self.certs["desk1"],
+                           peer=self.certs["seatmuxd"][0])
+        self.guestfwd = {3241: self.agent.port}
+
+    def install(self, m):
+        install_certs(m, {"seatmuxd.pem": self.certs["seatmuxd"][0],
+                          "seatmuxd.key": self.certs["seatmuxd"][1],
+                          "desk1.pem": self.certs["desk1"][0]})
+
+    def stop(self, artifacts):
+        self.agent.stop()
+        self.emu.stop()
+        for log in (self.emu.log, self.agent.log):
+            if os.path.exists(log):
+                shutil.copy(log, artifacts)
+
+
 def journal(m):
     return m.run("journalctl -t seatmuxd")[1]
 
