@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
@@ -47,7 +49,9 @@ struct ctl {
 	bool timeout_set;
 	bool all;		/* --all: project on every other station */
 	uint32_t fit_width, fit_height;	/* --fit: a screenshot's box (0: full size) */
+	bool raw;		/* --raw: a screenshot's pixels, not a PNG */
 	bool serving;		/* --serve: requests come on stdin */
+	int pass_fd;		/* --serve: an fd the answer carries, or -1 */
 	FILE *out, *err;	/* a command's output and errors */
 	char error_name[256];	/* the last D-Bus error's name, if any */
 };
@@ -458,8 +462,8 @@ static int message(struct ctl *c, const char *id, const char *text)
 	return r;
 }
 
-/* The PNG seatmuxd hands over, copied to path ("-": standard output). */
-static int copy_png(struct ctl *c, int from, const char *path)
+/* The picture seatmuxd hands over, copied to path ("-": standard output). */
+static int copy_picture(struct ctl *c, int from, const char *path)
 {
 	char buf[65536];
 	FILE *to = strcmp(path, "-") ? fopen(path, "we") : c->out;
@@ -481,6 +485,21 @@ static int copy_png(struct ctl *c, int from, const char *path)
 	return 0;
 }
 
+/* The picture's fd, passed on with --serve's answer (a raw picture to
+ * "-": its client maps it, sealed as it is, instead of reading it whole
+ * through the connection), or copied to path. */
+static int hand_over(struct ctl *c, int fd, const char *path)
+{
+	struct stat st;
+
+	if (c->serving && c->raw && !strcmp(path, "-") && fstat(STDOUT_FILENO, &st) == 0 &&
+	    S_ISSOCK(st.st_mode)) {
+		c->pass_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		return c->pass_fd < 0 ? -errno : 0;
+	}
+	return copy_picture(c, fd, path);
+}
+
 static int screenshot(struct ctl *c, const char *id, const char *path)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -488,20 +507,24 @@ static int screenshot(struct ctl *c, const char *id, const char *path)
 	uint32_t w = 0, h = 0;
 	int fd = -1, r;
 
-	r = c->fit_width ?
-		sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Thumbnail", &e,
-				   &reply, "suu", id, c->fit_width, c->fit_height) :
-		sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Screenshot", &e,
-				   &reply, "s", id);
+	if (c->raw)
+		r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Pixels", &e,
+				       &reply, "suu", id, c->fit_width, c->fit_height);
+	else if (c->fit_width)
+		r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Thumbnail",
+				       &e, &reply, "suu", id, c->fit_width, c->fit_height);
+	else
+		r = sd_bus_call_method(c->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Screenshot",
+				       &e, &reply, "s", id);
 	if (r >= 0)
 		r = sd_bus_message_read(reply, "huu", &fd, &w, &h);
 	if (r < 0) {
 		r = fail(c, id, &e, r);
 	} else {
-		r = copy_png(c, fd, path);
+		r = hand_over(c, fd, path);
 		if (r < 0)
 			r = fail(c, path, NULL, r);
-		else if (c->json && strcmp(path, "-")) {
+		else if (c->json && (strcmp(path, "-") || c->pass_fd >= 0)) {
 			fprintf(c->out, "{");
 			json_field_str(c->out, "station", id, true);
 			json_field_uint(c->out, "width", w);
@@ -771,6 +794,7 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -a, --all               project on every other station\n"
 		"  -f, --fit WxH           a screenshot made small to fit W x H pixels\n"
+		"  -r, --raw               a screenshot's pixels (XRGB8888 rows), not a PNG\n"
 		"  -j, --json              JSON output\n"
 		"  -m, --message TEXT      the message a block shows (-: read from stdin)\n"
 		"  -t, --timeout SECONDS   how long a message shows (default 30), or a mapping\n"
@@ -929,6 +953,7 @@ static int parse_options(struct ctl *c, int end, char **argv)
 		{ "fit", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "message", required_argument, NULL, 'm' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -940,7 +965,7 @@ static int parse_options(struct ctl *c, int end, char **argv)
 	opterr = !c->serving;
 	/* --serve: options before the command only, so that a text its
 	 * client passes on ("-v" as a message) is never taken for one. */
-	while ((opt = getopt_long(end, argv, c->serving ? "+af:jm:t:hV" : "af:jm:t:hV", opts,
+	while ((opt = getopt_long(end, argv, c->serving ? "+af:jm:rt:hV" : "af:jm:rt:hV", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'a':
@@ -955,6 +980,9 @@ static int parse_options(struct ctl *c, int end, char **argv)
 			break;
 		case 'm':
 			c->message = optarg;
+			break;
+		case 'r':
+			c->raw = true;
 			break;
 		case 't':
 			if (parse_timeout(c, optarg, &c->timeout) < 0)
@@ -1050,6 +1078,53 @@ static int split_request(char *line, char **argv, int max)
 	return argc;
 }
 
+/*
+ * An answer's first line, "STATUS OUTLEN ERRLEN ERROR\n"; with fd >= 0
+ * the fd rides on it (SCM_RIGHTS: stdout is --serve's connection, a
+ * socket, when hand_over passed one). 0, or -1 if it could not be sent.
+ */
+static int send_header(int status, size_t outlen, size_t errlen, const char *error, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	char line[512];
+	int len = snprintf(line, sizeof(line), "%d %zu %zu %s\n", status, outlen, errlen, error);
+	struct iovec iov = { line, (size_t)len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (len < 0 || (size_t)len >= sizeof(line) || fflush(stdout) != 0)
+		return -1;
+	if (fd < 0)
+		return fwrite(line, 1, (size_t)len, stdout) == (size_t)len ? 0 : -1;
+	memset(&u, 0, sizeof(u));
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	/* The fd goes with the first byte; what a short send left goes
+	 * after it as plain bytes. */
+	for (size_t at = 0; at < (size_t)len;) {
+		ssize_t n = sendmsg(STDOUT_FILENO, &msg, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		at += (size_t)n;
+		iov.iov_base = line + at;
+		iov.iov_len = (size_t)len - at;
+		msg.msg_control = NULL;
+		msg.msg_controllen = 0;
+	}
+	return 0;
+}
+
 /* Fields a request may have; a line's length at most. */
 #define SERVE_ARGS 64
 #define SERVE_LINE (64u << 10)
@@ -1084,8 +1159,10 @@ static int serve(void)
 		return 1;
 	}
 	while ((len = getline(&line, &cap, stdin)) > 0) {
-		struct ctl c = { .bus = bus, .timeout = 30, .json = true, .serving = true };
+		struct ctl c = { .bus = bus, .timeout = 30, .json = true, .serving = true,
+				 .pass_fd = -1 };
 		char *argv[SERVE_ARGS + 1];
+		bool sent;
 		int argc;
 
 		if (line[len - 1] == '\n')
@@ -1107,12 +1184,17 @@ static int serve(void)
 		}
 		fclose(c.out);
 		fclose(c.err);
-		printf("%d %zu %zu %s\n", r, outlen, errlen, c.error_name[0] ? c.error_name : "-");
-		fwrite(out, 1, outlen, stdout);
-		fwrite(err, 1, errlen, stdout);
+		sent = send_header(r, outlen, errlen, c.error_name[0] ? c.error_name : "-",
+				   c.pass_fd) == 0;
+		if (c.pass_fd >= 0)
+			close(c.pass_fd);
+		if (sent) {
+			fwrite(out, 1, outlen, stdout);
+			fwrite(err, 1, errlen, stdout);
+		}
 		free(out);
 		free(err);
-		if (fflush(stdout) != 0)
+		if (!sent || fflush(stdout) != 0)
 			break;
 	}
 	free(line);
@@ -1122,7 +1204,7 @@ static int serve(void)
 
 int main(int argc, char **argv)
 {
-	struct ctl c = { .timeout = 30, .out = stdout, .err = stderr };
+	struct ctl c = { .timeout = 30, .out = stdout, .err = stderr, .pass_fd = -1 };
 	int r;
 
 	if (argc == 2 && !strcmp(argv[1], "--serve"))

@@ -54,8 +54,8 @@ int api_method_block(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_unblock(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_identify(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_message(sd_bus_message *m, void *data, sd_bus_error *err);
+/* Screenshot, Thumbnail and Pixels. */
 int api_method_screenshot(sd_bus_message *m, void *data, sd_bus_error *err);
-int api_method_thumbnail(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_project(sd_bus_message *m, void *data, sd_bus_error *err);
 int api_method_unproject(sd_bus_message *m, void *data, sd_bus_error *err);
 

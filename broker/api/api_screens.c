@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -187,8 +188,27 @@ static void screenshot_done(void *data, int fd, int width, int height)
 	sd_bus_message_unref(m);
 }
 
+/* Thumbnail's and Pixels' box: both sides within the limits (Pixels:
+ * or 0 x 0, the head's own size). 0, -EDOM for a box out of them, or a
+ * reading error. */
+static int read_box(sd_bus_message *m, bool pixels, uint32_t *w, uint32_t *h)
+{
+	int r = sd_bus_message_read(m, "uu", w, h);
+
+	if (r < 0)
+		return r;
+	if (pixels && !*w && !*h)
+		return 0;
+	if (*w < SCREENSHOT_FIT_MIN || *w > SCREENSHOT_FIT_MAX || *h < SCREENSHOT_FIT_MIN ||
+	    *h > SCREENSHOT_FIT_MAX)
+		return -EDOM;
+	return 0;
+}
+
 static int screenshot_allowed(sd_bus_message *m, void *data)
 {
+	const char *member = sd_bus_message_get_member(m);
+	bool pixels = !strcmp(member, "Pixels");
 	struct api *a = data;
 	struct seat *seat;
 	uint32_t w = 0, h = 0;
@@ -198,18 +218,18 @@ static int screenshot_allowed(sd_bus_message *m, void *data)
 	seat = api_named_station(a, m, &r);
 	if (!seat)
 		return r;
-	/* Thumbnail's box: both sides within the limits. */
-	if (!strcmp(sd_bus_message_get_member(m), "Thumbnail")) {
-		r = sd_bus_message_read(m, "uu", &w, &h);
+	if (pixels || !strcmp(member, "Thumbnail")) {
+		r = read_box(m, pixels, &w, &h);
+		if (r == -EDOM)
+			return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
+							  "a picture's sides are %d to %d pixels%s",
+							  SCREENSHOT_FIT_MIN, SCREENSHOT_FIT_MAX,
+							  pixels ? " (or 0 x 0: the head's size)" : "");
 		if (r < 0)
 			return r;
-		if (w < SCREENSHOT_FIT_MIN || w > SCREENSHOT_FIT_MAX || h < SCREENSHOT_FIT_MIN ||
-		    h > SCREENSHOT_FIT_MAX)
-			return sd_bus_reply_method_errorf(m, SD_BUS_ERROR_INVALID_ARGS,
-							  "a thumbnail's sides are %d to %d pixels",
-							  SCREENSHOT_FIT_MIN, SCREENSHOT_FIT_MAX);
 	}
-	r = screenshot_start(a->b, seat->name, (int)w, (int)h, screenshot_done,
+	r = screenshot_start(a->b, seat->name, (int)w, (int)h,
+			     pixels ? SCREENSHOT_XRGB8888 : SCREENSHOT_PNG, screenshot_done,
 			     sd_bus_message_ref(m));
 	if (r < 0) {
 		sd_bus_message_unref(m);
@@ -220,15 +240,10 @@ static int screenshot_allowed(sd_bus_message *m, void *data)
 	return 0;	/* answered by screenshot_done */
 }
 
-/* Observe's, or the station's own user's: a picture of one's own screen. */
+/* Observe's, or the station's own user's: a picture of one's own screen.
+ * Screenshot, Thumbnail (made to fit a box before it is encoded) and
+ * Pixels (the same, not encoded) alike. */
 int api_method_screenshot(sd_bus_message *m, void *data, sd_bus_error *err)
-{
-	return polkit_check_own(m, "org.seatmux.observe", api_station_owner, screenshot_allowed,
-				data);
-}
-
-/* The same, made to fit a box before it is encoded. */
-int api_method_thumbnail(sd_bus_message *m, void *data, sd_bus_error *err)
 {
 	return polkit_check_own(m, "org.seatmux.observe", api_station_owner, screenshot_allowed,
 				data);

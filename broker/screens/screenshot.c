@@ -20,6 +20,7 @@ struct shot {
 	char card[64];			/* the card's node */
 	struct fb_heads heads;		/* its connectors, on a split card */
 	int fit_width, fit_height;	/* 0: the head's size */
+	enum screenshot_format format;
 	screenshot_fn done;
 	void *data;
 };
@@ -56,7 +57,28 @@ static int fit(const struct shot *s, struct fb_image *img)
 	return 0;
 }
 
-/* In the child: read the head, make it fit, write the PNG. */
+/* The pixels as they are into fd: 0 or -errno. */
+static int write_pixels(int fd, const struct fb_image *img)
+{
+	const char *p = (const char *)img->pixels;
+	size_t left = (size_t)img->width * (size_t)img->height * 4;
+
+	if (ftruncate(fd, (off_t)left) < 0)
+		return -errno;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
+}
+
+/* In the child: read the head, make it fit, write the picture. */
 static void shoot(void *arg, void *out)
 {
 	struct shot *s = arg;
@@ -73,7 +95,9 @@ static void shoot(void *arg, void *out)
 	if (a->rc < 0)
 		return;
 	a->rc = fit(s, &img);
-	if (a->rc == 0)
+	if (a->rc == 0 && s->format == SCREENSHOT_XRGB8888)
+		a->rc = write_pixels(s->fd, &img);
+	else if (a->rc == 0)
 		a->rc = png_out_write(s->fd, img.pixels, img.width, img.height) < 0 ? -EIO : 0;
 	a->width = img.width;
 	a->height = img.height;
@@ -100,7 +124,7 @@ static void shot_done(void *data, const void *out)
 }
 
 int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_height,
-		     screenshot_fn done, void *data)
+		     enum screenshot_format format, screenshot_fn done, void *data)
 {
 	struct screen_card card;
 	struct shot *s;
@@ -114,6 +138,7 @@ int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_
 	screens_card_read(&card, &s->heads);
 	s->fit_width = fit_width;
 	s->fit_height = fit_height;
+	s->format = format;
 	s->done = done;
 	s->data = data;
 	s->fd = memfd_create("seatmux-screenshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);

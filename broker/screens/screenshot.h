@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A station's screenshot: what its first lit head shows, as PNG in a
- * sealed memfd, for the room's interface to hand over. Reading back a
+ * A station's screenshot: what its first lit head shows, as PNG or as its
+ * pixels in a sealed memfd, for the room's interface to hand over. Reading back a
  * framebuffer and encoding it takes long enough to stall every station,
  * so it runs in a child job (root: only root may read another client's
  * framebuffer), and the answer comes through the loop.
@@ -11,7 +11,16 @@
 
 struct broker;
 
-/* fd: the PNG (the callee's to close), or -errno: -ENOENT no such
+enum screenshot_format {
+	SCREENSHOT_PNG,
+	/* The pixels as they are: DRM_FORMAT_XRGB8888 (little-endian: B, G,
+	 * R, X bytes), rows of width * 4 bytes, nothing else. No encoding
+	 * here and no decoding at the other end: what a viewer that
+	 * compares pictures wants, at the cost of a larger memfd. */
+	SCREENSHOT_XRGB8888,
+};
+
+/* fd: the picture (the callee's to close), or -errno: -ENOENT no such
  * station or no lit head, -EOPNOTSUPP a buffer that cannot be read. */
 typedef void (*screenshot_fn)(void *data, int fd, int width, int height);
 
@@ -25,6 +34,6 @@ typedef void (*screenshot_fn)(void *data, int fd, int width, int height);
  * small before it is encoded, a thumbnail costs a fraction of a full
  * picture's encoding and bytes. */
 int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_height,
-		     screenshot_fn done, void *data);
+		     enum screenshot_format format, screenshot_fn done, void *data);
 
 #endif

@@ -19,6 +19,7 @@ and the bus say.
 """
 
 import base64
+import json
 import re
 import threading
 import time
@@ -130,6 +131,41 @@ def screenshot(m, user, seat, fit=None):
     return rc, err, Image.from_png(data)
 
 
+def raw_screenshot(m, user, seat, fit=None):
+    """seatmuxctl --raw screenshot (Pixels): (status, stderr, the size
+    --json said, Image of the XRGB8888 rows or None)."""
+    rc, out, err = ctl(m, user, ("--fit %s " % fit if fit else "") +
+                       "--raw --json screenshot %s /tmp/shot.raw" % seat)
+    if rc != 0:
+        return rc, err, None, None
+    size = json.loads(out)
+    data = base64.b64decode(m.run("base64 /tmp/shot.raw")[1])
+    m.run("rm -f /tmp/shot.raw")
+    w, h = size["width"], size["height"]
+    if len(data) != w * h * 4:
+        return rc, "%d bytes for %dx%d" % (len(data), w, h), (w, h), None
+    rgb = bytearray(w * h * 3)
+    rgb[0::3], rgb[1::3], rgb[2::3] = data[2::4], data[1::4], data[0::4]
+    return rc, err, (w, h), Image(w, h, bytes(rgb))
+
+
+def check_raw(t, m, small):
+    """Pixels: the thumbnail's picture not encoded."""
+    rc, err, size, img = raw_screenshot(m, TEACHER, "seat0", "200x100")
+    t.check("its pixels (--raw, Pixels): 133x100 XRGB8888 rows, nothing else, the same "
+            "picture as the PNG thumbnail",
+            rc == 0 and size == (133, 100) and img is not None and small is not None and
+            alike(img, small) > 0.85, "rc %d %r %s: %s" % (
+                rc, err, size, img and small and alike(img, small)))
+    rc, err, size, img = raw_screenshot(m, TEACHER, "seat0")
+    t.check("without --fit, the head's own size (800x600) in its colour",
+            rc == 0 and size == (800, 600) and img is not None and
+            img.fraction_near(COLOR["seat0"], tolerance=24) > 0.6, "rc %d %r %s" % (rc, err, size))
+    rc, err, _, _ = raw_screenshot(m, PUPIL, "seat0", "200x100")
+    t.check("nor may an ordinary user take those: 'not authorized', exit 1",
+            rc == 1 and "not authorized: org.seatmux.observe" in err, "rc %d: %r" % (rc, err))
+
+
 def check_screenshots(t, m):
     rc, err, img = screenshot(m, TEACHER, "seat0")
     dump = m.screendump("head0", 0)
@@ -145,6 +181,7 @@ def check_screenshots(t, m):
             rc == 0 and small and (small.width, small.height) == (133, 100) and
             small.fraction_near(COLOR["seat0"], tolerance=24) > 0.6,
             "rc %d %r: %s" % (rc, err, small and (small.width, small.height)))
+    check_raw(t, m, small)
     rc, err, big = screenshot(m, TEACHER, "seat0", "1600x1600")
     t.check("never enlarged: --fit 1600x1600 is the head's 800x600",
             rc == 0 and big and (big.width, big.height) == (800, 600), "rc %d %r" % (rc, err))
