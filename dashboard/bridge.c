@@ -60,20 +60,52 @@ static int write_all(int fd, const void *data, size_t len, uint64_t deadline)
 	return 0;
 }
 
-static int read_all(int fd, void *data, size_t len, uint64_t deadline)
+/* An fd that came with bytes read: kept in b->passed (the first of an
+ * answer's; any other is closed). */
+static void take_passed(struct bridge *b, struct msghdr *msg)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		size_t n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (b->passed < 0)
+				b->passed = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+static int read_all(struct bridge *b, void *data, size_t len, uint64_t deadline)
 {
 	char *p = data;
 
 	while (len) {
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} u;
+		struct iovec iov = { p, len };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				      .msg_controllen = sizeof(u.buf) };
 		ssize_t n;
 
-		if (wait_fd(fd, POLLIN, deadline) < 0)
+		if (wait_fd(b->fd, POLLIN, deadline) < 0)
 			return -1;
-		n = recv(fd, p, len, MSG_DONTWAIT);
+		/* More fds than one an answer carries are cut (MSG_CTRUNC):
+		 * the kernel closes them. */
+		n = recvmsg(b->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return -1;
+		take_passed(b, &msg);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -82,10 +114,10 @@ static int read_all(int fd, void *data, size_t len, uint64_t deadline)
 
 /* One line, without its newline: a byte at a time, as nothing after it
  * is ours to take here. */
-static int read_line(int fd, char *line, size_t size, uint64_t deadline)
+static int read_line(struct bridge *b, char *line, size_t size, uint64_t deadline)
 {
 	for (size_t len = 0; len + 1 < size; len++) {
-		if (read_all(fd, line + len, 1, deadline) < 0)
+		if (read_all(b, line + len, 1, deadline) < 0)
 			return -1;
 		if (line[len] == '\n') {
 			line[len] = 0;
@@ -119,7 +151,7 @@ static enum bridge_logon read_verdict(struct bridge *b, char *why, size_t size,
 {
 	char line[BRIDGE_USER_MAX + 512], user[BRIDGE_USER_MAX + 1], role[8];
 
-	if (read_line(b->fd, line, sizeof(line), deadline) < 0) {
+	if (read_line(b, line, sizeof(line), deadline) < 0) {
 		snprintf(why, size, "the logon helper did not answer");
 		return BRIDGE_UNREACHABLE;
 	}
@@ -148,6 +180,7 @@ enum bridge_logon bridge_logon(const char *socket_path, const char *user, const 
 	snprintf(why, size, "the logon helper cannot be reached");
 	if (!b)
 		return res;
+	b->passed = -1;
 	b->fd = helper_connect(socket_path);
 	if (b->fd < 0)
 		goto fail;
@@ -194,7 +227,7 @@ static char *read_part(struct bridge *b, size_t n, uint64_t deadline)
 {
 	char *p = malloc(n + 1);
 
-	if (!p || read_all(b->fd, p, n, deadline) < 0) {
+	if (!p || read_all(b, p, n, deadline) < 0) {
 		free(p);
 		return NULL;
 	}
@@ -214,7 +247,7 @@ int bridge_call(struct bridge *b, const char *const *args, int nargs, struct bri
 		if (!bridge_field_ok(args[i]))
 			return -1;
 	if (send_request(b, args, nargs, deadline) < 0 ||
-	    read_line(b->fd, line, sizeof(line), deadline) < 0 ||
+	    read_line(b, line, sizeof(line), deadline) < 0 ||
 	    sscanf(line, "%d %zu %zu %255s", &r->status, &r->outlen, &r->errlen, r->error) != 4 ||
 	    r->outlen > BRIDGE_REPLY_MAX || r->errlen > BRIDGE_REPLY_MAX)
 		goto broken;
@@ -224,6 +257,9 @@ int bridge_call(struct bridge *b, const char *const *args, int nargs, struct bri
 	r->err = r->out ? read_part(b, r->errlen, deadline) : NULL;
 	if (!r->err)
 		goto broken;
+	r->fd = b->passed;
+	r->has_fd = b->passed >= 0;
+	b->passed = -1;
 	return 0;
 broken:
 	bridge_reply_free(r);
@@ -236,6 +272,9 @@ void bridge_reply_free(struct bridge_reply *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+	if (r->has_fd)
+		close(r->fd);
+	r->has_fd = false;
 }
 
 void bridge_free(struct bridge *b)
@@ -244,6 +283,8 @@ void bridge_free(struct bridge *b)
 		return;
 	if (b->fd >= 0)
 		close(b->fd);
+	if (b->passed >= 0)
+		close(b->passed);
 	free(b);
 }
 

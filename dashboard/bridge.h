@@ -23,6 +23,7 @@
 
 struct bridge {
 	int fd;
+	int passed;		/* an fd that came with the answer being read, or -1 */
 	bool broken;
 	char user[BRIDGE_USER_MAX + 1];	/* as PAM settled it */
 	char role[8];			/* "teacher" or "admin" */
@@ -44,6 +45,11 @@ struct bridge_reply {
 	char error[256];	/* the D-Bus error that failed it, or "" */
 	char *out, *err;	/* NUL-terminated too */
 	size_t outlen, errlen;
+	/* The fd the answer carried (seatmuxctl --raw screenshot ... -: a
+	 * sealed memfd), the caller's to check; closed by
+	 * bridge_reply_free. At most one is taken. */
+	bool has_fd;
+	int fd;
 };
 
 /* Runs seatmuxctl with args (none may hold a TAB or a newline: the

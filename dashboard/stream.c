@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <wslay/wslay.h>
 
@@ -41,10 +43,13 @@ struct stream {
 	char *extra;		/* what MHD read past the request's header */
 	size_t extra_len, extra_at;
 	wslay_event_context_ptr ws;
-	uint32_t *prev;		/* the last picture sent, for its damage */
-	int pw, ph;
+	uint32_t *prev;		/* the last picture sent, for its damage: */
+	int pw, ph;		/* seatmuxd's memfd, mapped */
 	bool broken;		/* the bridge broke: the session ends */
-	bool closing;		/* its close is queued: no more pictures */
+	bool closing;		/* ending: no more pictures, nothing read */
+	bool close_queued;	/* its close is, after what was queued before */
+	uint16_t close_code;
+	char close_why[64];
 	unsigned sent;		/* pictures' changes sent */
 	bool failing;		/* the last picture asked for did not come */
 };
@@ -123,13 +128,27 @@ static void say_error(struct stream *st, unsigned status, const char *text)
 	json_object_put(obj);
 }
 
-/* The stream ends: a close with code and why goes after what is queued,
- * and nothing more is read. */
+/* The stream ends: a close with code and why goes once what is queued
+ * has gone (wslay sends a queued close before queued messages, and
+ * nothing after it: the error said just before would be lost), and
+ * nothing more is read. */
 static void end(struct stream *st, uint16_t code, const char *why)
 {
 	st->closing = true;
-	wslay_event_queue_close(st->ws, code, (const uint8_t *)why, strlen(why));
+	st->close_code = code;
+	snprintf(st->close_why, sizeof(st->close_why), "%s", why);
 	wslay_event_shutdown_read(st->ws);
+}
+
+/* The close end() held back, once the messages before it went. */
+static void queue_close(struct stream *st)
+{
+	if (!st->closing || st->close_queued || wslay_event_get_queued_msg_count(st->ws))
+		return;
+	st->close_queued = true;
+	if (!wslay_event_get_close_sent(st->ws))
+		wslay_event_queue_close(st->ws, st->close_code, (const uint8_t *)st->close_why,
+					strlen(st->close_why));
 }
 
 /* One command through the session's bridge: 0 with r, or -1 if it broke. */
@@ -264,17 +283,60 @@ static int send_damage(struct stream *st, const uint32_t *pixels, int w, int h)
 	return rc;
 }
 
+static void unmap(uint32_t *pixels, int w, int h)
+{
+	if (pixels)
+		munmap(pixels, (size_t)w * (size_t)h * 4);
+}
+
+/* The picture's size, as seatmuxctl --json says it: 0, or -1 if it is
+ * none the large view takes (seatmuxd fitted it to the view). */
+static int picture_size(const char *json, int *w, int *h)
+{
+	json_object *obj = json_tokener_parse(json), *v;
+
+	*w = *h = 0;
+	if (obj && json_object_object_get_ex(obj, "width", &v))
+		*w = json_object_get_int(v);
+	if (obj && json_object_object_get_ex(obj, "height", &v))
+		*h = json_object_get_int(v);
+	json_object_put(obj);
+	return *w >= 1 && *w <= THUMBNAIL_VIEW_WIDTH && *h >= 1 && *h <= THUMBNAIL_VIEW_HEIGHT ?
+		       0 : -1;
+}
+
+/*
+ * The pixels the bridge passed (seatmuxctl --raw screenshot: seatmuxd's
+ * memfd), mapped read-only: NULL if they are not a picture of that size
+ * sealed against writing and shrinking. The bridge runs as the user, who
+ * may pass any fd: only a sealed one can neither change under the
+ * comparison nor shrink under the mapping (SIGBUS).
+ */
+static uint32_t *map_pixels(const struct bridge_reply *r, int *w, int *h)
+{
+	const int seals = F_SEAL_SHRINK | F_SEAL_WRITE;
+	struct stat sb;
+	void *p;
+
+	if (!r->has_fd || picture_size(r->out, w, h) < 0 || fstat(r->fd, &sb) < 0 ||
+	    !S_ISREG(sb.st_mode) || sb.st_size != (off_t)*w * *h * 4 ||
+	    (fcntl(r->fd, F_GET_SEALS) & seals) != seals)
+		return NULL;
+	p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, r->fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 /* The station's picture now, its damage queued: 0; 1 if it gave none
  * (said to the page); -1 to end the stream (the bridge broke, the
  * station went). */
 static int picture(struct stream *st)
 {
-	const char *args[] = { "--fit", THUMBNAIL_VIEW_FIT, "screenshot", st->id, "-" };
+	const char *args[] = { "--fit", THUMBNAIL_VIEW_FIT, "--raw", "screenshot", st->id, "-" };
 	struct bridge_reply r;
-	uint32_t *pixels = NULL;
-	int w = 0, h = 0, made;
+	uint32_t *pixels;
+	int w = 0, h = 0;
 
-	if (run_command(st, args, 5, &r) < 0)
+	if (run_command(st, args, 6, &r) < 0)
 		return -1;
 	/* Still watched: opened again soon after, it is not told again
 	 * (http.c's watch, as the pictures of /api/view do). */
@@ -296,20 +358,19 @@ static int picture(struct stream *st)
 		return status == 404 ? -1 : 1;
 	}
 	st->failing = false;
-	pthread_mutex_lock(&st->d->pictures_lock);
-	made = thumbnail_pixels((unsigned char *)r.out, r.outlen, THUMBNAIL_VIEW_WIDTH,
-				THUMBNAIL_VIEW_HEIGHT, &pixels, &w, &h);
-	pthread_mutex_unlock(&st->d->pictures_lock);
+	pixels = map_pixels(&r, &w, &h);
 	bridge_reply_free(&r);
-	if (made < 0) {
+	if (!pixels) {
+		fprintf(stderr, "%s: stream %s: the bridge passed no sealed picture\n",
+			st->s->bridge->user, st->id);
 		say_error(st, 502, "the station sent no picture the dashboard can read");
 		return -1;
 	}
 	if (send_damage(st, pixels, w, h) < 0) {
-		free(pixels);
+		unmap(pixels, w, h);
 		return -1;
 	}
-	free(st->prev);
+	unmap(st->prev, st->pw, st->ph);
 	st->prev = pixels;
 	st->pw = w;
 	st->ph = h;
@@ -322,11 +383,13 @@ static void serve(struct stream *st)
 {
 	uint64_t next = 0;
 
-	while (wslay_event_want_read(st->ws) || wslay_event_want_write(st->ws)) {
+	while (wslay_event_want_read(st->ws) || wslay_event_want_write(st->ws) ||
+	       (st->closing && !st->close_queued)) {
 		uint64_t now = now_ms();
 		struct pollfd p = { st->sock, 0, 0 };
 		int wait = -1;
 
+		queue_close(st);
 		if (st->closing || wslay_event_get_close_received(st->ws)) {
 			;	/* what is queued goes, then the loop ends */
 		} else if (atomic_load(&st->d->stopping)) {
@@ -343,6 +406,7 @@ static void serve(struct stream *st)
 			}
 			wait = (int)(next > now_ms() ? next - now_ms() : 0);
 		}
+		queue_close(st);	/* ended just now, with nothing queued */
 		if (wslay_event_want_read(st->ws))
 			p.events |= POLLIN;
 		if (wslay_event_want_write(st->ws))
@@ -394,7 +458,7 @@ static void *run(void *data)
 	MHD_upgrade_action(st->urh, MHD_UPGRADE_ACTION_CLOSE);
 	websession_put(&st->d->sessions, st->s);
 	atomic_fetch_sub(&st->d->streams, 1);
-	free(st->prev);
+	unmap(st->prev, st->pw, st->ph);
 	free(st->extra);
 	free(st);
 	return NULL;

@@ -43,6 +43,35 @@ def png_size(data):
     return struct.unpack(">II", data[16:24]) if data[:8] == b"\x89PNG\r\n\x1a\n" else None
 
 
+def png_pixels(data):
+    """(w, h, XRGB8888 rows: B, G, R, X bytes) of a PNG png() or
+    test_stream.picture() made (8-bit RGB, no filter)."""
+    import struct
+    import zlib
+    w, h = struct.unpack(">II", data[16:24])
+    at, idat = 8, b""
+    while at < len(data):
+        n, kind = struct.unpack(">I4s", data[at:at + 8])
+        if kind == b"IDAT":
+            idat += data[at + 8:at + 8 + n]
+        at += 12 + n
+    raw = zlib.decompress(idat)
+    rgb = b"".join(raw[y * (1 + 3 * w) + 1:(y + 1) * (1 + 3 * w)] for y in range(h))
+    out = bytearray(w * h * 4)
+    out[0::4], out[1::4], out[2::4] = rgb[2::3], rgb[1::3], rgb[0::3]
+    return w, h, bytes(out)
+
+
+def sealed(data, seals=None):
+    """data in a memfd, sealed as seatmuxd seals its pictures."""
+    import fcntl
+    fd = os.memfd_create("picture", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.write(fd, data)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW |
+                fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL if seals is None else seals)
+    return fd
+
+
 def check(what, ok, detail=""):
     global failed
     print("%s %s%s" % ("PASS" if ok else "FAIL", what, "" if ok else " (%s)" % (detail,)),
@@ -58,6 +87,9 @@ class FakeHelper:
     def __init__(self, path):
         self.picture = png(1280, 800, (200, 20, 20))
         self.delay = 0		# seconds a screenshot takes
+        # A --raw picture's fd, as seatmuxctl passes it; or what a bridge
+        # its user made may pass instead: "none", "unsealed", "short".
+        self.raw = "sealed"
         self.more = []		# stations listed after seat1
         self.requests = []
         self.rhosts = []
@@ -75,6 +107,20 @@ class FakeHelper:
 
     def reply(self, c, status=0, out=b"", err=b"", error="-"):
         c.sendall(b"%d %d %d %s\n" % (status, len(out), len(err), error.encode()) + out + err)
+
+    def pixels(self, c):
+        """seatmuxctl --raw screenshot ... -'s answer: the size, and the
+        memfd on the answer's first line."""
+        w, h, data = png_pixels(self.picture)
+        out = json.dumps({"station": "seat1", "width": w, "height": h}).encode()
+        if self.raw == "none":
+            return self.reply(c, out=out)
+        fd = sealed(data[:-4] if self.raw == "short" else data,
+                    0 if self.raw == "unsealed" else None)
+        try:
+            socket.send_fds(c, [b"0 %d 0 -\n" % len(out) + out], [fd])
+        finally:
+            os.close(fd)
 
     def serve(self, c):
         buf = b""
@@ -106,6 +152,9 @@ class FakeHelper:
                     "station": n, "name": n, "kind": "rdp", "user": "", "state": "greeter",
                     "blocked": False} for n in self.more] + [{
                     "station": "bad/id", "name": "x"}]).encode())
+            elif "screenshot" in args and "--raw" in args and "seat9" not in args:
+                time.sleep(self.delay)
+                self.pixels(c)
             elif "screenshot" in args and "seat9" not in args:
                 time.sleep(self.delay)
                 self.reply(c, out=self.picture)

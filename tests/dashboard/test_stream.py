@@ -157,6 +157,42 @@ def close_code(ws, timeout=10):
     return None
 
 
+def picture_fds(pid):
+    """The pictures' memfds the process holds."""
+    out = []
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("/memfd:picture"):
+                out.append(fd)
+        except OSError:
+            pass
+    return out
+
+
+def hostile_bridges(d, b):
+    """A bridge runs as its user, who may make it pass any fd for the
+    pixels: none, one not sealed (it could change or shrink under the
+    mapping: SIGBUS), one of the wrong size. Each is refused: a 502 said,
+    the stream ended (1011), the fd closed, the session unharmed."""
+    for mode, what in (("none", "no fd"), ("unsealed", "a memfd not sealed"),
+                       ("short", "a memfd 4 bytes short of the picture")):
+        d.helper.raw = mode
+        ws = Socket(d.port, "/api/stream?id=seat1", b.cookie)
+        said, closed, end = None, None, time.monotonic() + 20
+        while closed is None and time.monotonic() < end:
+            got = ws.recv(end - time.monotonic())
+            if got and got[0] == 1:
+                said = json.loads(got[1])
+            elif got and got[0] == 8:
+                closed = struct.unpack(">H", got[1][:2])[0]
+        st, _, _ = b.req("GET", "/api/stations")
+        check("a bridge passing %s for the pixels: a 502 said, the stream ended (1011), the "
+              "fd closed, the session unharmed" % what,
+              said and said.get("status") == 502 and closed == 1011 and st == 200 and
+              not picture_fds(d.proc.pid), (said, closed, st, picture_fds(d.proc.pid)))
+    d.helper.raw = "sealed"
+
+
 def main():
     binary, page = sys.argv[1], sys.argv[2]
     tmp = tempfile.mkdtemp(prefix="dashboard-stream-")
@@ -198,9 +234,9 @@ def run(d):
     check("opening it told the station's user it is watched (Watch), once",
           [r for r in d.helper.requests[before:] if r[0] == "watch"] == [["watch", "seat1"]],
           d.helper.requests[before:][:4])
-    shots = sum(r[2:3] == ["screenshot"] for r in d.helper.requests)
+    shots = sum("screenshot" in r for r in d.helper.requests)
     quiet = next_binary(ws, 2)
-    again = sum(r[2:3] == ["screenshot"] for r in d.helper.requests)
+    again = sum("screenshot" in r for r in d.helper.requests)
     check("the picture unchanged: nothing sent, while it is looked at again and again",
           quiet is None and again > shots + 2, (quiet and len(quiet[1]), shots, again))
     d.helper.picture = picture(1280, 800, (30, 90, 200), (300, 300, 100, 100))
@@ -231,6 +267,10 @@ def run(d):
     ws.send(2, b"\x00\x01")
     closed = close_code(ws)
     check("a binary message from the browser: closed (1003)", closed == 1003, closed)
+    check("the pictures are asked for as pixels fitted by seatmuxd (--fit 1280x800 --raw): "
+          "nothing to decode", ["--fit", "1280x800", "--raw", "screenshot", "seat1", "-"] in
+          d.helper.requests, [r for r in d.helper.requests if "screenshot" in r][-1:])
+    hostile_bridges(d, b)
 
     ws = Socket(d.port, "/api/stream?id=seat1", b.cookie)
     next_binary(ws, 20)
