@@ -14,6 +14,7 @@ program a teacher launches into seat1's session: it opens on head1, runs
 as station1 in the session's scope, and ends when seat1 is logged off.
 """
 
+import base64
 import json
 import re
 import time
@@ -383,6 +384,7 @@ def check_input(t, m):
         "! grep -qx 'seatmux control keyboard' /sys/class/input/input*/name", 10))
     t.check("a controller that leaves the bus without letting go: the control goes with it",
             gone, m.run("journalctl -t seatmuxd -o cat | grep 'control:' | tail -n 3")[1])
+    check_controller_pictures(t, m)
     rc, out, err = ctl(m, TEACHER, "watch seat1")
     seen = screens.seen_on(m, ("head1",), screens.showing("watched"), timeout=15)
     back = screens.until(m, "head1", screens.own("seat1"), timeout=20)
@@ -407,6 +409,45 @@ def check_input(t, m):
     rc, out = m.run("cat /proc/sys/kernel/sysrq")
     t.check("the kernel's SysRq keys are off (60-seatmux-sysrq.conf): no keyboard reboots "
             "the machine", out.strip() == "0", out)
+
+
+def serve_replies(data):
+    """seatmuxctl --serve's answers: [(status, out, err, error)]."""
+    out = []
+    while data:
+        head, _, data = data.partition(b"\n")
+        f = head.decode(errors="replace").split(" ")
+        if len(f) != 4:
+            break
+        n, e = int(f[1]), int(f[2])
+        out.append((int(f[0]), data[:n], data[n:n + e].decode(errors="replace"), f[3]))
+        data = data[n + e:]
+    return out
+
+
+def check_controller_pictures(t, m):
+    """The connection that holds control of a station takes its pictures
+    without asking polkit each time, as its input goes; for any other
+    station, or without control, polkit judges. Shown with polkit
+    stopped (and masked, so the bus cannot start it) once control is
+    held: seat1's picture still comes, seat0's is refused."""
+    shot = "--fit\\t64x40\\tscreenshot\\t%s\\t-\\n"
+    m.run("rm -f /run/pics.out; (printf 'control\\tseat1\\n'; sleep 8; "
+          "systemctl mask --runtime --now polkit >/dev/null 2>&1; sleep 1; "
+          "printf %%b '%s'; printf %%b '%s'; sleep 5; printf 'release\\tseat1\\n'; sleep 1) | "
+          "su -s /bin/sh %s -c 'seatmuxctl --serve' >/run/pics.out 2>/dev/null"
+          % (shot % "seat1", shot % "seat0", TEACHER), timeout=60)
+    got = serve_replies(base64.b64decode(m.run("base64 /run/pics.out")[1]))
+    m.run("systemctl unmask --runtime polkit; systemctl start polkit", timeout=60)
+    rc, out, err = ctl(m, TEACHER, "list-stations")
+    polkit = m.run("systemctl is-active polkit")[1].strip()
+    t.check("polkit stopped, the controller's connection still gets its station's pictures; "
+            "another station's is refused (polkit judges those); polkit back after",
+            len(got) == 4 and got[0][0] == 0 and got[1][0] == 0 and
+            got[1][1][:8] == b"\x89PNG\r\n\x1a\n" and got[2][0] == 1 and
+            "not authorized" in got[2][2] and got[3][0] == 0 and rc == 0 and polkit == "active",
+            "%s; list %d %r; polkit %s" % ([(g[0], g[1][:8], g[2], g[3]) for g in got], rc,
+                                           err, polkit))
 
 
 def check_launch(t, m):
