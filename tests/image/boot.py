@@ -20,8 +20,10 @@ refused.
 
     tests/image/boot.py --image DIR --build BUILD_DIR
 
-DIR holds seatmux.qcow2 (image/build.sh --out). Output: PASS/FAIL lines,
-then "N passed, M failed". The disk is used through a temporary overlay,
+DIR holds seatmux.qcow2 and seatmux.vhdx (image/build.sh --out): the
+VHDX must be the same disk block for block; the disk, used, is exported
+as a VHDX and booted again as another VM. Output: PASS/FAIL lines, then
+"N passed, M failed". The disk is used through a temporary overlay,
 so the image stays as built. Artifacts (serial log, console transcript,
 journal, screendump) are kept under
 ${SEATMUX_ARTIFACTS:-/tmp/seatmux-artifacts}/image-boot-<time>/ when a
@@ -71,6 +73,7 @@ class DiskMachine(harness.Machine):
                  **kwargs):
         super().__init__(None, artifacts, name=name, hostfwd=hostfwd, **kwargs)
         self.disk, self.vars_file = disk, vars_file
+        self.disk_format = "vhdx" if disk.endswith(".vhdx") else "qcow2"
         self.credentials = credentials
         self.uuid = str(uuid.uuid4())
         self.mac = "52:54:00:%02x:%02x:%02x" % tuple(secrets.token_bytes(3))
@@ -87,7 +90,7 @@ class DiskMachine(harness.Machine):
                 "-nodefaults", "-no-user-config", "-display", "none",
                 "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
                 "-drive", "if=pflash,format=raw,unit=1,file=" + self.vars_file,
-                "-drive", "if=none,id=disk,format=qcow2,file=" + self.disk,
+                "-drive", "if=none,id=disk,format=%s,file=%s" % (self.disk_format, self.disk),
                 "-device", "virtio-blk-pci,drive=disk",
                 "-device", "VGA,id=console",
                 "-chardev", "socket,id=qmp,path=%s/qmp,server=on,wait=off" % d,
@@ -376,10 +379,38 @@ def identity(m):
     return out[:3]
 
 
+def shipped_vhdx(t, image):
+    """The VHDX is what Hyper-V imports; the tests boot the qcow2. Both
+    must be the same disk, block for block."""
+    qcow2, vhdx = (os.path.join(image, "seatmux." + f) for f in ("qcow2", "vhdx"))
+    info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", vhdx],
+                                     capture_output=True, text=True).stdout or "{}")
+    with open(vhdx, "rb") as f:
+        magic = f.read(8)
+    size = info.get("virtual-size", 0)
+    t.check("seatmux.vhdx is a VHDX (its signature, qemu-img's reading) whose size is whole "
+            "sectors, as the format wants", magic == b"vhdxfile" and
+            info.get("format") == "vhdx" and size > 0 and size % 512 == 0,
+            "%r %s" % (magic, info))
+    r = subprocess.run(["qemu-img", "compare", "-f", "qcow2", "-F", "vhdx", qcow2, vhdx],
+                       capture_output=True, text=True)
+    t.check("and it holds the same disk as seatmux.qcow2, block for block",
+            r.returncode == 0, (r.stdout + r.stderr).strip())
+
+
+def export_vhdx(disk, tmp):
+    """The disk as Hyper-V's export writes it: a dynamic VHDX copy."""
+    out = os.path.join(tmp, "exported.vhdx")
+    subprocess.run(["qemu-img", "convert", "-O", "vhdx", "-o", "subformat=dynamic", disk, out],
+                   check=True)
+    return out
+
+
 def imported(t, disk, vars_file, password, before):
     """The same disk as a new VM (a new UUID and MAC address, as Hyper-V's
-    import as a copy makes): it takes a new identity, reboots once, and
-    comes up healthy with what the original kept."""
+    import as a copy makes), booted from the VHDX the export wrote: it
+    takes a new identity, reboots once, and comes up healthy with what the
+    original kept."""
     m = DiskMachine(disk, vars_file, t.artifacts, {}, hostfwd=[3389], smbios=HYPERV,
                     memory=2048, name="imported", timeout=max(5, t.remaining()))
     m.failing = lambda: t.failed > 0
@@ -393,8 +424,8 @@ def imported(t, disk, vars_file, password, before):
             t.fail("the disk imported as a new VM boots again by itself once, then to a login "
                    "prompt", e)
             return
-        t.check("the disk imported as a new VM boots again by itself once, then root logs on "
-                "with the password set before", ok)
+        t.check("the disk exported as a VHDX and imported as a new VM boots again by itself "
+                "once, then root logs on with the password set before", ok)
         now = identity(m)
         want = m.uuid.replace("-", "")
         t.check("it has a new identity: the machine-id from the new UUID, a host name from it, "
@@ -418,6 +449,7 @@ def imported(t, disk, vars_file, password, before):
 
 
 def run(t, image, build, tmp):
+    shipped_vhdx(t, image)
     disk = os.path.join(tmp, "disk.qcow2")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                     os.path.abspath(os.path.join(image, "seatmux.qcow2")), disk], check=True)
@@ -455,7 +487,9 @@ def run(t, image, build, tmp):
         except subprocess.TimeoutExpired:
             pass
         t.check("it powers off when asked", m.proc.poll() is not None)
-    imported(t, disk, vars_file, password, before)
+    exported = export_vhdx(disk, tmp)
+    os.unlink(disk)
+    imported(t, exported, vars_file, password, before)
 
 
 def main():
