@@ -30,6 +30,13 @@ station0 large, takes control and types the same key, timing from the
 browser's keydown to the changed pixels drawn on the page's canvas
 (over the WebSocket). Both with the other stations drawing.
 
+And where one picture of the large view spends its time: seatmuxctl's
+own start, a screenshot through seatmuxctl as root and as the teacher
+(D-Bus, polkit, seatmuxd's child reading the head and encoding it), its
+pixels not encoded (--raw, what the large view's stream takes), and the
+dashboard's /api/view (the teacher's bridge, the dashboard's decode
+and encode), each timed ten times.
+
 Under TCG only the proportions mean something. Prints figures, asserts
 nothing; exits 1 only if a measurement could not be made.
 """
@@ -103,11 +110,14 @@ def echo_client(build, port, log):
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-# Installed in the page: a keydown on the large view starts a clock; the
-# first message drawn after it (data-messages changes once a message is
-# drawn) whose middle pixel is the colour that key makes (window.benchWant)
-# stops it. Looking for that colour, not for any change, keeps a key whose
-# pixels came late from being counted as the next key's.
+# Installed in the page: a keydown on the large view starts a clock and
+# notes the colour that key makes (the complement of the middle pixel
+# shown then); the first message drawn after it (data-messages changes
+# once a message is drawn) whose middle pixel is that colour stops it.
+# Looking for that colour, not for any change, keeps a key whose pixels
+# came late from being counted as the next key's; taking it from what is
+# shown at the key, not from the count of keys, keeps one lost key from
+# making every later one wait for the wrong colour.
 WATCH_KEYS = """
 const c = document.getElementById('view-screen');
 const g = c.getContext('2d');
@@ -115,7 +125,10 @@ window.benchMiddle = () => Array.from(g.getImageData(c.width >> 1, c.height >> 1
 window.benchEchoes = [];
 window.benchWant = null;
 let t0 = null;
-c.addEventListener('keydown', () => { t0 = performance.now(); }, true);
+c.addEventListener('keydown', () => {
+	window.benchWant = window.benchMiddle().slice(0, 3).map((x) => 255 - x);
+	t0 = performance.now();
+}, true);
 new MutationObserver(() => {
 	const m = window.benchMiddle(), w = window.benchWant;
 	if (t0 !== null && w && [0, 1, 2].every((i) => Math.abs(m[i] - w[i]) <= 8)) {
@@ -155,13 +168,17 @@ def browser_echoes(port, station):
             return None, "control was not taken: " + driver.find_element("id", "view-status").text
         driver.execute_script(WATCH_KEYS)
         driver.execute_script("arguments[0].focus()", canvas[0])
-        first = driver.execute_script("return window.benchMiddle()")
-        # Key i turns the screen to the complement of its first colour if
-        # i is even, back if odd. One key at a time, the next once the
-        # last one's colour is in (or 15 s went).
+        # The notice that the station is watched goes first: the keys
+        # start once the middle has stood still for 2 s.
+        still, last, end = 0, None, time.monotonic() + 60
+        while still < 8 and time.monotonic() < end:
+            now = driver.execute_script("return window.benchMiddle()")
+            still = still + 1 if now == last else 0
+            last = now
+            time.sleep(0.25)
+        # One key at a time, the next once the last one's colour is in
+        # (or 15 s went).
         for i in range(ECHOES):
-            want = [255 - x for x in first[:3]] if i % 2 == 0 else first[:3]
-            driver.execute_script("window.benchWant = arguments[0]", want)
             done = len(driver.execute_script("return window.benchEchoes"))
             ActionChains(driver).send_keys("a").perform()
             end = time.monotonic() + 15
@@ -174,6 +191,52 @@ def browser_echoes(port, station):
         driver.quit()
 
 
+# A command's wall time in the guest, PICTURES times, in ms ("fail" for
+# one that failed). busybox's date has no %N: /proc/uptime's hundredths.
+PICTURES = 10
+TIME_LOOP = ("i=0; while [ $i -lt %d ]; do i=$((i + 1)); read a x </proc/uptime; "
+             "%s >/dev/null 2>&1 || echo fail; read b x </proc/uptime; "
+             "echo $(( (${b%%.*}${b#*.} - ${a%%.*}${a#*.}) * 10 )); done")
+
+
+def guest_times(m, user, cmd):
+    import shlex
+    loop = TIME_LOOP % (PICTURES, cmd)
+    if user:
+        loop = "su -s /bin/sh %s -c %s" % (user, shlex.quote(loop))
+    rc, out = m.run(loop, timeout=600)
+    words = out.split()
+    return [int(x) for x in words if x.isdigit()], words.count("fail")
+
+
+def picture_path(m, h, station):
+    """Where one picture of the large view spends its time, step by step
+    from seatmuxd's end to the page's: each row holds the ones above it."""
+    shot = "seatmuxctl --fit 1280x800 screenshot %s -" % station
+    rows = [("seatmuxctl --version (a process's start)", guest_times(m, None,
+                                                                 "seatmuxctl --version")),
+            ("seatmuxctl screenshot, as root", guest_times(m, None, shot)),
+            ("the same as the teacher (polkit's rules)", guest_times(m, "station22", shot)),
+            ("the teacher's, --raw (Pixels: not encoded)",
+             guest_times(m, "station22", shot.replace("screenshot", "--raw screenshot")))]
+    ms, lost, why = [], 0, set()
+    for _ in range(PICTURES):
+        t0 = time.monotonic()
+        st, _, body = h.req("GET", "/api/view?id=" + station)
+        if st == 200:
+            ms.append((time.monotonic() - t0) * 1000)
+        else:
+            lost += 1
+            why.add("%d %s" % (st, body[:120]))
+    rows.append(("GET /api/view (dashboard, teacher's bridge)", (ms, lost)))
+    print("\none picture of station0 for the large view (1280x800), ms (%d each)" % PICTURES)
+    print("%-42s %7s %7s %7s %5s" % ("path", "p50", "p95", "max", "lost"))
+    for name, (t, n) in rows:
+        print("%-42s %s" % (name, spread(t, n)))
+    for w in sorted(why):
+        print("# /api/view answered " + w)
+
+
 def rdp_echoes(log):
     with open(log) as f:
         text = f.read()
@@ -182,7 +245,7 @@ def rdp_echoes(log):
 
 def spread(ms, lost):
     if not ms:
-        return "-"
+        return "%7s %7s %7s %5d" % ("-", "-", "-", lost)
     p = sorted(ms)
     return "%7.0f %7.0f %7.0f %5d" % (statistics.median(p), p[min(len(p) - 1, int(0.95 * len(p)))],
                                       p[-1], lost)
@@ -200,6 +263,8 @@ def take_control(build, m, h, log):
         station = station_of(h, "station0")
         page_ms, why = (browser_echoes(m.ports[8443], station) if station else
                         (None, "station0 has no station in the list"))
+        if station:
+            picture_path(m, h, station)
     finally:
         proc.kill()
     print("\ntake control: a key to its changed pixels, ms (%d keys)" % ECHOES)
