@@ -484,6 +484,8 @@ build_base() {
 	cp -a "$here/image/rootfs/." "$root/"
 	ln -sf /usr/lib/systemd/system/seatmux-test-agent.service \
 		"$sd/multi-user.target.wants/seatmux-test-agent.service"
+	ln -sf /usr/lib/systemd/system/seatmux-test-bootwatch.service \
+		"$sd/sysinit.target.wants/seatmux-test-bootwatch.service"
 	add_libs "$here/image/rootfs" "$root"
 
 	chown -R 0:0 "$root/etc" "$root/usr"

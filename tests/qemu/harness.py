@@ -30,6 +30,7 @@ Python standard library only.
 import base64
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -42,10 +43,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Kernel command line every machine gets. `quiet`/loglevel keep the serial
-# console (slow under TCG) free of chatter; show_status=error still puts a
-# unit failure there, which is what one wants to see in a failed run's log.
-BASE_CMDLINE = ("console=ttyS0 quiet loglevel=3 systemd.show_status=error "
-                "panic=-1 seatmux.test=1")
+# console (slow under TCG) free of chatter, but the kernel's errors and
+# show_status=error's unit failures still go there, which is what one wants
+# to see in a failed run's log. A task stuck 30 s (the hung task detector's
+# report is an error) is worth seeing in any run.
+BASE_CMDLINE = ("console=ttyS0 quiet loglevel=4 systemd.show_status=error "
+                "sysctl.kernel.hung_task_timeout_secs=30 panic=-1 seatmux.test=1")
 
 AGENT_READY = b"@@SEATMUX-AGENT-READY"
 
@@ -486,6 +489,31 @@ class Machine:
             raise MachineError("agent channel closed")
         self._agent_buf += chunk
 
+    def _boot_state(self):
+        """What is known of a boot that brought no agent up, for the error:
+        the console's verdict (bootwatch.sh prints what the boot waits for
+        there), QEMU's run state; the vCPUs' registers go to a file (where
+        a kernel spins, when not even the boot watch ran)."""
+        text = self.serial_text()
+        if AGENT_READY.decode()[2:] in text:
+            said = "the console has the agent's ready line: its channel lost it"
+        elif "@@SEATMUX-BOOTWATCH" in text:
+            said = "the boot watch says what the boot waits for in %s" % self.serial_log
+        elif text.strip():
+            said = "the console: %r" % text.strip()[-300:]
+        else:
+            said = "nothing on the console: not even the boot watch ran"
+        try:
+            status = self.qmp("query-status", timeout=5).get("status")
+            regs = self.qmp("human-monitor-command", timeout=10,
+                            **{"command-line": "info registers -a"})
+            with open(os.path.join(self.artifacts, "%s-registers.txt" % self.name), "w") as f:
+                f.write(regs)
+            rips = re.findall(r"RIP=([0-9a-f]+)", regs)
+            return "%s; QEMU %s, RIP %s" % (said, status, " ".join(rips))
+        except (MachineError, OSError) as e:
+            return "%s; QMP: %s" % (said, e)
+
     def wait_agent(self, timeout=90):
         """Waits for the agent's ready line on ttyS1 (it starts once udev
         has settled). Returns the seconds since QEMU started."""
@@ -494,7 +522,8 @@ class Machine:
             try:
                 self._agent_recv(deadline)
             except socket.timeout:
-                raise MachineError("agent not ready within %ss" % timeout)
+                raise MachineError("agent not ready within %ss (%s)" %
+                                   (timeout, self._boot_state()))
         i = self._agent_buf.index(AGENT_READY)
         nl = self._agent_buf.find(b"\n", i)
         self._agent_buf = self._agent_buf[nl + 1:] if nl >= 0 else b""

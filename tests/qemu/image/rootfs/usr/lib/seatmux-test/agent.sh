@@ -32,6 +32,7 @@ exec <"$tty" >"$tty" 2>&1
 
 echo "@@SEATMUX-AGENT-READY"
 echo "SEATMUX-AGENT-READY" >/dev/ttyS0
+: >"$work/ready"		# bootwatch.sh: the boot got here
 
 set -f  # the request words are split below: never glob them
 while IFS= read -r line; do
