@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "build_config.h"
+#include "fd_pass.h"
 #include "input_events.h"
 #include "json_out.h"
 #include "utf8.h"
@@ -1085,44 +1086,26 @@ static int split_request(char *line, char **argv, int max)
  */
 static int send_header(int status, size_t outlen, size_t errlen, const char *error, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
+	union fd_pass_space space;
 	char line[512];
 	int len = snprintf(line, sizeof(line), "%d %zu %zu %s\n", status, outlen, errlen, error);
 	struct iovec iov = { line, (size_t)len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
+	ssize_t n;
 
 	if (len < 0 || (size_t)len >= sizeof(line) || fflush(stdout) != 0)
 		return -1;
 	if (fd < 0)
 		return fwrite(line, 1, (size_t)len, stdout) == (size_t)len ? 0 : -1;
-	memset(&u, 0, sizeof(u));
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	/* The fd goes with the first byte; what a short send left goes
+	fd_pass_attach(&msg, &space, &fd, 1);
+	do
+		n = sendmsg(STDOUT_FILENO, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	/* The fd went with the first byte; what a short send left goes
 	 * after it as plain bytes. */
-	for (size_t at = 0; at < (size_t)len;) {
-		ssize_t n = sendmsg(STDOUT_FILENO, &msg, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		at += (size_t)n;
-		iov.iov_base = line + at;
-		iov.iov_len = (size_t)len - at;
-		msg.msg_control = NULL;
-		msg.msg_controllen = 0;
-	}
-	return 0;
+	return fwrite(line + n, 1, (size_t)(len - n), stdout) == (size_t)(len - n) ? 0 : -1;
 }
 
 /* Fields a request may have; a line's length at most. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "fd_pass.h"
 
 /* PAM may take a while (a directory's answer); a seatmuxd call less. */
 #define LOGON_TIMEOUT_MS 30000
@@ -64,22 +65,13 @@ static int write_all(int fd, const void *data, size_t len, uint64_t deadline)
  * answer's; any other is closed). */
 static void take_passed(struct bridge *b, struct msghdr *msg)
 {
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-		size_t n;
+	int fd = -1;
 
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (b->passed < 0)
-				b->passed = fd;
-			else
-				close(fd);
-		}
-	}
+	fd_pass_take(msg, &fd, 1);
+	if (fd >= 0 && b->passed < 0)
+		b->passed = fd;
+	else if (fd >= 0)
+		close(fd);
 }
 
 static int read_all(struct bridge *b, void *data, size_t len, uint64_t deadline)
@@ -87,19 +79,14 @@ static int read_all(struct bridge *b, void *data, size_t len, uint64_t deadline)
 	char *p = data;
 
 	while (len) {
-		union {
-			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(int))];
-		} u;
+		union fd_pass_space space;
 		struct iovec iov = { p, len };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-				      .msg_controllen = sizeof(u.buf) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 		ssize_t n;
 
 		if (wait_fd(b->fd, POLLIN, deadline) < 0)
 			return -1;
-		/* More fds than one an answer carries are cut (MSG_CTRUNC):
-		 * the kernel closes them. */
+		fd_pass_expect(&msg, &space);
 		n = recvmsg(b->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;

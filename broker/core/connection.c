@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include "connection.h"
+#include "fd_pass.h"
+
+_Static_assert(CONNECTION_MAX_FDS <= FD_PASS_MAX, "a flush sends every queued fd at once");
 
 void connection_init(struct connection *conn, int fd)
 {
@@ -22,54 +25,28 @@ void connection_finish(struct connection *conn)
 	conn->fd = -1;
 }
 
-/* Clients have no business sending fds; close any that arrive. */
-static void drop_received_fds(struct msghdr *msg)
-{
-	struct cmsghdr *cmsg;
-
-	for (cmsg = CMSG_FIRSTHDR(msg); cmsg; cmsg = CMSG_NXTHDR(msg, cmsg)) {
-		size_t n;
-		int fd;
-
-		if (cmsg->cmsg_level != SOL_SOCKET ||
-		    cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(fd));
-			close(fd);
-		}
-	}
-}
-
 ssize_t connection_read(struct connection *conn)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * CONNECTION_MAX_FDS)];
-		struct cmsghdr align;
-	} control;
+	union fd_pass_space control;
 	struct iovec iov = {
 		.iov_base = conn->in + conn->in_len,
 		.iov_len = sizeof(conn->in) - conn->in_len,
 	};
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
 	if (iov.iov_len == 0) {
 		errno = ENOBUFS;
 		return -1;
 	}
+	fd_pass_expect(&msg, &control);
 	do {
 		n = recvmsg(conn->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
-	drop_received_fds(&msg);
+	/* Clients have no business sending fds: any that came are closed. */
+	fd_pass_take(&msg, NULL, 0);
 	conn->in_len += (size_t)n;
 	return n;
 }
@@ -103,28 +80,14 @@ int connection_queue(struct connection *conn, const void *data, size_t len,
 
 int connection_flush(struct connection *conn)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * CONNECTION_MAX_FDS)];
-		struct cmsghdr align;
-	} control;
+	union fd_pass_space control;
 	struct iovec iov = { .iov_base = conn->out, .iov_len = conn->out_len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
 	if (conn->out_len == 0)
 		return 0;
-	if (conn->nfds > 0) {
-		struct cmsghdr *cmsg;
-
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = control.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * conn->nfds);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * conn->nfds);
-		memcpy(CMSG_DATA(cmsg), conn->fds, sizeof(int) * conn->nfds);
-	}
+	fd_pass_attach(&msg, &control, conn->fds, conn->nfds);
 	do {
 		n = sendmsg(conn->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "fd_pass.h"
 
 struct writer {
 	uint8_t *p;
@@ -169,74 +170,39 @@ int control_decode(uint8_t *buf, size_t len, struct control_msg *msg)
 int control_send(int sock, const struct control_msg *msg, const int *fds, int nfds)
 {
 	uint8_t buf[CONTROL_MAX_MSG];
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(2 * sizeof(int))];
-	} ctl;
+	union fd_pass_space space;
 	int len = control_encode(msg, buf, sizeof(buf));
 	struct iovec iov = { buf, (size_t)len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (len < 0 || nfds < 0 || nfds > 2)
 		return -EINVAL;
-	if (nfds) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.space;
-		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		ctl.h.cmsg_level = SOL_SOCKET;
-		ctl.h.cmsg_type = SCM_RIGHTS;
-		ctl.h.cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(&ctl.h), fds, (size_t)nfds * sizeof(int));
-	}
+	fd_pass_attach(&mh, &space, fds, (size_t)nfds);
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) == len ? 0 : -errno;
-}
-
-/* Keeps the first two fds in fds, closes any others; how many came. */
-static int take_fds(struct msghdr *mh, int fds[2])
-{
-	int got = 0;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-		    c->cmsg_len < CMSG_LEN(0))
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (got < 2)
-				fds[got] = fd;
-			else
-				close(fd);	/* more than any message carries */
-			got++;
-		}
-	}
-	return got;
 }
 
 int control_recv(int sock, uint8_t *buf, struct control_msg *msg, int fds[2], int timeout_ms)
 {
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(2 * sizeof(int))];
-	} ctl;
+	union fd_pass_space space;
 	struct iovec iov = { buf, CONTROL_MAX_MSG };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
-			     .msg_controllen = sizeof(ctl.space) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	size_t nfds;
 	ssize_t n;
-	int rc, nfds;
+	int rc;
 
 	fds[0] = fds[1] = -1;
 	rc = poll(&pfd, 1, timeout_ms);
 	if (rc <= 0)
 		return rc == 0 ? -ETIMEDOUT : -errno;
+	fd_pass_expect(&mh, &space);
 	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return -errno;
 	/* Fds first, whatever the message: a zero-length datagram can carry
-	 * some too, and every return after this one owns them. */
-	nfds = take_fds(&mh, fds);
+	 * some too, and every return after this one owns them (any past the
+	 * two a message carries are closed already). */
+	nfds = fd_pass_take(&mh, fds, 2);
 	if (n == 0 && nfds == 0 && !(mh.msg_flags & MSG_CTRUNC))
 		return -ECONNRESET;	/* the peer's end, nothing with it */
 	if (n == 0 || nfds > 2 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fd_pass.h"
 #include "helper_uid.h"
 #include "zygote.h"
 
@@ -37,34 +38,26 @@
 /* A request and its two fds; -1 when the peer closed, 0 when malformed. */
 static int recv_request(int fd, struct zygote_request *req, int fds[2])
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	union fd_pass_space space;
 	struct iovec iov = { req, sizeof(*req) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	size_t got;
 	ssize_t n;
-	int got = 0;
 
 	fds[0] = fds[1] = -1;
+	fd_pass_expect(&mh, &space);
 	do
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)
+	if (n < 0)
 		return -1;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		got = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-		if (got > 2)
-			got = 2;	/* MSG_CTRUNC: the rest never arrived */
-		memcpy(fds, CMSG_DATA(c), (size_t)got * sizeof(int));
-	}
+	got = fd_pass_take(&mh, fds, 2);
 	if (n != sizeof(*req) || got != 2 || (mh.msg_flags & MSG_CTRUNC) ||
 	    req->uid == 0 || req->gid == 0) {
 		for (int i = 0; i < 2; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
-		return 0;
+		return n == 0 ? -1 : 0;
 	}
 	return 1;
 }
@@ -72,21 +65,11 @@ static int recv_request(int fd, struct zygote_request *req, int fds[2])
 static bool reply(int fd, pid_t pid, int pidfd)
 {
 	struct zygote_reply r = { .pid = pid };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	union fd_pass_space space;
 	struct iovec iov = { &r, sizeof(r) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (pidfd >= 0) {
-		struct cmsghdr *c;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
-	}
+	fd_pass_attach(&mh, &space, &pidfd, pidfd >= 0 ? 1 : 0);
 	if (sendmsg(fd, &mh, MSG_NOSIGNAL) == sizeof(r))
 		return true;
 	fprintf(stderr, "seatmux-rdp-sink: zygote: cannot answer: %m\n");

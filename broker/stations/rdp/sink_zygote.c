@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fd_pass.h"
 #include "sink_zygote.h"
 #include "zygote.h"
 
@@ -84,16 +85,11 @@ static int send_request(int fd, uid_t uid, gid_t gid, int client, int control)
 {
 	struct zygote_request req = { .uid = (uint32_t)uid, .gid = (uint32_t)gid };
 	int fds[2] = { client, control };
-	char cbuf[CMSG_SPACE(sizeof(fds))] = { 0 };
+	union fd_pass_space space;
 	struct iovec iov = { &req, sizeof(req) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	fd_pass_attach(&mh, &space, fds, 2);
 	return sendmsg(fd, &mh, MSG_NOSIGNAL) == sizeof(req) ? 0 : -EPIPE;
 }
 
@@ -122,25 +118,24 @@ int sink_zygote_take_ready(struct sink_zygote *z)
 static int recv_reply(int fd, pid_t *pid)
 {
 	struct zygote_reply r;
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	union fd_pass_space space;
 	struct iovec iov = { &r, sizeof(r) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct pollfd p = { fd, POLLIN, 0 };
-	struct cmsghdr *c;
 	int pidfd = -1;
 	ssize_t n;
 
 	if (poll(&p, 1, ANSWER_MS) <= 0)
 		return -ETIMEDOUT;
+	fd_pass_expect(&mh, &space);
 	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	/* Its end, with our request read (0) or not (ECONNRESET). */
 	if (n == 0 || (n < 0 && errno == ECONNRESET))
 		return -EPIPE;
-	c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&pidfd, CMSG_DATA(c), sizeof(int));
+	if (n > 0 && fd_pass_take(&mh, &pidfd, 1) > 1) {
+		close(pidfd);
+		return -EPROTO;
+	}
 	if (n != sizeof(r) || (r.pid > 0) != (pidfd >= 0)) {
 		if (pidfd >= 0)
 			close(pidfd);
