@@ -536,44 +536,6 @@ static enum MHD_Result thumb(struct MHD_Connection *conn, struct websession *s)
 	return ok;
 }
 
-/* A large view's pictures come this often at least while it is open
- * (each is asked for when the last is shown); a longer gap means the
- * station was closed and opened again. */
-#define WATCH_GAP_MS 10000
-
-/*
- * The station's user is told (seatmuxd's Watch) when this session starts
- * watching it: another station opened large, or the same one opened
- * again. 0, or -1 if the bridge broke; a refusal is the picture's to
- * report (it is refused alike).
- */
-static int watch(struct websession *s, const char *id)
-{
-	const char *args[] = { "watch", id };
-	uint64_t now = now_ms();
-	struct bridge_reply r;
-	bool again;
-	int rc = 0;
-
-	pthread_mutex_lock(&s->lock);
-	again = !strcmp(s->watched, id) && now - s->watched_ms < WATCH_GAP_MS;
-	s->watched_ms = now;
-	if (again)
-		goto out;
-	snprintf(s->watched, sizeof(s->watched), "%s", id);
-	rc = bridge_call(s->bridge, args, 2, &r) < 0 ? -1 : 0;
-	if (rc < 0)
-		goto out;
-	fprintf(stderr, "%s: watch %s: %s\n", s->bridge->user, id,
-		r.status ? bridge_error_text(&r) : "done");
-	if (r.status)
-		s->watched[0] = 0;	/* told nobody: tell them next time */
-	bridge_reply_free(&r);
-out:
-	pthread_mutex_unlock(&s->lock);
-	return rc;
-}
-
 /*
  * A station opened large: its picture now, fitted to the VIEW size, made
  * for this request and kept nowhere (the page asks again when it has
@@ -592,7 +554,7 @@ static enum MHD_Result view(struct dashboard *d, struct MHD_Connection *conn,
 
 	if (!id || !form_station_ok(id))
 		return reply_error(conn, 400, "which station? (id=)");
-	if (watch(s, id) < 0 || bridge_run(s, args, 5, &r) < 0)
+	if (websession_watch(s, id, now_ms()) < 0 || bridge_run(s, args, 5, &r) < 0)
 		return bridge_broke(d, conn, s);
 	if (r.status)
 		return reply_done(conn, &r);
@@ -645,7 +607,7 @@ static enum MHD_Result stream(struct dashboard *d, struct MHD_Connection *conn,
 	/* Each holds two pictures (8 MiB at most) and a thread. */
 	if (atomic_load(&d->streams) >= STREAMS_MAX)
 		return reply_error(conn, 503, "too many stations open large: close one first");
-	if (watch(s, id) < 0)
+	if (websession_watch(s, id, now_ms()) < 0)
 		return bridge_broke(d, conn, s);
 	return stream_start(d, conn, s, id, accept, want);
 }

@@ -336,14 +336,13 @@ static int picture(struct stream *st)
 	uint32_t *pixels;
 	int w = 0, h = 0;
 
+	/* Still watched, for seatmuxd too (as the pictures of /api/view). */
+	if (websession_watch(st->s, st->id, now_ms()) < 0) {
+		st->broken = true;
+		return -1;
+	}
 	if (run_command(st, args, 6, &r) < 0)
 		return -1;
-	/* Still watched: opened again soon after, it is not told again
-	 * (http.c's watch, as the pictures of /api/view do). */
-	pthread_mutex_lock(&st->s->lock);
-	if (!strcmp(st->s->watched, st->id))
-		st->s->watched_ms = now_ms();
-	pthread_mutex_unlock(&st->s->lock);
 	if (r.status) {
 		/* Said, and asked again: a station between sessions has no
 		 * picture for a while; one that went (404) ends the stream. */

@@ -47,8 +47,8 @@ struct websession {
 	int nthumbs;
 	size_t thumb_bytes;
 	size_t thumb_turn;	/* the list's next station to take a picture of */
-	/* The station last opened large, and when its picture was last
-	 * asked for: its user is told when watching starts (http.c). */
+	/* The station last opened large, and when seatmuxd was last told
+	 * it is watched (websession_watch). */
 	char watched[WEBSESSION_STATION_MAX + 1];
 	uint64_t watched_ms;
 	/* The teacher's sessions on the other hosts (hosts.h), made at the
@@ -77,6 +77,17 @@ struct websession *websession_new(struct websession_store *st, struct bridge *br
 struct websession *websession_get(struct websession_store *st, const char *id,
 				  uint64_t now_ms);
 void websession_put(struct websession_store *st, struct websession *s);
+/*
+ * The station id is opened large, its picture asked for: seatmuxd is
+ * told it is watched (Watch), at the first picture and then every
+ * WEBSESSION_WATCH_RENEW_MS while pictures are asked for. seatmuxd holds
+ * a station watched 12 s a call: it tells the station's user when
+ * watching starts, and frames an RDP station's picture all the while.
+ * 0, or -1 if the bridge broke; a refusal is the picture's to report
+ * (it is refused alike). Takes s->lock.
+ */
+#define WEBSESSION_WATCH_RENEW_MS 4000
+int websession_watch(struct websession *s, const char *id, uint64_t now_ms);
 /* Ends it (logout, a broken bridge): later gets find nothing. */
 void websession_end(struct websession_store *st, struct websession *s);
 /* Whether token is the session's CSRF token (in constant time). */

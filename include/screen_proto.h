@@ -50,6 +50,10 @@ enum screen_look {
 #define SCREEN_BLOCK_COLOR 0x7a1c1c
 #define SCREEN_MAP_COLOR 0x5a3a8a
 #define SCREEN_WATCHED_COLOR 0x8a5a14
+/* The frame around a watched RDP station's picture, all the while
+ * (drivers/rdp/frame_mark.h), and its width in pixels. */
+#define SCREEN_WATCHED_FRAME_COLOR 0xf0a020
+#define SCREEN_WATCHED_FRAME_WIDTH 6
 #define SCREEN_TEXT_COLOR 0xffffff
 
 /* A connector and the CRTC and primary plane to drive it with (KMS ids). */

@@ -205,6 +205,7 @@ static int take_make(struct take *t)
 	t->made = true;
 	t->until_ms = loop_now_ms() + TAKE_WAIT_MS;
 	check_owner(t->a, t->owner);
+	api_watch_controlled(t->a, t->seat);
 	return 0;
 }
 
@@ -342,13 +343,17 @@ static int watch_allowed(sd_bus_message *m, void *data)
 	seat = api_named_station(a, m, &r);
 	if (!seat)
 		return r;
-	log_info("control: %s: watched from afar", seat->name);
-	announce(a, seat->name, false);
+	/* Told when watching starts, not at each call of a viewer that
+	 * goes on watching (api_watch.c). */
+	if (api_watch_hold(a, seat->name)) {
+		log_info("control: %s: watched from afar", seat->name);
+		announce(a, seat->name, false);
+	}
 	return sd_bus_reply_method_return(m, "");
 }
 
 /* Whoever may look at a station may watch it; what Watch adds is that
- * its user is told. */
+ * its user is told, and that an RDP station's picture is framed. */
 int api_method_watch(sd_bus_message *m, void *data, sd_bus_error *err)
 {
 	return polkit_check(m, "org.seatmux.observe", watch_allowed, data);

@@ -226,6 +226,13 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 	return 0;
 }
 
+bool station_control_taken(struct controls *ctls, const char *seat)
+{
+	struct control *c = find(ctls, seat);
+
+	return c && !c->leave_ms;
+}
+
 bool station_control_holds(struct controls *ctls, const char *seat, const char *owner)
 {
 	struct control *c = find(ctls, seat);

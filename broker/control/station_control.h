@@ -49,6 +49,8 @@ void station_controls_destroy(struct controls *ctls);
  * from another owner if there are): 0, or -errno (-ENAMETOOLONG: a seat
  * or owner name too long). */
 int station_control_take(struct controls *ctls, const char *seat, const char *owner);
+/* Whether anyone holds the seat's control (not let go). */
+bool station_control_taken(struct controls *ctls, const char *seat);
 /* Whether owner holds the seat's control, or let go of it a moment ago. */
 bool station_control_holds(struct controls *ctls, const char *seat, const char *owner);
 /* The seat's keyboard's and pointer's device numbers: 0, or -ENOENT. */

@@ -54,6 +54,10 @@ struct station_kind {
 	 * it means more than the seat's session starting again. */
 	void (*address)(struct broker *b, const char *seat, char *out, size_t size);
 	void (*log_off)(struct broker *b, const char *seat);
+	/* Also for the room (optional), in a kind that draws its stations'
+	 * pictures itself: seat is watched from afar for ms more (0: no
+	 * longer), and its pictures are to show it that long. */
+	void (*watched)(struct broker *b, const char *seat, unsigned ms);
 	/* A login screen's word (optional). For GREETER_LOGGED_ON, 0 lets
 	 * the user's session start, 1 says the kind took the user to a
 	 * session of theirs elsewhere (nothing starts), -1 refuses it;

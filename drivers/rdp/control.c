@@ -82,6 +82,11 @@ int control_encode(const struct control_msg *msg, uint8_t *buf, size_t size)
 	case CONTROL_REFUSED:
 		put_str(&w, msg->reason);
 		break;
+	case CONTROL_WATCHED:
+		if (msg->watched_ms > CONTROL_WATCHED_MAX_MS)
+			return -1;
+		put_u32(&w, msg->watched_ms);
+		break;
 	default:
 		return -1;
 	}
@@ -161,6 +166,11 @@ int control_decode(uint8_t *buf, size_t len, struct control_msg *msg)
 	case CONTROL_REFUSED:
 		get_str(&r, msg->reason, sizeof(msg->reason));
 		break;
+	case CONTROL_WATCHED:
+		msg->watched_ms = get_u(&r, 4);
+		if (msg->watched_ms > CONTROL_WATCHED_MAX_MS)
+			r.ok = false;
+		break;
 	default:
 		return -1;
 	}
@@ -178,7 +188,7 @@ int control_send(int sock, const struct control_msg *msg, const int *fds, int nf
 	if (len < 0 || nfds < 0 || nfds > 2)
 		return -EINVAL;
 	fd_pass_attach(&mh, &space, fds, (size_t)nfds);
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == len ? 0 : -errno;
+	return sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == len ? 0 : -errno;
 }
 
 int control_recv(int sock, uint8_t *buf, struct control_msg *msg, int fds[2], int timeout_ms)

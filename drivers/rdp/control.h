@@ -5,8 +5,10 @@
  * sink asks for a logon with what the client sent; the broker answers
  * with the station (its evdi card and, as fds, its keyboard and pointer)
  * or a refusal; later, in the same words, the station of the session a
- * user who logged on at the login screen has elsewhere. Nothing else
- * crosses: the broker is not on the frame or input path.
+ * user who logged on at the login screen has elsewhere; and, while the
+ * station is watched from afar, for how much longer (the sink frames
+ * what it sends, seatmuxd renews it). Nothing else crosses: the broker
+ * is not on the frame or input path.
  */
 #ifndef SEATMUX_RDP_CONTROL_H
 #define SEATMUX_RDP_CONTROL_H
@@ -22,7 +24,11 @@ enum control_type {
 	CONTROL_LOGON = 2,	/* sink -> broker: user, password, size, keyboard layout */
 	CONTROL_ACCEPTED = 3,	/* broker -> sink: card number; fds: keyboard, pointer */
 	CONTROL_REFUSED = 4,	/* broker -> sink: why */
+	CONTROL_WATCHED = 5,	/* broker -> sink: watched for ms more (0: no longer) */
 };
+
+/* The longest a station is marked watched at one word. */
+#define CONTROL_WATCHED_MAX_MS 60000
 
 struct control_msg {
 	enum control_type type;
@@ -36,6 +42,8 @@ struct control_msg {
 	int card;
 	/* CONTROL_REFUSED */
 	char reason[CONTROL_MAX_TEXT + 1];
+	/* CONTROL_WATCHED */
+	uint32_t watched_ms;
 };
 
 /* Encodes msg into buf; the length, or -1 if it does not fit. */
@@ -43,7 +51,8 @@ int control_encode(const struct control_msg *msg, uint8_t *buf, size_t size);
 /* Decodes len bytes (TLS strings point into buf, which must be writable
  * and outlive msg); 0, or -1 for a malformed message. */
 int control_decode(uint8_t *buf, size_t len, struct control_msg *msg);
-/* One message with up to two fds; 0 or -errno. */
+/* One message with up to two fds; 0 or -errno. Never waits: a peer
+ * that does not read its end gets nothing more (-EAGAIN). */
 int control_send(int sock, const struct control_msg *msg, const int *fds, int nfds);
 /* Blocks up to timeout_ms for one message and its fds (-1 where none);
  * buf of CONTROL_MAX_MSG bytes. 0, or -errno (-ETIMEDOUT, -ECONNRESET

@@ -30,6 +30,7 @@
 #include <pixman.h>
 
 #include "control.h"
+#include "frame_mark.h"
 #include "input_out.h"
 #include "screen_store.h"
 #include "sink.h"
@@ -62,6 +63,11 @@ struct station {
 	/* For the log when the client goes: what the head gave, what went. */
 	unsigned long updates, frames;
 	unsigned long long pixels;
+	/* Watched from afar until then (seatmuxd renews it): what is sent
+	 * is framed, in mark's buffer, and marked says so of the client's. */
+	uint64_t watched_until;
+	bool marked;
+	struct frame_mark *mark;
 };
 
 static uint64_t now_ms(void)
@@ -171,12 +177,26 @@ static void on_activated(void *data, int w, int h)
 	st->full = true;
 }
 
+/* Watched for ms more (0: no longer): the frame comes or goes with the
+ * next frame sent, which is then whole. */
+static void on_watched(struct station *st, uint32_t ms)
+{
+	uint64_t now = now_ms();
+
+	if (ms && !st->mark)
+		st->mark = frame_mark_new();
+	st->watched_until = ms ? now + ms : 0;
+	if ((st->watched_until > now) != st->marked)
+		fprintf(stderr, "seatmux-rdp-sink: %s\n", ms ? "watched: the picture is framed" :
+			"no longer watched");
+}
+
 /*
- * seatmuxd's word once the connection is up. A station again: the user
- * who logged on at the login screen has a session elsewhere, and the
- * connection goes to it, its head and input for these (the login
- * screen's station ends). Anything else, or seatmuxd's hang-up, ends the
- * station. False: the connection ends.
+ * seatmuxd's word once the connection is up. Watched, for how long. A
+ * station again: the user who logged on at the login screen has a
+ * session elsewhere, and the connection goes to it, its head and input
+ * for these (the login screen's station ends). Anything else, or
+ * seatmuxd's hang-up, ends the station. False: the connection ends.
  */
 static bool on_control(struct station *st)
 {
@@ -186,6 +206,10 @@ static bool on_control(struct station *st)
 
 	if (control_recv(CONTROL_FD, buf, &msg, fds, 0) < 0)
 		return false;
+	if (msg.type == CONTROL_WATCHED && fds[0] < 0) {
+		on_watched(st, msg.watched_ms);
+		return true;
+	}
 	if (msg.type != CONTROL_ACCEPTED || fds[0] < 0 || fds[1] < 0) {
 		for (int i = 0; i < 2; i++)
 			if (fds[i] >= 0)
@@ -312,13 +336,19 @@ static const struct damage_rect *changed(struct station *st, const uint32_t *px,
 	return st->tiles ? tile_diff_changed(st->tiles, px, stride, rects, *n, n) : rects;
 }
 
-/* The newest frame, once the client can take one. */
+/* The newest frame, once the client can take one; framed while watched. */
 static void flush(struct station *st)
 {
+	bool watched = st->watched_until > now_ms() && st->mark;
 	const struct damage_rect *rects;
-	int w, h, stride, n;
-	const uint32_t *px;
+	int w, h, stride, n, out_stride;
+	const uint32_t *px, *out;
 
+	/* The frame comes or goes: the whole picture again. */
+	if (watched != st->marked) {
+		st->marked = watched;
+		st->full = true;
+	}
 	if (!st->head || (!st->full && !pixman_region32_not_empty(&st->damage)) ||
 	    !rdp_sink_can_send(st->sink))
 		return;
@@ -330,8 +360,9 @@ static void flush(struct station *st)
 	pixman_region32_clear(&st->damage);
 	if (n == 0)
 		return;		/* drawn again, the same */
+	out = st->marked ? frame_mark_apply(st->mark, px, w, h, stride, rects, n, &out_stride) : NULL;
 	/* Not sent: the tiles were taken as sent; all of them next time. */
-	if (!rdp_sink_send(st->sink, px, stride, rects, n))
+	if (!rdp_sink_send(st->sink, out ? out : px, out ? out_stride : stride, rects, n))
 		st->full = true;
 	for (int i = 0; i < n; i++)
 		st->pixels += (unsigned long long)rects[i].w * (unsigned long long)rects[i].h;
@@ -409,6 +440,14 @@ static int sink_main(void)
 			timeout = still;
 		if (paced >= 0 && (timeout < 0 || paced < timeout))
 			timeout = paced;
+		/* The frame goes when its time is up, renewed or not. */
+		if (st.marked) {
+			uint64_t now = now_ms();
+			int left_ms = st.watched_until > now ? (int)(st.watched_until - now) : 0;
+
+			if (timeout < 0 || left_ms < timeout)
+				timeout = left_ms;
+		}
 		if (poll(pfd, (nfds_t)m, timeout) < 0 && errno != EINTR)
 			break;
 		if ((pfd[m - 1].revents & (POLLIN | POLLHUP)) && !on_control(&st))
@@ -439,6 +478,7 @@ static int sink_main(void)
 	vhead_close(st.head);
 	rdp_sink_free(st.sink);
 	tile_diff_free(st.tiles);
+	frame_mark_free(st.mark);
 	pixman_region32_fini(&st.damage);
 	input_out_free(st.input);
 	return rc;

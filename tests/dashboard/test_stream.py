@@ -221,6 +221,7 @@ def run(d):
     check("a WebSocket for no station's id: 400", ws.status == 400, ws.head[:80])
 
     before = len(d.helper.requests)
+    opened = time.monotonic()
     ws = Socket(d.port, "/api/stream?id=seat1", b.cookie)
     check("the large view's WebSocket: 101, the key answered (RFC 6455)", ws.accepted(),
           ws.head[:300])
@@ -245,6 +246,14 @@ def run(d):
     check("a box drawn: only the 9 tiles it touches are sent, as one 192x192 piece",
           got and whole and [t[:4] for t in changed] == [(256, 256, 192, 192)] and
           png_size(changed[0][4]) == (192, 192), [t[:4] for t in changed])
+    # seatmuxd holds a station watched 12 s a Watch: an open view renews it.
+    end = time.monotonic() + 10
+    watches = []
+    while len(watches) < 2 and time.monotonic() < end:
+        watches = [r for r in d.helper.requests[before:] if r[0] == "watch"]
+        time.sleep(0.2)
+    check("while it stays open, seatmuxd is told again that seat1 is watched, every 4 s",
+          len(watches) == 2 and 4 <= time.monotonic() - opened, watches)
 
     ws.send(1, b"1:30:1,0:0:0,1:30:0,0:0:0")
     end = time.monotonic() + 10

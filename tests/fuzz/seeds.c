@@ -142,6 +142,8 @@ static void control_seeds(void)
 	m = (struct control_msg){ .type = CONTROL_REFUSED };
 	strcpy(m.reason, "wrong user name or password");
 	control_seed("refused", &m, 0);
+	m = (struct control_msg){ .type = CONTROL_WATCHED, .watched_ms = 5000 };
+	control_seed("watched", &m, 0);
 }
 
 static void link_seed(const char *name, const struct link_msg *msg, uint8_t nfds)

@@ -8,8 +8,10 @@
 #include "control.h"
 #include "damage.h"
 #include "flow.h"
+#include "frame_mark.h"
 #include "layout.h"
 #include "scancode.h"
+#include "screen_proto.h"
 #include "test.h"
 #include "tile_diff.h"
 
@@ -232,6 +234,10 @@ static void test_control_round_trip(struct test_state *t)
 	n = control_encode(&in, buf, sizeof(buf));
 	CHECK(t, n > 0 && control_decode(buf, (size_t)n, &out) == 0 &&
 		 !strcmp(out.reason, in.reason));
+	in = (struct control_msg){ .type = CONTROL_WATCHED, .watched_ms = 5000 };
+	n = control_encode(&in, buf, sizeof(buf));
+	CHECK(t, n == 5 && control_decode(buf, (size_t)n, &out) == 0 &&
+		 out.type == CONTROL_WATCHED && out.watched_ms == 5000);
 }
 
 static void test_control_malformed(struct test_state *t)
@@ -273,6 +279,13 @@ static void test_control_malformed(struct test_state *t)
 	CHECK(t, control_decode(buf, (size_t)n, &out) < 0);
 	/* Too big to send. */
 	CHECK(t, control_encode(&(struct control_msg){ .type = CONTROL_ACCEPTED }, buf, 3) < 0);
+	/* Watched past the most one word gives: neither sent nor taken. */
+	in = (struct control_msg){ .type = CONTROL_WATCHED, .watched_ms = CONTROL_WATCHED_MAX_MS + 1 };
+	CHECK(t, control_encode(&in, buf, sizeof(buf)) < 0);
+	buf[0] = CONTROL_WATCHED;
+	buf[1] = buf[2] = buf[3] = buf[4] = 0xff;
+	CHECK(t, control_decode(buf, 5, &out) < 0);
+	CHECK(t, control_decode(buf, 4, &out) < 0);
 }
 
 static void test_layouts(struct test_state *t)
@@ -291,6 +304,47 @@ static void test_layouts(struct test_state *t)
 	CHECK(t, !layout_to_xkb(0, &x) && !layout_to_xkb(0x00007fff, &x));
 }
 
+/* A watched station's picture: the session's pixels inside, the frame
+ * over its edges, only where the rects sent reach; the head's own
+ * pixels untouched. */
+static void test_frame_mark(struct test_state *t)
+{
+	enum { W = 40, H = 30, T = SCREEN_WATCHED_FRAME_WIDTH };
+	const uint32_t frame = 0xff000000u | SCREEN_WATCHED_FRAME_COLOR;
+	static uint32_t px[W * H];
+	struct frame_mark *m = frame_mark_new();
+	struct damage_rect whole = { 0, 0, W, H }, inner = { 10, 10, 5, 5 },
+			   edge = { 0, 20, 8, 4 };
+	const uint32_t *out;
+	int stride = 0;
+
+	for (int i = 0; i < W * H; i++)
+		px[i] = 0xff102030u;
+	CHECK(t, m != NULL);
+	out = frame_mark_apply(m, px, W, H, W * 4, &whole, 1, &stride);
+	CHECK(t, out && stride == W * 4);
+	if (!out)
+		goto out;
+	CHECK(t, out[0] == frame && out[W - 1] == frame && out[(H - 1) * W] == frame);
+	CHECK(t, out[(T - 1) * W + W / 2] == frame && out[T * W + W / 2] == 0xff102030u);
+	CHECK(t, out[(H / 2) * W + T - 1] == frame && out[(H / 2) * W + T] == 0xff102030u);
+	CHECK(t, out[(H / 2) * W + W - T] == frame && out[(H / 2) * W + W - T - 1] == 0xff102030u);
+	CHECK(t, px[0] == 0xff102030u);		/* the head's own, as it was */
+	/* A change inside: copied, no frame in it. */
+	px[12 * W + 12] = 0xffabcdefu;
+	out = frame_mark_apply(m, px, W, H, W * 4, &inner, 1, &stride);
+	CHECK(t, out && out[12 * W + 12] == 0xffabcdefu && out[10 * W + 10] == 0xff102030u);
+	/* A change over the left edge: the frame drawn over it again. */
+	px[21 * W + 1] = px[21 * W + 7] = 0xffabcdefu;
+	out = frame_mark_apply(m, px, W, H, W * 4, &edge, 1, &stride);
+	CHECK(t, out && out[21 * W + 1] == frame && out[21 * W + 7] == 0xffabcdefu);
+	/* A rect past the picture is left out, not read. */
+	edge = (struct damage_rect){ W - 2, 0, 4, 4 };
+	CHECK(t, frame_mark_apply(m, px, W, H, W * 4, &edge, 1, &stride) != NULL);
+out:
+	frame_mark_free(m);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -307,5 +361,6 @@ int main(void)
 	RUN(&t, test_control_round_trip);
 	RUN(&t, test_control_malformed);
 	RUN(&t, test_layouts);
+	RUN(&t, test_frame_mark);
 	return TEST_SUMMARY(&t);
 }

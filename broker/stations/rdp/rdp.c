@@ -262,6 +262,22 @@ static void rdp_address(struct broker *b, const char *seat, char *out, size_t si
 	snprintf(out, size, "%s", st && st->sink ? st->sink->peer : "");
 }
 
+/* Its sink frames what it sends that long; a station nobody is connected
+ * to has nobody to show it to. Never waits on a sink that does not read. */
+static void rdp_watched(struct broker *b, const char *seat, unsigned ms)
+{
+	struct station *st = seat_station(b, seat);
+	struct control_msg msg = { .type = CONTROL_WATCHED, .watched_ms = ms };
+	int r;
+
+	if (!st || !st->sink || st->sink->refused)
+		return;
+	r = control_send(st->sink->control, &msg, NULL, 0);
+	if (r < 0)
+		log_warn("rdp: %s: its sink cannot be told it is %swatched: %s", seat,
+			 ms ? "" : "no longer ", strerror(-r));
+}
+
 static void rdp_log_off(struct broker *b, const char *seat)
 {
 	struct station *st = seat_station(b, seat);
@@ -342,6 +358,7 @@ const struct station_kind rdp_station_kind = {
 	.release = rdp_release,
 	.address = rdp_address,
 	.log_off = rdp_log_off,
+	.watched = rdp_watched,
 	.greeter_event = rdp_greeter_event,
 	.adopt = rdp_adopt,
 	.let_go = rdp_let_go,

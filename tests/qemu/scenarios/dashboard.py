@@ -265,7 +265,13 @@ def check_control_api(t, m, h):
     time.sleep(1)	# what any of them sent would have arrived by now
     t.check("and none of them typed anything", len(keys(m, "seat1")) == k1,
             keys(m, "seat1")[k1:])
-    # Another session opens seat1 large: its user is told (Watch).
+    st, _, data = h.action("release", "seat1")
+    gone = attempt(lambda: m.wait_until("[ -z \"$(%s)\" ]" % CONTROL_DEVICES, 20))
+    st2, _, data2 = h.req("POST", "/api/input", "id=seat1&events=1:30:1,1:30:0")
+    t.check("Release: the keyboard and pointer go, and input is refused again (409)",
+            st == 204 and gone and st2 == 409, (st, data, st2, data2))
+    # Another session opens seat1 large: its user is told (Watch). (Not
+    # while a control of it is held: seat1 is watched then already.)
     v = DashboardClient(h.port)
     v.login(TEACHER, TEACHER)
     st, hdr, png, told = while_watching(m, "head1", lambda: v.req("GET", "/api/view?id=seat1"))
@@ -279,11 +285,6 @@ def check_control_api(t, m, h):
             "picture is the head's own, 800x600 (no larger than 1280x800), in its colour",
             told and img is not None and (img.width, img.height) == (800, 600) and
             own("seat1")(img), (st, told, img and (img.width, img.height)))
-    st, _, data = h.action("release", "seat1")
-    gone = attempt(lambda: m.wait_until("[ -z \"$(%s)\" ]" % CONTROL_DEVICES, 20))
-    st2, _, data2 = h.req("POST", "/api/input", "id=seat1&events=1:30:1,1:30:0")
-    t.check("Release: the keyboard and pointer go, and input is refused again (409)",
-            st == 204 and gone and st2 == 409, (st, data, st2, data2))
 
 
 def browser():

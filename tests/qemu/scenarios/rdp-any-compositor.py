@@ -11,7 +11,9 @@ shows the block screen seatmuxd paints on the evdi head, and keys typed
 at the client no longer reach the session. Unblocked, each session draws
 again and gets its keys. Then station0's screen is projected on
 station1's: station1's RDP client shows what seatmux-compositor draws for
-station0, read from one evdi head and painted on the other.
+station0, read from one evdi head and painted on the other. Watched
+(station0) or controlled (station1), each client's picture is framed by
+its sink for as long as that lasts.
 
 A connection without credentials gets a login screen over RDP ([rdp]
 greeter: seatmux-greeter under seatmux-compositor on its own evdi head),
@@ -31,6 +33,7 @@ from stations import (LOOP_WAIT_MS, attempt, loop_stalls, rdp_login_screen, scen
                       seat_color)
 
 BLOCK = (0x7a, 0x1c, 0x1c)     # SCREEN_BLOCK_COLOR, include/screen_proto.h
+FRAME = (0xf0, 0xa0, 0x20)     # SCREEN_WATCHED_FRAME_COLOR
 GREETER_BACKGROUND = (0x20, 0x30, 0x40)     # greeter/draw.h
 KEY_A = 30
 STATION3 = "0x1f,0x14,0x1e,0x14,0x17,0x18,0x31,0x04,0x1c"     # s t a t i o n 3 Enter
@@ -110,6 +113,7 @@ def screens_over_rdp(t, m, hv, port, tmp):
                 attempt(lambda: wait_for(lambda: keys(m, u) > before, 20)),
                 "%d -> %d" % (before, keys(m, u)))
     project_over_rdp(t, m, clients, seats)
+    watched_over_rdp(t, m, clients, seats)
     for c in clients.values():
         c.proc.terminate()
         c.join()
@@ -133,6 +137,49 @@ def project_over_rdp(t, m, clients, seats):
             rc == 0 and poke_until(clients["station1"],
                                    lambda img: img.fraction_near(seat_color(dst), 24) > 0.8),
             out + m.run("journalctl -t seatmuxd | tail -n 6")[1])
+
+
+def framed(img):
+    """Whether a client's picture has the watched frame all round it."""
+    w, h = img.width, img.height
+    return all(img.fraction_near(FRAME, 40, r) > 0.8
+               for r in ((0, 0, w, 3), (0, h - 3, w, 3), (0, 0, 3, h), (w - 3, 0, 3, h)))
+
+
+def session_framed(seat, want=True):
+    """A test: the client shows seat's session, framed or not."""
+    return lambda img: (framed(img) == want and
+                        img.fraction_near(seat_color(seat), 24,
+                                          (img.width // 4, img.height // 4,
+                                           img.width // 2, img.height // 2)) > 0.8)
+
+
+def watched_over_rdp(t, m, clients, seats):
+    """Watched, an RDP station's picture is framed all the while, by its
+    sink, under either compositor: station0's while a teacher's watching
+    is renewed (Watch holds 12 s a call), station1's while a control of
+    it is held. Each frame goes when its watching ends."""
+    s0, s1 = seats["station0"], seats["station1"]
+    told = "control: %s: watched from afar" % s0
+    t0 = time.monotonic()
+    rc, out = m.run("seatmuxctl watch %s 2>&1; (printf 'control\\t%s\\n'; sleep 14) | "
+                    "seatmuxctl --serve >/dev/null 2>&1 &" % (s0, s1))
+    ok = [peek_until(clients[u], session_framed(seats[u]), 30) for u in ("station0", "station1")]
+    t.check("watched (station0, seatmux-compositor) or controlled (station1, cage): each RDP "
+            "client shows its session framed", rc == 0 and all(ok),
+            (ok, out, m.run("journalctl -t seatmuxd | grep -E 'watch|control' | tail -n 4")[1]))
+    time.sleep(max(0, t0 + 10 - time.monotonic()))
+    m.run("seatmuxctl watch %s" % s0)
+    gone1 = peek_until(clients["station1"], session_framed(s1, False), 30)
+    late = time.monotonic() - t0
+    still0 = peek_until(clients["station0"], session_framed(s0), 5)
+    n = m.run("journalctl -t seatmuxd -o cat | grep -c %s" % shlex.quote(told))[1].strip()
+    t.check("the control let go, station1's frame goes; station0's, watched again before its "
+            "12 s were up, stays past them (%.0f s), and its user is not told again" % late,
+            gone1 and still0 and late > 12 and n == "1", (gone1, still0, late, n))
+    gone0 = peek_until(clients["station0"], session_framed(s0, False), 30)
+    t.check("nobody watches station0 any more: its frame goes",
+            gone0 and time.monotonic() - t0 > 20, time.monotonic() - t0)
 
 
 def journal_has(m, pattern, timeout):
