@@ -228,19 +228,20 @@ int websession_watch(struct websession *s, const char *id, uint64_t now_ms)
 
 	pthread_mutex_lock(&s->lock);
 	first = strcmp(s->watched, id) != 0;
-	if (!first && now_ms - s->watched_ms < WEBSESSION_WATCH_RENEW_MS)
+	/* Asked again (refused too) every WEBSESSION_WATCH_RENEW_MS at
+	 * most; another thread's later now_ms is not a wrap. */
+	if (!first && now_ms < s->watched_ms + WEBSESSION_WATCH_RENEW_MS)
 		goto out;
 	s->watched_ms = now_ms;
 	snprintf(s->watched, sizeof(s->watched), "%s", id);
 	rc = bridge_call(s->bridge, args, 2, &r) < 0 ? -1 : 0;
 	if (rc < 0)
 		goto out;
-	/* Logged when it starts, or fails; not each renewal. */
-	if (first || r.status)
+	/* Logged when it starts, or is first refused; not each renewal. */
+	if (first || (r.status && !s->watch_refused))
 		fprintf(stderr, "%s: watch %s: %s\n", s->bridge->user, id,
 			r.status ? bridge_error_text(&r) : "done");
-	if (r.status)
-		s->watched[0] = 0;	/* told nobody: tell them next time */
+	s->watch_refused = r.status != 0;
 	bridge_reply_free(&r);
 out:
 	pthread_mutex_unlock(&s->lock);

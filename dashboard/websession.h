@@ -51,6 +51,7 @@ struct websession {
 	 * it is watched (websession_watch). */
 	char watched[WEBSESSION_STATION_MAX + 1];
 	uint64_t watched_ms;
+	bool watch_refused;	/* the last time, said in the log */
 	/* The teacher's sessions on the other hosts (hosts.h), made at the
 	 * logon, each with its own lock; freed with the session. */
 	struct peer *peers[HOSTS_MAX];

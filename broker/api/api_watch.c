@@ -89,8 +89,11 @@ static struct watched *watched_get(struct api *a, const char *seat, bool *was)
 	if (w || strlen(seat) >= sizeof(w->seat) || !(w = calloc(1, sizeof(*w))))
 		return w;
 	snprintf(w->seat, sizeof(w->seat), "%s", seat);
+	/* The first: the ticks start. (Armed again for each, the tick would
+	 * wait as long as stations kept coming.) */
+	if (list_empty(&a->watched))
+		loop_timer_arm(a->watch_timer, WATCH_TICK_MS);
 	list_insert(&a->watched, &w->link);
-	loop_timer_arm(a->watch_timer, WATCH_TICK_MS);
 	return w;
 }
 

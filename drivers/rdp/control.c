@@ -177,7 +177,8 @@ int control_decode(uint8_t *buf, size_t len, struct control_msg *msg)
 	return r.ok && r.left == 0 ? 0 : -1;
 }
 
-int control_send(int sock, const struct control_msg *msg, const int *fds, int nfds)
+static int send_msg(int sock, const struct control_msg *msg, const int *fds, int nfds,
+		    int flags)
 {
 	uint8_t buf[CONTROL_MAX_MSG];
 	union fd_pass_space space;
@@ -188,7 +189,17 @@ int control_send(int sock, const struct control_msg *msg, const int *fds, int nf
 	if (len < 0 || nfds < 0 || nfds > 2)
 		return -EINVAL;
 	fd_pass_attach(&mh, &space, fds, (size_t)nfds);
-	return sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == len ? 0 : -errno;
+	return sendmsg(sock, &mh, MSG_NOSIGNAL | flags) == len ? 0 : -errno;
+}
+
+int control_send(int sock, const struct control_msg *msg, const int *fds, int nfds)
+{
+	return send_msg(sock, msg, fds, nfds, 0);
+}
+
+int control_notify(int sock, const struct control_msg *msg)
+{
+	return send_msg(sock, msg, NULL, 0, MSG_DONTWAIT);
 }
 
 int control_recv(int sock, uint8_t *buf, struct control_msg *msg, int fds[2], int timeout_ms)

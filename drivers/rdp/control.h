@@ -51,9 +51,12 @@ int control_encode(const struct control_msg *msg, uint8_t *buf, size_t size);
 /* Decodes len bytes (TLS strings point into buf, which must be writable
  * and outlive msg); 0, or -1 for a malformed message. */
 int control_decode(uint8_t *buf, size_t len, struct control_msg *msg);
-/* One message with up to two fds; 0 or -errno. Never waits: a peer
- * that does not read its end gets nothing more (-EAGAIN). */
+/* One message with up to two fds; 0 or -errno. */
 int control_send(int sock, const struct control_msg *msg, const int *fds, int nfds);
+/* One message without fds that is said again and again (watched):
+ * never waits, so a peer that does not read its end gets nothing more
+ * (-EAGAIN) and holds nobody up. 0 or -errno. */
+int control_notify(int sock, const struct control_msg *msg);
 /* Blocks up to timeout_ms for one message and its fds (-1 where none);
  * buf of CONTROL_MAX_MSG bytes. 0, or -errno (-ETIMEDOUT, -ECONNRESET
  * for the peer's end, -EBADMSG for a malformed message, zero bytes with

@@ -182,13 +182,14 @@ static void on_activated(void *data, int w, int h)
 static void on_watched(struct station *st, uint32_t ms)
 {
 	uint64_t now = now_ms();
+	bool was = st->watched_until > now;
 
 	if (ms && !st->mark)
 		st->mark = frame_mark_new();
 	st->watched_until = ms ? now + ms : 0;
-	if ((st->watched_until > now) != st->marked)
-		fprintf(stderr, "seatmux-rdp-sink: %s\n", ms ? "watched: the picture is framed" :
-			"no longer watched");
+	if (was != (ms != 0))
+		fprintf(stderr, "seatmux-rdp-sink: %s\n", !ms ? "no longer watched" : st->mark ?
+			"watched: the picture is framed" : "watched, but no memory for the frame");
 }
 
 /*

@@ -140,6 +140,7 @@ void logon_hand(struct station *st, struct sink *s)
 		log_warn("rdp: %s: the sink went away", st->seat);
 		return;
 	}
+	s->handed = true;
 	/* A login screen holds a pending slot, for a while only. */
 	loop_timer_arm(s->timer, station_at_login(st) ? LOGIN_SCREEN_MS : 0);
 	broker_changed(r->b);

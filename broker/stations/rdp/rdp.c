@@ -270,9 +270,9 @@ static void rdp_watched(struct broker *b, const char *seat, unsigned ms)
 	struct control_msg msg = { .type = CONTROL_WATCHED, .watched_ms = ms };
 	int r;
 
-	if (!st || !st->sink || st->sink->refused)
+	if (!st || !st->sink || !st->sink->handed || st->sink->refused)
 		return;
-	r = control_send(st->sink->control, &msg, NULL, 0);
+	r = control_notify(st->sink->control, &msg);
 	if (r < 0)
 		log_warn("rdp: %s: its sink cannot be told it is %swatched: %s", seat,
 			 ms ? "" : "no longer ", strerror(-r));

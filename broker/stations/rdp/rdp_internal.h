@@ -113,6 +113,10 @@ struct sink {
 	/* Once it has a station it outlives a restart of seatmuxd
 	 * (helper_keep.h): a restarted seatmuxd takes it back. */
 	struct helper_keep keep;
+	/* Handed its station (CONTROL_ACCEPTED went): it may be told more
+	 * of it (CONTROL_WATCHED). Before, it takes any other word as a
+	 * refusal. */
+	bool handed;
 	/* It went from a login screen to its user's session elsewhere: it
 	 * may still hold that screen's card, whose slot no restarted
 	 * seatmuxd would know to keep from others, so it is not kept. */

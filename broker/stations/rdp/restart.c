@@ -177,6 +177,7 @@ static void sink_take_back(struct rdp *r, const struct state_record *rec, struct
 	snprintf(s->peer, sizeof(s->peer), "%s", rec->argv[6]);
 	list_insert(&r->sinks, &s->link);
 	s->station = st;
+	s->handed = true;	/* kept only once it had its station */
 	st->sink = s;
 	/* Signal 0 through its pidfd: whether it still runs. */
 	if (helper_keep_take(&s->keep, sb, &s->pidfd, &s->control) < 0 ||
