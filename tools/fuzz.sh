@@ -11,7 +11,8 @@
 #
 # SEATMUX_FUZZ_BUILD: the build directory (default build/fuzz), made if
 # absent. SEATMUX_FUZZ_TARGETS: which targets (default all: protocol
-# control link_proto ...).
+# control link_proto ...). SEATMUX_FUZZ_JOBS: targets at once (default:
+# the cores).
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,12 +40,15 @@ if ! ninja -C "$build" fuzz >/dev/null; then
 fi
 
 targets=${SEATMUX_FUZZ_TARGETS:-$(ls tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
+# Each target runs on one core: as many at once as there are cores.
+jobs=${SEATMUX_FUZZ_JOBS:-$(nproc)}
 work=$(mktemp -d /tmp/seatmux-fuzz.XXXXXX)
-echo "fuzz: ${secs} s a target, work in $work"
-passed=0
-failed=0
-printf '%-12s %10s %12s %6s %5s  %s\n' target execs/s execs cov secs result
-for t in $targets; do
+echo "fuzz: ${secs} s a target, $jobs at once, work in $work"
+
+# One target's run; its line of the table goes to $work/$1/line, and
+# "ok" or what failed to $work/$1/result.
+run_one() {
+	t=$1
 	mkdir -p "$work/$t/corpus" "$work/$t/found"
 	# New inputs go to the copy: the committed seeds stay as they are.
 	cp tests/fuzz/corpus/"$t"/* "$work/$t/corpus/"
@@ -63,14 +67,34 @@ for t in $targets; do
 		! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|broken:' \
 			"$work/$t/log"; then
 		result=ok
-		passed=$((passed + 1))
 	else
 		result="FAILED (exit $rc): $work/$t/log"
-		failed=$((failed + 1))
 	fi
-	printf '%-12s %10s %12s %6s %5s  %s\n' "$t" "${rate:-?}" "${execs:-?}" "${cov:-?}" "$took" \
-		"$result"
-	if [ "$result" != ok ]; then
+	echo "$result" >"$work/$t/result"
+	printf '%-12s %10s %12s %6s %5s  %s\n' "$t" "${rate:-?}" "${execs:-?}" "${cov:-?}" \
+		"$took" "$result" >"$work/$t/line"
+}
+
+running=0
+for t in $targets; do
+	run_one "$t" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait
+		running=0
+	fi
+done
+wait
+
+passed=0
+failed=0
+printf '%-12s %10s %12s %6s %5s  %s\n' target execs/s execs cov secs result
+for t in $targets; do
+	cat "$work/$t/line" 2>/dev/null || echo "$t: no result"
+	if [ "$(cat "$work/$t/result" 2>/dev/null)" = ok ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
 		grep -E 'ERROR:|runtime error:|broken:|SUMMARY:|Test unit written' "$work/$t/log" |
 			head -n 5 | sed 's/^/    /'
 	fi
