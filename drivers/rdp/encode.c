@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * FreeRDP's encoders do the coding. RemoteFX cuts its own messages to
- * the size limit (rfx_encode_messages_ex); NSCodec and raw pixels get
- * pieces from damage.c sized for their worst case (NSCodec never grows a
- * piece beyond its raw size plus a header). Raw pixels go bottom-up, as
- * codec "none" wants them.
+ * the size limit (rfx_encode_messages_ex); raw pixels get pieces from
+ * damage.c sized to it, bottom-up, as codec "none" wants them.
+ *
+ * No NSCodec: Debian 12's FreeRDP 2 client (since 2.11.7+dfsg1-6~deb12u2,
+ * the fix of CVE-2026-31806) takes an NSCodec bitmap only at the top left
+ * corner of its screen (it checks the bitmap's place against the size of
+ * the bitmap itself, which its gdi passes for the screen's) and drops the
+ * connection at any other. Damage is never all there: a client that
+ * offers NSCodec and not RemoteFX gets raw pixels.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <freerdp/codec/color.h>
-#include <freerdp/codec/nsc.h>
 #include <freerdp/codec/rfx.h>
 #include <freerdp/freerdp.h>
 #include <freerdp/update.h>
@@ -29,7 +33,6 @@ struct rdp_encoder {
 	int width, height;
 	size_t max_request;
 	RFX_CONTEXT *rfx;
-	NSC_CONTEXT *nsc;
 	wStream *stream;
 	uint8_t *scratch;
 	size_t scratch_size;
@@ -39,7 +42,7 @@ struct rdp_encoder {
 
 const char *rdp_codec_name(enum rdp_codec codec)
 {
-	return codec == RDP_CODEC_RFX ? "RemoteFX" : codec == RDP_CODEC_NSC ? "NSCodec" : "raw";
+	return codec == RDP_CODEC_RFX ? "RemoteFX" : "raw";
 }
 
 struct rdp_encoder *rdp_encoder_new(enum rdp_codec codec, uint16_t codec_id, int width,
@@ -65,12 +68,6 @@ struct rdp_encoder *rdp_encoder_new(enum rdp_codec codec, uint16_t codec_id, int
 		rfx_context_set_pixel_format(enc->rfx, PIXEL_FORMAT_BGRX32);
 		if (!rfx_context_reset(enc->rfx, (UINT32)width, (UINT32)height))
 			goto err;
-	} else if (codec == RDP_CODEC_NSC) {
-		enc->nsc = nsc_context_new();
-		if (!enc->nsc || !nsc_context_set_parameters(enc->nsc, NSC_COLOR_FORMAT,
-							     PIXEL_FORMAT_BGRX32) ||
-		    !nsc_context_reset(enc->nsc, (UINT32)width, (UINT32)height))
-			goto err;
 	}
 	return enc;
 err:
@@ -84,8 +81,6 @@ void rdp_encoder_free(struct rdp_encoder *enc)
 		return;
 	if (enc->rfx)
 		rfx_context_free(enc->rfx);
-	if (enc->nsc)
-		nsc_context_free(enc->nsc);
 	if (enc->stream)
 		Stream_Free(enc->stream, TRUE);
 	free(enc->scratch);
@@ -210,18 +205,6 @@ static bool send_piece(struct rdp_encoder *enc, rdpUpdate *update, const uint32_
 	cmd.bmp.bpp = 32;
 	cmd.bmp.width = (UINT16)r->w;
 	cmd.bmp.height = (UINT16)r->h;
-	if (enc->codec == RDP_CODEC_NSC) {
-		Stream_SetPosition(enc->stream, 0);
-		if (!nsc_compose_message(enc->nsc, enc->stream, top, (UINT32)r->w, (UINT32)r->h,
-					 (UINT32)stride))
-			return false;
-		cmd.cmdType = CMDTYPE_SET_SURFACE_BITS;
-		cmd.bmp.codecID = enc->codec_id;
-		cmd.bmp.bitmapDataLength = (UINT32)Stream_GetPosition(enc->stream);
-		cmd.bmp.bitmapData = Stream_Buffer(enc->stream);
-		cmd.skipCompression = TRUE;
-		return submit(update, &cmd);
-	}
 	if (!scratch(enc, row * (size_t)r->h))
 		return false;
 	for (int y = 0; y < r->h; y++)
@@ -240,8 +223,7 @@ bool rdp_encoder_send(struct rdp_encoder *enc, void *update_ptr, const uint32_t 
 	struct damage_limits lim = {
 		.max_bytes = enc->max_request,
 		.overhead = MESSAGE_OVERHEAD,
-		/* NSCodec's worst case is a little over raw: count a byte more. */
-		.bytes_per_pixel = enc->codec == RDP_CODEC_NSC ? 5 : 4,
+		.bytes_per_pixel = 4,
 		.align = 1,
 		.width = enc->width,
 		.height = enc->height,

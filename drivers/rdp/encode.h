@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Frames for the wire in the best codec both sides have: RemoteFX (64x64
- * tiles, wavelet, what mstsc prefers), NSCodec, or raw pixels. Every
- * message stays within the client's largest request.
+ * tiles, wavelet, what mstsc prefers) or raw pixels (encode.c: why not
+ * NSCodec). Every message stays within the client's largest request.
  */
 #ifndef SEATMUX_RDP_ENCODE_H
 #define SEATMUX_RDP_ENCODE_H
@@ -18,7 +18,6 @@ struct rdp_update;
 
 enum rdp_codec {
 	RDP_CODEC_RAW,
-	RDP_CODEC_NSC,
 	RDP_CODEC_RFX,
 };
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * FreeRDP drives the protocol; this file wires its peer callbacks to the
- * station. Frames are surface bits commands (encode.c: RemoteFX, NSCodec
- * or raw, the best the client offers) bracketed by frame markers and
+ * station. Frames are surface bits commands (encode.c: RemoteFX when the
+ * client offers it, else raw) bracketed by frame markers and
  * counted by flow.c, so that a slow client gets fewer, newer frames.
  */
 #include <linux/input-event-codes.h>
@@ -108,10 +108,6 @@ static BOOL on_activate(freerdp_peer *peer)
 	if (freerdp_settings_get_bool(s, FreeRDP_RemoteFxCodec))
 		sink->encoder = rdp_encoder_new(RDP_CODEC_RFX,
 			(uint16_t)freerdp_settings_get_uint32(s, FreeRDP_RemoteFxCodecId),
-			sink->width, sink->height, sink->max_request);
-	else if (freerdp_settings_get_bool(s, FreeRDP_NSCodec))
-		sink->encoder = rdp_encoder_new(RDP_CODEC_NSC,
-			(uint16_t)freerdp_settings_get_uint32(s, FreeRDP_NSCodecId),
 			sink->width, sink->height, sink->max_request);
 	else
 		sink->encoder = rdp_encoder_new(RDP_CODEC_RAW, 0, sink->width, sink->height,
@@ -340,7 +336,8 @@ static void setup_settings(rdpSettings *s, const struct rdp_sink_config *cfg)
 	freerdp_settings_set_bool(s, FreeRDP_RefreshRect, TRUE);
 	/* Offered; what the client supports too is what is used. */
 	freerdp_settings_set_bool(s, FreeRDP_RemoteFxCodec, TRUE);
-	freerdp_settings_set_bool(s, FreeRDP_NSCodec, TRUE);
+	/* Not NSCodec: see encode.c. */
+	freerdp_settings_set_bool(s, FreeRDP_NSCodec, FALSE);
 	freerdp_settings_set_bool(s, FreeRDP_UnicodeInput, TRUE);
 }
 

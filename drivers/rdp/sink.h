@@ -47,7 +47,7 @@ bool rdp_sink_dispatch(struct rdp_sink *sink);
 bool rdp_sink_can_send(struct rdp_sink *sink);
 /* Output is waiting for the socket: poll has to come back to drain it. */
 bool rdp_sink_write_blocked(struct rdp_sink *sink);
-/* The codec frames go in: "RemoteFX", "NSCodec" or "raw". */
+/* The codec frames go in: "RemoteFX" or "raw". */
 const char *rdp_sink_codec(const struct rdp_sink *sink);
 /* Sends the rectangles of pixels (XRGB8888, stride in bytes) as a frame. */
 bool rdp_sink_send(struct rdp_sink *sink, const uint32_t *pixels, int stride,

@@ -19,7 +19,7 @@
  * seconds=S first_frame_ms=T small=M" (T: from the TCP connect to the
  * first frame), instead of --frames. small counts the frames whose surface commands cover less
  * than half the screen (their destination rectangles: a server that
- * sends damage only, with raw or NSCodec pieces, sends small frames for
+ * sends damage only, in raw pieces, sends small frames for
  * small changes; RemoteFX messages name the whole screen);
  * --linger S stays connected S seconds more (the bench reads the server
  * meanwhile).

@@ -112,16 +112,20 @@ def main():
         more = re.findall(r"^frames n=(\d+)", out, re.M)
         check("a minimised client (output suppressed) gets no frames until it asks again",
               rc == 0 and got == ["0"] and more and int(more[-1]) >= 60, "rc %d: %s" % (rc, out))
-        for codec, name in (("nsc", "NSCodec"), ("rfx", "RemoteFX")):
+        # NSCodec is not used (encode.c): Debian's client drops the
+        # connection at an NSCodec bitmap anywhere but the top left.
+        for codec, name in (("nsc", "raw"), ("rfx", "RemoteFX")):
             dump = os.path.join(tmp, codec + ".ppm")
+            seen = len(read(hlog))
             rc, out = client(client_bin, port, tmp, PASSWORD, codec, "--frames", "30",
                              "--dump", dump, "--codec", codec)
             img = Image.read_ppm(dump) if os.path.exists(dump) else None
             left = img.fraction_near(RED, 24, (8, 8, 144, 224)) if img else 0
             right = img.fraction_near(BLUE, 24, (168, 8, 144, 224)) if img else 0
-            check("a client offering %s gets its frames in %s, decoded to the pattern" % (codec, name),
-                  rc == 0 and "codec=%s" % name in read(hlog) and left > 0.95 and right > 0.95,
-                  "rc %d, %.2f %.2f, %s" % (rc, left, right, read(hlog)[-200:]))
+            check("a client offering %s gets its frames in %s, decoded to the pattern, "
+                  "all 30 of them" % (codec, name),
+                  rc == 0 and "codec=%s" % name in read(hlog)[seen:] and left > 0.95 and
+                  right > 0.95, "rc %d, %.2f %.2f, %s" % (rc, left, right, read(hlog)[seen:]))
         check("raw pixels for a client that offers no codec", "codec=raw" in read(hlog), read(hlog)[-300:])
         check("the sink is still serving", harness.poll() is None)
     finally:
