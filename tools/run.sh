@@ -86,7 +86,7 @@ fi
 
 set -- qemu-system-x86_64 -accel tcg -m "$memory" -smp 2 -nodefaults -no-user-config \
 	-vga none $display -no-reboot \
-	-kernel "$out/image/vmlinuz" -initrd "$out/image/initramfs.img" \
+	-kernel "$out/image/vmlinux" -initrd "$out/image/initramfs.img" \
 	-append "console=ttyS0 quiet loglevel=3 systemd.show_status=error panic=-1" \
 	-qmp "unix:$qmp,server=on,wait=off" -serial "file:$serial"
 

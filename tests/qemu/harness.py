@@ -221,7 +221,7 @@ GUESTFWD_ADDR = "10.0.2.100"
 class Machine:
     """One QEMU guest booted from the seatmux test image.
 
-    image: folder with vmlinuz and initramfs.img (build-image.sh --out).
+    image: folder with vmlinux and initramfs.img (build-image.sh --out).
     devices: -device arguments (see dev()); a USB controller is added when
       a usb-* device is listed without one, or when usb=True.
     append: extra kernel command line. smbios: dict for -smbios type=1
@@ -276,7 +276,7 @@ class Machine:
         args = ["qemu-system-x86_64", "-accel", "tcg", "-m", str(self.memory),
                 "-smp", str(self.smp), "-nodefaults", "-no-user-config",
                 "-vga", "none", "-display", "none", "-no-reboot",
-                "-kernel", os.path.join(self.image, "vmlinuz"),
+                "-kernel", os.path.join(self.image, "vmlinux"),
                 "-initrd", os.path.join(self.image, "initramfs.img"),
                 "-append", (BASE_CMDLINE + " " + self.append).strip(),
                 # QMP first: it must exist before anything else waits.
