@@ -592,11 +592,10 @@ chown -R 0:0 "$layer"
 mkdir -p "$out"
 archive "$layer" | cat "$basedir/base.cpio" - >"$out/.initramfs.img.tmp"
 mv "$out/.initramfs.img.tmp" "$out/initramfs.img"
-# A link, not a copy: 63 MiB in every scenario's image otherwise.
-ln -f "$basedir/vmlinux" "$out/.vmlinux.tmp" 2>/dev/null ||
-	cp "$basedir/vmlinux" "$out/.vmlinux.tmp"
-mv "$out/.vmlinux.tmp" "$out/vmlinux"
-rm -f "$out/vmlinuz"	# an older build's
+# A link, not a copy: 63 MiB in every scenario's image otherwise. (mv
+# would refuse a link to the file already there.)
+rm -f "$out/vmlinux" "$out/vmlinuz"	# vmlinuz: an older build's
+ln "$basedir/vmlinux" "$out/vmlinux" 2>/dev/null || cp "$basedir/vmlinux" "$out/vmlinux"
 # The layer's paths over the base's, as the kernel unpacks them.
 manifest "$layer" >"$work/layer-manifest.txt"
 awk 'NR == FNR { path[$4] = 1; print; next } !($4 in path)' "$work/layer-manifest.txt" \
