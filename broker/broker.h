@@ -18,6 +18,7 @@
 
 struct api;
 struct child;
+struct controls;
 struct rdp;
 struct station_kind;
 struct station_map;
@@ -47,6 +48,7 @@ struct broker {
 	struct rdp *rdp;		/* remote stations, or NULL */
 	struct usbip *usbip;		/* USB/IP stations, or NULL */
 	struct api *api;		/* the room's D-Bus interface, or NULL */
+	struct controls *controls;	/* stations taken control of from afar */
 	struct station_names names;	/* what the room calls its stations */
 	struct roam_table roam;		/* stations' devices in their users' sessions */
 	const char *config_path;	/* read again on SIGHUP */

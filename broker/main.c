@@ -32,6 +32,7 @@
 #include "screens.h"
 #include "seats.h"
 #include "session.h"
+#include "station_control.h"
 #include "station_kind.h"
 #include "station_map.h"
 #include "systemd_bus.h"
@@ -100,6 +101,8 @@ static void state_save(struct broker *b)
 	seats_save(b, f);
 	leases_save(b, f);
 	screens_save(b, f);
+	if (b->controls)
+		station_controls_save(b->controls, f);
 	for (int i = 0; i < b->nkinds; i++)
 		if (b->kinds[i]->save)
 			b->kinds[i]->save(b, f);
@@ -434,6 +437,8 @@ static void broker_shut_down(struct broker *b)
 		screens_release(b);	/* blocks are in the state file */
 	else
 		screens_finish(b);
+	station_controls_destroy(b->controls, restarting);
+	b->controls = NULL;
 	for (int i = b->nkinds - 1; i >= 0; i--) {
 		if (restarting && b->kinds[i]->release)
 			b->kinds[i]->release(b);
@@ -494,6 +499,15 @@ static int broker_run(struct broker *b)
 	for (int i = 0; i < b->nkinds; i++)
 		if (b->kinds[i]->start(b) < 0)
 			goto out_seats;
+	/* Controls taken back are the broker's devices before udev lists
+	 * them, as remote stations' are: not another program's. */
+	b->controls = station_controls_create(b);
+	if (!b->controls) {
+		log_error("control: no memory");
+		goto out_seats;
+	}
+	if (b->restored)
+		station_controls_restore(b->controls, b->restored);
 	if (!loop_add_fd(b->loop, devices_monitor_fd(&b->devices), EPOLLIN,
 			 on_udev, b) || devices_enumerate(&b->devices) < 0) {
 		log_error("udev: cannot enumerate devices: %m");

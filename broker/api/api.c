@@ -677,8 +677,8 @@ struct api *api_start(struct broker *b)
 	a->b = b;
 	list_init(&a->takes);
 	list_init(&a->told);
-	a->controls = station_controls_create(b->loop, &b->devices);
-	if (!a->controls || api_watch_start(a) < 0)
+	a->controls = b->controls;
+	if (api_watch_start(a) < 0)
 		goto err;
 	r = sd_bus_open_system(&a->bus);
 	if (r < 0) {
@@ -726,7 +726,6 @@ void api_stop(struct api *a)
 	api_control_finish(a);
 	api_watch_finish(a);
 	sd_bus_flush_close_unref(a->bus);
-	station_controls_destroy(a->controls);
 	free(a->shown);
 	free(a);
 }

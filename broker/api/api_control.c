@@ -96,16 +96,9 @@ static int on_owner_changed(sd_bus_message *m, void *data, sd_bus_error *err)
 	return 0;
 }
 
-int api_control_start(struct api *a)
-{
-	/* Asynchronously, as the rest: the bus may still be starting. */
-	return sd_bus_match_signal_async(a->bus, NULL, "org.freedesktop.DBus",
-					 "/org/freedesktop/DBus", "org.freedesktop.DBus",
-					 "NameOwnerChanged", on_owner_changed, NULL, a);
-}
-
 /* A taker that left before its control was made (its NameOwnerChanged
- * came first) is found by asking the bus who owns its name: nobody. */
+ * came first), or while seatmuxd restarted, is found by asking the bus
+ * who owns its name: nobody. */
 struct owner_check {
 	struct api *a;
 	char name[];
@@ -115,7 +108,8 @@ static int on_owner_checked(sd_bus_message *reply, void *data, sd_bus_error *err
 {
 	struct owner_check *oc = data;
 
-	if (sd_bus_message_is_method_error(reply, NULL))
+	/* Not on a timeout or a broken bus: the owner may well be there. */
+	if (sd_bus_message_is_method_error(reply, "org.freedesktop.DBus.Error.NameHasNoOwner"))
 		station_control_drop_owner(oc->a->controls, oc->name);
 	return 0;
 }
@@ -132,6 +126,8 @@ static void check_owner(struct api *a, const char *name)
 	if (sd_bus_call_method_async(a->bus, &slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
 				     "org.freedesktop.DBus", "GetNameOwner", on_owner_checked, oc,
 				     "s", name) < 0) {
+		/* Not known to be there: nobody would let go of it. */
+		station_control_drop_owner(a->controls, name);
 		free(oc);
 		return;
 	}
@@ -139,6 +135,32 @@ static void check_owner(struct api *a, const char *name)
 	sd_bus_slot_set_destroy_callback(slot, free);
 	sd_bus_slot_set_floating(slot, 1);
 	sd_bus_slot_unref(slot);
+}
+
+/* A control taken back after a restart: its station must have come
+ * back too, and its owner still be there; it keeps the station watched. */
+static void control_restored(void *data, const char *seat, const char *owner)
+{
+	struct api *a = data;
+
+	if (!seats_find(a->b, seat)) {
+		station_control_drop_seat(a->controls, seat, "its station did not come back");
+		return;
+	}
+	check_owner(a, owner);
+	api_watch_controlled(a, seat);
+}
+
+int api_control_start(struct api *a)
+{
+	/* Asynchronously, as the rest: the bus may still be starting. */
+	int r = sd_bus_match_signal_async(a->bus, NULL, "org.freedesktop.DBus",
+					  "/org/freedesktop/DBus", "org.freedesktop.DBus",
+					  "NameOwnerChanged", on_owner_changed, NULL, a);
+
+	if (r >= 0)
+		station_controls_each(a->controls, control_restored, a);
+	return r;
 }
 
 /* A TakeControl call under way: the station first shows its notice and

@@ -25,7 +25,7 @@ struct api {
 	/* What clients were last told, to signal only what changed. */
 	struct station_view *shown;
 	int nshown;
-	struct controls *controls;	/* stations taken control of */
+	struct controls *controls;	/* stations taken control of (the broker's) */
 	struct list takes;		/* TakeControl calls not answered yet */
 	struct list told;		/* stations told lately they are watched */
 	struct list watched;		/* stations watched now (api_watch.c) */

@@ -5,15 +5,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "station_control.h"
+#include "broker.h"
+#include "config.h"
 #include "control_rules.h"
 #include "devices.h"
+#include "fdstore.h"
 #include "list.h"
 #include "log.h"
 #include "loop.h"
 #include "seat_proto.h"
+#include "state.h"
 #include "vinput.h"
 
 /* How often idle controls, and keys held without input, are looked for. */
@@ -42,13 +46,49 @@ struct control {
 	uint64_t leave_ms;	/* let go: its devices go then (0: held) */
 	uint64_t down[DOWN_CODES / 64];	/* keys and buttons pressed, not released */
 	bool any_down;
+	bool kept;		/* its fds are in systemd's store: it is saved */
 };
 
 struct controls {
 	struct list list;
 	struct loop_source *sweeper;
 	struct devices *devs;
+	struct broker *b;	/* told when what the state file records changed */
 };
+
+/* The fd store's name of a control's keyboard or pointer: 0, or -1. */
+static int kept_name(const struct control *c, const char *which, char *out, size_t size)
+{
+	return fdstore_name(out, size, "control/%s/%s", c->seat, which);
+}
+
+/* Its devices outlive seatmuxd (uinput devices die with their last fd),
+ * so that its session keeps them, and its owner its control, across a
+ * restart. */
+static void keep(struct controls *ctls, struct control *c)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	c->kept = kept_name(c, "keyboard", name, sizeof(name)) == 0 &&
+		  fdstore_put(name, vinput_keyboard_fd(c->input)) == 0 &&
+		  kept_name(c, "pointer", name, sizeof(name)) == 0 &&
+		  fdstore_put(name, vinput_pointer_fd(c->input)) == 0;
+	if (!c->kept)
+		log_warn("control: %s: its keyboard and pointer are not kept across a restart",
+			 c->seat);
+	broker_changed(ctls->b);
+}
+
+static void unkeep(struct controls *ctls, const struct control *c)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	if (kept_name(c, "keyboard", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	if (kept_name(c, "pointer", name, sizeof(name)) == 0)
+		fdstore_drop(name);
+	broker_changed(ctls->b);
+}
 
 static struct control *find(struct controls *ctls, const char *seat)
 {
@@ -98,6 +138,7 @@ static void let_go_all(struct control *c)
 static void drop(struct controls *ctls, struct control *c, const char *why)
 {
 	log_info("control: %s: its keyboard and pointer go (%s)", c->seat, why);
+	unkeep(ctls, c);
 	list_remove(&c->link);
 	devices_disown_input(ctls->devs, c->input);
 	vinput_destroy(c->input);
@@ -132,6 +173,7 @@ static void let_go(struct controls *ctls, struct control *c, const char *why)
 	let_go_all(c);
 	c->leave_ms = now + LEAVE_MS;
 	arm(ctls, now);
+	broker_changed(ctls->b);	/* nobody's: not taken back after a restart */
 }
 
 static void sweep(void *data, uint32_t events)
@@ -156,15 +198,16 @@ static void sweep(void *data, uint32_t events)
 	arm(ctls, now);
 }
 
-struct controls *station_controls_create(struct loop *loop, struct devices *devs)
+struct controls *station_controls_create(struct broker *b)
 {
 	struct controls *ctls = calloc(1, sizeof(*ctls));
 
 	if (!ctls)
 		return NULL;
 	list_init(&ctls->list);
-	ctls->devs = devs;
-	ctls->sweeper = loop_add_timer(loop, sweep, ctls);
+	ctls->b = b;
+	ctls->devs = &b->devices;
+	ctls->sweeper = loop_add_timer(b->loop, sweep, ctls);
 	if (!ctls->sweeper) {
 		free(ctls);
 		return NULL;
@@ -172,16 +215,124 @@ struct controls *station_controls_create(struct loop *loop, struct devices *devs
 	return ctls;
 }
 
-void station_controls_destroy(struct controls *ctls)
+void station_controls_destroy(struct controls *ctls, bool restarting)
 {
 	struct control *c, *tmp;
 
 	if (!ctls)
 		return;
-	list_for_each(c, tmp, &ctls->list, link)
-		drop(ctls, c, "seatmuxd stops");
+	list_for_each(c, tmp, &ctls->list, link) {
+		if (restarting && !c->leave_ms) {
+			/* Left in systemd's store for the next seatmuxd. */
+			list_remove(&c->link);
+			devices_disown_input(ctls->devs, c->input);
+			vinput_release(c->input);
+			free(c);
+		} else {
+			drop(ctls, c, "seatmuxd stops");
+		}
+	}
 	loop_remove(ctls->sweeper);
 	free(ctls);
+}
+
+void station_controls_save(struct controls *ctls, FILE *f)
+{
+	struct control *c, *tmp;
+
+	list_for_each(c, tmp, &ctls->list, link)
+		if (!c->leave_ms && c->kept)
+			state_put(f, "control", c->seat, c->owner, (char *)NULL);
+}
+
+/* Every key and button goes up: which of them its controller held when
+ * the last seatmuxd stopped is not known, and the kernel passes on only
+ * the release of one that is down. */
+static void let_go_unknown(struct control *c)
+{
+	for (unsigned code = 1; code < DOWN_CODES; code++) {
+		int kind = control_event_classify(EV_KEY, code, 0);
+
+		if (kind == CONTROL_BUTTON)
+			vinput_button(c->input, code, false);
+		else if (kind == CONTROL_KEY)
+			vinput_key(c->input, code, false);
+	}
+}
+
+/* A D-Bus unique name (":1.42"): what the bus gave a taker, and all
+ * a record may name, since the state file is read as untrusted. */
+static bool unique_name_ok(const char *name)
+{
+	bool dot = false;
+
+	if (name[0] != ':' || !name[1] || strlen(name) > CONTROL_OWNER_MAX)
+		return false;
+	for (const char *p = name + 1; *p; p++) {
+		if (*p == '.')
+			dot = true;
+		else if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+			 !(*p >= '0' && *p <= '9') && *p != '_' && *p != '-')
+			return false;
+	}
+	return dot;
+}
+
+/* One "control SEAT OWNER" record, with its two fds: taken back, or
+ * its devices gone (and out of systemd's store: kept, a next control of
+ * the seat would be kept beside them under the same names). */
+static void restore_one(struct controls *ctls, struct state *st, const struct state_record *r)
+{
+	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
+	struct control *c;
+
+	if (r->argc != 3 || !config_valid_seat_name(r->argv[1]) ||
+	    strlen(r->argv[1]) >= sizeof(c->seat) || !unique_name_ok(r->argv[2]) ||
+	    find(ctls, r->argv[1])) {
+		log_warn("restart: a control record of the last seatmuxd is not valid: ignored");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	snprintf(c->seat, sizeof(c->seat), "%s", r->argv[1]);
+	snprintf(c->owner, sizeof(c->owner), "%s", r->argv[2]);
+	if (kept_name(c, "keyboard", kbd, sizeof(kbd)) < 0 ||
+	    kept_name(c, "pointer", ptr, sizeof(ptr)) < 0) {
+		free(c);
+		return;
+	}
+	c->input = devices_adopt_input(ctls->devs, &st->fds, kbd, ptr, true);
+	if (!c->input) {
+		log_warn("restart: the control of %s cannot be taken back: its keyboard and "
+			 "pointer go", c->seat);
+		free(c);
+		return;
+	}
+	let_go_unknown(c);
+	c->kept = true;
+	c->used_ms = loop_now_ms();
+	list_insert(&ctls->list, &c->link);
+	arm(ctls, c->used_ms);
+	log_info("restart: control of %s taken back for %s", c->seat, c->owner);
+}
+
+void station_controls_restore(struct controls *ctls, struct state *st)
+{
+	struct state_record *r;
+
+	while ((r = state_take(st, "control", (char *)NULL)))
+		restore_one(ctls, st, r);
+}
+
+void station_controls_each(struct controls *ctls,
+			   void (*fn)(void *data, const char *seat, const char *owner), void *data)
+{
+	struct control *c, *tmp;
+
+	list_for_each(c, tmp, &ctls->list, link)
+		if (!c->leave_ms)
+			fn(data, c->seat, c->owner);
 }
 
 int station_control_take(struct controls *ctls, const char *seat, const char *owner)
@@ -202,6 +353,7 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 		snprintf(c->owner, sizeof(c->owner), "%s", owner);
 		c->leave_ms = 0;
 		c->used_ms = loop_now_ms();
+		broker_changed(ctls->b);
 		return 0;
 	}
 	c = calloc(1, sizeof(*c));
@@ -221,6 +373,7 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 	c->used_ms = loop_now_ms();
 	list_insert(&ctls->list, &c->link);
 	arm(ctls, c->used_ms);
+	keep(ctls, c);
 	log_info("control: %s: a keyboard and pointer for %s (%s, %s)", seat, owner,
 		 vinput_keyboard_node(c->input), vinput_pointer_node(c->input));
 	return 0;
@@ -243,15 +396,11 @@ bool station_control_holds(struct controls *ctls, const char *seat, const char *
 int station_control_devices(struct controls *ctls, const char *seat, dev_t out[2])
 {
 	struct control *c = find(ctls, seat);
-	const char *node[2];
-	struct stat st;
 
 	if (!c)
 		return -ENOENT;
-	node[0] = vinput_keyboard_node(c->input);
-	node[1] = vinput_pointer_node(c->input);
-	for (int i = 0; i < 2; i++)
-		out[i] = stat(node[i], &st) == 0 && S_ISCHR(st.st_mode) ? st.st_rdev : 0;
+	if (vinput_devnums(c->input, out) < 0)
+		out[0] = out[1] = 0;
 	return 0;
 }
 

@@ -14,8 +14,9 @@
  * A control let go keeps its devices a moment, so that what was sent
  * last is read before they go. A control nobody uses for CONTROL_IDLE_MS
  * goes by itself: a dashboard that vanished leaves no device behind for
- * long. Controls do not
- * outlive seatmuxd: a controller takes control again after a restart.
+ * long. A control held outlives a restart of seatmuxd: its devices stay
+ * in systemd's store (its session keeps them), and its owner in the state
+ * file (the bus keeps the owner's connection, and with it its name).
  * Errors are -errno.
  */
 #ifndef SEATMUX_STATION_CONTROL_H
@@ -23,13 +24,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define CONTROL_IDLE_MS (5 * 60 * 1000)
 
+struct broker;
 struct controls;
-struct devices;
-struct loop;
+struct state;
 
 /* An event as evdev has it (linux/input.h's type, code, value). */
 struct control_input {
@@ -37,11 +39,21 @@ struct control_input {
 	int32_t value;
 };
 
-/* NULL on ENOMEM. The devices made are devs' own (devices_own_input):
- * udev's seat for them holds. */
-struct controls *station_controls_create(struct loop *loop, struct devices *devs);
-/* Every control's devices go (a session sees them unplugged). */
-void station_controls_destroy(struct controls *ctls);
+/* NULL on ENOMEM. The devices made are the broker's own
+ * (devices_own_input): udev's seat for them holds. */
+struct controls *station_controls_create(struct broker *b);
+/* Every control's devices go (a session sees them unplugged); when
+ * seatmuxd restarts, those held are left to the next one. */
+void station_controls_destroy(struct controls *ctls, bool restarting);
+/* A "control SEAT OWNER" record for each control held. */
+void station_controls_save(struct controls *ctls, FILE *f);
+/* The controls the last seatmuxd held, taken back with their devices
+ * (their keys and buttons let go). Their owners may have left the bus
+ * meanwhile: station_controls_each names them, to be asked after. */
+void station_controls_restore(struct controls *ctls, struct state *st);
+/* fn for each control held (fn may drop that one). */
+void station_controls_each(struct controls *ctls,
+			   void (*fn)(void *data, const char *seat, const char *owner), void *data);
 /* The largest owner's name (D-Bus's limit on a name). */
 #define CONTROL_OWNER_MAX 255
 

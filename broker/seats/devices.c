@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "fdstore.h"
 #include "log.h"
 
 int devices_init(struct devices *devs, const struct devices_listener *l,
@@ -486,6 +487,32 @@ void devices_disown_input(struct devices *devs, const struct vinput *vi)
 			free(mi);
 		}
 	}
+}
+
+struct vinput *devices_adopt_input(struct devices *devs, struct fdstore *fds, const char *kbd,
+				   const char *ptr, bool want)
+{
+	int kfd = fdstore_take(fds, kbd), pfd = fdstore_take(fds, ptr);
+	struct vinput *vi = NULL;
+
+	if (want && kfd >= 0 && pfd >= 0)
+		vi = vinput_adopt(kfd, pfd);
+	if (vi && devices_own_input(devs, vi) == 0)
+		return vi;
+	if (vi) {
+		devices_disown_input(devs, vi);
+		vinput_destroy(vi);	/* its fds with it */
+	} else {
+		if (kfd >= 0)
+			close(kfd);
+		if (pfd >= 0)
+			close(pfd);
+	}
+	if (*kbd)
+		fdstore_drop(kbd);
+	if (*ptr)
+		fdstore_drop(ptr);
+	return NULL;
 }
 
 void devices_dispatch(struct devices *devs)

@@ -15,6 +15,8 @@
 #include "seat_rules.h"
 #include "vinput.h"
 
+struct fdstore;
+
 /* Where a head comes from: each origin is one kind of station's. */
 enum device_origin {
 	DEVICE_PHYSICAL,	/* the machine's own (or the VM's emulated) */
@@ -89,6 +91,15 @@ int devices_monitor_fd(const struct devices *devs);
 int devices_own_input(struct devices *devs, const struct vinput *vi);
 /* Before vi is destroyed or let go. */
 void devices_disown_input(struct devices *devs, const struct vinput *vi);
+/*
+ * A keyboard and pointer of seatmuxd's that the last seatmuxd kept in
+ * systemd's store under the names kbd and ptr, taken back as its own
+ * (devices_own_input); NULL if they cannot be, or are not wanted: then
+ * they go for good, their names out of the store (kept, they would be
+ * the next devices' of those names too).
+ */
+struct vinput *devices_adopt_input(struct devices *devs, struct fdstore *fds, const char *kbd,
+				   const char *ptr, bool want);
 void devices_dispatch(struct devices *devs);
 struct device *devices_find(const struct devices *devs, dev_t devnum);
 /* devices_find, falling back to udev's database for a device so new that

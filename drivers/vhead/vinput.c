@@ -16,6 +16,7 @@
  * as a pointer's (nor does it ever send them): 17 events a packet, 256
  * events a reader, 128 keys pressed or released.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libevdev/libevdev-uinput.h>
@@ -24,7 +25,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "system_keys.h"
@@ -249,6 +252,48 @@ int vinput_sysnames(const struct vinput *vi, char keyboard[VINPUT_SYSNAME_MAX],
 	int rc = sysname(vi->keyboard_fd, keyboard);
 
 	return rc < 0 ? rc : sysname(vi->pointer_fd, pointer);
+}
+
+/* The device number of input device sysname's event node, as sysfs
+ * has it (its "eventN/dev"): 0 if it has none (yet). */
+static dev_t event_devnum(const char *sysname)
+{
+	char path[96], line[32];
+	unsigned maj, min;
+	struct dirent *e;
+	dev_t dev = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/class/input/%s", sysname);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!dev && (e = readdir(dir))) {
+		FILE *f;
+
+		if (strncmp(e->d_name, "event", 5) || strlen(e->d_name) > 16)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/input/%s/%s/dev", sysname, e->d_name);
+		f = fopen(path, "re");
+		if (f && fgets(line, sizeof(line), f) && sscanf(line, "%u:%u", &maj, &min) == 2)
+			dev = makedev(maj, min);
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+	return dev;
+}
+
+int vinput_devnums(const struct vinput *vi, dev_t out[2])
+{
+	char name[2][VINPUT_SYSNAME_MAX];
+	int rc = vinput_sysnames(vi, name[0], name[1]);
+
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < 2; i++)
+		out[i] = event_devnum(name[i]);
+	return 0;
 }
 
 /* One event, written as libevdev would: -errno. */

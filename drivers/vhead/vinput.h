@@ -9,6 +9,7 @@
 #define SEATMUX_VINPUT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct vinput;
 
@@ -39,6 +40,9 @@ int vinput_pointer_fd(const struct vinput *vi);
 #define VINPUT_SYSNAME_MAX 32
 int vinput_sysnames(const struct vinput *vi, char keyboard[VINPUT_SYSNAME_MAX],
 		    char pointer[VINPUT_SYSNAME_MAX]);
+/* The two devices' event nodes' device numbers, from sysfs (adopted
+ * ones too): 0, or -errno; a number is 0 while the kernel has no node. */
+int vinput_devnums(const struct vinput *vi, dev_t out[2]);
 /* The event nodes, e.g. for udev rules or tests ("" if unknown, or
  * adopted). */
 const char *vinput_keyboard_node(const struct vinput *vi);

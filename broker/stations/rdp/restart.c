@@ -89,7 +89,6 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
 	long long n, card, w, h, ended, layout;
 	struct station *st;
-	int kfd, pfd;
 
 	if (rec->argc < 9 || rec->argc > 10 ||
 	    (rec->argc == 10 && strcmp(rec->argv[9], "login-screen") &&
@@ -114,28 +113,16 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 		snprintf(st->seat, sizeof(st->seat), "%s", rec->argv[2]);
 	else
 		snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
-	kfd = station_input_name(st, "keyboard", kbd, sizeof(kbd)) == 0 ?
-	      fdstore_take(&sb->fds, kbd) : -1;
-	pfd = station_input_name(st, "pointer", ptr, sizeof(ptr)) == 0 ?
-	      fdstore_take(&sb->fds, ptr) : -1;
-	st->input = vinput_adopt(kfd, pfd);
-	/* Its devices are seatmuxd's own again: udev's seat for them holds. */
-	if (strcmp(st->seat, rec->argv[2]) || kfd < 0 || pfd < 0 || !st->input ||
-	    devices_own_input(&r->b->devices, st->input) < 0) {
+	if (station_input_name(st, "keyboard", kbd, sizeof(kbd)) < 0 ||
+	    station_input_name(st, "pointer", ptr, sizeof(ptr)) < 0)
+		kbd[0] = ptr[0] = '\0';	/* fits: "station/N/..." */
+	/* Its devices are seatmuxd's own again: udev's seat for them holds.
+	 * Or they go for good: kept, they would be the next station of that
+	 * number's too. */
+	st->input = devices_adopt_input(&r->b->devices, &sb->fds, kbd, ptr,
+					!strcmp(st->seat, rec->argv[2]) && kbd[0]);
+	if (!st->input) {
 		log_warn("rdp: %s of the last seatmuxd cannot be taken back", rec->argv[2]);
-		/* Its keyboard and pointer go for good: kept, they would be the
-		 * next station of that number's too. */
-		if (st->input) {
-			devices_disown_input(&r->b->devices, st->input);
-			vinput_destroy(st->input);
-		} else {
-			if (kfd >= 0)
-				close(kfd);
-			if (pfd >= 0)
-				close(pfd);
-		}
-		fdstore_drop(kbd);
-		fdstore_drop(ptr);
 		station_pool_put_number(&r->pool, st->number);
 		free(st);
 		return;		/* its session goes as nobody's */

@@ -19,8 +19,9 @@ tells its user it is watched; watching sends nothing; taking control, typing and
 seat1's client through seatmuxd's keyboard and pointer on its seat, and
 seat0's client gets nothing) and logs out; an administrator sees the
 rename actions and the room's (console mode, and back) that a teacher does not. Taking control over HTTP first: input
-before control, the station telling its user before the answer, bad
-events, the large picture (another session opening it: head1 says it is
+before control, the station telling its user before the answer, the
+control kept through a restart of seatmuxd (the same devices, a key
+after it typed), bad events, the large picture (another session opening it: head1 says it is
 watched), release. Screenshots of
 the page at each step are kept in the artifacts (PNG).
 """
@@ -158,6 +159,12 @@ CONTROL_DEVICES = ("for d in /sys/class/input/input*; do case \"$(cat $d/name)\"
                    "'seatmux control '*) echo \"$(cat $d/name) $(cat $d/phys)\";; esac; done")
 
 
+# The kernel's names of those devices ("input17"): a device made again
+# gets another.
+CONTROL_INPUTS = ("for d in /sys/class/input/input*; do case \"$(cat $d/name)\" in "
+                  "'seatmux control '*) echo ${d##*/};; esac; done")
+
+
 def keys(m, seat):
     """The keys seat's client was told of, in order: (code, state)."""
     return [tuple(l.split()[1:3]) for l in log_lines(m, seat, "key key=")]
@@ -234,6 +241,7 @@ def check_control_api(t, m, h):
     ok, got = typed(m, "seat1", k1, [30, 48])
     t.check("keys sent reach seat1's client in order (a, b), and seat0's client gets none",
             st == 204 and ok and len(keys(m, "seat0")) == k0, (st, data, got))
+    check_control_restart(t, m, h)
     st, data, ok, motion = click_at(m, h, "seat1", 32768, 16384)
     t.check("a click at (0.5, 0.25) of the screen: seat1's client gets the button there "
             "(400, 150 on its 800x600 head)",
@@ -287,6 +295,34 @@ def check_control_api(t, m, h):
             own("seat1")(img), (st, told, img and (img.width, img.height)))
 
 
+def check_control_restart(t, m, h):
+    """seatmuxd restarted while seat1 is controlled: the control is the
+    same (its devices never unplugged, its session holding them) and still
+    the taker's, whose next key arrives."""
+    before = m.run(CONTROL_INPUTS)[1].split()
+    main = m.run("systemctl show -p MainPID --value seatmuxd")[1].strip()
+    m.run("systemctl restart seatmuxd", timeout=90)
+    # Ready once the room's interface answers (its name is asked for
+    # after READY=1).
+    up = attempt(lambda: m.wait_until(
+        "p=$(systemctl show -p MainPID --value seatmuxd); [ \"$p\" != 0 ] && "
+        "[ \"$p\" != %s ] && seatmuxctl mode >/dev/null 2>&1" % (main or 0), 60))
+    after = m.run(CONTROL_INPUTS)[1].split()
+    held = [held_by_cage(m, "seat1", "seatmux control " + w) for w in ("keyboard", "pointer")]
+    # The new seatmuxd took them back as its own: not refused as another
+    # program's devices while udev listed them.
+    doubts = m.run("journalctl -t seatmuxd -o cat | grep -E 'refused: \"seatmux control|"
+                   "control.*cannot be taken back|control record .* not valid'")[1].strip()
+    k = len(keys(m, "seat1"))
+    st, _, data = h.req("POST", "/api/input", "id=seat1&events=1:46:1,1:46:0")
+    ok, got = typed(m, "seat1", k, [46])
+    t.check("seatmuxd restarted while seat1 is controlled: the same keyboard and pointer "
+            "(never unplugged), held by seat1's compositor, and still the taker's: a key "
+            "sent after reaches seat1's client",
+            up and len(before) == 2 and after == before and held == ["1", "1"] and
+            not doubts and st == 204 and ok, (up, before, after, held, doubts, st, data, got))
+
+
 def browser():
     """Headless Chromium through Selenium (Debian's chromium,
     chromium-driver and python3-selenium)."""
@@ -306,10 +342,20 @@ class Page:
         self.shots = 0
 
     def find(self, css, timeout=30, gone=False):
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.common.by import By
         end = time.monotonic() + timeout
         while True:
-            found = [e for e in self.d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]
+            try:
+                found = [e for e in self.d.find_elements(By.CSS_SELECTOR, css)
+                         if e.is_displayed()]
+            except StaleElementReferenceException:
+                # The page drew the grid anew between the finding and
+                # the asking (it does at every change): ask again.
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.1)
+                continue
             if bool(found) != gone or time.monotonic() > end:
                 return found
             time.sleep(0.3)
