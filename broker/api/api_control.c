@@ -98,23 +98,31 @@ static int on_owner_changed(sd_bus_message *m, void *data, sd_bus_error *err)
 
 /* A taker that left before its control was made (its NameOwnerChanged
  * came first), or while seatmuxd restarted, is found by asking the bus
- * who owns its name: nobody. */
+ * whose its name is: nobody's. So is one whose name is another user's
+ * now: a bus daemon started again gives its names out afresh. */
 struct owner_check {
 	struct api *a;
+	uid_t uid;
 	char name[];
 };
 
 static int on_owner_checked(sd_bus_message *reply, void *data, sd_bus_error *err)
 {
 	struct owner_check *oc = data;
+	uint32_t uid;
 
 	/* Not on a timeout or a broken bus: the owner may well be there. */
-	if (sd_bus_message_is_method_error(reply, "org.freedesktop.DBus.Error.NameHasNoOwner"))
+	if (sd_bus_message_is_method_error(reply, "org.freedesktop.DBus.Error.NameHasNoOwner")) {
 		station_control_drop_owner(oc->a->controls, oc->name);
+	} else if (!sd_bus_message_is_method_error(reply, NULL) &&
+		   sd_bus_message_read(reply, "u", &uid) >= 0 && (uid_t)uid != oc->uid) {
+		log_warn("control: %s is another user's now: what it held is let go", oc->name);
+		station_control_drop_owner(oc->a->controls, oc->name);
+	}
 	return 0;
 }
 
-static void check_owner(struct api *a, const char *name)
+static void check_owner(struct api *a, const char *name, uid_t uid)
 {
 	struct owner_check *oc = malloc(sizeof(*oc) + strlen(name) + 1);
 	sd_bus_slot *slot = NULL;
@@ -122,10 +130,11 @@ static void check_owner(struct api *a, const char *name)
 	if (!oc)
 		return;
 	oc->a = a;
+	oc->uid = uid;
 	strcpy(oc->name, name);
 	if (sd_bus_call_method_async(a->bus, &slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-				     "org.freedesktop.DBus", "GetNameOwner", on_owner_checked, oc,
-				     "s", name) < 0) {
+				     "org.freedesktop.DBus", "GetConnectionUnixUser",
+				     on_owner_checked, oc, "s", name) < 0) {
 		/* Not known to be there: nobody would let go of it. */
 		station_control_drop_owner(a->controls, name);
 		free(oc);
@@ -139,7 +148,7 @@ static void check_owner(struct api *a, const char *name)
 
 /* A control taken back after a restart: its station must have come
  * back too, and its owner still be there; it keeps the station watched. */
-static void control_restored(void *data, const char *seat, const char *owner)
+static void control_restored(void *data, const char *seat, const char *owner, uid_t uid)
 {
 	struct api *a = data;
 
@@ -147,7 +156,7 @@ static void control_restored(void *data, const char *seat, const char *owner)
 		station_control_drop_seat(a->controls, seat, "its station did not come back");
 		return;
 	}
-	check_owner(a, owner);
+	check_owner(a, owner, uid);
 	api_watch_controlled(a, seat);
 }
 
@@ -173,6 +182,7 @@ struct take {
 	char seat[SEAT_PROTO_MAX_SEAT];
 	char owner[CONTROL_OWNER_MAX + 1];
 	uint64_t until_ms;
+	uid_t uid;		/* the owner's */
 	bool made;		/* the control is the owner's: its devices are made */
 };
 
@@ -220,13 +230,13 @@ static bool taken_up(struct take *t)
 /* The control is made the owner's: 0, or -errno. */
 static int take_make(struct take *t)
 {
-	int r = station_control_take(t->a->controls, t->seat, t->owner);
+	int r = station_control_take(t->a->controls, t->seat, t->owner, t->uid);
 
 	if (r < 0)
 		return r;
 	t->made = true;
 	t->until_ms = loop_now_ms() + TAKE_WAIT_MS;
-	check_owner(t->a, t->owner);
+	check_owner(t->a, t->owner, t->uid);
 	api_watch_controlled(t->a, t->seat);
 	return 0;
 }
@@ -309,14 +319,22 @@ static int take_allowed(sd_bus_message *m, void *data)
 {
 	struct api *a = data;
 	const char *owner = sd_bus_message_get_sender(m);
+	sd_bus_creds *creds = NULL;
 	struct seat *seat;
 	struct take *t;
+	uid_t uid;
 	int r;
 
 	sd_bus_message_rewind(m, true);
 	seat = api_named_station(a, m, &r);
 	if (!seat)
 		return r;
+	r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+	if (r >= 0)
+		r = sd_bus_creds_get_euid(creds, &uid);
+	sd_bus_creds_unref(creds);
+	if (r < 0)
+		return sd_bus_reply_method_errno(m, -r, NULL);
 	if (strlen(seat->name) >= sizeof(t->seat) || strlen(owner) >= sizeof(t->owner))
 		return sd_bus_reply_method_errno(m, ENAMETOOLONG, NULL);
 	if (takes_waiting(a) >= TAKES_MAX)
@@ -330,6 +348,7 @@ static int take_allowed(sd_bus_message *m, void *data)
 	t->m = sd_bus_message_get_expect_reply(m) ? sd_bus_message_ref(m) : NULL;
 	snprintf(t->seat, sizeof(t->seat), "%s", seat->name);
 	snprintf(t->owner, sizeof(t->owner), "%s", owner);
+	t->uid = uid;
 	t->until_ms = loop_now_ms() + TAKE_WAIT_MS;
 	t->timer = loop_add_timer(a->b->loop, take_poll, t);
 	if (!t->timer) {

@@ -39,6 +39,7 @@ struct control {
 	struct list link;
 	char seat[SEAT_PROTO_MAX_SEAT];
 	char owner[CONTROL_OWNER_MAX + 1];
+	uid_t uid;		/* the owner's, when it took control */
 	struct vinput *input;
 	int x, y;		/* the pointer's position, sent at a frame's end */
 	bool moved;
@@ -222,8 +223,11 @@ void station_controls_destroy(struct controls *ctls, bool restarting)
 	if (!ctls)
 		return;
 	list_for_each(c, tmp, &ctls->list, link) {
-		if (restarting && !c->leave_ms) {
-			/* Left in systemd's store for the next seatmuxd. */
+		if (restarting && !c->leave_ms && c->kept) {
+			/* Left in systemd's store for the next seatmuxd, with
+			 * nothing held down: the session repeats a held key
+			 * all the while nobody sends. */
+			let_go_all(c);
 			list_remove(&c->link);
 			devices_disown_input(ctls->devs, c->input);
 			vinput_release(c->input);
@@ -240,9 +244,14 @@ void station_controls_save(struct controls *ctls, FILE *f)
 {
 	struct control *c, *tmp;
 
-	list_for_each(c, tmp, &ctls->list, link)
-		if (!c->leave_ms && c->kept)
-			state_put(f, "control", c->seat, c->owner, (char *)NULL);
+	list_for_each(c, tmp, &ctls->list, link) {
+		char uid[16];
+
+		if (c->leave_ms || !c->kept)
+			continue;
+		snprintf(uid, sizeof(uid), "%u", (unsigned)c->uid);
+		state_put(f, "control", c->seat, c->owner, uid, (char *)NULL);
+	}
 }
 
 /* Every key and button goes up: which of them its controller held when
@@ -278,17 +287,18 @@ static bool unique_name_ok(const char *name)
 	return dot;
 }
 
-/* One "control SEAT OWNER" record, with its two fds: taken back, or
+/* One "control SEAT OWNER UID" record, with its two fds: taken back, or
  * its devices gone (and out of systemd's store: kept, a next control of
  * the seat would be kept beside them under the same names). */
 static void restore_one(struct controls *ctls, struct state *st, const struct state_record *r)
 {
 	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
 	struct control *c;
+	long long uid;
 
-	if (r->argc != 3 || !config_valid_seat_name(r->argv[1]) ||
+	if (r->argc != 4 || !config_valid_seat_name(r->argv[1]) ||
 	    strlen(r->argv[1]) >= sizeof(c->seat) || !unique_name_ok(r->argv[2]) ||
-	    find(ctls, r->argv[1])) {
+	    state_number(r, 3, 0, UINT32_MAX - 1, &uid) < 0 || find(ctls, r->argv[1])) {
 		log_warn("restart: a control record of the last seatmuxd is not valid: ignored");
 		return;
 	}
@@ -297,6 +307,7 @@ static void restore_one(struct controls *ctls, struct state *st, const struct st
 		return;
 	snprintf(c->seat, sizeof(c->seat), "%s", r->argv[1]);
 	snprintf(c->owner, sizeof(c->owner), "%s", r->argv[2]);
+	c->uid = (uid_t)uid;
 	if (kept_name(c, "keyboard", kbd, sizeof(kbd)) < 0 ||
 	    kept_name(c, "pointer", ptr, sizeof(ptr)) < 0) {
 		free(c);
@@ -326,16 +337,17 @@ void station_controls_restore(struct controls *ctls, struct state *st)
 }
 
 void station_controls_each(struct controls *ctls,
-			   void (*fn)(void *data, const char *seat, const char *owner), void *data)
+			   void (*fn)(void *data, const char *seat, const char *owner, uid_t uid),
+			   void *data)
 {
 	struct control *c, *tmp;
 
 	list_for_each(c, tmp, &ctls->list, link)
 		if (!c->leave_ms)
-			fn(data, c->seat, c->owner);
+			fn(data, c->seat, c->owner, c->uid);
 }
 
-int station_control_take(struct controls *ctls, const char *seat, const char *owner)
+int station_control_take(struct controls *ctls, const char *seat, const char *owner, uid_t uid)
 {
 	struct control *c = find(ctls, seat);
 	int rc;
@@ -351,6 +363,7 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 			let_go_all(c);
 		}
 		snprintf(c->owner, sizeof(c->owner), "%s", owner);
+		c->uid = uid;
 		c->leave_ms = 0;
 		c->used_ms = loop_now_ms();
 		broker_changed(ctls->b);
@@ -361,6 +374,7 @@ int station_control_take(struct controls *ctls, const char *seat, const char *ow
 		return -ENOMEM;
 	snprintf(c->seat, sizeof(c->seat), "%s", seat);
 	snprintf(c->owner, sizeof(c->owner), "%s", owner);
+	c->uid = uid;
 	/* The pointer's range is the rules', not the head's: a controller
 	 * need not know the station's size. */
 	c->input = vinput_create_at("control", seat, CONTROL_ABS_MAX + 1, CONTROL_ABS_MAX + 1);

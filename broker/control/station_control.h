@@ -45,22 +45,23 @@ struct controls *station_controls_create(struct broker *b);
 /* Every control's devices go (a session sees them unplugged); when
  * seatmuxd restarts, those held are left to the next one. */
 void station_controls_destroy(struct controls *ctls, bool restarting);
-/* A "control SEAT OWNER" record for each control held. */
+/* A "control SEAT OWNER UID" record for each control held. */
 void station_controls_save(struct controls *ctls, FILE *f);
 /* The controls the last seatmuxd held, taken back with their devices
  * (their keys and buttons let go). Their owners may have left the bus
  * meanwhile: station_controls_each names them, to be asked after. */
 void station_controls_restore(struct controls *ctls, struct state *st);
-/* fn for each control held (fn may drop that one). */
+/* fn for each control held, with its owner's uid (fn may drop that one). */
 void station_controls_each(struct controls *ctls,
-			   void (*fn)(void *data, const char *seat, const char *owner), void *data);
+			   void (*fn)(void *data, const char *seat, const char *owner, uid_t uid),
+			   void *data);
 /* The largest owner's name (D-Bus's limit on a name). */
 #define CONTROL_OWNER_MAX 255
 
 /* The seat's devices, owner's now (made if there are none yet, taken
  * from another owner if there are): 0, or -errno (-ENAMETOOLONG: a seat
  * or owner name too long). */
-int station_control_take(struct controls *ctls, const char *seat, const char *owner);
+int station_control_take(struct controls *ctls, const char *seat, const char *owner, uid_t uid);
 /* Whether anyone holds the seat's control (not let go). */
 bool station_control_taken(struct controls *ctls, const char *seat);
 /* Whether owner holds the seat's control, or let go of it a moment ago. */

@@ -495,9 +495,11 @@ struct vinput *devices_adopt_input(struct devices *devs, struct fdstore *fds, co
 	int kfd = fdstore_take(fds, kbd), pfd = fdstore_take(fds, ptr);
 	struct vinput *vi = NULL;
 
-	if (want && kfd >= 0 && pfd >= 0)
+	/* Adopted even if not wanted: destroyed, not merely closed, so they
+	 * go now, not when systemd lets go of its copies. */
+	if (kfd >= 0 || pfd >= 0)
 		vi = vinput_adopt(kfd, pfd);
-	if (vi && devices_own_input(devs, vi) == 0)
+	if (vi && want && kfd >= 0 && pfd >= 0 && devices_own_input(devs, vi) == 0)
 		return vi;
 	if (vi) {
 		devices_disown_input(devs, vi);

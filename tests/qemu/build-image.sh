@@ -512,8 +512,15 @@ extract_vmlinux() {
 	python3 - "$1" <<'PY'
 import lzma, sys, zlib
 data = open(sys.argv[1], "rb").read()
-unpackers = ((b"\xfd7zXZ\x00", lambda b: lzma.LZMADecompressor().decompress(b)),
-             (b"\x1f\x8b\x08", lambda b: zlib.decompressobj(31).decompress(b)))
+
+def whole(d, b):
+    """What d unpacks of b, if its stream ends there (not cut short)."""
+    out = d.decompress(b)
+    return out if d.eof else b""
+
+
+unpackers = ((b"\xfd7zXZ\x00", lambda b: whole(lzma.LZMADecompressor(), b)),
+             (b"\x1f\x8b\x08", lambda b: whole(zlib.decompressobj(31), b)))
 for magic, unpack in unpackers:
     at = data.find(magic)
     while at >= 0:

@@ -166,7 +166,7 @@ def ensure_image(args, name, mod, built, artifacts):
     or before with --no-build)."""
     overlays = overlays_of(name, mod)
     image = os.path.join(args.out, name if overlays else "base")
-    have = os.path.exists(os.path.join(image, "initramfs.img"))
+    have = all(os.path.exists(os.path.join(image, f)) for f in ("vmlinux", "initramfs.img"))
     if image not in built and not (args.no_build and have):
         secs = build_image(args, image, overlays, os.path.join(artifacts, "build-image.log"))
         print("# %s: image %s built in %.1fs" % (name, image, secs), flush=True)
