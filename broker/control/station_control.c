@@ -57,37 +57,28 @@ struct controls {
 	struct broker *b;	/* told when what the state file records changed */
 };
 
-/* The fd store's name of a control's keyboard or pointer: 0, or -1. */
-static int kept_name(const struct control *c, const char *which, char *out, size_t size)
+/* The fd store's names of a control's keyboard and pointer: 0, or -1
+ * (then both ""). */
+static int kept_names(const struct control *c, char *kbd, char *ptr)
 {
-	return fdstore_name(out, size, "control/%s/%s", c->seat, which);
+	if (fdstore_name(kbd, FDSTORE_NAME_MAX, "control/%s/keyboard", c->seat) == 0 &&
+	    fdstore_name(ptr, FDSTORE_NAME_MAX, "control/%s/pointer", c->seat) == 0)
+		return 0;
+	*kbd = *ptr = '\0';
+	return -1;
 }
 
-/* Its devices outlive seatmuxd (uinput devices die with their last fd),
- * so that its session keeps them, and its owner its control, across a
- * restart. */
+/* Its devices outlive seatmuxd, so that its session keeps them, and its
+ * owner its control, across a restart. */
 static void keep(struct controls *ctls, struct control *c)
 {
-	char name[FDSTORE_NAME_MAX];
+	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
 
-	c->kept = kept_name(c, "keyboard", name, sizeof(name)) == 0 &&
-		  fdstore_put(name, vinput_keyboard_fd(c->input)) == 0 &&
-		  kept_name(c, "pointer", name, sizeof(name)) == 0 &&
-		  fdstore_put(name, vinput_pointer_fd(c->input)) == 0;
+	kept_names(c, kbd, ptr);
+	c->kept = devices_keep_input(c->input, kbd, ptr) == 0;
 	if (!c->kept)
 		log_warn("control: %s: its keyboard and pointer are not kept across a restart",
 			 c->seat);
-	broker_changed(ctls->b);
-}
-
-static void unkeep(struct controls *ctls, const struct control *c)
-{
-	char name[FDSTORE_NAME_MAX];
-
-	if (kept_name(c, "keyboard", name, sizeof(name)) == 0)
-		fdstore_drop(name);
-	if (kept_name(c, "pointer", name, sizeof(name)) == 0)
-		fdstore_drop(name);
 	broker_changed(ctls->b);
 }
 
@@ -138,12 +129,14 @@ static void let_go_all(struct control *c)
 
 static void drop(struct controls *ctls, struct control *c, const char *why)
 {
+	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
+
 	log_info("control: %s: its keyboard and pointer go (%s)", c->seat, why);
-	unkeep(ctls, c);
+	kept_names(c, kbd, ptr);
 	list_remove(&c->link);
-	devices_disown_input(ctls->devs, c->input);
-	vinput_destroy(c->input);
+	devices_destroy_input(ctls->devs, c->input, kbd, ptr);
 	free(c);
+	broker_changed(ctls->b);
 }
 
 /* The sweeper comes back when the next control let go is due, or for
@@ -308,8 +301,7 @@ static void restore_one(struct controls *ctls, struct state *st, const struct st
 	snprintf(c->seat, sizeof(c->seat), "%s", r->argv[1]);
 	snprintf(c->owner, sizeof(c->owner), "%s", r->argv[2]);
 	c->uid = (uid_t)uid;
-	if (kept_name(c, "keyboard", kbd, sizeof(kbd)) < 0 ||
-	    kept_name(c, "pointer", ptr, sizeof(ptr)) < 0) {
+	if (kept_names(c, kbd, ptr) < 0) {
 		free(c);
 		return;
 	}

@@ -501,20 +501,35 @@ struct vinput *devices_adopt_input(struct devices *devs, struct fdstore *fds, co
 		vi = vinput_adopt(kfd, pfd);
 	if (vi && want && kfd >= 0 && pfd >= 0 && devices_own_input(devs, vi) == 0)
 		return vi;
-	if (vi) {
-		devices_disown_input(devs, vi);
-		vinput_destroy(vi);	/* its fds with it */
-	} else {
+	if (!vi) {
 		if (kfd >= 0)
 			close(kfd);
 		if (pfd >= 0)
 			close(pfd);
 	}
+	devices_destroy_input(devs, vi, kbd, ptr);	/* its fds with it */
+	return NULL;
+}
+
+int devices_keep_input(const struct vinput *vi, const char *kbd, const char *ptr)
+{
+	if (!*kbd || !*ptr || fdstore_put(kbd, vinput_keyboard_fd(vi)) < 0 ||
+	    fdstore_put(ptr, vinput_pointer_fd(vi)) < 0)
+		return -1;
+	return 0;
+}
+
+void devices_destroy_input(struct devices *devs, struct vinput *vi, const char *kbd,
+			   const char *ptr)
+{
+	if (vi) {
+		devices_disown_input(devs, vi);
+		vinput_destroy(vi);
+	}
 	if (*kbd)
 		fdstore_drop(kbd);
 	if (*ptr)
 		fdstore_drop(ptr);
-	return NULL;
 }
 
 void devices_dispatch(struct devices *devs)

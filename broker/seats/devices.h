@@ -100,6 +100,16 @@ void devices_disown_input(struct devices *devs, const struct vinput *vi);
  */
 struct vinput *devices_adopt_input(struct devices *devs, struct fdstore *fds, const char *kbd,
 				   const char *ptr, bool want);
+/*
+ * vi's keyboard and pointer kept in systemd's store under the names kbd
+ * and ptr, for the next seatmuxd to adopt: uinput devices die with their
+ * last fd, so kept they outlive this one. 0, or -1 if either is not.
+ */
+int devices_keep_input(const struct vinput *vi, const char *kbd, const char *ptr);
+/* vi (NULL: none) gone for good: disowned, destroyed, and its names
+ * ("": none) out of the store. */
+void devices_destroy_input(struct devices *devs, struct vinput *vi, const char *kbd,
+			   const char *ptr);
 void devices_dispatch(struct devices *devs);
 struct device *devices_find(const struct devices *devs, dev_t devnum);
 /* devices_find, falling back to udev's database for a device so new that

@@ -238,8 +238,9 @@ void station_set_session(struct station *st, const struct config *cfg);
 /* Right after station_set_session: the session's env, for that user and keyboard layout. */
 void station_set_env(struct session_spec *sc, const struct config *cfg, const char *user,
 		     uint32_t layout);
-/* The fd store's name of a station's "keyboard" or "pointer" fd; 0, or -1. */
-int station_input_name(const struct station *st, const char *which, char *out, size_t size);
+/* The fd store's names of a station's keyboard and pointer (each
+ * FDSTORE_NAME_MAX bytes): 0, or -1 (then both ""). */
+int station_input_names(const struct station *st, char *kbd, char *ptr);
 /* A station's keyboard and pointer made: kept in the fd store, to outlive seatmuxd. */
 void station_input_keep(struct station *st);
 /* st->input made anew (its seat's name, st's size), seatmuxd's own to

@@ -113,9 +113,7 @@ static void station_take_back(struct rdp *r, const struct state_record *rec, str
 		snprintf(st->seat, sizeof(st->seat), "%s", rec->argv[2]);
 	else
 		snprintf(st->seat, sizeof(st->seat), "seat-rdp%d", st->number);
-	if (station_input_name(st, "keyboard", kbd, sizeof(kbd)) < 0 ||
-	    station_input_name(st, "pointer", ptr, sizeof(ptr)) < 0)
-		kbd[0] = ptr[0] = '\0';	/* fits: "station/N/..." */
+	station_input_names(st, kbd, ptr);	/* fits: "station/N/..." */
 	/* Its devices are seatmuxd's own again: udev's seat for them holds.
 	 * Or they go for good: kept, they would be the next station of that
 	 * number's too. */

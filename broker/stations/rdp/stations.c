@@ -234,21 +234,22 @@ static void on_retriggered(void *data, const void *out)
 		log_warn("rdp: %s: udev was not asked to apply its rules", st->seat);
 }
 
-int station_input_name(const struct station *st, const char *which, char *out, size_t size)
+int station_input_names(const struct station *st, char *kbd, char *ptr)
 {
-	return fdstore_name(out, size, "station/%d/%s", st->number, which);
+	if (fdstore_name(kbd, FDSTORE_NAME_MAX, "station/%d/keyboard", st->number) == 0 &&
+	    fdstore_name(ptr, FDSTORE_NAME_MAX, "station/%d/pointer", st->number) == 0)
+		return 0;
+	*kbd = *ptr = '\0';
+	return -1;
 }
 
-/* The station's keyboard and pointer outlive seatmuxd: uinput devices
- * die with the last fd to them. */
+/* The station's keyboard and pointer outlive seatmuxd, for its session. */
 void station_input_keep(struct station *st)
 {
-	char name[FDSTORE_NAME_MAX];
+	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
 
-	if ((station_input_name(st, "keyboard", name, sizeof(name)) == 0 &&
-	     fdstore_put(name, vinput_keyboard_fd(st->input)) < 0) ||
-	    (station_input_name(st, "pointer", name, sizeof(name)) == 0 &&
-	     fdstore_put(name, vinput_pointer_fd(st->input)) < 0))
+	station_input_names(st, kbd, ptr);
+	if (devices_keep_input(st->input, kbd, ptr) < 0)
 		log_warn("rdp: %s: its keyboard and pointer are not kept across a restart",
 			 st->seat);
 	broker_changed(st->b);
@@ -273,16 +274,12 @@ int station_input_make(struct station *st)
 
 void station_input_destroy(struct station *st)
 {
-	char name[FDSTORE_NAME_MAX];
+	char kbd[FDSTORE_NAME_MAX], ptr[FDSTORE_NAME_MAX];
 
 	if (!st->input)
 		return;
-	devices_disown_input(&st->b->devices, st->input);
-	if (station_input_name(st, "keyboard", name, sizeof(name)) == 0)
-		fdstore_drop(name);
-	if (station_input_name(st, "pointer", name, sizeof(name)) == 0)
-		fdstore_drop(name);
-	vinput_destroy(st->input);
+	station_input_names(st, kbd, ptr);
+	devices_destroy_input(&st->b->devices, st->input, kbd, ptr);
 	st->input = NULL;
 	broker_changed(st->b);
 }
