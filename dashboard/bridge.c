@@ -74,13 +74,12 @@ static void take_passed(struct bridge *b, struct msghdr *msg)
 		close(fd);
 }
 
-static int read_all(struct bridge *b, void *data, size_t len, uint64_t deadline)
+/* Up to len bytes into data, as they come: their count, or -1. */
+static ssize_t read_some(struct bridge *b, void *data, size_t len, uint64_t deadline)
 {
-	char *p = data;
-
-	while (len) {
+	for (;;) {
 		union fd_pass_space space;
-		struct iovec iov = { p, len };
+		struct iovec iov = { data, len };
 		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 		ssize_t n;
 
@@ -93,25 +92,58 @@ static int read_all(struct bridge *b, void *data, size_t len, uint64_t deadline)
 		if (n <= 0)
 			return -1;
 		take_passed(b, &msg);
+		return n;
+	}
+}
+
+/* len bytes: what was read ahead first, then straight into data (an
+ * answer's picture is too large to go through b->in). */
+static int read_all(struct bridge *b, void *data, size_t len, uint64_t deadline)
+{
+	size_t ahead = b->in_len - b->in_pos;
+	char *p = data;
+
+	if (ahead > len)
+		ahead = len;
+	memcpy(p, b->in + b->in_pos, ahead);
+	b->in_pos += ahead;
+	p += ahead;
+	len -= ahead;
+	while (len) {
+		ssize_t n = read_some(b, p, len, deadline);
+
+		if (n < 0)
+			return -1;
 		p += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
 
-/* One line, without its newline: a byte at a time, as nothing after it
- * is ours to take here. */
+/* One line, without its newline; what came after it stays in b->in. */
 static int read_line(struct bridge *b, char *line, size_t size, uint64_t deadline)
 {
-	for (size_t len = 0; len + 1 < size; len++) {
-		if (read_all(b, line + len, 1, deadline) < 0)
-			return -1;
-		if (line[len] == '\n') {
-			line[len] = 0;
-			return 0;
+	size_t len = 0;
+	ssize_t n;
+
+	for (;;) {
+		while (b->in_pos < b->in_len) {
+			char c = b->in[b->in_pos++];
+
+			if (c == '\n') {
+				line[len] = 0;
+				return 0;
+			}
+			if (len + 1 >= size)
+				return -1;
+			line[len++] = c;
 		}
+		n = read_some(b, b->in, sizeof(b->in), deadline);
+		if (n < 0)
+			return -1;
+		b->in_pos = 0;
+		b->in_len = (size_t)n;
 	}
-	return -1;
 }
 
 static int helper_connect(const char *path)

@@ -25,6 +25,10 @@ struct bridge {
 	int fd;
 	int passed;		/* an fd that came with the answer being read, or -1 */
 	bool broken;
+	/* Read ahead for the answers' header lines: in[pos..len). Only
+	 * ever the answer under way's (the bridge says nothing unasked). */
+	char in[512];
+	size_t in_pos, in_len;
 	char user[BRIDGE_USER_MAX + 1];	/* as PAM settled it */
 	char role[8];			/* "teacher" or "admin" */
 };
