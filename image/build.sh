@@ -59,6 +59,9 @@ done
 
 t0=$(date +%s)
 mkdir -p "$out" "$cache"
+# Absolute: systemd-repart takes CopyBlocks= paths only so (a relative
+# one left the partitions empty, a disk of 21 MiB).
+out=$(cd "$out" && pwd)
 # One build at a time uses the apt cache.
 exec 9>"$cache/.lock"
 flock 9
@@ -165,6 +168,9 @@ systemd-repart --empty=create --size=auto --definitions="$work/repart.d" \
 	--dry-run=no --no-pager "$work/disk.raw" >"$work/repart.log" 2>&1 ||
 	{ cat "$work/repart.log" >&2; die "systemd-repart failed"; }
 
+# A disk smaller than its root file system lost a partition's blocks.
+[ "$(stat -c %s "$work/disk.raw")" -gt "$(stat -c %s "$work/root.img")" ] ||
+	{ cat "$work/repart.log" >&2; die "the disk is smaller than its root file system"; }
 qemu-img convert -O qcow2 "$work/disk.raw" "$out/seatmux.qcow2.tmp"
 qemu-img convert -O vhdx -o subformat=dynamic "$work/disk.raw" "$out/seatmux.vhdx.tmp"
 mv "$out/seatmux.qcow2.tmp" "$out/seatmux.qcow2"

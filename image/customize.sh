@@ -17,8 +17,10 @@ umask 022
 cp -R --no-preserve=all "$here/rootfs/." "$root/"
 chmod 0755 "$root/usr/local/sbin"/seatmux-image-* \
 	"$root/etc/initramfs-tools/scripts/local-bottom/seatmux-protect" \
+	"$root/etc/initramfs-tools/scripts/local-bottom/seatmux-identity" \
 	"$root/etc/kernel/postinst.d/zz-seatmux-esp" "$root/etc/initramfs/post-update.d/seatmux-esp"
-# Disk protection's overlay is set up in the initramfs (local-bottom).
+# Disk protection's overlay and an imported copy's new identity are set
+# up in the initramfs (local-bottom).
 echo overlay >>"$root/etc/initramfs-tools/modules"
 chroot "$root" update-initramfs -u -k all
 
