@@ -57,11 +57,10 @@ struct rdp_encoder *rdp_encoder_new(enum rdp_codec codec, uint16_t codec_id, int
 	enc->width = width;
 	enc->height = height;
 	enc->max_request = max_request;
-	enc->stream = Stream_New(NULL, 65536);
-	if (!enc->stream)
-		goto err;
 	if (codec == RDP_CODEC_RFX) {
-		enc->rfx = rfx_context_new(TRUE);
+		/* RemoteFX's messages are written here; raw rows go as they are. */
+		enc->stream = Stream_New(NULL, 65536);
+		enc->rfx = enc->stream ? rfx_context_new(TRUE) : NULL;
 		if (!enc->rfx)
 			goto err;
 		enc->rfx->mode = RLGR3;
