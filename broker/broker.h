@@ -38,6 +38,7 @@ struct broker {
 	struct list lease_cards;	/* struct lease_card: split cards */
 	struct list screens;		/* struct screen: what the broker shows */
 	struct list painters_ending;	/* struct painter_end: screens.c */
+	struct list pictures;		/* struct kept: screenshot.c */
 	struct station_map *map;	/* mapping keyboards to heads */
 	struct udev_jobs udev_jobs;	/* udev told, one job at a time */
 	struct mode_switch *mode_switch;	/* one telling udev, or NULL */

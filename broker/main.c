@@ -30,6 +30,7 @@
 #include "leases.h"
 #include "roam.h"
 #include "screens.h"
+#include "screenshot.h"
 #include "seats.h"
 #include "session.h"
 #include "station_control.h"
@@ -437,6 +438,7 @@ static void broker_shut_down(struct broker *b)
 		screens_release(b);	/* blocks are in the state file */
 	else
 		screens_finish(b);
+	screenshot_forget(b);
 	station_controls_destroy(b->controls, restarting);
 	b->controls = NULL;
 	for (int i = b->nkinds - 1; i >= 0; i--) {
@@ -654,6 +656,7 @@ int main(int argc, char *argv[])
 	list_init(&b.lease_cards);
 	list_init(&b.screens);
 	list_init(&b.painters_ending);
+	list_init(&b.pictures);
 	b.kinds[b.nkinds++] = &physical_station_kind;
 	b.kinds[b.nkinds++] = &rdp_station_kind;
 	b.kinds[b.nkinds++] = &usbip_station_kind;

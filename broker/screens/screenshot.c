@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "broker.h"
@@ -14,16 +15,47 @@
 #include "project.h"
 #include "screens_cards.h"
 #include "screenshot.h"
+#include "seat_proto.h"
+#include "seats.h"
+#include "station_kind.h"
 
-struct shot {
-	int fd;				/* the memfd the PNG goes into */
+/* What a picture is of, and how it is made. */
+struct shot_key {
+	char seat[SEAT_PROTO_MAX_SEAT];
 	char card[64];			/* the card's node */
 	struct fb_heads heads;		/* its connectors, on a split card */
 	int fit_width, fit_height;	/* 0: the head's size */
 	enum screenshot_format format;
+};
+
+struct shot {
+	struct broker *b;
+	int fd;				/* the memfd the PNG goes into */
+	struct shot_key key;
+	unsigned look;			/* the kind's token, 0: none */
 	screenshot_fn done;
 	void *data;
 };
+
+/*
+ * A station's last picture of a size and format (b->pictures, oldest
+ * first), given again while the station's kind can tell its head has not
+ * changed since: a teacher's page asks for every station's thumbnail
+ * every second, a large view for its station's whole head as often as it
+ * can, and most stations, most of the time, show what they showed. The
+ * oldest go past KEPT_MAX pictures or KEPT_BYTES in all.
+ */
+struct kept {
+	struct list link;
+	struct shot_key key;
+	unsigned look;			/* the kind's token of its reading */
+	int fd;				/* sealed; an open file of its own */
+	int width, height;
+	size_t bytes;
+};
+
+#define KEPT_MAX 64
+#define KEPT_BYTES (64u << 20)	/* a 4096x4096 head's pixels at most */
 
 struct answer {
 	int rc;
@@ -37,9 +69,10 @@ static int fit(const struct shot *s, struct fb_image *img)
 	struct project_rect r;
 	uint32_t *small;
 
-	if (!s->fit_width || (img->width <= s->fit_width && img->height <= s->fit_height))
+	if (!s->key.fit_width ||
+	    (img->width <= s->key.fit_width && img->height <= s->key.fit_height))
 		return 0;
-	r = project_fit(img->width, img->height, s->fit_width, s->fit_height);
+	r = project_fit(img->width, img->height, s->key.fit_width, s->key.fit_height);
 	if (r.width < 1 || r.height < 1)
 		return -EINVAL;
 	small = malloc((size_t)r.width * (size_t)r.height * 4);
@@ -84,24 +117,96 @@ static void shoot(void *arg, void *out)
 	struct shot *s = arg;
 	struct answer *a = out;
 	struct fb_image img;
-	int fd = open(s->card, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	int fd = open(s->key.card, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
 
 	if (fd < 0) {
 		a->rc = -errno;
 		return;
 	}
-	a->rc = fb_read_card(fd, &s->heads, &img);
+	a->rc = fb_read_card(fd, &s->key.heads, &img);
 	close(fd);
 	if (a->rc < 0)
 		return;
 	a->rc = fit(s, &img);
-	if (a->rc == 0 && s->format == SCREENSHOT_XRGB8888)
+	if (a->rc == 0 && s->key.format == SCREENSHOT_XRGB8888)
 		a->rc = write_pixels(s->fd, &img);
 	else if (a->rc == 0)
 		a->rc = png_out_write(s->fd, img.pixels, img.width, img.height) < 0 ? -EIO : 0;
 	a->width = img.width;
 	a->height = img.height;
 	fb_image_free(&img);
+}
+
+/* The same sealed picture as another open file: its readers' offsets
+ * are their own (a dup's would be shared). -errno on failure. */
+static int reopen(int fd)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	r = open(path, O_RDONLY | O_CLOEXEC);
+	return r < 0 ? -errno : r;
+}
+
+static void kept_free(struct kept *k)
+{
+	list_remove(&k->link);
+	close(k->fd);
+	free(k);
+}
+
+static struct kept *kept_find(struct broker *b, const struct shot_key *key)
+{
+	struct kept *k, *tmp;
+
+	list_for_each(k, tmp, &b->pictures, link)
+		if (!memcmp(&k->key, key, sizeof(*key)))
+			return k;
+	return NULL;
+}
+
+/* s's picture (fd, sealed, w x h) is its key's now; the oldest go past
+ * KEPT_MAX or KEPT_BYTES. */
+static void kept_put(struct broker *b, const struct shot *s, int fd, int w, int h)
+{
+	struct kept *k = kept_find(b, &s->key), *tmp;
+	size_t bytes = 0;
+	struct stat sb;
+	int n = 0;
+
+	if (k && (int)(s->look - k->look) < 0)
+		return;		/* one read later came first */
+	if (k)
+		kept_free(k);
+	if (!s->look || fstat(fd, &sb) < 0 || sb.st_size > (off_t)KEPT_BYTES)
+		return;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return;
+	k->fd = reopen(fd);
+	if (k->fd < 0) {
+		free(k);
+		return;
+	}
+	k->key = s->key;
+	k->look = s->look;
+	k->width = w;
+	k->height = h;
+	k->bytes = (size_t)sb.st_size;
+	list_insert(&b->pictures, &k->link);
+	list_for_each(k, tmp, &b->pictures, link) {
+		n++;
+		bytes += k->bytes;
+	}
+	/* Newest last: the one just kept goes last of all. */
+	list_for_each(k, tmp, &b->pictures, link) {
+		if (n <= KEPT_MAX && bytes <= KEPT_BYTES)
+			break;
+		n--;
+		bytes -= k->bytes;
+		kept_free(k);
+	}
 }
 
 static void shot_done(void *data, const void *out)
@@ -118,29 +223,59 @@ static void shot_done(void *data, const void *out)
 		close(s->fd);
 		s->done(s->data, rc, 0, 0);
 	} else {
+		kept_put(s->b, s, s->fd, a->width, a->height);
 		s->done(s->data, s->fd, a->width, a->height);
 	}
 	free(s);
+}
+
+/* key's last picture, if its station's head has not changed since: given
+ * now (true), or false. */
+static bool kept_give(struct broker *b, const struct shot_key *key, screenshot_fn done,
+		      void *data)
+{
+	struct seat *seat = seats_find(b, key->seat);
+	struct kept *k = kept_find(b, key);
+	int fd;
+
+	if (!k || !seat || !seat->kind->unchanged ||
+	    !seat->kind->unchanged(b, key->seat, k->look))
+		return false;
+	fd = reopen(k->fd);
+	if (fd < 0)
+		return false;
+	log_debug("screenshot: %s has not changed: its last picture again", key->seat);
+	done(data, fd, k->width, k->height);
+	return true;
 }
 
 int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_height,
 		     enum screenshot_format format, screenshot_fn done, void *data)
 {
 	struct screen_card card;
+	struct seat *st = seats_find(b, seat);
 	struct shot *s;
 
-	if (screens_seat_cards(b, seat, &card, 1) < 1)
+	if (!st || screens_seat_cards(b, seat, &card, 1) < 1)
 		return -ENOENT;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	snprintf(s->card, sizeof(s->card), "%s", card.card->devnode);
-	screens_card_read(&card, &s->heads);
-	s->fit_width = fit_width;
-	s->fit_height = fit_height;
-	s->format = format;
+	s->b = b;
+	snprintf(s->key.seat, sizeof(s->key.seat), "%s", seat);
+	snprintf(s->key.card, sizeof(s->key.card), "%s", card.card->devnode);
+	screens_card_read(&card, &s->key.heads);
+	s->key.fit_width = fit_width;
+	s->key.fit_height = fit_height;
+	s->key.format = format;
+	if (kept_give(b, &s->key, done, data)) {
+		free(s);
+		return 0;
+	}
 	s->done = done;
 	s->data = data;
+	/* Changes from now on are told: the child reads the head after. */
+	s->look = st->kind->look ? st->kind->look(b, seat) : 0;
 	s->fd = memfd_create("seatmux-screenshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (s->fd < 0 || !child_job_start(b->loop, sizeof(struct answer), shoot, s, shot_done, s)) {
 		int rc = -errno;
@@ -150,5 +285,14 @@ int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_
 		free(s);
 		return rc;
 	}
+	log_debug("screenshot: %s: a new picture", seat);
 	return 0;
+}
+
+void screenshot_forget(struct broker *b)
+{
+	struct kept *k, *tmp;
+
+	list_for_each(k, tmp, &b->pictures, link)
+		kept_free(k);
 }

@@ -28,12 +28,16 @@ typedef void (*screenshot_fn)(void *data, int fd, int width, int height);
 #define SCREENSHOT_FIT_MIN 16
 #define SCREENSHOT_FIT_MAX 4096
 
-/* 0 (done is called once, from the loop), or -errno (it is not).
+/* 0 (done is called once: from the loop, or at once with the station's
+ * last picture of that size when its kind knows its head has not changed
+ * since), or -errno (it is not).
  * fit_width x fit_height (0 x 0: the head's own size) is the box the
  * picture is scaled down to fit, its aspect kept, never enlarged: made
  * small before it is encoded, a thumbnail costs a fraction of a full
  * picture's encoding and bytes. */
 int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_height,
 		     enum screenshot_format format, screenshot_fn done, void *data);
+/* At seatmuxd's end: the stations' last pictures go. */
+void screenshot_forget(struct broker *b);
 
 #endif

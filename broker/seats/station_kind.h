@@ -58,6 +58,14 @@ struct station_kind {
 	 * pictures itself: seat is watched from afar for ms more (0: no
 	 * longer), and its pictures are to show it that long. */
 	void (*watched)(struct broker *b, const char *seat, unsigned ms);
+	/* Also for the room (optional), in a kind that sees its stations'
+	 * heads change (RDP's sinks, from the head's every update): look,
+	 * just before a picture of seat is read, has the kind watch for
+	 * changes, and gives that look's token (0: it cannot); unchanged
+	 * says whether seat's head is known not to have changed since the
+	 * look of that token. A head that did not change is not read again. */
+	unsigned (*look)(struct broker *b, const char *seat);
+	bool (*unchanged)(struct broker *b, const char *seat, unsigned since);
 	/* A login screen's word (optional). For GREETER_LOGGED_ON, 0 lets
 	 * the user's session start, 1 says the kind took the user to a
 	 * session of theirs elsewhere (nothing starts), -1 refuses it;

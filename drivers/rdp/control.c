@@ -87,6 +87,9 @@ int control_encode(const struct control_msg *msg, uint8_t *buf, size_t size)
 			return -1;
 		put_u32(&w, msg->watched_ms);
 		break;
+	case CONTROL_LOOK:
+	case CONTROL_CHANGED:
+		break;
 	default:
 		return -1;
 	}
@@ -170,6 +173,9 @@ int control_decode(uint8_t *buf, size_t len, struct control_msg *msg)
 		msg->watched_ms = get_u(&r, 4);
 		if (msg->watched_ms > CONTROL_WATCHED_MAX_MS)
 			r.ok = false;
+		break;
+	case CONTROL_LOOK:
+	case CONTROL_CHANGED:
 		break;
 	default:
 		return -1;

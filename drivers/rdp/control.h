@@ -7,8 +7,10 @@
  * or a refusal; later, in the same words, the station of the session a
  * user who logged on at the login screen has elsewhere; and, while the
  * station is watched from afar, for how much longer (the sink frames
- * what it sends, seatmuxd renews it). Nothing else crosses: the broker
- * is not on the frame or input path.
+ * what it sends, seatmuxd renews it). And for pictures of the station
+ * (thumbnails): seatmuxd asks to be told when the head next changes, and
+ * the sink, which sees every update of it, says so once. Nothing else
+ * crosses: the broker is not on the frame or input path.
  */
 #ifndef SEATMUX_RDP_CONTROL_H
 #define SEATMUX_RDP_CONTROL_H
@@ -25,6 +27,8 @@ enum control_type {
 	CONTROL_ACCEPTED = 3,	/* broker -> sink: card number; fds: keyboard, pointer */
 	CONTROL_REFUSED = 4,	/* broker -> sink: why */
 	CONTROL_WATCHED = 5,	/* broker -> sink: watched for ms more (0: no longer) */
+	CONTROL_LOOK = 6,	/* broker -> sink: say when the head next changes */
+	CONTROL_CHANGED = 7,	/* sink -> broker: it changed (once a look) */
 };
 
 /* The longest a station is marked watched at one word. */

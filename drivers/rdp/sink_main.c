@@ -68,6 +68,9 @@ struct station {
 	uint64_t watched_until;
 	bool marked;
 	struct frame_mark *mark;
+	/* seatmuxd asked to be told when the head next changes (it keeps
+	 * its last picture of the station until then). */
+	bool looked_at;
 };
 
 static uint64_t now_ms(void)
@@ -138,12 +141,26 @@ static void on_head_mode(struct vhead *vh, int w, int h, void *data)
 	st->full = true;
 }
 
+/* The head changed: said once to seatmuxd if it asked. Never waits: a
+ * seatmuxd that does not read (restarting) asked nothing of its own. */
+static void say_changed(struct station *st)
+{
+	struct control_msg msg = { .type = CONTROL_CHANGED };
+
+	if (!st->looked_at)
+		return;
+	st->looked_at = false;
+	if (control_notify(CONTROL_FD, &msg) < 0)
+		fprintf(stderr, "seatmux-rdp-sink: seatmuxd cannot be told the head changed\n");
+}
+
 static void on_head_frame(struct vhead *vh, const struct vhead_rect *r, int n, void *data)
 {
 	struct station *st = data;
 	pixman_box32_t boxes[VHEAD_MAX_RECTS];
 
 	st->updates++;
+	say_changed(st);
 	for (int i = 0; i < n; i++) {
 		boxes[i] = (pixman_box32_t){ r[i].x1, r[i].y1, r[i].x2, r[i].y2 };
 		pixman_region32_union_rect(&st->damage, &st->damage, r[i].x1, r[i].y1,
@@ -175,6 +192,7 @@ static void on_activated(void *data, int w, int h)
 	else
 		fprintf(stderr, "seatmux-rdp-sink: activated at %dx%d: monitor connected\n", w, h);
 	st->full = true;
+	say_changed(st);	/* another head, or the same anew */
 }
 
 /* Watched for ms more (0: no longer): the frame comes or goes with the
@@ -209,6 +227,10 @@ static bool on_control(struct station *st)
 		return false;
 	if (msg.type == CONTROL_WATCHED && fds[0] < 0) {
 		on_watched(st, msg.watched_ms);
+		return true;
+	}
+	if (msg.type == CONTROL_LOOK && fds[0] < 0) {
+		st->looked_at = true;
 		return true;
 	}
 	if (msg.type != CONTROL_ACCEPTED || fds[0] < 0 || fds[1] < 0) {

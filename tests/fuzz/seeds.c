@@ -144,6 +144,10 @@ static void control_seeds(void)
 	control_seed("refused", &m, 0);
 	m = (struct control_msg){ .type = CONTROL_WATCHED, .watched_ms = 5000 };
 	control_seed("watched", &m, 0);
+	m = (struct control_msg){ .type = CONTROL_LOOK };
+	control_seed("look", &m, 0);
+	m = (struct control_msg){ .type = CONTROL_CHANGED };
+	control_seed("changed", &m, 0);
 }
 
 static void link_seed(const char *name, const struct link_msg *msg, uint8_t nfds)

@@ -238,6 +238,14 @@ static void test_control_round_trip(struct test_state *t)
 	n = control_encode(&in, buf, sizeof(buf));
 	CHECK(t, n == 5 && control_decode(buf, (size_t)n, &out) == 0 &&
 		 out.type == CONTROL_WATCHED && out.watched_ms == 5000);
+	/* A look and its answer: the type alone. */
+	in = (struct control_msg){ .type = CONTROL_LOOK };
+	n = control_encode(&in, buf, sizeof(buf));
+	CHECK(t, n == 1 && control_decode(buf, (size_t)n, &out) == 0 && out.type == CONTROL_LOOK);
+	in = (struct control_msg){ .type = CONTROL_CHANGED };
+	n = control_encode(&in, buf, sizeof(buf));
+	CHECK(t, n == 1 && control_decode(buf, (size_t)n, &out) == 0 &&
+		 out.type == CONTROL_CHANGED);
 }
 
 static void test_control_malformed(struct test_state *t)
@@ -286,6 +294,11 @@ static void test_control_malformed(struct test_state *t)
 	buf[1] = buf[2] = buf[3] = buf[4] = 0xff;
 	CHECK(t, control_decode(buf, 5, &out) < 0);
 	CHECK(t, control_decode(buf, 4, &out) < 0);
+	/* A look or its answer with anything after the type. */
+	buf[0] = CONTROL_LOOK;
+	CHECK(t, control_decode(buf, 2, &out) < 0);
+	buf[0] = CONTROL_CHANGED;
+	CHECK(t, control_decode(buf, 5, &out) < 0);
 }
 
 static void test_layouts(struct test_state *t)

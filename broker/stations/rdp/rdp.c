@@ -278,6 +278,39 @@ static void rdp_watched(struct broker *b, const char *seat, unsigned ms)
 			 ms ? "" : "no longer ", strerror(-r));
 }
 
+/* A picture of seat is about to be read: its sink is to say when the
+ * head next changes. Never waits on a sink that does not read. */
+static unsigned rdp_look(struct broker *b, const char *seat)
+{
+	struct station *st = seat_station(b, seat);
+	struct control_msg msg = { .type = CONTROL_LOOK };
+	struct sink *s = st ? st->sink : NULL;
+
+	if (!s || !s->handed || s->refused || !sink_serves(s))
+		return 0;
+	if (control_notify(s->control, &msg) < 0) {
+		s->looking = false;
+		return 0;
+	}
+	if (++s->rdp->looks == 0)	/* wrapped: 0 is no token */
+		s->rdp->looks = 1;
+	if (!s->looking)
+		s->first_look = s->rdp->looks;
+	s->looking = true;
+	return s->rdp->looks;
+}
+
+/* Unchanged since the look of token since: that look was this sink's,
+ * since it was handed its station, and no change was said after. */
+static bool rdp_unchanged(struct broker *b, const char *seat, unsigned since)
+{
+	struct station *st = seat_station(b, seat);
+	struct sink *s = st ? st->sink : NULL;
+
+	return s && s->looking && sink_serves(s) && since >= s->first_look &&
+	       since <= s->rdp->looks && since > s->changed_at;
+}
+
 static void rdp_log_off(struct broker *b, const char *seat)
 {
 	struct station *st = seat_station(b, seat);
@@ -359,6 +392,8 @@ const struct station_kind rdp_station_kind = {
 	.address = rdp_address,
 	.log_off = rdp_log_off,
 	.watched = rdp_watched,
+	.look = rdp_look,
+	.unchanged = rdp_unchanged,
 	.greeter_event = rdp_greeter_event,
 	.adopt = rdp_adopt,
 	.let_go = rdp_let_go,

@@ -121,6 +121,12 @@ struct sink {
 	 * may still hold that screen's card, whose slot no restarted
 	 * seatmuxd would know to keep from others, so it is not kept. */
 	bool moved;
+	/* Asked to say when its head next changes (CONTROL_LOOK), at each
+	 * picture of the station; looks are counted across sinks
+	 * (rdp->looks): its first since it was handed its station, and the
+	 * count when it last said its head changed. Cleared when handed. */
+	bool looking;
+	unsigned first_look, changed_at;
 };
 
 /* Whether s is its station's connection, handed over: what a restart
@@ -137,6 +143,7 @@ struct rdp {
 	int listen_fd, vsock_fd;
 	struct loop_source *listen_src, *vsock_src;
 	struct list sinks, stations;
+	unsigned looks;		/* CONTROL_LOOKs sent, by any sink: tokens */
 	struct ratelimit failures;
 	char *cert, *key;
 	gid_t sink_gid;

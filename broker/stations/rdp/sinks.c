@@ -138,6 +138,11 @@ static void on_control(void *data, uint32_t events)
 			close(fds[i]);	/* a sink sends none */
 	if (rc == -ETIMEDOUT)
 		return;
+	if (rc == 0 && msg.type == CONTROL_CHANGED) {
+		/* Which look it answers is not known: every one so far. */
+		s->changed_at = s->rdp->looks;
+		return;
+	}
 	if (rc < 0 || msg.type != CONTROL_LOGON) {
 		/* Gone, or talking nonsense: it gets nothing more. */
 		loop_remove(s->src);

@@ -8,7 +8,8 @@ D-Bus API and polkit; the dashboard's units as installed (socket
 activation, the logon helper with the image's PAM stack), reached from
 the host over HTTPS. First its API as any HTTP client sees it: wrong
 passwords (slowed), a pupil refused, a teacher's logon, the stations and
-their pictures (compared with QEMU's screendumps of the heads), what
+their pictures (compared with QEMU's screendumps of the heads; the RDP
+station's, still, not read again until it is blocked), what
 polkit refuses a teacher, a forged request, an unknown station, a body
 too large. Then the page in headless Chromium, driven by Selenium: the
 teacher logs on, sees both stations' pictures, blocks seat1 with a
@@ -114,6 +115,7 @@ def check_api(t, m, port):
                 % (kind, far), img is not None and img.fraction_near(color, 24) > 0.5 and
                 img.width <= 384 and img.height <= 240,
                 (st, img and (img.width, img.height, img.fraction_near(color, 24))))
+    check_rdp_pictures(t, m, h, remote.get("rdp", {}).get("id"))
     for seat, head in (("seat0", "head0"), ("seat1", "head1")):
         v = stations.get(seat, {}).get("thumb", 0)
         st, hdr, png = h.req("GET", "/api/thumb?id=%s&v=%d" % (seat, v))
@@ -152,6 +154,63 @@ def check_api(t, m, port):
     st2, _, _ = h.req("GET", "/api/me")
     t.check("logout ends the session", st == 204 and st2 == 401, (st, st2))
     return True
+
+
+def picture_counts(m, seat):
+    """seatmuxd's pictures of seat so far (its debug lines): (given again
+    unread, read anew)."""
+    rc, out = m.run("journalctl -t seatmuxd -o cat | grep -F 'screenshot: %s'" % seat)
+    return out.count("its last picture again"), out.count("a new picture")
+
+
+def rdp_picture(h, seat, timeout, test):
+    """The listed version of seat's picture and the picture, once test(img)
+    holds (or timeout: the last)."""
+    end, got = time.monotonic() + timeout, (0, None)
+    while True:
+        st, _, data = h.req("GET", "/api/stations")
+        one = {s["id"]: s for s in json.loads(data)["stations"]}.get(seat, {}) if st == 200 else {}
+        st, _, png = h.req("GET", "/api/thumb?id=%s&v=%d" % (seat, one.get("thumb", 0)))
+        got = (one.get("thumb", 0), Image.from_png(png) if st == 200 else None)
+        if (got[1] and test(got[1])) or time.monotonic() > end:
+            return got
+        time.sleep(0.5)
+
+
+def check_rdp_pictures(t, m, h, seat):
+    """An RDP station's head that shows the same is not read again: its
+    sink, which sees every update of the head, says when it changes.
+    Then it changes (blocked: the broker draws on it): its picture is read
+    anew, and again when it is unblocked."""
+    if not seat:
+        t.check("the RDP station is listed", False)
+        return
+    color = seat_color(seat)
+    before = picture_counts(m, seat)
+    versions, end = set(), time.monotonic() + 30
+    # A list takes pictures for a second, in turn: under load it may
+    # reach the station only every few lists.
+    while True:
+        versions.add(rdp_picture(h, seat, 0, lambda img: True)[0])
+        after = picture_counts(m, seat)
+        if after[0] >= before[0] + 2 or time.monotonic() > end:
+            break
+    t.check("the RDP station's head shows the same: its picture is not read again (its last "
+            "one, the same version), list after list", after[0] >= before[0] + 2 and
+            after[1] == before[1] and len(versions) == 1, (before, after, versions))
+    st, _, data = h.action("block", seat, "Eyes-front")
+    block = screens.SCREEN["block"]
+    v, img = rdp_picture(h, seat, 30, lambda img: img.fraction_near(block, 24) > 0.5)
+    blocked = picture_counts(m, seat)
+    t.check("blocked, it changes: its picture is read anew, a new version showing the block "
+            "screen", st == 204 and img and img.fraction_near(block, 24) > 0.5 and
+            v not in versions and blocked[1] > after[1],
+            (st, v, versions, img and img.fraction_near(block, 24), blocked))
+    st, _, data = h.action("unblock", seat)
+    v2, img = rdp_picture(h, seat, 30, lambda img: img.fraction_near(color, 24) > 0.5)
+    t.check("unblocked, its picture shows its client again, a new version",
+            st == 204 and img and img.fraction_near(color, 24) > 0.5 and v2 != v,
+            (st, v, v2, img and img.fraction_near(color, 24)))
 
 
 # seatmuxd's keyboard and pointer for a controller, as "NAME PHYS" lines.
