@@ -11,6 +11,7 @@
 #include "child_job.h"
 #include "fb_read.h"
 #include "log.h"
+#include "loop.h"
 #include "png_out.h"
 #include "project.h"
 #include "screens_cards.h"
@@ -33,29 +34,37 @@ struct shot {
 	int fd;				/* the memfd the PNG goes into */
 	struct shot_key key;
 	unsigned look;			/* the kind's token, 0: none */
+	uint64_t started_ms;
 	screenshot_fn done;
 	void *data;
 };
 
 /*
- * A station's last picture of a size and format (b->pictures, oldest
- * first), given again while the station's kind can tell its head has not
- * changed since: a teacher's page asks for every station's thumbnail
- * every second, a large view for its station's whole head as often as it
- * can, and most stations, most of the time, show what they showed. The
- * oldest go past KEPT_MAX pictures or KEPT_BYTES in all.
+ * A station's last picture of a size and format (b->pictures, least
+ * recently given first), given again while the station's kind can tell
+ * its head has not changed since: a teacher's page asks for every
+ * station's thumbnail every second, a large view for its station's whole
+ * head as often as it can, and most stations, most of the time, show
+ * what they showed. The least recently given go past KEPT_MAX pictures
+ * or KEPT_BYTES in all. And each is read again after KEPT_MS whatever
+ * the kind says: the kind's word comes from its helper (an RDP sink,
+ * which parses what the network sends), so a helper that failed, or
+ * lies, holds a stale picture that long at most.
  */
 struct kept {
 	struct list link;
 	struct shot_key key;
 	unsigned look;			/* the kind's token of its reading */
+	uint64_t read_ms;		/* when it was read */
 	int fd;				/* sealed; an open file of its own */
 	int width, height;
 	size_t bytes;
 };
 
 #define KEPT_MAX 64
-#define KEPT_BYTES (64u << 20)	/* a 4096x4096 head's pixels at most */
+#define KEPT_BYTES (64u << 20)
+#define KEPT_ONE_BYTES (KEPT_BYTES / 4)	/* a 2048x2048 head's pixels */
+#define KEPT_MS 10000
 
 struct answer {
 	int rc;
@@ -156,14 +165,19 @@ static void kept_free(struct kept *k)
 	free(k);
 }
 
+/* key's kept picture, if any; those too old go on the way. */
 static struct kept *kept_find(struct broker *b, const struct shot_key *key)
 {
-	struct kept *k, *tmp;
+	uint64_t now = loop_now_ms();
+	struct kept *k, *tmp, *found = NULL;
 
-	list_for_each(k, tmp, &b->pictures, link)
-		if (!memcmp(&k->key, key, sizeof(*key)))
-			return k;
-	return NULL;
+	list_for_each(k, tmp, &b->pictures, link) {
+		if (now - k->read_ms >= KEPT_MS)
+			kept_free(k);
+		else if (!memcmp(&k->key, key, sizeof(*key)))
+			found = k;
+	}
+	return found;
 }
 
 /* s's picture (fd, sealed, w x h) is its key's now; the oldest go past
@@ -175,11 +189,11 @@ static void kept_put(struct broker *b, const struct shot *s, int fd, int w, int 
 	struct stat sb;
 	int n = 0;
 
-	if (k && (int)(s->look - k->look) < 0)
+	if (k && s->look && (int)(s->look - k->look) < 0)
 		return;		/* one read later came first */
 	if (k)
 		kept_free(k);
-	if (!s->look || fstat(fd, &sb) < 0 || sb.st_size > (off_t)KEPT_BYTES)
+	if (!s->look || fstat(fd, &sb) < 0 || sb.st_size > (off_t)KEPT_ONE_BYTES)
 		return;
 	k = calloc(1, sizeof(*k));
 	if (!k)
@@ -191,6 +205,7 @@ static void kept_put(struct broker *b, const struct shot *s, int fd, int w, int 
 	}
 	k->key = s->key;
 	k->look = s->look;
+	k->read_ms = s->started_ms;
 	k->width = w;
 	k->height = h;
 	k->bytes = (size_t)sb.st_size;
@@ -244,6 +259,8 @@ static bool kept_give(struct broker *b, const struct shot_key *key, screenshot_f
 	fd = reopen(k->fd);
 	if (fd < 0)
 		return false;
+	list_remove(&k->link);		/* given: the last to go */
+	list_insert(&b->pictures, &k->link);
 	log_debug("screenshot: %s has not changed: its last picture again", key->seat);
 	done(data, fd, k->width, k->height);
 	return true;
@@ -274,6 +291,7 @@ int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_
 	}
 	s->done = done;
 	s->data = data;
+	s->started_ms = loop_now_ms();
 	/* Changes from now on are told: the child reads the head after. */
 	s->look = st->kind->look ? st->kind->look(b, seat) : 0;
 	s->fd = memfd_create("seatmux-screenshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);

@@ -31,6 +31,7 @@
 
 #include "control.h"
 #include "frame_mark.h"
+#include "head_look.h"
 #include "input_out.h"
 #include "screen_store.h"
 #include "sink.h"
@@ -68,9 +69,9 @@ struct station {
 	uint64_t watched_until;
 	bool marked;
 	struct frame_mark *mark;
-	/* seatmuxd asked to be told when the head next changes (it keeps
-	 * its last picture of the station until then). */
-	bool looked_at;
+	/* When seatmuxd is told the head changed (it gives its last
+	 * picture of the station again until then). */
+	struct head_look look;
 };
 
 static uint64_t now_ms(void)
@@ -129,6 +130,16 @@ static bool on_logon(void *data, const char *user, const char *password, int w, 
 	return true;
 }
 
+/* seatmuxd is told the head changed. Never waits: a seatmuxd that does
+ * not read (restarting) asked nothing of its own; the next look hears it. */
+static void say_changed(struct station *st)
+{
+	struct control_msg msg = { .type = CONTROL_CHANGED };
+
+	if (control_notify(CONTROL_FD, &msg) < 0)
+		head_look_unsaid(&st->look);
+}
+
 static void on_head_mode(struct vhead *vh, int w, int h, void *data)
 {
 	struct station *st = data;
@@ -139,19 +150,8 @@ static void on_head_mode(struct vhead *vh, int w, int h, void *data)
 	/* Without a store (no memory), the buffer simply stays whole. */
 	st->store = px ? screen_store_new(px, w, h, stride) : NULL;
 	st->full = true;
-}
-
-/* The head changed: said once to seatmuxd if it asked. Never waits: a
- * seatmuxd that does not read (restarting) asked nothing of its own. */
-static void say_changed(struct station *st)
-{
-	struct control_msg msg = { .type = CONTROL_CHANGED };
-
-	if (!st->looked_at)
-		return;
-	st->looked_at = false;
-	if (control_notify(CONTROL_FD, &msg) < 0)
-		fprintf(stderr, "seatmux-rdp-sink: seatmuxd cannot be told the head changed\n");
+	if (head_look_changed(&st->look))
+		say_changed(st);
 }
 
 static void on_head_frame(struct vhead *vh, const struct vhead_rect *r, int n, void *data)
@@ -160,7 +160,8 @@ static void on_head_frame(struct vhead *vh, const struct vhead_rect *r, int n, v
 	pixman_box32_t boxes[VHEAD_MAX_RECTS];
 
 	st->updates++;
-	say_changed(st);
+	if (head_look_changed(&st->look))
+		say_changed(st);
 	for (int i = 0; i < n; i++) {
 		boxes[i] = (pixman_box32_t){ r[i].x1, r[i].y1, r[i].x2, r[i].y2 };
 		pixman_region32_union_rect(&st->damage, &st->damage, r[i].x1, r[i].y1,
@@ -192,7 +193,8 @@ static void on_activated(void *data, int w, int h)
 	else
 		fprintf(stderr, "seatmux-rdp-sink: activated at %dx%d: monitor connected\n", w, h);
 	st->full = true;
-	say_changed(st);	/* another head, or the same anew */
+	if (head_look_changed(&st->look))	/* another head, or the same anew */
+		say_changed(st);
 }
 
 /* Watched for ms more (0: no longer): the frame comes or goes with the
@@ -230,7 +232,8 @@ static bool on_control(struct station *st)
 		return true;
 	}
 	if (msg.type == CONTROL_LOOK && fds[0] < 0) {
-		st->looked_at = true;
+		if (head_look_looked(&st->look))
+			say_changed(st);
 		return true;
 	}
 	if (msg.type != CONTROL_ACCEPTED || fds[0] < 0 || fds[1] < 0) {
@@ -414,6 +417,7 @@ static int sink_main(void)
 	int fds[2], rc = 0, paced = -1;
 	size_t left;
 
+	head_look_init(&st.look);
 	st.input = input_out_new();
 	if (!st.input)
 		return 1;

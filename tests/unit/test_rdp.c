@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "head_look.h"
 #include "damage.h"
 #include "flow.h"
 #include "frame_mark.h"
@@ -248,6 +249,36 @@ static void test_control_round_trip(struct test_state *t)
 		 out.type == CONTROL_CHANGED);
 }
 
+/* When a sink says its head changed, in the orders events may come. */
+static void test_head_look(struct test_state *t)
+{
+	struct head_look hl;
+
+	/* A new connection: what came before is unknown, said at the
+	 * first look; the next look waits for a change. */
+	head_look_init(&hl);
+	CHECK(t, head_look_looked(&hl));
+	CHECK(t, !head_look_looked(&hl));
+	/* Looked at: the first change is said, the next ones are not. */
+	CHECK(t, head_look_changed(&hl));
+	CHECK(t, !head_look_changed(&hl));
+	/* Those came before the next look was read, perhaps after
+	 * seatmuxd's reading: said at once at the look. */
+	CHECK(t, head_look_looked(&hl));
+	/* Nothing since: the looks wait, and a change is said when it
+	 * comes, once. */
+	CHECK(t, !head_look_looked(&hl));
+	CHECK(t, !head_look_looked(&hl));
+	CHECK(t, head_look_changed(&hl));
+	/* Said: the next look says at once whether anything came since. */
+	CHECK(t, !head_look_looked(&hl));
+	CHECK(t, head_look_changed(&hl));
+	/* A change that could not be said is said at the next look. */
+	head_look_unsaid(&hl);
+	CHECK(t, head_look_looked(&hl));
+	CHECK(t, !head_look_looked(&hl));
+}
+
 static void test_control_malformed(struct test_state *t)
 {
 	uint8_t buf[CONTROL_MAX_MSG];
@@ -373,6 +404,7 @@ int main(void)
 	RUN(&t, test_flow_wraps);
 	RUN(&t, test_control_round_trip);
 	RUN(&t, test_control_malformed);
+	RUN(&t, test_head_look);
 	RUN(&t, test_layouts);
 	RUN(&t, test_frame_mark);
 	return TEST_SUMMARY(&t);

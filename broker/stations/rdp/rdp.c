@@ -300,15 +300,22 @@ static unsigned rdp_look(struct broker *b, const char *seat)
 	return s->rdp->looks;
 }
 
-/* Unchanged since the look of token since: that look was this sink's,
- * since it was handed its station, and no change was said after. */
+/* Whether token a came after b (a wrapped count: the difference). */
+static bool look_after(unsigned a, unsigned b)
+{
+	return (int)(a - b) > 0;
+}
+
+/* Unchanged since the look of token since: that look was this sink's
+ * since it was last told of a change (or handed its station), and no
+ * change was said after. */
 static bool rdp_unchanged(struct broker *b, const char *seat, unsigned since)
 {
 	struct station *st = seat_station(b, seat);
 	struct sink *s = st ? st->sink : NULL;
 
-	return s && s->looking && sink_serves(s) && since >= s->first_look &&
-	       since <= s->rdp->looks && since > s->changed_at;
+	return s && s->looking && sink_serves(s) && !look_after(s->first_look, since) &&
+	       !look_after(since, s->rdp->looks) && look_after(since, s->changed_at);
 }
 
 static void rdp_log_off(struct broker *b, const char *seat)
