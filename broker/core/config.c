@@ -28,6 +28,7 @@ void config_init(struct config *cfg)
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->console = true;
 	cfg->roaming_takes_over = true;
+	cfg->picture_max_age_s = 10;
 	cfg->socket_dir = strdup(SEATMUX_RUNDIR);
 	cfg->pam_service = strdup("seatmux");
 	cfg->greeter_user = strdup("seatmux-greeter");
@@ -166,6 +167,20 @@ static bool pam_service_valid(const char *name)
 	       strcmp(name, "..");
 }
 
+static int int_in(struct config_parse *p, const char *key, const char *value,
+		  long lo, long hi, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return parse_fail(p, "%s wants %ld..%ld, got '%s'", key, lo, hi, value);
+	*out = (int)n;
+	return 1;
+}
+
 static int handle_broker(struct config_parse *p, const char *key,
 			 const char *value)
 {
@@ -186,6 +201,8 @@ static int handle_broker(struct config_parse *p, const char *key,
 			return parse_fail(p, "socket-dir must be absolute: %s", value);
 		return set_string(&cfg->socket_dir, value) ? 0 : 1;
 	}
+	if (!strcmp(key, "picture-max-age"))
+		return int_in(p, key, value, 0, 3600, &cfg->picture_max_age_s);
 	if (!strcmp(key, "log-level")) {
 		if (log_parse_level(value, &cfg->log_level))
 			return parse_fail(p, "unknown log-level '%s'", value);
@@ -380,20 +397,6 @@ static int handle_seat(struct config_parse *p, const char *name,
 		return 1;
 	}
 	return parse_fail(p, "unknown key '%s' in a seat section", key);
-}
-
-static int int_in(struct config_parse *p, const char *key, const char *value,
-		  long lo, long hi, int *out)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(value, &end, 10);
-	if (errno || *end || n < lo || n > hi)
-		return parse_fail(p, "%s wants %ld..%ld, got '%s'", key, lo, hi, value);
-	*out = (int)n;
-	return 1;
 }
 
 static int handle_rdp(struct config_parse *p, const char *key, const char *value)

@@ -95,6 +95,9 @@ struct config {
 	 * reconnection does), or the logon is refused. A session whose
 	 * station is away always comes. */
 	bool roaming_takes_over;
+	/* A station's picture given again while its kind says its head did
+	 * not change (an RDP sink's word): for this long at most. */
+	int picture_max_age_s;
 	struct list seats;
 	struct rdp_config rdp;
 	struct usbip_config usbip;

@@ -46,10 +46,11 @@ struct shot {
  * station's thumbnail every second, a large view for its station's whole
  * head as often as it can, and most stations, most of the time, show
  * what they showed. The least recently given go past KEPT_MAX pictures
- * or KEPT_BYTES in all. And each is read again after KEPT_MS whatever
- * the kind says: the kind's word comes from its helper (an RDP sink,
- * which parses what the network sends), so a helper that failed, or
- * lies, holds a stale picture that long at most.
+ * or KEPT_BYTES in all. And each is read again after picture-max-age
+ * (the configuration's) whatever the kind says: the kind's word comes
+ * from its helper (an RDP sink, which parses what the network sends),
+ * so a helper that failed, or lies, holds a stale picture that long at
+ * most.
  */
 struct kept {
 	struct list link;
@@ -64,7 +65,6 @@ struct kept {
 #define KEPT_MAX 64
 #define KEPT_BYTES (64u << 20)
 #define KEPT_ONE_BYTES (KEPT_BYTES / 4)	/* a 2048x2048 head's pixels */
-#define KEPT_MS 10000
 
 struct answer {
 	int rc;
@@ -168,11 +168,11 @@ static void kept_free(struct kept *k)
 /* key's kept picture, if any; those too old go on the way. */
 static struct kept *kept_find(struct broker *b, const struct shot_key *key)
 {
-	uint64_t now = loop_now_ms();
+	uint64_t now = loop_now_ms(), max_ms = (uint64_t)b->cfg.picture_max_age_s * 1000;
 	struct kept *k, *tmp, *found = NULL;
 
 	list_for_each(k, tmp, &b->pictures, link) {
-		if (now - k->read_ms >= KEPT_MS)
+		if (now - k->read_ms >= max_ms)
 			kept_free(k);
 		else if (!memcmp(&k->key, key, sizeof(*key)))
 			found = k;
@@ -253,9 +253,12 @@ static bool kept_give(struct broker *b, const struct shot_key *key, screenshot_f
 	struct kept *k = kept_find(b, key);
 	int fd;
 
-	if (!k || !seat || !seat->kind->unchanged ||
-	    !seat->kind->unchanged(b, key->seat, k->look))
+	if (!k || !seat || !seat->kind->unchanged)
 		return false;
+	if (!seat->kind->unchanged(b, key->seat, k->look)) {
+		log_debug("screenshot: %s changed since its last picture", key->seat);
+		return false;
+	}
 	fd = reopen(k->fd);
 	if (fd < 0)
 		return false;

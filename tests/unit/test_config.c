@@ -30,6 +30,7 @@ static void test_valid(struct test_state *t)
 		"console = no\n"
 		"physical-heads = no\n"
 		"roaming = refuse\n"
+		"picture-max-age = 0\n"
 		"; a comment\n"
 		"[seat.seat2]\n"
 		"user = station2\n"
@@ -46,6 +47,7 @@ static void test_valid(struct test_state *t)
 	CHECK(t, cfg.log_level == LOG_LVL_DEBUG && !cfg.console);
 	CHECK(t, cfg.physical_heads == 0);
 	CHECK(t, !cfg.roaming_takes_over);
+	CHECK(t, cfg.picture_max_age_s == 0);
 	sc = config_seat(&cfg, "seat1");
 	CHECK(t, sc && !strcmp(sc->spec.user, "station1"));
 	CHECK(t, sc && !strcmp(sc->spec.command, "cage -- foot"));
@@ -99,6 +101,7 @@ static void test_defaults(struct test_state *t)
 	CHECK(t, !strcmp(cfg.platform, "auto") && cfg.console);
 	CHECK(t, cfg.physical_heads == -1);
 	CHECK(t, cfg.roaming_takes_over);
+	CHECK(t, cfg.picture_max_age_s == 10);
 	CHECK(t, cfg.log_level == LOG_LVL_INFO);
 	CHECK(t, list_empty(&cfg.seats));
 	config_finish(&cfg);
@@ -124,6 +127,7 @@ static void test_errors(struct test_state *t)
 		  "test.conf:2: pam-service takes a service name, not '../../tmp/x'" },
 		{ "[broker]\nphysical-heads = some\n", "test.conf:2: physical-heads takes auto, yes or no, not 'some'" },
 		{ "[broker]\nroaming = yes\n", "test.conf:2: roaming takes take-over or refuse, not 'yes'" },
+		{ "[broker]\npicture-max-age = -1\n", "test.conf:2: picture-max-age wants 0..3600, got '-1'" },
 		{ "[broker]\nsocket-dir = run/x\n", "test.conf:2: socket-dir must be absolute: run/x" },
 		{ "[seat.seat1]\nlog = seat1.log\n", "test.conf:2: log must be an absolute path: seat1.log" },
 		{ "[seat.seat1]\nenv = NOVALUE\n", "test.conf:2: env wants NAME=value, got 'NOVALUE'" },
