@@ -113,7 +113,23 @@ def soak(t, m, st, e1, cycles):
     t.check("and it is on the station's head after the last return", got >= 0.5,
             "%.0f%%" % (got * 100))
     st.drawn_on(t, m, e1, "station0", "and the head is drawn on")
-    t.check("seatmuxd's fd count stays flat", after["fds"] <= before["fds"], (before, after))
+    # A leak stays; something a return opened that is still ending goes.
+    # Seen once in CI: 38 -> 40 after three returns, none of the run's
+    # changes near USB/IP, what they were not seen. So a count above the
+    # first is said with what seatmuxd holds, and looked at again for up
+    # to 10 s.
+    fds, end = after["fds"], time.monotonic() + 10
+    fd_list = ("ls -l /proc/$(systemctl show -p MainPID --value seatmuxd)/fd | "
+               "awk 'NF > 2 { print $(NF - 2) \"=\" $NF }'")
+    if fds > before["fds"]:
+        print("# %s: seatmuxd held %d fds, then: %s" % (
+            t.name, fds, " ".join(m.run(fd_list)[1].split())), flush=True)
+    while fds > before["fds"] and time.monotonic() < end:
+        time.sleep(1)
+        fds = figures(m)["fds"]
+    held = "" if fds <= before["fds"] else m.run(fd_list)[1]
+    t.check("seatmuxd's fd count stays flat", fds <= before["fds"],
+            (before, after, fds, held[-1500:]))
     # A few pages of allocator slack, not growth with the cycles. A long
     # run is judged over its second half: ASan's quarantine (the image's
     # build, 8 MB: tests/sanitizer/defaults.c) fills over the first tens of
