@@ -12,7 +12,10 @@ connects N RDP clients from the host (tests/rdp/seatmux-rdp-client,
   closed   nobody has the page open: the stations alone;
   open     a teacher's page (this script, as dashboard.js does it): the
            station list once a second, each picture fetched when its
-           version changed.
+           version changed;
+  still    the same page, the stations' clients stopped (SIGSTOP): their
+           heads show the same, their sinks say nothing changed, and
+           seatmuxd gives their last pictures again without reading.
 
 Figures per phase: CPU seconds a second of seatmuxd (with its
 screenshot children), seatmux-dashboard and the teacher's bridge
@@ -280,6 +283,9 @@ def take_control(build, m, h, log):
     return 0 if rdp_ms and page_ms else 1
 
 
+BENCH_CLIENT = "/usr/libexec/seatmux/seatmux-bench-client"
+
+
 def groups(rdp, m):
     return {"seatmuxd": rdp.pids_of(m, '$3 == "seatmuxd"'),
             "dashboard": rdp.pids_of(m, '$3 == "seatmux-dashboa"'),
@@ -350,14 +356,18 @@ def main():
         print("%-7s %14s %15s %12s %12s %12s %14s" % (
             "phase", "seatmuxd cpu/s", "dashboard cpu/s", "bridge cpu/s", "KB/s sent",
             "pictures/s", "list ms p50/p95"))
-        for phase in ("closed", "open"):
+        for phase in ("closed", "open", "still"):
+            if phase == "still":	# their last frames go first
+                m.run("pkill -STOP -f %s; sleep 2" % BENCH_CLIENT)
             c0, t0 = cpu(m, pids), time.monotonic()
-            if phase == "open":
+            if phase != "closed":
                 sent, pictures, trips = page(h, args.seconds)
             else:
                 time.sleep(args.seconds)
                 sent, pictures, trips = 0, 0, []
             c1, dt = cpu(m, pids), time.monotonic() - t0
+            if phase == "still":
+                m.run("pkill -CONT -f %s" % BENCH_CLIENT)
             p = sorted(trips)
             lat = ("%.0f/%.0f" % (statistics.median(p), p[min(len(p) - 1, int(0.95 * len(p)))])
                    if p else "-")

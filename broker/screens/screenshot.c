@@ -189,8 +189,10 @@ static void kept_put(struct broker *b, const struct shot *s, int fd, int w, int 
 	struct stat sb;
 	int n = 0;
 
-	if (k && s->look && (int)(s->look - k->look) < 0)
-		return;		/* one read later came first */
+	/* One read later came first: its token is ahead (a wrapping count,
+	 * so less than half its range ahead). */
+	if (k && s->look && k->look - s->look - 1 < 0x7fffffffu)
+		return;
 	if (k)
 		kept_free(k);
 	if (!s->look || fstat(fd, &sb) < 0 || sb.st_size > (off_t)KEPT_ONE_BYTES)
@@ -244,16 +246,15 @@ static void shot_done(void *data, const void *out)
 	free(s);
 }
 
-/* key's last picture, if its station's head has not changed since: given
- * now (true), or false. */
-static bool kept_give(struct broker *b, const struct shot_key *key, screenshot_fn done,
-		      void *data)
+/* key's last picture, if seat's head has not changed since: given now
+ * (true), or false. */
+static bool kept_give(struct broker *b, const struct seat *seat, const struct shot_key *key,
+		      screenshot_fn done, void *data)
 {
-	struct seat *seat = seats_find(b, key->seat);
 	struct kept *k = kept_find(b, key);
 	int fd;
 
-	if (!k || !seat || !seat->kind->unchanged)
+	if (!k || !seat->kind->unchanged)
 		return false;
 	if (!seat->kind->unchanged(b, key->seat, k->look)) {
 		log_debug("screenshot: %s changed since its last picture", key->seat);
@@ -288,7 +289,7 @@ int screenshot_start(struct broker *b, const char *seat, int fit_width, int fit_
 	s->key.fit_width = fit_width;
 	s->key.fit_height = fit_height;
 	s->key.format = format;
-	if (kept_give(b, &s->key, done, data)) {
+	if (kept_give(b, st, &s->key, done, data)) {
 		free(s);
 		return 0;
 	}

@@ -59,7 +59,8 @@ struct station_kind {
 	 * longer), and its pictures are to show it that long. */
 	void (*watched)(struct broker *b, const char *seat, unsigned ms);
 	/* Also for the room (optional), in a kind that sees its stations'
-	 * heads change (RDP's sinks, from the head's every update): look,
+	 * heads change (RDP's sinks, from the head's every update; USB/IP's
+	 * links, from what a display is sent; head_looks.h): look,
 	 * just before a picture of seat is read, has the kind watch for
 	 * changes, and gives that look's token (0: it cannot); unchanged
 	 * says whether seat's head is known not to have changed since the

@@ -121,7 +121,7 @@ static int serve(struct agent *a, int fd, const char *peer)
 		return 1;
 	}
 	fprintf(stderr, "agent: %s (sha256 %.16s...) connected to usbipd\n", peer, fp);
-	rc = usbip_tls_relay(ssl, fd, usbipd);
+	rc = usbip_tls_relay(ssl, fd, usbipd, NULL);
 	fprintf(stderr, "agent: %s closed%s%s\n", peer, rc ? ": " : "", rc ? strerror(-rc) : "");
 	SSL_free(ssl);
 	close(usbipd);

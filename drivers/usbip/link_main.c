@@ -8,7 +8,10 @@
  * each, and hands seatmuxd a socket per device for vhci_hcd: the TCP
  * connection itself when plain, one end of a socketpair when TLS, with
  * the link relaying the other end. It exits when any connection ends, so
- * that seatmuxd knows the station is gone.
+ * that seatmuxd knows the station is gone. A relayed display's commands
+ * are read as they pass (cmd_scan.h): the link tells seatmuxd when the
+ * station's head changes, so that a picture of it is not read again
+ * while it shows the same (head_look.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_scan.h"
+#include "head_look.h"
 #include "link_proto.h"
 #include "tls.h"
 #include "usbip_msg.h"
@@ -57,6 +62,18 @@ struct link {
 	int nrelays;
 	int held[USBIP_MAX_DEVICES];	/* plain: the kernel's sockets, watched */
 	int nheld;
+	/* The displays' relays say here that their head changed (a
+	 * datagram each time: one not yet read already says it). */
+	int changes[2];
+	int ndisplays;			/* imported */
+	bool tells;			/* every one relayed, so seen */
+	struct head_look look;
+};
+
+/* A display relay's tap. */
+struct display_tap {
+	struct cmd_scan scan;
+	int changes;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -306,16 +323,40 @@ static int hand_over(struct link *l, const struct usbip_device_info *dev, const 
 	return rc < 0 ? rc : msg.status;
 }
 
-/* The TLS side of one device, relayed in a child of its own. */
-static int start_relay(struct link *l, struct conn *c, int ours)
+static void display_read(void *data, const unsigned char *p, size_t n)
 {
-	pid_t pid = fork();
+	struct display_tap *dt = data;
 
+	/* A full queue already says the head changed. */
+	if (cmd_scan_feed(&dt->scan, p, n))
+		send(dt->changes, "c", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* The TLS side of one device, relayed in a child of its own; a display's
+ * tapped for its changes. */
+static int start_relay(struct link *l, struct conn *c, int ours, bool display)
+{
+	struct display_tap dt = { .changes = -1 };
+	struct usbip_tls_tap tap = { display_read, &dt };
+	pid_t pid;
+
+	if (display && l->changes[0] < 0 &&
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, l->changes) < 0)
+		return -errno;
+	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
 		close(l->control);
-		_exit(usbip_tls_relay(c->ssl, c->fd, ours) == 0 ? 0 : 1);
+		if (l->changes[0] >= 0)
+			close(l->changes[0]);
+		if (display) {
+			cmd_scan_init(&dt.scan);
+			dt.changes = l->changes[1];
+		} else if (l->changes[1] >= 0) {
+			close(l->changes[1]);
+		}
+		_exit(usbip_tls_relay(c->ssl, c->fd, ours, display ? &tap : NULL) == 0 ? 0 : 1);
 	}
 	l->relays[l->nrelays++] = pid;
 	return 0;
@@ -327,7 +368,7 @@ static int import(struct link *l, const struct usbip_device_info *listed)
 	struct usbip_device_info dev;
 	uint8_t req[USBIP_REQ_IMPORT_SIZE];
 	int pair[2] = { -1, -1 }, kernel, rc;
-	bool attached = false;
+	bool attached = false, display;
 	char why[256], serial[USBIP_SERIAL_MAX];
 	struct conn c;
 
@@ -378,8 +419,10 @@ static int import(struct link *l, const struct usbip_device_info *listed)
 	}
 	say(l, "%s %04x:%04x (%s) on vhci port %d%s", dev.busid, dev.vendor, dev.product,
 	    usbip_kind_name(usbip_allow_kind(&dev)), rc, c.ssl ? ", over TLS" : "");
+	display = usbip_allow_kind(&dev) == USBIP_KIND_DISPLAY;
+	l->ndisplays += display;
 	if (c.ssl) {
-		rc = start_relay(l, &c, pair[1]);
+		rc = start_relay(l, &c, pair[1], display);
 	} else {
 		l->held[l->nheld++] = c.fd;
 		c.fd = -1;
@@ -394,11 +437,49 @@ out:
 	return rc < 0 ? rc : attached;
 }
 
+static void tell_changed(struct link *l)
+{
+	struct link_msg msg = { .type = LINK_CHANGED };
+
+	if (link_proto_send(l->control, &msg, -1) < 0)
+		head_look_unsaid(&l->look);
+}
+
+/* The displays' relays saw their head change. */
+static void on_changes(struct link *l)
+{
+	char buf[64];
+	bool any = false;
+
+	while (recv(l->changes[0], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		any = true;
+	if (any && l->tells && head_look_changed(&l->look))
+		tell_changed(l);
+}
+
+/* seatmuxd's word once the station is up: a look, or its end (-1). */
+static int on_control(struct link *l)
+{
+	struct link_msg msg;
+	int fd, rc;
+
+	rc = link_proto_recv(l->control, &msg, &fd, 0);
+	if (rc == -ETIMEDOUT)
+		return 0;
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 || msg.type != LINK_LOOK)
+		return -1;
+	if (l->tells && head_look_looked(&l->look))
+		tell_changed(l);
+	return 0;
+}
+
 /* Until a connection ends: a relay exits, or the kernel lets go of a
  * plain socket (vhci shuts it down when the station stops answering). */
 static void watch(struct link *l)
 {
-	struct pollfd pfd[USBIP_MAX_DEVICES + 2];
+	struct pollfd pfd[USBIP_MAX_DEVICES + 3];
 	sigset_t mask;
 	int n = 0, sfd, status;
 
@@ -407,14 +488,20 @@ static void watch(struct link *l)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	pfd[n++] = (struct pollfd){ l->control, POLLIN, 0 };
 	pfd[n++] = (struct pollfd){ sfd, POLLIN, 0 };
+	/* Not there (-1) when nothing is relayed: poll skips it. */
+	pfd[n++] = (struct pollfd){ l->changes[0], POLLIN, 0 };
 	for (int i = 0; i < l->nheld; i++)
 		pfd[n++] = (struct pollfd){ l->held[i], POLLRDHUP, 0 };
 	for (;;) {
 		if (poll(pfd, (nfds_t)n, -1) < 0 && errno != EINTR)
 			break;
-		if (pfd[0].revents || (sfd >= 0 && pfd[1].revents))
+		if ((pfd[0].revents && on_control(l) < 0) || (sfd >= 0 && pfd[1].revents))
 			break;
-		for (int i = 2; i < n; i++)
+		if (pfd[2].revents & POLLIN)
+			on_changes(l);
+		if (pfd[2].revents & (POLLHUP | POLLERR))
+			pfd[2].fd = -1;	/* the relays are ending */
+		for (int i = 3; i < n; i++)
 			if (pfd[i].revents)
 				goto out;
 		/* Children ending before the signalfd existed. */
@@ -467,7 +554,7 @@ static int receive_station(struct link *l, char *why, size_t size)
 int main(void)
 {
 	struct usbip_device_info devs[USBIP_MAX_DEVICES];
-	struct link l = { .control = CONTROL_FD };
+	struct link l = { .control = CONTROL_FD, .changes = { -1, -1 } };
 	struct link_msg ready = { .type = LINK_READY };
 	char why[256];
 	sigset_t mask;
@@ -500,7 +587,13 @@ int main(void)
 		say(&l, "the station offers nothing to import");
 		goto fail;
 	}
+	/* Every display relayed (TLS), each one's commands seen. */
+	l.tells = !l.hello.plain && l.ndisplays > 0;
+	head_look_init(&l.look);
+	if (l.changes[1] >= 0)
+		close(l.changes[1]);	/* the relays' */
 	ready.status = imported;
+	ready.tells = l.tells;
 	if (link_proto_send(l.control, &ready, -1) < 0)
 		goto fail;
 	watch(&l);

@@ -10,17 +10,27 @@
 #include "link_proto.h"
 #include "usbip_msg.h"
 
-int link_proto_send(int sock, const struct link_msg *msg, int fd)
+static int send_with(int sock, const struct link_msg *msg, int fd, int flags)
 {
 	union fd_pass_space space;
 	struct iovec iov = { (void *)msg, sizeof(*msg) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	fd_pass_attach(&mh, &space, &fd, fd >= 0 ? 1 : 0);
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL | flags) < 0)
 		if (errno != EINTR)
 			return -errno;
 	return 0;
+}
+
+int link_proto_send(int sock, const struct link_msg *msg, int fd)
+{
+	return send_with(sock, msg, fd, 0);
+}
+
+int link_proto_notify(int sock, const struct link_msg *msg)
+{
+	return send_with(sock, msg, -1, MSG_DONTWAIT);
 }
 
 int link_proto_recv(int sock, struct link_msg *msg, int *fd, int timeout_ms)
@@ -98,7 +108,10 @@ int link_proto_check(const struct link_msg *msg, int fd)
 	case LINK_REFUSED:
 		return fd < 0 ? 0 : -EPROTO;
 	case LINK_READY:
-		return fd < 0 && msg->status > 0 && msg->status <= USBIP_MAX_DEVICES ? 0 : -EPROTO;
+		return fd < 0 && msg->status > 0 && msg->status <= USBIP_MAX_DEVICES &&
+		       msg->tells <= 1 ? 0 : -EPROTO;
+	case LINK_CHANGED:
+		return fd < 0 ? 0 : -EPROTO;
 	default:
 		return -EPROTO;
 	}

@@ -29,8 +29,14 @@ enum link_msg_type {
 	LINK_ATTACHED,
 	/* link -> seatmuxd: a device offered and not imported, and why. */
 	LINK_REFUSED,
-	/* link -> seatmuxd: everything allowed is attached. */
+	/* link -> seatmuxd: everything allowed is attached; tells says
+	 * whether the link relays the station's display and so sees its
+	 * head change (head_look.h): then, */
 	LINK_READY,
+	/* seatmuxd -> link: a picture of the head is about to be read;
+	 * link -> seatmuxd: the head changed, once a look at most. */
+	LINK_LOOK,
+	LINK_CHANGED,
 };
 
 enum link_tls_file { LINK_TLS_CERT, LINK_TLS_KEY, LINK_TLS_PEER, LINK_TLS_FILES };
@@ -52,6 +58,8 @@ struct link_msg {
 	uint8_t tls_file;
 	int32_t timeout_ms;
 	struct usbip_allow allow;
+	/* LINK_READY */
+	uint8_t tells;
 	/* LINK_DEVICE, LINK_REFUSED */
 	char busid[USBIP_BUSID_SIZE];
 	uint32_t devid, speed;
@@ -67,6 +75,8 @@ struct link_msg {
 
 /* 0 or -errno. fd < 0: none. */
 int link_proto_send(int sock, const struct link_msg *msg, int fd);
+/* Without an fd, and without waiting: -EAGAIN if the peer does not read. */
+int link_proto_notify(int sock, const struct link_msg *msg);
 /* Waits up to timeout_ms (-1: forever). 0, -ETIMEDOUT, -ECONNRESET (the
  * peer is gone), or -EPROTO for a message of the wrong size (zero bytes
  * with fds included) or with more than one fd. *fd is -1 or a received

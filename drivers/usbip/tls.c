@@ -314,6 +314,7 @@ struct relay {
 	SSL *ssl;
 	int fd, plain;
 	struct buf up, down;	/* plain -> TLS, TLS -> plain */
+	const struct usbip_tls_tap *tap;
 	int ssl_read_wants, ssl_write_wants;
 	size_t write_len;	/* a retried SSL_write's length */
 	bool eof;
@@ -328,6 +329,8 @@ static int relay_step(struct relay *r)
 
 	if (!r->eof && buf_room(&r->up)) {
 		n = read(r->plain, r->up.data + r->up.end, RELAY_BUF - r->up.end);
+		if (n > 0 && r->tap)
+			r->tap->read(r->tap->data, r->up.data + r->up.end, (size_t)n);
 		if (n > 0)
 			r->up.end += (size_t)n;
 		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
@@ -382,7 +385,7 @@ static short tls_events(const struct relay *r)
 	return ev;
 }
 
-int usbip_tls_relay(SSL *ssl, int fd, int plain)
+int usbip_tls_relay(SSL *ssl, int fd, int plain, const struct usbip_tls_tap *tap)
 {
 	struct relay *r = calloc(1, sizeof(*r));
 	struct pollfd p[2];
@@ -393,6 +396,7 @@ int usbip_tls_relay(SSL *ssl, int fd, int plain)
 	r->ssl = ssl;
 	r->fd = fd;
 	r->plain = plain;
+	r->tap = tap;
 	fcntl(plain, F_SETFL, fcntl(plain, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	while ((rc = relay_step(r)) == 0) {

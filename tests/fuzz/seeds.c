@@ -171,8 +171,10 @@ static void link_seeds(void)
 	strcpy(m.busid, "1-1.4");
 	strcpy(m.text, "1-1.4 1209:5303: storage is not imported (storage = yes allows it)");
 	link_seed("refused", &m, 0);
-	m = (struct link_msg){ .type = LINK_READY, .status = 3 };
+	m = (struct link_msg){ .type = LINK_READY, .status = 3, .tells = 1 };
 	link_seed("ready", &m, 0);
+	m = (struct link_msg){ .type = LINK_CHANGED };
+	link_seed("changed", &m, 0);
 }
 
 static void put_op_header(struct seed *s, uint16_t code)

@@ -155,6 +155,16 @@ static void test_fields(struct test_state *t)
 	CHECK(t, take(&any, &msg, why, sizeof(why)) == -EPROTO);
 	/* A device comes with its socket. */
 	CHECK(t, link_proto_check(&ok, -1) == -EPROTO);
+	/* The rest come without; a link says whether it tells changes (0
+	 * or 1), and never asks for a look: that is seatmuxd's. */
+	msg = (struct link_msg){ .type = LINK_READY, .status = 2, .tells = 1 };
+	CHECK(t, link_proto_check(&msg, -1) == 0 && link_proto_check(&msg, 5) == -EPROTO);
+	msg.tells = 2;
+	CHECK(t, link_proto_check(&msg, -1) == -EPROTO);
+	msg = (struct link_msg){ .type = LINK_CHANGED };
+	CHECK(t, link_proto_check(&msg, -1) == 0 && link_proto_check(&msg, 5) == -EPROTO);
+	msg.type = LINK_LOOK;
+	CHECK(t, link_proto_check(&msg, -1) == -EPROTO);
 
 	/* vhci's attach line: USB 2 ports 0 to 14 only. */
 	CHECK(t, link_proto_attach_line(line, sizeof(line), 3, 7, &ok) == 0);

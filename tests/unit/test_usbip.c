@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "allow.h"
+#include "cmd_scan.h"
 #include "test.h"
 #include "usbip_msg.h"
 
@@ -319,6 +320,88 @@ static void test_parse(struct test_state *t)
 	CHECK(t, usbip_allow_parse("1209/x:5301", &m) == -EINVAL);
 }
 
+/* A command as vhci_hcd sends it, with its data, into f. */
+static void put_cmd(struct feed *f, uint32_t command, uint32_t dir, int32_t len,
+		    uint32_t packets)
+{
+	struct usbip_header h = { 0 };
+
+	h.base.command = htobe32(command);
+	h.base.direction = htobe32(dir);
+	h.u.cmd_submit.transfer_buffer_length = (int32_t)htobe32((uint32_t)len);
+	h.u.cmd_submit.number_of_packets = (int32_t)htobe32(packets);
+	put(f, &h, sizeof(h));
+	if (command == USBIP_CMD_SUBMIT && dir == USBIP_DIR_OUT && len > 0) {
+		/* Data that looks like a command: it must not be read as one. */
+		memset(f->buf + f->len, 0, (size_t)len);
+		f->buf[f->len + 3] = USBIP_CMD_SUBMIT;
+		f->len += (size_t)len;
+	}
+	if (packets && packets != 0xffffffffu) {
+		memset(f->buf + f->len, 0xee, packets * 16);
+		f->len += packets * 16;
+	}
+}
+
+/* Feeds f in pieces of step bytes: how many of them said "changed". */
+static int scan_in_steps(struct cmd_scan *s, const struct feed *f, size_t from, size_t step)
+{
+	int said = 0;
+
+	for (size_t at = from; at < f->len; at += step)
+		said += cmd_scan_feed(s, f->buf + at, at + step < f->len ? step : f->len - at);
+	return said;
+}
+
+/* A display's connection: only OUT transfers with data change its head. */
+static void test_cmd_scan(struct test_state *t)
+{
+	struct feed f = { 0 };
+	struct cmd_scan s;
+	size_t quiet;
+
+	/* EDID read, an interrupt IN, an unlink, a zero-length OUT, an
+	 * isochronous IN with its descriptors: nothing drawn. */
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_IN, 128, 0);
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_IN, 8, 0xffffffffu);
+	put_cmd(&f, USBIP_CMD_UNLINK, USBIP_DIR_OUT, 0, 0);
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_OUT, 0, 0);
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_IN, 192, 3);
+	quiet = f.len;
+	for (size_t step = 1; step <= 97; step += 16) {
+		cmd_scan_init(&s);
+		CHECK(t, scan_in_steps(&s, &f, 0, step) == 0 && !s.lost && s.have == 0 && !s.skip);
+	}
+	/* Then two bulk OUTs (lines drawn): said, in any pieces, and the
+	 * stream is followed past their data. */
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_OUT, 100, 0xffffffffu);
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_OUT, 3, 0);
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_IN, 64, 0);
+	cmd_scan_init(&s);
+	CHECK(t, scan_in_steps(&s, &f, 0, quiet) == 1);
+	cmd_scan_init(&s);
+	CHECK(t, scan_in_steps(&s, &f, 0, 7) == 2 && !s.lost && s.have == 0 && !s.skip);
+	cmd_scan_init(&s);
+	CHECK(t, scan_in_steps(&s, &f, 0, f.len) == 1 && !s.lost && s.have == 0 && !s.skip);
+	/* Half a header says nothing yet; its other half does. */
+	cmd_scan_init(&s);
+	f.len = 0;
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_OUT, 10, 0);
+	CHECK(t, !cmd_scan_feed(&s, f.buf, 20) && cmd_scan_feed(&s, f.buf + 20, 28));
+	CHECK(t, s.skip == 10 && !cmd_scan_feed(&s, f.buf + 48, 10) && s.skip == 0);
+	/* Not a command (a RET_, garbage), or a negative length: lost, and
+	 * from then on every byte is a change. */
+	f.len = 0;
+	put_cmd(&f, USBIP_RET_SUBMIT, USBIP_DIR_IN, 0, 0);
+	cmd_scan_init(&s);
+	CHECK(t, cmd_scan_feed(&s, f.buf, f.len) && s.lost);
+	CHECK(t, cmd_scan_feed(&s, f.buf, 1) && !cmd_scan_feed(&s, f.buf, 0));
+	f.len = 0;
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_IN, -1, 0);
+	cmd_scan_init(&s);
+	CHECK(t, cmd_scan_feed(&s, f.buf, f.len) && s.lost);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -329,5 +412,6 @@ int main(void)
 	RUN(&t, test_control);
 	RUN(&t, test_allow);
 	RUN(&t, test_parse);
+	RUN(&t, test_cmd_scan);
 	return TEST_SUMMARY(&t);
 }

@@ -267,6 +267,21 @@ static uint32_t sum(const unsigned char *p, size_t n)
 }
 
 /* Writes mine and reads n bytes whose sum must be want's: 0 if so. */
+/* What a relay's tap saw: sum()'s hash, carried on, and the count. */
+struct tapped {
+	uint32_t h;
+	size_t n;
+};
+
+static void tap_read(void *data, const unsigned char *p, size_t n)
+{
+	struct tapped *tp = data;
+
+	for (size_t i = 0; i < n; i++)
+		tp->h = (tp->h ^ p[i]) * 16777619u;
+	tp->n += n;
+}
+
 static int kernel_side(int fd, const unsigned char *mine, const unsigned char *want, size_t n)
 {
 	unsigned char *got = malloc(n);
@@ -318,8 +333,13 @@ static void test_relay(struct test_state *t)
 		SSL_CTX *sctx = ctx_of(&station, &broker, true);
 		SSL *s = usbip_tls_handshake(sctx, tls[1], true, 5000, why, sizeof(why));
 
+		struct tapped seen = { 2166136261u, 0 };
+		struct usbip_tls_tap tap = { tap_read, &seen };
+
 		close(plain[0]);
-		_exit(s && usbip_tls_relay(s, tls[1], plain[1]) == 0 ? 0 : 1);
+		/* Its tap sees every byte the "kernel" sent, in order. */
+		_exit(s && usbip_tls_relay(s, tls[1], plain[1], &tap) == 0 && seen.n == n &&
+		      seen.h == sum(in, n) ? 0 : 1);
 	}
 	close(tls[1]);
 	close(plain[1]);

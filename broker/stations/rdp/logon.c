@@ -133,7 +133,7 @@ void logon_hand(struct station *st, struct sink *s)
 	}
 	st->sink = s;
 	s->station = st;
-	s->looking = false;	/* its looks were of another head, if any */
+	head_looks_forget(&s->looks);	/* of another head, if any */
 	ok.card = st->card;
 	fds[0] = vinput_keyboard_fd(st->input);
 	fds[1] = vinput_pointer_fd(st->input);

@@ -289,33 +289,20 @@ static unsigned rdp_look(struct broker *b, const char *seat)
 	if (!s || !s->handed || s->refused || !sink_serves(s))
 		return 0;
 	if (control_notify(s->control, &msg) < 0) {
-		s->looking = false;
+		head_looks_forget(&s->looks);
 		return 0;
 	}
-	if (++s->rdp->looks == 0)	/* wrapped: 0 is no token */
-		s->rdp->looks = 1;
-	if (!s->looking)
-		s->first_look = s->rdp->looks;
-	s->looking = true;
-	return s->rdp->looks;
+	return head_looks_sent(&s->looks, &s->rdp->looks);
 }
 
-/* Whether token a came after b (a wrapped count: the difference). */
-static bool look_after(unsigned a, unsigned b)
-{
-	return (int)(a - b) > 0;
-}
-
-/* Unchanged since the look of token since: that look was this sink's
- * since it was last told of a change (or handed its station), and no
- * change was said after. */
+/* Unchanged since the look of token since, by the sink that serves the
+ * station now. */
 static bool rdp_unchanged(struct broker *b, const char *seat, unsigned since)
 {
 	struct station *st = seat_station(b, seat);
 	struct sink *s = st ? st->sink : NULL;
 
-	return s && s->looking && sink_serves(s) && !look_after(s->first_look, since) &&
-	       !look_after(since, s->rdp->looks) && look_after(since, s->changed_at);
+	return s && sink_serves(s) && head_looks_unchanged(&s->looks, since, s->rdp->looks);
 }
 
 static void rdp_log_off(struct broker *b, const char *seat)

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "control.h"
+#include "head_looks.h"
 #include "helper_keep.h"
 #include "list.h"
 #include "ratelimit.h"
@@ -123,10 +124,8 @@ struct sink {
 	bool moved;
 	/* Asked to say when its head next changes (CONTROL_LOOK), at each
 	 * picture of the station; looks are counted across sinks
-	 * (rdp->looks): its first since it was handed its station, and the
-	 * count when it last said its head changed. Cleared when handed. */
-	bool looking;
-	unsigned first_look, changed_at;
+	 * (rdp->looks). Forgotten when handed a station. */
+	struct head_looks looks;
 };
 
 /* Whether s is its station's connection, handed over: what a restart

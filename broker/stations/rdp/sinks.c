@@ -139,11 +139,7 @@ static void on_control(void *data, uint32_t events)
 	if (rc == -ETIMEDOUT)
 		return;
 	if (rc == 0 && msg.type == CONTROL_CHANGED && s->handed) {
-		/* Which look it answers is not known: every one so far. One
-		 * a look: any more (a sink that repeats it) are not heard. */
-		if (s->looking)
-			s->changed_at = s->rdp->looks;
-		s->looking = false;
+		head_looks_changed(&s->looks);
 		return;
 	}
 	if (rc < 0 || msg.type != CONTROL_LOGON) {

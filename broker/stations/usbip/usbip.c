@@ -22,6 +22,7 @@
 #include "broker.h"
 #include "build_config.h"
 #include "fdstore.h"
+#include "head_looks.h"
 #include "helper_keep.h"
 #include "helper_uid.h"
 #include "link_proto.h"
@@ -66,6 +67,10 @@ struct station {
 	bool up;			/* everything allowed is attached */
 	bool ended;			/* the grace time ran out */
 	bool was_up;
+	/* Up, its link says when its head changes (LINK_READY's tells):
+	 * its looks, counted in u->looks. */
+	bool tells;
+	struct head_looks looks;
 	int retry_ms;			/* until the next attempt after this one */
 	/* Once up, its link outlives a restart of seatmuxd (helper_keep.h):
 	 * a restarted seatmuxd takes the station back. */
@@ -88,6 +93,7 @@ struct usbip {
 	struct udev_job *reload;	/* udev reading the rules, or NULL */
 	unsigned rules_gen;		/* bumped at every write of the rules */
 	unsigned reload_gen;		/* what the reload under way reads */
+	unsigned looks;			/* LINK_LOOKs sent, by any link: tokens */
 };
 
 /* -- vhci_hcd -- */
@@ -388,11 +394,13 @@ static void link_unkeep(struct station *st)
 	broker_changed(st->u->b);
 }
 
-static void station_ready(struct station *st, int count)
+static void station_ready(struct station *st, int count, bool tells)
 {
 	struct broker *b = st->u->b;
 
 	st->up = true;
+	st->tells = tells;
+	head_looks_forget(&st->looks);
 	st->retry_ms = RETRY_FIRST_MS;
 	loop_timer_arm(st->deadline, 0);
 	loop_timer_arm(st->grace, 0);
@@ -469,9 +477,22 @@ static void on_control(void *data, uint32_t events)
 			 log_escape(text, sizeof(text), msg.text));
 		break;
 	case LINK_READY:
-		station_ready(st, msg.status);
+		if (st->up)
+			goto nonsense;
+		station_ready(st, msg.status, msg.tells);
+		break;
+	case LINK_CHANGED:
+		if (!st->up || !st->tells)
+			goto nonsense;	/* it was asked nothing */
+		head_looks_changed(&st->looks);
 		break;
 	}
+	return;
+nonsense:
+	log_warn("usbip: %s: the link sent a message out of turn: stopped", st->cfg.name);
+	loop_remove(st->src);
+	st->src = NULL;
+	kill_link(st);
 }
 
 _Static_assert(CONFIG_MAX_STATIONS <= LINK_UID_COUNT, "a link uid for each station");
@@ -620,6 +641,7 @@ static void station_down(struct station *st, int status)
 	link_unkeep(st);
 	st->pid = 0;
 	st->up = false;
+	st->tells = false;
 	if (st->src)
 		loop_remove(st->src);
 	st->src = NULL;
@@ -881,7 +903,7 @@ static void usbip_save(struct broker *b, FILE *f)
 					      st->ports[k]);
 		snprintf(digest, sizeof(digest), "%llx", config_station_digest(&st->cfg));
 		state_put(f, "helper", "link", pid, key, index, st->cfg.name,
-			  st->nports ? ports : "-", digest, (char *)NULL);
+			  st->nports ? ports : "-", digest, st->tells ? "tells" : "-", (char *)NULL);
 	}
 }
 
@@ -939,9 +961,9 @@ static void links_left(struct state *sb)
 	}
 }
 
-/* helper link PID KEY SLOT NAME PORTS DIGEST: the station, up, as the
- * last seatmuxd left it, if its section is the same. -1: not there, and
- * it is reached anew. */
+/* helper link PID KEY SLOT NAME PORTS DIGEST [tells|-]: the station, up,
+ * as the last seatmuxd left it, if its section is the same. -1: not
+ * there, and it is reached anew. */
 static int station_take_back(struct station *st, struct state *sb)
 {
 	char index[16], digest[24];
@@ -956,7 +978,9 @@ static int station_take_back(struct station *st, struct state *sb)
 		       (char *)NULL);
 	if (!r)
 		return -1;
-	if (r->argc != 8 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
+	/* An older seatmuxd's record has no word on the link's telling:
+	 * it does not. */
+	if (r->argc < 8 || r->argc > 9 || state_number(r, 2, 1, INT32_MAX, &pid) < 0 ||
 	    state_number(r, 3, 0, INT64_MAX, &key) < 0 || ports_parse(st, r->argv[6]) < 0)
 		goto fail;
 	st->keep.key = (uint64_t)key;
@@ -971,6 +995,7 @@ static int station_take_back(struct station *st, struct state *sb)
 	if (!st->src)
 		goto fail;
 	st->up = st->was_up = true;
+	st->tells = r->argc == 9 && !strcmp(r->argv[8], "tells");
 	st->retry_ms = RETRY_FIRST_MS;
 	log_info("usbip: %s, up with %d devices, and its link pid %d taken back", st->cfg.name,
 		 st->nports, (int)st->pid);
@@ -1068,6 +1093,30 @@ static bool usbip_keeps_seat(struct broker *b, const char *seat)
 	return station_at(b, seat) != NULL;
 }
 
+/* A picture of seat is about to be read: its link, which relays its
+ * display's commands, is to say when the head next changes. Never waits
+ * on a link that does not read. */
+static unsigned usbip_look(struct broker *b, const char *seat)
+{
+	struct station *st = station_at(b, seat);
+	struct link_msg msg = { .type = LINK_LOOK };
+
+	if (!st || !st->up || !st->tells || !st->src)
+		return 0;
+	if (link_proto_notify(st->control, &msg) < 0) {
+		head_looks_forget(&st->looks);
+		return 0;
+	}
+	return head_looks_sent(&st->looks, &st->u->looks);
+}
+
+static bool usbip_unchanged(struct broker *b, const char *seat, unsigned since)
+{
+	const struct station *st = station_at(b, seat);
+
+	return st && st->up && st->tells && head_looks_unchanged(&st->looks, since, st->u->looks);
+}
+
 static void usbip_leave_alone(struct broker *b, const struct device *head)
 {
 	log_info("%s: imported head left alone: no USB/IP station of ours",
@@ -1086,6 +1135,8 @@ const struct station_kind usbip_station_kind = {
 	.save = usbip_save,
 	.release = usbip_release,
 	.reload = usbip_reload,
+	.look = usbip_look,
+	.unchanged = usbip_unchanged,
 	/* Its rules give its devices their home (roam_rules.h). */
 	.moves_by_rules = true,
 };

@@ -9,7 +9,7 @@ activation, the logon helper with the image's PAM stack), reached from
 the host over HTTPS. First its API as any HTTP client sees it: wrong
 passwords (slowed), a pupil refused, a teacher's logon, the stations and
 their pictures (compared with QEMU's screendumps of the heads; the RDP
-station's, still, not read again until it is blocked), what
+and USB/IP stations', still, not read again until blocked), what
 polkit refuses a teacher, a forged request, an unknown station, a body
 too large. Then the page in headless Chromium, driven by Selenium: the
 teacher logs on, sees both stations' pictures, blocks seat1 with a
@@ -115,7 +115,8 @@ def check_api(t, m, port):
                 % (kind, far), img is not None and img.fraction_near(color, 24) > 0.5 and
                 img.width <= 384 and img.height <= 240,
                 (st, img and (img.width, img.height, img.fraction_near(color, 24))))
-    check_rdp_pictures(t, m, h, remote.get("rdp", {}).get("id"))
+    for kind, user in (("rdp", "station2"), ("usbip", "station4")):
+        check_still_pictures(t, m, h, kind, remote.get(kind, {}).get("id"), user)
     for seat, head in (("seat0", "head0"), ("seat1", "head1")):
         v = stations.get(seat, {}).get("thumb", 0)
         st, hdr, png = h.req("GET", "/api/thumb?id=%s&v=%d" % (seat, v))
@@ -164,7 +165,7 @@ def picture_counts(m, seat):
             out.count("changed since its last picture"))
 
 
-def rdp_picture(h, seat, timeout, test):
+def picture(h, seat, timeout, test):
     """The listed version of seat's picture and the picture, once test(img)
     holds (or timeout: the last)."""
     end, got = time.monotonic() + timeout, (0, None)
@@ -178,48 +179,51 @@ def rdp_picture(h, seat, timeout, test):
         time.sleep(0.5)
 
 
-def check_rdp_pictures(t, m, h, seat):
-    """An RDP station's head that shows the same is not read again: its
-    sink, which sees every update of the head, says when it changes.
-    Then it changes (blocked: the broker draws on it): its picture is read
-    anew, and again when it is unblocked."""
+def check_still_pictures(t, m, h, kind, seat, user):
+    """A remote station's head that shows the same is not read again: its
+    helper says when it changes (an RDP sink sees every update of its
+    head; a USB/IP link, what the station's display is sent). Then it
+    changes (blocked: the broker draws on it): its picture is read anew,
+    and again when it is unblocked."""
     if not seat:
-        t.check("the RDP station is listed", False)
+        t.check("the %s station is listed" % kind, False)
         return
+    what = {"rdp": "the RDP station", "usbip": "the USB/IP station"}[kind]
     color = seat_color(seat)
     # Its client draws 30 frames, then nothing; then one picture is read
-    # (its sink told of the frames before it: perhaps after the reading),
-    # the next one vouched for, and given again from then on.
-    home = m.run("getent passwd station2 | cut -d: -f6")[1].strip()
+    # (its helper told of the frames before it: perhaps after the
+    # reading), the next one vouched for, and given again from then on.
+    home = m.run("getent passwd %s | cut -d: -f6" % user)[1].strip()
     still = attempt(lambda: m.wait_until("grep -q '^still ' %s/events.log" % home, 30))
     base, end = picture_counts(m, seat), time.monotonic() + 30
     while picture_counts(m, seat)[0] <= base[0] and time.monotonic() < end:
-        rdp_picture(h, seat, 0, lambda img: True)
+        picture(h, seat, 0, lambda img: True)
     before = picture_counts(m, seat)
     versions, end = set(), time.monotonic() + 30
     # A list takes pictures for a second, in turn: under load it may
     # reach the station only every few lists.
     while True:
-        versions.add(rdp_picture(h, seat, 0, lambda img: True)[0])
+        versions.add(picture(h, seat, 0, lambda img: True)[0])
         after = picture_counts(m, seat)
         if after[0] >= before[0] + 2 or time.monotonic() > end:
             break
-    t.check("the RDP station's head shows the same (its client still): its picture is not "
-            "read again, list after list (its last one, the same version)",
+    t.check("%s's head shows the same (its client still): its picture is not read again, "
+            "list after list (its last one, the same version)" % what,
             still and after[0] >= before[0] + 2 and after[1] == before[1] and
             len(versions) == 1, (still, before, after, versions))
     st, _, data = h.action("block", seat, "Eyes-front")
     block = screens.SCREEN["block"]
-    v, img = rdp_picture(h, seat, 30, lambda img: img.fraction_near(block, 24) > 0.5)
+    v, img = picture(h, seat, 30, lambda img: img.fraction_near(block, 24) > 0.5)
     blocked = picture_counts(m, seat)
-    t.check("blocked, it changes: its sink says so, its picture is read anew, a new version "
-            "showing the block screen", st == 204 and img and
+    t.check("%s blocked, it changes: its %s says so, its picture is read anew, a new version "
+            "showing the block screen" % (what, {"rdp": "sink", "usbip": "link"}[kind]),
+            st == 204 and img and
             img.fraction_near(block, 24) > 0.5 and v not in versions and
             blocked[1] > after[1] and blocked[2] > after[2],
             (st, v, versions, img and img.fraction_near(block, 24), after, blocked))
     st, _, data = h.action("unblock", seat)
-    v2, img = rdp_picture(h, seat, 30, lambda img: img.fraction_near(color, 24) > 0.5)
-    t.check("unblocked, its picture shows its client again, a new version",
+    v2, img = picture(h, seat, 30, lambda img: img.fraction_near(color, 24) > 0.5)
+    t.check("%s unblocked, its picture shows its client again, a new version" % what,
             st == 204 and img and img.fraction_near(color, 24) > 0.5 and v2 != v,
             (st, v, v2, img and img.fraction_near(color, 24)))
 

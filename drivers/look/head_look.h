@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * When an RDP sink tells seatmuxd its head changed (CONTROL_CHANGED), so
+ * When a helper that sees a remote station's head change tells seatmuxd
+ * so (an RDP sink's CONTROL_CHANGED, a USB/IP link's LINK_CHANGED), so
  * that seatmuxd may give a station's last picture again while it did not.
- * seatmuxd sends CONTROL_LOOK just before it reads a picture; the sink
- * reads it some time later. A change the sink saw before it read the
- * look may have come after seatmuxd's reading: it is said at once, at
- * the look. A change while looked at is said when it comes. Either way
- * once, then nothing until the next look. Pure: the sink does the I/O.
+ * seatmuxd sends a look just before it reads a picture; the helper reads
+ * it some time later. A change the helper saw before it read the look
+ * may have come after seatmuxd's reading: it is said at once, at the
+ * look. A change while looked at is said when it comes. Either way once,
+ * then nothing until the next look. Pure: the helper does the I/O.
  */
-#ifndef SEATMUX_RDP_HEAD_LOOK_H
-#define SEATMUX_RDP_HEAD_LOOK_H
+#ifndef SEATMUX_HEAD_LOOK_H
+#define SEATMUX_HEAD_LOOK_H
 
 #include <stdbool.h>
 
