@@ -52,6 +52,16 @@ enum usbip_kind usbip_allow_kind(const struct usbip_device_info *dev)
 	return USBIP_KIND_OTHER;
 }
 
+bool usbip_allow_drives_head(const struct usbip_device_info *dev)
+{
+	if (dev->vendor != USBIP_DISPLAYLINK)
+		return false;
+	for (int i = 0; i < dev->ninterfaces && i < USBIP_MAX_INTERFACES; i++)
+		if (dev->interfaces[i].bInterfaceClass == CLASS_VENDOR)
+			return true;
+	return false;
+}
+
 static bool matches(const struct usbip_match *m, uint16_t vendor, uint16_t product)
 {
 	return m->vendor == vendor && (m->any_product || m->product == product);

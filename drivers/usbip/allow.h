@@ -43,6 +43,10 @@ enum usbip_kind {
 const char *usbip_kind_name(enum usbip_kind kind);
 /* From a device list's record (its interfaces). */
 enum usbip_kind usbip_allow_kind(const struct usbip_device_info *dev);
+/* Whether the kernel makes a head of dev (udl binds a DisplayLink
+ * device's vendor-class interface), whatever its kind: a DisplayLink
+ * adapter that also shows storage is a head too. */
+bool usbip_allow_drives_head(const struct usbip_device_info *dev);
 /* Whether to import dev; why says which rule decided, for the log. */
 bool usbip_allow_decide(const struct usbip_allow *a, const struct usbip_device_info *dev,
 			char *why, size_t size);

@@ -38,7 +38,12 @@ static bool header_done(struct cmd_scan *s)
 		s->lost = true;
 		return true;
 	}
-	/* 0 or 0xffffffff: not isochronous, no descriptors. */
+	/* 0 or 0xffffffff: not isochronous, no descriptors. More than
+	 * vhci sends: where the next command starts is not known. */
+	if (packets > ISO_PACKETS_MAX && packets != 0xffffffffu) {
+		s->lost = true;
+		return true;
+	}
 	if (packets > 0 && packets <= ISO_PACKETS_MAX)
 		s->skip += (uint64_t)packets * ISO_DESC_SIZE;
 	if (be32toh(h.base.direction) != USBIP_DIR_OUT)

@@ -6,12 +6,12 @@
  * open fds: the link cannot open root's key itself). The link asks the
  * station for its devices, imports the allowed ones, one connection
  * each, and hands seatmuxd a socket per device for vhci_hcd: the TCP
- * connection itself when plain, one end of a socketpair when TLS, with
- * the link relaying the other end. It exits when any connection ends, so
- * that seatmuxd knows the station is gone. A relayed display's commands
- * are read as they pass (cmd_scan.h): the link tells seatmuxd when the
- * station's head changes, so that a picture of it is not read again
- * while it shows the same (head_look.h).
+ * connection itself when plain, one end of a socketpair when TLS or a
+ * display, with the link relaying the other end. It exits when any
+ * connection ends, so that seatmuxd knows the station is gone. A
+ * display's commands are read as they pass (cmd_scan.h): the link tells
+ * seatmuxd when the station's head changes, so that a picture of it is
+ * not read again while it shows the same (head_look.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +34,7 @@
 #include "cmd_scan.h"
 #include "head_look.h"
 #include "link_proto.h"
+#include "relay.h"
 #include "tls.h"
 #include "usbip_msg.h"
 
@@ -332,13 +333,15 @@ static void display_read(void *data, const unsigned char *p, size_t n)
 		send(dt->changes, "c", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* The TLS side of one device, relayed in a child of its own; a display's
+/* One device's connection, relayed in a child of its own (TLS, or a
+ * display's plain TCP); a display's (any device udl makes a head of)
  * tapped for its changes. */
 static int start_relay(struct link *l, struct conn *c, int ours, bool display)
 {
 	struct display_tap dt = { .changes = -1 };
-	struct usbip_tls_tap tap = { display_read, &dt };
+	struct usbip_relay_tap tap = { display_read, &dt };
 	pid_t pid;
+	int rc;
 
 	if (display && l->changes[0] < 0 &&
 	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, l->changes) < 0)
@@ -356,7 +359,11 @@ static int start_relay(struct link *l, struct conn *c, int ours, bool display)
 		} else if (l->changes[1] >= 0) {
 			close(l->changes[1]);
 		}
-		_exit(usbip_tls_relay(c->ssl, c->fd, ours, display ? &tap : NULL) == 0 ? 0 : 1);
+		if (c->ssl)
+			rc = usbip_tls_relay(c->ssl, c->fd, ours, display ? &tap : NULL);
+		else
+			rc = usbip_plain_relay(c->fd, ours, display ? &tap : NULL);
+		_exit(rc == 0 ? 0 : 1);
 	}
 	l->relays[l->nrelays++] = pid;
 	return 0;
@@ -368,7 +375,7 @@ static int import(struct link *l, const struct usbip_device_info *listed)
 	struct usbip_device_info dev;
 	uint8_t req[USBIP_REQ_IMPORT_SIZE];
 	int pair[2] = { -1, -1 }, kernel, rc;
-	bool attached = false, display;
+	bool attached = false, display, relayed;
 	char why[256], serial[USBIP_SERIAL_MAX];
 	struct conn c;
 
@@ -401,7 +408,11 @@ static int import(struct link *l, const struct usbip_device_info *listed)
 		}
 		goto out;
 	}
-	if (c.ssl) {
+	/* Relayed over TLS, and a display's commands to be read as they go
+	 * (cmd_scan.h); any other plain connection is the kernel's own. */
+	display = usbip_allow_drives_head(&dev);
+	relayed = c.ssl || display;
+	if (relayed) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
 			rc = -errno;
 			goto out;
@@ -418,10 +429,10 @@ static int import(struct link *l, const struct usbip_device_info *listed)
 		goto out;
 	}
 	say(l, "%s %04x:%04x (%s) on vhci port %d%s", dev.busid, dev.vendor, dev.product,
-	    usbip_kind_name(usbip_allow_kind(&dev)), rc, c.ssl ? ", over TLS" : "");
-	display = usbip_allow_kind(&dev) == USBIP_KIND_DISPLAY;
+	    usbip_kind_name(usbip_allow_kind(&dev)), rc,
+	    c.ssl ? ", over TLS" : relayed ? ", relayed" : "");
 	l->ndisplays += display;
-	if (c.ssl) {
+	if (relayed) {
 		rc = start_relay(l, &c, pair[1], display);
 	} else {
 		l->held[l->nheld++] = c.fd;
@@ -587,8 +598,8 @@ int main(void)
 		say(&l, "the station offers nothing to import");
 		goto fail;
 	}
-	/* Every display relayed (TLS), each one's commands seen. */
-	l.tells = !l.hello.plain && l.ndisplays > 0;
+	/* Every display is relayed, each one's commands seen. */
+	l.tells = l.ndisplays > 0;
 	head_look_init(&l.look);
 	if (l.changes[1] >= 0)
 		close(l.changes[1]);	/* the relays' */

@@ -314,7 +314,7 @@ struct relay {
 	SSL *ssl;
 	int fd, plain;
 	struct buf up, down;	/* plain -> TLS, TLS -> plain */
-	const struct usbip_tls_tap *tap;
+	const struct usbip_relay_tap *tap;
 	int ssl_read_wants, ssl_write_wants;
 	size_t write_len;	/* a retried SSL_write's length */
 	bool eof;
@@ -385,7 +385,7 @@ static short tls_events(const struct relay *r)
 	return ev;
 }
 
-int usbip_tls_relay(SSL *ssl, int fd, int plain, const struct usbip_tls_tap *tap)
+int usbip_tls_relay(SSL *ssl, int fd, int plain, const struct usbip_relay_tap *tap)
 {
 	struct relay *r = calloc(1, sizeof(*r));
 	struct pollfd p[2];

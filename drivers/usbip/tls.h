@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "relay.h"
+
 /* PEM files. */
 struct usbip_tls_config {
 	const char *cert;	/* our certificate (and chain) */
@@ -50,18 +52,11 @@ int usbip_tls_read_full(SSL *ssl, int fd, void *buf, size_t n, int timeout_ms);
 int usbip_tls_write_full(SSL *ssl, int fd, const void *buf, size_t n, int timeout_ms);
 /* The last TLS error of this thread, for a log line ("" if none). */
 void usbip_tls_error(char *why, size_t size);
-/* What a relay shows of the bytes read from its plain side, as they go
- * past (the link reads a display's commands for changes). */
-struct usbip_tls_tap {
-	void (*read)(void *data, const unsigned char *p, size_t n);
-	void *data;
-};
-
 /* Relays between the TLS connection on fd and the stream socket plain
  * until either side closes or fails: 0 for an orderly close, or -errno.
  * tap (or NULL) sees what plain sends. Blocks in poll(): it runs in a
  * process of its own. */
-int usbip_tls_relay(SSL *ssl, int fd, int plain, const struct usbip_tls_tap *tap);
+int usbip_tls_relay(SSL *ssl, int fd, int plain, const struct usbip_relay_tap *tap);
 /* The peer certificate's SHA-256, in hex, for log lines. */
 void usbip_tls_peer_fingerprint(SSL *ssl, char *out, size_t size);
 

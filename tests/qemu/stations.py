@@ -133,6 +133,14 @@ def check_loop_never_waited(t, m, what):
                    "ms waiting of callbacks of 250 ms or more: %s" % stalls)
 
 
+def picture_counts(m, seat):
+    """seatmuxd's pictures of seat so far (its debug lines): (given again
+    unread, read anew, read anew as its helper said it changed)."""
+    rc, out = m.run("journalctl -t seatmuxd -o cat | grep -E 'screenshot: %s( |:)'" % seat)
+    return (out.count("its last picture again"), out.count("a new picture"),
+            out.count("changed since its last picture"))
+
+
 def seat_color(seat):
     """The colour seatmux-testclient paints for any seat name, as
     tests/clients/pattern.c picks it: the table, else FNV-1a into it."""

@@ -273,6 +273,15 @@ static void test_allow(struct test_state *t)
 	CHECK(t, usbip_allow_kind(&hubd) == USBIP_KIND_OTHER);
 	CHECK(t, usbip_allow_kind(&fake) == USBIP_KIND_OTHER);
 	CHECK(t, usbip_allow_kind(&blind) == USBIP_KIND_OTHER);
+	/* What udl makes a head of, whatever its kind: a DisplayLink adapter
+	 * with a driver disk too is storage, and a head. */
+	const uint8_t dl_disk[] = { 0xff, 0x08 };
+	struct usbip_device_info dld = device("1-10", 0x17e9, 0x4006, dl_disk, 2);
+
+	CHECK(t, usbip_allow_drives_head(&dl) && usbip_allow_drives_head(&dld));
+	CHECK(t, usbip_allow_kind(&dld) == USBIP_KIND_STORAGE);
+	CHECK(t, !usbip_allow_drives_head(&fake) && !usbip_allow_drives_head(&blind) &&
+		 !usbip_allow_drives_head(&kbd) && !usbip_allow_drives_head(&disk));
 
 	/* Nothing configured: a DisplayLink adapter and HID, nothing else. */
 	CHECK(t, usbip_allow_decide(&any, &dl, why, sizeof(why)));
@@ -337,7 +346,7 @@ static void put_cmd(struct feed *f, uint32_t command, uint32_t dir, int32_t len,
 		f->buf[f->len + 3] = USBIP_CMD_SUBMIT;
 		f->len += (size_t)len;
 	}
-	if (packets && packets != 0xffffffffu) {
+	if (packets && packets <= 1024) {	/* more: the header alone */
 		memset(f->buf + f->len, 0xee, packets * 16);
 		f->len += packets * 16;
 	}
@@ -389,6 +398,22 @@ static void test_cmd_scan(struct test_state *t)
 	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_OUT, 10, 0);
 	CHECK(t, !cmd_scan_feed(&s, f.buf, 20) && cmd_scan_feed(&s, f.buf + 20, 28));
 	CHECK(t, s.skip == 10 && !cmd_scan_feed(&s, f.buf + 48, 10) && s.skip == 0);
+	/* An isochronous OUT: its data and descriptors are gone past; an
+	 * unlink whose header has a length field set has no data. */
+	f.len = 0;
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_OUT, 40, 2);
+	put_cmd(&f, USBIP_CMD_UNLINK, USBIP_DIR_OUT, 0, 0);
+	((struct usbip_header *)(f.buf + f.len - 48))->u.cmd_submit.transfer_buffer_length =
+		(int32_t)htobe32(500);
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_IN, 8, 0);
+	cmd_scan_init(&s);
+	CHECK(t, scan_in_steps(&s, &f, 0, 5) == 1 && !s.lost && s.have == 0 && !s.skip);
+	/* More descriptors than vhci sends: where the next command starts
+	 * is not known. */
+	f.len = 0;
+	put_cmd(&f, USBIP_CMD_SUBMIT, USBIP_DIR_IN, 0, 1025);
+	cmd_scan_init(&s);
+	CHECK(t, cmd_scan_feed(&s, f.buf, 48) && s.lost);
 	/* Not a command (a RET_, garbage), or a negative length: lost, and
 	 * from then on every byte is a change. */
 	f.len = 0;

@@ -266,7 +266,6 @@ static uint32_t sum(const unsigned char *p, size_t n)
 	return h;
 }
 
-/* Writes mine and reads n bytes whose sum must be want's: 0 if so. */
 /* What a relay's tap saw: sum()'s hash, carried on, and the count. */
 struct tapped {
 	uint32_t h;
@@ -282,17 +281,19 @@ static void tap_read(void *data, const unsigned char *p, size_t n)
 	tp->n += n;
 }
 
+/* Writes mine and reads n bytes whose sum must be want's: 0 if so. */
 static int kernel_side(int fd, const unsigned char *mine, const unsigned char *want, size_t n)
 {
 	unsigned char *got = malloc(n);
 	size_t out = 0, in = 0;
+	int rc;
 
 	while (got && (out < n || in < n)) {
 		struct pollfd p = { fd, (short)((out < n ? POLLOUT : 0) | (in < n ? POLLIN : 0)), 0 };
 		ssize_t k;
 
 		if (poll(&p, 1, 10000) <= 0)
-			return 1;
+			break;
 		if ((p.revents & POLLOUT) && out < n) {
 			k = send(fd, mine + out, n - out > 65536 ? 65536 : n - out, MSG_DONTWAIT);
 			out += k > 0 ? (size_t)k : 0;
@@ -300,11 +301,13 @@ static int kernel_side(int fd, const unsigned char *mine, const unsigned char *w
 		if ((p.revents & (POLLIN | POLLHUP)) && in < n) {
 			k = recv(fd, got + in, n - in, MSG_DONTWAIT);
 			if (k == 0)
-				return 1;
+				break;
 			in += k > 0 ? (size_t)k : 0;
 		}
 	}
-	return got && sum(got, n) == sum(want, n) ? 0 : 1;
+	rc = got && out == n && in == n && sum(got, n) == sum(want, n) ? 0 : 1;
+	free(got);
+	return rc;
 }
 
 /*
@@ -334,7 +337,7 @@ static void test_relay(struct test_state *t)
 		SSL *s = usbip_tls_handshake(sctx, tls[1], true, 5000, why, sizeof(why));
 
 		struct tapped seen = { 2166136261u, 0 };
-		struct usbip_tls_tap tap = { tap_read, &seen };
+		struct usbip_relay_tap tap = { tap_read, &seen };
 
 		close(plain[0]);
 		/* Its tap sees every byte the "kernel" sent, in order. */
@@ -372,6 +375,47 @@ static void test_relay(struct test_state *t)
 	free(back);
 }
 
+/* A display's plain connection relayed: 2 MiB each way at once, the tap
+ * seeing what the "kernel" sent, in order; the station closing ends the
+ * relay, orderly, once what it sent has reached the kernel. */
+static void test_plain_relay(struct test_state *t)
+{
+	const size_t n = 2 << 20;
+	unsigned char *out = malloc(n), *in = malloc(n);
+	int net[2], plain[2];
+	pid_t pid, kernel;
+
+	for (size_t i = 0; i < n; i++) {
+		out[i] = (unsigned char)(i * 7 + (i >> 9));
+		in[i] = (unsigned char)(i * 13 + 5);
+	}
+	socketpair(AF_UNIX, SOCK_STREAM, 0, net);
+	socketpair(AF_UNIX, SOCK_STREAM, 0, plain);
+	pid = fork();
+	if (pid == 0) {
+		struct tapped seen = { 2166136261u, 0 };
+		struct usbip_relay_tap tap = { tap_read, &seen };
+
+		close(net[0]);
+		close(plain[0]);
+		_exit(usbip_plain_relay(net[1], plain[1], &tap) == 0 && seen.n == n &&
+		      seen.h == sum(in, n) ? 0 : 1);
+	}
+	close(net[1]);
+	close(plain[1]);
+	kernel = fork();
+	if (kernel == 0)
+		_exit(kernel_side(plain[0], in, out, n));
+	close(plain[0]);
+	/* The "station": sends its 2 MiB, reads the kernel's, closes. */
+	CHECK(t, kernel_side(net[0], out, in, n) == 0);
+	close(net[0]);
+	CHECK(t, exit_code(kernel) == 0);
+	CHECK(t, exit_code(pid) == 0);
+	free(out);
+	free(in);
+}
+
 int main(void)
 {
 	struct test_state t = { 0 };
@@ -390,6 +434,7 @@ int main(void)
 	RUN(&t, test_deadline_and_garbage);
 	RUN(&t, test_bad_files);
 	RUN(&t, test_relay);
+	RUN(&t, test_plain_relay);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		return 1;

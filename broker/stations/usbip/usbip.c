@@ -461,6 +461,12 @@ static void on_control(void *data, uint32_t events)
 		kill_link(st);
 		return;
 	}
+	/* Devices come before the station is up, looks' answers after. */
+	if ((msg.type == LINK_DEVICE || msg.type == LINK_REFUSED || msg.type == LINK_READY) &&
+	    st->up)
+		goto nonsense;
+	if (msg.type == LINK_CHANGED && (!st->up || !st->tells))
+		goto nonsense;	/* it was asked nothing */
 	switch (msg.type) {
 	case LINK_DEVICE:
 		rc = attach_begin(st, &msg, fd);
@@ -477,19 +483,17 @@ static void on_control(void *data, uint32_t events)
 			 log_escape(text, sizeof(text), msg.text));
 		break;
 	case LINK_READY:
-		if (st->up)
-			goto nonsense;
 		station_ready(st, msg.status, msg.tells);
 		break;
 	case LINK_CHANGED:
-		if (!st->up || !st->tells)
-			goto nonsense;	/* it was asked nothing */
 		head_looks_changed(&st->looks);
 		break;
 	}
 	return;
 nonsense:
 	log_warn("usbip: %s: the link sent a message out of turn: stopped", st->cfg.name);
+	if (fd >= 0)
+		close(fd);
 	loop_remove(st->src);
 	st->src = NULL;
 	kill_link(st);

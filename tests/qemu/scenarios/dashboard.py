@@ -36,8 +36,8 @@ import tempfile
 import time
 
 from harness import Image
-from stations import (COLOR, PIDS, attempt, ctl, log_lines, scenario, seat_color,
-                      wait_ready)
+from stations import (COLOR, PIDS, attempt, ctl, log_lines, picture_counts, scenario,
+                      seat_color, wait_ready)
 from webclient import DashboardClient
 
 error_of = DashboardClient.error_of
@@ -155,14 +155,6 @@ def check_api(t, m, port):
     st2, _, _ = h.req("GET", "/api/me")
     t.check("logout ends the session", st == 204 and st2 == 401, (st, st2))
     return True
-
-
-def picture_counts(m, seat):
-    """seatmuxd's pictures of seat so far (its debug lines): (given again
-    unread, read anew, read anew as its sink said it changed)."""
-    rc, out = m.run("journalctl -t seatmuxd -o cat | grep -E 'screenshot: %s( |:)'" % seat)
-    return (out.count("its last picture again"), out.count("a new picture"),
-            out.count("changed since its last picture"))
 
 
 def picture(h, seat, timeout, test):

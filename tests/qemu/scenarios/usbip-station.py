@@ -15,8 +15,12 @@ a udl card and evdev nodes of them, runtime udev rules make them the
 station's seat, and the seat's session (the test client) draws on the
 station's head: the emulator decodes the udl stream, and the pixels are
 checked in RGB565. Keys and pointer motion sent by the emulator reach that
-client only. A station pulled off the network and back within the grace
-time finds the same session; one that stays away has its session ended.
+client only. Blocked, desk2's head shows the block screen, and its
+pictures are given again unread while it stands still (its link relays
+the display's plain connection and says when it is sent anything); once
+unblocked they are read anew. A station pulled off the network and back
+within the grace time finds the same session; one that stays away has
+its session ended.
 
 A returning station's head is lit some seconds after seatmuxd says it is
 up: the kernel makes the udl card, the session's compositor opens it and
@@ -45,7 +49,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "usbip"))
 import emucontrol  # noqa: E402
 from harness import dev  # noqa: E402
-from stations import attempt, check_loop_never_waited, scenario, seat_color  # noqa: E402
+from stations import (attempt, check_loop_never_waited, picture_counts, scenario,  # noqa: E402
+                      seat_color)
 
 TIMEOUT = 480
 HYPERV = {"manufacturer": "Microsoft Corporation", "product": "Virtual Machine"}
@@ -316,10 +321,28 @@ def check_block(t, m, e2):
     t.check("and the station's keys no longer reach its session",
             events(m, "station1").count("key key=48 state=pressed") == before,
             events(m, "station1")[-200:])
+    # The block screen stands still: desk2's link, which relays its
+    # display's plain connection, says nothing was sent to it. The first
+    # picture is read (the link saw the screen drawn), the next one
+    # vouched for, and given again from then on.
+    base = picture_counts(m, "seat-desk2")
+    for _ in range(8):
+        m.run("seatmuxctl screenshot seat-desk2 /tmp/desk2.png")
+        still = picture_counts(m, "seat-desk2")
+        if still[0] > base[0]:
+            break
+    t.check("blocked, seat-desk2's head shows the same: its link (plain USB/IP, its display "
+            "relayed) vouches for it, and its picture is given again unread",
+            still[0] > base[0] and still[1] > base[1], (base, still))
     rc, out = m.run("seatmuxctl unblock seat-desk2 2>&1")
     got = wait_color(e2, "seat-desk2", 90)
     t.check("unblocked, the station's own client shows on its head again",
             rc == 0 and got >= 0.5, "rc %d %s: %.0f%%" % (rc, out, got * 100))
+    m.run("seatmuxctl screenshot seat-desk2 /tmp/desk2.png")
+    drawn = picture_counts(m, "seat-desk2")
+    t.check("and its link says it changed: its next picture is read anew, not given again",
+            drawn[2] > still[2] and drawn[1] > still[1] and drawn[0] == still[0],
+            (still, drawn))
     e2.cmd("key 5")
     ok = attempt(lambda: m.wait_until(
         "[ $(grep -c '^key key=48 state=pressed' /home/station1/events.log) -gt %d ]" % before,
