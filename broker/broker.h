@@ -19,6 +19,7 @@
 struct api;
 struct child;
 struct controls;
+struct station_watch;
 struct rdp;
 struct station_kind;
 struct station_map;
@@ -50,6 +51,7 @@ struct broker {
 	struct usbip *usbip;		/* USB/IP stations, or NULL */
 	struct api *api;		/* the room's D-Bus interface, or NULL */
 	struct controls *controls;	/* stations taken control of from afar */
+	struct station_watch *watch;	/* stations watched from afar */
 	struct station_names names;	/* what the room calls its stations */
 	struct roam_table roam;		/* stations' devices in their users' sessions */
 	const char *config_path;	/* read again on SIGHUP */

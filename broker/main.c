@@ -34,6 +34,7 @@
 #include "seats.h"
 #include "session.h"
 #include "station_control.h"
+#include "station_watch.h"
 #include "station_kind.h"
 #include "station_map.h"
 #include "systemd_bus.h"
@@ -104,6 +105,8 @@ static void state_save(struct broker *b)
 	screens_save(b, f);
 	if (b->controls)
 		station_controls_save(b->controls, f);
+	if (b->watch)
+		station_watch_save(b->watch, f);
 	for (int i = 0; i < b->nkinds; i++)
 		if (b->kinds[i]->save)
 			b->kinds[i]->save(b, f);
@@ -439,6 +442,8 @@ static void broker_shut_down(struct broker *b)
 	else
 		screens_finish(b);
 	screenshot_forget(b);
+	station_watch_destroy(b->watch);
+	b->watch = NULL;
 	station_controls_destroy(b->controls, restarting);
 	b->controls = NULL;
 	for (int i = b->nkinds - 1; i >= 0; i--) {
@@ -504,12 +509,15 @@ static int broker_run(struct broker *b)
 	/* Controls taken back are the broker's devices before udev lists
 	 * them, as remote stations' are: not another program's. */
 	b->controls = station_controls_create(b);
-	if (!b->controls) {
+	b->watch = b->controls ? station_watch_create(b) : NULL;
+	if (!b->watch) {
 		log_error("control: no memory");
 		goto out_seats;
 	}
-	if (b->restored)
+	if (b->restored) {
 		station_controls_restore(b->controls, b->restored);
+		station_watch_restore(b->watch, b->restored);
+	}
 	if (!loop_add_fd(b->loop, devices_monitor_fd(&b->devices), EPOLLIN,
 			 on_udev, b) || devices_enumerate(&b->devices) < 0) {
 		log_error("udev: cannot enumerate devices: %m");

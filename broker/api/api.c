@@ -678,8 +678,6 @@ struct api *api_start(struct broker *b)
 	list_init(&a->takes);
 	list_init(&a->told);
 	a->controls = b->controls;
-	if (api_watch_start(a) < 0)
-		goto err;
 	r = sd_bus_open_system(&a->bus);
 	if (r < 0) {
 		log_info("api: no system bus (%s): the room's interface is not offered",
@@ -724,7 +722,6 @@ void api_stop(struct api *a)
 	if (a->timer)
 		loop_remove(a->timer);
 	api_control_finish(a);
-	api_watch_finish(a);
 	sd_bus_flush_close_unref(a->bus);
 	free(a->shown);
 	free(a);

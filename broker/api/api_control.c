@@ -25,6 +25,7 @@
 #include "api_internal.h"
 #include "broker.h"
 #include "station_control.h"
+#include "station_watch.h"
 #include "control_rules.h"
 #include "log.h"
 #include "polkit.h"
@@ -157,7 +158,7 @@ static void control_restored(void *data, const char *seat, const char *owner, ui
 		return;
 	}
 	check_owner(a, owner, uid);
-	api_watch_controlled(a, seat);
+	station_watch_controlled(a->b->watch, seat);
 }
 
 int api_control_start(struct api *a)
@@ -237,7 +238,7 @@ static int take_make(struct take *t)
 	t->made = true;
 	t->until_ms = loop_now_ms() + TAKE_WAIT_MS;
 	check_owner(t->a, t->owner, t->uid);
-	api_watch_controlled(t->a, t->seat);
+	station_watch_controlled(t->a->b->watch, t->seat);
 	return 0;
 }
 
@@ -385,8 +386,8 @@ static int watch_allowed(sd_bus_message *m, void *data)
 	if (!seat)
 		return r;
 	/* Told when watching starts, not at each call of a viewer that
-	 * goes on watching (api_watch.c). */
-	if (api_watch_hold(a, seat->name)) {
+	 * goes on watching (station_watch.h), nor again after a restart. */
+	if (station_watch_hold(a->b->watch, seat->name)) {
 		log_info("control: %s: watched from afar", seat->name);
 		announce(a, seat->name, false);
 	}

@@ -28,8 +28,6 @@ struct api {
 	struct controls *controls;	/* stations taken control of (the broker's) */
 	struct list takes;		/* TakeControl calls not answered yet */
 	struct list told;		/* stations told lately they are watched */
-	struct list watched;		/* stations watched now (api_watch.c) */
-	struct loop_source *watch_timer;
 };
 
 /* The NoSuchStation error, sent. */
@@ -51,14 +49,6 @@ int api_method_get_session(sd_bus_message *m, void *data, sd_bus_error *err);
 void api_sessions_changed(struct api *a, const struct station_view *was,
 			  const struct station_view *now);
 
-/* api_watch.c: which stations are watched from afar, for how long. */
-int api_watch_start(struct api *a);
-void api_watch_finish(struct api *a);
-/* A Watch call: seat is watched WATCH_HOLD_MS more. Whether it was not
- * watched before: then its user is to be told. */
-bool api_watch_hold(struct api *a, const char *seat);
-/* seat's control was taken: it is watched for as long as it is held. */
-void api_watch_controlled(struct api *a, const char *seat);
 
 /* api_screens.c: each checks its polkit action, then acts. */
 int api_method_block(sd_bus_message *m, void *data, sd_bus_error *err);

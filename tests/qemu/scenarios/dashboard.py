@@ -23,7 +23,7 @@ rename actions and the room's (console mode, and back) that a teacher does not. 
 before control, the station telling its user before the answer, the
 control kept through a restart of seatmuxd (the same devices, a key
 after it typed), bad events, the large picture (another session opening it: head1 says it is
-watched), release. Screenshots of
+watched; the watch kept through a restart, head1 not saying it again), release. Screenshots of
 the page at each step are kept in the artifacts (PNG).
 """
 
@@ -359,6 +359,27 @@ def check_control_api(t, m, h):
             "picture is the head's own, 800x600 (no larger than 1280x800), in its colour",
             told and img is not None and (img.width, img.height) == (800, 600) and
             own("seat1")(img), (st, told, img and (img.width, img.height)))
+    # seatmuxd restarts while that session goes on watching (its hold
+    # renewed just before): the watch is kept, the time away not counted,
+    # and seat1's user is not told again at the viewer's next Watch.
+    v.req("GET", "/api/view?id=seat1")
+    up = restart_seatmuxd(m)
+    (st, hdr, png), told = screens.watched_while(
+        m, "head1", lambda: v.req("GET", "/api/view?id=seat1"), timeout=8)
+    kept = m.run("journalctl -t seatmuxd -o cat | grep -c 'restart: seat1 is still watched'")[1]
+    t.check("seatmuxd restarted while seat1 is watched: the watch is taken back, and seat1's "
+            "user is not told again when the viewer goes on watching",
+            up and st == 200 and kept.strip() not in ("", "0") and not told, (up, st, kept, told))
+
+
+def restart_seatmuxd(m):
+    """systemctl restart seatmuxd: whether the next one is up, ready once
+    the room's interface answers (its name is asked for after READY=1)."""
+    main = m.run("systemctl show -p MainPID --value seatmuxd")[1].strip()
+    m.run("systemctl restart seatmuxd", timeout=90)
+    return attempt(lambda: m.wait_until(
+        "p=$(systemctl show -p MainPID --value seatmuxd); [ \"$p\" != 0 ] && "
+        "[ \"$p\" != %s ] && seatmuxctl mode >/dev/null 2>&1" % (main or 0), 60))
 
 
 def check_control_restart(t, m, h):
@@ -366,13 +387,7 @@ def check_control_restart(t, m, h):
     same (its devices never unplugged, its session holding them) and still
     the taker's, whose next key arrives."""
     before = m.run(CONTROL_INPUTS)[1].split()
-    main = m.run("systemctl show -p MainPID --value seatmuxd")[1].strip()
-    m.run("systemctl restart seatmuxd", timeout=90)
-    # Ready once the room's interface answers (its name is asked for
-    # after READY=1).
-    up = attempt(lambda: m.wait_until(
-        "p=$(systemctl show -p MainPID --value seatmuxd); [ \"$p\" != 0 ] && "
-        "[ \"$p\" != %s ] && seatmuxctl mode >/dev/null 2>&1" % (main or 0), 60))
+    up = restart_seatmuxd(m)
     after = m.run(CONTROL_INPUTS)[1].split()
     held = [held_by_cage(m, "seat1", "seatmux control " + w) for w in ("keyboard", "pointer")]
     # The new seatmuxd took them back as its own: not refused as another
