@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "relay.h"
@@ -26,6 +27,11 @@ static int way_read(struct way *w, const struct usbip_relay_tap *tap)
 
 	if (w->start == w->end)
 		w->start = w->end = 0;
+	if (w->start > 0 && w->end == RELAY_BUF) {
+		memmove(w->data, w->data + w->start, w->end - w->start);
+		w->end -= w->start;
+		w->start = 0;
+	}
 	if (w->eof || w->end == RELAY_BUF)
 		return 0;
 	n = recv(w->from, w->data + w->end, RELAY_BUF - w->end, MSG_DONTWAIT);
@@ -80,11 +86,12 @@ static int relay_loop(struct way *up, struct way *down, const struct usbip_relay
 		/* A side closed and what it sent is through: the end. */
 		if ((up->eof && up->start == up->end) || (down->eof && down->start == down->end))
 			return 0;
-		/* The kernel's socket, then the station's. */
-		p[0].fd = up->from;
+		/* The kernel's socket, then the station's. One asked nothing
+		 * is left out: a side that hung up says so at every poll. */
 		p[0].events = (short)(way_events(up, true) | way_events(down, false));
-		p[1].fd = down->from;
+		p[0].fd = p[0].events ? up->from : -1;
 		p[1].events = (short)(way_events(down, true) | way_events(up, false));
+		p[1].fd = p[1].events ? down->from : -1;
 		rc = poll(p, 2, up->eof || down->eof ? RELAY_DRAIN_MS : -1);
 		if (rc == 0)
 			return 0;	/* the other side does not take the rest */

@@ -406,6 +406,12 @@ int usbip_tls_relay(SSL *ssl, int fd, int plain, const struct usbip_relay_tap *t
 			p[1].events |= POLLIN;
 		if (r->down.end > r->down.start)
 			p[1].events |= POLLOUT;
+		/* A side asked nothing is left out: one that hung up says so at
+		 * every poll, which would spin while the other side is slow. */
+		if (!p[0].events)
+			p[0].fd = -1;
+		if (!p[1].events)
+			p[1].fd = -1;
 		/* Decrypted bytes waiting in OpenSSL: no need to sleep. */
 		if (SSL_pending(ssl) && buf_room(&r->down))
 			continue;
