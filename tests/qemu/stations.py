@@ -25,14 +25,22 @@ def _seat_colors():
 COLOR = _seat_colors()
 
 
+# Between seatmuxctl's output and its errors in ctl()'s one round trip.
+CTL_ERR_MARK = "\n@@seatmuxctl-stderr@@\n"
+
+
 def ctl(m, user, args, timeout=60):
     """seatmuxctl ARGS as user (root if None): (status, stdout, stderr)."""
     import shlex
     cmd = "seatmuxctl " + args
     if user:
         cmd = "su -s /bin/sh %s -c %s" % (user, shlex.quote(cmd))
-    rc, out = m.run("%s 2>/run/ctl.err" % cmd, timeout=timeout)
-    return rc, out, m.run("cat /run/ctl.err")[1].strip()
+    rc, out = m.run("%s 2>/run/ctl.err; rc=$?; printf '%s'; cat /run/ctl.err; exit $rc"
+                    % (cmd, CTL_ERR_MARK.replace("\n", "\\n")), timeout=timeout)
+    out, mark, err = out.rpartition(CTL_ERR_MARK)
+    if not mark:	# killed before the mark (timeout): all of it is its output
+        out, err = err, ""
+    return rc, out, err.strip()
 
 
 def event_log(seat):

@@ -432,11 +432,17 @@ def check_controller_pictures(t, m):
     stopped (and masked, so the bus cannot start it) once control is
     held: seat1's picture still comes, seat0's is refused."""
     shot = "--fit\\t64x40\\tscreenshot\\t%s\\t-\\n"
-    m.run("rm -f /run/pics.out; (printf 'control\\tseat1\\n'; sleep 8; "
+    # Each step waits for the last one's answer (8 and 5 s at most): the
+    # control's reply, then seat0's refusal, the last of the two pictures.
+    wait = "i=0; while ! %s && [ $i -lt %d ]; do sleep 0.1; i=$((i+1)); done; "
+    m.run("rm -f /run/pics.out; (printf 'control\\tseat1\\n'; " +
+          wait % ("[ -s /run/pics.out ]", 80) +
           "systemctl mask --runtime --now polkit >/dev/null 2>&1; sleep 1; "
-          "printf %%b '%s'; printf %%b '%s'; sleep 5; printf 'release\\tseat1\\n'; sleep 1) | "
-          "su -s /bin/sh %s -c 'seatmuxctl --serve' >/run/pics.out 2>/dev/null"
-          % (shot % "seat1", shot % "seat0", TEACHER), timeout=60)
+          "printf %%b '%s'; printf %%b '%s'; " % (shot % "seat1", shot % "seat0") +
+          wait % ("grep -aq 'not authorized' /run/pics.out", 50) +
+          "printf 'release\\tseat1\\n'; sleep 1) | "
+          "su -s /bin/sh %s -c 'seatmuxctl --serve' >/run/pics.out 2>/dev/null" % TEACHER,
+          timeout=60)
     got = serve_replies(base64.b64decode(m.run("base64 /run/pics.out")[1]))
     m.run("systemctl unmask --runtime polkit; systemctl start polkit", timeout=60)
     rc, out, err = ctl(m, TEACHER, "list-stations")
