@@ -50,6 +50,8 @@
  * again with --dump ("dumped"), and types --keys again (or --poke-keys,
  * which are typed at pokes only: a test types when the screen is ready).
  * SIGUSR2 does the same but types nothing (a look at the screen).
+ * SIGINT while it lingers ends the linger ("linger cut"): it disconnects
+ * and ends as if the linger were over.
  *
  * Log lines (flushed): connected width=W height=H | frames n=N small=M
  *   | typed n=N | burst n=N | clicked x=X y=Y | dumped | refused error=0xE
@@ -424,6 +426,32 @@ static bool pump(freerdp *instance, int ms)
 	return true;
 }
 
+/* SIGINT while lingering: the test is done with the connection. */
+static volatile sig_atomic_t linger_cut;
+
+static void on_cut(int sig)
+{
+	linger_cut = 1;
+}
+
+/* --linger: pumps for s seconds, or until SIGINT cuts it short; false
+ * if the connection went. SIGINT is caught from here on only: before,
+ * it ends the client as it always does. */
+static bool linger(freerdp *instance, int s)
+{
+	struct sigaction sa = { .sa_handler = on_cut, .sa_flags = SA_RESTART };
+	double end = now_s() + s;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	while (!linger_cut && now_s() < end)
+		if (!pump(instance, 100))
+			return false;
+	if (linger_cut)
+		say("linger cut");
+	return true;
+}
+
 /* The client minimised for 2 s: no frames should come meanwhile. */
 static bool suppress(freerdp *instance)
 {
@@ -487,7 +515,7 @@ static int measure(freerdp *instance, const struct options *o, double connected_
 	    now_s() - first, (first - connected_at) * 1000, c->small - small);
 	/* Still connected while the bench reads the server's CPU and memory:
 	 * a disconnect would end the sink, and its figures with it. */
-	if (o->linger_s > 0 && !pump(instance, o->linger_s * 1000))
+	if (o->linger_s > 0 && !linger(instance, o->linger_s))
 		return 2;
 	return 0;
 }
@@ -562,7 +590,7 @@ static int echo(freerdp *instance, const struct options *o, double connected_at)
 			say("echo ms=%.1f", ms);
 	}
 	say("echoed n=%d", o->echo);
-	if (o->linger_s > 0 && !pump(instance, o->linger_s * 1000))
+	if (o->linger_s > 0 && !linger(instance, o->linger_s))
 		return 2;
 	return 0;
 }
@@ -606,7 +634,7 @@ static int run(freerdp *instance, const struct options *o)
 			say("frames n=%lu small=%lu", c->frames, c->small);
 			if (o->dump && dump(instance->context->gdi, o->dump) == 0)
 				say("dumped");
-			if (o->linger_s > 0 && !pump(instance, o->linger_s * 1000)) {
+			if (o->linger_s > 0 && !linger(instance, o->linger_s)) {
 				say("disconnected");
 				return 2;
 			}

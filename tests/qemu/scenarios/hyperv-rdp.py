@@ -318,7 +318,7 @@ def slot_changes_hands(t, m, port, tmp):
     devices go, and an fd to them (an earlier sink's, or what it left
     running) is dead. station2 has had no station yet."""
     ended = attempt(lambda: m.wait_until(
-        "journalctl -t seatmuxd | grep -q 'did not come back, session ended'", 150))
+        "journalctl -t seatmuxd | grep -q 'did not come back, session ended'", 90))
     before = {s: keyboards(m, s) for s in ("seat-rdp1", "seat-rdp2", "seat-rdp3", "seat-rdp4")}
     c = Client(port, "station2", "station2", "640x480", tmp,
                ["--keys", "0x1e", "--act-after", "60", "--frames", "90"])

@@ -22,6 +22,7 @@ the long one): logons and logoffs in a row, with flat fds and memory.
 """
 
 import re
+import signal
 import tempfile
 import time
 
@@ -109,6 +110,8 @@ def run(t):
         held = attempt(lambda: m.wait_until("grep -q ' ok id=' /tmp/orphan-kbd.out", 30))
         t.check("a process station0's session left behind holds the seat's keyboard meanwhile",
                 held, m.run("cat /tmp/orphan-kbd.out /tmp/orphan-card.out 2>&1 | tail -n 5")[1])
+        if held:
+            a.proc.send_signal(signal.SIGINT)	# its linger is over
         rca, outa = a.join()
         t.check("station0's client got frames and disconnected", rca == 0, outa[-200:])
 
