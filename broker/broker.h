@@ -54,6 +54,9 @@ struct broker {
 	struct station_watch *watch;	/* stations watched from afar */
 	struct station_names names;	/* what the room calls its stations */
 	struct roam_table roam;		/* stations' devices in their users' sessions */
+	/* This run's, at random: the ids it makes (a station's Picture)
+	 * are not any earlier run's, whose counts started as its own do. */
+	uint64_t run_id;
 	const char *config_path;	/* read again on SIGHUP */
 	/* Across restarts (state.h): what the last seatmuxd left, while
 	 * this one takes it back (NULL after); keys for names in the fd

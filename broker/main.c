@@ -11,6 +11,7 @@
 #include <string.h>
 #include <linux/uinput.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -18,6 +19,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -466,11 +468,26 @@ static void broker_shut_down(struct broker *b)
 		leases_finish(b);
 }
 
+/* Random; a clock's nanoseconds and the pid if the kernel has none yet
+ * (early at boot): two runs still differ. */
+static uint64_t run_id(void)
+{
+	struct timespec ts;
+	uint64_t id;
+
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) == sizeof(id))
+		return id;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+	       ((uint64_t)getpid() << 32);
+}
+
 static int broker_run(struct broker *b)
 {
 	struct state restored;
 	int rc = 1;
 
+	b->run_id = run_id();
 	b->loop = loop_create();
 	if (!b->loop || signals_setup(b) < 0) {
 		log_error("cannot set up the main loop: %m");

@@ -130,16 +130,22 @@ static const char *text_arg(struct ctl *c, const char *arg, char **owned)
 	return text;
 }
 
-/* A station's Name and Blocked, in one call: "" and false if it is gone. */
-static void name_and_blocked(struct ctl *c, const char *path, char *name, size_t size,
-			     int *blocked)
+/* What --json list-stations says of a station besides its row. */
+struct station_more {
+	char name[256];
+	int blocked;
+	uint64_t picture;
+};
+
+/* A station's Name, Blocked and Picture, in one call: "", false and 0
+ * if it is gone. */
+static void station_more(struct ctl *c, const char *path, struct station_more *more)
 {
 	sd_bus_message *reply = NULL;
 	const char *key, *str;
 	int r;
 
-	*name = 0;
-	*blocked = 0;
+	memset(more, 0, sizeof(*more));
 	r = sd_bus_call_method(c->bus, BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
 			       NULL, &reply, "s", STATION_IFACE);
 	if (r >= 0)
@@ -148,9 +154,11 @@ static void name_and_blocked(struct ctl *c, const char *path, char *name, size_t
 		r = sd_bus_message_read(reply, "s", &key);
 		if (r >= 0 && !strcmp(key, "Name") &&
 		    (r = sd_bus_message_read(reply, "v", "s", &str)) >= 0)
-			snprintf(name, size, "%s", str);
+			snprintf(more->name, sizeof(more->name), "%s", str);
 		else if (r >= 0 && !strcmp(key, "Blocked"))
-			r = sd_bus_message_read(reply, "v", "b", blocked);
+			r = sd_bus_message_read(reply, "v", "b", &more->blocked);
+		else if (r >= 0 && !strcmp(key, "Picture"))
+			r = sd_bus_message_read(reply, "v", "t", &more->picture);
 		else if (r >= 0)
 			r = sd_bus_message_skip(reply, "v");
 		if (r >= 0)
@@ -162,19 +170,24 @@ static void name_and_blocked(struct ctl *c, const char *path, char *name, size_t
 static void print_row(struct ctl *c, bool first, const char *id, const char *kind,
 		      const char *user, uint32_t pid, const char *state, const char *path)
 {
-	char spid[16] = "-", name[256];
-	int blocked;
+	char spid[16] = "-", picture[17] = "";
+	struct station_more more;
 
 	if (c->json) {
-		name_and_blocked(c, path, name, sizeof(name), &blocked);
+		station_more(c, path, &more);
+		/* As text: a JSON number is exact to 2^53 only. */
+		if (more.picture)
+			snprintf(picture, sizeof(picture), "%016llx",
+				 (unsigned long long)more.picture);
 		fprintf(c->out, "%s{", first ? "" : ",");
 		json_field_str(c->out, "station", id, true);
-		json_field_str(c->out, "name", *name ? name : id, false);
+		json_field_str(c->out, "name", *more.name ? more.name : id, false);
 		json_field_str(c->out, "kind", kind, false);
 		json_field_str(c->out, "user", user, false);
 		json_field_uint(c->out, "session_pid", pid);
 		json_field_str(c->out, "state", state, false);
-		fprintf(c->out, ",\"blocked\":%s}", blocked ? "true" : "false");
+		json_field_str(c->out, "picture", picture, false);
+		fprintf(c->out, ",\"blocked\":%s}", more.blocked ? "true" : "false");
 		return;
 	}
 	if (pid)

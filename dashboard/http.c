@@ -311,8 +311,10 @@ static enum MHD_Result reply_done(struct MHD_Connection *conn, struct bridge_rep
 	return ok;
 }
 
-/* The station's picture now, made small: its version (0: none). */
-static unsigned picture(struct dashboard *d, struct websession *s, const char *id)
+/* The station's picture now, made small, asked for while seatmuxd
+ * listed what it shows as shows: its version (0: none). */
+static unsigned picture(struct dashboard *d, struct websession *s, const char *id,
+			const char *shows)
 {
 	/* seatmuxd makes it small before it encodes it; the dashboard still
 	 * reads it as a stranger's (the bridge is its user's) and makes its own. */
@@ -330,7 +332,7 @@ static unsigned picture(struct dashboard *d, struct websession *s, const char *i
 		made = thumbnail_make((unsigned char *)r.out, r.outlen, &small, &len) == 0;
 		pthread_mutex_unlock(&d->pictures_lock);
 		if (made)
-			v = websession_thumb_update(s, id, small, len);
+			v = websession_thumb_update(s, id, shows, small, len);
 	}
 	bridge_reply_free(&r);
 	return v;
@@ -365,26 +367,25 @@ static json_object *station_out(const char *id, json_object *in, int64_t thumb)
 	return out;
 }
 
-/* The version of the picture kept for station id (0: none yet). */
-static unsigned kept_picture(struct websession *s, const char *id)
+/* The version of the picture kept for station id (0: none yet). The
+ * session's lock is held. */
+static unsigned kept_version(struct websession *s, const char *id)
 {
-	const struct thumb *t;
-	unsigned v;
+	const struct thumb *t = websession_thumb(s, id);
 
-	pthread_mutex_lock(&s->lock);
-	t = websession_thumb(s, id);
-	v = t ? t->version : 0;
-	pthread_mutex_unlock(&s->lock);
-	return v;
+	return t ? t->version : 0;
 }
 
 /*
  * The versions of the pictures of list's stations (0 for an entry that
- * is none): taken again for LIST_PICTURES_MS at most, round robin from
- * where the last list stopped; the others keep the one they have. A list
- * then answers in about that time whatever the room's size (under load a
- * picture takes seconds), and a stream's pictures, with the session's
- * lock, come between these, not after all of them.
+ * is none). A station whose picture seatmuxd lists as the one it showed
+ * when its kept picture was taken keeps it, unasked: it costs nothing
+ * while it stands still. The others are taken again for
+ * LIST_PICTURES_MS at most, round robin from where the last list
+ * stopped; those left keep the one they have. A list then answers in
+ * about that time whatever the room's size (under load a picture takes
+ * seconds), and a stream's pictures, with the session's lock, come
+ * between these, not after all of them.
  */
 static void list_pictures(struct dashboard *d, struct websession *s, json_object *list,
 			  unsigned *versions, size_t n)
@@ -397,18 +398,21 @@ static void list_pictures(struct dashboard *d, struct websession *s, json_object
 	pthread_mutex_unlock(&s->lock);
 	for (size_t k = 0; k < n; k++) {
 		size_t i = (start + k) % n;
-		const char *id = str_of(json_object_array_get_idx(list, i), "station");
+		json_object *one = json_object_array_get_idx(list, i);
+		const char *id = str_of(one, "station"), *shows = str_of(one, "picture");
+		bool in_time = now_ms() < until;
 
 		if (!form_station_ok(id))
 			continue;
-		if (now_ms() < until) {
-			pthread_mutex_lock(&s->lock);
-			versions[i] = picture(d, s, id);
-			pthread_mutex_unlock(&s->lock);
+		pthread_mutex_lock(&s->lock);
+		versions[i] = websession_thumb_still(s, id, shows);
+		if (!versions[i] && in_time)
+			versions[i] = picture(d, s, id, shows);
+		else if (!versions[i])
+			versions[i] = kept_version(s, id);
+		pthread_mutex_unlock(&s->lock);
+		if (in_time)
 			taken = k + 1;
-		} else {
-			versions[i] = kept_picture(s, id);
-		}
 	}
 	pthread_mutex_lock(&s->lock);
 	s->thumb_turn = start + taken;

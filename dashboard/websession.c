@@ -187,7 +187,7 @@ static struct thumb *thumb_find(const struct websession *s, const char *station)
 }
 
 unsigned websession_thumb_update(struct websession *s, const char *station,
-				 unsigned char *png, size_t len)
+				 const char *picture, unsigned char *png, size_t len)
 {
 	static atomic_uint versions;
 	struct thumb *t = thumb_find(s, station);
@@ -202,6 +202,7 @@ unsigned websession_thumb_update(struct websession *s, const char *station,
 		t = &s->thumbs[s->nthumbs++];
 		snprintf(t->station, sizeof(t->station), "%s", station);
 	}
+	snprintf(t->picture, sizeof(t->picture), "%s", picture);
 	if (t->png && t->len == len && !memcmp(t->png, png, len)) {
 		free(png);	/* unchanged: the browser keeps what it has */
 		return t->version;
@@ -217,6 +218,17 @@ unsigned websession_thumb_update(struct websession *s, const char *station,
 const struct thumb *websession_thumb(const struct websession *s, const char *station)
 {
 	return thumb_find(s, station);
+}
+
+unsigned websession_thumb_still(const struct websession *s, const char *station,
+				const char *picture)
+{
+	const struct thumb *t = thumb_find(s, station);
+
+	if (!t || !*picture || strlen(picture) > WEBSESSION_PICTURE_MAX ||
+	    strcmp(t->picture, picture))
+		return 0;
+	return t->version;
 }
 
 int websession_watch(struct websession *s, const char *id, uint64_t now_ms)

@@ -25,6 +25,7 @@
 #define WEBSESSION_HEX 64	/* 32 random bytes, in hex */
 #define WEBSESSION_THUMBS 64	/* stations whose pictures are kept */
 #define WEBSESSION_STATION_MAX 63
+#define WEBSESSION_PICTURE_MAX 16	/* a station's Picture, in hex */
 /* A session's pictures, in all, at most (a bridge is the user's: it may
  * send whatever it likes, as large as bridge.h allows). */
 #define WEBSESSION_THUMB_BYTES (48u << 20)
@@ -34,6 +35,10 @@
 struct thumb {
 	char station[WEBSESSION_STATION_MAX + 1];
 	unsigned version;	/* this picture's, unique to it; from 1 */
+	/* seatmuxd's id of what the station showed when it was asked for
+	 * this picture (its list's), or "": while it lists the same, the
+	 * picture is the station's still, and is not asked for again. */
+	char picture[WEBSESSION_PICTURE_MAX + 1];
 	unsigned char *png;
 	size_t len;
 };
@@ -96,12 +101,19 @@ void websession_end(struct websession_store *st, struct websession *s);
  * used now: a stream keeps its session alive while it runs. */
 bool websession_live(struct websession_store *st, struct websession *s, uint64_t now_ms);
 bool websession_csrf_ok(const struct websession *s, const char *token);
-/* The station's picture is png (taken): its version, bumped if it
- * changed; versions are unique across sessions, so that a browser never
- * takes one session's picture for another's. 0 if no room was left. The
- * session's lock is held. */
+/* The station's picture is png (taken), asked for while seatmuxd listed
+ * the station's picture as picture ("" for none; cut to
+ * WEBSESSION_PICTURE_MAX): its version, bumped if it changed; versions
+ * are unique across sessions, so that a browser never takes one
+ * session's picture for another's. 0 if no room was left. The session's
+ * lock is held. */
 unsigned websession_thumb_update(struct websession *s, const char *station,
-				 unsigned char *png, size_t len);
+				 const char *picture, unsigned char *png, size_t len);
+/* The version of the picture kept for station if it was asked for while
+ * seatmuxd listed what the station shows as picture, which it lists
+ * still; else 0. "" is no picture's. The session's lock is held. */
+unsigned websession_thumb_still(const struct websession *s, const char *station,
+				const char *picture);
 /* The picture kept for station, or NULL. The session's lock is held. */
 const struct thumb *websession_thumb(const struct websession *s, const char *station);
 

@@ -186,6 +186,8 @@ static int station_property(sd_bus *bus, const char *path, const char *iface,
 		return sd_bus_message_append(reply, "b", (int)v.blocked);
 	if (!strcmp(property, "ProjectedFrom"))
 		return sd_bus_message_append(reply, "s", v.projected_from);
+	if (!strcmp(property, "Picture"))
+		return sd_bus_message_append(reply, "t", v.picture);
 	return -ENOENT;
 }
 
@@ -208,6 +210,8 @@ static const sd_bus_vtable station_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_PROPERTY("Devices", "a(sss)", station_devices, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+	/* Changes as its head does, a signal for every change too many. */
+	SD_BUS_PROPERTY("Picture", "t", station_property, 0, 0),
 	SD_BUS_VTABLE_END,
 };
 

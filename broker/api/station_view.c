@@ -48,6 +48,22 @@ static uint64_t devices_fingerprint(struct broker *b, const char *seat)
 	return h;
 }
 
+static uint64_t picture_id(struct broker *b, const struct seat *seat)
+{
+	unsigned since = seat->kind && seat->kind->still_since ?
+				 seat->kind->still_since(b, seat->name) : 0;
+	uint64_t h;
+
+	if (!since)
+		return 0;
+	/* A token is the kind's and the run's: another kind's count, or a
+	 * restarted seatmuxd's, gives the same numbers again. */
+	h = fnv_bytes(FNV_START, &b->run_id, sizeof(b->run_id));
+	h = fnv_text(h, seat->kind->name);
+	h = fnv_bytes(h, &since, sizeof(since));
+	return h ? h : 1;
+}
+
 void station_view_of(struct broker *b, const struct seat *seat, struct station_view *v)
 {
 	const struct session *s = &seat->session;
@@ -69,6 +85,7 @@ void station_view_of(struct broker *b, const struct seat *seat, struct station_v
 	snprintf(v->projected_from, sizeof(v->projected_from), "%s",
 		 screens_projected(b, seat->name) ? screens_projected(b, seat->name) : "");
 	v->devices = devices_fingerprint(b, seat->name);
+	v->picture = picture_id(b, seat);
 }
 
 bool station_view_differs(const struct station_view *a, const struct station_view *b)

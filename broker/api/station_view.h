@@ -33,6 +33,10 @@ struct station_view {
 	bool blocked;			/* a block screen holds it (screens.h) */
 	char projected_from[SEAT_PROTO_MAX_SEAT];	/* shows this station, or "" */
 	uint64_t devices;		/* a fingerprint of its devices (Devices) */
+	/* What its head shows, as an id: the same while its kind vouches
+	 * the head unchanged (station_kind.h's still_since), another after;
+	 * 0 while none does. It changes as the head does: not signalled. */
+	uint64_t picture;
 };
 
 void station_view_of(struct broker *b, const struct seat *seat, struct station_view *v);

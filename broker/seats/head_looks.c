@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "head_looks.h"
 
-unsigned head_looks_sent(struct head_looks *h, unsigned *count)
+unsigned head_looks_sent(struct head_looks *h, unsigned *count, uint64_t now_ms, uint64_t max_ms)
 {
 	if (++*count == 0)	/* wrapped: 0 is no token */
 		*count = 1;
-	if (!h->looking)
+	if (!h->looking || now_ms - h->first_ms >= max_ms) {
 		h->first = *count;
+		h->first_ms = now_ms;
+	}
 	h->looking = true;
 	return *count;
 }
@@ -27,4 +29,9 @@ void head_looks_forget(struct head_looks *h)
 bool head_looks_unchanged(const struct head_looks *h, unsigned since, unsigned count)
 {
 	return h->looking && since && since - h->first <= count - h->first;
+}
+
+unsigned head_looks_still(const struct head_looks *h, uint64_t now_ms, uint64_t max_ms)
+{
+	return h->looking && now_ms - h->first_ms < max_ms ? h->first : 0;
 }

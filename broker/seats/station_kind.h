@@ -67,6 +67,10 @@ struct station_kind {
 	 * look of that token. A head that did not change is not read again. */
 	unsigned (*look)(struct broker *b, const char *seat);
 	bool (*unchanged)(struct broker *b, const char *seat, unsigned since);
+	/* With those: the token of the look since which seat's head is
+	 * known unchanged, for picture-max-age at most (0: it is not), so
+	 * that the room's viewers need not even ask for its picture. */
+	unsigned (*still_since)(struct broker *b, const char *seat);
 	/* A login screen's word (optional). For GREETER_LOGGED_ON, 0 lets
 	 * the user's session start, 1 says the kind took the user to a
 	 * session of theirs elsewhere (nothing starts), -1 refuses it;

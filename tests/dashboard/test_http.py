@@ -91,6 +91,7 @@ class FakeHelper:
         # its user made may pass instead: "none", "unsealed", "short".
         self.raw = "sealed"
         self.more = []		# stations listed after seat1
+        self.shows = ""		# seat1's listed picture (seatmuxd's Picture)
         self.requests = []
         self.rhosts = []
         self.conns = []
@@ -148,7 +149,8 @@ class FakeHelper:
             elif args == ["list-stations"]:
                 self.reply(c, out=json.dumps([{
                     "station": "seat1", "name": "Desk 1", "kind": "local", "user": "p1",
-                    "session_pid": 7, "state": "running", "blocked": False}] + [{
+                    "session_pid": 7, "state": "running", "blocked": False,
+                    "picture": self.shows}] + [{
                     "station": n, "name": n, "kind": "rdp", "user": "", "state": "greeter",
                     "blocked": False} for n in self.more] + [{
                     "station": "bad/id", "name": "x"}]).encode())
@@ -166,6 +168,35 @@ class FakeHelper:
                            error="org.seatmux.Error.NoSuchStation")
             else:
                 self.reply(c)
+
+
+def check_still(b, helper):
+    """A station seatmuxd lists as showing what it showed when its
+    picture was taken is not asked for again; another id, or none, is."""
+    def lists(n):
+        asked, thumbs = 0, set()
+        for _ in range(n):
+            before = len(helper.requests)
+            st, _, data = b.req("GET", "/api/stations")
+            thumbs.add(json.loads(data)["stations"][0]["thumb"] if st == 200 else None)
+            asked += sum("screenshot" in r for r in helper.requests[before:])
+        return asked, thumbs
+
+    helper.shows = "00000000000000aa"
+    first = lists(1)
+    helper.picture = png(1280, 800, (200, 200, 20))	# seatmuxd's word holds
+    still = lists(3)
+    check("a station listed with the picture id it had when its picture was taken: "
+          "asked for once, then not, its version kept", first[0] == 1 and still[0] == 0 and
+          still[1] == first[1], (first, still))
+    helper.shows = "00000000000000bb"
+    moved = lists(2)
+    check("another id: asked for once more, a new version",
+          moved[0] == 1 and len(moved[1]) == 1 and moved[1] != still[1], (still, moved))
+    for shows, what in (("", "no id"), ("x" * 40, "an id longer than any seatmuxd gives")):
+        helper.shows = shows
+        check("%s: asked for at every list" % what, lists(3)[0] == 3)
+    helper.shows = ""
 
 
 class Browser:
@@ -283,6 +314,7 @@ def run(b, helper, port):
     helper.picture = png(1280, 800, (20, 200, 20))
     st, _, data = b.req("GET", "/api/stations")
     check("a changed picture gets a new one", json.loads(data)["stations"][0]["thumb"] == 2, data)
+    check_still(b, helper)
     for w, h, depth, want in ((8192, 1, 8, True), (8193, 1, 8, False),
                               (4096, 4096, 8, False), (64, 40, 16, False)):
         helper.picture = png(w, h, (20, 20, 200), depth)

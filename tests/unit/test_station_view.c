@@ -35,7 +35,19 @@ const char *devices_seat_of(const struct devices *devs, const struct device *dev
 	return dev->seat;
 }
 
-static const struct station_kind fake_rdp = { .name = "rdp", .address = fake_address };
+/* The token of the look since which a head is still: seat-rdp1's is
+ * still_token (0: it changed). */
+static unsigned still_token;
+
+static unsigned fake_still_since(struct broker *b, const char *seat)
+{
+	return !strcmp(seat, "seat-rdp1") ? still_token : 0;
+}
+
+static const struct station_kind fake_rdp = { .name = "rdp", .address = fake_address,
+					      .still_since = fake_still_since };
+static const struct station_kind fake_usbip = { .name = "usbip",
+						.still_since = fake_still_since };
 static const struct station_kind fake_physical = { .name = "physical" };
 
 static void seat_init(struct seat *s, const char *name, const struct station_kind *kind)
@@ -115,6 +127,48 @@ static void test_view(struct test_state *t)
 	CHECK(t, !station_view_differs(&v, &w));
 }
 
+/* A station's Picture: the same while its head is still, another after
+ * a change, in another run of seatmuxd or of another kind; 0 with
+ * nothing still, and from a kind that cannot say. */
+static void test_picture(struct test_state *t)
+{
+	struct broker b = { .run_id = 0x1234 };
+	struct station_view v, w;
+	struct seat s;
+	uint64_t first;
+
+	list_init(&b.devices.list);
+	seat_init(&s, "seat-rdp1", &fake_rdp);
+	still_token = 0;
+	station_view_of(&b, &s, &v);
+	CHECK(t, v.picture == 0);
+	still_token = 7;
+	station_view_of(&b, &s, &v);
+	first = v.picture;
+	station_view_of(&b, &s, &v);
+	CHECK(t, first != 0 && v.picture == first);
+	still_token = 9;
+	station_view_of(&b, &s, &v);
+	CHECK(t, v.picture != 0 && v.picture != first);
+	still_token = 7;
+	b.run_id = 0x1235;
+	station_view_of(&b, &s, &v);
+	CHECK(t, v.picture != 0 && v.picture != first);
+	b.run_id = 0x1234;
+	s.kind = &fake_usbip;
+	station_view_of(&b, &s, &v);
+	CHECK(t, v.picture != 0 && v.picture != first);
+	s.kind = &fake_physical;
+	station_view_of(&b, &s, &v);
+	CHECK(t, v.picture == 0);
+	/* Not a change worth a signal: it changes as the head does. */
+	s.kind = &fake_rdp;
+	station_view_of(&b, &s, &v);
+	still_token = 8;
+	station_view_of(&b, &s, &w);
+	CHECK(t, v.picture != w.picture && !station_view_differs(&v, &w));
+}
+
 static void test_json(struct test_state *t)
 {
 	char buf[256] = "";
@@ -130,6 +184,7 @@ int main(void)
 	struct test_state t = { 0 };
 
 	RUN(&t, test_view);
+	RUN(&t, test_picture);
 	RUN(&t, test_json);
 	return TEST_SUMMARY(&t);
 }

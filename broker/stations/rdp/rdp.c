@@ -292,7 +292,8 @@ static unsigned rdp_look(struct broker *b, const char *seat)
 		head_looks_forget(&s->looks);
 		return 0;
 	}
-	return head_looks_sent(&s->looks, &s->rdp->looks);
+	return head_looks_sent(&s->looks, &s->rdp->looks, loop_now_ms(),
+			       (uint64_t)b->cfg.picture_max_age_s * 1000);
 }
 
 /* Unchanged since the look of token since, by the sink that serves the
@@ -303,6 +304,16 @@ static bool rdp_unchanged(struct broker *b, const char *seat, unsigned since)
 	struct sink *s = st ? st->sink : NULL;
 
 	return s && sink_serves(s) && head_looks_unchanged(&s->looks, since, s->rdp->looks);
+}
+
+static unsigned rdp_still_since(struct broker *b, const char *seat)
+{
+	struct station *st = seat_station(b, seat);
+	struct sink *s = st ? st->sink : NULL;
+
+	if (!s || !sink_serves(s))
+		return 0;
+	return head_looks_still(&s->looks, loop_now_ms(), (uint64_t)b->cfg.picture_max_age_s * 1000);
 }
 
 static void rdp_log_off(struct broker *b, const char *seat)
@@ -388,6 +399,7 @@ const struct station_kind rdp_station_kind = {
 	.watched = rdp_watched,
 	.look = rdp_look,
 	.unchanged = rdp_unchanged,
+	.still_since = rdp_still_since,
 	.greeter_event = rdp_greeter_event,
 	.adopt = rdp_adopt,
 	.let_go = rdp_let_go,

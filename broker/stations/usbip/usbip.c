@@ -1111,7 +1111,8 @@ static unsigned usbip_look(struct broker *b, const char *seat)
 		head_looks_forget(&st->looks);
 		return 0;
 	}
-	return head_looks_sent(&st->looks, &st->u->looks);
+	return head_looks_sent(&st->looks, &st->u->looks, loop_now_ms(),
+			       (uint64_t)b->cfg.picture_max_age_s * 1000);
 }
 
 static bool usbip_unchanged(struct broker *b, const char *seat, unsigned since)
@@ -1119,6 +1120,16 @@ static bool usbip_unchanged(struct broker *b, const char *seat, unsigned since)
 	const struct station *st = station_at(b, seat);
 
 	return st && st->up && st->tells && head_looks_unchanged(&st->looks, since, st->u->looks);
+}
+
+static unsigned usbip_still_since(struct broker *b, const char *seat)
+{
+	const struct station *st = station_at(b, seat);
+
+	if (!st || !st->up || !st->tells)
+		return 0;
+	return head_looks_still(&st->looks, loop_now_ms(),
+				(uint64_t)b->cfg.picture_max_age_s * 1000);
 }
 
 static void usbip_leave_alone(struct broker *b, const struct device *head)
@@ -1141,6 +1152,7 @@ const struct station_kind usbip_station_kind = {
 	.reload = usbip_reload,
 	.look = usbip_look,
 	.unchanged = usbip_unchanged,
+	.still_since = usbip_still_since,
 	/* Its rules give its devices their home (roam_rules.h). */
 	.moves_by_rules = true,
 };

@@ -171,12 +171,24 @@ def picture(h, seat, timeout, test):
         time.sleep(0.5)
 
 
+def listed_pictures(m):
+    """Each station's picture id, as seatmuxctl --json lists it for the
+    teacher (seatmuxd's Picture property; "" when none)."""
+    rc, out, err = ctl(m, TEACHER, "--json list-stations")
+    try:
+        return {s["station"]: s.get("picture") for s in json.loads(out)}
+    except ValueError:
+        return {}
+
+
 def check_still_pictures(t, m, h, kind, seat, user):
-    """A remote station's head that shows the same is not read again: its
-    helper says when it changes (an RDP sink sees every update of its
-    head; a USB/IP link, what the station's display is sent). Then it
-    changes (blocked: the broker draws on it): its picture is read anew,
-    and again when it is unblocked."""
+    """A remote station's head that shows the same costs the dashboard
+    nothing: its helper says when it changes (an RDP sink sees every
+    update of its head; a USB/IP link, what the station's display is
+    sent), seatmuxd lists the same picture id while it does not, and
+    the dashboard does not even ask for its picture. Then it changes
+    (blocked: the broker draws on it): its picture is read anew, and
+    again when it is unblocked."""
     if not seat:
         t.check("the %s station is listed" % kind, False)
         return
@@ -184,25 +196,33 @@ def check_still_pictures(t, m, h, kind, seat, user):
     color = seat_color(seat)
     # Its client draws 30 frames, then nothing; then one picture is read
     # (its helper told of the frames before it: perhaps after the
-    # reading), the next one vouched for, and given again from then on.
+    # reading), the next one vouched for, and from then on its id holds.
     home = m.run("getent passwd %s | cut -d: -f6" % user)[1].strip()
     still = attempt(lambda: m.wait_until("grep -q '^still ' %s/events.log" % home, 30))
     base, end = picture_counts(m, seat), time.monotonic() + 30
     while picture_counts(m, seat)[0] <= base[0] and time.monotonic() < end:
         picture(h, seat, 0, lambda img: True)
-    before = picture_counts(m, seat)
-    versions, end = set(), time.monotonic() + 30
-    # A list takes pictures for a second, in turn: under load it may
-    # reach the station only every few lists.
-    while True:
-        versions.add(picture(h, seat, 0, lambda img: True)[0])
+    # Once the dashboard asked while seatmuxd listed the id it lists
+    # still (the picture given again above), it asks no more. Two quiet
+    # lists in a row, in case a last change was said late.
+    before, quiet, end = picture_counts(m, seat), 0, time.monotonic() + 30
+    while quiet < 2 and time.monotonic() < end:
+        picture(h, seat, 0, lambda img: True)
         after = picture_counts(m, seat)
-        if after[0] >= before[0] + 2 or time.monotonic() > end:
-            break
-    t.check("%s's head shows the same (its client still): its picture is not read again, "
-            "list after list (its last one, the same version)" % what,
-            still and after[0] >= before[0] + 2 and after[1] == before[1] and
-            len(versions) == 1, (still, before, after, versions))
+        quiet = quiet + 1 if after == before else 0
+        before = after
+    ids, versions = [listed_pictures(m)], set()
+    for _ in range(4):
+        versions.add(picture(h, seat, 0, lambda img: True)[0])
+        time.sleep(0.5)
+    ids.append(listed_pictures(m))
+    after = picture_counts(m, seat)
+    t.check("%s's head shows the same (its client still): seatmuxd lists one picture id for "
+            "it throughout, and the dashboard's lists do not ask for its picture at all "
+            "(its last one, the same version); a physical station's id is empty" % what,
+            still and after == before and len(versions) == 1 and
+            ids[0].get(seat) and ids[0].get(seat) == ids[1].get(seat) and
+            ids[0].get("seat0") == "", (still, before, after, versions, ids))
     st, _, data = h.action("block", seat, "Eyes-front")
     block = screens.SCREEN["block"]
     v, img = picture(h, seat, 30, lambda img: img.fraction_near(block, 24) > 0.5)
