@@ -783,12 +783,19 @@ class Scenario:
         self._machines = 0
 
     def check(self, what, ok, reason=""):
+        """reason: what a failure says; a callable is called only then
+        (a look into the guest costs a round trip each)."""
         ok = bool(ok)
         if ok:
             self.passed += 1
             print("PASS %s: %s" % (self.name, what), flush=True)
         else:
             self.failed += 1
+            if callable(reason):
+                try:
+                    reason = reason()
+                except Exception as e:  # the machine may be gone
+                    reason = "its reason could not be read: %r" % e
             reason = " ".join(str(reason).split())[:300] or "false"
             print("FAIL %s: %s (%s)" % (self.name, what, reason), flush=True)
         return ok

@@ -50,12 +50,12 @@
  * again with --dump ("dumped"), and types --keys again (or --poke-keys,
  * which are typed at pokes only: a test types when the screen is ready).
  * SIGUSR2 does the same but types nothing (a look at the screen).
- * SIGINT while it lingers ends the linger ("linger cut"): it disconnects
- * and ends as if the linger were over.
+ * SIGINT while it lingers ("lingering s=S" said) ends the linger ("linger
+ * cut"): it disconnects and ends as if the linger were over.
  *
  * Log lines (flushed): connected width=W height=H | frames n=N small=M
  *   | typed n=N | burst n=N | clicked x=X y=Y | dumped | refused error=0xE
- *   | poked frames=N | disconnected | timeout
+ *   | poked frames=N | lingering s=S | linger cut | disconnected | timeout
  * Exit status: 0 done, 2 refused or disconnected, 3 timeout, 1 other.
  */
 #include <errno.h>
@@ -444,6 +444,7 @@ static bool linger(freerdp *instance, int s)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+	say("lingering s=%d", s);
 	while (!linger_cut && now_s() < end)
 		if (!pump(instance, 100))
 			return false;

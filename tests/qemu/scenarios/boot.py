@@ -72,7 +72,7 @@ def run(t):
         t.check("systemd-udevd is running", rc == 0 and out.strip() == "active", out.strip())
         rc, out = m.run("systemctl is-system-running")
         t.check("no unit failed", out.strip() in ("running", "starting"),
-                out.strip() + " " + m.run("systemctl --failed --no-legend --plain")[1])
+                lambda: out.strip() + " " + m.run("systemctl --failed --no-legend --plain")[1])
 
         rc, out = m.run("ls /dev/dri")
         cards = sorted(w for w in out.split() if w.startswith("card"))

@@ -225,7 +225,7 @@ def run(t):
                                                                EVENT["kbd1"], hold_a))
             t.check("station1 holds seat1's keyboard through the broker before the rounds",
                     attempt(lambda: m.wait_until("grep -q ' ok id=' %s" % hold_a, 20)),
-                    m.run("cat %s" % hold_a)[1])
+                    lambda: m.run("cat %s" % hold_a)[1])
 
             done = rounds()
             for i, (name, command) in enumerate(done):
@@ -267,7 +267,7 @@ def bring_up(t, m, hv, usb, emu, tmp):
         "journalctl -t seatmuxd | grep -q 'rdp: listening'"
         % (events_path("station0"), events_path("station1")), 150, interval=1))
     if not t.check("both physical seats' clients start under cage, and RDP listens", ok,
-                   m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+                   lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1]):
         return None
     linger = Lingering(hv.client_binary(), port, "station2", "640x480", tmp,
                        RDP_SCANCODE["station2"])
@@ -288,7 +288,7 @@ def bring_up(t, m, hv, usb, emu, tmp):
             linger.connected() and "frames n=" in linger.text(), linger.text()[-300:])
     t.check("station3's RDP client connects and gets frames", rc3 == 0, out3[-200:])
     t.check("the USB/IP station comes up beside them and shows its client", got >= 0.5,
-            "%.0f%%: %s" % (got * 100, m.run("journalctl -t seatmuxd | grep usbip | tail -n 5")[1]))
+            lambda: "%.0f%%: %s" % (got * 100, m.run("journalctl -t seatmuxd | grep usbip | tail -n 5")[1]))
     typed = wait_own_keys(m, {"keys": {u: {} for u in USERS}}, 60)
     s = state(m)
     lead = leaders(s)
@@ -326,7 +326,7 @@ def one_round(t, m, hv, emu, linger, tmp, name, command):
           % (t.name, name, old_main, new_main, took), flush=True)
     if not t.check("%s: seatmuxd is active again under a new main pid" % name,
                    new_main is not None,
-                   "%s -> %s: %s %s" % (old_main, new_main, out.strip()[-200:],
+                   lambda: "%s -> %s: %s %s" % (old_main, new_main, out.strip()[-200:],
                                         m.run("systemctl status seatmuxd --no-pager | tail -n 6")[1])):
         return False
 
@@ -425,13 +425,13 @@ def revocation(t, m, hold_a):
     seat1, leader = leaders(s).get("station1", (None, None))
     client = (s["ready"]["station1"] or [None])[-1]
     t.check("a keyboard held since before the rounds is still station1's after them",
-            "revoked" not in m.run("cat %s" % hold_a)[1], m.run("cat %s" % hold_a)[1])
+            "revoked" not in m.run("cat %s" % hold_a)[1], lambda: m.run("cat %s" % hold_a)[1])
     hold_b = "/tmp/hold-after.out"
     m.run("%s -u station1 hold %s %s 600 >%s 2>&1 &" % (SEATCLIENT, SOCK["seat1"], EVENT["kbd1"],
                                                       hold_b))
     held = attempt(lambda: m.wait_until("grep -q ' ok id=' %s" % hold_b, 20))
     t.check("after the rounds station1 holds seat1's keyboard through the new seatmuxd", held,
-            m.run("cat %s" % hold_b)[1])
+            lambda: m.run("cat %s" % hold_b)[1])
     if not (seat1 == "seat1" and leader):
         t.fail("seat1's session ends and its devices are revoked", "no seat1 session leader")
         return
@@ -442,11 +442,11 @@ def revocation(t, m, hold_a):
     revoked = attempt(lambda: m.wait_until("grep -q '^revoked' %s && grep -q '^revoked' %s"
                                            % (hold_a, hold_b), 30))
     t.check("seat1's session ended: every device station1 held through the broker is revoked",
-            revoked, m.run("tail -n 3 %s %s" % (hold_a, hold_b))[1])
+            revoked, lambda: m.run("tail -n 3 %s %s" % (hold_a, hold_b))[1])
     gone = attempt(lambda: m.wait_until("! kill -0 %d 2>/dev/null && ! kill -0 %s 2>/dev/null"
                                         % (leader, client or 0), 20))
     t.check("the ended session's leader and client are gone", gone,
-            m.run("ps -o pid,user,args | grep station1")[1])
+            lambda: m.run("ps -o pid,user,args | grep station1")[1])
     # Whatever still holds seat1's nodes as station1 is the seat's next
     # session (it is restarted), in a scope of its own: seatmuxd's, or
     # logind's once PAM has opened it, which may be within the 2 s.

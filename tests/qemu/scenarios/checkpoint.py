@@ -98,7 +98,7 @@ def run(t):
             desk = usb.wait_color(emu, "seat-desk1", 120)
             desk_pids = ready_pids(m, "seat2")   # /home/station2/events.log
             if not t.check("the zero client shows station2's session", desk >= 0.5 and desk_pids,
-                           "%.0f%%: %s" % (desk * 100, journal(m)[-600:])):
+                           lambda: "%.0f%%: %s" % (desk * 100, journal(m)[-600:])):
                 return
             seat, pid = rdp_session(t, m, hv, tmp)
             if not seat:
@@ -143,7 +143,7 @@ def run(t):
             back = attempt(lambda: m.wait_until(
                 "kill -0 %d && kill -0 %d" % (pid, desk_pid), 60, interval=1))
             t.check("the guest is the checkpoint's: both sessions' processes are back", back,
-                    m.run("ps -o pid,user,comm | grep station")[1])
+                    lambda: m.run("ps -o pid,user,comm | grep station")[1])
 
             # The client's connection of before is gone: it connects again.
             c = hv.Client(m.ports[3389], "station1", "station1", "640x480", tmp,
@@ -163,7 +163,7 @@ def run(t):
             t.check("the zero client shows station2's session of the checkpoint again, live",
                     desk >= 0.5 and live and ready_pids(m, "seat2")[-1] == desk_pid and
                     m.run("kill -0 %d" % desk_pid)[0] == 0,
-                    "%.0f%% %s %s: %s" % (desk * 100, live, ready_pids(m, "seat2"),
+                    lambda: "%.0f%% %s %s: %s" % (desk * 100, live, ready_pids(m, "seat2"),
                                           journal(m)[-800:]))
             t.check_sanitizers(m)
     finally:

@@ -108,16 +108,16 @@ def lease_screens(t, m):
     rc, out = m.run("seatmuxctl --message 'Pens down' block seat1 2>&1")
     ok = rc == 0 and until(m, 1, screens.showing("block"))
     t.check("seat1 blocked: its leased connector shows the block screen", ok,
-            out + m.run(diag)[1])
+            lambda: out + m.run(diag)[1])
     t.check("while seat0, on the same card, animates on", changing(m, 0))
     shows(t, m.screendump("head0", 0), "seat0", "and connector 1 still shows seat0's client")
     # One painter after another on the blocked lease: each waits for the
     # last to be gone, which takes its framebuffers with it.
     rc, out = m.run("seatmuxctl identify seat1 2>&1")
     ok = rc == 0 and until(m, 1, screens.showing("identify"))
-    t.check("the blocked lease shows its name over the block", ok, out + m.run(diag)[1])
+    t.check("the blocked lease shows its name over the block", ok, lambda: out + m.run(diag)[1])
     t.check("and the block again after", until(m, 1, screens.showing("block"), 40),
-            m.run(diag)[1])
+            lambda: m.run(diag)[1])
     typed = count(m, "seat1", "^key key=46 state=pressed")
     m.send_key("kbd1", "c")
     time.sleep(3)
@@ -125,7 +125,7 @@ def lease_screens(t, m):
             count(m, "seat1", "^key key=46 state=pressed") == typed)
     rc, out = m.run("seatmuxctl unblock seat1 2>&1")
     ok = rc == 0 and until(m, 1, near("seat1"))
-    t.check("unblocked, seat1's compositor draws on its lease again", ok, out + m.run(diag)[1])
+    t.check("unblocked, seat1's compositor draws on its lease again", ok, lambda: out + m.run(diag)[1])
     m.send_key("kbd1", "d")
     ok = attempt(lambda: m.wait_until("grep -q '^key key=32 state=pressed' %s"
                                       % event_log("seat1"), 20))
@@ -134,17 +134,17 @@ def lease_screens(t, m):
 
     rc, out = m.run("seatmuxctl identify seat0 2>&1")
     ok = rc == 0 and until(m, 0, screens.showing("identify"))
-    t.check("seat0, the card's own seat, shows its name on connector 1", ok, out + m.run(diag)[1])
+    t.check("seat0, the card's own seat, shows its name on connector 1", ok, lambda: out + m.run(diag)[1])
     shows(t, m.screendump("head0", 1), "seat1", "and connector 2 keeps seat1's client")
     t.check("seat0 draws again once its name has shown", until(m, 0, near("seat0"), 60))
 
     rc, out = m.run("seatmuxctl project seat1 seat0 2>&1")
     ok = rc == 0 and until(m, 0, near("seat1", 0.5))
     t.check("seat1 projected on seat0: connector 1 shows what connector 2 shows", ok,
-            out + m.run(diag)[1])
+            lambda: out + m.run(diag)[1])
     rc, out = m.run("seatmuxctl unproject seat1 2>&1")
     t.check("unprojected, seat0 draws on its own lease again",
-            rc == 0 and until(m, 0, near("seat0")), out + m.run(diag)[1])
+            rc == 0 and until(m, 0, near("seat0")), lambda: out + m.run(diag)[1])
 
     for seat, other in (("seat0", "seat1"), ("seat1", "seat0")):
         img = screenshot_of(m, seat)
@@ -165,7 +165,7 @@ def restart_keeps_leases(t, m, name, command):
         "journalctl -t seatmuxd | grep -c 'DRM master and 2 lease(s) taken back' | "
         "grep -qx %d" % (1 + ("SIGKILL" in name)), 30))
     if not t.check("%s: seatmuxd takes back its master fd and both leases" % name, ok,
-                   m.run("journalctl -t seatmuxd | tail -n 12")[1]):
+                   lambda: m.run("journalctl -t seatmuxd | tail -n 12")[1]):
         return
     time.sleep(2)
     t.check("%s: both sessions kept, not restarted" % name, ready_pids(m) == pids,
@@ -209,7 +209,7 @@ def forgotten_lease(t, m):
     ok = attempt(lambda: m.wait_until(
         "journalctl -t seatmuxd | grep -q 'was taken back by no client: revoked'", 60))
     t.check("restarted without the record, seatmuxd revokes the lease nobody claims", ok,
-            m.run("journalctl -t seatmuxd | tail -n 12")[1])
+            lambda: m.run("journalctl -t seatmuxd | tail -n 12")[1])
     held = leased_objects(m, pid)
     t.check("the kernel leases seat1's old compositor nothing any more",
             ok and not any(n > 0 for n in held), held)
@@ -230,13 +230,13 @@ def unreadable_state(t, m):
     said = m.run("journalctl -t seatmuxd | grep 'restart: .*a version this seatmuxd "
                  "does not know.*: starting afresh' | tail -n 1")[1]
     t.check("a state file of a future version: seatmuxd starts afresh and says why",
-            ok and said.strip() != "", m.run("journalctl -t seatmuxd | tail -n 10")[1])
+            ok and said.strip() != "", lambda: m.run("journalctl -t seatmuxd | tail -n 10")[1])
     ok = attempt(lambda: (wait_ready(m, "seat0", count=len(before[0]) + 1, timeout=90),
                           wait_ready(m, "seat1", count=len(before[1]) + 1, timeout=90)))
     t.check("and both seats get new sessions, drawing on their connectors",
             ok and until(m, 0, lambda img: img.fraction_near(COLOR["seat0"], tolerance=24) > 0.5)
             and until(m, 1, lambda img: img.fraction_near(COLOR["seat1"], tolerance=24) > 0.5),
-            m.run("journalctl -t seatmuxd | tail -n 8")[1])
+            lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1])
 
 
 def run(t):
@@ -244,7 +244,7 @@ def run(t):
         m.wait_agent(timeout=90)
         ok = attempt(lambda: (wait_ready(m, "seat0", timeout=90), wait_ready(m, "seat1", timeout=90)))
         if not t.check("a compositor runs on each seat's lease", ok,
-                       m.run("journalctl -t seatmuxd | tail -n 8; tail -n 5 /run/seat*.session.log")[1]):
+                       lambda: m.run("journalctl -t seatmuxd | tail -n 8; tail -n 5 /run/seat*.session.log")[1]):
             return
         t.check("both compositors got leases of the one card", leases(m) == 2, leases(m))
         time.sleep(2)
@@ -268,7 +268,7 @@ def run(t):
         ok = attempt(lambda: m.wait_until("grep -q '^motion' %s" % event_log("seat1"), 20))
         t.check("seat1's mouse moves seat1's pointer only",
                 ok and count(m, "seat0", "^motion") == 0,
-                m.run("grep -v '^frame' %s | tail -n 3" % event_log("seat1"))[1])
+                lambda: m.run("grep -v '^frame' %s | tail -n 3" % event_log("seat1"))[1])
 
         restart_keeps_leases(t, m, "restart", "systemctl restart seatmuxd")
         restart_keeps_leases(t, m, "SIGKILL",
@@ -279,7 +279,7 @@ def run(t):
         ok = attempt(lambda: m.wait_until(
             "journalctl -t seatmuxd | grep -q 'disconnected, revoking'", 30))
         t.check("unplugging seat0's monitor revokes seat0's lease", ok,
-                m.run("journalctl -t seatmuxd | tail -n 6; tail -n 5 /run/seat*.session.log; "
+                lambda: m.run("journalctl -t seatmuxd | tail -n 6; tail -n 5 /run/seat*.session.log; "
                       "ps -o pid,user,vsz,rss,comm; cat /sys/class/drm/card0-Virtual-1/status")[1])
         t.check("seat1 keeps drawing on the same card", changing(m, 1))
         before = leases(m)
@@ -287,7 +287,7 @@ def run(t):
         ok = attempt(lambda: wait_ready(m, "seat0", count=2, timeout=90))
         t.check("plugged back, seat0's new session runs with a new lease",
                 ok and leases(m) > before,
-                m.run("tail -n 4 /run/seat0.session.log; journalctl -t seatmuxd | tail -n 4")[1])
+                lambda: m.run("tail -n 4 /run/seat0.session.log; journalctl -t seatmuxd | tail -n 4")[1])
         time.sleep(2)
         shows(t, m.screendump("head0", 0), "seat0", "connector 1 shows seat0's client again")
         revoked = re.findall(r".*seat1.*revok.*", m.run("journalctl -t seatmuxd")[1])

@@ -37,7 +37,7 @@ def ready(t, m):
     if ok:
         m.setup_network()
     return t.check("%s: both stations' sessions run" % m.name, ok,
-                   m.run("journalctl -t seatmuxd | tail -n 8")[1])
+                   lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1])
 
 
 def run(t):

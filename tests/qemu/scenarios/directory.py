@@ -151,7 +151,7 @@ def check_login_screen_group(t, m, hv, port, tmp):
         t.check("RDP login screen: station1, outside [rdp] group, is refused with the right "
                 "password", asked_pw and refused and
                 "station1 logged on at its login screen" not in seatmuxd_log(m),
-                (m.run("tail -n 5 %s" % log)[1], seatmuxd_log(m)[-400:]))
+                lambda: (m.run("tail -n 5 %s" % log)[1], seatmuxd_log(m)[-400:]))
     finally:
         c.proc.terminate()
         c.join()
@@ -175,7 +175,7 @@ def check_greeter(t, m):
         "grep -q \"shown at 800x600: station 'seat0', Keyboard: [A-Z]\" "
         "/run/seat0.session.log", 120))
     if not t.check("seat0 shows seatmux-greeter", ok,
-                   m.run("tail -n 8 /run/seat0.session.log")[1]):
+                   lambda: m.run("tail -n 8 /run/seat0.session.log")[1]):
         return
     greeter_logon(m, "ldappupil1", "wrongpass")
     ok = attempt(lambda: m.wait_until(
@@ -194,7 +194,7 @@ def check_greeter(t, m):
     greeter_logon(m, "ldappupil1", USERS["ldappupil1"][1])
     ok = attempt(lambda: m.wait_until("grep -q '^ready pid=' /home/ldappupil1/events.log", 120))
     if not t.check("greeter: a directory user's password starts their session on seat0", ok,
-                   m.run("tail -n 10 /run/seat0.session.log")[1] + seatmuxd_log(m)[-400:]):
+                   lambda: m.run("tail -n 10 /run/seat0.session.log")[1] + seatmuxd_log(m)[-400:]):
         return
     shot = m.screendump("head0", 0)
     own = shot.fraction_near(seat_color("seat0"), 24) if shot else 0
@@ -261,7 +261,7 @@ def run(t):
         ok = attempt(lambda: m.wait_until(
             "systemctl is-active -q slapd nslcd && getent passwd ldappupil1 >/dev/null", 60))
         if not t.check("slapd and nslcd run in the guest", ok,
-                       m.run("systemctl status slapd nslcd --no-pager | tail -n 20")[1]):
+                       lambda: m.run("systemctl status slapd nslcd --no-pager | tail -n 20")[1]):
             return
         check_lookups(t, m)
         check_rdp(t, m, tmp)

@@ -120,14 +120,14 @@ def check_own_greeter(t, m):
     """seat1: seatmux-greeter, typed at on its own keyboard."""
     ok = greeter_runs(m, program="seatmux-greeter") and greeter_shown(m, "seat1")
     if not t.check("seat1 shows seatmux-greeter, with the station's name and keyboard layout",
-                   ok, m.run("tail -n 8 /run/seat1.session.log")[1]):
+                   ok, lambda: m.run("tail -n 8 /run/seat1.session.log")[1]):
         return
     shot = m.screendump("head1", 0)
     frac = shot.fraction_near(GREETER_BACKGROUND, 8) if shot else 0
     t.check("its login screen fills head1", frac > 0.5, "%.0f%%" % (frac * 100))
     t.check("logind has a greeter session on each seat",
             all(greeter_session(m, seat).get("Class") == "greeter" for seat in ("seat0", "seat1")),
-            m.run("loginctl list-sessions --no-legend")[1])
+            lambda: m.run("loginctl list-sessions --no-legend")[1])
     type_line(m, "station1", "kbd1")
     asked(m, 1)
     type_line(m, "wrong", "kbd1")
@@ -135,24 +135,24 @@ def check_own_greeter(t, m):
         "journalctl -t seatmuxd -o cat | grep -q \"seat1: greeter: logon of 'station1' refused\"",
         30, interval=1))
     t.check("a wrong password typed at seat1 is refused", ok,
-            m.run("journalctl -t seatmuxd | tail -n 6")[1])
+            lambda: m.run("journalctl -t seatmuxd | tail -n 6")[1])
     t.check("and the head says so, in the error colour", error_shown(m))
     asked(m, 2)     # the same user is asked again, after seatmuxd's delay
     type_line(m, "station1", "kbd1")
     ok = attempt(lambda: wait_ready(m, "seat1", timeout=120))
     if not t.check("the right password starts station1's session on seat1", ok,
-                   m.run("tail -n 10 /run/seat1.session.log; journalctl -t seatmuxd | "
+                   lambda: m.run("tail -n 10 /run/seat1.session.log; journalctl -t seatmuxd | "
                          "tail -n 10")[1]):
         return
     check_logind_session(t, m, "station1", "seat1", "seatmux-greeter")
     t.check("seatmux-greeter is gone from seat1",
             not greeter_runs(m, timeout=2, program="seatmux-greeter"),
-            m.run("ps -o user,comm | grep seatmux-")[1])
+            lambda: m.run("ps -o user,comm | grep seatmux-")[1])
     rc, out, err = ctl(m, None, "rename seat1 'Back row 3'")
     rc2, out, err2 = ctl(m, None, "logoff seat1")
     t.check("renamed and logged off, seat1's greeter comes back with its new name",
             rc == 0 and rc2 == 0 and greeter_runs(m, program="seatmux-greeter") and
-            greeter_shown(m, "Back row 3"), (err, err2, m.run("tail -n 4 /run/seat1.session.log")[1]))
+            greeter_shown(m, "Back row 3"), lambda: (err, err2, m.run("tail -n 4 /run/seat1.session.log")[1]))
 
 
 def run(t):
@@ -160,7 +160,7 @@ def run(t):
         m.wait_agent(timeout=90)
         ok = greeter_runs(m)
         if not t.check("seat0 shows its greeter: agreety in a terminal, as seatmux-greeter", ok,
-                       m.run("tail -n 8 /run/seat0.session.log; journalctl -t seatmuxd | "
+                       lambda: m.run("tail -n 8 /run/seat0.session.log; journalctl -t seatmuxd | "
                              "tail -n 8")[1]):
             return
         s = greeter_session(m, "seat0")
@@ -223,7 +223,7 @@ def run(t):
         type_line(m, "station0")
         ok = attempt(lambda: wait_ready(m, "seat0", timeout=120))
         if not t.check("typed at the station, the right password starts station0's session", ok,
-                       m.run("tail -n 10 /run/seat0.session.log; journalctl -t seatmuxd | "
+                       lambda: m.run("tail -n 10 /run/seat0.session.log; journalctl -t seatmuxd | "
                              "tail -n 10")[1]):
             return
         time.sleep(2)
@@ -232,7 +232,7 @@ def run(t):
                 "%.0f%%" % (own_color(shot) * 100))
         check_logind_session(t, m, "station0", "seat0", "greeter")
         t.check("the greeter is gone", not greeter_runs(m, timeout=2),
-                m.run("ps -o user,comm | grep seatmux-")[1])
+                lambda: m.run("ps -o user,comm | grep seatmux-")[1])
         pid = ready_pids(m, "seat0")[-1]
 
         # A restart of seatmuxd keeps the user's session, as theirs.
@@ -242,13 +242,13 @@ def run(t):
         t.check("a seatmuxd restart keeps station0's session (the same client, alive)",
                 ready_pids(m, "seat0")[-1] == pid and
                 m.run("kill -0 %d" % pid)[0] == 0 and not greeter_runs(m, timeout=2),
-                (ready_pids(m, "seat0"), m.run("journalctl -t seatmuxd | tail -n 6")[1]))
+                lambda: (ready_pids(m, "seat0"), m.run("journalctl -t seatmuxd | tail -n 6")[1]))
 
         # Logging off brings the greeter back.
         rc, out, err = ctl(m, None, "logoff seat0")
         t.check("seatmuxctl logoff seat0", rc == 0, err)
         t.check("after the session, the greeter comes back", greeter_runs(m),
-                m.run("journalctl -t seatmuxd | tail -n 8")[1])
+                lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1])
         t.check("logind has the greeter again, and station0 no more",
                 greeter_session(m, "seat0").get("Class") == "greeter" and
                 "station0" not in logind_sessions(m), logind_sessions(m))

@@ -50,7 +50,7 @@ def run(t):
         ok = attempt(lambda: m.wait_until("grep -q '^head ' %s && grep -q '^head ' %s"
                                           % (kms_log("seat0"), kms_log("seat1")), 60))
         if not t.check("each seat lights a head on its lease", ok,
-                       m.run("journalctl -t seatmuxd | tail -n 12")[1]):
+                       lambda: m.run("journalctl -t seatmuxd | tail -n 12")[1]):
             return
         rc, out = m.run("journalctl -t seatmuxd | grep -c 'a lease of its connectors'")
         t.check("both seats got the card as a lease, not the card", out.strip() == "2", out)
@@ -78,11 +78,11 @@ def run(t):
         ok = attempt(lambda: m.wait_until(
             "[ $(journalctl -t seatmuxd | grep -c 'revoked') -gt %s ]" % revoked_before, 20))
         t.check("ending seat1's session revokes its lease", ok,
-                m.run("journalctl -t seatmuxd | tail -n 6")[1])
+                lambda: m.run("journalctl -t seatmuxd | tail -n 6")[1])
         animating(t, m, "head0", "seat0 keeps drawing meanwhile")
         ok = attempt(lambda: m.wait_until("[ $(grep -c '^head ' %s) -ge 2 ]" % kms_log("seat1"), 60))
         t.check("seat1's next session gets a new lease and lights its head", ok,
-                m.run("journalctl -t seatmuxd | grep lease | tail -n 4")[1])
+                lambda: m.run("journalctl -t seatmuxd | grep lease | tail -n 4")[1])
         time.sleep(2)
         shows(t, m.screendump("head0", 1), "seat1", "head 1 shows seat1 again")
 
@@ -98,7 +98,7 @@ def run(t):
         ok = attempt(lambda: m.wait_until("[ $(grep -c '^head ' %s) -gt %d ]"
                                           % (kms_log("seat1"), heads_before), 60))
         t.check("with connector = in seatmux.conf, seat1 gets its lease again", ok,
-                m.run("journalctl -t seatmuxd | tail -n 8")[1])
+                lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1])
         h1 = heads(m, "seat1")
         t.check("and again only connector Virtual-2", h1 and "connector=Virtual-2" in h1[-1], h1[-1:])
         time.sleep(2)

@@ -36,7 +36,7 @@ def run(t):
         t.check("seatmuxd --detect-platform says hyperv", out.strip().startswith("hyperv ("), out)
         t.check("seatmuxd comes up", active(m))
         t.check("seatmuxd logs the detected platform at start",
-                journal_has(m, "platform: hyperv (cpuid"), m.run("journalctl -t seatmuxd | head")[1])
+                journal_has(m, "platform: hyperv (cpuid"), lambda: m.run("journalctl -t seatmuxd | head")[1])
         rc, out = m.run("journalctl -b -t seatmuxd --no-pager")
         left = [l for l in out.splitlines() if "head left alone" in l]
         t.check("under Hyper-V both emulated heads are left alone, each with the reason",
@@ -49,7 +49,7 @@ def run(t):
         t.check("physical-heads = yes makes them stations again",
                 active(m) and attempt(lambda: m.wait_until("journalctl -b -t seatmuxd --no-pager | "
                                                            "grep -q 'seat0: seat up'", 20)),
-                m.run("journalctl -t seatmuxd | tail -n 5")[1])
+                lambda: m.run("journalctl -t seatmuxd | tail -n 5")[1])
 
         m.run("mkdir -p /etc/seatmux && printf '[broker]\\nplatform = bare-metal\\n' > %s && "
               "systemctl restart seatmuxd" % CONF, check=True)

@@ -95,7 +95,7 @@ def screens_over_rdp(t, m, hv, port, tmp):
         before = keys(m, u)
         t.check("%s's RDP client shows the block screen (%s's seat taken)" % (u, how),
                 poke_until(clients[u], lambda img: img.fraction_near(BLOCK, 8) > 0.6),
-                m.run("journalctl -t seatmuxd | grep -E 'screen|taken' | tail -n 6")[1])
+                lambda: m.run("journalctl -t seatmuxd | grep -E 'screen|taken' | tail -n 6")[1])
         poke(clients[u])
         time.sleep(3)
         t.check("keys typed at %s's client no longer reach the session" % u,
@@ -107,7 +107,7 @@ def screens_over_rdp(t, m, hv, port, tmp):
         before = keys(m, u)
         t.check("%s's client shows their session again under %s" % (u, how),
                 poke_until(clients[u], lambda img: img.fraction_near(seat_color(seat), 24) > 0.8),
-                m.run("tail -n 6 /run/%s.session.log" % seat)[1])
+                lambda: m.run("tail -n 6 /run/%s.session.log" % seat)[1])
         poke(clients[u])
         t.check("and keys typed at %s's client reach it again" % u,
                 attempt(lambda: wait_for(lambda: keys(m, u) > before, 20)),
@@ -128,7 +128,7 @@ def project_over_rdp(t, m, clients, seats):
     t.check("station1's RDP client shows station0's session (seatmux-compositor's picture)",
             poke_until(clients["station1"],
                        lambda img: img.fraction_near(seat_color(src), 24) > 0.8),
-            m.run("journalctl -t seatmuxd | grep -E 'screen|shows|taken' | tail -n 6")[1])
+            lambda: m.run("journalctl -t seatmuxd | grep -E 'screen|shows|taken' | tail -n 6")[1])
     t.check("station0's own client still shows its session",
             poke_until(clients["station0"],
                        lambda img: img.fraction_near(seat_color(src), 24) > 0.8, timeout=15))
@@ -136,7 +136,7 @@ def project_over_rdp(t, m, clients, seats):
     t.check("unprojected, station1's client shows its own session again",
             rc == 0 and poke_until(clients["station1"],
                                    lambda img: img.fraction_near(seat_color(dst), 24) > 0.8),
-            out + m.run("journalctl -t seatmuxd | tail -n 6")[1])
+            lambda: out + m.run("journalctl -t seatmuxd | tail -n 6")[1])
 
 
 def framed(img):
@@ -167,7 +167,7 @@ def watched_over_rdp(t, m, clients, seats):
     ok = [peek_until(clients[u], session_framed(seats[u]), 30) for u in ("station0", "station1")]
     t.check("watched (station0, seatmux-compositor) or controlled (station1, cage): each RDP "
             "client shows its session framed", rc == 0 and all(ok),
-            (ok, out, m.run("journalctl -t seatmuxd | grep -E 'watch|control' | tail -n 4")[1]))
+            lambda: (ok, out, m.run("journalctl -t seatmuxd | grep -E 'watch|control' | tail -n 4")[1]))
     time.sleep(max(0, t0 + 10 - time.monotonic()))
     m.run("seatmuxctl watch %s" % s0)
     # Its first 12 s are over, and the 2 s tick that would end them.
@@ -212,7 +212,7 @@ def login_screen_over_rdp(t, m, hv, port, tmp):
                   extra=["--frames", "1", "--poke-keys", STATION3, "--linger", "240"])
     seat, log, shown = rdp_login_screen(m)
     if not t.check("a connection without credentials gets a station with a login screen",
-                   seat is not None, m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+                   seat is not None, lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1]):
         c.proc.terminate()
         c.join()
         return
@@ -220,7 +220,7 @@ def login_screen_over_rdp(t, m, hv, port, tmp):
             shown and "greeter" in m.run("loginctl list-sessions --no-legend | grep %s | "
                                          "awk '{print $1}' | xargs -r -n1 loginctl show-session "
                                          "-p Class --value" % seat)[1],
-            m.run("tail -n 5 %s; loginctl list-sessions" % log)[1])
+            lambda: m.run("tail -n 5 %s; loginctl list-sessions" % log)[1])
     t.check("the RDP client shows the login screen",
             peek_until(c, lambda img: img.fraction_near(GREETER_BACKGROUND, 8) > 0.5))
     # The user name; the greeter asks for the password; then the password.
@@ -228,14 +228,14 @@ def login_screen_over_rdp(t, m, hv, port, tmp):
     asked = attempt(lambda: m.wait_until("grep -q 'asks station3: Password:' %s" % log, 30,
                                          interval=0.5))
     t.check("the user name typed at the client: the greeter asks for station3's password",
-            asked, m.run("tail -n 5 %s" % log)[1])
+            asked, lambda: m.run("tail -n 5 %s" % log)[1])
     poke(c)
     ok = journal_has(m, "rdp: %s: station3 logged on at its login screen" % seat, 60)
     t.check("the password typed at the client logs station3 on there", ok,
-            m.run("journalctl -t seatmuxd | tail -n 10")[1])
+            lambda: m.run("journalctl -t seatmuxd | tail -n 10")[1])
     t.check("and the client shows station3's session on that station",
             ok and peek_until(c, lambda img: img.fraction_near(seat_color(seat), 24) > 0.8, 90),
-            m.run("tail -n 5 %s" % log)[1])
+            lambda: m.run("tail -n 5 %s" % log)[1])
     s = hv_logind(m, "station3")
     t.check("station3's session is logind's, on that seat", s.get("Seat") == seat and
             s.get("Class") == "user", s)
@@ -263,7 +263,7 @@ def login_screen_over_rdp(t, m, hv, port, tmp):
     t.check("and its login screen ends with its connection",
             journal_has(m, "seat-rdp[0-9]+: its login screen's connection ended", 60) and
             journal_has(m, "seat-rdp[0-9]+: its login screen, with nobody connected, ended", 30),
-            m.run("journalctl -t seatmuxd | tail -n 6")[1])
+            lambda: m.run("journalctl -t seatmuxd | tail -n 6")[1])
 
 
 def hv_logind(m, user):
@@ -290,7 +290,7 @@ def run(t):
         m.setup_network()
         port = m.ports[3389]
         ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'rdp: listening'", 30))
-        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -t seatmuxd | tail -n 5")[1]):
+        if not t.check("seatmuxd listens for RDP", ok, lambda: m.run("journalctl -t seatmuxd | tail -n 5")[1]):
             return
         a = hv.Client(port, "station0", "station0", "640x480", tmp)
         b = hv.Client(port, "station1", "station1", "640x480", tmp)
@@ -302,7 +302,7 @@ def run(t):
             own = img.fraction_near(seat_color(seat), 24) if img and seat else 0
             t.check("%s's station shows their client under %s" % (user, how),
                     rc == 0 and own > 0.8,
-                    "rc %r, %s %.0f%%: %s | %s" % (rc, seat, own * 100, out[-150:],
+                    lambda: "rc %r, %s %.0f%%: %s | %s" % (rc, seat, own * 100, out[-150:],
                                                     m.run("tail -n 4 /run/%s.session.log" % seat)[1]))
         screens_over_rdp(t, m, hv, port, tmp)
         # (cage ends when its only output goes, so it is no longer running
@@ -331,7 +331,7 @@ def run(t):
         times = [float(x) for x in re.findall(r"^\[\s*([\d.]+)\]", journal, re.M)]
         t.check("a session that ignores SIGTERM is killed after the 3 s grace",
                 killed and "session killed by signal 9" in journal and len(times) == 3 and
-                times[1] - times[0] >= 2.9, journal)
+                times[1] - times[0] >= 2.9, lambda: journal)
         login_screen_over_rdp(t, m, hv, port, tmp)
         stalls = loop_stalls(m)
         t.check("and seatmuxd's loop did not wait out the grace in a callback",

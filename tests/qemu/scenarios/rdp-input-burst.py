@@ -105,7 +105,7 @@ def run(t):
         m.setup_network()
         ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'rdp: listening'", 60))
         if not t.check("seatmuxd listens for RDP", ok,
-                       m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+                       lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1]):
             return
         port = m.ports[3389]
 

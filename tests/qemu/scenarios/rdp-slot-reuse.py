@@ -21,6 +21,7 @@ Then a few cycles of rdp-soak on the same guest (tools/soak.sh rdp runs
 the long one): logons and logoffs in a row, with flat fds and memory.
 """
 
+import os
 import re
 import signal
 import tempfile
@@ -60,6 +61,16 @@ done
 """
 
 
+def lingering(client, timeout):
+    """Whether client says it lingers (its frames in) within timeout."""
+    end = time.monotonic() + timeout
+    while client.rc is None and time.monotonic() < end:
+        if os.path.exists(client.log) and "lingering" in open(client.log).read():
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def session_leader(m, seat, user):
     out = m.run("journalctl -t seatmuxd -o cat | grep '%s: session started as %s, pid'" % (seat, user))[1]
     found = re.findall(r"pid (\d+)", out)
@@ -87,7 +98,7 @@ def run(t):
         m.setup_network()
         port = m.ports[3389]
         ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'rdp: listening'", 30))
-        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -t seatmuxd | tail -n 5")[1]):
+        if not t.check("seatmuxd listens for RDP", ok, lambda: m.run("journalctl -t seatmuxd | tail -n 5")[1]):
             return
 
         a = hv.Client(port, "station0", "station0", "640x480", tmp, ["--frames", "30", "--linger", "25"])
@@ -96,7 +107,7 @@ def run(t):
         seat = hv.station_of(m, "station0")
         leader = session_leader(m, seat, "station0") if seat else None
         if not t.check("station0 logs on and its session runs", ok and seat and leader,
-                       m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+                       lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1]):
             a.join()
             return
         sock = "/run/seatmux/%s.sock" % seat
@@ -109,9 +120,10 @@ def run(t):
               "</dev/null >/dev/null 2>&1 &" % leader, check=True)
         held = attempt(lambda: m.wait_until("grep -q ' ok id=' /tmp/orphan-kbd.out", 30))
         t.check("a process station0's session left behind holds the seat's keyboard meanwhile",
-                held, m.run("cat /tmp/orphan-kbd.out /tmp/orphan-card.out 2>&1 | tail -n 5")[1])
-        if held:
-            a.proc.send_signal(signal.SIGINT)	# its linger is over
+                held, lambda: m.run("cat /tmp/orphan-kbd.out /tmp/orphan-card.out 2>&1 | tail -n 5")[1])
+        # Its frames in, it lingers until told it is done.
+        if held and lingering(a, 90):
+            a.proc.send_signal(signal.SIGINT)
         rca, outa = a.join()
         t.check("station0's client got frames and disconnected", rca == 0, outa[-200:])
 
@@ -119,12 +131,12 @@ def run(t):
             "journalctl -t seatmuxd | grep -q '%s: station0 did not come back, session ended'" % seat,
             40))
         t.check("station0's session ends once its station is no longer kept", ended,
-                m.run("journalctl -t seatmuxd | tail -n 8")[1])
+                lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1])
         pids = m.run("cat /tmp/orphan.pid")[1].split()
         gone = attempt(lambda: m.wait_until(
             " && ".join("! kill -0 %s 2>/dev/null" % p for p in pids) or "false", 15))
         t.check("every process of the session ended with it, the setsid loop too",
-                pids and gone, m.run("ps -o pid,user,args | grep -v ' \\[' | tail -n 20")[1])
+                pids and gone, lambda: m.run("ps -o pid,user,args | grep -v ' \\[' | tail -n 20")[1])
         rc, out = m.run("%s -u station0 ping %s" % (SEATCLIENT, sock))
         t.check("the seat's socket admits station0 no more", out.strip() == "ping closed", out)
 
@@ -172,7 +184,7 @@ def check_forged(t, m, hv, port, tmp):
             "grep -q '^ready pid=' /home/station2/events.log 2>/dev/null", 120, interval=1))
         seat = hv.station_of(m, "station2")
         if not t.check("station2 logs on (the station a forged keyboard is named for)", ok and seat,
-                       m.run("journalctl -t seatmuxd | tail -n 5")[1]):
+                       lambda: m.run("journalctl -t seatmuxd | tail -n 5")[1]):
             return
         mode = m.run("stat -c %a /dev/uinput")[1].strip() or "600"
         m.run("chmod 0666 /dev/uinput && rm -f /tmp/forge.log && "
@@ -188,7 +200,7 @@ def check_forged(t, m, hv, port, tmp):
         refused = attempt(lambda: m.wait_until(
             "journalctl -t seatmuxd -o cat | grep -q '^%s: refused: .*another program made'" % ev, 20))
         t.check("seatmuxd refuses it: a station takes virtual input from seatmuxd only", refused,
-                m.run("journalctl -t seatmuxd -o cat | grep -E '%s|refused' | tail -n 5" % ev)[1])
+                lambda: m.run("journalctl -t seatmuxd -o cat | grep -E '%s|refused' | tail -n 5" % ev)[1])
         keys = len(re.findall(r"^key ", hv.events(m, "station2"), re.M))
         m.run("killall -USR2 vhead-sink", check=True)
         typed = attempt(lambda: m.wait_until("grep -q '^typed' /tmp/forge.log", 10))

@@ -51,7 +51,7 @@ def run(t):
         m.wait_agent(timeout=90)
         m.setup_network()
         ok = attempt(lambda: m.wait_until("journalctl -t seatmuxd | grep -q 'rdp: listening'", 30))
-        if not t.check("seatmuxd listens for RDP", ok, m.run("journalctl -t seatmuxd | tail -n 5")[1]):
+        if not t.check("seatmuxd listens for RDP", ok, lambda: m.run("journalctl -t seatmuxd | tail -n 5")[1]):
             return
         soak(t, m, hv, tmp, CYCLES)
 
@@ -72,7 +72,7 @@ def soak(t, m, hv, tmp, cycles, warm=2):
         ok = attempt(lambda: m.wait_until(
             "grep -q '^ready pid=' /home/station3/events.log 2>/dev/null", 120, interval=1))
         pid3 = re.findall(r"^ready pid=(\d+)", m.run("cat /home/station3/events.log")[1], re.M)
-        t.check("station3 logs on and stays", ok and pid3, m.run("journalctl -t seatmuxd | tail -n 5")[1])
+        t.check("station3 logs on and stays", ok and pid3, lambda: m.run("journalctl -t seatmuxd | tail -n 5")[1])
 
         def cycle(i):
             user = CYCLING[i % len(CYCLING)]

@@ -29,7 +29,7 @@ def run(t):
         m.wait_agent(timeout=90)
         ok = attempt(lambda: m.wait_until("[ -n \"$(%s)\" ]" % (PIDS % ("station0", "weston-terminal")), 60))
         t.check("weston-terminal runs in the seat's seatmux-compositor", ok,
-                m.run("tail -n 5 /run/seat0.session.log")[1])
+                lambda: m.run("tail -n 5 /run/seat0.session.log")[1])
         time.sleep(5)
         before = m.screendump("head0", 0)
         t.check("weston-terminal draws on the head", colours(before) >= 2,

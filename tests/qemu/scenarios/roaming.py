@@ -153,13 +153,13 @@ def logind_seats(m):
 
 def log_on_at_head(t, m):
     if not t.check("seat1 shows its greeter, with the station's name", greeter_ready(m, 1),
-                   m.run("tail -n 5 /run/seat1.session.log")[1]):
+                   lambda: m.run("tail -n 5 /run/seat1.session.log")[1]):
         return None
     greeter_logon(m, 0)
     ok = attempt(lambda: wait_ready(m, "seat1", timeout=120))
     shown, frac = head_shows(m, COLOR["seat1"])
     if not t.check("station1 logs on at seat1's greeter: its session draws on head1",
-                   ok and shown, "%.0f%%: %s" % (frac * 100, journal(m)[-600:])):
+                   ok and shown, lambda: "%.0f%%: %s" % (frac * 100, journal(m)[-600:])):
         return None
     check_logind_session(t, m, "station1", "seat1", "at the head")
     return ready_pids(m, "seat1")[-1], compositor_pid(m)
@@ -169,7 +169,7 @@ def disconnect(t, m, pid, comp):
     rc, out, err = ctl(m, "station2", "disconnect seat1")
     t.check("another user may not disconnect station1's session, and it stays",
             rc != 0 and "not authorized" in err and "disconnects" not in journal(m),
-            (rc, err, journal(m)[-400:]))
+            lambda: (rc, err, journal(m)[-400:]))
     rc, out, err = ctl(m, "station1", "disconnect seat1")
     t.check("station1 disconnects their own session (seatmuxctl disconnect)", rc == 0, err)
     moved = attempt(lambda: m.wait_until(
@@ -178,7 +178,7 @@ def disconnect(t, m, pid, comp):
     shown, frac = head_shows(m, GREETER_BACKGROUND, tries=60)
     t.check("the physical station shows its greeter again, on a seat of its own, named for it",
             moved and shown and "seat1-away" in logind_seats(m) and greeter_ready(m, 2),
-            "%s %.0f%% %s: %s %s" % (moved, frac * 100, logind_seats(m), m.run(
+            lambda: "%s %.0f%% %s: %s %s" % (moved, frac * 100, logind_seats(m), m.run(
                 "cat /run/udev/rules.d/73-seatmux-zz-roam.rules")[1], journal(m)[-600:]))
     # What is typed at the station now is the greeter's, not the session's.
     before = len(log_lines(m, "seat1", "key key=%d " % KEY_LEFTSHIFT))
@@ -186,7 +186,7 @@ def disconnect(t, m, pid, comp):
     time.sleep(3)
     t.check("the station's keyboard no longer reaches the session",
             len(log_lines(m, "seat1", "key key=%d " % KEY_LEFTSHIFT)) == before,
-            log_lines(m, "seat1", "key")[-3:])
+            lambda: log_lines(m, "seat1", "key")[-3:])
     t.check("the session goes on meanwhile: the same client and compositor",
             same_session(m, pid, comp),
             processes(m, pid, comp))
@@ -205,7 +205,7 @@ def disconnect(t, m, pid, comp):
         "taken back\"", 30, interval=1))
     t.check("a restart of seatmuxd keeps the waiting session, held for its user",
             up and taken and alive(m, pid) and compositor_pid(m) == comp and
-            "seat1-away" in logind_seats(m), journal(m)[-800:])
+            "seat1-away" in logind_seats(m), lambda: journal(m)[-800:])
 
 
 def over_rdp(t, m, tmp, pid, comp):
@@ -222,7 +222,7 @@ def over_rdp(t, m, tmp, pid, comp):
             len(re.findall(r"session started as station1\b", journal(m))) == 1,
             processes(m, pid, comp))
     t.check("seatmuxd gave the session no station of its own over RDP (seat-rdpN)",
-            not re.search(r"station1 logged on from .*: seat-rdp", journal(m)), journal(m)[-600:])
+            not re.search(r"station1 logged on from .*: seat-rdp", journal(m)), lambda: journal(m)[-600:])
 
 
 def back_at_head(t, m, tmp, pid, comp):
@@ -238,7 +238,7 @@ def back_at_head(t, m, tmp, pid, comp):
     greeter_logon(m, n)
     shown, frac = head_shows(m, COLOR["seat1"], tries=60)
     t.check("station1 logs on at the physical greeter: the session is back on head1",
-            connected and shown, "%s %.0f%%: %s" % (connected, frac * 100, journal(m)[-800:]))
+            connected and shown, lambda: "%s %.0f%%: %s" % (connected, frac * 100, journal(m)[-800:]))
     rc, out = c.join()
     # Ended by seatmuxd, not killed by the test at the end of its life.
     t.check("and the RDP connection that had it ends", rc is not None and rc >= 0 and
@@ -248,7 +248,7 @@ def back_at_head(t, m, tmp, pid, comp):
             processes(m, pid, comp))
     ok = key_reaches_session(m, lambda: m.send_keys("kbd1", ["a"], hold=0.05))
     t.check("the station's keyboard reaches the session again", ok,
-            log_lines(m, "seat1", "key")[-3:])
+            lambda: log_lines(m, "seat1", "key")[-3:])
     check_logind_session(t, m, "station1", "seat1", "back at the head")
     t.check("the greeter's seat for the station's devices is gone",
             attempt(lambda: m.wait_until("! loginctl list-seats --no-legend | grep -q away", 30,
@@ -298,7 +298,7 @@ def restart_mid_move(t, m, usb, emu, pid):
             "back to its greeter, and the session stays at the head with its own station",
             shown and moving and back and up and got >= 0.5 and at_head and alive(m, pid) and
             "seat1-away" not in logind_seats(m),
-            "%s %s %s %s %.0f%% %.0f%% %s: %s" % (shown, moving, back, up, got * 100, frac * 100,
+            lambda: "%s %s %s %s %.0f%% %.0f%% %s: %s" % (shown, moving, back, up, got * 100, frac * 100,
                                                  logind_seats(m), journal(m)[-800:]))
 
 
@@ -311,7 +311,7 @@ def at_zero_client(t, m, usb, emu, pid, comp):
         interval=1))
     got = usb.wait_color(emu, None, 60, rgb=GREETER_BACKGROUND)
     if not t.check("the USB/IP zero client desk1 shows its own greeter on its udl head",
-                   up and shown and got >= 0.5, "%s %s %.0f%%: %s" % (
+                   up and shown and got >= 0.5, lambda: "%s %s %.0f%%: %s" % (
                        up, shown, got * 100,
                        m.run("tail -n 5 /run/seat-desk1.session.log")[1])):
         return False
@@ -322,7 +322,7 @@ def at_zero_client(t, m, usb, emu, pid, comp):
     got = usb.wait_color(emu, "seat1", 90)
     t.check("station1 logs on at the zero client: the session in use at head1 comes to its "
             "udl head (take-over)", asked and moved and got >= 0.5,
-            "%s %s %.0f%%: %s" % (asked, moved, got * 100, journal(m)[-800:]))
+            lambda: "%s %s %.0f%%: %s" % (asked, moved, got * 100, journal(m)[-800:]))
     t.check("the same processes: the same client and compositor, no new session",
             same_session(m, pid, comp) and
             len(re.findall(r"session started as station1\b", journal(m))) == 1,
@@ -333,7 +333,7 @@ def at_zero_client(t, m, usb, emu, pid, comp):
             "%.0f%% %s" % (frac * 100, logind_seats(m)))
     ok = key_reaches_session(m, lambda: usbip_type(emu, "a"))
     t.check("the zero client's keyboard types into the session", ok,
-            log_lines(m, "seat1", "key")[-3:])
+            lambda: log_lines(m, "seat1", "key")[-3:])
     check_logind_session(t, m, "station1", "seat1", "at the zero client")
     return True
 
@@ -346,12 +346,12 @@ def home_from_zero_client(t, m, usb, emu, pid, comp):
     shown, frac = head_shows(m, COLOR["seat1"], tries=60)
     t.check("station1 logs on at head1's greeter: the session is back on head1",
             shown and alive(m, pid) and compositor_pid(m) == comp,
-            "%.0f%%: %s" % (frac * 100, journal(m)[-800:]))
+            lambda: "%.0f%%: %s" % (frac * 100, journal(m)[-800:]))
     got = usb.wait_color(emu, None, 90, rgb=GREETER_BACKGROUND)
     seats = logind_seats(m)
     t.check("and the zero client shows its greeter again, on its own seat",
             got >= 0.5 and "seat-desk1" in seats and "seat1-away" not in seats,
-            "%.0f%% %s: %s" % (got * 100, seats, m.run(
+            lambda: "%.0f%% %s: %s" % (got * 100, seats, m.run(
                 "cat /run/udev/rules.d/73-seatmux-zz-roam.rules")[1]))
 
 
@@ -364,7 +364,7 @@ def login_screen_over_rdp(t, m, tmp, pid, comp):
     try:
         seat, log, shown = rdp_login_screen(m)
         if not t.check("an RDP connection without credentials gets a login screen", shown,
-                       journal(m)[-400:]):
+                       lambda: journal(m)[-400:]):
             return
         rac.poke(c)
         asked = attempt(lambda: m.wait_until("grep -q 'asks station1: Password:' %s" % log, 30,
@@ -376,7 +376,7 @@ def login_screen_over_rdp(t, m, tmp, pid, comp):
         drawn = went and rac.peek_until(
             c, lambda img: img.fraction_near(COLOR["seat1"], 24) > 0.8, 90)
         t.check("station1's logon there takes the connection to the session in use at head1: "
-                "the client shows it", asked and drawn, "%s %s %s: %s" % (
+                "the client shows it", asked and drawn, lambda: "%s %s %s: %s" % (
                     asked, went, drawn, journal(m)[-800:]))
         t.check("the same processes, and no session started at the login screen's station",
                 same_session(m, pid, comp) and
@@ -387,7 +387,7 @@ def login_screen_over_rdp(t, m, tmp, pid, comp):
                 shown and attempt(lambda: m.wait_until(
                     "journalctl -t seatmuxd -o cat | grep -q '%s: its login screen, with nobody "
                     "connected, ended'" % seat, 30, interval=1)),
-                "%.0f%%: %s" % (frac * 100, journal(m)[-600:]))
+                lambda: "%.0f%%: %s" % (frac * 100, journal(m)[-600:]))
     finally:
         c.proc.terminate()
         c.join()
@@ -396,7 +396,7 @@ def login_screen_over_rdp(t, m, tmp, pid, comp):
     greeter_logon(m, n)
     shown, frac = head_shows(m, COLOR["seat1"], tries=60)
     t.check("and station1's logon at head1 brings it back there", shown and alive(m, pid),
-            "%.0f%%: %s" % (frac * 100, journal(m)[-400:]))
+            lambda: "%.0f%%: %s" % (frac * 100, journal(m)[-400:]))
 
 
 def refused(t, m, tmp, pid):
@@ -412,7 +412,7 @@ def refused(t, m, tmp, pid):
     t.check("roaming = refuse: station1's RDP logon is refused while the head has the session",
             read and rc != 0 and "roaming = refuse" in journal(m) and
             re.search(r"logon of 'station1' from \S+ refused: your session is in use at another "
-                      r"station", journal(m)), (rc, out[-300:], journal(m)[-400:]))
+                      r"station", journal(m)), lambda: (rc, out[-300:], journal(m)[-400:]))
     shown, frac = head_shows(m, COLOR["seat1"], tries=5)
     t.check("and the session stays at the head, the same client", shown and alive(m, pid) and
             ready_pids(m, "seat1")[-1] == pid, "%.0f%%" % (frac * 100))
@@ -433,7 +433,7 @@ def log_off_at_zero_client(t, m, usb, emu, pid):
         "station now\") -ge 2 ]", 90, interval=1))
     got = usb.wait_color(emu, "seat1", 90)
     if not t.check("station1 brings the session to the zero client again", moved and got >= 0.5,
-                   "%s %.0f%%: %s" % (moved, got * 100, journal(m)[-600:])):
+                   lambda: "%s %.0f%%: %s" % (moved, got * 100, journal(m)[-600:])):
         return
     greeters = int(m.run("grep -c \"%s\" /run/seat1.session.log" % SEAT1_GREETER)[1].strip()
                    or 0)
@@ -445,10 +445,10 @@ def log_off_at_zero_client(t, m, usb, emu, pid):
         "! loginctl list-seats --no-legend | grep -q away", 60, interval=1))
     t.check("logged off there, the session ends and the zero client shows its greeter on its "
             "own seat", rc == 0 and got >= 0.5 and home and not alive(m, pid),
-            "rc %d %s %.0f%% %s: %s" % (rc, err, got * 100, logind_seats(m), journal(m)[-600:]))
+            lambda: "rc %d %s %.0f%% %s: %s" % (rc, err, got * 100, logind_seats(m), journal(m)[-600:]))
     t.check("and the physical station's devices are seat1's again, its greeter there",
             greeter_ready(m, greeters + 1) and head_shows(m, GREETER_BACKGROUND, tries=30)[0],
-            m.run("tail -n 5 /run/seat1.session.log; cat "
+            lambda: m.run("tail -n 5 /run/seat1.session.log; cat "
                   "/run/udev/rules.d/73-seatmux-zz-roam.rules 2>&1")[1])
 
 
@@ -471,7 +471,7 @@ def seat0_roams(t, m, tmp):
     gives them, go to a seat of their own and back."""
     if not t.check("seat0 shows its greeter, with the station's name",
                    greeter_ready(m, 1, seat="seat0"),
-                   m.run("tail -n 5 /run/seat0.session.log")[1]):
+                   lambda: m.run("tail -n 5 /run/seat0.session.log")[1]):
         return
     # seat0's card and keyboard; the RDP stations' evdi cards, which
     # passed through seat0 (no ID_SEAT) before their rules claimed them.
@@ -489,7 +489,7 @@ def seat0_roams(t, m, tmp):
     ok = attempt(lambda: wait_ready(m, "seat1", count=before + 1, timeout=120))
     shown, frac = head_shows(m, COLOR["seat0"], head="head0")
     if not t.check("station1 logs on at seat0's greeter: its session draws on head0",
-                   ok and shown, "%.0f%%: %s" % (frac * 100, journal(m)[-600:])):
+                   ok and shown, lambda: "%.0f%%: %s" % (frac * 100, journal(m)[-600:])):
         return
     check_logind_session(t, m, "station1", "seat0", "at seat0, with its VT")
     t.check_eq("power keys: seat0's keyboard is the machine's, seat1's a pupil's",
@@ -501,19 +501,19 @@ def seat0_roams(t, m, tmp):
         "station now\"", 90, interval=1))
     shown, frac = head_shows(m, COLOR["seat0"], tries=60)
     t.check("station1 logs on at seat1: the session at seat0 comes to head1 (take-over)",
-            moved and shown, "%s %.0f%%: %s" % (moved, frac * 100, journal(m)[-800:]))
+            moved and shown, lambda: "%s %.0f%%: %s" % (moved, frac * 100, journal(m)[-800:]))
     away, frac = head_shows(m, GREETER_BACKGROUND, tries=60, head="head0")
     t.check("and seat0's own devices go to a seat of their own, seat0-away, with seat0's "
             "greeter", away and "seat0-away" in logind_seats(m) and
             greeter_ready(m, 2, seat="seat0"),
-            "%.0f%% %s: %s" % (frac * 100, logind_seats(m), m.run(
+            lambda: "%.0f%% %s: %s" % (frac * 100, logind_seats(m), m.run(
                 "cat /run/udev/rules.d/73-seatmux-zz-roam.rules")[1]))
     t.check("the same processes: no new session",
             same_session(m, pid, comp),
             processes(m, pid, comp))
     ok = key_reaches_session(m, lambda: m.send_keys("kbd1", ["a"], hold=0.05))
     t.check("seat1's keyboard types into the session at seat0", ok,
-            log_lines(m, "seat1", "key")[-3:])
+            lambda: log_lines(m, "seat1", "key")[-3:])
     check_logind_session(t, m, "station1", "seat0", "seat1's devices at seat0")
     t.check_eq("seat1's keyboard at seat0 is still a pupil's (no power key), seat0's at "
                "seat0-away too", power_keys(m), (False, False))
@@ -532,7 +532,7 @@ def seat0_roams(t, m, tmp):
     t.check("over RDP, station1 takes the session at seat0 to the client, and seat1's "
             "devices go back to a seat and greeter of their own", moved and back and
             head_shows(m, GREETER_BACKGROUND, tries=60)[0] and alive(m, pid),
-            "%s %s %s: %s" % (moved, back, logind_seats(m), journal(m)[-800:]))
+            lambda: "%s %s %s: %s" % (moved, back, logind_seats(m), journal(m)[-800:]))
     greeter_logon(m, times_asked(m, "seat0"), seat="seat0")
     home, frac = head_shows(m, COLOR["seat0"], tries=60, head="head0")
     rc, out = c.join()
@@ -543,10 +543,10 @@ def seat0_roams(t, m, tmp):
             rc == 2 and "disconnected" in out and alive(m, pid) and compositor_pid(m) == comp and
             attempt(lambda: m.wait_until(
                 "! loginctl list-seats --no-legend | grep -q away", 60, interval=1)),
-            "%.0f%% %.0f%% rc %r %s: %s" % (frac * 100, own * 100, rc, logind_seats(m),
+            lambda: "%.0f%% %.0f%% rc %r %s: %s" % (frac * 100, own * 100, rc, logind_seats(m),
                                            journal(m)[-800:]))
     ok = key_reaches_session(m, lambda: m.send_keys("kbd0", ["a"], hold=0.05))
-    t.check("seat0's keyboard types into it again", ok, log_lines(m, "seat1", "key")[-3:])
+    t.check("seat0's keyboard types into it again", ok, lambda: log_lines(m, "seat1", "key")[-3:])
     t.check_eq("home again, seat0's keyboard is the machine's again", power_keys(m),
                (True, False))
 
@@ -565,7 +565,7 @@ def run(t):
                 return
             pid, comp = found
             t.check("one compositor of station1's runs", comp is not None,
-                    m.run("ps -o pid,user,comm")[1])
+                    lambda: m.run("ps -o pid,user,comm")[1])
             disconnect(t, m, pid, comp)
             over_rdp(t, m, tmp, pid, comp)
             back_at_head(t, m, tmp, pid, comp)

@@ -79,12 +79,12 @@ def run(t):
         ok = attempt(lambda: (wait_ready(m, "seat0", timeout=120),
                               wait_ready(m, "seat1", timeout=120)))
         if not t.check("both stations' sessions run", ok,
-                       m.run("journalctl -t seatmuxd | tail -n 8")[1]):
+                       lambda: m.run("journalctl -t seatmuxd | tail -n 8")[1]):
             return
         ok = attempt(lambda: m.wait_until(
             "journalctl -t seatmuxd | grep -q 'org.seatmux.Manager1 offered on the system bus'", 60))
         if not t.check("seatmuxd offers org.seatmux.Manager1 on the system bus", ok,
-                       m.run("journalctl -t seatmuxd | grep api:; systemctl status dbus | head")[1]):
+                       lambda: m.run("journalctl -t seatmuxd | grep api:; systemctl status dbus | head")[1]):
             return
 
         # root: no polkit asked.
@@ -182,7 +182,7 @@ def run(t):
         t.check("station0 was not touched", pids(m, "seat0") == seat0)
         t.check("the change was signalled (PropertiesChanged on seat1's object)",
                 attempt(lambda: m.wait_until("grep -q 'station/seat1' /run/monitor.log", 20)),
-                m.run("tail -c 600 /run/monitor.log")[1])
+                lambda: m.run("tail -c 600 /run/monitor.log")[1])
         new_session = leader(m, "seat1")
         log = m.run("cat /run/monitor.log")[1]
         t.check("and SessionRemoved named the old session, SessionNew the new one",
@@ -283,7 +283,7 @@ def check_attach(t, m):
                                        'ENV{ID_SEAT}="seat1"', "rc %d: %r %r" % (rc, err, text))
     t.check("kbd0's keys reach seat1's running session (its cage opened it)",
             keys_reach(m, "seat1", "kbd0", k1),
-            m.run("journalctl -t seatmuxd | grep -E 'event|attach' | tail -n 8")[1])
+            lambda: m.run("journalctl -t seatmuxd | grep -E 'event|attach' | tail -n 8")[1])
     t.check("and no longer seat0's", screens.keys(m, "seat0") == k0,
             (k0, screens.keys(m, "seat0")))
     rc, out, err = ctl(m, ADMIN, "flush-devices")
@@ -291,7 +291,7 @@ def check_attach(t, m):
             rc == 0 and m.run("test -e " + rule)[0] != 0, "rc %d: %r" % (rc, err))
     t.check("kbd0's keys reach seat0's session again",
             keys_reach(m, "seat0", "kbd0", k0),
-            m.run("journalctl -t seatmuxd | grep -E 'event|flush' | tail -n 8")[1])
+            lambda: m.run("journalctl -t seatmuxd | grep -E 'event|flush' | tail -n 8")[1])
     check_loop_never_waited(t, m, "attach and flush-devices (udev told in a child)")
 
 
@@ -324,7 +324,7 @@ def check_rename(t, m):
     t.check("the name is kept across a restart of seatmuxd (in /var/lib/seatmux/names)",
             ok and name_prop(m, "seat1") == 's "Front row, left"' and
             "name seat1 Front%20row,%20left" in m.run("cat /var/lib/seatmux/names")[1],
-            m.run("cat /var/lib/seatmux/names; journalctl -t seatmuxd | tail -n 5")[1])
+            lambda: m.run("cat /var/lib/seatmux/names; journalctl -t seatmuxd | tail -n 5")[1])
     rc, out, err = ctl(m, ADMIN, "rename seat1 ''")
     t.check("renamed to '': seat1 goes by its id again",
             rc == 0 and name_prop(m, "seat1") == 's "seat1"', "rc %d: %r" % (rc, err))
@@ -347,7 +347,7 @@ def check_input(t, m):
     rc = int(m.run("cat /run/input.rc")[1].strip() or -1) if done else -1
     out = err = m.run("cat /run/input.out")[1]
     t.check("control taken: head1 tells seat1's user first (watched and controlled)",
-            told == {"head1"}, m.run("journalctl -t seatmuxd -o cat | grep seat1 | tail -n 5")[1])
+            told == {"head1"}, lambda: m.run("journalctl -t seatmuxd -o cat | grep seat1 | tail -n 5")[1])
     ok = attempt(lambda: m.wait_until("[ $(grep -c '^key key=' %s) -ge %d ]" % (log, before + 4),
                                       20))
     got = m.run("grep '^key key=' %s | tail -n +%d" % (log, before + 1))[1].strip().split("\n")
@@ -383,7 +383,7 @@ def check_input(t, m):
     gone = attempt(lambda: m.wait_until(
         "! grep -qx 'seatmux control keyboard' /sys/class/input/input*/name", 10))
     t.check("a controller that leaves the bus without letting go: the control goes with it",
-            gone, m.run("journalctl -t seatmuxd -o cat | grep 'control:' | tail -n 3")[1])
+            gone, lambda: m.run("journalctl -t seatmuxd -o cat | grep 'control:' | tail -n 3")[1])
     check_controller_pictures(t, m)
     rc, out, err = ctl(m, TEACHER, "watch seat1")
     seen = screens.seen_on(m, ("head1",), screens.showing("watched"), timeout=15)
@@ -468,7 +468,7 @@ def check_launch(t, m):
         return
     t.check("it opens on head1, over the session's own client (cage shows the newest)",
             screens.until(m, "head1", screens.own("seat0"), timeout=30),
-            m.run("tail -n 5 /run/seat1.session.log")[1])
+            lambda: m.run("tail -n 5 /run/seat1.session.log")[1])
     status = m.run("cat /proc/%s/status" % pid)[1]
     t.check("it runs as seat1's user (station1, 1001)",
             re.search(r"^Uid:\s+1001\s", status, re.M) is not None, status[:300])
@@ -496,4 +496,4 @@ def check_launch(t, m):
     rc, out, err = ctl(m, TEACHER, "logoff seat1")
     gone = attempt(lambda: m.wait_until("! kill -0 %s 2>/dev/null" % pid, 30))
     t.check("logging seat1 off ends the launched program with the session", rc == 0 and gone,
-            m.run("ps -o pid,user,cmd -p %s" % pid)[1])
+            lambda: m.run("ps -o pid,user,cmd -p %s" % pid)[1])

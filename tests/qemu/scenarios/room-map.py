@@ -89,7 +89,7 @@ def check_hub_devices(t, m):
     t.check("the hub's sound card and stick are seat1's, with the hub",
             card and disk and seat_of("/dev/snd/" + card) == "seat1" and
             seat_of("/dev/" + disk) == "seat1",
-            m.run("ls -l /dev/snd /sys/block; journalctl -k | grep -iE 'usb|snd|sd ' | tail -n 8")[1])
+            lambda: m.run("ls -l /dev/snd /sys/block; journalctl -k | grep -iE 'usb|snd|sd ' | tail -n 8")[1])
     if not card:
         return
     ok1 = attempt(lambda: m.wait_until("su -s /bin/sh station1 -c 'exec 3</dev/snd/%s'" % card,
@@ -97,7 +97,7 @@ def check_hub_devices(t, m):
     ok0, why0 = opens(m, "station0", "/dev/snd/" + card)
     t.check("logind gives the sound card to seat1's user (uaccess): station1 opens it, "
             "station0 (at seat0) cannot", ok1 and not ok0 and "denied" in why0,
-            (why0, m.run("ls -l /dev/snd/%s; loginctl seat-status seat1 | head -n 20" % card)[1]))
+            lambda: (why0, m.run("ls -l /dev/snd/%s; loginctl seat-status seat1 | head -n 20" % card)[1]))
     if disk:
         check_stick_mount(t, m, "/dev/" + disk)
 
@@ -124,7 +124,7 @@ def check_stick_mount(t, m, node):
     t.check("and mounts it for station1, whose seat it is on (its own session, no password)",
             rc1 == 0 and "at /media/station1/PUPILSTICK" in out1 and
             m.run("grep -q '^%s /media/station1/PUPILSTICK ' /proc/mounts" % node)[0] == 0,
-            (out1, m.run("journalctl -u udisks2 -u polkit --no-pager | tail -n 6")[1]))
+            lambda: (out1, m.run("journalctl -u udisks2 -u polkit --no-pager | tail -n 6")[1]))
     rc, out = in_session(m, "seat1", "station1", "udisksctl unmount -b %s --no-user-interaction"
                          % node)
     t.check("station1 unmounts it again", rc == 0, out)
@@ -175,10 +175,10 @@ def check_explicit_map(t, m):
             "rc %d: %r %r" % (rc, out, err))
     t.check("head1 shows its letter, large, in the mapping colour",
             screens().until(m, "head1", mapping_shown, timeout=40),
-            journal(m, "map|screen"))
+            lambda: journal(m, "map|screen"))
     shows(t, m.screendump("head0", 0), "seat0", "head0 still shows seat0's session")
     t.check("kbd0 (no seat named for it: free) types to the broker, not seat0's session",
-            not x_reaches(m, "seat0", "kbd0", timeout=8), journal(m, "map"))
+            not x_reaches(m, "seat0", "kbd0", timeout=8), lambda: journal(m, "map"))
     rc, out, err = ctl(m, None, "block seat1")
     t.check("blocking seat1 while it is mapped: a clear error, exit 1",
             rc == 1 and "'seat1' is being mapped" in err, "rc %d: %r" % (rc, err))
@@ -190,7 +190,7 @@ def check_explicit_map(t, m):
     t.check("head1 no longer shows a letter",
             screens().until(m, "head1", lambda s: not mapping_shown(s), timeout=30))
     t.check("kbd0 types into seat0's session again", x_reaches(m, "seat0", "kbd0"),
-            journal(m, "map"))
+            lambda: journal(m, "map"))
     rc, out, err = ctl(m, None, "map stop")
     t.check("map stop with nothing mapped: a clear error",
             rc == 1 and err == "seatmuxctl: map stop: no station is being mapped",
@@ -206,23 +206,23 @@ def check_plugged_keyboard(t, m):
     m.device_add(**KBDH)
     t.check("a keyboard plugged into the hub offers mapping: head1 shows A",
             screens().until(m, "head1", mapping_shown, timeout=60),
-            journal(m, "map: |USB Keyboard") +
+            lambda: journal(m, "map: |USB Keyboard") +
             m.run("dmesg | grep -iE 'usb|input' | tail -n 8")[1])
     t.check("kbd0 is not taken by an offer: seat0's session gets its keys",
-            x_reaches(m, "seat0", "kbd0"), journal(m, "map"))
+            x_reaches(m, "seat0", "kbd0"), lambda: journal(m, "map"))
     m.send_key("kbdh", "b")
     time.sleep(3)
     t.check("B, no head's letter, maps nothing",
             m.run("ls /etc/udev/rules.d/72-seat-*.rules 2>/dev/null")[1].strip() == "" and
-            mapping_shown(m.screendump("head1", 0)), journal(m, "map"))
+            mapping_shown(m.screendump("head1", 0)), lambda: journal(m, "map"))
     m.send_key("kbdh", "a")
     ok = attempt(lambda: m.wait_until("test -s %s" % RULE, 30))
     text = m.run("cat %s" % RULE)[1].strip()
     t.check("A gives the hub to seat1: loginctl's rule in its file",
-            ok and text == RULE_TEXT, "%r %s" % (text, journal(m, "map|attach")))
+            ok and text == RULE_TEXT, lambda: "%r %s" % (text, journal(m, "map|attach")))
     ok = attempt(lambda: wait_ready(m, "seat1", timeout=120))
     t.check("seat1's session starts with the keyboard", ok,
-            journal(m, "seat1|map", 15) + m.run("tail -n 5 /run/seat1.session.log")[1])
+            lambda: journal(m, "seat1|map", 15) + m.run("tail -n 5 /run/seat1.session.log")[1])
     if ok:
         time.sleep(2)
         shows(t, m.screendump("head1", 0), "seat1", "head1 shows seat1's session")
@@ -243,7 +243,7 @@ def check_plugged_keyboard(t, m):
             any(d["node"] == "/dev/dri/card1" and d["kind"] == "head" for d in devs) and
             any(d["kind"] == "input" and "USB Keyboard" in d["description"] for d in devs), out)
     t.check("mapping ended: no head waits",
-            "map: no head waits for a keyboard" in journal(m, "map: "), journal(m, "map"))
+            "map: no head waits for a keyboard" in journal(m, "map: "), lambda: journal(m, "map"))
 
 
 def stations(m):
@@ -306,9 +306,9 @@ def check_console_mode(t, m):
             ok and attempt(lambda: m.wait_until(
                 "journalctl -t seatmuxd -o cat | tail -n +%d | "
                 "grep -q 'seat0: /dev/dri/card1 handed to pid'" % (since + 1), 60)),
-            journal(m, "seat0|mode", 12))
+            lambda: journal(m, "seat0|mode", 12))
     t.check("the hub's keyboard types into seat0's session", x_reaches(m, "seat0", "kbdh", 30),
-            journal(m, "event3|seat0", 8))
+            lambda: journal(m, "event3|seat0", 8))
 
 
 def reboot(t, m):
@@ -334,11 +334,11 @@ def run(t):
     with t.machine(devices=DEVICES, extra_args=disk_args(disk)) as m:
         m.wait_agent(timeout=90)
         ok = attempt(lambda: wait_ready(m, "seat0", timeout=120))
-        if not t.check("seat0's session runs", ok, journal(m, ".", 10)):
+        if not t.check("seat0's session runs", ok, lambda: journal(m, ".", 10)):
             return
         t.check("/etc/udev/rules.d is the disk's",
                 m.run("grep -q ' /etc/udev/rules.d ext4 ' /proc/mounts")[0] == 0,
-                m.run("cat /proc/mounts; systemctl status room-map-rules")[1])
+                lambda: m.run("cat /proc/mounts; systemctl status room-map-rules")[1])
         check_explicit_map(t, m)
         check_plugged_keyboard(t, m)
         check_console_mode(t, m)
@@ -354,7 +354,7 @@ def run(t):
                    extra_args=disk_args(disk) + hub_args(stick)) as m:
         m.wait_agent(timeout=90)
         t.check("after the reboot the rule is still there",
-                m.run("cat %s" % RULE)[1].strip() == RULE_TEXT, m.run("ls -l /etc/udev/rules.d")[1])
+                m.run("cat %s" % RULE)[1].strip() == RULE_TEXT, lambda: m.run("ls -l /etc/udev/rules.d")[1])
         ok = attempt(lambda: wait_ready(m, "seat0", timeout=150))
         rc, out, err = ctl(m, None, "mode")
         t.check("after the reboot the room is still in console mode",
@@ -362,24 +362,24 @@ def run(t):
                 "%r %r %s" % (out, err, stations(m)))
         t.check("seat0's session has head1's card and the hub's keyboard",
                 seat0_has_card1(m, 0) and x_reaches(m, "seat0", "kbdh", 30),
-                journal(m, "seat0", 12))
+                lambda: journal(m, "seat0", 12))
         since = journal_lines(m)
         rc, out, err = ctl(m, None, "mode station")
         t.check("station mode again", rc == 0 and out.strip() == "station" and
                 m.run("test -e " + CONSOLE_RULE)[0] != 0, "rc %d: %r %r" % (rc, out, err))
         ok = attempt(lambda: wait_ready(m, "seat1", timeout=150))
         t.check("seat1's session runs with the hub's keyboard, as mapped", ok,
-                journal(m, "seat1|event", 15))
+                lambda: journal(m, "seat1|event", 15))
         if ok:
             t.check("and gets its keys", x_reaches(m, "seat1", "kbdh", 30))
         # seat0's session restarts on the heads it has left; a key typed
         # before its new compositor holds the keyboard reaches nobody.
         ok = attempt(lambda: wait_ready(m, "seat0", count=2, timeout=120))
         t.check("seat0's session started again without head1's card",
-                ok and not seat0_has_card1(m, since), journal(m, "seat0", 12))
+                ok and not seat0_has_card1(m, since), lambda: journal(m, "seat0", 12))
         if ok:
             t.check("and kbd0's keys still go to seat0", x_reaches(m, "seat0", "kbd0", 30))
         check_hub_devices(t, m)
         check_loop_never_waited(t, m, "station mode after the reboot")
         t.check("nothing offers mapping after the reboot",
-                "map: " not in journal(m, "map: "), journal(m, "map"))
+                "map: " not in journal(m, "map: "), lambda: journal(m, "map"))

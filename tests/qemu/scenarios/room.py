@@ -159,7 +159,7 @@ def run(t):
                                   "desk1.pem": certs["desk1"][0]})
             ok = attempt(lambda: [wait_ready(m, s, timeout=150) for s in ("seat0", "seat1", "seat2")])
             if not t.check("three physical stations start: cage on a GPU, two on its leases", ok,
-                           journal(m) + m.run("tail -n 3 /run/seat*.session.log")[1]):
+                           lambda: journal(m) + m.run("tail -n 3 /run/seat*.session.log")[1]):
                 return
             ok = usb.wait_journal(m, "usbip: desk1 is up", 120)
             client = hv.Client(m.ports[3389], "station3", "station3", "640x480", tmp,
@@ -172,7 +172,7 @@ def run(t):
                 time.sleep(1)
             remote.seat = hv.station_of(m, "station3")
             if not t.check("an RDP user and a USB/IP station join them", ok and remote.seat and
-                           remote.dumps() > 0, journal(m) + open(client.log).read()[-300:]
+                           remote.dumps() > 0, lambda: journal(m) + open(client.log).read()[-300:]
                            if os.path.exists(client.log) else journal(m)):
                 return
             room = [Head(m, "seat0", "station0", "head0", 0, "kbd0"),
@@ -263,7 +263,7 @@ def identify(t, m, room):
     color = screen_colors()["identify"]
     found = seen(room, lambda st: color, 40) if rc == 0 else {}
     t.check("identify: every station shows its name screen (physical, lease, RDP, USB/IP)",
-            not missing(room, found), "rc %d %s; not: %s | %s" % (rc, err, missing(room, found),
+            not missing(room, found), lambda: "rc %d %s; not: %s | %s" % (rc, err, missing(room, found),
                                                                  journal(m)))
     if not missing(room, found):
         identify_names(t, m, room)
@@ -283,14 +283,14 @@ def message(t, m, room):
     color = screen_colors()["message"]
     found = seen(room, lambda st: color, 60) if not wrong else {}
     t.check("message: every station shows it (physical, lease, RDP, USB/IP)",
-            not missing(room, found), "%s; not: %s | %s" % (wrong, missing(room, found),
+            not missing(room, found), lambda: "%s; not: %s | %s" % (wrong, missing(room, found),
                                                            journal(m)))
     time.sleep(2)   # presses in a message's first 1.5 s do not count
     for st in room:
         st.type()
     back = seen(room, lambda st: seat_color(st.seat), 90)
     t.check("and a key at each station puts it away, long before its time",
-            not missing(room, back), "not: %s | %s" % (missing(room, back), journal(m)))
+            not missing(room, back), lambda: "not: %s | %s" % (missing(room, back), journal(m)))
 
 
 def block(t, m, room):
@@ -300,7 +300,7 @@ def block(t, m, room):
     color = screen_colors()["block"]
     found = seen(room, lambda st: color, 90) if rc == 0 else {}
     t.check("block: every station shows the block screen", not missing(room, found),
-            "rc %d %s; not: %s | %s" % (rc, err, missing(room, found), journal(m)))
+            lambda: "rc %d %s; not: %s | %s" % (rc, err, missing(room, found), journal(m)))
     for st in room:
         st.type()
     time.sleep(4)
@@ -310,7 +310,7 @@ def block(t, m, room):
     rc, out, err = ctl(m, TEACHER, "unblock %s" % seats)
     back = seen(room, lambda st: seat_color(st.seat), 120) if rc == 0 else {}
     t.check("unblocked, every station's session draws again", not missing(room, back),
-            "rc %d %s; not: %s | %s" % (rc, err, missing(room, back), journal(m)))
+            lambda: "rc %d %s; not: %s | %s" % (rc, err, missing(room, back), journal(m)))
     for st in room:
         st.type()
     ok = attempt(lambda: m.wait_until(" && ".join(
@@ -326,7 +326,7 @@ def project(t, m, room):
     rc, out, err = ctl(m, TEACHER, "--all project %s" % src.seat)
     found = seen(targets, lambda st: seat_color(src.seat), 90) if rc == 0 else {}
     t.check("seat0 (cage) projected on every other station: each shows its picture",
-            not missing(targets, found), "rc %d %s %s; not: %s | %s"
+            not missing(targets, found), lambda: "rc %d %s %s; not: %s | %s"
             % (rc, out, err, missing(targets, found), journal(m)))
     t.check("and seat0 itself still shows its own", src.share(seat_color(src.seat)) >= SHARE)
     rc, out, err = ctl(m, TEACHER, "unproject %s" % src.seat)

@@ -34,7 +34,7 @@ def run(t):
         for seat in SEATS:
             ok = attempt(lambda: m.wait_until("grep -q '^head ' %s" % kms_log(seat), 60))
             t.check("%s: kms-paint lights its head" % seat, ok,
-                    m.run("cat %s; tail -n 5 /run/%s.session.log" % (kms_log(seat), seat))[1])
+                    lambda: m.run("cat %s; tail -n 5 /run/%s.session.log" % (kms_log(seat), seat))[1])
         time.sleep(3)
         for seat, head in SEATS.items():
             rc, out = m.run("grep '^head ' %s | tail -n 1" % kms_log(seat))
@@ -63,7 +63,7 @@ def run(t):
         m.run("kill -KILL %s; true" % " ".join(pids.split()))
         ok = attempt(lambda: m.wait_until("[ $(grep -c '^head ' %s) -ge 2 ]" % kms_log("seat1"), 60))
         t.check("seat1's killed kms-paint is restarted and takes its head again", ok,
-                m.run("cat %s" % kms_log("seat1"))[1])
+                lambda: m.run("cat %s" % kms_log("seat1"))[1])
         time.sleep(2)
         own = m.screendump("head1", 0).fraction_near(COLOR["seat1"], tolerance=24)
         t.check("head1 shows seat1 again", own > 0.8, "%.0f%%" % (own * 100))

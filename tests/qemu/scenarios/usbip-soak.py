@@ -77,7 +77,7 @@ def soak(t, m, st, e1, cycles):
     ok = st.wait_journal(m, "usbip: desk1 is up", 120) and \
         st.wait_color(e1, "seat-desk1", 120) >= 0.5
     if not t.check("desk1 comes up and shows its client", ok,
-                   m.run("journalctl -t seatmuxd | grep usbip | tail -n 8")[1]):
+                   lambda: m.run("journalctl -t seatmuxd | grep usbip | tail -n 8")[1]):
         return
     pids = re.findall(r"^ready pid=(\d+)", st.events(m, "station0"), re.M)
     gone, up = count(m, GONE), count(m, UP)
@@ -104,7 +104,7 @@ def soak(t, m, st, e1, cycles):
            after["rss_kb"], before["cards"], after["cards"], before["ports"], after["ports"]),
           flush=True)
     t.check("every drop and return works (%d)" % cycles, done == cycles,
-            m.run("journalctl -t seatmuxd | grep desk1 | tail -n 6")[1])
+            lambda: m.run("journalctl -t seatmuxd | grep desk1 | tail -n 6")[1])
     after_events = st.events(m, "station0")
     t.check("the same session all along: its pid unchanged",
             pids and re.findall(r"^ready pid=(\d+)", after_events, re.M) == pids,
@@ -168,7 +168,7 @@ def reload(t, m, st):
         "journalctl -t seatmuxd | grep -q 'usbip: desk9 is new in the configuration' && "
         "journalctl -t seatmuxd | grep -q 'usbip-link\\[desk9\\]'", 40, interval=1))
     t.check("a station added to the configuration is reached after SIGHUP", added,
-            m.run("journalctl -t seatmuxd | grep -E 'reload|desk9' | tail -n 5")[1])
+            lambda: m.run("journalctl -t seatmuxd | grep -E 'reload|desk9' | tail -n 5")[1])
     t.check("the station left alone is not touched: same session, same link",
             re.findall(r"^ready pid=(\d+)", st.events(m, "station0"), re.M) == pids and
             links and links == link_pids(m), (pids, links, link_pids(m)))
@@ -178,4 +178,4 @@ def reload(t, m, st):
         "journalctl -t seatmuxd | grep -q 'desk1 is no longer in the configuration: ended' && "
         "! pgrep -u station0 -f seatmux-testclient", 60, interval=1))
     t.check("a station removed from the configuration ends, its session with it", gone,
-            m.run("journalctl -t seatmuxd | grep -E 'desk1|seat-desk1' | tail -n 5")[1])
+            lambda: m.run("journalctl -t seatmuxd | grep -E 'desk1|seat-desk1' | tail -n 5")[1])

@@ -32,7 +32,7 @@ def run(t):
         except Exception as e:
             started = False
         t.check("weston-simple-shm runs as station0 in the seat's session", started,
-                m.run("tail -n 5 /run/seat0.session.log")[1])
+                lambda: m.run("tail -n 5 /run/seat0.session.log")[1])
         # Wait for it to draw: a blank head has one colour.
         deadline = time.monotonic() + 60
         shot = m.screendump("head0", 0)
