@@ -850,6 +850,60 @@ static enum MHD_Result forward(struct MHD_Connection *conn, struct websession *s
 	return ok;
 }
 
+/*
+ * The teacher logs on again at one other host (name=, password=, the
+ * account this session's): one not reached at the logon here and back
+ * since, one whose session there ended, or one that refused. Counted as
+ * a logon from the browser's address. Its refusal is not this session's
+ * end: 403, not 401.
+ */
+static enum MHD_Result host_logon(struct dashboard *d, struct MHD_Connection *conn,
+				  struct websession *s, const struct request *rq)
+{
+	char name[HOST_NAME_MAX_LEN + 2], password[BRIDGE_PASSWORD_MAX + 1], why[200];
+	struct ratelimit_key key = client_key(conn);
+	struct peer *p = NULL;
+	enum peer_state st;
+	bool allowed;
+	int rc;
+
+	if (form_field(rq->body, rq->len, "name", name, sizeof(name)) != 1 ||
+	    form_field(rq->body, rq->len, "password", password, sizeof(password)) != 1 ||
+	    !password[0]) {
+		explicit_bzero(password, sizeof(password));
+		return reply_error(conn, 400, "which host (name=), and the password (password=, "
+				   "at most %d bytes)", BRIDGE_PASSWORD_MAX);
+	}
+	for (int i = 0; i < s->npeers && !p && hosts_name_ok(name); i++)
+		if (!strcmp(peer_host(s->peers[i])->name, name))
+			p = s->peers[i];
+	pthread_mutex_lock(&d->logons_lock);
+	allowed = p && logon_admit_locked(d, &key);
+	pthread_mutex_unlock(&d->logons_lock);
+	if (!allowed) {
+		explicit_bzero(password, sizeof(password));
+		return p ? reply_error(conn, 429, "too many logons from here: wait a little") :
+			   reply_error(conn, 404, "no host '%.31s' in this dashboard", name);
+	}
+	rc = peer_logon(p, s->bridge->user, password, now_ms());
+	explicit_bzero(password, sizeof(password));
+	st = peer_state(p, why, sizeof(why));
+	/* Already online: nothing was tried, so nothing is said of the
+	 * address either way. */
+	logon_done(d, &key, rc < 0 || (st != PEER_ONLINE && st != PEER_REFUSED) ?
+		   BRIDGE_UNREACHABLE : st == PEER_ONLINE ? BRIDGE_LOGGED_ON : BRIDGE_REFUSED);
+	fprintf(stderr, "%s: host %s: logged on again: %s%s%s\n", s->bridge->user, name,
+		rc < 0 ? "online already" : peer_state_name(st), why[0] ? ": " : "", why);
+	if (rc < 0)
+		return reply_error(conn, 409, "host %s is reached already", name);
+	if (st == PEER_ONLINE)
+		return reply(conn, 204, NULL, "", 0, NULL);
+	if (st == PEER_REFUSED)
+		sleep(1);	/* as a refused logon here: this thread alone waits */
+	return reply_error(conn, st == PEER_REFUSED ? 403 : 502, "host %s: %s%s%s", name,
+			   peer_state_name(st), why[0] ? ": " : "", why);
+}
+
 /* What needs a session: the session's own requests. */
 static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *conn,
 				    const char *url, bool post, struct request *rq)
@@ -864,6 +918,8 @@ static enum MHD_Result with_session(struct dashboard *d, struct MHD_Connection *
 		return reply_error(conn, 401, "not logged on (or the session expired)");
 	if (post && !websession_csrf_ok(s, header(conn, "X-CSRF-Token")))
 		ok = reply_error(conn, 403, "the request lacks this session's token");
+	else if (post && !strcmp(url, "/api/host-logon"))
+		ok = host_logon(d, conn, s, rq);
 	else if ((host = host_of(d, conn, post, rq, name, sizeof(name))))
 		ok = forward(conn, s, host, url, post, rq);
 	else if (!post && !strcmp(url, "/api/me"))

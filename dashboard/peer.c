@@ -24,6 +24,7 @@ struct peer {
 	enum peer_state state;
 	char why[200];
 	uint64_t retry_ms;	/* offline or untrusted: not asked before */
+	bool reached;		/* logged on there once: a 401 is its session's end */
 };
 
 const char *peer_state_name(enum peer_state s)
@@ -261,6 +262,7 @@ static void logged_on(struct peer *p, const struct peer_reply *r)
 		snprintf(p->csrf, sizeof(p->csrf), "%s", json_object_get_string(v));
 		p->state = PEER_ONLINE;
 		p->why[0] = 0;
+		p->reached = true;
 	} else {
 		p->state = PEER_REFUSED;
 		snprintf(p->why, sizeof(p->why), "it refused the logon (%ld%s%.150s)", r->status,
@@ -269,13 +271,42 @@ static void logged_on(struct peer *p, const struct peer_reply *r)
 	json_object_put(obj);
 }
 
-/* A peer for h with its logon's body (user and password, escaped), or
- * NULL without memory. A peer it cannot ask is offline for good. */
+/* A logon's body (user and password, escaped), or NULL without memory.
+ * The caller wipes it. */
+static char *logon_body(CURL *curl, const char *user, const char *password, size_t *len)
+{
+	char *u = curl_easy_escape(curl, user, 0), *pw = curl_easy_escape(curl, password, 0);
+	char *body = NULL;
+
+	*len = 0;
+	if (u && pw) {
+		*len = strlen(u) + strlen(pw) + 16;
+		body = malloc(*len);
+	}
+	if (body)
+		*len = (size_t)snprintf(body, *len, "user=%s&password=%s", u, pw);
+	if (pw)
+		explicit_bzero(pw, strlen(pw));
+	curl_free(u);
+	curl_free(pw);
+	return body;
+}
+
+/* Out of memory for p's logon: offline for good. The lock is held, or p
+ * is nobody else's yet. */
+static void no_memory(struct peer *p)
+{
+	p->state = PEER_OFFLINE;
+	snprintf(p->why, sizeof(p->why), "out of memory");
+	p->retry_ms = UINT64_MAX;
+}
+
+/* A peer for h with its logon's body, or NULL without memory. A peer it
+ * cannot ask is offline for good. */
 static struct peer *logon_prepare(const struct host *h, const char *user,
 				  const char *password, char **body, size_t *len)
 {
 	struct peer *p = calloc(1, sizeof(*p));
-	char *u = NULL, *pw = NULL;
 
 	*body = NULL;
 	*len = 0;
@@ -284,25 +315,10 @@ static struct peer *logon_prepare(const struct host *h, const char *user,
 	p->host = h;
 	pthread_mutex_init(&p->lock, NULL);
 	p->curl = handle_new(h);
-	if (p->curl) {
-		u = curl_easy_escape(p->curl, user, 0);
-		pw = curl_easy_escape(p->curl, password, 0);
-	}
-	if (u && pw) {
-		*len = strlen(u) + strlen(pw) + 16;
-		*body = malloc(*len);
-	}
-	if (*body) {
-		*len = (size_t)snprintf(*body, *len, "user=%s&password=%s", u, pw);
-	} else {
-		p->state = PEER_OFFLINE;
-		snprintf(p->why, sizeof(p->why), "out of memory");
-		p->retry_ms = UINT64_MAX;
-	}
-	if (pw)
-		explicit_bzero(pw, strlen(pw));
-	curl_free(u);
-	curl_free(pw);
+	if (p->curl)
+		*body = logon_body(p->curl, user, password, len);
+	if (!*body)
+		no_memory(p);
 	return p;
 }
 
@@ -342,6 +358,40 @@ void peer_logon_all(const struct host *hosts, int n, const char *user, const cha
 	}
 }
 
+int peer_logon(struct peer *p, const char *user, const char *password, uint64_t now_ms)
+{
+	struct peer_reply r;
+	char *body = NULL;
+	size_t len = 0;
+	CURLcode rc;
+	int ret = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->state == PEER_ONLINE) {
+		ret = -1;	/* a second session there would only idle away */
+		goto out;
+	}
+	if (p->curl)
+		body = logon_body(p->curl, user, password, &len);
+	if (!body) {
+		if (p->curl)
+			no_memory(p);
+		goto out;
+	}
+	rc = perform(p, "/api/login", body, len, REQUEST_MS, &r);
+	explicit_bzero(body, len);
+	free(body);
+	if (rc != CURLE_OK) {
+		unreached(p, rc, now_ms);
+	} else {
+		logged_on(p, &r);
+		peer_reply_free(&r);
+	}
+out:
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
 /* May p be asked now? Its lock is held. */
 static bool askable(const struct peer *p, uint64_t now_ms)
 {
@@ -359,7 +409,8 @@ static int settle(struct peer *p, CURLcode rc, const struct peer_reply *r, uint6
 	}
 	if (r->status == 401) {
 		p->state = PEER_LOGGED_OUT;
-		snprintf(p->why, sizeof(p->why), "its session ended: log on again to reach it");
+		snprintf(p->why, sizeof(p->why), "%s: log on again to reach it", p->reached ?
+			 "its session ended" : "it was not reached at your logon");
 	} else {
 		p->state = PEER_ONLINE;
 		p->why[0] = 0;

@@ -189,6 +189,31 @@ function showPicture(c, on, text) {
 	setText(c.nopic, text);
 }
 
+// Another host not reached (down at the logon here, its session there ended, or it refused):
+// the teacher logs on there again with the password, which this page and server do not keep.
+function hostLogonForm(name) {
+	const form = el('form', 'host-logon');
+	const label = el('label', '', `Password for ${name} `);
+	const input = Object.assign(el('input'), { type: 'password', autocomplete: 'current-password',
+		required: true });
+	label.append(input);
+	form.append(label, Object.assign(el('button', '', 'Log on again'), { type: 'submit' }));
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const gen = session;
+		try {
+			await api('POST', '/api/host-logon', { name, password: input.value });
+			if (gen === session) setStatus(`Reached ${name}`);
+		} catch (e) {
+			if (gen === session) setStatus(`${name}: ${e.message}`, true);
+		} finally {
+			input.value = '';
+		}
+		refreshSoon();
+	});
+	return form;
+}
+
 // A group's heading: the host's name and, for another host, whether it is reached.
 function heading(name, state, why) {
 	let h = heads.get(name);
@@ -196,11 +221,13 @@ function heading(name, state, why) {
 		h = { el: el('li', 'host'), name: el('h2', 'host-name', name), state: el('span', 'host-state') };
 		h.el.dataset.host = name;
 		h.el.append(h.name, h.state);
+		if (state) h.el.append(h.logon = hostLogonForm(name));
 		heads.set(name, h);
 	}
 	const text = !state ? 'this host' : state === 'online' ? 'online' : `${state}${why ? `: ${why}` : ''}`;
 	setText(h.state, text);
 	h.el.classList.toggle('is-offline', !!state && state !== 'online');
+	if (h.logon) h.logon.hidden = state === 'online';
 	return h.el;
 }
 

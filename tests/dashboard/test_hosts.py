@@ -196,6 +196,7 @@ def run(a, b):
           r2.get("state") == "logged-out" and "log on again" in r2.get("why", ""), data)
     st, _, data = t.req("POST", "/api/action", "op=identify&id=seat1&host=room2")
     check("an action for room2 then: 502, not A's 401", st == 502, (st, data))
+    log_on_again(t, b)
     b.stop()
     t2 = Browser(a.port)
     t2.login("alice", "good")
@@ -209,8 +210,48 @@ def run(a, b):
     st, data = stations(t2)
     check("asked again within 10 s, the offline hosts keep nobody waiting (%.1f s)" %
           (time.monotonic() - start), st == 200 and time.monotonic() - start < 2, took)
+    # B back: room2, not reached at t2's logon, is reached by logging on
+    # there from the page, without logging out here.
+    b.start()
+    st, _, data = t2.req("POST", "/api/host-logon", "name=room2&password=good")
+    st2, data2 = stations(t2)
+    r2 = host(data2, "room2") if st2 == 200 else {}
+    check("room2, offline at t2's logon and back: a logon there from the page reaches it",
+          st == 204 and r2.get("state") == "online" and
+          [s["id"] for s in r2.get("stations", [])] == ["seat1"], (st, data, data2))
     st, _, _ = t2.req("POST", "/api/logout", "")
     check("a logout at A", st == 204, st)
+
+
+def log_on_again(t, b):
+    """room2's session at B is gone: the teacher logs on there again from
+    the page (/api/host-logon), with the account of this session."""
+    before = len(b.helper.rhosts)
+    st, _, data = t.req("POST", "/api/host-logon", "name=room2&password=bad")
+    st2, listed = stations(t)
+    check("logging on again at room2 with a wrong password: 403 with B's refusal, not A's "
+          "401; room2 refused, this session still on",
+          st == 403 and b"refused" in data and st2 == 200 and
+          host(listed, "room2").get("state") == "refused", (st, data, st2, listed))
+    st, _, data = t.req("POST", "/api/host-logon", "name=room2&password=good", token=False)
+    check("without A's token: 403, nothing sent to B",
+          st == 403 and len(b.helper.rhosts) == before + 1, (st, data, b.helper.rhosts))
+    for body, want, what in (("name=room9&password=good", 404, "an unknown host: 404"),
+                             ("name=room2", 400, "no password: 400"),
+                             ("name=" + "r" * 40 + "&password=good", 400, "a name too long: 400")):
+        st, _, data = t.req("POST", "/api/host-logon", body)
+        check("logging on again: " + what, st == want and json.loads(data).get("error"),
+              (st, data))
+    st, _, data = t.req("POST", "/api/host-logon", "name=room2&password=good")
+    st2, listed = stations(t)
+    r2 = host(listed, "room2") if st2 == 200 else {}
+    check("logging on again at room2: 204, room2 online with its station, the same account",
+          st == 204 and r2.get("state") == "online" and
+          [s["id"] for s in r2.get("stations", [])] == ["seat1"] and
+          len(b.helper.rhosts) == before + 2, (st, data, listed))
+    st, _, data = t.req("POST", "/api/host-logon", "name=room2&password=good")
+    check("and again while it is online: 409, nothing sent",
+          st == 409 and len(b.helper.rhosts) == before + 2, (st, data))
 
 
 if __name__ == "__main__":

@@ -13,10 +13,12 @@ large there comes picture by picture through room1, and room2's head1
 says it is watched. Blocked from room1's
 page, room2's seat1 shows the block screen on room2's head1 (room1's
 head1 goes on), its card says so; unblocked, back. room2 powered off: its
-heading says offline within seconds, and room1's stations go on (a block
+heading says offline within seconds and offers a logon there (tried from
+the page: room2 is not reached, said), and room1's stations go on (a block
 of room1's seat1 from the same page still works). The protocol's rules
-(pins, unknown and offline hosts, a session gone there) are unit-tested
-with two dashboards on loopback (tests/dashboard/test_hosts.py).
+(pins, unknown and offline hosts, a session gone there, logging on there
+again) are unit-tested with two dashboards on loopback
+(tests/dashboard/test_hosts.py).
 """
 
 import time
@@ -78,14 +80,38 @@ def heading(p, host):
     return found[0].text if found else None
 
 
+def log_on_again(t, p):
+    """room2 not reached: its heading offers a logon there; tried, the
+    page says why it is not reached, and the password is not left in
+    the page."""
+    form = p.find('.host[data-host="room2"] form.host-logon', 10)
+    said = None
+    if form:
+        field = form[0].find_element("css selector", "input[type=password]")
+        field.send_keys(TEACHER)
+        form[0].find_element("css selector", "button").click()
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            said = p.d.find_element("id", "status").text
+            if said.startswith("room2:"):
+                break
+            time.sleep(0.5)
+    t.check("room2 offline: its heading offers to log on there again; from the page, the "
+            "logon says room2 is not reached, and the password field is emptied",
+            form and said and said.startswith("room2:") and "offline" in said and
+            field.get_attribute("value") == "", (bool(form), said))
+
+
 def steps(t, a, b, p):
     p.login(TEACHER)
     cards = p.find('.station[data-station="room2/seat1"] img.thumb', 90)
     p.shot("two-hosts")
     state = heading(p, "room2")
+    offered = p.find('.host[data-host="room2"] form.host-logon', 2, gone=True) != []
     t.check("a teacher logged on at room1 sees room1's stations and, under room2's heading "
-            "(online), room2's", cards and state == "online" and p.card("seat0") and
-            p.card("seat1") and p.card("room2/seat0"), (state, len(cards)))
+            "(online, no logon offered), room2's", cards and state == "online" and
+            not offered and p.card("seat0") and p.card("seat1") and p.card("room2/seat0"),
+            (state, offered, len(cards)))
     # room2's picture is room2's head's: its colour at the same place.
     head = b.screendump("head1", 0)
     want = head.pixel(head.width // 4, head.height // 2)
@@ -144,6 +170,7 @@ def steps(t, a, b, p):
     p.shot("room2-offline")
     t.check("room2 powered off: its heading says offline (%.0f s)" % (time.monotonic() - start),
             state and state.startswith("offline"), state)
+    log_on_again(t, p)
     p.card("seat1")[0].find_element("css selector", "input.select").click()
     p.d.find_element("id", "act-block").click()
     p.dialog("Still here")
