@@ -71,6 +71,13 @@ struct broker {
 	bool running_state_kept;	/* SIGTERM of a restart: leave it all */
 };
 
+/* picture-max-age: how long a helper's word that a head did not change
+ * is trusted (head_looks.h), and a kept picture given again. */
+static inline uint64_t broker_picture_max_age_ms(const struct broker *b)
+{
+	return (uint64_t)b->cfg.picture_max_age_s * 1000;
+}
+
 /* Something the state file records changed: it is written again once
  * the loop has handled what is pending. */
 static inline void broker_changed(struct broker *b)

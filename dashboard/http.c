@@ -311,8 +311,9 @@ static enum MHD_Result reply_done(struct MHD_Connection *conn, struct bridge_rep
 	return ok;
 }
 
-/* The station's picture now, made small, asked for while seatmuxd
- * listed what it shows as shows: its version (0: none). */
+/* The station's picture now, made small: its version (0: none). shows is
+ * what seatmuxd listed as the id of the station's picture just before
+ * (kept with it, websession.h). */
 static unsigned picture(struct dashboard *d, struct websession *s, const char *id,
 			const char *shows)
 {

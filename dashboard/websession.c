@@ -178,6 +178,16 @@ bool websession_csrf_ok(const struct websession *s, const char *token)
 	return token && token_equal(s->csrf, token);
 }
 
+/* seatmuxd's id of a station's picture as seatmuxctl lists it: 1 to
+ * WEBSESSION_PICTURE_MAX lower-case hex digits. Anything else (the
+ * bridge is its user's) is none: never kept, never matched. */
+static bool picture_ok(const char *picture)
+{
+	size_t n = strnlen(picture, WEBSESSION_PICTURE_MAX + 1);
+
+	return n >= 1 && n <= WEBSESSION_PICTURE_MAX && strspn(picture, "0123456789abcdef") == n;
+}
+
 static struct thumb *thumb_find(const struct websession *s, const char *station)
 {
 	for (int i = 0; i < s->nthumbs; i++)
@@ -202,7 +212,7 @@ unsigned websession_thumb_update(struct websession *s, const char *station,
 		t = &s->thumbs[s->nthumbs++];
 		snprintf(t->station, sizeof(t->station), "%s", station);
 	}
-	snprintf(t->picture, sizeof(t->picture), "%s", picture);
+	snprintf(t->picture, sizeof(t->picture), "%s", picture_ok(picture) ? picture : "");
 	if (t->png && t->len == len && !memcmp(t->png, png, len)) {
 		free(png);	/* unchanged: the browser keeps what it has */
 		return t->version;
@@ -225,8 +235,7 @@ unsigned websession_thumb_still(const struct websession *s, const char *station,
 {
 	const struct thumb *t = thumb_find(s, station);
 
-	if (!t || !*picture || strlen(picture) > WEBSESSION_PICTURE_MAX ||
-	    strcmp(t->picture, picture))
+	if (!t || !picture_ok(picture) || strcmp(t->picture, picture))
 		return 0;
 	return t->version;
 }

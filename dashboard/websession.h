@@ -102,8 +102,8 @@ void websession_end(struct websession_store *st, struct websession *s);
 bool websession_live(struct websession_store *st, struct websession *s, uint64_t now_ms);
 bool websession_csrf_ok(const struct websession *s, const char *token);
 /* The station's picture is png (taken), asked for while seatmuxd listed
- * the station's picture as picture ("" for none; cut to
- * WEBSESSION_PICTURE_MAX): its version, bumped if it changed; versions
+ * the station's picture as picture ("", or anything but 1 to
+ * WEBSESSION_PICTURE_MAX hex digits, is none): its version, bumped if it changed; versions
  * are unique across sessions, so that a browser never takes one
  * session's picture for another's. 0 if no room was left. The session's
  * lock is held. */
@@ -111,7 +111,8 @@ unsigned websession_thumb_update(struct websession *s, const char *station,
 				 const char *picture, unsigned char *png, size_t len);
 /* The version of the picture kept for station if it was asked for while
  * seatmuxd listed what the station shows as picture, which it lists
- * still; else 0. "" is no picture's. The session's lock is held. */
+ * still; else 0. None (as above) is no picture's. The session's lock is
+ * held. */
 unsigned websession_thumb_still(const struct websession *s, const char *station,
 				const char *picture);
 /* The picture kept for station, or NULL. The session's lock is held. */

@@ -210,7 +210,7 @@ static const sd_bus_vtable station_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_PROPERTY("Devices", "a(sss)", station_devices, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
-	/* Changes as its head does, a signal for every change too many. */
+	/* Not signalled: it would change with every change of the head. */
 	SD_BUS_PROPERTY("Picture", "t", station_property, 0, 0),
 	SD_BUS_VTABLE_END,
 };

@@ -168,7 +168,7 @@ static void kept_free(struct kept *k)
 /* key's kept picture, if any; those too old go on the way. */
 static struct kept *kept_find(struct broker *b, const struct shot_key *key)
 {
-	uint64_t now = loop_now_ms(), max_ms = (uint64_t)b->cfg.picture_max_age_s * 1000;
+	uint64_t now = loop_now_ms(), max_ms = broker_picture_max_age_ms(b);
 	struct kept *k, *tmp, *found = NULL;
 
 	list_for_each(k, tmp, &b->pictures, link) {

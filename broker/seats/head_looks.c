@@ -31,6 +31,12 @@ bool head_looks_unchanged(const struct head_looks *h, unsigned since, unsigned c
 	return h->looking && since && since - h->first <= count - h->first;
 }
 
+bool head_looks_vouched(const struct head_looks *h, unsigned since, unsigned count,
+			uint64_t now_ms, uint64_t max_ms)
+{
+	return head_looks_still(h, now_ms, max_ms) && head_looks_unchanged(h, since, count);
+}
+
 unsigned head_looks_still(const struct head_looks *h, uint64_t now_ms, uint64_t max_ms)
 {
 	return h->looking && now_ms - h->first_ms < max_ms ? h->first : 0;

@@ -36,6 +36,12 @@ void head_looks_changed(struct head_looks *h);
 void head_looks_forget(struct head_looks *h);
 /* Whether h's head is known unchanged since the look of token since. */
 bool head_looks_unchanged(const struct head_looks *h, unsigned since, unsigned count);
+/* Whether a picture read after the look of token since may be given
+ * again now: h's head is known unchanged since, and the trust in its
+ * helper's word has not run out (a look renews it, after a reading: a
+ * picture given again does not). */
+bool head_looks_vouched(const struct head_looks *h, unsigned since, unsigned count,
+			uint64_t now_ms, uint64_t max_ms);
 /* The token of the look since which h's head is known unchanged, while
  * that is less than max_ms ago at now_ms; 0 if none is. What a picture
  * read since then shows, the head shows still. */

@@ -193,9 +193,13 @@ def check_still(b, helper):
     moved = lists(2)
     check("another id: asked for once more, a new version",
           moved[0] == 1 and len(moved[1]) == 1 and moved[1] != still[1], (still, moved))
-    for shows, what in (("", "no id"), ("x" * 40, "an id longer than any seatmuxd gives")):
+    for shows, what in (("", "no id"), ("g" * 16, "an id that is not hexadecimal"),
+                        ("a" * 17, "an id longer than any seatmuxd gives")):
         helper.shows = shows
         check("%s: asked for at every list" % what, lists(3)[0] == 3)
+    # Not kept cut short either: its first 16 digits then are another id.
+    helper.shows = "a" * 16
+    check("an id of its first 16 digits after it: asked for", lists(1)[0] == 1)
     helper.shows = ""
 
 

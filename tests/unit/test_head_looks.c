@@ -85,9 +85,16 @@ static void test_still(struct test_state *t)
 	CHECK(t, head_looks_still(&h, 5000, MAX_MS) == t1 && t2 == t1 + 1);
 	CHECK(t, head_looks_still(&h, 1000 + MAX_MS - 1, MAX_MS) == t1);
 	CHECK(t, head_looks_still(&h, 1000 + MAX_MS, MAX_MS) == 0);
+	/* A picture read after t2 is vouched for while the trust lasts;
+	 * then not, unchanged as it may be, until a look renews it. */
+	CHECK(t, head_looks_vouched(&h, t2, count, 1000 + MAX_MS - 1, MAX_MS) &&
+		 !head_looks_vouched(&h, t2, count, 1000 + MAX_MS, MAX_MS) &&
+		 head_looks_unchanged(&h, t2, count));
 	/* Trusted long enough: the next look is a first one. */
 	t3 = head_looks_sent(&h, &count, 1000 + MAX_MS, MAX_MS);
 	CHECK(t, head_looks_still(&h, 1000 + MAX_MS, MAX_MS) == t3 &&
+		 head_looks_vouched(&h, t3, count, 1000 + MAX_MS, MAX_MS) &&
+		 !head_looks_vouched(&h, t2, count, 1000 + MAX_MS, MAX_MS) &&
 		 head_looks_unchanged(&h, t3, count) && !head_looks_unchanged(&h, t1, count) &&
 		 !head_looks_unchanged(&h, t2, count));
 	/* A change, or another head: nothing is still. */

@@ -293,7 +293,7 @@ static unsigned rdp_look(struct broker *b, const char *seat)
 		return 0;
 	}
 	return head_looks_sent(&s->looks, &s->rdp->looks, loop_now_ms(),
-			       (uint64_t)b->cfg.picture_max_age_s * 1000);
+			       broker_picture_max_age_ms(b));
 }
 
 /* Unchanged since the look of token since, by the sink that serves the
@@ -303,7 +303,9 @@ static bool rdp_unchanged(struct broker *b, const char *seat, unsigned since)
 	struct station *st = seat_station(b, seat);
 	struct sink *s = st ? st->sink : NULL;
 
-	return s && sink_serves(s) && head_looks_unchanged(&s->looks, since, s->rdp->looks);
+	return s && sink_serves(s) &&
+	       head_looks_vouched(&s->looks, since, s->rdp->looks, loop_now_ms(),
+				  broker_picture_max_age_ms(b));
 }
 
 static unsigned rdp_still_since(struct broker *b, const char *seat)
@@ -313,7 +315,7 @@ static unsigned rdp_still_since(struct broker *b, const char *seat)
 
 	if (!s || !sink_serves(s))
 		return 0;
-	return head_looks_still(&s->looks, loop_now_ms(), (uint64_t)b->cfg.picture_max_age_s * 1000);
+	return head_looks_still(&s->looks, loop_now_ms(), broker_picture_max_age_ms(b));
 }
 
 static void rdp_log_off(struct broker *b, const char *seat)

@@ -1112,14 +1112,16 @@ static unsigned usbip_look(struct broker *b, const char *seat)
 		return 0;
 	}
 	return head_looks_sent(&st->looks, &st->u->looks, loop_now_ms(),
-			       (uint64_t)b->cfg.picture_max_age_s * 1000);
+			       broker_picture_max_age_ms(b));
 }
 
 static bool usbip_unchanged(struct broker *b, const char *seat, unsigned since)
 {
 	const struct station *st = station_at(b, seat);
 
-	return st && st->up && st->tells && head_looks_unchanged(&st->looks, since, st->u->looks);
+	return st && st->up && st->tells &&
+	       head_looks_vouched(&st->looks, since, st->u->looks, loop_now_ms(),
+				  broker_picture_max_age_ms(b));
 }
 
 static unsigned usbip_still_since(struct broker *b, const char *seat)
@@ -1129,7 +1131,7 @@ static unsigned usbip_still_since(struct broker *b, const char *seat)
 	if (!st || !st->up || !st->tells)
 		return 0;
 	return head_looks_still(&st->looks, loop_now_ms(),
-				(uint64_t)b->cfg.picture_max_age_s * 1000);
+				broker_picture_max_age_ms(b));
 }
 
 static void usbip_leave_alone(struct broker *b, const struct device *head)
