@@ -851,21 +851,66 @@ static enum MHD_Result forward(struct MHD_Connection *conn, struct websession *s
 	return ok;
 }
 
+/* A host's logon result as a logon here counts it. */
+static enum bridge_logon logon_result(enum peer_state st)
+{
+	if (st == PEER_ONLINE)
+		return BRIDGE_LOGGED_ON;
+	return st == PEER_REFUSED ? BRIDGE_REFUSED : BRIDGE_UNREACHABLE;
+}
+
+/*
+ * The password of host_logon, checked here first (PAM, as a logon here,
+ * counted against the browser's address): only the password of this
+ * session's account goes on to another host, so that no one typing, or
+ * holding the session, spends that host's failed logons (its limit on
+ * this dashboard's address, its lockout of the account). 0, or a reply.
+ */
+static int password_here(struct dashboard *d, struct MHD_Connection *conn,
+			 struct websession *s, const char *password, enum MHD_Result *ok)
+{
+	struct ratelimit_key key = client_key(conn);
+	char why[256], peer[64];
+	enum bridge_logon res;
+	struct bridge *b = NULL;
+	bool allowed;
+
+	client_text(conn, peer, sizeof(peer));
+	pthread_mutex_lock(&d->logons_lock);
+	allowed = logon_admit_locked(d, &key);
+	pthread_mutex_unlock(&d->logons_lock);
+	if (!allowed) {
+		*ok = reply_error(conn, 429, "too many logons from here: wait a little");
+		return -1;
+	}
+	res = bridge_logon(d->helper_path, s->bridge->user, password, strcmp(peer, "?") ? peer : "",
+			   &b, why, sizeof(why));
+	if (b)
+		bridge_free(b);	/* a check: the session has its own */
+	logon_done(d, &key, res);
+	if (res == BRIDGE_LOGGED_ON)
+		return 0;
+	fprintf(stderr, "%s: logon again at another host, from %s: not here: %s\n",
+		s->bridge->user, peer, why);
+	if (res == BRIDGE_REFUSED)
+		sleep(1);	/* as a refused logon here: this thread alone waits */
+	*ok = reply_error(conn, res == BRIDGE_REFUSED ? 403 : 502, "%s", why);
+	return -1;
+}
+
 /*
  * The teacher logs on again at one other host (name=, password=, the
  * account this session's): one not reached at the logon here and back
- * since, one whose session there ended, or one that refused. Counted as
- * a logon from the browser's address. Its refusal is not this session's
- * end: 403, not 401.
+ * since, one whose session there ended, or one that refused. A refusal
+ * is not this session's end: 403, not 401.
  */
 static enum MHD_Result host_logon(struct dashboard *d, struct MHD_Connection *conn,
 				  struct websession *s, const struct request *rq)
 {
 	char name[HOST_NAME_MAX_LEN + 2], password[BRIDGE_PASSWORD_MAX + 1], why[200];
-	struct ratelimit_key key = client_key(conn);
 	struct peer *p = NULL;
+	enum MHD_Result ok;
 	enum peer_state st;
-	bool allowed;
 	int rc;
 
 	if (form_field(rq->body, rq->len, "name", name, sizeof(name)) != 1 ||
@@ -875,34 +920,36 @@ static enum MHD_Result host_logon(struct dashboard *d, struct MHD_Connection *co
 		return reply_error(conn, 400, "which host (name=), and the password (password=, "
 				   "at most %d bytes)", BRIDGE_PASSWORD_MAX);
 	}
-	for (int i = 0; i < s->npeers && !p && hosts_name_ok(name); i++)
-		if (!strcmp(peer_host(s->peers[i])->name, name))
-			p = s->peers[i];
-	pthread_mutex_lock(&d->logons_lock);
-	allowed = p && logon_admit_locked(d, &key);
-	pthread_mutex_unlock(&d->logons_lock);
-	if (!allowed) {
+	if (hosts_name_ok(name))
+		for (int i = 0; i < s->npeers && !p; i++)
+			if (!strcmp(peer_host(s->peers[i])->name, name))
+				p = s->peers[i];
+	st = p ? peer_state(p, why, sizeof(why)) : PEER_OFFLINE;
+	if (!p || st == PEER_ONLINE || st == PEER_UNTRUSTED) {
 		explicit_bzero(password, sizeof(password));
-		return p ? reply_error(conn, 429, "too many logons from here: wait a little") :
-			   reply_error(conn, 404, "no host '%.31s' in this dashboard", name);
+		if (!p)
+			return reply_error(conn, 404, "no host '%.31s' in this dashboard", name);
+		/* No logon makes an impostor the pinned host. */
+		return reply_error(conn, 409, "host %s is %s", name, st == PEER_ONLINE ?
+				   "reached already" : "not the one pinned: its key differs");
+	}
+	if (password_here(d, conn, s, password, &ok) < 0) {
+		explicit_bzero(password, sizeof(password));
+		return ok;
 	}
 	rc = peer_logon(p, s->bridge->user, password, now_ms());
 	explicit_bzero(password, sizeof(password));
 	st = peer_state(p, why, sizeof(why));
-	/* Already online: nothing was tried, so nothing is said of the
-	 * address either way. */
-	logon_done(d, &key, rc < 0 || (st != PEER_ONLINE && st != PEER_REFUSED) ?
-		   BRIDGE_UNREACHABLE : st == PEER_ONLINE ? BRIDGE_LOGGED_ON : BRIDGE_REFUSED);
 	fprintf(stderr, "%s: host %s: logged on again: %s%s%s\n", s->bridge->user, name,
-		rc < 0 ? "online already" : peer_state_name(st), why[0] ? ": " : "", why);
+		rc < 0 ? "not now (online, or another logon under way)" : peer_state_name(st),
+		why[0] ? ": " : "", why);
 	if (rc < 0)
-		return reply_error(conn, 409, "host %s is reached already", name);
-	if (st == PEER_ONLINE)
+		return reply_error(conn, 409, "host %s: another logon there is under way, or "
+				   "it is reached already", name);
+	if (logon_result(st) == BRIDGE_LOGGED_ON)
 		return reply(conn, 204, NULL, "", 0, NULL);
-	if (st == PEER_REFUSED)
-		sleep(1);	/* as a refused logon here: this thread alone waits */
-	return reply_error(conn, st == PEER_REFUSED ? 403 : 502, "host %s: %s%s%s", name,
-			   peer_state_name(st), why[0] ? ": " : "", why);
+	return reply_error(conn, logon_result(st) == BRIDGE_REFUSED ? 403 : 502, "host %s: %s%s%s",
+			   name, peer_state_name(st), why[0] ? ": " : "", why);
 }
 
 /* What needs a session: the session's own requests. */

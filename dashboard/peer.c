@@ -25,6 +25,8 @@ struct peer {
 	char why[200];
 	uint64_t retry_ms;	/* offline or untrusted: not asked before */
 	bool reached;		/* logged on there once: a 401 is its session's end */
+	bool logging_on;	/* a peer_logon is under way, without the lock */
+	bool closed;		/* logged out: no session is to be made there again */
 };
 
 const char *peer_state_name(enum peer_state s)
@@ -358,38 +360,89 @@ void peer_logon_all(const struct host *hosts, int n, const char *user, const cha
 	}
 }
 
+/* What peer_logon made (fresh, on a handle of its own) becomes p's, its
+ * session there with it; fresh gets p's old handle and token, to log out
+ * with. The lock is held. */
+static void logon_swap(struct peer *p, struct peer *fresh)
+{
+	CURL *old = p->curl;
+	char csrf[CSRF_MAX + 1];
+
+	memcpy(csrf, p->csrf, sizeof(csrf));
+	p->curl = fresh->curl;
+	memcpy(p->csrf, fresh->csrf, sizeof(p->csrf));
+	p->reached = true;
+	fresh->curl = old;
+	memcpy(fresh->csrf, csrf, sizeof(csrf));
+	explicit_bzero(csrf, sizeof(csrf));
+}
+
+/* fresh's session there, if any, is ended (best effort, briefly), and
+ * fresh with it. */
+static void fresh_end(struct peer *fresh)
+{
+	struct peer_reply r;
+
+	if (fresh->curl && fresh->csrf[0] &&
+	    perform(fresh, "/api/logout", "", 0, LOGOUT_MS, &r) == CURLE_OK)
+		peer_reply_free(&r);
+	if (fresh->curl)
+		curl_easy_cleanup(fresh->curl);
+	explicit_bzero(fresh->csrf, sizeof(fresh->csrf));
+}
+
 int peer_logon(struct peer *p, const char *user, const char *password, uint64_t now_ms)
 {
+	struct peer fresh = { .host = p->host };
 	struct peer_reply r;
 	char *body = NULL;
 	size_t len = 0;
 	CURLcode rc;
-	int ret = 0;
 
 	pthread_mutex_lock(&p->lock);
-	if (p->state == PEER_ONLINE) {
-		ret = -1;	/* a second session there would only idle away */
-		goto out;
+	/* Online: a second session there would only idle away. */
+	if (p->state == PEER_ONLINE || p->logging_on || p->closed) {
+		pthread_mutex_unlock(&p->lock);
+		return -1;
 	}
-	if (p->curl)
-		body = logon_body(p->curl, user, password, &len);
-	if (!body) {
-		if (p->curl)
-			no_memory(p);
-		goto out;
-	}
-	rc = perform(p, "/api/login", body, len, REQUEST_MS, &r);
-	explicit_bzero(body, len);
-	free(body);
-	if (rc != CURLE_OK) {
-		unreached(p, rc, now_ms);
-	} else {
-		logged_on(p, &r);
-		peer_reply_free(&r);
-	}
-out:
+	p->logging_on = true;
 	pthread_mutex_unlock(&p->lock);
-	return ret;
+
+	/* On a handle of its own, without the lock: the lists and the
+	 * requests for p's stations do not wait for a logon (seconds). */
+	fresh.curl = handle_new(p->host);
+	if (fresh.curl)
+		body = logon_body(fresh.curl, user, password, &len);
+	if (!body) {
+		no_memory(&fresh);
+	} else {
+		rc = perform(&fresh, "/api/login", body, len, REQUEST_MS, &r);
+		explicit_bzero(body, len);
+		free(body);
+		if (rc != CURLE_OK) {
+			unreached(&fresh, rc, now_ms);
+		} else {
+			logged_on(&fresh, &r);
+			peer_reply_free(&r);
+		}
+	}
+
+	pthread_mutex_lock(&p->lock);
+	p->logging_on = false;
+	if (!p->closed) {
+		if (fresh.state == PEER_ONLINE)
+			logon_swap(p, &fresh);	/* the old session goes below */
+		else
+			fresh.csrf[0] = 0;	/* nothing there to end */
+		p->state = fresh.state;
+		p->retry_ms = fresh.retry_ms;
+		memcpy(p->why, fresh.why, sizeof(p->why));
+	}
+	pthread_mutex_unlock(&p->lock);
+	/* The session replaced (a host that seemed down may have kept it),
+	 * or the new one if the teacher logged out meanwhile. */
+	fresh_end(&fresh);
+	return 0;
 }
 
 /* May p be asked now? Its lock is held. */
@@ -485,6 +538,7 @@ void peer_logout(struct peer *p)
 	    perform(p, "/api/logout", "", 0, LOGOUT_MS, &r) == CURLE_OK)
 		peer_reply_free(&r);
 	p->state = PEER_LOGGED_OUT;
+	p->closed = true;
 	snprintf(p->why, sizeof(p->why), "logged out");
 	pthread_mutex_unlock(&p->lock);
 }

@@ -10,8 +10,8 @@
  * (PEER_RETRY_MS), answered offline meanwhile, so that the other hosts'
  * stations never wait for it. One whose session ended (it restarted, or
  * the session expired there), or that was not reached at the teacher's
- * logon and is back, is logged out until the teacher logs on there again
- * (peer_logon: the password is not kept). Calls on one peer are one at a time (its lock); the hosts of
+ * logon and is back, is logged out until the teacher logs on there
+ * again (peer_logon: the password is not kept). Calls on one peer are one at a time (its lock); the hosts of
  * a list are asked at once (curl's multi interface).
  */
 #ifndef SEATMUX_DASHBOARD_PEER_H
@@ -48,8 +48,9 @@ void peer_logon_all(const struct host *hosts, int n, const char *user, const cha
 		    uint64_t now_ms, struct peer **peers);
 /* Logs user on at p's host again, now, whatever its retry: a host that
  * was not reached at the teacher's logon, or whose session there ended,
- * or that refused. 0 (peer_state says how it went), or -1: p is online,
- * nothing was done. */
+ * or that refused. On a handle of its own, without p's lock: p's other
+ * requests do not wait for it. 0 (peer_state says how it went), or -1:
+ * p is online, logged out, or being logged on; nothing was done. */
 int peer_logon(struct peer *p, const char *user, const char *password, uint64_t now_ms);
 /*
  * GET (body NULL) or POST (a form, with the peer's token) of path on the

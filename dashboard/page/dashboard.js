@@ -197,17 +197,22 @@ function hostLogonForm(name) {
 	const input = Object.assign(el('input'), { type: 'password', autocomplete: 'current-password',
 		required: true });
 	label.append(input);
-	form.append(label, Object.assign(el('button', '', 'Log on again'), { type: 'submit' }));
+	const button = Object.assign(el('button', '', 'Log on again'), { type: 'submit' });
+	form.append(label, button);
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
 		const gen = session;
+		button.disabled = true;	// one logon at a time: a second would count as a failure
 		try {
 			await api('POST', '/api/host-logon', { name, password: input.value });
 			if (gen === session) setStatus(`Reached ${name}`);
 		} catch (e) {
-			if (gen === session) setStatus(`${name}: ${e.message}`, true);
+			if (gen !== session) return;
+			if (e.status === 401) return showLogin(EXPIRED);
+			setStatus(`${name}: ${e.message}`, true);
 		} finally {
 			input.value = '';
+			button.disabled = false;
 		}
 		refreshSoon();
 	});
@@ -227,7 +232,8 @@ function heading(name, state, why) {
 	const text = !state ? 'this host' : state === 'online' ? 'online' : `${state}${why ? `: ${why}` : ''}`;
 	setText(h.state, text);
 	h.el.classList.toggle('is-offline', !!state && state !== 'online');
-	if (h.logon) h.logon.hidden = state === 'online';
+	// No logon makes a host that shows another key than its pin the pinned one.
+	if (h.logon) h.logon.hidden = state === 'online' || state === 'untrusted';
 	return h.el;
 }
 

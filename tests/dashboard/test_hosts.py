@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -196,7 +197,7 @@ def run(a, b):
           r2.get("state") == "logged-out" and "log on again" in r2.get("why", ""), data)
     st, _, data = t.req("POST", "/api/action", "op=identify&id=seat1&host=room2")
     check("an action for room2 then: 502, not A's 401", st == 502, (st, data))
-    log_on_again(t, b)
+    log_on_again(t, a, b)
     b.stop()
     t2 = Browser(a.port)
     t2.login("alice", "good")
@@ -223,35 +224,61 @@ def run(a, b):
     check("a logout at A", st == 204, st)
 
 
-def log_on_again(t, b):
+def log_on_again(t, a, b):
     """room2's session at B is gone: the teacher logs on there again from
-    the page (/api/host-logon), with the account of this session."""
-    before = len(b.helper.rhosts)
+    the page (/api/host-logon), with the account of this session, whose
+    password A checks first."""
+    before, here = len(b.helper.rhosts), len(a.helper.rhosts)
     st, _, data = t.req("POST", "/api/host-logon", "name=room2&password=bad")
     st2, listed = stations(t)
-    check("logging on again at room2 with a wrong password: 403 with B's refusal, not A's "
-          "401; room2 refused, this session still on",
+    check("logging on again at room2 with a password that is not the teacher's here: 403 "
+          "(not A's 401: this session goes on), checked at A, nothing sent to B",
+          st == 403 and b"wrong" in data and st2 == 200 and
+          len(a.helper.rhosts) == here + 1 and len(b.helper.rhosts) == before,
+          (st, data, st2, a.helper.rhosts, b.helper.rhosts))
+    b.helper.refuse_all = True
+    st, _, data = t.req("POST", "/api/host-logon", "name=room2&password=good")
+    b.helper.refuse_all = False
+    st2, listed = stations(t)
+    check("B refuses what A accepted: 403 with B's refusal; room2 refused, this session on",
           st == 403 and b"refused" in data and st2 == 200 and
           host(listed, "room2").get("state") == "refused", (st, data, st2, listed))
+    before = len(b.helper.rhosts)
     st, _, data = t.req("POST", "/api/host-logon", "name=room2&password=good", token=False)
     check("without A's token: 403, nothing sent to B",
-          st == 403 and len(b.helper.rhosts) == before + 1, (st, data, b.helper.rhosts))
+          st == 403 and len(b.helper.rhosts) == before, (st, data, b.helper.rhosts))
     for body, want, what in (("name=room9&password=good", 404, "an unknown host: 404"),
+                             ("name=room3&password=good", 409,
+                              "an untrusted host (another key than its pin): 409"),
                              ("name=room2", 400, "no password: 400"),
                              ("name=" + "r" * 40 + "&password=good", 400, "a name too long: 400")):
         st, _, data = t.req("POST", "/api/host-logon", body)
-        check("logging on again: " + what, st == want and json.loads(data).get("error"),
-              (st, data))
-    st, _, data = t.req("POST", "/api/host-logon", "name=room2&password=good")
+        check("logging on again: " + what + ", nothing sent to B",
+              st == want and json.loads(data).get("error") and
+              len(b.helper.rhosts) == before, (st, data))
+    # B takes 3 s to log the teacher on: meanwhile A's list does not wait.
+    b.helper.logon_delay = 3
+    got = {}
+    th = threading.Thread(target=lambda: got.update(
+        r=t.req("POST", "/api/host-logon", "name=room2&password=good")))
+    th.start()
+    time.sleep(1.0)
+    start = time.monotonic()
+    st2, listed = stations(t)
+    took = time.monotonic() - start
+    th.join()
+    b.helper.logon_delay = 0
+    check("while room2's logon takes 3 s, A's list answers at once (%.1f s)" % took,
+          st2 == 200 and took < 1.2, (st2, took))
     st2, listed = stations(t)
     r2 = host(listed, "room2") if st2 == 200 else {}
     check("logging on again at room2: 204, room2 online with its station, the same account",
-          st == 204 and r2.get("state") == "online" and
+          got.get("r", (0,))[0] == 204 and r2.get("state") == "online" and
           [s["id"] for s in r2.get("stations", [])] == ["seat1"] and
-          len(b.helper.rhosts) == before + 2, (st, data, listed))
+          len(b.helper.rhosts) == before + 1, (got.get("r"), listed))
     st, _, data = t.req("POST", "/api/host-logon", "name=room2&password=good")
-    check("and again while it is online: 409, nothing sent",
-          st == 409 and len(b.helper.rhosts) == before + 2, (st, data))
+    check("and again while it is online: 409, nothing checked or sent",
+          st == 409 and len(b.helper.rhosts) == before + 1, (st, data))
 
 
 if __name__ == "__main__":

@@ -92,6 +92,8 @@ class FakeHelper:
         self.raw = "sealed"
         self.more = []		# stations listed after seat1
         self.shows = ""		# seat1's listed picture (seatmuxd's Picture)
+        self.refuse_all = False	# PAM here refuses every password
+        self.logon_delay = 0	# seconds PAM takes
         self.requests = []
         self.rhosts = []
         self.conns = []
@@ -132,7 +134,8 @@ class FakeHelper:
             buf += d
         user, password, rhost = buf.split(b"\0")[:3]
         self.rhosts.append(rhost)
-        if password != b"good":
+        time.sleep(self.logon_delay)
+        if password != b"good" or self.refuse_all:
             c.sendall(b"no wrong user name or password\n")
             return c.close()
         if user == b"pupil":
