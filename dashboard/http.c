@@ -1060,6 +1060,9 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
 void http_completed(void *cls, struct MHD_Connection *conn, void **req,
 		    enum MHD_RequestTerminationCode why)
 {
+	/* A logon's body holds a password: not left in freed memory. */
+	if (*req)
+		explicit_bzero(*req, sizeof(struct request));
 	free(*req);
 	*req = NULL;
 }
