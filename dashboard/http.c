@@ -851,14 +851,6 @@ static enum MHD_Result forward(struct MHD_Connection *conn, struct websession *s
 	return ok;
 }
 
-/* A host's logon result as a logon here counts it. */
-static enum bridge_logon logon_result(enum peer_state st)
-{
-	if (st == PEER_ONLINE)
-		return BRIDGE_LOGGED_ON;
-	return st == PEER_REFUSED ? BRIDGE_REFUSED : BRIDGE_UNREACHABLE;
-}
-
 /*
  * The password of host_logon, checked here first (PAM, as a logon here,
  * counted against the browser's address): only the password of this
@@ -946,10 +938,10 @@ static enum MHD_Result host_logon(struct dashboard *d, struct MHD_Connection *co
 	if (rc < 0)
 		return reply_error(conn, 409, "host %s: another logon there is under way, or "
 				   "it is reached already", name);
-	if (logon_result(st) == BRIDGE_LOGGED_ON)
+	if (st == PEER_ONLINE)
 		return reply(conn, 204, NULL, "", 0, NULL);
-	return reply_error(conn, logon_result(st) == BRIDGE_REFUSED ? 403 : 502, "host %s: %s%s%s",
-			   name, peer_state_name(st), why[0] ? ": " : "", why);
+	return reply_error(conn, st == PEER_REFUSED ? 403 : 502, "host %s: %s%s%s", name,
+			   peer_state_name(st), why[0] ? ": " : "", why);
 }
 
 /* What needs a session: the session's own requests. */

@@ -324,6 +324,18 @@ static struct peer *logon_prepare(const struct host *h, const char *user,
 	return p;
 }
 
+/* A logon's outcome at p's host: online with its token, refused, or
+ * not reached. r is freed. */
+static void logon_finish(struct peer *p, CURLcode rc, struct peer_reply *r, uint64_t now_ms)
+{
+	if (rc != CURLE_OK) {
+		unreached(p, rc, now_ms);
+	} else {
+		logged_on(p, r);
+		peer_reply_free(r);
+	}
+}
+
 void peer_logon_all(const struct host *hosts, int n, const char *user, const char *password,
 		    uint64_t now_ms, struct peer **peers)
 {
@@ -343,16 +355,8 @@ void peer_logon_all(const struct host *hosts, int n, const char *user, const cha
 	}
 	/* Nobody else knows these peers yet: no lock is needed. */
 	calls_run(calls, m);
-	for (int i = 0; i < m; i++) {
-		CURLcode rc = call_finish(&calls[i]);
-
-		if (rc != CURLE_OK) {
-			unreached(calls[i].p, rc, now_ms);
-		} else {
-			logged_on(calls[i].p, &replies[i]);
-			peer_reply_free(&replies[i]);
-		}
-	}
+	for (int i = 0; i < m; i++)
+		logon_finish(calls[i].p, call_finish(&calls[i]), &replies[i], now_ms);
 	for (int i = 0; i < n && i < HOSTS_MAX; i++) {
 		if (bodies[i])
 			explicit_bzero(bodies[i], lens[i]);
@@ -361,8 +365,9 @@ void peer_logon_all(const struct host *hosts, int n, const char *user, const cha
 }
 
 /* What peer_logon made (fresh, on a handle of its own) becomes p's, its
- * session there with it; fresh gets p's old handle and token, to log out
- * with. The lock is held. */
+ * session there with it; fresh gets p's old handle and token, online if
+ * p had a session there (ever: it may be gone), to log out with. The
+ * lock is held. */
 static void logon_swap(struct peer *p, struct peer *fresh)
 {
 	CURL *old = p->curl;
@@ -374,30 +379,16 @@ static void logon_swap(struct peer *p, struct peer *fresh)
 	p->reached = true;
 	fresh->curl = old;
 	memcpy(fresh->csrf, csrf, sizeof(csrf));
+	fresh->state = csrf[0] ? PEER_ONLINE : PEER_LOGGED_OUT;
 	explicit_bzero(csrf, sizeof(csrf));
-}
-
-/* fresh's session there, if any, is ended (best effort, briefly), and
- * fresh with it. */
-static void fresh_end(struct peer *fresh)
-{
-	struct peer_reply r;
-
-	if (fresh->curl && fresh->csrf[0] &&
-	    perform(fresh, "/api/logout", "", 0, LOGOUT_MS, &r) == CURLE_OK)
-		peer_reply_free(&r);
-	if (fresh->curl)
-		curl_easy_cleanup(fresh->curl);
-	explicit_bzero(fresh->csrf, sizeof(fresh->csrf));
 }
 
 int peer_logon(struct peer *p, const char *user, const char *password, uint64_t now_ms)
 {
-	struct peer fresh = { .host = p->host };
 	struct peer_reply r;
-	char *body = NULL;
-	size_t len = 0;
-	CURLcode rc;
+	struct peer *fresh;
+	char *body;
+	size_t len;
 
 	pthread_mutex_lock(&p->lock);
 	/* Online: a second session there would only idle away. */
@@ -408,40 +399,33 @@ int peer_logon(struct peer *p, const char *user, const char *password, uint64_t 
 	p->logging_on = true;
 	pthread_mutex_unlock(&p->lock);
 
-	/* On a handle of its own, without the lock: the lists and the
-	 * requests for p's stations do not wait for a logon (seconds). */
-	fresh.curl = handle_new(p->host);
-	if (fresh.curl)
-		body = logon_body(fresh.curl, user, password, &len);
-	if (!body) {
-		no_memory(&fresh);
-	} else {
-		rc = perform(&fresh, "/api/login", body, len, REQUEST_MS, &r);
+	/* A peer of its own, as at the teacher's logon, without p's lock:
+	 * the lists and the requests for p's stations do not wait for a
+	 * logon (seconds). */
+	fresh = logon_prepare(p->host, user, password, &body, &len);
+	if (body) {
+		logon_finish(fresh, perform(fresh, "/api/login", body, len, REQUEST_MS, &r), &r,
+			     now_ms);
 		explicit_bzero(body, len);
 		free(body);
-		if (rc != CURLE_OK) {
-			unreached(&fresh, rc, now_ms);
-		} else {
-			logged_on(&fresh, &r);
-			peer_reply_free(&r);
-		}
 	}
 
 	pthread_mutex_lock(&p->lock);
 	p->logging_on = false;
-	if (!p->closed) {
-		if (fresh.state == PEER_ONLINE)
-			logon_swap(p, &fresh);	/* the old session goes below */
-		else
-			fresh.csrf[0] = 0;	/* nothing there to end */
-		p->state = fresh.state;
-		p->retry_ms = fresh.retry_ms;
-		memcpy(p->why, fresh.why, sizeof(p->why));
+	if (fresh && !p->closed) {
+		p->state = fresh->state;
+		p->retry_ms = fresh->retry_ms;
+		memcpy(p->why, fresh->why, sizeof(p->why));
+		if (fresh->state == PEER_ONLINE)
+			logon_swap(p, fresh);	/* the session it replaces goes below */
 	}
 	pthread_mutex_unlock(&p->lock);
 	/* The session replaced (a host that seemed down may have kept it),
-	 * or the new one if the teacher logged out meanwhile. */
-	fresh_end(&fresh);
+	 * or the new one if the teacher logged out meanwhile; nothing if
+	 * there is no session to end. Without memory nothing was tried. */
+	if (fresh)
+		peer_logout(fresh);
+	peer_free(fresh);
 	return 0;
 }
 
